@@ -1,0 +1,24 @@
+# Two binaries in one image: the manager (operator, webhooks, Ingress→Route)
+# and the router, which supervises HAProxy 3.0 LTS in the same container.
+FROM golang:1.26-bookworm AS build
+WORKDIR /src
+COPY go.mod go.sum ./
+RUN go mod download
+COPY api/ api/
+COPY cmd/ cmd/
+COPY config/ config/
+COPY internal/ internal/
+RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o /out/okd-ingress-manager ./cmd/manager && \
+    CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o /out/okd-ingress-router ./cmd/router
+
+# Debian 13 ships HAProxy 3.0 LTS with Debian's security patches.
+FROM debian:trixie-slim
+RUN apt-get update && \
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends haproxy ca-certificates && \
+    rm -rf /var/lib/apt/lists/* && \
+    mkdir -p /var/lib/haproxy/router /var/lib/haproxy/run && \
+    chown -R 1001:0 /var/lib/haproxy && chmod -R g=u /var/lib/haproxy
+COPY --from=build /out/ /usr/bin/
+# Non-root; HostNetwork routers get NET_BIND_SERVICE from their pod spec.
+USER 1001
+ENTRYPOINT ["/usr/bin/okd-ingress-router"]

@@ -1,0 +1,82 @@
+# okd-ingress: `make run` starts the whole stack on this machine, `make test`
+# runs every test. Both build what a fresh machine lacks (HAProxy 3.0 and the
+# Kubernetes test binaries, from source) into ~/.cache/okd-ingress first.
+SHELL := /usr/bin/env bash -o pipefail
+.SHELLFLAGS := -ec
+
+BIN            := $(CURDIR)/bin
+CONTROLLER_GEN := $(BIN)/controller-gen
+CONTROLLER_GEN_VERSION := v0.23.0
+STATICCHECK    := $(BIN)/staticcheck
+STATICCHECK_VERSION := v0.8.2
+
+# Test binaries: the directory envtest reads, and the haproxy to run.
+ASSETS  = $(shell bash hack/bins.sh assets-dir)
+HAPROXY = $(shell bash hack/bins.sh haproxy-path)
+TEST_ENV = KUBEBUILDER_ASSETS=$(ASSETS) OKD_INGRESS_HAPROXY=$(HAPROXY)
+
+# Timeouts are generous upper bounds for a 2-core machine, not goals.
+GO_TEST_FLAGS ?= -count=1 -timeout 25m
+
+.PHONY: help
+help: ## show the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+
+##@ The two commands
+
+.PHONY: run
+run: bins build ## start the whole stack on this machine (root; Ctrl-C stops it)
+	$(BIN)/okd-ingress-local
+
+.PHONY: test
+test: bins verify ## every test: unit, API (envtest), router and end-to-end
+	$(TEST_ENV) go test $(GO_TEST_FLAGS) ./...
+
+##@ Building
+
+.PHONY: build
+build: ## build the binaries into bin/
+	go build -o $(BIN)/okd-ingress-manager ./cmd/manager
+	go build -o $(BIN)/okd-ingress-router ./cmd/router
+	go build -o $(BIN)/okd-ingress-local ./cmd/local
+
+.PHONY: bins
+bins: ## build HAProxy 3.0 and the Kubernetes test binaries when absent (cached)
+	bash hack/bins.sh all
+
+.PHONY: assets
+assets: ## print the KUBEBUILDER_ASSETS directory
+	@echo $(ASSETS)
+
+.PHONY: manifests
+manifests: $(CONTROLLER_GEN) ## regenerate CRDs, RBAC and deep-copy code
+	$(CONTROLLER_GEN) object paths=./api/...
+	$(CONTROLLER_GEN) crd paths=./api/... output:crd:artifacts:config=config/crd/bases
+	$(CONTROLLER_GEN) rbac:roleName=okd-ingress-manager paths=./internal/manager/... output:rbac:artifacts:config=config/rbac
+
+.PHONY: generate
+generate: manifests
+
+##@ Checks
+
+.PHONY: verify
+verify: manifests fmt vet lint ## generated files current, gofmt, go vet, staticcheck
+	@git diff --exit-code -- api config || { echo "generated files are stale: run 'make manifests' and commit" >&2; exit 1; }
+
+.PHONY: fmt
+fmt:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); [ -z "$$out" ] || { echo "gofmt needed: $$out" >&2; exit 1; }
+
+.PHONY: vet
+vet:
+	go vet ./...
+
+.PHONY: lint
+lint: $(STATICCHECK)
+	$(STATICCHECK) ./...
+
+$(CONTROLLER_GEN):
+	GOBIN=$(BIN) go install sigs.k8s.io/controller-tools/cmd/controller-gen@$(CONTROLLER_GEN_VERSION)
+
+$(STATICCHECK):
+	GOBIN=$(BIN) go install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)

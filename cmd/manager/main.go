@@ -1,0 +1,43 @@
+// Command manager runs the okd-ingress controllers and the Route admission
+// webhooks: flags → options → run.
+package main
+
+import (
+	"flag"
+	"os"
+
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+
+	"github.com/okd-ingress/okd-ingress/internal/manager"
+	"github.com/okd-ingress/okd-ingress/internal/names"
+)
+
+func main() {
+	var o manager.Options
+	flag.StringVar(&o.Domain, "domain", "apps.okd.test", "default router domain (OKD's apps.<base domain>): generated Route hosts are <name>-<namespace>.<domain>")
+	flag.StringVar(&o.OperatorNamespace, "operator-namespace", names.OperatorNamespace, "namespace of the IngressControllers and of the manager")
+	flag.StringVar(&o.RouterNamespace, "router-namespace", names.RouterNamespace, "namespace of the router Deployments")
+	flag.StringVar(&o.WebhookHost, "webhook-host", "", "address the webhook server listens on (empty: all)")
+	flag.IntVar(&o.WebhookPort, "webhook-port", 9443, "port of the webhook server")
+	flag.StringVar(&o.WebhookCertDir, "webhook-cert-dir", os.TempDir()+"/okd-ingress-webhook", "directory for the webhook serving certificate")
+	flag.StringVar(&o.WebhookURL, "webhook-url", "", "base URL the API server calls the webhooks at, for a manager outside the cluster (e.g. https://127.0.0.1:9443); empty: the in-cluster Service")
+	flag.StringVar(&o.MetricsAddr, "metrics-bind-address", ":8080", "metrics endpoint address (0 disables)")
+	flag.StringVar(&o.ProbeAddr, "health-probe-bind-address", ":8081", "health probe address")
+	flag.BoolVar(&o.LeaderElection, "leader-elect", false, "elect a leader among manager replicas (controllers run on the leader only; webhooks on all)")
+	zapOpts := zap.Options{}
+	zapOpts.BindFlags(flag.CommandLine)
+	flag.Parse()
+	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
+
+	ctx := ctrl.SetupSignalHandler()
+	mgr, err := manager.New(ctx, ctrl.GetConfigOrDie(), o)
+	if err != nil {
+		ctrl.Log.Error(err, "setting up the manager")
+		os.Exit(1)
+	}
+	if err := mgr.Start(ctx); err != nil {
+		ctrl.Log.Error(err, "manager stopped")
+		os.Exit(1)
+	}
+}

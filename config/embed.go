@@ -1,0 +1,20 @@
+// Package config embeds the manifests that tests and the local stack install
+// into a fresh API server, so that they use exactly what a cluster gets.
+package config
+
+import "embed"
+
+// CRDs holds the generated CustomResourceDefinitions.
+//
+//go:embed crd/bases/*.yaml
+var CRDs embed.FS
+
+// Webhooks holds the Route webhook configurations.
+//
+//go:embed webhook/webhooks.yaml
+var Webhooks []byte
+
+// CustomHostRoles holds the ClusterRoles that grant routes/custom-host.
+//
+//go:embed rbac/custom_host_roles.yaml
+var CustomHostRoles []byte

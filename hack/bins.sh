@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# Builds, from source, every binary the tests and the local stack need, into a
+# cache outside the clone keyed by version, so that a fresh clone on the same
+# machine reuses them:
+#   kube-apiserver, kube-controller-manager, kube-scheduler, kubectl  (k8s.io/kubernetes)
+#   etcd (go.etcd.io/etcd/server/v3), kwok (sigs.k8s.io/kwok)
+#   haproxy 3.0 (the vendored tarball in ../shared/vendor, checked against its sha256)
+#
+# usage: hack/bins.sh [all|k8s|haproxy|assets-dir|haproxy-path]
+#   all          build whatever is missing (default)
+#   k8s          only the control plane and kwok
+#   haproxy      only haproxy
+#   assets-dir   print the KUBEBUILDER_ASSETS directory
+#   haproxy-path print the haproxy binary to use (an haproxy >= 3.0 on PATH wins)
+set -euo pipefail
+
+K8S_VERSION=v1.37.2
+ETCD_VERSION=v3.6.16
+KWOK_VERSION=v0.7.0
+HAPROXY_VERSION=3.0.11
+HAPROXY_SHA256=a133e2d550c5fd9a849b5c7ab17bb945bcdad209ca140d41f45ebf31943ae783
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+cache=${OKD_INGRESS_CACHE:-$HOME/.cache/okd-ingress}
+assets=$cache/bin-k8s-$K8S_VERSION-etcd-$ETCD_VERSION-kwok-$KWOK_VERSION
+haproxy_dir=$cache/haproxy-$HAPROXY_VERSION
+vendor=${OKD_INGRESS_VENDOR:-$root/../shared/vendor}
+
+log() { echo "hack/bins.sh: $*" >&2; }
+
+# build_go <out> <module dir> <package> [ldflags]: builds into a temporary
+# file and renames it, so an interrupted build never leaves a broken binary.
+build_go() {
+	local out=$1 dir=$2 pkg=$3 ldflags=${4:-}
+	[ -x "$out" ] && return 0
+	log "building $(basename "$out") (a few minutes on a cold cache)"
+	local start=$SECONDS
+	(cd "$dir" && CGO_ENABLED=0 go build -trimpath -ldflags "$ldflags" -o "$out.tmp" "$pkg")
+	mv "$out.tmp" "$out"
+	log "built $(basename "$out") in $((SECONDS - start))s"
+}
+
+build_k8s() {
+	mkdir -p "$assets"
+	local minor=${K8S_VERSION#v1.}
+	minor=${minor%%.*}
+	local ld="-s -w -X k8s.io/component-base/version.gitVersion=$K8S_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor"
+	build_go "$assets/etcd" "$here/etcd" . "-s -w"
+	for b in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
+		build_go "$assets/$b" "$here/k8sbins" "./cmd/$b" "$ld"
+	done
+	if [ ! -x "$assets/kwok" ]; then
+		log "building kwok"
+		GOBIN="$assets/.kwok" CGO_ENABLED=0 go install -trimpath "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION"
+		mv "$assets/.kwok/kwok" "$assets/kwok" && rmdir "$assets/.kwok"
+	fi
+}
+
+haproxy_ok() { # haproxy_ok <binary>: true when it is HAProxy 3.0 or newer
+	local v
+	v=$("$1" -v 2>/dev/null | sed -n 's/^HAProxy version \([0-9]*\)\.\([0-9]*\).*/\1 \2/p')
+	[ -n "$v" ] && set -- $v && { [ "$1" -gt 3 ] || { [ "$1" -eq 3 ] && [ "$2" -ge 0 ]; }; }
+}
+
+haproxy_path() {
+	if command -v haproxy >/dev/null && haproxy_ok "$(command -v haproxy)"; then
+		command -v haproxy
+	else
+		echo "$haproxy_dir/haproxy"
+	fi
+}
+
+build_haproxy() {
+	local bin
+	bin=$(haproxy_path)
+	[ -x "$bin" ] && return 0
+	local deps=(libssl-dev libpcre2-dev zlib1g-dev make gcc)
+	local missing=()
+	for d in "${deps[@]}"; do dpkg -s "$d" >/dev/null 2>&1 || missing+=("$d"); done
+	if [ ${#missing[@]} -gt 0 ]; then
+		log "installing build dependencies: ${missing[*]}"
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+	fi
+	local tarball=$vendor/haproxy-$HAPROXY_VERSION.tar.gz
+	echo "$HAPROXY_SHA256  $tarball" | sha256sum -c --quiet - || { log "checksum mismatch: $tarball"; exit 1; }
+	local work
+	work=$(mktemp -d)
+	log "building haproxy $HAPROXY_VERSION (about a minute)"
+	tar -xzf "$tarball" -C "$work"
+	make -s -C "$work/haproxy-$HAPROXY_VERSION" -j"$(nproc)" TARGET=linux-glibc \
+		USE_OPENSSL=1 USE_PCRE2=1 USE_PCRE2_JIT=1 USE_PROMEX=1 USE_ZLIB=1 >/dev/null
+	mkdir -p "$haproxy_dir"
+	cp "$work/haproxy-$HAPROXY_VERSION/haproxy" "$haproxy_dir/haproxy.tmp"
+	mv "$haproxy_dir/haproxy.tmp" "$haproxy_dir/haproxy"
+	rm -rf "$work"
+	"$haproxy_dir/haproxy" -v | head -1 >&2
+}
+
+# One build at a time per cache: CI and a developer may share a machine.
+locked() {
+	mkdir -p "$cache"
+	exec 9>"$cache/.lock"
+	flock 9
+	"$@"
+}
+
+case "${1:-all}" in
+all) locked build_haproxy && locked build_k8s ;;
+k8s) locked build_k8s ;;
+haproxy) locked build_haproxy ;;
+assets-dir) echo "$assets" ;;
+haproxy-path) haproxy_path ;;
+*) echo "usage: $0 [all|k8s|haproxy|assets-dir|haproxy-path]" >&2; exit 2 ;;
+esac

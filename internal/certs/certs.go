@@ -1,0 +1,162 @@
+// Package certs generates certificate authorities and serving certificates
+// and parses PEM input. The manager uses it for its webhook certificate and
+// for the routers' default certificates.
+package certs
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"math/big"
+	"net"
+	"time"
+)
+
+// KeyPair is a certificate and its private key, both PEM-encoded.
+type KeyPair struct {
+	CertPEM []byte
+	KeyPEM  []byte
+}
+
+// backdate tolerates clock skew between the signer and the verifiers.
+const backdate = 5 * time.Minute
+
+// NewCA returns a self-signed CA certificate valid for the given duration.
+func NewCA(commonName string, validity time.Duration, now time.Time) (KeyPair, error) {
+	tmpl := &x509.Certificate{
+		Subject:               pkix.Name{CommonName: commonName},
+		NotBefore:             now.Add(-backdate),
+		NotAfter:              now.Add(validity),
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature | x509.KeyUsageCRLSign,
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+		MaxPathLenZero:        true,
+	}
+	return issue(tmpl, nil, nil)
+}
+
+// NewServingCert returns a server certificate for the DNS names and IPs,
+// signed by ca.
+func NewServingCert(ca KeyPair, dnsNames []string, ips []net.IP, validity time.Duration, now time.Time) (KeyPair, error) {
+	caCert, caKey, err := ca.Parse()
+	if err != nil {
+		return KeyPair{}, fmt.Errorf("parsing CA: %w", err)
+	}
+	cn := ""
+	if len(dnsNames) > 0 {
+		cn = dnsNames[0]
+	}
+	tmpl := &x509.Certificate{
+		Subject:     pkix.Name{CommonName: cn},
+		DNSNames:    dnsNames,
+		IPAddresses: ips,
+		NotBefore:   now.Add(-backdate),
+		NotAfter:    now.Add(validity),
+		KeyUsage:    x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	return issue(tmpl, caCert, caKey)
+}
+
+func issue(tmpl, parent *x509.Certificate, parentKey crypto.Signer) (KeyPair, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return KeyPair{}, err
+	}
+	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
+	if err != nil {
+		return KeyPair{}, err
+	}
+	tmpl.SerialNumber = serial
+	if parent == nil {
+		parent, parentKey = tmpl, key
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, key.Public(), parentKey)
+	if err != nil {
+		return KeyPair{}, err
+	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return KeyPair{}, err
+	}
+	return KeyPair{
+		CertPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
+		KeyPEM:  pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}),
+	}, nil
+}
+
+// Parse returns the first certificate and the private key of the pair, and
+// checks that they belong together.
+func (kp KeyPair) Parse() (*x509.Certificate, crypto.Signer, error) {
+	certs, err := ParseCertificates(kp.CertPEM)
+	if err != nil {
+		return nil, nil, err
+	}
+	key, err := ParsePrivateKey(kp.KeyPEM)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !publicKeysEqual(certs[0].PublicKey, key.Public()) {
+		return nil, nil, errors.New("the private key does not match the certificate")
+	}
+	return certs[0], key, nil
+}
+
+// ParseCertificates parses every CERTIFICATE block of a PEM bundle and fails
+// on anything else, or on an empty bundle.
+func ParseCertificates(data []byte) ([]*x509.Certificate, error) {
+	var out []*x509.Certificate
+	for rest := bytes.TrimSpace(data); len(rest) > 0; rest = bytes.TrimSpace(rest) {
+		var block *pem.Block
+		block, rest = pem.Decode(rest)
+		if block == nil {
+			return nil, errors.New("data is not PEM-encoded")
+		}
+		if block.Type != "CERTIFICATE" {
+			return nil, fmt.Errorf("unexpected PEM block %q where a certificate was expected", block.Type)
+		}
+		c, err := x509.ParseCertificate(block.Bytes)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	if len(out) == 0 {
+		return nil, errors.New("no certificate found")
+	}
+	return out, nil
+}
+
+// ParsePrivateKey parses one PEM private key in PKCS#8, PKCS#1 or SEC 1 form.
+func ParsePrivateKey(data []byte) (crypto.Signer, error) {
+	block, _ := pem.Decode(data)
+	if block == nil {
+		return nil, errors.New("key is not PEM-encoded")
+	}
+	if k, err := x509.ParsePKCS8PrivateKey(block.Bytes); err == nil {
+		if s, ok := k.(crypto.Signer); ok {
+			return s, nil
+		}
+		return nil, errors.New("unsupported private key type")
+	}
+	if k, err := x509.ParsePKCS1PrivateKey(block.Bytes); err == nil {
+		return k, nil
+	}
+	if k, err := x509.ParseECPrivateKey(block.Bytes); err == nil {
+		return k, nil
+	}
+	return nil, fmt.Errorf("cannot parse private key of PEM type %q", block.Type)
+}
+
+func publicKeysEqual(a, b crypto.PublicKey) bool {
+	type equaler interface{ Equal(crypto.PublicKey) bool }
+	ea, ok := a.(equaler)
+	return ok && ea.Equal(b)
+}

@@ -1,0 +1,285 @@
+// Package localcluster starts a real Kubernetes control plane on this
+// machine (etcd and kube-apiserver built from source by hack/bins.sh),
+// installs this project's CRDs, RBAC and webhook configurations, and runs the
+// manager against it. Tests use it, and so does `make run`.
+package localcluster
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	"github.com/okd-ingress/okd-ingress/config"
+	"github.com/okd-ingress/okd-ingress/internal/manager"
+	"github.com/okd-ingress/okd-ingress/internal/names"
+)
+
+// ServiceCIDR is the Service range: a test range (RFC 2544), never a range
+// that could reach real networks.
+const ServiceCIDR = "198.19.0.0/24"
+
+// Options configure the cluster.
+type Options struct {
+	// Domain is the manager's default router domain.
+	Domain string
+	// Manager false starts only the control plane with the manifests
+	// installed, for tests that run a manager of their own.
+	Manager bool
+	// Dir, when set, is where the admin kubeconfig is written.
+	Dir string
+	// Log receives the manager's progress lines; nil discards them.
+	Log io.Writer
+}
+
+// Cluster is a running control plane.
+type Cluster struct {
+	Env *envtest.Environment
+	// Config is the admin (system:masters) configuration.
+	Config *rest.Config
+	// Client is an admin client with this project's scheme.
+	Client client.Client
+	// Kubeconfig is the admin kubeconfig file, when Options.Dir was set.
+	Kubeconfig string
+
+	cancel context.CancelFunc
+	done   chan error
+}
+
+// AssetsDir returns the directory of the control-plane binaries, from
+// KUBEBUILDER_ASSETS or by asking hack/bins.sh.
+func AssetsDir() (string, error) {
+	if d := os.Getenv("KUBEBUILDER_ASSETS"); d != "" {
+		return d, nil
+	}
+	root, err := RepoRoot()
+	if err != nil {
+		return "", err
+	}
+	out, err := exec.Command("bash", filepath.Join(root, "hack", "bins.sh"), "assets-dir").Output()
+	if err != nil {
+		return "", fmt.Errorf("hack/bins.sh assets-dir: %w", err)
+	}
+	dir := strings.TrimSpace(string(out))
+	if _, err := os.Stat(filepath.Join(dir, "kube-apiserver")); err != nil {
+		return "", fmt.Errorf("no kube-apiserver in %s: run `make bins` first", dir)
+	}
+	return dir, nil
+}
+
+// RepoRoot finds the repository root from the working directory.
+func RepoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if data, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil &&
+			bytes.HasPrefix(data, []byte("module github.com/okd-ingress/okd-ingress\n")) {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", fmt.Errorf("not inside the okd-ingress repository")
+		}
+		dir = parent
+	}
+}
+
+// Start starts etcd and kube-apiserver, installs the manifests and, when
+// asked, the manager with its webhooks.
+func Start(o Options) (*Cluster, error) {
+	assets, err := AssetsDir()
+	if err != nil {
+		return nil, err
+	}
+	crds, err := loadCRDs()
+	if err != nil {
+		return nil, err
+	}
+	env := &envtest.Environment{
+		BinaryAssetsDirectory: assets,
+		CRDInstallOptions:     envtest.CRDInstallOptions{CRDs: crds},
+		ErrorIfCRDPathMissing: true,
+	}
+	env.ControlPlane.GetAPIServer().Configure().Set("service-cluster-ip-range", ServiceCIDR)
+	cfg, err := env.Start()
+	if err != nil {
+		return nil, fmt.Errorf("starting the control plane: %w", err)
+	}
+	c := &Cluster{Env: env, Config: cfg}
+	if err := c.setUp(o); err != nil {
+		_ = c.Stop()
+		return nil, err
+	}
+	return c, nil
+}
+
+func (c *Cluster) setUp(o Options) error {
+	var err error
+	if c.Client, err = client.New(c.Config, client.Options{Scheme: manager.Scheme()}); err != nil {
+		return err
+	}
+	ctx := context.Background()
+	for _, ns := range []string{names.OperatorNamespace, names.RouterNamespace} {
+		if err := c.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil && !apierrors.IsAlreadyExists(err) {
+			return err
+		}
+	}
+	if err := c.apply(ctx, config.Webhooks); err != nil {
+		return err
+	}
+	if err := c.apply(ctx, config.CustomHostRoles); err != nil {
+		return err
+	}
+	if o.Dir != "" {
+		if err := c.writeKubeconfig(o.Dir); err != nil {
+			return err
+		}
+	}
+	if o.Manager {
+		return c.startManager(o)
+	}
+	return nil
+}
+
+func (c *Cluster) writeKubeconfig(dir string) error {
+	admin, err := c.Env.AddUser(envtest.User{Name: "admin", Groups: []string{"system:masters"}}, nil)
+	if err != nil {
+		return err
+	}
+	data, err := admin.KubeConfig()
+	if err != nil {
+		return err
+	}
+	c.Kubeconfig = filepath.Join(dir, "kubeconfig")
+	return os.WriteFile(c.Kubeconfig, data, 0o600)
+}
+
+func (c *Cluster) startManager(o Options) error {
+	port, err := freePort()
+	if err != nil {
+		return err
+	}
+	certDir, err := os.MkdirTemp("", "okd-ingress-webhook-")
+	if err != nil {
+		return err
+	}
+	domain := o.Domain
+	if domain == "" {
+		domain = "apps.okd.test"
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	mgr, err := manager.New(ctx, c.Config, manager.Options{
+		Domain: domain, OperatorNamespace: names.OperatorNamespace, RouterNamespace: names.RouterNamespace,
+		WebhookHost: "127.0.0.1", WebhookPort: port, WebhookCertDir: certDir,
+		WebhookURL:  manager.LocalWebhookURL("127.0.0.1", port),
+		MetricsAddr: "0", ProbeAddr: "0",
+	})
+	if err != nil {
+		cancel()
+		return err
+	}
+	c.cancel, c.done = cancel, make(chan error, 1)
+	go func() { c.done <- mgr.Start(ctx) }()
+	return waitForWebhook(ctx, mgr.GetWebhookServer().StartedChecker(), c.done)
+}
+
+func waitForWebhook(ctx context.Context, started func(*http.Request) error, done <-chan error) error {
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-done:
+			return fmt.Errorf("manager stopped: %w", err)
+		default:
+		}
+		if started(nil) == nil {
+			return nil
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return fmt.Errorf("the webhook server did not start within 30s")
+}
+
+// Stop stops the manager and the control plane.
+func (c *Cluster) Stop() error {
+	if c.cancel != nil {
+		c.cancel()
+		<-c.done
+	}
+	return c.Env.Stop()
+}
+
+// UserClient returns a client that authenticates as the given user.
+func (c *Cluster) UserClient(name string, groups ...string) (client.Client, error) {
+	u, err := c.Env.AddUser(envtest.User{Name: name, Groups: groups}, c.Config)
+	if err != nil {
+		return nil, err
+	}
+	return client.New(u.Config(), client.Options{Scheme: manager.Scheme()})
+}
+
+func (c *Cluster) apply(ctx context.Context, manifest []byte) error {
+	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(manifest), 4096)
+	for {
+		var u unstructured.Unstructured
+		if err := dec.Decode(&u.Object); err == io.EOF {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		if len(u.Object) == 0 {
+			continue
+		}
+		if err := c.Client.Create(ctx, &u); err != nil && !apierrors.IsAlreadyExists(err) {
+			return fmt.Errorf("creating %s %s: %w", u.GetKind(), u.GetName(), err)
+		}
+	}
+}
+
+func loadCRDs() ([]*apiextensionsv1.CustomResourceDefinition, error) {
+	var out []*apiextensionsv1.CustomResourceDefinition
+	err := fs.WalkDir(config.CRDs, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := config.CRDs.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		crd := &apiextensionsv1.CustomResourceDefinition{}
+		if err := utilyaml.Unmarshal(data, crd); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		out = append(out, crd)
+		return nil
+	})
+	return out, err
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}

@@ -1,0 +1,143 @@
+// Package manager wires the controller-runtime manager that cmd/manager runs:
+// the Route admission webhooks with their self-managed certificate, and
+// (in later work) the IngressController and Ingress controllers.
+package manager
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strconv"
+	"time"
+
+	"k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	"sigs.k8s.io/controller-runtime/pkg/webhook"
+
+	operatorv1 "github.com/okd-ingress/okd-ingress/api/operator/v1"
+	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
+	"github.com/okd-ingress/okd-ingress/internal/names"
+	routewebhook "github.com/okd-ingress/okd-ingress/internal/webhook"
+	"github.com/okd-ingress/okd-ingress/internal/webhookcert"
+)
+
+// Options configure the manager; cmd/manager fills them from flags.
+type Options struct {
+	// Domain is the default router domain (OKD's apps.<base domain>), used to
+	// generate Route hosts and as the default IngressController's domain.
+	Domain            string
+	OperatorNamespace string
+	RouterNamespace   string
+
+	// WebhookHost and WebhookPort are where the webhook server listens.
+	WebhookHost string
+	WebhookPort int
+	// WebhookCertDir receives the webhook serving certificate.
+	WebhookCertDir string
+	// WebhookURL, when set, is the base URL the API server uses to call the
+	// webhooks instead of the in-cluster Service (local runs and tests).
+	WebhookURL string
+
+	MetricsAddr    string
+	ProbeAddr      string
+	LeaderElection bool
+}
+
+// Scheme returns a scheme with the Kubernetes types and this project's APIs.
+func Scheme() *runtime.Scheme {
+	s := runtime.NewScheme()
+	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, routev1.AddToScheme, operatorv1.AddToScheme} {
+		if err := add(s); err != nil {
+			panic(err)
+		}
+	}
+	return s
+}
+
+// New builds the manager. It makes sure the webhook certificate exists and
+// is trusted before returning, so the webhook server can start serving.
+func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, error) {
+	scheme := Scheme()
+	direct, err := client.New(cfg, client.Options{Scheme: scheme})
+	if err != nil {
+		return nil, err
+	}
+	certOpts := o.certOptions()
+	if err := webhookcert.Ensure(ctx, direct, certOpts, time.Now()); err != nil {
+		return nil, fmt.Errorf("webhook certificate: %w", err)
+	}
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+		Scheme:                  scheme,
+		Metrics:                 metricsserver.Options{BindAddress: o.MetricsAddr},
+		HealthProbeBindAddress:  o.ProbeAddr,
+		LeaderElection:          o.LeaderElection,
+		LeaderElectionID:        "okd-ingress-manager",
+		LeaderElectionNamespace: o.OperatorNamespace,
+		WebhookServer: webhook.NewServer(webhook.Options{
+			Host: o.WebhookHost, Port: o.WebhookPort, CertDir: o.WebhookCertDir,
+		}),
+	})
+	if err != nil {
+		return nil, err
+	}
+	hook := &routewebhook.RouteWebhook{Client: direct, Domain: o.Domain, RouterNamespace: o.RouterNamespace}
+	if err := hook.SetupWithManager(mgr); err != nil {
+		return nil, err
+	}
+	// Every replica serves webhooks, so every replica keeps the certificate
+	// fresh; the shared Secret keeps them on one CA.
+	if err := mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
+		return renewLoop(ctx, direct, certOpts)
+	})); err != nil {
+		return nil, err
+	}
+	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
+		return nil, err
+	}
+	if err := mgr.AddReadyzCheck("webhook", mgr.GetWebhookServer().StartedChecker()); err != nil {
+		return nil, err
+	}
+	return mgr, nil
+}
+
+func renewLoop(ctx context.Context, c client.Client, o webhookcert.Options) error {
+	log := ctrl.LoggerFrom(ctx).WithName("webhook-cert")
+	t := time.NewTicker(6 * time.Hour)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+			if err := webhookcert.Ensure(ctx, c, o, time.Now()); err != nil {
+				log.Error(err, "renewing the webhook certificate")
+			}
+		}
+	}
+}
+
+func (o Options) certOptions() webhookcert.Options {
+	svc := names.WebhookServiceName + "." + o.OperatorNamespace
+	co := webhookcert.Options{
+		Namespace: o.OperatorNamespace, SecretName: names.WebhookCertSecretName, CertDir: o.WebhookCertDir,
+		DNSNames: []string{svc + ".svc", svc + ".svc.cluster.local", "localhost"},
+		IPs:      []net.IP{net.IPv4(127, 0, 0, 1)},
+		URL:      o.WebhookURL,
+		Mutating: names.MutatingWebhookConfigurationName, Validating: names.ValidatingWebhookConfigurationName,
+	}
+	if ip := net.ParseIP(o.WebhookHost); ip != nil && !ip.IsUnspecified() && !ip.IsLoopback() {
+		co.IPs = append(co.IPs, ip)
+	}
+	return co
+}
+
+// LocalWebhookURL is the webhook base URL for a manager running outside the cluster.
+func LocalWebhookURL(host string, port int) string {
+	return "https://" + net.JoinHostPort(host, strconv.Itoa(port))
+}

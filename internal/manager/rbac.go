@@ -1,0 +1,15 @@
+package manager
+
+// The manager's permissions, generated into config/rbac/role.yaml.
+//
+// Webhooks: authorize users for routes/custom-host, read the type of a
+// Route's external certificate Secret, and keep the CA bundle of its own
+// webhook configurations current.
+// +kubebuilder:rbac:groups=authorization.k8s.io,resources=subjectaccessreviews,verbs=create
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get
+// +kubebuilder:rbac:groups=admissionregistration.k8s.io,resources=mutatingwebhookconfigurations;validatingwebhookconfigurations,verbs=get;patch
+//
+// Its own namespace: the webhook certificate Secret, leader election.
+// +kubebuilder:rbac:groups="",namespace=openshift-ingress-operator,resources=secrets,verbs=create;update
+// +kubebuilder:rbac:groups=coordination.k8s.io,namespace=openshift-ingress-operator,resources=leases,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups="",namespace=openshift-ingress-operator,resources=events,verbs=create;patch

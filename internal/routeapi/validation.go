@@ -1,0 +1,175 @@
+package routeapi
+
+import (
+	"fmt"
+	"strings"
+
+	apivalidation "k8s.io/apimachinery/pkg/api/validation"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
+	"github.com/okd-ingress/okd-ingress/internal/names"
+)
+
+const (
+	maxAlternateBackends = 3
+	maxWeight            = 256
+)
+
+// Validate checks a defaulted Route on creation and returns every problem
+// found, each with the field it concerns.
+func Validate(r *routev1.Route) field.ErrorList {
+	errs := apivalidation.ValidateObjectMeta(&r.ObjectMeta, true, apivalidation.NameIsDNSSubdomain, field.NewPath("metadata"))
+	return append(errs, validateSpec(r, field.NewPath("spec"), true)...)
+}
+
+// ValidateUpdate checks a defaulted Route against the stored one.
+func ValidateUpdate(r, old *routev1.Route) field.ErrorList {
+	errs := apivalidation.ValidateObjectMetaUpdate(&r.ObjectMeta, &old.ObjectMeta, field.NewPath("metadata"))
+	// OKD checks each host label only when the host changes and the old host
+	// passed that check, so stored routes never become un-updatable.
+	checkLabels := r.Spec.Host != old.Spec.Host && len(hostLabelErrors(old.Spec.Host, field.NewPath("spec", "host"))) == 0
+	errs = append(errs, validateSpec(r, field.NewPath("spec"), checkLabels)...)
+	if r.Spec.WildcardPolicy != old.Spec.WildcardPolicy {
+		errs = append(errs, field.Invalid(field.NewPath("spec", "wildcardPolicy"), r.Spec.WildcardPolicy,
+			"wildcardPolicy is immutable: delete and recreate the route to change it"))
+	}
+	return errs
+}
+
+// ValidateStatusUpdate checks an update of the status subresource.
+func ValidateStatusUpdate(r, old *routev1.Route) field.ErrorList {
+	errs := apivalidation.ValidateObjectMetaUpdate(&r.ObjectMeta, &old.ObjectMeta, field.NewPath("metadata"))
+	for i, in := range r.Status.Ingress {
+		p := field.NewPath("status", "ingress").Index(i)
+		if in.RouterName == "" {
+			errs = append(errs, field.Required(p.Child("routerName"), "each status entry names its router"))
+		}
+		for j, c := range in.Conditions {
+			if c.Type == "" {
+				errs = append(errs, field.Required(p.Child("conditions").Index(j).Child("type"), ""))
+			}
+		}
+	}
+	return errs
+}
+
+func validateSpec(r *routev1.Route, fld *field.Path, checkHostLabels bool) field.ErrorList {
+	s := &r.Spec
+	var errs field.ErrorList
+	errs = append(errs, validateHost(r, fld.Child("host"), checkHostLabels)...)
+	errs = append(errs, validateSubdomain(s.Subdomain, fld.Child("subdomain"))...)
+	errs = append(errs, validateWildcardPolicy(s, fld.Child("wildcardPolicy"))...)
+	errs = append(errs, validatePath(s, fld.Child("path"))...)
+	errs = append(errs, validateTarget(s.To, fld.Child("to"))...)
+	if len(s.AlternateBackends) > maxAlternateBackends {
+		errs = append(errs, field.TooMany(fld.Child("alternateBackends"), len(s.AlternateBackends), maxAlternateBackends))
+	}
+	for i, b := range s.AlternateBackends {
+		errs = append(errs, validateTarget(b, fld.Child("alternateBackends").Index(i))...)
+	}
+	if s.Port != nil {
+		errs = append(errs, validatePort(s.Port.TargetPort, fld.Child("port", "targetPort"))...)
+	}
+	errs = append(errs, validateTLS(s.TLS, fld.Child("tls"))...)
+	if s.HTTPHeaders != nil && s.TLS != nil && s.TLS.Termination == routev1.TLSTerminationPassthrough {
+		errs = append(errs, field.Invalid(fld.Child("httpHeaders"), "", "header actions are not permitted when tls termination is passthrough."))
+	} else {
+		errs = append(errs, validateHeaders(s.HTTPHeaders, fld.Child("httpHeaders"))...)
+	}
+	return errs
+}
+
+func validateHost(r *routev1.Route, fld *field.Path, checkLabels bool) field.ErrorList {
+	host := r.Spec.Host
+	if host == "" {
+		return nil
+	}
+	if msgs := validation.IsDNS1123Subdomain(host); len(msgs) > 0 {
+		return field.ErrorList{field.Invalid(fld, host, "host must conform to DNS 1123 subdomain conventions: "+strings.Join(msgs, "; "))}
+	}
+	if !checkLabels || r.Annotations[names.AllowNonDNSCompliantHostAnnotation] == "true" {
+		return nil
+	}
+	return hostLabelErrors(host, fld)
+}
+
+// hostLabelErrors checks that each dot-separated label of host is a DNS-1123
+// label (at most 63 characters): DNS cannot resolve longer labels.
+func hostLabelErrors(host string, fld *field.Path) field.ErrorList {
+	if host == "" {
+		return nil
+	}
+	for _, label := range strings.Split(host, ".") {
+		if msgs := validation.IsDNS1123Label(label); len(msgs) > 0 {
+			return field.ErrorList{field.Invalid(fld, host, fmt.Sprintf("label %q: %s (set the annotation %s: \"true\" to allow it)",
+				label, strings.Join(msgs, "; "), names.AllowNonDNSCompliantHostAnnotation))}
+		}
+	}
+	return nil
+}
+
+func validateSubdomain(sub string, fld *field.Path) field.ErrorList {
+	if sub == "" {
+		return nil
+	}
+	if len(sub) > validation.DNS1123SubdomainMaxLength {
+		return field.ErrorList{field.TooLong(fld, "", validation.DNS1123SubdomainMaxLength)}
+	}
+	for _, label := range strings.Split(sub, ".") {
+		if msgs := validation.IsDNS1123Label(label); len(msgs) > 0 {
+			return field.ErrorList{field.Invalid(fld, sub, fmt.Sprintf("subdomain label %q: %s", label, strings.Join(msgs, "; ")))}
+		}
+	}
+	return nil
+}
+
+func validateWildcardPolicy(s *routev1.RouteSpec, fld *field.Path) field.ErrorList {
+	switch s.WildcardPolicy {
+	case routev1.WildcardPolicyNone, "":
+		return nil
+	case routev1.WildcardPolicySubdomain:
+		if s.Host == "" {
+			return field.ErrorList{field.Invalid(fld, s.WildcardPolicy, "host name not specified for wildcard policy")}
+		}
+		return nil
+	}
+	return field.ErrorList{field.NotSupported(fld, s.WildcardPolicy,
+		[]string{string(routev1.WildcardPolicyNone), string(routev1.WildcardPolicySubdomain)})}
+}
+
+func validatePath(s *routev1.RouteSpec, fld *field.Path) field.ErrorList {
+	if s.Path == "" {
+		return nil
+	}
+	if !strings.HasPrefix(s.Path, "/") {
+		return field.ErrorList{field.Invalid(fld, s.Path, "path must begin with /")}
+	}
+	if s.TLS != nil && s.TLS.Termination == routev1.TLSTerminationPassthrough {
+		return field.ErrorList{field.Invalid(fld, s.Path, "passthrough termination does not support paths")}
+	}
+	return nil
+}
+
+func validateTarget(t routev1.RouteTargetReference, fld *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	if t.Name == "" {
+		errs = append(errs, field.Required(fld.Child("name"), "the name of a Service is required"))
+	}
+	if t.Kind != "Service" {
+		errs = append(errs, field.NotSupported(fld.Child("kind"), t.Kind, []string{"Service"}))
+	}
+	if t.Weight != nil && (*t.Weight < 0 || *t.Weight > maxWeight) {
+		errs = append(errs, field.Invalid(fld.Child("weight"), *t.Weight, "weight must be an integer between 0 and 256"))
+	}
+	return errs
+}
+
+func validatePort(p intstr.IntOrString, fld *field.Path) field.ErrorList {
+	if (p.Type == intstr.Int && p.IntVal == 0) || (p.Type == intstr.String && p.StrVal == "") {
+		return field.ErrorList{field.Required(fld, "targetPort must be a port name or a non-zero number")}
+	}
+	return nil
+}

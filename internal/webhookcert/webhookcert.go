@@ -1,0 +1,195 @@
+// Package webhookcert lets the manager run its admission webhooks without
+// cert-manager: it keeps a CA and a serving certificate in a Secret shared by
+// every manager replica, writes them where the webhook server reads them, and
+// puts the CA bundle (and, for local runs, the URL) into the webhook
+// configurations.
+package webhookcert
+
+import (
+	"bytes"
+	"context"
+	"crypto/x509"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/okd-ingress/okd-ingress/internal/certs"
+)
+
+const (
+	caValidity   = 10 * 365 * 24 * time.Hour
+	certValidity = 365 * 24 * time.Hour
+	// renewBefore is how long before expiry a serving certificate is replaced.
+	renewBefore = 30 * 24 * time.Hour
+
+	keyCACert = "ca.crt"
+	keyCAKey  = "ca.key"
+)
+
+// Options say where the certificate lives and how the API server reaches the webhooks.
+type Options struct {
+	// Namespace and SecretName locate the Secret holding the CA and certificate.
+	Namespace, SecretName string
+	// CertDir receives tls.crt and tls.key for the webhook server.
+	CertDir string
+	// DNSNames and IPs go into the serving certificate.
+	DNSNames []string
+	IPs      []net.IP
+	// URL, when set (local runs and tests), replaces each webhook's Service
+	// reference by URL + the webhook's path. Empty keeps the Service.
+	URL string
+	// Mutating and Validating name the webhook configurations to keep current.
+	Mutating, Validating string
+}
+
+// Ensure makes sure a valid certificate exists, is on disk, and is trusted
+// by the webhook configurations. It is idempotent; call it at start-up and
+// periodically. c must read from the API server, not a cache.
+func Ensure(ctx context.Context, c client.Client, o Options, now time.Time) error {
+	ca, serving, err := ensureSecret(ctx, c, o, now)
+	if err != nil {
+		return err
+	}
+	if err := writeFiles(o.CertDir, serving); err != nil {
+		return err
+	}
+	return patchConfigurations(ctx, c, o, ca.CertPEM)
+}
+
+func ensureSecret(ctx context.Context, c client.Client, o Options, now time.Time) (ca, serving certs.KeyPair, err error) {
+	var s corev1.Secret
+	err = c.Get(ctx, client.ObjectKey{Namespace: o.Namespace, Name: o.SecretName}, &s)
+	if err != nil && !apierrors.IsNotFound(err) {
+		return ca, serving, err
+	}
+	exists := err == nil
+	ca = certs.KeyPair{CertPEM: s.Data[keyCACert], KeyPEM: s.Data[keyCAKey]}
+	serving = certs.KeyPair{CertPEM: s.Data[corev1.TLSCertKey], KeyPEM: s.Data[corev1.TLSPrivateKeyKey]}
+	if usable(ca, serving, o, now) {
+		return ca, serving, nil
+	}
+	if !caUsable(ca, now) {
+		if ca, err = certs.NewCA("okd-ingress-webhook-ca@"+fmt.Sprint(now.Unix()), caValidity, now); err != nil {
+			return ca, serving, err
+		}
+	}
+	if serving, err = certs.NewServingCert(ca, o.DNSNames, o.IPs, certValidity, now); err != nil {
+		return ca, serving, err
+	}
+	s.ObjectMeta = metav1.ObjectMeta{Name: o.SecretName, Namespace: o.Namespace, ResourceVersion: s.ResourceVersion,
+		Labels: s.Labels, Annotations: s.Annotations}
+	s.Type = corev1.SecretTypeTLS
+	s.Data = map[string][]byte{keyCACert: ca.CertPEM, keyCAKey: ca.KeyPEM,
+		corev1.TLSCertKey: serving.CertPEM, corev1.TLSPrivateKeyKey: serving.KeyPEM}
+	if exists {
+		err = c.Update(ctx, &s)
+	} else {
+		err = c.Create(ctx, &s)
+	}
+	if apierrors.IsAlreadyExists(err) || apierrors.IsConflict(err) {
+		// Another replica won the race: use what it stored.
+		return ensureSecret(ctx, c, o, now)
+	}
+	return ca, serving, err
+}
+
+func caUsable(ca certs.KeyPair, now time.Time) bool {
+	cert, _, err := ca.Parse()
+	return err == nil && cert.IsCA && now.Add(certValidity).Before(cert.NotAfter)
+}
+
+// usable reports whether the stored certificate is signed by the stored CA,
+// covers every wanted name and is not about to expire.
+func usable(ca, serving certs.KeyPair, o Options, now time.Time) bool {
+	if !caUsable(ca, now) {
+		return false
+	}
+	leaf, _, err := serving.Parse()
+	if err != nil || now.Add(renewBefore).After(leaf.NotAfter) {
+		return false
+	}
+	roots := x509.NewCertPool()
+	roots.AppendCertsFromPEM(ca.CertPEM)
+	for _, name := range o.DNSNames {
+		if _, err := leaf.Verify(x509.VerifyOptions{DNSName: name, Roots: roots, CurrentTime: now}); err != nil {
+			return false
+		}
+	}
+	for _, ip := range o.IPs {
+		if _, err := leaf.Verify(x509.VerifyOptions{DNSName: ip.String(), Roots: roots, CurrentTime: now}); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+func writeFiles(dir string, kp certs.KeyPair) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	for name, data := range map[string][]byte{corev1.TLSCertKey: kp.CertPEM, corev1.TLSPrivateKeyKey: kp.KeyPEM} {
+		path := filepath.Join(dir, name)
+		if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, data) {
+			continue
+		}
+		// Write then rename, so the server's certificate watcher never reads half a file.
+		if err := os.WriteFile(path+".tmp", data, 0o600); err != nil {
+			return err
+		}
+		if err := os.Rename(path+".tmp", path); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func patchConfigurations(ctx context.Context, c client.Client, o Options, caPEM []byte) error {
+	if o.Mutating != "" {
+		var m admissionregistrationv1.MutatingWebhookConfiguration
+		if err := c.Get(ctx, client.ObjectKey{Name: o.Mutating}, &m); err != nil {
+			return fmt.Errorf("mutating webhook configuration %s: %w", o.Mutating, err)
+		}
+		orig := m.DeepCopy()
+		for i := range m.Webhooks {
+			setClientConfig(&m.Webhooks[i].ClientConfig, o.URL, caPEM)
+		}
+		if err := c.Patch(ctx, &m, client.MergeFrom(orig)); err != nil {
+			return err
+		}
+	}
+	if o.Validating != "" {
+		var v admissionregistrationv1.ValidatingWebhookConfiguration
+		if err := c.Get(ctx, client.ObjectKey{Name: o.Validating}, &v); err != nil {
+			return fmt.Errorf("validating webhook configuration %s: %w", o.Validating, err)
+		}
+		orig := v.DeepCopy()
+		for i := range v.Webhooks {
+			setClientConfig(&v.Webhooks[i].ClientConfig, o.URL, caPEM)
+		}
+		if err := c.Patch(ctx, &v, client.MergeFrom(orig)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func setClientConfig(cc *admissionregistrationv1.WebhookClientConfig, baseURL string, caPEM []byte) {
+	cc.CABundle = caPEM
+	if baseURL == "" || cc.Service == nil {
+		return
+	}
+	path := ""
+	if cc.Service.Path != nil {
+		path = *cc.Service.Path
+	}
+	u := baseURL + path
+	cc.URL, cc.Service = &u, nil
+}
