@@ -33,12 +33,16 @@ func newRoute(ns, name string, mods ...routeMod) *routev1.Route {
 	return r
 }
 
-func host(h string) routeMod           { return func(r *routev1.Route) { r.Spec.Host = h } }
-func path(p string) routeMod           { return func(r *routev1.Route) { r.Spec.Path = p } }
-func subdomain(s string) routeMod      { return func(r *routev1.Route) { r.Spec.Subdomain = s } }
-func wildcard(w string) routeMod       { return func(r *routev1.Route) { r.Spec.WildcardPolicy = routev1.WildcardPolicyType(w) } }
-func weight(w int32) routeMod          { return func(r *routev1.Route) { r.Spec.To.Weight = ptr.To(w) } }
-func annotate(k, v string) routeMod    { return func(r *routev1.Route) { r.Annotations = map[string]string{k: v} } }
+func host(h string) routeMod      { return func(r *routev1.Route) { r.Spec.Host = h } }
+func path(p string) routeMod      { return func(r *routev1.Route) { r.Spec.Path = p } }
+func subdomain(s string) routeMod { return func(r *routev1.Route) { r.Spec.Subdomain = s } }
+func wildcard(w string) routeMod {
+	return func(r *routev1.Route) { r.Spec.WildcardPolicy = routev1.WildcardPolicyType(w) }
+}
+func weight(w int32) routeMod { return func(r *routev1.Route) { r.Spec.To.Weight = ptr.To(w) } }
+func annotate(k, v string) routeMod {
+	return func(r *routev1.Route) { r.Annotations = map[string]string{k: v} }
+}
 func targetPort(p intstr.IntOrString) routeMod {
 	return func(r *routev1.Route) { r.Spec.Port = &routev1.RoutePort{TargetPort: p} }
 }
@@ -53,7 +57,9 @@ func tls(termination string, mods ...func(*routev1.TLSConfig)) routeMod {
 func cert(t *routev1.TLSConfig)   { t.Certificate, t.Key = fakePEM, fakePEM }
 func destCA(t *routev1.TLSConfig) { t.DestinationCACertificate = fakePEM }
 func insecure(p string) func(*routev1.TLSConfig) {
-	return func(t *routev1.TLSConfig) { t.InsecureEdgeTerminationPolicy = routev1.InsecureEdgeTerminationPolicyType(p) }
+	return func(t *routev1.TLSConfig) {
+		t.InsecureEdgeTerminationPolicy = routev1.InsecureEdgeTerminationPolicyType(p)
+	}
 }
 func external(name string) func(*routev1.TLSConfig) {
 	return func(t *routev1.TLSConfig) { t.ExternalCertificate = &routev1.LocalObjectReference{Name: name} }
@@ -123,7 +129,10 @@ func TestRouteCreate(t *testing.T) {
 		Type: corev1.SecretTypeTLS, Data: map[string][]byte{"tls.crt": []byte(fakePEM), "tls.key": []byte(fakePEM)}}))
 	must(t, cluster.Client.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "tls-readable"},
 		Type: corev1.SecretTypeTLS, Data: map[string][]byte{"tls.crt": []byte(fakePEM), "tls.key": []byte(fakePEM)}}))
-	grantRouterSecretRead(t, ns, "tls-readable")
+	// The router may read these, so the existence and type checks are reached.
+	for _, name := range []string{"tls-readable", "opaque", "nope"} {
+		grantRouterSecretRead(t, ns, name)
+	}
 
 	long := strings.Repeat("a", 64)
 	cases := []struct {

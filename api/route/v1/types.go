@@ -49,9 +49,9 @@ type RouteList struct {
 // complete rule set lives in Go (internal/routeapi) and runs in the webhook.
 //
 // +kubebuilder:validation:XValidation:rule="!has(self.tls) || self.tls.termination != 'passthrough' || !has(self.httpHeaders)",message="header actions are not permitted when tls termination is passthrough."
-// +kubebuilder:validation:XValidation:rule="!has(self.path) || self.path == ” || !has(self.tls) || self.tls.termination != 'passthrough'",message="passthrough termination does not support paths"
-// +kubebuilder:validation:XValidation:rule="(has(self.host) && self.host != ”) || !has(self.wildcardPolicy) || self.wildcardPolicy != 'Subdomain'",message="host name not specified for wildcard policy"
-// +kubebuilder:validation:XValidation:rule="!has(oldSelf.wildcardPolicy) || oldSelf.wildcardPolicy == ” || (has(self.wildcardPolicy) && self.wildcardPolicy == oldSelf.wildcardPolicy) || (oldSelf.wildcardPolicy == 'None' && (!has(self.wildcardPolicy) || self.wildcardPolicy == ”))",message="wildcardPolicy is immutable"
+// +kubebuilder:validation:XValidation:rule="!has(self.path) || size(self.path) == 0 || !has(self.tls) || self.tls.termination != 'passthrough'",message="passthrough termination does not support paths"
+// +kubebuilder:validation:XValidation:rule="(has(self.host) && size(self.host) != 0) || !has(self.wildcardPolicy) || self.wildcardPolicy != 'Subdomain'",message="host name not specified for wildcard policy"
+// +kubebuilder:validation:XValidation:rule="!has(oldSelf.wildcardPolicy) || size(oldSelf.wildcardPolicy) == 0 || (has(self.wildcardPolicy) && self.wildcardPolicy == oldSelf.wildcardPolicy) || (oldSelf.wildcardPolicy == 'None' && (!has(self.wildcardPolicy) || size(self.wildcardPolicy) == 0))",message="wildcardPolicy is immutable"
 type RouteSpec struct {
 	// host is an alias or DNS name that points to the router. When host and
 	// subdomain are both empty, a host is generated as
@@ -168,9 +168,9 @@ const (
 // TLSConfig is the TLS configuration of a route.
 //
 // +kubebuilder:validation:XValidation:rule="!has(self.insecureEdgeTerminationPolicy) || self.termination != 'passthrough' || self.insecureEdgeTerminationPolicy != 'Allow'",message="cannot have both spec.tls.termination: passthrough and spec.tls.insecureEdgeTerminationPolicy: Allow"
-// +kubebuilder:validation:XValidation:rule="!(has(self.certificate) && self.certificate != ” && has(self.externalCertificate))",message="cannot have both spec.tls.certificate and spec.tls.externalCertificate"
-// +kubebuilder:validation:XValidation:rule="self.termination != 'passthrough' || ((!has(self.certificate) || self.certificate == ”) && (!has(self.key) || self.key == ”) && (!has(self.caCertificate) || self.caCertificate == ”) && (!has(self.destinationCACertificate) || self.destinationCACertificate == ”) && !has(self.externalCertificate))",message="passthrough termination does not support certificates"
-// +kubebuilder:validation:XValidation:rule="self.termination != 'edge' || !has(self.destinationCACertificate) || self.destinationCACertificate == ”",message="destinationCACertificate is not allowed with edge termination"
+// +kubebuilder:validation:XValidation:rule="!(has(self.certificate) && size(self.certificate) != 0 && has(self.externalCertificate))",message="cannot have both spec.tls.certificate and spec.tls.externalCertificate"
+// +kubebuilder:validation:XValidation:rule="self.termination != 'passthrough' || ((!has(self.certificate) || size(self.certificate) == 0) && (!has(self.key) || size(self.key) == 0) && (!has(self.caCertificate) || size(self.caCertificate) == 0) && (!has(self.destinationCACertificate) || size(self.destinationCACertificate) == 0) && !has(self.externalCertificate))",message="passthrough termination does not support certificates"
+// +kubebuilder:validation:XValidation:rule="self.termination != 'edge' || !has(self.destinationCACertificate) || size(self.destinationCACertificate) == 0",message="destinationCACertificate is not allowed with edge termination"
 type TLSConfig struct {
 	// termination is edge, passthrough or reencrypt. When empty it defaults to
 	// edge, or to reencrypt when destinationCACertificate is set; Edge,
