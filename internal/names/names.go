@@ -42,3 +42,12 @@ const (
 func RouterServiceAccountUser(routerNamespace string) string {
 	return "system:serviceaccount:" + routerNamespace + ":router"
 }
+
+// Router annotations on Routes.
+const (
+	// PathTypeAnnotation, on a Route, gives the Kubernetes Ingress pathType
+	// its path follows: Exact, Prefix or ImplementationSpecific (the
+	// default, OKD's own path matching). The Ingress controller sets it on the
+	// Routes it generates; users may set it on their own Routes too.
+	PathTypeAnnotation = "router.okd-ingress.io/path-type"
+)

@@ -2,6 +2,7 @@ package routeapi
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 
 	apivalidation "k8s.io/apimachinery/pkg/api/validation"
@@ -140,12 +141,36 @@ func validateWildcardPolicy(s *routev1.RouteSpec, fld *field.Path) field.ErrorLi
 		[]string{string(routev1.WildcardPolicyNone), string(routev1.WildcardPolicySubdomain)})}
 }
 
+// MaxPathLength bounds spec.path; request lines longer than this are rare
+// and every path becomes a map key in each router.
+const MaxPathLength = 2048
+
+// pathPattern is an absolute URI path (RFC 3986 §3.3): unreserved and
+// sub-delim characters, ':', '@', '/' and percent-encoded octets. Spaces,
+// quotes, '#', '?', '\\' and control characters can never reach a router's
+// map files or configuration through it.
+var pathPattern = regexp.MustCompile(`^/(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})*$`)
+
+// PathProblem explains why p is not an acceptable route path, or returns "".
+func PathProblem(p string) string {
+	switch {
+	case len(p) > MaxPathLength:
+		return fmt.Sprintf("path must be at most %d characters", MaxPathLength)
+	case !pathPattern.MatchString(p):
+		return "path must be an absolute URI path: letters, digits, and -._~!$&'()*+,;=:@/ or %XX escapes (no spaces, quotes, '#', '?' or control characters)"
+	}
+	return ""
+}
+
 func validatePath(s *routev1.RouteSpec, fld *field.Path) field.ErrorList {
 	if s.Path == "" {
 		return nil
 	}
 	if !strings.HasPrefix(s.Path, "/") {
 		return field.ErrorList{field.Invalid(fld, s.Path, "path must begin with /")}
+	}
+	if msg := PathProblem(s.Path); msg != "" {
+		return field.ErrorList{field.Invalid(fld, s.Path, msg)}
 	}
 	if s.TLS != nil && s.TLS.Termination == routev1.TLSTerminationPassthrough {
 		return field.ErrorList{field.Invalid(fld, s.Path, "passthrough termination does not support paths")}

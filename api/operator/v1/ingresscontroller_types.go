@@ -272,9 +272,16 @@ const (
 	UnmanagedLoadBalancerDNS LoadBalancerDNSManagementPolicy = "Unmanaged"
 )
 
-// CIDR is an IPv4 or IPv6 address range such as 10.0.0.0/8 or fd00::/8.
+// Kubernetes rejects a Service.spec.loadBalancerSourceRanges entry with bits
+// set beyond the prefix length (10.0.0.1/8); CIDR rejects it too, so that an
+// IngressController is never accepted with a range the operator then cannot
+// put on its Service.
+
+// CIDR is an IPv4 or IPv6 address range such as 10.0.0.0/8 or fd00::/8,
+// written with its network address.
 // +kubebuilder:validation:MaxLength=64
 // +kubebuilder:validation:XValidation:rule="isCIDR(self)",message="must be an IPv4 or IPv6 CIDR such as 10.0.0.0/8 or fd00::/8"
+// +kubebuilder:validation:XValidation:rule="!isCIDR(self) || cidr(self) == cidr(self).masked()",message="must not have bits set beyond the prefix length: write the network address, such as 10.0.0.0/8 rather than 10.0.0.1/8"
 type CIDR string
 
 // LoadBalancerStrategy holds the parameters of the LoadBalancerService

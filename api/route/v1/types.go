@@ -74,8 +74,10 @@ type RouteSpec struct {
 
 	// path restricts the route to requests whose path starts with it.
 	// Not allowed with passthrough termination.
+	// Letters, digits, -._~!$&'()*+,;=:@/ and %XX escapes only.
 	// +optional
-	// +kubebuilder:validation:Pattern=`^/`
+	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:Pattern=`^/(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})*$`
 	Path string `json:"path,omitempty"`
 
 	// to is the backend the route points to, usually a Service.

@@ -1,0 +1,157 @@
+// Package admission decides, as a pure function of the routes a router
+// sees, which routes it serves and what it reports about each: host claims
+// (the oldest route wins), namespace ownership, wildcard policy, and
+// validation of everything that will reach HAProxy. It does no I/O.
+package admission
+
+import (
+	"sort"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
+
+	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
+)
+
+// The reasons a router gives in a Route's Admitted=False condition, as OKD's.
+const (
+	ReasonHostAlreadyClaimed       = "HostAlreadyClaimed"
+	ReasonRouteNotAdmitted         = "RouteNotAdmitted"
+	ReasonExtendedValidationFailed = "ExtendedValidationFailed"
+	ReasonNoHostValue              = "NoHostValue"
+	ReasonInvalidHost              = "InvalidHost"
+)
+
+// Policy is the router's admission configuration.
+type Policy struct {
+	// Domain completes routes that set spec.subdomain.
+	Domain string
+	// InterNamespaceAllowed lets namespaces share a host on different paths.
+	InterNamespaceAllowed bool
+	// AllowWildcards admits wildcardPolicy: Subdomain.
+	AllowWildcards bool
+	// VerifyChains checks route certificates against their caCertificate.
+	VerifyChains bool
+}
+
+// Verdict is the router's view of one route, written into its status.
+type Verdict struct {
+	Admitted       bool
+	Reason         string
+	Message        string
+	Host           string
+	WildcardPolicy routev1.WildcardPolicyType
+}
+
+// Route is an admitted route with what admission worked out about it.
+type Route struct {
+	*routev1.Route
+	// Host is the host the route is served at (spec.host, or the subdomain
+	// joined with the router's domain).
+	Host string
+	// Wildcard is true when the route serves every host of Host's parent domain.
+	Wildcard bool
+	// Path is the path with its match semantics.
+	Path Path
+	// TLS holds the parsed and re-encoded certificates of edge and reencrypt routes.
+	TLS *TLS
+}
+
+// Result is the outcome of admitting a set of routes.
+type Result struct {
+	// Routes are the admitted routes, oldest first.
+	Routes []Route
+	// Verdicts has an entry for every route given, admitted or not.
+	Verdicts map[types.NamespacedName]Verdict
+}
+
+// Admit admits routes. Routes are processed oldest first (creation time,
+// then UID, as OKD), so an older route keeps its host whatever the order of
+// events; a route that lost its host is admitted again as soon as the
+// winner is gone, because the whole set is re-evaluated every time.
+func Admit(routes []*routev1.Route, p Policy) Result {
+	sorted := append([]*routev1.Route(nil), routes...)
+	sort.SliceStable(sorted, func(i, j int) bool { return older(sorted[i], sorted[j]) })
+	res := Result{Verdicts: make(map[types.NamespacedName]Verdict, len(routes))}
+	claims := newClaims(p.InterNamespaceAllowed)
+	for _, r := range sorted {
+		key := types.NamespacedName{Namespace: r.Namespace, Name: r.Name}
+		a, v := admitOne(r, p, claims)
+		res.Verdicts[key] = v
+		if v.Admitted {
+			res.Routes = append(res.Routes, a)
+		}
+	}
+	return res
+}
+
+func older(a, b *routev1.Route) bool {
+	ta, tb := a.CreationTimestamp, b.CreationTimestamp
+	if !ta.Equal(&tb) {
+		return ta.Before(&tb)
+	}
+	if a.UID != b.UID {
+		return a.UID < b.UID
+	}
+	return a.Namespace+"/"+a.Name < b.Namespace+"/"+b.Name
+}
+
+func admitOne(r *routev1.Route, p Policy, c *claims) (Route, Verdict) {
+	host := effectiveHost(r, p.Domain)
+	wildcard := r.Spec.WildcardPolicy == routev1.WildcardPolicySubdomain
+	v := Verdict{Host: host, WildcardPolicy: routev1.WildcardPolicyNone}
+	if wildcard {
+		v.WildcardPolicy = routev1.WildcardPolicySubdomain
+	}
+	a := Route{Route: r, Host: host, Wildcard: wildcard}
+	reject := func(reason, msg string) (Route, Verdict) {
+		v.Reason, v.Message = reason, msg
+		return a, v
+	}
+	if host == "" {
+		return reject(ReasonNoHostValue, "no host value was defined for the route")
+	}
+	if reason, msg := specProblem(r, host); msg != "" {
+		return reject(reason, msg)
+	}
+	if wildcard && !p.AllowWildcards {
+		return reject(ReasonRouteNotAdmitted, "wildcard routes are not allowed")
+	}
+	if wildcard && strings.Count(host, ".") < 2 {
+		return reject(ReasonRouteNotAdmitted, "a wildcard route needs a host with at least three labels, such as www.example.com, to serve *.example.com")
+	}
+	var err error
+	if a.Path, err = parsePath(r); err != nil {
+		return reject(ReasonRouteNotAdmitted, err.Error())
+	}
+	if a.TLS, err = parseTLS(r.Spec.TLS, p.VerifyChains); err != nil {
+		return reject(ReasonExtendedValidationFailed, err.Error())
+	}
+	if msg := c.claim(r, host, wildcard, a.Path); msg != "" {
+		return reject(ReasonHostAlreadyClaimed, msg)
+	}
+	v.Admitted = true
+	return a, v
+}
+
+// effectiveHost is spec.host, or spec.subdomain joined with the router's
+// domain, lowercased as DNS compares names.
+func effectiveHost(r *routev1.Route, domain string) string {
+	if r.Spec.Host != "" {
+		return strings.ToLower(r.Spec.Host)
+	}
+	if r.Spec.Subdomain != "" && domain != "" {
+		return strings.ToLower(r.Spec.Subdomain + "." + domain)
+	}
+	return ""
+}
+
+// Condition turns a verdict into the Admitted condition OKD writes.
+func (v Verdict) Condition() routev1.RouteIngressCondition {
+	c := routev1.RouteIngressCondition{Type: routev1.RouteAdmitted, Status: corev1.ConditionTrue}
+	if !v.Admitted {
+		c.Status, c.Reason, c.Message = corev1.ConditionFalse, v.Reason, v.Message
+	}
+	return c
+}

@@ -1,0 +1,117 @@
+package admission
+
+import (
+	"fmt"
+	"strings"
+
+	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
+)
+
+// claims records which route holds each host and path, and which namespace
+// owns each host and wildcard domain, as routes are admitted oldest first.
+type claims struct {
+	interNamespace bool
+	// paths: host key + path key → the route holding it.
+	paths map[string]*routev1.Route
+	// hostOwner: exact host → namespace of its oldest route.
+	hostOwner map[string]string
+	// wildcardOwner: domain → namespace of its oldest wildcard route.
+	wildcardOwner map[string]string
+	// domainHosts: domain → namespaces holding exact hosts directly below it.
+	domainHosts map[string]map[string]string
+}
+
+func newClaims(interNamespace bool) *claims {
+	return &claims{
+		interNamespace: interNamespace,
+		paths:          map[string]*routev1.Route{}, hostOwner: map[string]string{},
+		wildcardOwner: map[string]string{}, domainHosts: map[string]map[string]string{},
+	}
+}
+
+// parentDomain is the domain a wildcard route for host serves: host
+// without its first label.
+func parentDomain(host string) string {
+	if i := strings.IndexByte(host, '.'); i >= 0 {
+		return host[i+1:]
+	}
+	return ""
+}
+
+// claim takes host and path for r, or explains who holds them. With
+// Strict ownership (the default) a namespace that holds a host holds all
+// its paths, and a wildcard route's namespace holds every host of its
+// domain; InterNamespaceAllowed relaxes both to per-path claims.
+func (c *claims) claim(r *routev1.Route, host string, wildcard bool, path Path) string {
+	domain := parentDomain(host)
+	if !c.interNamespace {
+		if msg := c.ownershipConflict(r.Namespace, host, domain, wildcard); msg != "" {
+			return msg
+		}
+	}
+	key := pathKey(host, wildcard, path)
+	if holder, ok := c.paths[key]; ok {
+		return fmt.Sprintf("route %s already exposes %s and is older", holder.Name+"."+holder.Namespace, describe(host, wildcard, path))
+	}
+	c.paths[key] = r
+	if wildcard {
+		setIfAbsent(c.wildcardOwner, domain, r.Namespace)
+		return ""
+	}
+	setIfAbsent(c.hostOwner, host, r.Namespace)
+	if c.domainHosts[domain] == nil {
+		c.domainHosts[domain] = map[string]string{}
+	}
+	setIfAbsent(c.domainHosts[domain], r.Namespace, host)
+	return ""
+}
+
+func (c *claims) ownershipConflict(ns, host, domain string, wildcard bool) string {
+	if owner, ok := c.wildcardOwner[domain]; ok && owner != ns {
+		return fmt.Sprintf("a wildcard route in namespace %s already serves *.%s", owner, domain)
+	}
+	if !wildcard {
+		if owner, ok := c.hostOwner[host]; ok && owner != ns {
+			return fmt.Sprintf("host %s is owned by namespace %s", host, owner)
+		}
+		return ""
+	}
+	for otherNS, otherHost := range c.domainHosts[domain] {
+		if otherNS != ns {
+			return fmt.Sprintf("host %s in namespace %s is in the wildcard's domain *.%s", otherHost, otherNS, domain)
+		}
+	}
+	return ""
+}
+
+func setIfAbsent(m map[string]string, k, v string) {
+	if _, ok := m[k]; !ok {
+		m[k] = v
+	}
+}
+
+// pathKey identifies what a route serves: Prefix and ImplementationSpecific
+// paths with the same value serve the same requests; Exact is separate
+// (Kubernetes gives an Exact path precedence over a Prefix one).
+func pathKey(host string, wildcard bool, p Path) string {
+	k := host
+	if wildcard {
+		k = "*." + parentDomain(host)
+	}
+	k += "\x00" + p.Value
+	if p.Type == PathExact {
+		k += "\x00exact"
+	}
+	return k
+}
+
+func describe(host string, wildcard bool, p Path) string {
+	h := host
+	if wildcard {
+		h = "*." + parentDomain(host)
+	}
+	if p.Value == "" {
+		return "host " + h
+	}
+	return "host " + h + " and path " + p.Value
+}

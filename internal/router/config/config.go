@@ -1,0 +1,329 @@
+// Package config holds the router's settings and reads them from the
+// ROUTER_* environment contract that OKD's ingress operator (and ours) sets
+// on router pods, so a router Deployment written for OKD configures ours.
+package config
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"k8s.io/apimachinery/pkg/labels"
+)
+
+// ForwardedPolicy says what the router does with X-Forwarded-* and Forwarded headers.
+type ForwardedPolicy string
+
+// The ROUTER_SET_FORWARDED_HEADERS values.
+const (
+	ForwardedAppend  ForwardedPolicy = "append"
+	ForwardedReplace ForwardedPolicy = "replace"
+	ForwardedIfNone  ForwardedPolicy = "if-none"
+	ForwardedNever   ForwardedPolicy = "never"
+)
+
+// Config is everything a router process needs to know besides the cluster.
+type Config struct {
+	// RouterName is written into Route status (ROUTER_SERVICE_NAME).
+	RouterName string
+	// Namespace is the router's own namespace (ROUTER_SERVICE_NAMESPACE),
+	// where its status-writer Lease lives.
+	Namespace string
+	// CanonicalHostname is written into Route status (ROUTER_CANONICAL_HOSTNAME).
+	CanonicalHostname string
+	// Domain completes routes that set spec.subdomain (ROUTER_DOMAIN).
+	Domain string
+
+	// BindAddress is the address HAProxy listens on for HTTP and HTTPS; empty means all.
+	BindAddress string
+	HTTPPort    int
+	HTTPSPort   int
+	// StatsAddress is where /healthz, /healthz/ready and /metrics are served.
+	StatsAddress string
+
+	// RouteSelector and NamespaceSelector shard routes (ROUTE_LABELS, NAMESPACE_LABELS).
+	RouteSelector     labels.Selector
+	NamespaceSelector labels.Selector
+
+	// InterNamespaceAllowed lets routes in different namespaces share a host
+	// on different paths (ROUTER_DISABLE_NAMESPACE_OWNERSHIP_CHECK).
+	InterNamespaceAllowed bool
+	// AllowWildcards admits wildcardPolicy: Subdomain routes (ROUTER_ALLOW_WILDCARD_ROUTES).
+	AllowWildcards bool
+	// ExtendedValidation checks route certificates before admission (EXTENDED_VALIDATION).
+	ExtendedValidation bool
+	// UpdateStatus writes Route status (ROUTER_UPDATE_STATUS).
+	UpdateStatus bool
+
+	// DefaultCertificate is a PEM file with certificate and key, served for
+	// unknown SNI and edge routes without a certificate. Empty: the router
+	// generates a self-signed one for *.<Domain>.
+	DefaultCertificate string
+	// DefaultDestinationCA verifies reencrypt backends of routes without
+	// destinationCACertificate (DEFAULT_DESTINATION_CA_PATH).
+	DefaultDestinationCA string
+
+	// HAProxy and its files.
+	HAProxyBinary string
+	ConfigDir     string
+	RunDir        string
+
+	Threads          int
+	MaxConnections   int
+	ForwardedHeaders ForwardedPolicy
+	DisableHTTP2     bool
+	ProxyProtocol    bool
+	// BalanceHTTP and BalanceTCP are the balance algorithms for HTTP and
+	// passthrough backends (ROUTER_LOAD_BALANCE_ALGORITHM, ROUTER_TCP_BALANCE_SCHEME).
+	BalanceHTTP string
+	BalanceTCP  string
+	// SSLMinVersion, Ciphers and CipherSuites come from the TLS profile.
+	SSLMinVersion string
+	Ciphers       string
+	CipherSuites  string
+
+	Timeouts Timeouts
+	// BufSize and MaxRewrite tune HAProxy's header buffers.
+	BufSize    int
+	MaxRewrite int
+
+	// ReloadInterval is the shortest gap between two HAProxy reloads (RELOAD_INTERVAL).
+	ReloadInterval time.Duration
+	// GracefulShutdownDelay keeps serving after SIGTERM so load balancers
+	// can take the pod out first (ROUTER_GRACEFUL_SHUTDOWN_DELAY).
+	GracefulShutdownDelay time.Duration
+}
+
+// Timeouts are HAProxy's timeouts, from tuningOptions.
+type Timeouts struct {
+	Connect, Client, ClientFin, Server, ServerFin, Tunnel, HTTPRequest, HTTPKeepAlive, InspectDelay time.Duration
+}
+
+// Defaults returns OKD's router defaults.
+func Defaults() Config {
+	return Config{
+		RouterName: "default", Namespace: "openshift-ingress",
+		HTTPPort: 80, HTTPSPort: 443, StatsAddress: ":1936",
+		RouteSelector: labels.Everything(), NamespaceSelector: labels.Everything(),
+		ExtendedValidation: true, UpdateStatus: true,
+		HAProxyBinary: "haproxy", ConfigDir: "/var/lib/haproxy/router", RunDir: "/var/lib/haproxy/run",
+		Threads: min(4, runtime.NumCPU()), MaxConnections: 50000, ForwardedHeaders: ForwardedAppend,
+		BalanceHTTP: "random", BalanceTCP: "source", SSLMinVersion: "TLSv1.2",
+		Ciphers: "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:" +
+			"ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305",
+		CipherSuites: "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256",
+		Timeouts: Timeouts{Connect: 5 * time.Second, Client: 30 * time.Second, ClientFin: time.Second,
+			Server: 30 * time.Second, ServerFin: time.Second, Tunnel: time.Hour, HTTPRequest: 10 * time.Second,
+			HTTPKeepAlive: 300 * time.Second, InspectDelay: 5 * time.Second},
+		BufSize: 32768, MaxRewrite: 8192,
+		ReloadInterval: 500 * time.Millisecond,
+	}
+}
+
+// FromEnv applies the ROUTER_* variables found by lookup (os.LookupEnv in
+// production) on top of c. Every value is checked: a typo in a Deployment
+// must stop the router with a message, not be ignored.
+func (c *Config) FromEnv(lookup func(string) (string, bool)) error {
+	e := envReader{lookup: lookup}
+	e.str("ROUTER_SERVICE_NAME", &c.RouterName)
+	e.str("ROUTER_SERVICE_NAMESPACE", &c.Namespace)
+	e.str("ROUTER_CANONICAL_HOSTNAME", &c.CanonicalHostname)
+	e.str("ROUTER_DOMAIN", &c.Domain)
+	e.str("ROUTER_BIND_ADDRESS", &c.BindAddress)
+	e.port("ROUTER_SERVICE_HTTP_PORT", &c.HTTPPort)
+	e.port("ROUTER_SERVICE_HTTPS_PORT", &c.HTTPSPort)
+	if v, ok := lookup("STATS_PORT"); ok && v != "" {
+		var p int
+		e.port("STATS_PORT", &p)
+		c.StatsAddress = ":" + strconv.Itoa(p)
+	}
+	e.str("ROUTER_LISTEN_ADDR", &c.StatsAddress)
+	e.selector("ROUTE_LABELS", &c.RouteSelector)
+	e.selector("NAMESPACE_LABELS", &c.NamespaceSelector)
+	e.boolean("ROUTER_DISABLE_NAMESPACE_OWNERSHIP_CHECK", &c.InterNamespaceAllowed)
+	e.boolean("ROUTER_ALLOW_WILDCARD_ROUTES", &c.AllowWildcards)
+	e.boolean("EXTENDED_VALIDATION", &c.ExtendedValidation)
+	e.boolean("ROUTER_UPDATE_STATUS", &c.UpdateStatus)
+	e.defaultCertificate(&c.DefaultCertificate)
+	e.str("DEFAULT_DESTINATION_CA_PATH", &c.DefaultDestinationCA)
+	e.integer("ROUTER_THREADS", &c.Threads, 1, 64)
+	e.maxConnections(&c.MaxConnections)
+	e.forwarded(&c.ForwardedHeaders)
+	e.boolean("ROUTER_DISABLE_HTTP2", &c.DisableHTTP2)
+	e.boolean("ROUTER_USE_PROXY_PROTOCOL", &c.ProxyProtocol)
+	e.oneOf("ROUTER_LOAD_BALANCE_ALGORITHM", &c.BalanceHTTP, "random", "roundrobin", "leastconn", "source")
+	e.oneOf("ROUTER_TCP_BALANCE_SCHEME", &c.BalanceTCP, "source", "roundrobin", "leastconn", "random")
+	e.oneOf("SSL_MIN_VERSION", &c.SSLMinVersion, "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3")
+	e.cipherList("ROUTER_CIPHERS", &c.Ciphers)
+	e.cipherList("ROUTER_CIPHERSUITES", &c.CipherSuites)
+	e.duration("ROUTER_DEFAULT_CONNECT_TIMEOUT", &c.Timeouts.Connect)
+	e.duration("ROUTER_DEFAULT_CLIENT_TIMEOUT", &c.Timeouts.Client)
+	e.duration("ROUTER_CLIENT_FIN_TIMEOUT", &c.Timeouts.ClientFin)
+	e.duration("ROUTER_DEFAULT_SERVER_TIMEOUT", &c.Timeouts.Server)
+	e.duration("ROUTER_DEFAULT_SERVER_FIN_TIMEOUT", &c.Timeouts.ServerFin)
+	e.duration("ROUTER_DEFAULT_TUNNEL_TIMEOUT", &c.Timeouts.Tunnel)
+	e.duration("ROUTER_SLOWLORIS_TIMEOUT", &c.Timeouts.HTTPRequest)
+	e.duration("ROUTER_SLOWLORIS_HTTP_KEEPALIVE", &c.Timeouts.HTTPKeepAlive)
+	e.duration("ROUTER_INSPECT_DELAY", &c.Timeouts.InspectDelay)
+	e.integer("ROUTER_BUF_SIZE", &c.BufSize, 16384, 1<<20)
+	e.integer("ROUTER_MAX_REWRITE_SIZE", &c.MaxRewrite, 4096, 1<<19)
+	e.duration("RELOAD_INTERVAL", &c.ReloadInterval)
+	e.duration("ROUTER_GRACEFUL_SHUTDOWN_DELAY", &c.GracefulShutdownDelay)
+	e.str("ROUTER_HAPROXY_BINARY", &c.HAProxyBinary)
+	e.str("ROUTER_CONFIG_DIR", &c.ConfigDir)
+	e.str("ROUTER_RUN_DIR", &c.RunDir)
+	if e.err == nil && c.MaxRewrite >= c.BufSize {
+		e.err = fmt.Errorf("ROUTER_MAX_REWRITE_SIZE (%d) must be less than ROUTER_BUF_SIZE (%d)", c.MaxRewrite, c.BufSize)
+	}
+	return e.err
+}
+
+// FromOSEnv applies the process environment.
+func (c *Config) FromOSEnv() error { return c.FromEnv(os.LookupEnv) }
+
+// envReader reads typed values and keeps the first error.
+type envReader struct {
+	lookup func(string) (string, bool)
+	err    error
+}
+
+func (e *envReader) get(name string) (string, bool) {
+	if e.err != nil {
+		return "", false
+	}
+	v, ok := e.lookup(name)
+	v = strings.TrimSpace(v)
+	return v, ok && v != ""
+}
+
+func (e *envReader) fail(name, v, want string) {
+	e.err = fmt.Errorf("environment variable %s=%q: %s", name, v, want)
+}
+
+func (e *envReader) str(name string, dst *string) {
+	if v, ok := e.get(name); ok {
+		*dst = v
+	}
+}
+
+func (e *envReader) boolean(name string, dst *bool) {
+	if v, ok := e.get(name); ok {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			e.fail(name, v, "want true or false")
+			return
+		}
+		*dst = b
+	}
+}
+
+func (e *envReader) integer(name string, dst *int, lo, hi int) {
+	if v, ok := e.get(name); ok {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < lo || n > hi {
+			e.fail(name, v, fmt.Sprintf("want an integer from %d to %d", lo, hi))
+			return
+		}
+		*dst = n
+	}
+}
+
+func (e *envReader) port(name string, dst *int) { e.integer(name, dst, 1, 65535) }
+
+func (e *envReader) maxConnections(dst *int) {
+	v, ok := e.get("ROUTER_MAX_CONNECTIONS")
+	if !ok {
+		return
+	}
+	if v == "auto" {
+		// HAProxy computes maxconn from the file-descriptor limit.
+		*dst = 0
+		return
+	}
+	e.integer("ROUTER_MAX_CONNECTIONS", dst, 2000, 2000000)
+}
+
+// duration accepts Go durations ("5s") and HAProxy's bare milliseconds and
+// unit suffixes as the operator writes them ("5000ms", "30s", "1h", "5000").
+func (e *envReader) duration(name string, dst *time.Duration) {
+	v, ok := e.get(name)
+	if !ok {
+		return
+	}
+	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+		*dst = time.Duration(n) * time.Millisecond
+		return
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		e.fail(name, v, "want a duration such as 500ms, 30s or 1h")
+		return
+	}
+	*dst = d
+}
+
+func (e *envReader) oneOf(name string, dst *string, allowed ...string) {
+	v, ok := e.get(name)
+	if !ok {
+		return
+	}
+	for _, a := range allowed {
+		if v == a {
+			*dst = v
+			return
+		}
+	}
+	e.fail(name, v, "want one of "+strings.Join(allowed, ", "))
+}
+
+func (e *envReader) selector(name string, dst *labels.Selector) {
+	v, ok := e.get(name)
+	if !ok {
+		return
+	}
+	s, err := labels.Parse(v)
+	if err != nil {
+		e.fail(name, v, "not a label selector: "+err.Error())
+		return
+	}
+	*dst = s
+}
+
+func (e *envReader) forwarded(dst *ForwardedPolicy) {
+	v := string(*dst)
+	e.oneOf("ROUTER_SET_FORWARDED_HEADERS", &v, string(ForwardedAppend), string(ForwardedReplace), string(ForwardedIfNone), string(ForwardedNever))
+	*dst = ForwardedPolicy(v)
+}
+
+// cipherList accepts OpenSSL cipher names joined by ':' and nothing else:
+// the value is written into haproxy.cfg.
+func (e *envReader) cipherList(name string, dst *string) {
+	v, ok := e.get(name)
+	if !ok {
+		return
+	}
+	for _, c := range strings.Split(v, ":") {
+		if c == "" || strings.IndexFunc(c, func(r rune) bool {
+			return !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '+' || r == '!' || r == '@' || r == '=')
+		}) >= 0 {
+			e.fail(name, v, "want OpenSSL cipher names separated by ':'")
+			return
+		}
+	}
+	*dst = v
+}
+
+// defaultCertificate reads DEFAULT_CERTIFICATE_PATH, or the tls.crt and
+// tls.key pair that DEFAULT_CERTIFICATE_DIR holds (joined later).
+func (e *envReader) defaultCertificate(dst *string) {
+	if v, ok := e.get("DEFAULT_CERTIFICATE_PATH"); ok {
+		*dst = v
+		return
+	}
+	if v, ok := e.get("DEFAULT_CERTIFICATE_DIR"); ok {
+		*dst = strings.TrimRight(v, "/") + "/"
+	}
+}

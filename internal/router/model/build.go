@@ -1,0 +1,141 @@
+package model
+
+import (
+	"sort"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	"k8s.io/apimachinery/pkg/types"
+
+	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
+	"github.com/okd-ingress/okd-ingress/internal/router/admission"
+)
+
+// Input is what the model is built from.
+type Input struct {
+	// Routes are the admitted routes, oldest first.
+	Routes []admission.Route
+	// Services and Slices (by Service) are the cluster's.
+	Services map[types.NamespacedName]*corev1.Service
+	Slices   map[types.NamespacedName][]*discoveryv1.EndpointSlice
+	Options  Options
+}
+
+// Options are the router settings the model depends on.
+type Options struct {
+	BalanceHTTP, BalanceTCP string
+	DisableHTTP2            bool
+	// DefaultDestinationCA verifies reencrypt backends of routes without a
+	// destinationCACertificate; empty means the system trust store.
+	DefaultDestinationCA string
+}
+
+// Build builds the model. Its output depends only on its input, and is
+// ordered, so equal inputs render byte-identical files.
+func Build(in Input) *Model {
+	m := &Model{Maps: map[string][]Entry{}}
+	maps := newMapBuilder()
+	for i, r := range in.Routes {
+		b := buildBackend(r, in)
+		m.Backends = append(m.Backends, b)
+		maps.addRoute(r, b.Name, i)
+		if r.TLS != nil && r.TLS.Certificate != nil {
+			m.Certs = append(m.Certs, Cert{File: "certs/" + fileName(b.Name) + ".pem", PEM: r.TLS.Certificate, SNI: sniName(r)})
+		}
+	}
+	sort.Slice(m.Backends, func(i, j int) bool { return m.Backends[i].Name < m.Backends[j].Name })
+	m.Maps = maps.build()
+	return m
+}
+
+// BackendName is OKD's backend name for a route: its prefix says how
+// traffic reaches it.
+func BackendName(r *routev1.Route) string {
+	prefix := "be_http"
+	if t := r.Spec.TLS; t != nil {
+		switch t.Termination {
+		case routev1.TLSTerminationEdge:
+			prefix = "be_edge_http"
+		case routev1.TLSTerminationReencrypt:
+			prefix = "be_secure"
+		case routev1.TLSTerminationPassthrough:
+			prefix = "be_tcp"
+		}
+	}
+	return prefix + ":" + r.Namespace + ":" + r.Name
+}
+
+// fileName turns a backend name into a file name: ':' is legal in both,
+// but some tools mis-read it in paths.
+func fileName(backend string) string { return strings.ReplaceAll(backend, ":", "_") }
+
+func sniName(r admission.Route) string {
+	if r.Wildcard {
+		return "*." + parentDomain(r.Host)
+	}
+	return r.Host
+}
+
+func parentDomain(host string) string {
+	if i := strings.IndexByte(host, '.'); i >= 0 {
+		return host[i+1:]
+	}
+	return ""
+}
+
+func buildBackend(r admission.Route, in Input) *Backend {
+	b := &Backend{
+		Name:  BackendName(r.Route),
+		Route: types.NamespacedName{Namespace: r.Namespace, Name: r.Name},
+		Mode:  ModeHTTP, Balance: in.Options.BalanceHTTP,
+	}
+	targets := targetsOf(r.Route)
+	if r.TLS != nil && r.TLS.Termination == routev1.TLSTerminationPassthrough {
+		b.Mode, b.Balance = ModeTCP, in.Options.BalanceTCP
+	}
+	if len(activeTargets(targets)) > 1 {
+		// Weighted random draws two servers and takes the less loaded
+		// one, which bends the split; round robin keeps it exact.
+		b.Balance = "roundrobin"
+	}
+	var h2c bool
+	b.Servers, h2c = servers(r.Route, targets, in)
+	b.H2C = h2c && b.Mode == ModeHTTP && (r.TLS == nil || r.TLS.Termination == routev1.TLSTerminationEdge)
+	if r.TLS != nil && r.TLS.Termination == routev1.TLSTerminationReencrypt {
+		b.Reencrypt = reencrypt(r, b.Name, in.Options)
+	}
+	if h := r.Spec.HTTPHeaders; h != nil && b.Mode == ModeHTTP {
+		b.RequestHeaders = headerActions(h.Actions.Request)
+		b.ResponseHeaders = headerActions(h.Actions.Response)
+	}
+	return b
+}
+
+func reencrypt(r admission.Route, backend string, o Options) *Reencrypt {
+	re := &Reencrypt{ALPN: !o.DisableHTTP2}
+	switch {
+	case r.TLS.DestinationCA != nil:
+		re.CAFile, re.CA = "cacerts/"+fileName(backend)+".pem", r.TLS.DestinationCA
+	case o.DefaultDestinationCA != "":
+		// The service CA signs serving certificates for <service>.<namespace>.svc.
+		re.CAFile = o.DefaultDestinationCA
+		re.VerifyHost = r.Spec.To.Name + "." + r.Namespace + ".svc"
+	default:
+		// Fail closed: never talk to a reencrypt backend unverified.
+		re.CAFile = "@system-ca"
+	}
+	return re
+}
+
+func headerActions(list []routev1.RouteHTTPHeader) []HeaderAction {
+	out := make([]HeaderAction, 0, len(list))
+	for _, h := range list {
+		a := HeaderAction{Name: h.Name, Delete: h.Action.Type == routev1.Delete}
+		if h.Action.Set != nil {
+			a.Value = h.Action.Set.Value
+		}
+		out = append(out, a)
+	}
+	return out
+}

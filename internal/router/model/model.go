@@ -1,0 +1,121 @@
+// Package model turns admitted routes and their endpoints into what HAProxy
+// must serve, as plain data: backends with weighted servers, the entries of
+// the routing maps, and certificate files. It does no I/O and knows nothing
+// about HAProxy's syntax; render does.
+package model
+
+import (
+	"net"
+	"strconv"
+
+	"k8s.io/apimachinery/pkg/types"
+)
+
+// Mode is a backend's proxy mode.
+type Mode string
+
+// The two modes: terminated HTTP, and passthrough TCP.
+const (
+	ModeHTTP Mode = "http"
+	ModeTCP  Mode = "tcp"
+)
+
+// The routing maps. Keys are "<host><path>" (exact and prefix maps, the
+// prefix map matched longest-first) or an SNI host (passthrough). A
+// wildcard route's keys start with ".<domain>", which no real host does.
+const (
+	MapHTTPExact   = "http_exact.map"
+	MapHTTPPrefix  = "http_prefix.map"
+	MapHTTPSExact  = "https_exact.map"
+	MapHTTPSPrefix = "https_prefix.map"
+	MapPassthrough = "passthrough.map"
+)
+
+// MapNames lists the maps in a fixed order.
+var MapNames = []string{MapHTTPExact, MapHTTPPrefix, MapHTTPSExact, MapHTTPSPrefix, MapPassthrough}
+
+// RedirectValue in an HTTP map sends the request to HTTPS instead of a backend.
+const RedirectValue = "_redirect"
+
+// Model is everything the router serves.
+type Model struct {
+	// Backends are sorted by name.
+	Backends []*Backend
+	// Maps holds each map's entries, sorted by key.
+	Maps map[string][]Entry
+	// Certs are the route certificates, in the order SNI should prefer them.
+	Certs []Cert
+}
+
+// Entry is one line of a map.
+type Entry struct {
+	Key, Value string
+}
+
+// Backend serves one route.
+type Backend struct {
+	Name  string
+	Route types.NamespacedName
+	Mode  Mode
+	// Balance is the HAProxy balance algorithm.
+	Balance string
+	// Servers are the ready endpoints with their weights, sorted.
+	Servers []Server
+	// Slots are the server lines HAProxy is configured with: Servers in
+	// stable positions plus free slots, so endpoints change at runtime.
+	Slots []Slot
+	// Reencrypt is set for reencrypt routes.
+	Reencrypt *Reencrypt
+	// H2C speaks cleartext HTTP/2 to the servers (appProtocol h2c).
+	H2C bool
+	// RequestHeaders and ResponseHeaders are the route's header actions.
+	RequestHeaders, ResponseHeaders []HeaderAction
+}
+
+// Server is one endpoint of a backend.
+type Server struct {
+	Addr   string
+	Port   int32
+	Weight int
+}
+
+// Key identifies a server across models.
+func (s Server) Key() string { return net.JoinHostPort(s.Addr, strconv.Itoa(int(s.Port))) }
+
+// Slot is one server line; an empty slot has no Server.
+type Slot struct {
+	Name   string
+	Server *Server
+}
+
+// Reencrypt says how the router verifies a reencrypt backend.
+type Reencrypt struct {
+	// CAFile is the PEM bundle to verify against, relative to the config
+	// directory (a route's destinationCACertificate), or an absolute path
+	// (the default destination CA), or "@system-ca".
+	CAFile string
+	// CA is the content of CAFile when the route supplied it.
+	CA []byte
+	// VerifyHost, when set, is the name the backend certificate must carry,
+	// also sent as SNI.
+	VerifyHost string
+	// ALPN offers h2 to the backend.
+	ALPN bool
+}
+
+// HeaderAction sets or deletes one header. Value is already validated
+// against the route API's grammar; render quotes it.
+type HeaderAction struct {
+	Name   string
+	Delete bool
+	Value  string
+}
+
+// Cert is a route certificate file and the SNI names it serves.
+type Cert struct {
+	// File is relative to the config directory.
+	File string
+	PEM  []byte
+	// SNI is the host, or "*.<domain>" for a wildcard route.
+	SNI string
+}

@@ -1,0 +1,198 @@
+package model
+
+import (
+	"math"
+	"net"
+	"sort"
+
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/intstr"
+
+	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
+)
+
+// maxWeight is HAProxy's largest server weight.
+const maxWeight = 256
+
+// target is one Service of a route with its weight.
+type target struct {
+	name   string
+	weight int32
+}
+
+func targetsOf(r *routev1.Route) []target {
+	refs := append([]routev1.RouteTargetReference{r.Spec.To}, r.Spec.AlternateBackends...)
+	out := make([]target, 0, len(refs))
+	for _, ref := range refs {
+		if ref.Kind != "" && ref.Kind != "Service" {
+			continue
+		}
+		w := int32(100)
+		if ref.Weight != nil {
+			w = *ref.Weight
+		}
+		out = append(out, target{name: ref.Name, weight: w})
+	}
+	return out
+}
+
+func activeTargets(ts []target) []target {
+	var out []target
+	for _, t := range ts {
+		if t.weight > 0 {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// endpoint is a ready address and port of one Service.
+type endpoint struct {
+	addr string
+	port int32
+	h2c  bool
+}
+
+// servers resolves each target Service to its ready endpoints and gives
+// every endpoint a weight such that each Service receives its share of
+// traffic however many endpoints it has (OKD's rule). It reports whether
+// the endpoints asked for cleartext HTTP/2.
+func servers(r *routev1.Route, targets []target, in Input) ([]Server, bool) {
+	type group struct {
+		weight int32
+		eps    []endpoint
+	}
+	var groups []group
+	h2c := false
+	for _, t := range targets {
+		key := types.NamespacedName{Namespace: r.Namespace, Name: t.name}
+		eps := readyEndpoints(in.Services[key], in.Slices[key], r.Spec.Port)
+		for _, e := range eps {
+			h2c = h2c || e.h2c
+		}
+		groups = append(groups, group{weight: t.weight, eps: eps})
+	}
+	// The largest per-endpoint share gets the largest HAProxy weight.
+	maxShare := 0.0
+	for _, g := range groups {
+		if len(g.eps) > 0 {
+			maxShare = math.Max(maxShare, float64(g.weight)/float64(len(g.eps)))
+		}
+	}
+	seen := map[string]bool{}
+	var out []Server
+	for _, g := range groups {
+		w := 0
+		if g.weight > 0 && maxShare > 0 {
+			share := float64(g.weight) / float64(len(g.eps))
+			w = max(1, int(math.Round(maxWeight*share/maxShare)))
+		}
+		for _, e := range g.eps {
+			s := Server{Addr: e.addr, Port: e.port, Weight: w}
+			// A Service named twice, or two Services sharing pods: one server each.
+			if !seen[s.Key()] {
+				seen[s.Key()] = true
+				out = append(out, s)
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key() < out[j].Key() })
+	return out, h2c
+}
+
+// readyEndpoints returns the ready endpoints of a Service on the port the
+// route selects.
+func readyEndpoints(svc *corev1.Service, slices []*discoveryv1.EndpointSlice, port *routev1.RoutePort) []endpoint {
+	if svc == nil {
+		return nil
+	}
+	sel, ok := selectPort(svc, port)
+	if !ok {
+		return nil
+	}
+	seen := map[string]bool{}
+	var out []endpoint
+	for _, sl := range slices {
+		if sl.AddressType != discoveryv1.AddressTypeIPv4 && sl.AddressType != discoveryv1.AddressTypeIPv6 {
+			continue
+		}
+		p, ok := sel.find(sl.Ports)
+		if !ok {
+			continue
+		}
+		h2c := p.AppProtocol != nil && (*p.AppProtocol == "h2c" || *p.AppProtocol == "kubernetes.io/h2c")
+		for _, ep := range sl.Endpoints {
+			// OKD counts an endpoint without a Ready condition as ready.
+			if ep.Conditions.Ready != nil && !*ep.Conditions.Ready {
+				continue
+			}
+			for _, a := range ep.Addresses {
+				if net.ParseIP(a) == nil || seen[a] {
+					continue
+				}
+				seen[a] = true
+				out = append(out, endpoint{addr: a, port: *p.Port, h2c: h2c})
+			}
+		}
+	}
+	return out
+}
+
+// portSelector says which EndpointSlice port a route uses.
+type portSelector struct {
+	// number, when set, is matched against the endpoint port first.
+	number int32
+	// name, when byName, is the Service port name (slice ports carry it).
+	name   string
+	byName bool
+}
+
+// selectPort: a route port name matches a Service port name (or a named
+// target port); a number matches the pods' port, or else the Service port
+// of that number. Without a route port the Service's first port is used.
+func selectPort(svc *corev1.Service, port *routev1.RoutePort) (portSelector, bool) {
+	if len(svc.Spec.Ports) == 0 {
+		return portSelector{}, false
+	}
+	if port == nil {
+		return portSelector{name: svc.Spec.Ports[0].Name, byName: true}, true
+	}
+	tp := port.TargetPort
+	if tp.Type == intstr.String {
+		for _, p := range svc.Spec.Ports {
+			if p.Name == tp.StrVal || (p.TargetPort.Type == intstr.String && p.TargetPort.StrVal == tp.StrVal) {
+				return portSelector{name: p.Name, byName: true}, true
+			}
+		}
+		return portSelector{}, false
+	}
+	for _, p := range svc.Spec.Ports {
+		if p.Port == tp.IntVal {
+			return portSelector{number: tp.IntVal, name: p.Name, byName: true}, true
+		}
+	}
+	return portSelector{number: tp.IntVal}, true
+}
+
+func (s portSelector) find(ports []discoveryv1.EndpointPort) (discoveryv1.EndpointPort, bool) {
+	for _, p := range ports {
+		if p.Port != nil && s.number != 0 && *p.Port == s.number {
+			return p, true
+		}
+	}
+	for _, p := range ports {
+		if p.Port != nil && s.byName && ptrString(p.Name) == s.name {
+			return p, true
+		}
+	}
+	return discoveryv1.EndpointPort{}, false
+}
+
+func ptrString(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}

@@ -1,0 +1,208 @@
+// Package render writes the model as HAProxy's files: haproxy.cfg from a
+// text/template, the routing maps, the crt-list and certificate files. It
+// is deterministic (equal input, byte-equal output) and does no I/O. The
+// template reads only the data given to it; every user-supplied string in
+// it was validated by admission and is printed through Quote.
+package render
+
+import (
+	"bytes"
+	_ "embed"
+	"fmt"
+	"net"
+	"path"
+	"strconv"
+	"strings"
+	"text/template"
+	"time"
+
+	"github.com/okd-ingress/okd-ingress/internal/router/config"
+	"github.com/okd-ingress/okd-ingress/internal/router/model"
+)
+
+//go:embed haproxy.cfg.tmpl
+var configTemplate string
+
+// newTemplate parses the template with the functions it may call; it is
+// parsed per render because serverOptions needs the config directory.
+func newTemplate(configDir string) *template.Template {
+	return template.Must(template.New("haproxy.cfg").Funcs(template.FuncMap{
+		"quote":         Quote,
+		"hostPort":      func(a string, p int32) string { return net.JoinHostPort(a, strconv.Itoa(int(p))) },
+		"serverOptions": func(b *model.Backend) string { return serverOptions(configDir, b) },
+	}).Parse(configTemplate))
+}
+
+// Files are rendered files by path relative to the config directory.
+type Files map[string][]byte
+
+// File names, relative to the config directory.
+const (
+	ConfigFile     = "haproxy.cfg"
+	CrtListFile    = "crt-list"
+	DefaultCrtFile = "default.pem"
+	MapDir         = "maps"
+)
+
+// Params are the settings the files depend on besides the model.
+type Params struct {
+	Config config.Config
+	// ConfigDir is the absolute directory the files are written to:
+	// HAProxy is given absolute paths, which the runtime API needs to name
+	// a map.
+	ConfigDir string
+	// StatsSocket is the worker's runtime-API socket; MetricsSocket and
+	// TLSSocket are internal listeners (HAProxy address syntax).
+	StatsSocket, MetricsSocket, TLSSocket string
+	// DefaultCertificate is the PEM (key and certificate) served for
+	// unknown SNI and for edge routes without a certificate.
+	DefaultCertificate []byte
+	// HardStopAfter bounds how long old workers keep connections after a reload.
+	HardStopAfter time.Duration
+}
+
+// MapPath is where HAProxy loads a map from.
+func MapPath(configDir, name string) string { return path.Join(configDir, MapDir, name) }
+
+// Render produces every file for m.
+func Render(m *model.Model, p Params) (Files, error) {
+	files := Files{DefaultCrtFile: p.DefaultCertificate}
+	var cfg bytes.Buffer
+	if err := newTemplate(p.ConfigDir).Execute(&cfg, templateData(m, p)); err != nil {
+		return nil, fmt.Errorf("rendering haproxy.cfg: %w", err)
+	}
+	files[ConfigFile] = cfg.Bytes()
+	for _, name := range model.MapNames {
+		files[path.Join(MapDir, name)] = MapFile(m.Maps[name])
+	}
+	var crtList bytes.Buffer
+	for _, c := range m.Certs {
+		files[c.File] = c.PEM
+		fmt.Fprintf(&crtList, "%s %s\n", path.Join(p.ConfigDir, c.File), c.SNI)
+	}
+	files[CrtListFile] = crtList.Bytes()
+	for _, b := range m.Backends {
+		if b.Reencrypt != nil && b.Reencrypt.CA != nil {
+			files[b.Reencrypt.CAFile] = b.Reencrypt.CA
+		}
+	}
+	return files, nil
+}
+
+// MapFile renders map entries one per line.
+func MapFile(entries []model.Entry) []byte {
+	var b bytes.Buffer
+	for _, e := range entries {
+		b.WriteString(e.Key)
+		b.WriteByte(' ')
+		b.WriteString(e.Value)
+		b.WriteByte('\n')
+	}
+	return b.Bytes()
+}
+
+type mapPair struct{ Exact, Prefix string }
+
+type data struct {
+	config.Config
+	Timeouts                        timeouts
+	MaxConn                         int
+	StatsSocket, MetricsSocket      string
+	TLSSocket, DefaultCert, CrtList string
+	ALPN                            string
+	HTTPMaps, HTTPSMaps             mapPair
+	PassthroughMap                  string
+	RedirectValue                   string
+	ForwardedHTTP, ForwardedHTTPS   string
+	HardStopAfter                   string
+	Backends                        []*model.Backend
+}
+
+// timeouts are printed in HAProxy's syntax (milliseconds).
+type timeouts struct {
+	Connect, Client, ClientFin, Server, ServerFin, Tunnel, HTTPRequest, HTTPKeepAlive, InspectDelay string
+}
+
+func templateData(m *model.Model, p Params) data {
+	c := p.Config
+	t := c.Timeouts
+	mp := func(n string) string { return MapPath(p.ConfigDir, n) }
+	d := data{
+		Config: c, MaxConn: c.MaxConnections,
+		Timeouts: timeouts{ms(t.Connect), ms(t.Client), ms(t.ClientFin), ms(t.Server), ms(t.ServerFin),
+			ms(t.Tunnel), ms(t.HTTPRequest), ms(t.HTTPKeepAlive), ms(t.InspectDelay)},
+		StatsSocket: p.StatsSocket, MetricsSocket: p.MetricsSocket, TLSSocket: p.TLSSocket,
+		DefaultCert: path.Join(p.ConfigDir, DefaultCrtFile), CrtList: path.Join(p.ConfigDir, CrtListFile),
+		ALPN:           "h2,http/1.1",
+		HTTPMaps:       mapPair{mp(model.MapHTTPExact), mp(model.MapHTTPPrefix)},
+		HTTPSMaps:      mapPair{mp(model.MapHTTPSExact), mp(model.MapHTTPSPrefix)},
+		PassthroughMap: mp(model.MapPassthrough),
+		RedirectValue:  model.RedirectValue,
+		ForwardedHTTP:  forwarded(c.ForwardedHeaders, "http"), ForwardedHTTPS: forwarded(c.ForwardedHeaders, "https"),
+		HardStopAfter: ms(p.HardStopAfter),
+		Backends:      m.Backends,
+	}
+	if c.DisableHTTP2 {
+		d.ALPN = "http/1.1"
+	}
+	return d
+}
+
+func ms(d time.Duration) string { return strconv.FormatInt(d.Milliseconds(), 10) + "ms" }
+
+// serverOptions are the options every server of a backend carries.
+func serverOptions(configDir string, b *model.Backend) string {
+	var o []string
+	if b.H2C {
+		o = append(o, "proto h2")
+	}
+	if re := b.Reencrypt; re != nil {
+		ca := re.CAFile
+		if !strings.HasPrefix(ca, "/") && !strings.HasPrefix(ca, "@") {
+			ca = path.Join(configDir, ca)
+		}
+		o = append(o, "ssl verify required ca-file "+ca)
+		if re.VerifyHost != "" {
+			o = append(o, "verifyhost "+re.VerifyHost, "sni str("+re.VerifyHost+")")
+		}
+		if re.ALPN {
+			o = append(o, "alpn h2,http/1.1")
+		}
+	}
+	return strings.Join(o, " ")
+}
+
+// forwarded renders the X-Forwarded-* and Forwarded headers a frontend
+// sends to backends, per ROUTER_SET_FORWARDED_HEADERS.
+func forwarded(policy config.ForwardedPolicy, proto string) string {
+	headers := [][2]string{
+		{"X-Forwarded-Host", "%[req.hdr(host)]"},
+		{"X-Forwarded-Port", "%[dst_port]"},
+		{"X-Forwarded-Proto", proto},
+		{"Forwarded", "for=%[src];host=%[req.hdr(host)];proto=" + proto},
+	}
+	var lines []string
+	switch policy {
+	case config.ForwardedNever:
+		return ""
+	case config.ForwardedAppend:
+		lines = append(lines, "option forwardfor")
+		for _, h := range headers {
+			lines = append(lines, "http-request add-header "+h[0]+" "+h[1])
+		}
+	case config.ForwardedReplace:
+		lines = append(lines, "http-request del-header X-Forwarded-For", "option forwardfor")
+		for _, h := range headers {
+			lines = append(lines, "http-request set-header "+h[0]+" "+h[1])
+		}
+	case config.ForwardedIfNone:
+		lines = append(lines, "option forwardfor if-none")
+		for _, h := range headers {
+			lines = append(lines, "http-request set-header "+h[0]+" "+h[1]+" if !{ req.hdr("+h[0]+") -m found }")
+		}
+	}
+	if proto == "https" {
+		lines = append(lines, "http-request set-header X-Forwarded-Proto-Version h2 if { ssl_fc_alpn -i h2 }")
+	}
+	return "\n  " + strings.Join(lines, "\n  ")
+}
