@@ -1,0 +1,110 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	"github.com/okd-ingress/okd-ingress/internal/localcluster"
+	"github.com/okd-ingress/okd-ingress/internal/names"
+)
+
+// newKubectl returns a runner of the kubectl built next to kube-apiserver,
+// authenticated as a cluster admin through a kubeconfig in t.TempDir(). It
+// runs in the repository root and returns the combined output.
+func newKubectl(t *testing.T) func(args ...string) (string, error) {
+	t.Helper()
+	assets, err := localcluster.AssetsDir()
+	must(t, err)
+	root, err := localcluster.RepoRoot()
+	must(t, err)
+	admin, err := cluster.Env.AddUser(envtest.User{Name: "kubectl-admin", Groups: []string{"system:masters"}}, nil)
+	must(t, err)
+	config, err := admin.KubeConfig()
+	must(t, err)
+	dir := t.TempDir()
+	kubeconfig := filepath.Join(dir, "kubeconfig")
+	must(t, os.WriteFile(kubeconfig, config, 0o600))
+	return func(args ...string) (string, error) {
+		cmd := exec.Command(filepath.Join(assets, "kubectl"),
+			append([]string{"--kubeconfig", kubeconfig, "--cache-dir", filepath.Join(dir, "cache")}, args...)...)
+		cmd.Dir = root
+		cmd.Env = append(os.Environ(), "HOME="+dir) // keep the user's ~/.kube out of it
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+}
+
+// webhookRenameOverlay writes a kustomization that is config/default with
+// the two webhook configurations renamed. The test cluster already has them,
+// and its manager, running outside the cluster as with `make run`, has
+// replaced their Service reference by its URL; applying the Service reference
+// on top would ask for both, which the API server rightly refuses. Under new
+// names they are checked as a fresh cluster would create them.
+func webhookRenameOverlay(t *testing.T, root string) string {
+	t.Helper()
+	dir := t.TempDir()
+	base, err := filepath.Rel(dir, filepath.Join(root, "config", "default"))
+	must(t, err)
+	var b strings.Builder
+	fmt.Fprintf(&b, "resources:\n  - %s\npatches:\n", base)
+	for _, kind := range []string{"MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"} {
+		fmt.Fprintf(&b, "  - target: {group: admissionregistration.k8s.io, kind: %s}\n", kind)
+		fmt.Fprintf(&b, "    patch: '[{\"op\": \"replace\", \"path\": \"/metadata/name\", \"value\": \"dry-run-%s\"}]'\n", strings.ToLower(kind))
+	}
+	must(t, os.WriteFile(filepath.Join(dir, "kustomization.yaml"), []byte(b.String()), 0o644))
+	return dir
+}
+
+// The manifests a cluster gets (`kubectl apply -k config/default`) are valid
+// for the real API server: a server-side dry run admits every object.
+func TestKustomizeDefault(t *testing.T) {
+	ctx := context.Background()
+	// A server-side dry run creates nothing, so objects in the namespaces
+	// that config/default itself creates are only admitted once those
+	// namespaces exist; the test control plane creates them at start, as a
+	// first real apply would.
+	for _, ns := range []string{names.OperatorNamespace, names.RouterNamespace} {
+		must(t, cluster.Client.Get(ctx, client.ObjectKey{Name: ns}, &corev1.Namespace{}))
+	}
+	root, err := localcluster.RepoRoot()
+	must(t, err)
+	kubectl := newKubectl(t)
+	overlay := webhookRenameOverlay(t, root)
+
+	built, err := kubectl("kustomize", overlay)
+	if err != nil {
+		t.Fatalf("kubectl kustomize: %v\n%s", err, built)
+	}
+	objects := strings.Count("\n"+built, "\nkind: ")
+	if objects < 10 {
+		t.Fatalf("config/default builds %d objects, want the CRDs, RBAC, manager and webhooks:\n%s", objects, built)
+	}
+
+	out, err := kubectl("apply", "--dry-run=server", "-k", overlay)
+	if err != nil {
+		t.Fatalf("kubectl apply --dry-run=server -k config/default: %v\n%s", err, out)
+	}
+	if got := strings.Count(out, "(server dry run)"); got != objects {
+		t.Fatalf("%d objects admitted, want %d:\n%s", got, objects, out)
+	}
+	for _, want := range []string{
+		"customresourcedefinition.apiextensions.k8s.io/ingresscontrollers.operator.openshift.io",
+		"customresourcedefinition.apiextensions.k8s.io/routes.route.openshift.io",
+		"deployment.apps/ingress-operator",
+		"mutatingwebhookconfiguration.admissionregistration.k8s.io/dry-run-mutatingwebhookconfiguration created (server dry run)",
+		"validatingwebhookconfiguration.admissionregistration.k8s.io/dry-run-validatingwebhookconfiguration created (server dry run)",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
