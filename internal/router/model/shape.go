@@ -1,0 +1,48 @@
+package model
+
+import (
+	"bytes"
+	"slices"
+)
+
+// SameShape reports whether a and b render the same haproxy.cfg apart from
+// server addresses and weights, and the same certificate files: then b can
+// go live through the runtime API (servers, maps) without a reload.
+func SameShape(a, b *Model) bool {
+	if a == nil || b == nil || len(a.Backends) != len(b.Backends) || len(a.Certs) != len(b.Certs) {
+		return false
+	}
+	for i := range a.Backends {
+		if !sameBackendShape(a.Backends[i], b.Backends[i]) {
+			return false
+		}
+	}
+	for i := range a.Certs {
+		x, y := a.Certs[i], b.Certs[i]
+		if x.File != y.File || x.SNI != y.SNI || !bytes.Equal(x.PEM, y.PEM) {
+			return false
+		}
+	}
+	return true
+}
+
+func sameBackendShape(x, y *Backend) bool {
+	if x.Name != y.Name || x.Mode != y.Mode || x.Balance != y.Balance || x.H2C != y.H2C ||
+		len(x.Slots) != len(y.Slots) || !sameReencrypt(x.Reencrypt, y.Reencrypt) ||
+		!slices.Equal(x.RequestHeaders, y.RequestHeaders) || !slices.Equal(x.ResponseHeaders, y.ResponseHeaders) {
+		return false
+	}
+	for i := range x.Slots {
+		if x.Slots[i].Name != y.Slots[i].Name {
+			return false
+		}
+	}
+	return true
+}
+
+func sameReencrypt(x, y *Reencrypt) bool {
+	if x == nil || y == nil {
+		return x == y
+	}
+	return x.CAFile == y.CAFile && x.VerifyHost == y.VerifyHost && x.ALPN == y.ALPN && bytes.Equal(x.CA, y.CA)
+}
