@@ -1,16 +1,84 @@
 // Command router serves Routes through HAProxy, one process per router pod.
+// Its settings come from the ROUTER_* environment that the operator sets
+// (OKD's contract); a few flags override them for local runs.
 //
-// The router pipeline (watch → admission → model → render → haproxy, and
-// status) is the subject of its own issue; until it lands, this binary only
-// reports its identity so that images and Deployments can already be built.
+//	router                 run the router
+//	router render [maps]   print the haproxy.cfg (and map files) it would serve, then exit
 package main
 
 import (
+	"flag"
 	"fmt"
 	"os"
+	"sort"
+	"strings"
+
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+
+	"github.com/okd-ingress/okd-ingress/internal/manager"
+	"github.com/okd-ingress/okd-ingress/internal/router"
+	"github.com/okd-ingress/okd-ingress/internal/router/config"
+	"github.com/okd-ingress/okd-ingress/internal/router/render"
 )
 
 func main() {
-	fmt.Fprintln(os.Stderr, "okd-ingress router: the HAProxy router is not built yet (see the router issue); exiting")
-	os.Exit(2)
+	cfg := config.Defaults()
+	if err := cfg.FromOSEnv(); err != nil {
+		fmt.Fprintln(os.Stderr, "router:", err)
+		os.Exit(2)
+	}
+	flag.StringVar(&cfg.HAProxyBinary, "haproxy", cfg.HAProxyBinary, "haproxy binary (ROUTER_HAPROXY_BINARY)")
+	flag.StringVar(&cfg.ConfigDir, "config-dir", cfg.ConfigDir, "directory for haproxy.cfg, maps and certificates (ROUTER_CONFIG_DIR)")
+	flag.StringVar(&cfg.RunDir, "run-dir", cfg.RunDir, "directory for HAProxy's sockets (ROUTER_RUN_DIR)")
+	flag.StringVar(&cfg.StatsAddress, "stats-address", cfg.StatsAddress, "address for /healthz, /healthz/ready and /metrics (ROUTER_LISTEN_ADDR)")
+	zapOpts := zap.Options{}
+	zapOpts.BindFlags(flag.CommandLine)
+	flag.Parse()
+	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
+	log := ctrl.Log.WithName("router").WithValues("router", cfg.RouterName)
+
+	restCfg, err := ctrl.GetConfig()
+	if err != nil {
+		log.Error(err, "no cluster configuration")
+		os.Exit(1)
+	}
+	// Status writes come in bursts (a thousand routes applied at once).
+	restCfg.QPS, restCfg.Burst = 100, 200
+	r, err := router.New(restCfg, manager.Scheme(), cfg, log)
+	if err != nil {
+		log.Error(err, "setting up the router")
+		os.Exit(1)
+	}
+	ctx := ctrl.SetupSignalHandler()
+	if flag.Arg(0) == "render" {
+		files, err := r.RenderOnce(ctx)
+		if err != nil {
+			log.Error(err, "rendering")
+			os.Exit(1)
+		}
+		printFiles(files, flag.Arg(1) == "maps")
+		return
+	}
+	if err := r.Run(ctx); err != nil {
+		log.Error(err, "router stopped")
+		os.Exit(1)
+	}
+}
+
+func printFiles(files render.Files, withMaps bool) {
+	os.Stdout.Write(files[render.ConfigFile])
+	if !withMaps {
+		return
+	}
+	var names []string
+	for n := range files {
+		if strings.HasPrefix(n, render.MapDir+"/") {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Printf("\n# %s\n%s", n, files[n])
+	}
 }

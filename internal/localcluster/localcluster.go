@@ -48,6 +48,10 @@ type Options struct {
 	Dir string
 	// Log receives the manager's progress lines; nil discards them.
 	Log io.Writer
+	// AdvertiseAddress is the API server's address in the "kubernetes"
+	// Service; needed where the machine has no default route (a private
+	// network namespace).
+	AdvertiseAddress string
 }
 
 // Cluster is a running control plane.
@@ -120,7 +124,11 @@ func Start(o Options) (*Cluster, error) {
 		CRDInstallOptions:     envtest.CRDInstallOptions{CRDs: crds},
 		ErrorIfCRDPathMissing: true,
 	}
-	env.ControlPlane.GetAPIServer().Configure().Set("service-cluster-ip-range", ServiceCIDR)
+	api := env.ControlPlane.GetAPIServer().Configure()
+	api.Set("service-cluster-ip-range", ServiceCIDR)
+	if o.AdvertiseAddress != "" {
+		api.Set("advertise-address", o.AdvertiseAddress)
+	}
 	cfg, err := env.Start()
 	if err != nil {
 		return nil, fmt.Errorf("starting the control plane: %w", err)

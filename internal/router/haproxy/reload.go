@@ -1,0 +1,156 @@
+package haproxy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Alert is one [ALERT] line of HAProxy's output, with the config location when it names one.
+type Alert struct {
+	File    string // as HAProxy printed it (absolute: we pass the absolute config path)
+	Line    int    // 0 when the alert names no line
+	Message string // the text after the "[ALERT] (pid) : " prefix
+}
+
+// CheckError is a configuration refused by `haproxy -c`; nothing was reloaded and the files on disk
+// are back to what HAProxy runs.
+type CheckError struct {
+	Output string  // everything `haproxy -c` printed
+	Alerts []Alert // its [ALERT] lines, so that a caller can map File:Line back to a route
+	cause  error
+}
+
+func (e *CheckError) Error() string {
+	return "haproxy config check failed: " + alertSummary(e.Alerts, e.cause)
+}
+
+func (e *CheckError) Unwrap() error { return e.cause }
+
+// ReloadError is a configuration that passed the check but that HAProxy failed to load (Success=0
+// from the master CLI, or a first start that exited), for instance because a port is taken. The
+// files on disk are back to what HAProxy runs.
+type ReloadError struct {
+	Log    string // HAProxy's startup log
+	Alerts []Alert
+	cause  error
+}
+
+func (e *ReloadError) Error() string {
+	return "haproxy failed to load the configuration: " + alertSummary(e.Alerts, e.cause)
+}
+
+func (e *ReloadError) Unwrap() error { return e.cause }
+
+func alertSummary(alerts []Alert, cause error) string {
+	var msgs []string
+	for _, a := range alerts {
+		msgs = append(msgs, a.Message)
+	}
+	if len(msgs) == 0 && cause != nil {
+		msgs = append(msgs, cause.Error())
+	}
+	if len(msgs) == 0 {
+		return "no [ALERT] in the output"
+	}
+	return strings.Join(msgs, "; ")
+}
+
+var (
+	alertPrefix = regexp.MustCompile(`^\[ALERT\]\s*\(\d+\)\s*:\s*`)
+	alertPlace  = regexp.MustCompile(`\[([^\[\]:]+):(\d+)\]`)
+)
+
+// parseAlerts extracts lines such as
+// "[ALERT]    (2478) : config : parsing [/etc/haproxy/haproxy.cfg:11] : unknown keyword 'x' in 'frontend' section".
+func parseAlerts(out string) []Alert {
+	var alerts []Alert
+	for _, line := range strings.Split(out, "\n") {
+		loc := alertPrefix.FindStringIndex(line)
+		if loc == nil {
+			continue
+		}
+		a := Alert{Message: strings.TrimSpace(line[loc[1]:])}
+		if m := alertPlace.FindStringSubmatch(a.Message); m != nil {
+			a.File = m[1]
+			a.Line, _ = strconv.Atoi(m[2])
+		}
+		alerts = append(alerts, a)
+	}
+	return alerts
+}
+
+// Reload makes HAProxy run exactly files: it writes the changed files atomically, removes the files
+// written by previous calls that are no longer wanted, checks the result with `haproxy -c`, then starts
+// HAProxy (first call, or after a crash) or reloads it through the master CLI. On a *CheckError or a
+// *ReloadError the disk is restored to what HAProxy runs. When Reload returns nil, new connections are
+// served by the new worker, while old workers finish theirs.
+func (s *Supervisor) Reload(ctx context.Context, files Files, reason string) (err error) {
+	if _, ok := files[MainConfig]; !ok {
+		return fmt.Errorf("files: %s is missing", MainConfig)
+	}
+	if err := validatePaths(files); err != nil {
+		return err
+	}
+	s.opMu.Lock()
+	defer s.opMu.Unlock()
+	if s.finished() || s.isStopping() {
+		return ErrStopped
+	}
+	start, action := time.Now(), "reload"
+	if !s.Running() {
+		action = "start"
+	}
+	defer func() {
+		d := time.Since(start)
+		s.recordReload(reason, d, err)
+		if err != nil {
+			s.opts.Log.Error(err, "HAProxy reload failed", "action", action, "reason", reason, "duration", d)
+		} else {
+			s.opts.Log.Info("HAProxy reloaded", "action", action, "reason", reason, "duration", d, "pid", s.PID())
+		}
+	}()
+	u, err := s.apply(files)
+	if err != nil {
+		return err
+	}
+	if err := s.check(ctx); err != nil {
+		s.rollback(u)
+		return err
+	}
+	if action == "reload" {
+		err = s.reloadMaster(ctx)
+	} else {
+		err = s.startLocked(ctx)
+	}
+	// Only a refusal is known to leave the previous config running; after other errors (a master
+	// that died meanwhile) the checked files stay, and a crash restart will run them.
+	var re *ReloadError
+	if errors.As(err, &re) {
+		s.rollback(u)
+	}
+	return err
+}
+
+// check runs `haproxy -c` on the config at its final path, so that relative includes and the paths
+// of maps and certificates resolve exactly as they will when HAProxy loads them.
+func (s *Supervisor) check(ctx context.Context) error {
+	cmd := exec.CommandContext(ctx, s.opts.Binary, "-c", "-f", s.cfgPath)
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		return nil
+	}
+	if ctx.Err() != nil {
+		return fmt.Errorf("run haproxy -c: %w", ctx.Err())
+	}
+	var exitErr *exec.ExitError
+	if !errors.As(err, &exitErr) {
+		return fmt.Errorf("run haproxy -c: %w", err)
+	}
+	return &CheckError{Output: string(out), Alerts: parseAlerts(string(out)), cause: err}
+}

@@ -1,0 +1,293 @@
+package haproxy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func TestStartReloadStop(t *testing.T) {
+	e := newEnv(t)
+	e.reload(Files{MainConfig: e.serving("v1"), "certs/a.pem": []byte("secret\n"), "maps/a.map": []byte("k v\n")})
+	e.expect("", 200, "v1")
+	if n := e.reloadCount(); n != 0 {
+		t.Fatalf("ReloadCount after start = %d, want 0", n)
+	}
+	assertMode(t, filepath.Join(e.cfgDir, "certs/a.pem"), 0o600)
+	assertMode(t, filepath.Join(e.cfgDir, MainConfig), 0o644)
+
+	foreign := filepath.Join(e.cfgDir, "maps", "foreign.map") // not ours: must survive
+	if err := os.WriteFile(foreign, []byte("x y\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e.reload(Files{MainConfig: e.serving("v2"), "maps/a.map": []byte("k v\n")})
+	e.expect("", 200, "v2")
+	if n := e.reloadCount(); n != 1 {
+		t.Fatalf("ReloadCount after one reload = %d, want 1", n)
+	}
+	if _, err := os.Stat(filepath.Join(e.cfgDir, "certs/a.pem")); !os.IsNotExist(err) {
+		t.Fatalf("a.pem left over after it was dropped from the files: %v", err)
+	}
+	if _, err := os.Stat(foreign); err != nil {
+		t.Fatalf("a file we did not write was touched: %v", err)
+	}
+	if m := e.sup.Metrics(); m.ReloadsTotal != 2 || m.ReloadFailuresTotal != 0 || m.ReloadsByReason["test"] != 2 {
+		t.Fatalf("metrics = %+v", m)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	e.client.CloseIdleConnections()
+	if err := e.sup.Stop(ctx); err != nil {
+		t.Fatalf("Stop: %v", err)
+	}
+	select {
+	case <-e.sup.Done():
+	default:
+		t.Fatal("Done not closed after Stop")
+	}
+	if e.sup.Running() {
+		t.Fatal("Running after Stop")
+	}
+	if _, _, err := e.get(e.client, ""); err == nil {
+		t.Fatal("port still served after Stop")
+	}
+}
+
+func assertMode(t *testing.T, path string, want os.FileMode) {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != want {
+		t.Fatalf("%s: mode %v, want %v", path, fi.Mode().Perm(), want)
+	}
+}
+
+func TestBrokenConfigIsRefusedAndRolledBack(t *testing.T) {
+	e := newEnv(t)
+	e.reload(Files{MainConfig: e.serving("v1")})
+	v2 := e.serving("v2")
+	e.reload(Files{MainConfig: v2})
+
+	broken := e.config([]string{returns("v3"), "bogus_keyword on"})
+	badLine := strings.Count(string(broken[:strings.Index(string(broken), "bogus_keyword")]), "\n") + 1
+	err := e.sup.Reload(context.Background(), Files{MainConfig: broken, "maps/extra.map": []byte("a b\n")}, "broken")
+	var ce *CheckError
+	if !errors.As(err, &ce) {
+		t.Fatalf("Reload(broken) = %v, want a *CheckError", err)
+	}
+	if !strings.Contains(ce.Output, "[ALERT]") || len(ce.Alerts) == 0 {
+		t.Fatalf("CheckError without ALERT lines: %q", ce.Output)
+	}
+	a := ce.Alerts[0]
+	if a.File != e.sup.ConfigPath() || a.Line != badLine || !strings.Contains(a.Message, "bogus_keyword") {
+		t.Fatalf("first alert = %+v, want %s:%d about bogus_keyword", a, e.sup.ConfigPath(), badLine)
+	}
+
+	e.expect("", 200, "v2")
+	if got := readFile(t, e.sup.ConfigPath()); got != string(v2) {
+		t.Fatalf("haproxy.cfg not restored:\n%s", got)
+	}
+	if _, err := os.Stat(filepath.Join(e.cfgDir, "maps/extra.map")); !os.IsNotExist(err) {
+		t.Fatalf("extra.map of the failed call is still there: %v", err)
+	}
+	if n := e.reloadCount(); n != 1 {
+		t.Fatalf("ReloadCount = %d, want 1 (a refused config must not reach HAProxy)", n)
+	}
+	if m := e.sup.Metrics(); m.ReloadFailuresTotal != 1 {
+		t.Fatalf("ReloadFailuresTotal = %d, want 1", m.ReloadFailuresTotal)
+	}
+
+	t.Run("load failure after a passing check", func(t *testing.T) {
+		// The check does not bind, so a taken port passes it; HAProxy then answers Success=0.
+		taken, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer taken.Close()
+		cfg := e.config([]string{returns("v4")}, fmt.Sprintf("frontend other\n    bind %s\n    %s\n", taken.Addr(), returns("x")))
+		err = e.sup.Reload(context.Background(), Files{MainConfig: cfg}, "taken port")
+		var re *ReloadError
+		if !errors.As(err, &re) || len(re.Alerts) == 0 {
+			t.Fatalf("Reload = %v, want a *ReloadError with alerts", err)
+		}
+		e.expect("", 200, "v2")
+		if got := readFile(t, e.sup.ConfigPath()); got != string(v2) {
+			t.Fatalf("haproxy.cfg not restored after Success=0")
+		}
+	})
+
+	e.reload(Files{MainConfig: e.serving("v5")})
+	e.expect("", 200, "v5")
+}
+
+func TestSetServerWithoutReload(t *testing.T) {
+	e := newEnv(t)
+	pod := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "from-pod")
+	}))
+	defer pod.Close()
+	host, portStr, _ := net.SplitHostPort(pod.Listener.Addr().String())
+	port, _ := strconv.Atoi(portStr)
+
+	e.reload(Files{MainConfig: e.config([]string{"default_backend be"},
+		"backend be\n    server s1 127.0.0.1:1 disabled\n    server s2 127.0.0.1:1 disabled\n")})
+	e.expect("", 503, "")
+
+	ctx := context.Background()
+	if err := e.sup.SetServer(ctx, "be", "s1", host, port, 1, true); err != nil {
+		t.Fatalf("SetServer ready: %v", err)
+	}
+	e.expect("", 200, "from-pod")
+	if err := e.sup.SetServer(ctx, "be", "s1", host, port, 1, false); err != nil {
+		t.Fatalf("SetServer maint: %v", err)
+	}
+	e.expect("", 503, "")
+	if n := e.reloadCount(); n != 0 {
+		t.Fatalf("ReloadCount = %d, want 0: runtime changes must not reload", n)
+	}
+
+	var cmdErr *CommandError
+	if err := e.sup.SetServer(ctx, "be", "nope", host, port, 1, true); !errors.As(err, &cmdErr) ||
+		!strings.Contains(cmdErr.Output, "No such server") {
+		t.Fatalf("SetServer on a missing slot = %v, want a CommandError naming it", err)
+	}
+	outs, err := e.sup.Exec(ctx, "show version", "no such command", "show info")
+	if !errors.As(err, &cmdErr) || cmdErr.Command != "no such command" || len(outs) != 3 ||
+		!strings.HasPrefix(outs[0], "3.") || !strings.Contains(outs[2], "Pid:") {
+		t.Fatalf("Exec = %q, %v", outs, err)
+	}
+}
+
+func TestReplaceMapWithoutReload(t *testing.T) {
+	e := newEnv(t)
+	mapRel := "maps/hosts.map"
+	mapPath := filepath.Join(e.cfgDir, mapRel)
+	backends := "backend be_a\n    " + returns("a") + "\nbackend be_b\n    " + returns("b") + "\n" +
+		"backend be_none\n    http-request return status 404 content-type text/plain string none\n"
+	cfg := e.config([]string{"use_backend %[req.hdr(host),lower,map_str(" + mapPath + ")]", "default_backend be_none"}, backends)
+	e.reload(Files{MainConfig: cfg, mapRel: []byte("old.example be_a\n")})
+	e.expect("old.example", 200, "a")
+
+	var entries [][2]string
+	var disk strings.Builder
+	for i := 0; i < 3000; i++ {
+		be := []string{"be_a", "be_b"}[i%2]
+		entries = append(entries, [2]string{fmt.Sprintf("h%04d.example", i), be})
+		fmt.Fprintf(&disk, "h%04d.example %s\n", i, be)
+	}
+	if chunks, _ := mapChunks(mapPath, entries); len(chunks) < 3 {
+		t.Fatalf("%d chunks: the test must exercise several add map payloads", len(chunks))
+	}
+	// Disk first, as the router does: runtime changes are lost on the next reload.
+	if err := e.sup.WriteFiles(Files{mapRel: []byte(disk.String())}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.sup.ReplaceMap(context.Background(), mapPath, entries); err != nil {
+		t.Fatalf("ReplaceMap: %v", err)
+	}
+	e.expect("h0000.example", 200, "a")
+	e.expect("h2999.example", 200, "b")
+	e.expect("H1501.EXAMPLE", 200, "b")
+	e.expect("old.example", 404, "none")
+	if n := e.reloadCount(); n != 0 {
+		t.Fatalf("ReloadCount = %d, want 0", n)
+	}
+	if err := e.sup.ReplaceMap(context.Background(), filepath.Join(e.cfgDir, "maps/unknown.map"), entries[:1]); err == nil {
+		t.Fatal("ReplaceMap on a map HAProxy did not load succeeded")
+	}
+}
+
+func TestRestartAfterCrash(t *testing.T) {
+	e := newEnv(t)
+	e.reload(Files{MainConfig: e.serving("v1")})
+	pl, err := e.sup.ShowProc(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range append([]Proc{pl.Master}, pl.Workers...) {
+		if err := syscall.Kill(p.PID, syscall.SIGKILL); err != nil {
+			t.Fatalf("kill %d: %v", p.PID, err)
+		}
+	}
+
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		pid := e.sup.PID()
+		_, body, err := e.get(&http.Client{Timeout: time.Second}, "")
+		if err == nil && body == "v1" && pid != 0 && pid != pl.Master.PID {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not served again 5s after the crash: pid %d, %q, %v", pid, body, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if m := e.sup.Metrics(); m.RestartsTotal != 1 {
+		t.Fatalf("RestartsTotal = %d, want 1", m.RestartsTotal)
+	}
+	e.reload(Files{MainConfig: e.serving("v2")})
+	e.expect("", 200, "v2")
+}
+
+func TestNoFailedRequestsDuringReloads(t *testing.T) {
+	e := newEnv(t)
+	e.reload(Files{MainConfig: e.serving("v0")})
+
+	var ok, failed atomic.Int64
+	var firstErr atomic.Value
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		keepAlive := &http.Client{Timeout: 5 * time.Second}
+		fresh := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+		defer keepAlive.CloseIdleConnections()
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			c := keepAlive
+			if i%2 == 1 {
+				c = fresh
+			}
+			code, body, err := e.get(c, "")
+			if err == nil && code == 200 && strings.HasPrefix(body, "v") {
+				ok.Add(1)
+				continue
+			}
+			failed.Add(1)
+			firstErr.CompareAndSwap(nil, fmt.Sprintf("%d %q %v", code, body, err))
+		}
+	}()
+	for i := 1; i <= 20; i++ {
+		e.reload(Files{MainConfig: e.serving(fmt.Sprintf("v%d", i))})
+	}
+	close(stop)
+	wg.Wait()
+	if failed.Load() != 0 {
+		t.Fatalf("%d of %d requests failed during reloads, first: %v", failed.Load(), ok.Load()+failed.Load(), firstErr.Load())
+	}
+	if ok.Load() < 20 {
+		t.Fatalf("only %d requests: the client did not overlap the reloads", ok.Load())
+	}
+	e.expect("", 200, "v20")
+	t.Logf("%d requests, 0 failed, across 20 reloads", ok.Load())
+}

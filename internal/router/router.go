@@ -1,0 +1,182 @@
+// Package router runs one router: it watches the cluster, and on every
+// change runs the pipeline admission → model → render, then makes HAProxy
+// serve the result — through the runtime API when only endpoints or map
+// entries changed, by a checked, coalesced reload otherwise — and hands the
+// verdicts to the status writer.
+package router
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"time"
+
+	"github.com/go-logr/logr"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/rest"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/okd-ingress/okd-ingress/internal/router/admission"
+	"github.com/okd-ingress/okd-ingress/internal/router/config"
+	"github.com/okd-ingress/okd-ingress/internal/router/haproxy"
+	"github.com/okd-ingress/okd-ingress/internal/router/model"
+	"github.com/okd-ingress/okd-ingress/internal/router/render"
+	"github.com/okd-ingress/okd-ingress/internal/router/status"
+	"github.com/okd-ingress/okd-ingress/internal/router/watch"
+)
+
+// batchDelay gathers the events of a burst (a Deployment rollout, many
+// routes applied at once) into one sync.
+const batchDelay = 30 * time.Millisecond
+
+// Router is one running router.
+type Router struct {
+	cfg     config.Config
+	log     logr.Logger
+	watcher *watch.Watcher
+	hap     *haproxy.Supervisor
+	status  *status.Writer
+	params  render.Params
+	metrics *metrics
+
+	// prev is the model HAProxy runs; rejected holds routes whose config
+	// HAProxy refused, until they change.
+	prev     *model.Model
+	rejected map[string]admission.Verdict
+	// lastReload is when HAProxy last reloaded, for ReloadInterval.
+	lastReload time.Time
+	ready      atomic.Bool
+}
+
+// New prepares a router; Run starts it.
+func New(restCfg *rest.Config, scheme *runtime.Scheme, cfg config.Config, log logr.Logger) (*Router, error) {
+	for _, d := range []string{cfg.ConfigDir, cfg.RunDir} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return nil, err
+		}
+	}
+	cfg.MaxConnections = fitMaxConnections(cfg.MaxConnections, log)
+	defaultCert, err := loadDefaultCertificate(cfg, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	w, err := watch.New(restCfg, scheme, watch.Options{RouteSelector: cfg.RouteSelector, NamespaceSelector: cfg.NamespaceSelector})
+	if err != nil {
+		return nil, err
+	}
+	configDir, _ := filepath.Abs(cfg.ConfigDir)
+	runDir, _ := filepath.Abs(cfg.RunDir)
+	r := &Router{
+		cfg: cfg, log: log, watcher: w, rejected: map[string]admission.Verdict{},
+		hap: haproxy.New(haproxy.Options{Binary: cfg.HAProxyBinary, ConfigDir: configDir, RunDir: runDir,
+			Log: log.WithName("haproxy"), Stdout: os.Stdout, Stderr: os.Stderr}),
+		params: render.Params{
+			Config: cfg, ConfigDir: configDir, StatsSocket: haproxy.StatsSocket(runDir),
+			MetricsSocket: "abns@" + socketName(runDir, "metrics"), TLSSocket: "abns@" + socketName(runDir, "tls"),
+			DefaultCertificate: defaultCert, HardStopAfter: time.Hour,
+		},
+		metrics: newMetrics(),
+	}
+	if cfg.UpdateStatus {
+		direct, err := client.New(restCfg, client.Options{Scheme: scheme})
+		if err != nil {
+			return nil, err
+		}
+		r.status = status.New(restCfg, w.Reader(), direct, status.Options{
+			RouterName: cfg.RouterName, CanonicalHostname: cfg.CanonicalHostname, Namespace: cfg.Namespace,
+		})
+	}
+	return r, nil
+}
+
+// socketName is an abstract-socket name unique to this router's run
+// directory, so that several routers can share a network namespace.
+func socketName(runDir, what string) string {
+	sum := sha256.Sum256([]byte(runDir))
+	return "okd-router-" + hex.EncodeToString(sum[:6]) + "-" + what
+}
+
+// Run serves until ctx ends, then stops HAProxy gracefully.
+func (r *Router) Run(ctx context.Context) error {
+	ctx = ctrl.LoggerInto(ctx, r.log)
+	errs := make(chan error, 3)
+	go func() { errs <- r.watcher.Start(ctx) }()
+	go func() { errs <- r.serveStats(ctx) }()
+	if !r.watcher.WaitForSync(ctx) {
+		return errors.New("the informer caches did not sync")
+	}
+	if r.status != nil {
+		go func() { errs <- r.status.Run(ctx) }()
+	}
+	err := r.loop(ctx, errs)
+	stopCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if serr := r.hap.Stop(stopCtx); serr != nil && err == nil {
+		err = serr
+	}
+	return err
+}
+
+func (r *Router) loop(ctx context.Context, errs <-chan error) error {
+	retry := time.NewTimer(0)
+	defer retry.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case err := <-errs:
+			if err != nil {
+				return err
+			}
+		case <-r.hap.Done():
+			return fmt.Errorf("haproxy supervisor stopped: %w", r.hap.Err())
+		case <-r.watcher.StatusChanged():
+			if r.status != nil {
+				r.status.Poke()
+			}
+			continue
+		case <-r.watcher.Changed():
+			time.Sleep(batchDelay)
+		case <-retry.C:
+		}
+		if err := r.sync(ctx); err != nil {
+			r.log.Error(err, "sync failed; retrying")
+			retry.Reset(time.Second)
+		}
+	}
+}
+
+// Ready reports whether the router has served its first full sync.
+func (r *Router) Ready() bool { return r.ready.Load() && r.hap.Running() }
+
+// RenderOnce reads the cluster once and returns the files the router
+// would give HAProxy, without running it (`router render`).
+func (r *Router) RenderOnce(ctx context.Context) (render.Files, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errs := make(chan error, 1)
+	go func() { errs <- r.watcher.Start(ctx) }()
+	if !r.watcher.WaitForSync(ctx) {
+		select {
+		case err := <-errs:
+			return nil, err
+		default:
+			return nil, errors.New("the informer caches did not sync")
+		}
+	}
+	snap, err := r.watcher.Snapshot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p, err := r.plan(snap)
+	if err != nil {
+		return nil, err
+	}
+	return p.files, nil
+}

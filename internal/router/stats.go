@@ -1,0 +1,120 @@
+package router
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/okd-ingress/okd-ingress/internal/router/admission"
+)
+
+// metrics are the router's own series; HAProxy's frontend, backend and
+// server series are appended from its prometheus exporter.
+type metrics struct {
+	registry       *prometheus.Registry
+	syncSeconds    prometheus.Histogram
+	routes         *prometheus.GaugeVec
+	runtimeUpdates *prometheus.CounterVec
+}
+
+func newMetrics() *metrics {
+	m := &metrics{
+		registry: prometheus.NewRegistry(),
+		syncSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "okd_router_sync_duration_seconds", Help: "Time from reading the cluster state to HAProxy serving it.",
+			Buckets: prometheus.ExponentialBuckets(0.001, 2, 16),
+		}),
+		routes: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "okd_router_routes", Help: "Routes this router sees, by admission result.",
+		}, []string{"admitted"}),
+		runtimeUpdates: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "okd_router_runtime_updates_total", Help: "Changes applied through the HAProxy runtime API, without a reload.",
+		}, []string{"kind"}),
+	}
+	m.registry.MustRegister(m.syncSeconds, m.routes, m.runtimeUpdates)
+	return m
+}
+
+func (m *metrics) observeSync(res admission.Result, d time.Duration) {
+	m.syncSeconds.Observe(d.Seconds())
+	m.routes.WithLabelValues("true").Set(float64(len(res.Routes)))
+	m.routes.WithLabelValues("false").Set(float64(len(res.Verdicts) - len(res.Routes)))
+}
+
+// reloadCollector exports the supervisor's reload counters.
+func (r *Router) registerReloadMetrics() {
+	r.metrics.registry.MustRegister(
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "okd_router_reloads_total", Help: "HAProxy reloads (including the first start)."},
+			func() float64 { return float64(r.hap.Metrics().ReloadsTotal) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "okd_router_reload_failures_total", Help: "Reloads that failed (the previous configuration kept serving)."},
+			func() float64 { return float64(r.hap.Metrics().ReloadFailuresTotal) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "okd_router_haproxy_restarts_total", Help: "HAProxy restarts after it exited unexpectedly."},
+			func() float64 { return float64(r.hap.Metrics().RestartsTotal) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "okd_router_last_reload_duration_seconds", Help: "Duration of the last reload, check included."},
+			func() float64 { return r.hap.Metrics().LastReloadDuration.Seconds() }),
+	)
+}
+
+// serveStats serves /healthz, /healthz/ready and /metrics on the stats port.
+func (r *Router) serveStats(ctx context.Context) error {
+	r.registerReloadMetrics()
+	mux := http.NewServeMux()
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
+		if !r.hap.Running() && r.ready.Load() {
+			http.Error(w, "haproxy is not running", http.StatusServiceUnavailable)
+			return
+		}
+		io.WriteString(w, "ok\n")
+	})
+	mux.HandleFunc("/healthz/ready", func(w http.ResponseWriter, _ *http.Request) {
+		if !r.Ready() {
+			http.Error(w, "not ready: waiting for the first sync and a running haproxy", http.StatusServiceUnavailable)
+			return
+		}
+		io.WriteString(w, "ok\n")
+	})
+	own := promhttp.HandlerFor(r.metrics.registry, promhttp.HandlerOpts{})
+	mux.HandleFunc("/metrics", func(w http.ResponseWriter, req *http.Request) {
+		own.ServeHTTP(w, req)
+		r.copyHAProxyMetrics(req.Context(), w)
+	})
+	srv := &http.Server{Addr: r.cfg.StatsAddress, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	}()
+	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// copyHAProxyMetrics appends HAProxy's own exporter output, read from its
+// internal metrics listener.
+func (r *Router) copyHAProxyMetrics(ctx context.Context, w io.Writer) {
+	sock := "@" + strings.TrimPrefix(r.params.MetricsSocket, "abns@")
+	c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, "unix", sock)
+		},
+	}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://haproxy/metrics", nil)
+	if err != nil {
+		return
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(w, resp.Body)
+}

@@ -1,0 +1,256 @@
+package router
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/okd-ingress/okd-ingress/internal/router/admission"
+	"github.com/okd-ingress/okd-ingress/internal/router/haproxy"
+	"github.com/okd-ingress/okd-ingress/internal/router/model"
+	"github.com/okd-ingress/okd-ingress/internal/router/render"
+	"github.com/okd-ingress/okd-ingress/internal/router/watch"
+)
+
+// plan is the outcome of one pass of the pipeline.
+type plan struct {
+	result admission.Result
+	model  *model.Model
+	files  render.Files
+}
+
+// sync runs the pipeline on a fresh snapshot and makes HAProxy serve it.
+func (r *Router) sync(ctx context.Context) error {
+	start := time.Now()
+	snap, err := r.watcher.Snapshot(ctx)
+	if err != nil {
+		return err
+	}
+	p, err := r.plan(snap)
+	if err != nil {
+		return err
+	}
+	if err := r.apply(ctx, p); err != nil {
+		var check *haproxy.CheckError
+		if !errors.As(err, &check) || !r.quarantine(p, check) {
+			return err
+		}
+		// The routes HAProxy refused are now rejected: serve the others.
+		if p, err = r.plan(snap); err != nil {
+			return err
+		}
+		if err := r.apply(ctx, p); err != nil {
+			return err
+		}
+	}
+	r.prev = p.model
+	if r.status != nil {
+		r.status.Update(p.result.Verdicts)
+	}
+	r.metrics.observeSync(p.result, time.Since(start))
+	r.ready.Store(true)
+	return nil
+}
+
+func (r *Router) plan(snap *watch.Snapshot) (*plan, error) {
+	res := admission.Admit(snap.Routes, admission.Policy{
+		Domain: r.cfg.Domain, InterNamespaceAllowed: r.cfg.InterNamespaceAllowed,
+		AllowWildcards: r.cfg.AllowWildcards, VerifyChains: r.cfg.ExtendedValidation,
+	})
+	res = r.applyQuarantine(res)
+	m := model.Build(model.Input{Routes: res.Routes, Services: snap.Services, Slices: snap.Slices, Options: model.Options{
+		BalanceHTTP: r.cfg.BalanceHTTP, BalanceTCP: r.cfg.BalanceTCP, DisableHTTP2: r.cfg.DisableHTTP2,
+		DefaultDestinationCA: r.cfg.DefaultDestinationCA,
+	}})
+	model.AssignSlots(r.prev, m)
+	files, err := render.Render(m, r.params)
+	if err != nil {
+		return nil, err
+	}
+	return &plan{result: res, model: m, files: files}, nil
+}
+
+// apply makes HAProxy serve p: at runtime when the shape of the config is
+// unchanged, else by a reload no sooner than ReloadInterval after the last.
+func (r *Router) apply(ctx context.Context, p *plan) error {
+	if r.prev != nil && r.hap.Running() && model.SameShape(r.prev, p.model) {
+		err := r.applyRuntime(ctx, p)
+		if err == nil {
+			return nil
+		}
+		r.log.Error(err, "runtime update failed; reloading instead")
+	}
+	if wait := r.cfg.ReloadInterval - time.Since(r.lastReload); wait > 0 {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+	}
+	reason, detail := reloadReason(r.prev, p.model, r.hap.Running())
+	r.log.Info("reloading haproxy", "reason", reason, "detail", detail)
+	if err := r.hap.Reload(ctx, haproxy.Files(p.files), reason); err != nil {
+		return err
+	}
+	r.lastReload = time.Now()
+	return nil
+}
+
+// applyRuntime writes the files first (runtime changes are lost on the
+// next reload), then replaces changed maps and sets changed servers.
+func (r *Router) applyRuntime(ctx context.Context, p *plan) error {
+	if err := r.hap.WriteFiles(haproxy.Files(p.files)); err != nil {
+		return err
+	}
+	for _, name := range model.MapNames {
+		if mapsEqual(r.prev.Maps[name], p.model.Maps[name]) {
+			continue
+		}
+		entries := make([][2]string, 0, len(p.model.Maps[name]))
+		for _, e := range p.model.Maps[name] {
+			entries = append(entries, [2]string{e.Key, e.Value})
+		}
+		if err := r.hap.ReplaceMap(ctx, render.MapPath(r.params.ConfigDir, name), entries); err != nil {
+			return fmt.Errorf("map %s: %w", name, err)
+		}
+		r.metrics.runtimeUpdates.WithLabelValues("map").Inc()
+	}
+	for _, c := range model.ServerChanges(r.prev, p.model) {
+		var err error
+		if c.Server == nil {
+			err = r.hap.SetServer(ctx, c.Backend, c.Slot, "127.0.0.1", 1, 1, false)
+		} else {
+			err = r.hap.SetServer(ctx, c.Backend, c.Slot, c.Server.Addr, int(c.Server.Port), c.Server.Weight, true)
+		}
+		if err != nil {
+			return fmt.Errorf("server %s/%s: %w", c.Backend, c.Slot, err)
+		}
+		r.metrics.runtimeUpdates.WithLabelValues("server").Inc()
+	}
+	return nil
+}
+
+func mapsEqual(a, b []model.Entry) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// reloadReason names why a reload is needed: a short reason for metrics
+// and a detail for the log.
+func reloadReason(prev, next *model.Model, running bool) (string, string) {
+	switch {
+	case prev == nil:
+		return "initial", fmt.Sprintf("%d backends", len(next.Backends))
+	case !running:
+		return "restart", "haproxy was not running"
+	}
+	old := map[string]*model.Backend{}
+	for _, b := range prev.Backends {
+		old[b.Name] = b
+	}
+	var added, changed int
+	for _, b := range next.Backends {
+		if o, ok := old[b.Name]; !ok {
+			added++
+		} else if len(o.Slots) != len(b.Slots) {
+			changed++
+		}
+		delete(old, b.Name)
+	}
+	detail := fmt.Sprintf("backends: %d added, %d removed, %d resized", added, len(old), changed)
+	switch {
+	case added > 0 || len(old) > 0:
+		return "routes", detail
+	case changed > 0:
+		return "server-slots", detail
+	}
+	return "config", detail + "; certificates or route settings changed"
+}
+
+// quarantine marks the routes whose backends HAProxy's check refused as
+// rejected, so that one bad route never holds the others back. It returns
+// false when no route could be blamed.
+func (r *Router) quarantine(p *plan, check *haproxy.CheckError) bool {
+	lines := bytes.Split(p.files[render.ConfigFile], []byte("\n"))
+	blamed := false
+	for _, a := range check.Alerts {
+		if filepath.Base(a.File) != render.ConfigFile {
+			continue
+		}
+		backend := enclosingBackend(lines, a.Line)
+		for _, b := range p.model.Backends {
+			if b.Name != backend {
+				continue
+			}
+			r.rejected[quarantineKey(b.Route, p)] = admission.Verdict{
+				Reason:  admission.ReasonExtendedValidationFailed,
+				Message: "HAProxy rejected this route's configuration: " + a.Message,
+			}
+			blamed = true
+		}
+	}
+	return blamed
+}
+
+// enclosingBackend returns the name of the backend section holding line n (1-based).
+func enclosingBackend(lines [][]byte, n int) string {
+	for i := min(n, len(lines)) - 1; i >= 0; i-- {
+		if name, ok := bytes.CutPrefix(lines[i], []byte("backend ")); ok {
+			return string(name)
+		}
+		if len(lines[i]) > 0 && lines[i][0] != ' ' && lines[i][0] != '#' {
+			return ""
+		}
+	}
+	return ""
+}
+
+// quarantineKey ties a rejection to the route's current version: editing
+// the route gives it a new chance.
+func quarantineKey(route types.NamespacedName, p *plan) string {
+	for _, a := range p.result.Routes {
+		if a.Namespace == route.Namespace && a.Name == route.Name {
+			return string(a.UID) + "/" + a.ResourceVersion
+		}
+	}
+	return route.String()
+}
+
+// applyQuarantine moves quarantined routes from admitted to rejected.
+func (r *Router) applyQuarantine(res admission.Result) admission.Result {
+	if len(r.rejected) == 0 {
+		return res
+	}
+	kept := res.Routes[:0:0]
+	live := map[string]bool{}
+	for _, a := range res.Routes {
+		key := string(a.UID) + "/" + a.ResourceVersion
+		v, bad := r.rejected[key]
+		if !bad {
+			kept = append(kept, a)
+			continue
+		}
+		live[key] = true
+		v.Host, v.WildcardPolicy = a.Host, res.Verdicts[types.NamespacedName{Namespace: a.Namespace, Name: a.Name}].WildcardPolicy
+		res.Verdicts[types.NamespacedName{Namespace: a.Namespace, Name: a.Name}] = v
+	}
+	for k := range r.rejected {
+		if !live[k] {
+			delete(r.rejected, k)
+		}
+	}
+	res.Routes = kept
+	return res
+}

@@ -1,0 +1,84 @@
+package framework
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/okd-ingress/okd-ingress/internal/certs"
+	"github.com/okd-ingress/okd-ingress/internal/echo"
+)
+
+// Reply is what one request returned.
+type Reply struct {
+	Status int
+	Header http.Header
+	// Echo is the decoded echo body (zero when the body was not JSON).
+	Echo echo.Response
+	// Proto is the protocol the client spoke ("HTTP/2.0", "HTTP/1.1").
+	Proto string
+	// PeerCert is the certificate the TLS server presented.
+	PeerCert *x509.Certificate
+}
+
+// Get requests url and decodes an echo reply.
+func (c *Client) Get(url string) (Reply, error) {
+	resp, err := c.Client.Get(url)
+	if err != nil {
+		return Reply{}, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return Reply{}, err
+	}
+	r := Reply{Status: resp.StatusCode, Header: resp.Header, Proto: resp.Proto}
+	_ = json.Unmarshal(body, &r.Echo)
+	if resp.TLS != nil && len(resp.TLS.PeerCertificates) > 0 {
+		r.PeerCert = resp.TLS.PeerCertificates[0]
+	}
+	return r, nil
+}
+
+// CA is a test certificate authority.
+type CA struct {
+	certs.KeyPair
+	Pool *x509.CertPool
+}
+
+// NewCA makes a CA.
+func NewCA(name string) (*CA, error) {
+	kp, err := certs.NewCA(name, 24*time.Hour, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(kp.CertPEM)
+	return &CA{KeyPair: kp, Pool: pool}, nil
+}
+
+// Issue signs a serving certificate for the names.
+func (ca *CA) Issue(names ...string) (certs.KeyPair, error) {
+	return certs.NewServingCert(ca.KeyPair, names, nil, 24*time.Hour, time.Now())
+}
+
+// TLSCertificate issues a certificate as a tls.Certificate.
+func (ca *CA) TLSCertificate(names ...string) (*tls.Certificate, error) {
+	kp, err := ca.Issue(names...)
+	if err != nil {
+		return nil, err
+	}
+	c, err := tls.X509KeyPair(kp.CertPEM, kp.KeyPEM)
+	return &c, err
+}
+
+// WritePEM writes key and certificate into one file, as HAProxy reads them.
+func WritePEM(dir, name string, kp certs.KeyPair) (string, error) {
+	p := filepath.Join(dir, name)
+	return p, os.WriteFile(p, append(append([]byte{}, kp.KeyPEM...), kp.CertPEM...), 0o600)
+}

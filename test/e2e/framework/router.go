@@ -1,0 +1,239 @@
+package framework
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/okd-ingress/okd-ingress/internal/localcluster"
+)
+
+// RouterBinary builds cmd/router once per test binary.
+var RouterBinary = sync.OnceValues(func() (string, error) {
+	root, err := localcluster.RepoRoot()
+	if err != nil {
+		return "", err
+	}
+	dir, err := os.MkdirTemp("", "okd-e2e-bin-")
+	if err != nil {
+		return "", err
+	}
+	out := filepath.Join(dir, "router")
+	cmd := exec.Command("go", "build", "-o", out, "./cmd/router")
+	cmd.Dir = root
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build ./cmd/router: %v: %s", err, b)
+	}
+	return out, nil
+})
+
+// HAProxyBinary is the haproxy the tests run.
+func HAProxyBinary() (string, error) {
+	if p := os.Getenv("OKD_INGRESS_HAPROXY"); p != "" {
+		return p, nil
+	}
+	root, err := localcluster.RepoRoot()
+	if err != nil {
+		return "", err
+	}
+	out, err := exec.Command("bash", filepath.Join(root, "hack", "bins.sh"), "haproxy-path").Output()
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// Router is a router process serving on its own address.
+type Router struct {
+	Addr    string
+	Dir     string
+	cmd     *exec.Cmd
+	done    chan struct{}
+	logFile *os.File
+}
+
+// RouterOptions configure a router process.
+type RouterOptions struct {
+	Kubeconfig string
+	// Name is the IngressController name (ROUTER_SERVICE_NAME).
+	Name string
+	// Env adds or overrides ROUTER_* variables.
+	Env map[string]string
+	// DefaultCertificate is a PEM file with key and certificate.
+	DefaultCertificate string
+}
+
+// StartRouter starts a router listening on 80, 443 and 1936 of a new address.
+func StartRouter(o RouterOptions) (*Router, error) {
+	bin, err := RouterBinary()
+	if err != nil {
+		return nil, err
+	}
+	haproxy, err := HAProxyBinary()
+	if err != nil {
+		return nil, err
+	}
+	// Short paths: HAProxy's unix sockets live in RunDir.
+	dir, err := os.MkdirTemp("", "rt")
+	if err != nil {
+		return nil, err
+	}
+	r := &Router{Addr: NewAddr(RouterNet), Dir: dir, done: make(chan struct{})}
+	env := map[string]string{
+		"KUBECONFIG": o.Kubeconfig, "ROUTER_SERVICE_NAME": o.Name, "ROUTER_SERVICE_NAMESPACE": "openshift-ingress",
+		"ROUTER_CANONICAL_HOSTNAME": "router-" + o.Name + ".apps.e2e.test", "ROUTER_DOMAIN": "apps.e2e.test",
+		"ROUTER_BIND_ADDRESS": r.Addr, "ROUTER_LISTEN_ADDR": net.JoinHostPort(r.Addr, "1936"),
+		"ROUTER_HAPROXY_BINARY": haproxy, "ROUTER_CONFIG_DIR": filepath.Join(dir, "conf"), "ROUTER_RUN_DIR": filepath.Join(dir, "run"),
+		"RELOAD_INTERVAL": "100ms", "ROUTER_THREADS": "1", "DEFAULT_CERTIFICATE_PATH": o.DefaultCertificate,
+	}
+	for k, v := range o.Env {
+		env[k] = v
+	}
+	r.cmd = exec.Command(bin, "--zap-log-level=info")
+	for k, v := range env {
+		r.cmd.Env = append(r.cmd.Env, k+"="+v)
+	}
+	r.cmd.Env = append(r.cmd.Env, "PATH="+os.Getenv("PATH"))
+	if r.logFile, err = os.Create(filepath.Join(dir, "router.log")); err != nil {
+		return nil, err
+	}
+	r.cmd.Stdout, r.cmd.Stderr = r.logFile, r.logFile
+	if err := r.cmd.Start(); err != nil {
+		return nil, err
+	}
+	go func() { _ = r.cmd.Wait(); close(r.done) }()
+	return r, nil
+}
+
+// WaitReady waits for /healthz/ready.
+func (r *Router) WaitReady(timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		select {
+		case <-r.done:
+			return fmt.Errorf("router exited: %s", r.Log())
+		default:
+		}
+		resp, err := http.Get("http://" + net.JoinHostPort(r.Addr, "1936") + "/healthz/ready")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return fmt.Errorf("router not ready after %s: %s", timeout, r.Log())
+}
+
+// Log returns the router's output so far (its tail, for failure messages).
+func (r *Router) Log() string {
+	b, _ := os.ReadFile(filepath.Join(r.Dir, "router.log"))
+	if len(b) > 6000 {
+		b = b[len(b)-6000:]
+	}
+	return string(b)
+}
+
+// Stop terminates the router and waits for it.
+func (r *Router) Stop() {
+	if r.cmd.Process != nil {
+		_ = r.cmd.Process.Signal(os.Interrupt)
+	}
+	select {
+	case <-r.done:
+	case <-time.After(20 * time.Second):
+		_ = r.cmd.Process.Kill()
+		<-r.done
+	}
+	r.logFile.Close()
+}
+
+var procLine = regexp.MustCompile(`^\d+\s+master\s+(\d+)`)
+
+// ReloadCount asks HAProxy's master how many times it reloaded (`show proc`).
+func (r *Router) ReloadCount() (int, error) {
+	c, err := net.DialTimeout("unix", filepath.Join(r.Dir, "run", "master.sock"), 2*time.Second)
+	if err != nil {
+		return 0, err
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.WriteString(c, "show proc\n"); err != nil {
+		return 0, err
+	}
+	sc := bufio.NewScanner(c)
+	for sc.Scan() {
+		if m := procLine.FindStringSubmatch(sc.Text()); m != nil {
+			return strconv.Atoi(m[1])
+		}
+	}
+	return 0, fmt.Errorf("no master line in show proc")
+}
+
+// Metric returns the value of an unlabelled series on /metrics.
+func (r *Router) Metric(name string) (float64, error) {
+	resp, err := http.Get("http://" + net.JoinHostPort(r.Addr, "1936") + "/metrics")
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), name+" "); ok {
+			return strconv.ParseFloat(v, 64)
+		}
+	}
+	return 0, fmt.Errorf("no series %s", name)
+}
+
+// Client makes requests to this router as if DNS pointed every host at it.
+type Client struct {
+	*http.Client
+	router string
+}
+
+// ClientOptions configure a Client.
+type ClientOptions struct {
+	// RootCAs verifies the router's (or a passthrough backend's) certificate; nil skips verification.
+	RootCAs *x509.CertPool
+	// HTTP2 offers h2 by ALPN.
+	HTTP2 bool
+	// NewConnections disables keep-alive.
+	NewConnections bool
+}
+
+// NewClient returns a client for r.
+func (r *Router) NewClient(o ClientOptions) *Client {
+	dialer := &net.Dialer{Timeout: 5 * time.Second}
+	tr := &http.Transport{
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			_, port, _ := net.SplitHostPort(addr)
+			return dialer.DialContext(ctx, network, net.JoinHostPort(r.Addr, port))
+		},
+		TLSClientConfig:   &tls.Config{RootCAs: o.RootCAs, InsecureSkipVerify: o.RootCAs == nil},
+		ForceAttemptHTTP2: o.HTTP2,
+		DisableKeepAlives: o.NewConnections,
+	}
+	if !o.HTTP2 {
+		tr.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{}
+	}
+	return &Client{router: r.Addr, Client: &http.Client{
+		Transport: tr, Timeout: 10 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}}
+}

@@ -1,0 +1,324 @@
+package router_test
+
+import (
+	"context"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
+	"github.com/okd-ingress/okd-ingress/internal/router/admission"
+	"github.com/okd-ingress/okd-ingress/test/e2e/framework"
+)
+
+const wait = 10 * time.Second
+
+var _ = Describe("HTTP routing", func() {
+	It("routes by host and longest path, answers 404 for unknown hosts and 503 without endpoints", func() {
+		ns := newNamespace("paths", nil)
+		newBackend(ns, "root", 1)
+		newBackend(ns, "api", 1)
+		newBackend(ns, "apiv2", 1)
+		newBackend(ns, "empty", 0)
+		create(route(ns, "root", "paths.example.com", "root", "http"))
+		api := route(ns, "api", "paths.example.com", "api", "http")
+		api.Spec.Path = "/api"
+		create(api)
+		v2 := route(ns, "apiv2", "paths.example.com", "apiv2", "http")
+		v2.Spec.Path = "/api/v2"
+		create(v2)
+		create(route(ns, "empty", "empty.example.com", "empty", "http"))
+
+		c := router.NewClient(framework.ClientOptions{})
+		Eventually(servedBy(c, "http://paths.example.com/api/v2/x")).WithTimeout(wait).Should(Equal("apiv2"))
+		Expect(servedBy(c, "http://paths.example.com/api/v2")()).To(Equal("apiv2"))
+		Expect(servedBy(c, "http://paths.example.com/api/v3")()).To(Equal("api"))
+		Expect(servedBy(c, "http://paths.example.com/api")()).To(Equal("api"))
+		Expect(servedBy(c, "http://paths.example.com/apis")()).To(Equal("root"), "OKD paths match whole path elements")
+		Expect(servedBy(c, "http://paths.example.com/")()).To(Equal("root"))
+		Expect(servedBy(c, "http://PATHS.example.com./api?q=1")()).To(Equal("api"), "host is case-insensitive, trailing dot and query ignored")
+		Expect(status(c, "http://unknown.example.com/")()).To(Equal(404))
+		Eventually(status(c, "http://empty.example.com/")).WithTimeout(wait).Should(Equal(503))
+		r, err := c.Get("http://paths.example.com/api/v2/x?y=1")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(r.Echo.Path).To(Equal("/api/v2/x?y=1"))
+		Expect(r.Echo.Headers).To(HaveKey("X-Forwarded-For"))
+		Expect(r.Echo.Headers["X-Forwarded-Proto"]).To(Equal([]string{"http"}))
+	})
+})
+
+var _ = Describe("TLS", func() {
+	It("terminates edge routes with the route's certificate or the default one, honouring the insecure policy", func() {
+		ns := newNamespace("edge", nil)
+		newBackend(ns, "web", 1)
+		kp, err := routerCA.Issue("secure.example.com")
+		Expect(err).NotTo(HaveOccurred())
+		own := route(ns, "own", "secure.example.com", "web", "http")
+		own.Spec.TLS = &routev1.TLSConfig{Termination: "edge", Certificate: string(kp.CertPEM), Key: string(kp.KeyPEM),
+			InsecureEdgeTerminationPolicy: routev1.InsecureEdgeTerminationPolicyRedirect}
+		create(own)
+		def := route(ns, "def", "edge."+domain, "web", "http")
+		def.Spec.TLS = &routev1.TLSConfig{Termination: "edge", InsecureEdgeTerminationPolicy: routev1.InsecureEdgeTerminationPolicyAllow}
+		create(def)
+		none := route(ns, "none", "none."+domain, "web", "http")
+		none.Spec.TLS = &routev1.TLSConfig{Termination: "edge"}
+		create(none)
+
+		c := router.NewClient(framework.ClientOptions{RootCAs: routerCA.Pool})
+		Eventually(servedBy(c, "https://secure.example.com/")).WithTimeout(wait).Should(Equal("web"))
+		r, err := c.Get("https://secure.example.com/")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(r.PeerCert.DNSNames).To(ConsistOf("secure.example.com"))
+		Expect(r.Echo.Headers["X-Forwarded-Proto"]).To(Equal([]string{"https"}))
+
+		Eventually(servedBy(c, "https://edge."+domain+"/")).WithTimeout(wait).Should(Equal("web"))
+		r, err = c.Get("https://edge." + domain + "/")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(r.PeerCert.DNSNames).To(ContainElement("*."+domain), "default certificate")
+
+		redirect, err := c.Get("http://secure.example.com/a?b=c")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(redirect.Status).To(Equal(302))
+		Expect(redirect.Header.Get("Location")).To(Equal("https://secure.example.com/a?b=c"))
+		Expect(servedBy(c, "http://edge."+domain+"/")()).To(Equal("web"), "Allow serves plain HTTP")
+		Eventually(servedBy(c, "https://none."+domain+"/")).WithTimeout(wait).Should(Equal("web"))
+		Expect(status(c, "http://none."+domain+"/")()).To(Equal(404), "None refuses plain HTTP")
+	})
+
+	It("passes TLS through to the backend, and reencrypts with verification that fails closed", func() {
+		ns := newNamespace("tls", nil)
+		b := newBackend(ns, "secure", 1)
+		pt := route(ns, "pt", "pt.example.com", "secure", "https")
+		pt.Spec.TLS = &routev1.TLSConfig{Termination: "passthrough"}
+		create(pt)
+		good := route(ns, "re-good", "re-good."+domain, "secure", "https")
+		good.Spec.TLS = &routev1.TLSConfig{Termination: "reencrypt", DestinationCACertificate: string(backendCA.CertPEM)}
+		create(good)
+		bad := route(ns, "re-bad", "re-bad."+domain, "secure", "https")
+		bad.Spec.TLS = &routev1.TLSConfig{Termination: "reencrypt", DestinationCACertificate: string(routerCA.CertPEM)}
+		create(bad)
+
+		c := router.NewClient(framework.ClientOptions{RootCAs: backendCA.Pool})
+		Eventually(servedBy(c, "https://pt.example.com/")).WithTimeout(wait).Should(Equal("secure"))
+		r, err := c.Get("https://pt.example.com/")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(r.PeerCert.Issuer.CommonName).To(Equal("backend-ca"), "the client sees the pod's own certificate")
+		Expect(r.Echo.TLS).NotTo(BeNil())
+		Expect(r.Echo.TLS.ServerName).To(Equal("pt.example.com"))
+		Expect(b.Pods()).To(ContainElement(r.Echo.Pod))
+
+		rc := router.NewClient(framework.ClientOptions{RootCAs: routerCA.Pool})
+		Eventually(servedBy(rc, "https://re-good."+domain+"/")).WithTimeout(wait).Should(Equal("secure"))
+		r, err = rc.Get("https://re-good."+domain+"/")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(r.Echo.TLS).NotTo(BeNil(), "the router spoke TLS to the pod")
+		Eventually(status(rc, "https://re-bad."+domain+"/")).WithTimeout(wait).Should(Equal(503))
+	})
+
+	It("negotiates HTTP/2 by ALPN on edge and reencrypt, still serves HTTP/1.1, and picks certificates by SNI", func() {
+		ns := newNamespace("h2", nil)
+		newBackend(ns, "web", 1)
+		var hosts []string
+		for _, h := range []string{"one.example.com", "two.example.com"} {
+			kp, err := routerCA.Issue(h)
+			Expect(err).NotTo(HaveOccurred())
+			r := route(ns, h[:3], h, "web", "http")
+			r.Spec.TLS = &routev1.TLSConfig{Termination: "edge", Certificate: string(kp.CertPEM), Key: string(kp.KeyPEM)}
+			create(r)
+			hosts = append(hosts, h)
+		}
+		re := route(ns, "re", "re-h2."+domain, "web", "https")
+		re.Spec.TLS = &routev1.TLSConfig{Termination: "reencrypt", DestinationCACertificate: string(backendCA.CertPEM)}
+		create(re)
+
+		h2 := router.NewClient(framework.ClientOptions{RootCAs: routerCA.Pool, HTTP2: true})
+		h1 := router.NewClient(framework.ClientOptions{RootCAs: routerCA.Pool})
+		for _, h := range hosts {
+			Eventually(servedBy(h2, "https://"+h+"/")).WithTimeout(wait).Should(Equal("web"))
+			r, err := h2.Get("https://" + h + "/")
+			Expect(err).NotTo(HaveOccurred())
+			Expect(r.Proto).To(Equal("HTTP/2.0"))
+			Expect(r.PeerCert.DNSNames).To(ConsistOf(h))
+			r, err = h1.Get("https://" + h + "/")
+			Expect(err).NotTo(HaveOccurred())
+			Expect(r.Proto).To(Equal("HTTP/1.1"))
+		}
+		Eventually(servedBy(h2, "https://re-h2."+domain+"/")).WithTimeout(wait).Should(Equal("web"))
+		r, err := h2.Get("https://re-h2."+domain+"/")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(r.Proto).To(Equal("HTTP/2.0"))
+		Expect(r.Echo.Proto).To(Equal("HTTP/2.0"), "the router spoke h2 to the pod too")
+	})
+})
+
+var _ = Describe("Weighted backends", func() {
+	It("splits 3:1 across two services and sends nothing to weight 0", func() {
+		ns := newNamespace("split", nil)
+		newBackend(ns, "blue", 1)
+		newBackend(ns, "green", 1)
+		newBackend(ns, "grey", 2)
+		r := route(ns, "split", "split.example.com", "blue", "http")
+		r.Spec.To.Weight = ptr.To(int32(75))
+		r.Spec.AlternateBackends = []routev1.RouteTargetReference{
+			{Kind: "Service", Name: "green", Weight: ptr.To(int32(25))},
+			{Kind: "Service", Name: "grey", Weight: ptr.To(int32(0))},
+		}
+		create(r)
+		c := router.NewClient(framework.ClientOptions{})
+		Eventually(servedBy(c, "http://split.example.com/")).WithTimeout(wait).Should(Or(Equal("blue"), Equal("green")))
+		counts := map[string]int{}
+		for range 2000 {
+			counts[servedBy(c, "http://split.example.com/")()]++
+		}
+		Expect(counts["grey"]).To(BeZero())
+		Expect(counts["blue"] + counts["green"]).To(Equal(2000))
+		Expect(float64(counts["blue"]) / 2000).To(BeNumerically("~", 0.75, 0.05))
+	})
+
+	It("answers 503 when every backend has weight 0", func() {
+		ns := newNamespace("zero", nil)
+		newBackend(ns, "web", 1)
+		r := route(ns, "zero", "zero.example.com", "web", "http")
+		r.Spec.To.Weight = ptr.To(int32(0))
+		create(r)
+		c := router.NewClient(framework.ClientOptions{})
+		Eventually(admitted(ns, "zero", "default")).WithTimeout(wait).Should(HaveField("Status", corev1.ConditionTrue))
+		Eventually(status(c, "http://zero.example.com/")).WithTimeout(wait).Should(Equal(503))
+	})
+})
+
+var _ = Describe("Admission", func() {
+	It("gives a host to the oldest route and hands it over when that route goes", func() {
+		first, second := newNamespace("claim-a", nil), newNamespace("claim-b", nil)
+		newBackend(first, "web", 1)
+		newBackend(second, "web", 1)
+		older := route(first, "older", "claimed.example.com", "web", "http")
+		create(older)
+		Eventually(admitted(first, "older", "default")).WithTimeout(wait).Should(HaveField("Status", corev1.ConditionTrue))
+		time.Sleep(1100 * time.Millisecond) // creationTimestamp has one-second resolution
+		create(route(second, "newer", "claimed.example.com", "web", "http"))
+		Eventually(admitted(second, "newer", "default")).WithTimeout(wait).Should(And(
+			HaveField("Status", corev1.ConditionFalse), HaveField("Reason", admission.ReasonHostAlreadyClaimed)))
+
+		c := router.NewClient(framework.ClientOptions{})
+		Eventually(func() string { return servedNamespace(c, "http://claimed.example.com/") }).WithTimeout(wait).Should(Equal(first))
+		Expect(k8s.Delete(context.Background(), older)).To(Succeed())
+		Eventually(admitted(second, "newer", "default")).WithTimeout(wait).Should(HaveField("Status", corev1.ConditionTrue))
+		Eventually(func() string { return servedNamespace(c, "http://claimed.example.com/") }).WithTimeout(wait).Should(Equal(second))
+	})
+
+	It("rejects a route with an invalid certificate and keeps serving every other route", func() {
+		ns := newNamespace("badcert", nil)
+		newBackend(ns, "web", 1)
+		create(route(ns, "fine", "fine.example.com", "web", "http"))
+		other, err := routerCA.Issue("other.example.com")
+		Expect(err).NotTo(HaveOccurred())
+		mine, err := routerCA.Issue("broken.example.com")
+		Expect(err).NotTo(HaveOccurred())
+		broken := route(ns, "broken", "broken.example.com", "web", "http")
+		broken.Spec.TLS = &routev1.TLSConfig{Termination: "edge", Certificate: string(mine.CertPEM), Key: string(other.KeyPEM)}
+		create(broken)
+		Eventually(admitted(ns, "broken", "default")).WithTimeout(wait).Should(And(
+			HaveField("Status", corev1.ConditionFalse), HaveField("Reason", admission.ReasonExtendedValidationFailed),
+			HaveField("Message", ContainSubstring("does not match"))))
+		c := router.NewClient(framework.ClientOptions{})
+		Eventually(servedBy(c, "http://fine.example.com/")).WithTimeout(wait).Should(Equal("web"))
+		Expect(status(c, "http://broken.example.com/")()).To(Equal(404))
+	})
+})
+
+var _ = Describe("Endpoints", func() {
+	It("follows a backend scaled 1→3→0→2 without a single HAProxy reload", func() {
+		ns := newNamespace("scale", nil)
+		b := newBackend(ns, "web", 1)
+		create(route(ns, "web", "scale.example.com", "web", "http"))
+		c := router.NewClient(framework.ClientOptions{NewConnections: true})
+		Eventually(servedBy(c, "http://scale.example.com/")).WithTimeout(wait).Should(Equal("web"))
+		time.Sleep(300 * time.Millisecond) // let any reload for the new route settle
+		before, err := router.ReloadCount()
+		Expect(err).NotTo(HaveOccurred())
+
+		for _, n := range []int{3, 0, 2} {
+			Expect(b.Scale(context.Background(), n)).To(Succeed())
+			if n == 0 {
+				Eventually(status(c, "http://scale.example.com/")).WithTimeout(time.Second).Should(Equal(503))
+				continue
+			}
+			want := b.Pods()
+			seen := map[string]bool{}
+			Eventually(func() int {
+				r, err := c.Get("http://scale.example.com/")
+				if err == nil && r.Status == 200 {
+					seen[r.Echo.Pod] = true
+				}
+				return len(seen)
+			}).WithTimeout(time.Second).WithPolling(5 * time.Millisecond).Should(BeNumerically(">=", n))
+			for p := range seen {
+				Expect(want).To(ContainElement(p), "only current pods answer")
+			}
+		}
+		after, err := router.ReloadCount()
+		Expect(err).NotTo(HaveOccurred())
+		Expect(after).To(Equal(before), "endpoint changes went through the runtime API")
+	})
+})
+
+var _ = Describe("Replicas and shards", func() {
+	It("runs three routers of one IngressController that all serve, with one status entry per route", func() {
+		ns := newNamespace("replicas", nil)
+		newBackend(ns, "web", 1)
+		replicas := []*framework.Router{startRouter("triple", nil), startRouter("triple", nil), startRouter("triple", nil)}
+		create(route(ns, "web", "triple.example.com", "web", "http"))
+		for _, r := range replicas {
+			Eventually(servedBy(r.NewClient(framework.ClientOptions{}), "http://triple.example.com/")).WithTimeout(wait).Should(Equal("web"))
+		}
+		Eventually(admitted(ns, "web", "triple")).WithTimeout(wait).Should(HaveField("Status", corev1.ConditionTrue))
+		Consistently(func() int {
+			var r routev1.Route
+			Expect(k8s.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: "web"}, &r)).To(Succeed())
+			n := 0
+			for _, in := range r.Status.Ingress {
+				if in.RouterName == "triple" {
+					n++
+				}
+			}
+			return n
+		}).WithTimeout(2 * time.Second).Should(Equal(1))
+	})
+
+	It("serves and admits only the routes its route and namespace selectors pick", func() {
+		shardNS := newNamespace("shard-in", map[string]string{"shard": "a"})
+		otherNS := newNamespace("shard-out", nil)
+		newBackend(shardNS, "web", 1)
+		newBackend(otherNS, "web", 1)
+		shard := startRouter("shard", map[string]string{"ROUTE_LABELS": "expose=yes", "NAMESPACE_LABELS": "shard=a"})
+		in := route(shardNS, "in", "in.example.com", "web", "http")
+		in.Labels = map[string]string{"expose": "yes"}
+		create(in)
+		unlabelled := route(shardNS, "unlabelled", "unlabelled.example.com", "web", "http")
+		create(unlabelled)
+		wrongNS := route(otherNS, "wrongns", "wrongns.example.com", "web", "http")
+		wrongNS.Labels = map[string]string{"expose": "yes"}
+		create(wrongNS)
+
+		c := shard.NewClient(framework.ClientOptions{})
+		Eventually(servedBy(c, "http://in.example.com/")).WithTimeout(wait).Should(Equal("web"))
+		Eventually(admitted(shardNS, "in", "shard")).WithTimeout(wait).Should(HaveField("Status", corev1.ConditionTrue))
+		Expect(status(c, "http://unlabelled.example.com/")()).To(Equal(404))
+		Expect(status(c, "http://wrongns.example.com/")()).To(Equal(404))
+		Consistently(admitted(shardNS, "unlabelled", "shard")).WithTimeout(time.Second).Should(BeZero())
+		Consistently(admitted(otherNS, "wrongns", "shard")).WithTimeout(time.Second).Should(BeZero())
+	})
+})
+
+func servedNamespace(c *framework.Client, url string) string {
+	r, err := c.Get(url)
+	if err != nil || r.Status != 200 {
+		return ""
+	}
+	return r.Echo.Namespace
+}
