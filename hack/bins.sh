@@ -25,7 +25,14 @@ root=$(dirname "$here")
 cache=${OKD_INGRESS_CACHE:-$HOME/.cache/okd-ingress}
 assets=$cache/bin-k8s-$K8S_VERSION-etcd-$ETCD_VERSION-kwok-$KWOK_VERSION
 haproxy_dir=$cache/haproxy-$HAPROXY_VERSION
-vendor=${OKD_INGRESS_VENDOR:-$root/../shared/vendor}
+# The vendored HAProxy tarball: next to the clone (../shared/vendor), or the
+# workspace's shared copy when the clone lives elsewhere.
+vendor=${OKD_INGRESS_VENDOR:-}
+if [ -z "$vendor" ]; then
+	for d in "$root/../shared/vendor" /work/shared/vendor; do
+		[ -d "$d" ] && vendor=$d && break
+	done
+fi
 
 log() { echo "hack/bins.sh: $*" >&2; }
 
@@ -83,6 +90,7 @@ build_haproxy() {
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 	fi
 	local tarball=$vendor/haproxy-$HAPROXY_VERSION.tar.gz
+	[ -f "$tarball" ] || { log "haproxy-$HAPROXY_VERSION.tar.gz not found: set OKD_INGRESS_VENDOR to the directory holding it"; exit 1; }
 	echo "$HAPROXY_SHA256  $tarball" | sha256sum -c --quiet - || { log "checksum mismatch: $tarball"; exit 1; }
 	local work
 	work=$(mktemp -d)
