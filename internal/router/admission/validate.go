@@ -3,6 +3,9 @@ package admission
 import (
 	"strings"
 
+	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
 	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
 	"github.com/okd-ingress/okd-ingress/internal/routeapi"
 )
@@ -14,9 +17,13 @@ import (
 // OKD reason (InvalidHost for host problems) and a message, or "".
 func specProblem(r *routev1.Route, host string) (reason, msg string) {
 	c := r.DeepCopy()
-	c.Spec.Host = host
+	if c.Spec.Host == "" {
+		// spec.host is checked as written (the API rejects upper case);
+		// a subdomain route is checked with the host it will get.
+		c.Spec.Host = host
+	}
 	routeapi.Default(c)
-	errs := routeapi.Validate(c)
+	errs := append(routeapi.Validate(c), serviceNameErrors(c)...)
 	if len(errs) == 0 {
 		return "", ""
 	}
@@ -35,4 +42,24 @@ func specProblem(r *routev1.Route, host string) (reason, msg string) {
 		}
 	}
 	return reason, strings.Join(msgs, "; ")
+}
+
+// serviceNameErrors rejects target names that cannot name a Service. The
+// API only requires a name, but the router writes the name of spec.to into
+// haproxy.cfg (verifyhost <name>.<namespace>.svc), so it must be a DNS label.
+func serviceNameErrors(r *routev1.Route) field.ErrorList {
+	var errs field.ErrorList
+	check := func(name string, fld *field.Path) {
+		if name == "" {
+			return // routeapi.Validate reports it
+		}
+		if msgs := validation.IsDNS1123Label(name); len(msgs) > 0 {
+			errs = append(errs, field.Invalid(fld, name, "must be the name of a Service: "+strings.Join(msgs, "; ")))
+		}
+	}
+	check(r.Spec.To.Name, field.NewPath("spec", "to", "name"))
+	for i, b := range r.Spec.AlternateBackends {
+		check(b.Name, field.NewPath("spec", "alternateBackends").Index(i).Child("name"))
+	}
+	return errs
 }

@@ -113,7 +113,7 @@ var _ = Describe("TLS", func() {
 
 		rc := router.NewClient(framework.ClientOptions{RootCAs: routerCA.Pool})
 		Eventually(servedBy(rc, "https://re-good."+domain+"/")).WithTimeout(wait).Should(Equal("secure"))
-		r, err = rc.Get("https://re-good."+domain+"/")
+		r, err = rc.Get("https://re-good." + domain + "/")
 		Expect(err).NotTo(HaveOccurred())
 		Expect(r.Echo.TLS).NotTo(BeNil(), "the router spoke TLS to the pod")
 		Eventually(status(rc, "https://re-bad."+domain+"/")).WithTimeout(wait).Should(Equal(503))
@@ -148,7 +148,7 @@ var _ = Describe("TLS", func() {
 			Expect(r.Proto).To(Equal("HTTP/1.1"))
 		}
 		Eventually(servedBy(h2, "https://re-h2."+domain+"/")).WithTimeout(wait).Should(Equal("web"))
-		r, err := h2.Get("https://re-h2."+domain+"/")
+		r, err := h2.Get("https://re-h2." + domain + "/")
 		Expect(err).NotTo(HaveOccurred())
 		Expect(r.Proto).To(Equal("HTTP/2.0"))
 		Expect(r.Echo.Proto).To(Equal("HTTP/2.0"), "the router spoke h2 to the pod too")
