@@ -1,7 +1,9 @@
 // Package localcluster starts a real Kubernetes control plane on this
 // machine (etcd and kube-apiserver built from source by hack/bins.sh),
 // installs this project's CRDs, RBAC and webhook configurations, and runs the
-// manager against it. Tests use it, and so does `make run`.
+// manager against it. Tests use it, and so does `make run`. On request it
+// also runs a simulated cluster (kube-controller-manager, kube-scheduler and
+// kwok's fake nodes) so that workloads really roll out.
 package localcluster
 
 import (
@@ -52,6 +54,13 @@ type Options struct {
 	// Service; needed where the machine has no default route (a private
 	// network namespace).
 	AdvertiseAddress string
+	// Simulated also starts kube-controller-manager, kube-scheduler and
+	// kwok, so that Deployments roll out onto fake nodes (see AddNode).
+	Simulated bool
+	// PodCIDR is where kwok takes pod addresses from when Simulated;
+	// DefaultPodCIDR when empty. Keep it inside 198.18.0.0/15: the API
+	// server rejects loopback addresses in EndpointSlices.
+	PodCIDR string
 }
 
 // Cluster is a running control plane.
@@ -63,9 +72,15 @@ type Cluster struct {
 	Client client.Client
 	// Kubeconfig is the admin kubeconfig file, when Options.Dir was set.
 	Kubeconfig string
+	// SimDir holds the simulated components' files when Options.Simulated:
+	// their kubeconfig, the CA and a <component>.log each (stdout and
+	// stderr). Stop removes it unless it is under Options.Dir.
+	SimDir string
 
-	cancel context.CancelFunc
-	done   chan error
+	cancel  context.CancelFunc
+	done    chan error
+	procs   []*process
+	ownsDir bool
 }
 
 // AssetsDir returns the directory of the control-plane binaries, from
@@ -163,6 +178,11 @@ func (c *Cluster) setUp(o Options) error {
 			return err
 		}
 	}
+	if o.Simulated {
+		if err := c.startSimulation(o); err != nil {
+			return err
+		}
+	}
 	if o.Manager {
 		return c.startManager(o)
 	}
@@ -227,12 +247,15 @@ func waitForWebhook(ctx context.Context, started func(*http.Request) error, done
 	return fmt.Errorf("the webhook server did not start within 30s")
 }
 
-// Stop stops the manager and the control plane.
+// Stop stops the manager, the simulated components and then the control
+// plane: the components would otherwise log connection errors, or hang
+// retrying, once the API server is gone.
 func (c *Cluster) Stop() error {
 	if c.cancel != nil {
 		c.cancel()
 		<-c.done
 	}
+	c.stopSimulation()
 	return c.Env.Stop()
 }
 
