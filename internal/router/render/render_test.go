@@ -1,0 +1,614 @@
+package render
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"k8s.io/apimachinery/pkg/types"
+
+	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
+	"github.com/okd-ingress/okd-ingress/internal/router/admission"
+	"github.com/okd-ingress/okd-ingress/internal/router/config"
+	"github.com/okd-ingress/okd-ingress/internal/router/model"
+)
+
+// sampleRoutes is one route of every kind. Creation order (oldest first):
+// plain, edge, wild, re, re-default, pt, split.
+func sampleRoutes(t testing.TB) []*routev1.Route {
+	p := fixtures(t)
+	weight := func(w int32) *int32 { return &w }
+	return []*routev1.Route{
+		newRoute("ns2", "pt", 6, "pt.example.com", withTLS(routev1.TLSConfig{
+			Termination: routev1.TLSTerminationPassthrough, InsecureEdgeTerminationPolicy: routev1.InsecureEdgeTerminationPolicyRedirect})),
+		newRoute("ns1", "plain", 1, "plain.example.com", func(r *routev1.Route) {
+			r.Spec.Path = "/app"
+			r.Spec.HTTPHeaders = &routev1.RouteHTTPHeaders{Actions: routev1.RouteHTTPHeaderActions{
+				Request:  []routev1.RouteHTTPHeader{headerSet("X-App", "app 1"), headerSet("X-Host", "%[req.hdr(host),lower]"), headerDelete("X-Debug")},
+				Response: []routev1.RouteHTTPHeader{headerSet("X-Frame-Options", "DENY"), headerDelete("X-Powered-By")},
+			}}
+		}),
+		newRoute("ns1", "edge", 2, "secure.example.com", withTLS(routev1.TLSConfig{
+			Termination: routev1.TLSTerminationEdge, InsecureEdgeTerminationPolicy: routev1.InsecureEdgeTerminationPolicyRedirect,
+			Certificate: string(p.secure.CertPEM), Key: string(p.secure.KeyPEM), CACertificate: string(p.ca.CertPEM)})),
+		newRoute("ns1", "wild", 3, "www.wild.example.com", func(r *routev1.Route) { r.Spec.WildcardPolicy = routev1.WildcardPolicySubdomain },
+			withTLS(routev1.TLSConfig{Termination: routev1.TLSTerminationEdge, InsecureEdgeTerminationPolicy: routev1.InsecureEdgeTerminationPolicyAllow,
+				Certificate: string(p.wildcard.CertPEM), Key: string(p.wildcard.KeyPEM)})),
+		newRoute("ns2", "re", 4, "re.example.com", withTLS(routev1.TLSConfig{
+			Termination: routev1.TLSTerminationReencrypt, DestinationCACertificate: string(p.ca.CertPEM)})),
+		newRoute("ns2", "re-default", 5, "re2.example.com", withTLS(routev1.TLSConfig{Termination: routev1.TLSTerminationReencrypt})),
+		newRoute("ns1", "split", 7, "split.example.com", func(r *routev1.Route) {
+			r.Spec.To.Weight = weight(3)
+			r.Spec.AlternateBackends = []routev1.RouteTargetReference{{Kind: "Service", Name: "other", Weight: weight(1)}}
+		}),
+	}
+}
+
+func sampleConfig(c *config.Config) { c.AllowWildcards = true }
+
+func renderSample(t *testing.T, dir string, edit func(*config.Config)) (Files, admission.Result) {
+	t.Helper()
+	params := testParams(t, dir, func(c *config.Config) {
+		sampleConfig(c)
+		if edit != nil {
+			edit(c)
+		}
+	})
+	m, res := pipeline(sampleRoutes(t), params.Config, nil)
+	for k, v := range res.Verdicts {
+		if !v.Admitted {
+			t.Fatalf("%s rejected: %s: %s", k, v.Reason, v.Message)
+		}
+	}
+	files, err := Render(m, params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files, res
+}
+
+func lines(b []byte) []string { return strings.Split(string(b), "\n") }
+
+// section returns the lines of the haproxy.cfg section that starts with header.
+func section(cfg []byte, header string) []string {
+	var out []string
+	in := false
+	for _, l := range lines(cfg) {
+		switch {
+		case l == header:
+			in = true
+		case in && (l == "" || !strings.HasPrefix(l, " ")):
+			return out
+		case in:
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+func TestRenderSample(t *testing.T) {
+	dir := t.TempDir()
+	files, res := renderSample(t, dir, nil)
+	cfg := files[ConfigFile]
+	p := fixtures(t)
+
+	backends := map[string][]string{
+		"backend be_http:ns1:plain": {
+			"  mode http",
+			"  balance random",
+			`  http-request set-header "X-App" "app\x201"`,
+			`  http-request set-header "X-Host" "%[req.hdr(host),lower]"`,
+			`  http-request del-header "X-Debug"`,
+			`  http-response set-header "X-Frame-Options" "DENY"`,
+			`  http-response del-header "X-Powered-By"`,
+			"  server s1 198.18.0.10:8080 weight 256",
+			"  server s2 198.18.0.11:8080 weight 256",
+			"  server s3 127.0.0.1:1 disabled weight 1",
+			"  server s4 127.0.0.1:1 disabled weight 1",
+		},
+		"backend be_edge_http:ns1:edge": {
+			"  mode http",
+			"  balance random",
+			"  server s1 198.18.0.10:8080 weight 256",
+			"  server s2 198.18.0.11:8080 weight 256",
+			"  server s3 127.0.0.1:1 disabled weight 1",
+			"  server s4 127.0.0.1:1 disabled weight 1",
+		},
+		"backend be_secure:ns2:re": {
+			"  mode http",
+			"  balance random",
+			"  default-server ssl verify required ca-file " + dir + "/cacerts/be_secure_ns2_re.pem alpn h2,http/1.1",
+			"  server s1 198.18.0.10:8080 weight 256",
+			"  server s2 198.18.0.11:8080 weight 256",
+			"  server s3 127.0.0.1:1 disabled weight 1",
+			"  server s4 127.0.0.1:1 disabled weight 1",
+		},
+		"backend be_secure:ns2:re-default": {
+			"  mode http",
+			"  balance random",
+			"  default-server ssl verify required ca-file @system-ca alpn h2,http/1.1",
+			"  server s1 198.18.0.10:8080 weight 256",
+			"  server s2 198.18.0.11:8080 weight 256",
+			"  server s3 127.0.0.1:1 disabled weight 1",
+			"  server s4 127.0.0.1:1 disabled weight 1",
+		},
+		"backend be_tcp:ns2:pt": {
+			"  mode tcp",
+			"  balance source",
+			"  server s1 198.18.0.10:8080 weight 256",
+			"  server s2 198.18.0.11:8080 weight 256",
+			"  server s3 127.0.0.1:1 disabled weight 1",
+			"  server s4 127.0.0.1:1 disabled weight 1",
+		},
+		"backend be_http:ns1:split": {
+			"  mode http",
+			"  balance roundrobin",
+			// web: 3 over 2 endpoints (1.5 each), other: 1 over 1 → 256 and 171.
+			"  server s1 198.18.0.10:8080 weight 256",
+			"  server s2 198.18.0.11:8080 weight 256",
+			"  server s3 198.18.0.20:8080 weight 171",
+			"  server s4 127.0.0.1:1 disabled weight 1",
+		},
+	}
+	for header, want := range backends {
+		if got := section(cfg, header); !reflect.DeepEqual(got, want) {
+			t.Errorf("%s:\n got  %q\n want %q", header, got, want)
+		}
+	}
+	// Backends are printed in name order.
+	var order []string
+	for _, l := range lines(cfg) {
+		if strings.HasPrefix(l, "backend be_") {
+			order = append(order, strings.TrimPrefix(l, "backend "))
+		}
+	}
+	if !sort.StringsAreSorted(order) || len(order) != 7 {
+		t.Errorf("backends %v: want 7, sorted", order)
+	}
+	for _, want := range []string{
+		"  bind abns@render-test-tls accept-proxy ssl crt " + dir + "/default.pem crt-list " + dir + "/crt-list alpn h2,http/1.1",
+		"  http-request set-var(txn.be) var(txn.key),map_str(" + dir + "/maps/http_exact.map)",
+		"  http-request set-var(txn.be) var(txn.key),map_beg(" + dir + "/maps/https_prefix.map) if !{ var(txn.be) -m found }",
+		"  use_backend %[req_ssl_sni,lower,map_str(" + dir + "/maps/passthrough.map)] if { req_ssl_sni,lower,map_str(" + dir + "/maps/passthrough.map) -m found }",
+		"  http-request redirect scheme https code 302 if { var(txn.be) -m str _redirect }",
+		"  stats socket " + dir + "/run/stats.sock mode 600 level admin expose-fd listeners",
+		"  bind :80",
+		"  bind :443",
+	} {
+		if !bytes.Contains(cfg, []byte("\n"+want+"\n")) {
+			t.Errorf("haproxy.cfg lacks the line %q", want)
+		}
+	}
+
+	wantMaps := map[string]string{
+		model.MapHTTPExact: "plain.example.com/app be_http:ns1:plain\n",
+		model.MapHTTPPrefix: ".wild.example.com/ be_edge_http:ns1:wild\n" +
+			"plain.example.com/app/ be_http:ns1:plain\n" +
+			"pt.example.com/ _redirect\n" +
+			"secure.example.com/ _redirect\n" +
+			"split.example.com/ be_http:ns1:split\n",
+		model.MapHTTPSExact: "",
+		model.MapHTTPSPrefix: ".wild.example.com/ be_edge_http:ns1:wild\n" +
+			"re.example.com/ be_secure:ns2:re\n" +
+			"re2.example.com/ be_secure:ns2:re-default\n" +
+			"secure.example.com/ be_edge_http:ns1:edge\n",
+		model.MapPassthrough: "pt.example.com be_tcp:ns2:pt\n",
+	}
+	for name, want := range wantMaps {
+		got := string(files[filepath.ToSlash(filepath.Join(MapDir, name))])
+		if got != want {
+			t.Errorf("%s:\n got  %q\n want %q", name, got, want)
+		}
+		ls := strings.Split(strings.TrimSuffix(got, "\n"), "\n")
+		if !sort.StringsAreSorted(ls) {
+			t.Errorf("%s is not sorted", name)
+		}
+	}
+
+	wantCrtList := dir + "/certs/be_edge_http_ns1_edge.pem secure.example.com\n" +
+		dir + "/certs/be_edge_http_ns1_wild.pem *.wild.example.com\n"
+	if got := string(files[CrtListFile]); got != wantCrtList {
+		t.Errorf("crt-list:\n got  %q\n want %q", got, wantCrtList)
+	}
+	byName := map[string]admission.Route{}
+	for _, r := range res.Routes {
+		byName[r.Name] = r
+	}
+	for file, want := range map[string][]byte{
+		"certs/be_edge_http_ns1_edge.pem": byName["edge"].TLS.Certificate,
+		"certs/be_edge_http_ns1_wild.pem": byName["wild"].TLS.Certificate,
+		"cacerts/be_secure_ns2_re.pem":    p.ca.CertPEM,
+		DefaultCrtFile:                    p.defaultCert,
+		CrtListFile:                       []byte(wantCrtList),
+		ConfigFile:                        cfg,
+		"maps/" + model.MapHTTPExact:      []byte(wantMaps[model.MapHTTPExact]),
+		"maps/" + model.MapHTTPPrefix:     []byte(wantMaps[model.MapHTTPPrefix]),
+		"maps/" + model.MapHTTPSExact:     nil,
+		"maps/" + model.MapHTTPSPrefix:    []byte(wantMaps[model.MapHTTPSPrefix]),
+		"maps/" + model.MapPassthrough:    []byte(wantMaps[model.MapPassthrough]),
+	} {
+		got, ok := files[file]
+		if !ok {
+			t.Errorf("no file %s", file)
+		} else if !bytes.Equal(got, want) {
+			t.Errorf("%s has unexpected content", file)
+		}
+	}
+	if len(files) != 11 {
+		var names []string
+		for k := range files {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		t.Errorf("files %v, want 11", names)
+	}
+	if !bytes.Contains(byName["edge"].TLS.Certificate, p.secure.CertPEM) {
+		t.Error("edge certificate file lacks the route's certificate")
+	}
+
+	mustPassHAProxy(t, dir, files)
+}
+
+func TestRenderDeterministic(t *testing.T) {
+	dir := t.TempDir()
+	params := testParams(t, dir, sampleConfig)
+	routes := sampleRoutes(t)
+	m, _ := pipeline(routes, params.Config, nil)
+	a, err := Render(m, params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Render(m, params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(a, b) {
+		t.Fatal("rendering the same model twice gave different files")
+	}
+	// The same routes in another order: the same files.
+	reversed := make([]*routev1.Route, len(routes))
+	for i, r := range routes {
+		reversed[len(routes)-1-i] = r
+	}
+	m2, _ := pipeline(reversed, params.Config, nil)
+	c, err := Render(m2, params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name := range a {
+		if !bytes.Equal(a[name], c[name]) {
+			t.Errorf("%s differs when the routes come in another order", name)
+		}
+	}
+	if len(a) != len(c) {
+		t.Errorf("%d files, then %d", len(a), len(c))
+	}
+}
+
+// TestRenderOptions renders the sample under router settings and checks
+// the lines each setting controls, then runs haproxy -c on the result.
+func TestRenderOptions(t *testing.T) {
+	fwd := func(verb, name, value string) string { return "  http-request " + verb + " " + name + " " + value }
+	cases := []struct {
+		name    string
+		edit    func(dir string, c *config.Config)
+		present []string
+		absent  []string
+		// count: lines that must appear exactly this many times.
+		count map[string]int
+	}{
+		{
+			name: "defaults: forwarded headers appended and h2 offered",
+			present: []string{
+				"  option forwardfor",
+				fwd("add-header", "X-Forwarded-Host", "%[req.hdr(host)]"),
+				fwd("add-header", "X-Forwarded-Port", "%[dst_port]"),
+				fwd("add-header", "X-Forwarded-Proto", "http"),
+				fwd("add-header", "X-Forwarded-Proto", "https"),
+				fwd("add-header", "Forwarded", "for=%[src];host=%[req.hdr(host)];proto=https"),
+				"  http-request set-header X-Forwarded-Proto-Version h2 if { ssl_fc_alpn -i h2 }",
+				"  maxconn 50000",
+			},
+			absent: []string{"del-header X-Forwarded-For", "if-none", "accept-proxy\n"},
+			count:  map[string]int{"  option forwardfor": 2, "alpn h2,http/1.1": 3},
+		},
+		{
+			name: "replace",
+			edit: func(_ string, c *config.Config) { c.ForwardedHeaders = config.ForwardedReplace },
+			present: []string{
+				"  http-request del-header X-Forwarded-For",
+				fwd("set-header", "X-Forwarded-Proto", "https"),
+				fwd("set-header", "Forwarded", "for=%[src];host=%[req.hdr(host)];proto=http"),
+			},
+			absent: []string{"add-header", "if-none"},
+			count:  map[string]int{"  option forwardfor": 2, "  http-request del-header X-Forwarded-For": 2},
+		},
+		{
+			name: "if-none",
+			edit: func(_ string, c *config.Config) { c.ForwardedHeaders = config.ForwardedIfNone },
+			present: []string{
+				"  option forwardfor if-none",
+				fwd("set-header", "X-Forwarded-Host", "%[req.hdr(host)] if !{ req.hdr(X-Forwarded-Host) -m found }"),
+				fwd("set-header", "Forwarded", "for=%[src];host=%[req.hdr(host)];proto=https if !{ req.hdr(Forwarded) -m found }"),
+			},
+			absent: []string{"add-header", "del-header X-Forwarded-For"},
+			count:  map[string]int{"  option forwardfor if-none": 2},
+		},
+		{
+			name:   "never",
+			edit:   func(_ string, c *config.Config) { c.ForwardedHeaders = config.ForwardedNever },
+			absent: []string{"forwardfor", "X-Forwarded", "Forwarded "},
+		},
+		{
+			name:    "HTTP/2 disabled: no h2 towards clients or backends",
+			edit:    func(_ string, c *config.Config) { c.DisableHTTP2 = true },
+			present: []string{" alpn http/1.1\n", "  default-server ssl verify required ca-file @system-ca\n"},
+			absent:  []string{"h2,http/1.1"},
+		},
+		{
+			name: "default destination CA: verifyhost and SNI from the service name",
+			edit: func(dir string, c *config.Config) {
+				c.DefaultDestinationCA = filepath.Join(dir, "service-ca.pem")
+				if err := os.WriteFile(c.DefaultDestinationCA, fixtures(t).ca.CertPEM, 0o600); err != nil {
+					t.Fatal(err)
+				}
+			},
+			present: []string{
+				"  default-server ssl verify required ca-file {dir}/service-ca.pem verifyhost web.ns2.svc sni str(web.ns2.svc) alpn h2,http/1.1",
+				"  default-server ssl verify required ca-file {dir}/cacerts/be_secure_ns2_re.pem alpn h2,http/1.1",
+			},
+			absent: []string{"@system-ca"},
+		},
+		{
+			name: "PROXY protocol with bind address and ports and no maxconn",
+			edit: func(_ string, c *config.Config) {
+				c.ProxyProtocol, c.BindAddress, c.HTTPPort, c.HTTPSPort, c.MaxConnections = true, "127.0.0.1", 10080, 10443, 0
+			},
+			present: []string{"  bind 127.0.0.1:10080 accept-proxy\n", "  bind 127.0.0.1:10443 accept-proxy\n"},
+			absent:  []string{"maxconn"},
+		},
+		{
+			name:    "balance algorithms from the config",
+			edit:    func(_ string, c *config.Config) { c.BalanceHTTP, c.BalanceTCP = "leastconn", "roundrobin" },
+			present: []string{"  balance leastconn\n"},
+			absent:  []string{"balance random", "balance source"},
+			count:   map[string]int{"  balance leastconn\n": 5, "  balance roundrobin\n": 2},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			var edit func(*config.Config)
+			if tc.edit != nil {
+				edit = func(c *config.Config) { tc.edit(dir, c) }
+			}
+			files, _ := renderSample(t, dir, edit)
+			cfg := string(files[ConfigFile])
+			expand := func(s string) string { return strings.ReplaceAll(s, "{dir}", dir) }
+			for _, want := range tc.present {
+				if !strings.Contains(cfg, expand(want)) {
+					t.Errorf("haproxy.cfg lacks %q", expand(want))
+				}
+			}
+			for _, bad := range tc.absent {
+				if strings.Contains(cfg, expand(bad)) {
+					t.Errorf("haproxy.cfg contains %q", expand(bad))
+				}
+			}
+			for s, n := range tc.count {
+				if got := strings.Count(cfg, expand(s)); got != n {
+					t.Errorf("%q appears %d times, want %d", s, got, n)
+				}
+			}
+			if t.Failed() {
+				t.Logf("haproxy.cfg:\n%s", numbered(files[ConfigFile]))
+			}
+			mustPassHAProxy(t, dir, files)
+		})
+	}
+}
+
+func TestRenderEmptyModel(t *testing.T) {
+	dir := t.TempDir()
+	params := testParams(t, dir, nil)
+	m, _ := pipeline(nil, params.Config, nil)
+	files, err := Render(m, params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range model.MapNames {
+		if f, ok := files["maps/"+name]; !ok || len(f) != 0 {
+			t.Errorf("map %s: present=%v, %d bytes", name, ok, len(f))
+		}
+	}
+	if f, ok := files[CrtListFile]; !ok || len(f) != 0 {
+		t.Errorf("crt-list: present=%v, %q", ok, f)
+	}
+	if bytes.Contains(files[ConfigFile], []byte("backend be_")) {
+		t.Error("backends without routes")
+	}
+	mustPassHAProxy(t, dir, files)
+}
+
+// TestHAProxyCheckIsReal makes sure the check used above rejects a broken
+// configuration: a test that always passes proves nothing.
+func TestHAProxyCheckIsReal(t *testing.T) {
+	dir := t.TempDir()
+	files, _ := renderSample(t, dir, nil)
+	files[ConfigFile] = append(append([]byte{}, files[ConfigFile]...), "backend broken\n  no-such-directive here\n"...)
+	writeFiles(t, dir, files)
+	if out, ok := haproxyCheck(t, dir); ok {
+		t.Fatalf("haproxy -c accepted an unknown directive:\n%s", out)
+	}
+	// A missing certificate file is caught too.
+	files2, _ := renderSample(t, dir, nil)
+	writeFiles(t, dir, files2)
+	if err := os.Remove(filepath.Join(dir, "certs", "be_edge_http_ns1_edge.pem")); err != nil {
+		t.Fatal(err)
+	}
+	if out, ok := haproxyCheck(t, dir); ok {
+		t.Fatalf("haproxy -c accepted a crt-list naming a missing file:\n%s", out)
+	}
+}
+
+// TestRenderHostileServiceName: the name of spec.to reaches haproxy.cfg
+// (verifyhost) for reencrypt routes verified by the default destination CA;
+// admission must keep a hostile one out.
+func TestRenderHostileServiceName(t *testing.T) {
+	dir := t.TempDir()
+	params := testParams(t, dir, func(c *config.Config) {
+		c.DefaultDestinationCA = filepath.Join(dir, "service-ca.pem")
+	})
+	if err := os.WriteFile(params.Config.DefaultDestinationCA, fixtures(t).ca.CertPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	routes := []*routev1.Route{
+		newRoute("ns", "evil", 1, "evil.example.com", withTLS(routev1.TLSConfig{Termination: routev1.TLSTerminationReencrypt}),
+			func(r *routev1.Route) {
+				r.Spec.To.Name = "web\n  server injected 198.51.100.1:80 weight 256\nbackend x"
+			}),
+		newRoute("ns", "spaces", 2, "spaces.example.com", withTLS(routev1.TLSConfig{Termination: routev1.TLSTerminationReencrypt}),
+			func(r *routev1.Route) { r.Spec.To.Name = "web verify none" }),
+		newRoute("ns", "good", 3, "good.example.com", withTLS(routev1.TLSConfig{Termination: routev1.TLSTerminationReencrypt})),
+	}
+	m, res := pipeline(routes, params.Config, nil)
+	for _, name := range []string{"evil", "spaces"} {
+		if v := res.Verdicts[keyOf("ns", name)]; v.Admitted || v.Reason != admission.ReasonExtendedValidationFailed {
+			t.Errorf("%s: verdict %+v, want ExtendedValidationFailed", name, v)
+		}
+	}
+	files, err := Render(m, params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := files[ConfigFile]
+	for _, bad := range []string{"injected", "verify none", "backend x"} {
+		if bytes.Contains(cfg, []byte(bad)) {
+			t.Errorf("haproxy.cfg contains %q", bad)
+		}
+	}
+	if !bytes.Contains(cfg, []byte("verifyhost web.ns.svc sni str(web.ns.svc)")) {
+		t.Error("the good route lost its verifyhost")
+	}
+	mustPassHAProxy(t, dir, files)
+}
+
+func keyOf(ns, name string) types.NamespacedName {
+	return types.NamespacedName{Namespace: ns, Name: name}
+}
+
+func TestMapFile(t *testing.T) {
+	cases := []struct {
+		entries []model.Entry
+		want    string
+	}{
+		{nil, ""},
+		{[]model.Entry{{Key: "a.com/", Value: "be_http:ns:a"}}, "a.com/ be_http:ns:a\n"},
+		{[]model.Entry{{Key: ".b.com/x", Value: "_redirect"}, {Key: "c.com/", Value: "be_tcp:ns:c"}}, ".b.com/x _redirect\nc.com/ be_tcp:ns:c\n"},
+	}
+	for i, tc := range cases {
+		if got := string(MapFile(tc.entries)); got != tc.want {
+			t.Errorf("%d: MapFile = %q, want %q", i, got, tc.want)
+		}
+	}
+}
+
+// quotedWord is what Quote may produce: one double-quoted word of safe
+// bytes and \xNN escapes.
+var quotedWord = regexp.MustCompile(`^"(?:[A-Za-z0-9\-_.,/:;=+%\[\](){}!@^~|?&<>*]|\\x[0-9a-f]{2})*"$`)
+
+// unquote decodes Quote's output.
+func unquote(t *testing.T, q string) string {
+	t.Helper()
+	inner := q[1 : len(q)-1]
+	var b strings.Builder
+	for i := 0; i < len(inner); i++ {
+		if inner[i] == '\\' {
+			v, err := strconv.ParseUint(inner[i+2:i+4], 16, 8)
+			if err != nil {
+				t.Fatalf("bad escape in %q", q)
+			}
+			b.WriteByte(byte(v))
+			i += 3
+			continue
+		}
+		b.WriteByte(inner[i])
+	}
+	return b.String()
+}
+
+func TestQuote(t *testing.T) {
+	cases := []struct {
+		in, want string
+	}{
+		{"", `""`},
+		{"plain-value_1.2", `"plain-value_1.2"`},
+		{`say "hi"`, `"say\x20\x22hi\x22"`},
+		{`it's`, `"it\x27s"`},
+		{`back\slash`, `"back\x5cslash"`},
+		{`\x41`, `"\x5cx41"`},
+		{"$HOME ${HOME}", `"\x24HOME\x20\x24{HOME}"`},
+		{"a#comment", `"a\x23comment"`},
+		{"line\n  server evil 1.2.3.4:80", `"line\x0a\x20\x20server\x20evil\x201.2.3.4:80"`},
+		{"cr\rlf", `"cr\x0dlf"`},
+		{"nul\x00byte", `"nul\x00byte"`},
+		{"tab\tdel\x7f", `"tab\x09del\x7f"`},
+		{"ünï\xff", `"\xc3\xbcn\xc3\xaf\xff"`},
+		{"%[src] %[env(HOME)]", `"%[src]\x20%[env(HOME)]"`},
+		{"`cmd` 'x'", `"\x60cmd\x60\x20\x27x\x27"`},
+		{"a,b;c=d+e/f:g@h!i^j~k|l?m&n<o>p*q(r)s{t}u[v]w", `"a,b;c=d+e/f:g@h!i^j~k|l?m&n<o>p*q(r)s{t}u[v]w"`},
+	}
+	for _, tc := range cases {
+		got := Quote(tc.in)
+		if got != tc.want {
+			t.Errorf("Quote(%q) = %s, want %s", tc.in, got, tc.want)
+		}
+		if !quotedWord.MatchString(got) {
+			t.Errorf("Quote(%q) = %s: not one quoted word of safe bytes", tc.in, got)
+		}
+		if back := unquote(t, got); back != tc.in {
+			t.Errorf("Quote(%q) decodes to %q", tc.in, back)
+		}
+	}
+	// Every byte value: safe or escaped, never raw.
+	for c := 0; c < 256; c++ {
+		s := string([]byte{'a', byte(c), 'b'})
+		got := Quote(s)
+		if !quotedWord.MatchString(got) || unquote(t, got) != s {
+			t.Errorf("Quote(%q) = %s", s, got)
+		}
+	}
+}
+
+// TestQuoteThroughHAProxy: HAProxy reads every quoted hostile string as
+// one argument of one directive.
+func TestQuoteThroughHAProxy(t *testing.T) {
+	hostile := []string{
+		`say "hi"`, `back\slash`, "$HOME ${HOME}", "a#comment", "line\n  server evil 1.2.3.4:80", "cr\rlf",
+		"ünï", "`cmd`", "'single'", "x\\", `\x41`, "{ if TRUE }", "a b c d e f",
+	}
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString("global\n  nbthread 1\ndefaults\n  mode http\n  timeout connect 1s\n  timeout client 1s\n  timeout server 1s\n")
+	b.WriteString("frontend f\n  bind 127.0.0.1:10080\n  default_backend b\nbackend b\n")
+	for _, h := range hostile {
+		b.WriteString("  http-request del-header " + Quote(h) + "\n")
+		// Literal text in a log-format value (no '%': admission refuses it).
+		b.WriteString("  http-response set-header X-Test " + Quote(h) + "\n")
+	}
+	b.WriteString("  server s1 127.0.0.1:1 disabled\n")
+	writeFiles(t, dir, Files{ConfigFile: []byte(b.String())})
+	out, ok := haproxyCheck(t, dir)
+	if !ok {
+		t.Fatalf("haproxy -c failed:\n%s\n%s", out, numbered([]byte(b.String())))
+	}
+	if strings.Contains(out, "evil") || strings.Contains(out, "WARNING") {
+		t.Errorf("haproxy warned:\n%s", out)
+	}
+}
