@@ -7,6 +7,7 @@ RUN go mod download
 COPY api/ api/
 COPY cmd/ cmd/
 COPY config/ config/
+COPY controllers/ controllers/
 COPY internal/ internal/
 RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o /out/okd-ingress-manager ./cmd/manager && \
     CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o /out/okd-ingress-router ./cmd/router

@@ -52,7 +52,7 @@ assets: ## print the KUBEBUILDER_ASSETS directory
 manifests: $(CONTROLLER_GEN) ## regenerate CRDs, RBAC and deep-copy code
 	$(CONTROLLER_GEN) object paths=./api/...
 	$(CONTROLLER_GEN) crd paths=./api/... output:crd:artifacts:config=config/crd/bases
-	$(CONTROLLER_GEN) rbac:roleName=okd-ingress-manager paths=./internal/manager/... output:rbac:artifacts:config=config/rbac
+	$(CONTROLLER_GEN) rbac:roleName=okd-ingress-manager paths=./internal/manager/... paths=./controllers/... output:rbac:artifacts:config=config/rbac
 
 .PHONY: generate
 generate: manifests

@@ -5,6 +5,7 @@ package main
 import (
 	"flag"
 	"os"
+	"time"
 
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
@@ -25,9 +26,17 @@ func main() {
 	flag.StringVar(&o.MetricsAddr, "metrics-bind-address", ":8080", "metrics endpoint address (0 disables)")
 	flag.StringVar(&o.ProbeAddr, "health-probe-bind-address", ":8081", "health probe address")
 	flag.BoolVar(&o.LeaderElection, "leader-elect", false, "elect a leader among manager replicas (controllers run on the leader only; webhooks on all)")
+	flag.StringVar((*string)(&o.Operator.Platform), "platform", "None", "infrastructure platform: None, BareMetal, AWS, Azure, GCP, IBMCloud, OpenStack, Kind (picks the default publishing strategy and internal load-balancer annotations)")
+	flag.StringVar(&o.Operator.RouterImage, "router-image", "okd-ingress:latest", "image of the router pods")
+	var minReady int
+	flag.IntVar(&minReady, "router-min-ready-seconds", 30, "seconds a router pod must be ready to count as available (time for load balancer health checks)")
+	flag.DurationVar(&o.Operator.GracefulShutdownDelay, "router-graceful-shutdown-delay", 45*time.Second, "how long a stopping router keeps serving while load balancers take it out")
+	flag.BoolVar(&o.DefaultIngressController, "default-ingresscontroller", true, "create the IngressController \"default\" when absent")
+	flag.StringVar((*string)(&o.DefaultStrategy), "default-strategy", "", "endpoint publishing strategy of the default IngressController (empty: the platform's default)")
 	zapOpts := zap.Options{}
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()
+	o.Operator.MinReadySeconds = int32(minReady)
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
 
 	ctx := ctrl.SetupSignalHandler()

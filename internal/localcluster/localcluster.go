@@ -20,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -29,8 +30,10 @@ import (
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"github.com/okd-ingress/okd-ingress/config"
+	"github.com/okd-ingress/okd-ingress/controllers/ingresscontroller"
 	"github.com/okd-ingress/okd-ingress/internal/manager"
 	"github.com/okd-ingress/okd-ingress/internal/names"
 )
@@ -61,6 +64,11 @@ type Options struct {
 	// DefaultPodCIDR when empty. Keep it inside 198.18.0.0/15: the API
 	// server rejects loopback addresses in EndpointSlices.
 	PodCIDR string
+	// Operator configures the manager's IngressController controller
+	// (namespaces and domain come from the fields above).
+	Operator ingresscontroller.Options
+	// DefaultIngressController lets the manager create "default".
+	DefaultIngressController bool
 }
 
 // Cluster is a running control plane.
@@ -221,6 +229,8 @@ func (c *Cluster) startManager(o Options) error {
 		WebhookHost: "127.0.0.1", WebhookPort: port, WebhookCertDir: certDir,
 		WebhookURL:  manager.LocalWebhookURL("127.0.0.1", port),
 		MetricsAddr: "0", ProbeAddr: "0",
+		Operator: o.Operator, DefaultIngressController: o.DefaultIngressController,
+		Logger: managerLogger(o.Log),
 	})
 	if err != nil {
 		cancel()
@@ -313,4 +323,12 @@ func freePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// managerLogger writes the manager's log to w, or discards it.
+func managerLogger(w io.Writer) logr.Logger {
+	if w == nil {
+		return logr.Discard()
+	}
+	return zap.New(zap.WriteTo(w))
 }

@@ -1,19 +1,25 @@
 // Package manager wires the controller-runtime manager that cmd/manager runs:
-// the Route admission webhooks with their self-managed certificate, and
-// (in later work) the IngressController and Ingress controllers.
+// the Route admission webhooks with their self-managed certificate, the
+// IngressController controller and the default IngressController.
 package manager
 
 import (
 	"context"
+
 	"fmt"
+	"github.com/go-logr/logr"
 	"net"
 	"strconv"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
@@ -22,6 +28,7 @@ import (
 
 	operatorv1 "github.com/okd-ingress/okd-ingress/api/operator/v1"
 	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
+	"github.com/okd-ingress/okd-ingress/controllers/ingresscontroller"
 	"github.com/okd-ingress/okd-ingress/internal/names"
 	routewebhook "github.com/okd-ingress/okd-ingress/internal/webhook"
 	"github.com/okd-ingress/okd-ingress/internal/webhookcert"
@@ -47,6 +54,15 @@ type Options struct {
 	MetricsAddr    string
 	ProbeAddr      string
 	LeaderElection bool
+	// Logger, when set, replaces the global logger for this manager.
+	Logger logr.Logger
+
+	// Operator configures the IngressController controller.
+	Operator ingresscontroller.Options
+	// DefaultIngressController creates the IngressController "default"
+	// when absent; DefaultStrategy, when set, is its strategy type.
+	DefaultIngressController bool
+	DefaultStrategy          operatorv1.EndpointPublishingStrategyType
 }
 
 // Scheme returns a scheme with the Kubernetes types and this project's APIs.
@@ -74,6 +90,7 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 	}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                  scheme,
+		Logger:                  o.Logger,
 		Metrics:                 metricsserver.Options{BindAddress: o.MetricsAddr},
 		HealthProbeBindAddress:  o.ProbeAddr,
 		LeaderElection:          o.LeaderElection,
@@ -82,8 +99,18 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 		WebhookServer: webhook.NewServer(webhook.Options{
 			Host: o.WebhookHost, Port: o.WebhookPort, CertDir: o.WebhookCertDir,
 		}),
+		Cache: cache.Options{ByObject: map[client.Object]cache.ByObject{
+			// Operands live in the router namespace: watch nothing else.
+			&appsv1.Deployment{}:            {Namespaces: map[string]cache.Config{o.RouterNamespace: {}}},
+			&policyv1.PodDisruptionBudget{}: {Namespaces: map[string]cache.Config{o.RouterNamespace: {}}},
+		}},
+		// Secrets are read rarely and must not be cached cluster-wide.
+		Client: client.Options{Cache: &client.CacheOptions{DisableFor: []client.Object{&corev1.Secret{}}}},
 	})
 	if err != nil {
+		return nil, err
+	}
+	if err := setUpOperator(mgr, o); err != nil {
 		return nil, err
 	}
 	hook := &routewebhook.RouteWebhook{Client: direct, Domain: o.Domain, RouterNamespace: o.RouterNamespace}
@@ -140,4 +167,24 @@ func (o Options) certOptions() webhookcert.Options {
 // LocalWebhookURL is the webhook base URL for a manager running outside the cluster.
 func LocalWebhookURL(host string, port int) string {
 	return "https://" + net.JoinHostPort(host, strconv.Itoa(port))
+}
+
+// setUpOperator registers the IngressController controller and the
+// runnable that keeps the default IngressController.
+func setUpOperator(mgr manager.Manager, o Options) error {
+	op := o.Operator
+	op.OperatorNamespace, op.RouterNamespace, op.Domain = o.OperatorNamespace, o.RouterNamespace, o.Domain
+	r := &ingresscontroller.Reconciler{
+		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Options: op,
+		Recorder: mgr.GetEventRecorder("ingress-operator"),
+	}
+	if err := r.SetupWithManager(mgr); err != nil {
+		return err
+	}
+	if !o.DefaultIngressController {
+		return nil
+	}
+	return mgr.Add(&ingresscontroller.DefaultIngressController{
+		Client: mgr.GetClient(), Namespace: o.OperatorNamespace, Strategy: o.DefaultStrategy,
+	})
 }

@@ -51,3 +51,55 @@ const (
 	// Routes it generates; users may set it on their own Routes too.
 	PathTypeAnnotation = "router.okd-ingress.io/path-type"
 )
+
+// IngressController operands, named as OKD's ingress operator names them.
+const (
+	// DeploymentLabel selects an IngressController's router pods.
+	DeploymentLabel = "ingresscontroller.operator.openshift.io/deployment-ingresscontroller"
+	// OwningLabel marks every operand of an IngressController.
+	OwningLabel = "ingresscontroller.operator.openshift.io/owning-ingresscontroller"
+	// HashLabel on router pods is the hash of their template.
+	HashLabel = "ingresscontroller.operator.openshift.io/hash"
+	// IngressControllerFinalizer lets the operator clean up before an
+	// IngressController goes.
+	IngressControllerFinalizer = "ingresscontroller.operator.openshift.io/finalizer-ingresscontroller"
+	// RouterServiceAccount runs every router pod.
+	RouterServiceAccount = "router"
+	// RouterClusterRole is what routers may read and write cluster-wide.
+	RouterClusterRole = "openshift-ingress-router"
+	// RouterCASecret is the CA that signs generated default certificates.
+	RouterCASecret = "router-ca"
+	// IngressClassController is the controller of IngressClasses whose
+	// Ingresses become Routes.
+	IngressClassController = "openshift.io/ingress-to-route"
+	// EnableHTTP2Annotation, "false" on an IngressController, turns off
+	// HTTP/2 on its routers (OKD's annotation; HTTP/2 is on by default here).
+	EnableHTTP2Annotation = "ingress.operator.openshift.io/default-enable-http2"
+)
+
+// RouterDeployment is the router Deployment of an IngressController.
+func RouterDeployment(ic string) string { return "router-" + ic }
+
+// InternalService is the ClusterIP Service every IngressController gets.
+func InternalService(ic string) string { return "router-internal-" + ic }
+
+// LoadBalancerService is the Service of the LoadBalancerService strategy.
+func LoadBalancerService(ic string) string { return "router-" + ic }
+
+// NodePortService is the Service of the NodePortService strategy.
+func NodePortService(ic string) string { return "router-nodeport-" + ic }
+
+// DefaultCertificateSecret is the generated default certificate.
+func DefaultCertificateSecret(ic string) string { return "router-certs-" + ic }
+
+// PodDisruptionBudget protects an IngressController's routers.
+func PodDisruptionBudget(ic string) string { return "router-" + ic }
+
+// IngressClass is the IngressClass of an IngressController.
+func IngressClass(ic string) string { return "openshift-" + ic }
+
+// CanonicalHostname is a router's own host name, a CNAME target.
+func CanonicalHostname(ic, domain string) string { return "router-" + ic + "." + domain }
+
+// RouterStatusLease is the Lease electing a router's route-status writer.
+func RouterStatusLease(ic string) string { return "router-status-" + ic }

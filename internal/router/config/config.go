@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/okd-ingress/okd-ingress/internal/names"
 )
 
 // ForwardedPolicy says what the router does with X-Forwarded-* and Forwarded headers.
@@ -128,53 +130,53 @@ func Defaults() Config {
 // must stop the router with a message, not be ignored.
 func (c *Config) FromEnv(lookup func(string) (string, bool)) error {
 	e := envReader{lookup: lookup}
-	e.str("ROUTER_SERVICE_NAME", &c.RouterName)
-	e.str("ROUTER_SERVICE_NAMESPACE", &c.Namespace)
-	e.str("ROUTER_CANONICAL_HOSTNAME", &c.CanonicalHostname)
-	e.str("ROUTER_DOMAIN", &c.Domain)
-	e.str("ROUTER_BIND_ADDRESS", &c.BindAddress)
-	e.port("ROUTER_SERVICE_HTTP_PORT", &c.HTTPPort)
-	e.port("ROUTER_SERVICE_HTTPS_PORT", &c.HTTPSPort)
-	if v, ok := lookup("STATS_PORT"); ok && v != "" {
+	e.str(names.EnvRouterServiceName, &c.RouterName)
+	e.str(names.EnvRouterServiceNamespace, &c.Namespace)
+	e.str(names.EnvRouterCanonicalHostname, &c.CanonicalHostname)
+	e.str(names.EnvRouterDomain, &c.Domain)
+	e.str(names.EnvRouterBindAddress, &c.BindAddress)
+	e.port(names.EnvRouterServiceHTTPPort, &c.HTTPPort)
+	e.port(names.EnvRouterServiceHTTPSPort, &c.HTTPSPort)
+	if v, ok := lookup(names.EnvStatsPort); ok && v != "" {
 		var p int
-		e.port("STATS_PORT", &p)
+		e.port(names.EnvStatsPort, &p)
 		c.StatsAddress = ":" + strconv.Itoa(p)
 	}
-	e.str("ROUTER_LISTEN_ADDR", &c.StatsAddress)
-	e.selector("ROUTE_LABELS", &c.RouteSelector)
-	e.selector("NAMESPACE_LABELS", &c.NamespaceSelector)
-	e.boolean("ROUTER_DISABLE_NAMESPACE_OWNERSHIP_CHECK", &c.InterNamespaceAllowed)
-	e.boolean("ROUTER_ALLOW_WILDCARD_ROUTES", &c.AllowWildcards)
-	e.boolean("EXTENDED_VALIDATION", &c.ExtendedValidation)
-	e.boolean("ROUTER_UPDATE_STATUS", &c.UpdateStatus)
+	e.str(names.EnvRouterListenAddr, &c.StatsAddress)
+	e.selector(names.EnvRouteLabels, &c.RouteSelector)
+	e.selector(names.EnvNamespaceLabels, &c.NamespaceSelector)
+	e.boolean(names.EnvRouterDisableNamespaceOwnershipCheck, &c.InterNamespaceAllowed)
+	e.boolean(names.EnvRouterAllowWildcardRoutes, &c.AllowWildcards)
+	e.boolean(names.EnvExtendedValidation, &c.ExtendedValidation)
+	e.boolean(names.EnvRouterUpdateStatus, &c.UpdateStatus)
 	e.defaultCertificate(&c.DefaultCertificate)
-	e.str("DEFAULT_DESTINATION_CA_PATH", &c.DefaultDestinationCA)
-	e.integer("ROUTER_THREADS", &c.Threads, 1, 64)
+	e.str(names.EnvDefaultDestinationCAPath, &c.DefaultDestinationCA)
+	e.integer(names.EnvRouterThreads, &c.Threads, 1, 64)
 	e.maxConnections(&c.MaxConnections)
 	e.forwarded(&c.ForwardedHeaders)
-	e.boolean("ROUTER_DISABLE_HTTP2", &c.DisableHTTP2)
-	e.boolean("ROUTER_USE_PROXY_PROTOCOL", &c.ProxyProtocol)
-	e.oneOf("ROUTER_LOAD_BALANCE_ALGORITHM", &c.BalanceHTTP, "random", "roundrobin", "leastconn", "source")
-	e.oneOf("ROUTER_TCP_BALANCE_SCHEME", &c.BalanceTCP, "source", "roundrobin", "leastconn", "random")
-	e.oneOf("SSL_MIN_VERSION", &c.SSLMinVersion, "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3")
-	e.cipherList("ROUTER_CIPHERS", &c.Ciphers)
-	e.cipherList("ROUTER_CIPHERSUITES", &c.CipherSuites)
-	e.duration("ROUTER_DEFAULT_CONNECT_TIMEOUT", &c.Timeouts.Connect)
-	e.duration("ROUTER_DEFAULT_CLIENT_TIMEOUT", &c.Timeouts.Client)
-	e.duration("ROUTER_CLIENT_FIN_TIMEOUT", &c.Timeouts.ClientFin)
-	e.duration("ROUTER_DEFAULT_SERVER_TIMEOUT", &c.Timeouts.Server)
-	e.duration("ROUTER_DEFAULT_SERVER_FIN_TIMEOUT", &c.Timeouts.ServerFin)
-	e.duration("ROUTER_DEFAULT_TUNNEL_TIMEOUT", &c.Timeouts.Tunnel)
-	e.duration("ROUTER_SLOWLORIS_TIMEOUT", &c.Timeouts.HTTPRequest)
-	e.duration("ROUTER_SLOWLORIS_HTTP_KEEPALIVE", &c.Timeouts.HTTPKeepAlive)
-	e.duration("ROUTER_INSPECT_DELAY", &c.Timeouts.InspectDelay)
-	e.integer("ROUTER_BUF_SIZE", &c.BufSize, 16384, 1<<20)
-	e.integer("ROUTER_MAX_REWRITE_SIZE", &c.MaxRewrite, 4096, 1<<19)
-	e.duration("RELOAD_INTERVAL", &c.ReloadInterval)
-	e.duration("ROUTER_GRACEFUL_SHUTDOWN_DELAY", &c.GracefulShutdownDelay)
-	e.str("ROUTER_HAPROXY_BINARY", &c.HAProxyBinary)
-	e.str("ROUTER_CONFIG_DIR", &c.ConfigDir)
-	e.str("ROUTER_RUN_DIR", &c.RunDir)
+	e.boolean(names.EnvRouterDisableHTTP2, &c.DisableHTTP2)
+	e.boolean(names.EnvRouterUseProxyProtocol, &c.ProxyProtocol)
+	e.oneOf(names.EnvRouterLoadBalanceAlgorithm, &c.BalanceHTTP, "random", "roundrobin", "leastconn", "source")
+	e.oneOf(names.EnvRouterTCPBalanceScheme, &c.BalanceTCP, "source", "roundrobin", "leastconn", "random")
+	e.oneOf(names.EnvSSLMinVersion, &c.SSLMinVersion, "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3")
+	e.cipherList(names.EnvRouterCiphers, &c.Ciphers)
+	e.cipherList(names.EnvRouterCipherSuites, &c.CipherSuites)
+	e.duration(names.EnvRouterDefaultConnectTimeout, &c.Timeouts.Connect)
+	e.duration(names.EnvRouterDefaultClientTimeout, &c.Timeouts.Client)
+	e.duration(names.EnvRouterClientFinTimeout, &c.Timeouts.ClientFin)
+	e.duration(names.EnvRouterDefaultServerTimeout, &c.Timeouts.Server)
+	e.duration(names.EnvRouterDefaultServerFinTimeout, &c.Timeouts.ServerFin)
+	e.duration(names.EnvRouterDefaultTunnelTimeout, &c.Timeouts.Tunnel)
+	e.duration(names.EnvRouterSlowlorisTimeout, &c.Timeouts.HTTPRequest)
+	e.duration(names.EnvRouterSlowlorisHTTPKeepalive, &c.Timeouts.HTTPKeepAlive)
+	e.duration(names.EnvRouterInspectDelay, &c.Timeouts.InspectDelay)
+	e.integer(names.EnvRouterBufSize, &c.BufSize, 16384, 1<<20)
+	e.integer(names.EnvRouterMaxRewriteSize, &c.MaxRewrite, 4096, 1<<19)
+	e.duration(names.EnvReloadInterval, &c.ReloadInterval)
+	e.duration(names.EnvRouterGracefulShutdownDelay, &c.GracefulShutdownDelay)
+	e.str(names.EnvRouterHAProxyBinary, &c.HAProxyBinary)
+	e.str(names.EnvRouterConfigDir, &c.ConfigDir)
+	e.str(names.EnvRouterRunDir, &c.RunDir)
 	if e.err == nil && c.MaxRewrite >= c.BufSize {
 		e.err = fmt.Errorf("ROUTER_MAX_REWRITE_SIZE (%d) must be less than ROUTER_BUF_SIZE (%d)", c.MaxRewrite, c.BufSize)
 	}
@@ -234,7 +236,7 @@ func (e *envReader) integer(name string, dst *int, lo, hi int) {
 func (e *envReader) port(name string, dst *int) { e.integer(name, dst, 1, 65535) }
 
 func (e *envReader) maxConnections(dst *int) {
-	v, ok := e.get("ROUTER_MAX_CONNECTIONS")
+	v, ok := e.get(names.EnvRouterMaxConnections)
 	if !ok {
 		return
 	}
@@ -243,7 +245,7 @@ func (e *envReader) maxConnections(dst *int) {
 		*dst = 0
 		return
 	}
-	e.integer("ROUTER_MAX_CONNECTIONS", dst, 2000, 2000000)
+	e.integer(names.EnvRouterMaxConnections, dst, 2000, 2000000)
 }
 
 // duration accepts Go durations ("5s") and HAProxy's bare milliseconds and
@@ -294,7 +296,7 @@ func (e *envReader) selector(name string, dst *labels.Selector) {
 
 func (e *envReader) forwarded(dst *ForwardedPolicy) {
 	v := string(*dst)
-	e.oneOf("ROUTER_SET_FORWARDED_HEADERS", &v, string(ForwardedAppend), string(ForwardedReplace), string(ForwardedIfNone), string(ForwardedNever))
+	e.oneOf(names.EnvRouterSetForwardedHeaders, &v, string(ForwardedAppend), string(ForwardedReplace), string(ForwardedIfNone), string(ForwardedNever))
 	*dst = ForwardedPolicy(v)
 }
 
@@ -319,11 +321,11 @@ func (e *envReader) cipherList(name string, dst *string) {
 // defaultCertificate reads DEFAULT_CERTIFICATE_PATH, or the tls.crt and
 // tls.key pair that DEFAULT_CERTIFICATE_DIR holds (joined later).
 func (e *envReader) defaultCertificate(dst *string) {
-	if v, ok := e.get("DEFAULT_CERTIFICATE_PATH"); ok {
+	if v, ok := e.get(names.EnvDefaultCertificatePath); ok {
 		*dst = v
 		return
 	}
-	if v, ok := e.get("DEFAULT_CERTIFICATE_DIR"); ok {
+	if v, ok := e.get(names.EnvDefaultCertificateDir); ok {
 		*dst = strings.TrimRight(v, "/") + "/"
 	}
 }

@@ -22,6 +22,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
+	"github.com/okd-ingress/okd-ingress/internal/names"
 	"github.com/okd-ingress/okd-ingress/internal/router/admission"
 )
 
@@ -36,7 +37,7 @@ type Options struct {
 }
 
 // LeaseName is the Lease that elects the status writer of a router.
-func LeaseName(routerName string) string { return "router-status-" + routerName }
+func LeaseName(routerName string) string { return names.RouterStatusLease(routerName) }
 
 // Writer writes route status when it holds the Lease.
 type Writer struct {

@@ -1,0 +1,88 @@
+package ingresscontroller
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/okd-ingress/okd-ingress/internal/certs"
+)
+
+// Keys of the router-ca Secret: a kubernetes.io/tls Secret of the CA.
+const caValidity = 5 * 365 * 24 * time.Hour
+
+// certificateVerdict says whether a default certificate Secret can stay.
+type certificateVerdict struct {
+	ok     bool
+	reason string
+	expiry time.Time
+}
+
+// checkDefaultCertificate decides whether the generated certificate in
+// data still serves domain: it must parse, carry the wildcard, be signed by
+// the current CA (OKD never re-signs after a CA change; we do), and not be
+// within renewBefore of expiry (OKD never renews; we do).
+func checkDefaultCertificate(data map[string][]byte, ca caPair, domain string, renewBefore time.Duration, now time.Time) certificateVerdict {
+	kp := certs.KeyPair{CertPEM: data[corev1.TLSCertKey], KeyPEM: data[corev1.TLSPrivateKeyKey]}
+	leaf, _, err := kp.Parse()
+	if err != nil {
+		return certificateVerdict{reason: "missing or unreadable"}
+	}
+	v := certificateVerdict{expiry: leaf.NotAfter}
+	caCert, _, err := ca.Parse()
+	if err != nil {
+		return certificateVerdict{reason: "the CA is unreadable"}
+	}
+	switch {
+	case !slices.Contains(leaf.DNSNames, "*."+domain):
+		v.reason = fmt.Sprintf("it does not cover *.%s", domain)
+	case leaf.CheckSignatureFrom(caCert) != nil:
+		v.reason = "it is not signed by the current router CA"
+	case now.Add(renewBefore).After(leaf.NotAfter):
+		v.reason = fmt.Sprintf("it expires at %s", leaf.NotAfter.UTC().Format(time.RFC3339))
+	default:
+		v.ok = true
+	}
+	return v
+}
+
+// newDefaultCertificate issues the wildcard certificate for domain, with
+// the CA appended so that clients can build the chain.
+func newDefaultCertificate(ca caPair, domain string, validity time.Duration, now time.Time) (map[string][]byte, time.Time, error) {
+	kp, err := certs.NewServingCert(ca, []string{"*." + domain, domain}, nil, validity, now)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	leaf, err := certs.ParseCertificates(kp.CertPEM)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	return map[string][]byte{
+		corev1.TLSCertKey:       append(kp.CertPEM, ca.CertPEM...),
+		corev1.TLSPrivateKeyKey: kp.KeyPEM,
+	}, leaf[0].NotAfter, nil
+}
+
+// caUsable reports whether the CA in data parses and is not about to expire.
+func caUsable(data map[string][]byte, validityNeeded time.Duration, now time.Time) bool {
+	kp := certs.KeyPair{CertPEM: data[corev1.TLSCertKey], KeyPEM: data[corev1.TLSPrivateKeyKey]}
+	c, _, err := kp.Parse()
+	return err == nil && c.IsCA && now.Add(validityNeeded).Before(c.NotAfter)
+}
+
+func newCA(now time.Time) (map[string][]byte, error) {
+	kp, err := certs.NewCA(fmt.Sprintf("ingress-operator@%d", now.Unix()), caValidity, now)
+	if err != nil {
+		return nil, err
+	}
+	return map[string][]byte{corev1.TLSCertKey: kp.CertPEM, corev1.TLSPrivateKeyKey: kp.KeyPEM}, nil
+}
+
+// caPair is the router CA's certificate and key.
+type caPair = certs.KeyPair
+
+func pairOf(data map[string][]byte) caPair {
+	return caPair{CertPEM: data[corev1.TLSCertKey], KeyPEM: data[corev1.TLSPrivateKeyKey]}
+}

@@ -1,0 +1,215 @@
+package ingresscontroller
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+
+	operatorv1 "github.com/okd-ingress/okd-ingress/api/operator/v1"
+)
+
+// observed is what the status is computed from.
+type observed struct {
+	admission  admission
+	deployment *appsv1.Deployment // nil until created
+	// loadBalancer is the LoadBalancer Service, when the strategy has one.
+	loadBalancer *corev1.Service
+}
+
+// Degraded grace periods, as OKD's: how long each condition may be wrong
+// before the IngressController counts as degraded.
+var graceFor = map[string]time.Duration{
+	operatorv1.IngressControllerAdmittedConditionType:                       0,
+	operatorv1.IngressControllerDeploymentAvailableConditionType:            30 * time.Second,
+	operatorv1.IngressControllerDeploymentReplicasMinAvailableConditionType: time.Minute,
+	operatorv1.IngressControllerDeploymentReplicasAllAvailableConditionType: time.Hour,
+	operatorv1.LoadBalancerReadyIngressConditionType:                        90 * time.Second,
+}
+
+type cond struct {
+	t, reason, msg string
+	ok             bool
+}
+
+// conditions computes every condition. A condition keeps its
+// lastTransitionTime while its status is unchanged. requeue, when non-zero,
+// is when a grace period ends and Degraded must be re-evaluated.
+func conditions(prev []operatorv1.OperatorCondition, obs observed, now time.Time) (out []operatorv1.OperatorCondition, requeue time.Duration) {
+	low := []cond{admittedCond(obs.admission)}
+	low = append(low, deploymentConds(obs.deployment)...)
+	managed := obs.admission.Strategy != nil && obs.admission.Strategy.Type == operatorv1.LoadBalancerServiceStrategyType
+	low = append(low, managedCond(managed))
+	if managed {
+		low = append(low, loadBalancerReadyCond(obs.loadBalancer))
+	}
+	for _, c := range low {
+		out = append(out, merge(prev, c, now))
+	}
+	available := isTrue(out, operatorv1.IngressControllerDeploymentAvailableConditionType) &&
+		(!managed || isTrue(out, operatorv1.LoadBalancerReadyIngressConditionType))
+	var failing []string
+	for _, c := range out {
+		if !healthy(c) {
+			failing = append(failing, c.Type+" ("+c.Message+")")
+		}
+	}
+	out = append(out, merge(prev, cond{t: operatorv1.OperatorStatusTypeAvailable, ok: available,
+		reason: reasonIf(available, "IngressControllerAvailable", "IngressControllerUnavailable"),
+		msg:    msgIf(available, "The router serves traffic.", "One or more conditions are not met: "+strings.Join(failing, ", "))}, now))
+	rolling := isTrue(out, operatorv1.IngressControllerDeploymentRollingOutConditionType)
+	out = append(out, merge(prev, cond{t: operatorv1.OperatorStatusTypeProgressing, ok: rolling,
+		reason: reasonIf(rolling, "IngressControllerProgressing", "IngressControllerNotProgressing"),
+		msg:    msgIf(rolling, "The router Deployment is rolling out.", "Nothing is changing.")}, now))
+	degraded, requeue := degradedCond(out, now)
+	out = append(out, merge(prev, degraded, now))
+	return out, requeue
+}
+
+// healthy reports whether a low-level condition has its good status:
+// False for DeploymentRollingOut, True for the others.
+func healthy(c operatorv1.OperatorCondition) bool {
+	if c.Type == operatorv1.IngressControllerDeploymentRollingOutConditionType {
+		return true // a rollout is progress, not a fault
+	}
+	return c.Status == operatorv1.ConditionTrue
+}
+
+func admittedCond(a admission) cond {
+	return cond{t: operatorv1.IngressControllerAdmittedConditionType, ok: a.Admitted, reason: a.Reason, msg: a.Message}
+}
+
+func managedCond(managed bool) cond {
+	if managed {
+		return cond{t: operatorv1.LoadBalancerManagedIngressConditionType, ok: true,
+			reason: "WantedByEndpointPublishingStrategy", msg: "The endpoint publishing strategy supports a managed load balancer."}
+	}
+	return cond{t: operatorv1.LoadBalancerManagedIngressConditionType,
+		reason: "EndpointPublishingStrategyExcludesManagedLoadBalancer", msg: "The endpoint publishing strategy does not use a load balancer."}
+}
+
+func loadBalancerReadyCond(svc *corev1.Service) cond {
+	c := cond{t: operatorv1.LoadBalancerReadyIngressConditionType}
+	switch {
+	case svc == nil:
+		c.reason, c.msg = "ServiceNotFound", "The LoadBalancer Service does not exist yet."
+	case len(svc.Status.LoadBalancer.Ingress) == 0:
+		c.reason = "LoadBalancerPending"
+		c.msg = "The LoadBalancer Service has no address yet: nothing in this cluster has provisioned a load balancer for it " +
+			"(a cloud controller manager, or MetalLB and the like on bare metal)."
+	default:
+		in := svc.Status.LoadBalancer.Ingress[0]
+		c.ok, c.reason = true, "LoadBalancerProvisioned"
+		c.msg = "The load balancer is provisioned at " + in.IP + in.Hostname + "."
+	}
+	return c
+}
+
+// deploymentConds mirror the router Deployment's state.
+func deploymentConds(d *appsv1.Deployment) []cond {
+	if d == nil {
+		return []cond{
+			{t: operatorv1.IngressControllerDeploymentAvailableConditionType, reason: "DeploymentNotFound", msg: "The router Deployment does not exist yet."},
+			{t: operatorv1.IngressControllerDeploymentReplicasMinAvailableConditionType, reason: "DeploymentNotFound", msg: "The router Deployment does not exist yet."},
+			{t: operatorv1.IngressControllerDeploymentReplicasAllAvailableConditionType, reason: "DeploymentNotFound", msg: "The router Deployment does not exist yet."},
+			{t: operatorv1.IngressControllerDeploymentRollingOutConditionType, ok: true, reason: "DeploymentNotFound", msg: "The router Deployment is being created."},
+		}
+	}
+	want := int32(1)
+	if d.Spec.Replicas != nil {
+		want = *d.Spec.Replicas
+	}
+	st := d.Status
+	avail := cond{t: operatorv1.IngressControllerDeploymentAvailableConditionType, reason: "DeploymentUnavailable",
+		msg: "The router Deployment is not available."}
+	for _, c := range st.Conditions {
+		if c.Type == appsv1.DeploymentAvailable {
+			avail.ok = c.Status == corev1.ConditionTrue
+			avail.reason = reasonIf(avail.ok, "DeploymentAvailable", "DeploymentUnavailable")
+			avail.msg = fmt.Sprintf("The router Deployment is %s: %s", map[bool]string{true: "available", false: "unavailable"}[avail.ok], c.Message)
+		}
+	}
+	minAvail := want - maxUnavailable(d, want)
+	rolling := st.ObservedGeneration < d.Generation || st.UpdatedReplicas < want || st.Replicas > st.UpdatedReplicas ||
+		st.AvailableReplicas < st.UpdatedReplicas
+	return []cond{
+		avail,
+		{t: operatorv1.IngressControllerDeploymentReplicasMinAvailableConditionType, ok: st.AvailableReplicas >= minAvail,
+			reason: reasonIf(st.AvailableReplicas >= minAvail, "DeploymentMinimumReplicasMet", "DeploymentMinimumReplicasNotMet"),
+			msg:    fmt.Sprintf("%d of %d router replicas are available; at least %d are needed.", st.AvailableReplicas, want, minAvail)},
+		{t: operatorv1.IngressControllerDeploymentReplicasAllAvailableConditionType, ok: st.AvailableReplicas >= want,
+			reason: reasonIf(st.AvailableReplicas >= want, "DeploymentReplicasAvailable", "DeploymentReplicasNotAvailable"),
+			msg:    fmt.Sprintf("%d of %d router replicas are available.", st.AvailableReplicas, want)},
+		{t: operatorv1.IngressControllerDeploymentRollingOutConditionType, ok: rolling,
+			reason: reasonIf(rolling, "DeploymentRollingOut", "DeploymentNotRollingOut"),
+			msg: msgIf(rolling, fmt.Sprintf("Waiting for the rollout: %d of %d updated replicas are available.", st.AvailableReplicas, want),
+				"The router Deployment is not rolling out.")},
+	}
+}
+
+func maxUnavailable(d *appsv1.Deployment, want int32) int32 {
+	ru := d.Spec.Strategy.RollingUpdate
+	if ru == nil || ru.MaxUnavailable == nil {
+		return 0
+	}
+	n, err := intstr.GetScaledValueFromIntOrPercent(ru.MaxUnavailable, int(want), false)
+	if err != nil {
+		return 0
+	}
+	return int32(n)
+}
+
+// degradedCond is True when a condition has been unhealthy past its grace
+// period; requeue is when the next grace period ends.
+func degradedCond(cs []operatorv1.OperatorCondition, now time.Time) (cond, time.Duration) {
+	var late []string
+	var requeue time.Duration
+	for _, c := range cs {
+		grace, watched := graceFor[c.Type]
+		if !watched || healthy(c) {
+			continue
+		}
+		if since := now.Sub(c.LastTransitionTime.Time); since >= grace {
+			late = append(late, fmt.Sprintf("%s=%s (%s: %s)", c.Type, c.Status, c.Reason, c.Message))
+		} else if left := grace - since; requeue == 0 || left < requeue {
+			requeue = left
+		}
+	}
+	if len(late) == 0 {
+		return cond{t: operatorv1.OperatorStatusTypeDegraded, reason: "NoDegradedConditions", msg: "No condition has been wrong for longer than its grace period."}, requeue
+	}
+	return cond{t: operatorv1.OperatorStatusTypeDegraded, ok: true, reason: "DegradedConditions",
+		msg: "One or more conditions have been wrong for too long: " + strings.Join(late, ", ")}, requeue
+}
+
+// merge turns c into a condition, keeping the previous transition time
+// when the status is unchanged.
+func merge(prev []operatorv1.OperatorCondition, c cond, now time.Time) operatorv1.OperatorCondition {
+	status := operatorv1.ConditionFalse
+	if c.ok {
+		status = operatorv1.ConditionTrue
+	}
+	out := operatorv1.OperatorCondition{Type: c.t, Status: status, Reason: c.reason, Message: c.msg, LastTransitionTime: metav1.NewTime(now)}
+	if p := findCondition(prev, c.t); p != nil && p.Status == status {
+		out.LastTransitionTime = p.LastTransitionTime
+	}
+	return out
+}
+
+func isTrue(cs []operatorv1.OperatorCondition, t string) bool {
+	c := findCondition(cs, t)
+	return c != nil && c.Status == operatorv1.ConditionTrue
+}
+
+func reasonIf(ok bool, yes, no string) string {
+	if ok {
+		return yes
+	}
+	return no
+}
+
+func msgIf(ok bool, yes, no string) string { return reasonIf(ok, yes, no) }

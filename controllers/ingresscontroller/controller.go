@@ -1,0 +1,146 @@
+package ingresscontroller
+
+import (
+	"context"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/recorder"
+
+	operatorv1 "github.com/okd-ingress/okd-ingress/api/operator/v1"
+	"github.com/okd-ingress/okd-ingress/internal/names"
+)
+
+// certificateCheckInterval is how often a healthy IngressController is
+// looked at again, so certificates are renewed without any event.
+const certificateCheckInterval = 12 * time.Hour
+
+// Reconciler reconciles IngressControllers of one namespace.
+type Reconciler struct {
+	client.Client
+	// APIReader reads what the cache does not hold (router pods, on deletion).
+	APIReader client.Reader
+	Options   Options
+	Recorder  recorder.EventRecorder
+	// Now is the clock (tests may fix it).
+	Now func() time.Time
+}
+
+// SetupWithManager registers the controller: IngressControllers of the
+// operator namespace, and their operands in the router namespace mapped
+// back through the owning label.
+func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
+	r.Options = r.Options.WithDefaults()
+	if r.Now == nil {
+		r.Now = time.Now
+	}
+	if err := indexRouteStatus(context.Background(), mgr); err != nil {
+		return err
+	}
+	toIC := handler.EnqueueRequestsFromMapFunc(func(_ context.Context, o client.Object) []reconcile.Request {
+		ic, ok := o.GetLabels()[names.OwningLabel]
+		if !ok {
+			return nil
+		}
+		return []reconcile.Request{{NamespacedName: client.ObjectKey{Namespace: r.Options.OperatorNamespace, Name: ic}}}
+	})
+	inRouterNS := builder.WithPredicates(predicate.NewPredicateFuncs(func(o client.Object) bool {
+		return o.GetNamespace() == r.Options.RouterNamespace
+	}))
+	return ctrl.NewControllerManagedBy(mgr).
+		Named("ingresscontroller").
+		For(&operatorv1.IngressController{}, builder.WithPredicates(predicate.NewPredicateFuncs(func(o client.Object) bool {
+			return o.GetNamespace() == r.Options.OperatorNamespace
+		}))).
+		Watches(&appsv1.Deployment{}, toIC, inRouterNS).
+		Watches(&corev1.Service{}, toIC, inRouterNS).
+		Watches(&policyv1.PodDisruptionBudget{}, toIC, inRouterNS).
+		Complete(r)
+}
+
+// Reconcile brings one IngressController's operands and status in line
+// with its spec.
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	var ic operatorv1.IngressController
+	if err := r.Get(ctx, req.NamespacedName, &ic); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if !ic.DeletionTimestamp.IsZero() {
+		return r.finalize(ctx, &ic)
+	}
+	a, err := r.admit(ctx, &ic)
+	if err != nil || !a.Admitted {
+		return ctrl.Result{}, err
+	}
+	if controllerutil.AddFinalizer(&ic, names.IngressControllerFinalizer) {
+		if err := r.Update(ctx, &ic); err != nil {
+			return ctrl.Result{}, err
+		}
+	}
+	obs, err := r.ensureOperands(ctx, &ic, a)
+	if err != nil {
+		r.Recorder.Eventf(&ic, nil, corev1.EventTypeWarning, "OperandsFailed", "Reconcile", "%v", err)
+		return ctrl.Result{}, err
+	}
+	requeue, err := r.syncStatus(ctx, &ic, obs)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	if err := r.syncSelectorChange(ctx, &ic, obs); err != nil {
+		return ctrl.Result{}, err
+	}
+	if requeue == 0 || requeue > certificateCheckInterval {
+		requeue = certificateCheckInterval
+	}
+	return ctrl.Result{RequeueAfter: requeue}, nil
+}
+
+// ensureOperands creates or updates everything the routers need, in the
+// order they need it, and returns what it observed for status.
+func (r *Reconciler) ensureOperands(ctx context.Context, ic *operatorv1.IngressController, a admission) (observed, error) {
+	obs := observed{admission: a}
+	if err := r.ensureRBAC(ctx); err != nil {
+		return obs, err
+	}
+	if err := r.ensureDefaultCertificate(ctx, ic, a); err != nil {
+		return obs, err
+	}
+	d, err := r.ensureDeployment(ctx, ic, a)
+	if err != nil {
+		return obs, err
+	}
+	obs.deployment = d
+	if obs.loadBalancer, err = r.ensureServices(ctx, ic, a, d); err != nil {
+		return obs, err
+	}
+	if err := r.ensurePDB(ctx, ic, d); err != nil {
+		return obs, err
+	}
+	return obs, r.ensureIngressClass(ctx, ic)
+}
+
+// deleteIfExists deletes obj, treating "already gone" as success.
+func (r *Reconciler) deleteIfExists(ctx context.Context, obj client.Object) error {
+	if err := r.Delete(ctx, obj); err != nil && !apierrors.IsNotFound(err) {
+		return err
+	}
+	return nil
+}
+
+// ingressClassFor is the IngressClass object (name only) of ic.
+func ingressClassFor(ic string) *networkingv1.IngressClass {
+	c := &networkingv1.IngressClass{}
+	c.Name = names.IngressClass(ic)
+	return c
+}

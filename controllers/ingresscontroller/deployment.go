@@ -1,0 +1,220 @@
+package ingresscontroller
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/utils/ptr"
+
+	operatorv1 "github.com/okd-ingress/okd-ingress/api/operator/v1"
+	"github.com/okd-ingress/okd-ingress/internal/names"
+)
+
+// defaultReplicas is OKD's replica count for a highly available cluster.
+const defaultReplicas = 2
+
+func replicas(ic *operatorv1.IngressController) int32 {
+	if ic.Spec.Replicas != nil {
+		return *ic.Spec.Replicas
+	}
+	return defaultReplicas
+}
+
+// ownedLabels are on every operand of ic.
+func ownedLabels(ic string) map[string]string { return map[string]string{names.OwningLabel: ic} }
+
+// podSelector selects ic's router pods.
+func podSelector(ic string) map[string]string { return map[string]string{names.DeploymentLabel: ic} }
+
+// desiredDeployment is the router Deployment of ic. The pod template
+// carries a hash of itself, so any change that needs new pods (env, ports,
+// placement) is visible on the pods; replicas are outside the hash, so
+// scaling never starts a rollout.
+func desiredDeployment(ic *operatorv1.IngressController, a admission, o Options) *appsv1.Deployment {
+	s := a.Strategy
+	hostNet := s.Type == operatorv1.HostNetworkStrategyType
+	tmpl := corev1.PodTemplateSpec{
+		ObjectMeta: metav1.ObjectMeta{Labels: podSelector(ic.Name)},
+		Spec: corev1.PodSpec{
+			ServiceAccountName:            names.RouterServiceAccount,
+			HostNetwork:                   hostNet,
+			DNSPolicy:                     dnsPolicy(hostNet),
+			TerminationGracePeriodSeconds: ptr.To(int64(3600)),
+			SecurityContext:               podSecurityContext(hostNet),
+			NodeSelector:                  nodeSelector(ic),
+			Tolerations:                   tolerations(ic),
+			Affinity:                      spreadAffinity(ic.Name),
+			Containers:                    []corev1.Container{routerContainer(ic, a, o)},
+			Volumes: []corev1.Volume{{
+				Name: "default-certificate",
+				VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{
+					SecretName: defaultCertificateName(ic), DefaultMode: ptr.To(int32(0o440)),
+				}},
+			}},
+		},
+	}
+	tmpl.Labels[names.HashLabel] = templateHash(tmpl)
+	return &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Name: names.RouterDeployment(ic.Name), Namespace: o.RouterNamespace, Labels: ownedLabels(ic.Name)},
+		Spec: appsv1.DeploymentSpec{
+			Replicas:                ptr.To(replicas(ic)),
+			Selector:                &metav1.LabelSelector{MatchLabels: podSelector(ic.Name)},
+			Template:                tmpl,
+			Strategy:                rolloutStrategy(s.Type, replicas(ic)),
+			MinReadySeconds:         o.MinReadySeconds,
+			ProgressDeadlineSeconds: ptr.To(int32(600)),
+			RevisionHistoryLimit:    ptr.To(int32(10)),
+		},
+	}
+}
+
+func templateHash(t corev1.PodTemplateSpec) string {
+	b, _ := json.Marshal(t)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])[:10]
+}
+
+func dnsPolicy(hostNet bool) corev1.DNSPolicy {
+	if hostNet {
+		return corev1.DNSClusterFirstWithHostNet
+	}
+	return corev1.DNSClusterFirst
+}
+
+// defaultCertificateName is the Secret the routers serve by default.
+func defaultCertificateName(ic *operatorv1.IngressController) string {
+	if ic.Spec.DefaultCertificate != nil && ic.Spec.DefaultCertificate.Name != "" {
+		return ic.Spec.DefaultCertificate.Name
+	}
+	return names.DefaultCertificateSecret(ic.Name)
+}
+
+func routerContainer(ic *operatorv1.IngressController, a admission, o Options) corev1.Container {
+	s := a.Strategy
+	http, https, stats := int32(80), int32(443), statsPort(s)
+	if s.HostNetwork != nil {
+		http, https = s.HostNetwork.HTTPPort, s.HostNetwork.HTTPSPort
+	}
+	hostNet := s.Type == operatorv1.HostNetworkStrategyType
+	port := func(name string, p int32) corev1.ContainerPort {
+		cp := corev1.ContainerPort{Name: name, ContainerPort: p, Protocol: corev1.ProtocolTCP}
+		if hostNet {
+			cp.HostPort = p
+		}
+		return cp
+	}
+	probe := func(path string, period, failures int32) *corev1.Probe {
+		get := &corev1.HTTPGetAction{Path: path, Port: intstr.FromInt32(stats)}
+		if hostNet {
+			// Node addresses may be firewalled; the pod shares the node's loopback.
+			get.Host = "localhost"
+		}
+		return &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: get},
+			PeriodSeconds: period, TimeoutSeconds: 1, FailureThreshold: failures}
+	}
+	return corev1.Container{
+		Name: "router", Image: o.RouterImage, ImagePullPolicy: corev1.PullIfNotPresent,
+		Env:            routerEnv(ic, a, o),
+		Ports:          []corev1.ContainerPort{port("http", http), port("https", https), port("metrics", stats)},
+		LivenessProbe:  probe("/healthz", 10, 3),
+		ReadinessProbe: probe("/healthz/ready", 10, 3),
+		// Up to two minutes for the first sync of a large cluster.
+		StartupProbe: probe("/healthz/ready", 1, 120),
+		Resources: corev1.ResourceRequirements{Requests: corev1.ResourceList{
+			corev1.ResourceCPU: mustQuantity("100m"), corev1.ResourceMemory: mustQuantity("256Mi"),
+		}},
+		SecurityContext:          containerSecurityContext(hostNet, http, https, stats),
+		TerminationMessagePolicy: corev1.TerminationMessageFallbackToLogsOnError,
+		VolumeMounts:             []corev1.VolumeMount{{Name: "default-certificate", MountPath: defaultCertificateDir, ReadOnly: true}},
+	}
+}
+
+// podSecurityContext runs routers as non-root. Off the host network the
+// pod lets unprivileged processes bind ports 80 and 443 through a safe,
+// namespaced sysctl, so no capability is needed at all.
+func podSecurityContext(hostNet bool) *corev1.PodSecurityContext {
+	sc := &corev1.PodSecurityContext{
+		RunAsNonRoot:   ptr.To(true),
+		SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
+	}
+	if !hostNet {
+		sc.Sysctls = []corev1.Sysctl{{Name: "net.ipv4.ip_unprivileged_port_start", Value: "0"}}
+	}
+	return sc
+}
+
+// containerSecurityContext drops every capability. On the host network a
+// port below 1024 needs NET_BIND_SERVICE, and nothing else: HAProxy gets it
+// from its file capability, which works only when privilege escalation is
+// allowed — so that is allowed then, and only then.
+func containerSecurityContext(hostNet bool, ports ...int32) *corev1.SecurityContext {
+	sc := &corev1.SecurityContext{
+		AllowPrivilegeEscalation: ptr.To(false),
+		ReadOnlyRootFilesystem:   ptr.To(false),
+		Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
+	}
+	low := false
+	for _, p := range ports {
+		low = low || p < 1024
+	}
+	if hostNet && low {
+		sc.AllowPrivilegeEscalation = ptr.To(true)
+		sc.Capabilities.Add = []corev1.Capability{"NET_BIND_SERVICE"}
+	}
+	return sc
+}
+
+func nodeSelector(ic *operatorv1.IngressController) map[string]string {
+	if p := ic.Spec.NodePlacement; p != nil && p.NodeSelector != nil && len(p.NodeSelector.MatchLabels) > 0 {
+		return p.NodeSelector.MatchLabels
+	}
+	return map[string]string{corev1.LabelOSStable: "linux"}
+}
+
+func tolerations(ic *operatorv1.IngressController) []corev1.Toleration {
+	if p := ic.Spec.NodePlacement; p != nil {
+		return p.Tolerations
+	}
+	return nil
+}
+
+// spreadAffinity prefers to put an IngressController's routers on
+// different nodes; preferred, not required, so small clusters still roll
+// out (OKD's required rule blocks them).
+func spreadAffinity(ic string) *corev1.Affinity {
+	return &corev1.Affinity{PodAntiAffinity: &corev1.PodAntiAffinity{
+		PreferredDuringSchedulingIgnoredDuringExecution: []corev1.WeightedPodAffinityTerm{{
+			Weight: 100,
+			PodAffinityTerm: corev1.PodAffinityTerm{
+				TopologyKey:   corev1.LabelHostname,
+				LabelSelector: &metav1.LabelSelector{MatchLabels: podSelector(ic)},
+			},
+		}},
+	}}
+}
+
+// rolloutStrategy: on the host network a new pod cannot start where an old
+// one holds the ports, so there is no surge; elsewhere new pods come first.
+func rolloutStrategy(t operatorv1.EndpointPublishingStrategyType, replicas int32) appsv1.DeploymentStrategy {
+	pct := func(s string) *intstr.IntOrString { v := intstr.FromString(s); return &v }
+	ru := &appsv1.RollingUpdateDeployment{MaxSurge: pct("25%"), MaxUnavailable: pct("25%")}
+	switch {
+	case t == operatorv1.HostNetworkStrategyType:
+		ru.MaxSurge = ptr.To(intstr.FromInt32(0))
+		if replicas < 4 {
+			// 25% of fewer than four rounds down to zero: no progress at all.
+			ru.MaxUnavailable = ptr.To(intstr.FromInt32(1))
+		}
+	case replicas < 4:
+		ru.MaxUnavailable = pct("50%")
+	}
+	return appsv1.DeploymentStrategy{Type: appsv1.RollingUpdateDeploymentStrategyType, RollingUpdate: ru}
+}
+
+func mustQuantity(s string) resource.Quantity { return resource.MustParse(s) }

@@ -1,0 +1,267 @@
+package ingresscontroller
+
+import (
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	operatorv1 "github.com/okd-ingress/okd-ingress/api/operator/v1"
+	"github.com/okd-ingress/okd-ingress/internal/names"
+)
+
+// Where the router container finds its mounted default certificate.
+const defaultCertificateDir = "/etc/pki/tls/private"
+
+// routerEnv is the ROUTER_* environment of an IngressController's routers,
+// OKD's contract, sorted by name so the pod template is stable.
+func routerEnv(ic *operatorv1.IngressController, a admission, o Options) []corev1.EnvVar {
+	env := map[string]string{
+		names.EnvRouterServiceName:          ic.Name,
+		names.EnvRouterServiceNamespace:     o.RouterNamespace,
+		names.EnvRouterCanonicalHostname:    names.CanonicalHostname(ic.Name, a.Domain),
+		names.EnvRouterDomain:               a.Domain,
+		names.EnvDefaultCertificateDir:      defaultCertificateDir,
+		names.EnvStatsPort:                  strconv.Itoa(int(statsPort(a.Strategy))),
+		names.EnvRouterThreads:              "4",
+		names.EnvRouterLoadBalanceAlgorithm: "random",
+		names.EnvRouterTCPBalanceScheme:     "source",
+		names.EnvRouterSetForwardedHeaders:  forwardedPolicy(ic),
+		names.EnvRouterDisableHTTP2:         strconv.FormatBool(ic.Annotations[names.EnableHTTP2Annotation] == "false"),
+	}
+	if o.GracefulShutdownDelay > 0 {
+		env[names.EnvRouterGracefulShutdownDelay] = o.GracefulShutdownDelay.String()
+	}
+	addTLSProfile(env, ic.Spec.TLSSecurityProfile)
+	addRouteAdmission(env, ic.Spec.RouteAdmission)
+	addSelectors(env, ic)
+	addPublishing(env, a.Strategy)
+	addTuning(env, ic.Spec.TuningOptions)
+	keys := make([]string, 0, len(env))
+	for k := range env {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	out := make([]corev1.EnvVar, 0, len(keys))
+	for _, k := range keys {
+		out = append(out, corev1.EnvVar{Name: k, Value: env[k]})
+	}
+	return out
+}
+
+func forwardedPolicy(ic *operatorv1.IngressController) string {
+	if h := ic.Spec.HTTPHeaders; h != nil {
+		switch h.ForwardedHeaderPolicy {
+		case operatorv1.ReplaceHTTPHeaderPolicy:
+			return "replace"
+		case operatorv1.IfNoneHTTPHeaderPolicy:
+			return "if-none"
+		case operatorv1.NeverHTTPHeaderPolicy:
+			return "never"
+		}
+	}
+	return "append"
+}
+
+func addRouteAdmission(env map[string]string, p *operatorv1.RouteAdmissionPolicy) {
+	if p == nil {
+		return
+	}
+	if p.NamespaceOwnership == operatorv1.InterNamespaceAllowedOwnershipCheck {
+		env[names.EnvRouterDisableNamespaceOwnershipCheck] = "true"
+	}
+	if p.WildcardPolicy == operatorv1.WildcardPolicyAllowed {
+		env[names.EnvRouterAllowWildcardRoutes] = "true"
+	}
+}
+
+// addSelectors renders the shard selectors as label-selector strings.
+// They were validated by the API, so conversion errors cannot happen; a
+// selector that failed would select nothing rather than everything.
+func addSelectors(env map[string]string, ic *operatorv1.IngressController) {
+	for key, sel := range map[string]*metav1.LabelSelector{
+		names.EnvRouteLabels: ic.Spec.RouteSelector, names.EnvNamespaceLabels: ic.Spec.NamespaceSelector,
+	} {
+		if sel == nil {
+			continue
+		}
+		s, err := metav1.LabelSelectorAsSelector(sel)
+		if err != nil {
+			env[key] = "okd-ingress.invalid/selector=invalid"
+			continue
+		}
+		if str := s.String(); str != "" {
+			env[key] = str
+		}
+	}
+}
+
+func addPublishing(env map[string]string, s *operatorv1.EndpointPublishingStrategy) {
+	if proxyProtocol(s) {
+		env[names.EnvRouterUseProxyProtocol] = "true"
+	}
+	if s.Type == operatorv1.HostNetworkStrategyType {
+		env[names.EnvRouterServiceHTTPPort] = strconv.Itoa(int(s.HostNetwork.HTTPPort))
+		env[names.EnvRouterServiceHTTPSPort] = strconv.Itoa(int(s.HostNetwork.HTTPSPort))
+	}
+}
+
+func proxyProtocol(s *operatorv1.EndpointPublishingStrategy) bool {
+	switch {
+	case s.HostNetwork != nil:
+		return s.HostNetwork.Protocol == operatorv1.ProxyProtocol
+	case s.NodePort != nil:
+		return s.NodePort.Protocol == operatorv1.ProxyProtocol
+	case s.Private != nil:
+		return s.Private.Protocol == operatorv1.ProxyProtocol
+	}
+	return false
+}
+
+func statsPort(s *operatorv1.EndpointPublishingStrategy) int32 {
+	if s.HostNetwork != nil {
+		return s.HostNetwork.StatsPort
+	}
+	return 1936
+}
+
+func addTuning(env map[string]string, t *operatorv1.IngressControllerTuningOptions) {
+	if t == nil {
+		return
+	}
+	if t.ThreadCount > 0 {
+		env[names.EnvRouterThreads] = strconv.Itoa(int(t.ThreadCount))
+	}
+	if t.HeaderBufferBytes > 0 {
+		env[names.EnvRouterBufSize] = strconv.Itoa(int(t.HeaderBufferBytes))
+	}
+	if t.HeaderBufferMaxRewriteBytes > 0 {
+		env[names.EnvRouterMaxRewriteSize] = strconv.Itoa(int(t.HeaderBufferMaxRewriteBytes))
+	}
+	switch {
+	case t.MaxConnections == -1:
+		env[names.EnvRouterMaxConnections] = "auto"
+	case t.MaxConnections > 0:
+		env[names.EnvRouterMaxConnections] = strconv.Itoa(int(t.MaxConnections))
+	}
+	for key, d := range map[string]*metav1.Duration{
+		names.EnvRouterDefaultClientTimeout:    t.ClientTimeout,
+		names.EnvRouterClientFinTimeout:        t.ClientFinTimeout,
+		names.EnvRouterDefaultServerTimeout:    t.ServerTimeout,
+		names.EnvRouterDefaultServerFinTimeout: t.ServerFinTimeout,
+		names.EnvRouterDefaultTunnelTimeout:    t.TunnelTimeout,
+		names.EnvRouterDefaultConnectTimeout:   t.ConnectTimeout,
+		names.EnvRouterSlowlorisHTTPKeepalive:  t.HTTPKeepAliveTimeout,
+		names.EnvRouterInspectDelay:            t.TLSInspectDelay,
+		names.EnvReloadInterval:                t.ReloadInterval,
+	} {
+		if d != nil && d.Duration > 0 {
+			env[key] = durationEnv(d.Duration)
+		}
+	}
+}
+
+// durationEnv writes a duration the way the router (and OKD's) reads it:
+// whole milliseconds with a unit.
+func durationEnv(d time.Duration) string {
+	if d%time.Second == 0 {
+		return strconv.FormatInt(int64(d/time.Second), 10) + "s"
+	}
+	return strconv.FormatInt(d.Milliseconds(), 10) + "ms"
+}
+
+// tlsProfiles are OKD's named profiles (Mozilla's server-side TLS guidelines).
+var tlsProfiles = map[operatorv1.TLSProfileType]operatorv1.TLSProfileSpec{
+	operatorv1.TLSProfileOldType: {MinTLSVersion: operatorv1.VersionTLS10, Ciphers: append(intermediateCiphers(),
+		"ECDHE-ECDSA-AES128-SHA256", "ECDHE-RSA-AES128-SHA256", "ECDHE-ECDSA-AES128-SHA", "ECDHE-RSA-AES128-SHA",
+		"ECDHE-ECDSA-AES256-SHA384", "ECDHE-RSA-AES256-SHA384", "ECDHE-ECDSA-AES256-SHA", "ECDHE-RSA-AES256-SHA",
+		"DHE-RSA-AES128-SHA256", "DHE-RSA-AES256-SHA256", "AES128-GCM-SHA256", "AES256-GCM-SHA384",
+		"AES128-SHA256", "AES256-SHA256", "AES128-SHA", "AES256-SHA", "DES-CBC3-SHA")},
+	operatorv1.TLSProfileIntermediateType: {MinTLSVersion: operatorv1.VersionTLS12, Ciphers: intermediateCiphers()},
+	operatorv1.TLSProfileModernType: {MinTLSVersion: operatorv1.VersionTLS13,
+		Ciphers: []string{"TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"}},
+}
+
+func intermediateCiphers() []string {
+	return []string{"TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256",
+		"ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES256-GCM-SHA384",
+		"ECDHE-RSA-AES256-GCM-SHA384", "ECDHE-ECDSA-CHACHA20-POLY1305", "ECDHE-RSA-CHACHA20-POLY1305",
+		"DHE-RSA-AES128-GCM-SHA256", "DHE-RSA-AES256-GCM-SHA384"}
+}
+
+// effectiveTLSProfile is the profile the routers run: the named or custom
+// one from spec, Intermediate by default.
+func effectiveTLSProfile(p *operatorv1.TLSSecurityProfile) operatorv1.TLSProfileSpec {
+	if p != nil && p.Type == operatorv1.TLSProfileCustomType && p.Custom != nil {
+		return p.Custom.TLSProfileSpec
+	}
+	if p != nil {
+		if spec, ok := tlsProfiles[p.Type]; ok {
+			return spec
+		}
+	}
+	return tlsProfiles[operatorv1.TLSProfileIntermediateType]
+}
+
+// addTLSProfile splits the profile's ciphers into TLS 1.3 suites
+// (ROUTER_CIPHERSUITES) and older ciphers (ROUTER_CIPHERS), as HAProxy
+// configures them separately.
+func addTLSProfile(env map[string]string, p *operatorv1.TLSSecurityProfile) {
+	spec := effectiveTLSProfile(p)
+	var suites, ciphers []string
+	for _, c := range spec.Ciphers {
+		switch {
+		case tls13Suites[c]:
+			suites = append(suites, c)
+		case ianaToOpenSSL[c] != "":
+			ciphers = append(ciphers, ianaToOpenSSL[c])
+		case openSSLName.MatchString(c):
+			ciphers = append(ciphers, c)
+		}
+		// Anything else is not a cipher HAProxy knows: dropped, so that
+		// one typo cannot stop every router from starting.
+	}
+	if len(ciphers) > 0 {
+		env[names.EnvRouterCiphers] = strings.Join(ciphers, ":")
+	}
+	if len(suites) > 0 {
+		env[names.EnvRouterCipherSuites] = strings.Join(suites, ":")
+	}
+	env[names.EnvSSLMinVersion] = map[operatorv1.TLSProtocolVersion]string{
+		operatorv1.VersionTLS10: "TLSv1.0", operatorv1.VersionTLS11: "TLSv1.1",
+		operatorv1.VersionTLS12: "TLSv1.2", operatorv1.VersionTLS13: "TLSv1.3",
+	}[spec.MinTLSVersion]
+}
+
+var tls13Suites = map[string]bool{
+	"TLS_AES_128_GCM_SHA256": true, "TLS_AES_256_GCM_SHA384": true, "TLS_CHACHA20_POLY1305_SHA256": true,
+	"TLS_AES_128_CCM_SHA256": true, "TLS_AES_128_CCM_8_SHA256": true,
+}
+
+// ianaToOpenSSL maps the IANA names of TLS 1.2 ciphers that profiles use to
+// the OpenSSL names HAProxy expects.
+var ianaToOpenSSL = map[string]string{
+	"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256":       "ECDHE-ECDSA-AES128-GCM-SHA256",
+	"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256":         "ECDHE-RSA-AES128-GCM-SHA256",
+	"TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384":       "ECDHE-ECDSA-AES256-GCM-SHA384",
+	"TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384":         "ECDHE-RSA-AES256-GCM-SHA384",
+	"TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256": "ECDHE-ECDSA-CHACHA20-POLY1305",
+	"TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256":   "ECDHE-RSA-CHACHA20-POLY1305",
+	"TLS_DHE_RSA_WITH_AES_128_GCM_SHA256":           "DHE-RSA-AES128-GCM-SHA256",
+	"TLS_DHE_RSA_WITH_AES_256_GCM_SHA384":           "DHE-RSA-AES256-GCM-SHA384",
+	"TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA":          "ECDHE-ECDSA-AES128-SHA",
+	"TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA":            "ECDHE-RSA-AES128-SHA",
+	"TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA":          "ECDHE-ECDSA-AES256-SHA",
+	"TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA":            "ECDHE-RSA-AES256-SHA",
+	"TLS_RSA_WITH_AES_128_GCM_SHA256":               "AES128-GCM-SHA256",
+	"TLS_RSA_WITH_AES_256_GCM_SHA384":               "AES256-GCM-SHA384",
+	"TLS_RSA_WITH_AES_128_CBC_SHA":                  "AES128-SHA",
+	"TLS_RSA_WITH_AES_256_CBC_SHA":                  "AES256-SHA",
+}
+
+// openSSLName is the shape of an OpenSSL cipher name.
+var openSSLName = regexp.MustCompile(`^[A-Z0-9]+(-[A-Z0-9]+)*$`)

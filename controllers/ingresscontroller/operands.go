@@ -1,0 +1,247 @@
+package ingresscontroller
+
+import (
+	"context"
+	"fmt"
+	"maps"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+
+	operatorv1 "github.com/okd-ingress/okd-ingress/api/operator/v1"
+	"github.com/okd-ingress/okd-ingress/internal/names"
+)
+
+// ensureDeployment creates the router Deployment or updates the fields
+// the operator owns. The template is replaced only when its hash changed,
+// so fields the API server defaulted do not cause a write every time.
+func (r *Reconciler) ensureDeployment(ctx context.Context, ic *operatorv1.IngressController, a admission) (*appsv1.Deployment, error) {
+	want := desiredDeployment(ic, a, r.Options)
+	d := &appsv1.Deployment{}
+	d.Name, d.Namespace = want.Name, want.Namespace
+	_, err := controllerutil.CreateOrPatch(ctx, r.Client, d, func() error {
+		if d.Labels == nil {
+			d.Labels = map[string]string{}
+		}
+		maps.Copy(d.Labels, want.Labels)
+		if d.CreationTimestamp.IsZero() {
+			d.Spec.Selector = want.Spec.Selector
+		}
+		if d.Spec.Template.Labels[names.HashLabel] != want.Spec.Template.Labels[names.HashLabel] {
+			d.Spec.Template = want.Spec.Template
+		}
+		d.Spec.Replicas = want.Spec.Replicas
+		d.Spec.Strategy = want.Spec.Strategy
+		d.Spec.MinReadySeconds = want.Spec.MinReadySeconds
+		d.Spec.ProgressDeadlineSeconds = want.Spec.ProgressDeadlineSeconds
+		d.Spec.RevisionHistoryLimit = want.Spec.RevisionHistoryLimit
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("deployment %s: %w", want.Name, err)
+	}
+	return d, nil
+}
+
+// ensureServices keeps the internal Service and the one the strategy
+// publishes with, and removes a published Service the strategy no longer
+// wants. It returns the LoadBalancer Service, if any.
+func (r *Reconciler) ensureServices(ctx context.Context, ic *operatorv1.IngressController, a admission, owner *appsv1.Deployment) (*corev1.Service, error) {
+	if _, err := r.ensureService(ctx, desiredInternalService(ic, r.Options), owner); err != nil {
+		return nil, err
+	}
+	// The Service the strategy publishes with, if any; the other kind is
+	// removed should it exist (from an older operator, or by hand).
+	var live *corev1.Service
+	var err error
+	unwanted := []*corev1.Service{service(ic, r.Options, names.LoadBalancerService(ic.Name)), service(ic, r.Options, names.NodePortService(ic.Name))}
+	switch a.Strategy.Type {
+	case operatorv1.LoadBalancerServiceStrategyType:
+		live, err = r.ensureService(ctx, desiredLoadBalancerService(ic, a, r.Options), owner)
+		unwanted = unwanted[1:]
+	case operatorv1.NodePortServiceStrategyType:
+		_, err = r.ensureService(ctx, desiredNodePortService(ic, r.Options), owner)
+		unwanted = unwanted[:1]
+	}
+	if err != nil {
+		return nil, err
+	}
+	for _, svc := range unwanted {
+		if err := r.deleteOwned(ctx, svc, ic.Name); err != nil {
+			return nil, err
+		}
+	}
+	return live, nil
+}
+
+// ensureService creates or patches a Service, keeping what the API server
+// or an admin set that the operator does not own (cluster IPs, node ports,
+// other annotations). A same-named Service the operator did not create is
+// left alone, with an error saying so.
+func (r *Reconciler) ensureService(ctx context.Context, want *corev1.Service, owner *appsv1.Deployment) (*corev1.Service, error) {
+	s := &corev1.Service{}
+	s.Name, s.Namespace = want.Name, want.Namespace
+	_, err := controllerutil.CreateOrPatch(ctx, r.Client, s, func() error {
+		if !s.CreationTimestamp.IsZero() && s.Labels[names.OwningLabel] != want.Labels[names.OwningLabel] {
+			return fmt.Errorf("service %s/%s exists and is not managed by this IngressController (label %s): delete or rename it",
+				s.Namespace, s.Name, names.OwningLabel)
+		}
+		s.Labels = mergeMaps(s.Labels, want.Labels)
+		s.Annotations = mergeMaps(s.Annotations, want.Annotations)
+		keepNodePorts(want, s)
+		s.Spec.Type = want.Spec.Type
+		s.Spec.Selector = want.Spec.Selector
+		s.Spec.Ports = want.Spec.Ports
+		s.Spec.LoadBalancerSourceRanges = want.Spec.LoadBalancerSourceRanges
+		if want.Spec.ExternalTrafficPolicy != "" {
+			s.Spec.ExternalTrafficPolicy = want.Spec.ExternalTrafficPolicy
+		}
+		return controllerutil.SetControllerReference(owner, s, r.Scheme())
+	})
+	if err != nil {
+		return nil, fmt.Errorf("service %s: %w", want.Name, err)
+	}
+	return s, nil
+}
+
+func mergeMaps(live, want map[string]string) map[string]string {
+	if len(want) == 0 {
+		return live
+	}
+	if live == nil {
+		live = map[string]string{}
+	}
+	maps.Copy(live, want)
+	return live
+}
+
+// deleteOwned deletes obj if it exists and belongs to ic.
+func (r *Reconciler) deleteOwned(ctx context.Context, obj client.Object, ic string) error {
+	if err := r.Get(ctx, client.ObjectKeyFromObject(obj), obj); err != nil {
+		return client.IgnoreNotFound(err)
+	}
+	if obj.GetLabels()[names.OwningLabel] != ic {
+		return nil
+	}
+	return r.deleteIfExists(ctx, obj)
+}
+
+// ensurePDB keeps the disruption budget, or removes it for one replica.
+func (r *Reconciler) ensurePDB(ctx context.Context, ic *operatorv1.IngressController, owner *appsv1.Deployment) error {
+	want := desiredPDB(ic, r.Options)
+	if want == nil {
+		pdb := &policyv1.PodDisruptionBudget{}
+		pdb.Name, pdb.Namespace = names.PodDisruptionBudget(ic.Name), r.Options.RouterNamespace
+		return r.deleteOwned(ctx, pdb, ic.Name)
+	}
+	pdb := &policyv1.PodDisruptionBudget{}
+	pdb.Name, pdb.Namespace = want.Name, want.Namespace
+	_, err := controllerutil.CreateOrPatch(ctx, r.Client, pdb, func() error {
+		pdb.Labels = mergeMaps(pdb.Labels, want.Labels)
+		pdb.Spec = want.Spec
+		return controllerutil.SetControllerReference(owner, pdb, r.Scheme())
+	})
+	return err
+}
+
+// ensureIngressClass lets Ingresses name this IngressController.
+func (r *Reconciler) ensureIngressClass(ctx context.Context, ic *operatorv1.IngressController) error {
+	c := ingressClassFor(ic.Name)
+	_, err := controllerutil.CreateOrPatch(ctx, r.Client, c, func() error {
+		c.Labels = mergeMaps(c.Labels, ownedLabels(ic.Name))
+		c.Spec.Controller = names.IngressClassController
+		c.Spec.Parameters = &networkingv1.IngressClassParametersReference{
+			APIGroup: ptr.To(operatorv1.GroupVersion.Group), Kind: "IngressController", Name: ic.Name,
+			Scope: ptr.To(networkingv1.IngressClassParametersReferenceScopeNamespace), Namespace: ptr.To(ic.Namespace),
+		}
+		return nil
+	})
+	return err
+}
+
+// ensureDefaultCertificate keeps router-ca and, unless spec names its own
+// Secret, a wildcard certificate for the domain signed by it — renewed
+// before it expires and re-issued when the CA changes.
+func (r *Reconciler) ensureDefaultCertificate(ctx context.Context, ic *operatorv1.IngressController, a admission) error {
+	generated := &corev1.Secret{}
+	generated.Name, generated.Namespace = names.DefaultCertificateSecret(ic.Name), r.Options.RouterNamespace
+	if ic.Spec.DefaultCertificate != nil && ic.Spec.DefaultCertificate.Name != "" {
+		return r.useOwnCertificate(ctx, ic, generated)
+	}
+	ca, err := r.ensureCA(ctx)
+	if err != nil {
+		return err
+	}
+	now := r.Now()
+	err = r.Get(ctx, client.ObjectKeyFromObject(generated), generated)
+	if err != nil && !apierrors.IsNotFound(err) {
+		return err
+	}
+	v := checkDefaultCertificate(generated.Data, ca, a.Domain, r.Options.CertificateRenewBefore, now)
+	observeCertificateExpiry(ic.Name, v.expiry)
+	if v.ok {
+		return nil
+	}
+	data, expiry, err := newDefaultCertificate(ca, a.Domain, r.Options.CertificateValidity, now)
+	if err != nil {
+		return err
+	}
+	generated.Labels = mergeMaps(generated.Labels, ownedLabels(ic.Name))
+	generated.Type, generated.Data = corev1.SecretTypeTLS, data
+	if generated.CreationTimestamp.IsZero() {
+		err = r.Create(ctx, generated)
+	} else {
+		r.Recorder.Eventf(ic, nil, corev1.EventTypeNormal, "DefaultCertificateRenewed", "Reconcile",
+			"the generated default certificate was re-issued: %s", v.reason)
+		err = r.Update(ctx, generated)
+	}
+	if err == nil {
+		observeCertificateExpiry(ic.Name, expiry)
+	}
+	return err
+}
+
+// useOwnCertificate checks that the named Secret exists, and only then
+// removes the generated one (OKD's order: never leave the routers without one).
+func (r *Reconciler) useOwnCertificate(ctx context.Context, ic *operatorv1.IngressController, generated *corev1.Secret) error {
+	var own corev1.Secret
+	key := client.ObjectKey{Namespace: r.Options.RouterNamespace, Name: ic.Spec.DefaultCertificate.Name}
+	if err := r.Get(ctx, key, &own); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.Recorder.Eventf(ic, nil, corev1.EventTypeWarning, "DefaultCertificateMissing", "Reconcile",
+				"spec.defaultCertificate names Secret %s, which does not exist in namespace %s", key.Name, key.Namespace)
+		}
+		return err
+	}
+	return r.deleteOwned(ctx, generated, ic.Name)
+}
+
+// ensureCA returns router-ca, creating or replacing it when unusable.
+func (r *Reconciler) ensureCA(ctx context.Context) (caPair, error) {
+	s := &corev1.Secret{}
+	s.Name, s.Namespace = names.RouterCASecret, r.Options.OperatorNamespace
+	err := r.Get(ctx, client.ObjectKeyFromObject(s), s)
+	if err != nil && !apierrors.IsNotFound(err) {
+		return caPair{}, err
+	}
+	if caUsable(s.Data, r.Options.CertificateValidity, r.Now()) {
+		return pairOf(s.Data), nil
+	}
+	data, err := newCA(r.Now())
+	if err != nil {
+		return caPair{}, err
+	}
+	s.Type, s.Data = corev1.SecretTypeTLS, data
+	if s.CreationTimestamp.IsZero() {
+		err = r.Create(ctx, s)
+	} else {
+		err = r.Update(ctx, s)
+	}
+	return pairOf(data), err
+}

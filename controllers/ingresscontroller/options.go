@@ -1,0 +1,79 @@
+// Package ingresscontroller reconciles IngressControllers into running
+// routers: a Deployment router-<name> with OKD's ROUTER_* environment, the
+// Services its endpointPublishingStrategy asks for, a default certificate,
+// RBAC, a PodDisruptionBudget and an IngressClass, and it reports all of it
+// in status. The builders (admit, env, deployment, services, conditions)
+// are pure functions; the reconciler only reads, compares and writes.
+package ingresscontroller
+
+import (
+	"time"
+
+	operatorv1 "github.com/okd-ingress/okd-ingress/api/operator/v1"
+)
+
+// Platform is the infrastructure the cluster runs on: it picks the default
+// publishing strategy and the annotations of internal load balancers.
+type Platform string
+
+// Platforms with internal load-balancer annotations.
+const (
+	PlatformNone      Platform = "None"
+	PlatformBareMetal Platform = "BareMetal"
+	PlatformAWS       Platform = "AWS"
+	PlatformAzure     Platform = "Azure"
+	PlatformGCP       Platform = "GCP"
+	PlatformIBMCloud  Platform = "IBMCloud"
+	PlatformOpenStack Platform = "OpenStack"
+	PlatformKind      Platform = "Kind"
+)
+
+// Options configure the operator; cmd/manager fills them from flags.
+type Options struct {
+	OperatorNamespace string
+	RouterNamespace   string
+	// Domain is the cluster's apps domain, the domain of an
+	// IngressController that names none.
+	Domain string
+	// Platform decides the default publishing strategy.
+	Platform Platform
+	// RouterImage runs the router container.
+	RouterImage string
+	// MinReadySeconds is how long a router pod must be ready before it
+	// counts as available (OKD: 30 s, for cloud load balancers' checks).
+	MinReadySeconds int32
+	// GracefulShutdownDelay keeps a stopping router serving while load
+	// balancers take it out (ROUTER_GRACEFUL_SHUTDOWN_DELAY).
+	GracefulShutdownDelay time.Duration
+	// CertificateValidity and CertificateRenewBefore govern generated
+	// default certificates.
+	CertificateValidity, CertificateRenewBefore time.Duration
+}
+
+// WithDefaults fills unset options.
+func (o Options) WithDefaults() Options {
+	if o.Platform == "" {
+		o.Platform = PlatformNone
+	}
+	if o.RouterImage == "" {
+		o.RouterImage = "okd-ingress:latest"
+	}
+	if o.CertificateValidity == 0 {
+		o.CertificateValidity = 2 * 365 * 24 * time.Hour
+	}
+	if o.CertificateRenewBefore == 0 {
+		o.CertificateRenewBefore = 30 * 24 * time.Hour
+	}
+	return o
+}
+
+// DefaultStrategyType is the strategy an IngressController gets when it
+// names none: a cloud load balancer where the platform has one, the host
+// network elsewhere (as OKD does on bare metal).
+func (o Options) DefaultStrategyType() operatorv1.EndpointPublishingStrategyType {
+	switch o.Platform {
+	case PlatformAWS, PlatformAzure, PlatformGCP, PlatformIBMCloud, PlatformOpenStack:
+		return operatorv1.LoadBalancerServiceStrategyType
+	}
+	return operatorv1.HostNetworkStrategyType
+}

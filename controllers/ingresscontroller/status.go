@@ -1,0 +1,88 @@
+package ingresscontroller
+
+import (
+	"context"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/labels"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	operatorv1 "github.com/okd-ingress/okd-ingress/api/operator/v1"
+)
+
+// admit evaluates the spec. On a new generation (or a first look) it
+// records the verdict, the effective domain and strategy and the observed
+// generation in status, and says so in an event.
+func (r *Reconciler) admit(ctx context.Context, ic *operatorv1.IngressController) (admission, error) {
+	var list operatorv1.IngressControllerList
+	if err := r.List(ctx, &list, client.InNamespace(ic.Namespace)); err != nil {
+		return admission{}, err
+	}
+	a := admit(ic, list.Items, r.Options)
+	fresh := ic.Status.ObservedGeneration != ic.Generation || ic.Status.Domain == "" || ic.Status.EndpointPublishingStrategy == nil ||
+		isAdmitted(ic) != a.Admitted
+	if !fresh {
+		return a, nil
+	}
+	before := ic.DeepCopy()
+	ic.Status.ObservedGeneration = ic.Generation
+	if a.Admitted {
+		ic.Status.Domain, ic.Status.EndpointPublishingStrategy = a.Domain, a.Strategy
+	}
+	ic.Status.Conditions, _ = conditions(ic.Status.Conditions, observed{admission: a}, r.Now())
+	if !a.Admitted {
+		// Only Admitted and the aggregates are meaningful for a rejected spec.
+		ic.Status.Conditions = keepConditions(ic.Status.Conditions, operatorv1.IngressControllerAdmittedConditionType,
+			operatorv1.OperatorStatusTypeAvailable, operatorv1.OperatorStatusTypeProgressing, operatorv1.OperatorStatusTypeDegraded)
+	}
+	if err := r.Status().Patch(ctx, ic, client.MergeFrom(before)); err != nil {
+		return a, err
+	}
+	r.announce(ic, a)
+	return a, nil
+}
+
+func (r *Reconciler) announce(ic *operatorv1.IngressController, a admission) {
+	if !a.Admitted {
+		r.Recorder.Eventf(ic, nil, corev1.EventTypeWarning, "Rejected", "Admit", "%s", a.Message)
+		return
+	}
+	r.Recorder.Eventf(ic, nil, corev1.EventTypeNormal, "Admitted", "Admit", "domain %s, endpoint publishing strategy %s", a.Domain, a.Strategy.Type)
+	if a.Strategy.Type == operatorv1.HostNetworkStrategyType {
+		r.Recorder.Eventf(ic, nil, corev1.EventTypeWarning, "HostNetworkPrivileged", "Admit",
+			"routers run in the nodes' network namespace with NET_BIND_SERVICE: this is privileged access to every node they run on; "+
+				"the router namespace must allow it (pod security level privileged)")
+	}
+}
+
+func keepConditions(cs []operatorv1.OperatorCondition, types ...string) []operatorv1.OperatorCondition {
+	var out []operatorv1.OperatorCondition
+	for _, t := range types {
+		if c := findCondition(cs, t); c != nil {
+			out = append(out, *c)
+		}
+	}
+	return out
+}
+
+// syncStatus writes what was observed: replicas, selector, TLS profile and
+// conditions, only when something differs. It returns when to look again
+// for a grace period.
+func (r *Reconciler) syncStatus(ctx context.Context, ic *operatorv1.IngressController, obs observed) (time.Duration, error) {
+	before := ic.DeepCopy()
+	ic.Status.Selector = labels.SelectorFromSet(podSelector(ic.Name)).String()
+	ic.Status.AvailableReplicas = 0
+	if obs.deployment != nil {
+		ic.Status.AvailableReplicas = obs.deployment.Status.AvailableReplicas
+	}
+	profile := effectiveTLSProfile(ic.Spec.TLSSecurityProfile)
+	ic.Status.TLSProfile = &profile
+	var requeue time.Duration
+	ic.Status.Conditions, requeue = conditions(ic.Status.Conditions, obs, r.Now())
+	if equality.Semantic.DeepEqual(before.Status, ic.Status) {
+		return requeue, nil
+	}
+	return requeue, r.Status().Patch(ctx, ic, client.MergeFrom(before))
+}
