@@ -50,6 +50,11 @@ const (
 	// default, OKD's own path matching). The Ingress controller sets it on the
 	// Routes it generates; users may set it on their own Routes too.
 	PathTypeAnnotation = "router.okd-ingress.io/path-type"
+	// DefaultBackendAnnotation, "true" on a Route, makes its backend the
+	// router's answer to requests no route matches (the Ingress
+	// controller sets it on the Route generated for an Ingress's
+	// spec.defaultBackend). The oldest such Route wins.
+	DefaultBackendAnnotation = "router.okd-ingress.io/default-backend"
 )
 
 // IngressController operands, named as OKD's ingress operator names them.
