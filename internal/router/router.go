@@ -52,6 +52,8 @@ type Router struct {
 	// lastReload is when HAProxy last reloaded, for ReloadInterval.
 	lastReload time.Time
 	ready      atomic.Bool
+	// stopping is set on shutdown: the router then reports not ready.
+	stopping atomic.Bool
 }
 
 // New prepares a router; Run starts it.
@@ -102,12 +104,17 @@ func socketName(runDir, what string) string {
 	return "okd-router-" + hex.EncodeToString(sum[:6]) + "-" + what
 }
 
-// Run serves until ctx ends, then stops HAProxy gracefully.
+// Run serves until ctx ends, then shuts down gracefully: it reports not
+// ready at once, keeps HAProxy serving for GracefulShutdownDelay so that
+// load balancers take it out of rotation, then stops HAProxy softly.
 func (r *Router) Run(ctx context.Context) error {
 	ctx = ctrl.LoggerInto(ctx, r.log)
+	// The stats server outlives ctx: it must answer "not ready" during the delay.
+	statsCtx, stopStats := context.WithCancel(ctrl.LoggerInto(context.Background(), r.log))
+	defer stopStats()
 	errs := make(chan error, 3)
 	go func() { errs <- r.watcher.Start(ctx) }()
-	go func() { errs <- r.serveStats(ctx) }()
+	go func() { errs <- r.serveStats(statsCtx) }()
 	if !r.watcher.WaitForSync(ctx) {
 		return errors.New("the informer caches did not sync")
 	}
@@ -115,6 +122,11 @@ func (r *Router) Run(ctx context.Context) error {
 		go func() { errs <- r.status.Run(ctx) }()
 	}
 	err := r.loop(ctx, errs)
+	r.stopping.Store(true)
+	if d := r.cfg.GracefulShutdownDelay; d > 0 && err == nil {
+		r.log.Info("shutting down: not ready, still serving", "delay", d)
+		time.Sleep(d)
+	}
 	stopCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if serr := r.hap.Stop(stopCtx); serr != nil && err == nil {
@@ -153,7 +165,7 @@ func (r *Router) loop(ctx context.Context, errs <-chan error) error {
 }
 
 // Ready reports whether the router has served its first full sync.
-func (r *Router) Ready() bool { return r.ready.Load() && r.hap.Running() }
+func (r *Router) Ready() bool { return r.ready.Load() && !r.stopping.Load() && r.hap.Running() }
 
 // RenderOnce reads the cluster once and returns the files the router
 // would give HAProxy, without running it (`router render`).

@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
+	"github.com/okd-ingress/okd-ingress/internal/names"
 	"github.com/okd-ingress/okd-ingress/internal/router/admission"
 )
 
@@ -40,6 +41,9 @@ func Build(in Input) *Model {
 		b := buildBackend(r, in)
 		m.Backends = append(m.Backends, b)
 		maps.addRoute(r, b.Name, i)
+		if m.DefaultBackend == "" && isDefaultBackend(r) {
+			m.DefaultBackend = b.Name
+		}
 		if r.TLS != nil && r.TLS.Certificate != nil {
 			m.Certs = append(m.Certs, Cert{File: "certs/" + fileName(b.Name) + ".pem", PEM: r.TLS.Certificate, SNI: sniName(r)})
 		}
@@ -47,6 +51,14 @@ func Build(in Input) *Model {
 	sort.Slice(m.Backends, func(i, j int) bool { return m.Backends[i].Name < m.Backends[j].Name })
 	m.Maps = maps.build()
 	return m
+}
+
+// isDefaultBackend reports whether r asks to answer unmatched requests;
+// routes come oldest first, so the oldest such route wins. A passthrough
+// route cannot: the router never sees its requests.
+func isDefaultBackend(r admission.Route) bool {
+	return r.Annotations[names.DefaultBackendAnnotation] == "true" &&
+		(r.TLS == nil || r.TLS.Termination != routev1.TLSTerminationPassthrough)
 }
 
 // BackendName is OKD's backend name for a route: its prefix says how

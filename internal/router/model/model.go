@@ -45,6 +45,8 @@ type Model struct {
 	Maps map[string][]Entry
 	// Certs are the route certificates, in the order SNI should prefer them.
 	Certs []Cert
+	// DefaultBackend answers requests no route matches; empty means 404.
+	DefaultBackend string
 }
 
 // Entry is one line of a map.

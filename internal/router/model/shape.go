@@ -9,7 +9,7 @@ import (
 // server addresses and weights, and the same certificate files: then b can
 // go live through the runtime API (servers, maps) without a reload.
 func SameShape(a, b *Model) bool {
-	if a == nil || b == nil || len(a.Backends) != len(b.Backends) || len(a.Certs) != len(b.Certs) {
+	if a == nil || b == nil || len(a.Backends) != len(b.Backends) || len(a.Certs) != len(b.Certs) || a.DefaultBackend != b.DefaultBackend {
 		return false
 	}
 	for i := range a.Backends {

@@ -116,6 +116,7 @@ type data struct {
 	ForwardedHTTP, ForwardedHTTPS   string
 	HardStopAfter                   string
 	Backends                        []*model.Backend
+	DefaultBackend                  string
 }
 
 // timeouts are printed in HAProxy's syntax (milliseconds).
@@ -139,8 +140,12 @@ func templateData(m *model.Model, p Params) data {
 		PassthroughMap: mp(model.MapPassthrough),
 		RedirectValue:  model.RedirectValue,
 		ForwardedHTTP:  forwarded(c.ForwardedHeaders, "http"), ForwardedHTTPS: forwarded(c.ForwardedHeaders, "https"),
-		HardStopAfter: ms(p.HardStopAfter),
-		Backends:      m.Backends,
+		HardStopAfter:  ms(p.HardStopAfter),
+		Backends:       m.Backends,
+		DefaultBackend: m.DefaultBackend,
+	}
+	if d.DefaultBackend == "" {
+		d.DefaultBackend = "_not_found"
 	}
 	if c.DisableHTTP2 {
 		d.ALPN = "http/1.1"

@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
+	"github.com/okd-ingress/okd-ingress/internal/names"
 	"github.com/okd-ingress/okd-ingress/internal/router/admission"
 	"github.com/okd-ingress/okd-ingress/test/e2e/framework"
 )
@@ -48,6 +49,21 @@ var _ = Describe("HTTP routing", func() {
 		Expect(r.Echo.Path).To(Equal("/api/v2/x?y=1"))
 		Expect(r.Echo.Headers).To(HaveKey("X-Forwarded-For"))
 		Expect(r.Echo.Headers["X-Forwarded-Proto"]).To(Equal([]string{"http"}))
+	})
+})
+
+var _ = Describe("Default backend", func() {
+	It("sends requests no route matches to the oldest route marked as the default backend, and 404 once it goes", func() {
+		ns := newNamespace("fallback", nil)
+		newBackend(ns, "fallback", 1)
+		r := route(ns, "fallback", "fallback.example.com", "fallback", "http")
+		r.Annotations = map[string]string{names.DefaultBackendAnnotation: "true"}
+		create(r)
+		c := router.NewClient(framework.ClientOptions{})
+		Eventually(servedBy(c, "http://nobody.example.com/x")).WithTimeout(wait).Should(Equal("fallback"))
+		Expect(servedBy(c, "http://fallback.example.com/")()).To(Equal("fallback"))
+		Expect(k8s.Delete(context.Background(), r)).To(Succeed())
+		Eventually(status(c, "http://nobody.example.com/x")).WithTimeout(wait).Should(Equal(404))
 	})
 })
 
