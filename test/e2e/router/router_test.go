@@ -52,6 +52,29 @@ var _ = Describe("HTTP routing", func() {
 	})
 })
 
+var _ = Describe("Kubernetes path types", func() {
+	It("matches Exact paths only exactly and Prefix paths element-wise, trailing slash ignored", func() {
+		ns := newNamespace("pathtype", nil)
+		newBackend(ns, "exact", 1)
+		newBackend(ns, "prefix", 1)
+		ex := route(ns, "exact", "pathtype.example.com", "exact", "http")
+		ex.Spec.Path, ex.Annotations = "/exact", map[string]string{names.PathTypeAnnotation: "Exact"}
+		create(ex)
+		pre := route(ns, "prefix", "pathtype.example.com", "prefix", "http")
+		pre.Spec.Path, pre.Annotations = "/foo/", map[string]string{names.PathTypeAnnotation: "Prefix"}
+		create(pre)
+		c := router.NewClient(framework.ClientOptions{})
+		Eventually(servedBy(c, "http://pathtype.example.com/exact")).WithTimeout(wait).Should(Equal("exact"))
+		Eventually(servedBy(c, "http://pathtype.example.com/foo")).WithTimeout(wait).Should(Equal("prefix"))
+		for path, want := range map[string]string{
+			"/exact": "exact", "/exact/": "status 404", "/exact/x": "status 404", "/exactly": "status 404",
+			"/foo": "prefix", "/foo/": "prefix", "/foo/bar": "prefix", "/foobar": "status 404",
+		} {
+			Expect(servedBy(c, "http://pathtype.example.com"+path)()).To(Equal(want), path)
+		}
+	})
+})
+
 var _ = Describe("Default backend", func() {
 	It("sends requests no route matches to the oldest route marked as the default backend, and 404 once it goes", func() {
 		ns := newNamespace("fallback", nil)
