@@ -15,11 +15,16 @@ RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o /out/okd-ingress-manage
 # Debian 13 ships HAProxy 3.0 LTS with Debian's security patches.
 FROM debian:trixie-slim
 RUN apt-get update && \
-    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends haproxy ca-certificates && \
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends haproxy ca-certificates libcap2-bin && \
+    # HostNetwork routers bind ports 80 and 443 as a non-root user: HAProxy
+    # gets exactly NET_BIND_SERVICE from a file capability (the pod adds it
+    # to its bounding set), and nothing else.
+    setcap 'cap_net_bind_service=+ep' /usr/sbin/haproxy && \
     rm -rf /var/lib/apt/lists/* && \
     mkdir -p /var/lib/haproxy/router /var/lib/haproxy/run && \
     chown -R 1001:0 /var/lib/haproxy && chmod -R g=u /var/lib/haproxy
 COPY --from=build /out/ /usr/bin/
 # Non-root; HostNetwork routers get NET_BIND_SERVICE from their pod spec.
 USER 1001
+ENV ROUTER_HAPROXY_BINARY=/usr/sbin/haproxy
 ENTRYPOINT ["/usr/bin/okd-ingress-router"]

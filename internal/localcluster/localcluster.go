@@ -18,6 +18,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -30,6 +31,7 @@ import (
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"github.com/okd-ingress/okd-ingress/config"
@@ -134,6 +136,8 @@ func RepoRoot() (string, error) {
 // Start starts etcd and kube-apiserver, installs the manifests and, when
 // asked, the manager with its webhooks.
 func Start(o Options) (*Cluster, error) {
+	// Some controller-runtime parts log through the global logger.
+	setGlobalLogger.Do(func() { ctrllog.SetLogger(managerLogger(o.Log)) })
 	assets, err := AssetsDir()
 	if err != nil {
 		return nil, err
@@ -324,6 +328,8 @@ func freePort() (int, error) {
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
+
+var setGlobalLogger sync.Once
 
 // managerLogger writes the manager's log to w, or discards it.
 func managerLogger(w io.Writer) logr.Logger {
