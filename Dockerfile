@@ -16,10 +16,13 @@ RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o /out/okd-ingress-manage
 FROM debian:trixie-slim
 RUN apt-get update && \
     DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends haproxy ca-certificates libcap2-bin && \
-    # HostNetwork routers bind ports 80 and 443 as a non-root user: HAProxy
-    # gets exactly NET_BIND_SERVICE from a file capability (the pod adds it
-    # to its bounding set), and nothing else.
-    setcap 'cap_net_bind_service=+ep' /usr/sbin/haproxy && \
+    # HostNetwork routers bind ports 80 and 443 as a non-root user: they run
+    # a copy of HAProxy that gets exactly NET_BIND_SERVICE from a file
+    # capability (their pods add it and allow the escalation). Every other
+    # router runs the plain binary: a file capability would make exec fail
+    # where privilege escalation is off.
+    cp /usr/sbin/haproxy /usr/sbin/haproxy-bind-low-ports && \
+    setcap 'cap_net_bind_service=+ep' /usr/sbin/haproxy-bind-low-ports && \
     rm -rf /var/lib/apt/lists/* && \
     mkdir -p /var/lib/haproxy/router /var/lib/haproxy/run && \
     chown -R 1001:0 /var/lib/haproxy && chmod -R g=u /var/lib/haproxy

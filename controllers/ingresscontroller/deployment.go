@@ -159,11 +159,7 @@ func containerSecurityContext(hostNet bool, ports ...int32) *corev1.SecurityCont
 		ReadOnlyRootFilesystem:   ptr.To(false),
 		Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
 	}
-	low := false
-	for _, p := range ports {
-		low = low || p < 1024
-	}
-	if hostNet && low {
+	if hostNet && lowPorts(ports...) {
 		sc.AllowPrivilegeEscalation = ptr.To(true)
 		sc.Capabilities.Add = []corev1.Capability{"NET_BIND_SERVICE"}
 	}
@@ -218,3 +214,17 @@ func rolloutStrategy(t operatorv1.EndpointPublishingStrategyType, replicas int32
 }
 
 func mustQuantity(s string) resource.Quantity { return resource.MustParse(s) }
+
+// lowPorts reports whether any port needs NET_BIND_SERVICE.
+func lowPorts(ports ...int32) bool {
+	for _, p := range ports {
+		if p < 1024 {
+			return true
+		}
+	}
+	return false
+}
+
+// lowPortHAProxy is the image's copy of HAProxy that carries the
+// NET_BIND_SERVICE file capability (see the Dockerfile).
+const lowPortHAProxy = "/usr/sbin/haproxy-bind-low-ports"

@@ -105,8 +105,12 @@ func addPublishing(env map[string]string, s *operatorv1.EndpointPublishingStrate
 		env[names.EnvRouterUseProxyProtocol] = "true"
 	}
 	if s.Type == operatorv1.HostNetworkStrategyType {
-		env[names.EnvRouterServiceHTTPPort] = strconv.Itoa(int(s.HostNetwork.HTTPPort))
-		env[names.EnvRouterServiceHTTPSPort] = strconv.Itoa(int(s.HostNetwork.HTTPSPort))
+		h := s.HostNetwork
+		env[names.EnvRouterServiceHTTPPort] = strconv.Itoa(int(h.HTTPPort))
+		env[names.EnvRouterServiceHTTPSPort] = strconv.Itoa(int(h.HTTPSPort))
+		if lowPorts(h.HTTPPort, h.HTTPSPort, h.StatsPort) {
+			env[names.EnvRouterHAProxyBinary] = lowPortHAProxy
+		}
 	}
 }
 
