@@ -2,7 +2,8 @@
 # Builds, from source, every binary the tests and the local stack need, into a
 # cache outside the clone keyed by version, so that a fresh clone on the same
 # machine reuses them:
-#   kube-apiserver, kube-controller-manager, kube-scheduler, kubectl  (k8s.io/kubernetes)
+#   kube-apiserver, kube-controller-manager, kube-scheduler, kube-proxy,
+#   kubectl  (k8s.io/kubernetes)
 #   etcd (go.etcd.io/etcd/server/v3), kwok (sigs.k8s.io/kwok)
 #   haproxy 3.0 (the vendored tarball in ../shared/vendor, checked against its sha256)
 #
@@ -54,7 +55,7 @@ build_k8s() {
 	minor=${minor%%.*}
 	local ld="-s -w -X k8s.io/component-base/version.gitVersion=$K8S_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor"
 	build_go "$assets/etcd" "$here/etcd" . "-s -w"
-	for b in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
+	for b in kube-apiserver kube-controller-manager kube-scheduler kube-proxy kubectl; do
 		build_go "$assets/$b" "$here/k8sbins" "./cmd/$b" "$ld"
 	done
 	if [ ! -x "$assets/kwok" ]; then
