@@ -66,6 +66,9 @@ type Options struct {
 	// DefaultPodCIDR when empty. Keep it inside 198.18.0.0/15: the API
 	// server rejects loopback addresses in EndpointSlices.
 	PodCIDR string
+	// RealPods keeps kwok away from pods (it still keeps nodes Ready):
+	// something else runs them, such as the local stack's node agent.
+	RealPods bool
 	// Operator configures the manager's IngressController controller
 	// (namespaces and domain come from the fields above).
 	Operator ingresscontroller.Options

@@ -194,7 +194,11 @@ func (c *Cluster) kwok(kubeconfig string, o Options) (component, error) {
 		return component{}, err
 	}
 	conf := filepath.Join(c.SimDir, "kwok.yaml")
-	if err := os.WriteFile(conf, []byte("apiVersion: config.kwok.x-k8s.io/v1alpha1\nkind: KwokConfiguration\n"), 0o644); err != nil {
+	text := "apiVersion: config.kwok.x-k8s.io/v1alpha1\nkind: KwokConfiguration\n"
+	if o.RealPods {
+		text += kwokNoPodStages
+	}
+	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
 		return component{}, err
 	}
 	port, err := freePort()
@@ -215,6 +219,27 @@ func (c *Cluster) kwok(kubeconfig string, o Options) (component, error) {
 	}
 	return component{name: "kwok", args: args, ready: healthz("http://" + addr + "/healthz")}, nil
 }
+
+// kwokNoPodStages replaces kwok's pod stages by one that never matches:
+// kwok then keeps nodes alive (its default node stages) but leaves pods to
+// whatever runs them for real.
+const kwokNoPodStages = `---
+apiVersion: kwok.x-k8s.io/v1alpha1
+kind: Stage
+metadata:
+  name: pods-are-run-elsewhere
+spec:
+  resourceRef:
+    apiGroup: v1
+    kind: Pod
+  selector:
+    matchExpressions:
+    - key: '.metadata.annotations["okd-ingress.io/never"]'
+      operator: 'In'
+      values: ['never-set']
+  next:
+    delete: false
+`
 
 // kwokCIDR turns a network into kwok's form, whose address part is the
 // first address kwok hands out: "198.18.200.0/24" would give a pod the
