@@ -1,0 +1,178 @@
+// Package localstack runs the whole okd-ingress stack on one machine for
+// `make run` and the whole-system tests: a control plane with simulated
+// nodes, a node agent per node that runs router and demo pods as real
+// processes in the node's network namespace, kube-proxy on every node, and
+// this file's load-balancer controller, which plays a cloud provider.
+package localstack
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"slices"
+
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+)
+
+// RouteTable sends traffic for a load-balancer address to nodes.
+type RouteTable interface {
+	// Set routes ip to the nodes (equal-cost); an empty list removes the route.
+	Set(ip netip.Addr, nodes []netip.Addr) error
+}
+
+// LoadBalancers gives every Service of type LoadBalancer an address from
+// Pool and routes it to the nodes that can take its traffic — with
+// externalTrafficPolicy Local, only those running a ready endpoint — where
+// kube-proxy hands it to the Service, as a cloud load balancer would.
+type LoadBalancers struct {
+	client.Client
+	Pool   netip.Prefix
+	Routes RouteTable
+}
+
+// SetupWithManager watches Services, their EndpointSlices and Nodes.
+func (l *LoadBalancers) SetupWithManager(mgr ctrl.Manager) error {
+	allLBs := handler.EnqueueRequestsFromMapFunc(func(ctx context.Context, _ client.Object) []reconcile.Request {
+		var svcs corev1.ServiceList
+		if err := l.List(ctx, &svcs); err != nil {
+			return nil
+		}
+		var out []reconcile.Request
+		for _, s := range svcs.Items {
+			if s.Spec.Type == corev1.ServiceTypeLoadBalancer {
+				out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&s)})
+			}
+		}
+		return out
+	})
+	toService := handler.EnqueueRequestsFromMapFunc(func(_ context.Context, o client.Object) []reconcile.Request {
+		name := o.GetLabels()[discoveryv1.LabelServiceName]
+		if name == "" {
+			return nil
+		}
+		return []reconcile.Request{{NamespacedName: client.ObjectKey{Namespace: o.GetNamespace(), Name: name}}}
+	})
+	return ctrl.NewControllerManagedBy(mgr).Named("local-load-balancers").
+		For(&corev1.Service{}).
+		Watches(&discoveryv1.EndpointSlice{}, toService).
+		Watches(&corev1.Node{}, allLBs).
+		Complete(l)
+}
+
+// Reconcile assigns the address and routes it.
+func (l *LoadBalancers) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	var svc corev1.Service
+	if err := l.Get(ctx, req.NamespacedName, &svc); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if svc.Spec.Type != corev1.ServiceTypeLoadBalancer || !svc.DeletionTimestamp.IsZero() {
+		if ip, ok := l.assigned(&svc); ok {
+			return ctrl.Result{}, l.Routes.Set(ip, nil)
+		}
+		return ctrl.Result{}, nil
+	}
+	ip, err := l.address(ctx, &svc)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	nodes, err := l.targets(ctx, &svc)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	return ctrl.Result{}, l.Routes.Set(ip, nodes)
+}
+
+// assigned is the pool address in the Service's status, if any.
+func (l *LoadBalancers) assigned(svc *corev1.Service) (netip.Addr, bool) {
+	for _, in := range svc.Status.LoadBalancer.Ingress {
+		if ip, err := netip.ParseAddr(in.IP); err == nil && l.Pool.Contains(ip) {
+			return ip, true
+		}
+	}
+	return netip.Addr{}, false
+}
+
+// address keeps the Service's address or gives it the lowest free one.
+func (l *LoadBalancers) address(ctx context.Context, svc *corev1.Service) (netip.Addr, error) {
+	if ip, ok := l.assigned(svc); ok {
+		return ip, nil
+	}
+	var svcs corev1.ServiceList
+	if err := l.List(ctx, &svcs); err != nil {
+		return netip.Addr{}, err
+	}
+	used := map[netip.Addr]bool{}
+	for i := range svcs.Items {
+		if ip, ok := l.assigned(&svcs.Items[i]); ok {
+			used[ip] = true
+		}
+	}
+	// Skip the network address; stop before the broadcast address.
+	for ip := l.Pool.Addr().Next(); l.Pool.Contains(ip.Next()); ip = ip.Next() {
+		if used[ip] {
+			continue
+		}
+		svc.Status.LoadBalancer.Ingress = []corev1.LoadBalancerIngress{{IP: ip.String(), IPMode: ptr.To(corev1.LoadBalancerIPModeVIP)}}
+		return ip, l.Status().Update(ctx, svc)
+	}
+	return netip.Addr{}, fmt.Errorf("load-balancer pool %s is exhausted", l.Pool)
+}
+
+// targets are the Ready nodes that take the Service's traffic.
+func (l *LoadBalancers) targets(ctx context.Context, svc *corev1.Service) ([]netip.Addr, error) {
+	var nodes corev1.NodeList
+	if err := l.List(ctx, &nodes); err != nil {
+		return nil, err
+	}
+	local := map[string]bool{}
+	onlyLocal := svc.Spec.ExternalTrafficPolicy == corev1.ServiceExternalTrafficPolicyLocal
+	if onlyLocal {
+		var eps discoveryv1.EndpointSliceList
+		if err := l.List(ctx, &eps, client.InNamespace(svc.Namespace), client.MatchingLabels{discoveryv1.LabelServiceName: svc.Name}); err != nil {
+			return nil, err
+		}
+		for _, sl := range eps.Items {
+			for _, ep := range sl.Endpoints {
+				if ep.NodeName != nil && (ep.Conditions.Ready == nil || *ep.Conditions.Ready) {
+					local[*ep.NodeName] = true
+				}
+			}
+		}
+	}
+	var out []netip.Addr
+	for _, n := range nodes.Items {
+		if !nodeReady(&n) || (onlyLocal && !local[n.Name]) {
+			continue
+		}
+		if ip, ok := internalIP(&n); ok {
+			out = append(out, ip)
+		}
+	}
+	slices.SortFunc(out, func(a, b netip.Addr) int { return a.Compare(b) })
+	return out, nil
+}
+
+func nodeReady(n *corev1.Node) bool {
+	for _, c := range n.Status.Conditions {
+		if c.Type == corev1.NodeReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}
+
+func internalIP(n *corev1.Node) (netip.Addr, bool) {
+	for _, a := range n.Status.Addresses {
+		if a.Type == corev1.NodeInternalIP {
+			ip, err := netip.ParseAddr(a.Address)
+			return ip, err == nil
+		}
+	}
+	return netip.Addr{}, false
+}
