@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
@@ -58,11 +59,33 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	inRouterNS := builder.WithPredicates(predicate.NewPredicateFuncs(func(o client.Object) bool {
 		return o.GetNamespace() == r.Options.RouterNamespace
 	}))
+	// A deleted IngressController may have held a domain others were
+	// refused for: those are looked at again (nothing else would).
+	rejectedOthers := handler.EnqueueRequestsFromMapFunc(func(ctx context.Context, o client.Object) []reconcile.Request {
+		var list operatorv1.IngressControllerList
+		if err := r.List(ctx, &list, client.InNamespace(o.GetNamespace())); err != nil {
+			return nil
+		}
+		var out []reconcile.Request
+		for i := range list.Items {
+			if ic := &list.Items[i]; ic.Name != o.GetName() && !isAdmitted(ic) {
+				out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(ic)})
+			}
+		}
+		return out
+	})
+	deletedInOperatorNS := builder.WithPredicates(predicate.Funcs{
+		CreateFunc:  func(event.CreateEvent) bool { return false },
+		UpdateFunc:  func(event.UpdateEvent) bool { return false },
+		GenericFunc: func(event.GenericEvent) bool { return false },
+		DeleteFunc:  func(e event.DeleteEvent) bool { return e.Object.GetNamespace() == r.Options.OperatorNamespace },
+	})
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("ingresscontroller").
 		For(&operatorv1.IngressController{}, builder.WithPredicates(predicate.NewPredicateFuncs(func(o client.Object) bool {
 			return o.GetNamespace() == r.Options.OperatorNamespace
 		}))).
+		Watches(&operatorv1.IngressController{}, rejectedOthers, deletedInOperatorNS).
 		Watches(&appsv1.Deployment{}, toIC, inRouterNS).
 		Watches(&corev1.Service{}, toIC, inRouterNS).
 		Watches(&policyv1.PodDisruptionBudget{}, toIC, inRouterNS).

@@ -161,11 +161,14 @@ func addTuning(env map[string]string, t *operatorv1.IngressControllerTuningOptio
 		names.EnvRouterDefaultConnectTimeout:   t.ConnectTimeout,
 		names.EnvRouterSlowlorisHTTPKeepalive:  t.HTTPKeepAliveTimeout,
 		names.EnvRouterInspectDelay:            t.TLSInspectDelay,
-		names.EnvReloadInterval:                t.ReloadInterval,
 	} {
 		if d != nil && d.Duration > 0 {
 			env[key] = durationEnv(d.Duration)
 		}
+	}
+	if d := t.ReloadInterval; d != nil && d.Duration > 0 {
+		// Clamped to 1s–120s, not rejected, as the API documents (and OKD does).
+		env[names.EnvReloadInterval] = durationEnv(min(max(d.Duration, time.Second), 120*time.Second))
 	}
 }
 

@@ -93,6 +93,13 @@ func (r *Reconciler) ensureService(ctx context.Context, want *corev1.Service, ow
 				s.Namespace, s.Name, names.OwningLabel)
 		}
 		s.Labels = mergeMaps(s.Labels, want.Labels)
+		// The scope annotations are the operator's: those the scope no
+		// longer wants go (Internal → External), the others stay.
+		for k := range internalLBAnnotations[r.Options.Platform] {
+			if _, ok := want.Annotations[k]; !ok {
+				delete(s.Annotations, k)
+			}
+		}
 		s.Annotations = mergeMaps(s.Annotations, want.Annotations)
 		keepNodePorts(want, s)
 		s.Spec.Type = want.Spec.Type

@@ -62,7 +62,8 @@ func (r *Reconciler) finalize(ctx context.Context, ic *operatorv1.IngressControl
 	}
 	forgetCertificateExpiry(ic.Name)
 	controllerutil.RemoveFinalizer(ic, names.IngressControllerFinalizer)
-	return ctrl.Result{}, r.Update(ctx, ic)
+	// A stale cache may show an IngressController already gone.
+	return ctrl.Result{}, client.IgnoreNotFound(r.Update(ctx, ic))
 }
 
 // operands lists the objects an IngressController owns, by name. Owner

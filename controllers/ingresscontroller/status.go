@@ -31,8 +31,18 @@ func (r *Reconciler) admit(ctx context.Context, ic *operatorv1.IngressController
 	if a.Admitted {
 		ic.Status.Domain, ic.Status.EndpointPublishingStrategy = a.Domain, a.Strategy
 	}
-	ic.Status.Conditions, _ = conditions(ic.Status.Conditions, observed{admission: a}, r.Now())
-	if !a.Admitted {
+	if a.Admitted {
+		// Only Admitted is decided here. The others follow the operands in
+		// syncStatus; computed here without the Deployment they would flap
+		// (Available too) and lose their transition times on every spec change.
+		c := merge(ic.Status.Conditions, admittedCond(a), r.Now())
+		if p := findCondition(ic.Status.Conditions, c.Type); p != nil {
+			*p = c
+		} else {
+			ic.Status.Conditions = append(ic.Status.Conditions, c)
+		}
+	} else {
+		ic.Status.Conditions, _ = conditions(ic.Status.Conditions, observed{admission: a}, r.Now())
 		// Only Admitted and the aggregates are meaningful for a rejected spec.
 		ic.Status.Conditions = keepConditions(ic.Status.Conditions, operatorv1.IngressControllerAdmittedConditionType,
 			operatorv1.OperatorStatusTypeAvailable, operatorv1.OperatorStatusTypeProgressing, operatorv1.OperatorStatusTypeDegraded)

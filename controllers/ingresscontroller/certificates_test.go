@@ -1,0 +1,126 @@
+package ingresscontroller
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/okd-ingress/okd-ingress/internal/certs"
+)
+
+func TestCheckDefaultCertificate(t *testing.T) {
+	now := clock
+	const renewBefore = 30 * 24 * time.Hour
+	newCAPair := func(t *testing.T) caPair {
+		data, err := newCA(now.Add(-time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pairOf(data)
+	}
+	ca, otherCA := newCAPair(t), newCAPair(t)
+	issue := func(t *testing.T, signer caPair, domain string, validity time.Duration) map[string][]byte {
+		data, _, err := newDefaultCertificate(signer, domain, validity, now.Add(-time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return data
+	}
+	valid := issue(t, ca, "apps.example.com", 365*24*time.Hour)
+	for _, tc := range []struct {
+		name   string
+		data   map[string][]byte
+		ca     caPair
+		ok     bool
+		reason string
+	}{
+		{name: "valid", data: valid, ca: ca, ok: true},
+		{name: "missing", data: nil, ca: ca, reason: "missing or unreadable"},
+		{name: "key of another certificate", ca: ca, reason: "missing or unreadable",
+			data: map[string][]byte{corev1.TLSCertKey: valid[corev1.TLSCertKey], corev1.TLSPrivateKeyKey: issue(t, ca, "apps.example.com", time.Hour)[corev1.TLSPrivateKeyKey]}},
+		{name: "wrong domain", data: issue(t, ca, "apps.other.com", 365*24*time.Hour), ca: ca, reason: "it does not cover *.apps.example.com"},
+		{name: "a subdomain is not the domain", data: issue(t, ca, "shard.apps.example.com", 365*24*time.Hour), ca: ca,
+			reason: "it does not cover *.apps.example.com"},
+		{name: "signed by another CA", data: issue(t, otherCA, "apps.example.com", 365*24*time.Hour), ca: ca,
+			reason: "it is not signed by the current router CA"},
+		{name: "near expiry", data: issue(t, ca, "apps.example.com", 10*24*time.Hour+time.Hour), ca: ca,
+			reason: "it expires at 2025-06-11T12:00:00Z"},
+		{name: "just outside the renewal window", data: issue(t, ca, "apps.example.com", 31*24*time.Hour), ca: ca, ok: true},
+		{name: "expired", data: issue(t, ca, "apps.example.com", 30*time.Minute), ca: ca, reason: "it expires at 2025-06-01T11:30:00Z"},
+		{name: "CA unreadable", data: valid, ca: caPair{CertPEM: []byte("junk")}, reason: "the CA is unreadable"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			v := checkDefaultCertificate(tc.data, tc.ca, "apps.example.com", renewBefore, now)
+			if v.ok != tc.ok || v.reason != tc.reason {
+				t.Errorf("verdict ok=%v reason=%q, want ok=%v reason=%q", v.ok, v.reason, tc.ok, tc.reason)
+			}
+			if tc.data != nil && tc.reason != "missing or unreadable" && tc.reason != "the CA is unreadable" && v.expiry.IsZero() {
+				t.Errorf("no expiry reported")
+			}
+		})
+	}
+}
+
+func TestNewDefaultCertificate(t *testing.T) {
+	caData, err := newCA(clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca := pairOf(caData)
+	data, expiry, err := newDefaultCertificate(ca, "apps.example.com", 2*365*24*time.Hour, clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chain, err := certs.ParseCertificates(data[corev1.TLSCertKey])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(chain) != 2 {
+		t.Fatalf("tls.crt has %d certificates, want the leaf and the CA", len(chain))
+	}
+	leaf, caCert := chain[0], chain[1]
+	if want := []string{"*.apps.example.com", "apps.example.com"}; !slices.Equal(leaf.DNSNames, want) {
+		t.Errorf("SANs = %v, want %v", leaf.DNSNames, want)
+	}
+	if err := leaf.CheckSignatureFrom(caCert); err != nil || !caCert.IsCA {
+		t.Errorf("the second certificate is not the signing CA: %v", err)
+	}
+	if !expiry.Equal(leaf.NotAfter) || !leaf.NotAfter.Equal(clock.Add(2*365*24*time.Hour)) {
+		t.Errorf("expiry %v, NotAfter %v", expiry, leaf.NotAfter)
+	}
+	if _, _, err := (certs.KeyPair{CertPEM: data[corev1.TLSCertKey], KeyPEM: data[corev1.TLSPrivateKeyKey]}).Parse(); err != nil {
+		t.Errorf("the key does not match the certificate: %v", err)
+	}
+	if v := checkDefaultCertificate(data, ca, "apps.example.com", 30*24*time.Hour, clock); !v.ok {
+		t.Errorf("a fresh certificate fails the check: %s", v.reason)
+	}
+}
+
+func TestCAUsable(t *testing.T) {
+	data, err := newCA(clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, _, err := newDefaultCertificate(pairOf(data), "apps.example.com", time.Hour, clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name   string
+		data   map[string][]byte
+		needed time.Duration
+		now    time.Time
+		want   bool
+	}{
+		{name: "fresh", data: data, needed: 2 * 365 * 24 * time.Hour, now: clock, want: true},
+		{name: "would expire before a certificate it signs", data: data, needed: 2 * 365 * 24 * time.Hour, now: clock.Add(4 * 365 * 24 * time.Hour)},
+		{name: "missing", data: nil, needed: time.Hour, now: clock},
+		{name: "not a CA", data: leaf, needed: time.Minute, now: clock},
+	} {
+		if got := caUsable(tc.data, tc.needed, tc.now); got != tc.want {
+			t.Errorf("%s: caUsable = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}

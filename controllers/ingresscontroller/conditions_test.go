@@ -1,0 +1,255 @@
+package ingresscontroller
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+
+	operatorv1 "github.com/okd-ingress/okd-ingress/api/operator/v1"
+)
+
+var clock = time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+
+// routerDeployment is a Deployment of want replicas, maxUnavailable
+// 25%, whose status says available of them are available and updated of
+// them updated, with its Available condition.
+func routerDeployment(want, updated, available int32, availableCond corev1.ConditionStatus) *appsv1.Deployment {
+	d := &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Generation: 2},
+		Spec:       appsv1.DeploymentSpec{Replicas: ptr.To(want), Strategy: rolling(pct("25%"), pct("25%"))},
+		Status: appsv1.DeploymentStatus{ObservedGeneration: 2, Replicas: updated, UpdatedReplicas: updated,
+			AvailableReplicas: available, ReadyReplicas: available},
+	}
+	if availableCond != "" {
+		d.Status.Conditions = []appsv1.DeploymentCondition{{Type: appsv1.DeploymentAvailable, Status: availableCond,
+			Message: "Deployment has minimum availability."}}
+	}
+	return d
+}
+
+func obsFor(strategy operatorv1.EndpointPublishingStrategyType, d *appsv1.Deployment, lb *corev1.Service) observed {
+	return observed{
+		admission:    admission{Admitted: true, Reason: "Valid", Message: "ok", Domain: "apps.example.com", Strategy: &operatorv1.EndpointPublishingStrategy{Type: strategy}},
+		deployment:   d,
+		loadBalancer: lb,
+	}
+}
+
+func provisioned(ip string) *corev1.Service {
+	s := &corev1.Service{}
+	if ip != "" {
+		s.Status.LoadBalancer.Ingress = []corev1.LoadBalancerIngress{{IP: ip}}
+	}
+	return s
+}
+
+type condStatus map[string]operatorv1.ConditionStatus
+
+func statuses(cs []operatorv1.OperatorCondition) condStatus {
+	m := condStatus{}
+	for _, c := range cs {
+		m[c.Type] = c.Status
+	}
+	return m
+}
+
+const (
+	T = operatorv1.ConditionTrue
+	F = operatorv1.ConditionFalse
+)
+
+func TestConditionsFirstLook(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		obs     observed
+		types   []string
+		want    condStatus
+		reasons map[string]string
+		msgHas  map[string]string
+		requeue time.Duration
+	}{
+		{name: "Deployment not created yet",
+			obs:   obsFor(operatorv1.HostNetworkStrategyType, nil, nil),
+			types: []string{"Admitted", "DeploymentAvailable", "DeploymentReplicasMinAvailable", "DeploymentReplicasAllAvailable", "DeploymentRollingOut", "LoadBalancerManaged", "Available", "Progressing", "Degraded"},
+			want: condStatus{"Admitted": T, "DeploymentAvailable": F, "DeploymentReplicasMinAvailable": F, "DeploymentReplicasAllAvailable": F,
+				"DeploymentRollingOut": T, "LoadBalancerManaged": F, "Available": F, "Progressing": T, "Degraded": F},
+			// Every failing condition is within its grace period.
+			reasons: map[string]string{"DeploymentAvailable": "DeploymentNotFound", "LoadBalancerManaged": "EndpointPublishingStrategyExcludesManagedLoadBalancer",
+				"Available": "IngressControllerUnavailable", "Progressing": "IngressControllerProgressing", "Degraded": "NoDegradedConditions"},
+			msgHas:  map[string]string{"Available": "DeploymentAvailable (The router Deployment does not exist yet.)"},
+			requeue: 30 * time.Second},
+		{name: "rolled out and available on the host network",
+			obs:   obsFor(operatorv1.HostNetworkStrategyType, routerDeployment(2, 2, 2, corev1.ConditionTrue), nil),
+			types: []string{"Admitted", "DeploymentAvailable", "DeploymentReplicasMinAvailable", "DeploymentReplicasAllAvailable", "DeploymentRollingOut", "LoadBalancerManaged", "Available", "Progressing", "Degraded"},
+			want: condStatus{"Admitted": T, "DeploymentAvailable": T, "DeploymentReplicasMinAvailable": T, "DeploymentReplicasAllAvailable": T,
+				"DeploymentRollingOut": F, "LoadBalancerManaged": F, "Available": T, "Progressing": F, "Degraded": F},
+			reasons: map[string]string{"DeploymentAvailable": "DeploymentAvailable", "DeploymentReplicasMinAvailable": "DeploymentMinimumReplicasMet",
+				"DeploymentReplicasAllAvailable": "DeploymentReplicasAvailable", "DeploymentRollingOut": "DeploymentNotRollingOut",
+				"Available": "IngressControllerAvailable", "Progressing": "IngressControllerNotProgressing", "Degraded": "NoDegradedConditions"},
+			msgHas: map[string]string{"DeploymentAvailable": "Deployment has minimum availability.", "DeploymentReplicasAllAvailable": "2 of 2"}},
+		{name: "load balancer pending",
+			obs:   obsFor(operatorv1.LoadBalancerServiceStrategyType, routerDeployment(2, 2, 2, corev1.ConditionTrue), provisioned("")),
+			types: []string{"Admitted", "DeploymentAvailable", "DeploymentReplicasMinAvailable", "DeploymentReplicasAllAvailable", "DeploymentRollingOut", "LoadBalancerManaged", "LoadBalancerReady", "Available", "Progressing", "Degraded"},
+			want: condStatus{"Admitted": T, "DeploymentAvailable": T, "DeploymentReplicasMinAvailable": T, "DeploymentReplicasAllAvailable": T,
+				"DeploymentRollingOut": F, "LoadBalancerManaged": T, "LoadBalancerReady": F, "Available": F, "Progressing": F, "Degraded": F},
+			reasons: map[string]string{"LoadBalancerManaged": "WantedByEndpointPublishingStrategy", "LoadBalancerReady": "LoadBalancerPending"},
+			msgHas:  map[string]string{"Available": "LoadBalancerReady (The LoadBalancer Service has no address yet"}},
+		{name: "load balancer Service missing",
+			obs:     obsFor(operatorv1.LoadBalancerServiceStrategyType, routerDeployment(2, 2, 2, corev1.ConditionTrue), nil),
+			want:    condStatus{"LoadBalancerReady": F, "Available": F},
+			reasons: map[string]string{"LoadBalancerReady": "ServiceNotFound"}},
+		{name: "load balancer provisioned",
+			obs:     obsFor(operatorv1.LoadBalancerServiceStrategyType, routerDeployment(2, 2, 2, corev1.ConditionTrue), provisioned("198.51.100.7")),
+			want:    condStatus{"LoadBalancerReady": T, "Available": T, "Degraded": F},
+			reasons: map[string]string{"LoadBalancerReady": "LoadBalancerProvisioned"},
+			msgHas:  map[string]string{"LoadBalancerReady": "198.51.100.7"}},
+		{name: "rolling out: new replicas not updated yet",
+			obs:  obsFor(operatorv1.NodePortServiceStrategyType, routerDeployment(4, 2, 4, corev1.ConditionTrue), nil),
+			want: condStatus{"DeploymentRollingOut": T, "Progressing": T, "Available": T, "DeploymentReplicasMinAvailable": T, "DeploymentReplicasAllAvailable": T}},
+		{name: "rolling out: Deployment not observed yet",
+			obs: obsFor(operatorv1.PrivateStrategyType, func() *appsv1.Deployment {
+				d := routerDeployment(2, 2, 2, corev1.ConditionTrue)
+				d.Generation = 3
+				return d
+			}(), nil),
+			want: condStatus{"DeploymentRollingOut": T, "Progressing": T}},
+		{name: "rolling out: updated replicas not available",
+			obs:  obsFor(operatorv1.PrivateStrategyType, routerDeployment(4, 4, 3, corev1.ConditionTrue), nil),
+			want: condStatus{"DeploymentRollingOut": T, "DeploymentReplicasMinAvailable": T, "DeploymentReplicasAllAvailable": F}},
+		{name: "below the minimum: 4 replicas, 25% unavailable allowed, 2 available",
+			obs:    obsFor(operatorv1.PrivateStrategyType, routerDeployment(4, 4, 2, corev1.ConditionFalse), nil),
+			want:   condStatus{"DeploymentAvailable": F, "DeploymentReplicasMinAvailable": F, "Available": F},
+			msgHas: map[string]string{"DeploymentReplicasMinAvailable": "2 of 4 router replicas are available; at least 3 are needed."}},
+		{name: "not admitted",
+			obs: observed{admission: admission{Reason: "Invalid", Message: "domain x is already used by IngressController y",
+				Strategy: &operatorv1.EndpointPublishingStrategy{Type: operatorv1.HostNetworkStrategyType}}},
+			want:    condStatus{"Admitted": F, "Degraded": T},
+			reasons: map[string]string{"Admitted": "Invalid"},
+			msgHas:  map[string]string{"Degraded": "Admitted=False (Invalid: domain x is already used by IngressController y)"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cs, requeue := conditions(nil, tc.obs, clock)
+			if tc.requeue != 0 && requeue != tc.requeue {
+				t.Errorf("requeue = %v, want %v", requeue, tc.requeue)
+			}
+			if tc.types != nil {
+				var got []string
+				for _, c := range cs {
+					got = append(got, c.Type)
+				}
+				if strings.Join(got, ",") != strings.Join(tc.types, ",") {
+					t.Errorf("types = %v, want %v", got, tc.types)
+				}
+			}
+			got := statuses(cs)
+			for typ, want := range tc.want {
+				if got[typ] != want {
+					t.Errorf("%s = %q, want %q", typ, got[typ], want)
+				}
+			}
+			for _, c := range cs {
+				if !c.LastTransitionTime.Time.Equal(clock) {
+					t.Errorf("%s lastTransitionTime = %v, want %v", c.Type, c.LastTransitionTime, clock)
+				}
+				if r, ok := tc.reasons[c.Type]; ok && c.Reason != r {
+					t.Errorf("%s reason = %q, want %q", c.Type, c.Reason, r)
+				}
+				if m, ok := tc.msgHas[c.Type]; ok && !strings.Contains(c.Message, m) {
+					t.Errorf("%s message = %q, want it to contain %q", c.Type, c.Message, m)
+				}
+			}
+		})
+	}
+}
+
+// Degraded turns True only once a condition has been wrong for longer than
+// its grace period, and the result says when to look again.
+func TestConditionsGracePeriods(t *testing.T) {
+	available := routerDeployment(2, 2, 2, corev1.ConditionTrue)
+	for _, tc := range []struct {
+		name     string
+		obs      observed
+		wrongFor time.Duration // how long the failing conditions have been wrong
+		degraded bool
+		requeue  time.Duration
+		lateType string
+	}{
+		{name: "DeploymentAvailable within 30s", obs: obsFor(operatorv1.PrivateStrategyType, routerDeployment(2, 2, 1, corev1.ConditionFalse), nil),
+			wrongFor: 29 * time.Second, requeue: time.Second},
+		{name: "DeploymentAvailable after 30s", obs: obsFor(operatorv1.PrivateStrategyType, routerDeployment(2, 2, 1, corev1.ConditionFalse), nil),
+			wrongFor: 30 * time.Second, degraded: true, lateType: "DeploymentAvailable=False", requeue: 30 * time.Second},
+		{name: "DeploymentReplicasMinAvailable within 60s", obs: obsFor(operatorv1.PrivateStrategyType, routerDeployment(4, 4, 2, corev1.ConditionTrue), nil),
+			wrongFor: 59 * time.Second, requeue: time.Second},
+		{name: "DeploymentReplicasMinAvailable after 60s", obs: obsFor(operatorv1.PrivateStrategyType, routerDeployment(4, 4, 2, corev1.ConditionTrue), nil),
+			wrongFor: time.Minute, degraded: true, lateType: "DeploymentReplicasMinAvailable=False", requeue: time.Hour - time.Minute},
+		{name: "DeploymentReplicasAllAvailable within 1h", obs: obsFor(operatorv1.PrivateStrategyType, routerDeployment(4, 4, 3, corev1.ConditionTrue), nil),
+			wrongFor: 59 * time.Minute, requeue: time.Minute},
+		{name: "DeploymentReplicasAllAvailable after 1h", obs: obsFor(operatorv1.PrivateStrategyType, routerDeployment(4, 4, 3, corev1.ConditionTrue), nil),
+			wrongFor: time.Hour, degraded: true, lateType: "DeploymentReplicasAllAvailable=False"},
+		{name: "LoadBalancerReady within 90s", obs: obsFor(operatorv1.LoadBalancerServiceStrategyType, available, provisioned("")),
+			wrongFor: 89 * time.Second, requeue: time.Second},
+		{name: "LoadBalancerReady after 90s", obs: obsFor(operatorv1.LoadBalancerServiceStrategyType, available, provisioned("")),
+			wrongFor: 90 * time.Second, degraded: true, lateType: "LoadBalancerReady=False"},
+		{name: "rolling out is not a fault", obs: obsFor(operatorv1.PrivateStrategyType, routerDeployment(4, 2, 4, corev1.ConditionTrue), nil),
+			wrongFor: 24 * time.Hour},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// First look, when the conditions turned wrong; then later.
+			first, _ := conditions(nil, tc.obs, clock)
+			cs, requeue := conditions(first, tc.obs, clock.Add(tc.wrongFor))
+			d := findCondition(cs, "Degraded")
+			if got := d.Status == T; got != tc.degraded {
+				t.Errorf("Degraded = %s (%s), want degraded=%v", d.Status, d.Message, tc.degraded)
+			}
+			if tc.lateType != "" && !strings.Contains(d.Message, tc.lateType) {
+				t.Errorf("Degraded message %q does not name %s", d.Message, tc.lateType)
+			}
+			if requeue != tc.requeue {
+				t.Errorf("requeue = %v, want %v", requeue, tc.requeue)
+			}
+		})
+	}
+}
+
+// lastTransitionTime changes only with the status, not with the reason or
+// the message.
+func TestConditionsLastTransitionTime(t *testing.T) {
+	t1, t2, t3 := clock, clock.Add(time.Minute), clock.Add(2*time.Minute)
+	progress := obsFor(operatorv1.PrivateStrategyType, routerDeployment(4, 4, 1, corev1.ConditionFalse), nil)
+	first, _ := conditions(nil, progress, t1)
+	// Same statuses, other numbers in the messages.
+	moreAvailable := obsFor(operatorv1.PrivateStrategyType, routerDeployment(4, 4, 2, corev1.ConditionFalse), nil)
+	second, _ := conditions(first, moreAvailable, t2)
+	for _, c := range second {
+		prev := findCondition(first, c.Type)
+		if prev.Status == c.Status && !c.LastTransitionTime.Time.Equal(t1) {
+			t.Errorf("%s stayed %s but its lastTransitionTime moved to %v", c.Type, c.Status, c.LastTransitionTime)
+		}
+	}
+	if m1, m2 := findCondition(first, "DeploymentReplicasAllAvailable").Message, findCondition(second, "DeploymentReplicasAllAvailable").Message; m1 == m2 {
+		t.Errorf("the message should have changed: %q", m1)
+	}
+	// Everything available: the conditions that flipped get t3, the others keep t1.
+	third, _ := conditions(second, obsFor(operatorv1.PrivateStrategyType, routerDeployment(4, 4, 4, corev1.ConditionTrue), nil), t3)
+	for typ, want := range map[string]time.Time{
+		"Admitted": t1, "DeploymentAvailable": t3, "DeploymentReplicasMinAvailable": t3, "DeploymentReplicasAllAvailable": t3,
+		"DeploymentRollingOut": t3, "LoadBalancerManaged": t1, "Available": t3, "Progressing": t3,
+	} {
+		if got := findCondition(third, typ).LastTransitionTime.Time; !got.Equal(want) {
+			t.Errorf("%s lastTransitionTime = %v, want %v", typ, got, want)
+		}
+	}
+	// Degraded turned True at t2 (DeploymentAvailable had been False for a
+	// minute) and False again at t3.
+	if d := findCondition(second, "Degraded"); d.Status != T || !d.LastTransitionTime.Time.Equal(t2) {
+		t.Errorf("Degraded at t2 = %s since %v, want True since %v", d.Status, d.LastTransitionTime, t2)
+	}
+	if d := findCondition(third, "Degraded"); d.Status != F || !d.LastTransitionTime.Time.Equal(t3) {
+		t.Errorf("Degraded at t3 = %s since %v, want False since %v", d.Status, d.LastTransitionTime, t3)
+	}
+}

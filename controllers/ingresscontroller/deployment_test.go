@@ -1,0 +1,279 @@
+package ingresscontroller
+
+import (
+	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/utils/ptr"
+
+	operatorv1 "github.com/okd-ingress/okd-ingress/api/operator/v1"
+)
+
+const (
+	deploymentLabel = "ingresscontroller.operator.openshift.io/deployment-ingresscontroller"
+	owningLabel     = "ingresscontroller.operator.openshift.io/owning-ingresscontroller"
+	hashLabel       = "ingresscontroller.operator.openshift.io/hash"
+)
+
+func pct(s string) *intstr.IntOrString { v := intstr.FromString(s); return &v }
+func num(n int32) *intstr.IntOrString  { v := intstr.FromInt32(n); return &v }
+
+func rolling(surge, unavailable *intstr.IntOrString) appsv1.DeploymentStrategy {
+	return appsv1.DeploymentStrategy{Type: appsv1.RollingUpdateDeploymentStrategyType,
+		RollingUpdate: &appsv1.RollingUpdateDeployment{MaxSurge: surge, MaxUnavailable: unavailable}}
+}
+
+func tcpPorts(hostPorts bool, http, https, stats int32) []corev1.ContainerPort {
+	p := []corev1.ContainerPort{
+		{Name: "http", ContainerPort: http, Protocol: corev1.ProtocolTCP},
+		{Name: "https", ContainerPort: https, Protocol: corev1.ProtocolTCP},
+		{Name: "metrics", ContainerPort: stats, Protocol: corev1.ProtocolTCP},
+	}
+	if hostPorts {
+		for i := range p {
+			p[i].HostPort = p[i].ContainerPort
+		}
+	}
+	return p
+}
+
+var (
+	nonRootPod = &corev1.PodSecurityContext{RunAsNonRoot: ptr.To(true),
+		SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault}}
+	nonRootPodLowPorts = &corev1.PodSecurityContext{RunAsNonRoot: ptr.To(true),
+		SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
+		Sysctls:        []corev1.Sysctl{{Name: "net.ipv4.ip_unprivileged_port_start", Value: "0"}}}
+	dropAll = &corev1.SecurityContext{AllowPrivilegeEscalation: ptr.To(false), ReadOnlyRootFilesystem: ptr.To(false),
+		Capabilities: &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}}}
+	bindLow = &corev1.SecurityContext{AllowPrivilegeEscalation: ptr.To(true), ReadOnlyRootFilesystem: ptr.To(false),
+		Capabilities: &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}, Add: []corev1.Capability{"NET_BIND_SERVICE"}}}
+)
+
+func TestDesiredDeploymentPerStrategy(t *testing.T) {
+	nodePort := withStrategy(operatorv1.NodePortServiceStrategyType)
+	private := withStrategy(operatorv1.PrivateStrategyType)
+	lb := withLB(operatorv1.ExternalLoadBalancer)
+	for _, tc := range []struct {
+		name         string
+		mods         []icMod
+		hostNetwork  bool
+		dnsPolicy    corev1.DNSPolicy
+		ports        []corev1.ContainerPort
+		strategy     appsv1.DeploymentStrategy
+		podSC        *corev1.PodSecurityContext
+		containerSC  *corev1.SecurityContext
+		probePort    int32
+		probeHost    string
+		haproxyLowBP bool
+	}{
+		{name: "HostNetwork default ports, 2 replicas", mods: []icMod{withStrategy(operatorv1.HostNetworkStrategyType)},
+			hostNetwork: true, dnsPolicy: corev1.DNSClusterFirstWithHostNet, ports: tcpPorts(true, 80, 443, 1936),
+			strategy: rolling(num(0), num(1)), podSC: nonRootPod, containerSC: bindLow, probePort: 1936, probeHost: "localhost", haproxyLowBP: true},
+		{name: "HostNetwork 1 replica", mods: []icMod{withStrategy(operatorv1.HostNetworkStrategyType), withReplicas(1)},
+			hostNetwork: true, dnsPolicy: corev1.DNSClusterFirstWithHostNet, ports: tcpPorts(true, 80, 443, 1936),
+			strategy: rolling(num(0), num(1)), podSC: nonRootPod, containerSC: bindLow, probePort: 1936, probeHost: "localhost", haproxyLowBP: true},
+		{name: "HostNetwork 3 replicas", mods: []icMod{withStrategy(operatorv1.HostNetworkStrategyType), withReplicas(3)},
+			hostNetwork: true, dnsPolicy: corev1.DNSClusterFirstWithHostNet, ports: tcpPorts(true, 80, 443, 1936),
+			strategy: rolling(num(0), num(1)), podSC: nonRootPod, containerSC: bindLow, probePort: 1936, probeHost: "localhost", haproxyLowBP: true},
+		{name: "HostNetwork 4 replicas", mods: []icMod{withStrategy(operatorv1.HostNetworkStrategyType), withReplicas(4)},
+			hostNetwork: true, dnsPolicy: corev1.DNSClusterFirstWithHostNet, ports: tcpPorts(true, 80, 443, 1936),
+			strategy: rolling(num(0), pct("25%")), podSC: nonRootPod, containerSC: bindLow, probePort: 1936, probeHost: "localhost", haproxyLowBP: true},
+		{name: "HostNetwork high ports need no capability", mods: []icMod{withHostPorts("", 8080, 8443, 9443)},
+			hostNetwork: true, dnsPolicy: corev1.DNSClusterFirstWithHostNet, ports: tcpPorts(true, 8080, 8443, 9443),
+			strategy: rolling(num(0), num(1)), podSC: nonRootPod, containerSC: dropAll, probePort: 9443, probeHost: "localhost"},
+		{name: "HostNetwork one low port", mods: []icMod{withHostPorts("", 8080, 8443, 999)},
+			hostNetwork: true, dnsPolicy: corev1.DNSClusterFirstWithHostNet, ports: tcpPorts(true, 8080, 8443, 999),
+			strategy: rolling(num(0), num(1)), podSC: nonRootPod, containerSC: bindLow, probePort: 999, probeHost: "localhost", haproxyLowBP: true},
+		{name: "LoadBalancerService 2 replicas", mods: []icMod{lb},
+			dnsPolicy: corev1.DNSClusterFirst, ports: tcpPorts(false, 80, 443, 1936),
+			strategy: rolling(pct("25%"), pct("50%")), podSC: nonRootPodLowPorts, containerSC: dropAll, probePort: 1936},
+		{name: "LoadBalancerService 4 replicas", mods: []icMod{lb, withReplicas(4)},
+			dnsPolicy: corev1.DNSClusterFirst, ports: tcpPorts(false, 80, 443, 1936),
+			strategy: rolling(pct("25%"), pct("25%")), podSC: nonRootPodLowPorts, containerSC: dropAll, probePort: 1936},
+		{name: "NodePortService 3 replicas", mods: []icMod{nodePort, withReplicas(3)},
+			dnsPolicy: corev1.DNSClusterFirst, ports: tcpPorts(false, 80, 443, 1936),
+			strategy: rolling(pct("25%"), pct("50%")), podSC: nonRootPodLowPorts, containerSC: dropAll, probePort: 1936},
+		{name: "Private 6 replicas", mods: []icMod{private, withReplicas(6)},
+			dnsPolicy: corev1.DNSClusterFirst, ports: tcpPorts(false, 80, 443, 1936),
+			strategy: rolling(pct("25%"), pct("25%")), podSC: nonRootPodLowPorts, containerSC: dropAll, probePort: 1936},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := testOptions(PlatformNone)
+			ic := newIC("edge", tc.mods...)
+			d := desiredDeployment(ic, admitted(ic, o), o)
+			pod := d.Spec.Template.Spec
+			c := pod.Containers[0]
+			check := func(what string, got, want any) {
+				t.Helper()
+				if !equality.Semantic.DeepEqual(got, want) {
+					t.Errorf("%s = %#v, want %#v", what, got, want)
+				}
+			}
+			check("hostNetwork", pod.HostNetwork, tc.hostNetwork)
+			check("dnsPolicy", pod.DNSPolicy, tc.dnsPolicy)
+			check("ports", c.Ports, tc.ports)
+			check("strategy", d.Spec.Strategy, tc.strategy)
+			check("pod securityContext", pod.SecurityContext, tc.podSC)
+			check("container securityContext", c.SecurityContext, tc.containerSC)
+			probe := func(path string, period, failures int32) *corev1.Probe {
+				return &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{
+					Path: path, Port: intstr.FromInt32(tc.probePort), Host: tc.probeHost}},
+					PeriodSeconds: period, TimeoutSeconds: 1, FailureThreshold: failures}
+			}
+			check("liveness", c.LivenessProbe, probe("/healthz", 10, 3))
+			check("readiness", c.ReadinessProbe, probe("/healthz/ready", 10, 3))
+			check("startup", c.StartupProbe, probe("/healthz/ready", 1, 120))
+			_, low := envMap(c.Env)["ROUTER_HAPROXY_BINARY"]
+			check("ROUTER_HAPROXY_BINARY set", low, tc.haproxyLowBP)
+		})
+	}
+}
+
+// The parts of the Deployment that do not depend on the strategy.
+func TestDesiredDeploymentCommon(t *testing.T) {
+	o := testOptions(PlatformAWS)
+	ic := newIC("edge", withLB(operatorv1.ExternalLoadBalancer))
+	d := desiredDeployment(ic, admitted(ic, o), o)
+	check := func(what string, got, want any) {
+		t.Helper()
+		if !equality.Semantic.DeepEqual(got, want) {
+			t.Errorf("%s = %#v, want %#v", what, got, want)
+		}
+	}
+	check("name", d.Name, "router-edge")
+	check("namespace", d.Namespace, "openshift-ingress")
+	check("labels", d.Labels, map[string]string{owningLabel: "edge"})
+	check("replicas", d.Spec.Replicas, ptr.To(int32(2)))
+	check("selector", d.Spec.Selector, &metav1.LabelSelector{MatchLabels: map[string]string{deploymentLabel: "edge"}})
+	check("minReadySeconds", d.Spec.MinReadySeconds, int32(30))
+	check("progressDeadlineSeconds", d.Spec.ProgressDeadlineSeconds, ptr.To(int32(600)))
+	check("revisionHistoryLimit", d.Spec.RevisionHistoryLimit, ptr.To(int32(10)))
+	tmpl := d.Spec.Template
+	if h := tmpl.Labels[hashLabel]; len(h) != 10 {
+		t.Errorf("hash label = %q, want 10 hex digits", h)
+	}
+	check("template labels", len(tmpl.Labels), 2)
+	check("template deployment label", tmpl.Labels[deploymentLabel], "edge")
+	pod := tmpl.Spec
+	check("serviceAccountName", pod.ServiceAccountName, "router")
+	check("terminationGracePeriodSeconds", pod.TerminationGracePeriodSeconds, ptr.To(int64(3600)))
+	check("nodeSelector", pod.NodeSelector, map[string]string{"kubernetes.io/os": "linux"})
+	check("tolerations", pod.Tolerations, []corev1.Toleration(nil))
+	check("affinity", pod.Affinity, &corev1.Affinity{PodAntiAffinity: &corev1.PodAntiAffinity{
+		PreferredDuringSchedulingIgnoredDuringExecution: []corev1.WeightedPodAffinityTerm{{Weight: 100, PodAffinityTerm: corev1.PodAffinityTerm{
+			TopologyKey:   "kubernetes.io/hostname",
+			LabelSelector: &metav1.LabelSelector{MatchLabels: map[string]string{deploymentLabel: "edge"}},
+		}}}}})
+	check("volumes", pod.Volumes, []corev1.Volume{{Name: "default-certificate", VolumeSource: corev1.VolumeSource{
+		Secret: &corev1.SecretVolumeSource{SecretName: "router-certs-edge", DefaultMode: ptr.To(int32(0o440))}}}})
+	check("containers", len(pod.Containers), 1)
+	c := pod.Containers[0]
+	check("container name", c.Name, "router")
+	check("image", c.Image, "router:test")
+	check("imagePullPolicy", c.ImagePullPolicy, corev1.PullIfNotPresent)
+	check("volumeMounts", c.VolumeMounts, []corev1.VolumeMount{{Name: "default-certificate", MountPath: "/etc/pki/tls/private", ReadOnly: true}})
+	check("env", c.Env, routerEnv(ic, admitted(ic, o), o))
+	check("requests", c.Resources.Requests.Cpu().String()+" "+c.Resources.Requests.Memory().String(), "100m 256Mi")
+}
+
+func TestDesiredDeploymentPlacement(t *testing.T) {
+	o := testOptions(PlatformNone)
+	tolerations := []corev1.Toleration{
+		{Key: "node-role.kubernetes.io/infra", Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoSchedule},
+		{Key: "dedicated", Operator: corev1.TolerationOpEqual, Value: "ingress", Effect: corev1.TaintEffectNoExecute},
+	}
+	for _, tc := range []struct {
+		name         string
+		placement    *operatorv1.NodePlacement
+		nodeSelector map[string]string
+		tolerations  []corev1.Toleration
+	}{
+		{name: "none", nodeSelector: map[string]string{"kubernetes.io/os": "linux"}},
+		{name: "nodeSelector replaces the default",
+			placement:    &operatorv1.NodePlacement{NodeSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"node-role.kubernetes.io/infra": ""}}},
+			nodeSelector: map[string]string{"node-role.kubernetes.io/infra": ""}},
+		{name: "tolerations only", placement: &operatorv1.NodePlacement{Tolerations: tolerations},
+			nodeSelector: map[string]string{"kubernetes.io/os": "linux"}, tolerations: tolerations},
+		{name: "both",
+			placement: &operatorv1.NodePlacement{Tolerations: tolerations[:1],
+				NodeSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"zone": "a", "kubernetes.io/os": "linux"}}},
+			nodeSelector: map[string]string{"zone": "a", "kubernetes.io/os": "linux"}, tolerations: tolerations[:1]},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ic := newIC("placed", withSpec(func(s *operatorv1.IngressControllerSpec) { s.NodePlacement = tc.placement }))
+			pod := desiredDeployment(ic, admitted(ic, o), o).Spec.Template.Spec
+			if !equality.Semantic.DeepEqual(pod.NodeSelector, tc.nodeSelector) {
+				t.Errorf("nodeSelector = %v, want %v", pod.NodeSelector, tc.nodeSelector)
+			}
+			if !equality.Semantic.DeepEqual(pod.Tolerations, tc.tolerations) {
+				t.Errorf("tolerations = %v, want %v", pod.Tolerations, tc.tolerations)
+			}
+		})
+	}
+}
+
+func TestDesiredDeploymentDefaultCertificate(t *testing.T) {
+	o := testOptions(PlatformNone)
+	for _, tc := range []struct {
+		name, ref, want string
+	}{
+		{name: "generated", want: "router-certs-edge"},
+		{name: "empty name means generated", ref: "", want: "router-certs-edge"},
+		{name: "spec.defaultCertificate", ref: "wildcard-tls", want: "wildcard-tls"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ic := newIC("edge")
+			if tc.name != "generated" {
+				ic.Spec.DefaultCertificate = &corev1.LocalObjectReference{Name: tc.ref}
+			}
+			pod := desiredDeployment(ic, admitted(ic, o), o).Spec.Template.Spec
+			if got := pod.Volumes[0].Secret.SecretName; got != tc.want {
+				t.Errorf("default-certificate volume Secret = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// The template hash ignores replicas (scaling never rolls pods) and
+// follows everything that needs new pods.
+func TestDesiredDeploymentTemplateHash(t *testing.T) {
+	o := testOptions(PlatformNone)
+	hash := func(mods ...icMod) string {
+		ic := newIC("edge", mods...)
+		return desiredDeployment(ic, admitted(ic, o), o).Spec.Template.Labels[hashLabel]
+	}
+	base := hash(withReplicas(2))
+	if again := hash(withReplicas(2)); again != base {
+		t.Fatalf("hash not stable: %s then %s", base, again)
+	}
+	for _, n := range []int32{0, 1, 3, 10} {
+		if h := hash(withReplicas(n)); h != base {
+			t.Errorf("replicas %d changed the hash: %s → %s", n, base, h)
+		}
+	}
+	for name, mod := range map[string]icMod{
+		"env (threadCount)": withTuning(func(t *operatorv1.IngressControllerTuningOptions) { t.ThreadCount = 2 }),
+		"env (selector)": withSpec(func(s *operatorv1.IngressControllerSpec) {
+			s.RouteSelector = &metav1.LabelSelector{MatchLabels: map[string]string{"a": "b"}}
+		}),
+		"default cert": withSpec(func(s *operatorv1.IngressControllerSpec) {
+			s.DefaultCertificate = &corev1.LocalObjectReference{Name: "mine"}
+		}),
+		"placement": withSpec(func(s *operatorv1.IngressControllerSpec) {
+			s.NodePlacement = &operatorv1.NodePlacement{Tolerations: []corev1.Toleration{{Key: "k", Operator: corev1.TolerationOpExists}}}
+		}),
+		"host network ports": withHostPorts("", 8080, 8443, 9443),
+	} {
+		if h := hash(withReplicas(2), mod); h == base {
+			t.Errorf("%s did not change the hash", name)
+		}
+	}
+	o.RouterImage = "router:next"
+	if h := hash(withReplicas(2)); h == base {
+		t.Errorf("a new image did not change the hash")
+	}
+}

@@ -1,0 +1,261 @@
+package ingresscontroller
+
+import (
+	"maps"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	operatorv1 "github.com/okd-ingress/okd-ingress/api/operator/v1"
+)
+
+const (
+	intermediateCiphersEnv = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:" +
+		"ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:" +
+		"DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384"
+	tls13SuitesEnv = "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256"
+)
+
+// baseEnv is the whole environment of a Private IngressController "shard"
+// that sets nothing else: every case below is this plus or minus a few.
+var baseEnv = map[string]string{
+	"DEFAULT_CERTIFICATE_DIR":       "/etc/pki/tls/private",
+	"ROUTER_CANONICAL_HOSTNAME":     "router-shard.apps.example.com",
+	"ROUTER_CIPHERS":                intermediateCiphersEnv,
+	"ROUTER_CIPHERSUITES":           tls13SuitesEnv,
+	"ROUTER_DISABLE_HTTP2":          "false",
+	"ROUTER_DOMAIN":                 "apps.example.com",
+	"ROUTER_LOAD_BALANCE_ALGORITHM": "random",
+	"ROUTER_SERVICE_NAME":           "shard",
+	"ROUTER_SERVICE_NAMESPACE":      "openshift-ingress",
+	"ROUTER_SET_FORWARDED_HEADERS":  "append",
+	"ROUTER_TCP_BALANCE_SCHEME":     "source",
+	"ROUTER_THREADS":                "4",
+	"SSL_MIN_VERSION":               "TLSv1.2",
+	"STATS_PORT":                    "1936",
+}
+
+// absent in a case's change list removes a variable from baseEnv.
+const absent = "<absent>"
+
+func TestRouterEnv(t *testing.T) {
+	private := withStrategy(operatorv1.PrivateStrategyType)
+	tls := func(p operatorv1.TLSSecurityProfile) icMod {
+		return withSpec(func(s *operatorv1.IngressControllerSpec) { s.TLSSecurityProfile = &p })
+	}
+	custom := func(min operatorv1.TLSProtocolVersion, ciphers ...string) icMod {
+		return tls(operatorv1.TLSSecurityProfile{Type: operatorv1.TLSProfileCustomType,
+			Custom: &operatorv1.CustomTLSProfile{TLSProfileSpec: operatorv1.TLSProfileSpec{MinTLSVersion: min, Ciphers: ciphers}}})
+	}
+	forwarded := func(p operatorv1.IngressControllerHTTPHeaderPolicy) icMod {
+		return withSpec(func(s *operatorv1.IngressControllerSpec) {
+			s.HTTPHeaders = &operatorv1.IngressControllerHTTPHeaders{ForwardedHeaderPolicy: p}
+		})
+	}
+	annotate := func(k, v string) icMod {
+		return func(ic *operatorv1.IngressController) { ic.Annotations = map[string]string{k: v} }
+	}
+	for _, tc := range []struct {
+		name   string
+		mods   []icMod
+		opts   func(*Options)
+		change map[string]string
+	}{
+		{name: "defaults", mods: []icMod{private}},
+		{name: "spec.domain names the router and its canonical hostname",
+			mods:   []icMod{private, withSpec(func(s *operatorv1.IngressControllerSpec) { s.Domain = "shard.example.org" })},
+			change: map[string]string{"ROUTER_DOMAIN": "shard.example.org", "ROUTER_CANONICAL_HOSTNAME": "router-shard.shard.example.org"}},
+		{name: "status.domain wins over spec.domain",
+			mods: []icMod{private, withSpec(func(s *operatorv1.IngressControllerSpec) { s.Domain = "new.example.org" }),
+				func(ic *operatorv1.IngressController) { ic.Status.Domain = "old.example.org" }},
+			change: map[string]string{"ROUTER_DOMAIN": "old.example.org", "ROUTER_CANONICAL_HOSTNAME": "router-shard.old.example.org"}},
+		{name: "HostNetwork default ports",
+			mods: []icMod{withStrategy(operatorv1.HostNetworkStrategyType)},
+			change: map[string]string{"ROUTER_SERVICE_HTTP_PORT": "80", "ROUTER_SERVICE_HTTPS_PORT": "443",
+				"ROUTER_HAPROXY_BINARY": "/usr/sbin/haproxy-bind-low-ports"}},
+		{name: "HostNetwork custom ports move the stats port too",
+			mods:   []icMod{withHostPorts("", 8080, 8443, 9936)},
+			change: map[string]string{"ROUTER_SERVICE_HTTP_PORT": "8080", "ROUTER_SERVICE_HTTPS_PORT": "8443", "STATS_PORT": "9936"}},
+		{name: "HostNetwork PROXY",
+			mods: []icMod{withHostPorts(operatorv1.ProxyProtocol, 0, 0, 0)},
+			change: map[string]string{"ROUTER_SERVICE_HTTP_PORT": "80", "ROUTER_SERVICE_HTTPS_PORT": "443",
+				"ROUTER_USE_PROXY_PROTOCOL": "true", "ROUTER_HAPROXY_BINARY": "/usr/sbin/haproxy-bind-low-ports"}},
+		{name: "HostNetwork TCP",
+			mods: []icMod{withHostPorts(operatorv1.TCPProtocol, 0, 0, 0)},
+			change: map[string]string{"ROUTER_SERVICE_HTTP_PORT": "80", "ROUTER_SERVICE_HTTPS_PORT": "443",
+				"ROUTER_HAPROXY_BINARY": "/usr/sbin/haproxy-bind-low-ports"}},
+		{name: "HostNetwork with one low port runs the capable HAProxy",
+			mods: []icMod{withHostPorts("", 8080, 443, 9936)},
+			change: map[string]string{"ROUTER_SERVICE_HTTP_PORT": "8080", "ROUTER_SERVICE_HTTPS_PORT": "443", "STATS_PORT": "9936",
+				"ROUTER_HAPROXY_BINARY": "/usr/sbin/haproxy-bind-low-ports"}},
+		{name: "NodePortService PROXY",
+			mods: []icMod{withStrategy(operatorv1.NodePortServiceStrategyType, func(s *operatorv1.EndpointPublishingStrategy) {
+				s.NodePort = &operatorv1.NodePortStrategy{Protocol: operatorv1.ProxyProtocol}
+			})},
+			change: map[string]string{"ROUTER_USE_PROXY_PROTOCOL": "true"}},
+		{name: "NodePortService TCP", mods: []icMod{withStrategy(operatorv1.NodePortServiceStrategyType)}},
+		{name: "Private PROXY",
+			mods: []icMod{withStrategy(operatorv1.PrivateStrategyType, func(s *operatorv1.EndpointPublishingStrategy) {
+				s.Private = &operatorv1.PrivateStrategy{Protocol: operatorv1.ProxyProtocol}
+			})},
+			change: map[string]string{"ROUTER_USE_PROXY_PROTOCOL": "true"}},
+		{name: "LoadBalancerService", mods: []icMod{withLB(operatorv1.ExternalLoadBalancer)}},
+		{name: "route and namespace selectors as selector strings",
+			mods: []icMod{private, withSpec(func(s *operatorv1.IngressControllerSpec) {
+				s.RouteSelector = &metav1.LabelSelector{MatchLabels: map[string]string{"shard": "a"},
+					MatchExpressions: []metav1.LabelSelectorRequirement{{Key: "env", Operator: metav1.LabelSelectorOpIn, Values: []string{"stage", "prod"}}}}
+				s.NamespaceSelector = &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{
+					{Key: "tier", Operator: metav1.LabelSelectorOpNotIn, Values: []string{"internal"}},
+					{Key: "public", Operator: metav1.LabelSelectorOpExists},
+					{Key: "legacy", Operator: metav1.LabelSelectorOpDoesNotExist},
+				}}
+			})},
+			change: map[string]string{"ROUTE_LABELS": "env in (prod,stage),shard=a", "NAMESPACE_LABELS": "!legacy,public,tier notin (internal)"}},
+		{name: "empty selectors select everything and are not set",
+			mods: []icMod{private, withSpec(func(s *operatorv1.IngressControllerSpec) {
+				s.RouteSelector, s.NamespaceSelector = &metav1.LabelSelector{}, &metav1.LabelSelector{}
+			})}},
+		{name: "routeAdmission InterNamespaceAllowed and WildcardsAllowed",
+			mods: []icMod{private, withSpec(func(s *operatorv1.IngressControllerSpec) {
+				s.RouteAdmission = &operatorv1.RouteAdmissionPolicy{NamespaceOwnership: operatorv1.InterNamespaceAllowedOwnershipCheck,
+					WildcardPolicy: operatorv1.WildcardPolicyAllowed}
+			})},
+			change: map[string]string{"ROUTER_DISABLE_NAMESPACE_OWNERSHIP_CHECK": "true", "ROUTER_ALLOW_WILDCARD_ROUTES": "true"}},
+		{name: "routeAdmission Strict and WildcardsDisallowed are the router's defaults",
+			mods: []icMod{private, withSpec(func(s *operatorv1.IngressControllerSpec) {
+				s.RouteAdmission = &operatorv1.RouteAdmissionPolicy{NamespaceOwnership: operatorv1.StrictNamespaceOwnershipCheck,
+					WildcardPolicy: operatorv1.WildcardPolicyDisallowed}
+			})}},
+		{name: "forwardedHeaderPolicy Append", mods: []icMod{private, forwarded(operatorv1.AppendHTTPHeaderPolicy)}},
+		{name: "forwardedHeaderPolicy Replace", mods: []icMod{private, forwarded(operatorv1.ReplaceHTTPHeaderPolicy)},
+			change: map[string]string{"ROUTER_SET_FORWARDED_HEADERS": "replace"}},
+		{name: "forwardedHeaderPolicy IfNone", mods: []icMod{private, forwarded(operatorv1.IfNoneHTTPHeaderPolicy)},
+			change: map[string]string{"ROUTER_SET_FORWARDED_HEADERS": "if-none"}},
+		{name: "forwardedHeaderPolicy Never", mods: []icMod{private, forwarded(operatorv1.NeverHTTPHeaderPolicy)},
+			change: map[string]string{"ROUTER_SET_FORWARDED_HEADERS": "never"}},
+		{name: "http2 annotation false disables HTTP/2",
+			mods:   []icMod{private, annotate("ingress.operator.openshift.io/default-enable-http2", "false")},
+			change: map[string]string{"ROUTER_DISABLE_HTTP2": "true"}},
+		{name: "http2 annotation true keeps HTTP/2", mods: []icMod{private, annotate("ingress.operator.openshift.io/default-enable-http2", "true")}},
+		{name: "threadCount", mods: []icMod{private, withTuning(func(t *operatorv1.IngressControllerTuningOptions) { t.ThreadCount = 8 })},
+			change: map[string]string{"ROUTER_THREADS": "8"}},
+		{name: "header buffers",
+			mods: []icMod{private, withTuning(func(t *operatorv1.IngressControllerTuningOptions) {
+				t.HeaderBufferBytes, t.HeaderBufferMaxRewriteBytes = 65536, 16384
+			})},
+			change: map[string]string{"ROUTER_BUF_SIZE": "65536", "ROUTER_MAX_REWRITE_SIZE": "16384"}},
+		{name: "maxConnections number", mods: []icMod{private, withTuning(func(t *operatorv1.IngressControllerTuningOptions) { t.MaxConnections = 2000 })},
+			change: map[string]string{"ROUTER_MAX_CONNECTIONS": "2000"}},
+		{name: "maxConnections -1 is auto", mods: []icMod{private, withTuning(func(t *operatorv1.IngressControllerTuningOptions) { t.MaxConnections = -1 })},
+			change: map[string]string{"ROUTER_MAX_CONNECTIONS": "auto"}},
+		{name: "maxConnections 0 is the default", mods: []icMod{private, withTuning(func(t *operatorv1.IngressControllerTuningOptions) { t.MaxConnections = 0 })}},
+		{name: "timeouts",
+			mods: []icMod{private, withTuning(func(t *operatorv1.IngressControllerTuningOptions) {
+				t.ClientTimeout, t.ClientFinTimeout, t.ServerTimeout = dur("45s"), dur("500ms"), dur("1m")
+				t.ServerFinTimeout, t.TunnelTimeout, t.ConnectTimeout = dur("2s"), dur("1h"), dur("1500ms")
+				t.HTTPKeepAliveTimeout, t.TLSInspectDelay = dur("5m"), dur("10s")
+			})},
+			change: map[string]string{
+				"ROUTER_DEFAULT_CLIENT_TIMEOUT": "45s", "ROUTER_CLIENT_FIN_TIMEOUT": "500ms", "ROUTER_DEFAULT_SERVER_TIMEOUT": "60s",
+				"ROUTER_DEFAULT_SERVER_FIN_TIMEOUT": "2s", "ROUTER_DEFAULT_TUNNEL_TIMEOUT": "3600s", "ROUTER_DEFAULT_CONNECT_TIMEOUT": "1500ms",
+				"ROUTER_SLOWLORIS_HTTP_KEEPALIVE": "300s", "ROUTER_INSPECT_DELAY": "10s",
+			}},
+		{name: "zero timeouts mean the default",
+			mods: []icMod{private, withTuning(func(t *operatorv1.IngressControllerTuningOptions) {
+				t.ClientTimeout, t.ServerTimeout, t.ReloadInterval = dur("0s"), dur("0s"), dur("0s")
+			})}},
+		{name: "reloadInterval", mods: []icMod{private, withTuning(func(t *operatorv1.IngressControllerTuningOptions) { t.ReloadInterval = dur("15s") })},
+			change: map[string]string{"RELOAD_INTERVAL": "15s"}},
+		{name: "reloadInterval below 1s is clamped to 1s",
+			mods:   []icMod{private, withTuning(func(t *operatorv1.IngressControllerTuningOptions) { t.ReloadInterval = dur("500ms") })},
+			change: map[string]string{"RELOAD_INTERVAL": "1s"}},
+		{name: "reloadInterval above 120s is clamped to 120s",
+			mods:   []icMod{private, withTuning(func(t *operatorv1.IngressControllerTuningOptions) { t.ReloadInterval = dur("10m") })},
+			change: map[string]string{"RELOAD_INTERVAL": "120s"}},
+		{name: "graceful shutdown delay option", mods: []icMod{private},
+			opts:   func(o *Options) { o.GracefulShutdownDelay = 45 * time.Second },
+			change: map[string]string{"ROUTER_GRACEFUL_SHUTDOWN_DELAY": "45s"}},
+		{name: "TLS Old",
+			mods: []icMod{private, tls(operatorv1.TLSSecurityProfile{Type: operatorv1.TLSProfileOldType})},
+			change: map[string]string{"SSL_MIN_VERSION": "TLSv1.0", "ROUTER_CIPHERS": intermediateCiphersEnv +
+				":ECDHE-ECDSA-AES128-SHA256:ECDHE-RSA-AES128-SHA256:ECDHE-ECDSA-AES128-SHA:ECDHE-RSA-AES128-SHA" +
+				":ECDHE-ECDSA-AES256-SHA384:ECDHE-RSA-AES256-SHA384:ECDHE-ECDSA-AES256-SHA:ECDHE-RSA-AES256-SHA" +
+				":DHE-RSA-AES128-SHA256:DHE-RSA-AES256-SHA256:AES128-GCM-SHA256:AES256-GCM-SHA384" +
+				":AES128-SHA256:AES256-SHA256:AES128-SHA:AES256-SHA:DES-CBC3-SHA"}},
+		{name: "TLS Intermediate", mods: []icMod{private, tls(operatorv1.TLSSecurityProfile{Type: operatorv1.TLSProfileIntermediateType})}},
+		{name: "TLS Modern has only TLS 1.3 suites",
+			mods:   []icMod{private, tls(operatorv1.TLSSecurityProfile{Type: operatorv1.TLSProfileModernType})},
+			change: map[string]string{"SSL_MIN_VERSION": "TLSv1.3", "ROUTER_CIPHERS": absent}},
+		{name: "TLS Custom: IANA names translated, TLS 1.3 suites split, unknown dropped",
+			mods: []icMod{private, custom(operatorv1.VersionTLS11,
+				"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "ECDHE-ECDSA-CHACHA20-POLY1305",
+				"NOT_A_CIPHER", "tls_aes_128_gcm_sha256", "TLS_RSA_WITH_AES_128_CBC_SHA", "TLS_AES_128_CCM_SHA256", "rc4; drop")},
+			change: map[string]string{"SSL_MIN_VERSION": "TLSv1.1",
+				"ROUTER_CIPHERS":      "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-CHACHA20-POLY1305:AES128-SHA",
+				"ROUTER_CIPHERSUITES": "TLS_AES_256_GCM_SHA384:TLS_AES_128_CCM_SHA256"}},
+		{name: "TLS Custom with TLS 1.2 ciphers only",
+			mods:   []icMod{private, custom(operatorv1.VersionTLS12, "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384")},
+			change: map[string]string{"ROUTER_CIPHERS": "ECDHE-ECDSA-AES256-GCM-SHA384", "ROUTER_CIPHERSUITES": absent}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := testOptions(PlatformNone)
+			if tc.opts != nil {
+				tc.opts(&o)
+			}
+			ic := newIC("shard", tc.mods...)
+			env := routerEnv(ic, admitted(ic, o), o)
+			want := maps.Clone(baseEnv)
+			for k, v := range tc.change {
+				if v == absent {
+					delete(want, k)
+				} else {
+					want[k] = v
+				}
+			}
+			got := envMap(env)
+			if len(got) != len(env) {
+				t.Errorf("duplicate variables in %v", env)
+			}
+			for _, k := range slices.Sorted(maps.Keys(want)) {
+				if g, ok := got[k]; !ok {
+					t.Errorf("%s missing, want %q", k, want[k])
+				} else if g != want[k] {
+					t.Errorf("%s = %q, want %q", k, g, want[k])
+				}
+			}
+			for _, k := range slices.Sorted(maps.Keys(got)) {
+				if _, ok := want[k]; !ok {
+					t.Errorf("unexpected %s = %q", k, got[k])
+				}
+			}
+		})
+	}
+}
+
+// The environment is sorted by name, so that the pod template (and its
+// hash) does not depend on map order.
+func TestRouterEnvSorted(t *testing.T) {
+	o := testOptions(PlatformNone)
+	o.GracefulShutdownDelay = time.Minute
+	ic := newIC("sorted", withHostPorts(operatorv1.ProxyProtocol, 80, 443, 1936), withSpec(func(s *operatorv1.IngressControllerSpec) {
+		s.RouteSelector = &metav1.LabelSelector{MatchLabels: map[string]string{"a": "b"}}
+		s.NamespaceSelector = &metav1.LabelSelector{MatchLabels: map[string]string{"c": "d"}}
+		s.RouteAdmission = &operatorv1.RouteAdmissionPolicy{NamespaceOwnership: operatorv1.InterNamespaceAllowedOwnershipCheck}
+	}), withTuning(func(t *operatorv1.IngressControllerTuningOptions) {
+		t.ClientTimeout, t.ServerTimeout, t.TunnelTimeout, t.MaxConnections = dur("1s"), dur("2s"), dur("3s"), -1
+	}))
+	a := admitted(ic, o)
+	first := routerEnv(ic, a, o)
+	if !slices.IsSortedFunc(first, func(x, y corev1.EnvVar) int { return strings.Compare(x.Name, y.Name) }) {
+		t.Fatalf("env not sorted: %v", first)
+	}
+	for range 20 {
+		if again := routerEnv(ic, a, o); !slices.Equal(again, first) {
+			t.Fatalf("env differs between calls:\n%v\n%v", first, again)
+		}
+	}
+}

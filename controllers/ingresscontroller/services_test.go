@@ -1,0 +1,167 @@
+package ingresscontroller
+
+import (
+	"strconv"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+
+	operatorv1 "github.com/okd-ingress/okd-ingress/api/operator/v1"
+)
+
+var (
+	svcHTTP    = corev1.ServicePort{Name: "http", Port: 80, TargetPort: intstr.FromString("http"), Protocol: corev1.ProtocolTCP}
+	svcHTTPS   = corev1.ServicePort{Name: "https", Port: 443, TargetPort: intstr.FromString("https"), Protocol: corev1.ProtocolTCP}
+	svcMetrics = corev1.ServicePort{Name: "metrics", Port: 1936, TargetPort: intstr.FromString("metrics"), Protocol: corev1.ProtocolTCP}
+)
+
+func serviceLabels(ic string) map[string]string {
+	return map[string]string{owningLabel: ic, "app": "router", "router": "router-" + ic}
+}
+
+func TestDesiredServices(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		platform Platform
+		build    func(*operatorv1.IngressController, admission, Options) *corev1.Service
+		mods     []icMod
+		want     *corev1.Service
+	}{
+		{name: "internal", platform: PlatformNone,
+			build: func(ic *operatorv1.IngressController, _ admission, o Options) *corev1.Service {
+				return desiredInternalService(ic, o)
+			},
+			want: &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "router-internal-edge", Namespace: "openshift-ingress", Labels: serviceLabels("edge")},
+				Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeClusterIP, Selector: map[string]string{deploymentLabel: "edge"},
+					Ports: []corev1.ServicePort{svcHTTP, svcHTTPS, svcMetrics}}}},
+		{name: "NodePort", platform: PlatformNone,
+			build: func(ic *operatorv1.IngressController, _ admission, o Options) *corev1.Service {
+				return desiredNodePortService(ic, o)
+			},
+			want: &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "router-nodeport-edge", Namespace: "openshift-ingress", Labels: serviceLabels("edge")},
+				Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeNodePort, Selector: map[string]string{deploymentLabel: "edge"},
+					Ports: []corev1.ServicePort{svcHTTP, svcHTTPS, svcMetrics}, ExternalTrafficPolicy: corev1.ServiceExternalTrafficPolicyLocal}}},
+		{name: "LoadBalancer External on AWS", platform: PlatformAWS, mods: []icMod{withLB(operatorv1.ExternalLoadBalancer)},
+			want: lbService(nil)},
+		{name: "LoadBalancer by platform default on AWS", platform: PlatformAWS, want: lbService(nil)},
+		{name: "LoadBalancer Internal on AWS", platform: PlatformAWS, mods: []icMod{withLB(operatorv1.InternalLoadBalancer)},
+			want: lbService(map[string]string{"service.beta.kubernetes.io/aws-load-balancer-internal": "true"})},
+		{name: "LoadBalancer Internal on Azure", platform: PlatformAzure, mods: []icMod{withLB(operatorv1.InternalLoadBalancer)},
+			want: lbService(map[string]string{"service.beta.kubernetes.io/azure-load-balancer-internal": "true"})},
+		{name: "LoadBalancer Internal on GCP", platform: PlatformGCP, mods: []icMod{withLB(operatorv1.InternalLoadBalancer)},
+			want: lbService(map[string]string{"networking.gke.io/load-balancer-type": "Internal"})},
+		{name: "LoadBalancer Internal on IBMCloud", platform: PlatformIBMCloud, mods: []icMod{withLB(operatorv1.InternalLoadBalancer)},
+			want: lbService(map[string]string{"service.kubernetes.io/ibm-load-balancer-cloud-provider-ip-type": "private"})},
+		{name: "LoadBalancer Internal on OpenStack", platform: PlatformOpenStack, mods: []icMod{withLB(operatorv1.InternalLoadBalancer)},
+			want: lbService(map[string]string{"service.beta.kubernetes.io/openstack-internal-load-balancer": "true"})},
+		{name: "LoadBalancer Internal on bare metal has no annotation to set", platform: PlatformBareMetal,
+			mods: []icMod{withLB(operatorv1.InternalLoadBalancer)}, want: lbService(map[string]string{})},
+		{name: "allowedSourceRanges", platform: PlatformAWS,
+			mods: []icMod{withLB(operatorv1.ExternalLoadBalancer, "10.0.0.0/8", "fd00::/8")},
+			want: func() *corev1.Service {
+				s := lbService(nil)
+				s.Spec.LoadBalancerSourceRanges = []string{"10.0.0.0/8", "fd00::/8"}
+				return s
+			}()},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := testOptions(tc.platform)
+			ic := newIC("edge", tc.mods...)
+			build := tc.build
+			if build == nil {
+				build = desiredLoadBalancerService
+			}
+			got := build(ic, admitted(ic, o), o)
+			if !equality.Semantic.DeepEqual(got, tc.want) {
+				t.Errorf("service =\n%#v\nwant\n%#v", got, tc.want)
+			}
+		})
+	}
+}
+
+func lbService(annotations map[string]string) *corev1.Service {
+	return &corev1.Service{
+		ObjectMeta: metav1.ObjectMeta{Name: "router-edge", Namespace: "openshift-ingress", Labels: serviceLabels("edge"), Annotations: annotations},
+		Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeLoadBalancer, Selector: map[string]string{deploymentLabel: "edge"},
+			Ports: []corev1.ServicePort{svcHTTP, svcHTTPS}, ExternalTrafficPolicy: corev1.ServiceExternalTrafficPolicyLocal},
+	}
+}
+
+func TestKeepNodePorts(t *testing.T) {
+	withNodePort := func(p corev1.ServicePort, n int32) corev1.ServicePort { p.NodePort = n; return p }
+	for _, tc := range []struct {
+		name          string
+		desired, live []corev1.ServicePort
+		want          []corev1.ServicePort
+	}{
+		{name: "new Service: nothing to keep", desired: []corev1.ServicePort{svcHTTP, svcHTTPS, svcMetrics},
+			want: []corev1.ServicePort{svcHTTP, svcHTTPS, svcMetrics}},
+		{name: "allocated and edited node ports are kept by name",
+			desired: []corev1.ServicePort{svcHTTP, svcHTTPS, svcMetrics},
+			live:    []corev1.ServicePort{withNodePort(svcMetrics, 31936), withNodePort(svcHTTPS, 30443), withNodePort(svcHTTP, 30080)},
+			want:    []corev1.ServicePort{withNodePort(svcHTTP, 30080), withNodePort(svcHTTPS, 30443), withNodePort(svcMetrics, 31936)}},
+		{name: "a port missing from the live Service gets none",
+			desired: []corev1.ServicePort{svcHTTP, svcHTTPS, svcMetrics},
+			live:    []corev1.ServicePort{withNodePort(svcHTTP, 30080)},
+			want:    []corev1.ServicePort{withNodePort(svcHTTP, 30080), svcHTTPS, svcMetrics}},
+		{name: "a node port the operator wants wins",
+			desired: []corev1.ServicePort{withNodePort(svcHTTP, 32000)},
+			live:    []corev1.ServicePort{withNodePort(svcHTTP, 30080)},
+			want:    []corev1.ServicePort{withNodePort(svcHTTP, 32000)}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			desired := &corev1.Service{Spec: corev1.ServiceSpec{Ports: tc.desired}}
+			live := &corev1.Service{Spec: corev1.ServiceSpec{Ports: tc.live}}
+			keepNodePorts(desired, live)
+			if !equality.Semantic.DeepEqual(desired.Spec.Ports, tc.want) {
+				t.Errorf("ports = %+v, want %+v", desired.Spec.Ports, tc.want)
+			}
+		})
+	}
+}
+
+func TestDesiredPDB(t *testing.T) {
+	o := testOptions(PlatformNone)
+	for _, tc := range []struct {
+		replicas *int32
+		want     *intstr.IntOrString // nil: no PDB
+	}{
+		{replicas: ptrInt32(0)},
+		{replicas: ptrInt32(1)},
+		{replicas: nil, want: num(1)}, // unset: 2 replicas
+		{replicas: ptrInt32(2), want: num(1)},
+		{replicas: ptrInt32(3), want: pct("25%")},
+		{replicas: ptrInt32(4), want: pct("25%")},
+		{replicas: ptrInt32(20), want: pct("25%")},
+	} {
+		ic := newIC("edge", func(ic *operatorv1.IngressController) { ic.Spec.Replicas = tc.replicas })
+		got := desiredPDB(ic, o)
+		name := "unset"
+		if tc.replicas != nil {
+			name = strconv.Itoa(int(*tc.replicas))
+		}
+		if tc.want == nil {
+			if got != nil {
+				t.Errorf("replicas %s: PDB %+v, want none", name, got.Spec)
+			}
+			continue
+		}
+		policy := policyv1.AlwaysAllow
+		want := &policyv1.PodDisruptionBudget{
+			ObjectMeta: metav1.ObjectMeta{Name: "router-edge", Namespace: "openshift-ingress", Labels: map[string]string{owningLabel: "edge"}},
+			Spec: policyv1.PodDisruptionBudgetSpec{
+				Selector:       &metav1.LabelSelector{MatchLabels: map[string]string{deploymentLabel: "edge"}},
+				MaxUnavailable: tc.want, UnhealthyPodEvictionPolicy: &policy,
+			},
+		}
+		if !equality.Semantic.DeepEqual(got, want) {
+			t.Errorf("replicas %s: PDB =\n%#v\nwant\n%#v", name, got, want)
+		}
+	}
+}
+
+func ptrInt32(n int32) *int32 { return &n }

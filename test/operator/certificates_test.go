@@ -1,0 +1,199 @@
+package operator
+
+import (
+	"crypto/x509"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	operatorv1 "github.com/okd-ingress/okd-ingress/api/operator/v1"
+	"github.com/okd-ingress/okd-ingress/internal/certs"
+	"github.com/okd-ingress/okd-ingress/internal/names"
+)
+
+// routerCA reads the operator's CA.
+func routerCA(t *testing.T) (certs.KeyPair, *x509.Certificate) {
+	t.Helper()
+	var s corev1.Secret
+	must(t, k8s.Get(ctx, client.ObjectKey{Namespace: names.OperatorNamespace, Name: "router-ca"}, &s))
+	expect(t, "router-ca type", s.Type, corev1.SecretTypeTLS)
+	kp := certs.KeyPair{CertPEM: s.Data["tls.crt"], KeyPEM: s.Data["tls.key"]}
+	c, _, err := kp.Parse()
+	must(t, err)
+	if !c.IsCA {
+		t.Fatal("router-ca is not a CA")
+	}
+	return kp, c
+}
+
+// leafOf parses the generated Secret: the serving certificate, then the CA.
+func leafOf(s *corev1.Secret) (*x509.Certificate, []*x509.Certificate, error) {
+	if _, _, err := (certs.KeyPair{CertPEM: s.Data["tls.crt"], KeyPEM: s.Data["tls.key"]}).Parse(); err != nil {
+		return nil, nil, err
+	}
+	chain, err := certs.ParseCertificates(s.Data["tls.crt"])
+	if err != nil {
+		return nil, nil, err
+	}
+	return chain[0], chain, nil
+}
+
+func generatedSecret(t *testing.T, ic string) *corev1.Secret {
+	t.Helper()
+	s := &corev1.Secret{}
+	operand(t, "router-certs-"+ic, s)
+	return s
+}
+
+// replaceCertificate puts another key pair into the generated Secret, as
+// a stale or foreign certificate would be.
+func replaceCertificate(t *testing.T, s *corev1.Secret, kp certs.KeyPair) {
+	t.Helper()
+	before := s.DeepCopy()
+	s.Data = map[string][]byte{"tls.crt": kp.CertPEM, "tls.key": kp.KeyPEM}
+	must(t, k8s.Patch(ctx, s, client.MergeFrom(before)))
+}
+
+// waitReissued waits for a certificate signed by the router CA, other
+// than the one with serial old, valid for about a year or more.
+func waitReissued(t *testing.T, ic string, old *x509.Certificate, ca *x509.Certificate) *x509.Certificate {
+	t.Helper()
+	var leaf *x509.Certificate
+	eventually(t, "re-issued certificate", func() error {
+		s := &corev1.Secret{}
+		if err := k8s.Get(ctx, client.ObjectKey{Namespace: names.RouterNamespace, Name: "router-certs-" + ic}, s); err != nil {
+			return err
+		}
+		var err error
+		if leaf, _, err = leafOf(s); err != nil {
+			return err
+		}
+		if leaf.SerialNumber.Cmp(old.SerialNumber) == 0 {
+			return fmt.Errorf("still the replaced certificate")
+		}
+		if err := leaf.CheckSignatureFrom(ca); err != nil {
+			return err
+		}
+		return nil
+	})
+	if left := time.Until(leaf.NotAfter); left < 365*24*time.Hour {
+		t.Errorf("re-issued certificate is valid for %v only", left)
+	}
+	return leaf
+}
+
+func TestDefaultCertificate(t *testing.T) {
+	const ic = "certs"
+	createIC(t, ic, domain("certs.op.test"), replicas(1), strategy(operatorv1.EndpointPublishingStrategy{Type: operatorv1.PrivateStrategyType}))
+	deployment(t, ic)
+
+	// Generated: router-certs-<name>, a TLS Secret for *.<domain> and
+	// <domain>, signed by router-ca, with the CA after it.
+	s := generatedSecret(t, ic)
+	caPair, ca := routerCA(t)
+	expect(t, "type", s.Type, corev1.SecretTypeTLS)
+	expect(t, "labels", s.Labels, map[string]string{names.OwningLabel: ic})
+	leaf, chain, err := leafOf(s)
+	must(t, err)
+	expect(t, "SANs", leaf.DNSNames, []string{"*.certs.op.test", "certs.op.test"})
+	must(t, leaf.CheckSignatureFrom(ca))
+	if len(chain) != 2 || !chain[1].Equal(ca) {
+		t.Errorf("tls.crt holds %d certificates, want the leaf and router-ca", len(chain))
+	}
+	if left := time.Until(leaf.NotAfter); left < 700*24*time.Hour {
+		t.Errorf("generated certificate valid for %v, want two years", left)
+	}
+
+	t.Run("signed by another CA is re-issued", func(t *testing.T) {
+		impostorCA, err := certs.NewCA("impostor", 24*time.Hour, time.Now())
+		must(t, err)
+		fake, err := certs.NewServingCert(impostorCA, []string{"*.certs.op.test", "certs.op.test"}, nil, 365*24*time.Hour, time.Now())
+		must(t, err)
+		fakeLeaf, _, err := fake.Parse()
+		must(t, err)
+		replaceCertificate(t, generatedSecret(t, ic), fake)
+		touch(t, ic)
+		waitReissued(t, ic, fakeLeaf, ca)
+	})
+
+	t.Run("near expiry is re-issued", func(t *testing.T) {
+		expiring, err := certs.NewServingCert(caPair, []string{"*.certs.op.test", "certs.op.test"}, nil, 48*time.Hour, time.Now())
+		must(t, err)
+		expLeaf, _, err := expiring.Parse()
+		must(t, err)
+		replaceCertificate(t, generatedSecret(t, ic), expiring)
+		touch(t, ic)
+		waitReissued(t, ic, expLeaf, ca)
+	})
+
+	t.Run("a valid certificate is kept", func(t *testing.T) {
+		before := generatedSecret(t, ic)
+		touch(t, ic)
+		// The touch's reconcile updates nothing; a second touch proves the
+		// first was processed (the operator handles one at a time).
+		touch(t, ic)
+		time.Sleep(time.Second)
+		after := generatedSecret(t, ic)
+		expect(t, "resourceVersion", after.ResourceVersion, before.ResourceVersion)
+	})
+
+	t.Run("spec.defaultCertificate replaces the generated one once it exists", func(t *testing.T) {
+		updateIC(t, ic, func(x *operatorv1.IngressController) {
+			x.Spec.DefaultCertificate = &corev1.LocalObjectReference{Name: "certs-own"}
+		})
+		eventually(t, "DefaultCertificateMissing event", func() error {
+			var evs eventsv1.EventList
+			if err := k8s.List(ctx, &evs, client.InNamespace(names.OperatorNamespace)); err != nil {
+				return err
+			}
+			for _, e := range evs.Items {
+				if e.Regarding.Name == ic && e.Reason == "DefaultCertificateMissing" {
+					expect(t, "event note", e.Note, "spec.defaultCertificate names Secret certs-own, which does not exist in namespace openshift-ingress")
+					expect(t, "event type", e.Type, corev1.EventTypeWarning)
+					return nil
+				}
+			}
+			return fmt.Errorf("no event among %d", len(evs.Items))
+		})
+		// Never without a certificate: the generated one stays meanwhile.
+		generatedSecret(t, ic)
+		expect(t, "volume meanwhile", deployment(t, ic).Spec.Template.Spec.Volumes[0].Secret.SecretName, "router-certs-certs")
+
+		own, err := certs.NewServingCert(caPair, []string{"*.certs.op.test"}, nil, 24*time.Hour, time.Now())
+		must(t, err)
+		must(t, k8s.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: names.RouterNamespace, Name: "certs-own"},
+			Type: corev1.SecretTypeTLS, Data: map[string][]byte{"tls.crt": own.CertPEM, "tls.key": own.KeyPEM}}))
+		eventually(t, "generated Secret deleted", gone(&corev1.Secret{}, names.RouterNamespace, "router-certs-certs"))
+		eventually(t, "Deployment mounts certs-own", func() error {
+			if v := deployment(t, ic).Spec.Template.Spec.Volumes[0].Secret.SecretName; v != "certs-own" {
+				return fmt.Errorf("volume Secret %s", v)
+			}
+			return nil
+		})
+		var s corev1.Secret
+		must(t, k8s.Get(ctx, client.ObjectKey{Namespace: names.RouterNamespace, Name: "certs-own"}, &s))
+		if !slices.Equal(s.Data["tls.crt"], own.CertPEM) {
+			t.Error("the operator changed the user's Secret")
+		}
+	})
+
+	t.Run("removing spec.defaultCertificate generates one again", func(t *testing.T) {
+		updateIC(t, ic, func(x *operatorv1.IngressController) { x.Spec.DefaultCertificate = nil })
+		s := generatedSecret(t, ic)
+		leaf, _, err := leafOf(s)
+		must(t, err)
+		must(t, leaf.CheckSignatureFrom(ca))
+		eventually(t, "Deployment mounts router-certs-certs", func() error {
+			if v := deployment(t, ic).Spec.Template.Spec.Volumes[0].Secret.SecretName; v != "router-certs-certs" {
+				return fmt.Errorf("volume Secret %s", v)
+			}
+			return nil
+		})
+	})
+}

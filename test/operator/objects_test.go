@@ -1,0 +1,465 @@
+package operator
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+	authorizationv1 "k8s.io/api/authorization/v1"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	operatorv1 "github.com/okd-ingress/okd-ingress/api/operator/v1"
+	"github.com/okd-ingress/okd-ingress/internal/names"
+)
+
+const (
+	intermediateCiphers = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:" +
+		"ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:" +
+		"DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384"
+	tls13Suites = "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256"
+)
+
+// baseEnv is the environment every router gets, for IngressController ic
+// serving domain.
+func baseEnv(ic, domain string) map[string]string {
+	return map[string]string{
+		"DEFAULT_CERTIFICATE_DIR":       "/etc/pki/tls/private",
+		"ROUTER_CANONICAL_HOSTNAME":     "router-" + ic + "." + domain,
+		"ROUTER_CIPHERS":                intermediateCiphers,
+		"ROUTER_CIPHERSUITES":           tls13Suites,
+		"ROUTER_DISABLE_HTTP2":          "false",
+		"ROUTER_DOMAIN":                 domain,
+		"ROUTER_LOAD_BALANCE_ALGORITHM": "random",
+		"ROUTER_SERVICE_NAME":           ic,
+		"ROUTER_SERVICE_NAMESPACE":      "openshift-ingress",
+		"ROUTER_SET_FORWARDED_HEADERS":  "append",
+		"ROUTER_TCP_BALANCE_SCHEME":     "source",
+		"ROUTER_THREADS":                "4",
+		"SSL_MIN_VERSION":               "TLSv1.2",
+		"STATS_PORT":                    "1936",
+	}
+}
+
+func expect(t *testing.T, what string, got, want any) {
+	t.Helper()
+	if !equality.Semantic.DeepEqual(got, want) {
+		t.Errorf("%s =\n  %#v\nwant\n  %#v", what, got, want)
+	}
+}
+
+func svcPort(name string, port int32) corev1.ServicePort {
+	return corev1.ServicePort{Name: name, Port: port, TargetPort: intstr.FromString(name), Protocol: corev1.ProtocolTCP}
+}
+
+// portsWithoutNodePorts returns the ports with node ports cleared, after
+// checking that each has one when wantNodePorts.
+func portsWithoutNodePorts(t *testing.T, s *corev1.Service, wantNodePorts bool) []corev1.ServicePort {
+	t.Helper()
+	var out []corev1.ServicePort
+	for _, p := range s.Spec.Ports {
+		if (p.NodePort != 0) != wantNodePorts {
+			t.Errorf("service %s port %s: nodePort %d, want one: %v", s.Name, p.Name, p.NodePort, wantNodePorts)
+		}
+		p.NodePort = 0
+		out = append(out, p)
+	}
+	return out
+}
+
+func serviceLabels(ic string) map[string]string {
+	return map[string]string{names.OwningLabel: ic, "app": "router", "router": "router-" + ic}
+}
+
+// checkOwnedByDeployment checks the controller reference to the router Deployment.
+func checkOwnedByDeployment(t *testing.T, obj metav1.Object, d *appsv1.Deployment) {
+	t.Helper()
+	refs := obj.GetOwnerReferences()
+	want := []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "Deployment", Name: d.Name, UID: d.UID,
+		Controller: ptr.To(true), BlockOwnerDeletion: ptr.To(true)}}
+	expect(t, fmt.Sprintf("%s owner references", obj.GetName()), refs, want)
+}
+
+func checkInternalService(t *testing.T, ic string, d *appsv1.Deployment) {
+	t.Helper()
+	s := &corev1.Service{}
+	operand(t, "router-internal-"+ic, s)
+	expect(t, "internal service type", s.Spec.Type, corev1.ServiceTypeClusterIP)
+	expect(t, "internal service labels", s.Labels, serviceLabels(ic))
+	expect(t, "internal service selector", s.Spec.Selector, map[string]string{names.DeploymentLabel: ic})
+	expect(t, "internal service ports", portsWithoutNodePorts(t, s, false),
+		[]corev1.ServicePort{svcPort("http", 80), svcPort("https", 443), svcPort("metrics", 1936)})
+	checkOwnedByDeployment(t, s, d)
+}
+
+func checkNoService(t *testing.T, name string) {
+	t.Helper()
+	if err := gone(&corev1.Service{}, names.RouterNamespace, name)(); err != nil {
+		t.Error(err)
+	}
+}
+
+func checkPDB(t *testing.T, ic string, maxUnavailable *intstr.IntOrString, d *appsv1.Deployment) {
+	t.Helper()
+	if maxUnavailable == nil {
+		eventually(t, "no PDB", gone(&policyv1.PodDisruptionBudget{}, names.RouterNamespace, "router-"+ic))
+		return
+	}
+	var pdb policyv1.PodDisruptionBudget
+	eventually(t, "PDB "+maxUnavailable.String(), func() error {
+		if err := k8s.Get(ctx, client.ObjectKey{Namespace: names.RouterNamespace, Name: "router-" + ic}, &pdb); err != nil {
+			return err
+		}
+		if mu := pdb.Spec.MaxUnavailable; mu == nil || *mu != *maxUnavailable {
+			return fmt.Errorf("maxUnavailable %v", mu)
+		}
+		return nil
+	})
+	expect(t, "PDB labels", pdb.Labels, map[string]string{names.OwningLabel: ic})
+	expect(t, "PDB selector", pdb.Spec.Selector, &metav1.LabelSelector{MatchLabels: map[string]string{names.DeploymentLabel: ic}})
+	expect(t, "PDB minAvailable", pdb.Spec.MinAvailable, (*intstr.IntOrString)(nil))
+	expect(t, "PDB unhealthyPodEvictionPolicy", pdb.Spec.UnhealthyPodEvictionPolicy, ptr.To(policyv1.AlwaysAllow))
+	checkOwnedByDeployment(t, &pdb, d)
+}
+
+func checkIngressClass(t *testing.T, ic string) {
+	t.Helper()
+	var c networkingv1.IngressClass
+	eventually(t, "IngressClass", func() error { return k8s.Get(ctx, client.ObjectKey{Name: "openshift-" + ic}, &c) })
+	expect(t, "IngressClass labels", c.Labels, map[string]string{names.OwningLabel: ic})
+	expect(t, "IngressClass controller", c.Spec.Controller, "openshift.io/ingress-to-route")
+	expect(t, "IngressClass parameters", c.Spec.Parameters, &networkingv1.IngressClassParametersReference{
+		APIGroup: ptr.To("operator.openshift.io"), Kind: "IngressController", Name: ic,
+		Scope: ptr.To("Namespace"), Namespace: ptr.To(names.OperatorNamespace)})
+}
+
+// checkDeployment checks what every router Deployment has, then returns
+// its pod spec for the strategy-specific checks.
+func checkDeployment(t *testing.T, ic string, d *appsv1.Deployment, replicas int32, volumeSecret string) corev1.PodSpec {
+	t.Helper()
+	expect(t, "deployment labels", d.Labels, map[string]string{names.OwningLabel: ic})
+	expect(t, "replicas", d.Spec.Replicas, ptr.To(replicas))
+	expect(t, "selector", d.Spec.Selector, &metav1.LabelSelector{MatchLabels: map[string]string{names.DeploymentLabel: ic}})
+	expect(t, "minReadySeconds", d.Spec.MinReadySeconds, int32(30))
+	expect(t, "progressDeadlineSeconds", d.Spec.ProgressDeadlineSeconds, ptr.To(int32(600)))
+	tl := d.Spec.Template.Labels
+	if len(tl) != 2 || tl[names.DeploymentLabel] != ic || len(tl[names.HashLabel]) != 10 {
+		t.Errorf("template labels = %v", tl)
+	}
+	pod := d.Spec.Template.Spec
+	expect(t, "serviceAccountName", pod.ServiceAccountName, "router")
+	expect(t, "terminationGracePeriodSeconds", pod.TerminationGracePeriodSeconds, ptr.To(int64(3600)))
+	expect(t, "nodeSelector", pod.NodeSelector, map[string]string{"kubernetes.io/os": "linux"})
+	expect(t, "affinity", pod.Affinity, &corev1.Affinity{PodAntiAffinity: &corev1.PodAntiAffinity{
+		PreferredDuringSchedulingIgnoredDuringExecution: []corev1.WeightedPodAffinityTerm{{Weight: 100, PodAffinityTerm: corev1.PodAffinityTerm{
+			TopologyKey: "kubernetes.io/hostname", LabelSelector: &metav1.LabelSelector{MatchLabels: map[string]string{names.DeploymentLabel: ic}},
+		}}}}})
+	expect(t, "volumes", pod.Volumes, []corev1.Volume{{Name: "default-certificate", VolumeSource: corev1.VolumeSource{
+		Secret: &corev1.SecretVolumeSource{SecretName: volumeSecret, DefaultMode: ptr.To(int32(0o440))}}}})
+	if len(pod.Containers) != 1 {
+		t.Fatalf("containers = %d", len(pod.Containers))
+	}
+	c := pod.Containers[0]
+	expect(t, "image", c.Image, "okd-ingress:test")
+	expect(t, "volumeMounts", c.VolumeMounts, []corev1.VolumeMount{{Name: "default-certificate", MountPath: "/etc/pki/tls/private", ReadOnly: true}})
+	return pod
+}
+
+func rollingUpdate(surge, unavailable intstr.IntOrString) appsv1.DeploymentStrategy {
+	return appsv1.DeploymentStrategy{Type: appsv1.RollingUpdateDeploymentStrategyType,
+		RollingUpdate: &appsv1.RollingUpdateDeployment{MaxSurge: &surge, MaxUnavailable: &unavailable}}
+}
+
+func checkEnv(t *testing.T, d *appsv1.Deployment, want map[string]string) {
+	t.Helper()
+	got := envOf(d)
+	for _, k := range slices.Sorted(maps.Keys(want)) {
+		if got[k] != want[k] {
+			t.Errorf("env %s = %q, want %q", k, got[k], want[k])
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(got)) {
+		if _, ok := want[k]; !ok {
+			t.Errorf("unexpected env %s = %q", k, got[k])
+		}
+	}
+}
+
+func TestHostNetworkObjects(t *testing.T) {
+	const ic = "hn"
+	createIC(t, ic, domain("hn.op.test"), replicas(2), strategy(operatorv1.EndpointPublishingStrategy{Type: operatorv1.HostNetworkStrategyType}))
+	d := deployment(t, ic)
+	pod := checkDeployment(t, ic, d, 2, "router-certs-hn")
+	expect(t, "strategy", d.Spec.Strategy, rollingUpdate(intstr.FromInt32(0), intstr.FromInt32(1)))
+	expect(t, "hostNetwork", pod.HostNetwork, true)
+	expect(t, "dnsPolicy", pod.DNSPolicy, corev1.DNSClusterFirstWithHostNet)
+	expect(t, "pod securityContext", pod.SecurityContext, &corev1.PodSecurityContext{RunAsNonRoot: ptr.To(true),
+		SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault}})
+	c := pod.Containers[0]
+	expect(t, "container securityContext", c.SecurityContext, &corev1.SecurityContext{AllowPrivilegeEscalation: ptr.To(true),
+		ReadOnlyRootFilesystem: ptr.To(false),
+		Capabilities:           &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}, Add: []corev1.Capability{"NET_BIND_SERVICE"}}})
+	expect(t, "ports", c.Ports, []corev1.ContainerPort{
+		{Name: "http", ContainerPort: 80, HostPort: 80, Protocol: corev1.ProtocolTCP},
+		{Name: "https", ContainerPort: 443, HostPort: 443, Protocol: corev1.ProtocolTCP},
+		{Name: "metrics", ContainerPort: 1936, HostPort: 1936, Protocol: corev1.ProtocolTCP}})
+	expect(t, "readiness probe", c.ReadinessProbe.HTTPGet, &corev1.HTTPGetAction{Path: "/healthz/ready", Port: intstr.FromInt32(1936),
+		Host: "localhost", Scheme: corev1.URISchemeHTTP})
+	env := baseEnv(ic, "hn.op.test")
+	env["ROUTER_SERVICE_HTTP_PORT"], env["ROUTER_SERVICE_HTTPS_PORT"] = "80", "443"
+	env["ROUTER_HAPROXY_BINARY"] = "/usr/sbin/haproxy-bind-low-ports"
+	checkEnv(t, d, env)
+
+	checkInternalService(t, ic, d)
+	checkNoService(t, "router-hn")
+	checkNoService(t, "router-nodeport-hn")
+	checkPDB(t, ic, ptr.To(intstr.FromInt32(1)), d)
+	checkIngressClass(t, ic)
+}
+
+func TestPrivateObjects(t *testing.T) {
+	const ic = "priv"
+	createIC(t, ic, domain("priv.op.test"), replicas(3), strategy(operatorv1.EndpointPublishingStrategy{Type: operatorv1.PrivateStrategyType,
+		Private: &operatorv1.PrivateStrategy{Protocol: operatorv1.ProxyProtocol}}),
+		func(ic *operatorv1.IngressController) {
+			ic.Spec.TuningOptions = &operatorv1.IngressControllerTuningOptions{ThreadCount: 2, MaxConnections: -1,
+				ClientTimeout: &metav1.Duration{Duration: 45e9}, ReloadInterval: &metav1.Duration{Duration: 500e6}}
+			ic.Spec.RouteSelector = &metav1.LabelSelector{MatchLabels: map[string]string{"shard": "priv"}}
+			ic.Spec.NamespaceSelector = &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{
+				{Key: "env", Operator: metav1.LabelSelectorOpIn, Values: []string{"prod", "stage"}}}}
+			ic.Spec.RouteAdmission = &operatorv1.RouteAdmissionPolicy{NamespaceOwnership: operatorv1.InterNamespaceAllowedOwnershipCheck,
+				WildcardPolicy: operatorv1.WildcardPolicyAllowed}
+			ic.Spec.HTTPHeaders = &operatorv1.IngressControllerHTTPHeaders{ForwardedHeaderPolicy: operatorv1.IfNoneHTTPHeaderPolicy}
+			ic.Spec.TLSSecurityProfile = &operatorv1.TLSSecurityProfile{Type: operatorv1.TLSProfileModernType, Modern: &operatorv1.ModernTLSProfile{}}
+			ic.Annotations = map[string]string{"ingress.operator.openshift.io/default-enable-http2": "false"}
+		})
+	d := deployment(t, ic)
+	pod := checkDeployment(t, ic, d, 3, "router-certs-priv")
+	expect(t, "strategy", d.Spec.Strategy, rollingUpdate(intstr.FromString("25%"), intstr.FromString("50%")))
+	expect(t, "hostNetwork", pod.HostNetwork, false)
+	expect(t, "dnsPolicy", pod.DNSPolicy, corev1.DNSClusterFirst)
+	expect(t, "pod securityContext", pod.SecurityContext, &corev1.PodSecurityContext{RunAsNonRoot: ptr.To(true),
+		SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
+		Sysctls:        []corev1.Sysctl{{Name: "net.ipv4.ip_unprivileged_port_start", Value: "0"}}})
+	c := pod.Containers[0]
+	expect(t, "container securityContext", c.SecurityContext, &corev1.SecurityContext{AllowPrivilegeEscalation: ptr.To(false),
+		ReadOnlyRootFilesystem: ptr.To(false), Capabilities: &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}}})
+	expect(t, "ports", c.Ports, []corev1.ContainerPort{
+		{Name: "http", ContainerPort: 80, Protocol: corev1.ProtocolTCP},
+		{Name: "https", ContainerPort: 443, Protocol: corev1.ProtocolTCP},
+		{Name: "metrics", ContainerPort: 1936, Protocol: corev1.ProtocolTCP}})
+	expect(t, "liveness probe", c.LivenessProbe.HTTPGet, &corev1.HTTPGetAction{Path: "/healthz", Port: intstr.FromInt32(1936), Scheme: corev1.URISchemeHTTP})
+	env := baseEnv(ic, "priv.op.test")
+	delete(env, "ROUTER_CIPHERS")
+	maps.Copy(env, map[string]string{
+		"ROUTER_USE_PROXY_PROTOCOL": "true", "ROUTER_THREADS": "2", "ROUTER_MAX_CONNECTIONS": "auto",
+		"ROUTER_DEFAULT_CLIENT_TIMEOUT": "45s", "RELOAD_INTERVAL": "1s",
+		"ROUTE_LABELS": "shard=priv", "NAMESPACE_LABELS": "env in (prod,stage)",
+		"ROUTER_DISABLE_NAMESPACE_OWNERSHIP_CHECK": "true", "ROUTER_ALLOW_WILDCARD_ROUTES": "true",
+		"ROUTER_SET_FORWARDED_HEADERS": "if-none", "SSL_MIN_VERSION": "TLSv1.3", "ROUTER_DISABLE_HTTP2": "true",
+	})
+	checkEnv(t, d, env)
+
+	checkInternalService(t, ic, d)
+	checkNoService(t, "router-priv")
+	checkNoService(t, "router-nodeport-priv")
+	checkPDB(t, ic, ptr.To(intstr.FromString("25%")), d)
+	checkIngressClass(t, ic)
+}
+
+func TestLoadBalancerObjects(t *testing.T) {
+	const ic = "ext"
+	// No strategy: the platform (AWS) default, an External load balancer.
+	createIC(t, ic, domain("ext.op.test"))
+	d := deployment(t, ic)
+	pod := checkDeployment(t, ic, d, 2, "router-certs-ext")
+	expect(t, "strategy", d.Spec.Strategy, rollingUpdate(intstr.FromString("25%"), intstr.FromString("50%")))
+	expect(t, "hostNetwork", pod.HostNetwork, false)
+	checkEnv(t, d, baseEnv(ic, "ext.op.test"))
+
+	lb := &corev1.Service{}
+	operand(t, "router-ext", lb)
+	expect(t, "LB type", lb.Spec.Type, corev1.ServiceTypeLoadBalancer)
+	expect(t, "LB labels", lb.Labels, serviceLabels(ic))
+	expect(t, "LB annotations", lb.Annotations, map[string]string(nil))
+	expect(t, "LB selector", lb.Spec.Selector, map[string]string{names.DeploymentLabel: ic})
+	expect(t, "LB externalTrafficPolicy", lb.Spec.ExternalTrafficPolicy, corev1.ServiceExternalTrafficPolicyLocal)
+	expect(t, "LB source ranges", lb.Spec.LoadBalancerSourceRanges, []string(nil))
+	expect(t, "LB ports", portsWithoutNodePorts(t, lb, true), []corev1.ServicePort{svcPort("http", 80), svcPort("https", 443)})
+	checkOwnedByDeployment(t, lb, d)
+	checkInternalService(t, ic, d)
+	checkNoService(t, "router-nodeport-ext")
+	checkPDB(t, ic, ptr.To(intstr.FromInt32(1)), d)
+	checkIngressClass(t, ic)
+}
+
+// Internal scope sets the platform's annotation; going back to External
+// removes it, and source ranges follow spec.
+func TestInternalLoadBalancer(t *testing.T) {
+	const ic = "int"
+	createIC(t, ic, domain("int.op.test"), replicas(1), strategy(operatorv1.EndpointPublishingStrategy{Type: operatorv1.LoadBalancerServiceStrategyType,
+		LoadBalancer: &operatorv1.LoadBalancerStrategy{Scope: operatorv1.InternalLoadBalancer, AllowedSourceRanges: []operatorv1.CIDR{"10.0.0.0/8", "fd00::/8"}}}))
+	d := deployment(t, ic)
+	checkDeployment(t, ic, d, 1, "router-certs-int")
+	lb := &corev1.Service{}
+	operand(t, "router-int", lb)
+	expect(t, "LB annotations", lb.Annotations, map[string]string{"service.beta.kubernetes.io/aws-load-balancer-internal": "true"})
+	expect(t, "LB source ranges", lb.Spec.LoadBalancerSourceRanges, []string{"10.0.0.0/8", "fd00::/8"})
+	expect(t, "LB ports", portsWithoutNodePorts(t, lb, true), []corev1.ServicePort{svcPort("http", 80), svcPort("https", 443)})
+	checkPDB(t, ic, nil, d)
+
+	updateIC(t, ic, func(x *operatorv1.IngressController) {
+		x.Spec.EndpointPublishingStrategy.LoadBalancer = &operatorv1.LoadBalancerStrategy{Scope: operatorv1.ExternalLoadBalancer,
+			AllowedSourceRanges: []operatorv1.CIDR{"192.0.2.0/24"}}
+	})
+	eventually(t, "External scope on the Service", func() error {
+		if err := k8s.Get(ctx, client.ObjectKeyFromObject(lb), lb); err != nil {
+			return err
+		}
+		if !slices.Equal(lb.Spec.LoadBalancerSourceRanges, []string{"192.0.2.0/24"}) {
+			return fmt.Errorf("source ranges %v", lb.Spec.LoadBalancerSourceRanges)
+		}
+		if len(lb.Annotations) != 0 {
+			return fmt.Errorf("annotations %v", lb.Annotations)
+		}
+		return nil
+	})
+	x, err := getIC(ic)
+	must(t, err)
+	expect(t, "status strategy", x.Status.EndpointPublishingStrategy, &operatorv1.EndpointPublishingStrategy{Type: operatorv1.LoadBalancerServiceStrategyType,
+		LoadBalancer: &operatorv1.LoadBalancerStrategy{Scope: operatorv1.ExternalLoadBalancer, AllowedSourceRanges: []operatorv1.CIDR{"192.0.2.0/24"},
+			DNSManagementPolicy: operatorv1.ManagedLoadBalancerDNS}})
+}
+
+func TestNodePortObjects(t *testing.T) {
+	const ic = "np"
+	createIC(t, ic, domain("np.op.test"), replicas(1), strategy(operatorv1.EndpointPublishingStrategy{Type: operatorv1.NodePortServiceStrategyType}))
+	d := deployment(t, ic)
+	pod := checkDeployment(t, ic, d, 1, "router-certs-np")
+	expect(t, "hostNetwork", pod.HostNetwork, false)
+	expect(t, "strategy", d.Spec.Strategy, rollingUpdate(intstr.FromString("25%"), intstr.FromString("50%")))
+	checkEnv(t, d, baseEnv(ic, "np.op.test"))
+
+	np := &corev1.Service{}
+	operand(t, "router-nodeport-np", np)
+	expect(t, "NodePort type", np.Spec.Type, corev1.ServiceTypeNodePort)
+	expect(t, "NodePort labels", np.Labels, serviceLabels(ic))
+	expect(t, "NodePort externalTrafficPolicy", np.Spec.ExternalTrafficPolicy, corev1.ServiceExternalTrafficPolicyLocal)
+	expect(t, "NodePort ports", portsWithoutNodePorts(t, np, true),
+		[]corev1.ServicePort{svcPort("http", 80), svcPort("https", 443), svcPort("metrics", 1936)})
+	checkOwnedByDeployment(t, np, d)
+	checkInternalService(t, ic, d)
+	checkNoService(t, "router-np")
+	checkPDB(t, ic, nil, d)
+	checkIngressClass(t, ic)
+
+	// An admin moves the HTTP node port, and (to see the operator's next
+	// pass) removes a label the operator manages.
+	free := freeNodePort(t)
+	before := np.DeepCopy()
+	np.Spec.Ports[0].NodePort = free
+	delete(np.Labels, "app")
+	must(t, k8s.Patch(ctx, np, client.MergeFrom(before)))
+	eventually(t, "the operator's pass over the edited Service", func() error {
+		if err := k8s.Get(ctx, client.ObjectKeyFromObject(np), np); err != nil {
+			return err
+		}
+		if np.Labels["app"] != "router" {
+			return fmt.Errorf("labels %v", np.Labels)
+		}
+		return nil
+	})
+	expect(t, "edited node port", np.Spec.Ports[0].NodePort, free)
+	expect(t, "other node ports", np.Spec.Ports[1].NodePort, before.Spec.Ports[1].NodePort)
+}
+
+// freeNodePort finds a node port no Service uses.
+func freeNodePort(t *testing.T) int32 {
+	t.Helper()
+	var list corev1.ServiceList
+	must(t, k8s.List(ctx, &list))
+	used := map[int32]bool{}
+	for _, s := range list.Items {
+		for _, p := range s.Spec.Ports {
+			used[p.NodePort] = true
+		}
+	}
+	for p := int32(32767); p > 30000; p-- {
+		if !used[p] {
+			return p
+		}
+	}
+	t.Fatal("no free node port")
+	return 0
+}
+
+// The routers' RBAC: what they need and nothing more; no Secrets at all.
+func TestRouterRBAC(t *testing.T) {
+	const ic = "rbac"
+	createIC(t, ic, domain("rbac.op.test"), replicas(1), strategy(operatorv1.EndpointPublishingStrategy{Type: operatorv1.PrivateStrategyType}))
+	deployment(t, ic)
+
+	var sa corev1.ServiceAccount
+	operand(t, "router", &sa)
+	var cr rbacv1.ClusterRole
+	must(t, k8s.Get(ctx, client.ObjectKey{Name: "openshift-ingress-router"}, &cr))
+	expect(t, "ClusterRole rules", cr.Rules, []rbacv1.PolicyRule{
+		{APIGroups: []string{"route.openshift.io"}, Resources: []string{"routes"}, Verbs: []string{"get", "list", "watch"}},
+		{APIGroups: []string{"route.openshift.io"}, Resources: []string{"routes/status"}, Verbs: []string{"get", "update", "patch"}},
+		{APIGroups: []string{""}, Resources: []string{"services", "namespaces"}, Verbs: []string{"get", "list", "watch"}},
+		{APIGroups: []string{"discovery.k8s.io"}, Resources: []string{"endpointslices"}, Verbs: []string{"get", "list", "watch"}},
+	})
+	subjects := []rbacv1.Subject{{Kind: "ServiceAccount", Name: "router", Namespace: names.RouterNamespace}}
+	var crb rbacv1.ClusterRoleBinding
+	must(t, k8s.Get(ctx, client.ObjectKey{Name: "openshift-ingress-router"}, &crb))
+	expect(t, "ClusterRoleBinding roleRef", crb.RoleRef, rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: "openshift-ingress-router"})
+	expect(t, "ClusterRoleBinding subjects", crb.Subjects, subjects)
+	var role rbacv1.Role
+	operand(t, "openshift-ingress-router", &role)
+	expect(t, "Role rules", role.Rules, []rbacv1.PolicyRule{
+		{APIGroups: []string{"coordination.k8s.io"}, Resources: []string{"leases"}, Verbs: []string{"get", "create", "update"}}})
+	var rb rbacv1.RoleBinding
+	operand(t, "openshift-ingress-router", &rb)
+	expect(t, "RoleBinding roleRef", rb.RoleRef, rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "Role", Name: "openshift-ingress-router"})
+	expect(t, "RoleBinding subjects", rb.Subjects, subjects)
+
+	// What the API server's authorizer makes of it.
+	for _, tc := range []struct {
+		ns, group, resource, sub, verb string
+		allowed                        bool
+	}{
+		{"", "route.openshift.io", "routes", "", "watch", true},
+		{"team-a", "route.openshift.io", "routes", "status", "patch", true},
+		{"team-a", "route.openshift.io", "routes", "", "update", false},
+		{"", "discovery.k8s.io", "endpointslices", "", "list", true},
+		{"", "", "namespaces", "", "list", true},
+		{names.RouterNamespace, "coordination.k8s.io", "leases", "", "create", true},
+		{"team-a", "coordination.k8s.io", "leases", "", "create", false},
+		{"", "", "secrets", "", "list", false},
+		{"", "", "secrets", "", "get", false},
+		{names.RouterNamespace, "", "secrets", "", "get", false},
+		{names.OperatorNamespace, "", "secrets", "", "get", false},
+		{"", "", "pods", "", "list", false},
+	} {
+		sar := &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{
+			User:   "system:serviceaccount:openshift-ingress:router",
+			Groups: []string{"system:serviceaccounts", "system:serviceaccounts:openshift-ingress", "system:authenticated"},
+			ResourceAttributes: &authorizationv1.ResourceAttributes{Namespace: tc.ns, Group: tc.group, Resource: tc.resource,
+				Subresource: tc.sub, Verb: tc.verb},
+		}}
+		must(t, k8s.Create(ctx, sar))
+		if sar.Status.Allowed != tc.allowed {
+			t.Errorf("router may %s %s/%s %s in %q: %v, want %v (%s)", tc.verb, tc.group, tc.resource, tc.sub, tc.ns,
+				sar.Status.Allowed, tc.allowed, sar.Status.Reason)
+		}
+	}
+}
