@@ -176,6 +176,8 @@ func TestRouterEnv(t *testing.T) {
 		{name: "reloadInterval above 120s is clamped to 120s",
 			mods:   []icMod{private, withTuning(func(t *operatorv1.IngressControllerTuningOptions) { t.ReloadInterval = dur("10m") })},
 			change: map[string]string{"RELOAD_INTERVAL": "120s"}},
+		{name: "healthCheckInterval", mods: []icMod{private, withTuning(func(t *operatorv1.IngressControllerTuningOptions) { t.HealthCheckInterval = dur("2s") })},
+			change: map[string]string{"ROUTER_BACKEND_CHECK_INTERVAL": "2s"}},
 		{name: "graceful shutdown delay option", mods: []icMod{private},
 			opts:   func(o *Options) { o.GracefulShutdownDelay = 45 * time.Second },
 			change: map[string]string{"ROUTER_GRACEFUL_SHUTDOWN_DELAY": "45s"}},

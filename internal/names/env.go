@@ -11,6 +11,7 @@ const (
 	EnvReloadInterval                       = "RELOAD_INTERVAL"
 	EnvRouterAllowWildcardRoutes            = "ROUTER_ALLOW_WILDCARD_ROUTES"
 	EnvRouterBindAddress                    = "ROUTER_BIND_ADDRESS"
+	EnvRouterBackendCheckInterval           = "ROUTER_BACKEND_CHECK_INTERVAL"
 	EnvRouterBufSize                        = "ROUTER_BUF_SIZE"
 	EnvRouterCanonicalHostname              = "ROUTER_CANONICAL_HOSTNAME"
 	EnvRouterCiphers                        = "ROUTER_CIPHERS"

@@ -108,3 +108,23 @@ func CanonicalHostname(ic, domain string) string { return "router-" + ic + "." +
 
 // RouterStatusLease is the Lease electing a router's route-status writer.
 func RouterStatusLease(ic string) string { return "router-status-" + ic }
+
+// Ingress to Route conversion: OKD's annotations and names, kept exact so
+// that Ingresses written for OKD behave the same here.
+const (
+	// IngressClassAnnotation is the legacy class of an Ingress; when
+	// present (even empty) it wins over spec.ingressClassName.
+	IngressClassAnnotation = "kubernetes.io/ingress.class"
+	// TerminationAnnotation, on an Ingress, is edge, passthrough or
+	// reencrypt: the TLS termination of its Routes.
+	TerminationAnnotation = "route.openshift.io/termination"
+	// DestinationCACertificateSecretAnnotation, on an Ingress, names a
+	// Secret whose tls.crt becomes the destinationCACertificate of its
+	// reencrypt Routes.
+	DestinationCACertificateSecretAnnotation = "route.openshift.io/destination-ca-certificate-secret"
+	// ReconcileLabelsAnnotation, true on an Ingress, keeps its Routes'
+	// labels equal to its own after creation too.
+	ReconcileLabelsAnnotation = "route.openshift.io/reconcile-labels"
+	// IngressToRouteComponent reports the Ingress controller's events.
+	IngressToRouteComponent = "ingress-to-route-controller"
+)

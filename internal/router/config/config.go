@@ -102,6 +102,8 @@ type Config struct {
 // Timeouts are HAProxy's timeouts, from tuningOptions.
 type Timeouts struct {
 	Connect, Client, ClientFin, Server, ServerFin, Tunnel, HTTPRequest, HTTPKeepAlive, InspectDelay time.Duration
+	// HealthCheck is the interval of backend health checks.
+	HealthCheck time.Duration
 }
 
 // Defaults returns OKD's router defaults.
@@ -119,7 +121,7 @@ func Defaults() Config {
 		CipherSuites: "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256",
 		Timeouts: Timeouts{Connect: 5 * time.Second, Client: 30 * time.Second, ClientFin: time.Second,
 			Server: 30 * time.Second, ServerFin: time.Second, Tunnel: time.Hour, HTTPRequest: 10 * time.Second,
-			HTTPKeepAlive: 300 * time.Second, InspectDelay: 5 * time.Second},
+			HTTPKeepAlive: 300 * time.Second, InspectDelay: 5 * time.Second, HealthCheck: 5 * time.Second},
 		BufSize: 32768, MaxRewrite: 8192,
 		ReloadInterval: 500 * time.Millisecond,
 	}
@@ -170,6 +172,7 @@ func (c *Config) FromEnv(lookup func(string) (string, bool)) error {
 	e.duration(names.EnvRouterSlowlorisTimeout, &c.Timeouts.HTTPRequest)
 	e.duration(names.EnvRouterSlowlorisHTTPKeepalive, &c.Timeouts.HTTPKeepAlive)
 	e.duration(names.EnvRouterInspectDelay, &c.Timeouts.InspectDelay)
+	e.duration(names.EnvRouterBackendCheckInterval, &c.Timeouts.HealthCheck)
 	e.integer(names.EnvRouterBufSize, &c.BufSize, 16384, 1<<20)
 	e.integer(names.EnvRouterMaxRewriteSize, &c.MaxRewrite, 4096, 1<<19)
 	e.duration(names.EnvReloadInterval, &c.ReloadInterval)

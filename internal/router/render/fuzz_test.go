@@ -151,7 +151,7 @@ var backendLine = regexp.MustCompile(`^(?:` + strings.Join([]string{
 	`  balance (?:random|source|roundrobin|leastconn)`,
 	`  http-(?:request|response) set-header "` + safeWord + `" "` + safeWord + `"`,
 	`  http-(?:request|response) del-header "` + safeWord + `"`,
-	`  default-server(?: proto h2)?(?: ssl verify required ca-file (?:@system-ca|/[^\s]+)(?: verifyhost [a-z0-9.-]+ sni str\([a-z0-9.-]+\))?(?: alpn h2,http/1\.1)?)?`,
+	`  default-server(?: check inter [0-9]+ms)?(?: proto h2)?(?: ssl verify required ca-file (?:@system-ca|/[^\s]+)(?: verifyhost [a-z0-9.-]+ sni str\([a-z0-9.-]+\))?(?: alpn h2,http/1\.1)?)?`,
 	`  server s[1-9][0-9]* (?:[0-9.]+|\[[0-9a-f:]+\]):[0-9]+ weight [0-9]+`,
 	`  server s[1-9][0-9]* 127\.0\.0\.1:1 disabled weight 1`,
 }, "|") + `)$`)

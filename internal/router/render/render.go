@@ -25,11 +25,11 @@ var configTemplate string
 
 // newTemplate parses the template with the functions it may call; it is
 // parsed per render because serverOptions needs the config directory.
-func newTemplate(configDir string) *template.Template {
+func newTemplate(configDir string, checkInterval time.Duration) *template.Template {
 	return template.Must(template.New("haproxy.cfg").Funcs(template.FuncMap{
 		"quote":         Quote,
 		"hostPort":      func(a string, p int32) string { return net.JoinHostPort(a, strconv.Itoa(int(p))) },
-		"serverOptions": func(b *model.Backend) string { return serverOptions(configDir, b) },
+		"serverOptions": func(b *model.Backend) string { return serverOptions(configDir, checkInterval, b) },
 	}).Parse(configTemplate))
 }
 
@@ -68,7 +68,7 @@ func MapPath(configDir, name string) string { return path.Join(configDir, MapDir
 func Render(m *model.Model, p Params) (Files, error) {
 	files := Files{DefaultCrtFile: p.DefaultCertificate}
 	var cfg bytes.Buffer
-	if err := newTemplate(p.ConfigDir).Execute(&cfg, templateData(m, p)); err != nil {
+	if err := newTemplate(p.ConfigDir, p.Config.Timeouts.HealthCheck).Execute(&cfg, templateData(m, p)); err != nil {
 		return nil, fmt.Errorf("rendering haproxy.cfg: %w", err)
 	}
 	files[ConfigFile] = cfg.Bytes()
@@ -156,8 +156,12 @@ func templateData(m *model.Model, p Params) data {
 func ms(d time.Duration) string { return strconv.FormatInt(d.Milliseconds(), 10) + "ms" }
 
 // serverOptions are the options every server of a backend carries.
-func serverOptions(configDir string, b *model.Backend) string {
+func serverOptions(configDir string, checkInterval time.Duration, b *model.Backend) string {
 	var o []string
+	if checkInterval > 0 {
+		// Health checks take a dead pod out before its EndpointSlice says so.
+		o = append(o, "check inter "+ms(checkInterval))
+	}
 	if b.H2C {
 		o = append(o, "proto h2")
 	}

@@ -107,6 +107,7 @@ func TestRenderSample(t *testing.T) {
 			`  http-request del-header "X-Debug"`,
 			`  http-response set-header "X-Frame-Options" "DENY"`,
 			`  http-response del-header "X-Powered-By"`,
+			"  default-server check inter 5000ms",
 			"  server s1 198.18.0.10:8080 weight 256",
 			"  server s2 198.18.0.11:8080 weight 256",
 			"  server s3 127.0.0.1:1 disabled weight 1",
@@ -115,6 +116,7 @@ func TestRenderSample(t *testing.T) {
 		"backend be_edge_http:ns1:edge": {
 			"  mode http",
 			"  balance random",
+			"  default-server check inter 5000ms",
 			"  server s1 198.18.0.10:8080 weight 256",
 			"  server s2 198.18.0.11:8080 weight 256",
 			"  server s3 127.0.0.1:1 disabled weight 1",
@@ -123,7 +125,7 @@ func TestRenderSample(t *testing.T) {
 		"backend be_secure:ns2:re": {
 			"  mode http",
 			"  balance random",
-			"  default-server ssl verify required ca-file " + dir + "/cacerts/be_secure_ns2_re.pem alpn h2,http/1.1",
+			"  default-server check inter 5000ms ssl verify required ca-file " + dir + "/cacerts/be_secure_ns2_re.pem alpn h2,http/1.1",
 			"  server s1 198.18.0.10:8080 weight 256",
 			"  server s2 198.18.0.11:8080 weight 256",
 			"  server s3 127.0.0.1:1 disabled weight 1",
@@ -132,7 +134,7 @@ func TestRenderSample(t *testing.T) {
 		"backend be_secure:ns2:re-default": {
 			"  mode http",
 			"  balance random",
-			"  default-server ssl verify required ca-file @system-ca alpn h2,http/1.1",
+			"  default-server check inter 5000ms ssl verify required ca-file @system-ca alpn h2,http/1.1",
 			"  server s1 198.18.0.10:8080 weight 256",
 			"  server s2 198.18.0.11:8080 weight 256",
 			"  server s3 127.0.0.1:1 disabled weight 1",
@@ -141,6 +143,7 @@ func TestRenderSample(t *testing.T) {
 		"backend be_tcp:ns2:pt": {
 			"  mode tcp",
 			"  balance source",
+			"  default-server check inter 5000ms",
 			"  server s1 198.18.0.10:8080 weight 256",
 			"  server s2 198.18.0.11:8080 weight 256",
 			"  server s3 127.0.0.1:1 disabled weight 1",
@@ -150,6 +153,7 @@ func TestRenderSample(t *testing.T) {
 			"  mode http",
 			"  balance roundrobin",
 			// web: 3 over 2 endpoints (1.5 each), other: 1 over 1 → 256 and 171.
+			"  default-server check inter 5000ms",
 			"  server s1 198.18.0.10:8080 weight 256",
 			"  server s2 198.18.0.11:8080 weight 256",
 			"  server s3 198.18.0.20:8080 weight 171",
@@ -348,7 +352,7 @@ func TestRenderOptions(t *testing.T) {
 		{
 			name:    "HTTP/2 disabled: no h2 towards clients or backends",
 			edit:    func(_ string, c *config.Config) { c.DisableHTTP2 = true },
-			present: []string{" alpn http/1.1\n", "  default-server ssl verify required ca-file @system-ca\n"},
+			present: []string{" alpn http/1.1\n", "  default-server check inter 5000ms ssl verify required ca-file @system-ca\n"},
 			absent:  []string{"h2,http/1.1"},
 		},
 		{
@@ -360,8 +364,8 @@ func TestRenderOptions(t *testing.T) {
 				}
 			},
 			present: []string{
-				"  default-server ssl verify required ca-file {dir}/service-ca.pem verifyhost web.ns2.svc sni str(web.ns2.svc) alpn h2,http/1.1",
-				"  default-server ssl verify required ca-file {dir}/cacerts/be_secure_ns2_re.pem alpn h2,http/1.1",
+				"  default-server check inter 5000ms ssl verify required ca-file {dir}/service-ca.pem verifyhost web.ns2.svc sni str(web.ns2.svc) alpn h2,http/1.1",
+				"  default-server check inter 5000ms ssl verify required ca-file {dir}/cacerts/be_secure_ns2_re.pem alpn h2,http/1.1",
 			},
 			absent: []string{"@system-ca"},
 		},
