@@ -161,6 +161,7 @@ func addTuning(env map[string]string, t *operatorv1.IngressControllerTuningOptio
 		names.EnvRouterDefaultConnectTimeout:   t.ConnectTimeout,
 		names.EnvRouterSlowlorisHTTPKeepalive:  t.HTTPKeepAliveTimeout,
 		names.EnvRouterInspectDelay:            t.TLSInspectDelay,
+		names.EnvRouterBackendCheckInterval:    t.HealthCheckInterval,
 	} {
 		if d != nil && d.Duration > 0 {
 			env[key] = durationEnv(d.Duration)

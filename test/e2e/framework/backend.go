@@ -44,14 +44,19 @@ type pod struct {
 	srv        *echo.Server
 }
 
-// NewBackend creates the Service and n ready pods.
-func NewBackend(ctx context.Context, c client.Client, ns, name string, n int, cert *tls.Certificate) (*Backend, error) {
-	svc := &corev1.Service{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
-		Spec: corev1.ServiceSpec{Ports: []corev1.ServicePort{
+// NewBackend creates the Service and n ready pods. The Service has ports
+// http (80) and https (443) unless ports are given; its pods always listen
+// on HTTPPort and HTTPSPort, named http and https.
+func NewBackend(ctx context.Context, c client.Client, ns, name string, n int, cert *tls.Certificate, ports ...corev1.ServicePort) (*Backend, error) {
+	if len(ports) == 0 {
+		ports = []corev1.ServicePort{
 			{Name: "http", Port: 80, TargetPort: intstr.FromInt32(HTTPPort)},
 			{Name: "https", Port: 443, TargetPort: intstr.FromInt32(HTTPSPort)},
-		}},
+		}
+	}
+	svc := &corev1.Service{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		Spec:       corev1.ServiceSpec{Ports: ports},
 	}
 	if err := c.Create(ctx, svc); err != nil {
 		return nil, err

@@ -1,10 +1,15 @@
 package framework
 
 import (
+	"crypto/rand"
+	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
+	"encoding/pem"
 	"io"
+	"math/big"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -81,4 +86,28 @@ func (ca *CA) TLSCertificate(names ...string) (*tls.Certificate, error) {
 func WritePEM(dir, name string, kp certs.KeyPair) (string, error) {
 	p := filepath.Join(dir, name)
 	return p, os.WriteFile(p, append(append([]byte{}, kp.KeyPEM...), kp.CertPEM...), 0o600)
+}
+
+// SelfSignedPKCS1 makes the ingress conformance suite's test certificate:
+// self-signed RSA 2048 with the given CN, organisation and DNS SAN, valid
+// a year, key in PKCS#1 form.
+func SelfSignedPKCS1(cn, org, host string) (certPEM, keyPEM []byte, err error) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return nil, nil, err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(time.Now().UnixNano()),
+		Subject:      pkix.Name{CommonName: cn, Organization: []string{org}},
+		DNSNames:     []string{host},
+		NotBefore:    time.Now().Add(-time.Hour), NotAfter: time.Now().Add(365 * 24 * time.Hour),
+		KeyUsage:    x509.KeyUsageKeyEncipherment | x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return nil, nil, err
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
+		pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}), nil
 }
