@@ -113,6 +113,9 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 	if err := setUpOperator(mgr, o); err != nil {
 		return nil, err
 	}
+	if err := setUpIngress(mgr, o); err != nil {
+		return nil, err
+	}
 	hook := &routewebhook.RouteWebhook{Client: direct, Domain: o.Domain, RouterNamespace: o.RouterNamespace}
 	if err := hook.SetupWithManager(mgr); err != nil {
 		return nil, err

@@ -1,0 +1,44 @@
+// Package ingress turns Kubernetes Ingresses into Routes, as OKD's
+// ingress-to-route controller does (reference/ingress-to-route.md §1), and
+// reports the routers that admitted them in the Ingress status.
+//
+// The conversion (Convert), the update of an existing Route (Merge) and the
+// Ingress status (LoadBalancer) are pure functions; the reconciler only
+// reads, compares and writes, through the API server, so that the Route
+// webhook defaults and validates generated Routes as it does users' ones.
+//
+// Where this controller differs from OKD, on purpose:
+//
+//   - pathType: Exact paths are converted, not skipped. Every generated Route
+//     carries the Ingress path's pathType in the annotation
+//     router.okd-ingress.io/path-type (ImplementationSpecific when unset),
+//     and the router matches Exact, Prefix and ImplementationSpecific paths
+//     as Kubernetes defines them.
+//   - spec.defaultBackend becomes a Route annotated
+//     router.okd-ingress.io/default-backend: "true", with no host of its own:
+//     the API generates one (<route>-<namespace>.<domain>) and the
+//     controller keeps it on updates. Routers answer requests no route
+//     matches with the oldest such Route; newer Ingresses with a default
+//     backend get an event naming the one in use.
+//   - A spec.tls entry that lists a rule's host without a secretName enables
+//     edge TLS with the router's default certificate, as Kubernetes
+//     documents, instead of deleting the Route as OKD does.
+//   - Passthrough with path "/" gives a Route without a path (the same
+//     traffic: passthrough serves a whole host); any other path with
+//     passthrough is reported and gives no Route, instead of a Route the
+//     API refuses.
+//   - User-owned fields are kept on updates, as in OKD (to.weight,
+//     tls.insecureEdgeTerminationPolicy, tls.caCertificate,
+//     tls.destinationCACertificate without the destination-CA annotation),
+//     and so are httpHeaders, which an Ingress cannot express.
+//   - Wildcard Routes are compared like others (OKD re-patches them on every
+//     sync and never reports their routers in the Ingress status).
+//   - Owner references with apiVersion extensions/v1beta1 are recognised
+//     (OKD only knows a misspelt extensions.k8s.io/v1beta1, kept too).
+//   - IngressClass changes reconcile the Ingresses of that class.
+//   - The Ingress status is recomputed from the Routes that exist, not
+//     patched incrementally, so hostnames of routers that stopped admitting
+//     a Route leave it; entries without a hostname, which this controller
+//     never writes, are kept.
+//   - A Route the API refuses gives a warning event with the API's message.
+package ingress

@@ -1,0 +1,101 @@
+package ingress
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+
+	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
+)
+
+// laggingCache is a cache that has not seen any Route yet, while the API
+// server (the wrapped client) has.
+type laggingCache struct {
+	client.Client
+	lagging bool
+}
+
+func (c *laggingCache) List(ctx context.Context, list client.ObjectList, opts ...client.ListOption) error {
+	if _, ok := list.(*routev1.RouteList); ok && c.lagging {
+		return nil
+	}
+	return c.Client.List(ctx, list, opts...)
+}
+
+func newFakeReconciler(t *testing.T, objs ...client.Object) (*Reconciler, *laggingCache) {
+	t.Helper()
+	s := runtime.NewScheme()
+	if err := clientgoscheme.AddToScheme(s); err != nil {
+		t.Fatal(err)
+	}
+	if err := routev1.AddToScheme(s); err != nil {
+		t.Fatal(err)
+	}
+	b := fake.NewClientBuilder().WithScheme(s).WithObjects(objs...).WithStatusSubresource(&networkingv1.Ingress{}, &routev1.Route{})
+	for _, i := range indexes() {
+		b = b.WithIndex(i.obj, i.field, i.fn)
+	}
+	api := b.Build()
+	c := &laggingCache{Client: api}
+	return &Reconciler{Client: c, Secrets: api, Recorder: events.NewFakeRecorder(100), exp: newExpectations(time.Now)}, c
+}
+
+func routeCount(t *testing.T, c client.Client) int {
+	t.Helper()
+	var list routev1.RouteList
+	if err := c.List(context.Background(), &list); err != nil {
+		t.Fatal(err)
+	}
+	return len(list.Items)
+}
+
+// TestLaggingCache is cases 13 and 16 of reference §2: however often an
+// Ingress is synced before the cache shows its new Routes, each (host,
+// path) gets one Route.
+func TestLaggingCache(t *testing.T) {
+	svcs, _ := fixtures()
+	ing := newIngress(rule("a.com", stdPath), rule("b.com", stdPath))
+	r, c := newFakeReconciler(t, ing, svcs["service-1"])
+	c.lagging = true
+	req := ctrl.Request{NamespacedName: key(ing)}
+	for range 3 {
+		if _, err := r.Reconcile(context.Background(), req); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := routeCount(t, c.Client); n != 2 {
+		t.Fatalf("%d routes after syncs with a lagging cache, want 2", n)
+	}
+	c.lagging = false
+	if _, err := r.Reconcile(context.Background(), req); err != nil {
+		t.Fatal(err)
+	}
+	if n := routeCount(t, c.Client); n != 2 {
+		t.Errorf("%d routes once the cache caught up, want 2", n)
+	}
+	if len(r.exp.created) != 0 {
+		t.Errorf("expectations left once the cache shows the Routes: %v", r.exp.created)
+	}
+}
+
+// TestDeletedIngress is the second half of case 39: the key of an Ingress
+// that is gone, whose Route still exists, gives no action.
+func TestDeletedIngress(t *testing.T) {
+	owned := route()
+	owned.Name = "1-abcdef"
+	r, c := newFakeReconciler(t, owned)
+	if _, err := r.Reconcile(context.Background(), ctrl.Request{NamespacedName: key(newIngress())}); err != nil {
+		t.Fatal(err)
+	}
+	if n := routeCount(t, c.Client); n != 1 {
+		t.Errorf("%d routes, want the one the garbage collector will delete", n)
+	}
+}

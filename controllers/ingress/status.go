@@ -1,0 +1,55 @@
+package ingress
+
+import (
+	"slices"
+
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+
+	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
+)
+
+// LoadBalancer is the status.loadBalancer.ingress an Ingress should have:
+// the canonical hostnames of the routers that admitted its Routes, sorted,
+// after the entries without a hostname that others wrote. changed is false
+// when current already holds the same hostnames, in any order.
+func LoadBalancer(current []networkingv1.IngressLoadBalancerIngress, routes []*routev1.Route) (lb []networkingv1.IngressLoadBalancerIngress, changed bool) {
+	hosts := admittedHostnames(routes)
+	var had []string
+	for _, in := range current {
+		if in.Hostname == "" {
+			lb = append(lb, in)
+		} else {
+			had = append(had, in.Hostname)
+		}
+	}
+	for _, h := range hosts {
+		lb = append(lb, networkingv1.IngressLoadBalancerIngress{Hostname: h})
+	}
+	slices.Sort(had)
+	return lb, !slices.Equal(slices.Compact(had), hosts)
+}
+
+// admittedHostnames are the sorted, distinct canonical hostnames of the
+// router entries that admitted one of routes.
+func admittedHostnames(routes []*routev1.Route) []string {
+	var hosts []string
+	for _, r := range routes {
+		for _, in := range r.Status.Ingress {
+			if in.RouterCanonicalHostname != "" && admitted(in) {
+				hosts = append(hosts, in.RouterCanonicalHostname)
+			}
+		}
+	}
+	slices.Sort(hosts)
+	return slices.Compact(hosts)
+}
+
+func admitted(in routev1.RouteIngress) bool {
+	for _, c := range in.Conditions {
+		if c.Type == routev1.RouteAdmitted {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}

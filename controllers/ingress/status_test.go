@@ -1,0 +1,190 @@
+package ingress
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/diff"
+
+	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
+	"github.com/okd-ingress/okd-ingress/internal/names"
+)
+
+func admittedBy(canonical string, status corev1.ConditionStatus) routeMod {
+	return func(r *routev1.Route) {
+		in := routev1.RouteIngress{Host: r.Spec.Host, RouterCanonicalHostname: canonical}
+		if status != "" {
+			in.Conditions = []routev1.RouteIngressCondition{{Type: routev1.RouteAdmitted, Status: status}}
+		}
+		r.Status.Ingress = append(r.Status.Ingress, in)
+	}
+}
+
+func lbHosts(hosts ...string) []networkingv1.IngressLoadBalancerIngress {
+	var out []networkingv1.IngressLoadBalancerIngress
+	for _, h := range hosts {
+		out = append(out, networkingv1.IngressLoadBalancerIngress{Hostname: h})
+	}
+	return out
+}
+
+// TestLoadBalancer covers case 37 and the status side of case 38.
+func TestLoadBalancer(t *testing.T) {
+	foo, bar := admittedBy("apps.foo.com", corev1.ConditionTrue), admittedBy("apps.bar.com", corev1.ConditionTrue)
+	barRejected := admittedBy("apps.bar.com", corev1.ConditionFalse)
+	ip := networkingv1.IngressLoadBalancerIngress{IP: "198.18.0.1"}
+	cases := []struct {
+		name    string
+		current []networkingv1.IngressLoadBalancerIngress
+		routes  []*routev1.Route
+		want    []networkingv1.IngressLoadBalancerIngress
+		changed bool
+	}{
+		{"37 admitted and rejected", nil, []*routev1.Route{route(foo, barRejected)}, lbHosts("apps.foo.com"), true},
+		{"37 both admitted", lbHosts("apps.foo.com"), []*routev1.Route{route(foo, bar)}, lbHosts("apps.bar.com", "apps.foo.com"), true},
+		{"37 same set in another order", lbHosts("apps.foo.com", "apps.bar.com"), []*routev1.Route{route(foo, bar)}, lbHosts("apps.bar.com", "apps.foo.com"), false},
+		{"37 only rejected", nil, []*routev1.Route{route(barRejected)}, nil, false},
+		{"no Admitted condition", nil, []*routev1.Route{route(admittedBy("apps.foo.com", ""))}, nil, false},
+		{"38 route deleted", lbHosts("apps.foo.com"), nil, nil, true},
+		{"several routes, one router", nil, []*routev1.Route{route(foo), route(rPath("/x"), foo)}, lbHosts("apps.foo.com"), true},
+		{"entries without hostname are kept", []networkingv1.IngressLoadBalancerIngress{ip}, []*routev1.Route{route(foo)},
+			[]networkingv1.IngressLoadBalancerIngress{ip, {Hostname: "apps.foo.com"}}, true},
+		{"wildcard routes count", nil, []*routev1.Route{route(rHost("wildcard.test.com"), rWildcard, foo)}, lbHosts("apps.foo.com"), true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got, changed := LoadBalancer(tc.current, tc.routes)
+			if changed != tc.changed {
+				t.Errorf("changed = %v, want %v", changed, tc.changed)
+			}
+			if d := diff.Diff(tc.want, got); len(tc.want)+len(got) > 0 && d != "" {
+				t.Errorf("status (-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
+// TestPlan covers the pairing of case 16 and §1.3: each owned Route pairs
+// with one wanted Route of the same host and path, oldest first.
+func TestPlan(t *testing.T) {
+	named := func(n string) routeMod { return func(r *routev1.Route) { r.Name = n } }
+	a, b := route(named("a")), route(named("b"))
+	other := route(named("o"), rPath("/other"))
+	def := route(named("d"), rHost("gen.apps.example"), rPath(""), rAnnotate(names.DefaultBackendAnnotation, "true"))
+	wanted := func(rs ...*routev1.Route) []Wanted {
+		var out []Wanted
+		for _, r := range rs {
+			out = append(out, Wanted{Route: r})
+		}
+		return out
+	}
+	wantDef := route(rHost(""), rPath(""), rAnnotate(names.DefaultBackendAnnotation, "true"))
+	p := plan(wanted(route(), route(), route(rPath("/new")), wantDef), []*routev1.Route{a, b, other, def})
+	if len(p.updates) != 3 || p.updates[0].existing != a || p.updates[1].existing != b || p.updates[2].existing != def {
+		t.Errorf("updates pair %v, want a, b and the default backend", ownedNames(p.updates))
+	}
+	if len(p.creates) != 1 || p.creates[0].Route.Spec.Path != "/new" {
+		t.Errorf("creates %d, want the /new route", len(p.creates))
+	}
+	if len(p.deletes) != 1 || p.deletes[0] != other {
+		t.Errorf("deletes %v, want o", p.deletes)
+	}
+}
+
+func ownedNames(ps []pair) []string {
+	var out []string
+	for _, p := range ps {
+		out = append(out, p.existing.Name)
+	}
+	return out
+}
+
+func TestClassName(t *testing.T) {
+	cases := []struct {
+		name  string
+		ing   *networkingv1.Ingress
+		class string
+		named bool
+	}{
+		{"none", newIngress(), "", false},
+		{"spec", newIngress(class("openshift-default")), "openshift-default", true},
+		{"40b annotation wins", newIngress(class("openshift-default"), annotate(names.IngressClassAnnotation, "nginx")), "nginx", true},
+		{"empty annotation still names a class", newIngress(class("openshift-default"), annotate(names.IngressClassAnnotation, "")), "", true},
+	}
+	for _, tc := range cases {
+		if c, named := className(tc.ing); c != tc.class || named != tc.named {
+			t.Errorf("%s: got %q %v, want %q %v", tc.name, c, named, tc.class, tc.named)
+		}
+	}
+}
+
+// TestGenerateName checks OKD's names: <ingress>- cut to 58 characters,
+// then 5 random characters of apimachinery's alphabet.
+func TestGenerateName(t *testing.T) {
+	suffix := regexp.MustCompile(`^[bcdfghjklmnpqrstvwxz2456789]{5}$`)
+	long := "a-very-long-ingress-name-that-goes-on-and-on-and-on-past-the-limit"
+	for base, prefix := range map[string]string{"1": "1-", "frontend": "frontend-", long: long[:58]} {
+		n := generateName(base)
+		if !strings.HasPrefix(n, prefix) || len(n) != len(prefix)+5 || !suffix.MatchString(n[len(prefix):]) {
+			t.Errorf("generateName(%q) = %q", base, n)
+		}
+	}
+}
+
+func TestExpectations(t *testing.T) {
+	now := time.Unix(1000, 0)
+	e := newExpectations(func() time.Time { return now })
+	ing := key(newIngress())
+	named := func(n string, uid string) *routev1.Route {
+		r := route()
+		r.Name, r.UID = n, types.UID(uid)
+		return r
+	}
+	e.Created(ing, named("1-new", "u1"))
+	if got := e.Adjust(ing, nil); len(got) != 1 || got[0].Name != "1-new" {
+		t.Fatalf("a created Route the cache lacks must count: %v", got)
+	}
+	if got := e.Adjust(ing, []*routev1.Route{named("1-new", "u1")}); len(got) != 1 {
+		t.Fatalf("listed once: %v", got)
+	}
+	if len(e.created) != 0 {
+		t.Errorf("a listed Route is no longer expected")
+	}
+	old := named("1-old", "u2")
+	e.Deleted(ing, old)
+	if got := e.Adjust(ing, []*routev1.Route{old}); len(got) != 0 {
+		t.Errorf("a deleted Route the cache still shows must not count: %v", got)
+	}
+	e.Observed(routeName(old), true)
+	if len(e.deleted) != 0 {
+		t.Errorf("a delete event settles the deletion")
+	}
+	e.Created(ing, named("1-lost", "u3"))
+	now = now.Add(expectationTTL + time.Second)
+	if got := e.Adjust(ing, nil); len(got) != 0 {
+		t.Errorf("expired expectations are dropped: %v", got)
+	}
+	e.Created(ing, named("1-x", "u4"))
+	e.Forget(ing)
+	if got := e.Adjust(ing, nil); len(got) != 0 {
+		t.Errorf("forgotten: %v", got)
+	}
+}
+
+func TestOlder(t *testing.T) {
+	at := func(sec int64, uid string) *routev1.Route {
+		r := route()
+		r.CreationTimestamp = metav1.NewTime(time.Unix(sec, 0))
+		r.UID = types.UID(uid)
+		return r
+	}
+	if !older(at(1, "z"), at(2, "a")) || older(at(2, "a"), at(1, "z")) || !older(at(1, "a"), at(1, "b")) {
+		t.Error("older must order by creation time, then UID")
+	}
+}

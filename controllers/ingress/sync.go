@@ -1,0 +1,188 @@
+package ingress
+
+import (
+	"context"
+	"sort"
+	"time"
+
+	networkingv1 "k8s.io/api/networking/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	utilrand "k8s.io/apimachinery/pkg/util/rand"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
+)
+
+// conflictRetry is how soon a sync that lost a race with another writer,
+// or with its own cache, runs again.
+const conflictRetry = time.Second
+
+// pairing says what to do with each wanted and each owned Route.
+type pairing struct {
+	updates []pair
+	creates []Wanted
+	deletes []*routev1.Route
+}
+
+type pair struct {
+	existing *routev1.Route
+	wanted   Wanted
+}
+
+// plan pairs wanted Routes with owned ones by key, each owned Route at
+// most once, oldest first; an owned Route left over is deleted.
+func plan(wanted []Wanted, owned []*routev1.Route) pairing {
+	var p pairing
+	pool := map[routeKey][]*routev1.Route{}
+	for _, r := range owned {
+		pool[keyOf(r)] = append(pool[keyOf(r)], r)
+	}
+	used := map[*routev1.Route]bool{}
+	for _, w := range wanted {
+		k := keyOf(w.Route)
+		if rs := pool[k]; len(rs) > 0 {
+			p.updates = append(p.updates, pair{existing: rs[0], wanted: w})
+			used[rs[0]], pool[k] = true, rs[1:]
+			continue
+		}
+		p.creates = append(p.creates, w)
+	}
+	for _, r := range owned {
+		if !used[r] {
+			p.deletes = append(p.deletes, r)
+		}
+	}
+	return p
+}
+
+// written is the outcome of the writes of one sync.
+type written struct {
+	// kept are the Routes that exist afterwards, as last written or read.
+	kept []*routev1.Route
+	// problems are incomplete-rule messages found while writing.
+	problems []string
+	// rejected are the API's refusals of generated Routes: retrying the
+	// same Route cannot help, a change of the Ingress will.
+	rejected []string
+	// err is the first other failure; retry asks for another sync soon.
+	err   error
+	retry bool
+}
+
+func (w *written) fail(err error) {
+	switch {
+	case apierrors.IsConflict(err) || apierrors.IsNotFound(err) || apierrors.IsAlreadyExists(err):
+		w.retry = true
+	case apierrors.IsInvalid(err) || apierrors.IsBadRequest(err):
+		w.rejected = append(w.rejected, err.Error())
+	case w.err == nil:
+		w.err = err
+	}
+}
+
+// apply writes a plan: updates and creations first, so that a Route
+// replaced because its host or path changed is deleted only once its
+// successor exists.
+func (r *Reconciler) apply(ctx context.Context, ing *networkingv1.Ingress, p pairing, labels bool) written {
+	var w written
+	for _, u := range p.updates {
+		r.update(ctx, u, labels, &w)
+	}
+	for _, c := range p.creates {
+		if rt, err := r.create(ctx, ing, c.Route); err != nil {
+			w.fail(err)
+		} else {
+			w.kept = append(w.kept, rt)
+		}
+	}
+	for _, o := range p.deletes {
+		r.delete(ctx, ing, o, &w)
+	}
+	return w
+}
+
+func (r *Reconciler) update(ctx context.Context, u pair, labels bool, w *written) {
+	if msg := portDrift(u.existing, u.wanted.Route); msg != "" {
+		w.problems = append(w.problems, msg+u.wanted.At)
+	}
+	want, changed := Merge(u.existing, u.wanted.Route, labels)
+	if !changed {
+		w.kept = append(w.kept, u.existing)
+		return
+	}
+	if err := r.Update(ctx, want); err != nil {
+		w.fail(err)
+		w.kept = append(w.kept, u.existing)
+		return
+	}
+	w.kept = append(w.kept, want)
+}
+
+// nameAttempts is how many random names a creation tries, as in OKD.
+const nameAttempts = 3
+
+// create creates a Route named as OKD names them, <ingress>-<5 random
+// characters>, so that the name is known before the API answers.
+func (r *Reconciler) create(ctx context.Context, ing *networkingv1.Ingress, desired *routev1.Route) (*routev1.Route, error) {
+	var err error
+	for range nameAttempts {
+		rt := desired.DeepCopy()
+		rt.Name = generateName(ing.Name)
+		if err = r.Create(ctx, rt); err == nil {
+			r.exp.Created(key(ing), rt)
+			return rt, nil
+		}
+		if !apierrors.IsAlreadyExists(err) {
+			return nil, err
+		}
+	}
+	return nil, err
+}
+
+// generateName is <base>-<5 random characters>, the base cut so that the
+// name fits a DNS label (generated hosts start with it).
+func generateName(base string) string {
+	const maxBase = 63 - 5
+	base += "-"
+	if len(base) > maxBase {
+		base = base[:maxBase]
+	}
+	return base + utilrand.String(5)
+}
+
+func (r *Reconciler) delete(ctx context.Context, ing *networkingv1.Ingress, rt *routev1.Route, w *written) {
+	err := r.Delete(ctx, rt, client.Preconditions{UID: &rt.UID})
+	if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
+		w.fail(err)
+		w.kept = append(w.kept, rt)
+		return
+	}
+	r.exp.Deleted(key(ing), rt)
+}
+
+// ownedRoutes lists the Routes an Ingress controls, oldest first, as the
+// cache and the expectations see them.
+func (r *Reconciler) ownedRoutes(ctx context.Context, ing *networkingv1.Ingress) ([]*routev1.Route, error) {
+	var list routev1.RouteList
+	if err := r.List(ctx, &list, client.InNamespace(ing.Namespace), client.MatchingFields{ownerIndex: ing.Name}); err != nil {
+		return nil, err
+	}
+	routes := make([]*routev1.Route, len(list.Items))
+	for i := range list.Items {
+		routes[i] = &list.Items[i]
+	}
+	routes = r.exp.Adjust(key(ing), routes)
+	sort.SliceStable(routes, func(i, j int) bool { return older(routes[i], routes[j]) })
+	return routes, nil
+}
+
+// writeStatus writes the Ingress's load balancer status when it changed.
+func (r *Reconciler) writeStatus(ctx context.Context, ing *networkingv1.Ingress, routes []*routev1.Route) error {
+	lb, changed := LoadBalancer(ing.Status.LoadBalancer.Ingress, routes)
+	if !changed {
+		return nil
+	}
+	before := ing.DeepCopy()
+	ing.Status.LoadBalancer.Ingress = lb
+	return r.Status().Patch(ctx, ing, client.MergeFrom(before))
+}

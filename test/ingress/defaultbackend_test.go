@@ -1,0 +1,51 @@
+package ingress
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	networkingv1 "k8s.io/api/networking/v1"
+
+	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
+	"github.com/okd-ingress/okd-ingress/internal/names"
+)
+
+// TestDefaultBackend: spec.defaultBackend becomes a Route with a generated
+// host and the default-backend annotation; when several Ingresses have
+// one, the newer ones are told which one routers use. Not parallel: which
+// default backend is the oldest is a cluster-wide question, and no other
+// test makes one.
+func TestDefaultBackend(t *testing.T) {
+	older := newEnv(t)
+	older.createIngress(newIngress(named("a"), annotate("team", "blue"), std, defaultBackend("service-1", portName("http"))), nil)
+	rule := route(owned("a"), rAnnotate("team", "blue"))
+	first := older.expectRoutes(rule, route(owned("a"), rAnnotate("team", "blue"), rDefaultBackend))
+
+	older.updateIngress(func(ing *networkingv1.Ingress) {
+		ing.Spec.DefaultBackend.Service = &networkingv1.IngressServiceBackend{Name: "service-2", Port: portNum(80)}
+	})
+	patched := older.expectRoutes(rule, route(owned("a"), rAnnotate("team", "blue"), rDefaultBackend, rService("service-2"), rPort("80-tcp")))
+	if name := defaultBackendRoute(first); name != defaultBackendRoute(patched) {
+		t.Errorf("the default backend's Route changed from %s to %s; want it patched in place", name, defaultBackendRoute(patched))
+	}
+
+	newer := newEnv(t)
+	newer.createIngress(newIngress(named("b"), defaultBackend("service-1", portName("http"))), nil)
+	newer.expectRoutes(route(owned("b"), rDefaultBackend))
+	newer.expectEvents(fmt.Sprintf("Normal DefaultBackendNotUsed Default backend not in use: routers answer requests that no route matches "+
+		"with the default backend of Ingress %s/a, the oldest; this Ingress's takes over once that one is gone", older.ns))
+	if slices.ContainsFunc(older.events(), func(e string) bool { return strings.Contains(e, "DefaultBackendNotUsed") }) {
+		t.Errorf("the oldest default backend's Ingress was told it is not in use: %q", older.events())
+	}
+}
+
+func defaultBackendRoute(routes []routev1.Route) string {
+	for _, r := range routes {
+		if r.Annotations[names.DefaultBackendAnnotation] == "true" {
+			return r.Name
+		}
+	}
+	return ""
+}
