@@ -15,6 +15,9 @@ ASSETS  = $(shell bash hack/bins.sh assets-dir)
 HAPROXY = $(shell bash hack/bins.sh haproxy-path)
 TEST_ENV = KUBEBUILDER_ASSETS=$(ASSETS) OKD_INGRESS_HAPROXY=$(HAPROXY)
 
+# Suites append summary lines (e.g. conformance scenarios passed) here.
+REPORT = $(CURDIR)/bin/test-report.txt
+
 # Timeouts are generous upper bounds for a 2-core machine, not goals.
 GO_TEST_FLAGS ?= -count=1 -timeout 25m
 
@@ -30,7 +33,9 @@ run: bins build ## start the whole stack on this machine (root; Ctrl-C stops it)
 
 .PHONY: test
 test: bins verify ## every test: unit, API (envtest), router and end-to-end
-	$(TEST_ENV) go test $(GO_TEST_FLAGS) ./...
+	@rm -f $(REPORT)
+	$(TEST_ENV) OKD_INGRESS_REPORT=$(REPORT) go test $(GO_TEST_FLAGS) ./...
+	@cat $(REPORT) 2>/dev/null || true
 
 ##@ Building
 

@@ -33,6 +33,9 @@ type Backend struct {
 	Name      string
 	// Cert is the pods' serving certificate (for passthrough and reencrypt).
 	Cert *tls.Certificate
+	// ports are the Service's; the EndpointSlice repeats their names, as
+	// the EndpointSlice controller does.
+	ports []corev1.ServicePort
 
 	mu   sync.Mutex
 	pods []*pod
@@ -61,7 +64,7 @@ func NewBackend(ctx context.Context, c client.Client, ns, name string, n int, ce
 	if err := c.Create(ctx, svc); err != nil {
 		return nil, err
 	}
-	b := &Backend{c: c, Namespace: ns, Name: name, Cert: cert}
+	b := &Backend{c: c, Namespace: ns, Name: name, Cert: cert, ports: ports}
 	return b, b.Scale(ctx, n)
 }
 
@@ -106,9 +109,9 @@ func (b *Backend) publish(ctx context.Context) error {
 	_, err := controllerutil.CreateOrUpdate(ctx, b.c, sl, func() error {
 		sl.Labels = map[string]string{discoveryv1.LabelServiceName: b.Name}
 		sl.AddressType = discoveryv1.AddressTypeIPv4
-		sl.Ports = []discoveryv1.EndpointPort{
-			{Name: ptr.To("http"), Port: ptr.To(int32(HTTPPort)), Protocol: ptr.To(corev1.ProtocolTCP)},
-			{Name: ptr.To("https"), Port: ptr.To(int32(HTTPSPort)), Protocol: ptr.To(corev1.ProtocolTCP)},
+		sl.Ports = nil
+		for _, p := range b.ports {
+			sl.Ports = append(sl.Ports, discoveryv1.EndpointPort{Name: ptr.To(p.Name), Port: ptr.To(podPort(p.TargetPort)), Protocol: ptr.To(corev1.ProtocolTCP)})
 		}
 		sl.Endpoints = nil
 		for _, p := range b.pods {
@@ -131,4 +134,16 @@ func (b *Backend) Close() {
 		p.srv.Close()
 	}
 	b.pods = nil
+}
+
+// podPort is the pods' port a Service port targets: a number, or the name
+// of one of the echo pods' ports.
+func podPort(target intstr.IntOrString) int32 {
+	switch {
+	case target.Type == intstr.Int:
+		return target.IntVal
+	case target.StrVal == "https":
+		return HTTPSPort
+	}
+	return HTTPPort
 }
