@@ -80,7 +80,9 @@ func New(restCfg *rest.Config, scheme *runtime.Scheme, cfg config.Config, log lo
 			Log: log.WithName("haproxy"), Stdout: os.Stdout, Stderr: os.Stderr}),
 		params: render.Params{
 			Config: cfg, ConfigDir: configDir, StatsSocket: haproxy.StatsSocket(runDir),
-			MetricsSocket: "abns@" + socketName(runDir, "metrics"), TLSSocket: "abns@" + socketName(runDir, "tls"),
+			// HAProxy pads abstract socket names, which Go cannot dial: the
+			// metrics listener the router reads is a socket file instead.
+			MetricsSocket: "unix@" + filepath.Join(runDir, "metrics.sock"), TLSSocket: "abns@" + socketName(runDir, "tls"),
 			DefaultCertificate: defaultCert, HardStopAfter: time.Hour,
 		},
 		metrics: newMetrics(),

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/prometheus/common/expfmt"
 
 	"github.com/okd-ingress/okd-ingress/internal/router/admission"
 )
@@ -22,6 +22,8 @@ type metrics struct {
 	syncSeconds    prometheus.Histogram
 	routes         *prometheus.GaugeVec
 	runtimeUpdates *prometheus.CounterVec
+	renderSeconds  prometheus.Histogram
+	writeSeconds   prometheus.Histogram
 }
 
 func newMetrics() *metrics {
@@ -38,7 +40,15 @@ func newMetrics() *metrics {
 			Name: "okd_router_runtime_updates_total", Help: "Changes applied through the HAProxy runtime API, without a reload.",
 		}, []string{"kind"}),
 	}
-	m.registry.MustRegister(m.syncSeconds, m.routes, m.runtimeUpdates)
+	m.renderSeconds = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name: "okd_router_render_duration_seconds", Help: "Time to admit routes, build the model and render HAProxy's files.",
+		Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
+	})
+	m.writeSeconds = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name: "okd_router_config_write_duration_seconds", Help: "Time to write changed files for a runtime update (reloads are in the reload duration).",
+		Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
+	})
+	m.registry.MustRegister(m.syncSeconds, m.routes, m.runtimeUpdates, m.renderSeconds, m.writeSeconds)
 	return m
 }
 
@@ -80,11 +90,7 @@ func (r *Router) serveStats(ctx context.Context) error {
 		}
 		io.WriteString(w, "ok\n")
 	})
-	own := promhttp.HandlerFor(r.metrics.registry, promhttp.HandlerOpts{})
-	mux.HandleFunc("/metrics", func(w http.ResponseWriter, req *http.Request) {
-		own.ServeHTTP(w, req)
-		r.copyHAProxyMetrics(req.Context(), w)
-	})
+	mux.HandleFunc("/metrics", r.serveMetrics)
 	srv := &http.Server{Addr: r.cfg.StatsAddress, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		<-ctx.Done()
@@ -98,10 +104,30 @@ func (r *Router) serveStats(ctx context.Context) error {
 	return nil
 }
 
+// serveMetrics writes the router's series and HAProxy's in the text
+// format: one format for both, whatever the scraper would prefer, so that
+// the two can simply follow each other.
+func (r *Router) serveMetrics(w http.ResponseWriter, req *http.Request) {
+	mfs, err := r.metrics.registry.Gather()
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	format := expfmt.NewFormat(expfmt.TypeTextPlain)
+	w.Header().Set("Content-Type", string(format))
+	enc := expfmt.NewEncoder(w, format)
+	for _, mf := range mfs {
+		if err := enc.Encode(mf); err != nil {
+			return
+		}
+	}
+	r.copyHAProxyMetrics(req.Context(), w)
+}
+
 // copyHAProxyMetrics appends HAProxy's own exporter output, read from its
 // internal metrics listener.
 func (r *Router) copyHAProxyMetrics(ctx context.Context, w io.Writer) {
-	sock := "@" + strings.TrimPrefix(r.params.MetricsSocket, "abns@")
+	sock := strings.TrimPrefix(r.params.MetricsSocket, "unix@")
 	c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 			return (&net.Dialer{}).DialContext(ctx, "unix", sock)

@@ -58,6 +58,7 @@ func (r *Router) sync(ctx context.Context) error {
 }
 
 func (r *Router) plan(snap *watch.Snapshot) (*plan, error) {
+	defer prometheusTimer(r.metrics.renderSeconds)()
 	res := admission.Admit(snap.Routes, admission.Policy{
 		Domain: r.cfg.Domain, InterNamespaceAllowed: r.cfg.InterNamespaceAllowed,
 		AllowWildcards: r.cfg.AllowWildcards, VerifyChains: r.cfg.ExtendedValidation,
@@ -104,7 +105,10 @@ func (r *Router) apply(ctx context.Context, p *plan) error {
 // applyRuntime writes the files first (runtime changes are lost on the
 // next reload), then replaces changed maps and sets changed servers.
 func (r *Router) applyRuntime(ctx context.Context, p *plan) error {
-	if err := r.hap.WriteFiles(haproxy.Files(p.files)); err != nil {
+	stop := prometheusTimer(r.metrics.writeSeconds)
+	err := r.hap.WriteFiles(haproxy.Files(p.files))
+	stop()
+	if err != nil {
 		return err
 	}
 	for _, name := range model.MapNames {
@@ -253,4 +257,10 @@ func (r *Router) applyQuarantine(res admission.Result) admission.Result {
 	}
 	res.Routes = kept
 	return res
+}
+
+// prometheusTimer starts timing; calling the result observes the duration.
+func prometheusTimer(h interface{ Observe(float64) }) func() {
+	start := time.Now()
+	return func() { h.Observe(time.Since(start).Seconds()) }
 }

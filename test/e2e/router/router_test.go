@@ -2,6 +2,11 @@ package router_test
 
 import (
 	"context"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -49,6 +54,31 @@ var _ = Describe("HTTP routing", func() {
 		Expect(r.Echo.Path).To(Equal("/api/v2/x?y=1"))
 		Expect(r.Echo.Headers).To(HaveKey("X-Forwarded-For"))
 		Expect(r.Echo.Headers["X-Forwarded-Proto"]).To(Equal([]string{"http"}))
+	})
+})
+
+var _ = Describe("Health, metrics and render", func() {
+	It("serves /healthz, /metrics with the router's and HAProxy's series, and prints its config with `router render`", func() {
+		ns := newNamespace("observe", nil)
+		newBackend(ns, "web", 1)
+		create(route(ns, "web", "observe.example.com", "web", "http"))
+		c := router.NewClient(framework.ClientOptions{})
+		Eventually(servedBy(c, "http://observe.example.com/")).WithTimeout(wait).Should(Equal("web"))
+		body := getBody("http://" + net.JoinHostPort(router.Addr, "1936") + "/metrics")
+		for _, series := range []string{"okd_router_reloads_total", "okd_router_last_reload_duration_seconds", "okd_router_routes{admitted=\"true\"}",
+			"okd_router_render_duration_seconds_count", "okd_router_sync_duration_seconds_count", "haproxy_frontend_http_requests_total", "haproxy_backend_"} {
+			Expect(body).To(ContainSubstring(series))
+		}
+		Expect(getBody("http://" + net.JoinHostPort(router.Addr, "1936") + "/healthz")).To(Equal("ok\n"))
+		Expect(getBody("http://" + net.JoinHostPort(router.Addr, "1936") + "/healthz/ready")).To(Equal("ok\n"))
+
+		bin, err := framework.RouterBinary()
+		Expect(err).NotTo(HaveOccurred())
+		cmd := exec.Command(bin, "render", "maps")
+		cmd.Env = append(os.Environ(), "KUBECONFIG="+cluster.Kubeconfig, "ROUTER_CONFIG_DIR="+GinkgoT().TempDir(), "ROUTER_RUN_DIR="+GinkgoT().TempDir())
+		out, err := cmd.Output()
+		Expect(err).NotTo(HaveOccurred())
+		Expect(string(out)).To(And(ContainSubstring("backend be_http:"+ns+":web"), ContainSubstring("observe.example.com/ be_http:"+ns+":web")))
 	})
 })
 
@@ -360,4 +390,14 @@ func servedNamespace(c *framework.Client, url string) string {
 		return ""
 	}
 	return r.Echo.Namespace
+}
+
+func getBody(url string) string {
+	GinkgoHelper()
+	resp, err := http.Get(url)
+	Expect(err).NotTo(HaveOccurred())
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	Expect(err).NotTo(HaveOccurred())
+	return string(b)
 }
