@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -59,6 +60,12 @@ type Options struct {
 	// Service; needed where the machine has no default route (a private
 	// network namespace).
 	AdvertiseAddress string
+	// BindAddress is where the API server listens, on a free port, and
+	// what its serving certificate names besides localhost: an address
+	// that other network namespaces reach, such as the local network's
+	// host address (internal/localnet), which must exist before Start.
+	// Loopback when empty.
+	BindAddress string
 	// Simulated also starts kube-controller-manager, kube-scheduler and
 	// kwok, so that Deployments roll out onto fake nodes (see AddNode).
 	Simulated bool
@@ -154,10 +161,19 @@ func Start(o Options) (*Cluster, error) {
 		CRDInstallOptions:     envtest.CRDInstallOptions{CRDs: crds},
 		ErrorIfCRDPathMissing: true,
 	}
+	if err := bindAPIServer(env, o.BindAddress); err != nil {
+		return nil, err
+	}
 	api := env.ControlPlane.GetAPIServer().Configure()
 	api.Set("service-cluster-ip-range", ServiceCIDR)
 	if o.AdvertiseAddress != "" {
 		api.Set("advertise-address", o.AdvertiseAddress)
+	}
+	if o.Simulated {
+		// envtest turns ServiceAccount admission off, as nothing would
+		// create ServiceAccounts; a simulated cluster runs the controller
+		// that does, and pods then get tokens bound to them, as in a cluster.
+		api.Set("disable-admission-plugins", "")
 	}
 	cfg, err := env.Start()
 	if err != nil {
@@ -321,6 +337,23 @@ func loadCRDs() ([]*apiextensionsv1.CustomResourceDefinition, error) {
 		return nil
 	})
 	return out, err
+}
+
+// bindAPIServer makes the API server listen on addr: envtest listens, and
+// certifies, SecureServing's address, when both it and the port are set.
+func bindAPIServer(env *envtest.Environment, addr string) error {
+	if addr == "" {
+		return nil
+	}
+	l, err := net.Listen("tcp", net.JoinHostPort(addr, "0"))
+	if err != nil {
+		return fmt.Errorf("BindAddress %s: %w", addr, err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	_ = l.Close()
+	s := &env.ControlPlane.GetAPIServer().SecureServing
+	s.Address, s.Port = addr, strconv.Itoa(port)
+	return nil
 }
 
 func freePort() (int, error) {

@@ -212,6 +212,9 @@ func (c *Cluster) kwok(kubeconfig string, o Options) (component, error) {
 		"--manage-all-nodes=true",
 		"--cidr=" + cidr,
 		"--server-address=" + addr,
+		// Node leases: without them kube-controller-manager marks nodes
+		// Unknown every grace period, and their pods briefly not ready.
+		"--node-lease-duration-seconds=40",
 	}
 	if o.AdvertiseAddress != "" {
 		// Only for Nodes without an InternalIP (AddNode always sets one).
