@@ -29,7 +29,7 @@ help: ## show the targets
 
 .PHONY: run
 run: bins build ## start the whole stack on this machine (root; Ctrl-C stops it)
-	$(BIN)/okd-ingress-local
+	OKD_INGRESS_HAPROXY=$(HAPROXY) $(BIN)/okd-ingress-local
 
 .PHONY: test
 test: bins verify ## every test: unit, API (envtest), router and end-to-end
@@ -44,6 +44,7 @@ build: ## build the binaries into bin/
 	go build -o $(BIN)/okd-ingress-manager ./cmd/manager
 	go build -o $(BIN)/okd-ingress-router ./cmd/router
 	go build -o $(BIN)/okd-ingress-local ./cmd/local
+	go build -o $(BIN)/okd-ingress-echo ./cmd/echo
 
 .PHONY: bins
 bins: ## build HAProxy 3.0 and the Kubernetes test binaries when absent (cached)

@@ -35,6 +35,7 @@ import (
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
+	operatorv1 "github.com/okd-ingress/okd-ingress/api/operator/v1"
 	"github.com/okd-ingress/okd-ingress/config"
 	"github.com/okd-ingress/okd-ingress/controllers/ingresscontroller"
 	"github.com/okd-ingress/okd-ingress/internal/manager"
@@ -79,8 +80,10 @@ type Options struct {
 	// Operator configures the manager's IngressController controller
 	// (namespaces and domain come from the fields above).
 	Operator ingresscontroller.Options
-	// DefaultIngressController lets the manager create "default".
+	// DefaultIngressController lets the manager create "default",
+	// published with DefaultStrategy (the platform's default when empty).
 	DefaultIngressController bool
+	DefaultStrategy          operatorv1.EndpointPublishingStrategyType
 }
 
 // Cluster is a running control plane.
@@ -252,7 +255,7 @@ func (c *Cluster) startManager(o Options) error {
 		WebhookHost: "127.0.0.1", WebhookPort: port, WebhookCertDir: certDir,
 		WebhookURL:  manager.LocalWebhookURL("127.0.0.1", port),
 		MetricsAddr: "0", ProbeAddr: "0",
-		Operator: o.Operator, DefaultIngressController: o.DefaultIngressController,
+		Operator: o.Operator, DefaultIngressController: o.DefaultIngressController, DefaultStrategy: o.DefaultStrategy,
 		Logger: managerLogger(o.Log),
 	})
 	if err != nil {
