@@ -9,8 +9,11 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"sync"
 	"testing"
+
+	"github.com/okd-ingress/okd-ingress/internal/localcluster"
 )
 
 const netnsMarker = "OKD_INGRESS_E2E_NETNS"
@@ -28,21 +31,7 @@ const (
 // sets up the loopback there. Call it from TestMain.
 func RunInNetNS(m *testing.M) int {
 	if os.Getenv(netnsMarker) == "" {
-		if os.Geteuid() != 0 {
-			fmt.Fprintln(os.Stderr, "SKIP: end-to-end tests need root, to create a private network namespace (run as root, as CI does)")
-			return 0
-		}
-		cmd := exec.Command("unshare", append([]string{"--net", "--", os.Args[0]}, os.Args[1:]...)...)
-		cmd.Env = append(os.Environ(), netnsMarker+"=1")
-		cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-		if err := cmd.Run(); err != nil {
-			if ee, ok := err.(*exec.ExitError); ok {
-				return ee.ExitCode()
-			}
-			fmt.Fprintln(os.Stderr, "unshare --net:", err)
-			return 1
-		}
-		return 0
+		return reexec("--net")
 	}
 	for _, args := range [][]string{{"link", "set", "lo", "up"}, {"addr", "add", TestRange, "dev", "lo"}} {
 		if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
@@ -51,6 +40,67 @@ func RunInNetNS(m *testing.M) int {
 		}
 	}
 	return m.Run()
+}
+
+// RunIsolated runs the tests of a package that builds its own network
+// (internal/localnet) in new network and mount namespaces, with a private
+// /run/netns and only the loopback up: the namespaces it creates, and the
+// leftovers localnet removes by name, are then this run's alone, even while
+// `make run` or another test package uses the same names on the machine.
+func RunIsolated(m interface{ Run() int }) int {
+	if os.Getenv(netnsMarker) == "" {
+		return reexec("--net", "--mount")
+	}
+	if err := os.MkdirAll("/run/netns", 0o755); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	for _, args := range [][]string{
+		{"mount", "-t", "tmpfs", "-o", "size=1m", "okd-e2e-netns", "/run/netns"},
+		{"ip", "link", "set", "lo", "up"},
+	} {
+		if out, err := exec.Command(args[0], args[1:]...).CombinedOutput(); err != nil {
+			fmt.Fprintf(os.Stderr, "%v: %v: %s\n", args, err, out)
+			return 1
+		}
+	}
+	return m.Run()
+}
+
+// reexec runs the test binary again under `unshare` with the given
+// namespaces (root only) and returns its exit code.
+func reexec(namespaces ...string) int {
+	if os.Geteuid() != 0 {
+		fmt.Fprintln(os.Stderr, "SKIP: end-to-end tests need root, to create private namespaces (run as root, as CI does)")
+		return 0
+	}
+	args := append(append(namespaces, "--", os.Args[0]), os.Args[1:]...)
+	cmd := exec.Command("unshare", args...)
+	cmd.Env = append(os.Environ(), netnsMarker+"=1")
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	if err := cmd.Run(); err != nil {
+		if ee, ok := err.(*exec.ExitError); ok {
+			return ee.ExitCode()
+		}
+		fmt.Fprintln(os.Stderr, "unshare:", err)
+		return 1
+	}
+	return 0
+}
+
+// Build compiles a command of this repository into dir.
+func Build(dir, name, pkg string) (string, error) {
+	root, err := localcluster.RepoRoot()
+	if err != nil {
+		return "", err
+	}
+	out := filepath.Join(dir, name)
+	cmd := exec.Command("go", "build", "-o", out, pkg)
+	cmd.Dir = root
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build %s: %v: %s", pkg, err, b)
+	}
+	return out, nil
 }
 
 var (

@@ -9,48 +9,22 @@ package localnode_test
 import (
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 
-	"github.com/okd-ingress/okd-ingress/internal/localcluster"
+	"github.com/okd-ingress/okd-ingress/test/e2e/framework"
 )
-
-const reexecMarker = "OKD_INGRESS_LOCALNODE_NETNS"
 
 // echoBin is the echo server built for the tests.
 var echoBin string
 
-// TestMain re-executes the test binary in a network namespace and a mount
-// namespace of its own (root only), with a private /run/netns: the
-// namespaces localnet creates, and the leftovers it removes by name, are
-// then this run's only, even while `make run` or another test package
-// uses the same names on the machine. Unlike framework.RunInNetNS it adds
-// no address to the loopback: localnet brings its own.
-func TestMain(m *testing.M) { os.Exit(runIsolated(m)) }
+// TestMain runs the tests in network and mount namespaces of their own
+// (framework.RunIsolated): localnet brings its own addresses and names.
+func TestMain(m *testing.M) { os.Exit(framework.RunIsolated(withEcho{m})) }
 
-func runIsolated(m *testing.M) int {
-	if os.Getenv(reexecMarker) == "" {
-		if os.Geteuid() != 0 {
-			fmt.Fprintln(os.Stderr, "SKIP: the local node tests need root, to create network namespaces (run as root, as CI does)")
-			return 0
-		}
-		cmd := exec.Command("unshare", append([]string{"--net", "--mount", "--", os.Args[0]}, os.Args[1:]...)...)
-		cmd.Env = append(os.Environ(), reexecMarker+"=1")
-		cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-		if err := cmd.Run(); err != nil {
-			if ee, ok := err.(*exec.ExitError); ok {
-				return ee.ExitCode()
-			}
-			fmt.Fprintln(os.Stderr, "unshare --net --mount:", err)
-			return 1
-		}
-		return 0
-	}
-	if err := privateNetnsDir(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
+// withEcho builds the echo server before the tests run.
+type withEcho struct{ m *testing.M }
+
+func (w withEcho) Run() int {
 	dir, err := os.MkdirTemp("", "okd-localnode-bin-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -61,37 +35,7 @@ func runIsolated(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	return m.Run()
+	return w.m.Run()
 }
 
-// privateNetnsDir mounts a tmpfs on /run/netns in this mount namespace
-// (unshare makes its mounts private), and brings the loopback up.
-func privateNetnsDir() error {
-	if err := os.MkdirAll("/run/netns", 0o755); err != nil {
-		return err
-	}
-	for _, args := range [][]string{
-		{"mount", "-t", "tmpfs", "-o", "size=1m", "okd-localnode-netns", "/run/netns"},
-		{"ip", "link", "set", "lo", "up"},
-	} {
-		if out, err := exec.Command(args[0], args[1:]...).CombinedOutput(); err != nil {
-			return fmt.Errorf("%v: %v: %s", args, err, out)
-		}
-	}
-	return nil
-}
-
-// build compiles a command of this repository into dir.
-func build(dir, name, pkg string) (string, error) {
-	root, err := localcluster.RepoRoot()
-	if err != nil {
-		return "", err
-	}
-	out := filepath.Join(dir, name)
-	cmd := exec.Command("go", "build", "-o", out, pkg)
-	cmd.Dir = root
-	if b, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build %s: %v: %s", pkg, err, b)
-	}
-	return out, nil
-}
+func build(dir, name, pkg string) (string, error) { return framework.Build(dir, name, pkg) }

@@ -1,0 +1,251 @@
+package localstack_test
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	operatorv1 "github.com/okd-ingress/okd-ingress/api/operator/v1"
+	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
+	"github.com/okd-ingress/okd-ingress/internal/echo"
+	"github.com/okd-ingress/okd-ingress/internal/names"
+)
+
+const converge = 90 * time.Second
+
+var _ = Describe("The whole stack", Ordered, func() {
+	var routerCA *x509.CertPool
+
+	It("brings up the default IngressController, Available, with routers on the nodes' host network", func() {
+		Eventually(condition("default", "Available")).WithTimeout(converge).Should(Equal(operatorv1.ConditionTrue))
+		Expect(routerNodes("default")).To(HaveLen(2))
+		var ca corev1.Secret
+		Expect(k8s.Get(context.Background(), client.ObjectKey{Namespace: names.OperatorNamespace, Name: names.RouterCASecret}, &ca)).To(Succeed())
+		routerCA = x509.NewCertPool()
+		Expect(routerCA.AppendCertsFromPEM(ca.Data[corev1.TLSCertKey])).To(BeTrue())
+	})
+
+	It("serves the samples' Routes of every TLS kind", func() {
+		kubectl("apply", "-f", "config/samples/demo-app.yaml", "-f", "config/samples/route-plain.yaml", "-f", "config/samples/route-edge.yaml",
+			"-f", "config/samples/route-passthrough.yaml", "-f", "config/samples/route-reencrypt.yaml")
+		node := routerNodes("default")[0]
+		Eventually(served(node, "http", "hello-demo."+domain, routerCA)).WithTimeout(converge).Should(Equal("hello"))
+		Eventually(served(node, "https", "edge."+domain, routerCA)).WithTimeout(converge).Should(Equal("hello"))
+		Eventually(served(node, "https", "passthrough."+domain, nil)).WithTimeout(converge).Should(Equal("hello"))
+		Eventually(served(node, "https", "reencrypt."+domain, routerCA)).WithTimeout(converge).Should(Equal("hello"))
+		r := get(node, "https", "passthrough."+domain, nil)
+		Expect(r.TLS).NotTo(BeNil(), "the pod terminated the passthrough TLS itself")
+		r = get(node, "https", "reencrypt."+domain, routerCA)
+		Expect(r.TLS).NotTo(BeNil(), "the router reencrypted to the pod")
+	})
+
+	It("scales to three routers with kubectl scale, each serving every route", func() {
+		kubectl("scale", "ingresscontroller/default", "-n", names.OperatorNamespace, "--replicas=3")
+		Eventually(func() []string { return routerNodes("default") }).WithTimeout(converge).Should(HaveLen(3))
+		for _, node := range routerNodes("default") {
+			Eventually(served(node, "https", "edge."+domain, routerCA)).WithTimeout(converge).Should(Equal("hello"), node)
+		}
+	})
+
+	var lbIP string
+	It("publishes a second IngressController through a load balancer", func() {
+		kubectl("apply", "-f", "config/samples/ingresscontroller-loadbalancer.yaml")
+		kubectl("label", "route/hello-edge", "-n", "demo", "type=internal")
+		kubectl("scale", "ingresscontroller/internal", "-n", names.OperatorNamespace, "--replicas=2")
+		Eventually(condition("internal", "Available")).WithTimeout(converge).Should(Equal(operatorv1.ConditionTrue))
+		Eventually(condition("internal", "LoadBalancerReady")).WithTimeout(converge).Should(Equal(operatorv1.ConditionTrue))
+		var svc corev1.Service
+		Expect(k8s.Get(context.Background(), client.ObjectKey{Namespace: names.RouterNamespace, Name: names.LoadBalancerService("internal")}, &svc)).To(Succeed())
+		lbIP = svc.Status.LoadBalancer.Ingress[0].IP
+		// The internal routers serve their own default certificate, for *.internal.okd.test.
+		Eventually(served(lbIP, "https", "edge."+domain, nil)).WithTimeout(converge).Should(Equal("hello"))
+	})
+
+	It("rolls out a tuning change without failing a single request", func() {
+		Eventually(func() []string { return routerNodes("internal") }).WithTimeout(converge).Should(HaveLen(2))
+		load := startLoad(lbIP, "edge."+domain, nil)
+		time.Sleep(2 * time.Second)
+		before := deployment("internal").Spec.Template.Labels[names.HashLabel]
+		kubectl("patch", "ingresscontroller/internal", "-n", names.OperatorNamespace, "--type=merge", "-p", `{"spec":{"tuningOptions":{"threadCount":2}}}`)
+		Eventually(func(g Gomega) {
+			d := deployment("internal")
+			g.Expect(d.Spec.Template.Labels[names.HashLabel]).NotTo(Equal(before))
+			g.Expect(d.Status.ObservedGeneration).To(Equal(d.Generation))
+			g.Expect(d.Status.UpdatedReplicas).To(Equal(int32(2)))
+			g.Expect(d.Status.Replicas).To(Equal(int32(2)))
+			g.Expect(d.Status.AvailableReplicas).To(Equal(int32(2)))
+		}).WithTimeout(converge).Should(Succeed())
+		time.Sleep(3 * time.Second) // the old routers finish stopping under load
+		ok, failed, errs := load.stop()
+		GinkgoWriter.Printf("requests during the rollout: %d ok, %d failed\n", ok, failed)
+		Expect(ok).To(BeNumerically(">", 50))
+		Expect(failed).To(BeZero(), "failures: %v", errs)
+	})
+
+	It("cleans everything up when the IngressController is deleted", func() {
+		kubectl("delete", "ingresscontroller/internal", "-n", names.OperatorNamespace, "--wait=true", "--timeout=90s")
+		Eventually(func() []string { return routerNodes("internal") }).WithTimeout(converge).Should(BeEmpty())
+		for _, obj := range []client.Object{&appsv1.Deployment{}, &corev1.Service{}, &corev1.Secret{}} {
+			name := map[string]string{"*v1.Deployment": names.RouterDeployment("internal"), "*v1.Service": names.LoadBalancerService("internal"),
+				"*v1.Secret": names.DefaultCertificateSecret("internal")}[fmt.Sprintf("%T", obj)]
+			err := k8s.Get(context.Background(), client.ObjectKey{Namespace: names.RouterNamespace, Name: name}, obj)
+			Expect(client.IgnoreNotFound(err)).To(Succeed())
+			Expect(err).To(HaveOccurred(), "%T %s still exists", obj, name)
+		}
+		var r routev1.Route
+		Expect(k8s.Get(context.Background(), client.ObjectKey{Namespace: "demo", Name: "hello-edge"}, &r)).To(Succeed())
+		for _, in := range r.Status.Ingress {
+			Expect(in.RouterName).NotTo(Equal("internal"))
+		}
+		Eventually(func() error {
+			_, err := (&net.Dialer{Timeout: time.Second}).Dial("tcp", net.JoinHostPort(lbIP, "443"))
+			return err
+		}).
+			WithTimeout(converge).Should(HaveOccurred(), "the load balancer address no longer leads anywhere")
+	})
+})
+
+func condition(ic, t string) func() operatorv1.ConditionStatus {
+	return func() operatorv1.ConditionStatus {
+		var obj operatorv1.IngressController
+		if err := k8s.Get(context.Background(), client.ObjectKey{Namespace: names.OperatorNamespace, Name: ic}, &obj); err != nil {
+			return ""
+		}
+		for _, c := range obj.Status.Conditions {
+			if c.Type == t {
+				return c.Status
+			}
+		}
+		return ""
+	}
+}
+
+func deployment(ic string) *appsv1.Deployment {
+	GinkgoHelper()
+	var d appsv1.Deployment
+	Expect(k8s.Get(context.Background(), client.ObjectKey{Namespace: names.RouterNamespace, Name: names.RouterDeployment(ic)}, &d)).To(Succeed())
+	return &d
+}
+
+// routerNodes lists the host addresses of the ready router pods of ic.
+func routerNodes(ic string) []string {
+	var pods corev1.PodList
+	Expect(k8s.List(context.Background(), &pods, client.InNamespace(names.RouterNamespace),
+		client.MatchingLabels{names.DeploymentLabel: ic})).To(Succeed())
+	var out []string
+	for _, p := range pods.Items {
+		for _, c := range p.Status.Conditions {
+			if c.Type == corev1.PodReady && c.Status == corev1.ConditionTrue && p.DeletionTimestamp == nil {
+				out = append(out, p.Status.HostIP)
+			}
+		}
+	}
+	return out
+}
+
+// httpClient sends every request to addr, as DNS pointing host there would.
+func httpClient(addr string, roots *x509.CertPool, keepAlive bool) *http.Client {
+	return &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
+		DialContext: func(ctx context.Context, network, a string) (net.Conn, error) {
+			_, port, _ := net.SplitHostPort(a)
+			return (&net.Dialer{Timeout: 3 * time.Second}).DialContext(ctx, network, net.JoinHostPort(addr, port))
+		},
+		TLSClientConfig:   &tls.Config{RootCAs: roots, InsecureSkipVerify: roots == nil},
+		DisableKeepAlives: !keepAlive,
+	}}
+}
+
+func get(addr, scheme, host string, roots *x509.CertPool) echo.Response {
+	GinkgoHelper()
+	resp, err := httpClient(addr, roots, false).Get(scheme + "://" + host + "/")
+	Expect(err).NotTo(HaveOccurred())
+	defer resp.Body.Close()
+	var r echo.Response
+	Expect(json.NewDecoder(resp.Body).Decode(&r)).To(Succeed())
+	return r
+}
+
+func served(addr, scheme, host string, roots *x509.CertPool) func() string {
+	return func() string {
+		resp, err := httpClient(addr, roots, false).Get(scheme + "://" + host + "/")
+		if err != nil {
+			return err.Error()
+		}
+		defer resp.Body.Close()
+		var r echo.Response
+		if resp.StatusCode != 200 || json.NewDecoder(resp.Body).Decode(&r) != nil {
+			return fmt.Sprintf("status %d", resp.StatusCode)
+		}
+		return r.Service
+	}
+}
+
+// load sends requests continuously, alternating a keep-alive client and
+// new connections, and counts the outcomes.
+type load struct {
+	ok, failed atomic.Int64
+	mu         sync.Mutex
+	errs       []string
+	done       chan struct{}
+	wg         sync.WaitGroup
+}
+
+func startLoad(addr, host string, roots *x509.CertPool) *load {
+	l := &load{done: make(chan struct{})}
+	for _, keep := range []bool{true, false} {
+		c := httpClient(addr, roots, keep)
+		l.wg.Add(1)
+		go func() {
+			defer l.wg.Done()
+			for {
+				select {
+				case <-l.done:
+					return
+				default:
+				}
+				l.one(c, "https://"+host+"/")
+				time.Sleep(20 * time.Millisecond)
+			}
+		}()
+	}
+	return l
+}
+
+func (l *load) one(c *http.Client, url string) {
+	resp, err := c.Get(url)
+	if err == nil {
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode == 200 {
+			l.ok.Add(1)
+			return
+		}
+		err = fmt.Errorf("status %d", resp.StatusCode)
+	}
+	l.failed.Add(1)
+	l.mu.Lock()
+	if len(l.errs) < 10 {
+		l.errs = append(l.errs, time.Now().Format("15:04:05.000")+" "+err.Error())
+	}
+	l.mu.Unlock()
+}
+
+func (l *load) stop() (ok, failed int64, errs []string) {
+	close(l.done)
+	l.wg.Wait()
+	return l.ok.Load(), l.failed.Load(), l.errs
+}
