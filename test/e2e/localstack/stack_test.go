@@ -75,6 +75,35 @@ var _ = Describe("The whole stack", Ordered, func() {
 		Eventually(served(lbIP, "https", "edge."+domain, nil)).WithTimeout(converge).Should(Equal("hello"))
 	})
 
+	It("publishes a NodePortService IngressController on the node ports of the nodes that run its routers", func() {
+		kubectl("apply", "-f", "-", stdin(`apiVersion: operator.openshift.io/v1
+kind: IngressController
+metadata:
+  name: nodeport
+  namespace: openshift-ingress-operator
+spec:
+  domain: nodeport.okd.test
+  replicas: 3
+  endpointPublishingStrategy:
+    type: NodePortService
+`))
+		Eventually(condition("nodeport", "Available")).WithTimeout(converge).Should(Equal(operatorv1.ConditionTrue))
+		Eventually(func() []string { return routerNodes("nodeport") }).WithTimeout(converge).Should(HaveLen(3))
+		var svc corev1.Service
+		Expect(k8s.Get(context.Background(), client.ObjectKey{Namespace: names.RouterNamespace, Name: names.NodePortService("nodeport")}, &svc)).To(Succeed())
+		var port int32
+		for _, p := range svc.Spec.Ports {
+			if p.Name == "http" {
+				port = p.NodePort
+			}
+		}
+		Expect(port).NotTo(BeZero())
+		for _, node := range routerNodes("nodeport") {
+			Eventually(served(node+":"+fmt.Sprint(port), "http", "hello-demo."+domain, nil)).WithTimeout(converge).Should(Equal("hello"), node)
+		}
+		kubectl("delete", "ingresscontroller/nodeport", "-n", names.OperatorNamespace, "--wait=true", "--timeout=90s")
+	})
+
 	It("rolls out a tuning change without failing a single request", func() {
 		Eventually(func() []string { return routerNodes("internal") }).WithTimeout(converge).Should(HaveLen(2))
 		load := startLoad(lbIP, "edge."+domain, nil)
@@ -157,12 +186,17 @@ func routerNodes(ic string) []string {
 	return out
 }
 
-// httpClient sends every request to addr, as DNS pointing host there would.
+// httpClient sends every request to addr, as DNS pointing host there
+// would; addr may carry its own port (a node port).
 func httpClient(addr string, roots *x509.CertPool, keepAlive bool) *http.Client {
 	return &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
 		DialContext: func(ctx context.Context, network, a string) (net.Conn, error) {
-			_, port, _ := net.SplitHostPort(a)
-			return (&net.Dialer{Timeout: 3 * time.Second}).DialContext(ctx, network, net.JoinHostPort(addr, port))
+			target := addr
+			if _, _, err := net.SplitHostPort(addr); err != nil {
+				_, port, _ := net.SplitHostPort(a)
+				target = net.JoinHostPort(addr, port)
+			}
+			return (&net.Dialer{Timeout: 3 * time.Second}).DialContext(ctx, network, target)
 		},
 		TLSClientConfig:   &tls.Config{RootCAs: roots, InsecureSkipVerify: roots == nil},
 		DisableKeepAlives: !keepAlive,

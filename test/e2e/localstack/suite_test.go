@@ -7,9 +7,12 @@ package localstack_test
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -80,11 +83,27 @@ var _ = BeforeSuite(func() {
 // repository root, so the samples' paths work as in the README.
 func kubectl(args ...string) string {
 	GinkgoHelper()
+	var in io.Reader
+	if n := len(args); n > 0 {
+		if s, ok := stdinArgs[args[n-1]]; ok {
+			args, in = args[:n-1], strings.NewReader(s)
+		}
+	}
 	assets, err := localcluster.AssetsDir()
 	Expect(err).NotTo(HaveOccurred())
 	cmd := exec.CommandContext(context.Background(), filepath.Join(assets, "kubectl"), append([]string{"--kubeconfig", stack.Cluster.Kubeconfig}, args...)...)
-	cmd.Dir = root
+	cmd.Dir, cmd.Stdin = root, in
 	out, err := cmd.CombinedOutput()
 	Expect(err).NotTo(HaveOccurred(), string(out))
 	return string(out)
+}
+
+// stdinArgs holds texts that kubectl reads from its standard input; stdin
+// returns the argument that stands for one.
+var stdinArgs = map[string]string{}
+
+func stdin(text string) string {
+	key := fmt.Sprintf("<stdin %d>", len(stdinArgs))
+	stdinArgs[key] = text
+	return key
 }
