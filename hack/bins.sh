@@ -106,6 +106,17 @@ build_haproxy() {
 	"$haproxy_dir/haproxy" -v | head -1 >&2
 }
 
+# Runtime tools of the local stack and its tests: ip (namespaces, bridge,
+# routes), unshare, and nft for kube-proxy's nftables mode.
+install_tools() {
+	local missing=()
+	for p in iproute2 util-linux nftables; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+	if [ ${#missing[@]} -gt 0 ]; then
+		log "installing: ${missing[*]}"
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+	fi
+}
+
 # One build at a time per cache: CI and a developer may share a machine.
 locked() {
 	mkdir -p "$cache"
@@ -115,7 +126,7 @@ locked() {
 }
 
 case "${1:-all}" in
-all) locked build_haproxy && locked build_k8s ;;
+all) install_tools && locked build_haproxy && locked build_k8s ;;
 k8s) locked build_k8s ;;
 haproxy) locked build_haproxy ;;
 assets-dir) echo "$assets" ;;
