@@ -3,22 +3,49 @@ package router
 import (
 	"syscall"
 
-	"github.com/go-logr/logr"
+	"github.com/okd-ingress/okd-ingress/internal/router/model"
 )
 
-// fitMaxConnections lowers maxconn to what the process's file-descriptor
-// limit allows: HAProxy refuses to start when it cannot get about two
-// descriptors per connection, which would leave the router serving
-// nothing. A lowered value is logged; 0 (HAProxy's automatic value) is kept.
-func fitMaxConnections(want int, log logr.Logger) int {
+// fdReserve is what HAProxy needs besides two descriptors per connection
+// and one per health-checked server: listeners, CLI sockets, a poller and a
+// wake-up pipe per thread.
+const fdReserve = 100
+
+// nofileLimit is the hard limit on open files, 0 when unknown or so large
+// that it never binds.
+func nofileLimit() int {
 	var lim syscall.Rlimit
-	if want == 0 || syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim) != nil || lim.Max > 1<<30 {
+	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim) != nil || lim.Max > 1<<30 {
+		return 0
+	}
+	return int(lim.Max)
+}
+
+// fitMaxConnections lowers maxconn to what the file-descriptor limit
+// allows: HAProxy reserves about two descriptors per connection plus one
+// per health-checked server, and refuses to start or reload when the limit
+// is lower (even though `haproxy -c` passes), which would leave the router
+// serving nothing, or stuck on an old configuration once routes grow. 0
+// (HAProxy's automatic value) and a limit of 0 (none) keep want.
+func fitMaxConnections(want, limit, checkedServers int) int {
+	if want == 0 || limit == 0 {
 		return want
 	}
-	const reserve = 100 // listeners, sockets, files
-	if limit := (int(lim.Max) - reserve) / 2; want > limit {
-		log.Info("lowering maxconn to fit the file-descriptor limit", "wanted", want, "maxconn", limit, "nofile", lim.Max)
-		return max(limit, 1)
+	if fit := (limit - fdReserve - checkedServers) / 2; want > fit {
+		return max(fit, 1)
 	}
 	return want
+}
+
+// checkedServers counts the server lines HAProxy health-checks: every slot
+// when checks are on (disabled slots carry the check too).
+func checkedServers(m *model.Model, checks bool) int {
+	if !checks {
+		return 0
+	}
+	n := 0
+	for _, b := range m.Backends {
+		n += len(b.Slots)
+	}
+	return n
 }

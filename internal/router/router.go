@@ -49,6 +49,8 @@ type Router struct {
 	// HAProxy refused, until they change.
 	prev     *model.Model
 	rejected map[string]admission.Verdict
+	// nofile is the file-descriptor limit HAProxy inherits (0: none).
+	nofile int
 	// lastReload is when HAProxy last reloaded, for ReloadInterval.
 	lastReload time.Time
 	ready      atomic.Bool
@@ -63,7 +65,11 @@ func New(restCfg *rest.Config, scheme *runtime.Scheme, cfg config.Config, log lo
 			return nil, err
 		}
 	}
-	cfg.MaxConnections = fitMaxConnections(cfg.MaxConnections, log)
+	nofile := nofileLimit()
+	if fit := fitMaxConnections(cfg.MaxConnections, nofile, 0); fit != cfg.MaxConnections {
+		log.Info("lowering maxconn to fit the file-descriptor limit (and lower still as health-checked servers are added)",
+			"wanted", cfg.MaxConnections, "maxconn", fit, "nofile", nofile)
+	}
 	defaultCert, err := loadDefaultCertificate(cfg, time.Now())
 	if err != nil {
 		return nil, err
@@ -75,7 +81,7 @@ func New(restCfg *rest.Config, scheme *runtime.Scheme, cfg config.Config, log lo
 	configDir, _ := filepath.Abs(cfg.ConfigDir)
 	runDir, _ := filepath.Abs(cfg.RunDir)
 	r := &Router{
-		cfg: cfg, log: log, watcher: w, rejected: map[string]admission.Verdict{},
+		cfg: cfg, log: log, watcher: w, rejected: map[string]admission.Verdict{}, nofile: nofile,
 		hap: haproxy.New(haproxy.Options{Binary: cfg.HAProxyBinary, ConfigDir: configDir, RunDir: runDir,
 			Log: log.WithName("haproxy"), Stdout: os.Stdout, Stderr: os.Stderr}),
 		params: render.Params{

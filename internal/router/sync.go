@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"time"
 
 	"k8s.io/apimachinery/pkg/types"
@@ -69,7 +71,9 @@ func (r *Router) plan(snap *watch.Snapshot) (*plan, error) {
 		DefaultDestinationCA: r.cfg.DefaultDestinationCA,
 	}})
 	model.AssignSlots(r.prev, m)
-	files, err := render.Render(m, r.params)
+	params := r.params
+	params.Config.MaxConnections = fitMaxConnections(r.cfg.MaxConnections, r.nofile, checkedServers(m, r.cfg.Timeouts.HealthCheck > 0))
+	files, err := render.Render(m, params)
 	if err != nil {
 		return nil, err
 	}
@@ -183,26 +187,41 @@ func reloadReason(prev, next *model.Model, running bool) (string, string) {
 	return "config", detail + "; certificates or route settings changed"
 }
 
-// quarantine marks the routes whose backends HAProxy's check refused as
-// rejected, so that one bad route never holds the others back. It returns
-// false when no route could be blamed.
+// crtListAlert is how HAProxy names the crt-list line whose certificate it
+// cannot load ("... 'crt-list' : error processing line 2 in file
+// '/conf/crt-list' : unable to load SSL certificate ...: ee key too small.").
+var crtListAlert = regexp.MustCompile(`error processing line (\d+) in file '([^']*)'`)
+
+// quarantine marks the routes whose backends or certificates HAProxy's
+// check refused as rejected, so that one bad route never holds the others
+// back. It returns false when no route could be blamed.
 func (r *Router) quarantine(p *plan, check *haproxy.CheckError) bool {
 	lines := bytes.Split(p.files[render.ConfigFile], []byte("\n"))
 	blamed := false
+	blame := func(route types.NamespacedName, msg string) {
+		r.rejected[quarantineKey(route, p)] = admission.Verdict{
+			Reason:  admission.ReasonExtendedValidationFailed,
+			Message: "HAProxy rejected this route's configuration: " + msg,
+		}
+		blamed = true
+	}
 	for _, a := range check.Alerts {
+		// A certificate is loaded from a crt-list line, which the alert
+		// names; the config line it gives is the frontend's bind.
+		if m := crtListAlert.FindStringSubmatch(a.Message); m != nil && filepath.Base(m[2]) == render.CrtListFile {
+			if n, _ := strconv.Atoi(m[1]); n >= 1 && n <= len(p.model.Certs) {
+				blame(p.model.Certs[n-1].Route, a.Message)
+			}
+			continue
+		}
 		if filepath.Base(a.File) != render.ConfigFile {
 			continue
 		}
 		backend := enclosingBackend(lines, a.Line)
 		for _, b := range p.model.Backends {
-			if b.Name != backend {
-				continue
+			if b.Name == backend {
+				blame(b.Route, a.Message)
 			}
-			r.rejected[quarantineKey(b.Route, p)] = admission.Verdict{
-				Reason:  admission.ReasonExtendedValidationFailed,
-				Message: "HAProxy rejected this route's configuration: " + a.Message,
-			}
-			blamed = true
 		}
 	}
 	return blamed

@@ -112,9 +112,11 @@ func admitOne(r *routev1.Route, p Policy, c *claims) (Route, Verdict) {
 	if host == "" {
 		return reject(ReasonNoHostValue, "no host value was defined for the route")
 	}
-	if reason, msg := specProblem(r, host); msg != "" {
+	defaulted, reason, msg := specProblem(r, host)
+	if msg != "" {
 		return reject(reason, msg)
 	}
+	r, a.Route = defaulted, defaulted
 	if wildcard && !p.AllowWildcards {
 		return reject(ReasonRouteNotAdmitted, "wildcard routes are not allowed")
 	}

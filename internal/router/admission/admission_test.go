@@ -623,6 +623,31 @@ func TestAdmit(t *testing.T) {
 			},
 		},
 		{
+			// Without the webhook the API stores routes undefaulted: the
+			// router must serve what it validated, the defaulted route.
+			name:   "a route stored without the webhook is served as the API would default it",
+			policy: strict,
+			routes: []*routev1.Route{
+				route("ns1", "re", 1, "a.example.com", tls(routev1.TLSConfig{DestinationCACertificate: p.caPEM})),
+				route("ns1", "pt", 2, "b.example.com", tls(routev1.TLSConfig{Termination: "Passthrough"})),
+				route("ns1", "sub", 3, "", subdomain("sub"), func(r *routev1.Route) { r.Spec.To.Kind, r.Spec.To.Weight = "", nil }),
+			},
+			want:  []verdict{ok("ns1/re", "a.example.com"), ok("ns1/pt", "b.example.com"), ok("ns1/sub", "sub.apps.example.com")},
+			order: []string{"ns1/re", "ns1/pt", "ns1/sub"},
+			check: func(t *testing.T, res Result) {
+				if got := res.Routes[0]; got.TLS == nil || got.TLS.Termination != routev1.TLSTerminationReencrypt || got.Spec.TLS.Termination != routev1.TLSTerminationReencrypt {
+					t.Errorf("a destination CA without termination: TLS %+v, spec.tls %+v, want reencrypt", got.TLS, got.Spec.TLS)
+				}
+				if got := res.Routes[1]; got.TLS == nil || got.TLS.Termination != routev1.TLSTerminationPassthrough || got.Spec.TLS.Termination != routev1.TLSTerminationPassthrough {
+					t.Errorf("termination Passthrough: TLS %+v, spec.tls %+v, want passthrough", got.TLS, got.Spec.TLS)
+				}
+				sub := res.Routes[2]
+				if sub.Spec.To.Kind != "Service" || sub.Spec.To.Weight == nil || *sub.Spec.To.Weight != 100 || sub.Spec.Host != "" || sub.Host != "sub.apps.example.com" {
+					t.Errorf("subdomain route: to %+v, spec.host %q, host %q", sub.Spec.To, sub.Spec.Host, sub.Host)
+				}
+			},
+		},
+		{
 			name:   "passthrough is admitted without certificates; paths and Allow are not",
 			policy: strict,
 			routes: []*routev1.Route{

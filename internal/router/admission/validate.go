@@ -13,19 +13,23 @@ import (
 // specProblem runs the API's own validation on a defaulted copy of r whose
 // host is the one the router will serve. A route stored while the webhook
 // was absent (CRD-only installs) must still never put an invalid host,
-// path, header or certificate field into HAProxy's files. It returns the
-// OKD reason (InvalidHost for host problems) and a message, or "".
-func specProblem(r *routev1.Route, host string) (reason, msg string) {
+// path, header or certificate field into HAProxy's files. It returns that
+// defaulted copy (with spec.host as written), which is what the router must
+// serve: what was validated, not the raw object (an empty termination with
+// a destination CA is reencrypt, "Passthrough" is passthrough). It also
+// returns the OKD reason (InvalidHost for host problems) and a message, or "".
+func specProblem(r *routev1.Route, host string) (defaulted *routev1.Route, reason, msg string) {
 	c := r.DeepCopy()
 	if c.Spec.Host == "" {
 		// spec.host is checked as written (the API rejects upper case);
 		// a subdomain route is checked with the host it will get.
 		c.Spec.Host = host
+		defer func() { c.Spec.Host = "" }()
 	}
 	routeapi.Default(c)
 	errs := append(routeapi.Validate(c), serviceNameErrors(c)...)
 	if len(errs) == 0 {
-		return "", ""
+		return c, "", ""
 	}
 	reason = ReasonExtendedValidationFailed
 	msgs := make([]string, 0, len(errs))
@@ -41,7 +45,7 @@ func specProblem(r *routev1.Route, host string) (reason, msg string) {
 			msgs = append(msgs, e.Error())
 		}
 	}
-	return reason, strings.Join(msgs, "; ")
+	return c, reason, strings.Join(msgs, "; ")
 }
 
 // serviceNameErrors rejects target names that cannot name a Service. The

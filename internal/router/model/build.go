@@ -45,7 +45,7 @@ func Build(in Input) *Model {
 			m.DefaultBackend = b.Name
 		}
 		if r.TLS != nil && r.TLS.Certificate != nil {
-			m.Certs = append(m.Certs, Cert{File: "certs/" + fileName(b.Name) + ".pem", PEM: r.TLS.Certificate, SNI: sniName(r)})
+			m.Certs = append(m.Certs, Cert{File: "certs/" + fileName(b.Name) + ".pem", PEM: r.TLS.Certificate, SNI: sniName(r), Route: b.Route})
 		}
 	}
 	sort.Slice(m.Backends, func(i, j int) bool { return m.Backends[i].Name < m.Backends[j].Name })

@@ -120,4 +120,7 @@ type Cert struct {
 	PEM  []byte
 	// SNI is the host, or "*.<domain>" for a wildcard route.
 	SNI string
+	// Route is the route the certificate belongs to, to blame it when
+	// HAProxy refuses the certificate.
+	Route types.NamespacedName
 }

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"hash/fnv"
 	"os"
-	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,6 +16,7 @@ import (
 	"github.com/okd-ingress/okd-ingress/internal/router/admission"
 	"github.com/okd-ingress/okd-ingress/internal/router/config"
 	"github.com/okd-ingress/okd-ingress/internal/router/model"
+	"github.com/okd-ingress/okd-ingress/internal/router/render/rendertest"
 )
 
 // The fuzz target builds one route from user-controlled text and checks
@@ -29,8 +28,8 @@ import (
 // kind selects what the text cannot: bits 0-1 the termination (none, edge,
 // reencrypt, passthrough), kind/4%3 the insecure policy ("", Allow,
 // Redirect), kind/12%2 a wildcard route. The certificate text, when not
-// empty, is the route's certificate (with the fixed key of
-// testdata/fuzz-key.pem), and for reencrypt also its destination CA.
+// empty, is the route's certificate (with the fixed key rendertest.FuzzKey),
+// and for reencrypt also its destination CA.
 //
 // haproxy -c runs for every admitted input of the seed corpus (a plain
 // `go test`), and while fuzzing only when OKD_FUZZ_HAPROXY_CHECK is set:
@@ -41,16 +40,6 @@ const (
 	fuzzName      = "route"
 	fuzzConfigDir = "/okd-ingress-fuzz/conf"
 )
-
-var fuzzKey = sync.OnceValues(func() (string, error) {
-	b, err := os.ReadFile(filepath.Join("testdata", "fuzz-key.pem"))
-	return string(b), err
-})
-
-var fuzzCert = sync.OnceValues(func() (string, error) {
-	b, err := os.ReadFile(filepath.Join("testdata", "fuzz-cert.pem"))
-	return string(b), err
-})
 
 // fuzzInput is one fuzz case.
 type fuzzInput struct {
@@ -125,12 +114,8 @@ type rendered struct {
 
 func renderFuzz(t testing.TB, in fuzzInput, dir string) rendered {
 	t.Helper()
-	key, err := fuzzKey()
-	if err != nil {
-		t.Fatal(err)
-	}
 	params := testParams(t, dir, func(c *config.Config) { c.AllowWildcards = true })
-	m, res := pipeline([]*routev1.Route{in.route(key)}, params.Config, nil)
+	m, res := pipeline([]*routev1.Route{in.route(rendertest.FuzzKey)}, params.Config, nil)
 	files, err := Render(m, params)
 	if err != nil {
 		t.Fatalf("Render: %v", err)
@@ -140,33 +125,8 @@ func renderFuzz(t testing.TB, in fuzzInput, dir string) rendered {
 
 var baselines sync.Map // fuzzInput → rendered, rendered in fuzzConfigDir
 
-// safeWord is the inside of a word printed by Quote.
-const safeWord = `(?:[A-Za-z0-9\-_.,/:;=+%\[\](){}!@^~|?&<>*]|\\x[0-9a-f]{2})*`
-
 // backendLine lists the shapes a line of a route's backend section can take.
-var backendLine = regexp.MustCompile(`^(?:` + strings.Join([]string{
-	``,
-	`backend be_(?:http|edge_http|secure|tcp):` + fuzzNamespace + `:` + fuzzName,
-	`  mode (?:http|tcp)`,
-	`  balance (?:random|source|roundrobin|leastconn)`,
-	`  http-(?:request|response) set-header "` + safeWord + `" "` + safeWord + `"`,
-	`  http-(?:request|response) del-header "` + safeWord + `"`,
-	`  default-server(?: check inter [0-9]+ms)?(?: proto h2)?(?: ssl verify required ca-file (?:@system-ca|/[^\s]+)(?: verifyhost [a-z0-9.-]+ sni str\([a-z0-9.-]+\))?(?: alpn h2,http/1\.1)?)?`,
-	`  server s[1-9][0-9]* (?:[0-9.]+|\[[0-9a-f:]+\]):[0-9]+ weight [0-9]+`,
-	`  server s[1-9][0-9]* 127\.0\.0\.1:1 disabled weight 1`,
-}, "|") + `)$`)
-
-// headerLine is a backend line that holds user text.
-var headerLine = regexp.MustCompile(`^  http-(?:request|response) (?:set|del)-header "`)
-
-func hasControl(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < 0x20 || s[i] == 0x7f {
-			return true
-		}
-	}
-	return false
-}
+var backendLine = rendertest.BackendLine(fuzzNamespace, fuzzName)
 
 // structureProblems compares the fuzz input's files with the baseline's
 // and describes every difference the template cannot explain.
@@ -183,7 +143,7 @@ func structureProblems(got, want rendered) []string {
 	}
 	inBackend := false
 	for i, l := range gl {
-		if hasControl(l) {
+		if rendertest.HasControl(l) {
 			errorf("haproxy.cfg line %d has a control character: %q", i+1, l)
 		}
 		switch {
@@ -201,56 +161,17 @@ func structureProblems(got, want rendered) []string {
 		if !backendLine.MatchString(l) {
 			errorf("haproxy.cfg line %d %q has no shape the template produces", i+1, l)
 		}
-		if l != wl[i] && !(headerLine.MatchString(l) && headerLine.MatchString(wl[i])) {
+		if l != wl[i] && !(rendertest.HeaderLine.MatchString(l) && rendertest.HeaderLine.MatchString(wl[i])) {
 			errorf("haproxy.cfg line %d is %q, the known-good route's %q", i+1, l, wl[i])
 		}
 	}
 
-	hostKey := route.Host
-	if route.Wildcard {
-		hostKey = route.Host[strings.IndexByte(route.Host, '.'):]
-	}
-	for _, name := range model.MapNames {
-		data := got.files["maps/"+name]
-		if len(data) > 0 && data[len(data)-1] != '\n' {
-			errorf("%s does not end with a newline", name)
-		}
-		for _, l := range lines(bytes.TrimSuffix(data, []byte("\n"))) {
-			if l == "" && len(data) == 0 {
-				continue
-			}
-			fields := strings.Fields(l)
-			if len(fields) != 2 || hasControl(l) || l != fields[0]+" "+fields[1] {
-				errorf("%s: line %q is not <key> <value>", name, l)
-				continue
-			}
-			k, v := fields[0], fields[1]
-			if v != backend && v != model.RedirectValue {
-				errorf("%s: value %q is neither %s nor %s", name, v, backend, model.RedirectValue)
-			}
-			rest, ok := strings.CutPrefix(k, hostKey)
-			switch {
-			case !ok:
-				errorf("%s: key %q does not start with %q", name, k, hostKey)
-			case name == model.MapPassthrough && rest != "":
-				errorf("%s: key %q is not a host", name, k)
-			case name != model.MapPassthrough && !strings.HasPrefix(rest, "/"):
-				errorf("%s: key %q is not <host>/<path>", name, k)
-			}
-		}
-	}
+	problems = append(problems, rendertest.MapProblems(got.files, route)...)
 	crt := string(got.files[CrtListFile])
 	if n, w := strings.Count(crt, "\n"), strings.Count(string(want.files[CrtListFile]), "\n"); n != w {
 		errorf("crt-list has %d lines, the known-good route's %d", n, w)
 	}
-	for _, l := range lines([]byte(strings.TrimSuffix(crt, "\n"))) {
-		if l == "" {
-			continue
-		}
-		if f := strings.Fields(l); len(f) != 2 || hasControl(l) || l != f[0]+" "+f[1] {
-			errorf("crt-list line %q is not <file> <sni>", l)
-		}
-	}
+	problems = append(problems, rendertest.CrtListProblems(got.files[CrtListFile])...)
 	return problems
 }
 
@@ -279,10 +200,7 @@ func wantHAProxyCheck(in fuzzInput) bool {
 }
 
 func FuzzRenderRoute(f *testing.F) {
-	cert, err := fuzzCert()
-	if err != nil {
-		f.Fatal(err)
-	}
+	cert := rendertest.FuzzCert
 	// A few benign seeds in code; the hostile ones are in testdata.
 	f.Add("app.example.com", "", "", "", "", "", uint8(0))
 	f.Add("app.example.com", "/api", "X-Frame-Options", "DENY", "Prefix", "", uint8(0))
@@ -331,10 +249,7 @@ func FuzzRenderRoute(f *testing.F) {
 // TestFuzzCheckerCatchesInjection feeds the fuzz target's checker files
 // tampered with the injections it looks for: each must be reported.
 func TestFuzzCheckerCatchesInjection(t *testing.T) {
-	cert, err := fuzzCert()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cert := rendertest.FuzzCert
 	in := fuzzInput{host: "fuzz.example.com", path: "/p", headerName: "X-A", headerValue: "v", cert: cert, kind: 1 + 4}
 	good := renderFuzz(t, in, fuzzConfigDir)
 	if v := good.res.Verdicts[keyOf(fuzzNamespace, fuzzName)]; !v.Admitted {

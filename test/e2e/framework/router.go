@@ -78,6 +78,27 @@ type RouterOptions struct {
 
 // StartRouter starts a router listening on 80, 443 and 1936 of a new address.
 func StartRouter(o RouterOptions) (*Router, error) {
+	// Short paths: HAProxy's unix sockets live in RunDir.
+	dir, err := os.MkdirTemp("", "rt")
+	if err != nil {
+		return nil, err
+	}
+	return startRouter(o, NewAddr(RouterNet), dir)
+}
+
+// Restart starts a new router process on r's address and directories, as a
+// restarted container would: the same config directory, files and all. r
+// must be stopped; the new process appends to the same log.
+func (r *Router) Restart(o RouterOptions) (*Router, error) {
+	select {
+	case <-r.done:
+	default:
+		return nil, fmt.Errorf("router %s is still running", r.Addr)
+	}
+	return startRouter(o, r.Addr, r.Dir)
+}
+
+func startRouter(o RouterOptions, addr, dir string) (*Router, error) {
 	bin, err := RouterBinary()
 	if err != nil {
 		return nil, err
@@ -86,12 +107,7 @@ func StartRouter(o RouterOptions) (*Router, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Short paths: HAProxy's unix sockets live in RunDir.
-	dir, err := os.MkdirTemp("", "rt")
-	if err != nil {
-		return nil, err
-	}
-	r := &Router{Addr: NewAddr(RouterNet), Dir: dir, done: make(chan struct{})}
+	r := &Router{Addr: addr, Dir: dir, done: make(chan struct{})}
 	env := map[string]string{
 		"KUBECONFIG": o.Kubeconfig, "ROUTER_SERVICE_NAME": o.Name, "ROUTER_SERVICE_NAMESPACE": "openshift-ingress",
 		"ROUTER_CANONICAL_HOSTNAME": "router-" + o.Name + ".apps.e2e.test", "ROUTER_DOMAIN": "apps.e2e.test",
@@ -107,7 +123,7 @@ func StartRouter(o RouterOptions) (*Router, error) {
 		r.cmd.Env = append(r.cmd.Env, k+"="+v)
 	}
 	r.cmd.Env = append(r.cmd.Env, "PATH="+os.Getenv("PATH"))
-	if r.logFile, err = os.Create(filepath.Join(dir, "router.log")); err != nil {
+	if r.logFile, err = os.OpenFile(filepath.Join(dir, "router.log"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644); err != nil {
 		return nil, err
 	}
 	r.cmd.Stdout, r.cmd.Stderr = r.logFile, r.logFile

@@ -1,0 +1,32 @@
+package router
+
+import (
+	"testing"
+
+	"github.com/okd-ingress/okd-ingress/internal/router/model"
+)
+
+func TestFitMaxConnections(t *testing.T) {
+	for _, c := range []struct {
+		want, limit, checked, out int
+	}{
+		{want: 50000, limit: 0, out: 50000},                       // no limit
+		{want: 0, limit: 20000, out: 0},                           // HAProxy's automatic value
+		{want: 5000, limit: 20000, checked: 400, out: 5000},       // fits
+		{want: 50000, limit: 20000, out: 9950},                    // (20000-100)/2
+		{want: 50000, limit: 20000, checked: 1000, out: 9450},     // each checked server takes a descriptor
+		{want: 50000, limit: 20000, checked: 30000, out: 1},       // never 0 or negative
+		{want: 50000, limit: 1 << 20, checked: 30000, out: 50000}, // a container's usual limit
+	} {
+		if got := fitMaxConnections(c.want, c.limit, c.checked); got != c.out {
+			t.Errorf("fitMaxConnections(%d, %d, %d) = %d, want %d", c.want, c.limit, c.checked, got, c.out)
+		}
+	}
+	m := &model.Model{Backends: []*model.Backend{{Slots: make([]model.Slot, 4)}, {Slots: make([]model.Slot, 2)}}}
+	if n := checkedServers(m, true); n != 6 {
+		t.Errorf("checkedServers = %d, want 6", n)
+	}
+	if n := checkedServers(m, false); n != 0 {
+		t.Errorf("checkedServers without checks = %d, want 0", n)
+	}
+}

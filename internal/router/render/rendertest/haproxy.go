@@ -1,0 +1,76 @@
+package rendertest
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// haproxyBinary is $OKD_INGRESS_HAPROXY, else what `hack/bins.sh
+// haproxy-path` reports from the repository root; "" when neither works.
+var haproxyBinary = sync.OnceValue(func() string {
+	if p := os.Getenv("OKD_INGRESS_HAPROXY"); p != "" {
+		return p
+	}
+	dir, err := os.Getwd()
+	for err == nil {
+		if _, serr := os.Stat(filepath.Join(dir, "go.mod")); serr == nil {
+			break
+		}
+		if parent := filepath.Dir(dir); parent != dir {
+			dir = parent
+			continue
+		}
+		return ""
+	}
+	if err != nil {
+		return ""
+	}
+	cmd := exec.Command("bash", "hack/bins.sh", "haproxy-path")
+	cmd.Dir = dir
+	out, err := cmd.Output()
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
+})
+
+// CheckHAProxy writes files under dir, the config directory they were
+// rendered for, and fails t unless the real `haproxy -c` accepts them. It
+// skips t when there is no HAProxy to run.
+func CheckHAProxy(t testing.TB, dir string, files map[string][]byte) {
+	t.Helper()
+	bin := haproxyBinary()
+	if bin == "" {
+		t.Skip("no haproxy: set OKD_INGRESS_HAPROXY or build it with hack/bins.sh haproxy")
+	}
+	if _, err := os.Stat(bin); err != nil {
+		t.Skipf("haproxy %s: %v (build it with hack/bins.sh haproxy)", bin, err)
+	}
+	for rel, data := range files {
+		p := filepath.Join(dir, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "-c", "-f", filepath.Join(dir, ConfigFile))
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		var b strings.Builder
+		for i, l := range Lines(files[ConfigFile]) {
+			fmt.Fprintf(&b, "%4d %s\n", i+1, l)
+		}
+		t.Fatalf("haproxy -c failed: %v\n%s\nhaproxy.cfg:\n%s", err, out, b.String())
+	}
+}

@@ -1,0 +1,188 @@
+// Package rendertest holds what the fuzz targets of the render and the
+// validation boundaries share: a fixed key and certificate for their seed
+// corpora, and checkers that tell whether files rendered for one route kept
+// the structure the template gives them — no line of haproxy.cfg that the
+// template cannot produce, map and crt-list lines of exactly two fields.
+// It is for tests only; it does not import render, so that render's own
+// tests can use it.
+package rendertest
+
+import (
+	"bytes"
+	_ "embed"
+	"fmt"
+	"regexp"
+	"strings"
+	"sync"
+
+	"github.com/okd-ingress/okd-ingress/internal/names"
+	"github.com/okd-ingress/okd-ingress/internal/router/admission"
+	"github.com/okd-ingress/okd-ingress/internal/router/model"
+)
+
+// File names, as render writes them.
+const (
+	ConfigFile  = "haproxy.cfg"
+	CrtListFile = "crt-list"
+	MapDir      = "maps"
+)
+
+// FuzzKey is the fixed private key of the fuzz corpora, and FuzzCert a
+// certificate for fuzz.example.com and *.example.com with that key: seeds
+// holding FuzzCert give routes whose certificate and key match.
+var (
+	//go:embed fuzz-key.pem
+	FuzzKey string
+	//go:embed fuzz-cert.pem
+	FuzzCert string
+)
+
+// SafeWord is the inside of a word printed by render.Quote.
+const SafeWord = `(?:[A-Za-z0-9\-_.,/:;=+%\[\](){}!@^~|?&<>*]|\\x[0-9a-f]{2})*`
+
+var backendLines sync.Map // ns:name → *regexp.Regexp
+
+// BackendLine matches the lines the template can print in the backend
+// section of route ns/name.
+func BackendLine(ns, name string) *regexp.Regexp {
+	id := regexp.QuoteMeta(ns + ":" + name)
+	if re, ok := backendLines.Load(id); ok {
+		return re.(*regexp.Regexp)
+	}
+	re, _ := backendLines.LoadOrStore(id, regexp.MustCompile(`^(?:`+strings.Join([]string{
+		``,
+		`backend be_(?:http|edge_http|secure|tcp):` + id,
+		`  mode (?:http|tcp)`,
+		`  balance (?:random|source|roundrobin|leastconn)`,
+		`  http-(?:request|response) set-header "` + SafeWord + `" "` + SafeWord + `"`,
+		`  http-(?:request|response) del-header "` + SafeWord + `"`,
+		`  default-server(?: check inter [0-9]+ms)?(?: proto h2)?(?: ssl verify required ca-file (?:@system-ca|/[^\s]+)(?: verifyhost [a-z0-9.-]+ sni str\([a-z0-9.-]+\))?(?: alpn h2,http/1\.1)?)?`,
+		`  server s[1-9][0-9]* (?:[0-9.]+|\[[0-9a-f:]+\]):[0-9]+ weight [0-9]+`,
+		`  server s[1-9][0-9]* 127\.0\.0\.1:1 disabled weight 1`,
+	}, "|")+`)$`))
+	return re.(*regexp.Regexp)
+}
+
+// HeaderLine is a backend line that holds user text.
+var HeaderLine = regexp.MustCompile(`^  http-(?:request|response) (?:set|del)-header "`)
+
+// HasControl reports whether s holds an ASCII control character.
+func HasControl(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] == 0x7f {
+			return true
+		}
+	}
+	return false
+}
+
+// Lines splits data into lines ("" gives one empty line).
+func Lines(data []byte) []string { return strings.Split(string(data), "\n") }
+
+// MapProblems checks the map files rendered for one admitted route: every
+// line is "<key> <value>", its key is the route's host (passthrough) or
+// host and path, its value the route's backend or the redirect marker.
+func MapProblems(files map[string][]byte, route admission.Route) []string {
+	var problems []string
+	errorf := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	backend := model.BackendName(route.Route)
+	hostKey := route.Host
+	if route.Wildcard {
+		hostKey = route.Host[strings.IndexByte(route.Host, '.'):]
+	}
+	for _, name := range model.MapNames {
+		data := files[MapDir+"/"+name]
+		if len(data) > 0 && data[len(data)-1] != '\n' {
+			errorf("%s does not end with a newline", name)
+		}
+		if len(data) == 0 {
+			continue
+		}
+		for _, l := range Lines(bytes.TrimSuffix(data, []byte("\n"))) {
+			fields := strings.Fields(l)
+			if len(fields) != 2 || HasControl(l) || l != fields[0]+" "+fields[1] {
+				errorf("%s: line %q is not <key> <value>", name, l)
+				continue
+			}
+			k, v := fields[0], fields[1]
+			if v != backend && v != model.RedirectValue {
+				errorf("%s: value %q is neither %s nor %s", name, v, backend, model.RedirectValue)
+			}
+			rest, ok := strings.CutPrefix(k, hostKey)
+			switch {
+			case !ok:
+				errorf("%s: key %q does not start with %q", name, k, hostKey)
+			case name == model.MapPassthrough && rest != "":
+				errorf("%s: key %q is not a host", name, k)
+			case name != model.MapPassthrough && !strings.HasPrefix(rest, "/"):
+				errorf("%s: key %q is not <host>/<path>", name, k)
+			}
+		}
+	}
+	return problems
+}
+
+// CrtListProblems checks that every crt-list line is "<file> <sni>".
+func CrtListProblems(crtList []byte) []string {
+	var problems []string
+	for _, l := range Lines(bytes.TrimSuffix(crtList, []byte("\n"))) {
+		if l == "" {
+			continue
+		}
+		if f := strings.Fields(l); len(f) != 2 || HasControl(l) || l != f[0]+" "+f[1] {
+			problems = append(problems, fmt.Sprintf("crt-list line %q is not <file> <sni>", l))
+		}
+	}
+	return problems
+}
+
+// ConfigProblems compares haproxy.cfg rendered for one admitted route with
+// empty, rendered with the same parameters for no route at all: the
+// route's backend section is the only addition, and default_backend lines
+// may name it instead of the 404 backend when the route asks to be the
+// default backend; every
+// line of the backend section has a shape the template produces.
+func ConfigProblems(cfg, empty []byte, route admission.Route) []string {
+	var problems []string
+	errorf := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	backend := model.BackendName(route.Route)
+	shape := BackendLine(route.Namespace, route.Name)
+	var outside []string
+	inBackend := false
+	for i, l := range Lines(cfg) {
+		if HasControl(l) {
+			errorf("haproxy.cfg line %d has a control character: %q", i+1, l)
+		}
+		switch {
+		case l == "backend "+backend:
+			inBackend = true
+			// The blank line that opens a section comes with it.
+			if n := len(outside); n > 0 && outside[n-1] == "" {
+				outside = outside[:n-1]
+			}
+		case l == "" || !strings.HasPrefix(l, " "):
+			inBackend = false
+		}
+		if !inBackend {
+			if route.Annotations[names.DefaultBackendAnnotation] == "true" {
+				l = strings.Replace(l, "default_backend "+backend, "default_backend _not_found", 1)
+			}
+			outside = append(outside, l)
+			continue
+		}
+		if !shape.MatchString(l) {
+			errorf("haproxy.cfg line %d %q has no shape the template produces", i+1, l)
+		}
+	}
+	want := Lines(empty)
+	if len(outside) != len(want) {
+		errorf("haproxy.cfg has %d lines outside the route's backend, the config without routes %d", len(outside), len(want))
+		return problems
+	}
+	for i := range want {
+		if outside[i] != want[i] {
+			errorf("haproxy.cfg line %q differs from the config without routes: %q", outside[i], want[i])
+		}
+	}
+	return problems
+}

@@ -1,0 +1,88 @@
+package router
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-logr/logr"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+
+	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
+	"github.com/okd-ingress/okd-ingress/internal/certs"
+	"github.com/okd-ingress/okd-ingress/internal/router/admission"
+	"github.com/okd-ingress/okd-ingress/internal/router/config"
+	"github.com/okd-ingress/okd-ingress/internal/router/haproxy"
+	"github.com/okd-ingress/okd-ingress/internal/router/render"
+	"github.com/okd-ingress/okd-ingress/internal/router/watch"
+)
+
+// TestQuarantineBlamesCertificates: HAProxy reports a certificate it cannot
+// load at the frontend's bind line, naming the crt-list line; the route of
+// that line must be rejected, and only it, so that the others go live.
+func TestQuarantineBlamesCertificates(t *testing.T) {
+	now := time.Now()
+	ca, err := certs.NewCA("quarantine-test", time.Hour, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var routes []*routev1.Route
+	for i, name := range []string{"first", "second", "third"} {
+		kp, err := certs.NewServingCert(ca, []string{name + ".example.com"}, nil, time.Hour, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		routes = append(routes, &routev1.Route{
+			ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: name, UID: types.UID("uid-" + name), ResourceVersion: "1",
+				CreationTimestamp: metav1.NewTime(now.Add(time.Duration(i) * time.Second))},
+			Spec: routev1.RouteSpec{Host: name + ".example.com", To: routev1.RouteTargetReference{Kind: "Service", Name: "web"},
+				TLS: &routev1.TLSConfig{Termination: routev1.TLSTerminationEdge, Certificate: string(kp.CertPEM), Key: string(kp.KeyPEM)}},
+		})
+	}
+	def, err := certs.NewServingCert(ca, []string{"*.apps.example.com"}, nil, time.Hour, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := config.Defaults()
+	r := &Router{
+		cfg: cfg, log: logr.Discard(), rejected: map[string]admission.Verdict{}, metrics: newMetrics(),
+		params: render.Params{Config: cfg, ConfigDir: "/conf", StatsSocket: "/run/haproxy.sock", MetricsSocket: "unix@/run/metrics.sock",
+			TLSSocket: "abns@quarantine-test", DefaultCertificate: append(def.KeyPEM, def.CertPEM...), HardStopAfter: time.Hour},
+	}
+	snap := &watch.Snapshot{Routes: routes}
+	p, err := r.plan(snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	crtList := strings.Split(strings.TrimSuffix(string(p.files[render.CrtListFile]), "\n"), "\n")
+	if len(crtList) != 3 || !strings.Contains(crtList[1], "ns_second") {
+		t.Fatalf("crt-list %q: the test expects the second route's certificate on line 2", crtList)
+	}
+	// As HAProxy 3.0 prints it for a 512-bit RSA key (the config line is the bind's).
+	msg := "config : parsing [/conf/haproxy.cfg:57] : 'bind abns@quarantine-test' in section 'frontend' : 'crt-list' : " +
+		"error processing line 2 in file '/conf/crt-list' : unable to load SSL certificate into SSL Context '" +
+		strings.Fields(crtList[1])[0] + "': ee key too small."
+	check := &haproxy.CheckError{Alerts: []haproxy.Alert{{File: "/conf/haproxy.cfg", Line: 57, Message: msg}}}
+	if !r.quarantine(p, check) {
+		t.Fatal("no route blamed for a certificate HAProxy refused")
+	}
+	p, err = r.plan(snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := p.result.Verdicts[types.NamespacedName{Namespace: "ns", Name: "second"}]
+	if v.Admitted || v.Reason != admission.ReasonExtendedValidationFailed || !strings.Contains(v.Message, "ee key too small") {
+		t.Errorf("second route: %+v, want rejected with HAProxy's message", v)
+	}
+	var admitted []string
+	for _, a := range p.result.Routes {
+		admitted = append(admitted, a.Name)
+	}
+	if strings.Join(admitted, ",") != "first,third" {
+		t.Errorf("admitted %v, want first and third", admitted)
+	}
+	if n := strings.Count(string(p.files[render.CrtListFile]), "\n"); n != 2 {
+		t.Errorf("crt-list has %d lines after the quarantine, want 2:\n%s", n, p.files[render.CrtListFile])
+	}
+}

@@ -1,0 +1,111 @@
+package framework
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ConfigDir is the router's config directory: haproxy.cfg, maps/, crt-list,
+// certificates.
+func (r *Router) ConfigDir() string { return filepath.Join(r.Dir, "conf") }
+
+// ConfigFiles reads every file of the config directory, by path relative to
+// it, leaving out the hidden temporary files of atomic writes.
+func (r *Router) ConfigFiles() (map[string]string, error) {
+	out := map[string]string{}
+	root := r.ConfigDir()
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return nil // removed meanwhile
+		case err != nil || d.IsDir() || strings.HasPrefix(d.Name(), "."):
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil // removed meanwhile
+		}
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		out[filepath.ToSlash(rel)] = string(b)
+		return nil
+	})
+	return out, err
+}
+
+// MasterPID is the pid of the HAProxy master, from the master CLI.
+func (r *Router) MasterPID() (int, error) {
+	c, err := net.DialTimeout("unix", filepath.Join(r.Dir, "run", "master.sock"), 2*time.Second)
+	if err != nil {
+		return 0, err
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.WriteString(c, "show proc\n"); err != nil {
+		return 0, err
+	}
+	// The master keeps the connection open: stop at its line.
+	sc := bufio.NewScanner(c)
+	for sc.Scan() {
+		if f := strings.Fields(sc.Text()); len(f) >= 2 && f[1] == "master" {
+			return strconv.Atoi(f[0])
+		}
+	}
+	return 0, fmt.Errorf("no master line in show proc: %v", sc.Err())
+}
+
+// RuntimeMap lists the entries HAProxy holds in memory for the map file at
+// path (absolute, as the config names it), as "<key> <value>" lines: what
+// the runtime API made of the router's updates, to compare with the file.
+func (r *Router) RuntimeMap(path string) ([]string, error) {
+	out, err := cli(filepath.Join(r.Dir, "run", "haproxy.sock"), "show map "+path)
+	if err != nil {
+		return nil, err
+	}
+	var entries []string
+	for _, l := range strings.Split(out, "\n") {
+		if l == "" {
+			continue
+		}
+		// "<entry address> <key> <value>"
+		ref, entry, ok := strings.Cut(l, " ")
+		if !ok || !strings.HasPrefix(ref, "0x") {
+			return nil, fmt.Errorf("show map %s: unexpected line %q", path, l)
+		}
+		entries = append(entries, entry)
+	}
+	return entries, nil
+}
+
+// cli sends one command to the worker's CLI socket and returns its answer,
+// which ends when HAProxy closes the connection.
+func cli(socket, cmd string) (string, error) {
+	c, err := net.DialTimeout("unix", socket, 2*time.Second)
+	if err != nil {
+		return "", err
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.WriteString(c, cmd+"\n"); err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	sc := bufio.NewScanner(c)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		b.WriteString(sc.Text())
+		b.WriteByte('\n')
+	}
+	return b.String(), sc.Err()
+}
