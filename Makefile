@@ -18,8 +18,11 @@ TEST_ENV = KUBEBUILDER_ASSETS=$(ASSETS) OKD_INGRESS_HAPROXY=$(HAPROXY)
 # Suites append summary lines (e.g. conformance scenarios passed) here.
 REPORT = $(CURDIR)/bin/test-report.txt
 
-# Timeouts are generous upper bounds for a 2-core machine, not goals.
-GO_TEST_FLAGS ?= -count=1 -timeout 25m
+# Timeouts are generous upper bounds for a 2-core machine, not goals. One
+# package at a time: the end-to-end suites measure things (zero failed
+# requests, reload counts) that two suites competing for 2 cores would blur.
+GO_TEST_FLAGS ?= -count=1 -timeout 25m -p 1
+FUZZTIME ?= 30s
 
 .PHONY: help
 help: ## show the targets
@@ -35,7 +38,13 @@ run: bins build ## start the whole stack on this machine (root; Ctrl-C stops it)
 test: bins verify ## every test: unit, API (envtest), router and end-to-end
 	@rm -f $(REPORT)
 	$(TEST_ENV) OKD_INGRESS_REPORT=$(REPORT) go test $(GO_TEST_FLAGS) ./...
+	$(MAKE) --no-print-directory fuzz
 	@cat $(REPORT) 2>/dev/null || true
+
+.PHONY: fuzz
+fuzz: ## run the fuzz targets for FUZZTIME each (seed corpora also run in every go test)
+	$(TEST_ENV) go test -run '^$$' -fuzz='^FuzzRenderRoute$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=10s -parallel=2 ./internal/router/render/
+	$(TEST_ENV) go test -run '^$$' -fuzz='^FuzzValidateRoute$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=10s -parallel=2 ./internal/routeapi/
 
 ##@ Building
 
