@@ -39,7 +39,7 @@ func RunInNetNS(m *testing.M) int {
 			return 1
 		}
 	}
-	return m.Run()
+	return runAndClean(m)
 }
 
 // RunIsolated runs the tests of a package that builds its own network
@@ -64,7 +64,35 @@ func RunIsolated(m interface{ Run() int }) int {
 			return 1
 		}
 	}
-	return m.Run()
+	return runAndClean(m)
+}
+
+var (
+	tempMu   sync.Mutex
+	tempDirs []string
+)
+
+// TempDir makes a directory that lives until the test binary's tests end
+// (short: routers put unix sockets under it).
+func TempDir(prefix string) (string, error) {
+	dir, err := os.MkdirTemp("", prefix)
+	if err == nil {
+		tempMu.Lock()
+		tempDirs = append(tempDirs, dir)
+		tempMu.Unlock()
+	}
+	return dir, err
+}
+
+// runAndClean runs the tests, then removes the directories TempDir made.
+func runAndClean(m interface{ Run() int }) int {
+	code := m.Run()
+	tempMu.Lock()
+	defer tempMu.Unlock()
+	for _, d := range tempDirs {
+		_ = os.RemoveAll(d)
+	}
+	return code
 }
 
 // reexec runs the test binary again under `unshare` with the given

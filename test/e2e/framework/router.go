@@ -27,7 +27,7 @@ var RouterBinary = sync.OnceValues(func() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	dir, err := os.MkdirTemp("", "okd-e2e-bin-")
+	dir, err := TempDir("okd-e2e-bin-")
 	if err != nil {
 		return "", err
 	}
@@ -79,7 +79,7 @@ type RouterOptions struct {
 // StartRouter starts a router listening on 80, 443 and 1936 of a new address.
 func StartRouter(o RouterOptions) (*Router, error) {
 	// Short paths: HAProxy's unix sockets live in RunDir.
-	dir, err := os.MkdirTemp("", "rt")
+	dir, err := TempDir("rt")
 	if err != nil {
 		return nil, err
 	}
