@@ -149,7 +149,9 @@ func createIngress(ing *networkingv1.Ingress) {
 }
 
 // waitForStatus waits until the Ingress shows an address, as the suite's
-// runner does before any request.
+// runner does before any request, and until the router admitted every
+// Route of the namespace: the Ingress shows an address as soon as one of
+// its Routes is admitted, and an Ingress can have many.
 func waitForStatus(ns, name string) {
 	GinkgoHelper()
 	Eventually(func(g Gomega) []networkingv1.IngressLoadBalancerIngress {
@@ -157,6 +159,25 @@ func waitForStatus(ns, name string) {
 		g.Expect(k8s.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: name}, &ing)).To(Succeed())
 		return ing.Status.LoadBalancer.Ingress
 	}).WithTimeout(30 * time.Second).ShouldNot(BeEmpty())
+	Eventually(func(g Gomega) {
+		var routes routev1.RouteList
+		g.Expect(k8s.List(context.Background(), &routes, client.InNamespace(ns))).To(Succeed())
+		g.Expect(routes.Items).NotTo(BeEmpty())
+		for _, r := range routes.Items {
+			g.Expect(admittedBy(r, "default")).To(BeTrue(), "route %s", r.Name)
+		}
+	}).WithTimeout(30 * time.Second).Should(Succeed())
+}
+
+func admittedBy(r routev1.Route, router string) bool {
+	for _, in := range r.Status.Ingress {
+		for _, c := range in.Conditions {
+			if in.RouterName == router && c.Type == routev1.RouteAdmitted && c.Status == corev1.ConditionTrue {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // dumpState shows the Routes and the router's configuration after a failure.
