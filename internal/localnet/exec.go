@@ -35,6 +35,17 @@ func ipOut(args ...string) (string, error) {
 	return stdout.String(), nil
 }
 
+// nft applies an nftables script in one transaction.
+func nft(script string) error {
+	var stderr bytes.Buffer
+	cmd := exec.Command("nft", "-f", "-")
+	cmd.Stdin, cmd.Stderr = strings.NewReader(script), &stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("nft: %w: %s\n%s", err, strings.TrimSpace(stderr.String()), script)
+	}
+	return nil
+}
+
 // ipAll runs the commands in order and stops at the first error.
 func ipAll(cmds ...[]string) error {
 	for _, args := range cmds {

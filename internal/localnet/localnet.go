@@ -45,6 +45,8 @@ var (
 	// ClusterCIDR covers every node's pod CIDR (198.19.<10+i>.0/24), for
 	// kube-proxy's --cluster-cidr.
 	ClusterCIDR = netip.MustParsePrefix("198.19.0.0/16")
+	// LoadBalancerPool is where load-balancer addresses come from.
+	LoadBalancerPool = netip.MustParsePrefix("198.18.250.0/24")
 )
 
 // Names this package owns. Leftovers under them are removed at Setup.
@@ -64,7 +66,9 @@ const (
 
 // Network is the host bridge and its nodes.
 type Network struct {
-	mu    sync.Mutex
+	mu sync.Mutex
+	// lbs are the load balancers, by address (routes.go).
+	lbs   map[netip.Addr]loadBalancer
 	nodes []*Node
 }
 
@@ -151,6 +155,7 @@ func removeLeftovers() error {
 			errs = append(errs, ignoreMissing(ip("netns", "del", ns)))
 		}
 	}
+	errs = append(errs, removeLoadBalancers())
 	links, err := linkNames("")
 	if err != nil {
 		return err

@@ -5,36 +5,89 @@ package localnet
 import (
 	"fmt"
 	"net/netip"
+	"slices"
+	"strings"
 )
 
-// Set routes a load-balancer address to nodes, as a cloud load balancer
-// would: a host route <ip>/32 with one equal-cost next hop per node
-// address, where kube-proxy picks the traffic up. An empty list removes the
-// route. It implements localstack.RouteTable. Only addresses of Range
-// that no host, node, pod or Service can have are accepted, so that a wrong
-// address can never reroute anything else.
-func (n *Network) Set(addr netip.Addr, nodes []netip.Addr) error {
+// LoadBalancerPort maps a load-balancer port to the Service's node port.
+type LoadBalancerPort struct {
+	Port, NodePort int32
+}
+
+// lbTable is the nftables table of the load balancers, on the host.
+const lbTable = "okd-lb"
+
+// SetLoadBalancer makes a load-balancer address lead to the node ports of
+// nodes, as a cloud load balancer does: new connections are spread over the
+// nodes (kube-proxy takes them from the node port to a router), and each
+// connection stays with its node through conntrack, so that changing the
+// node list never breaks an established connection. An empty node list
+// removes the address. It implements localstack.LoadBalancerTable. Only
+// addresses of Range that no host, node, pod or Service can have are
+// accepted, so that a wrong address can never redirect anything else.
+func (n *Network) SetLoadBalancer(addr netip.Addr, ports []LoadBalancerPort, nodes []netip.Addr) error {
 	if err := checkLoadBalancerIP(addr); err != nil {
 		return err
 	}
-	dst := netip.PrefixFrom(addr, 32).String()
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if len(nodes) == 0 {
-		return ignoreMissing(ip("route", "del", dst, "dev", Bridge))
-	}
-	args := []string{"route", "replace", dst}
 	for _, nh := range nodes {
 		if !n.isNode(nh) {
-			return fmt.Errorf("routing %s: %s is not a node address", addr, nh)
-		}
-		if len(nodes) == 1 {
-			args = append(args, "via", nh.String(), "dev", Bridge)
-		} else {
-			args = append(args, "nexthop", "via", nh.String(), "dev", Bridge)
+			return fmt.Errorf("load balancer %s: %s is not a node address", addr, nh)
 		}
 	}
-	return ip(args...)
+	if n.lbs == nil {
+		n.lbs = map[netip.Addr]loadBalancer{}
+	}
+	if len(nodes) == 0 || len(ports) == 0 {
+		delete(n.lbs, addr)
+	} else {
+		n.lbs[addr] = loadBalancer{ports: ports, nodes: nodes}
+	}
+	return n.writeLoadBalancers()
+}
+
+type loadBalancer struct {
+	ports []LoadBalancerPort
+	nodes []netip.Addr
+}
+
+// writeLoadBalancers replaces the whole table in one nft transaction;
+// n.mu held. The pool is routed to the bridge so that the host's own
+// connections get as far as the NAT hook that rewrites them.
+func (n *Network) writeLoadBalancers() error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "table ip %s\ndelete table ip %s\ntable ip %s {\n", lbTable, lbTable, lbTable)
+	b.WriteString("  chain lbs {\n")
+	addrs := make([]netip.Addr, 0, len(n.lbs))
+	for a := range n.lbs {
+		addrs = append(addrs, a)
+	}
+	slices.SortFunc(addrs, func(x, y netip.Addr) int { return x.Compare(y) })
+	for _, a := range addrs {
+		lb := n.lbs[a]
+		for _, p := range lb.ports {
+			var targets []string
+			for i, nd := range lb.nodes {
+				targets = append(targets, fmt.Sprintf("%d : %s . %d", i, nd, p.NodePort))
+			}
+			fmt.Fprintf(&b, "    ip daddr %s tcp dport %d dnat ip to numgen random mod %d map { %s }\n",
+				a, p.Port, len(lb.nodes), strings.Join(targets, ", "))
+		}
+	}
+	b.WriteString("  }\n")
+	b.WriteString("  chain output { type nat hook output priority -100; policy accept; jump lbs; }\n")
+	b.WriteString("  chain prerouting { type nat hook prerouting priority -100; policy accept; jump lbs; }\n")
+	b.WriteString("}\n")
+	if err := nft(b.String()); err != nil {
+		return err
+	}
+	return ip("route", "replace", LoadBalancerPool.String(), "dev", Bridge)
+}
+
+// removeLoadBalancers deletes the table (the route goes with the bridge).
+func removeLoadBalancers() error {
+	return nft(fmt.Sprintf("table ip %s\ndelete table ip %s\n", lbTable, lbTable))
 }
 
 // checkLoadBalancerIP accepts addresses of Range that are not the host's,

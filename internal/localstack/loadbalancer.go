@@ -14,26 +14,31 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	"k8s.io/utils/ptr"
+
+	"github.com/okd-ingress/okd-ingress/internal/localnet"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 )
 
-// RouteTable sends traffic for a load-balancer address to nodes.
-type RouteTable interface {
-	// Set routes ip to the nodes (equal-cost); an empty list removes the route.
-	Set(ip netip.Addr, nodes []netip.Addr) error
+// LoadBalancerTable sends traffic for a load-balancer address to the node
+// ports of nodes.
+type LoadBalancerTable interface {
+	// SetLoadBalancer points ip's ports at the nodes' node ports; no
+	// nodes removes ip.
+	SetLoadBalancer(ip netip.Addr, ports []localnet.LoadBalancerPort, nodes []netip.Addr) error
 }
 
 // LoadBalancers gives every Service of type LoadBalancer an address from
-// Pool and routes it to the nodes that can take its traffic — with
-// externalTrafficPolicy Local, only those running a ready endpoint — where
-// kube-proxy hands it to the Service, as a cloud load balancer would.
+// Pool and sends its traffic to the node ports of the nodes that can take
+// it — with externalTrafficPolicy Local, only those running a ready
+// endpoint — where kube-proxy hands it to the Service, as a cloud load
+// balancer does.
 type LoadBalancers struct {
 	client.Client
-	Pool   netip.Prefix
-	Routes RouteTable
+	Pool  netip.Prefix
+	Table LoadBalancerTable
 }
 
 // SetupWithManager watches Services, their EndpointSlices and Nodes.
@@ -73,7 +78,7 @@ func (l *LoadBalancers) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.R
 	}
 	if svc.Spec.Type != corev1.ServiceTypeLoadBalancer || !svc.DeletionTimestamp.IsZero() {
 		if ip, ok := l.assigned(&svc); ok {
-			return ctrl.Result{}, l.Routes.Set(ip, nil)
+			return ctrl.Result{}, l.Table.SetLoadBalancer(ip, nil, nil)
 		}
 		return ctrl.Result{}, nil
 	}
@@ -85,7 +90,18 @@ func (l *LoadBalancers) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.R
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	return ctrl.Result{}, l.Routes.Set(ip, nodes)
+	return ctrl.Result{}, l.Table.SetLoadBalancer(ip, nodePorts(&svc), nodes)
+}
+
+// nodePorts are the Service's TCP ports with the node ports behind them.
+func nodePorts(svc *corev1.Service) []localnet.LoadBalancerPort {
+	var out []localnet.LoadBalancerPort
+	for _, p := range svc.Spec.Ports {
+		if p.NodePort != 0 && (p.Protocol == "" || p.Protocol == corev1.ProtocolTCP) {
+			out = append(out, localnet.LoadBalancerPort{Port: p.Port, NodePort: p.NodePort})
+		}
+	}
+	return out
 }
 
 // assigned is the pool address in the Service's status, if any.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/netip"
 	"path/filepath"
 	"time"
 
@@ -27,9 +26,6 @@ const (
 	RouterImage = "okd-ingress:latest"
 	EchoImage   = "okd-ingress/echo:latest"
 )
-
-// DefaultLBPool is where load balancers get their addresses.
-var DefaultLBPool = netip.MustParsePrefix("198.18.250.0/24")
 
 // Options configure a stack.
 type Options struct {
@@ -160,7 +156,7 @@ func (s *Stack) startLoadBalancers() error {
 	if err != nil {
 		return err
 	}
-	lb := &LoadBalancers{Client: mgr.GetClient(), Pool: DefaultLBPool, Routes: s.Network}
+	lb := &LoadBalancers{Client: mgr.GetClient(), Pool: localnet.LoadBalancerPool, Table: s.Network}
 	if err := lb.SetupWithManager(mgr); err != nil {
 		return err
 	}

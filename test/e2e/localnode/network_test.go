@@ -80,7 +80,7 @@ func TestSetupRemovesLeftovers(t *testing.T) {
 		t.Fatal(err)
 	}
 	addPod(t, first.Node("a"), "left-over")
-	if err := first.Set(netip.MustParseAddr("198.18.250.9"), []netip.Addr{first.Node("b").IP}); err != nil {
+	if err := first.SetLoadBalancer(netip.MustParseAddr("198.18.250.9"), []localnet.LoadBalancerPort{{Port: 80, NodePort: 30080}}, []netip.Addr{first.Node("b").IP}); err != nil {
 		t.Fatal(err)
 	}
 	// No Teardown: as if the process had been killed.
@@ -109,49 +109,52 @@ func addPod(t *testing.T, nd *localnet.Node, name string) *localnet.Pod {
 	return p
 }
 
-// checkRoutes installs a load-balancer route with two next hops, then one,
-// then none, and refuses addresses that are not load-balancer addresses.
+// checkRoutes points a load-balancer address at two nodes' node ports,
+// then one, then none, and refuses addresses that are not load-balancer
+// addresses or nodes that are not nodes.
 func checkRoutes(t *testing.T, n *localnet.Network, na, nb *localnet.Node) {
 	t.Helper()
 	lb := netip.MustParseAddr("198.18.250.1")
-	if err := n.Set(lb, []netip.Addr{na.IP, nb.IP}); err != nil {
+	ports := []localnet.LoadBalancerPort{{Port: 80, NodePort: 30080}, {Port: 443, NodePort: 30443}}
+	if err := n.SetLoadBalancer(lb, ports, []netip.Addr{na.IP, nb.IP}); err != nil {
 		t.Fatal(err)
 	}
-	if r := route(t, lb); !strings.Contains(r, "nexthop via "+na.IP.String()) || !strings.Contains(r, "nexthop via "+nb.IP.String()) {
-		t.Errorf("route to %s with both nodes: %q", lb, r)
+	want := fmt.Sprintf("ip daddr %s tcp dport 443 dnat ip to numgen random mod 2 map { 0 : %s . 30443, 1 : %s . 30443 }", lb, na.IP, nb.IP)
+	if r := lbTable(t); !strings.Contains(r, want) {
+		t.Errorf("load balancers with both nodes: want %q in\n%s", want, r)
 	}
-	if err := n.Set(lb, []netip.Addr{nb.IP}); err != nil {
+	if err := n.SetLoadBalancer(lb, ports, []netip.Addr{nb.IP}); err != nil {
 		t.Fatal(err)
 	}
-	if r := route(t, lb); !strings.Contains(r, "via "+nb.IP.String()) || strings.Contains(r, na.IP.String()) {
-		t.Errorf("route to %s with node b: %q", lb, r)
+	if r := lbTable(t); !strings.Contains(r, fmt.Sprintf("tcp dport 80 dnat ip to numgen random mod 1 map { 0 : %s . 30080 }", nb.IP)) || strings.Contains(r, na.IP.String()) {
+		t.Errorf("load balancers with node b:\n%s", r)
 	}
 	for range 2 { // removing is idempotent
-		if err := n.Set(lb, nil); err != nil {
+		if err := n.SetLoadBalancer(lb, nil, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if r := route(t, lb); r != "" {
-		t.Errorf("route to %s after removal: %q", lb, r)
+	if r := lbTable(t); strings.Contains(r, lb.String()) {
+		t.Errorf("load balancers after removal:\n%s", r)
 	}
 	for _, bad := range []string{"10.0.0.1", "198.18.0.1", "198.18.1.7", "198.19.11.5", "198.19.0.10"} {
-		if err := n.Set(netip.MustParseAddr(bad), []netip.Addr{na.IP}); err == nil {
-			t.Errorf("Set(%s) succeeded", bad)
-			_ = n.Set(netip.MustParseAddr(bad), nil)
+		if err := n.SetLoadBalancer(netip.MustParseAddr(bad), ports, []netip.Addr{na.IP}); err == nil {
+			t.Errorf("SetLoadBalancer(%s) succeeded", bad)
+			_ = n.SetLoadBalancer(netip.MustParseAddr(bad), nil, nil)
 		}
 	}
-	if err := n.Set(lb, []netip.Addr{netip.MustParseAddr("198.18.1.99")}); err == nil {
-		t.Errorf("Set via a non-node address succeeded")
+	if err := n.SetLoadBalancer(lb, ports, []netip.Addr{netip.MustParseAddr("198.18.1.99")}); err == nil {
+		t.Errorf("SetLoadBalancer via a non-node address succeeded")
 	}
 }
 
-func route(t *testing.T, ip netip.Addr) string {
+func lbTable(t *testing.T) string {
 	t.Helper()
-	out, err := exec.Command("ip", "route", "show", ip.String()+"/32").CombinedOutput()
+	out, err := exec.Command("nft", "list", "table", "ip", "okd-lb").CombinedOutput()
 	if err != nil {
-		t.Fatalf("ip route show: %v: %s", err, out)
+		t.Fatalf("nft list table: %v: %s", err, out)
 	}
-	return strings.TrimSpace(string(out))
+	return string(out)
 }
 
 // checkPodRemoval removes a pod's namespace and checks that the next pod
