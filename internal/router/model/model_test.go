@@ -357,7 +357,7 @@ func TestWeights(t *testing.T) {
 			name:    "weight 0 service: its servers are kept with weight 0",
 			cluster: newCluster().web("a", 1, 2).web("b", 2, 1),
 			route:   route("ns", "r", 1, "x.com", to("a", 100), alt("b", 0)),
-			want:    []srv{{"198.18.1.1", 256}, {"198.18.1.2", 256}, {"198.18.2.1", 0}},
+			want:    []srv{{"198.18.1.1", 1}, {"198.18.1.2", 1}, {"198.18.2.1", 0}},
 			balance: "random",
 		},
 		{
@@ -368,10 +368,10 @@ func TestWeights(t *testing.T) {
 			balance: "random",
 		},
 		{
-			name:    "one service, several endpoints: the configured balance",
+			name:    "one service, several endpoints: the configured balance, weight 1 (random costs memory per weight unit)",
 			cluster: newCluster().web("a", 1, 3),
 			route:   route("ns", "r", 1, "x.com", to("a", 1)),
-			want:    []srv{{"198.18.1.1", 256}, {"198.18.1.2", 256}, {"198.18.1.3", 256}},
+			want:    []srv{{"198.18.1.1", 1}, {"198.18.1.2", 1}, {"198.18.1.3", 1}},
 			balance: "random",
 		},
 		{
@@ -392,7 +392,7 @@ func TestWeights(t *testing.T) {
 			name:    "a service named twice: one server per endpoint, the first weight",
 			cluster: newCluster().web("a", 1, 1),
 			route:   route("ns", "r", 1, "x.com", to("a", 100), alt("a", 0)),
-			want:    []srv{{"198.18.1.1", 256}},
+			want:    []srv{{"198.18.1.1", 1}},
 			balance: "random",
 		},
 		{
@@ -405,7 +405,7 @@ func TestWeights(t *testing.T) {
 			name:    "passthrough: tcp mode and the TCP balance",
 			cluster: newCluster().web("a", 1, 2),
 			route:   route("ns", "r", 1, "x.com", to("a", 100), termination(P, "")),
-			want:    []srv{{"198.18.1.1", 256}, {"198.18.1.2", 256}},
+			want:    []srv{{"198.18.1.1", 1}, {"198.18.1.2", 1}},
 			balance: "source", mode: ModeTCP,
 		},
 		{
@@ -782,10 +782,10 @@ func TestSlotsStableAcrossBuilds(t *testing.T) {
 			ep(nil, "198.18.1.3"), ep(nil, "198.18.1.9"), ep(ready(false), "198.18.1.1"))
 	next := build(t, c, r)
 	AssignSlots(prev, next)
-	if got, want := slotsOf(next.Backends[0]), "s1=198.18.1.9/256 s2=- s3=198.18.1.3/256 s4=-"; got != want {
+	if got, want := slotsOf(next.Backends[0]), "s1=198.18.1.9/1 s2=- s3=198.18.1.3/1 s4=-"; got != want {
 		t.Errorf("slots %s, want %s", got, want)
 	}
-	if got, want := changesOf(ServerChanges(prev, next)), "be_http:ns:r/s1=198.18.1.9/256 be_http:ns:r/s2=-"; got != want {
+	if got, want := changesOf(ServerChanges(prev, next)), "be_http:ns:r/s1=198.18.1.9/1 be_http:ns:r/s2=-"; got != want {
 		t.Errorf("changes %s, want %s", got, want)
 	}
 	if !SameShape(prev, next) {

@@ -81,11 +81,19 @@ func servers(r *routev1.Route, targets []target, in Input) ([]Server, bool) {
 			maxShare = math.Max(maxShare, float64(g.weight)/float64(len(g.eps)))
 		}
 	}
+	// With one active Service every server gets the same weight, and 1
+	// balances as 256 does; a larger weight costs `balance random` 4,096
+	// consistent-hash nodes (~200 kB of HAProxy memory, ~0.3 ms of
+	// parsing) per server. OKD hit this too (openshift/router#377, #576).
+	single := len(activeTargets(targets)) == 1
 	seen := map[string]bool{}
 	var out []Server
 	for _, g := range groups {
 		w := 0
-		if g.weight > 0 && maxShare > 0 {
+		switch {
+		case g.weight > 0 && single:
+			w = 1
+		case g.weight > 0 && maxShare > 0:
 			share := float64(g.weight) / float64(len(g.eps))
 			w = max(1, int(math.Round(maxWeight*share/maxShare)))
 		}
