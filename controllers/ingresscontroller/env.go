@@ -41,6 +41,7 @@ func routerEnv(ic *operatorv1.IngressController, a admission, o Options) []corev
 	addSelectors(env, ic)
 	addPublishing(env, a.Strategy)
 	addTuning(env, ic.Spec.TuningOptions)
+	addConnectionPolicies(env, &ic.Spec)
 	keys := make([]string, 0, len(env))
 	for k := range env {
 		keys = append(keys, k)
@@ -97,6 +98,18 @@ func addSelectors(env map[string]string, ic *operatorv1.IngressController) {
 		if str := s.String(); str != "" {
 			env[key] = str
 		}
+	}
+}
+
+// addConnectionPolicies sets what the router does with idle connections at
+// a reload and with clients that went away; the defaults (Immediate,
+// Continue) need no variable.
+func addConnectionPolicies(env map[string]string, s *operatorv1.IngressControllerSpec) {
+	if s.IdleConnectionTerminationPolicy == operatorv1.IngressControllerConnectionTerminationPolicyDeferred {
+		env[names.EnvRouterIdleCloseOnResponse] = "true"
+	}
+	if s.ClosedClientConnectionPolicy == operatorv1.IngressControllerClosedClientConnectionPolicyAbort {
+		env[names.EnvRouterAbortOnClose] = "true"
 	}
 }
 

@@ -119,6 +119,17 @@ func TestRouterEnv(t *testing.T) {
 			mods: []icMod{private, withSpec(func(s *operatorv1.IngressControllerSpec) {
 				s.RouteSelector, s.NamespaceSelector = &metav1.LabelSelector{}, &metav1.LabelSelector{}
 			})}},
+		{name: "idleConnectionTerminationPolicy Deferred and closedClientConnectionPolicy Abort",
+			mods: []icMod{private, withSpec(func(s *operatorv1.IngressControllerSpec) {
+				s.IdleConnectionTerminationPolicy = operatorv1.IngressControllerConnectionTerminationPolicyDeferred
+				s.ClosedClientConnectionPolicy = operatorv1.IngressControllerClosedClientConnectionPolicyAbort
+			})},
+			change: map[string]string{"ROUTER_IDLE_CLOSE_ON_RESPONSE": "true", "ROUTER_ABORT_ON_CLOSE": "true"}},
+		{name: "Immediate and Continue are the router's defaults",
+			mods: []icMod{private, withSpec(func(s *operatorv1.IngressControllerSpec) {
+				s.IdleConnectionTerminationPolicy = operatorv1.IngressControllerConnectionTerminationPolicyImmediate
+				s.ClosedClientConnectionPolicy = operatorv1.IngressControllerClosedClientConnectionPolicyContinue
+			})}},
 		{name: "routeAdmission InterNamespaceAllowed and WildcardsAllowed",
 			mods: []icMod{private, withSpec(func(s *operatorv1.IngressControllerSpec) {
 				s.RouteAdmission = &operatorv1.RouteAdmissionPolicy{NamespaceOwnership: operatorv1.InterNamespaceAllowedOwnershipCheck,

@@ -78,6 +78,15 @@ type Config struct {
 	ForwardedHeaders ForwardedPolicy
 	DisableHTTP2     bool
 	ProxyProtocol    bool
+	// IdleCloseOnResponse lets a worker that stops after a reload answer
+	// one more request on each idle keep-alive connection (with
+	// Connection: close) instead of closing it under a client that may be
+	// sending (ROUTER_IDLE_CLOSE_ON_RESPONSE; the IngressController's
+	// idleConnectionTerminationPolicy: Deferred).
+	IdleCloseOnResponse bool
+	// AbortOnClose stops work for a client that has gone away
+	// (ROUTER_ABORT_ON_CLOSE; closedClientConnectionPolicy: Abort).
+	AbortOnClose bool
 	// BalanceHTTP and BalanceTCP are the balance algorithms for HTTP and
 	// passthrough backends (ROUTER_LOAD_BALANCE_ALGORITHM, ROUTER_TCP_BALANCE_SCHEME).
 	BalanceHTTP string
@@ -158,6 +167,8 @@ func (c *Config) FromEnv(lookup func(string) (string, bool)) error {
 	e.forwarded(&c.ForwardedHeaders)
 	e.boolean(names.EnvRouterDisableHTTP2, &c.DisableHTTP2)
 	e.boolean(names.EnvRouterUseProxyProtocol, &c.ProxyProtocol)
+	e.boolean(names.EnvRouterIdleCloseOnResponse, &c.IdleCloseOnResponse)
+	e.boolean(names.EnvRouterAbortOnClose, &c.AbortOnClose)
 	e.oneOf(names.EnvRouterLoadBalanceAlgorithm, &c.BalanceHTTP, "random", "roundrobin", "leastconn", "source")
 	e.oneOf(names.EnvRouterTCPBalanceScheme, &c.BalanceTCP, "source", "roundrobin", "leastconn", "random")
 	e.oneOf(names.EnvSSLMinVersion, &c.SSLMinVersion, "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3")

@@ -1,7 +1,9 @@
 package router_test
 
 import (
+	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -400,4 +402,61 @@ func getBody(url string) string {
 	b, err := io.ReadAll(resp.Body)
 	Expect(err).NotTo(HaveOccurred())
 	return string(b)
+}
+
+var _ = Describe("Idle connections at a reload", func() {
+	It("are closed by the stopping worker with Immediate, and answered once more with Connection: close with Deferred", func() {
+		ns := newNamespace("idle", nil)
+		newBackend(ns, "web", 1)
+		create(route(ns, "web", "idle.example.com", "web", "http"))
+		deferred := startRouter("idle-deferred", map[string]string{names.EnvRouterIdleCloseOnResponse: "true"})
+		for i, r := range []*framework.Router{router, deferred} {
+			By(fmt.Sprintf("router %d, deferred=%v", i, r == deferred))
+			Eventually(servedBy(r.NewClient(framework.ClientOptions{}), "http://idle.example.com/")).WithTimeout(wait).Should(Equal("web"))
+			conn, err := net.DialTimeout("tcp", net.JoinHostPort(r.Addr, "80"), time.Second)
+			Expect(err).NotTo(HaveOccurred())
+			defer conn.Close()
+			br := bufio.NewReader(conn)
+			resp := keepAliveGet(conn, br, "idle.example.com")
+			Expect(resp.StatusCode).To(Equal(200))
+			Expect(resp.Close).To(BeFalse(), "a keep-alive connection")
+
+			// The master CLI refuses connections while it re-executes for a
+			// reload that may still be running.
+			var before int
+			Eventually(func() (err error) { before, err = r.ReloadCount(); return err }).WithTimeout(wait).Should(Succeed())
+			create(route(ns, fmt.Sprintf("trigger-%d", i), fmt.Sprintf("trigger-%d.example.com", i), "web", "http"))
+			Eventually(r.ReloadCount).WithTimeout(wait).Should(BeNumerically(">", before), "a new route is a reload")
+
+			if r != deferred {
+				// The stopping worker closes the idle connection by itself.
+				Expect(conn.SetReadDeadline(time.Now().Add(5 * time.Second))).To(Succeed())
+				_, err := br.ReadByte()
+				Expect(err).To(MatchError(io.EOF))
+				continue
+			}
+			// Deferred: the connection stays open and the old worker answers
+			// the next request, telling the client to reconnect.
+			Expect(conn.SetReadDeadline(time.Now().Add(time.Second))).To(Succeed())
+			_, err = br.Peek(1)
+			Expect(os.IsTimeout(err)).To(BeTrue(), "the idle connection is still open: %v", err)
+			resp = keepAliveGet(conn, br, "idle.example.com")
+			Expect(resp.StatusCode).To(Equal(200))
+			Expect(resp.Close).To(BeTrue(), "answered with Connection: close")
+		}
+	})
+})
+
+// keepAliveGet sends one HTTP/1.1 request on conn and reads its answer.
+func keepAliveGet(conn net.Conn, br *bufio.Reader, host string) *http.Response {
+	GinkgoHelper()
+	Expect(conn.SetDeadline(time.Now().Add(5 * time.Second))).To(Succeed())
+	_, err := fmt.Fprintf(conn, "GET / HTTP/1.1\r\nHost: %s\r\n\r\n", host)
+	Expect(err).NotTo(HaveOccurred())
+	resp, err := http.ReadResponse(br, nil)
+	Expect(err).NotTo(HaveOccurred())
+	_, err = io.Copy(io.Discard, resp.Body)
+	Expect(err).NotTo(HaveOccurred())
+	Expect(resp.Body.Close()).To(Succeed())
+	return resp
 }
