@@ -51,7 +51,7 @@ type Router struct {
 	rejected map[string]admission.Verdict
 	// nofile is the file-descriptor limit HAProxy inherits (0: none).
 	nofile int
-	// lastReload is when HAProxy last reloaded, for ReloadInterval.
+	// lastReload is when the last HAProxy reload started, for ReloadInterval.
 	lastReload time.Time
 	ready      atomic.Bool
 	// stopping is set on shutdown: the router then reports not ready.
@@ -66,7 +66,7 @@ func New(restCfg *rest.Config, scheme *runtime.Scheme, cfg config.Config, log lo
 		}
 	}
 	nofile := nofileLimit()
-	if fit := fitMaxConnections(cfg.MaxConnections, nofile, 0); fit != cfg.MaxConnections {
+	if fit := FitMaxConnections(cfg.MaxConnections, nofile, 0); fit != cfg.MaxConnections {
 		log.Info("lowering maxconn to fit the file-descriptor limit (and lower still as health-checked servers are added)",
 			"wanted", cfg.MaxConnections, "maxconn", fit, "nofile", nofile)
 	}

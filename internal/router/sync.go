@@ -21,6 +21,7 @@ import (
 
 // plan is the outcome of one pass of the pipeline.
 type plan struct {
+	snap   *watch.Snapshot
 	result admission.Result
 	model  *model.Model
 	files  render.Files
@@ -29,13 +30,22 @@ type plan struct {
 // sync runs the pipeline on a fresh snapshot and makes HAProxy serve it.
 func (r *Router) sync(ctx context.Context) error {
 	start := time.Now()
-	snap, err := r.watcher.Snapshot(ctx)
+	p, err := r.snapshotPlan(ctx)
 	if err != nil {
 		return err
 	}
-	p, err := r.plan(snap)
-	if err != nil {
-		return err
+	if r.needsReload(p) {
+		waited, err := r.waitReloadInterval(ctx)
+		if err != nil {
+			return err
+		}
+		if waited {
+			// Changes that arrived during the wait join this reload
+			// instead of waiting for the next one.
+			if p, err = r.snapshotPlan(ctx); err != nil {
+				return err
+			}
+		}
 	}
 	if err := r.apply(ctx, p); err != nil {
 		var check *haproxy.CheckError
@@ -43,7 +53,7 @@ func (r *Router) sync(ctx context.Context) error {
 			return err
 		}
 		// The routes HAProxy refused are now rejected: serve the others.
-		if p, err = r.plan(snap); err != nil {
+		if p, err = r.plan(p.snap); err != nil {
 			return err
 		}
 		if err := r.apply(ctx, p); err != nil {
@@ -59,6 +69,14 @@ func (r *Router) sync(ctx context.Context) error {
 	return nil
 }
 
+func (r *Router) snapshotPlan(ctx context.Context) (*plan, error) {
+	snap, err := r.watcher.Snapshot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return r.plan(snap)
+}
+
 func (r *Router) plan(snap *watch.Snapshot) (*plan, error) {
 	defer prometheusTimer(r.metrics.renderSeconds)()
 	res := admission.Admit(snap.Routes, admission.Policy{
@@ -72,38 +90,50 @@ func (r *Router) plan(snap *watch.Snapshot) (*plan, error) {
 	}})
 	model.AssignSlots(r.prev, m)
 	params := r.params
-	params.Config.MaxConnections = fitMaxConnections(r.cfg.MaxConnections, r.nofile, checkedServers(m, r.cfg.Timeouts.HealthCheck > 0))
+	params.Config.MaxConnections = FitMaxConnections(r.cfg.MaxConnections, r.nofile, CheckedServers(m, r.cfg.Timeouts.HealthCheck > 0))
 	files, err := render.Render(m, params)
 	if err != nil {
 		return nil, err
 	}
-	return &plan{result: res, model: m, files: files}, nil
+	return &plan{snap: snap, result: res, model: m, files: files}, nil
+}
+
+// needsReload is whether p cannot be served by runtime updates alone.
+func (r *Router) needsReload(p *plan) bool {
+	return r.prev == nil || !r.hap.Running() || !model.SameShape(r.prev, p.model)
+}
+
+// waitReloadInterval waits until ReloadInterval has passed since the last
+// reload started, and says whether it had to wait. Counting from the
+// start bounds the reload rate without adding the reload's own duration
+// to the wait of every change that arrives during a long reload.
+func (r *Router) waitReloadInterval(ctx context.Context) (bool, error) {
+	wait := r.cfg.ReloadInterval - time.Since(r.lastReload)
+	if wait <= 0 {
+		return false, nil
+	}
+	select {
+	case <-ctx.Done():
+		return false, ctx.Err()
+	case <-time.After(wait):
+		return true, nil
+	}
 }
 
 // apply makes HAProxy serve p: at runtime when the shape of the config is
-// unchanged, else by a reload no sooner than ReloadInterval after the last.
+// unchanged, else by a reload (sync has waited for ReloadInterval).
 func (r *Router) apply(ctx context.Context, p *plan) error {
-	if r.prev != nil && r.hap.Running() && model.SameShape(r.prev, p.model) {
+	if !r.needsReload(p) {
 		err := r.applyRuntime(ctx, p)
 		if err == nil {
 			return nil
 		}
 		r.log.Error(err, "runtime update failed; reloading instead")
 	}
-	if wait := r.cfg.ReloadInterval - time.Since(r.lastReload); wait > 0 {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(wait):
-		}
-	}
 	reason, detail := reloadReason(r.prev, p.model, r.hap.Running())
 	r.log.Info("reloading haproxy", "reason", reason, "detail", detail)
-	if err := r.hap.Reload(ctx, haproxy.Files(p.files), reason); err != nil {
-		return err
-	}
 	r.lastReload = time.Now()
-	return nil
+	return r.hap.Reload(ctx, haproxy.Files(p.files), reason)
 }
 
 // applyRuntime writes the files first (runtime changes are lost on the
