@@ -40,10 +40,18 @@ var _ = Describe("HTTP routing", func() {
 		v2.Spec.Path = "/api/v2"
 		create(v2)
 		create(route(ns, "empty", "empty.example.com", "empty", "http"))
+		newBackend(ns, "deep", 1)
+		deep := route(ns, "deep", "paths.example.com", "deep", "http")
+		deep.Spec.Path = "/api/v2/x/y"
+		create(deep)
 
 		c := router.NewClient(framework.ClientOptions{})
 		Eventually(servedBy(c, "http://paths.example.com/api/v2/x")).WithTimeout(wait).Should(Equal("apiv2"))
 		Expect(servedBy(c, "http://paths.example.com/api/v2")()).To(Equal("apiv2"))
+		Eventually(servedBy(c, "http://paths.example.com/api/v2/x/y/z")).WithTimeout(wait).Should(Equal("deep"))
+		Expect(servedBy(c, "http://paths.example.com/api/v2/x/y")()).To(Equal("deep"))
+		Expect(servedBy(c, "http://paths.example.com/api/v2/x/yz")()).To(Equal("apiv2"))
+		Expect(servedBy(c, "http://paths.example.com/api/v2/x")()).To(Equal("apiv2"))
 		Expect(servedBy(c, "http://paths.example.com/api/v3")()).To(Equal("api"))
 		Expect(servedBy(c, "http://paths.example.com/api")()).To(Equal("api"))
 		Expect(servedBy(c, "http://paths.example.com/apis")()).To(Equal("root"), "OKD paths match whole path elements")
