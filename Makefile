@@ -46,6 +46,18 @@ fuzz: ## run the fuzz targets for FUZZTIME each (seed corpora also run in every 
 	$(TEST_ENV) go test -run '^$$' -fuzz='^FuzzRenderRoute$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=10s -parallel=2 ./internal/router/render/
 	$(TEST_ENV) go test -run '^$$' -fuzz='^FuzzValidateRoute$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=10s -parallel=2 ./internal/routeapi/
 
+##@ Benchmarks
+
+.PHONY: bench
+bench: bins ## benchmarks against baselines (bench/, ~20 min, root); output also in bin/bench-results.md
+	bash hack/bins.sh bench-tools
+	go build -o $(BIN)/okd-ingress-bench ./bench
+	$(TEST_ENV) BENCH_QUICK=$(BENCH_QUICK) $(BIN)/okd-ingress-bench | tee $(BIN)/bench-results.md
+
+.PHONY: bench-quick
+bench-quick: ## a ~3-minute smoke run of the benchmarks (fewer samples; not numbers to quote)
+	$(MAKE) --no-print-directory bench BENCH_QUICK=1
+
 ##@ Building
 
 .PHONY: build

@@ -7,10 +7,11 @@
 #   etcd (go.etcd.io/etcd/server/v3), kwok (sigs.k8s.io/kwok)
 #   haproxy 3.0 (the vendored tarball in ../shared/vendor, checked against its sha256)
 #
-# usage: hack/bins.sh [all|k8s|haproxy|assets-dir|haproxy-path]
+# usage: hack/bins.sh [all|k8s|haproxy|bench-tools|assets-dir|haproxy-path]
 #   all          build whatever is missing (default)
 #   k8s          only the control plane and kwok
 #   haproxy      only haproxy
+#   bench-tools  install the benchmarks' load tools (wrk, h2load, hey) when missing
 #   assets-dir   print the KUBEBUILDER_ASSETS directory
 #   haproxy-path print the haproxy binary to use (an haproxy >= 3.0 on PATH wins)
 set -euo pipefail
@@ -117,6 +118,16 @@ install_tools() {
 	fi
 }
 
+# Load tools of the benchmarks (bench/): wrk, h2load (nghttp2-client), hey.
+install_bench_tools() {
+	local missing=()
+	for p in wrk nghttp2-client hey; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+	if [ ${#missing[@]} -gt 0 ]; then
+		log "installing: ${missing[*]}"
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+	fi
+}
+
 # One build at a time per cache: CI and a developer may share a machine.
 locked() {
 	mkdir -p "$cache"
@@ -129,7 +140,8 @@ case "${1:-all}" in
 all) install_tools && locked build_haproxy && locked build_k8s ;;
 k8s) locked build_k8s ;;
 haproxy) locked build_haproxy ;;
+bench-tools) install_bench_tools ;;
 assets-dir) echo "$assets" ;;
 haproxy-path) haproxy_path ;;
-*) echo "usage: $0 [all|k8s|haproxy|assets-dir|haproxy-path]" >&2; exit 2 ;;
+*) echo "usage: $0 [all|k8s|haproxy|bench-tools|assets-dir|haproxy-path]" >&2; exit 2 ;;
 esac

@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sync"
-	"testing"
 
 	"github.com/okd-ingress/okd-ingress/internal/localcluster"
 )
@@ -28,8 +27,9 @@ const (
 
 // RunInNetNS runs the tests of a package inside a new network namespace:
 // the test binary re-executes itself under `unshare --net` (root only) and
-// sets up the loopback there. Call it from TestMain.
-func RunInNetNS(m *testing.M) int {
+// sets up the loopback there. Call it from TestMain (or, with anything
+// that runs, from a main such as bench/'s).
+func RunInNetNS(m interface{ Run() int }) int {
 	if os.Getenv(netnsMarker) == "" {
 		return reexec("--net")
 	}

@@ -1,0 +1,334 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"text/template"
+	"time"
+
+	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
+	"github.com/okd-ingress/okd-ingress/internal/router/haproxy"
+	"github.com/okd-ingress/okd-ingress/test/e2e/framework"
+)
+
+// Hosts of the tested routes, among the filler routes.
+const (
+	dpHTTPHost = "dp-http.dataplane.bench.test"
+	dpEdgeHost = "dp-edge.dataplane.bench.test"
+	dpPassHost = "dp-pass.dataplane.bench.test"
+)
+
+// proxy is one HAProxy under test.
+type proxy struct {
+	name   string
+	sup    *haproxy.Supervisor
+	runDir string
+	addr   string
+	ptPort string // passthrough: 443 on the router, 8443 in the minimal config
+	routes int
+}
+
+func (p proxy) httpURL() string { return "http://" + p.addr + "/" }
+func (p proxy) edgeURL() string { return "https://" + p.addr + "/" }
+func (p proxy) ptURL() string   { return "https://" + net.JoinHostPort(p.addr, p.ptPort) + "/" }
+
+// scenario is one kind of traffic.
+type scenario struct {
+	name string
+	run  func(p proxy, d time.Duration) (loadResult, error)
+}
+
+var scenarios = []scenario{
+	{"HTTP keep-alive (wrk, 32 connections)", func(p proxy, d time.Duration) (loadResult, error) {
+		return wrk(p.httpURL(), dpHTTPHost, 32, d)
+	}},
+	{"HTTP keep-alive, a new path on every request (wrk + Lua, 32 connections)", func(p proxy, d time.Duration) (loadResult, error) {
+		return wrkNewPaths(p.httpURL(), dpHTTPHost, 32, d)
+	}},
+	{"edge TLS, new connection per request (hey, 16 workers)", func(p proxy, d time.Duration) (loadResult, error) {
+		return heyNewConns(p.edgeURL(), dpEdgeHost, 16, d)
+	}},
+	{"passthrough TLS, new connection per request (hey, 16 workers)", func(p proxy, d time.Duration) (loadResult, error) {
+		return heyNewConns(p.ptURL(), dpPassHost, 16, d)
+	}},
+}
+
+// benchDataPlane compares our router's configuration holding 10k routes
+// with a hand-written minimal config, same HAProxy binary and nbthread,
+// same backend, one after the other.
+func benchDataPlane(e *env) ([]*table, error) {
+	cert, err := e.backendCA.TLSCertificate(dpPassHost)
+	if err != nil {
+		return nil, err
+	}
+	backend, err := startPod("dp", newPodAddr(), cert)
+	if err != nil {
+		return nil, err
+	}
+	defer backend.Close()
+	filler := e.s.pick(10000, 2000)
+	ours, err := startOurs(e, backend.Addr, filler)
+	if err != nil {
+		return nil, fmt.Errorf("our config: %w", err)
+	}
+	defer stopSupervisor(ours.sup)
+	minimal, err := startMinimal(e, backend.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("minimal config: %w", err)
+	}
+	defer stopSupervisor(minimal.sup)
+	for _, p := range []proxy{ours, minimal} {
+		if err := checkRouting(p); err != nil {
+			return nil, fmt.Errorf("%s: %w", p.name, err)
+		}
+	}
+	pinned, err := pinForLoad(e, ours, minimal)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = pinSelf(fmt.Sprintf("0-%d", max(1, runtime.NumCPU()-1))) }()
+	d := time.Duration(e.s.pick(10, 3)) * time.Second
+	t := newTable(fmt.Sprintf("Data plane: our router's config with %d routes vs a minimal hand-written config (goal: ≥ 95 %% of its requests/s)", ours.routes),
+		"traffic", "ours req/s", "ours p50", "ours p99", "ours HAProxy CPU", "minimal req/s", "minimal p50", "minimal p99", "minimal HAProxy CPU",
+		"ours / minimal: req/s", "req/s per HAProxy core", "errors ours / minimal")
+	for _, s := range scenarios {
+		o, m, err := runScenario(s, ours, minimal, d)
+		if err != nil {
+			return []*table{t}, fmt.Errorf("%s: %w", s.name, err)
+		}
+		t.add(s.name, fmt.Sprintf("%.0f", o.rps), latency(o.p50), latency(o.p99), pct(o.cpu, 1), fmt.Sprintf("%.0f", m.rps), latency(m.p50),
+			latency(m.p99), pct(m.cpu, 1), pct(o.rps, m.rps), pct(o.rps/o.cpu, m.rps/m.cpu), fmt.Sprintf("%d / %d", o.errors, m.errors))
+	}
+	dataPlaneNotes(t, e, pinned, d)
+	return []*table{t}, nil
+}
+
+// runScenario warms each proxy up, then measures ours and the minimal
+// config alternately, twice each, and keeps each one's better run: on
+// two shared cores a single run can catch a background hiccup.
+func runScenario(s scenario, ours, minimal proxy, d time.Duration) (o, m loadResult, err error) {
+	for _, p := range []proxy{ours, minimal} {
+		if _, err := s.run(p, 2*time.Second); err != nil {
+			return o, m, err
+		}
+	}
+	for range 2 {
+		r, err := measure(s, ours, d)
+		if err != nil {
+			return o, m, err
+		}
+		o = better(o, r)
+		if r, err = measure(s, minimal, d); err != nil {
+			return o, m, err
+		}
+		m = better(m, r)
+	}
+	return o, m, nil
+}
+
+// measure runs a scenario and adds how busy HAProxy's worker was: near
+// 100 % of a core, HAProxy is the limit; well below, the client side is.
+func measure(s scenario, p proxy, d time.Duration) (loadResult, error) {
+	pl, err := procsOf(p.runDir)
+	if err != nil {
+		return loadResult{}, err
+	}
+	busy := func() (t time.Duration) {
+		for _, w := range pl.Workers {
+			t += cpuTime(w.PID)
+		}
+		return t
+	}
+	before, start := busy(), time.Now()
+	r, err := s.run(p, d)
+	r.cpu = float64(busy()-before) / float64(time.Since(start))
+	return r, err
+}
+
+func better(a, b loadResult) loadResult {
+	if b.rps > a.rps {
+		return b
+	}
+	return a
+}
+
+// startOurs renders filler mixed routes plus the three tested routes with
+// the router's pipeline and runs them under its Supervisor.
+func startOurs(e *env, backendAddr string, filler int) (proxy, error) {
+	snap, err := e.mix.synthesize(filler)
+	if err != nil {
+		return proxy{}, err
+	}
+	for _, t := range []struct {
+		name, host string
+		tls        *routev1.TLSConfig
+	}{
+		{"dp-http", dpHTTPHost, nil},
+		{"dp-edge", dpEdgeHost, &routev1.TLSConfig{Termination: routev1.TLSTerminationEdge}},
+		{"dp-pass", dpPassHost, &routev1.TLSConfig{Termination: routev1.TLSTerminationPassthrough}},
+	} {
+		rt := plainRoute("dataplane", t.name)
+		rt.Spec.Host, rt.Spec.TLS, rt.Spec.To.Name = t.host, t.tls, t.name
+		if t.tls != nil && t.tls.Termination == routev1.TLSTerminationPassthrough {
+			rt.Spec.Port.TargetPort.StrVal = "https"
+		}
+		svc, sl := serviceFor("dataplane", t.name, []string{backendAddr}, framework.HTTPPort, framework.HTTPSPort)
+		snap.add(app{Route: rt, Service: svc, Slice: sl})
+	}
+	dir, err := e.newDir("o")
+	if err != nil {
+		return proxy{}, err
+	}
+	addr := framework.NewAddr(framework.RouterNet)
+	p := newPipeline(e.haproxy, addr, dir, e.s.threads, e.defCertPEM, checksFit())
+	_, files, err := p.plan(snap, nil)
+	if err != nil {
+		return proxy{}, err
+	}
+	sup, err := p.supervisor()
+	if err != nil {
+		return proxy{}, err
+	}
+	if err := sup.Reload(context.Background(), haproxy.Files(files), "initial"); err != nil {
+		return proxy{}, err
+	}
+	return proxy{name: "ours", sup: sup, runDir: p.cfg.RunDir, addr: addr, ptPort: "443", routes: len(snap.Routes)}, nil
+}
+
+// minimalConfig is what one would write by hand to serve one HTTP, one
+// edge and one passthrough application: a frontend each, no maps, no SNI
+// inspection, no health checks; the global and TLS settings that change
+// speed (threads, buffer size, TLS versions and ciphers) are the router's.
+const minimalConfig = `global
+  nbthread {{.Threads}}
+  maxconn 5000
+  tune.bufsize 32768
+  ssl-default-bind-options ssl-min-ver TLSv1.2
+  ssl-default-bind-ciphers {{.Ciphers}}
+  ssl-default-bind-ciphersuites {{.CipherSuites}}
+
+defaults
+  mode http
+  option http-keep-alive
+  timeout connect 5s
+  timeout client 30s
+  timeout server 30s
+
+frontend http
+  bind {{.Addr}}:80
+  default_backend app
+
+frontend edge
+  bind {{.Addr}}:443 ssl crt {{.Cert}} alpn h2,http/1.1
+  default_backend app
+
+frontend passthrough
+  mode tcp
+  bind {{.Addr}}:8443
+  default_backend app_tls
+
+backend app
+  server pod {{.Backend}}:{{.HTTPPort}}
+
+backend app_tls
+  mode tcp
+  server pod {{.Backend}}:{{.HTTPSPort}}
+`
+
+func startMinimal(e *env, backendAddr string) (proxy, error) {
+	dir, err := e.newDir("m")
+	if err != nil {
+		return proxy{}, err
+	}
+	addr := framework.NewAddr(framework.RouterNet)
+	defaults := newPipeline(e.haproxy, addr, dir, e.s.threads, nil, false).cfg
+	var cfg strings.Builder
+	err = template.Must(template.New("minimal").Parse(minimalConfig)).Execute(&cfg, map[string]any{
+		"Threads": e.s.threads, "Ciphers": defaults.Ciphers, "CipherSuites": defaults.CipherSuites,
+		"Addr": addr, "Cert": filepath.Join(dir, "conf", "default.pem"), "Backend": backendAddr,
+		"HTTPPort": framework.HTTPPort, "HTTPSPort": framework.HTTPSPort,
+	})
+	if err != nil {
+		return proxy{}, err
+	}
+	sup := haproxy.New(haproxy.Options{Binary: e.haproxy, ConfigDir: filepath.Join(dir, "conf"), RunDir: filepath.Join(dir, "run")})
+	if err := os.MkdirAll(filepath.Join(dir, "run"), 0o700); err != nil {
+		return proxy{}, err
+	}
+	files := haproxy.Files{"haproxy.cfg": []byte(cfg.String()), "default.pem": e.defCertPEM}
+	if err := sup.Reload(context.Background(), files, "initial"); err != nil {
+		return proxy{}, err
+	}
+	return proxy{name: "minimal", sup: sup, runDir: filepath.Join(dir, "run"), addr: addr, ptPort: "8443"}, nil
+}
+
+// checkRouting makes sure each kind of traffic reaches the backend
+// before measuring: a 404 from the router would be fast and wrong.
+func checkRouting(p proxy) error {
+	hc := hostClient(p.addr, false, 5*time.Second)
+	for _, url := range []string{"http://" + dpHTTPHost + "/", "https://" + dpEdgeHost + "/", "https://" + dpPassHost + ":" + p.ptPort + "/"} {
+		resp, err := hc.Get(url)
+		if err != nil {
+			return fmt.Errorf("%s: %w", url, err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 || resp.Header.Get("X-Pod") != "dp" {
+			return fmt.Errorf("%s: status %d, pod %q", url, resp.StatusCode, resp.Header.Get("X-Pod"))
+		}
+	}
+	return nil
+}
+
+// pinForLoad puts both HAProxys on CPU 0 and this process (backend, and
+// the load tools it starts) on CPU 1, so that HAProxy has a core to
+// itself and both configs run under the same conditions. With more than
+// one HAProxy thread nothing is pinned.
+func pinForLoad(e *env, ps ...proxy) (bool, error) {
+	if e.s.threads != 1 || runtime.NumCPU() < 2 {
+		return false, nil
+	}
+	for _, p := range ps {
+		pl, err := procsOf(p.runDir)
+		if err != nil {
+			return false, err
+		}
+		for _, pid := range append([]int{pl.Master.PID}, pids(pl.Workers)...) {
+			if err := pin(pid, "0"); err != nil {
+				return false, err
+			}
+		}
+	}
+	return true, pinSelf("1")
+}
+
+func pids(ps []haproxy.Proc) []int {
+	var out []int
+	for _, p := range ps {
+		out = append(out, p.PID)
+	}
+	return out
+}
+
+func dataPlaneNotes(t *table, e *env, pinned bool, d time.Duration) {
+	t.note("HAProxy CPU: the worker's CPU time over the run, in cores (100 %% = one core busy). req/s per HAProxy core (req/s ÷ HAProxy CPU) compares the work HAProxy does per request, which is what decides throughput once HAProxy, not the client, is the limit.")
+	t.note("Same HAProxy binary, nbthread %d (ROUTER_THREADS), same backend (a Go HTTP/TLS server answering 3 bytes), measured alternately, each %s after a 2 s warm-up, best of 2 runs each.", e.s.threads, d)
+	if pinned {
+		t.note("CPU: HAProxy pinned to CPU 0; the load tool and the backend share CPU 1 (taskset). On 2 cores the client side is often the limit: a ratio near 100 %% then means the router is not the bottleneck, not that it is free.")
+	} else {
+		t.note("CPU: nothing pinned (nbthread > 1): HAProxy, the load tool and the backend share both cores.")
+	}
+	t.note("ours: the router's own rendered files (pipeline → Supervisor), %s; edge goes public_ssl (SNI inspection) → internal TLS frontend → maps, passthrough goes public_ssl → SNI map; the minimal config has a frontend per kind, edge and passthrough on their own ports.", checksNote())
+}
+
+// checksNote says whether health checks ran in configs with many routes.
+func checksNote() string {
+	if checksFit() {
+		return "health checks on (as deployed)"
+	}
+	return "health checks off (ROUTER_BACKEND_CHECK_INTERVAL=0): with them, every route's four or more server slots each hold a descriptor, and this machine's open-file limit cannot hold them; a pod's can"
+}

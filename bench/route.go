@@ -1,0 +1,249 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
+	"github.com/okd-ingress/okd-ingress/test/e2e/framework"
+)
+
+// routeRun is one router's measurement of Route → first 200.
+type routeRun struct {
+	name           string
+	reloadInterval string
+	oneByOne       []time.Duration
+	burst          []time.Duration
+	reloads        int
+	lastReload     time.Duration // the router's last reload, check included
+	burstCreate    time.Duration // from the first Create of the burst to the last
+	routerRSS      int           // kB, after all routes
+	routes         int
+}
+
+// benchRouteToTraffic creates Routes through the API server (with the
+// Route webhooks) and times each until the router answers 200 for it;
+// the baseline is the same router with OKD's 5 s reload interval.
+func benchRouteToTraffic(e *env) ([]*table, error) {
+	c, err := e.cluster()
+	if err != nil {
+		return nil, err
+	}
+	runs := []struct {
+		name, interval   string
+		oneByOne, burstN int
+	}{
+		{"ours", defaultReloadInterval.String(), e.s.pick(200, 30), e.s.pick(1000, 200)},
+		{"OKD-like", "5s", e.s.pick(20, 5), e.s.pick(1000, 200)},
+	}
+	var results []routeRun
+	for _, r := range runs {
+		res, err := measureRoutes(e, c.Client, c.Kubeconfig, r.name, r.interval, r.oneByOne, r.burstN)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", r.name, err)
+		}
+		results = append(results, res)
+	}
+	return []*table{routeTable(results)}, nil
+}
+
+func measureRoutes(e *env, c client.Client, kubeconfig, name, interval string, oneByOne, burstN int) (routeRun, error) {
+	res := routeRun{name: name, reloadInterval: interval}
+	ctx := context.Background()
+	shard := "route-" + sanitize(name)
+	ns := shard
+	if err := createNamespace(ctx, c, ns, map[string]string{"bench": shard}); err != nil {
+		return res, err
+	}
+	p, err := startPod(ns+"-web", newPodAddr(), nil)
+	if err != nil {
+		return res, err
+	}
+	defer p.Close()
+	if _, err := createService(ctx, c, ns, "web", p); err != nil {
+		return res, err
+	}
+	r, err := e.startRouter(kubeconfig, sanitize(name), routerEnv(shard, map[string]string{"RELOAD_INTERVAL": interval}))
+	if err != nil {
+		return res, err
+	}
+	defer r.Stop()
+	client := r.NewClient(framework.ClientOptions{})
+	client.Timeout = 2 * time.Second
+	reloads0, err := r.ReloadCount()
+	if err != nil {
+		return res, err
+	}
+	for i := range oneByOne {
+		d, err := createAndWait(ctx, c, client.Client, plainRoute(ns, fmt.Sprintf("one-%d", i)))
+		if err != nil {
+			return res, err
+		}
+		res.oneByOne = append(res.oneByOne, d)
+	}
+	if res.burst, res.burstCreate, err = burst(ctx, c, client.Client, ns, burstN); err != nil {
+		return res, err
+	}
+	if v, err := r.Metric("okd_router_last_reload_duration_seconds"); err == nil {
+		res.lastReload = time.Duration(v * float64(time.Second))
+	}
+	reloads1, err := r.ReloadCount()
+	if err != nil {
+		return res, err
+	}
+	res.reloads, res.routes = reloads1-reloads0, oneByOne+burstN
+	if pid, err := routerPID(r); err == nil {
+		waitQuiet(pid, 30*time.Second) // status writes done
+		res.routerRSS = rssKB(pid)
+	}
+	return res, nil
+}
+
+// plainRoute is an HTTP route to Service web.
+func plainRoute(ns, name string) *routev1.Route {
+	return &routev1.Route{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		Spec: routev1.RouteSpec{Host: name + "." + ns + ".bench.test", To: routev1.RouteTargetReference{Kind: "Service", Name: "web"},
+			Port: &routev1.RoutePort{TargetPort: intstr.FromString("http")}},
+	}
+}
+
+// createAndWait creates a route and polls it every 5 ms until a 200.
+func createAndWait(ctx context.Context, c client.Client, hc *http.Client, rt *routev1.Route) (time.Duration, error) {
+	start := time.Now()
+	if err := c.Create(ctx, rt); err != nil {
+		return 0, err
+	}
+	url := "http://" + rt.Spec.Host + "/"
+	for deadline := start.Add(time.Minute); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if ok(hc, url) {
+			return time.Since(start), nil
+		}
+	}
+	return 0, fmt.Errorf("route %s: no 200 within a minute", rt.Name)
+}
+
+// ok reports whether url answers 200.
+func ok(hc *http.Client, url string) bool {
+	resp, err := hc.Get(url)
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
+}
+
+// burst creates n routes at once (16 creators, as `kubectl apply` of a
+// big list or a GitOps sync would), while 8 pollers request every created
+// route that does not answer 200 yet; each route's time runs from just
+// before its own Create.
+func burst(ctx context.Context, c client.Client, hc *http.Client, ns string, n int) ([]time.Duration, time.Duration, error) {
+	var mu sync.Mutex
+	created := make([]time.Time, n)
+	got := make([]time.Duration, n)
+	errs := make(chan error, 16)
+	next := make(chan int)
+	for range 16 {
+		go func() {
+			var first error
+			for i := range next {
+				rt := plainRoute(ns, fmt.Sprintf("burst-%d", i))
+				mu.Lock()
+				created[i] = time.Now()
+				mu.Unlock()
+				if err := c.Create(ctx, rt); err != nil && first == nil {
+					first = err
+				}
+			}
+			errs <- first
+		}()
+	}
+	var wg sync.WaitGroup
+	deadline := time.Now().Add(3 * time.Minute)
+	for w := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			pollBurst(hc, ns, w, 8, &mu, created, got, deadline)
+		}()
+	}
+	start := time.Now()
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	var err error
+	for range 16 {
+		if e := <-errs; e != nil && err == nil {
+			err = e
+		}
+	}
+	creating := time.Since(start)
+	wg.Wait()
+	if err != nil {
+		return nil, 0, err
+	}
+	for i, d := range got {
+		if d == 0 {
+			return nil, 0, fmt.Errorf("burst route %d: no 200 within 3 minutes", i)
+		}
+	}
+	return got, creating, nil
+}
+
+// pollBurst polls routes w, w+step, … until each answered 200.
+func pollBurst(hc *http.Client, ns string, w, step int, mu *sync.Mutex, created []time.Time, got []time.Duration, deadline time.Time) {
+	for time.Now().Before(deadline) {
+		pending := 0
+		for i := w; i < len(created); i += step {
+			mu.Lock()
+			start, done := created[i], got[i] != 0
+			mu.Unlock()
+			if done {
+				continue
+			}
+			pending++
+			if start.IsZero() {
+				continue
+			}
+			if ok(hc, "http://"+fmt.Sprintf("burst-%d.%s.bench.test", i, ns)+"/") {
+				mu.Lock()
+				got[i] = time.Since(start)
+				mu.Unlock()
+			}
+		}
+		if pending == 0 {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func routeTable(rs []routeRun) *table {
+	t := newTable("Route to traffic: Route created → first 200 through the router (goal: p99 < 1 s)",
+		"router", "RELOAD_INTERVAL", "one by one: n", "p50", "p99", "max", "burst: n", "created in", "p50", "p99", "max", "reloads",
+		"last reload", "router RSS after")
+	for _, r := range rs {
+		t.add(r.name, r.reloadInterval, fmt.Sprint(len(r.oneByOne)), ms(percentile(r.oneByOne, 50)), ms(percentile(r.oneByOne, 99)),
+			ms(percentile(r.oneByOne, 100)), fmt.Sprint(len(r.burst)), ms(r.burstCreate), ms(percentile(r.burst, 50)), ms(percentile(r.burst, 99)),
+			ms(percentile(r.burst, 100)), fmt.Sprint(r.reloads), ms(r.lastReload), fmt.Sprintf("%s (%d routes)", mib(r.routerRSS), r.routes))
+	}
+	if len(rs) == 2 {
+		o, b := rs[0], rs[1]
+		t.add("ratio OKD-like / ours", "", "", ratio(float64(percentile(b.oneByOne, 50)), float64(percentile(o.oneByOne, 50))),
+			ratio(float64(percentile(b.oneByOne, 99)), float64(percentile(o.oneByOne, 99))), "", "", "",
+			ratio(float64(percentile(b.burst, 50)), float64(percentile(o.burst, 50))),
+			ratio(float64(percentile(b.burst, 99)), float64(percentile(o.burst, 99))), "", "", "", "")
+	}
+	t.note("Both rows are the same router binary and HAProxy; only RELOAD_INTERVAL differs (ours: the router's default %s, which the operator keeps unless tuningOptions.reloadInterval is set; OKD-like: OKD's 5 s). Each route is a new backend, so it goes live by a reload.", defaultReloadInterval)
+	t.note("One by one: each Route is created when the previous one answers, so every route waits for the reload interval since the last reload. Burst: created by 16 concurrent clients through the API server and the Route webhooks; the time includes the Create call and a polling resolution of a few tens of ms (8 pollers over up to 1,000 routes).")
+	t.note("created in: from the burst's first Create to its last. reloads: HAProxy reloads during the run (master CLI `show proc`), one by one and burst together; last reload: the router's okd_router_last_reload_duration_seconds at the end (write, `haproxy -c`, master CLI reload, new worker ready), which a route waits for on top of the interval.")
+	return t
+}
