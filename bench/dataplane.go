@@ -53,6 +53,9 @@ var scenarios = []scenario{
 	{"edge TLS, new connection per request (hey, 16 workers)", func(p proxy, d time.Duration) (loadResult, error) {
 		return heyNewConns(p.edgeURL(), dpEdgeHost, 16, d)
 	}},
+	{"edge TLS, HTTP/2 keep-alive (h2load, 8 connections × 16 streams; p50 = mean)", func(p proxy, d time.Duration) (loadResult, error) {
+		return h2loadStreams(p.edgeURL(), dpEdgeHost, 8, 16, d)
+	}},
 	{"passthrough TLS, new connection per request (hey, 16 workers)", func(p proxy, d time.Duration) (loadResult, error) {
 		return heyNewConns(p.ptURL(), dpPassHost, 16, d)
 	}},

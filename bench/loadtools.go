@@ -148,8 +148,56 @@ func seconds(d time.Duration) string { return strconv.Itoa(int(d.Seconds())) + "
 
 // latency prints a tool's latency, in µs below a millisecond.
 func latency(d time.Duration) string {
+	if d == 0 {
+		return "–" // not reported by the tool
+	}
 	if d < time.Millisecond {
 		return fmt.Sprintf("%d µs", d.Microseconds())
 	}
 	return ms(d)
+}
+
+// h2loadStreams runs h2load for d: HTTP/2 over TLS, conns connections with
+// streams concurrent streams each, host as :authority. h2load reports no
+// percentiles: p50 holds its mean request time and p99 stays empty.
+func h2loadStreams(url, host string, conns, streams int, d time.Duration) (loadResult, error) {
+	out, err := exec.Command("h2load", "-c", strconv.Itoa(conns), "-m", strconv.Itoa(streams), "-D", strconv.Itoa(int(d.Seconds())),
+		"-H", ":authority: "+host, url).CombinedOutput()
+	if err != nil {
+		return loadResult{}, fmt.Errorf("h2load: %v: %s", err, out)
+	}
+	return parseH2load(string(out))
+}
+
+var (
+	h2RPS      = regexp.MustCompile(`finished in [0-9.]+s, ([0-9.]+) req/s`)
+	h2Requests = regexp.MustCompile(`requests: (\d+) total, \d+ started, \d+ done, (\d+) succeeded, (\d+) failed, (\d+) errored, (\d+) timeout`)
+	h2Status   = regexp.MustCompile(`status codes: (\d+) 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx`)
+	h2Mean     = regexp.MustCompile(`time for request:\s+\S+\s+\S+\s+([0-9.]+)(us|ms|s)\s`)
+)
+
+func parseH2load(out string) (loadResult, error) {
+	var r loadResult
+	m := h2RPS.FindStringSubmatch(out)
+	q := h2Requests.FindStringSubmatch(out)
+	if m == nil || q == nil {
+		return r, fmt.Errorf("no req/s or request counts in h2load's output: %s", out)
+	}
+	r.rps, _ = strconv.ParseFloat(m[1], 64)
+	r.total, _ = strconv.Atoi(q[1])
+	for _, s := range q[3:] {
+		n, _ := strconv.Atoi(s)
+		r.errors += n
+	}
+	if s := h2Status.FindStringSubmatch(out); s != nil {
+		for _, c := range s[2:] {
+			n, _ := strconv.Atoi(c)
+			r.errors += n
+		}
+	}
+	if l := h2Mean.FindStringSubmatch(out); l != nil {
+		v, _ := strconv.ParseFloat(l[1], 64)
+		r.p50 = time.Duration(v * wrkUnitToNs[l[2]])
+	}
+	return r, nil
 }
