@@ -77,7 +77,7 @@ func (m *mapBuilder) addRoute(r admission.Route, backend string, order int) {
 // prefix key (the prefix map is matched longest-first: HAProxy indexes
 // map_beg keys in a prefix tree, whatever their order in the file, so a
 // lookup does not scan the routes: BENCHMARKS.md shows the same req/s for
-// the first and the last of 200,000 keys):
+// the first and the last of 400,000 keys):
 //
 //	no path              prefix  host/
 //	/foo (Impl., Prefix) exact   host/foo    prefix host/foo/
