@@ -109,6 +109,7 @@ func (l *load) runKeepAlive(addr, host string) {
 		if err != nil {
 			l.keepAlive.requests.Add(1)
 			l.keepAlive.fail(err)
+			time.Sleep(10 * time.Millisecond) // a refused dial must not spin and inflate the counts
 			continue
 		}
 		br := bufio.NewReader(conn)
@@ -157,6 +158,7 @@ func (l *load) runNewConns(addr, host string) {
 		conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
 		if err != nil {
 			l.newConns.fail(err)
+			time.Sleep(10 * time.Millisecond)
 			continue
 		}
 		_ = conn.SetDeadline(time.Now().Add(10 * time.Second))

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"text/template"
 	"time"
 
@@ -54,7 +55,7 @@ var scenarios = []scenario{
 		return heyNewConns(p.edgeURL(), dpEdgeHost, 16, d)
 	}},
 	{"edge TLS, HTTP/2 keep-alive (h2load, 8 connections × 16 streams; p50 = mean)", func(p proxy, d time.Duration) (loadResult, error) {
-		return h2loadStreams(p.edgeURL(), dpEdgeHost, 8, 16, d)
+		return h2loadStreams(net.JoinHostPort(p.addr, "443"), dpEdgeHost, 8, 16, d)
 	}},
 	{"passthrough TLS, new connection per request (hey, 16 workers)", func(p proxy, d time.Duration) (loadResult, error) {
 		return heyNewConns(p.ptURL(), dpPassHost, 16, d)
@@ -94,7 +95,7 @@ func benchDataPlane(e *env) ([]*table, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer func() { _ = pinSelf(fmt.Sprintf("0-%d", max(1, runtime.NumCPU()-1))) }()
+	defer unpinAll()
 	d := time.Duration(e.s.pick(10, 3)) * time.Second
 	t := newTable(fmt.Sprintf("Data plane: our router's config with %d routes vs a minimal hand-written config (goal: ≥ 95 %% of its requests/s)", ours.routes),
 		"traffic", "ours req/s", "ours p50", "ours p99", "ours HAProxy CPU", "minimal req/s", "minimal p50", "minimal p99", "minimal HAProxy CPU",
@@ -113,25 +114,61 @@ func benchDataPlane(e *env) ([]*table, error) {
 
 // runScenario warms each proxy up, then measures ours and the minimal
 // config alternately, twice each, and keeps each one's better run: on
-// two shared cores a single run can catch a background hiccup.
+// two shared cores a single run can catch a background hiccup. The
+// proxy not being measured is frozen (SIGSTOP), so that its health
+// checks and timers take nothing from the one that is. Errors add up
+// over both runs.
 func runScenario(s scenario, ours, minimal proxy, d time.Duration) (o, m loadResult, err error) {
-	for _, p := range []proxy{ours, minimal} {
-		if _, err := s.run(p, 2*time.Second); err != nil {
+	pairs := [][2]proxy{{ours, minimal}, {minimal, ours}}
+	for _, pp := range pairs {
+		if _, err := measureAlone(s, pp[0], pp[1], 2*time.Second); err != nil {
 			return o, m, err
 		}
 	}
+	var errO, errM int
 	for range 2 {
-		r, err := measure(s, ours, d)
+		r, err := measureAlone(s, ours, minimal, d)
 		if err != nil {
 			return o, m, err
 		}
-		o = better(o, r)
-		if r, err = measure(s, minimal, d); err != nil {
+		o, errO = better(o, r), errO+r.errors
+		if r, err = measureAlone(s, minimal, ours, d); err != nil {
 			return o, m, err
 		}
-		m = better(m, r)
+		m, errM = better(m, r), errM+r.errors
 	}
+	o.errors, m.errors = errO, errM
 	return o, m, nil
+}
+
+// measureAlone measures p while other is frozen.
+func measureAlone(s scenario, p, other proxy, d time.Duration) (loadResult, error) {
+	resume, err := freeze(other)
+	if err != nil {
+		return loadResult{}, err
+	}
+	defer resume()
+	return measure(s, p, d)
+}
+
+// freeze stops every process of a proxy (master and workers) until the
+// returned function continues them.
+func freeze(p proxy) (func(), error) {
+	pl, err := procsOf(p.runDir)
+	if err != nil {
+		return nil, err
+	}
+	var pids []int
+	for _, w := range append(append([]haproxy.Proc{pl.Master}, pl.Workers...), pl.OldWorkers...) {
+		if w.PID > 0 && syscall.Kill(w.PID, syscall.SIGSTOP) == nil {
+			pids = append(pids, w.PID)
+		}
+	}
+	return func() {
+		for _, pid := range pids {
+			_ = syscall.Kill(pid, syscall.SIGCONT)
+		}
+	}, nil
 }
 
 // measure runs a scenario and adds how busy HAProxy's worker was: near
@@ -295,6 +332,11 @@ func pinForLoad(e *env, ps ...proxy) (bool, error) {
 	if e.s.threads != 1 || runtime.NumCPU() < 2 {
 		return false, nil
 	}
+	// Everything else this run started (the API server and etcd of the
+	// earlier benchmarks too) goes to CPU 1 with the load tools.
+	if err := pinAll("1"); err != nil {
+		return false, err
+	}
 	for _, p := range ps {
 		pl, err := procsOf(p.runDir)
 		if err != nil {
@@ -306,7 +348,7 @@ func pinForLoad(e *env, ps ...proxy) (bool, error) {
 			}
 		}
 	}
-	return true, pinSelf("1")
+	return true, nil
 }
 
 func pids(ps []haproxy.Proc) []int {
@@ -321,7 +363,7 @@ func dataPlaneNotes(t *table, e *env, pinned bool, d time.Duration) {
 	t.note("HAProxy CPU: the worker's CPU time over the run, in cores (100 %% = one core busy). req/s per HAProxy core (req/s ÷ HAProxy CPU) compares the work HAProxy does per request, which is what decides throughput once HAProxy, not the client, is the limit.")
 	t.note("Same HAProxy binary, nbthread %d (ROUTER_THREADS), same backend (a Go HTTP/TLS server answering 3 bytes), measured alternately, each %s after a 2 s warm-up, best of 2 runs each.", e.s.threads, d)
 	if pinned {
-		t.note("CPU: HAProxy pinned to CPU 0; the load tool and the backend share CPU 1 (taskset). On 2 cores the client side is often the limit: a ratio near 100 %% then means the router is not the bottleneck, not that it is free.")
+		t.note("CPU: HAProxy pinned to CPU 0; the load tool, the backend and every other process of the run (the API server and etcd of benchmarks 1–2 included) share CPU 1 (taskset); the config not being measured is frozen (SIGSTOP). On 2 cores the client side is often the limit: a ratio near 100 %% then means the router is not the bottleneck, not that it is free.")
 	} else {
 		t.note("CPU: nothing pinned (nbthread > 1): HAProxy, the load tool and the backend share both cores.")
 	}

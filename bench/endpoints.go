@@ -85,11 +85,13 @@ func newEndpointsSetup(e *env, c client.Client, filler int) (*endpointsSetup, er
 		return nil, err
 	}
 	if s.slice, err = createService(ctx, c, s.ns, "web", s.web); err != nil {
+		s.web.Close()
 		return nil, err
 	}
 	rt := plainRoute(s.ns, "web")
 	rt.Spec.To.Name = "web"
 	if err := c.Create(ctx, rt); err != nil {
+		s.web.Close()
 		return nil, err
 	}
 	s.host, s.routes = rt.Spec.Host, filler+1
@@ -224,32 +226,39 @@ func scaleUps(c client.Client, s *endpointsSetup, addr string, n int) ([]time.Du
 	defer func() { close(stop); wg.Wait() }()
 	var lat []time.Duration
 	for i := range n {
-		p, err := startPod(fmt.Sprintf("web-new-%d", i), newPodAddr(), nil)
+		d, err := scaleUpOnce(ctx, c, s, i)
 		if err != nil {
 			return nil, err
 		}
-		start := time.Now()
-		if err := setPods(ctx, c, s.slice, s.web, p); err != nil {
-			return nil, err
-		}
-		first, err := waitFirstHit(p, 30*time.Second)
-		if err != nil {
-			return nil, err
-		}
-		lat = append(lat, first.Sub(start))
-		if err := setPods(ctx, c, s.slice, s.web); err != nil {
-			return nil, err
-		}
-		// Stop the pod only once the router sends it nothing, as a pod
-		// terminates after its endpoint is gone: HAProxy would otherwise
-		// retry a refused connection after a 1 s turn-around, and the
-		// client would wait that long.
-		if err := waitDrained(p, 30*time.Second); err != nil {
-			return nil, err
-		}
-		p.Close()
+		lat = append(lat, d)
 	}
 	return lat, nil
+}
+
+// scaleUpOnce adds a new pod to the tested slice and returns the time to
+// its first request, then removes it again.
+func scaleUpOnce(ctx context.Context, c client.Client, s *endpointsSetup, i int) (time.Duration, error) {
+	p, err := startPod(fmt.Sprintf("web-new-%d", i), newPodAddr(), nil)
+	if err != nil {
+		return 0, err
+	}
+	defer p.Close()
+	start := time.Now()
+	if err := setPods(ctx, c, s.slice, s.web, p); err != nil {
+		return 0, err
+	}
+	first, err := waitFirstHit(p, 30*time.Second)
+	if err != nil {
+		return 0, err
+	}
+	if err := setPods(ctx, c, s.slice, s.web); err != nil {
+		return 0, err
+	}
+	// Stop the pod only once the router sends it nothing, as a pod
+	// terminates after its endpoint is gone: HAProxy would otherwise
+	// retry a refused connection after a 1 s turn-around, and the client
+	// would wait that long.
+	return first.Sub(start), waitDrained(p, 30*time.Second)
 }
 
 // keepRequesting sends a request every 2 ms until stop: with two pods,

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"time"
 
@@ -65,7 +64,7 @@ func benchLookup(e *env) ([]*table, error) {
 	if _, err := pinForLoad(e, p); err != nil {
 		return nil, err
 	}
-	defer func() { _ = pinSelf(fmt.Sprintf("0-%d", max(1, runtime.NumCPU()-1))) }()
+	defer unpinAll()
 
 	d := time.Duration(e.s.pick(5, 2)) * time.Second
 	t := newTable(fmt.Sprintf("Route lookup: %d prefix keys (%d hosts, each with / and /api/), a new path on every request, pattern cache off", 2*n, n),

@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -84,6 +85,54 @@ func pin(pid int, cpus string) error {
 // later inherit it, and so do child processes.
 func pinSelf(cpus string) error { return pin(os.Getpid(), cpus) }
 
+// unpinAll gives this process and its children every CPU again.
+func unpinAll() { _ = pinAll(fmt.Sprintf("0-%d", max(1, runtime.NumCPU()-1))) }
+
+// pinAll moves this process and every process it started before (the
+// control plane of the earlier benchmarks, HAProxys) to cpus. A process
+// that exits meanwhile is skipped.
+func pinAll(cpus string) error {
+	for _, pid := range descendants(os.Getpid()) {
+		_ = pin(pid, cpus)
+	}
+	return pinSelf(cpus)
+}
+
+// descendants lists the processes below pid, from /proc.
+func descendants(pid int) []int {
+	parent := map[int]int{}
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		p, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		// The command name may hold spaces and parentheses: the fields
+		// after its last ')' are state, then the parent's pid.
+		i := bytes.LastIndexByte(b, ')')
+		if i < 0 {
+			continue
+		}
+		if f := strings.Fields(string(b[i+1:])); len(f) >= 2 {
+			parent[p], _ = strconv.Atoi(f[1])
+		}
+	}
+	var out []int
+	for p := range parent {
+		for q, hops := parent[p], 0; q > 1 && hops < 64; q, hops = parent[q], hops+1 {
+			if q == pid {
+				out = append(out, p)
+				break
+			}
+		}
+	}
+	return out
+}
+
 // procsOf asks the HAProxy master of a run directory for its processes.
 // A Supervisor that never started only dials the master socket, so this
 // works for a router process's HAProxy too.
@@ -120,7 +169,13 @@ func waitOldWorkers(runDir string, timeout time.Duration) (*haproxy.ProcList, er
 	deadline := time.Now().Add(timeout)
 	for {
 		pl, err := procsOf(runDir)
-		if err == nil && len(pl.OldWorkers) == 0 || time.Now().After(deadline) {
+		if err == nil && len(pl.OldWorkers) == 0 {
+			return pl, nil
+		}
+		if time.Now().After(deadline) {
+			if err == nil {
+				err = fmt.Errorf("%d old workers still running after %s", len(pl.OldWorkers), timeout)
+			}
 			return pl, err
 		}
 		time.Sleep(50 * time.Millisecond)

@@ -192,7 +192,11 @@ func newLegacyReloader(bin string, p pipeline, files render.Files) (*legacyReloa
 	if err := os.MkdirAll(p.cfg.RunDir, 0o700); err != nil {
 		return nil, err
 	}
-	return l, l.reload(files)
+	if err := l.reload(files); err != nil {
+		l.stop() // a process that started and never served must not keep its address
+		return nil, err
+	}
+	return l, nil
 }
 
 func (l *legacyReloader) reload(files render.Files) error {
