@@ -129,6 +129,11 @@ func (r *Router) apply(ctx context.Context, p *plan) error {
 			return nil
 		}
 		r.log.Error(err, "runtime update failed; reloading instead")
+		// A runtime failure that repeats (say, a weight HAProxy refuses)
+		// must not turn every change into an immediate reload.
+		if _, err := r.waitReloadInterval(ctx); err != nil {
+			return err
+		}
 	}
 	reason, detail := reloadReason(r.prev, p.model, r.hap.Running())
 	r.log.Info("reloading haproxy", "reason", reason, "detail", detail)

@@ -81,10 +81,11 @@ func servers(r *routev1.Route, targets []target, in Input) ([]Server, bool) {
 			maxShare = math.Max(maxShare, float64(g.weight)/float64(len(g.eps)))
 		}
 	}
-	// With one active Service every server gets the same weight, and 1
-	// balances as 256 does; a larger weight costs `balance random` 4,096
-	// consistent-hash nodes (~200 kB of HAProxy memory, ~0.3 ms of
-	// parsing) per server. OKD hit this too (openshift/router#377, #576).
+	// With one active Service every server gets the same weight. At 256
+	// `balance random` builds 4,096 consistent-hash nodes per server (~200
+	// kB of HAProxy memory, ~0.3 ms of parsing); at 1 it builds 16, at the
+	// price of slightly less even shares, the trade-off OKD made too
+	// (openshift/router#377, #576).
 	single := len(activeTargets(targets)) == 1
 	seen := map[string]bool{}
 	var out []Server

@@ -106,8 +106,14 @@ func haproxyCheck(t testing.TB, dir string) (string, bool) {
 func mustPassHAProxy(t testing.TB, dir string, files Files) {
 	t.Helper()
 	writeFiles(t, dir, files)
-	if out, ok := haproxyCheck(t, dir); !ok {
+	out, ok := haproxyCheck(t, dir)
+	if !ok {
 		t.Fatalf("haproxy -c failed:\n%s\nhaproxy.cfg:\n%s", out, numbered(files[ConfigFile]))
+	}
+	// A warning is a directive HAProxy ignores or reads differently
+	// than the template meant.
+	if strings.Contains(out, "[WARNING]") {
+		t.Fatalf("haproxy -c warned:\n%s\nhaproxy.cfg:\n%s", out, numbered(files[ConfigFile]))
 	}
 }
 

@@ -380,8 +380,8 @@ func TestRenderOptions(t *testing.T) {
 		{
 			name:    "connection policies: Deferred idle close and Abort on close",
 			edit:    func(_ string, c *config.Config) { c.IdleCloseOnResponse, c.AbortOnClose = true, true },
-			present: []string{"  option http-keep-alive\n  option idle-close-on-response\n  option abortonclose\n"},
-			count:   map[string]int{"idle-close-on-response": 1, "abortonclose": 1},
+			present: []string{"  option http-keep-alive\n  option abortonclose\n", "  mode http\n  option idle-close-on-response\n"},
+			count:   map[string]int{"idle-close-on-response": 2, "abortonclose": 1},
 		},
 		{
 			name:    "balance algorithms from the config",

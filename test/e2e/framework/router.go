@@ -181,15 +181,19 @@ func (r *Router) Stop() {
 var procLine = regexp.MustCompile(`^\d+\s+master\s+(\d+)`)
 
 // ReloadCount asks HAProxy's master how many times it reloaded (`show proc`).
-// The master refuses connections while it re-executes for a reload, so a
-// refused dial is retried for a few seconds.
+// The master refuses connections, or drops them, while it re-executes for
+// a reload, so the question is asked again for a few seconds.
 func (r *Router) ReloadCount() (int, error) {
-	sock := filepath.Join(r.Dir, "run", "master.sock")
-	c, err := net.DialTimeout("unix", sock, 2*time.Second)
+	n, err := r.reloadCount()
 	for deadline := time.Now().Add(5 * time.Second); err != nil && time.Now().Before(deadline); {
 		time.Sleep(20 * time.Millisecond)
-		c, err = net.DialTimeout("unix", sock, 2*time.Second)
+		n, err = r.reloadCount()
 	}
+	return n, err
+}
+
+func (r *Router) reloadCount() (int, error) {
+	c, err := net.DialTimeout("unix", filepath.Join(r.Dir, "run", "master.sock"), 2*time.Second)
 	if err != nil {
 		return 0, err
 	}

@@ -433,6 +433,10 @@ var _ = Describe("Idle connections at a reload", func() {
 			Expect(err).NotTo(HaveOccurred())
 			create(route(ns, fmt.Sprintf("trigger-%d", i), fmt.Sprintf("trigger-%d.example.com", i), "web", "http"))
 			Eventually(r.ReloadCount).WithTimeout(wait).Should(BeNumerically(">", before), "a new route is a reload")
+			// Served on a new connection: the new worker is up, so the old
+			// one has been told to stop.
+			Eventually(servedBy(r.NewClient(framework.ClientOptions{NewConnections: true}), fmt.Sprintf("http://trigger-%d.example.com/", i))).
+				WithTimeout(wait).Should(Equal("web"))
 
 			if r != deferred {
 				// The stopping worker closes the idle connection by itself.
