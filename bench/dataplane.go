@@ -237,7 +237,7 @@ func startOurs(e *env, backendAddr string, filler int) (proxy, error) {
 	if err := sup.Reload(context.Background(), haproxy.Files(files), "initial"); err != nil {
 		return proxy{}, err
 	}
-	return proxy{name: "ours", sup: sup, runDir: p.cfg.RunDir, addr: addr, ptPort: "443", routes: len(snap.Routes)}, nil
+	return proxy{name: "ours", sup: sup, runDir: p.params.Config.RunDir, addr: addr, ptPort: "443", routes: len(snap.Routes)}, nil
 }
 
 // minimalConfig is what one would write by hand to serve one HTTP, one
@@ -286,7 +286,7 @@ func startMinimal(e *env, backendAddr string) (proxy, error) {
 		return proxy{}, err
 	}
 	addr := framework.NewAddr(framework.RouterNet)
-	defaults := newPipeline(e.haproxy, addr, dir, e.s.threads, nil, false).cfg
+	defaults := newPipeline(e.haproxy, addr, dir, e.s.threads, nil, false).params.Config
 	var cfg strings.Builder
 	err = template.Must(template.New("minimal").Parse(minimalConfig)).Execute(&cfg, map[string]any{
 		"Threads": e.s.threads, "Ciphers": defaults.Ciphers, "CipherSuites": defaults.CipherSuites,

@@ -12,18 +12,18 @@ import (
 	"github.com/go-logr/logr"
 
 	"github.com/okd-ingress/okd-ingress/internal/router"
-	"github.com/okd-ingress/okd-ingress/internal/router/admission"
 	"github.com/okd-ingress/okd-ingress/internal/router/config"
 	"github.com/okd-ingress/okd-ingress/internal/router/haproxy"
 	"github.com/okd-ingress/okd-ingress/internal/router/model"
 	"github.com/okd-ingress/okd-ingress/internal/router/render"
+	"github.com/okd-ingress/okd-ingress/internal/router/watch"
 )
 
-// pipeline runs the router's pure stages exactly as Router.plan does
-// (admission.Admit, model.Build, model.AssignSlots, render.Render), on a
-// snapshot the benchmark builds instead of one read from informers.
+// pipeline runs the router's pure stages (router.Plan, as the router
+// does) on a snapshot the benchmark builds instead of one read from
+// informers, and supervises HAProxy as the router does.
 type pipeline struct {
-	cfg    config.Config
+	// params.Config is the router's configuration.
 	params render.Params
 }
 
@@ -41,7 +41,7 @@ func newPipeline(haproxyBin, addr, dir string, threads int, defaultCert []byte, 
 	cfg.ConfigDir, cfg.RunDir = filepath.Join(dir, "conf"), filepath.Join(dir, "run")
 	cfg.Threads = threads
 	sum := sha256.Sum256([]byte(cfg.RunDir))
-	return pipeline{cfg: cfg, params: render.Params{
+	return pipeline{params: render.Params{
 		Config: cfg, ConfigDir: cfg.ConfigDir, StatsSocket: haproxy.StatsSocket(cfg.RunDir),
 		MetricsSocket:      "unix@" + filepath.Join(cfg.RunDir, "metrics.sock"),
 		TLSSocket:          "abns@bench-" + hex.EncodeToString(sum[:6]) + "-tls",
@@ -49,12 +49,14 @@ func newPipeline(haproxyBin, addr, dir string, threads int, defaultCert []byte, 
 	}}
 }
 
-// plan renders s; prev keeps server slots stable, as in the router.
+// plan renders s with the router's own pipeline (router.Plan); prev keeps
+// server slots stable, as in the router.
 func (p pipeline) plan(s *snapshot, prev *model.Model) (*model.Model, render.Files, error) {
-	res := admission.Admit(s.Routes, admission.Policy{
-		Domain: p.cfg.Domain, InterNamespaceAllowed: p.cfg.InterNamespaceAllowed,
-		AllowWildcards: p.cfg.AllowWildcards, VerifyChains: p.cfg.ExtendedValidation,
-	})
+	snap := &watch.Snapshot{Routes: s.Routes, Services: s.Services, Slices: s.Slices}
+	res, m, files, err := router.Plan(p.params, router.NofileLimit(), snap, prev, nil)
+	if err != nil {
+		return nil, nil, err
+	}
 	if len(res.Routes) != len(s.Routes) {
 		// A synthetic route the router rejects would make every number wrong.
 		for k, v := range res.Verdicts {
@@ -63,26 +65,18 @@ func (p pipeline) plan(s *snapshot, prev *model.Model) (*model.Model, render.Fil
 			}
 		}
 	}
-	m := model.Build(model.Input{Routes: res.Routes, Services: s.Services, Slices: s.Slices, Options: model.Options{
-		BalanceHTTP: p.cfg.BalanceHTTP, BalanceTCP: p.cfg.BalanceTCP, DisableHTTP2: p.cfg.DisableHTTP2,
-		DefaultDestinationCA: p.cfg.DefaultDestinationCA,
-	}})
-	model.AssignSlots(prev, m)
-	params := p.params
-	params.Config.MaxConnections = router.FitMaxConnections(p.cfg.MaxConnections, fileLimit(), router.CheckedServers(m, p.cfg.Timeouts.HealthCheck > 0))
-	files, err := render.Render(m, params)
-	return m, files, err
+	return m, files, nil
 }
 
 // supervisor returns the router's HAProxy supervisor for p's directories;
 // nothing runs until its first Reload.
 func (p pipeline) supervisor() (*haproxy.Supervisor, error) {
-	for _, d := range []string{p.cfg.ConfigDir, p.cfg.RunDir} {
+	for _, d := range []string{p.params.Config.ConfigDir, p.params.Config.RunDir} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
 			return nil, err
 		}
 	}
-	return haproxy.New(haproxy.Options{Binary: p.cfg.HAProxyBinary, ConfigDir: p.cfg.ConfigDir, RunDir: p.cfg.RunDir,
+	return haproxy.New(haproxy.Options{Binary: p.params.Config.HAProxyBinary, ConfigDir: p.params.Config.ConfigDir, RunDir: p.params.Config.RunDir,
 		Log: logr.Discard(), StartTimeout: 5 * time.Minute}), nil
 }
 

@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/okd-ingress/okd-ingress/internal/router"
+	"github.com/okd-ingress/okd-ingress/test/e2e/framework"
 	"io"
 	"net"
 	"os"
@@ -103,22 +105,8 @@ func descendants(pid int) []int {
 	parent := map[int]int{}
 	entries, _ := os.ReadDir("/proc")
 	for _, e := range entries {
-		p, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
-			continue
-		}
-		// The command name may hold spaces and parentheses: the fields
-		// after its last ')' are state, then the parent's pid.
-		i := bytes.LastIndexByte(b, ')')
-		if i < 0 {
-			continue
-		}
-		if f := strings.Fields(string(b[i+1:])); len(f) >= 2 {
-			parent[p], _ = strconv.Atoi(f[1])
+		if p, err := strconv.Atoi(e.Name()); err == nil {
+			parent[p] = framework.ParentOf(p)
 		}
 	}
 	var out []int
@@ -198,15 +186,6 @@ func waitQuiet(pid int, timeout time.Duration) {
 // fileLimitNote says which descriptor limit HAProxy ran with.
 var fileLimitNote string
 
-// fileLimit is the open-file limit children inherit (0: unknown).
-func fileLimit() int {
-	var lim syscall.Rlimit
-	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim) != nil || lim.Max > 1<<30 {
-		return 0
-	}
-	return int(lim.Max)
-}
-
 // podFileLimit is what container runtimes give a pod: with it, ten
 // thousands of health-checked server slots fit.
 const podFileLimit = 1 << 20
@@ -215,7 +194,7 @@ const podFileLimit = 1 << 20
 // thousands of routes: every route has at least four server slots, each
 // holding a descriptor while checks are on, and HAProxy refuses to start
 // when they do not fit (a 20,000 limit holds about 4,900 routes).
-func checksFit() bool { l := fileLimit(); return l == 0 || l >= podFileLimit }
+func checksFit() bool { l := router.NofileLimit(); return l == 0 || l >= podFileLimit }
 
 // raiseFileLimit gives this process and its children a pod's descriptor
 // limit (container runtimes default to 1,048,576) when it may: the router

@@ -72,7 +72,7 @@ func measureReloads(e *env, mech, backendAddr string, filler, n int) (reloadRun,
 	p := newPipeline(e.haproxy, addr, dir, 1, e.defCertPEM, true)
 	if mech == "ours+idle-close" {
 		// idleConnectionTerminationPolicy: Deferred
-		p.cfg.IdleCloseOnResponse, p.params.Config.IdleCloseOnResponse = true, true
+		p.params.Config.IdleCloseOnResponse = true
 	}
 	// Two snapshots that differ by one route: every reload is a real change.
 	with, without, err := reloadSnapshots(e, backendAddr, filler)
@@ -154,7 +154,7 @@ func newSupervisorReloader(p pipeline, files render.Files) (*supervisorReloader,
 	if err != nil {
 		return nil, err
 	}
-	s := &supervisorReloader{sup: sup, runDir: p.cfg.RunDir}
+	s := &supervisorReloader{sup: sup, runDir: p.params.Config.RunDir}
 	if err := sup.Reload(context.Background(), haproxy.Files(files), "initial"); err != nil {
 		return nil, err
 	}
@@ -187,9 +187,9 @@ type legacyReloader struct {
 }
 
 func newLegacyReloader(bin string, p pipeline, files render.Files) (*legacyReloader, error) {
-	l := &legacyReloader{bin: bin, cfgDir: p.cfg.ConfigDir, cfg: filepath.Join(p.cfg.ConfigDir, render.ConfigFile),
-		statsSock: haproxy.StatsSocket(p.cfg.RunDir), exited: map[*exec.Cmd]chan struct{}{}}
-	if err := os.MkdirAll(p.cfg.RunDir, 0o700); err != nil {
+	l := &legacyReloader{bin: bin, cfgDir: p.params.Config.ConfigDir, cfg: filepath.Join(p.params.Config.ConfigDir, render.ConfigFile),
+		statsSock: haproxy.StatsSocket(p.params.Config.RunDir), exited: map[*exec.Cmd]chan struct{}{}}
+	if err := os.MkdirAll(p.params.Config.RunDir, 0o700); err != nil {
 		return nil, err
 	}
 	if err := l.reload(files); err != nil {

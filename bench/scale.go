@@ -102,14 +102,14 @@ func checkAndStart(p pipeline, files render.Files) (time.Duration, memory, error
 	if err := sup.WriteFiles(haproxy.Files(files)); err != nil {
 		return 0, memory{}, err
 	}
-	check, err := timeCheck(p.cfg.HAProxyBinary, sup.ConfigPath())
+	check, err := timeCheck(p.params.Config.HAProxyBinary, sup.ConfigPath())
 	if err != nil {
 		return 0, memory{}, err
 	}
 	if err := sup.Reload(context.Background(), haproxy.Files(files), "initial"); err != nil {
 		return 0, memory{}, err
 	}
-	pl, err := procsOf(p.cfg.RunDir)
+	pl, err := procsOf(p.params.Config.RunDir)
 	if err != nil {
 		return 0, memory{}, err
 	}
@@ -163,7 +163,7 @@ func measureScale(e *env, n int) (scaleResult, error) {
 		return res, err
 	}
 	res.reload = time.Since(start)
-	pl, err := waitOldWorkers(p.cfg.RunDir, time.Minute)
+	pl, err := waitOldWorkers(p.params.Config.RunDir, time.Minute)
 	if err != nil {
 		return res, err
 	}

@@ -11,9 +11,9 @@ import (
 // wake-up pipe per thread.
 const fdReserve = 100
 
-// nofileLimit is the hard limit on open files, 0 when unknown or so large
+// NofileLimit is the hard limit on open files, 0 when unknown or so large
 // that it never binds.
-func nofileLimit() int {
+func NofileLimit() int {
 	var lim syscall.Rlimit
 	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim) != nil || lim.Max > 1<<30 {
 		return 0
@@ -21,13 +21,13 @@ func nofileLimit() int {
 	return int(lim.Max)
 }
 
-// FitMaxConnections lowers maxconn to what the file-descriptor limit
+// fitMaxConnections lowers maxconn to what the file-descriptor limit
 // allows: HAProxy reserves about two descriptors per connection plus one
 // per health-checked server, and refuses to start or reload when the limit
 // is lower (even though `haproxy -c` passes), which would leave the router
 // serving nothing, or stuck on an old configuration once routes grow. 0
 // (HAProxy's automatic value) and a limit of 0 (none) keep want.
-func FitMaxConnections(want, limit, checkedServers int) int {
+func fitMaxConnections(want, limit, checkedServers int) int {
 	if want == 0 || limit == 0 {
 		return want
 	}
@@ -37,9 +37,9 @@ func FitMaxConnections(want, limit, checkedServers int) int {
 	return want
 }
 
-// CheckedServers counts the server lines HAProxy health-checks: every slot
+// checkedServers counts the server lines HAProxy health-checks: every slot
 // when checks are on (disabled slots carry the check too).
-func CheckedServers(m *model.Model, checks bool) int {
+func checkedServers(m *model.Model, checks bool) int {
 	if !checks {
 		return 0
 	}

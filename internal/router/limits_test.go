@@ -18,15 +18,15 @@ func TestFitMaxConnections(t *testing.T) {
 		{want: 50000, limit: 20000, checked: 30000, out: 1},       // never 0 or negative
 		{want: 50000, limit: 1 << 20, checked: 30000, out: 50000}, // a container's usual limit
 	} {
-		if got := FitMaxConnections(c.want, c.limit, c.checked); got != c.out {
-			t.Errorf("FitMaxConnections(%d, %d, %d) = %d, want %d", c.want, c.limit, c.checked, got, c.out)
+		if got := fitMaxConnections(c.want, c.limit, c.checked); got != c.out {
+			t.Errorf("fitMaxConnections(%d, %d, %d) = %d, want %d", c.want, c.limit, c.checked, got, c.out)
 		}
 	}
 	m := &model.Model{Backends: []*model.Backend{{Slots: make([]model.Slot, 4)}, {Slots: make([]model.Slot, 2)}}}
-	if n := CheckedServers(m, true); n != 6 {
-		t.Errorf("CheckedServers = %d, want 6", n)
+	if n := checkedServers(m, true); n != 6 {
+		t.Errorf("checkedServers = %d, want 6", n)
 	}
-	if n := CheckedServers(m, false); n != 0 {
-		t.Errorf("CheckedServers without checks = %d, want 0", n)
+	if n := checkedServers(m, false); n != 0 {
+		t.Errorf("checkedServers without checks = %d, want 0", n)
 	}
 }

@@ -65,8 +65,8 @@ func New(restCfg *rest.Config, scheme *runtime.Scheme, cfg config.Config, log lo
 			return nil, err
 		}
 	}
-	nofile := nofileLimit()
-	if fit := FitMaxConnections(cfg.MaxConnections, nofile, 0); fit != cfg.MaxConnections {
+	nofile := NofileLimit()
+	if fit := fitMaxConnections(cfg.MaxConnections, nofile, 0); fit != cfg.MaxConnections {
 		log.Info("lowering maxconn to fit the file-descriptor limit (and lower still as health-checked servers are added)",
 			"wanted", cfg.MaxConnections, "maxconn", fit, "nofile", nofile)
 	}

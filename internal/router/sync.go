@@ -79,23 +79,36 @@ func (r *Router) snapshotPlan(ctx context.Context) (*plan, error) {
 
 func (r *Router) plan(snap *watch.Snapshot) (*plan, error) {
 	defer prometheusTimer(r.metrics.renderSeconds)()
-	res := admission.Admit(snap.Routes, admission.Policy{
-		Domain: r.cfg.Domain, InterNamespaceAllowed: r.cfg.InterNamespaceAllowed,
-		AllowWildcards: r.cfg.AllowWildcards, VerifyChains: r.cfg.ExtendedValidation,
-	})
-	res = r.applyQuarantine(res)
-	m := model.Build(model.Input{Routes: res.Routes, Services: snap.Services, Slices: snap.Slices, Options: model.Options{
-		BalanceHTTP: r.cfg.BalanceHTTP, BalanceTCP: r.cfg.BalanceTCP, DisableHTTP2: r.cfg.DisableHTTP2,
-		DefaultDestinationCA: r.cfg.DefaultDestinationCA,
-	}})
-	model.AssignSlots(r.prev, m)
-	params := r.params
-	params.Config.MaxConnections = FitMaxConnections(r.cfg.MaxConnections, r.nofile, CheckedServers(m, r.cfg.Timeouts.HealthCheck > 0))
-	files, err := render.Render(m, params)
+	res, m, files, err := Plan(r.params, r.nofile, snap, r.prev, r.applyQuarantine)
 	if err != nil {
 		return nil, err
 	}
 	return &plan{snap: snap, result: res, model: m, files: files}, nil
+}
+
+// Plan runs the router's pure stages on snap with the settings in
+// params.Config: admission (then filter, when not nil, which may reject
+// more routes), the model with server slots kept from prev, and the files,
+// with maxconn fitted to the open-file limit nofile (0: none). bench/ calls
+// it too, so that what it measures is exactly what the router runs.
+func Plan(params render.Params, nofile int, snap *watch.Snapshot, prev *model.Model,
+	filter func(admission.Result) admission.Result) (admission.Result, *model.Model, render.Files, error) {
+	cfg := params.Config
+	res := admission.Admit(snap.Routes, admission.Policy{
+		Domain: cfg.Domain, InterNamespaceAllowed: cfg.InterNamespaceAllowed,
+		AllowWildcards: cfg.AllowWildcards, VerifyChains: cfg.ExtendedValidation,
+	})
+	if filter != nil {
+		res = filter(res)
+	}
+	m := model.Build(model.Input{Routes: res.Routes, Services: snap.Services, Slices: snap.Slices, Options: model.Options{
+		BalanceHTTP: cfg.BalanceHTTP, BalanceTCP: cfg.BalanceTCP, DisableHTTP2: cfg.DisableHTTP2,
+		DefaultDestinationCA: cfg.DefaultDestinationCA,
+	}})
+	model.AssignSlots(prev, m)
+	params.Config.MaxConnections = fitMaxConnections(cfg.MaxConnections, nofile, checkedServers(m, cfg.Timeouts.HealthCheck > 0))
+	files, err := render.Render(m, params)
+	return res, m, files, err
 }
 
 // needsReload is whether p cannot be served by runtime updates alone.

@@ -50,7 +50,7 @@ func FindAPIServer(cfg *rest.Config) (*APIServer, error) {
 	}
 	for _, e := range entries {
 		pid, err := strconv.Atoi(e.Name())
-		if err != nil || parentOf(pid) != os.Getpid() {
+		if err != nil || ParentOf(pid) != os.Getpid() {
 			continue
 		}
 		args := procList(pid, "cmdline")
@@ -70,7 +70,8 @@ func FindAPIServer(cfg *rest.Config) (*APIServer, error) {
 	return nil, fmt.Errorf("no kube-apiserver child of pid %d serves port %s", os.Getpid(), port)
 }
 
-func parentOf(pid int) int {
+// ParentOf is the parent pid of pid, from /proc (0 when pid is gone).
+func ParentOf(pid int) int {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		return 0
@@ -125,7 +126,7 @@ func (a *APIServer) Stop(grace time.Duration) (killed bool, err error) {
 		}
 	case a.pid != 0:
 		// envtest waits for its child, so the pid disappears once it exited.
-		pid, exited = a.pid, func() bool { return parentOf(a.pid) != os.Getpid() }
+		pid, exited = a.pid, func() bool { return ParentOf(a.pid) != os.Getpid() }
 	default:
 		return false, nil
 	}
