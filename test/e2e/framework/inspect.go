@@ -9,7 +9,6 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -46,23 +45,11 @@ func (r *Router) ConfigFiles() (map[string]string, error) {
 
 // MasterPID is the pid of the HAProxy master, from the master CLI.
 func (r *Router) MasterPID() (int, error) {
-	c, err := net.DialTimeout("unix", filepath.Join(r.Dir, "run", "master.sock"), 2*time.Second)
+	pl, err := r.showProc()
 	if err != nil {
 		return 0, err
 	}
-	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
-	if _, err := io.WriteString(c, "show proc\n"); err != nil {
-		return 0, err
-	}
-	// The master keeps the connection open: stop at its line.
-	sc := bufio.NewScanner(c)
-	for sc.Scan() {
-		if f := strings.Fields(sc.Text()); len(f) >= 2 && f[1] == "master" {
-			return strconv.Atoi(f[0])
-		}
-	}
-	return 0, fmt.Errorf("no master line in show proc: %v", sc.Err())
+	return pl.Master.PID, nil
 }
 
 // RuntimeMap lists the entries HAProxy holds in memory for the map file at

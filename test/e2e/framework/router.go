@@ -6,19 +6,18 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/okd-ingress/okd-ingress/internal/localcluster"
+	"github.com/okd-ingress/okd-ingress/internal/router/haproxy"
 )
 
 // RouterBinary builds cmd/router once per test binary.
@@ -178,37 +177,27 @@ func (r *Router) Stop() {
 	r.logFile.Close()
 }
 
-var procLine = regexp.MustCompile(`^\d+\s+master\s+(\d+)`)
-
 // ReloadCount asks HAProxy's master how many times it reloaded (`show proc`).
 // The master refuses connections, or drops them, while it re-executes for
 // a reload, so the question is asked again for a few seconds.
 func (r *Router) ReloadCount() (int, error) {
-	n, err := r.reloadCount()
+	pl, err := r.showProc()
 	for deadline := time.Now().Add(5 * time.Second); err != nil && time.Now().Before(deadline); {
 		time.Sleep(20 * time.Millisecond)
-		n, err = r.reloadCount()
+		pl, err = r.showProc()
 	}
-	return n, err
-}
-
-func (r *Router) reloadCount() (int, error) {
-	c, err := net.DialTimeout("unix", filepath.Join(r.Dir, "run", "master.sock"), 2*time.Second)
 	if err != nil {
 		return 0, err
 	}
-	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
-	if _, err := io.WriteString(c, "show proc\n"); err != nil {
-		return 0, err
-	}
-	sc := bufio.NewScanner(c)
-	for sc.Scan() {
-		if m := procLine.FindStringSubmatch(sc.Text()); m != nil {
-			return strconv.Atoi(m[1])
-		}
-	}
-	return 0, fmt.Errorf("no master line in show proc")
+	return pl.Master.Reloads, nil
+}
+
+// showProc reads the master's process list through the router's own
+// master-CLI client.
+func (r *Router) showProc() (*haproxy.ProcList, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return haproxy.New(haproxy.Options{RunDir: filepath.Join(r.Dir, "run")}).ShowProc(ctx)
 }
 
 // Metric returns the value of an unlabelled series on /metrics.
