@@ -1,11 +1,8 @@
 package routeapi_test
 
 import (
-	"flag"
 	"fmt"
-	"hash/fnv"
 	"os"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -180,28 +177,6 @@ var emptyConfig = sync.OnceValue(func() []byte {
 	return renderFor(&testing.T{}, nil, nil, nil, fuzzConfigDir)[render.ConfigFile]
 })
 
-func fuzzing() bool {
-	for _, name := range []string{"test.fuzz", "test.fuzzworker"} {
-		if f := flag.Lookup(name); f != nil && f.Value.String() != "" && f.Value.String() != "false" {
-			return true
-		}
-	}
-	return false
-}
-
-func wantHAProxyCheck(in validateInput) bool {
-	if !fuzzing() {
-		return true
-	}
-	n, err := strconv.Atoi(os.Getenv("OKD_FUZZ_HAPROXY_CHECK"))
-	if err != nil || n < 1 {
-		return false
-	}
-	h := fnv.New32a()
-	fmt.Fprintf(h, "%q", in)
-	return h.Sum32()%uint32(n) == 0
-}
-
 func FuzzValidateRoute(f *testing.F) {
 	cert := rendertest.FuzzCert
 	// Benign seeds in code; the hostile ones are in testdata.
@@ -248,7 +223,7 @@ func FuzzValidateRoute(f *testing.F) {
 		for _, p := range problems {
 			t.Error(p)
 		}
-		if t.Failed() || !wantHAProxyCheck(in) {
+		if t.Failed() || !rendertest.WantHAProxyCheck(in) {
 			return
 		}
 		dir, err := os.MkdirTemp("", "okd-fuzz-validate-")

@@ -2,11 +2,8 @@ package render
 
 import (
 	"bytes"
-	"flag"
 	"fmt"
-	"hash/fnv"
 	"os"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -175,30 +172,6 @@ func structureProblems(got, want rendered) []string {
 	return problems
 }
 
-// fuzzing reports whether this process generates inputs (go test -fuzz)
-// rather than replaying the seed corpus.
-func fuzzing() bool {
-	for _, name := range []string{"test.fuzz", "test.fuzzworker"} {
-		if f := flag.Lookup(name); f != nil && f.Value.String() != "" && f.Value.String() != "false" {
-			return true
-		}
-	}
-	return false
-}
-
-func wantHAProxyCheck(in fuzzInput) bool {
-	if !fuzzing() {
-		return true
-	}
-	n, err := strconv.Atoi(os.Getenv("OKD_FUZZ_HAPROXY_CHECK"))
-	if err != nil || n < 1 {
-		return false
-	}
-	h := fnv.New32a()
-	fmt.Fprintf(h, "%q", in)
-	return h.Sum32()%uint32(n) == 0
-}
-
 func FuzzRenderRoute(f *testing.F) {
 	cert := rendertest.FuzzCert
 	// A few benign seeds in code; the hostile ones are in testdata.
@@ -232,7 +205,7 @@ func FuzzRenderRoute(f *testing.F) {
 			t.Error(p)
 		}
 
-		if t.Failed() || !wantHAProxyCheck(in) {
+		if t.Failed() || !rendertest.WantHAProxyCheck(in) {
 			return
 		}
 		// Not t.TempDir(): seed names such as "seed#0" would put a '#' in

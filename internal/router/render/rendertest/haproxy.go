@@ -2,10 +2,13 @@ package rendertest
 
 import (
 	"context"
+	"flag"
 	"fmt"
+	"hash/fnv"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -73,4 +76,32 @@ func CheckHAProxy(t testing.TB, dir string, files map[string][]byte) {
 		}
 		t.Fatalf("haproxy -c failed: %v\n%s\nhaproxy.cfg:\n%s", err, out, b.String())
 	}
+}
+
+// fuzzing reports whether this process generates inputs (go test -fuzz)
+// rather than replaying the seed corpus.
+func fuzzing() bool {
+	for _, name := range []string{"test.fuzz", "test.fuzzworker"} {
+		if f := flag.Lookup(name); f != nil && f.Value.String() != "" && f.Value.String() != "false" {
+			return true
+		}
+	}
+	return false
+}
+
+// WantHAProxyCheck says whether a fuzz input's rendering should also go
+// through the real `haproxy -c`: always when replaying the seed corpus,
+// and while fuzzing only when OKD_FUZZ_HAPROXY_CHECK=N is set, for one
+// input in N (picked by a hash of the input, so a failure reproduces).
+func WantHAProxyCheck(in any) bool {
+	if !fuzzing() {
+		return true
+	}
+	n, err := strconv.Atoi(os.Getenv("OKD_FUZZ_HAPROXY_CHECK"))
+	if err != nil || n < 1 {
+		return false
+	}
+	h := fnv.New32a()
+	fmt.Fprintf(h, "%q", in)
+	return h.Sum32()%uint32(n) == 0
 }
