@@ -9,6 +9,9 @@ CONTROLLER_GEN := $(BIN)/controller-gen
 CONTROLLER_GEN_VERSION := v0.23.0
 STATICCHECK    := $(BIN)/staticcheck
 STATICCHECK_VERSION := v0.8.2
+OPENAPI_GEN    := $(BIN)/openapi-gen
+# The kube-openapi of go.mod: the generated code and the library must agree.
+OPENAPI_GEN_VERSION = $(shell go list -m -f '{{.Version}}' k8s.io/kube-openapi)
 
 # Test binaries: the directory envtest reads, and the haproxy to run.
 ASSETS  = $(shell bash hack/bins.sh assets-dir)
@@ -76,10 +79,15 @@ assets: ## print the KUBEBUILDER_ASSETS directory
 	@echo $(ASSETS)
 
 .PHONY: manifests
-manifests: $(CONTROLLER_GEN) ## regenerate CRDs, RBAC and deep-copy code
+manifests: $(CONTROLLER_GEN) $(OPENAPI_GEN) ## regenerate CRDs, RBAC, deep-copy and OpenAPI code
 	$(CONTROLLER_GEN) object paths=./api/...
 	$(CONTROLLER_GEN) crd paths=./api/... output:crd:artifacts:config=config/crd/bases
 	$(CONTROLLER_GEN) rbac:roleName=okd-ingress-manager paths=./internal/manager/... paths=./controllers/... output:rbac:artifacts:config=config/rbac
+	$(OPENAPI_GEN) --output-dir internal/routeserver/openapi --output-pkg github.com/okd-ingress/okd-ingress/internal/routeserver/openapi \
+		--output-file zz_generated.openapi.go --output-model-name-file zz_generated.model_name.go \
+		--go-header-file hack/boilerplate.go.txt --report-filename /dev/null \
+		k8s.io/apimachinery/pkg/apis/meta/v1 k8s.io/apimachinery/pkg/runtime k8s.io/apimachinery/pkg/version \
+		k8s.io/apimachinery/pkg/util/intstr ./api/route/v1
 
 .PHONY: generate
 generate: manifests
@@ -88,7 +96,7 @@ generate: manifests
 
 .PHONY: verify
 verify: manifests fmt vet lint ## generated files current, gofmt, go vet, staticcheck
-	@git diff --exit-code -- api config || { echo "generated files are stale: run 'make manifests' and commit" >&2; exit 1; }
+	@git diff --exit-code -- api config internal/routeserver/openapi || { echo "generated files are stale: run 'make manifests' and commit" >&2; exit 1; }
 
 .PHONY: fmt
 fmt:
@@ -104,6 +112,9 @@ lint: $(STATICCHECK)
 
 $(CONTROLLER_GEN):
 	GOBIN=$(BIN) go install sigs.k8s.io/controller-tools/cmd/controller-gen@$(CONTROLLER_GEN_VERSION)
+
+$(OPENAPI_GEN):
+	GOBIN=$(BIN) go install k8s.io/kube-openapi/cmd/openapi-gen@$(OPENAPI_GEN_VERSION)
 
 $(STATICCHECK):
 	GOBIN=$(BIN) go install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)

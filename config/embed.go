@@ -18,3 +18,9 @@ var Webhooks []byte
 //
 //go:embed rbac/custom_host_roles.yaml
 var CustomHostRoles []byte
+
+// RouteAPIServer holds the APIService of route.openshift.io/v1 and the Route
+// API server's RBAC, for the aggregated install.
+//
+//go:embed route-apiserver/apiservice.yaml route-apiserver/rbac.yaml
+var RouteAPIServer embed.FS

@@ -65,6 +65,23 @@ func NewServingCert(ca KeyPair, dnsNames []string, ips []net.IP, validity time.D
 	return issue(tmpl, caCert, caKey)
 }
 
+// NewClientCert returns a client certificate for commonName (the user name
+// an API server sees) in the given organizations (its groups), signed by ca.
+func NewClientCert(ca KeyPair, commonName string, orgs []string, validity time.Duration, now time.Time) (KeyPair, error) {
+	caCert, caKey, err := ca.Parse()
+	if err != nil {
+		return KeyPair{}, fmt.Errorf("parsing CA: %w", err)
+	}
+	tmpl := &x509.Certificate{
+		Subject:     pkix.Name{CommonName: commonName, Organization: orgs},
+		NotBefore:   now.Add(-backdate),
+		NotAfter:    now.Add(validity),
+		KeyUsage:    x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	}
+	return issue(tmpl, caCert, caKey)
+}
+
 func issue(tmpl, parent *x509.Certificate, parentKey crypto.Signer) (KeyPair, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {

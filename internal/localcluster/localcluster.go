@@ -36,6 +36,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	operatorv1 "github.com/okd-ingress/okd-ingress/api/operator/v1"
+	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
 	"github.com/okd-ingress/okd-ingress/config"
 	"github.com/okd-ingress/okd-ingress/controllers/ingresscontroller"
 	"github.com/okd-ingress/okd-ingress/internal/manager"
@@ -84,6 +85,15 @@ type Options struct {
 	// published with DefaultStrategy (the platform's default when empty).
 	DefaultIngressController bool
 	DefaultStrategy          operatorv1.EndpointPublishingStrategyType
+	// RouteAPI is how Routes are served; DefaultRouteAPI() when empty.
+	RouteAPI RouteAPI
+}
+
+func (o Options) domain() string {
+	if o.Domain == "" {
+		return "apps.okd.test"
+	}
+	return o.Domain
 }
 
 // Cluster is a running control plane.
@@ -100,10 +110,16 @@ type Cluster struct {
 	// stderr). Stop removes it unless it is under Options.Dir.
 	SimDir string
 
+	// RouteAPI is how this cluster serves Routes.
+	RouteAPI RouteAPI
+
 	cancel  context.CancelFunc
 	done    chan error
 	procs   []*process
 	ownsDir bool
+	// tmp holds the front-proxy and Route API server files.
+	tmp          string
+	stopRouteAPI func()
 }
 
 // AssetsDir returns the directory of the control-plane binaries, from
@@ -155,7 +171,17 @@ func Start(o Options) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	crds, err := loadCRDs()
+	mode := o.RouteAPI
+	if mode == "" {
+		if mode, err = DefaultRouteAPI(); err != nil {
+			return nil, err
+		}
+	}
+	crds, err := loadCRDs(mode)
+	if err != nil {
+		return nil, err
+	}
+	tmp, err := os.MkdirTemp("", "okd-ingress-cluster-")
 	if err != nil {
 		return nil, err
 	}
@@ -165,7 +191,14 @@ func Start(o Options) (*Cluster, error) {
 		ErrorIfCRDPathMissing: true,
 	}
 	if err := bindAPIServer(env, o.BindAddress); err != nil {
+		_ = os.RemoveAll(tmp)
 		return nil, err
+	}
+	if mode == RouteAPIAggregated {
+		if err := configureFrontProxy(env, tmp); err != nil {
+			_ = os.RemoveAll(tmp)
+			return nil, err
+		}
 	}
 	api := env.ControlPlane.GetAPIServer().Configure()
 	api.Set("service-cluster-ip-range", ServiceCIDR)
@@ -180,9 +213,10 @@ func Start(o Options) (*Cluster, error) {
 	}
 	cfg, err := env.Start()
 	if err != nil {
+		_ = os.RemoveAll(tmp)
 		return nil, fmt.Errorf("starting the control plane: %w", err)
 	}
-	c := &Cluster{Env: env, Config: cfg}
+	c := &Cluster{Env: env, Config: cfg, RouteAPI: mode, tmp: tmp}
 	if err := c.setUp(o); err != nil {
 		_ = c.Stop()
 		return nil, err
@@ -201,7 +235,11 @@ func (c *Cluster) setUp(o Options) error {
 			return err
 		}
 	}
-	if err := c.apply(ctx, config.Webhooks); err != nil {
+	if c.RouteAPI == RouteAPICRD {
+		if err := c.apply(ctx, config.Webhooks); err != nil {
+			return err
+		}
+	} else if err := c.startRouteAPIServer(o, c.tmp); err != nil {
 		return err
 	}
 	if err := c.apply(ctx, config.CustomHostRoles); err != nil {
@@ -241,17 +279,10 @@ func (c *Cluster) startManager(o Options) error {
 	if err != nil {
 		return err
 	}
-	certDir, err := os.MkdirTemp("", "okd-ingress-webhook-")
-	if err != nil {
-		return err
-	}
-	domain := o.Domain
-	if domain == "" {
-		domain = "apps.okd.test"
-	}
+	certDir := filepath.Join(c.tmp, "webhook")
 	ctx, cancel := context.WithCancel(context.Background())
 	mgr, err := manager.New(ctx, c.Config, manager.Options{
-		Domain: domain, OperatorNamespace: names.OperatorNamespace, RouterNamespace: names.RouterNamespace,
+		Domain: o.domain(), RouteAPI: string(c.RouteAPI), OperatorNamespace: names.OperatorNamespace, RouterNamespace: names.RouterNamespace,
 		WebhookHost: "127.0.0.1", WebhookPort: port, WebhookCertDir: certDir,
 		WebhookURL:  manager.LocalWebhookURL("127.0.0.1", port),
 		MetricsAddr: "0", ProbeAddr: "0",
@@ -264,14 +295,21 @@ func (c *Cluster) startManager(o Options) error {
 	}
 	c.cancel, c.done = cancel, make(chan error, 1)
 	go func() { c.done <- mgr.Start(ctx) }()
+	if c.RouteAPI == RouteAPIAggregated {
+		// The Route API is served already; the manager has no webhooks.
+		return nil
+	}
 	return waitForWebhook(ctx, mgr.GetWebhookServer().StartedChecker(), c.done)
 }
 
-func waitForWebhook(ctx context.Context, started func(*http.Request) error, done <-chan error) error {
+// waitForWebhook waits until the webhook server serves. When the manager
+// stops instead, its result goes back into done for Stop to read.
+func waitForWebhook(ctx context.Context, started func(*http.Request) error, done chan error) error {
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		select {
 		case err := <-done:
+			done <- err
 			return fmt.Errorf("manager stopped: %w", err)
 		default:
 		}
@@ -292,7 +330,12 @@ func (c *Cluster) Stop() error {
 		<-c.done
 	}
 	c.stopSimulation()
-	return c.Env.Stop()
+	if c.stopRouteAPI != nil {
+		c.stopRouteAPI()
+	}
+	err := c.Env.Stop()
+	_ = os.RemoveAll(c.tmp)
+	return err
 }
 
 // UserClient returns a client that authenticates as the given user.
@@ -322,7 +365,9 @@ func (c *Cluster) apply(ctx context.Context, manifest []byte) error {
 	}
 }
 
-func loadCRDs() ([]*apiextensionsv1.CustomResourceDefinition, error) {
+// loadCRDs reads the CRDs, without the Route CRD when another server
+// serves Routes.
+func loadCRDs(mode RouteAPI) ([]*apiextensionsv1.CustomResourceDefinition, error) {
 	var out []*apiextensionsv1.CustomResourceDefinition
 	err := fs.WalkDir(config.CRDs, ".", func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -335,6 +380,9 @@ func loadCRDs() ([]*apiextensionsv1.CustomResourceDefinition, error) {
 		crd := &apiextensionsv1.CustomResourceDefinition{}
 		if err := utilyaml.Unmarshal(data, crd); err != nil {
 			return fmt.Errorf("%s: %w", path, err)
+		}
+		if mode == RouteAPIAggregated && crd.Spec.Group == routev1.GroupVersion.Group {
+			return nil
 		}
 		out = append(out, crd)
 		return nil

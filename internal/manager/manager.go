@@ -5,12 +5,12 @@ package manager
 
 import (
 	"context"
-
 	"fmt"
-	"github.com/go-logr/logr"
 	"net"
 	"strconv"
 	"time"
+
+	"github.com/go-logr/logr"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -18,6 +18,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
+	apiregistrationv1 "k8s.io/kube-aggregator/pkg/apis/apiregistration/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -51,6 +52,12 @@ type Options struct {
 	// webhooks instead of the in-cluster Service (local runs and tests).
 	WebhookURL string
 
+	// RouteAPI is "aggregated" when the Route API server serves Routes
+	// behind the APIService v1.route.openshift.io, whose certificate the
+	// manager then keeps; anything else means the Route CRD, validated by
+	// the manager's webhooks.
+	RouteAPI string
+
 	MetricsAddr    string
 	ProbeAddr      string
 	LeaderElection bool
@@ -68,7 +75,7 @@ type Options struct {
 // Scheme returns a scheme with the Kubernetes types and this project's APIs.
 func Scheme() *runtime.Scheme {
 	s := runtime.NewScheme()
-	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, routev1.AddToScheme, operatorv1.AddToScheme} {
+	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, routev1.AddToScheme, operatorv1.AddToScheme, apiregistrationv1.AddToScheme} {
 		if err := add(s); err != nil {
 			panic(err)
 		}
@@ -86,7 +93,7 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 	}
 	certOpts := o.certOptions()
 	if err := webhookcert.Ensure(ctx, direct, certOpts, time.Now()); err != nil {
-		return nil, fmt.Errorf("webhook certificate: %w", err)
+		return nil, fmt.Errorf("serving certificate: %w", err)
 	}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                  scheme,
@@ -116,12 +123,17 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 	if err := setUpIngress(mgr, o); err != nil {
 		return nil, err
 	}
-	hook := &routewebhook.RouteWebhook{Client: direct, Domain: o.Domain, RouterNamespace: o.RouterNamespace}
-	if err := hook.SetupWithManager(mgr); err != nil {
-		return nil, err
+	if !o.aggregated() {
+		hook := &routewebhook.RouteWebhook{Client: direct, Domain: o.Domain, RouterNamespace: o.RouterNamespace}
+		if err := hook.SetupWithManager(mgr); err != nil {
+			return nil, err
+		}
+		if err := mgr.AddReadyzCheck("webhook", mgr.GetWebhookServer().StartedChecker()); err != nil {
+			return nil, err
+		}
 	}
-	// Every replica serves webhooks, so every replica keeps the certificate
-	// fresh; the shared Secret keeps them on one CA.
+	// Every replica keeps the certificate fresh (each serves the webhooks);
+	// the shared Secret keeps them on one CA.
 	if err := mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
 		return renewLoop(ctx, direct, certOpts)
 	})); err != nil {
@@ -130,14 +142,11 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		return nil, err
 	}
-	if err := mgr.AddReadyzCheck("webhook", mgr.GetWebhookServer().StartedChecker()); err != nil {
-		return nil, err
-	}
 	return mgr, nil
 }
 
 func renewLoop(ctx context.Context, c client.Client, o webhookcert.Options) error {
-	log := ctrl.LoggerFrom(ctx).WithName("webhook-cert")
+	log := ctrl.LoggerFrom(ctx).WithName("serving-cert")
 	t := time.NewTicker(6 * time.Hour)
 	defer t.Stop()
 	for {
@@ -146,13 +155,20 @@ func renewLoop(ctx context.Context, c client.Client, o webhookcert.Options) erro
 			return nil
 		case <-t.C:
 			if err := webhookcert.Ensure(ctx, c, o, time.Now()); err != nil {
-				log.Error(err, "renewing the webhook certificate")
+				log.Error(err, "renewing the serving certificate")
 			}
 		}
 	}
 }
 
+func (o Options) aggregated() bool { return o.RouteAPI == "aggregated" }
+
+// certOptions are those of the webhook certificate, or, with the aggregated
+// Route API, of the Route API server's.
 func (o Options) certOptions() webhookcert.Options {
+	if o.aggregated() {
+		return RouteAPIServerCertOptions(o.OperatorNamespace, "")
+	}
 	svc := names.WebhookServiceName + "." + o.OperatorNamespace
 	co := webhookcert.Options{
 		Namespace: o.OperatorNamespace, SecretName: names.WebhookCertSecretName, CertDir: o.WebhookCertDir,
@@ -165,6 +181,20 @@ func (o Options) certOptions() webhookcert.Options {
 		co.IPs = append(co.IPs, ip)
 	}
 	return co
+}
+
+// RouteAPIServerCertOptions describe the Route API server's serving
+// certificate: a Secret in the operator namespace, valid for the name the main
+// API server verifies (<service>.<namespace>.svc) and for loopback, trusted by
+// the APIService. certDir, when set, also receives the files.
+func RouteAPIServerCertOptions(namespace, certDir string) webhookcert.Options {
+	svc := names.RouteAPIServerServiceDNS(namespace)
+	return webhookcert.Options{
+		Namespace: namespace, SecretName: names.RouteAPIServerCertSecretName, CertDir: certDir,
+		DNSNames:   []string{svc, svc + ".cluster.local", "localhost"},
+		IPs:        []net.IP{net.IPv4(127, 0, 0, 1)},
+		APIService: names.RouteAPIServiceName,
+	}
 }
 
 // LocalWebhookURL is the webhook base URL for a manager running outside the cluster.

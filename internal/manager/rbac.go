@@ -9,6 +9,9 @@ package manager
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get
 // +kubebuilder:rbac:groups=admissionregistration.k8s.io,resources=mutatingwebhookconfigurations;validatingwebhookconfigurations,verbs=get;patch
 //
+// Aggregated Route API: keep the CA bundle of its APIService current.
+// +kubebuilder:rbac:groups=apiregistration.k8s.io,resources=apiservices,verbs=get;patch
+//
 // Its own namespace: the webhook certificate Secret, leader election.
 // +kubebuilder:rbac:groups="",namespace=openshift-ingress-operator,resources=secrets,verbs=create;update
 // +kubebuilder:rbac:groups=coordination.k8s.io,namespace=openshift-ingress-operator,resources=leases,verbs=get;list;watch;create;update;patch;delete

@@ -37,6 +37,24 @@ const (
 	RouteValidatePath = "/validate-route-openshift-io-v1-route"
 )
 
+// The Route API server (aggregated API) and what the main API server needs
+// to reach it.
+const (
+	// RouteAPIServerName names the Route API server's Deployment, Service,
+	// ServiceAccount and ClusterRole, in the operator namespace.
+	RouteAPIServerName = "okd-ingress-route-apiserver"
+	// RouteAPIServerCertSecretName holds its CA and serving certificate.
+	RouteAPIServerCertSecretName = "okd-ingress-route-apiserver-cert"
+	// RouteAPIServiceName is the APIService of route.openshift.io/v1, as on OKD.
+	RouteAPIServiceName = "v1.route.openshift.io"
+)
+
+// RouteAPIServerServiceDNS is the name the main API server verifies the
+// Route API server's certificate against: <service>.<namespace>.svc.
+func RouteAPIServerServiceDNS(namespace string) string {
+	return RouteAPIServerName + "." + namespace + ".svc"
+}
+
 // RouterServiceAccountUser is the user name of the routers' ServiceAccount,
 // which must be able to read a Route's external certificate Secret.
 func RouterServiceAccountUser(routerNamespace string) string {

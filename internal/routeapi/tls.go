@@ -38,7 +38,7 @@ func validateTLS(tls *routev1.TLSConfig, fld *field.Path) field.ErrorList {
 		}
 	case routev1.TLSTerminationEdge:
 		errs = append(errs, mustBeEmpty(fld.Child("destinationCACertificate"), tls.DestinationCACertificate,
-			"edge termination does not support destination certificates")...)
+			"destinationCACertificate is not allowed with edge termination")...)
 	}
 	if tls.Certificate != "" && tls.ExternalCertificate != nil {
 		errs = append(errs, field.Invalid(fld.Child("externalCertificate"), tls.ExternalCertificate.Name,

@@ -68,8 +68,15 @@ func validateSpec(r *routev1.Route, fld *field.Path, checkHostLabels bool) field
 	if len(s.AlternateBackends) > maxAlternateBackends {
 		errs = append(errs, field.TooMany(fld.Child("alternateBackends"), len(s.AlternateBackends), maxAlternateBackends))
 	}
+	seen := map[[2]string]bool{}
 	for i, b := range s.AlternateBackends {
 		errs = append(errs, validateTarget(b, fld.Child("alternateBackends").Index(i))...)
+		// name and kind key the list (server-side apply merges on them).
+		if key := [2]string{b.Name, b.Kind}; seen[key] {
+			errs = append(errs, field.Duplicate(fld.Child("alternateBackends").Index(i), b.Name))
+		} else {
+			seen[key] = true
+		}
 	}
 	if s.Port != nil {
 		errs = append(errs, validatePort(s.Port.TargetPort, fld.Child("port", "targetPort"))...)
@@ -87,6 +94,9 @@ func validateHost(r *routev1.Route, fld *field.Path, checkLabels bool) field.Err
 	host := r.Spec.Host
 	if host == "" {
 		return nil
+	}
+	if len(host) > validation.DNS1123SubdomainMaxLength {
+		return field.ErrorList{field.TooLong(fld, "", validation.DNS1123SubdomainMaxLength)}
 	}
 	if msgs := validation.IsDNS1123Subdomain(host); len(msgs) > 0 {
 		return field.ErrorList{field.Invalid(fld, host, "host must conform to DNS 1123 subdomain conventions: "+strings.Join(msgs, "; "))}
@@ -194,7 +204,7 @@ func validateTarget(t routev1.RouteTargetReference, fld *field.Path) field.Error
 
 func validatePort(p intstr.IntOrString, fld *field.Path) field.ErrorList {
 	if (p.Type == intstr.Int && p.IntVal == 0) || (p.Type == intstr.String && p.StrVal == "") {
-		return field.ErrorList{field.Required(fld, "targetPort must be a port name or a non-zero number")}
+		return field.ErrorList{field.Required(fld, "targetPort must not be 0 or empty: give a port name or a non-zero number")}
 	}
 	return nil
 }

@@ -73,11 +73,7 @@ func (w *RouteWebhook) ValidateCreate(ctx context.Context, r *routev1.Route) (ad
 	if err != nil {
 		return nil, err
 	}
-	errs := routeapi.Validate(r)
-	if len(errs) == 0 {
-		errs = routeapi.ValidateExternalCertificate(ctx, r, w.access(req), w, w.RouterNamespace)
-	}
-	return warnings(r), invalid(r, errs)
+	return routeapi.Warnings(r), invalid(r, w.checks(req).CheckCreate(ctx, r))
 }
 
 // ValidateUpdate checks an update of a Route or of its status.
@@ -89,14 +85,7 @@ func (w *RouteWebhook) ValidateUpdate(ctx context.Context, old, r *routev1.Route
 	if req.SubResource == "status" {
 		return nil, invalid(r, routeapi.ValidateStatusUpdate(r, old))
 	}
-	errs := routeapi.ValidateUpdate(r, old)
-	if len(errs) == 0 {
-		errs = routeapi.ValidateHostUpdate(ctx, r, old, w.access(req))
-	}
-	if len(errs) == 0 && externalCertificateChanged(r, old) {
-		errs = routeapi.ValidateExternalCertificate(ctx, r, w.access(req), w, w.RouterNamespace)
-	}
-	return warnings(r), invalid(r, errs)
+	return routeapi.Warnings(r), invalid(r, w.checks(req).CheckUpdate(ctx, r, old))
 }
 
 // ValidateDelete allows every deletion.
@@ -114,28 +103,15 @@ func (w *RouteWebhook) SecretType(ctx context.Context, namespace, name string) (
 	return s.Type, err == nil, err
 }
 
-func externalCertificateChanged(r, old *routev1.Route) bool {
-	ref := func(r *routev1.Route) string {
-		if r.Spec.TLS == nil || r.Spec.TLS.ExternalCertificate == nil {
-			return ""
-		}
-		return "/" + r.Spec.TLS.ExternalCertificate.Name
-	}
-	return ref(r) != "" && ref(r) != ref(old)
-}
-
-func warnings(r *routev1.Route) admission.Warnings {
-	if r.Spec.Host != "" && r.Spec.Subdomain != "" {
-		return admission.Warnings{"spec.host is set; spec.subdomain may be ignored"}
-	}
-	return nil
-}
-
 func invalid(r *routev1.Route, errs field.ErrorList) error {
 	if len(errs) == 0 {
 		return nil
 	}
 	return apierrors.NewInvalid(routev1.GroupVersion.WithKind("Route").GroupKind(), r.Name, errs)
+}
+
+func (w *RouteWebhook) checks(req admission.Request) routeapi.Checks {
+	return routeapi.Checks{Access: w.access(req), Secrets: w, RouterNamespace: w.RouterNamespace}
 }
 
 func (w *RouteWebhook) access(req admission.Request) routeapi.Access {

@@ -1,8 +1,8 @@
-// Package webhookcert lets the manager run its admission webhooks without
-// cert-manager: it keeps a CA and a serving certificate in a Secret shared by
-// every manager replica, writes them where the webhook server reads them, and
-// puts the CA bundle (and, for local runs, the URL) into the webhook
-// configurations.
+// Package webhookcert lets the manager run its admission webhooks, and the
+// Route API server its aggregated API, without cert-manager: it keeps a CA and
+// a serving certificate in a Secret shared by every replica, writes them where
+// the server reads them, and puts the CA bundle (and, for local runs, the URL)
+// into the webhook configurations or the APIService.
 package webhookcert
 
 import (
@@ -19,6 +19,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	apiregistrationv1 "k8s.io/kube-aggregator/pkg/apis/apiregistration/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/okd-ingress/okd-ingress/internal/certs"
@@ -38,7 +39,8 @@ const (
 type Options struct {
 	// Namespace and SecretName locate the Secret holding the CA and certificate.
 	Namespace, SecretName string
-	// CertDir receives tls.crt and tls.key for the webhook server.
+	// CertDir receives tls.crt and tls.key for the server; empty when the
+	// server reads the Secret itself (a mounted volume).
 	CertDir string
 	// DNSNames and IPs go into the serving certificate.
 	DNSNames []string
@@ -48,6 +50,9 @@ type Options struct {
 	URL string
 	// Mutating and Validating name the webhook configurations to keep current.
 	Mutating, Validating string
+	// APIService names an APIService (an aggregated API server served with
+	// this certificate) whose caBundle to keep current.
+	APIService string
 }
 
 // Ensure makes sure a valid certificate exists, is on disk, and is trusted
@@ -58,8 +63,10 @@ func Ensure(ctx context.Context, c client.Client, o Options, now time.Time) erro
 	if err != nil {
 		return err
 	}
-	if err := writeFiles(o.CertDir, serving); err != nil {
-		return err
+	if o.CertDir != "" {
+		if err := writeFiles(o.CertDir, serving); err != nil {
+			return err
+		}
 	}
 	return patchConfigurations(ctx, c, o, ca.CertPEM)
 }
@@ -152,6 +159,11 @@ func writeFiles(dir string, kp certs.KeyPair) error {
 }
 
 func patchConfigurations(ctx context.Context, c client.Client, o Options, caPEM []byte) error {
+	if o.APIService != "" {
+		if err := patchAPIService(ctx, c, o.APIService, caPEM); err != nil {
+			return err
+		}
+	}
 	if o.Mutating != "" {
 		var m admissionregistrationv1.MutatingWebhookConfiguration
 		if err := c.Get(ctx, client.ObjectKey{Name: o.Mutating}, &m); err != nil {
@@ -179,6 +191,19 @@ func patchConfigurations(ctx context.Context, c client.Client, o Options, caPEM 
 		}
 	}
 	return nil
+}
+
+func patchAPIService(ctx context.Context, c client.Client, name string, caPEM []byte) error {
+	var a apiregistrationv1.APIService
+	if err := c.Get(ctx, client.ObjectKey{Name: name}, &a); err != nil {
+		return fmt.Errorf("APIService %s: %w", name, err)
+	}
+	if bytes.Equal(a.Spec.CABundle, caPEM) {
+		return nil
+	}
+	orig := a.DeepCopy()
+	a.Spec.CABundle = caPEM
+	return c.Patch(ctx, &a, client.MergeFrom(orig))
 }
 
 func setClientConfig(cc *admissionregistrationv1.WebhookClientConfig, baseURL string, caPEM []byte) {

@@ -17,6 +17,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	operatorv1 "github.com/okd-ingress/okd-ingress/api/operator/v1"
+	"github.com/okd-ingress/okd-ingress/internal/localcluster"
 )
 
 type icMod func(*operatorv1.IngressController)
@@ -505,6 +506,9 @@ func TestPrinterColumns(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.crd, func(t *testing.T) {
+			if tc.crd == "routes.route.openshift.io" && cluster.RouteAPI != localcluster.RouteAPICRD {
+				t.Skip("the Route API server prints the columns itself: see kubectl-get-routes")
+			}
 			got := crd(t, tc.crd)
 			if len(got.Spec.Versions) != 1 {
 				t.Fatalf("%d versions, want 1", len(got.Spec.Versions))

@@ -1,9 +1,3 @@
-// Package v1 holds the Route API, wire-compatible with OKD's route.openshift.io/v1:
-// the same group, kind, JSON names and defaults, so that `oc create route` and
-// manifests written for OKD work unchanged.
-//
-// +kubebuilder:object:generate=true
-// +groupName=route.openshift.io
 package v1
 
 import (

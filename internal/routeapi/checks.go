@@ -1,0 +1,61 @@
+package routeapi
+
+import (
+	"context"
+
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
+)
+
+// Checks are the checks of one Route write that need the cluster: who the
+// user is and which Secrets exist. Both front ends of the Route API (the
+// admission webhook of the CRD and the aggregated API server) build one per
+// request and call CheckCreate or CheckUpdate on the defaulted route.
+type Checks struct {
+	Access  Access
+	Secrets SecretTypes
+	// RouterNamespace is where the routers' ServiceAccount lives.
+	RouterNamespace string
+}
+
+// CheckCreate validates a new, defaulted Route whose host has been assigned
+// (AssignHost): the field rules, then the external certificate.
+func (c Checks) CheckCreate(ctx context.Context, r *routev1.Route) field.ErrorList {
+	if errs := Validate(r); len(errs) > 0 {
+		return errs
+	}
+	return ValidateExternalCertificate(ctx, r, c.Access, c.Secrets, c.RouterNamespace)
+}
+
+// CheckUpdate validates an update of a Route's spec: the field rules, the
+// routes/custom-host permission for host and certificate changes, and a
+// newly referenced external certificate.
+func (c Checks) CheckUpdate(ctx context.Context, r, old *routev1.Route) field.ErrorList {
+	if errs := ValidateUpdate(r, old); len(errs) > 0 {
+		return errs
+	}
+	if errs := ValidateHostUpdate(ctx, r, old, c.Access); len(errs) > 0 {
+		return errs
+	}
+	if externalCertificate(r) != "" && externalCertificate(r) != externalCertificate(old) {
+		return ValidateExternalCertificate(ctx, r, c.Access, c.Secrets, c.RouterNamespace)
+	}
+	return nil
+}
+
+// Warnings are the non-fatal remarks OKD makes about a Route.
+func Warnings(r *routev1.Route) []string {
+	if r.Spec.Host != "" && r.Spec.Subdomain != "" {
+		return []string{"spec.host is set; spec.subdomain may be ignored"}
+	}
+	return nil
+}
+
+// externalCertificate is the Secret a route names for its certificate, or "".
+func externalCertificate(r *routev1.Route) string {
+	if r.Spec.TLS == nil || r.Spec.TLS.ExternalCertificate == nil {
+		return ""
+	}
+	return "/" + r.Spec.TLS.ExternalCertificate.Name
+}

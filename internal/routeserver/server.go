@@ -1,0 +1,136 @@
+package routeserver
+
+import (
+	"context"
+	"fmt"
+	"net"
+
+	"github.com/spf13/pflag"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	utilerrors "k8s.io/apimachinery/pkg/util/errors"
+	openapinamer "k8s.io/apiserver/pkg/endpoints/openapi"
+	"k8s.io/apiserver/pkg/registry/rest"
+	genericapiserver "k8s.io/apiserver/pkg/server"
+	genericoptions "k8s.io/apiserver/pkg/server/options"
+	storagenames "k8s.io/apiserver/pkg/storage/names"
+	"k8s.io/apiserver/pkg/util/compatibility"
+	"k8s.io/client-go/kubernetes"
+
+	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
+	"github.com/okd-ingress/okd-ingress/internal/names"
+	"github.com/okd-ingress/okd-ingress/internal/routeserver/openapi"
+)
+
+// DefaultEtcdPrefix is where Routes live in etcd:
+// <prefix>/route.openshift.io/routes/<namespace>/<name>. It differs from the
+// API server's /registry, so that the server can share a local etcd with it
+// and never touch the keys of the Route CRD.
+const DefaultEtcdPrefix = "/okd-ingress"
+
+// Options configure the Route API server. Recommended holds the generic
+// server's options (serving, etcd, delegated authentication and
+// authorization, admission, audit); the rest are the Route API's own.
+type Options struct {
+	Recommended *genericoptions.RecommendedOptions
+	// Domain is the default router domain of generated hosts
+	// (<name>-<namespace>.<domain>); empty turns host generation off.
+	Domain string
+	// RouterNamespace is where the routers' ServiceAccount lives, for the
+	// external certificate checks.
+	RouterNamespace string
+}
+
+// NewOptions returns the defaults: Routes stored as JSON under
+// DefaultEtcdPrefix, the routers in OKD's namespace.
+func NewOptions() *Options {
+	ro := genericoptions.NewRecommendedOptions(DefaultEtcdPrefix, Codecs.LegacyCodec(routev1.GroupVersion))
+	ro.Etcd.DefaultStorageMediaType = runtime.ContentTypeJSON
+	ro.Etcd.StorageConfig.EncodeVersioner = runtime.NewMultiGroupVersioner(routev1.GroupVersion,
+		schema.GroupKind{Group: routev1.GroupVersion.Group})
+	// The main API server already applies priority and fairness to the
+	// requests it proxies here.
+	ro.Features.EnablePriorityAndFairness = false
+	// routes/custom-host answers: a role granted a moment ago must count at
+	// once, as with the CRD's webhook; allowed answers stay cached briefly.
+	ro.Authorization.DenyCacheTTL = 0
+	return &Options{Recommended: ro, RouterNamespace: names.RouterNamespace}
+}
+
+// AddFlags adds the generic server's flags and the Route API's own.
+func (o *Options) AddFlags(fs *pflag.FlagSet) {
+	o.Recommended.AddFlags(fs)
+	fs.StringVar(&o.Domain, "route-domain", o.Domain,
+		"default router domain: a Route without host or subdomain gets <name>-<namespace>.<domain>")
+	fs.StringVar(&o.RouterNamespace, "router-namespace", o.RouterNamespace, "namespace of the routers' ServiceAccount")
+}
+
+// Validate reports every invalid option.
+func (o *Options) Validate() error {
+	return utilerrors.NewAggregate(o.Recommended.Validate())
+}
+
+// NewServer builds the server: the generic API server with the Route group
+// installed. Call PrepareRun().RunWithContext on the result.
+func (o *Options) NewServer() (*genericapiserver.GenericAPIServer, error) {
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
+	if err := o.Recommended.SecureServing.MaybeDefaultWithSelfSignedCerts("localhost", nil,
+		[]net.IP{net.ParseIP("127.0.0.1")}); err != nil {
+		return nil, fmt.Errorf("self-signed serving certificate: %w", err)
+	}
+	cfg := genericapiserver.NewRecommendedConfig(Codecs)
+	cfg.EffectiveVersion = compatibility.DefaultBuildEffectiveVersion()
+	namer := openapinamer.NewDefinitionNamer(Scheme)
+	cfg.OpenAPIConfig = genericapiserver.DefaultOpenAPIConfig(openapi.GetOpenAPIDefinitions, namer)
+	cfg.OpenAPIConfig.Info.Title, cfg.OpenAPIConfig.Info.Version = "okd-ingress Route API", "v1"
+	cfg.OpenAPIV3Config = genericapiserver.DefaultOpenAPIV3Config(openapi.GetOpenAPIDefinitions, namer)
+	cfg.OpenAPIV3Config.Info.Title, cfg.OpenAPIV3Config.Info.Version = "okd-ingress Route API", "v1"
+	if err := o.Recommended.ApplyTo(cfg); err != nil {
+		return nil, err
+	}
+	server, err := cfg.Complete().New("okd-ingress-route-apiserver", genericapiserver.NewEmptyDelegate())
+	if err != nil {
+		return nil, err
+	}
+	if err := o.installRoutes(server, cfg); err != nil {
+		return nil, err
+	}
+	server.AddPostStartHookOrDie("start-informers", func(ctx genericapiserver.PostStartHookContext) error {
+		cfg.SharedInformerFactory.Start(ctx.Done())
+		return nil
+	})
+	return server, nil
+}
+
+func (o *Options) installRoutes(server *genericapiserver.GenericAPIServer, cfg *genericapiserver.RecommendedConfig) error {
+	client, err := kubernetes.NewForConfig(cfg.ClientConfig)
+	if err != nil {
+		return err
+	}
+	s := strategy{
+		ObjectTyper: Scheme, NameGenerator: storagenames.SimpleNameGenerator,
+		Domain: o.Domain, RouterNamespace: o.RouterNamespace,
+		Authorizer: cfg.Authorization.Authorizer, Client: client,
+	}
+	routes, status, err := newREST(s, cfg.RESTOptionsGetter)
+	if err != nil {
+		return err
+	}
+	group := genericapiserver.NewDefaultAPIGroupInfo(routev1.GroupVersion.Group, Scheme, metav1.ParameterCodec, Codecs)
+	group.VersionedResourcesStorageMap[routev1.GroupVersion.Version] = map[string]rest.Storage{
+		"routes": routes, "routes/status": status,
+	}
+	return server.InstallAPIGroup(&group)
+}
+
+// Run serves until ctx ends.
+func Run(ctx context.Context, o *Options) error {
+	server, err := o.NewServer()
+	if err != nil {
+		return err
+	}
+	return server.PrepareRun().RunWithContext(ctx)
+}
