@@ -18,6 +18,10 @@ ASSETS  = $(shell bash hack/bins.sh assets-dir)
 HAPROXY = $(shell bash hack/bins.sh haproxy-path)
 TEST_ENV = KUBEBUILDER_ASSETS=$(ASSETS) OKD_INGRESS_HAPROXY=$(HAPROXY)
 
+# Suites that run a second time with the Route API as a CRD (the first run,
+# like `make run`, serves it from the aggregated Route API server).
+CRD_MODE_PKGS = ./test/api/ ./test/ingress/ ./test/e2e/router/
+
 # Suites append summary lines (e.g. conformance scenarios passed) here.
 REPORT = $(CURDIR)/bin/test-report.txt
 
@@ -41,6 +45,7 @@ run: bins build ## start the whole stack on this machine (root; Ctrl-C stops it)
 test: bins verify ## every test: unit, API (envtest), router and end-to-end
 	@rm -f $(REPORT)
 	$(TEST_ENV) OKD_INGRESS_REPORT=$(REPORT) go test $(GO_TEST_FLAGS) ./...
+	$(TEST_ENV) OKD_INGRESS_ROUTE_API=crd go test $(GO_TEST_FLAGS) $(CRD_MODE_PKGS)
 	$(MAKE) --no-print-directory fuzz
 	@cat $(REPORT) 2>/dev/null || true
 

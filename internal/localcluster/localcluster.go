@@ -30,6 +30,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/rest"
+	"k8s.io/klog/v2"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
@@ -166,7 +167,11 @@ func RepoRoot() (string, error) {
 // asked, the manager with its webhooks.
 func Start(o Options) (*Cluster, error) {
 	// Some controller-runtime parts log through the global logger.
-	setGlobalLogger.Do(func() { ctrllog.SetLogger(managerLogger(o.Log)) })
+	// So does the in-process Route API server, through klog.
+	setGlobalLogger.Do(func() {
+		ctrllog.SetLogger(managerLogger(o.Log))
+		klog.SetLogger(managerLogger(o.Log))
+	})
 	assets, err := AssetsDir()
 	if err != nil {
 		return nil, err

@@ -20,6 +20,9 @@ import (
 // +kubebuilder:printcolumn:name="Wildcard",type=string,JSONPath=`.spec.wildcardPolicy`
 // +kubebuilder:printcolumn:name="Admitted",type=string,JSONPath=`.status.ingress[0].conditions[?(@.type=="Admitted")].status`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`,priority=1
+// +kubebuilder:selectablefield:JSONPath=`.spec.host`
+// +kubebuilder:selectablefield:JSONPath=`.spec.path`
+// +kubebuilder:selectablefield:JSONPath=`.spec.to.name`
 type Route struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`

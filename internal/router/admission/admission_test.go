@@ -428,7 +428,7 @@ func TestAdmit(t *testing.T) {
 			name:   "a host longer than 253 characters: InvalidHost, even with the annotation",
 			policy: strict,
 			routes: []*routev1.Route{route("ns1", "a", 1, huge, annotate(names.AllowNonDNSCompliantHostAnnotation, "true"))},
-			want:   []verdict{rejected("ns1/a", huge, ReasonInvalidHost, "must be no more than 253 characters")},
+			want:   []verdict{rejected("ns1/a", huge, ReasonInvalidHost, "may not be more than 253 bytes")},
 		},
 		{
 			name:   "hostile paths stored without the webhook are rejected",

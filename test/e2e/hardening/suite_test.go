@@ -73,13 +73,17 @@ var _ = BeforeSuite(func() {
 		Expect(os.Mkdir(filepath.Join(tmpDir, d), 0o700)).To(Succeed())
 	}
 
-	full, err = localcluster.Start(localcluster.Options{Domain: domain, Manager: true, Dir: filepath.Join(tmpDir, "full"), AdvertiseAddress: framework.HostAddress})
+	// Both installs serve Routes from the CRD: "full" needs its webhooks to
+	// leave some namespaces out, "raw" a schema that accepts anything.
+	full, err = localcluster.Start(localcluster.Options{Domain: domain, Manager: true, Dir: filepath.Join(tmpDir, "full"),
+		AdvertiseAddress: framework.HostAddress, RouteAPI: localcluster.RouteAPICRD})
 	Expect(err).NotTo(HaveOccurred())
 	// Cleanups run last-registered first: routers, then the control planes.
 	DeferCleanup(func() { Expect(full.Stop()).To(Succeed()) })
 	skipWebhooksFor(full.Client)
 
-	raw, err = localcluster.Start(localcluster.Options{Manager: false, Dir: filepath.Join(tmpDir, "raw"), AdvertiseAddress: framework.HostAddress})
+	raw, err = localcluster.Start(localcluster.Options{Manager: false, Dir: filepath.Join(tmpDir, "raw"),
+		AdvertiseAddress: framework.HostAddress, RouteAPI: localcluster.RouteAPICRD})
 	Expect(err).NotTo(HaveOccurred())
 	DeferCleanup(func() { Expect(raw.Stop()).To(Succeed()) })
 	makeRaw(raw.Client)

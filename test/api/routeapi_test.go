@@ -1,0 +1,293 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/strategicpatch"
+	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
+	"github.com/okd-ingress/okd-ingress/internal/localcluster"
+)
+
+// aggregated reports whether the Route API server serves Routes; without
+// it (the CRD) strategic-merge patches are refused, a known limitation.
+func aggregated() bool { return cluster.RouteAPI == localcluster.RouteAPIAggregated }
+
+// smpRefused is what the API server answers a strategic-merge patch of a
+// custom resource.
+const smpRefused = "the body of the request was in an unknown format"
+
+func getRoute(t *testing.T, ns, name string) *routev1.Route {
+	t.Helper()
+	r := &routev1.Route{}
+	must(t, cluster.Client.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: name}, r))
+	return r
+}
+
+// setBackends sends the patch `oc set route-backends` sends: oc edits the
+// route's backends and weights and patches the difference as a two-way
+// strategic merge of the route before and after.
+func setBackends(t *testing.T, r *routev1.Route, edit func(*routev1.RouteSpec)) error {
+	t.Helper()
+	before, err := json.Marshal(r)
+	must(t, err)
+	after := r.DeepCopy()
+	edit(&after.Spec)
+	afterJSON, err := json.Marshal(after)
+	must(t, err)
+	patch, err := strategicpatch.CreateTwoWayMergePatch(before, afterJSON, &routev1.Route{})
+	must(t, err)
+	return cluster.Client.Patch(context.Background(), r, client.RawPatch(types.StrategicMergePatchType, patch))
+}
+
+func weights(r *routev1.Route) map[string]int32 {
+	out := map[string]int32{r.Spec.To.Name: ptr.Deref(r.Spec.To.Weight, -1)}
+	for _, b := range r.Spec.AlternateBackends {
+		out[b.Name] = ptr.Deref(b.Weight, -1)
+	}
+	return out
+}
+
+func wantWeights(t *testing.T, r *routev1.Route, want map[string]int32) {
+	t.Helper()
+	got := weights(r)
+	if len(got) != len(want) {
+		t.Fatalf("backends %v, want %v", got, want)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Fatalf("backends %v, want %v", got, want)
+		}
+	}
+}
+
+// TestRouteBackendsPatches replays what `oc set route-backends` sends.
+func TestRouteBackendsPatches(t *testing.T) {
+	ns := newNamespace(t, "backends")
+	ctx := context.Background()
+	must(t, cluster.Client.Create(ctx, newRoute(ns, "web")))
+	r := getRoute(t, ns, "web")
+
+	// oc set route-backends web frontend=3 canary=1
+	err := setBackends(t, r, func(s *routev1.RouteSpec) {
+		s.To.Weight = ptr.To[int32](3)
+		s.AlternateBackends = []routev1.RouteTargetReference{{Kind: "Service", Name: "canary", Weight: ptr.To[int32](1)}}
+	})
+	if !aggregated() {
+		if err == nil || !strings.Contains(err.Error(), smpRefused) {
+			t.Fatalf("strategic-merge patch of the Route CRD: error %v, want %q", err, smpRefused)
+		}
+		return
+	}
+	must(t, err)
+	r = getRoute(t, ns, "web")
+	wantWeights(t, r, map[string]int32{"frontend": 3, "canary": 1})
+
+	// oc set route-backends web --adjust canary=+1: only canary's weight changes.
+	must(t, setBackends(t, r, func(s *routev1.RouteSpec) { s.AlternateBackends[0].Weight = ptr.To[int32](2) }))
+	r = getRoute(t, ns, "web")
+	wantWeights(t, r, map[string]int32{"frontend": 3, "canary": 2})
+
+	// oc set route-backends web --zero
+	must(t, setBackends(t, r, func(s *routev1.RouteSpec) {
+		s.To.Weight = ptr.To[int32](0)
+		s.AlternateBackends[0].Weight = ptr.To[int32](0)
+	}))
+	r = getRoute(t, ns, "web")
+	wantWeights(t, r, map[string]int32{"frontend": 0, "canary": 0})
+
+	// oc set route-backends web frontend=1: alternates removed.
+	must(t, setBackends(t, r, func(s *routev1.RouteSpec) {
+		s.To.Weight = ptr.To[int32](1)
+		s.AlternateBackends = nil
+	}))
+	wantWeights(t, getRoute(t, ns, "web"), map[string]int32{"frontend": 1})
+
+	// A patch that breaks a rule is refused like any other write.
+	err = setBackends(t, getRoute(t, ns, "web"), func(s *routev1.RouteSpec) { s.To.Weight = ptr.To[int32](300) })
+	if err == nil || !strings.Contains(err.Error(), "spec.to.weight") {
+		t.Fatalf("weight 300 by patch: error %v, want one naming spec.to.weight", err)
+	}
+}
+
+// TestRoutePatchTypes sends each patch type through kubectl, as users do.
+func TestRoutePatchTypes(t *testing.T) {
+	ns := newNamespace(t, "patches")
+	ctx := context.Background()
+	must(t, cluster.Client.Create(ctx, newRoute(ns, "web")))
+	kubectl := newKubectl(t)
+	run := func(args ...string) (string, error) { return kubectl(append(args, "-n", ns)...) }
+
+	out, err := run("patch", "route", "web", "--type=merge", "-p", `{"spec":{"path":"/merge"}}`)
+	if err != nil || getRoute(t, ns, "web").Spec.Path != "/merge" {
+		t.Fatalf("merge patch: %v\n%s", err, out)
+	}
+	out, err = run("patch", "route", "web", "--type=json", "-p", `[{"op":"replace","path":"/spec/to/weight","value":7}]`)
+	if err != nil || *getRoute(t, ns, "web").Spec.To.Weight != 7 {
+		t.Fatalf("JSON patch: %v\n%s", err, out)
+	}
+	// kubectl patch without --type sends a strategic-merge patch.
+	out, err = run("patch", "route", "web", "-p", `{"spec":{"path":"/strategic"}}`)
+	switch {
+	case !aggregated() && (err == nil || !strings.Contains(out, smpRefused)):
+		t.Fatalf("strategic-merge patch of the Route CRD: %v\n%s\nwant %q", err, out, smpRefused)
+	case aggregated() && (err != nil || getRoute(t, ns, "web").Spec.Path != "/strategic"):
+		t.Fatalf("strategic-merge patch: %v\n%s", err, out)
+	}
+
+	// Server-side apply: kubectl owns what it applied, and a second
+	// manager's change to the same field is a conflict.
+	manifest := filepath.Join(t.TempDir(), "route.yaml")
+	must(t, os.WriteFile(manifest, []byte(`apiVersion: route.openshift.io/v1
+kind: Route
+metadata:
+  name: applied
+spec:
+  host: applied.example.com
+  to: {kind: Service, name: frontend}
+`), 0o600))
+	if out, err := run("apply", "--server-side", "-f", manifest); err != nil {
+		t.Fatalf("server-side apply: %v\n%s", err, out)
+	}
+	applied := getRoute(t, ns, "applied")
+	if applied.Spec.Host != "applied.example.com" || ptr.Deref(applied.Spec.To.Weight, 0) != 100 || !managedBy(applied, "kubectl", metav1.ManagedFieldsOperationApply) {
+		t.Fatalf("applied route: spec %+v, managed fields %+v", applied.Spec, applied.ManagedFields)
+	}
+	must(t, os.WriteFile(manifest, []byte(`apiVersion: route.openshift.io/v1
+kind: Route
+metadata:
+  name: applied
+spec:
+  host: other.example.com
+  to: {kind: Service, name: frontend}
+`), 0o600))
+	if out, err := run("apply", "--server-side", "--field-manager=someone-else", "-f", manifest); err == nil || !strings.Contains(out, "conflict") {
+		t.Fatalf("a second manager applying spec.host: %v\n%s\nwant a conflict", err, out)
+	}
+}
+
+func managedBy(r *routev1.Route, manager string, op metav1.ManagedFieldsOperationType) bool {
+	for _, m := range r.ManagedFields {
+		if m.Manager == manager && m.Operation == op {
+			return true
+		}
+	}
+	return false
+}
+
+// TestRouteFieldSelectors lists and watches Routes by the fields OKD
+// supports: spec.host, spec.path and spec.to.name.
+func TestRouteFieldSelectors(t *testing.T) {
+	ns := newNamespace(t, "fields")
+	ctx := context.Background()
+	must(t, cluster.Client.Create(ctx, newRoute(ns, "a", path("/a"))))
+	must(t, cluster.Client.Create(ctx, newRoute(ns, "b", func(r *routev1.Route) { r.Spec.To.Name = "other" })))
+	for _, tc := range []struct{ field, value, want string }{
+		{"spec.host", "a.example.com", "a"},
+		{"spec.path", "/a", "a"},
+		{"spec.to.name", "other", "b"},
+		{"metadata.name", "b", "b"},
+	} {
+		var list routev1.RouteList
+		must(t, cluster.Client.List(ctx, &list, client.InNamespace(ns), client.MatchingFields{tc.field: tc.value}))
+		if len(list.Items) != 1 || list.Items[0].Name != tc.want {
+			t.Errorf("%s=%s listed %d routes, want only %s", tc.field, tc.value, len(list.Items), tc.want)
+		}
+	}
+	var list routev1.RouteList
+	err := cluster.Client.List(ctx, &list, client.InNamespace(ns), client.MatchingFields{"spec.tls.termination": "edge"})
+	if err == nil || !strings.Contains(err.Error(), "spec.tls.termination") {
+		t.Errorf("an unsupported field selector: error %v, want one naming the field", err)
+	}
+
+	// A watch with a field selector sees only matching routes.
+	w, err := newRouteWatch(ctx, ns, fields.OneTermEqualSelector("spec.to.name", "watched"))
+	must(t, err)
+	defer w.Stop()
+	must(t, cluster.Client.Create(ctx, newRoute(ns, "c")))
+	must(t, cluster.Client.Create(ctx, newRoute(ns, "d", func(r *routev1.Route) { r.Spec.To.Name = "watched" })))
+	select {
+	case ev := <-w.ResultChan():
+		if r, ok := ev.Object.(*routev1.Route); ev.Type != watch.Added || !ok || r.Name != "d" {
+			t.Fatalf("watch event %s %#v, want d added", ev.Type, ev.Object)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no watch event within 10s")
+	}
+}
+
+func newRouteWatch(ctx context.Context, ns string, sel fields.Selector) (watch.Interface, error) {
+	wc, err := client.NewWithWatch(cluster.Config, client.Options{Scheme: cluster.Client.Scheme()})
+	if err != nil {
+		return nil, err
+	}
+	return wc.Watch(ctx, &routev1.RouteList{}, client.InNamespace(ns), client.MatchingFieldsSelector{Selector: sel})
+}
+
+// TestRouteStatusSubresource: a write of the route leaves status alone and
+// a write of status leaves the spec alone.
+func TestRouteStatusSubresource(t *testing.T) {
+	ns := newNamespace(t, "subresource")
+	ctx := context.Background()
+	r := newRoute(ns, "web")
+	must(t, cluster.Client.Create(ctx, r))
+	r.Status.Ingress = []routev1.RouteIngress{{RouterName: "default", Host: r.Spec.Host,
+		Conditions: []routev1.RouteIngressCondition{{Type: routev1.RouteAdmitted, Status: corev1.ConditionTrue}}}}
+	r.Spec.Path = "/ignored"
+	must(t, cluster.Client.Status().Update(ctx, r))
+	got := getRoute(t, ns, "web")
+	if got.Spec.Path != "" || len(got.Status.Ingress) != 1 {
+		t.Fatalf("after a status write: path %q, status %+v", got.Spec.Path, got.Status)
+	}
+	got.Status.Ingress = nil
+	got.Spec.Path = "/kept"
+	must(t, cluster.Client.Update(ctx, got))
+	got = getRoute(t, ns, "web")
+	if got.Spec.Path != "/kept" || len(got.Status.Ingress) != 1 {
+		t.Fatalf("after a spec write: path %q, status %+v", got.Spec.Path, got.Status)
+	}
+}
+
+// TestGetRoutesColumns: kubectl get routes prints what `oc get routes`
+// prints on OKD, computed by the Route API server: traffic shares, the
+// termination with its insecure policy, and the routers' verdict on the host.
+func TestGetRoutesColumns(t *testing.T) {
+	if !aggregated() {
+		t.Skip("the Route CRD prints its columns from JSONPaths: see TestPrinterColumns")
+	}
+	ns := newNamespace(t, "columns")
+	ctx := context.Background()
+	split := newRoute(ns, "split", weight(3), backends("canary"), tls("edge", insecure("Redirect")))
+	split.Spec.AlternateBackends[0].Weight = ptr.To[int32](1)
+	must(t, cluster.Client.Create(ctx, split))
+	claimed := newRoute(ns, "claimed")
+	must(t, cluster.Client.Create(ctx, claimed))
+	claimed.Status.Ingress = []routev1.RouteIngress{{RouterName: "default", Host: claimed.Spec.Host,
+		Conditions: []routev1.RouteIngressCondition{{Type: routev1.RouteAdmitted, Status: corev1.ConditionFalse, Reason: "HostAlreadyClaimed"}}}}
+	must(t, cluster.Client.Status().Update(ctx, claimed))
+
+	kubectl := newKubectl(t)
+	for _, tc := range []struct{ name, row string }{
+		{"split", "split split.example.com frontend(75%),canary(25%) <all> edge/Redirect None"},
+		{"claimed", "claimed HostAlreadyClaimed frontend <all> None"},
+	} {
+		out, err := kubectl("get", "route", tc.name, "-n", ns)
+		if err != nil {
+			t.Fatalf("kubectl get route %s: %v\n%s", tc.name, err, out)
+		}
+		wantTable(t, out, "NAME HOST/PORT PATH SERVICES PORT TERMINATION WILDCARD", tc.row)
+	}
+}
