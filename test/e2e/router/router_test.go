@@ -3,6 +3,7 @@ package router_test
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -14,10 +15,13 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/strategicpatch"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
+	"github.com/okd-ingress/okd-ingress/internal/localcluster"
 	"github.com/okd-ingress/okd-ingress/internal/names"
 	"github.com/okd-ingress/okd-ingress/internal/router/admission"
 	"github.com/okd-ingress/okd-ingress/test/e2e/framework"
@@ -258,6 +262,45 @@ var _ = Describe("Weighted backends", func() {
 		Expect(float64(counts["blue"]) / 2000).To(BeNumerically("~", 0.75, 0.05))
 	})
 
+	It("moves the traffic when `oc set route-backends` patches the weights", func() {
+		if cluster.RouteAPI != localcluster.RouteAPIAggregated {
+			Skip("the Route CRD refuses strategic-merge patches (test/api asserts it)")
+		}
+		ns := newNamespace("set-backends", nil)
+		newBackend(ns, "blue", 1)
+		newBackend(ns, "green", 1)
+		r := route(ns, "switch", "switch.example.com", "blue", "http")
+		create(r)
+		c := router.NewClient(framework.ClientOptions{})
+		Eventually(servedBy(c, "http://switch.example.com/")).WithTimeout(wait).Should(Equal("blue"))
+
+		// oc set route-backends switch blue=1 green=3, then blue=0 green=1,
+		// then --zero: each is a strategic-merge patch of spec.to and
+		// spec.alternateBackends.
+		setBackends(r, func(s *routev1.RouteSpec) {
+			s.To.Weight = ptr.To(int32(1))
+			s.AlternateBackends = []routev1.RouteTargetReference{{Kind: "Service", Name: "green", Weight: ptr.To(int32(3))}}
+		})
+		Eventually(servedBy(c, "http://switch.example.com/")).WithTimeout(wait).Should(Equal("green"))
+		counts := map[string]int{}
+		for range 1000 {
+			counts[servedBy(c, "http://switch.example.com/")()]++
+		}
+		Expect(float64(counts["green"]) / 1000).To(BeNumerically("~", 0.75, 0.06))
+
+		setBackends(r, func(s *routev1.RouteSpec) { s.To.Weight = ptr.To(int32(0)); s.AlternateBackends[0].Weight = ptr.To(int32(1)) })
+		Eventually(func() map[string]int {
+			seen := map[string]int{}
+			for range 50 {
+				seen[servedBy(c, "http://switch.example.com/")()]++
+			}
+			return seen
+		}).WithTimeout(wait).Should(Equal(map[string]int{"green": 50}))
+
+		setBackends(r, func(s *routev1.RouteSpec) { s.To.Weight = ptr.To(int32(0)); s.AlternateBackends[0].Weight = ptr.To(int32(0)) })
+		Eventually(status(c, "http://switch.example.com/")).WithTimeout(wait).Should(Equal(503))
+	})
+
 	It("answers 503 when every backend has weight 0", func() {
 		ns := newNamespace("zero", nil)
 		newBackend(ns, "web", 1)
@@ -469,4 +512,22 @@ func keepAliveGet(conn net.Conn, br *bufio.Reader, host string) *http.Response {
 	Expect(err).NotTo(HaveOccurred())
 	Expect(resp.Body.Close()).To(Succeed())
 	return resp
+}
+
+// setBackends sends what `oc set route-backends` sends: the route's backends
+// edited, patched as a two-way strategic merge of the route before and after.
+// It updates r to the stored route.
+func setBackends(r *routev1.Route, edit func(*routev1.RouteSpec)) {
+	GinkgoHelper()
+	ctx := context.Background()
+	Expect(k8s.Get(ctx, client.ObjectKeyFromObject(r), r)).To(Succeed())
+	before, err := json.Marshal(r)
+	Expect(err).NotTo(HaveOccurred())
+	after := r.DeepCopy()
+	edit(&after.Spec)
+	afterJSON, err := json.Marshal(after)
+	Expect(err).NotTo(HaveOccurred())
+	patch, err := strategicpatch.CreateTwoWayMergePatch(before, afterJSON, &routev1.Route{})
+	Expect(err).NotTo(HaveOccurred())
+	Expect(k8s.Patch(ctx, r, client.RawPatch(types.StrategicMergePatchType, patch))).To(Succeed())
 }
