@@ -1,5 +1,7 @@
-# Two binaries in one image: the manager (operator, webhooks, Ingress→Route)
-# and the router, which supervises HAProxy 3.0 LTS in the same container.
+# One image, three binaries: the manager (operator, Ingress→Route, webhooks
+# or the Route API server's certificates), the Route API server (aggregated
+# route.openshift.io), and the router, which supervises HAProxy 3.0 LTS in the
+# same container.
 FROM golang:1.26-bookworm AS build
 WORKDIR /src
 COPY go.mod go.sum ./
@@ -10,6 +12,7 @@ COPY config/ config/
 COPY controllers/ controllers/
 COPY internal/ internal/
 RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o /out/okd-ingress-manager ./cmd/manager && \
+    CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o /out/okd-ingress-route-apiserver ./cmd/route-apiserver && \
     CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o /out/okd-ingress-router ./cmd/router
 
 # Debian 13 ships HAProxy 3.0 LTS with Debian's security patches.

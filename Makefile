@@ -72,6 +72,7 @@ bench-quick: ## a ~3-minute smoke run of the benchmarks (fewer samples; not numb
 build: ## build the binaries into bin/
 	go build -o $(BIN)/okd-ingress-manager ./cmd/manager
 	go build -o $(BIN)/okd-ingress-router ./cmd/router
+	go build -o $(BIN)/okd-ingress-route-apiserver ./cmd/route-apiserver
 	go build -o $(BIN)/okd-ingress-local ./cmd/local
 	go build -o $(BIN)/okd-ingress-echo ./cmd/echo
 

@@ -45,39 +45,47 @@ func NewCA(commonName string, validity time.Duration, now time.Time) (KeyPair, e
 // NewServingCert returns a server certificate for the DNS names and IPs,
 // signed by ca.
 func NewServingCert(ca KeyPair, dnsNames []string, ips []net.IP, validity time.Duration, now time.Time) (KeyPair, error) {
-	caCert, caKey, err := ca.Parse()
-	if err != nil {
-		return KeyPair{}, fmt.Errorf("parsing CA: %w", err)
-	}
+	return newLeaf(ca, hostTemplate(dnsNames, ips, validity, now, x509.ExtKeyUsageServerAuth))
+}
+
+// NewPeerCert returns a certificate for the DNS names and IPs that serves
+// and also authenticates as a client, as an etcd member does to its peers.
+func NewPeerCert(ca KeyPair, dnsNames []string, ips []net.IP, validity time.Duration, now time.Time) (KeyPair, error) {
+	return newLeaf(ca, hostTemplate(dnsNames, ips, validity, now, x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth))
+}
+
+// NewClientCert returns a client certificate for commonName (the user name
+// an API server sees) in the given organizations (its groups), signed by ca.
+func NewClientCert(ca KeyPair, commonName string, orgs []string, validity time.Duration, now time.Time) (KeyPair, error) {
+	return newLeaf(ca, &x509.Certificate{
+		Subject:     pkix.Name{CommonName: commonName, Organization: orgs},
+		NotBefore:   now.Add(-backdate),
+		NotAfter:    now.Add(validity),
+		KeyUsage:    x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	})
+}
+
+func hostTemplate(dnsNames []string, ips []net.IP, validity time.Duration, now time.Time, usages ...x509.ExtKeyUsage) *x509.Certificate {
 	cn := ""
 	if len(dnsNames) > 0 {
 		cn = dnsNames[0]
 	}
-	tmpl := &x509.Certificate{
+	return &x509.Certificate{
 		Subject:     pkix.Name{CommonName: cn},
 		DNSNames:    dnsNames,
 		IPAddresses: ips,
 		NotBefore:   now.Add(-backdate),
 		NotAfter:    now.Add(validity),
 		KeyUsage:    x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		ExtKeyUsage: usages,
 	}
-	return issue(tmpl, caCert, caKey)
 }
 
-// NewClientCert returns a client certificate for commonName (the user name
-// an API server sees) in the given organizations (its groups), signed by ca.
-func NewClientCert(ca KeyPair, commonName string, orgs []string, validity time.Duration, now time.Time) (KeyPair, error) {
+func newLeaf(ca KeyPair, tmpl *x509.Certificate) (KeyPair, error) {
 	caCert, caKey, err := ca.Parse()
 	if err != nil {
 		return KeyPair{}, fmt.Errorf("parsing CA: %w", err)
-	}
-	tmpl := &x509.Certificate{
-		Subject:     pkix.Name{CommonName: commonName, Organization: orgs},
-		NotBefore:   now.Add(-backdate),
-		NotAfter:    now.Add(validity),
-		KeyUsage:    x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
 	}
 	return issue(tmpl, caCert, caKey)
 }

@@ -30,6 +30,7 @@ import (
 	operatorv1 "github.com/okd-ingress/okd-ingress/api/operator/v1"
 	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
 	"github.com/okd-ingress/okd-ingress/controllers/ingresscontroller"
+	"github.com/okd-ingress/okd-ingress/internal/etcdcert"
 	"github.com/okd-ingress/okd-ingress/internal/names"
 	routewebhook "github.com/okd-ingress/okd-ingress/internal/webhook"
 	"github.com/okd-ingress/okd-ingress/internal/webhookcert"
@@ -83,17 +84,22 @@ func Scheme() *runtime.Scheme {
 	return s
 }
 
-// New builds the manager. It makes sure the webhook certificate exists and
-// is trusted before returning, so the webhook server can start serving.
+// New builds the manager. With the Route CRD it makes sure the webhook
+// certificate exists and is trusted before returning, so the webhook server
+// can start serving; with the aggregated Route API, the certificates of the
+// Route API server and its etcd are kept by a loop that retries until the
+// APIService and the namespace exist.
 func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, error) {
 	scheme := Scheme()
 	direct, err := client.New(cfg, client.Options{Scheme: scheme})
 	if err != nil {
 		return nil, err
 	}
-	certOpts := o.certOptions()
-	if err := webhookcert.Ensure(ctx, direct, certOpts, time.Now()); err != nil {
-		return nil, fmt.Errorf("serving certificate: %w", err)
+	keep := o.certificates(direct)
+	if !o.aggregated() {
+		if err := keep(ctx, time.Now()); err != nil {
+			return nil, fmt.Errorf("webhook certificate: %w", err)
+		}
 	}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                  scheme,
@@ -132,11 +138,7 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 			return nil, err
 		}
 	}
-	// Every replica keeps the certificate fresh (each serves the webhooks);
-	// the shared Secret keeps them on one CA.
-	if err := mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
-		return renewLoop(ctx, direct, certOpts)
-	})); err != nil {
+	if err := mgr.Add(certificateKeeper(keep)); err != nil {
 		return nil, err
 	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
@@ -145,18 +147,40 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 	return mgr, nil
 }
 
-func renewLoop(ctx context.Context, c client.Client, o webhookcert.Options) error {
-	log := ctrl.LoggerFrom(ctx).WithName("serving-cert")
-	t := time.NewTicker(6 * time.Hour)
-	defer t.Stop()
+// certificates returns what keeps the serving certificates current: the
+// webhooks', or the Route API server's and its etcd's.
+func (o Options) certificates(c client.Client) func(context.Context, time.Time) error {
+	serving := o.certOptions()
+	return func(ctx context.Context, now time.Time) error {
+		if err := webhookcert.Ensure(ctx, c, serving, now); err != nil {
+			return err
+		}
+		if o.aggregated() {
+			return etcdcert.Ensure(ctx, c, o.OperatorNamespace, now)
+		}
+		return nil
+	}
+}
+
+// certificateKeeper runs keep at once, every ten seconds until it succeeds,
+// then every six hours. Every replica runs it (each serves the webhooks);
+// the shared Secrets keep them on one CA.
+type certificateKeeper func(context.Context, time.Time) error
+
+func (certificateKeeper) NeedLeaderElection() bool { return false }
+
+func (keep certificateKeeper) Start(ctx context.Context) error {
+	log := ctrl.LoggerFrom(ctx).WithName("serving-certificates")
 	for {
+		next := 6 * time.Hour
+		if err := keep(ctx, time.Now()); err != nil {
+			log.Error(err, "keeping the serving certificates; retrying in 10s")
+			next = 10 * time.Second
+		}
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-t.C:
-			if err := webhookcert.Ensure(ctx, c, o, time.Now()); err != nil {
-				log.Error(err, "renewing the serving certificate")
-			}
+		case <-time.After(next):
 		}
 	}
 }

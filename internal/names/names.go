@@ -47,6 +47,17 @@ const (
 	RouteAPIServerCertSecretName = "okd-ingress-route-apiserver-cert"
 	// RouteAPIServiceName is the APIService of route.openshift.io/v1, as on OKD.
 	RouteAPIServiceName = "v1.route.openshift.io"
+
+	// RouteEtcdName names the Route API server's etcd StatefulSet and its
+	// headless Service.
+	RouteEtcdName = "okd-ingress-route-etcd"
+	// RouteEtcdCASecretName holds the etcd CA and its key (the manager's alone),
+	// RouteEtcdServingSecretName the members' serving and peer certificate,
+	// RouteEtcdClientSecretName the Route API server's client certificate;
+	// the last two carry ca.crt too.
+	RouteEtcdCASecretName      = "okd-ingress-route-etcd-ca"
+	RouteEtcdServingSecretName = "okd-ingress-route-etcd-serving"
+	RouteEtcdClientSecretName  = "okd-ingress-route-etcd-client"
 )
 
 // RouteAPIServerServiceDNS is the name the main API server verifies the

@@ -43,16 +43,16 @@ func newKubectl(t *testing.T) func(args ...string) (string, error) {
 	}
 }
 
-// webhookRenameOverlay writes a kustomization that is config/default with
-// the two webhook configurations renamed. The test cluster already has them,
-// and its manager, running outside the cluster as with `make run`, has
+// renameWebhooksOverlay writes a kustomization that is config/<install>
+// with any webhook configurations renamed. The test cluster may already have
+// them, and its manager, running outside the cluster as with `make run`, has
 // replaced their Service reference by its URL; applying the Service reference
 // on top would ask for both, which the API server rightly refuses. Under new
 // names they are checked as a fresh cluster would create them.
-func webhookRenameOverlay(t *testing.T, root string) string {
+func renameWebhooksOverlay(t *testing.T, root, install string) string {
 	t.Helper()
 	dir := t.TempDir()
-	base, err := filepath.Rel(dir, filepath.Join(root, "config", "default"))
+	base, err := filepath.Rel(dir, filepath.Join(root, "config", install))
 	must(t, err)
 	var b strings.Builder
 	fmt.Fprintf(&b, "resources:\n  - %s\npatches:\n", base)
@@ -64,12 +64,13 @@ func webhookRenameOverlay(t *testing.T, root string) string {
 	return dir
 }
 
-// The manifests a cluster gets (`kubectl apply -k config/default`) are valid
-// for the real API server: a server-side dry run admits every object.
-func TestKustomizeDefault(t *testing.T) {
+// The manifests a cluster gets (`kubectl apply -k config/default`, or
+// config/crd-mode where API aggregation is not allowed) are valid for the real
+// API server: a server-side dry run admits every object.
+func TestKustomizeInstalls(t *testing.T) {
 	ctx := context.Background()
 	// A server-side dry run creates nothing, so objects in the namespaces
-	// that config/default itself creates are only admitted once those
+	// that the install itself creates are only admitted once those
 	// namespaces exist; the test control plane creates them at start, as a
 	// first real apply would.
 	for _, ns := range []string{names.OperatorNamespace, names.RouterNamespace} {
@@ -78,33 +79,57 @@ func TestKustomizeDefault(t *testing.T) {
 	root, err := localcluster.RepoRoot()
 	must(t, err)
 	kubectl := newKubectl(t)
-	overlay := webhookRenameOverlay(t, root)
-
-	built, err := kubectl("kustomize", overlay)
-	if err != nil {
-		t.Fatalf("kubectl kustomize: %v\n%s", err, built)
-	}
-	objects := strings.Count("\n"+built, "\nkind: ")
-	if objects < 10 {
-		t.Fatalf("config/default builds %d objects, want the CRDs, RBAC, manager and webhooks:\n%s", objects, built)
-	}
-
-	out, err := kubectl("apply", "--dry-run=server", "-k", overlay)
-	if err != nil {
-		t.Fatalf("kubectl apply --dry-run=server -k config/default: %v\n%s", err, out)
-	}
-	if got := strings.Count(out, "(server dry run)"); got != objects {
-		t.Fatalf("%d objects admitted, want %d:\n%s", got, objects, out)
-	}
-	for _, want := range []string{
-		"customresourcedefinition.apiextensions.k8s.io/ingresscontrollers.operator.openshift.io",
-		"customresourcedefinition.apiextensions.k8s.io/routes.route.openshift.io",
-		"deployment.apps/ingress-operator",
-		"mutatingwebhookconfiguration.admissionregistration.k8s.io/dry-run-mutatingwebhookconfiguration created (server dry run)",
-		"validatingwebhookconfiguration.admissionregistration.k8s.io/dry-run-validatingwebhookconfiguration created (server dry run)",
+	for _, tc := range []struct {
+		install string
+		want    []string
+		wantNot []string
+	}{
+		{install: "default", want: []string{
+			"customresourcedefinition.apiextensions.k8s.io/ingresscontrollers.operator.openshift.io",
+			"deployment.apps/ingress-operator",
+			"apiservice.apiregistration.k8s.io/v1.route.openshift.io",
+			"deployment.apps/okd-ingress-route-apiserver",
+			"statefulset.apps/okd-ingress-route-etcd",
+			"clusterrolebinding.rbac.authorization.k8s.io/okd-ingress-route-apiserver:auth-delegator",
+		}, wantNot: []string{"routes.route.openshift.io", "webhookconfiguration"}},
+		{install: "crd-mode", want: []string{
+			"customresourcedefinition.apiextensions.k8s.io/ingresscontrollers.operator.openshift.io",
+			"customresourcedefinition.apiextensions.k8s.io/routes.route.openshift.io",
+			"deployment.apps/ingress-operator",
+			"mutatingwebhookconfiguration.admissionregistration.k8s.io/dry-run-mutatingwebhookconfiguration created (server dry run)",
+			"validatingwebhookconfiguration.admissionregistration.k8s.io/dry-run-validatingwebhookconfiguration created (server dry run)",
+		}, wantNot: []string{"apiservice", "okd-ingress-route-apiserver"}},
 	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("output lacks %q:\n%s", want, out)
-		}
+		t.Run(tc.install, func(t *testing.T) {
+			overlay := renameWebhooksOverlay(t, root, tc.install)
+			built, err := kubectl("kustomize", overlay)
+			if err != nil {
+				t.Fatalf("kubectl kustomize: %v\n%s", err, built)
+			}
+			objects := strings.Count("\n"+built, "\nkind: ")
+			if objects < 10 {
+				t.Fatalf("config/%s builds %d objects:\n%s", tc.install, objects, built)
+			}
+			out, err := kubectl("apply", "--dry-run=server", "-k", overlay)
+			if err != nil {
+				t.Fatalf("kubectl apply --dry-run=server -k config/%s: %v\n%s", tc.install, err, out)
+			}
+			if got := strings.Count(out, "(server dry run)"); got != objects {
+				t.Fatalf("%d objects admitted, want %d:\n%s", got, objects, out)
+			}
+			for _, want := range tc.want {
+				if !strings.Contains(out, want) {
+					t.Errorf("output lacks %q:\n%s", want, out)
+				}
+			}
+			for _, not := range tc.wantNot {
+				if strings.Contains(out, not) {
+					t.Errorf("output has %q:\n%s", not, out)
+				}
+			}
+			if tc.install == "crd-mode" && !strings.Contains(built, "--route-api=crd") {
+				t.Errorf("config/crd-mode does not run the manager with --route-api=crd")
+			}
+		})
 	}
 }

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"crypto/x509"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -15,11 +16,15 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/strategicpatch"
 	"k8s.io/apimachinery/pkg/watch"
+	apiregistrationv1 "k8s.io/kube-aggregator/pkg/apis/apiregistration/v1"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
+	"github.com/okd-ingress/okd-ingress/internal/certs"
+	"github.com/okd-ingress/okd-ingress/internal/etcdcert"
 	"github.com/okd-ingress/okd-ingress/internal/localcluster"
+	"github.com/okd-ingress/okd-ingress/internal/names"
 )
 
 // aggregated reports whether the Route API server serves Routes; without
@@ -289,5 +294,117 @@ func TestGetRoutesColumns(t *testing.T) {
 			t.Fatalf("kubectl get route %s: %v\n%s", tc.name, err, out)
 		}
 		wantTable(t, out, "NAME HOST/PORT PATH SERVICES PORT TERMINATION WILDCARD", tc.row)
+	}
+}
+
+// TestRouteAPICertificates: with the aggregated Route API the manager keeps
+// the Route API server's serving certificate, trusted by the APIService, and
+// the certificates of its etcd.
+func TestRouteAPICertificates(t *testing.T) {
+	if !aggregated() {
+		t.Skip("the Route CRD has no Route API server")
+	}
+	ctx := context.Background()
+	secret := func(name string) *corev1.Secret {
+		s := &corev1.Secret{}
+		must(t, cluster.Client.Get(ctx, client.ObjectKey{Namespace: names.OperatorNamespace, Name: name}, s))
+		return s
+	}
+	leaf := func(s *corev1.Secret) *x509.Certificate {
+		t.Helper()
+		cert, _, err := certs.KeyPair{CertPEM: s.Data["tls.crt"], KeyPEM: s.Data["tls.key"]}.Parse()
+		must(t, err)
+		return cert
+	}
+	verify := func(cert *x509.Certificate, caPEM []byte, host string, usage x509.ExtKeyUsage) {
+		t.Helper()
+		roots := x509.NewCertPool()
+		if !roots.AppendCertsFromPEM(caPEM) {
+			t.Fatal("no CA certificate")
+		}
+		if _, err := cert.Verify(x509.VerifyOptions{Roots: roots, DNSName: host, KeyUsages: []x509.ExtKeyUsage{usage}}); err != nil {
+			t.Errorf("certificate %s for %q: %v", cert.Subject.CommonName, host, err)
+		}
+	}
+
+	serving := secret(names.RouteAPIServerCertSecretName)
+	var api apiregistrationv1.APIService
+	must(t, cluster.Client.Get(ctx, client.ObjectKey{Name: names.RouteAPIServiceName}, &api))
+	verify(leaf(serving), api.Spec.CABundle, names.RouteAPIServerServiceDNS(names.OperatorNamespace), x509.ExtKeyUsageServerAuth)
+
+	// etcd: members serve and talk to peers under the headless Service;
+	// the Route API server is the client.
+	eventually(t, func() bool {
+		s := &corev1.Secret{}
+		err := cluster.Client.Get(ctx, client.ObjectKey{Namespace: names.OperatorNamespace, Name: names.RouteEtcdClientSecretName}, s)
+		return err == nil
+	})
+	members := secret(names.RouteEtcdServingSecretName)
+	caPEM := members.Data["ca.crt"]
+	member := "okd-ingress-route-etcd-0." + names.RouteEtcdName + "." + names.OperatorNamespace + ".svc"
+	verify(leaf(members), caPEM, member, x509.ExtKeyUsageServerAuth)
+	verify(leaf(members), caPEM, "", x509.ExtKeyUsageClientAuth)
+	clientCert := leaf(secret(names.RouteEtcdClientSecretName))
+	verify(clientCert, caPEM, "", x509.ExtKeyUsageClientAuth)
+	if clientCert.Subject.CommonName != etcdcert.ClientUser {
+		t.Errorf("etcd client certificate for %q, want %q", clientCert.Subject.CommonName, etcdcert.ClientUser)
+	}
+	if _, found := members.Data["ca.key"]; found {
+		t.Error("the members' Secret carries the CA key")
+	}
+}
+
+func eventually(t *testing.T, ok func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(15 * time.Second); !ok(); {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met within 15s")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestEtcdCertificateRenewal: leaves are re-issued a month before they
+// expire, under the same CA, and everything is re-issued with a new CA.
+func TestEtcdCertificateRenewal(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t, "etcd-certs")
+	serial := func(name string) string {
+		s := &corev1.Secret{}
+		must(t, cluster.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, s))
+		cert, _, err := certs.KeyPair{CertPEM: s.Data["tls.crt"], KeyPEM: s.Data["tls.key"]}.Parse()
+		if name == names.RouteEtcdCASecretName {
+			cert, _, err = certs.KeyPair{CertPEM: s.Data["ca.crt"], KeyPEM: s.Data["ca.key"]}.Parse()
+		}
+		must(t, err)
+		return cert.SerialNumber.String()
+	}
+	all := []string{names.RouteEtcdCASecretName, names.RouteEtcdServingSecretName, names.RouteEtcdClientSecretName}
+	snapshot := func() map[string]string {
+		out := map[string]string{}
+		for _, n := range all {
+			out[n] = serial(n)
+		}
+		return out
+	}
+	now := time.Now()
+	must(t, etcdcert.Ensure(ctx, cluster.Client, ns, now))
+	first := snapshot()
+	must(t, etcdcert.Ensure(ctx, cluster.Client, ns, now.Add(24*time.Hour)))
+	if got := snapshot(); got[names.RouteEtcdServingSecretName] != first[names.RouteEtcdServingSecretName] || got[names.RouteEtcdClientSecretName] != first[names.RouteEtcdClientSecretName] {
+		t.Fatalf("certificates re-issued a day later: %v → %v", first, got)
+	}
+	must(t, etcdcert.Ensure(ctx, cluster.Client, ns, now.Add(340*24*time.Hour)))
+	renewed := snapshot()
+	if renewed[names.RouteEtcdCASecretName] != first[names.RouteEtcdCASecretName] ||
+		renewed[names.RouteEtcdServingSecretName] == first[names.RouteEtcdServingSecretName] ||
+		renewed[names.RouteEtcdClientSecretName] == first[names.RouteEtcdClientSecretName] {
+		t.Fatalf("25 days before expiry: %v → %v, want new leaves under the same CA", first, renewed)
+	}
+	must(t, etcdcert.Ensure(ctx, cluster.Client, ns, now.Add(10*365*24*time.Hour)))
+	for n, s := range snapshot() {
+		if s == renewed[n] {
+			t.Errorf("%s kept when the CA expired", n)
+		}
 	}
 }
