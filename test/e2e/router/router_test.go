@@ -288,7 +288,10 @@ var _ = Describe("Weighted backends", func() {
 		}
 		Expect(float64(counts["green"]) / 1000).To(BeNumerically("~", 0.75, 0.06))
 
-		setBackends(r, func(s *routev1.RouteSpec) { s.To.Weight = ptr.To(int32(0)); s.AlternateBackends[0].Weight = ptr.To(int32(1)) })
+		setBackends(r, func(s *routev1.RouteSpec) {
+			s.To.Weight = ptr.To(int32(0))
+			s.AlternateBackends[0].Weight = ptr.To(int32(1))
+		})
 		Eventually(func() map[string]int {
 			seen := map[string]int{}
 			for range 50 {
@@ -297,7 +300,10 @@ var _ = Describe("Weighted backends", func() {
 			return seen
 		}).WithTimeout(wait).Should(Equal(map[string]int{"green": 50}))
 
-		setBackends(r, func(s *routev1.RouteSpec) { s.To.Weight = ptr.To(int32(0)); s.AlternateBackends[0].Weight = ptr.To(int32(0)) })
+		setBackends(r, func(s *routev1.RouteSpec) {
+			s.To.Weight = ptr.To(int32(0))
+			s.AlternateBackends[0].Weight = ptr.To(int32(0))
+		})
 		Eventually(status(c, "http://switch.example.com/")).WithTimeout(wait).Should(Equal(503))
 	})
 
