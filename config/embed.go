@@ -19,8 +19,13 @@ var Webhooks []byte
 //go:embed rbac/custom_host_roles.yaml
 var CustomHostRoles []byte
 
-// RouteAPIServer holds the APIService of route.openshift.io/v1 and the Route
-// API server's RBAC, for the aggregated install.
+// RouteAPIService is the APIService of route.openshift.io/v1 for the
+// aggregated install.
 //
-//go:embed route-apiserver/apiservice.yaml route-apiserver/rbac.yaml
-var RouteAPIServer embed.FS
+//go:embed route-apiserver/apiservice.yaml
+var RouteAPIService []byte
+
+// RouteAPIServerRBAC is the Route API server's ServiceAccount and RBAC.
+//
+//go:embed route-apiserver/rbac.yaml
+var RouteAPIServerRBAC []byte

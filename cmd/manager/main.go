@@ -1,11 +1,10 @@
-// Command manager runs the okd-ingress controllers and either the Route
-// admission webhooks (Route CRD) or the certificates of the Route API server:
-// flags → options → run.
+// Command manager runs the okd-ingress controllers, the Route admission
+// webhooks (used by the Route CRD install) and the certificates of the Route
+// API server (used by the aggregated install): flags → options → run.
 package main
 
 import (
 	"flag"
-	"fmt"
 	"os"
 	"time"
 
@@ -25,7 +24,6 @@ func main() {
 	flag.IntVar(&o.WebhookPort, "webhook-port", 9443, "port of the webhook server")
 	flag.StringVar(&o.WebhookCertDir, "webhook-cert-dir", os.TempDir()+"/okd-ingress-webhook", "directory for the webhook serving certificate")
 	flag.StringVar(&o.WebhookURL, "webhook-url", "", "base URL the API server calls the webhooks at, for a manager outside the cluster (e.g. https://127.0.0.1:9443); empty: the in-cluster Service")
-	flag.StringVar(&o.RouteAPI, "route-api", "aggregated", "how Routes are served: aggregated (the Route API server behind APIService v1.route.openshift.io; the manager keeps its certificates) or crd (the Route CRD, validated by the manager's webhooks)")
 	flag.StringVar(&o.MetricsAddr, "metrics-bind-address", ":8080", "metrics endpoint address (0 disables)")
 	flag.StringVar(&o.ProbeAddr, "health-probe-bind-address", ":8081", "health probe address")
 	flag.BoolVar(&o.LeaderElection, "leader-elect", false, "elect a leader among manager replicas (controllers run on the leader only; webhooks on all)")
@@ -39,10 +37,6 @@ func main() {
 	zapOpts := zap.Options{}
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()
-	if o.RouteAPI != "aggregated" && o.RouteAPI != "crd" {
-		fmt.Fprintf(os.Stderr, "manager: --route-api=%q: want aggregated or crd\n", o.RouteAPI)
-		os.Exit(2)
-	}
 	o.Operator.MinReadySeconds = int32(minReady)
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
 

@@ -8,6 +8,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
+	"github.com/okd-ingress/okd-ingress/internal/routeapi"
 )
 
 // servesAsDefault reports whether routers may use a Route as their
@@ -15,20 +16,6 @@ import (
 // requests of a passthrough Route).
 func servesAsDefault(r *routev1.Route) bool {
 	return isDefaultBackend(r) && (r.Spec.TLS == nil || r.Spec.TLS.Termination != routev1.TLSTerminationPassthrough)
-}
-
-// older orders Routes as routers admit them, oldest first (creation time,
-// then UID, then name), so that the controller names the same default
-// backend the routers use.
-func older(a, b *routev1.Route) bool {
-	ta, tb := a.CreationTimestamp, b.CreationTimestamp
-	if !ta.Equal(&tb) {
-		return ta.Before(&tb)
-	}
-	if a.UID != b.UID {
-		return a.UID < b.UID
-	}
-	return a.Namespace+"/"+a.Name < b.Namespace+"/"+b.Name
 }
 
 // checkDefaultBackend tells an Ingress whose default backend is not the
@@ -49,7 +36,7 @@ func (r *Reconciler) checkDefaultBackend(ctx context.Context, ing *networkingv1.
 	}
 	winner := mine
 	for i := range all.Items {
-		if rt := &all.Items[i]; servesAsDefault(rt) && older(rt, winner) {
+		if rt := &all.Items[i]; servesAsDefault(rt) && routeapi.Older(rt, winner) {
 			winner = rt
 		}
 	}

@@ -8,7 +8,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/diff"
 
@@ -174,17 +173,5 @@ func TestExpectations(t *testing.T) {
 	e.Forget(ing)
 	if got := e.Adjust(ing, nil); len(got) != 0 {
 		t.Errorf("forgotten: %v", got)
-	}
-}
-
-func TestOlder(t *testing.T) {
-	at := func(sec int64, uid string) *routev1.Route {
-		r := route()
-		r.CreationTimestamp = metav1.NewTime(time.Unix(sec, 0))
-		r.UID = types.UID(uid)
-		return r
-	}
-	if !older(at(1, "z"), at(2, "a")) || older(at(2, "a"), at(1, "z")) || !older(at(1, "a"), at(1, "b")) {
-		t.Error("older must order by creation time, then UID")
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
+	"github.com/okd-ingress/okd-ingress/internal/routeapi"
 )
 
 // conflictRetry is how soon a sync that lost a race with another writer,
@@ -172,7 +173,7 @@ func (r *Reconciler) ownedRoutes(ctx context.Context, ing *networkingv1.Ingress)
 		routes[i] = &list.Items[i]
 	}
 	routes = r.exp.Adjust(key(ing), routes)
-	sort.SliceStable(routes, func(i, j int) bool { return older(routes[i], routes[j]) })
+	sort.SliceStable(routes, func(i, j int) bool { return routeapi.Older(routes[i], routes[j]) })
 	return routes, nil
 }
 

@@ -120,7 +120,9 @@ type Cluster struct {
 	ownsDir bool
 	// tmp holds the front-proxy and Route API server files.
 	tmp          string
+	opts         Options
 	stopRouteAPI func()
+	routeAPIDone <-chan error
 }
 
 // AssetsDir returns the directory of the control-plane binaries, from
@@ -199,13 +201,25 @@ func Start(o Options) (*Cluster, error) {
 		_ = os.RemoveAll(tmp)
 		return nil, err
 	}
-	if mode == RouteAPIAggregated {
-		if err := configureFrontProxy(env, tmp); err != nil {
-			_ = os.RemoveAll(tmp)
+	// Aggregation is on in either mode, as in any conformant cluster: a
+	// cluster with the CRD can run the Route API server and move to it.
+	if err := configureFrontProxy(env, tmp); err != nil {
+		_ = os.RemoveAll(tmp)
+		return nil, err
+	}
+	// To debug: OKD_INGRESS_APISERVER_LOG names a file for the API server's
+	// log, OKD_INGRESS_APISERVER_V its verbosity.
+	if path := os.Getenv("OKD_INGRESS_APISERVER_LOG"); path != "" {
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+		if err != nil {
 			return nil, err
 		}
+		env.ControlPlane.GetAPIServer().Out, env.ControlPlane.GetAPIServer().Err = f, f
 	}
 	api := env.ControlPlane.GetAPIServer().Configure()
+	if v := os.Getenv("OKD_INGRESS_APISERVER_V"); v != "" {
+		api.Set("v", v)
+	}
 	api.Set("service-cluster-ip-range", ServiceCIDR)
 	if o.AdvertiseAddress != "" {
 		api.Set("advertise-address", o.AdvertiseAddress)
@@ -221,7 +235,7 @@ func Start(o Options) (*Cluster, error) {
 		_ = os.RemoveAll(tmp)
 		return nil, fmt.Errorf("starting the control plane: %w", err)
 	}
-	c := &Cluster{Env: env, Config: cfg, RouteAPI: mode, tmp: tmp}
+	c := &Cluster{Env: env, Config: cfg, RouteAPI: mode, tmp: tmp, opts: o}
 	if err := c.setUp(o); err != nil {
 		_ = c.Stop()
 		return nil, err
@@ -244,7 +258,7 @@ func (c *Cluster) setUp(o Options) error {
 		if err := c.apply(ctx, config.Webhooks); err != nil {
 			return err
 		}
-	} else if err := c.startRouteAPIServer(o, c.tmp); err != nil {
+	} else if err := c.startRouteAPIServer(o); err != nil {
 		return err
 	}
 	if err := c.apply(ctx, config.CustomHostRoles); err != nil {
@@ -287,7 +301,7 @@ func (c *Cluster) startManager(o Options) error {
 	certDir := filepath.Join(c.tmp, "webhook")
 	ctx, cancel := context.WithCancel(context.Background())
 	mgr, err := manager.New(ctx, c.Config, manager.Options{
-		Domain: o.domain(), RouteAPI: string(c.RouteAPI), OperatorNamespace: names.OperatorNamespace, RouterNamespace: names.RouterNamespace,
+		Domain: o.domain(), OperatorNamespace: names.OperatorNamespace, RouterNamespace: names.RouterNamespace,
 		WebhookHost: "127.0.0.1", WebhookPort: port, WebhookCertDir: certDir,
 		WebhookURL:  manager.LocalWebhookURL("127.0.0.1", port),
 		MetricsAddr: "0", ProbeAddr: "0",
@@ -300,10 +314,6 @@ func (c *Cluster) startManager(o Options) error {
 	}
 	c.cancel, c.done = cancel, make(chan error, 1)
 	go func() { c.done <- mgr.Start(ctx) }()
-	if c.RouteAPI == RouteAPIAggregated {
-		// The Route API is served already; the manager has no webhooks.
-		return nil
-	}
 	return waitForWebhook(ctx, mgr.GetWebhookServer().StartedChecker(), c.done)
 }
 
@@ -335,9 +345,7 @@ func (c *Cluster) Stop() error {
 		<-c.done
 	}
 	c.stopSimulation()
-	if c.stopRouteAPI != nil {
-		c.stopRouteAPI()
-	}
+	c.StopRouteAPIServer()
 	err := c.Env.Stop()
 	_ = os.RemoveAll(c.tmp)
 	return err

@@ -3,11 +3,9 @@ package localcluster
 import (
 	"context"
 	"fmt"
-	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -91,50 +89,88 @@ func configureFrontProxy(env *envtest.Environment, dir string) error {
 	return nil
 }
 
-// startRouteAPIServer installs the APIService and RBAC of the aggregated
-// Route API, lets the manager's certificate code issue the server's serving
-// certificate (and put its CA into the APIService), and runs the server in
-// this process, reached through an ExternalName Service on loopback. It
-// returns once the main API server serves route.openshift.io/v1 through it.
-func (c *Cluster) startRouteAPIServer(o Options, dir string) error {
+// startRouteAPIServer serves Routes from the Route API server: it installs
+// the APIService and the server's RBAC, runs the server in this process
+// (serveRouteAPI), points the APIService at it, and returns once the main API
+// server serves route.openshift.io/v1 through it.
+func (c *Cluster) startRouteAPIServer(o Options) error {
 	ctx := context.Background()
-	if err := c.applyFS(ctx, config.RouteAPIServer); err != nil {
+	if err := c.apply(ctx, config.RouteAPIService); err != nil {
 		return err
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := c.serveRouteAPI(o)
 	if err != nil {
 		return err
 	}
-	port := int32(l.Addr().(*net.TCPAddr).Port)
+	if err := c.pointAPIService(ctx, port); err != nil {
+		return err
+	}
+	// The manager's certificate code puts the CA into the APIService now
+	// that it names a Service.
+	if err := webhookcert.Ensure(ctx, c.Client, c.routeAPICertOptions(), time.Now()); err != nil {
+		return err
+	}
+	return c.waitForRouteAPI()
+}
+
+// StartStandbyRouteAPIServer runs the Route API server in a cluster that
+// serves Routes from the CRD, without sending it any Route request: the
+// APIService stays the API server's. A migration then moves the Routes
+// (internal/routemigrate, with ServicePort as the Service port).
+func (c *Cluster) StartStandbyRouteAPIServer() (servicePort int32, err error) {
+	if c.RouteAPI != RouteAPICRD || c.stopRouteAPI != nil {
+		return 0, fmt.Errorf("the Route API server already runs")
+	}
+	return c.serveRouteAPI(c.opts)
+}
+
+// StopRouteAPIServer stops the in-process Route API server, which ends the
+// watches it serves.
+func (c *Cluster) StopRouteAPIServer() {
+	if c.stopRouteAPI != nil {
+		c.stopRouteAPI()
+		c.stopRouteAPI = nil
+	}
+}
+
+func (c *Cluster) routeAPICertOptions() webhookcert.Options {
+	return manager.RouteAPIServerCertOptions(names.OperatorNamespace, filepath.Join(c.tmp, "route-apiserver"))
+}
+
+// serveRouteAPI runs the Route API server in this process, on loopback,
+// behind an ExternalName Service, with the manager's certificate code
+// issuing its serving certificate and the manifests' RBAC for its
+// ServiceAccount. It returns the port the APIService must name.
+func (c *Cluster) serveRouteAPI(o Options) (int32, error) {
+	ctx := context.Background()
+	if err := c.apply(ctx, config.RouteAPIServerRBAC); err != nil {
+		return 0, err
+	}
 	svc := &corev1.Service{
 		ObjectMeta: metav1.ObjectMeta{Namespace: names.OperatorNamespace, Name: names.RouteAPIServerName},
 		Spec:       corev1.ServiceSpec{Type: corev1.ServiceTypeExternalName, ExternalName: "127.0.0.1"},
 	}
 	if err := c.Client.Create(ctx, svc); err != nil && !apierrors.IsAlreadyExists(err) {
-		_ = l.Close()
-		return err
+		return 0, err
 	}
-	if err := c.pointAPIService(ctx, port); err != nil {
-		_ = l.Close()
-		return err
-	}
-	certDir := filepath.Join(dir, "route-apiserver")
-	certOpts := manager.RouteAPIServerCertOptions(names.OperatorNamespace, certDir)
+	certOpts := c.routeAPICertOptions()
 	if err := webhookcert.Ensure(ctx, c.Client, certOpts, time.Now()); err != nil {
-		_ = l.Close()
-		return fmt.Errorf("route API server certificate: %w", err)
+		return 0, fmt.Errorf("route API server certificate: %w", err)
 	}
-	kubeconfig, err := c.serviceAccountKubeconfig(dir, names.OperatorNamespace, names.RouteAPIServerName)
+	kubeconfig, err := c.serviceAccountKubeconfig(c.tmp, names.OperatorNamespace, names.RouteAPIServerName)
 	if err != nil {
-		_ = l.Close()
-		return err
+		return 0, err
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
 	}
 	opts := routeserver.NewOptions()
 	opts.Domain = o.domain()
 	ro := opts.Recommended
 	ro.SecureServing.Listener = l
 	ro.SecureServing.ServerCert.CertKey = genericoptions.CertKey{
-		CertFile: filepath.Join(certDir, corev1.TLSCertKey), KeyFile: filepath.Join(certDir, corev1.TLSPrivateKeyKey)}
+		CertFile: filepath.Join(certOpts.CertDir, corev1.TLSCertKey), KeyFile: filepath.Join(certOpts.CertDir, corev1.TLSPrivateKeyKey)}
 	ro.Etcd.StorageConfig.Transport.ServerList = []string{c.Env.ControlPlane.Etcd.URL.String()}
 	ro.Authentication.RemoteKubeConfigFile = kubeconfig
 	ro.Authorization.RemoteKubeConfigFile = kubeconfig
@@ -142,16 +178,17 @@ func (c *Cluster) startRouteAPIServer(o Options, dir string) error {
 	server, err := opts.NewServer()
 	if err != nil {
 		_ = l.Close()
-		return fmt.Errorf("route API server: %w", err)
+		return 0, fmt.Errorf("route API server: %w", err)
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- server.PrepareRun().RunWithContext(runCtx) }()
+	c.routeAPIDone = done
 	c.stopRouteAPI = func() {
 		cancel()
 		<-done
 	}
-	return c.waitForRouteAPI(done)
+	return int32(l.Addr().(*net.TCPAddr).Port), nil
 }
 
 // pointAPIService sends route.openshift.io/v1 to the local server's port:
@@ -187,7 +224,8 @@ func (c *Cluster) serviceAccountKubeconfig(dir, namespace, name string) (string,
 
 // waitForRouteAPI waits until discovery through the main API server lists
 // routes: the APIService is available and the aggregator proxies to it.
-func (c *Cluster) waitForRouteAPI(done <-chan error) error {
+func (c *Cluster) waitForRouteAPI() error {
+	done := c.routeAPIDone
 	dc, err := discovery.NewDiscoveryClientForConfig(c.Config)
 	if err != nil {
 		return err
@@ -217,18 +255,4 @@ func hasResource(list *metav1.APIResourceList, name string) bool {
 		}
 	}
 	return false
-}
-
-// applyFS creates every manifest of an embedded directory.
-func (c *Cluster) applyFS(ctx context.Context, files fs.FS) error {
-	return fs.WalkDir(files, ".", func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".yaml") {
-			return err
-		}
-		data, err := fs.ReadFile(files, path)
-		if err != nil {
-			return err
-		}
-		return c.apply(ctx, data)
-	})
 }

@@ -53,12 +53,6 @@ type Options struct {
 	// webhooks instead of the in-cluster Service (local runs and tests).
 	WebhookURL string
 
-	// RouteAPI is "aggregated" when the Route API server serves Routes
-	// behind the APIService v1.route.openshift.io, whose certificate the
-	// manager then keeps; anything else means the Route CRD, validated by
-	// the manager's webhooks.
-	RouteAPI string
-
 	MetricsAddr    string
 	ProbeAddr      string
 	LeaderElection bool
@@ -84,22 +78,20 @@ func Scheme() *runtime.Scheme {
 	return s
 }
 
-// New builds the manager. With the Route CRD it makes sure the webhook
-// certificate exists and is trusted before returning, so the webhook server
-// can start serving; with the aggregated Route API, the certificates of the
-// Route API server and its etcd are kept by a loop that retries until the
-// APIService and the namespace exist.
+// New builds the manager. It serves the Route webhooks, which the Route CRD
+// install configures (config/crd-mode), and keeps the certificates of the
+// Route API server and its etcd, which the aggregated install uses (config/
+// default); one manager serves either install, and both while Routes move
+// from one to the other. The webhook certificate exists and is trusted
+// before New returns, so the webhook server can start serving.
 func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, error) {
 	scheme := Scheme()
 	direct, err := client.New(cfg, client.Options{Scheme: scheme})
 	if err != nil {
 		return nil, err
 	}
-	keep := o.certificates(direct)
-	if !o.aggregated() {
-		if err := keep(ctx, time.Now()); err != nil {
-			return nil, fmt.Errorf("webhook certificate: %w", err)
-		}
+	if err := webhookcert.Ensure(ctx, direct, o.webhookCertOptions(), time.Now()); err != nil {
+		return nil, fmt.Errorf("webhook certificate: %w", err)
 	}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                  scheme,
@@ -129,16 +121,14 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 	if err := setUpIngress(mgr, o); err != nil {
 		return nil, err
 	}
-	if !o.aggregated() {
-		hook := &routewebhook.RouteWebhook{Client: direct, Domain: o.Domain, RouterNamespace: o.RouterNamespace}
-		if err := hook.SetupWithManager(mgr); err != nil {
-			return nil, err
-		}
-		if err := mgr.AddReadyzCheck("webhook", mgr.GetWebhookServer().StartedChecker()); err != nil {
-			return nil, err
-		}
+	hook := &routewebhook.RouteWebhook{Client: direct, Domain: o.Domain, RouterNamespace: o.RouterNamespace}
+	if err := hook.SetupWithManager(mgr); err != nil {
+		return nil, err
 	}
-	if err := mgr.Add(certificateKeeper(keep)); err != nil {
+	if err := mgr.AddReadyzCheck("webhook", mgr.GetWebhookServer().StartedChecker()); err != nil {
+		return nil, err
+	}
+	if err := mgr.Add(certificateKeeper(o.certificates(direct))); err != nil {
 		return nil, err
 	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
@@ -148,17 +138,16 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 }
 
 // certificates returns what keeps the serving certificates current: the
-// webhooks', or the Route API server's and its etcd's.
+// webhooks', the Route API server's and its etcd's.
 func (o Options) certificates(c client.Client) func(context.Context, time.Time) error {
-	serving := o.certOptions()
 	return func(ctx context.Context, now time.Time) error {
-		if err := webhookcert.Ensure(ctx, c, serving, now); err != nil {
+		if err := webhookcert.Ensure(ctx, c, o.webhookCertOptions(), now); err != nil {
 			return err
 		}
-		if o.aggregated() {
-			return etcdcert.Ensure(ctx, c, o.OperatorNamespace, now)
+		if err := webhookcert.Ensure(ctx, c, RouteAPIServerCertOptions(o.OperatorNamespace, ""), now); err != nil {
+			return err
 		}
-		return nil
+		return etcdcert.Ensure(ctx, c, o.OperatorNamespace, now)
 	}
 }
 
@@ -185,14 +174,8 @@ func (keep certificateKeeper) Start(ctx context.Context) error {
 	}
 }
 
-func (o Options) aggregated() bool { return o.RouteAPI == "aggregated" }
-
-// certOptions are those of the webhook certificate, or, with the aggregated
-// Route API, of the Route API server's.
-func (o Options) certOptions() webhookcert.Options {
-	if o.aggregated() {
-		return RouteAPIServerCertOptions(o.OperatorNamespace, "")
-	}
+// webhookCertOptions describe the webhooks' serving certificate.
+func (o Options) webhookCertOptions() webhookcert.Options {
 	svc := names.WebhookServiceName + "." + o.OperatorNamespace
 	co := webhookcert.Options{
 		Namespace: o.OperatorNamespace, SecretName: names.WebhookCertSecretName, CertDir: o.WebhookCertDir,

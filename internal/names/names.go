@@ -60,6 +60,17 @@ const (
 	RouteEtcdClientSecretName  = "okd-ingress-route-etcd-client"
 )
 
+// RouteAPIServerHeader marks the Route API server's responses, so that a
+// client can tell which server answered a Route request (the migration
+// waits on it when it moves the APIService).
+const RouteAPIServerHeader = "X-Okd-Ingress-Route-Api-Server"
+
+// CreatedAnnotation carries a Route's original creation time and UID across
+// a move between the Route CRD and the Route API server, so that routers
+// keep giving each contested host to the same Route. Only a migration
+// (`create routes/migrate`) may set it.
+const CreatedAnnotation = "route.okd-ingress.io/created"
+
 // RouteAPIServerServiceDNS is the name the main API server verifies the
 // Route API server's certificate against: <service>.<namespace>.svc.
 func RouteAPIServerServiceDNS(namespace string) string {

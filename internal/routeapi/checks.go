@@ -20,9 +20,13 @@ type Checks struct {
 }
 
 // CheckCreate validates a new, defaulted Route whose host has been assigned
-// (AssignHost): the field rules, then the external certificate.
+// (AssignHost): the field rules, who may set the created annotation, then
+// the external certificate.
 func (c Checks) CheckCreate(ctx context.Context, r *routev1.Route) field.ErrorList {
 	if errs := Validate(r); len(errs) > 0 {
+		return errs
+	}
+	if errs := validateCreated(ctx, r, nil, c.Access); len(errs) > 0 {
 		return errs
 	}
 	return ValidateExternalCertificate(ctx, r, c.Access, c.Secrets, c.RouterNamespace)
@@ -36,6 +40,9 @@ func (c Checks) CheckUpdate(ctx context.Context, r, old *routev1.Route) field.Er
 		return errs
 	}
 	if errs := ValidateHostUpdate(ctx, r, old, c.Access); len(errs) > 0 {
+		return errs
+	}
+	if errs := validateCreated(ctx, r, old, c.Access); len(errs) > 0 {
 		return errs
 	}
 	if externalCertificate(r) != "" && externalCertificate(r) != externalCertificate(old) {

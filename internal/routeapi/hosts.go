@@ -42,6 +42,15 @@ func customHost(namespace, verb string) authorizationv1.ResourceAttributes {
 	}
 }
 
+// migrate is the permission to move Routes between Route API servers,
+// which may set the created annotation.
+func migrate(namespace string) authorizationv1.ResourceAttributes {
+	return authorizationv1.ResourceAttributes{
+		Namespace: namespace, Verb: "create",
+		Group: routev1.GroupVersion.Group, Resource: "routes", Subresource: "migrate",
+	}
+}
+
 // AssignHost runs on creation, before validation: a user who sets spec.host
 // or certificate fields needs `create routes/custom-host`; a route with
 // neither host nor subdomain (and not a wildcard) gets the host

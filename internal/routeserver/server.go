@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
+	"time"
 
 	"github.com/spf13/pflag"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -88,6 +90,11 @@ func (o *Options) NewServer() (*genericapiserver.GenericAPIServer, error) {
 	cfg.OpenAPIConfig.Info.Title, cfg.OpenAPIConfig.Info.Version = "okd-ingress Route API", "v1"
 	cfg.OpenAPIV3Config = genericapiserver.DefaultOpenAPIV3Config(openapi.GetOpenAPIDefinitions, namer)
 	cfg.OpenAPIV3Config.Info.Title, cfg.OpenAPIV3Config.Info.Version = "okd-ingress Route API", "v1"
+	cfg.BuildHandlerChainFunc = markResponses
+	// On shutdown (a rollout, a migration back to the CRD) close the
+	// watches within a few seconds, so routers and controllers reconnect to
+	// another replica or server at once instead of at their watch timeout.
+	cfg.ShutdownWatchTerminationGracePeriod = 5 * time.Second
 	if err := o.Recommended.ApplyTo(cfg); err != nil {
 		return nil, err
 	}
@@ -124,6 +131,16 @@ func (o *Options) installRoutes(server *genericapiserver.GenericAPIServer, cfg *
 		"routes": routes, "routes/status": status,
 	}
 	return server.InstallAPIGroup(&group)
+}
+
+// markResponses adds names.RouteAPIServerHeader to every response, so a
+// client of the main API server can tell that this server answered.
+func markResponses(h http.Handler, c *genericapiserver.Config) http.Handler {
+	chain := genericapiserver.DefaultBuildHandlerChain(h, c)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set(names.RouteAPIServerHeader, "okd-ingress")
+		chain.ServeHTTP(w, r)
+	})
 }
 
 // Run serves until ctx ends.

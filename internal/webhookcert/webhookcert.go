@@ -166,7 +166,10 @@ func patchConfigurations(ctx context.Context, c client.Client, o Options, caPEM 
 	}
 	if o.Mutating != "" {
 		var m admissionregistrationv1.MutatingWebhookConfiguration
-		if err := c.Get(ctx, client.ObjectKey{Name: o.Mutating}, &m); err != nil {
+		if err := c.Get(ctx, client.ObjectKey{Name: o.Mutating}, &m); apierrors.IsNotFound(err) {
+			// Not installed (the aggregated Route API needs no webhooks).
+			return nil
+		} else if err != nil {
 			return fmt.Errorf("mutating webhook configuration %s: %w", o.Mutating, err)
 		}
 		orig := m.DeepCopy()
@@ -179,7 +182,9 @@ func patchConfigurations(ctx context.Context, c client.Client, o Options, caPEM 
 	}
 	if o.Validating != "" {
 		var v admissionregistrationv1.ValidatingWebhookConfiguration
-		if err := c.Get(ctx, client.ObjectKey{Name: o.Validating}, &v); err != nil {
+		if err := c.Get(ctx, client.ObjectKey{Name: o.Validating}, &v); apierrors.IsNotFound(err) {
+			return nil
+		} else if err != nil {
 			return fmt.Errorf("validating webhook configuration %s: %w", o.Validating, err)
 		}
 		orig := v.DeepCopy()
@@ -195,10 +200,14 @@ func patchConfigurations(ctx context.Context, c client.Client, o Options, caPEM 
 
 func patchAPIService(ctx context.Context, c client.Client, name string, caPEM []byte) error {
 	var a apiregistrationv1.APIService
-	if err := c.Get(ctx, client.ObjectKey{Name: name}, &a); err != nil {
+	if err := c.Get(ctx, client.ObjectKey{Name: name}, &a); apierrors.IsNotFound(err) {
+		return nil
+	} else if err != nil {
 		return fmt.Errorf("APIService %s: %w", name, err)
 	}
-	if bytes.Equal(a.Spec.CABundle, caPEM) {
+	// An APIService without a Service is the API server's own (the Route
+	// CRD's): it takes no CA bundle.
+	if a.Spec.Service == nil || bytes.Equal(a.Spec.CABundle, caPEM) {
 		return nil
 	}
 	orig := a.DeepCopy()

@@ -127,9 +127,6 @@ func TestKustomizeInstalls(t *testing.T) {
 					t.Errorf("output has %q:\n%s", not, out)
 				}
 			}
-			if tc.install == "crd-mode" && !strings.Contains(built, "--route-api=crd") {
-				t.Errorf("config/crd-mode does not run the manager with --route-api=crd")
-			}
 		})
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
+	"github.com/okd-ingress/okd-ingress/internal/routeapi"
 )
 
 // The reasons a router gives in a Route's Admitted=False condition, as OKD's.
@@ -72,7 +73,7 @@ type Result struct {
 // winner is gone, because the whole set is re-evaluated every time.
 func Admit(routes []*routev1.Route, p Policy) Result {
 	sorted := append([]*routev1.Route(nil), routes...)
-	sort.SliceStable(sorted, func(i, j int) bool { return older(sorted[i], sorted[j]) })
+	sort.SliceStable(sorted, func(i, j int) bool { return routeapi.Older(sorted[i], sorted[j]) })
 	res := Result{Verdicts: make(map[types.NamespacedName]Verdict, len(routes))}
 	claims := newClaims(p.InterNamespaceAllowed)
 	for _, r := range sorted {
@@ -84,17 +85,6 @@ func Admit(routes []*routev1.Route, p Policy) Result {
 		}
 	}
 	return res
-}
-
-func older(a, b *routev1.Route) bool {
-	ta, tb := a.CreationTimestamp, b.CreationTimestamp
-	if !ta.Equal(&tb) {
-		return ta.Before(&tb)
-	}
-	if a.UID != b.UID {
-		return a.UID < b.UID
-	}
-	return a.Namespace+"/"+a.Name < b.Namespace+"/"+b.Name
 }
 
 func admitOne(r *routev1.Route, p Policy, c *claims) (Route, Verdict) {

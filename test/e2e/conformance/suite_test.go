@@ -86,13 +86,7 @@ var _ = BeforeSuite(func() {
 var _ = AfterSuite(func() {
 	line := fmt.Sprintf("Ingress conformance scenarios passed: %d of %d\n", passed.Load(), total.Load())
 	GinkgoWriter.Print(line)
-	if f := os.Getenv("OKD_INGRESS_REPORT"); f != "" {
-		out, err := os.OpenFile(f, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
-		Expect(err).NotTo(HaveOccurred())
-		defer out.Close()
-		_, err = out.WriteString(line)
-		Expect(err).NotTo(HaveOccurred())
-	}
+	Expect(framework.Report(line)).To(Succeed())
 })
 
 // ReportAfterEach counts scenarios and shows the router's log on failure.

@@ -1,0 +1,83 @@
+package routeapi
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
+	"github.com/okd-ingress/okd-ingress/internal/names"
+)
+
+// Routers give a contested host to the oldest Route. A Route moved between
+// the Route CRD and the Route API server is created anew, so the move keeps
+// its original creation time and UID in the annotation
+// route.okd-ingress.io/created ("<RFC 3339 time> <UID>"), and its age is
+// read from there. Backdating a Route would take hosts from others, so only
+// a user allowed to `create routes/migrate` (cluster admins) may set or change
+// the annotation.
+
+// FormatCreated is the annotation's value for a creation time and UID.
+func FormatCreated(t time.Time, uid string) string {
+	return t.UTC().Format(time.RFC3339) + " " + uid
+}
+
+// parseCreated reads the annotation's value.
+func parseCreated(v string) (time.Time, string, error) {
+	ts, uid, ok := strings.Cut(v, " ")
+	if !ok || uid == "" || strings.ContainsAny(uid, " \t\r\n") {
+		return time.Time{}, "", fmt.Errorf(`want "<RFC 3339 time> <UID>"`)
+	}
+	t, err := time.Parse(time.RFC3339, ts)
+	return t, uid, err
+}
+
+// Age is what orders a Route among others claiming a host: its creation
+// time and UID, or those of the annotation when it carries a valid one.
+func Age(r *routev1.Route) (metav1.Time, string) {
+	if v, ok := r.Annotations[names.CreatedAnnotation]; ok {
+		if t, uid, err := parseCreated(v); err == nil {
+			return metav1.NewTime(t), uid
+		}
+	}
+	return r.CreationTimestamp, string(r.UID)
+}
+
+// Older orders Routes as routers admit them, oldest first: by age, then by
+// namespace and name.
+func Older(a, b *routev1.Route) bool {
+	ta, ua := Age(a)
+	tb, ub := Age(b)
+	if !ta.Equal(&tb) {
+		return ta.Before(&tb)
+	}
+	if ua != ub {
+		return ua < ub
+	}
+	return a.Namespace+"/"+a.Name < b.Namespace+"/"+b.Name
+}
+
+// validateCreated lets only a migration set or change the created
+// annotation (old is nil on creation).
+func validateCreated(ctx context.Context, r, old *routev1.Route, access Access) field.ErrorList {
+	v, set := r.Annotations[names.CreatedAnnotation]
+	if !set || old != nil && old.Annotations[names.CreatedAnnotation] == v {
+		return nil
+	}
+	fld := field.NewPath("metadata", "annotations").Key(names.CreatedAnnotation)
+	if _, _, err := parseCreated(v); err != nil {
+		return field.ErrorList{field.Invalid(fld, v, err.Error())}
+	}
+	ok, err := access.UserAllowed(ctx, migrate(r.Namespace))
+	if err != nil {
+		return field.ErrorList{field.InternalError(fld, fmt.Errorf("checking routes/migrate: %w", err))}
+	}
+	if !ok {
+		return field.ErrorList{field.Forbidden(fld, "only a Route migration (create routes/migrate) may set this annotation: it decides which Route keeps a contested host")}
+	}
+	return nil
+}

@@ -1,0 +1,86 @@
+package routeapi
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	authorizationv1 "k8s.io/api/authorization/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+
+	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
+	"github.com/okd-ingress/okd-ingress/internal/names"
+)
+
+// subresourceAccess allows exactly the listed subresources of routes.
+type subresourceAccess map[string]bool
+
+func (a subresourceAccess) UserAllowed(_ context.Context, attrs authorizationv1.ResourceAttributes) (bool, error) {
+	return a[attrs.Subresource], nil
+}
+
+func (a subresourceAccess) Allowed(context.Context, string, authorizationv1.ResourceAttributes) (bool, error) {
+	return false, nil
+}
+
+func routeAt(name string, sec int64, uid string, created string) *routev1.Route {
+	r := &routev1.Route{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: name,
+		CreationTimestamp: metav1.NewTime(time.Unix(sec, 0)), UID: types.UID(uid)}}
+	if created != "" {
+		r.Annotations = map[string]string{names.CreatedAnnotation: created}
+	}
+	return r
+}
+
+func TestOlder(t *testing.T) {
+	early := FormatCreated(time.Unix(5, 0), "uid-early")
+	cases := []struct {
+		name string
+		a, b *routev1.Route
+		want bool // a before b
+	}{
+		{"creation time", routeAt("a", 1, "z", ""), routeAt("b", 2, "a", ""), true},
+		{"creation time, reversed", routeAt("a", 2, "a", ""), routeAt("b", 1, "z", ""), false},
+		{"same second: UID", routeAt("a", 1, "a", ""), routeAt("b", 1, "b", ""), true},
+		{"same second and UID: name", routeAt("a", 1, "u", ""), routeAt("b", 1, "u", ""), true},
+		{"a moved Route keeps its age", routeAt("moved", 100, "new", early), routeAt("b", 10, "b", ""), true},
+		{"its original UID breaks ties", routeAt("moved", 100, "zzz", FormatCreated(time.Unix(10, 0), "aaa")), routeAt("b", 10, "b", ""), true},
+		{"a garbled annotation is ignored", routeAt("moved", 100, "new", "yesterday"), routeAt("b", 10, "b", ""), false},
+	}
+	for _, tc := range cases {
+		if got := Older(tc.a, tc.b); got != tc.want {
+			t.Errorf("%s: Older = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestCreatedAnnotationChecks(t *testing.T) {
+	valid := FormatCreated(time.Unix(5, 0), "uid-1")
+	migrator := subresourceAccess{"migrate": true}
+	user := subresourceAccess{"custom-host": true}
+	cases := []struct {
+		name    string
+		r, old  *routev1.Route
+		access  Access
+		wantErr string
+	}{
+		{"no annotation", routeAt("a", 1, "u", ""), nil, user, ""},
+		{"a user backdates a new Route", routeAt("a", 1, "u", valid), nil, user, "only a Route migration (create routes/migrate)"},
+		{"the migration sets it", routeAt("a", 1, "u", valid), nil, migrator, ""},
+		{"the migration sets garbage", routeAt("a", 1, "u", "2020-01-01"), nil, migrator, "<RFC 3339 time> <UID>"},
+		{"an update keeps it", routeAt("a", 1, "u", valid), routeAt("a", 1, "u", valid), user, ""},
+		{"an update changes it", routeAt("a", 1, "u", FormatCreated(time.Unix(1, 0), "x")), routeAt("a", 1, "u", valid), user, "create routes/migrate"},
+		{"an update removes it", routeAt("a", 1, "u", ""), routeAt("a", 1, "u", valid), user, ""},
+	}
+	for _, tc := range cases {
+		errs := validateCreated(context.Background(), tc.r, tc.old, tc.access)
+		switch {
+		case tc.wantErr == "" && len(errs) > 0:
+			t.Errorf("%s: %v", tc.name, errs)
+		case tc.wantErr != "" && (len(errs) == 0 || !strings.Contains(errs.ToAggregate().Error(), tc.wantErr)):
+			t.Errorf("%s: errors %v, want one containing %q", tc.name, errs, tc.wantErr)
+		}
+	}
+}

@@ -1,0 +1,313 @@
+// Package migration_test moves 1,000 Routes from the Route CRD to the
+// aggregated Route API server and back with route-migrate's code, while a
+// router serves them and clients send requests the whole time: no request
+// may fail, and every Route keeps its name, host, spec, admission and the
+// host it won against another.
+package migration_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
+	"github.com/okd-ingress/okd-ingress/config"
+	"github.com/okd-ingress/okd-ingress/internal/localcluster"
+	"github.com/okd-ingress/okd-ingress/internal/manager"
+	"github.com/okd-ingress/okd-ingress/internal/names"
+	"github.com/okd-ingress/okd-ingress/internal/routemigrate"
+	"github.com/okd-ingress/okd-ingress/test/e2e/framework"
+)
+
+const (
+	domain = "apps.e2e.test"
+	routes = 1000
+	wait   = 30 * time.Second
+)
+
+var (
+	cluster *localcluster.Cluster
+	k8s     client.Client
+	router  *framework.Router
+	tmpDir  string
+)
+
+func TestMain(m *testing.M) { os.Exit(framework.RunInNetNS(m)) }
+
+func TestMigration(t *testing.T) {
+	RegisterFailHandler(Fail)
+	RunSpecs(t, "Route migration")
+}
+
+var _ = BeforeSuite(func() {
+	var err error
+	tmpDir, err = os.MkdirTemp("", "okd-migration-")
+	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(func() { _ = os.RemoveAll(tmpDir) })
+	cluster, err = localcluster.Start(localcluster.Options{Domain: domain, Manager: true, Dir: tmpDir,
+		AdvertiseAddress: framework.HostAddress, RouteAPI: localcluster.RouteAPICRD})
+	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(func() { Expect(cluster.Stop()).To(Succeed()) })
+	k8s = cluster.Client
+	router, err = framework.StartRouter(framework.RouterOptions{Kubeconfig: cluster.Kubeconfig, Name: "default"})
+	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(func() {
+		if CurrentSpecReport().Failed() {
+			GinkgoWriter.Printf("router log:\n%s\n", router.Log())
+		}
+		router.Stop()
+	})
+	Expect(router.WaitReady(30 * time.Second)).To(Succeed())
+})
+
+func namespace(name string) string {
+	Expect(k8s.Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}})).To(Succeed())
+	return name
+}
+
+func backend(ns, name string) {
+	b, err := framework.NewBackend(context.Background(), k8s, ns, name, 1, nil)
+	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(b.Close)
+}
+
+func route(ns, name, host, service string) *routev1.Route {
+	return &routev1.Route{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		Spec: routev1.RouteSpec{Host: host, To: routev1.RouteTargetReference{Kind: "Service", Name: service},
+			Port: &routev1.RoutePort{TargetPort: intstr.FromString("http")}},
+	}
+}
+
+func host(i int) string { return fmt.Sprintf("r%04d.migrate.test", i) }
+
+// served returns who answered url, or why nothing did.
+func served(c *framework.Client, url string) string {
+	r, err := c.Get(url)
+	switch {
+	case err != nil:
+		return "error: " + err.Error()
+	case r.Status != 200:
+		return fmt.Sprintf("status %d", r.Status)
+	}
+	return r.Echo.Namespace + "/" + r.Echo.Service
+}
+
+// load sends requests until stopped, over keep-alive connections and over
+// new ones, and counts what did not come from the expected Service.
+type load struct {
+	stop     chan struct{}
+	wg       sync.WaitGroup
+	requests atomic.Int64
+	mu       sync.Mutex
+	failures []string
+}
+
+func startLoad(targets map[string]string) *load {
+	l := &load{stop: make(chan struct{})}
+	for _, fresh := range []bool{false, true} {
+		c := router.NewClient(framework.ClientOptions{NewConnections: fresh})
+		l.wg.Add(1)
+		go func() {
+			defer l.wg.Done()
+			for {
+				for url, want := range targets {
+					select {
+					case <-l.stop:
+						return
+					default:
+					}
+					if got := served(c, url); got != want {
+						l.mu.Lock()
+						l.failures = append(l.failures, fmt.Sprintf("%s: %s, want %s", url, got, want))
+						l.mu.Unlock()
+					}
+					l.requests.Add(1)
+				}
+			}
+		}()
+	}
+	return l
+}
+
+func (l *load) end() (int64, []string) {
+	close(l.stop)
+	l.wg.Wait()
+	return l.requests.Load(), l.failures
+}
+
+func admittedBy(r *routev1.Route, router string) corev1.ConditionStatus {
+	for _, in := range r.Status.Ingress {
+		if in.RouterName != router {
+			continue
+		}
+		for _, c := range in.Conditions {
+			if c.Type == routev1.RouteAdmitted {
+				return c.Status
+			}
+		}
+	}
+	return ""
+}
+
+func routesCRD() *apiextensionsv1.CustomResourceDefinition {
+	data, err := config.CRDs.ReadFile(filepath.Join("crd", "bases", "route.openshift.io_routes.yaml"))
+	Expect(err).NotTo(HaveOccurred())
+	crd := &apiextensionsv1.CustomResourceDefinition{}
+	Expect(utilyaml.Unmarshal(data, crd)).To(Succeed())
+	return crd
+}
+
+var _ = Describe("Moving Routes between the CRD and the Route API server", Ordered, func() {
+	var (
+		ns       string
+		targets  map[string]string
+		before   routev1.RouteList
+		migrator *routemigrate.Migrator
+		served0  int
+	)
+
+	BeforeAll(func() {
+		ctx := context.Background()
+		ns = namespace("shop")
+		backend(ns, "blue")
+		backend(ns, "green")
+		claimA, claimB := namespace("claim-a"), namespace("claim-b")
+		backend(claimA, "web")
+		backend(claimB, "web")
+
+		// The older Route holds the contested host; the newer is refused.
+		Expect(k8s.Create(ctx, route(claimA, "older", "claimed.migrate.test", "web"))).To(Succeed())
+		time.Sleep(1100 * time.Millisecond) // creation times have one-second resolution
+		Expect(k8s.Create(ctx, route(claimB, "newer", "claimed.migrate.test", "web"))).To(Succeed())
+
+		work := make(chan int)
+		var wg sync.WaitGroup
+		for range 16 {
+			wg.Add(1)
+			go func() {
+				defer GinkgoRecover()
+				defer wg.Done()
+				for i := range work {
+					svc := []string{"blue", "green"}[i%2]
+					Expect(k8s.Create(ctx, route(ns, fmt.Sprintf("r%04d", i), host(i), svc))).To(Succeed())
+				}
+			}()
+		}
+		for i := range routes {
+			work <- i
+		}
+		close(work)
+		wg.Wait()
+
+		c := router.NewClient(framework.ClientOptions{})
+		targets = map[string]string{"http://claimed.migrate.test/": claimA + "/web"}
+		for i := range routes {
+			want := ns + "/" + []string{"blue", "green"}[i%2]
+			Eventually(func() string { return served(c, "http://"+host(i)+"/") }).WithTimeout(wait).Should(Equal(want))
+			if i%20 == 0 {
+				targets["http://"+host(i)+"/"] = want
+			}
+		}
+		Eventually(func(g Gomega) {
+			var r routev1.Route
+			g.Expect(k8s.Get(ctx, client.ObjectKey{Namespace: claimB, Name: "newer"}, &r)).To(Succeed())
+			g.Expect(admittedBy(&r, "default")).To(Equal(corev1.ConditionFalse))
+		}).WithTimeout(wait).Should(Succeed())
+		Expect(k8s.List(ctx, &before)).To(Succeed())
+		Expect(before.Items).To(HaveLen(routes + 2))
+		served0 = len(targets)
+
+		port, err := cluster.StartStandbyRouteAPIServer()
+		Expect(err).NotTo(HaveOccurred())
+		migrator, err = routemigrate.New(cluster.Config, manager.Scheme(), routemigrate.Options{
+			Namespace: names.OperatorNamespace, ServicePort: port, CRD: routesCRD(),
+			BackupFile: filepath.Join(tmpDir, "routes.json"), WebhooksFile: filepath.Join(tmpDir, "webhooks.json"),
+			EndServerWatches: func(context.Context) error { cluster.StopRouteAPIServer(); return nil },
+			Logf:             func(f string, a ...any) { GinkgoWriter.Printf(time.Now().Format("15:04:05.000 ")+f+"\n", a...) },
+		})
+		Expect(err).NotTo(HaveOccurred())
+	})
+
+	// after checks that the Routes now served are the ones from before,
+	// admitted again, that the contested host stayed with the older Route,
+	// and that the routers watch the new server (a new Route is served).
+	after := func(marker string) {
+		ctx := context.Background()
+		Expect(migrator.Verify(ctx, before.Items)).To(Succeed())
+		Eventually(func(g Gomega) {
+			var now routev1.RouteList
+			g.Expect(k8s.List(ctx, &now)).To(Succeed())
+			for i := range now.Items {
+				r := &now.Items[i]
+				want := corev1.ConditionTrue
+				if r.Name == "newer" {
+					want = corev1.ConditionFalse
+				}
+				g.Expect(admittedBy(r, "default")).To(Equal(want), "%s/%s", r.Namespace, r.Name)
+			}
+		}).WithTimeout(wait).Should(Succeed())
+		fresh := route(ns, marker, marker+".migrate.test", "blue")
+		Expect(k8s.Create(ctx, fresh)).To(Succeed())
+		c := router.NewClient(framework.ClientOptions{})
+		Eventually(func() string { return served(c, "http://"+marker+".migrate.test/") }).WithTimeout(wait).Should(Equal(ns + "/blue"))
+		Expect(k8s.Delete(ctx, fresh)).To(Succeed())
+		Eventually(func() string { return served(c, "http://"+marker+".migrate.test/") }).WithTimeout(wait).Should(Equal("status 404"))
+	}
+
+	It("moves 1,000 Routes to the Route API server with no failed request", func() {
+		l := startLoad(targets)
+		time.Sleep(time.Second)
+		start := time.Now()
+		rep, err := migrator.Run(context.Background(), routemigrate.ToAggregated)
+		took := time.Since(start)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(rep.Routes).To(Equal(routes + 2))
+		after("after-move")
+		requests, failures := l.end()
+		GinkgoWriter.Printf("to aggregated: %d Routes in %s; %d requests to %d hosts, %d failed\n", rep.Routes, took, requests, served0, len(failures))
+		Expect(failures).To(BeEmpty())
+		Expect(requests).To(BeNumerically(">", 100))
+		framework.Report(fmt.Sprintf("Route migration: %d Routes from the CRD to the Route API server in %s, %d requests during the move, %d failed",
+			rep.Routes, took.Round(time.Millisecond), requests, len(failures)))
+
+		// Writes reach the Route API server now; the CRD serves nothing.
+		scheme := manager.Scheme()
+		Expect(apiextensionsv1.AddToScheme(scheme)).To(Succeed())
+		ext, err := client.New(cluster.Config, client.Options{Scheme: scheme})
+		Expect(err).NotTo(HaveOccurred())
+		var crd apiextensionsv1.CustomResourceDefinition
+		Expect(ext.Get(context.Background(), client.ObjectKey{Name: "routes.route.openshift.io"}, &crd)).To(Succeed())
+		Expect(crd.Spec.Versions[0].Served).To(BeFalse())
+	})
+
+	It("moves them back to the CRD with no failed request", func() {
+		l := startLoad(targets)
+		time.Sleep(time.Second)
+		start := time.Now()
+		rep, err := migrator.Run(context.Background(), routemigrate.ToCRD)
+		took := time.Since(start)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(rep.Routes).To(Equal(routes + 2))
+		after("after-return")
+		requests, failures := l.end()
+		GinkgoWriter.Printf("to the CRD: %d Routes in %s; %d requests, %d failed\n", rep.Routes, took, requests, len(failures))
+		Expect(failures).To(BeEmpty())
+		framework.Report(fmt.Sprintf("Route migration: %d Routes back to the CRD in %s, %d requests during the move, %d failed",
+			rep.Routes, took.Round(time.Millisecond), requests, len(failures)))
+	})
+})
