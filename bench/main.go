@@ -14,6 +14,8 @@
 //     vs OKD's `-sf` reloads
 //  6. lookup:     route lookup cost for the first and the last of 400k map
 //     keys (does a lookup grow with the number of routes?)
+//  7. routeapi:   listing 10k Routes and delivering updates to 3 watchers,
+//     the aggregated Route API server vs the Route CRD
 //
 // It runs as root inside a private network namespace (as the e2e suites
 // do), with a real kube-apiserver, real router processes and real
@@ -54,6 +56,7 @@ var benchmarks = []benchmark{
 	{"dataplane", "4. Data plane", benchDataPlane},
 	{"reload", "5. Reload under load", benchReload},
 	{"lookup", "6. Route lookup at scale", benchLookup},
+	{"routeapi", "7. Route API: list and watch", benchRouteAPI},
 }
 
 // settings come from the environment.

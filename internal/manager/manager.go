@@ -22,6 +22,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	ctrlconfig "sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
@@ -52,6 +53,11 @@ type Options struct {
 	// WebhookURL, when set, is the base URL the API server uses to call the
 	// webhooks instead of the in-cluster Service (local runs and tests).
 	WebhookURL string
+
+	// SkipNameValidation lets one process run several managers (the local
+	// cluster's tests and benchmarks): controller names are unique per
+	// process otherwise.
+	SkipNameValidation bool
 
 	MetricsAddr    string
 	ProbeAddr      string
@@ -98,6 +104,7 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 		Logger:                  o.Logger,
 		Metrics:                 metricsserver.Options{BindAddress: o.MetricsAddr},
 		HealthProbeBindAddress:  o.ProbeAddr,
+		Controller:              ctrlconfig.Controller{SkipNameValidation: &o.SkipNameValidation},
 		LeaderElection:          o.LeaderElection,
 		LeaderElectionID:        "okd-ingress-manager",
 		LeaderElectionNamespace: o.OperatorNamespace,
