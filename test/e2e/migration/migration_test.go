@@ -178,7 +178,6 @@ var _ = Describe("Moving Routes between the CRD and the Route API server", Order
 		targets  map[string]string
 		before   routev1.RouteList
 		migrator *routemigrate.Migrator
-		served0  int
 	)
 
 	BeforeAll(func() {
@@ -230,7 +229,6 @@ var _ = Describe("Moving Routes between the CRD and the Route API server", Order
 		}).WithTimeout(wait).Should(Succeed())
 		Expect(k8s.List(ctx, &before)).To(Succeed())
 		Expect(before.Items).To(HaveLen(routes + 2))
-		served0 = len(targets)
 
 		port, err := cluster.StartStandbyRouteAPIServer()
 		Expect(err).NotTo(HaveOccurred())
@@ -269,23 +267,29 @@ var _ = Describe("Moving Routes between the CRD and the Route API server", Order
 		Eventually(func() string { return served(c, "http://"+marker+".migrate.test/") }).WithTimeout(wait).Should(Equal("status 404"))
 	}
 
-	It("moves 1,000 Routes to the Route API server with no failed request", func() {
+	// move runs a migration to target under load and checks what after
+	// checks; no request may fail.
+	move := func(target routemigrate.Target, where, marker string) {
 		l := startLoad(targets)
 		time.Sleep(time.Second)
 		start := time.Now()
-		rep, err := migrator.Run(context.Background(), routemigrate.ToAggregated)
+		rep, err := migrator.Run(context.Background(), target)
 		took := time.Since(start)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(rep.Routes).To(Equal(routes + 2))
-		after("after-move")
+		after(marker)
 		requests, failures := l.end()
-		GinkgoWriter.Printf("to aggregated: %d Routes in %s; %d requests to %d hosts, %d failed\n", rep.Routes, took, requests, served0, len(failures))
+		line := fmt.Sprintf("Route migration: %d Routes %s in %s, %d requests to %d hosts during the move, %d failed",
+			rep.Routes, where, took.Round(time.Millisecond), requests, len(targets), len(failures))
+		GinkgoWriter.Println(line)
 		Expect(failures).To(BeEmpty())
 		Expect(requests).To(BeNumerically(">", 100))
-		framework.Report(fmt.Sprintf("Route migration: %d Routes from the CRD to the Route API server in %s, %d requests during the move, %d failed",
-			rep.Routes, took.Round(time.Millisecond), requests, len(failures)))
+		Expect(framework.Report(line)).To(Succeed())
+	}
 
-		// Writes reach the Route API server now; the CRD serves nothing.
+	It("moves 1,000 Routes to the Route API server with no failed request", func() {
+		move(routemigrate.ToAggregated, "from the CRD to the Route API server", "after-move")
+		// The CRD serves nothing now; it stays as a fallback.
 		scheme := manager.Scheme()
 		Expect(apiextensionsv1.AddToScheme(scheme)).To(Succeed())
 		ext, err := client.New(cluster.Config, client.Options{Scheme: scheme})
@@ -296,18 +300,6 @@ var _ = Describe("Moving Routes between the CRD and the Route API server", Order
 	})
 
 	It("moves them back to the CRD with no failed request", func() {
-		l := startLoad(targets)
-		time.Sleep(time.Second)
-		start := time.Now()
-		rep, err := migrator.Run(context.Background(), routemigrate.ToCRD)
-		took := time.Since(start)
-		Expect(err).NotTo(HaveOccurred())
-		Expect(rep.Routes).To(Equal(routes + 2))
-		after("after-return")
-		requests, failures := l.end()
-		GinkgoWriter.Printf("to the CRD: %d Routes in %s; %d requests, %d failed\n", rep.Routes, took, requests, len(failures))
-		Expect(failures).To(BeEmpty())
-		framework.Report(fmt.Sprintf("Route migration: %d Routes back to the CRD in %s, %d requests during the move, %d failed",
-			rep.Routes, took.Round(time.Millisecond), requests, len(failures)))
+		move(routemigrate.ToCRD, "back to the CRD", "after-return")
 	})
 })
