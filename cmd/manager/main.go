@@ -29,6 +29,8 @@ func main() {
 	flag.BoolVar(&o.LeaderElection, "leader-elect", false, "elect a leader among manager replicas (controllers run on the leader only; webhooks on all)")
 	flag.StringVar((*string)(&o.Operator.Platform), "platform", "None", "infrastructure platform: None, BareMetal, AWS, Azure, GCP, IBMCloud, OpenStack, Kind (picks the default publishing strategy and internal load-balancer annotations)")
 	flag.StringVar(&o.Operator.RouterImage, "router-image", "okd-ingress:latest", "image of the router pods")
+	manageDNS := flag.Bool("manage-dns", true, "publish the *.<domain> record of each LoadBalancerService IngressController as an ExternalDNS DNSEndpoint (an IngressController opts out with dnsManagementPolicy: Unmanaged)")
+	flag.StringVar(&o.Operator.DNS.CheckServer, "dns-check-server", "", "host:port of a DNS server of the apps zone: DNSReady then also waits until the wildcard resolves there")
 	var minReady int
 	flag.IntVar(&minReady, "router-min-ready-seconds", 30, "seconds a router pod must be ready to count as available (time for load balancer health checks)")
 	flag.DurationVar(&o.Operator.GracefulShutdownDelay, "router-graceful-shutdown-delay", 45*time.Second, "how long a stopping router keeps serving while load balancers take it out")
@@ -38,6 +40,7 @@ func main() {
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()
 	o.Operator.MinReadySeconds = int32(minReady)
+	o.Operator.DNS.Disabled = !*manageDNS
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
 
 	ctx := ctrl.SetupSignalHandler()

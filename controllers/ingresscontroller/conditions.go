@@ -2,6 +2,7 @@ package ingresscontroller
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -19,6 +20,10 @@ type observed struct {
 	deployment *appsv1.Deployment // nil until created
 	// loadBalancer is the LoadBalancer Service, when the strategy has one.
 	loadBalancer *corev1.Service
+	// dns says whether the wildcard record is managed, and dnsCheck
+	// whether it is published.
+	dns      dnsManagement
+	dnsCheck dnsCheck
 }
 
 // Degraded grace periods, as OKD's: how long each condition may be wrong
@@ -29,6 +34,7 @@ var graceFor = map[string]time.Duration{
 	operatorv1.IngressControllerDeploymentReplicasMinAvailableConditionType: time.Minute,
 	operatorv1.IngressControllerDeploymentReplicasAllAvailableConditionType: time.Hour,
 	operatorv1.LoadBalancerReadyIngressConditionType:                        90 * time.Second,
+	operatorv1.DNSReadyIngressConditionType:                                 30 * time.Second,
 }
 
 type cond struct {
@@ -47,11 +53,15 @@ func conditions(prev []operatorv1.OperatorCondition, obs observed, now time.Time
 	if managed {
 		low = append(low, loadBalancerReadyCond(obs.loadBalancer))
 	}
+	low = append(low, dnsConds(obs)...)
 	for _, c := range low {
 		out = append(out, merge(prev, c, now))
 	}
+	// As OKD: the record counts once the load balancer does.
+	dnsNeeded := managed && obs.dns.managed && isTrue(out, operatorv1.LoadBalancerReadyIngressConditionType)
 	available := isTrue(out, operatorv1.IngressControllerDeploymentAvailableConditionType) &&
-		(!managed || isTrue(out, operatorv1.LoadBalancerReadyIngressConditionType))
+		(!managed || isTrue(out, operatorv1.LoadBalancerReadyIngressConditionType)) &&
+		(!dnsNeeded || isTrue(out, operatorv1.DNSReadyIngressConditionType))
 	var failing []string
 	for _, c := range out {
 		if !healthy(c) {
@@ -65,9 +75,26 @@ func conditions(prev []operatorv1.OperatorCondition, obs observed, now time.Time
 	out = append(out, merge(prev, cond{t: operatorv1.OperatorStatusTypeProgressing, ok: rolling,
 		reason: reasonIf(rolling, "IngressControllerProgressing", "IngressControllerNotProgressing"),
 		msg:    msgIf(rolling, "The router Deployment is rolling out.", "Nothing is changing.")}, now))
-	degraded, requeue := degradedCond(out, now)
+	watched := out
+	if !dnsNeeded {
+		// DNSReady counts only once the load balancer is ready, as on OKD.
+		watched = slices.DeleteFunc(slices.Clone(out), func(c operatorv1.OperatorCondition) bool {
+			return c.Type == operatorv1.DNSReadyIngressConditionType
+		})
+	}
+	degraded, requeue := degradedCond(watched, now)
 	out = append(out, merge(prev, degraded, now))
 	return out, requeue
+}
+
+// dnsConds are DNSManaged and, when managed, DNSReady.
+func dnsConds(obs observed) []cond {
+	out := []cond{{t: operatorv1.DNSManagedIngressConditionType, ok: obs.dns.managed, reason: obs.dns.reason, msg: obs.dns.message}}
+	if obs.dns.managed {
+		out = append(out, cond{t: operatorv1.DNSReadyIngressConditionType, ok: obs.dnsCheck.ready,
+			reason: obs.dnsCheck.reason, msg: obs.dnsCheck.message})
+	}
+	return out
 }
 
 // healthy reports whether a low-level condition has its good status:

@@ -32,12 +32,23 @@ func routerDeployment(want, updated, available int32, availableCond corev1.Condi
 	return d
 }
 
+// obsFor observes an IngressController with the given strategy whose
+// wildcard record, when managed, is published once the load balancer has
+// an address.
 func obsFor(strategy operatorv1.EndpointPublishingStrategyType, d *appsv1.Deployment, lb *corev1.Service) observed {
-	return observed{
-		admission:    admission{Admitted: true, Reason: "Valid", Message: "ok", Domain: "apps.example.com", Strategy: &operatorv1.EndpointPublishingStrategy{Type: strategy}},
-		deployment:   d,
-		loadBalancer: lb,
+	a := admission{Admitted: true, Reason: "Valid", Message: "ok", Domain: "apps.example.com", Strategy: &operatorv1.EndpointPublishingStrategy{Type: strategy}}
+	obs := observed{admission: a, deployment: d, loadBalancer: lb, dns: dnsManaged(a, Options{})}
+	obs.dnsCheck = dnsCheck{reason: "RecordNotFound"}
+	if lb != nil && len(lb.Status.LoadBalancer.Ingress) > 0 {
+		obs.dnsCheck = dnsCheck{ready: true, reason: "RecordPublished"}
 	}
+	return obs
+}
+
+// withDNS replaces the verdict on the wildcard record.
+func withDNS(obs observed, c dnsCheck) observed {
+	obs.dnsCheck = c
+	return obs
 }
 
 func provisioned(ip string) *corev1.Service {
@@ -75,29 +86,31 @@ func TestConditionsFirstLook(t *testing.T) {
 	}{
 		{name: "Deployment not created yet",
 			obs:   obsFor(operatorv1.HostNetworkStrategyType, nil, nil),
-			types: []string{"Admitted", "DeploymentAvailable", "DeploymentReplicasMinAvailable", "DeploymentReplicasAllAvailable", "DeploymentRollingOut", "LoadBalancerManaged", "Available", "Progressing", "Degraded"},
+			types: []string{"Admitted", "DeploymentAvailable", "DeploymentReplicasMinAvailable", "DeploymentReplicasAllAvailable", "DeploymentRollingOut", "LoadBalancerManaged", "DNSManaged", "Available", "Progressing", "Degraded"},
 			want: condStatus{"Admitted": T, "DeploymentAvailable": F, "DeploymentReplicasMinAvailable": F, "DeploymentReplicasAllAvailable": F,
-				"DeploymentRollingOut": T, "LoadBalancerManaged": F, "Available": F, "Progressing": T, "Degraded": F},
+				"DeploymentRollingOut": T, "LoadBalancerManaged": F, "DNSManaged": F, "Available": F, "Progressing": T, "Degraded": F},
 			// Every failing condition is within its grace period.
 			reasons: map[string]string{"DeploymentAvailable": "DeploymentNotFound", "LoadBalancerManaged": "EndpointPublishingStrategyExcludesManagedLoadBalancer",
+				"DNSManaged": "UnsupportedEndpointPublishingStrategy",
 				"Available": "IngressControllerUnavailable", "Progressing": "IngressControllerProgressing", "Degraded": "NoDegradedConditions"},
 			msgHas:  map[string]string{"Available": "DeploymentAvailable (The router Deployment does not exist yet.)"},
 			requeue: 30 * time.Second},
 		{name: "rolled out and available on the host network",
 			obs:   obsFor(operatorv1.HostNetworkStrategyType, routerDeployment(2, 2, 2, corev1.ConditionTrue), nil),
-			types: []string{"Admitted", "DeploymentAvailable", "DeploymentReplicasMinAvailable", "DeploymentReplicasAllAvailable", "DeploymentRollingOut", "LoadBalancerManaged", "Available", "Progressing", "Degraded"},
+			types: []string{"Admitted", "DeploymentAvailable", "DeploymentReplicasMinAvailable", "DeploymentReplicasAllAvailable", "DeploymentRollingOut", "LoadBalancerManaged", "DNSManaged", "Available", "Progressing", "Degraded"},
 			want: condStatus{"Admitted": T, "DeploymentAvailable": T, "DeploymentReplicasMinAvailable": T, "DeploymentReplicasAllAvailable": T,
-				"DeploymentRollingOut": F, "LoadBalancerManaged": F, "Available": T, "Progressing": F, "Degraded": F},
+				"DeploymentRollingOut": F, "LoadBalancerManaged": F, "DNSManaged": F, "Available": T, "Progressing": F, "Degraded": F},
 			reasons: map[string]string{"DeploymentAvailable": "DeploymentAvailable", "DeploymentReplicasMinAvailable": "DeploymentMinimumReplicasMet",
 				"DeploymentReplicasAllAvailable": "DeploymentReplicasAvailable", "DeploymentRollingOut": "DeploymentNotRollingOut",
 				"Available": "IngressControllerAvailable", "Progressing": "IngressControllerNotProgressing", "Degraded": "NoDegradedConditions"},
 			msgHas: map[string]string{"DeploymentAvailable": "Deployment has minimum availability.", "DeploymentReplicasAllAvailable": "2 of 2"}},
 		{name: "load balancer pending",
 			obs:   obsFor(operatorv1.LoadBalancerServiceStrategyType, routerDeployment(2, 2, 2, corev1.ConditionTrue), provisioned("")),
-			types: []string{"Admitted", "DeploymentAvailable", "DeploymentReplicasMinAvailable", "DeploymentReplicasAllAvailable", "DeploymentRollingOut", "LoadBalancerManaged", "LoadBalancerReady", "Available", "Progressing", "Degraded"},
+			types: []string{"Admitted", "DeploymentAvailable", "DeploymentReplicasMinAvailable", "DeploymentReplicasAllAvailable", "DeploymentRollingOut", "LoadBalancerManaged", "LoadBalancerReady", "DNSManaged", "DNSReady", "Available", "Progressing", "Degraded"},
 			want: condStatus{"Admitted": T, "DeploymentAvailable": T, "DeploymentReplicasMinAvailable": T, "DeploymentReplicasAllAvailable": T,
-				"DeploymentRollingOut": F, "LoadBalancerManaged": T, "LoadBalancerReady": F, "Available": F, "Progressing": F, "Degraded": F},
-			reasons: map[string]string{"LoadBalancerManaged": "WantedByEndpointPublishingStrategy", "LoadBalancerReady": "LoadBalancerPending"},
+				"DeploymentRollingOut": F, "LoadBalancerManaged": T, "LoadBalancerReady": F, "DNSManaged": T, "DNSReady": F, "Available": F, "Progressing": F, "Degraded": F},
+			reasons: map[string]string{"LoadBalancerManaged": "WantedByEndpointPublishingStrategy", "LoadBalancerReady": "LoadBalancerPending",
+				"DNSManaged": "Normal", "DNSReady": "RecordNotFound"},
 			msgHas:  map[string]string{"Available": "LoadBalancerReady (The LoadBalancer Service has no address yet"}},
 		{name: "load balancer Service missing",
 			obs:     obsFor(operatorv1.LoadBalancerServiceStrategyType, routerDeployment(2, 2, 2, corev1.ConditionTrue), nil),
@@ -108,6 +121,30 @@ func TestConditionsFirstLook(t *testing.T) {
 			want:    condStatus{"LoadBalancerReady": T, "Available": T, "Degraded": F},
 			reasons: map[string]string{"LoadBalancerReady": "LoadBalancerProvisioned"},
 			msgHas:  map[string]string{"LoadBalancerReady": "198.51.100.7"}},
+		{name: "load balancer provisioned, record not published yet",
+			obs: withDNS(obsFor(operatorv1.LoadBalancerServiceStrategyType, routerDeployment(2, 2, 2, corev1.ConditionTrue), provisioned("198.51.100.7")),
+				dnsCheck{reason: "RecordNotObserved", message: "ExternalDNS has not read DNSEndpoint x yet"}),
+			want:    condStatus{"LoadBalancerReady": T, "DNSReady": F, "Available": F, "Degraded": F},
+			reasons: map[string]string{"DNSReady": "RecordNotObserved"},
+			msgHas:  map[string]string{"Available": "DNSReady (ExternalDNS has not read"},
+			requeue: 30 * time.Second},
+		{name: "DNS unmanaged: available without a record",
+			obs: func() observed {
+				o := obsFor(operatorv1.LoadBalancerServiceStrategyType, routerDeployment(2, 2, 2, corev1.ConditionTrue), provisioned("198.51.100.7"))
+				o.admission.Strategy.LoadBalancer = &operatorv1.LoadBalancerStrategy{DNSManagementPolicy: operatorv1.UnmanagedLoadBalancerDNS}
+				o.dns = dnsManaged(o.admission, Options{})
+				return o
+			}(),
+			want:    condStatus{"DNSManaged": F, "Available": T},
+			reasons: map[string]string{"DNSManaged": "UnmanagedLoadBalancerDNS"}},
+		{name: "DNS management off in the manager",
+			obs: func() observed {
+				o := obsFor(operatorv1.LoadBalancerServiceStrategyType, routerDeployment(2, 2, 2, corev1.ConditionTrue), provisioned(""))
+				o.dns = dnsManaged(o.admission, Options{DNS: DNSOptions{Disabled: true}})
+				return o
+			}(),
+			want:    condStatus{"DNSManaged": F, "Available": F},
+			reasons: map[string]string{"DNSManaged": "DNSManagementDisabled"}},
 		{name: "rolling out: new replicas not updated yet",
 			obs:  obsFor(operatorv1.NodePortServiceStrategyType, routerDeployment(4, 2, 4, corev1.ConditionTrue), nil),
 			want: condStatus{"DeploymentRollingOut": T, "Progressing": T, "Available": T, "DeploymentReplicasMinAvailable": T, "DeploymentReplicasAllAvailable": T}},

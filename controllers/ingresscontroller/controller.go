@@ -19,6 +19,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	"sigs.k8s.io/controller-runtime/pkg/recorder"
 
+	externaldnsv1alpha1 "github.com/okd-ingress/okd-ingress/api/externaldns/v1alpha1"
 	operatorv1 "github.com/okd-ingress/okd-ingress/api/operator/v1"
 	"github.com/okd-ingress/okd-ingress/internal/names"
 )
@@ -26,6 +27,10 @@ import (
 // certificateCheckInterval is how often a healthy IngressController is
 // looked at again, so certificates are renewed without any event.
 const certificateCheckInterval = 12 * time.Hour
+
+// dnsCheckInterval is how often a wildcard record that is not ready yet is
+// checked again.
+const dnsCheckInterval = 2 * time.Second
 
 // Reconciler reconciles IngressControllers of one namespace.
 type Reconciler struct {
@@ -89,6 +94,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&appsv1.Deployment{}, toIC, inRouterNS).
 		Watches(&corev1.Service{}, toIC, inRouterNS).
 		Watches(&policyv1.PodDisruptionBudget{}, toIC, inRouterNS).
+		Owns(&externaldnsv1alpha1.DNSEndpoint{}).
 		Complete(r)
 }
 
@@ -126,6 +132,10 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if requeue == 0 || requeue > certificateCheckInterval {
 		requeue = certificateCheckInterval
 	}
+	if obs.dns.managed && !obs.dnsCheck.ready && requeue > dnsCheckInterval {
+		// ExternalDNS's status write wakes us; a DNS answer does not.
+		requeue = dnsCheckInterval
+	}
 	return ctrl.Result{RequeueAfter: requeue}, nil
 }
 
@@ -146,6 +156,14 @@ func (r *Reconciler) ensureOperands(ctx context.Context, ic *operatorv1.IngressC
 	obs.deployment = d
 	if obs.loadBalancer, err = r.ensureServices(ctx, ic, a, d); err != nil {
 		return obs, err
+	}
+	obs.dns = dnsManaged(a, r.Options)
+	ep, err := r.ensureDNS(ctx, ic, a, obs.loadBalancer)
+	if err != nil {
+		return obs, err
+	}
+	if obs.dns.managed {
+		obs.dnsCheck = r.checkDNS(ctx, ep, a.Domain)
 	}
 	if err := r.ensurePDB(ctx, ic, d); err != nil {
 		return obs, err

@@ -48,6 +48,9 @@ type Options struct {
 	// CertificateValidity and CertificateRenewBefore govern generated
 	// default certificates.
 	CertificateValidity, CertificateRenewBefore time.Duration
+	// DNS configures the wildcard records of load-balanced
+	// IngressControllers.
+	DNS DNSOptions
 }
 
 // WithDefaults fills unset options.

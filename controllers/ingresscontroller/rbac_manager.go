@@ -18,3 +18,4 @@ package ingresscontroller
 // +kubebuilder:rbac:groups="",namespace=openshift-ingress,resources=pods,verbs=list
 // +kubebuilder:rbac:groups=rbac.authorization.k8s.io,namespace=openshift-ingress,resources=roles;rolebindings,verbs=get;list;watch;create;update;patch
 // +kubebuilder:rbac:groups="",namespace=openshift-ingress-operator,resources=secrets,verbs=get;create;update
+// +kubebuilder:rbac:groups=externaldns.k8s.io,namespace=openshift-ingress-operator,resources=dnsendpoints,verbs=get;list;watch;create;update;patch;delete

@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
+	externaldnsv1alpha1 "github.com/okd-ingress/okd-ingress/api/externaldns/v1alpha1"
 	operatorv1 "github.com/okd-ingress/okd-ingress/api/operator/v1"
 	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
 	"github.com/okd-ingress/okd-ingress/internal/names"
@@ -84,6 +85,8 @@ func (r *Reconciler) operands(ic string) []client.Object {
 		named(&policyv1.PodDisruptionBudget{}, names.PodDisruptionBudget(ic)),
 		named(&corev1.Secret{}, names.DefaultCertificateSecret(ic)),
 		ingressClassFor(ic),
+		// In the operator namespace, with its IngressController.
+		&externaldnsv1alpha1.DNSEndpoint{ObjectMeta: metav1.ObjectMeta{Namespace: r.Options.OperatorNamespace, Name: names.WildcardDNSEndpoint(ic)}},
 	}
 }
 

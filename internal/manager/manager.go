@@ -28,6 +28,7 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
+	externaldnsv1alpha1 "github.com/okd-ingress/okd-ingress/api/externaldns/v1alpha1"
 	operatorv1 "github.com/okd-ingress/okd-ingress/api/operator/v1"
 	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
 	"github.com/okd-ingress/okd-ingress/controllers/ingresscontroller"
@@ -76,7 +77,7 @@ type Options struct {
 // Scheme returns a scheme with the Kubernetes types and this project's APIs.
 func Scheme() *runtime.Scheme {
 	s := runtime.NewScheme()
-	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, routev1.AddToScheme, operatorv1.AddToScheme, apiregistrationv1.AddToScheme} {
+	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, routev1.AddToScheme, operatorv1.AddToScheme, apiregistrationv1.AddToScheme, externaldnsv1alpha1.AddToScheme} {
 		if err := add(s); err != nil {
 			panic(err)
 		}
@@ -115,6 +116,8 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 			// Operands live in the router namespace: watch nothing else.
 			&appsv1.Deployment{}:            {Namespaces: map[string]cache.Config{o.RouterNamespace: {}}},
 			&policyv1.PodDisruptionBudget{}: {Namespaces: map[string]cache.Config{o.RouterNamespace: {}}},
+			// Wildcard records live beside their IngressControllers.
+			&externaldnsv1alpha1.DNSEndpoint{}: {Namespaces: map[string]cache.Config{o.OperatorNamespace: {}}},
 		}},
 		// Secrets are read rarely and must not be cached cluster-wide.
 		Client: client.Options{Cache: &client.CacheOptions{DisableFor: []client.Object{&corev1.Secret{}}}},

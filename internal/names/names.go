@@ -149,6 +149,15 @@ func CanonicalHostname(ic, domain string) string { return "router-" + ic + "." +
 // RouterStatusLease is the Lease electing a router's route-status writer.
 func RouterStatusLease(ic string) string { return "router-status-" + ic }
 
+// WildcardDNSEndpoint names the DNSEndpoint (ExternalDNS) that publishes an
+// IngressController's *.<domain> record, as OKD names its DNSRecord.
+func WildcardDNSEndpoint(ic string) string { return ic + "-wildcard" }
+
+// DNSZoneLabel says which zone a DNSEndpoint belongs in: "public" for an
+// External load balancer, "private" for an Internal one. An ExternalDNS per
+// zone selects its records with --label-filter=dns.okd-ingress.io/zone=<zone>.
+const DNSZoneLabel = "dns.okd-ingress.io/zone"
+
 // Ingress to Route conversion: OKD's annotations and names, kept exact so
 // that Ingresses written for OKD behave the same here.
 const (

@@ -87,7 +87,7 @@ func TestStatusAndScale(t *testing.T) {
 		if x, err = getIC(ic); err != nil {
 			return err
 		}
-		if len(x.Status.Conditions) != 10 || x.Status.Selector == "" {
+		if len(x.Status.Conditions) != 12 || x.Status.Selector == "" {
 			return fmt.Errorf("conditions %v, selector %q", conditionTypes(x), x.Status.Selector)
 		}
 		return nil
@@ -107,10 +107,11 @@ func TestStatusAndScale(t *testing.T) {
 		"DHE-RSA-AES128-GCM-SHA256", "DHE-RSA-AES256-GCM-SHA384"}})
 	expect(t, "finalizers", x.Finalizers, []string{"ingresscontroller.operator.openshift.io/finalizer-ingresscontroller"})
 	expect(t, "condition types", conditionTypes(x), []string{"Admitted", "DeploymentAvailable", "DeploymentReplicasMinAvailable",
-		"DeploymentReplicasAllAvailable", "DeploymentRollingOut", "LoadBalancerManaged", "LoadBalancerReady", "Available", "Progressing", "Degraded"})
+		"DeploymentReplicasAllAvailable", "DeploymentRollingOut", "LoadBalancerManaged", "LoadBalancerReady", "DNSManaged", "DNSReady",
+		"Available", "Progressing", "Degraded"})
 	want := map[string]operatorv1.ConditionStatus{"Admitted": "True", "DeploymentAvailable": "False", "DeploymentReplicasMinAvailable": "False",
 		"DeploymentReplicasAllAvailable": "False", "DeploymentRollingOut": "True", "LoadBalancerManaged": "True", "LoadBalancerReady": "False",
-		"Available": "False", "Progressing": "True"}
+		"DNSManaged": "True", "DNSReady": "False", "Available": "False", "Progressing": "True"}
 	// Degraded waits for the shortest grace period (30s) to pass.
 	if time.Since(created.CreationTimestamp.Time) < 25*time.Second {
 		want["Degraded"] = "False"
@@ -119,6 +120,7 @@ func TestStatusAndScale(t *testing.T) {
 		expect(t, typ, condition(x, typ).Status, st)
 	}
 	expect(t, "LoadBalancerReady reason", condition(x, "LoadBalancerReady").Reason, "LoadBalancerPending")
+	expect(t, "DNSReady reason", condition(x, "DNSReady").Reason, "RecordNotFound")
 
 	d := deployment(t, ic)
 	hash := d.Spec.Template.Labels[names.HashLabel]

@@ -1,0 +1,212 @@
+package ingresscontroller
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"slices"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+
+	externaldnsv1alpha1 "github.com/okd-ingress/okd-ingress/api/externaldns/v1alpha1"
+	operatorv1 "github.com/okd-ingress/okd-ingress/api/operator/v1"
+	"github.com/okd-ingress/okd-ingress/internal/names"
+)
+
+// The wildcard record of a load-balanced IngressController: *.<domain> to
+// the load balancer's addresses (A, AAAA) or host name (CNAME), published
+// by ExternalDNS from a DNSEndpoint. The TTL is OKD's.
+const wildcardTTL = 30
+
+// DNSOptions configure DNS management.
+type DNSOptions struct {
+	// Disabled turns DNS management off for every IngressController, as
+	// dnsManagementPolicy: Unmanaged does for one.
+	Disabled bool
+	// CheckServer, host:port, is a DNS server of the zone: when set, the
+	// record counts as ready once a name under the domain resolves there to
+	// the load balancer, not only once ExternalDNS has read it.
+	CheckServer string
+}
+
+// dnsManagement is whether the operator publishes ic's wildcard record.
+type dnsManagement struct {
+	managed         bool
+	reason, message string
+}
+
+func dnsManaged(a admission, o Options) dnsManagement {
+	s := a.Strategy
+	switch {
+	case s == nil || s.Type != operatorv1.LoadBalancerServiceStrategyType:
+		return dnsManagement{reason: "UnsupportedEndpointPublishingStrategy",
+			message: "DNS is published only for the LoadBalancerService strategy; point the domain's records at the routers yourself"}
+	case o.DNS.Disabled:
+		return dnsManagement{reason: "DNSManagementDisabled", message: "the manager runs with --manage-dns=false"}
+	case s.LoadBalancer != nil && s.LoadBalancer.DNSManagementPolicy == operatorv1.UnmanagedLoadBalancerDNS:
+		return dnsManagement{reason: "UnmanagedLoadBalancerDNS",
+			message: "spec.endpointPublishingStrategy.loadBalancer.dnsManagementPolicy is Unmanaged"}
+	}
+	return dnsManagement{managed: true, reason: "Normal", message: "The wildcard record of the domain is published through ExternalDNS."}
+}
+
+// dnsZone is the zone label value for the load balancer's scope.
+func dnsZone(a admission) string {
+	if a.Strategy.LoadBalancer != nil && a.Strategy.LoadBalancer.Scope == operatorv1.InternalLoadBalancer {
+		return "private"
+	}
+	return "public"
+}
+
+// wildcardEndpoints are the records for the load balancer's addresses: one
+// A and one AAAA set for its IPs, or a CNAME to its host name. None until the
+// load balancer has an address.
+func wildcardEndpoints(domain string, lb *corev1.Service) []externaldnsv1alpha1.Endpoint {
+	if lb == nil {
+		return nil
+	}
+	name := "*." + domain
+	var v4, v6 []string
+	for _, in := range lb.Status.LoadBalancer.Ingress {
+		if ip := net.ParseIP(in.IP); ip != nil {
+			if ip.To4() != nil {
+				v4 = append(v4, ip.String())
+			} else {
+				v6 = append(v6, ip.String())
+			}
+		}
+	}
+	var out []externaldnsv1alpha1.Endpoint
+	for _, set := range []struct {
+		t       string
+		targets []string
+	}{{"A", v4}, {"AAAA", v6}} {
+		if len(set.targets) > 0 {
+			slices.Sort(set.targets)
+			out = append(out, externaldnsv1alpha1.Endpoint{DNSName: name, RecordType: set.t, Targets: set.targets, RecordTTL: wildcardTTL})
+		}
+	}
+	if len(out) > 0 {
+		return out
+	}
+	for _, in := range lb.Status.LoadBalancer.Ingress {
+		if in.Hostname != "" {
+			return []externaldnsv1alpha1.Endpoint{{DNSName: name, RecordType: "CNAME", Targets: []string{in.Hostname}, RecordTTL: wildcardTTL}}
+		}
+	}
+	return nil
+}
+
+// desiredDNSEndpoint is the wildcard DNSEndpoint of ic, or nil when there
+// is none to publish.
+func desiredDNSEndpoint(ic *operatorv1.IngressController, a admission, lb *corev1.Service, o Options) *externaldnsv1alpha1.DNSEndpoint {
+	if !dnsManaged(a, o).managed {
+		return nil
+	}
+	eps := wildcardEndpoints(a.Domain, lb)
+	if len(eps) == 0 {
+		return nil
+	}
+	return &externaldnsv1alpha1.DNSEndpoint{
+		ObjectMeta: metav1.ObjectMeta{
+			Namespace: o.OperatorNamespace, Name: names.WildcardDNSEndpoint(ic.Name),
+			Labels: map[string]string{names.OwningLabel: ic.Name, names.DNSZoneLabel: dnsZone(a)},
+		},
+		Spec: externaldnsv1alpha1.DNSEndpointSpec{Endpoints: eps},
+	}
+}
+
+// ensureDNS keeps ic's DNSEndpoint as desired, or deletes it.
+func (r *Reconciler) ensureDNS(ctx context.Context, ic *operatorv1.IngressController, a admission, lb *corev1.Service) (*externaldnsv1alpha1.DNSEndpoint, error) {
+	want := desiredDNSEndpoint(ic, a, lb, r.Options)
+	if want == nil {
+		gone := &externaldnsv1alpha1.DNSEndpoint{ObjectMeta: metav1.ObjectMeta{Namespace: r.Options.OperatorNamespace, Name: names.WildcardDNSEndpoint(ic.Name)}}
+		return nil, r.deleteOwned(ctx, gone, ic.Name)
+	}
+	live := &externaldnsv1alpha1.DNSEndpoint{ObjectMeta: metav1.ObjectMeta{Namespace: want.Namespace, Name: want.Name}}
+	_, err := controllerutil.CreateOrPatch(ctx, r.Client, live, func() error {
+		if !live.CreationTimestamp.IsZero() && live.Labels[names.OwningLabel] != ic.Name {
+			return fmt.Errorf("DNSEndpoint %s/%s exists and is not managed by this IngressController (label %s): delete or rename it",
+				live.Namespace, live.Name, names.OwningLabel)
+		}
+		live.Labels = mergeMaps(live.Labels, want.Labels)
+		if !equality.Semantic.DeepEqual(live.Spec, want.Spec) {
+			live.Spec = want.Spec
+		}
+		return controllerutil.SetControllerReference(ic, live, r.Scheme())
+	})
+	if err != nil {
+		return nil, fmt.Errorf("DNSEndpoint %s: %w", want.Name, err)
+	}
+	return live, nil
+}
+
+// dnsCheck is the verdict on a published record.
+type dnsCheck struct {
+	ready           bool
+	reason, message string
+}
+
+// checkDNS decides whether the record is published: ExternalDNS has read
+// its current generation, and, with a check server, the domain resolves
+// there to the record's targets.
+func (r *Reconciler) checkDNS(ctx context.Context, ep *externaldnsv1alpha1.DNSEndpoint, domain string) dnsCheck {
+	if ep == nil {
+		return dnsCheck{reason: "RecordNotFound", message: "The load balancer has no address yet, so there is no record to publish."}
+	}
+	if ep.Status.ObservedGeneration < ep.Generation {
+		return dnsCheck{reason: "RecordNotObserved",
+			message: fmt.Sprintf("ExternalDNS has not read DNSEndpoint %s/%s yet (is it running with --source=crd?)", ep.Namespace, ep.Name)}
+	}
+	if r.Options.DNS.CheckServer == "" {
+		return dnsCheck{ready: true, reason: "RecordPublished", message: "ExternalDNS has read the record."}
+	}
+	probe := "okd-ingress-dns-check." + domain
+	got, err := lookup(ctx, r.Options.DNS.CheckServer, probe, ep.Spec.Endpoints)
+	if err != nil {
+		return dnsCheck{reason: "RecordNotResolving", message: fmt.Sprintf("%s does not resolve at %s: %v", probe, r.Options.DNS.CheckServer, err)}
+	}
+	if want := targets(ep.Spec.Endpoints); !slices.Equal(got, want) {
+		return dnsCheck{reason: "RecordNotResolving", message: fmt.Sprintf("%s resolves at %s to %v, want %v", probe, r.Options.DNS.CheckServer, got, want)}
+	}
+	return dnsCheck{ready: true, reason: "RecordPublished", message: fmt.Sprintf("*.%s resolves at %s.", domain, r.Options.DNS.CheckServer)}
+}
+
+// targets lists a record's targets as a resolver returns them: addresses,
+// or the CNAME's host name with its final dot.
+func targets(eps []externaldnsv1alpha1.Endpoint) []string {
+	var out []string
+	for _, e := range eps {
+		for _, t := range e.Targets {
+			if e.RecordType == "CNAME" {
+				t = strings.TrimSuffix(t, ".") + "."
+			}
+			out = append(out, t)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// lookup asks server for name: its CNAME when the record is one, else its
+// addresses.
+func lookup(ctx context.Context, server, name string, eps []externaldnsv1alpha1.Endpoint) ([]string, error) {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	res := &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, network, server)
+	}}
+	if len(eps) == 1 && eps[0].RecordType == "CNAME" {
+		cname, err := res.LookupCNAME(ctx, name)
+		return []string{cname}, err
+	}
+	addrs, err := res.LookupHost(ctx, name)
+	slices.Sort(addrs)
+	return addrs, err
+}

@@ -1,0 +1,90 @@
+package ingresscontroller
+
+import (
+	"reflect"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+
+	externaldnsv1alpha1 "github.com/okd-ingress/okd-ingress/api/externaldns/v1alpha1"
+	operatorv1 "github.com/okd-ingress/okd-ingress/api/operator/v1"
+	"github.com/okd-ingress/okd-ingress/internal/names"
+)
+
+func lbWith(ingress ...corev1.LoadBalancerIngress) *corev1.Service {
+	s := &corev1.Service{}
+	s.Status.LoadBalancer.Ingress = ingress
+	return s
+}
+
+func TestDesiredDNSEndpoint(t *testing.T) {
+	ic := &operatorv1.IngressController{}
+	ic.Name = "public"
+	lbAdmission := func(scope operatorv1.LoadBalancerScope, policy operatorv1.LoadBalancerDNSManagementPolicy) admission {
+		return admission{Admitted: true, Domain: "apps.example.com", Strategy: &operatorv1.EndpointPublishingStrategy{
+			Type: operatorv1.LoadBalancerServiceStrategyType, LoadBalancer: &operatorv1.LoadBalancerStrategy{Scope: scope, DNSManagementPolicy: policy}}}
+	}
+	external := lbAdmission(operatorv1.ExternalLoadBalancer, operatorv1.ManagedLoadBalancerDNS)
+	ep := func(t string, targets ...string) externaldnsv1alpha1.Endpoint {
+		return externaldnsv1alpha1.Endpoint{DNSName: "*.apps.example.com", RecordType: t, Targets: targets, RecordTTL: 30}
+	}
+	cases := []struct {
+		name string
+		a    admission
+		lb   *corev1.Service
+		o    Options
+		want []externaldnsv1alpha1.Endpoint // nil: no DNSEndpoint
+		zone string
+	}{
+		{name: "an IP", a: external, lb: lbWith(corev1.LoadBalancerIngress{IP: "198.51.100.7"}),
+			want: []externaldnsv1alpha1.Endpoint{ep("A", "198.51.100.7")}, zone: "public"},
+		{name: "two IPs, sorted", a: external, lb: lbWith(corev1.LoadBalancerIngress{IP: "198.51.100.9"}, corev1.LoadBalancerIngress{IP: "198.51.100.7"}),
+			want: []externaldnsv1alpha1.Endpoint{ep("A", "198.51.100.7", "198.51.100.9")}, zone: "public"},
+		{name: "dual stack", a: external, lb: lbWith(corev1.LoadBalancerIngress{IP: "2001:db8::7"}, corev1.LoadBalancerIngress{IP: "198.51.100.7"}),
+			want: []externaldnsv1alpha1.Endpoint{ep("A", "198.51.100.7"), ep("AAAA", "2001:db8::7")}, zone: "public"},
+		{name: "a host name", a: external, lb: lbWith(corev1.LoadBalancerIngress{Hostname: "lb-123.elb.example.net"}),
+			want: []externaldnsv1alpha1.Endpoint{ep("CNAME", "lb-123.elb.example.net")}, zone: "public"},
+		{name: "internal scope: the private zone", a: lbAdmission(operatorv1.InternalLoadBalancer, operatorv1.ManagedLoadBalancerDNS),
+			lb: lbWith(corev1.LoadBalancerIngress{IP: "10.1.2.3"}), want: []externaldnsv1alpha1.Endpoint{ep("A", "10.1.2.3")}, zone: "private"},
+		{name: "no address yet", a: external, lb: lbWith()},
+		{name: "no Service yet", a: external},
+		{name: "unmanaged", a: lbAdmission(operatorv1.ExternalLoadBalancer, operatorv1.UnmanagedLoadBalancerDNS),
+			lb: lbWith(corev1.LoadBalancerIngress{IP: "198.51.100.7"})},
+		{name: "DNS management off", a: external, lb: lbWith(corev1.LoadBalancerIngress{IP: "198.51.100.7"}), o: Options{DNS: DNSOptions{Disabled: true}}},
+		{name: "NodePort publishes nothing", a: admission{Domain: "apps.example.com", Strategy: &operatorv1.EndpointPublishingStrategy{Type: operatorv1.NodePortServiceStrategyType}},
+			lb: lbWith(corev1.LoadBalancerIngress{IP: "198.51.100.7"})},
+		{name: "HostNetwork publishes nothing", a: admission{Domain: "apps.example.com", Strategy: &operatorv1.EndpointPublishingStrategy{Type: operatorv1.HostNetworkStrategyType}}},
+		{name: "Private publishes nothing", a: admission{Domain: "apps.example.com", Strategy: &operatorv1.EndpointPublishingStrategy{Type: operatorv1.PrivateStrategyType}}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.o.OperatorNamespace = "ops"
+			got := desiredDNSEndpoint(ic, tc.a, tc.lb, tc.o)
+			if tc.want == nil {
+				if got != nil {
+					t.Fatalf("DNSEndpoint %+v, want none", got.Spec)
+				}
+				return
+			}
+			if got == nil {
+				t.Fatal("no DNSEndpoint")
+			}
+			if !reflect.DeepEqual(got.Spec.Endpoints, tc.want) {
+				t.Errorf("endpoints %+v, want %+v", got.Spec.Endpoints, tc.want)
+			}
+			if got.Name != "public-wildcard" || got.Namespace != "ops" || got.Labels[names.OwningLabel] != "public" || got.Labels[names.DNSZoneLabel] != tc.zone {
+				t.Errorf("object %s/%s labels %v, want ops/public-wildcard in zone %s", got.Namespace, got.Name, got.Labels, tc.zone)
+			}
+		})
+	}
+}
+
+func TestDNSTargets(t *testing.T) {
+	eps := []externaldnsv1alpha1.Endpoint{{RecordType: "AAAA", Targets: []string{"2001:db8::1"}}, {RecordType: "A", Targets: []string{"198.51.100.7"}}}
+	if got, want := targets(eps), []string{"198.51.100.7", "2001:db8::1"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("targets %v, want %v", got, want)
+	}
+	if got, want := targets([]externaldnsv1alpha1.Endpoint{{RecordType: "CNAME", Targets: []string{"lb.example.net"}}}), []string{"lb.example.net."}; !reflect.DeepEqual(got, want) {
+		t.Errorf("CNAME targets %v, want %v", got, want)
+	}
+}
