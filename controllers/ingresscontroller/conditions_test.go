@@ -92,7 +92,7 @@ func TestConditionsFirstLook(t *testing.T) {
 			// Every failing condition is within its grace period.
 			reasons: map[string]string{"DeploymentAvailable": "DeploymentNotFound", "LoadBalancerManaged": "EndpointPublishingStrategyExcludesManagedLoadBalancer",
 				"DNSManaged": "UnsupportedEndpointPublishingStrategy",
-				"Available": "IngressControllerUnavailable", "Progressing": "IngressControllerProgressing", "Degraded": "NoDegradedConditions"},
+				"Available":  "IngressControllerUnavailable", "Progressing": "IngressControllerProgressing", "Degraded": "NoDegradedConditions"},
 			msgHas:  map[string]string{"Available": "DeploymentAvailable (The router Deployment does not exist yet.)"},
 			requeue: 30 * time.Second},
 		{name: "rolled out and available on the host network",
@@ -111,7 +111,7 @@ func TestConditionsFirstLook(t *testing.T) {
 				"DeploymentRollingOut": F, "LoadBalancerManaged": T, "LoadBalancerReady": F, "DNSManaged": T, "DNSReady": F, "Available": F, "Progressing": F, "Degraded": F},
 			reasons: map[string]string{"LoadBalancerManaged": "WantedByEndpointPublishingStrategy", "LoadBalancerReady": "LoadBalancerPending",
 				"DNSManaged": "Normal", "DNSReady": "RecordNotFound"},
-			msgHas:  map[string]string{"Available": "LoadBalancerReady (The LoadBalancer Service has no address yet"}},
+			msgHas: map[string]string{"Available": "LoadBalancerReady (The LoadBalancer Service has no address yet"}},
 		{name: "load balancer Service missing",
 			obs:     obsFor(operatorv1.LoadBalancerServiceStrategyType, routerDeployment(2, 2, 2, corev1.ConditionTrue), nil),
 			want:    condStatus{"LoadBalancerReady": F, "Available": F},
