@@ -16,6 +16,8 @@
 //     keys (does a lookup grow with the number of routes?)
 //  7. routeapi:   listing 10k Routes and delivering updates to 3 watchers,
 //     the aggregated Route API server vs the Route CRD
+//  8. dns:        a load balancer's address → its wildcard name resolving,
+//     through ExternalDNS and CoreDNS, vs ExternalDNS's periodic sync
 //
 // It runs as root inside a private network namespace (as the e2e suites
 // do), with a real kube-apiserver, real router processes and real
@@ -57,6 +59,7 @@ var benchmarks = []benchmark{
 	{"reload", "5. Reload under load", benchReload},
 	{"lookup", "6. Route lookup at scale", benchLookup},
 	{"routeapi", "7. Route API: list and watch", benchRouteAPI},
+	{"dns", "8. DNS: load balancer to wildcard record", benchDNS},
 }
 
 // settings come from the environment.

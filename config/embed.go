@@ -29,3 +29,9 @@ var RouteAPIService []byte
 //
 //go:embed route-apiserver/rbac.yaml
 var RouteAPIServerRBAC []byte
+
+// ExternalDNSRBAC is ExternalDNS's ServiceAccount and RBAC: the local stack
+// runs ExternalDNS with exactly these permissions.
+//
+//go:embed components/externaldns/rbac.yaml
+var ExternalDNSRBAC []byte

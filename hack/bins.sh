@@ -5,20 +5,25 @@
 #   kube-apiserver, kube-controller-manager, kube-scheduler, kube-proxy,
 #   kubectl  (k8s.io/kubernetes)
 #   etcd (go.etcd.io/etcd/server/v3), kwok (sigs.k8s.io/kwok)
+#   coredns (github.com/coredns/coredns), external-dns (sigs.k8s.io/external-dns)
 #   haproxy 3.0 (the vendored tarball in ../shared/vendor, checked against its sha256)
 #
-# usage: hack/bins.sh [all|k8s|haproxy|bench-tools|assets-dir|haproxy-path]
+# usage: hack/bins.sh [all|k8s|dns|haproxy|bench-tools|assets-dir|dns-dir|haproxy-path]
 #   all          build whatever is missing (default)
 #   k8s          only the control plane and kwok
+#   dns          only CoreDNS and ExternalDNS (the local stack's DNS)
 #   haproxy      only haproxy
 #   bench-tools  install the benchmarks' load tools (wrk, h2load, hey) when missing
 #   assets-dir   print the KUBEBUILDER_ASSETS directory
+#   dns-dir      print the directory of coredns and external-dns
 #   haproxy-path print the haproxy binary to use (an haproxy >= 3.0 on PATH wins)
 set -euo pipefail
 
 K8S_VERSION=v1.37.2
 ETCD_VERSION=v3.6.16
 KWOK_VERSION=v0.7.0
+COREDNS_VERSION=v1.15.0
+EXTERNALDNS_VERSION=v0.21.0
 HAPROXY_VERSION=3.0.11
 HAPROXY_SHA256=a133e2d550c5fd9a849b5c7ab17bb945bcdad209ca140d41f45ebf31943ae783
 
@@ -27,6 +32,7 @@ root=$(dirname "$here")
 cache=${OKD_INGRESS_CACHE:-$HOME/.cache/okd-ingress}
 assets=$cache/bin-k8s-$K8S_VERSION-etcd-$ETCD_VERSION-kwok-$KWOK_VERSION
 haproxy_dir=$cache/haproxy-$HAPROXY_VERSION
+dns_dir=$cache/bin-coredns-$COREDNS_VERSION-external-dns-$EXTERNALDNS_VERSION
 # The vendored HAProxy tarball: next to the clone (../shared/vendor), or the
 # workspace's shared copy when the clone lives elsewhere.
 vendor=${OKD_INGRESS_VENDOR:-}
@@ -64,6 +70,27 @@ build_k8s() {
 		GOBIN="$assets/.kwok" CGO_ENABLED=0 go install -trimpath "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION"
 		mv "$assets/.kwok/kwok" "$assets/kwok" && rmdir "$assets/.kwok"
 	fi
+}
+
+# go_install <dir> <binary> <module@version>: go install into a temporary
+# GOBIN, then rename, so an interrupted build leaves nothing half-built.
+go_install() {
+	local dir=$1 bin=$2 pkg=$3
+	[ -x "$dir/$bin" ] && return 0
+	mkdir -p "$dir"
+	log "building $bin (a few minutes on a cold cache)"
+	local start=$SECONDS
+	rm -rf "$dir/.gobin"
+	GOBIN="$dir/.gobin" CGO_ENABLED=0 go install -trimpath -ldflags "-s -w" "$pkg"
+	mv "$dir/.gobin/$(basename "${pkg%@*}")" "$dir/$bin" && rmdir "$dir/.gobin"
+	log "built $bin in $((SECONDS - start))s"
+}
+
+# The local stack's DNS: CoreDNS serves cluster.local from the API server
+# and the apps domains from etcd, where ExternalDNS writes the records.
+build_dns() {
+	go_install "$dns_dir" coredns "github.com/coredns/coredns@$COREDNS_VERSION"
+	go_install "$dns_dir" external-dns "sigs.k8s.io/external-dns@$EXTERNALDNS_VERSION"
 }
 
 haproxy_ok() { # haproxy_ok <binary>: true when it is HAProxy 3.0 or newer
@@ -108,10 +135,11 @@ build_haproxy() {
 }
 
 # Runtime tools of the local stack and its tests: ip (namespaces, bridge,
-# routes), unshare, and nft for kube-proxy's nftables mode.
+# routes), unshare, nft for kube-proxy's nftables mode, and dig for the
+# commands `make run` prints.
 install_tools() {
 	local missing=()
-	for p in iproute2 util-linux nftables; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+	for p in iproute2 util-linux nftables bind9-dnsutils; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 	if [ ${#missing[@]} -gt 0 ]; then
 		log "installing: ${missing[*]}"
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
@@ -137,11 +165,13 @@ locked() {
 }
 
 case "${1:-all}" in
-all) install_tools && locked build_haproxy && locked build_k8s ;;
+all) install_tools && locked build_haproxy && locked build_k8s && locked build_dns ;;
 k8s) locked build_k8s ;;
+dns) locked build_dns ;;
 haproxy) locked build_haproxy ;;
 bench-tools) install_bench_tools ;;
 assets-dir) echo "$assets" ;;
+dns-dir) echo "$dns_dir" ;;
 haproxy-path) haproxy_path ;;
-*) echo "usage: $0 [all|k8s|haproxy|bench-tools|assets-dir|haproxy-path]" >&2; exit 2 ;;
+*) echo "usage: $0 [all|k8s|dns|haproxy|bench-tools|assets-dir|dns-dir|haproxy-path]" >&2; exit 2 ;;
 esac

@@ -10,6 +10,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -85,7 +86,8 @@ func run(dir string, nodes int, domain, haproxy string) error {
 	if err != nil {
 		return err
 	}
-	printWelcome(s.Cluster.Kubeconfig, caFile, domain, routers, time.Since(start))
+	dnsIP, _, _ := net.SplitHostPort(s.DNS.Server)
+	printWelcome(s.Cluster.Kubeconfig, caFile, domain, dnsIP, routers, time.Since(start))
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	<-sig
@@ -140,7 +142,7 @@ func writeRouterCA(c client.Client, dir string) (string, error) {
 	return path, os.WriteFile(path, s.Data[corev1.TLSCertKey], 0o644)
 }
 
-func printWelcome(kubeconfig, caFile, domain string, routers []string, took time.Duration) {
+func printWelcome(kubeconfig, caFile, domain, dns string, routers []string, took time.Duration) {
 	assets, _ := localcluster.AssetsDir()
 	first := "198.18.1.1"
 	if len(routers) > 0 {
@@ -157,6 +159,11 @@ func printWelcome(kubeconfig, caFile, domain string, routers []string, took time
 	say("  kubectl apply -f config/samples/demo-app.yaml -f config/samples/route-edge.yaml")
 	say("  curl --cacert %s --resolve edge.%s:443:%s https://edge.%s/", caFile, domain, first, domain)
 	say("  kubectl scale ingresscontroller/default -n openshift-ingress-operator --replicas=3")
+	say("")
+	say("DNS (CoreDNS on %s: cluster.local for pods, and the records ExternalDNS publishes for load-balanced IngressControllers):", dns)
+	say("  kubectl apply -f config/samples/ingresscontroller-loadbalancer.yaml -f config/samples/route-internal.yaml")
+	say("  dig +short @%s anything.internal.okd.test", dns)
+	say("  curl --cacert %s --resolve hello.internal.okd.test:443:$(dig +short @%s hello.internal.okd.test) https://hello.internal.okd.test/", caFile, dns)
 	say("")
 	say("Ctrl-C stops everything.")
 }

@@ -42,11 +42,42 @@ type TLSInfo struct {
 	CipherSuite        string `json:"cipherSuite"`
 }
 
+// Resolution is the body of /resolve?name=<host>: what the pod's resolver
+// answers, so that a test can see the cluster DNS a pod gets.
+type Resolution struct {
+	Name      string   `json:"name"`
+	Addresses []string `json:"addresses,omitempty"`
+	Error     string   `json:"error,omitempty"`
+}
+
+// resolve answers /resolve with the pod's view of a name.
+func resolve(w http.ResponseWriter, r *http.Request) {
+	res := Resolution{Name: r.URL.Query().Get("name")}
+	if res.Name == "" || len(res.Name) > 253 {
+		http.Error(w, "want ?name=<a host name of at most 253 characters>", http.StatusBadRequest)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+	defer cancel()
+	addrs, err := net.DefaultResolver.LookupHost(ctx, res.Name)
+	res.Addresses = addrs
+	if err != nil {
+		res.Error = err.Error()
+	}
+	body, _ := json.MarshalIndent(res, "", "  ")
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(body)
+}
+
 // Handler answers requests for id.
 func Handler(id Identity) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Server", "okd-ingress-echo")
 		w.Header().Set("X-Content-Type-Options", "nosniff")
+		if r.URL.Path == "/resolve" {
+			resolve(w, r)
+			return
+		}
 		if r.URL.Path == "/health" {
 			w.Header().Set("Content-Type", "text/plain")
 			w.Header().Set("Content-Length", "3")

@@ -28,6 +28,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -153,6 +154,12 @@ func removeLeftovers() error {
 	for _, ns := range nss {
 		if strings.HasPrefix(ns, NetNSPrefix) {
 			errs = append(errs, ignoreMissing(ip("netns", "del", ns)))
+		}
+	}
+	// Pods' resolv.conf files (Pod.SetDNS).
+	if dirs, err := filepath.Glob(filepath.Join("/etc/netns", NetNSPrefix+"*")); err == nil {
+		for _, d := range dirs {
+			errs = append(errs, os.RemoveAll(d))
 		}
 	}
 	errs = append(errs, removeLoadBalancers())

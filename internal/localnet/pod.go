@@ -6,8 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 )
 
 // Pod is a pod's network namespace on a node.
@@ -113,6 +116,19 @@ func (p *Pod) create() error {
 	)
 }
 
+// SetDNS gives the pod's processes a resolv.conf naming server and the
+// search domains: `ip netns exec` (localnet.Command) bind-mounts
+// /etc/netns/<namespace>/resolv.conf over /etc/resolv.conf, as a container
+// runtime mounts the one kubelet writes.
+func (p *Pod) SetDNS(server netip.Addr, search []string) error {
+	dir := filepath.Join("/etc/netns", p.NetNS)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	conf := fmt.Sprintf("nameserver %s\nsearch %s\noptions ndots:5\n", server, strings.Join(search, " "))
+	return os.WriteFile(filepath.Join(dir, "resolv.conf"), []byte(conf), 0o644)
+}
+
 // Remove deletes the pod's namespace and veth pair and frees its address.
 // It is idempotent. Stop the pod's processes first: a namespace lives on,
 // unnamed, as long as a process is inside it.
@@ -122,6 +138,7 @@ func (p *Pod) Remove() error {
 	err := errors.Join(
 		ignoreMissing(ip("-n", p.node.NetNS, "link", "del", p.veth)),
 		ignoreMissing(ip("netns", "del", p.NetNS)),
+		os.RemoveAll(filepath.Join("/etc/netns", p.NetNS)),
 	)
 	nd := p.node
 	nd.mu.Lock()

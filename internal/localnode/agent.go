@@ -23,6 +23,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"sort"
@@ -81,6 +82,10 @@ type Config struct {
 	Dir string
 	// Log receives the agent's progress; logr.Discard() when unset.
 	Log logr.Logger
+	// DNS, when valid, is the cluster DNS server pods resolve names with
+	// (dnsPolicy ClusterFirst), searching <namespace>.svc.cluster.local,
+	// svc.cluster.local and cluster.local.
+	DNS netip.Addr
 }
 
 // maxDirLen leaves room under Dir for <uid8>/<container>/run/<socket>.

@@ -234,6 +234,12 @@ func (w *podWorker) prepare(pod *corev1.Pod) error {
 			return err
 		}
 		w.net, w.podIP = p, p.IP.String()
+		if dns := w.a.cfg.DNS; dns.IsValid() {
+			search := []string{pod.Namespace + ".svc.cluster.local", "svc.cluster.local", "cluster.local"}
+			if err := p.SetDNS(dns, search); err != nil {
+				return err
+			}
+		}
 	}
 	ctx, cancel := context.WithTimeout(w.a.ctx, apiTimeout)
 	defer cancel()

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -54,9 +56,11 @@ type Options struct {
 type Stack struct {
 	Network *localnet.Network
 	Cluster *localcluster.Cluster
-	Agents  []*localnode.Agent
-	stopLB  context.CancelFunc
-	lbDone  chan error
+	// DNS is CoreDNS (cluster.local and the apps zone) with ExternalDNS.
+	DNS    *localcluster.DNS
+	Agents []*localnode.Agent
+	stopLB context.CancelFunc
+	lbDone chan error
 }
 
 func (o *Options) defaults() {
@@ -94,6 +98,10 @@ func Start(o Options) (s *Stack, err error) {
 	if s.Cluster, err = startCluster(o); err != nil {
 		return s, err
 	}
+	o.Progress("DNS: CoreDNS on %s (cluster.local, %s) and ExternalDNS", localnet.HostIP, Zone(o.Domain))
+	if s.DNS, err = s.Cluster.StartDNS(localcluster.DNSOptions{Address: localnet.HostIP.AsSlice(), Zone: Zone(o.Domain)}); err != nil {
+		return s, err
+	}
 	o.Progress("nodes: agents and kube-proxy on %d nodes", o.Nodes)
 	if err = s.startNodes(o); err != nil {
 		return s, err
@@ -109,6 +117,8 @@ func startCluster(o Options) (*localcluster.Cluster, error) {
 		DefaultIngressController: o.DefaultIngressController, DefaultStrategy: o.DefaultStrategy,
 		Operator: ingresscontroller.Options{
 			RouterImage: RouterImage, GracefulShutdownDelay: o.GracefulShutdownDelay, MinReadySeconds: 2,
+			// A wildcard record is ready once the stack's CoreDNS answers it.
+			DNS: ingresscontroller.DNSOptions{CheckServer: net.JoinHostPort(host, "53")},
 		},
 	})
 }
@@ -138,6 +148,7 @@ func (s *Stack) startNodes(o Options) error {
 		a, err := localnode.Start(localnode.Config{
 			Node: nd, Admin: s.Cluster.Config, Images: images, HAProxy: o.HAProxy,
 			KubeProxy: filepath.Join(assets, "kube-proxy"), Dir: filepath.Join(o.Dir, nd.Name), Log: logger(o.Log),
+			DNS: localnet.HostIP,
 		})
 		if err != nil {
 			return fmt.Errorf("node %s: %w", nd.Name, err)
@@ -183,6 +194,16 @@ func (s *Stack) Stop() error {
 		errs = append(errs, s.Network.Teardown())
 	}
 	return errors.Join(errs...)
+}
+
+// Zone is the DNS zone of the stack's apps domains: the domain without its
+// first label (okd.test for apps.okd.test), so that other IngressControllers'
+// domains beside it (internal.okd.test) are in it too.
+func Zone(domain string) string {
+	if _, rest, ok := strings.Cut(domain, "."); ok && strings.Contains(rest, ".") {
+		return rest
+	}
+	return domain
 }
 
 func logger(w io.Writer) logr.Logger {

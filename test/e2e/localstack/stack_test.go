@@ -17,11 +17,13 @@ import (
 	. "github.com/onsi/gomega"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	operatorv1 "github.com/okd-ingress/okd-ingress/api/operator/v1"
 	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
 	"github.com/okd-ingress/okd-ingress/internal/echo"
+	"github.com/okd-ingress/okd-ingress/internal/localcluster"
 	"github.com/okd-ingress/okd-ingress/internal/names"
 )
 
@@ -73,6 +75,30 @@ var _ = Describe("The whole stack", Ordered, func() {
 		lbIP = svc.Status.LoadBalancer.Ingress[0].IP
 		// The internal routers serve their own default certificate, for *.internal.okd.test.
 		Eventually(served(lbIP, "https", "edge."+domain, nil)).WithTimeout(converge).Should(Equal("hello"))
+	})
+
+	It("publishes the load balancer's wildcard record through ExternalDNS, and serves a Route by name", func() {
+		Eventually(condition("internal", "DNSManaged")).WithTimeout(converge).Should(Equal(operatorv1.ConditionTrue))
+		Eventually(condition("internal", "DNSReady")).WithTimeout(converge).Should(Equal(operatorv1.ConditionTrue))
+		Eventually(resolve("anything.internal.okd.test")).WithTimeout(converge).Should(Equal([]string{lbIP}))
+		// A Route with a subdomain, served by name: the address comes from DNS.
+		kubectl("apply", "-f", "config/samples/route-internal.yaml")
+		Eventually(func() string {
+			addrs, err := resolve("hello.internal.okd.test")()
+			if err != nil || len(addrs) != 1 {
+				return fmt.Sprintf("resolving: %v %v", addrs, err)
+			}
+			return served(addrs[0], "https", "hello.internal.okd.test", routerCA)()
+		}).WithTimeout(converge).Should(Equal("hello"))
+	})
+
+	It("gives pods the cluster DNS: a pod resolves a Service by name", func() {
+		var svc corev1.Service
+		Expect(k8s.Get(context.Background(), client.ObjectKey{Namespace: "demo", Name: "hello-canary"}, &svc)).To(Succeed())
+		pod := podIP("demo", "app=hello")
+		for _, name := range []string{"hello-canary.demo.svc.cluster.local", "hello-canary"} {
+			Eventually(func() []string { return podResolves(pod, name) }).WithTimeout(converge).Should(Equal([]string{svc.Spec.ClusterIP}), name)
+		}
 	})
 
 	It("publishes a NodePortService IngressController on the node ports of the nodes that run its routers", func() {
@@ -145,6 +171,10 @@ spec:
 			return err
 		}).
 			WithTimeout(converge).Should(HaveOccurred(), "the load balancer address no longer leads anywhere")
+		Eventually(func() error {
+			_, err := resolve("anything.internal.okd.test")()
+			return err
+		}).WithTimeout(converge).Should(HaveOccurred(), "the wildcard record is gone")
 	})
 })
 
@@ -282,4 +312,44 @@ func (l *load) stop() (ok, failed int64, errs []string) {
 	close(l.done)
 	l.wg.Wait()
 	return l.ok.Load(), l.failed.Load(), l.errs
+}
+
+// resolve asks the stack's CoreDNS for name's addresses.
+func resolve(name string) func() ([]string, error) {
+	return func() ([]string, error) {
+		return localcluster.Resolve(context.Background(), stack.DNS.Server, name)
+	}
+}
+
+// podIP is the address of a running pod matching selector.
+func podIP(ns, selector string) string {
+	GinkgoHelper()
+	sel, err := labels.Parse(selector)
+	Expect(err).NotTo(HaveOccurred())
+	var pods corev1.PodList
+	Expect(k8s.List(context.Background(), &pods, client.InNamespace(ns), client.MatchingLabelsSelector{Selector: sel})).To(Succeed())
+	for _, p := range pods.Items {
+		if p.Status.PodIP != "" && p.Status.Phase == corev1.PodRunning {
+			return p.Status.PodIP
+		}
+	}
+	Fail("no running pod " + selector)
+	return ""
+}
+
+// podResolves asks an echo pod to resolve name with its own resolver.
+func podResolves(podIP, name string) []string {
+	resp, err := (&http.Client{Timeout: 10 * time.Second}).Get("http://" + net.JoinHostPort(podIP, "8080") + "/resolve?name=" + name)
+	if err != nil {
+		return []string{"error: " + err.Error()}
+	}
+	defer resp.Body.Close()
+	var r echo.Resolution
+	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+		return []string{"error: " + err.Error()}
+	}
+	if r.Error != "" {
+		return []string{"error: " + r.Error}
+	}
+	return r.Addresses
 }
