@@ -49,13 +49,22 @@ func newKubectl(t *testing.T) func(args ...string) (string, error) {
 // replaced their Service reference by its URL; applying the Service reference
 // on top would ask for both, which the API server rightly refuses. Under new
 // names they are checked as a fresh cluster would create them.
-func renameWebhooksOverlay(t *testing.T, root, install string) string {
+func renameWebhooksOverlay(t *testing.T, root, install string, components ...string) string {
 	t.Helper()
 	dir := t.TempDir()
 	base, err := filepath.Rel(dir, filepath.Join(root, "config", install))
 	must(t, err)
 	var b strings.Builder
-	fmt.Fprintf(&b, "resources:\n  - %s\npatches:\n", base)
+	fmt.Fprintf(&b, "resources:\n  - %s\n", base)
+	if len(components) > 0 {
+		b.WriteString("components:\n")
+		for _, c := range components {
+			rel, err := filepath.Rel(dir, filepath.Join(root, "config", c))
+			must(t, err)
+			fmt.Fprintf(&b, "  - %s\n", rel)
+		}
+	}
+	b.WriteString("patches:\n")
 	for _, kind := range []string{"MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"} {
 		fmt.Fprintf(&b, "  - target: {group: admissionregistration.k8s.io, kind: %s}\n", kind)
 		fmt.Fprintf(&b, "    patch: '[{\"op\": \"replace\", \"path\": \"/metadata/name\", \"value\": \"dry-run-%s\"}]'\n", strings.ToLower(kind))
@@ -80,9 +89,10 @@ func TestKustomizeInstalls(t *testing.T) {
 	must(t, err)
 	kubectl := newKubectl(t)
 	for _, tc := range []struct {
-		install string
-		want    []string
-		wantNot []string
+		install    string
+		components []string
+		want       []string
+		wantNot    []string
 	}{
 		{install: "default", want: []string{
 			"customresourcedefinition.apiextensions.k8s.io/ingresscontrollers.operator.openshift.io",
@@ -92,6 +102,11 @@ func TestKustomizeInstalls(t *testing.T) {
 			"statefulset.apps/okd-ingress-route-etcd",
 			"clusterrolebinding.rbac.authorization.k8s.io/okd-ingress-route-apiserver:auth-delegator",
 		}, wantNot: []string{"routes.route.openshift.io", "webhookconfiguration"}},
+		{install: "default", components: []string{"components/externaldns"}, want: []string{
+			"customresourcedefinition.apiextensions.k8s.io/dnsendpoints.externaldns.k8s.io",
+			"deployment.apps/okd-ingress-external-dns",
+			"role.rbac.authorization.k8s.io/okd-ingress-external-dns",
+		}},
 		{install: "route-apiserver-standby", want: []string{
 			"deployment.apps/okd-ingress-route-apiserver",
 			"statefulset.apps/okd-ingress-route-etcd",
@@ -104,8 +119,8 @@ func TestKustomizeInstalls(t *testing.T) {
 			"validatingwebhookconfiguration.admissionregistration.k8s.io/dry-run-validatingwebhookconfiguration created (server dry run)",
 		}, wantNot: []string{"apiservice", "okd-ingress-route-apiserver"}},
 	} {
-		t.Run(tc.install, func(t *testing.T) {
-			overlay := renameWebhooksOverlay(t, root, tc.install)
+		t.Run(strings.Join(append([]string{tc.install}, tc.components...), "+"), func(t *testing.T) {
+			overlay := renameWebhooksOverlay(t, root, tc.install, tc.components...)
 			built, err := kubectl("kustomize", overlay)
 			if err != nil {
 				t.Fatalf("kubectl kustomize: %v\n%s", err, built)
