@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -41,25 +40,6 @@ type DNSOptions struct {
 type DNS struct {
 	// Server is CoreDNS's address, host:53.
 	Server string
-}
-
-// dnsBinaries is the directory of coredns and external-dns (hack/bins.sh).
-func dnsBinaries() (string, error) {
-	root, err := RepoRoot()
-	if err != nil {
-		return "", err
-	}
-	out, err := exec.Command("bash", filepath.Join(root, "hack", "bins.sh"), "dns-dir").Output()
-	if err != nil {
-		return "", fmt.Errorf("hack/bins.sh dns-dir: %w", err)
-	}
-	dir := strings.TrimSpace(string(out))
-	for _, b := range []string{"coredns", "external-dns"} {
-		if _, err := os.Stat(filepath.Join(dir, b)); err != nil {
-			return "", fmt.Errorf("no %s in %s: run `make bins` first", b, dir)
-		}
-	}
-	return dir, nil
 }
 
 // corefile serves cluster.local and the apps zone on one address.
@@ -99,7 +79,7 @@ var corefile = template.Must(template.New("Corefile").Parse(`cluster.local:53 {
 // the simulated components: Stop stops them too), and returns once both
 // answer.
 func (c *Cluster) StartDNS(o DNSOptions) (*DNS, error) {
-	bins, err := dnsBinaries()
+	bins, err := binsDir("dns-dir", "coredns", "external-dns")
 	if err != nil {
 		return nil, err
 	}

@@ -131,17 +131,25 @@ func AssetsDir() (string, error) {
 	if d := os.Getenv("KUBEBUILDER_ASSETS"); d != "" {
 		return d, nil
 	}
+	return binsDir("assets-dir", "kube-apiserver")
+}
+
+// binsDir asks hack/bins.sh where it builds a set of binaries (what is
+// assets-dir or dns-dir) and checks that they are there.
+func binsDir(what string, binaries ...string) (string, error) {
 	root, err := RepoRoot()
 	if err != nil {
 		return "", err
 	}
-	out, err := exec.Command("bash", filepath.Join(root, "hack", "bins.sh"), "assets-dir").Output()
+	out, err := exec.Command("bash", filepath.Join(root, "hack", "bins.sh"), what).Output()
 	if err != nil {
-		return "", fmt.Errorf("hack/bins.sh assets-dir: %w", err)
+		return "", fmt.Errorf("hack/bins.sh %s: %w", what, err)
 	}
 	dir := strings.TrimSpace(string(out))
-	if _, err := os.Stat(filepath.Join(dir, "kube-apiserver")); err != nil {
-		return "", fmt.Errorf("no kube-apiserver in %s: run `make bins` first", dir)
+	for _, b := range binaries {
+		if _, err := os.Stat(filepath.Join(dir, b)); err != nil {
+			return "", fmt.Errorf("no %s in %s: run `make bins` first", b, dir)
+		}
 	}
 	return dir, nil
 }
