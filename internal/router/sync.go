@@ -3,7 +3,6 @@ package router
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"path/filepath"
 	"regexp"
@@ -48,8 +47,8 @@ func (r *Router) sync(ctx context.Context) error {
 		}
 	}
 	if err := r.apply(ctx, p); err != nil {
-		var check *haproxy.CheckError
-		if !errors.As(err, &check) || !r.quarantine(p, check) {
+		alerts := haproxy.Alerts(err)
+		if alerts == nil || !r.quarantine(p, alerts) {
 			return err
 		}
 		// The routes HAProxy refused are now rejected: serve the others.
@@ -240,10 +239,10 @@ func reloadReason(prev, next *model.Model, running bool) (string, string) {
 // '/conf/crt-list' : unable to load SSL certificate ...: ee key too small.").
 var crtListAlert = regexp.MustCompile(`error processing line (\d+) in file '([^']*)'`)
 
-// quarantine marks the routes whose backends or certificates HAProxy's
-// check refused as rejected, so that one bad route never holds the others
+// quarantine marks the routes whose backends or certificates HAProxy
+// refused as rejected, so that one bad route never holds the others
 // back. It returns false when no route could be blamed.
-func (r *Router) quarantine(p *plan, check *haproxy.CheckError) bool {
+func (r *Router) quarantine(p *plan, alerts []haproxy.Alert) bool {
 	lines := bytes.Split(p.files[render.ConfigFile], []byte("\n"))
 	blamed := false
 	blame := func(route types.NamespacedName, msg string) {
@@ -253,7 +252,7 @@ func (r *Router) quarantine(p *plan, check *haproxy.CheckError) bool {
 		}
 		blamed = true
 	}
-	for _, a := range check.Alerts {
+	for _, a := range alerts {
 		// A certificate is loaded from a crt-list line, which the alert
 		// names; the config line it gives is the frontend's bind.
 		if m := crtListAlert.FindStringSubmatch(a.Message); m != nil && filepath.Base(m[2]) == render.CrtListFile {

@@ -63,8 +63,8 @@ func TestQuarantineBlamesCertificates(t *testing.T) {
 	msg := "config : parsing [/conf/haproxy.cfg:57] : 'bind abns@quarantine-test' in section 'frontend' : 'crt-list' : " +
 		"error processing line 2 in file '/conf/crt-list' : unable to load SSL certificate into SSL Context '" +
 		strings.Fields(crtList[1])[0] + "': ee key too small."
-	check := &haproxy.CheckError{Alerts: []haproxy.Alert{{File: "/conf/haproxy.cfg", Line: 57, Message: msg}}}
-	if !r.quarantine(p, check) {
+	alerts := []haproxy.Alert{{File: "/conf/haproxy.cfg", Line: 57, Message: msg}}
+	if !r.quarantine(p, alerts) {
 		t.Fatal("no route blamed for a certificate HAProxy refused")
 	}
 	p, err = r.plan(snap)

@@ -177,6 +177,16 @@ func (e *env) reloadCount() int {
 	return n
 }
 
+// newestWorker is the PID of the worker of the last successful (re)load.
+func (e *env) newestWorker() int {
+	e.t.Helper()
+	pl, err := e.sup.showProc(context.Background())
+	if err != nil || len(pl.Workers) == 0 {
+		e.t.Fatalf("show proc: %v %+v", err, pl)
+	}
+	return pl.Workers[0].PID
+}
+
 // get sends one request with the keep-alive client and returns status and body.
 func (e *env) get(c *http.Client, host string) (int, string, error) {
 	req, err := http.NewRequest(http.MethodGet, fmt.Sprintf("http://127.0.0.1:%d/", e.port), nil)

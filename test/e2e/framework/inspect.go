@@ -52,6 +52,19 @@ func (r *Router) MasterPID() (int, error) {
 	return pl.Master.PID, nil
 }
 
+// WorkerPID is the PID of HAProxy's current worker, the one that took the
+// last configuration that loaded.
+func (r *Router) WorkerPID() (int, error) {
+	pl, err := r.showProc()
+	if err != nil {
+		return 0, err
+	}
+	if len(pl.Workers) == 0 {
+		return 0, fmt.Errorf("show proc lists no worker")
+	}
+	return pl.Workers[0].PID, nil
+}
+
 // RuntimeMap lists the entries HAProxy holds in memory for the map file at
 // path (absolute, as the config names it), as "<key> <value>" lines: what
 // the runtime API made of the router's updates, to compare with the file.

@@ -445,7 +445,8 @@ func edge(r *routev1.Route, cert, key string) {
 // snapshot is what HAProxy runs: its files and how often it reloaded.
 type snapshot struct {
 	files   map[string]string
-	reloads int
+	reloads int // reloads asked of the master, refused ones included
+	worker  int // the worker serving
 }
 
 func takeSnapshot(r *framework.Router) snapshot {
@@ -453,9 +454,10 @@ func takeSnapshot(r *framework.Router) snapshot {
 	files, err := r.ConfigFiles()
 	Expect(err).NotTo(HaveOccurred())
 	// The master CLI refuses connections for a moment after a reload.
-	var n int
+	var n, worker int
 	Eventually(func() (err error) { n, err = r.ReloadCount(); return err }).WithTimeout(wait).Should(Succeed())
-	return snapshot{files: files, reloads: n}
+	Eventually(func() (err error) { worker, err = r.WorkerPID(); return err }).WithTimeout(wait).Should(Succeed())
+	return snapshot{files: files, reloads: n, worker: worker}
 }
 
 // waitQuiet waits until a router's files and reload count stayed the same
