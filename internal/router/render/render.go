@@ -112,6 +112,7 @@ type data struct {
 	ALPN                            string
 	HTTPMaps, HTTPSMaps             mapPair
 	PassthroughMap                  string
+	DirectTLS                       bool // no passthrough backend: terminate on the public port
 	RedirectValue                   string
 	ForwardedHTTP, ForwardedHTTPS   string
 	HardStopAfter                   string
@@ -143,6 +144,7 @@ func templateData(m *model.Model, p Params) data {
 		HardStopAfter:  ms(p.HardStopAfter),
 		Backends:       m.Backends,
 		DefaultBackend: m.DefaultBackend,
+		DirectTLS:      !hasTCPBackend(m),
 	}
 	if d.DefaultBackend == "" {
 		d.DefaultBackend = "_not_found"
@@ -151,6 +153,17 @@ func templateData(m *model.Model, p Params) data {
 		d.ALPN = "http/1.1"
 	}
 	return d
+}
+
+// hasTCPBackend tells whether a passthrough route needs the SNI-inspecting
+// frontend. It depends on the backends only, as reloads do (model.SameShape).
+func hasTCPBackend(m *model.Model) bool {
+	for _, b := range m.Backends {
+		if b.Mode == model.ModeTCP {
+			return true
+		}
+	}
+	return false
 }
 
 func ms(d time.Duration) string { return strconv.FormatInt(d.Milliseconds(), 10) + "ms" }

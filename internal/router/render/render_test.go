@@ -179,7 +179,9 @@ func TestRenderSample(t *testing.T) {
 		"  bind abns@render-test-tls accept-proxy ssl crt " + dir + "/default.pem crt-list " + dir + "/crt-list alpn h2,http/1.1",
 		"  http-request set-var(txn.be) var(txn.key),map_str(" + dir + "/maps/http_exact.map)",
 		"  http-request set-var(txn.be) var(txn.key),map_beg(" + dir + "/maps/https_prefix.map) if !{ var(txn.be) -m found }",
-		"  use_backend %[req_ssl_sni,lower,map_str(" + dir + "/maps/passthrough.map)] if { req_ssl_sni,lower,map_str(" + dir + "/maps/passthrough.map) -m found }",
+		"  tcp-request content set-var(txn.pt) req_ssl_sni,lower,map_str(" + dir + "/maps/passthrough.map) if { req_ssl_hello_type 1 }",
+		"  use_backend %[var(txn.pt)] if { var(txn.pt) -m found }",
+		"  default_backend _terminate",
 		"  http-request redirect scheme https code 302 if { var(txn.be) -m str _redirect }",
 		"  stats socket " + dir + "/run/stats.sock mode 600 level admin expose-fd listeners",
 		"  bind :80",
@@ -443,6 +445,17 @@ func TestRenderEmptyModel(t *testing.T) {
 	if bytes.Contains(files[ConfigFile], []byte("backend be_")) {
 		t.Error("backends without routes")
 	}
+	// Without a passthrough route, TLS is terminated on the public port: no
+	// SNI inspection, no internal hop.
+	want := "frontend fe_tls\n  bind :443 ssl crt " + dir + "/default.pem crt-list " + dir + "/crt-list alpn h2,http/1.1\n"
+	if !bytes.Contains(files[ConfigFile], []byte(want)) {
+		t.Errorf("haproxy.cfg lacks %q", want)
+	}
+	for _, hop := range []string{"frontend public_ssl", "backend _terminate", params.TLSSocket} {
+		if bytes.Contains(files[ConfigFile], []byte(hop)) {
+			t.Errorf("haproxy.cfg has %q without a passthrough route", hop)
+		}
+	}
 	mustPassHAProxy(t, dir, files)
 }
 
@@ -621,4 +634,23 @@ func TestQuoteThroughHAProxy(t *testing.T) {
 	if strings.Contains(out, "evil") || strings.Contains(out, "WARNING") {
 		t.Errorf("haproxy warned:\n%s", out)
 	}
+}
+
+// TestRenderDirectTLSWithProxyProtocol: the PROXY header from a load
+// balancer is read where TLS is terminated when there is no internal hop.
+func TestRenderDirectTLSWithProxyProtocol(t *testing.T) {
+	dir := t.TempDir()
+	params := testParams(t, dir, func(c *config.Config) {
+		c.ProxyProtocol, c.BindAddress, c.HTTPSPort = true, "127.0.0.1", 10443
+	})
+	m, _ := pipeline(nil, params.Config, nil)
+	files, err := Render(m, params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "\n  bind 127.0.0.1:10443 accept-proxy ssl crt "
+	if !bytes.Contains(files[ConfigFile], []byte(want)) {
+		t.Errorf("haproxy.cfg lacks %q:\n%s", want, files[ConfigFile])
+	}
+	mustPassHAProxy(t, dir, files)
 }

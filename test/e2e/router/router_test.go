@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -537,3 +539,62 @@ func setBackends(r *routev1.Route, edit func(*routev1.RouteSpec)) {
 	Expect(err).NotTo(HaveOccurred())
 	Expect(k8s.Patch(ctx, r, client.RawPatch(types.StrategicMergePatchType, patch))).To(Succeed())
 }
+
+var _ = Describe("The public TLS port", func() {
+	It("terminates TLS on it directly without passthrough routes, and loses no connection when the first passthrough route comes and the last goes", func() {
+		ns := newNamespace("tlsport", nil)
+		newBackend(ns, "web", 1)
+		newBackend(ns, "secure", 1)
+		r := startRouter("tlsport", map[string]string{"ROUTE_LABELS": "shard=tlsport"})
+		shard := func(rt *routev1.Route) *routev1.Route {
+			rt.Labels = map[string]string{"shard": "tlsport"}
+			return rt
+		}
+		edge := shard(route(ns, "edge", "edge-tlsport."+domain, "web", "http"))
+		edge.Spec.TLS = &routev1.TLSConfig{Termination: "edge"}
+		create(edge)
+		c := r.NewClient(framework.ClientOptions{RootCAs: routerCA.Pool, NewConnections: true})
+		edgeURL := "https://edge-tlsport." + domain + "/"
+		Eventually(servedBy(c, edgeURL)).WithTimeout(wait).Should(Equal("web"))
+		hop := func() bool {
+			files, err := r.ConfigFiles()
+			Expect(err).NotTo(HaveOccurred())
+			return strings.Contains(files["haproxy.cfg"], "frontend public_ssl")
+		}
+		Expect(hop()).To(BeFalse(), "no passthrough route: no SNI-inspecting frontend")
+
+		// New TLS connections, one after the other, through both switches.
+		var served, failed atomic.Int64
+		var lastErr atomic.Value
+		stop, done := make(chan struct{}), make(chan struct{})
+		go func() {
+			defer close(done)
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if got := servedBy(c, edgeURL)(); got == "web" {
+					served.Add(1)
+				} else {
+					failed.Add(1)
+					lastErr.Store(got)
+				}
+			}
+		}()
+		pt := shard(route(ns, "pt", "pt-tlsport.example.com", "secure", "https"))
+		pt.Spec.TLS = &routev1.TLSConfig{Termination: "passthrough"}
+		create(pt)
+		ptClient := r.NewClient(framework.ClientOptions{RootCAs: backendCA.Pool, NewConnections: true})
+		Eventually(servedBy(ptClient, "https://pt-tlsport.example.com/")).WithTimeout(wait).Should(Equal("secure"))
+		Expect(hop()).To(BeTrue(), "a passthrough route: SNI inspection in front")
+		Expect(k8s.Delete(context.Background(), pt)).To(Succeed())
+		Eventually(hop).WithTimeout(wait).Should(BeFalse(), "the last passthrough route went")
+		time.Sleep(time.Second) // the reload's new worker takes over
+		close(stop)
+		<-done
+		Expect(failed.Load()).To(BeZero(), "failed requests; the last: %v", lastErr.Load())
+		Expect(served.Load()).To(BeNumerically(">", 20))
+	})
+})
