@@ -30,7 +30,7 @@ type proxy struct {
 	sup    *haproxy.Supervisor
 	runDir string
 	addr   string
-	ptPort string // passthrough: 443 on the router, 8443 in the minimal config
+	ptPort string // passthrough: 443 on the router, 8443 in the minimal config, "" without passthrough
 	routes int
 }
 
@@ -62,6 +62,10 @@ var scenarios = []scenario{
 	}},
 }
 
+// directScenarios are the edge rows again, through a config without
+// passthrough routes.
+var directScenarios = []scenario{scenarios[2], scenarios[3]}
+
 // benchDataPlane compares our router's configuration holding 10k routes
 // with a hand-written minimal config, same HAProxy binary and nbthread,
 // same backend, one after the other.
@@ -76,22 +80,27 @@ func benchDataPlane(e *env) ([]*table, error) {
 	}
 	defer backend.Close()
 	filler := e.s.pick(10000, 2000)
-	ours, err := startOurs(e, backend.Addr, filler)
+	ours, err := startOurs(e, backend.Addr, filler, true)
 	if err != nil {
 		return nil, fmt.Errorf("our config: %w", err)
 	}
 	defer stopSupervisor(ours.sup)
+	direct, err := startOurs(e, backend.Addr, filler, false)
+	if err != nil {
+		return nil, fmt.Errorf("our config without passthrough routes: %w", err)
+	}
+	defer stopSupervisor(direct.sup)
 	minimal, err := startMinimal(e, backend.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("minimal config: %w", err)
 	}
 	defer stopSupervisor(minimal.sup)
-	for _, p := range []proxy{ours, minimal} {
+	for _, p := range []proxy{ours, direct, minimal} {
 		if err := checkRouting(p); err != nil {
 			return nil, fmt.Errorf("%s: %w", p.name, err)
 		}
 	}
-	pinned, err := pinForLoad(e, ours, minimal)
+	pinned, err := pinForLoad(e, ours, direct, minimal)
 	if err != nil {
 		return nil, err
 	}
@@ -100,16 +109,35 @@ func benchDataPlane(e *env) ([]*table, error) {
 	t := newTable(fmt.Sprintf("Data plane: our router's config with %d routes vs a minimal hand-written config (goal: ≥ 95 %% of its requests/s)", ours.routes),
 		"traffic", "ours req/s", "ours p50", "ours p99", "ours HAProxy CPU", "minimal req/s", "minimal p50", "minimal p99", "minimal HAProxy CPU",
 		"ours / minimal: req/s", "req/s per HAProxy core", "errors ours / minimal")
-	for _, s := range scenarios {
-		o, m, err := runScenario(s, ours, minimal, d)
-		if err != nil {
-			return []*table{t}, fmt.Errorf("%s: %w", s.name, err)
-		}
-		t.add(s.name, fmt.Sprintf("%.0f", o.rps), latency(o.p50), latency(o.p99), pct(o.cpu, 1), fmt.Sprintf("%.0f", m.rps), latency(m.p50),
-			latency(m.p99), pct(m.cpu, 1), pct(o.rps, m.rps), pct(o.rps/o.cpu, m.rps/m.cpu), fmt.Sprintf("%d / %d", o.errors, m.errors))
+	// Each config is measured with the two others frozen.
+	if err := runScenarios(t, scenarios, "", ours, minimal, direct, d); err != nil {
+		return []*table{t}, err
+	}
+	suffix := fmt.Sprintf("; %d routes, none passthrough: TLS terminated on the public port", direct.routes)
+	if err := runScenarios(t, directScenarios, suffix, direct, minimal, ours, d); err != nil {
+		return []*table{t}, err
 	}
 	dataPlaneNotes(t, e, pinned, d)
 	return []*table{t}, nil
+}
+
+// runScenarios adds a row per scenario, ours against minimal, with idle
+// frozen throughout.
+func runScenarios(t *table, ss []scenario, suffix string, ours, minimal, idle proxy, d time.Duration) error {
+	resume, err := freeze(idle)
+	if err != nil {
+		return err
+	}
+	defer resume()
+	for _, s := range ss {
+		o, m, err := runScenario(s, ours, minimal, d)
+		if err != nil {
+			return fmt.Errorf("%s%s: %w", s.name, suffix, err)
+		}
+		t.add(s.name+suffix, fmt.Sprintf("%.0f", o.rps), latency(o.p50), latency(o.p99), pct(o.cpu, 1), fmt.Sprintf("%.0f", m.rps), latency(m.p50),
+			latency(m.p99), pct(m.cpu, 1), pct(o.rps, m.rps), pct(o.rps/o.cpu, m.rps/m.cpu), fmt.Sprintf("%d / %d", o.errors, m.errors))
+	}
+	return nil
 }
 
 // runScenario warms each proxy up, then measures ours and the minimal
@@ -197,10 +225,16 @@ func better(a, b loadResult) loadResult {
 	return a
 }
 
-// startOurs renders filler mixed routes plus the three tested routes with
-// the router's pipeline and runs them under its Supervisor.
-func startOurs(e *env, backendAddr string, filler int) (proxy, error) {
-	snap, err := e.mix.synthesize(filler)
+// startOurs renders filler mixed routes plus the tested routes with the
+// router's pipeline and runs them under its Supervisor. Without
+// passthrough, the filler leaves that kind out and the passthrough route
+// is not tested.
+func startOurs(e *env, backendAddr string, filler int, passthrough bool) (proxy, error) {
+	skip := kindPassthrough
+	if passthrough {
+		skip = ""
+	}
+	snap, err := e.mix.synthesizeWithout(filler, skip)
 	if err != nil {
 		return proxy{}, err
 	}
@@ -212,6 +246,9 @@ func startOurs(e *env, backendAddr string, filler int) (proxy, error) {
 		{"dp-edge", dpEdgeHost, &routev1.TLSConfig{Termination: routev1.TLSTerminationEdge}},
 		{"dp-pass", dpPassHost, &routev1.TLSConfig{Termination: routev1.TLSTerminationPassthrough}},
 	} {
+		if t.host == dpPassHost && !passthrough {
+			continue
+		}
 		rt := plainRoute("dataplane", t.name)
 		rt.Spec.Host, rt.Spec.TLS, rt.Spec.To.Name = t.host, t.tls, t.name
 		if t.tls != nil && t.tls.Termination == routev1.TLSTerminationPassthrough {
@@ -237,7 +274,11 @@ func startOurs(e *env, backendAddr string, filler int) (proxy, error) {
 	if err := sup.Reload(context.Background(), haproxy.Files(files), "initial"); err != nil {
 		return proxy{}, err
 	}
-	return proxy{name: "ours", sup: sup, runDir: p.params.Config.RunDir, addr: addr, ptPort: "443", routes: len(snap.Routes)}, nil
+	name, ptPort := "ours", "443"
+	if !passthrough {
+		name, ptPort = "ours without passthrough", ""
+	}
+	return proxy{name: name, sup: sup, runDir: p.params.Config.RunDir, addr: addr, ptPort: ptPort, routes: len(snap.Routes)}, nil
 }
 
 // minimalConfig is what one would write by hand to serve one HTTP, one
@@ -311,7 +352,11 @@ func startMinimal(e *env, backendAddr string) (proxy, error) {
 // before measuring: a 404 from the router would be fast and wrong.
 func checkRouting(p proxy) error {
 	hc := hostClient(p.addr, false, 5*time.Second)
-	for _, url := range []string{"http://" + dpHTTPHost + "/", "https://" + dpEdgeHost + "/", "https://" + dpPassHost + ":" + p.ptPort + "/"} {
+	urls := []string{"http://" + dpHTTPHost + "/", "https://" + dpEdgeHost + "/"}
+	if p.ptPort != "" {
+		urls = append(urls, "https://"+dpPassHost+":"+p.ptPort+"/")
+	}
+	for _, url := range urls {
 		resp, err := hc.Get(url)
 		if err != nil {
 			return fmt.Errorf("%s: %w", url, err)
@@ -367,7 +412,7 @@ func dataPlaneNotes(t *table, e *env, pinned bool, d time.Duration) {
 	} else {
 		t.note("CPU: nothing pinned (nbthread > 1): HAProxy, the load tool and the backend share both cores.")
 	}
-	t.note("ours: the router's own rendered files (pipeline → Supervisor), %s; edge goes public_ssl (SNI inspection) → internal TLS frontend → maps, passthrough goes public_ssl → SNI map; the minimal config has a frontend per kind, edge and passthrough on their own ports.", checksNote())
+	t.note("ours: the router's own rendered files (pipeline → Supervisor), %s; edge goes public_ssl (SNI inspection) → internal TLS frontend → maps, passthrough goes public_ssl → SNI map; without passthrough routes (the last rows) the TLS frontend binds the public port itself; the minimal config has a frontend per kind, edge and passthrough on their own ports.", checksNote())
 }
 
 // checksNote says whether health checks ran in configs with many routes.
