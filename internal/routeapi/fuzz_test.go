@@ -177,6 +177,25 @@ var emptyConfig = sync.OnceValue(func() []byte {
 	return renderFor(&testing.T{}, nil, nil, nil, fuzzConfigDir)[render.ConfigFile]
 })
 
+// emptyPassthroughConfig is what any passthrough route adds besides its
+// backend: the SNI-inspecting frontend and the hop to the TLS frontend.
+var emptyPassthroughConfig = sync.OnceValue(func() []byte {
+	r := validateInput{host: "pt.example.com", service: "web", targetPort: "https", termination: "passthrough"}.route()
+	routeapi.Default(r)
+	res := admission.Admit([]*routev1.Route{r}, admission.Policy{Domain: fuzzDomain})
+	svcs, slices := cluster(r)
+	cfg := renderFor(&testing.T{}, res.Routes, svcs, slices, fuzzConfigDir)[render.ConfigFile]
+	return rendertest.WithoutBackend(cfg, model.BackendName(r))
+})
+
+// emptyConfigFor is the config without routes that route's must match outside its backend.
+func emptyConfigFor(route admission.Route) []byte {
+	if route.TLS != nil && route.TLS.Termination == routev1.TLSTerminationPassthrough {
+		return emptyPassthroughConfig()
+	}
+	return emptyConfig()
+}
+
 func FuzzValidateRoute(f *testing.F) {
 	cert := rendertest.FuzzCert
 	// Benign seeds in code; the hostile ones are in testdata.
@@ -217,7 +236,7 @@ func FuzzValidateRoute(f *testing.F) {
 		}
 		svcs, slices := cluster(r)
 		files := renderFor(t, res.Routes, svcs, slices, fuzzConfigDir)
-		problems := rendertest.ConfigProblems(files[render.ConfigFile], emptyConfig(), res.Routes[0])
+		problems := rendertest.ConfigProblems(files[render.ConfigFile], emptyConfigFor(res.Routes[0]), res.Routes[0])
 		problems = append(problems, rendertest.MapProblems(files, res.Routes[0])...)
 		problems = append(problems, rendertest.CrtListProblems(files[render.CrtListFile])...)
 		for _, p := range problems {

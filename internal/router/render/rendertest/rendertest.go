@@ -122,6 +122,37 @@ func MapProblems(files map[string][]byte, route admission.Route) []string {
 	return problems
 }
 
+// WithoutBackend is cfg without the section of backend, as ConfigProblems
+// compares it: to build the config a route of some kind adds to besides
+// its backend (passthrough routes bring the SNI-inspecting frontend).
+func WithoutBackend(cfg []byte, backend string) []byte {
+	outside, _ := splitBackend(cfg, backend)
+	return []byte(strings.Join(outside, "\n"))
+}
+
+// splitBackend returns cfg's lines outside the section of backend (without
+// the blank line that opens it) and the indexes of the lines inside.
+func splitBackend(cfg []byte, backend string) (outside []string, inside []int) {
+	in := false
+	for i, l := range Lines(cfg) {
+		switch {
+		case l == "backend "+backend:
+			in = true
+			if n := len(outside); n > 0 && outside[n-1] == "" {
+				outside = outside[:n-1]
+			}
+		case l == "" || !strings.HasPrefix(l, " "):
+			in = false
+		}
+		if in {
+			inside = append(inside, i)
+		} else {
+			outside = append(outside, l)
+		}
+	}
+	return outside, inside
+}
+
 // CrtListProblems checks that every crt-list line is "<file> <sni>".
 func CrtListProblems(crtList []byte) []string {
 	var problems []string
@@ -137,7 +168,8 @@ func CrtListProblems(crtList []byte) []string {
 }
 
 // ConfigProblems compares haproxy.cfg rendered for one admitted route with
-// empty, rendered with the same parameters for no route at all: the
+// empty, rendered with the same parameters for no route at all (for a
+// passthrough route: for a benign one, WithoutBackend): the
 // route's backend section is the only addition, and default_backend lines
 // may name it instead of the 404 backend when the route asks to be the
 // default backend; every
@@ -147,31 +179,21 @@ func ConfigProblems(cfg, empty []byte, route admission.Route) []string {
 	errorf := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 	backend := model.BackendName(route.Route)
 	shape := BackendLine(route.Namespace, route.Name)
-	var outside []string
-	inBackend := false
-	for i, l := range Lines(cfg) {
+	lines := Lines(cfg)
+	for i, l := range lines {
 		if HasControl(l) {
 			errorf("haproxy.cfg line %d has a control character: %q", i+1, l)
 		}
-		switch {
-		case l == "backend "+backend:
-			inBackend = true
-			// The blank line that opens a section comes with it.
-			if n := len(outside); n > 0 && outside[n-1] == "" {
-				outside = outside[:n-1]
-			}
-		case l == "" || !strings.HasPrefix(l, " "):
-			inBackend = false
+	}
+	outside, inside := splitBackend(cfg, backend)
+	for _, n := range inside {
+		if l := lines[n]; !shape.MatchString(l) {
+			errorf("haproxy.cfg line %d %q has no shape the template produces", n+1, l)
 		}
-		if !inBackend {
-			if route.Annotations[names.DefaultBackendAnnotation] == "true" {
-				l = strings.Replace(l, "default_backend "+backend, "default_backend _not_found", 1)
-			}
-			outside = append(outside, l)
-			continue
-		}
-		if !shape.MatchString(l) {
-			errorf("haproxy.cfg line %d %q has no shape the template produces", i+1, l)
+	}
+	if route.Annotations[names.DefaultBackendAnnotation] == "true" {
+		for i, l := range outside {
+			outside[i] = strings.Replace(l, "default_backend "+backend, "default_backend _not_found", 1)
 		}
 	}
 	want := Lines(empty)
