@@ -246,6 +246,6 @@ func routeTable(rs []routeRun) *table {
 	}
 	t.note("Both rows are the same router binary and HAProxy; only RELOAD_INTERVAL differs (ours: the router's default %s, which the operator keeps unless tuningOptions.reloadInterval is set; OKD-like: OKD's 5 s). Each route is a new backend, so it goes live by a reload.", defaultReloadInterval)
 	t.note("One by one: each Route is created when the previous one answers, so every route waits for the reload interval since the last reload. Burst: created by 16 concurrent clients through the API server and the Route webhooks; the time includes the Create call and a polling resolution of a few tens of ms (8 pollers over up to 1,000 routes). Percentiles are nearest-rank: with the OKD-like row's fewer one-by-one samples (5 s each), its p99 is its maximum.")
-	t.note("created in: from the burst's first Create to its last. reloads: HAProxy reloads during the run (master CLI `show proc`), one by one and burst together; last reload: the router's okd_router_last_reload_duration_seconds at the end (write, `haproxy -c`, master CLI reload, new worker ready), which a route waits for on top of the interval.")
+	t.note("created in: from the burst's first Create to its last. reloads: HAProxy reloads during the run (master CLI `show proc`), one by one and burst together; last reload: the router's okd_router_last_reload_duration_seconds at the end (write, master CLI reload, which parses the config, new worker ready), which a route waits for on top of the interval.")
 	return t
 }

@@ -204,7 +204,7 @@ func heapKB() int {
 	return int(ms.HeapAlloc / 1024)
 }
 
-// timeCheck times `haproxy -c` on a written config, as the Supervisor runs it.
+// timeCheck times `haproxy -c` on a written config, as the Supervisor runs it before a first start.
 func timeCheck(bin, cfg string) (time.Duration, error) {
 	start := time.Now()
 	out, err := exec.Command(bin, "-c", "-f", cfg).CombinedOutput()
@@ -223,7 +223,7 @@ func scaleTables(rs []scaleResult) []*table {
 			mib(r.mem.MasterRSS)+" / "+mib(r.mem.WorkerRSS), mib(r.mem.PSS), bytesMiB(r.configSize), bytesMiB(r.certSize))
 	}
 	abs.note("render: the router's pure stages on synthetic routes, Services and EndpointSlices (1–3 endpoints each); one edge route in three has its own certificate, one reencrypt route in two a destination CA.")
-	abs.note("start and reload go through the router's haproxy.Supervisor: write files, `haproxy -c`, then start, or `reload` on the master CLI and wait until the new worker answers; reload is a one-route-fewer change.")
+	abs.note("start and reload go through the router's haproxy.Supervisor: write files, then `haproxy -c` and a start, or `reload` on the master CLI (no separate check: the master parses the config) and wait until the new worker answers; reload is a one-route-fewer change.")
 	abs.note("router heap: live Go heap holding the snapshot, model and rendered files (runtime.MemStats after GC), not a router process's RSS: informer caches hold fuller objects, and a process adds its runtime and client libraries (bench 1 reports a real router's RSS).")
 	abs.note("RSS counts pages a worker shares with its master twice; PSS (master + worker) counts them once.")
 	base := rs[0]

@@ -67,7 +67,7 @@ func (r *Router) registerReloadMetrics() {
 			func() float64 { return float64(r.hap.Metrics().ReloadFailuresTotal) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "okd_router_haproxy_restarts_total", Help: "HAProxy restarts after it exited unexpectedly."},
 			func() float64 { return float64(r.hap.Metrics().RestartsTotal) }),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "okd_router_last_reload_duration_seconds", Help: "Duration of the last reload, check included."},
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "okd_router_last_reload_duration_seconds", Help: "Duration of the last reload: files written, the master's reload (which parses the config), the new worker answering."},
 			func() float64 { return r.hap.Metrics().LastReloadDuration.Seconds() }),
 	)
 }
