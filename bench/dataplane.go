@@ -80,6 +80,9 @@ func benchDataPlane(e *env) ([]*table, error) {
 	}
 	defer backend.Close()
 	filler := e.s.pick(10000, 2000)
+	if e.s.filler >= 0 {
+		filler = e.s.filler
+	}
 	ours, err := startOurs(e, backend.Addr, filler, true)
 	if err != nil {
 		return nil, fmt.Errorf("our config: %w", err)

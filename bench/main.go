@@ -28,7 +28,9 @@
 // samples and routes; its numbers are not the ones to quote), BENCH_ONLY=
 // a comma-separated subset of the names above, ROUTER_THREADS=HAProxy's
 // nbthread in the data-plane benchmarks (default 1: one core for HAProxy,
-// the other for the load tool and the backends).
+// the other for the load tool and the backends), BENCH_DATAPLANE_ROUTES=
+// the number of other routes in the data-plane configs (default 10000), to
+// tell what the configuration's size costs from what its rules cost.
 package main
 
 import (
@@ -67,10 +69,18 @@ type settings struct {
 	quick   bool
 	only    map[string]bool
 	threads int
+	filler  int // BENCH_DATAPLANE_ROUTES; -1: the default
 }
 
 func loadSettings() (settings, error) {
-	s := settings{quick: os.Getenv("BENCH_QUICK") == "1", threads: 1}
+	s := settings{quick: os.Getenv("BENCH_QUICK") == "1", threads: 1, filler: -1}
+	if v := os.Getenv("BENCH_DATAPLANE_ROUTES"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return s, fmt.Errorf("BENCH_DATAPLANE_ROUTES=%q: want a number of routes", v)
+		}
+		s.filler = n
+	}
 	if v := os.Getenv("ROUTER_THREADS"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 64 {
