@@ -47,8 +47,8 @@ func (r *Router) sync(ctx context.Context) error {
 		}
 	}
 	if err := r.apply(ctx, p); err != nil {
-		alerts := haproxy.Alerts(err)
-		if alerts == nil || !r.quarantine(p, alerts) {
+		alerts, refused := haproxy.Refusal(err)
+		if !refused || !r.quarantine(p, alerts) {
 			return err
 		}
 		// The routes HAProxy refused are now rejected: serve the others.

@@ -181,10 +181,14 @@ func (e *env) reloadCount() int {
 func (e *env) newestWorker() int {
 	e.t.Helper()
 	pl, err := e.sup.showProc(context.Background())
-	if err != nil || len(pl.Workers) == 0 {
-		e.t.Fatalf("show proc: %v %+v", err, pl)
+	if err != nil {
+		e.t.Fatalf("show proc: %v", err)
 	}
-	return pl.Workers[0].PID
+	pid, err := pl.CurrentWorker()
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return pid
 }
 
 // get sends one request with the keep-alive client and returns status and body.

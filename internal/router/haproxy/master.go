@@ -3,6 +3,7 @@ package haproxy
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -30,6 +31,14 @@ type ProcList struct {
 	FailedReloads int    // consecutive failed reloads (reset by a successful one)
 	Workers       []Proc // the current worker
 	OldWorkers    []Proc // workers still finishing connections after a reload
+}
+
+// CurrentWorker is the PID of the worker that took the last configuration that loaded.
+func (pl *ProcList) CurrentWorker() (int, error) {
+	if len(pl.Workers) == 0 {
+		return 0, errors.New("show proc lists no current worker")
+	}
+	return pl.Workers[0].PID, nil
 }
 
 // ShowProc asks the master CLI for its processes.
@@ -140,10 +149,11 @@ func (s *Supervisor) reloadMaster(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if len(pl.Workers) == 0 {
-		return fmt.Errorf("reload succeeded but the master lists no worker")
+	pid, err := pl.CurrentWorker()
+	if err != nil {
+		return fmt.Errorf("reload succeeded, but %w", err)
 	}
-	return s.waitWorker(ctx, pl.Workers[0].PID)
+	return s.waitWorker(ctx, pid)
 }
 
 var pidLine = regexp.MustCompile(`(?m)^Pid: (\d+)$`)

@@ -132,32 +132,24 @@ func (s *Supervisor) Reload(ctx context.Context, files Files, reason string) (er
 	// Only a refusal is known to leave the previous config running; after other errors (a master
 	// that died meanwhile) the new files stay: the next sync writes them again, and a crash restart
 	// checks them before it runs them.
-	if refused(err) {
+	if _, ok := Refusal(err); ok {
 		s.rollback(u)
 	}
 	return err
 }
 
-// refused tells whether err is HAProxy refusing the configuration, which is known to leave the
-// previous one running.
-func refused(err error) bool {
-	var ce *CheckError
-	var re *ReloadError
-	return errors.As(err, &ce) || errors.As(err, &re)
-}
-
-// Alerts returns the [ALERT] lines of a configuration HAProxy refused (a *CheckError or a
-// *ReloadError), nil for other errors.
-func Alerts(err error) []Alert {
+// Refusal tells whether err is HAProxy refusing the configuration (a *CheckError or a
+// *ReloadError), which is known to leave the previous one running, and returns its [ALERT] lines.
+func Refusal(err error) ([]Alert, bool) {
 	var ce *CheckError
 	if errors.As(err, &ce) {
-		return ce.Alerts
+		return ce.Alerts, true
 	}
 	var re *ReloadError
 	if errors.As(err, &re) {
-		return re.Alerts
+		return re.Alerts, true
 	}
-	return nil
+	return nil, false
 }
 
 // check runs `haproxy -c` on the config at its final path, so that relative includes and the paths

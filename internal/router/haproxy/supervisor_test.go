@@ -93,10 +93,11 @@ func TestBrokenConfigIsRefusedAndRolledBack(t *testing.T) {
 	if !errors.As(err, &re) {
 		t.Fatalf("Reload(broken) = %v, want a *ReloadError", err)
 	}
-	if !strings.Contains(re.Log, "[ALERT]") || len(Alerts(err)) == 0 {
+	alerts, refused := Refusal(err)
+	if !refused || !strings.Contains(re.Log, "[ALERT]") || len(alerts) == 0 {
 		t.Fatalf("ReloadError without ALERT lines: %q", re.Log)
 	}
-	a := Alerts(err)[0]
+	a := alerts[0]
 	if a.File != e.sup.ConfigPath() || a.Line != badLine || !strings.Contains(a.Message, "bogus_keyword") {
 		t.Fatalf("first alert = %+v, want %s:%d about bogus_keyword", a, e.sup.ConfigPath(), badLine)
 	}

@@ -53,16 +53,14 @@ func (r *Router) MasterPID() (int, error) {
 }
 
 // WorkerPID is the PID of HAProxy's current worker, the one that took the
-// last configuration that loaded.
+// last configuration that loaded. Like ReloadCount, it waits out the moment
+// after a reload when the master CLI refuses connections.
 func (r *Router) WorkerPID() (int, error) {
-	pl, err := r.showProc()
+	pl, err := r.showProcRetry()
 	if err != nil {
 		return 0, err
 	}
-	if len(pl.Workers) == 0 {
-		return 0, fmt.Errorf("show proc lists no worker")
-	}
-	return pl.Workers[0].PID, nil
+	return pl.CurrentWorker()
 }
 
 // RuntimeMap lists the entries HAProxy holds in memory for the map file at

@@ -181,11 +181,7 @@ func (r *Router) Stop() {
 // The master refuses connections, or drops them, while it re-executes for
 // a reload, so the question is asked again for a few seconds.
 func (r *Router) ReloadCount() (int, error) {
-	pl, err := r.showProc()
-	for deadline := time.Now().Add(5 * time.Second); err != nil && time.Now().Before(deadline); {
-		time.Sleep(20 * time.Millisecond)
-		pl, err = r.showProc()
-	}
+	pl, err := r.showProcRetry()
 	if err != nil {
 		return 0, err
 	}
@@ -198,6 +194,17 @@ func (r *Router) showProc() (*haproxy.ProcList, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	return haproxy.New(haproxy.Options{RunDir: filepath.Join(r.Dir, "run")}).ShowProc(ctx)
+}
+
+// showProcRetry is showProc retried for a few seconds: the master refuses
+// connections for a moment while it reloads.
+func (r *Router) showProcRetry() (*haproxy.ProcList, error) {
+	pl, err := r.showProc()
+	for deadline := time.Now().Add(5 * time.Second); err != nil && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+		pl, err = r.showProc()
+	}
+	return pl, err
 }
 
 // Metric returns the value of an unlabelled series on /metrics.

@@ -589,9 +589,14 @@ var _ = Describe("The public TLS port", func() {
 		ptClient := r.NewClient(framework.ClientOptions{RootCAs: backendCA.Pool, NewConnections: true})
 		Eventually(servedBy(ptClient, "https://pt-tlsport.example.com/")).WithTimeout(wait).Should(Equal("secure"))
 		Expect(hop()).To(BeTrue(), "a passthrough route: SNI inspection in front")
+		worker, err := r.WorkerPID()
+		Expect(err).NotTo(HaveOccurred())
 		Expect(k8s.Delete(context.Background(), pt)).To(Succeed())
 		Eventually(hop).WithTimeout(wait).Should(BeFalse(), "the last passthrough route went")
-		time.Sleep(time.Second) // the reload's new worker takes over
+		Eventually(r.WorkerPID).WithTimeout(wait).ShouldNot(Equal(worker), "the reload without the passthrough route")
+		// Some connections after the switch, through the new worker.
+		after := served.Load()
+		Eventually(served.Load).WithTimeout(wait).Should(BeNumerically(">", after+10))
 		close(stop)
 		<-done
 		Expect(failed.Load()).To(BeZero(), "failed requests; the last: %v", lastErr.Load())
