@@ -53,7 +53,7 @@ func newPipeline(haproxyBin, addr, dir string, threads int, defaultCert []byte, 
 // server slots stable, as in the router.
 func (p pipeline) plan(s *snapshot, prev *model.Model) (*model.Model, render.Files, error) {
 	snap := &watch.Snapshot{Routes: s.Routes, Services: s.Services, Slices: s.Slices}
-	res, m, files, err := router.Plan(p.params, router.NofileLimit(), snap, prev, nil)
+	res, m, files, err := router.Plan(p.params, router.NofileLimit(), snap, prev, nil, nil)
 	if err != nil {
 		return nil, nil, err
 	}

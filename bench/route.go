@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
@@ -13,6 +14,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
+	"github.com/okd-ingress/okd-ingress/internal/names"
+	"github.com/okd-ingress/okd-ingress/internal/router/config"
 	"github.com/okd-ingress/okd-ingress/test/e2e/framework"
 )
 
@@ -20,6 +23,7 @@ import (
 type routeRun struct {
 	name           string
 	reloadInterval string
+	spares         string // ROUTER_BLUEPRINT_ROUTE_POOL_SIZE
 	oneByOne       []time.Duration
 	burst          []time.Duration
 	reloads        int
@@ -38,15 +42,16 @@ func benchRouteToTraffic(e *env) ([]*table, error) {
 		return nil, err
 	}
 	runs := []struct {
-		name, interval   string
-		oneByOne, burstN int
+		name, interval, spares string
+		oneByOne, burstN       int
 	}{
-		{"ours", defaultReloadInterval.String(), e.s.pick(200, 30), e.s.pick(1000, 200)},
-		{"OKD-like", "5s", e.s.pick(20, 5), e.s.pick(1000, 200)},
+		{"ours", defaultReloadInterval.String(), strconv.Itoa(config.Defaults().SpareBackends), e.s.pick(200, 30), e.s.pick(1000, 200)},
+		{"ours without spares", defaultReloadInterval.String(), "0", e.s.pick(200, 30), e.s.pick(1000, 200)},
+		{"OKD-like", "5s", "0", e.s.pick(20, 5), e.s.pick(1000, 200)},
 	}
 	var results []routeRun
 	for _, r := range runs {
-		res, err := measureRoutes(e, c.Client, c.Kubeconfig, r.name, r.interval, r.oneByOne, r.burstN)
+		res, err := measureRoutes(e, c.Client, c.Kubeconfig, r.name, r.interval, r.spares, r.oneByOne, r.burstN)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", r.name, err)
 		}
@@ -55,8 +60,8 @@ func benchRouteToTraffic(e *env) ([]*table, error) {
 	return []*table{routeTable(results)}, nil
 }
 
-func measureRoutes(e *env, c client.Client, kubeconfig, name, interval string, oneByOne, burstN int) (routeRun, error) {
-	res := routeRun{name: name, reloadInterval: interval}
+func measureRoutes(e *env, c client.Client, kubeconfig, name, interval, spares string, oneByOne, burstN int) (routeRun, error) {
+	res := routeRun{name: name, reloadInterval: interval, spares: spares}
 	ctx := context.Background()
 	shard := "route-" + sanitize(name)
 	ns := shard
@@ -71,7 +76,7 @@ func measureRoutes(e *env, c client.Client, kubeconfig, name, interval string, o
 	if _, err := createService(ctx, c, ns, "web", p); err != nil {
 		return res, err
 	}
-	r, err := e.startRouter(kubeconfig, sanitize(name), routerEnv(shard, map[string]string{"RELOAD_INTERVAL": interval}))
+	r, err := e.startRouter(kubeconfig, sanitize(name), routerEnv(shard, map[string]string{"RELOAD_INTERVAL": interval, names.EnvRouterBlueprintRoutePoolSize: spares}))
 	if err != nil {
 		return res, err
 	}
@@ -230,22 +235,22 @@ func pollBurst(hc *http.Client, ns string, w, step int, mu *sync.Mutex, created 
 
 func routeTable(rs []routeRun) *table {
 	t := newTable("Route to traffic: Route created → first 200 through the router (goal: p99 < 1 s)",
-		"router", "RELOAD_INTERVAL", "one by one: n", "p50", "p99", "max", "burst: n", "created in", "p50", "p99", "max", "reloads",
+		"router", "RELOAD_INTERVAL", "spares", "one by one: n", "p50", "p99", "max", "burst: n", "created in", "p50", "p99", "max", "reloads",
 		"last reload", "router RSS after")
 	for _, r := range rs {
-		t.add(r.name, r.reloadInterval, fmt.Sprint(len(r.oneByOne)), ms(percentile(r.oneByOne, 50)), ms(percentile(r.oneByOne, 99)),
+		t.add(r.name, r.reloadInterval, r.spares, fmt.Sprint(len(r.oneByOne)), ms(percentile(r.oneByOne, 50)), ms(percentile(r.oneByOne, 99)),
 			ms(percentile(r.oneByOne, 100)), fmt.Sprint(len(r.burst)), ms(r.burstCreate), ms(percentile(r.burst, 50)), ms(percentile(r.burst, 99)),
 			ms(percentile(r.burst, 100)), fmt.Sprint(r.reloads), ms(r.lastReload), fmt.Sprintf("%s (%d routes)", mib(r.routerRSS), r.routes))
 	}
-	if len(rs) == 2 {
-		o, b := rs[0], rs[1]
-		t.add("ratio OKD-like / ours", "", "", ratio(float64(percentile(b.oneByOne, 50)), float64(percentile(o.oneByOne, 50))),
+	for _, b := range rs[min(1, len(rs)):] {
+		o := rs[0]
+		t.add("ratio "+b.name+" / "+o.name, "", "", "", ratio(float64(percentile(b.oneByOne, 50)), float64(percentile(o.oneByOne, 50))),
 			ratio(float64(percentile(b.oneByOne, 99)), float64(percentile(o.oneByOne, 99))), "", "", "",
 			ratio(float64(percentile(b.burst, 50)), float64(percentile(o.burst, 50))),
 			ratio(float64(percentile(b.burst, 99)), float64(percentile(o.burst, 99))), "", "", "", "")
 	}
-	t.note("Both rows are the same router binary and HAProxy; only RELOAD_INTERVAL differs (ours: the router's default %s, which the operator keeps unless tuningOptions.reloadInterval is set; OKD-like: OKD's 5 s). Each route is a new backend, so it goes live by a reload.", defaultReloadInterval)
-	t.note("One by one: each Route is created when the previous one answers, so every route waits for the reload interval since the last reload. Burst: created by 16 concurrent clients through the API server and the Route webhooks; the time includes the Create call and a polling resolution of a few tens of ms (8 pollers over up to 1,000 routes). Percentiles are nearest-rank: with the OKD-like row's fewer one-by-one samples (5 s each), its p99 is its maximum.")
+	t.note("Every row is the same router binary and HAProxy; only RELOAD_INTERVAL and the spare backends (ROUTER_BLUEPRINT_ROUTE_POOL_SIZE) differ. ours: the router's defaults (interval %s, which the operator keeps unless tuningOptions.reloadInterval is set; %d spares, more while routes arrive faster than reloads follow): a new plain route takes a spare backend through the runtime API, and a reload comes only when the spares run out. Without spares and OKD-like (OKD's 5 s, OKD's default of no dynamic configuration manager), each route is a new backend, so it goes live by a reload.", defaultReloadInterval, config.Defaults().SpareBackends)
+	t.note("One by one: each Route is created when the previous one answers; by a reload, it waits for the reload interval since the last reload. Burst: created by 16 concurrent clients through the API server and the Route webhooks; the time includes the Create call and a polling resolution of a few tens of ms (8 pollers over up to 1,000 routes). Percentiles are nearest-rank: with the OKD-like row's fewer one-by-one samples (5 s each), its p99 is its maximum.")
 	t.note("created in: from the burst's first Create to its last. reloads: HAProxy reloads during the run (master CLI `show proc`), one by one and burst together; last reload: the router's okd_router_last_reload_duration_seconds at the end (write, master CLI reload, which parses the config, new worker ready), which a route waits for on top of the interval.")
 	return t
 }

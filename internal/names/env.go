@@ -11,6 +11,7 @@ const (
 	EnvReloadInterval                       = "RELOAD_INTERVAL"
 	EnvRouterAbortOnClose                   = "ROUTER_ABORT_ON_CLOSE"
 	EnvRouterAllowWildcardRoutes            = "ROUTER_ALLOW_WILDCARD_ROUTES"
+	EnvRouterBlueprintRoutePoolSize         = "ROUTER_BLUEPRINT_ROUTE_POOL_SIZE"
 	EnvRouterBindAddress                    = "ROUTER_BIND_ADDRESS"
 	EnvRouterBackendCheckInterval           = "ROUTER_BACKEND_CHECK_INTERVAL"
 	EnvRouterBufSize                        = "ROUTER_BUF_SIZE"

@@ -53,7 +53,10 @@ type Router struct {
 	nofile int
 	// lastReload is when the last HAProxy reload started, for ReloadInterval.
 	lastReload time.Time
-	ready      atomic.Bool
+	// firstNew is when the first route new since the last reload was
+	// seen: the start of the window that sizes the next spare pool.
+	firstNew time.Time
+	ready    atomic.Bool
 	// stopping is set on shutdown: the router then reports not ready.
 	stopping atomic.Bool
 }

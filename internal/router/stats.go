@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 
 	"github.com/okd-ingress/okd-ingress/internal/router/admission"
+	"github.com/okd-ingress/okd-ingress/internal/router/model"
 )
 
 // metrics are the router's own series; HAProxy's frontend, backend and
@@ -22,6 +23,7 @@ type metrics struct {
 	syncSeconds    prometheus.Histogram
 	routes         *prometheus.GaugeVec
 	runtimeUpdates *prometheus.CounterVec
+	spares         *prometheus.GaugeVec
 	renderSeconds  prometheus.Histogram
 	writeSeconds   prometheus.Histogram
 }
@@ -39,6 +41,9 @@ func newMetrics() *metrics {
 		runtimeUpdates: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "okd_router_runtime_updates_total", Help: "Changes applied through the HAProxy runtime API, without a reload.",
 		}, []string{"kind"}),
+		spares: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "okd_router_spare_backends", Help: "Spare backends in HAProxy's config: free, or held by a route that went live without a reload.",
+		}, []string{"state"}),
 	}
 	m.renderSeconds = prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name: "okd_router_render_duration_seconds", Help: "Time to admit routes, build the model and render HAProxy's files.",
@@ -48,12 +53,15 @@ func newMetrics() *metrics {
 		Name: "okd_router_config_write_duration_seconds", Help: "Time to write changed files for a runtime update (reloads are in the reload duration).",
 		Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
 	})
-	m.registry.MustRegister(m.syncSeconds, m.routes, m.runtimeUpdates, m.renderSeconds, m.writeSeconds)
+	m.registry.MustRegister(m.syncSeconds, m.routes, m.runtimeUpdates, m.spares, m.renderSeconds, m.writeSeconds)
 	return m
 }
 
-func (m *metrics) observeSync(res admission.Result, d time.Duration) {
+func (m *metrics) observeSync(res admission.Result, served *model.Model, d time.Duration) {
 	m.syncSeconds.Observe(d.Seconds())
+	total, free := model.Spares(served)
+	m.spares.WithLabelValues("free").Set(float64(free))
+	m.spares.WithLabelValues("held").Set(float64(total - free))
 	m.routes.WithLabelValues("true").Set(float64(len(res.Routes)))
 	m.routes.WithLabelValues("false").Set(float64(len(res.Verdicts) - len(res.Routes)))
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -12,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/okd-ingress/okd-ingress/internal/router/admission"
+	"github.com/okd-ingress/okd-ingress/internal/router/config"
 	"github.com/okd-ingress/okd-ingress/internal/router/haproxy"
 	"github.com/okd-ingress/okd-ingress/internal/router/model"
 	"github.com/okd-ingress/okd-ingress/internal/router/render"
@@ -63,7 +65,7 @@ func (r *Router) sync(ctx context.Context) error {
 	if r.status != nil {
 		r.status.Update(p.result.Verdicts)
 	}
-	r.metrics.observeSync(p.result, time.Since(start))
+	r.metrics.observeSync(p.result, p.model, time.Since(start))
 	r.ready.Store(true)
 	return nil
 }
@@ -78,9 +80,12 @@ func (r *Router) snapshotPlan(ctx context.Context) (*plan, error) {
 
 func (r *Router) plan(snap *watch.Snapshot) (*plan, error) {
 	defer prometheusTimer(r.metrics.renderSeconds)()
-	res, m, files, err := Plan(r.params, r.nofile, snap, r.prev, r.applyQuarantine)
+	res, m, files, err := Plan(r.params, r.nofile, snap, r.prev, r.applyQuarantine, r.sparePool)
 	if err != nil {
 		return nil, err
+	}
+	if r.firstNew.IsZero() && addsRoutes(r.prev, m) {
+		r.firstNew = time.Now()
 	}
 	return &plan{snap: snap, result: res, model: m, files: files}, nil
 }
@@ -88,10 +93,13 @@ func (r *Router) plan(snap *watch.Snapshot) (*plan, error) {
 // Plan runs the router's pure stages on snap with the settings in
 // params.Config: admission (then filter, when not nil, which may reject
 // more routes), the model with server slots kept from prev, and the files,
-// with maxconn fitted to the open-file limit nofile (0: none). bench/ calls
-// it too, so that what it measures is exactly what the router runs.
+// with maxconn fitted to the open-file limit nofile (0: none). New routes
+// take prev's spare backends when that spares a reload; otherwise pool
+// (nil: none) says how many spares the reload adds, given how many new
+// routes could have taken one. bench/ calls it too, so that what it
+// measures is exactly what the router runs.
 func Plan(params render.Params, nofile int, snap *watch.Snapshot, prev *model.Model,
-	filter func(admission.Result) admission.Result) (admission.Result, *model.Model, render.Files, error) {
+	filter func(admission.Result) admission.Result, pool func(pending int) int) (admission.Result, *model.Model, render.Files, error) {
 	cfg := params.Config
 	res := admission.Admit(snap.Routes, admission.Policy{
 		Domain: cfg.Domain, InterNamespaceAllowed: cfg.InterNamespaceAllowed,
@@ -104,10 +112,77 @@ func Plan(params render.Params, nofile int, snap *watch.Snapshot, prev *model.Mo
 		BalanceHTTP: cfg.BalanceHTTP, BalanceTCP: cfg.BalanceTCP, DisableHTTP2: cfg.DisableHTTP2,
 		DefaultDestinationCA: cfg.DefaultDestinationCA,
 	}})
-	model.AssignSlots(prev, m)
+	m = withSpares(prev, m, cfg.BalanceHTTP, pool)
 	params.Config.MaxConnections = fitMaxConnections(cfg.MaxConnections, nofile, checkedServers(m, cfg.Timeouts.HealthCheck > 0))
 	files, err := render.Render(m, params)
 	return res, m, files, err
+}
+
+// withSpares serves m through prev's spare backends when the result needs
+// no reload; otherwise m keeps every route under its own backend and gets
+// pool(pending) free spares for the reload.
+func withSpares(prev, m *model.Model, balance string, pool func(pending int) int) *model.Model {
+	fitted, pending := model.FitSpares(prev, m, balance)
+	if fitted != nil {
+		model.AssignSlots(prev, fitted)
+		if model.SameShape(prev, fitted) {
+			return fitted
+		}
+	}
+	if pool != nil {
+		model.AddSpares(m, pool(pending), balance)
+	}
+	model.AssignSlots(prev, m)
+	return m
+}
+
+// minRateWindow keeps a burst's first few routes, seen within
+// milliseconds, from being read as an endless rate.
+const minRateWindow = 100 * time.Millisecond
+
+// sparePool sizes the spare backends of a reload: the configured number,
+// or, while routes arrive faster than reloads follow, twice what arrives
+// during one reload cycle at the rate seen since the first new route after
+// the last reload. Routes that arrive while a reload runs then go live as
+// soon as it ends, instead of waiting for the next one.
+func (r *Router) sparePool(pending int) int {
+	if r.prev == nil {
+		return r.cfg.SpareBackends // the first config: its routes are not a burst
+	}
+	total, free := model.Spares(r.prev)
+	var window time.Duration
+	if !r.firstNew.IsZero() {
+		window = time.Since(r.firstNew)
+	}
+	return sparePool(r.cfg.SpareBackends, total-free+pending, window, r.hap.Metrics().LastReloadDuration+r.cfg.ReloadInterval)
+}
+
+// sparePool is how many spares cover the demand new routes (those holding
+// spares and those waiting) made in window, over the next cycle, twice.
+func sparePool(base, demand int, window, cycle time.Duration) int {
+	if base <= 0 {
+		return 0
+	}
+	window = max(window, minRateWindow)
+	want := int(math.Ceil(2 * float64(demand) * cycle.Seconds() / window.Seconds()))
+	return min(config.MaxSpareBackends, max(base, want))
+}
+
+// addsRoutes reports whether next serves a route that prev does not.
+func addsRoutes(prev, next *model.Model) bool {
+	if prev == nil {
+		return false
+	}
+	had := make(map[types.NamespacedName]bool, len(prev.Backends))
+	for _, b := range prev.Backends {
+		had[b.Route] = true
+	}
+	for _, b := range next.Backends {
+		if b.Route != (types.NamespacedName{}) && !had[b.Route] {
+			return true
+		}
+	}
+	return false
 }
 
 // needsReload is whether p cannot be served by runtime updates alone.
@@ -150,16 +225,24 @@ func (r *Router) apply(ctx context.Context, p *plan) error {
 	reason, detail := reloadReason(r.prev, p.model, r.hap.Running())
 	r.log.Info("reloading haproxy", "reason", reason, "detail", detail)
 	r.lastReload = time.Now()
+	// The spares this reload adds are a fresh pool: the next burst's rate
+	// counts from its own first route.
+	r.firstNew = time.Time{}
 	return r.hap.Reload(ctx, haproxy.Files(p.files), reason)
 }
 
 // applyRuntime writes the files first (runtime changes are lost on the
-// next reload), then replaces changed maps and sets changed servers.
+// next reload), then sets changed servers, then replaces changed maps: a
+// route that takes a spare backend finds its servers ready when its map
+// entries appear.
 func (r *Router) applyRuntime(ctx context.Context, p *plan) error {
 	stop := prometheusTimer(r.metrics.writeSeconds)
 	err := r.hap.WriteFiles(haproxy.Files(p.files))
 	stop()
 	if err != nil {
+		return err
+	}
+	if err := r.setServers(ctx, model.ServerChanges(r.prev, p.model)); err != nil {
 		return err
 	}
 	for _, name := range model.MapNames {
@@ -175,18 +258,31 @@ func (r *Router) applyRuntime(ctx context.Context, p *plan) error {
 		}
 		r.metrics.runtimeUpdates.WithLabelValues("map").Inc()
 	}
-	for _, c := range model.ServerChanges(r.prev, p.model) {
-		var err error
-		if c.Server == nil {
-			err = r.hap.SetServer(ctx, c.Backend, c.Slot, "127.0.0.1", 1, 1, false)
-		} else {
-			err = r.hap.SetServer(ctx, c.Backend, c.Slot, c.Server.Addr, int(c.Server.Port), c.Server.Weight, true)
+	return nil
+}
+
+// setServers applies slot changes in as few round trips as the runtime
+// API's request size allows: a burst of routes taking spares sets many.
+func (r *Router) setServers(ctx context.Context, changes []model.ServerChange) error {
+	var cmds []string
+	for _, c := range changes {
+		addr, port, weight, ready := "127.0.0.1", 1, 1, false
+		if s := c.Server; s != nil {
+			addr, port, weight, ready = s.Addr, int(s.Port), s.Weight, true
 		}
+		more, err := haproxy.ServerCommands(c.Backend, c.Slot, addr, port, weight, ready)
 		if err != nil {
-			return fmt.Errorf("server %s/%s: %w", c.Backend, c.Slot, err)
+			return err
 		}
-		r.metrics.runtimeUpdates.WithLabelValues("server").Inc()
+		cmds = append(cmds, more...)
 	}
+	if len(cmds) == 0 {
+		return nil
+	}
+	if _, err := r.hap.Exec(ctx, cmds...); err != nil {
+		return fmt.Errorf("servers: %w", err)
+	}
+	r.metrics.runtimeUpdates.WithLabelValues("server").Add(float64(len(changes)))
 	return nil
 }
 

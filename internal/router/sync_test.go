@@ -86,3 +86,28 @@ func TestQuarantineBlamesCertificates(t *testing.T) {
 		t.Errorf("crt-list has %d lines after the quarantine, want 2:\n%s", n, p.files[render.CrtListFile])
 	}
 }
+
+func TestSparePool(t *testing.T) {
+	const ms = time.Millisecond
+	cases := []struct {
+		name         string
+		base, demand int
+		window       time.Duration
+		cycle        time.Duration
+		want         int
+	}{
+		{"off", 0, 500, 50 * ms, time.Second, 0},
+		{"no new routes: the configured pool", 10, 0, time.Minute, time.Second, 10},
+		{"a trickle: ten routes over a minute", 10, 10, time.Minute, time.Second, 10},
+		// 300 routes/s over a 1.1 s cycle, twice over.
+		{"a burst: 30 routes in 100 ms", 10, 30, 100 * ms, 1100 * ms, 660},
+		{"a burst's first milliseconds count as 100 ms", 10, 30, 5 * ms, 1100 * ms, 660},
+		{"never past the bound", 10, 1000, 100 * ms, 2 * time.Second, config.MaxSpareBackends},
+		{"a larger configured pool stands", 200, 30, 100 * ms, 100 * ms, 200},
+	}
+	for _, tc := range cases {
+		if got := sparePool(tc.base, tc.demand, tc.window, tc.cycle); got != tc.want {
+			t.Errorf("%s: sparePool = %d, want %d", tc.name, got, tc.want)
+		}
+	}
+}

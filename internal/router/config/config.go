@@ -103,10 +103,19 @@ type Config struct {
 
 	// ReloadInterval is the shortest gap between two HAProxy reloads (RELOAD_INTERVAL).
 	ReloadInterval time.Duration
+	// SpareBackends is how many empty backends a reload adds at least, so
+	// that new routes go live without one (ROUTER_BLUEPRINT_ROUTE_POOL_SIZE,
+	// OKD's name for its blueprint pool; 0: none). The router adds more
+	// while routes arrive faster than it reloads.
+	SpareBackends int
 	// GracefulShutdownDelay keeps serving after SIGTERM so load balancers
 	// can take the pod out first (ROUTER_GRACEFUL_SHUTDOWN_DELAY).
 	GracefulShutdownDelay time.Duration
 }
+
+// MaxSpareBackends bounds the spare backends of one config: each costs
+// HAProxy about 35 kB and a fraction of a millisecond per reload.
+const MaxSpareBackends = 1000
 
 // Timeouts are HAProxy's timeouts, from tuningOptions.
 type Timeouts struct {
@@ -132,7 +141,7 @@ func Defaults() Config {
 			Server: 30 * time.Second, ServerFin: time.Second, Tunnel: time.Hour, HTTPRequest: 10 * time.Second,
 			HTTPKeepAlive: 300 * time.Second, InspectDelay: 5 * time.Second, HealthCheck: 5 * time.Second},
 		BufSize: 32768, MaxRewrite: 8192,
-		ReloadInterval: 500 * time.Millisecond,
+		ReloadInterval: 500 * time.Millisecond, SpareBackends: 10,
 	}
 }
 
@@ -187,6 +196,7 @@ func (c *Config) FromEnv(lookup func(string) (string, bool)) error {
 	e.integer(names.EnvRouterBufSize, &c.BufSize, 16384, 1<<20)
 	e.integer(names.EnvRouterMaxRewriteSize, &c.MaxRewrite, 4096, 1<<19)
 	e.duration(names.EnvReloadInterval, &c.ReloadInterval)
+	e.integer(names.EnvRouterBlueprintRoutePoolSize, &c.SpareBackends, 0, MaxSpareBackends)
 	e.duration(names.EnvRouterGracefulShutdownDelay, &c.GracefulShutdownDelay)
 	e.str(names.EnvRouterHAProxyBinary, &c.HAProxyBinary)
 	e.str(names.EnvRouterConfigDir, &c.ConfigDir)

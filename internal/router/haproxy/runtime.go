@@ -200,9 +200,20 @@ func firstLine(s string) string {
 }
 
 // SetServer points a pre-allocated server slot at addr:port with weight, and enables (ready) or
-// disables (maint) it, in one round trip. When disabling, maint comes first so that no request is
-// sent to a half-updated server; when enabling, it comes last. An empty addr keeps the address.
+// disables (maint) it, in one round trip. An empty addr keeps the address.
 func (s *Supervisor) SetServer(ctx context.Context, backend, server string, addr string, port int, weight int, ready bool) error {
+	cmds, err := ServerCommands(backend, server, addr, port, weight, ready)
+	if err != nil {
+		return err
+	}
+	_, err = s.Exec(ctx, cmds...)
+	return err
+}
+
+// ServerCommands are the runtime API commands that SetServer sends, for callers that send the
+// commands of many servers together (Exec batches them). When disabling, maint comes first so that
+// no request is sent to a half-updated server; when enabling, it comes last.
+func ServerCommands(backend, server string, addr string, port int, weight int, ready bool) ([]string, error) {
 	target := backend + "/" + server
 	var cmds []string
 	if !ready {
@@ -211,19 +222,18 @@ func (s *Supervisor) SetServer(ctx context.Context, backend, server string, addr
 	if addr != "" {
 		ip, err := netip.ParseAddr(addr)
 		if err != nil || port < 1 || port > 65535 {
-			return fmt.Errorf("set server %s: invalid address %q port %d", target, addr, port)
+			return nil, fmt.Errorf("set server %s: invalid address %q port %d", target, addr, port)
 		}
 		cmds = append(cmds, fmt.Sprintf("set server %s addr %s port %d", target, ip.Unmap(), port))
 	}
 	if weight < 0 || weight > 256 {
-		return fmt.Errorf("set server %s: weight %d out of 0..256", target, weight)
+		return nil, fmt.Errorf("set server %s: weight %d out of 0..256", target, weight)
 	}
 	cmds = append(cmds, "set server "+target+" weight "+strconv.Itoa(weight))
 	if ready {
 		cmds = append(cmds, "set server "+target+" state ready")
 	}
-	_, err := s.Exec(ctx, cmds...)
-	return err
+	return cmds, nil
 }
 
 var newVersion = regexp.MustCompile(`New version created: (\d+)`)

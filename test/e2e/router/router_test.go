@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -26,6 +27,7 @@ import (
 	"github.com/okd-ingress/okd-ingress/internal/localcluster"
 	"github.com/okd-ingress/okd-ingress/internal/names"
 	"github.com/okd-ingress/okd-ingress/internal/router/admission"
+	"github.com/okd-ingress/okd-ingress/internal/router/model"
 	"github.com/okd-ingress/okd-ingress/test/e2e/framework"
 )
 
@@ -482,8 +484,8 @@ var _ = Describe("Idle connections at a reload", func() {
 
 			before, err := r.ReloadCount()
 			Expect(err).NotTo(HaveOccurred())
-			create(route(ns, fmt.Sprintf("trigger-%d", i), fmt.Sprintf("trigger-%d.example.com", i), "web", "http"))
-			Eventually(r.ReloadCount).WithTimeout(wait).Should(BeNumerically(">", before), "a new route is a reload")
+			create(withOwnBackend(route(ns, fmt.Sprintf("trigger-%d", i), fmt.Sprintf("trigger-%d.example.com", i), "web", "http")))
+			Eventually(r.ReloadCount).WithTimeout(wait).Should(BeNumerically(">", before), "a route with a header action is a reload")
 			// Served on a new connection: the new worker is up, so the old
 			// one has been told to stop.
 			Eventually(servedBy(r.NewClient(framework.ClientOptions{NewConnections: true}), fmt.Sprintf("http://trigger-%d.example.com/", i))).
@@ -601,5 +603,95 @@ var _ = Describe("The public TLS port", func() {
 		<-done
 		Expect(failed.Load()).To(BeZero(), "failed requests; the last: %v", lastErr.Load())
 		Expect(served.Load()).To(BeNumerically(">", 20))
+	})
+})
+
+// withOwnBackend gives rt a response header action, which a spare backend
+// cannot carry: rt then goes live by a reload.
+func withOwnBackend(rt *routev1.Route) *routev1.Route {
+	rt.Spec.HTTPHeaders = &routev1.RouteHTTPHeaders{Actions: routev1.RouteHTTPHeaderActions{Response: []routev1.RouteHTTPHeader{{
+		Name: "X-Own-Backend", Action: routev1.RouteHTTPHeaderActionUnion{Type: routev1.Set, Set: &routev1.RouteSetHTTPHeader{Value: "yes"}},
+	}}}}
+	return rt
+}
+
+var _ = Describe("Spare backends", func() {
+	It("puts new plain and edge routes live without a reload, follows their endpoints, frees a deleted route's spare, and gives every route its own backend at the next reload", func() {
+		ns := newNamespace("spares", nil)
+		b := newBackend(ns, "web", 1)
+		r := startRouter("spares", map[string]string{"ROUTE_LABELS": "shard=spares", names.EnvRouterBlueprintRoutePoolSize: "2"})
+		shard := func(rt *routev1.Route) *routev1.Route {
+			rt.Labels = map[string]string{"shard": "spares"}
+			return rt
+		}
+		c := r.NewClient(framework.ClientOptions{RootCAs: routerCA.Pool})
+		prefixMap := func() []string {
+			entries, err := r.RuntimeMap(filepath.Join(r.ConfigDir(), "maps", model.MapHTTPPrefix))
+			Expect(err).NotTo(HaveOccurred())
+			return entries
+		}
+		worker, err := r.WorkerPID()
+		Expect(err).NotTo(HaveOccurred())
+
+		By("a plain and an edge route take the two spares")
+		create(shard(route(ns, "plain", "plain-spares."+domain, "web", "http")))
+		edge := shard(route(ns, "edge", "edge-spares."+domain, "web", "http"))
+		edge.Spec.TLS = &routev1.TLSConfig{Termination: "edge", InsecureEdgeTerminationPolicy: routev1.InsecureEdgeTerminationPolicyRedirect}
+		create(edge)
+		Eventually(servedBy(c, "http://plain-spares."+domain+"/")).WithTimeout(wait).Should(Equal("web"))
+		Eventually(servedBy(c, "https://edge-spares."+domain+"/")).WithTimeout(wait).Should(Equal("web"))
+		Expect(status(c, "http://edge-spares."+domain+"/")()).To(Equal(302))
+		Expect(prefixMap()).To(ContainElements(MatchRegexp(`^plain-spares\.`+domain+`/ _spare_\d+$`), MatchRegexp(`^edge-spares\.`+domain+`/ _redirect$`)))
+		Expect(r.WorkerPID()).To(Equal(worker), "no reload")
+		Eventually(func() (float64, error) { return r.Metric(`okd_router_spare_backends{state="held"}`) }).WithTimeout(wait).Should(Equal(2.0))
+
+		By("endpoints follow at runtime")
+		Expect(b.Scale(context.Background(), 3)).To(Succeed())
+		seen := map[string]bool{}
+		Eventually(func() int {
+			if resp, err := c.Get("http://plain-spares." + domain + "/"); err == nil && resp.Status == 200 {
+				seen[resp.Echo.Pod] = true
+			}
+			return len(seen)
+		}).WithTimeout(wait).WithPolling(5 * time.Millisecond).Should(Equal(3))
+
+		By("a deleted route frees its spare for the next one")
+		Expect(k8s.Delete(context.Background(), shard(route(ns, "plain", "", "", "")))).To(Succeed())
+		Eventually(status(c, "http://plain-spares."+domain+"/")).WithTimeout(wait).Should(Equal(404))
+		create(shard(route(ns, "again", "again-spares."+domain, "web", "http")))
+		Eventually(servedBy(c, "http://again-spares."+domain+"/")).WithTimeout(wait).Should(Equal("web"))
+		Expect(r.WorkerPID()).To(Equal(worker), "still no reload")
+
+		By("with the pool used up, the next route reloads, and every route gets its own backend")
+		create(shard(route(ns, "third", "third-spares."+domain, "web", "http")))
+		Eventually(servedBy(c, "http://third-spares."+domain+"/")).WithTimeout(wait).Should(Equal("web"))
+		Expect(r.WorkerPID()).NotTo(Equal(worker))
+		files, err := r.ConfigFiles()
+		Expect(err).NotTo(HaveOccurred())
+		for _, be := range []string{"be_http:" + ns + ":again", "be_edge_http:" + ns + ":edge", "be_http:" + ns + ":third", "_spare_1", "_spare_2"} {
+			Expect(files["haproxy.cfg"]).To(ContainSubstring("\nbackend "+be+"\n"), be)
+		}
+		Expect(prefixMap()).To(ContainElement("again-spares." + domain + "/ be_http:" + ns + ":again"))
+		Expect(r.Metric(`okd_router_spare_backends{state="free"}`)).To(BeNumerically(">=", 2))
+		for _, host := range []string{"again", "third"} {
+			Expect(servedBy(c, "http://"+host+"-spares."+domain+"/")()).To(Equal("web"))
+		}
+		Expect(servedBy(c, "https://edge-spares."+domain+"/")()).To(Equal("web"))
+	})
+
+	It("reloads for every new route when the pool is off, as OKD's router does", func() {
+		ns := newNamespace("nospares", nil)
+		newBackend(ns, "web", 1)
+		r := startRouter("nospares", map[string]string{"ROUTE_LABELS": "shard=nospares", names.EnvRouterBlueprintRoutePoolSize: "0"})
+		worker, err := r.WorkerPID()
+		Expect(err).NotTo(HaveOccurred())
+		rt := route(ns, "web", "web-nospares."+domain, "web", "http")
+		rt.Labels = map[string]string{"shard": "nospares"}
+		create(rt)
+		Eventually(servedBy(r.NewClient(framework.ClientOptions{}), "http://web-nospares."+domain+"/")).WithTimeout(wait).Should(Equal("web"))
+		Expect(r.WorkerPID()).NotTo(Equal(worker))
+		files, err := r.ConfigFiles()
+		Expect(err).NotTo(HaveOccurred())
+		Expect(files["haproxy.cfg"]).NotTo(ContainSubstring("_spare_"))
 	})
 })

@@ -1,0 +1,162 @@
+package model
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/types"
+)
+
+// Spare backends let a new route go live without a reload. HAProxy cannot
+// add a backend at runtime, but it can point a map entry at a backend that
+// is already configured and fill that backend's server slots. A reload
+// adds a pool of empty plain-HTTP backends; a new route whose backend is
+// no more than that (plain HTTP or edge, one Service, no header actions,
+// no certificate of its own, few endpoints) takes a free one through the
+// runtime API, and keeps it until the next reload gives every route its
+// own name again. OKD's dynamic configuration manager does the same with
+// its blueprint pool.
+
+// sparePrefix names the spares "_spare_1", "_spare_2", …: internal names
+// start with '_', which no route's backend does.
+const sparePrefix = "_spare_"
+
+// IsSpare reports whether a backend name is a spare's.
+func IsSpare(name string) bool { return strings.HasPrefix(name, sparePrefix) }
+
+// AddSpares adds n free spares to m, which a reload then configures.
+func AddSpares(m *Model, n int, balance string) {
+	for i := 1; i <= n; i++ {
+		m.Backends = append(m.Backends, &Backend{Name: sparePrefix + strconv.Itoa(i), Mode: ModeHTTP, Balance: balance})
+	}
+	sortBackends(m.Backends)
+}
+
+// Spares counts m's spares and, of those, the ones no route holds.
+func Spares(m *Model) (total, free int) {
+	if m == nil {
+		return 0, 0
+	}
+	for _, b := range m.Backends {
+		if IsSpare(b.Name) {
+			total++
+			if b.Route == (types.NamespacedName{}) {
+				free++
+			}
+		}
+	}
+	return total, free
+}
+
+// FitSpares rewrites next, built with every route under its own backend
+// name, onto prev's spares: a route that holds a spare in prev keeps it,
+// and each backend prev lacks takes a free spare. It returns nil when next
+// cannot be served that way (a new backend that no spare can stand in
+// for, or not enough free spares), and says how many of next's new
+// backends a spare could serve (what a reload's pool should make room
+// for). next is not changed. The caller still assigns slots and compares
+// shapes: certificates or route settings may need a reload all the same.
+// balance is the spares' balance algorithm.
+func FitSpares(prev, next *Model, balance string) (fitted *Model, pending int) {
+	if prev == nil {
+		return nil, 0
+	}
+	inPrev := map[string]*Backend{}
+	held := map[types.NamespacedName]*Backend{}
+	var free []*Backend
+	for _, b := range prev.Backends {
+		inPrev[b.Name] = b
+		switch {
+		case !IsSpare(b.Name):
+		case b.Route == (types.NamespacedName{}):
+			free = append(free, b)
+		default:
+			held[b.Route] = b
+		}
+	}
+	rename := map[string]string{}
+	fits := true
+	for _, b := range next.Backends {
+		if inPrev[b.Name] != nil {
+			continue
+		}
+		if s := held[b.Route]; s != nil && fitsSpare(b, s) {
+			rename[b.Name] = s.Name
+			delete(held, b.Route)
+			continue
+		}
+		if !fitsSpare(b, &Backend{Mode: ModeHTTP, Balance: balance, Slots: make([]Slot, minSlots)}) {
+			fits = false // needs a backend of its own: a reload
+			continue
+		}
+		pending++
+		if len(free) == 0 || !fitsSpare(b, free[0]) {
+			fits = false
+			continue
+		}
+		rename[b.Name] = free[0].Name
+		free = free[1:]
+	}
+	if !fits {
+		return nil, pending
+	}
+	return renamed(next, rename, append(free, spares(held)...)), 0
+}
+
+// fitsSpare reports whether spare s, rendered as an empty plain-HTTP
+// backend, serves b as b's own backend would.
+func fitsSpare(b, s *Backend) bool {
+	return b.Mode == ModeHTTP && s.Mode == ModeHTTP && b.Balance == s.Balance && !b.H2C && !s.H2C &&
+		b.Reencrypt == nil && s.Reencrypt == nil && len(b.RequestHeaders)+len(b.ResponseHeaders) == 0 &&
+		len(s.RequestHeaders)+len(s.ResponseHeaders) == 0 && len(b.Servers) <= len(s.Slots)
+}
+
+// spares lists the spares whose routes are gone: they are free again.
+func spares(held map[types.NamespacedName]*Backend) []*Backend {
+	out := make([]*Backend, 0, len(held))
+	for _, s := range held {
+		out = append(out, s)
+	}
+	return out
+}
+
+// renamed is next with backends renamed (and map entries and the default
+// backend following them), plus the given spares, emptied.
+func renamed(next *Model, rename map[string]string, empty []*Backend) *Model {
+	out := &Model{Maps: make(map[string][]Entry, len(next.Maps)), Certs: next.Certs, DefaultBackend: next.DefaultBackend}
+	if to, ok := rename[out.DefaultBackend]; ok {
+		out.DefaultBackend = to
+	}
+	for _, b := range next.Backends {
+		if to, ok := rename[b.Name]; ok {
+			c := *b
+			c.Name = to
+			b = &c
+		}
+		out.Backends = append(out.Backends, b)
+	}
+	for _, s := range empty {
+		out.Backends = append(out.Backends, &Backend{Name: s.Name, Mode: s.Mode, Balance: s.Balance})
+	}
+	sortBackends(out.Backends)
+	if len(rename) == 0 {
+		out.Maps = next.Maps // nothing to rewrite: share them
+		return out
+	}
+	for name, entries := range next.Maps {
+		list := make([]Entry, len(entries))
+		for i, e := range entries {
+			if to, ok := rename[e.Value]; ok {
+				e.Value = to
+			}
+			list[i] = e
+		}
+		out.Maps[name] = list
+	}
+	return out
+}
+
+func sortBackends(list []*Backend) {
+	sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name })
+}

@@ -1,0 +1,183 @@
+package model
+
+import (
+	"sort"
+	"strings"
+	"testing"
+
+	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
+	"github.com/okd-ingress/okd-ingress/internal/names"
+)
+
+// withSpares is the model a reload serves: routes under their own names
+// plus n free spares, slots assigned.
+func withSpares(t *testing.T, c *cluster, n int, routes ...*routev1.Route) *Model {
+	m := build(t, c, routes...)
+	AddSpares(m, n, "random")
+	AssignSlots(nil, m)
+	return m
+}
+
+// holders lists "backend=namespace/route" for every backend, "-" for a free spare.
+func holders(m *Model) string {
+	var out []string
+	for _, b := range m.Backends {
+		h := b.Route.String()
+		if IsSpare(b.Name) && b.Route.Name == "" {
+			h = "-"
+		}
+		out = append(out, b.Name+"="+h)
+	}
+	return strings.Join(out, " ")
+}
+
+func TestFitSpares(t *testing.T) {
+	web := func() *cluster { return newCluster().web("svc", 1, 2).web("big", 2, 5) }
+	a := route("ns", "a", 1, "a.com")
+	b := route("ns", "b", 2, "b.com")
+	c := route("ns", "c", 3, "c.com")
+	edge := route("ns", "b", 2, "b.com", termination(routev1.TLSTerminationEdge, routev1.InsecureEdgeTerminationPolicyRedirect))
+	// held is a model after b took a spare at runtime.
+	held := func(t *testing.T) *Model {
+		m, _ := FitSpares(withSpares(t, web(), 2, a), build(t, web(), a, b), "random")
+		AssignSlots(withSpares(t, web(), 2, a), m)
+		return m
+	}
+	cases := []struct {
+		name        string
+		prev        func(*testing.T) *Model
+		next        []*routev1.Route
+		wantHolders string // "": FitSpares returns nil
+		wantPending int
+		wantMaps    maps
+		wantShape   bool
+		wantChanges string
+	}{
+		{
+			name: "a new plain route takes the first free spare", prev: func(t *testing.T) *Model { return withSpares(t, web(), 2, a) },
+			next:        []*routev1.Route{a, b},
+			wantHolders: "_spare_1=ns/b _spare_2=- be_http:ns:a=ns/a",
+			wantMaps:    maps{MapHTTPPrefix: {e("a.com/", "be_http:ns:a"), e("b.com/", "_spare_1")}},
+			wantShape:   true, wantChanges: "_spare_1/s1=198.18.1.1/1 _spare_1/s2=198.18.1.2/1",
+		},
+		{
+			name: "an edge route without a certificate too, its redirect with it", prev: func(t *testing.T) *Model { return withSpares(t, web(), 1, a) },
+			next:        []*routev1.Route{a, edge},
+			wantHolders: "_spare_1=ns/b be_http:ns:a=ns/a",
+			wantMaps: maps{MapHTTPPrefix: {e("a.com/", "be_http:ns:a"), e("b.com/", RedirectValue)},
+				MapHTTPSPrefix: {e("b.com/", "_spare_1")}},
+			wantShape: true, wantChanges: "_spare_1/s1=198.18.1.1/1 _spare_1/s2=198.18.1.2/1",
+		},
+		{
+			name: "a route keeps its spare while it changes within it", prev: held,
+			next:        []*routev1.Route{a, route("ns", "b", 2, "b.com", path("/x"))},
+			wantHolders: "_spare_1=ns/b _spare_2=- be_http:ns:a=ns/a",
+			wantMaps:    maps{MapHTTPExact: {e("b.com/x", "_spare_1")}, MapHTTPPrefix: {e("a.com/", "be_http:ns:a"), e("b.com/x/", "_spare_1")}},
+			wantShape:   true,
+		},
+		{
+			name: "a deleted route frees its spare", prev: held,
+			next:        []*routev1.Route{a},
+			wantHolders: "_spare_1=- _spare_2=- be_http:ns:a=ns/a",
+			wantMaps:    maps{MapHTTPPrefix: {e("a.com/", "be_http:ns:a")}},
+			wantShape:   true, wantChanges: "_spare_1/s1=- _spare_1/s2=-",
+		},
+		{
+			name: "more new routes than free spares: a reload, with the count", prev: func(t *testing.T) *Model { return withSpares(t, web(), 1, a) },
+			next:        []*routev1.Route{a, b, c},
+			wantPending: 2,
+		},
+		{
+			name: "no spares at all", prev: func(t *testing.T) *Model { return withSpares(t, web(), 0, a) },
+			next:        []*routev1.Route{a, b},
+			wantPending: 1,
+		},
+		{
+			name: "header actions need a backend of their own", prev: func(t *testing.T) *Model { return withSpares(t, web(), 2, a) },
+			next: []*routev1.Route{a, route("ns", "b", 2, "b.com", setHeader("X-A", "1"))},
+		},
+		{
+			name: "so does passthrough", prev: func(t *testing.T) *Model { return withSpares(t, web(), 2, a) },
+			next: []*routev1.Route{a, route("ns", "b", 2, "b.com", termination(routev1.TLSTerminationPassthrough, ""))},
+		},
+		{
+			name: "and reencrypt", prev: func(t *testing.T) *Model { return withSpares(t, web(), 2, a) },
+			next: []*routev1.Route{a, route("ns", "b", 2, "b.com", termination(routev1.TLSTerminationReencrypt, ""))},
+		},
+		{
+			name: "and a split (round robin)", prev: func(t *testing.T) *Model { return withSpares(t, web(), 2, a) },
+			next: []*routev1.Route{a, route("ns", "b", 2, "b.com", to("svc", 1), alt("big", 1))},
+		},
+		{
+			name: "and more endpoints than a spare has slots", prev: func(t *testing.T) *Model { return withSpares(t, web(), 2, a) },
+			next: []*routev1.Route{a, route("ns", "b", 2, "b.com", to("big", 1))},
+		},
+		{
+			name: "a held route that grows past its spare goes back to a reload", prev: held,
+			next: []*routev1.Route{a, route("ns", "b", 2, "b.com", setHeader("X-A", "1"))},
+		},
+		{
+			name:        "the default backend follows its route into the spare (a reload: the frontends name it)",
+			prev:        func(t *testing.T) *Model { return withSpares(t, web(), 1, a) },
+			next:        []*routev1.Route{a, route("ns", "b", 2, "b.com", annotate(names.DefaultBackendAnnotation, "true"))},
+			wantHolders: "_spare_1=ns/b be_http:ns:a=ns/a",
+			wantMaps:    maps{MapHTTPPrefix: {e("a.com/", "be_http:ns:a"), e("b.com/", "_spare_1")}},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			prev := tc.prev(t)
+			next := build(t, web(), tc.next...)
+			before := holders(next)
+			got, pending := FitSpares(prev, next, "random")
+			if holders(next) != before {
+				t.Error("FitSpares changed next")
+			}
+			if pending != tc.wantPending {
+				t.Errorf("pending = %d, want %d", pending, tc.wantPending)
+			}
+			if got == nil {
+				if tc.wantHolders != "" {
+					t.Fatalf("nil, want %s", tc.wantHolders)
+				}
+				return
+			}
+			if h := holders(got); h != tc.wantHolders {
+				t.Fatalf("backends\n got  %s\n want %s", h, tc.wantHolders)
+			}
+			checkMaps(t, got.Maps, tc.wantMaps)
+			AssignSlots(prev, got)
+			if SameShape(prev, got) != tc.wantShape {
+				t.Errorf("SameShape = %v, want %v", !tc.wantShape, tc.wantShape)
+			}
+			if tc.wantShape {
+				if c := changesOf(ServerChanges(prev, got)); c != tc.wantChanges {
+					t.Errorf("changes\n got  %s\n want %s", c, tc.wantChanges)
+				}
+			}
+		})
+	}
+}
+
+func TestAddSparesAndCount(t *testing.T) {
+	m := build(t, newCluster().web("svc", 1, 1), route("ns", "a", 1, "a.com"))
+	AddSpares(m, 11, "roundrobin")
+	if total, free := Spares(m); total != 11 || free != 11 {
+		t.Errorf("Spares = %d, %d; want 11, 11", total, free)
+	}
+	if !sort.SliceIsSorted(m.Backends, func(i, j int) bool { return m.Backends[i].Name < m.Backends[j].Name }) {
+		t.Error("backends not sorted by name")
+	}
+	AssignSlots(nil, m)
+	for _, b := range m.Backends {
+		if IsSpare(b.Name) && (b.Balance != "roundrobin" || b.Mode != ModeHTTP || len(b.Slots) != minSlots) {
+			t.Errorf("spare %s: %s %s, %d slots", b.Name, b.Mode, b.Balance, len(b.Slots))
+		}
+	}
+	if total, free := Spares(nil); total != 0 || free != 0 {
+		t.Error("Spares(nil) is not 0, 0")
+	}
+	if got, _ := FitSpares(nil, m, "random"); got != nil {
+		t.Error("FitSpares without a previous model fitted")
+	}
+}
