@@ -1,11 +1,17 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -81,6 +87,12 @@ func measureRoutes(e *env, c client.Client, kubeconfig, name, interval, spares s
 		return res, err
 	}
 	defer r.Stop()
+	if dir := os.Getenv("BENCH_LOG_DIR"); dir != "" {
+		// The router's log, kept after the run (its directory is not).
+		defer func() {
+			_ = copyFile(filepath.Join(r.Dir, "router.log"), filepath.Join(dir, "route-"+sanitize(name)+".log"))
+		}()
+	}
 	client := r.NewClient(framework.ClientOptions{})
 	client.Timeout = 2 * time.Second
 	reloads0, err := r.ReloadCount()
@@ -94,7 +106,7 @@ func measureRoutes(e *env, c client.Client, kubeconfig, name, interval, spares s
 		}
 		res.oneByOne = append(res.oneByOne, d)
 	}
-	if res.burst, res.burstCreate, err = burst(ctx, c, client.Client, ns, burstN); err != nil {
+	if res.burst, res.burstCreate, err = burst(ctx, c, net.JoinHostPort(r.Addr, "80"), ns, burstN); err != nil {
 		return res, err
 	}
 	if v, err := r.Metric("okd_router_last_reload_duration_seconds"); err == nil {
@@ -147,13 +159,17 @@ func ok(hc *http.Client, url string) bool {
 	return resp.StatusCode == http.StatusOK
 }
 
+// burstPollers request the routes of a burst that do not answer yet.
+const burstPollers = 8
+
 // burst creates n routes at once (16 creators, as `kubectl apply` of a
 // big list or a GitOps sync would), while 8 pollers request every created
 // route that does not answer 200 yet; each route's time runs from just
 // before its own Create.
-func burst(ctx context.Context, c client.Client, hc *http.Client, ns string, n int) ([]time.Duration, time.Duration, error) {
+func burst(ctx context.Context, c client.Client, routerAddr, ns string, n int) ([]time.Duration, time.Duration, error) {
 	var mu sync.Mutex
 	created := make([]time.Time, n)
+	createdDone := make([]time.Time, n)
 	got := make([]time.Duration, n)
 	errs := make(chan error, 16)
 	next := make(chan int)
@@ -168,17 +184,20 @@ func burst(ctx context.Context, c client.Client, hc *http.Client, ns string, n i
 				if err := c.Create(ctx, rt); err != nil && first == nil {
 					first = err
 				}
+				mu.Lock()
+				createdDone[i] = time.Now()
+				mu.Unlock()
 			}
 			errs <- first
 		}()
 	}
 	var wg sync.WaitGroup
 	deadline := time.Now().Add(3 * time.Minute)
-	for w := range 8 {
+	for w := range burstPollers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			pollBurst(hc, ns, w, 8, &mu, created, got, deadline)
+			pollBurst(routerAddr, ns, w, burstPollers, &mu, created, got, deadline)
 		}()
 	}
 	start := time.Now()
@@ -194,6 +213,13 @@ func burst(ctx context.Context, c client.Client, hc *http.Client, ns string, n i
 	}
 	creating := time.Since(start)
 	wg.Wait()
+	if dir := os.Getenv("BENCH_LOG_DIR"); dir != "" {
+		var b strings.Builder
+		for i := range created {
+			fmt.Fprintf(&b, "%d %s %d %d %d\n", i, created[i].UTC().Format("15:04:05.000"), created[i].Sub(start).Milliseconds(), got[i].Milliseconds(), createdDone[i].Sub(created[i]).Milliseconds())
+		}
+		_ = os.WriteFile(filepath.Join(dir, fmt.Sprintf("burst-%s.txt", ns)), []byte(b.String()), 0o644)
+	}
 	if err != nil {
 		return nil, 0, err
 	}
@@ -205,32 +231,82 @@ func burst(ctx context.Context, c client.Client, hc *http.Client, ns string, n i
 	return got, creating, nil
 }
 
-// pollBurst polls routes w, w+step, … until each answered 200.
-func pollBurst(hc *http.Client, ns string, w, step int, mu *sync.Mutex, created []time.Time, got []time.Duration, deadline time.Time) {
+// pollBurst polls routes w, w+step, … until each answered 200. Each pass
+// sends one request per pending route, pipelined on one keep-alive
+// connection, and then reads the answers: a pass over hundreds of routes
+// takes milliseconds, where a request at a time took most of a second on
+// this loaded machine and made the polling, not the router, the slow part.
+func pollBurst(routerAddr, ns string, w, step int, mu *sync.Mutex, created []time.Time, got []time.Duration, deadline time.Time) {
+	var conn net.Conn
+	var br *bufio.Reader
+	defer func() {
+		if conn != nil {
+			conn.Close()
+		}
+	}()
 	for time.Now().Before(deadline) {
-		pending := 0
+		var pending, sent []int
+		mu.Lock()
 		for i := w; i < len(created); i += step {
-			mu.Lock()
-			start, done := created[i], got[i] != 0
-			mu.Unlock()
-			if done {
-				continue
-			}
-			pending++
-			if start.IsZero() {
-				continue
-			}
-			if ok(hc, "http://"+fmt.Sprintf("burst-%d.%s.bench.test", i, ns)+"/") {
-				mu.Lock()
-				got[i] = time.Since(start)
-				mu.Unlock()
+			if got[i] == 0 {
+				pending = append(pending, i)
+				if !created[i].IsZero() {
+					sent = append(sent, i)
+				}
 			}
 		}
-		if pending == 0 {
+		mu.Unlock()
+		if len(pending) == 0 {
 			return
+		}
+		if conn == nil {
+			var err error
+			if conn, err = net.DialTimeout("tcp", routerAddr, 2*time.Second); err != nil {
+				conn = nil
+				time.Sleep(5 * time.Millisecond)
+				continue
+			}
+			br = bufio.NewReader(conn)
+		}
+		if !pollPass(conn, br, ns, sent, mu, created, got) {
+			conn.Close() // a reload's old worker closed it, or a failure: a new one next pass
+			conn = nil
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// pollPass sends a request for each route in idx on conn and reads the
+// answers, recording the routes that answer 200. It returns false when the
+// connection cannot carry on.
+func pollPass(conn net.Conn, br *bufio.Reader, ns string, idx []int, mu *sync.Mutex, created []time.Time, got []time.Duration) bool {
+	if err := conn.SetDeadline(time.Now().Add(2 * time.Second)); err != nil {
+		return false
+	}
+	var req bytes.Buffer
+	for _, i := range idx {
+		fmt.Fprintf(&req, "GET / HTTP/1.1\r\nHost: burst-%d.%s.bench.test\r\n\r\n", i, ns)
+	}
+	if _, err := conn.Write(req.Bytes()); err != nil {
+		return false
+	}
+	for _, i := range idx {
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			return false
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			mu.Lock()
+			got[i] = time.Since(created[i])
+			mu.Unlock()
+		}
+		if resp.Close {
+			return false
+		}
+	}
+	return true
 }
 
 func routeTable(rs []routeRun) *table {
@@ -253,4 +329,12 @@ func routeTable(rs []routeRun) *table {
 	t.note("One by one: each Route is created when the previous one answers; by a reload, it waits for the reload interval since the last reload. Burst: created by 16 concurrent clients through the API server and the Route webhooks; the time includes the Create call and a polling resolution of a few tens of ms (8 pollers over up to 1,000 routes). Percentiles are nearest-rank: with the OKD-like row's fewer one-by-one samples (5 s each), its p99 is its maximum.")
 	t.note("created in: from the burst's first Create to its last. reloads: HAProxy reloads during the run (master CLI `show proc`), one by one and burst together; last reload: the router's okd_router_last_reload_duration_seconds at the end (write, master CLI reload, which parses the config, new worker ready), which a route waits for on top of the interval.")
 	return t
+}
+
+func copyFile(from, to string) error {
+	b, err := os.ReadFile(from)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(to, b, 0o644)
 }

@@ -53,10 +53,11 @@ type Router struct {
 	nofile int
 	// lastReload is when the last HAProxy reload started, for ReloadInterval.
 	lastReload time.Time
-	// firstNew is when the first route new since the last reload was
-	// seen: the start of the window that sizes the next spare pool.
-	firstNew time.Time
-	ready    atomic.Bool
+	// lastServed is when HAProxy last took a change (runtime or reload),
+	// woke when the router last woke up to a change: with lastReload, they
+	// measure how fast routes arrive, which sizes spare pools.
+	lastServed, woke time.Time
+	ready            atomic.Bool
 	// stopping is set on shutdown: the router then reports not ready.
 	stopping atomic.Bool
 }
@@ -165,6 +166,7 @@ func (r *Router) loop(ctx context.Context, errs <-chan error) error {
 			}
 			continue
 		case <-r.watcher.Changed():
+			r.woke = time.Now()
 			time.Sleep(batchDelay)
 		case <-retry.C:
 		}

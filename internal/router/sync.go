@@ -35,8 +35,10 @@ func (r *Router) sync(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	planned := time.Since(start)
 	if r.needsReload(p) {
-		waited, err := r.waitReloadInterval(ctx)
+		r.serveEarly(ctx, p)
+		waited, err := r.waitReloadInterval(ctx, r.serveEarlyOnChange)
 		if err != nil {
 			return err
 		}
@@ -65,7 +67,10 @@ func (r *Router) sync(ctx context.Context) error {
 	if r.status != nil {
 		r.status.Update(p.result.Verdicts)
 	}
+	r.lastServed = time.Now()
 	r.metrics.observeSync(p.result, p.model, time.Since(start))
+	held, free := model.Spares(p.model)
+	r.log.V(1).Info("synced", "took", time.Since(start), "planned", planned, "routes", len(p.result.Routes), "sparesHeld", held-free, "sparesFree", free)
 	r.ready.Store(true)
 	return nil
 }
@@ -83,9 +88,6 @@ func (r *Router) plan(snap *watch.Snapshot) (*plan, error) {
 	res, m, files, err := Plan(r.params, r.nofile, snap, r.prev, r.applyQuarantine, r.sparePool)
 	if err != nil {
 		return nil, err
-	}
-	if r.firstNew.IsZero() && addsRoutes(r.prev, m) {
-		r.firstNew = time.Now()
 	}
 	return &plan{snap: snap, result: res, model: m, files: files}, nil
 }
@@ -118,6 +120,53 @@ func Plan(params render.Params, nofile int, snap *watch.Snapshot, prev *model.Mo
 	return res, m, files, err
 }
 
+// serveEarly puts as many of p's new routes live as prev's free spares
+// can take, before the reload that p needs: in a burst, routes that fit
+// need not wait for the reload interval and the reload itself. It is a
+// best effort; the reload serves them anyway.
+func (r *Router) serveEarly(ctx context.Context, p *plan) {
+	early := r.earlyPlan(p)
+	if early == nil {
+		return
+	}
+	if err := r.applyRuntime(ctx, early); err != nil {
+		r.log.Error(err, "runtime update before a reload failed")
+		return
+	}
+	r.prev, r.lastServed = early.model, time.Now()
+}
+
+// earlyPlan is p without the new routes that prev's free spares cannot
+// take, when that needs no reload; else nil.
+func (r *Router) earlyPlan(p *plan) *plan {
+	if r.prev == nil || !r.hap.Running() {
+		return nil
+	}
+	_, free := model.Spares(r.prev)
+	chosen := model.SpareCandidates(r.prev, p.model, r.cfg.BalanceHTTP, free)
+	if len(chosen) == 0 {
+		return nil
+	}
+	onlyChosen := func(res admission.Result) admission.Result {
+		res = r.applyQuarantine(res)
+		had := model.RoutesOf(r.prev)
+		kept := res.Routes[:0:0]
+		for _, a := range res.Routes {
+			key := types.NamespacedName{Namespace: a.Namespace, Name: a.Name}
+			if had[key] || chosen[key] {
+				kept = append(kept, a)
+			}
+		}
+		res.Routes = kept
+		return res
+	}
+	res, m, files, err := Plan(r.params, r.nofile, p.snap, r.prev, onlyChosen, nil)
+	if err != nil || !model.SameShape(r.prev, m) {
+		return nil
+	}
+	return &plan{snap: p.snap, result: res, model: m, files: files}
+}
+
 // withSpares serves m through prev's spare backends when the result needs
 // no reload; otherwise m keeps every route under its own backend and gets
 // pool(pending) free spares for the reload.
@@ -142,47 +191,38 @@ const minRateWindow = 100 * time.Millisecond
 
 // sparePool sizes the spare backends of a reload: the configured number,
 // or, while routes arrive faster than reloads follow, twice what arrives
-// during one reload cycle at the rate seen since the first new route after
-// the last reload. Routes that arrive while a reload runs then go live as
-// soon as it ends, instead of waiting for the next one.
+// during one reload cycle. Routes that arrive while a reload runs then go
+// live as soon as it ends instead of waiting for the next one. The rate is
+// the faster of two: the routes new since the last reload (in spares or
+// waiting) over the time since it, which follows a steady stream; and the
+// routes waiting now over the time since the router last served a change
+// or woke up to this one, which catches a burst in its first milliseconds.
 func (r *Router) sparePool(pending int) int {
 	if r.prev == nil {
 		return r.cfg.SpareBackends // the first config: its routes are not a burst
 	}
 	total, free := model.Spares(r.prev)
-	var window time.Duration
-	if !r.firstNew.IsZero() {
-		window = time.Since(r.firstNew)
+	since := time.Since(r.lastServed)
+	if !r.woke.IsZero() {
+		since = min(since, time.Since(r.woke))
 	}
-	return sparePool(r.cfg.SpareBackends, total-free+pending, window, r.hap.Metrics().LastReloadDuration+r.cfg.ReloadInterval)
+	rate := max(perSecond(total-free+pending, time.Since(r.lastReload)), perSecond(pending, since))
+	return spareCount(r.cfg.SpareBackends, rate, max(r.hap.Metrics().LastReloadDuration, r.cfg.ReloadInterval))
 }
 
-// sparePool is how many spares cover the demand new routes (those holding
-// spares and those waiting) made in window, over the next cycle, twice.
-func sparePool(base, demand int, window, cycle time.Duration) int {
+// perSecond is n routes over d, d at least minRateWindow.
+func perSecond(n int, d time.Duration) float64 {
+	return float64(n) / max(d, minRateWindow).Seconds()
+}
+
+// spareCount is how many spares cover twice what arrives at rate during
+// a reload cycle (a reload's duration, or the interval when that is
+// longer, since a reload waits for it), within base and MaxSpareBackends.
+func spareCount(base int, rate float64, cycle time.Duration) int {
 	if base <= 0 {
 		return 0
 	}
-	window = max(window, minRateWindow)
-	want := int(math.Ceil(2 * float64(demand) * cycle.Seconds() / window.Seconds()))
-	return min(config.MaxSpareBackends, max(base, want))
-}
-
-// addsRoutes reports whether next serves a route that prev does not.
-func addsRoutes(prev, next *model.Model) bool {
-	if prev == nil {
-		return false
-	}
-	had := make(map[types.NamespacedName]bool, len(prev.Backends))
-	for _, b := range prev.Backends {
-		had[b.Route] = true
-	}
-	for _, b := range next.Backends {
-		if b.Route != (types.NamespacedName{}) && !had[b.Route] {
-			return true
-		}
-	}
-	return false
+	return min(config.MaxSpareBackends, max(base, int(math.Ceil(2*rate*cycle.Seconds()))))
 }
 
 // needsReload is whether p cannot be served by runtime updates alone.
@@ -193,17 +233,44 @@ func (r *Router) needsReload(p *plan) bool {
 // waitReloadInterval waits until ReloadInterval has passed since the last
 // reload started, and says whether it had to wait. Counting from the
 // start bounds the reload rate without adding the reload's own duration
-// to the wait of every change that arrives during a long reload.
-func (r *Router) waitReloadInterval(ctx context.Context) (bool, error) {
-	wait := r.cfg.ReloadInterval - time.Since(r.lastReload)
-	if wait <= 0 {
-		return false, nil
+// to the wait of every change that arrives during a long reload. When
+// onChange is set, cluster changes during the wait call it.
+func (r *Router) waitReloadInterval(ctx context.Context, onChange func(context.Context)) (bool, error) {
+	var changed <-chan struct{}
+	if onChange != nil {
+		changed = r.watcher.Changed()
 	}
-	select {
-	case <-ctx.Done():
-		return false, ctx.Err()
-	case <-time.After(wait):
-		return true, nil
+	waited := false
+	for {
+		wait := r.cfg.ReloadInterval - time.Since(r.lastReload)
+		if wait <= 0 {
+			return waited, nil
+		}
+		waited = true
+		select {
+		case <-ctx.Done():
+			return false, ctx.Err()
+		case <-time.After(wait):
+			return true, nil
+		case <-changed:
+			onChange(ctx)
+		}
+	}
+}
+
+// serveEarlyOnChange serves, while a reload waits for its interval, what
+// changed since without a reload: all of it when it needs none (the
+// change that needed one is gone), else the new routes that spares can
+// take. The reload re-plans after its wait anyway.
+func (r *Router) serveEarlyOnChange(ctx context.Context) {
+	time.Sleep(batchDelay)
+	p, err := r.snapshotPlan(ctx)
+	switch {
+	case err != nil:
+	case r.needsReload(p):
+		r.serveEarly(ctx, p)
+	case r.applyRuntime(ctx, p) == nil:
+		r.prev, r.lastServed = p.model, time.Now()
 	}
 }
 
@@ -218,16 +285,14 @@ func (r *Router) apply(ctx context.Context, p *plan) error {
 		r.log.Error(err, "runtime update failed; reloading instead")
 		// A runtime failure that repeats (say, a weight HAProxy refuses)
 		// must not turn every change into an immediate reload.
-		if _, err := r.waitReloadInterval(ctx); err != nil {
+		if _, err := r.waitReloadInterval(ctx, nil); err != nil {
 			return err
 		}
 	}
 	reason, detail := reloadReason(r.prev, p.model, r.hap.Running())
-	r.log.Info("reloading haproxy", "reason", reason, "detail", detail)
+	_, spares := model.Spares(p.model)
+	r.log.Info("reloading haproxy", "reason", reason, "detail", detail, "spares", spares)
 	r.lastReload = time.Now()
-	// The spares this reload adds are a fresh pool: the next burst's rate
-	// counts from its own first route.
-	r.firstNew = time.Time{}
 	return r.hap.Reload(ctx, haproxy.Files(p.files), reason)
 }
 

@@ -87,27 +87,37 @@ func TestQuarantineBlamesCertificates(t *testing.T) {
 	}
 }
 
-func TestSparePool(t *testing.T) {
+func TestSpareCount(t *testing.T) {
 	const ms = time.Millisecond
 	cases := []struct {
-		name         string
-		base, demand int
-		window       time.Duration
-		cycle        time.Duration
-		want         int
+		name  string
+		base  int
+		rate  float64 // routes per second
+		cycle time.Duration
+		want  int
 	}{
-		{"off", 0, 500, 50 * ms, time.Second, 0},
-		{"no new routes: the configured pool", 10, 0, time.Minute, time.Second, 10},
-		{"a trickle: ten routes over a minute", 10, 10, time.Minute, time.Second, 10},
-		// 300 routes/s over a 1.1 s cycle, twice over.
-		{"a burst: 30 routes in 100 ms", 10, 30, 100 * ms, 1100 * ms, 660},
-		{"a burst's first milliseconds count as 100 ms", 10, 30, 5 * ms, 1100 * ms, 660},
-		{"never past the bound", 10, 1000, 100 * ms, 2 * time.Second, config.MaxSpareBackends},
-		{"a larger configured pool stands", 200, 30, 100 * ms, 100 * ms, 200},
+		{"off", 0, 5000, time.Second, 0},
+		{"no new routes: the configured pool", 10, 0, time.Second, 10},
+		{"a trickle: ten routes a minute", 10, 10.0 / 60, time.Second, 10},
+		{"a burst: 300 routes a second over a 1.1 s cycle, twice over", 10, 300, 1100 * ms, 660},
+		{"never past the bound", 10, 10000, 2 * time.Second, config.MaxSpareBackends},
+		{"a larger configured pool stands", 200, 300, 100 * ms, 200},
 	}
 	for _, tc := range cases {
-		if got := sparePool(tc.base, tc.demand, tc.window, tc.cycle); got != tc.want {
-			t.Errorf("%s: sparePool = %d, want %d", tc.name, got, tc.want)
+		if got := spareCount(tc.base, tc.rate, tc.cycle); got != tc.want {
+			t.Errorf("%s: spareCount = %d, want %d", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestPerSecond(t *testing.T) {
+	for _, tc := range []struct {
+		n    int
+		d    time.Duration
+		want float64
+	}{{30, 100 * time.Millisecond, 300}, {30, 5 * time.Millisecond, 300}, {30, 0, 300}, {60, time.Minute, 1}} {
+		if got := perSecond(tc.n, tc.d); got != tc.want {
+			t.Errorf("perSecond(%d, %s) = %v, want %v", tc.n, tc.d, got, tc.want)
 		}
 	}
 }

@@ -86,7 +86,7 @@ func FitSpares(prev, next *Model, balance string) (fitted *Model, pending int) {
 			delete(held, b.Route)
 			continue
 		}
-		if !fitsSpare(b, &Backend{Mode: ModeHTTP, Balance: balance, Slots: make([]Slot, minSlots)}) {
+		if !fitsSpare(b, blueprint(balance)) {
 			fits = false // needs a backend of its own: a reload
 			continue
 		}
@@ -102,6 +102,39 @@ func FitSpares(prev, next *Model, balance string) (fitted *Model, pending int) {
 		return nil, pending
 	}
 	return renamed(next, rename, append(free, spares(held)...)), 0
+}
+
+// SpareCandidates picks up to n of next's routes that prev does not serve
+// and that a spare could, in backend-name order.
+func SpareCandidates(prev, next *Model, balance string, n int) map[types.NamespacedName]bool {
+	had := RoutesOf(prev)
+	bp := blueprint(balance)
+	out := map[types.NamespacedName]bool{}
+	for _, b := range next.Backends {
+		if len(out) == n {
+			break
+		}
+		if b.Route != (types.NamespacedName{}) && !had[b.Route] && fitsSpare(b, bp) {
+			out[b.Route] = true
+		}
+	}
+	return out
+}
+
+// RoutesOf is the set of routes m serves.
+func RoutesOf(m *Model) map[types.NamespacedName]bool {
+	out := make(map[types.NamespacedName]bool, len(m.Backends))
+	for _, b := range m.Backends {
+		if b.Route != (types.NamespacedName{}) {
+			out[b.Route] = true
+		}
+	}
+	return out
+}
+
+// blueprint is what any spare is, for a route that has none yet.
+func blueprint(balance string) *Backend {
+	return &Backend{Mode: ModeHTTP, Balance: balance, Slots: make([]Slot, minSlots)}
 }
 
 // fitsSpare reports whether spare s, rendered as an empty plain-HTTP

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"k8s.io/apimachinery/pkg/types"
+
 	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
 	"github.com/okd-ingress/okd-ingress/internal/names"
 )
@@ -179,5 +181,26 @@ func TestAddSparesAndCount(t *testing.T) {
 	}
 	if got, _ := FitSpares(nil, m, "random"); got != nil {
 		t.Error("FitSpares without a previous model fitted")
+	}
+}
+
+func TestSpareCandidates(t *testing.T) {
+	web := newCluster().web("svc", 1, 1).web("big", 2, 5)
+	prev := withSpares(t, web, 2, route("ns", "a", 1, "a.com"))
+	next := build(t, web, route("ns", "a", 1, "a.com"), route("ns", "b", 2, "b.com"), route("ns", "c", 3, "c.com"),
+		route("ns", "d", 4, "d.com"), route("ns", "h", 5, "h.com", setHeader("X-A", "1")),
+		route("ns", "p", 6, "p.com", termination(routev1.TLSTerminationPassthrough, "")), route("ns", "x", 7, "x.com", to("big", 1)))
+	names := func(set map[types.NamespacedName]bool) string {
+		var out []string
+		for k := range set {
+			out = append(out, k.Name)
+		}
+		sort.Strings(out)
+		return strings.Join(out, " ")
+	}
+	for n, want := range map[int]string{0: "", 2: "b c", 10: "b c d"} {
+		if got := names(SpareCandidates(prev, next, "random", n)); got != want {
+			t.Errorf("SpareCandidates(%d) = %q, want %q (new routes a spare can serve, the route already served left out)", n, got, want)
+		}
 	}
 }

@@ -117,7 +117,11 @@ func startRouter(o RouterOptions, addr, dir string) (*Router, error) {
 	for k, v := range o.Env {
 		env[k] = v
 	}
-	r.cmd = exec.Command(bin, "--zap-log-level=info")
+	level := "info"
+	if v := os.Getenv("OKD_INGRESS_ROUTER_LOG_LEVEL"); v != "" {
+		level = v // "debug" adds a line per sync
+	}
+	r.cmd = exec.Command(bin, "--zap-log-level="+level, "--zap-time-encoding=rfc3339nano")
 	for k, v := range env {
 		r.cmd.Env = append(r.cmd.Env, k+"="+v)
 	}

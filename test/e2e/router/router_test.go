@@ -679,6 +679,27 @@ var _ = Describe("Spare backends", func() {
 		Expect(servedBy(c, "https://edge-spares."+domain+"/")()).To(Equal("web"))
 	})
 
+	It("puts a route that fits a spare live while a reload for another waits for its interval", func() {
+		ns := newNamespace("early", nil)
+		newBackend(ns, "web", 1)
+		r := startRouter("early", map[string]string{"ROUTE_LABELS": "shard=early", "RELOAD_INTERVAL": "8s"})
+		shard := func(rt *routev1.Route) *routev1.Route {
+			rt.Labels = map[string]string{"shard": "early"}
+			return rt
+		}
+		c := r.NewClient(framework.ClientOptions{})
+		worker, err := r.WorkerPID()
+		Expect(err).NotTo(HaveOccurred())
+		create(shard(withOwnBackend(route(ns, "own", "own-early."+domain, "web", "http"))))
+		create(shard(route(ns, "plain", "plain-early."+domain, "web", "http")))
+		Eventually(servedBy(c, "http://plain-early."+domain+"/")).WithTimeout(wait).Should(Equal("web"))
+		Expect(status(c, "http://own-early."+domain+"/")()).To(Equal(404), "the route with its own backend waits for the reload")
+		Expect(r.WorkerPID()).To(Equal(worker), "no reload yet: the interval runs from the router's first start")
+		Eventually(servedBy(c, "http://own-early."+domain+"/")).WithTimeout(2 * wait).Should(Equal("web"))
+		Expect(r.WorkerPID()).NotTo(Equal(worker))
+		Expect(servedBy(c, "http://plain-early."+domain+"/")()).To(Equal("web"))
+	})
+
 	It("reloads for every new route when the pool is off, as OKD's router does", func() {
 		ns := newNamespace("nospares", nil)
 		newBackend(ns, "web", 1)
