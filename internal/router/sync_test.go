@@ -99,7 +99,8 @@ func TestSpareCount(t *testing.T) {
 		{"off", 0, 5000, time.Second, 0},
 		{"no new routes: the configured pool", 10, 0, time.Second, 10},
 		{"a trickle: ten routes a minute", 10, 10.0 / 60, time.Second, 10},
-		{"a burst: 300 routes a second over a 1.1 s cycle, twice over", 10, 300, 1100 * ms, 660},
+		{"a stream: 30 routes a second over a 0.5 s cycle, with headroom", 10, 30, 500 * ms, 30},
+		{"a burst: 200 routes a second over a 0.5 s cycle, with headroom", 10, 200, 500 * ms, 200},
 		{"never past the bound", 10, 10000, 2 * time.Second, config.MaxSpareBackends},
 		{"a larger configured pool stands", 200, 300, 100 * ms, 200},
 	}

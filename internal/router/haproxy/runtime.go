@@ -211,8 +211,9 @@ func (s *Supervisor) SetServer(ctx context.Context, backend, server string, addr
 }
 
 // ServerCommands are the runtime API commands that SetServer sends, for callers that send the
-// commands of many servers together (Exec batches them). When disabling, maint comes first so that
-// no request is sent to a half-updated server; when enabling, it comes last.
+// commands of many servers together (Exec batches them); a negative weight keeps the server's. When
+// disabling, maint comes first so that no request is sent to a half-updated server; when enabling,
+// it comes last.
 func ServerCommands(backend, server string, addr string, port int, weight int, ready bool) ([]string, error) {
 	target := backend + "/" + server
 	var cmds []string
@@ -226,10 +227,12 @@ func ServerCommands(backend, server string, addr string, port int, weight int, r
 		}
 		cmds = append(cmds, fmt.Sprintf("set server %s addr %s port %d", target, ip.Unmap(), port))
 	}
-	if weight < 0 || weight > 256 {
+	if weight > 256 {
 		return nil, fmt.Errorf("set server %s: weight %d out of 0..256", target, weight)
 	}
-	cmds = append(cmds, "set server "+target+" weight "+strconv.Itoa(weight))
+	if weight >= 0 {
+		cmds = append(cmds, "set server "+target+" weight "+strconv.Itoa(weight))
+	}
 	if ready {
 		cmds = append(cmds, "set server "+target+" state ready")
 	}

@@ -73,6 +73,8 @@ type ServerChange struct {
 	Slot    string
 	// Server is the new server; nil empties the slot.
 	Server *Server
+	// Prev is the slot's server before; nil: the slot was empty.
+	Prev *Server
 }
 
 // ServerChanges lists the slot changes from prev to next for backends whose
@@ -90,7 +92,7 @@ func ServerChanges(prev, next *Model) []ServerChange {
 		}
 		for i, s := range b.Slots {
 			if !sameServer(s.Server, p.Slots[i].Server) {
-				out = append(out, ServerChange{Backend: b.Name, Slot: s.Name, Server: s.Server})
+				out = append(out, ServerChange{Backend: b.Name, Slot: s.Name, Server: s.Server, Prev: p.Slots[i].Server})
 			}
 		}
 	}
