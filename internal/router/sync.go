@@ -193,11 +193,11 @@ const minRateWindow = 100 * time.Millisecond
 // or, while routes arrive faster than reloads follow, spareHeadroom times
 // what arrives during one reload cycle. Routes that arrive while a reload
 // runs then go live as soon as it ends instead of waiting for the next
-// one. The rate is
-// the faster of two: the routes new since the last reload (in spares or
-// waiting) over the time since it, which follows a steady stream; and the
-// routes waiting now over the time since the router last served a change
-// or woke up to this one, which catches a burst in its first milliseconds.
+// one. The rate is the faster of two: the routes new since the last reload
+// (in spares or waiting) over the time since it, which follows a steady
+// stream; and the routes waiting now over the time since the router last
+// served a change or woke up to this one, which catches a burst in its
+// first milliseconds.
 func (r *Router) sparePool(pending int) int {
 	if r.prev == nil {
 		return r.cfg.SpareBackends // the first config: its routes are not a burst
