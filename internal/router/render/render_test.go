@@ -446,12 +446,14 @@ func TestRenderEmptyModel(t *testing.T) {
 		t.Error("backends without routes")
 	}
 	// Without a passthrough route, TLS is terminated on the public port: no
-	// SNI inspection, no internal hop.
-	want := "frontend fe_tls\n  bind :443 ssl crt " + dir + "/default.pem crt-list " + dir + "/crt-list alpn h2,http/1.1\n"
+	// SNI inspection, no hop to the internal socket. The socket stays bound
+	// for connections that an older worker's SNI inspection still holds.
+	tls := " ssl crt " + dir + "/default.pem crt-list " + dir + "/crt-list alpn h2,http/1.1\n"
+	want := "frontend fe_tls\n  bind :443" + tls + "  bind " + params.TLSSocket + " accept-proxy" + tls
 	if !bytes.Contains(files[ConfigFile], []byte(want)) {
 		t.Errorf("haproxy.cfg lacks %q", want)
 	}
-	for _, hop := range []string{"frontend public_ssl", "backend _terminate", params.TLSSocket} {
+	for _, hop := range []string{"frontend public_ssl", "backend _terminate", "server fe_tls"} {
 		if bytes.Contains(files[ConfigFile], []byte(hop)) {
 			t.Errorf("haproxy.cfg has %q without a passthrough route", hop)
 		}

@@ -593,9 +593,15 @@ var _ = Describe("The public TLS port", func() {
 		Expect(hop()).To(BeTrue(), "a passthrough route: SNI inspection in front")
 		worker, err := r.WorkerPID()
 		Expect(err).NotTo(HaveOccurred())
+		// A connection that the SNI-inspecting frontend holds across the
+		// reload: its ClientHello completes only once the new worker serves.
+		held := holdClientHello(r, edgeURL)
+		Eventually(held.Sent).WithTimeout(wait).Should(BeClosed())
 		Expect(k8s.Delete(context.Background(), pt)).To(Succeed())
 		Eventually(hop).WithTimeout(wait).Should(BeFalse(), "the last passthrough route went")
 		Eventually(r.WorkerPID).WithTimeout(wait).ShouldNot(Equal(worker), "the reload without the passthrough route")
+		close(held.Release)
+		Eventually(held.Result).WithTimeout(wait).Should(Receive(Equal("web")), "the connection the old worker held")
 		// Some connections after the switch, through the new worker.
 		after := served.Load()
 		Eventually(served.Load).WithTimeout(wait).Should(BeNumerically(">", after+10))
@@ -605,6 +611,57 @@ var _ = Describe("The public TLS port", func() {
 		Expect(served.Load()).To(BeNumerically(">", 20))
 	})
 })
+
+// heldHello is a request whose TLS ClientHello stops one byte short until
+// Release is closed; Sent closes once the rest went out, Result gets what
+// servedBy would return.
+type heldHello struct {
+	Sent, Release chan struct{}
+	Result        chan string
+}
+
+// holdClientHello starts a held request to url through r on a new connection.
+func holdClientHello(r *framework.Router, url string) *heldHello {
+	h := &heldHello{Sent: make(chan struct{}), Release: make(chan struct{}), Result: make(chan string, 1)}
+	c := r.NewClient(framework.ClientOptions{RootCAs: routerCA.Pool, NewConnections: true})
+	tr := c.Transport.(*http.Transport)
+	dial := tr.DialContext
+	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		conn, err := dial(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return &holdingConn{Conn: conn, h: h}, nil
+	}
+	c.Timeout = 30 * time.Second
+	go func() {
+		defer GinkgoRecover()
+		h.Result <- servedBy(c, url)()
+	}()
+	return h
+}
+
+// holdingConn holds back the last byte of its first write (the ClientHello).
+type holdingConn struct {
+	net.Conn
+	h     *heldHello
+	wrote bool
+}
+
+func (c *holdingConn) Write(p []byte) (int, error) {
+	if c.wrote || len(p) < 2 {
+		return c.Conn.Write(p)
+	}
+	c.wrote = true
+	n, err := c.Conn.Write(p[:len(p)-1])
+	if err != nil {
+		return n, err
+	}
+	close(c.h.Sent)
+	<-c.h.Release
+	m, err := c.Conn.Write(p[len(p)-1:])
+	return n + m, err
+}
 
 // withOwnBackend gives rt a response header action, which a spare backend
 // cannot carry: rt then goes live by a reload.
