@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -55,8 +56,12 @@ func benchRouteToTraffic(e *env) ([]*table, error) {
 		{"ours without spares", defaultReloadInterval.String(), "0", e.s.pick(200, 30), e.s.pick(1000, 200)},
 		{"OKD-like", "5s", "0", e.s.pick(20, 5), e.s.pick(1000, 200)},
 	}
+	rows := os.Getenv("BENCH_ROUTE_ROWS") // a comma-separated subset of the rows' names; empty: all
 	var results []routeRun
 	for _, r := range runs {
+		if rows != "" && !slices.Contains(strings.Split(rows, ","), r.name) {
+			continue
+		}
 		res, err := measureRoutes(e, c.Client, c.Kubeconfig, r.name, r.interval, r.spares, r.oneByOne, r.burstN)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", r.name, err)

@@ -143,7 +143,11 @@ func (r *Router) earlyPlan(p *plan) *plan {
 		return nil
 	}
 	_, free := model.Spares(r.prev)
-	chosen := model.SpareCandidates(r.prev, p.model, r.cfg.BalanceHTTP, free)
+	order := make([]types.NamespacedName, len(p.result.Routes))
+	for i, a := range p.result.Routes {
+		order[i] = types.NamespacedName{Namespace: a.Namespace, Name: a.Name}
+	}
+	chosen := model.SpareCandidates(r.prev, p.model, r.cfg.BalanceHTTP, free, order)
 	if len(chosen) == 0 {
 		return nil
 	}

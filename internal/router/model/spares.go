@@ -105,17 +105,24 @@ func FitSpares(prev, next *Model, balance string) (fitted *Model, pending int) {
 }
 
 // SpareCandidates picks up to n of next's routes that prev does not serve
-// and that a spare could, in backend-name order.
-func SpareCandidates(prev, next *Model, balance string, n int) map[types.NamespacedName]bool {
+// and that a spare could, in the order given (admission's, oldest first):
+// when spares are short, the routes that have waited longest get them.
+func SpareCandidates(prev, next *Model, balance string, n int, order []types.NamespacedName) map[types.NamespacedName]bool {
 	had := RoutesOf(prev)
 	bp := blueprint(balance)
-	out := map[types.NamespacedName]bool{}
+	fit := map[types.NamespacedName]bool{}
 	for _, b := range next.Backends {
+		if b.Route != (types.NamespacedName{}) && !had[b.Route] && fitsSpare(b, bp) {
+			fit[b.Route] = true
+		}
+	}
+	out := map[types.NamespacedName]bool{}
+	for _, key := range order {
 		if len(out) == n {
 			break
 		}
-		if b.Route != (types.NamespacedName{}) && !had[b.Route] && fitsSpare(b, bp) {
-			out[b.Route] = true
+		if fit[key] {
+			out[key] = true
 		}
 	}
 	return out

@@ -198,9 +198,15 @@ func TestSpareCandidates(t *testing.T) {
 		sort.Strings(out)
 		return strings.Join(out, " ")
 	}
-	for n, want := range map[int]string{0: "", 2: "b c", 10: "b c d"} {
-		if got := names(SpareCandidates(prev, next, "random", n)); got != want {
-			t.Errorf("SpareCandidates(%d) = %q, want %q (new routes a spare can serve, the route already served left out)", n, got, want)
+	// The order is admission's, oldest first: the routes that waited longest
+	// get the spares when they are short.
+	var order []types.NamespacedName
+	for _, name := range []string{"x", "d", "p", "a", "h", "c", "b"} {
+		order = append(order, types.NamespacedName{Namespace: "ns", Name: name})
+	}
+	for n, want := range map[int]string{0: "", 1: "d", 2: "c d", 10: "b c d"} {
+		if got := names(SpareCandidates(prev, next, "random", n, order)); got != want {
+			t.Errorf("SpareCandidates(%d) = %q, want %q (new routes a spare can serve, in the given order, the route already served left out)", n, got, want)
 		}
 	}
 }
