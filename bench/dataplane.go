@@ -108,7 +108,7 @@ func benchDataPlane(e *env) ([]*table, error) {
 		return nil, err
 	}
 	defer unpinAll()
-	d := time.Duration(e.s.pick(10, 3)) * time.Second
+	d := time.Duration(e.s.pick(5, 2)) * time.Second
 	t := newTable(fmt.Sprintf("Data plane: our router's config with %d routes vs a minimal hand-written config (goal: ≥ 95 %% of its requests/s)", ours.routes),
 		"traffic", "ours req/s", "ours p50", "ours p99", "ours HAProxy CPU", "minimal req/s", "minimal p50", "minimal p99", "minimal HAProxy CPU",
 		"ours / minimal: req/s", "req/s per HAProxy core", "errors ours / minimal")
@@ -143,12 +143,18 @@ func runScenarios(t *table, ss []scenario, suffix string, ours, minimal, idle pr
 	return nil
 }
 
+// dpRounds is how many times runScenario measures each config. This
+// machine's CPU time per request swings by up to a third for seconds at
+// a time (measured with nothing else running), so more, shorter runs
+// give each config a better chance of a quiet window than two long ones.
+const dpRounds = 4
+
 // runScenario warms each proxy up, then measures ours and the minimal
-// config alternately, twice each, and keeps each one's better run: on
-// two shared cores a single run can catch a background hiccup. The
+// config alternately, dpRounds times each, and keeps each one's best run:
+// on two shared cores a single run can catch a background hiccup. The
 // proxy not being measured is frozen (SIGSTOP), so that its health
 // checks and timers take nothing from the one that is. Errors add up
-// over both runs.
+// over all runs.
 func runScenario(s scenario, ours, minimal proxy, d time.Duration) (o, m loadResult, err error) {
 	pairs := [][2]proxy{{ours, minimal}, {minimal, ours}}
 	for _, pp := range pairs {
@@ -157,7 +163,7 @@ func runScenario(s scenario, ours, minimal proxy, d time.Duration) (o, m loadRes
 		}
 	}
 	var errO, errM int
-	for range 2 {
+	for range dpRounds {
 		r, err := measureAlone(s, ours, minimal, d)
 		if err != nil {
 			return o, m, err
@@ -409,7 +415,7 @@ func pids(ps []haproxy.Proc) []int {
 
 func dataPlaneNotes(t *table, e *env, pinned bool, d time.Duration) {
 	t.note("HAProxy CPU: the worker's CPU time over the run, in cores (100 %% = one core busy). req/s per HAProxy core (req/s ÷ HAProxy CPU) compares the work HAProxy does per request, which is what decides throughput once HAProxy, not the client, is the limit.")
-	t.note("Same HAProxy binary, nbthread %d (ROUTER_THREADS), same backend (a Go HTTP/TLS server answering 3 bytes), measured alternately, each %s after a 2 s warm-up, best of 2 runs each.", e.s.threads, d)
+	t.note("Same HAProxy binary, nbthread %d (ROUTER_THREADS), same backend (a Go HTTP/TLS server answering 3 bytes), measured alternately, each %s after a 2 s warm-up, best of %d runs each.", e.s.threads, d, dpRounds)
 	if pinned {
 		t.note("CPU: HAProxy pinned to CPU 0; the load tool, the backend and every other process of the run (the API server and etcd of benchmarks 1–2 included) share CPU 1 (taskset); the config not being measured is frozen (SIGSTOP). On 2 cores the client side is often the limit: a ratio near 100 %% then means the router is not the bottleneck, not that it is free.")
 	} else {
