@@ -53,11 +53,12 @@ type Router struct {
 	nofile int
 	// lastReload is when the last HAProxy reload started, for ReloadInterval.
 	lastReload time.Time
-	// lastServed is when HAProxy last took a change (runtime or reload),
-	// woke when the router last woke up to a change: with lastReload, they
-	// measure how fast routes arrive, which sizes spare pools.
-	lastServed, woke time.Time
-	ready            atomic.Bool
+	// seen is when the snapshot HAProxy serves was read (the last sync
+	// that served all of it), woke when the router, idle, last woke up to
+	// a change: with lastReload, they measure how fast routes arrive,
+	// which sizes spare pools.
+	seen, woke time.Time
+	ready      atomic.Bool
 	// stopping is set on shutdown: the router then reports not ready.
 	stopping atomic.Bool
 }
@@ -151,6 +152,7 @@ func (r *Router) loop(ctx context.Context, errs <-chan error) error {
 	retry := time.NewTimer(0)
 	defer retry.Stop()
 	for {
+		idle := time.Now()
 		select {
 		case <-ctx.Done():
 			return nil
@@ -166,8 +168,14 @@ func (r *Router) loop(ctx context.Context, errs <-chan error) error {
 			}
 			continue
 		case <-r.watcher.Changed():
-			r.woke = time.Now()
-			time.Sleep(batchDelay)
+			// A change that was waiting already came during the last
+			// sync (a reload, say): it does not start a burst now (see
+			// sparePool), and what came during that sync is batched
+			// already; waiting would only delay it.
+			if time.Since(idle) > time.Millisecond {
+				r.woke = time.Now()
+				time.Sleep(batchDelay)
+			}
 		case <-retry.C:
 		}
 		if err := r.sync(ctx); err != nil {

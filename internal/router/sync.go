@@ -26,6 +26,8 @@ type plan struct {
 	result admission.Result
 	model  *model.Model
 	files  render.Files
+	// taken is when snap was read: every change before it is in p.
+	taken time.Time
 }
 
 // sync runs the pipeline on a fresh snapshot and makes HAProxy serve it.
@@ -37,14 +39,15 @@ func (r *Router) sync(ctx context.Context) error {
 	}
 	planned := time.Since(start)
 	if r.needsReload(p) {
-		r.serveEarly(ctx, p)
+		served := r.serveEarly(ctx, p)
 		waited, err := r.waitReloadInterval(ctx, r.serveEarlyOnChange)
 		if err != nil {
 			return err
 		}
-		if waited {
-			// Changes that arrived during the wait join this reload
-			// instead of waiting for the next one.
+		if waited || served && r.changedMeanwhile() {
+			// Changes that arrived during the wait or the runtime
+			// update join this reload instead of waiting for the next
+			// one (and its reload, in a burst that used up the spares).
 			if p, err = r.snapshotPlan(ctx); err != nil {
 				return err
 			}
@@ -56,9 +59,11 @@ func (r *Router) sync(ctx context.Context) error {
 			return err
 		}
 		// The routes HAProxy refused are now rejected: serve the others.
+		taken := p.taken
 		if p, err = r.plan(p.snap); err != nil {
 			return err
 		}
+		p.taken = taken
 		if err := r.apply(ctx, p); err != nil {
 			return err
 		}
@@ -67,7 +72,7 @@ func (r *Router) sync(ctx context.Context) error {
 	if r.status != nil {
 		r.status.Update(p.result.Verdicts)
 	}
-	r.lastServed = time.Now()
+	r.seen = p.taken
 	r.metrics.observeSync(p.result, p.model, time.Since(start))
 	held, free := model.Spares(p.model)
 	r.log.V(1).Info("synced", "took", time.Since(start), "planned", planned, "routes", len(p.result.Routes), "sparesHeld", held-free, "sparesFree", free)
@@ -76,11 +81,17 @@ func (r *Router) sync(ctx context.Context) error {
 }
 
 func (r *Router) snapshotPlan(ctx context.Context) (*plan, error) {
+	taken := time.Now()
 	snap, err := r.watcher.Snapshot(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return r.plan(snap)
+	p, err := r.plan(snap)
+	if err != nil {
+		return nil, err
+	}
+	p.taken = taken
+	return p, nil
 }
 
 func (r *Router) plan(snap *watch.Snapshot) (*plan, error) {
@@ -123,17 +134,31 @@ func Plan(params render.Params, nofile int, snap *watch.Snapshot, prev *model.Mo
 // serveEarly puts as many of p's new routes live as prev's free spares
 // can take, before the reload that p needs: in a burst, routes that fit
 // need not wait for the reload interval and the reload itself. It is a
-// best effort; the reload serves them anyway.
-func (r *Router) serveEarly(ctx context.Context, p *plan) {
+// best effort; the reload serves them anyway. It says whether it served
+// any.
+func (r *Router) serveEarly(ctx context.Context, p *plan) bool {
 	early := r.earlyPlan(p)
 	if early == nil {
-		return
+		return false
 	}
 	if err := r.applyRuntime(ctx, early); err != nil {
 		r.log.Error(err, "runtime update before a reload failed")
-		return
+		return false
 	}
-	r.prev, r.lastServed = early.model, time.Now()
+	// r.seen stays: the routes left out arrived before p.taken.
+	r.prev = early.model
+	return true
+}
+
+// changedMeanwhile takes a pending change signal, if any: the caller is
+// about to read a snapshot that holds that change.
+func (r *Router) changedMeanwhile() bool {
+	select {
+	case <-r.watcher.Changed():
+		return true
+	default:
+		return false
+	}
 }
 
 // earlyPlan is p without the new routes that prev's free spares cannot
@@ -199,20 +224,31 @@ const minRateWindow = 100 * time.Millisecond
 // runs then go live as soon as it ends instead of waiting for the next
 // one. The rate is the faster of two: the routes new since the last reload
 // (in spares or waiting) over the time since it, which follows a steady
-// stream; and the routes waiting now over the time since the router last
-// served a change or woke up to this one, which catches a burst in its
-// first milliseconds.
+// stream; and the routes waiting now over the time they can have taken to
+// arrive, which catches a burst in its first milliseconds. That time
+// starts when the router, idle, woke up to a change, or else (changes
+// came while it was busy, say during a reload) when the snapshot HAProxy
+// serves was read: counting from the end of a long reload instead would
+// read its arrivals as a burst many times faster than it is.
 func (r *Router) sparePool(pending int) int {
 	if r.prev == nil {
 		return r.cfg.SpareBackends // the first config: its routes are not a burst
 	}
 	total, free := model.Spares(r.prev)
-	since := time.Since(r.lastServed)
-	if !r.woke.IsZero() {
-		since = min(since, time.Since(r.woke))
-	}
+	since := time.Since(arrivalStart(r.seen, r.woke))
 	rate := max(perSecond(total-free+pending, time.Since(r.lastReload)), perSecond(pending, since))
 	return spareCount(r.cfg.SpareBackends, rate, max(r.hap.Metrics().LastReloadDuration, r.cfg.ReloadInterval))
+}
+
+// arrivalStart is the earliest the routes not yet served can have
+// arrived: when the router, idle, woke up to the first of them, or, if it
+// woke before the snapshot HAProxy serves was read (they came while it
+// was busy), that read.
+func arrivalStart(seen, woke time.Time) time.Time {
+	if seen.After(woke) {
+		return seen
+	}
+	return woke
 }
 
 // perSecond is n routes over d, d at least minRateWindow.
@@ -222,12 +258,12 @@ func perSecond(n int, d time.Duration) float64 {
 
 // spareHeadroom over-provisions spares: a burst's first milliseconds
 // understate its rate, and a reload under a burst takes longer than the
-// last one did. Too few spares cost the routes that miss them a reload; a
-// spare too many costs about 35 kB of HAProxy's memory and a tenth of a
-// millisecond of each reload until a reload sizes the pool again. In the
-// burst of bench/, 8 instead of 2 saved reloads (4 instead of 10) but not
-// latency, so the cheaper one stands.
-const spareHeadroom = 2
+// last one did. Too few spares cost the routes that miss them a reload
+// (in a burst, a wait of most of a second for it); a spare too many costs
+// about 35 kB of HAProxy's memory and a tenth of a millisecond of each
+// reload until a reload sizes the pool again. In the burst of bench/, 4
+// instead of 2 halved the reloads (5–7 instead of 11).
+const spareHeadroom = 4
 
 // spareCount is how many spares cover spareHeadroom times what arrives at
 // rate during a reload cycle (a reload's duration, or the interval when
@@ -285,7 +321,7 @@ func (r *Router) serveEarlyOnChange(ctx context.Context) {
 	case r.needsReload(p):
 		r.serveEarly(ctx, p)
 	case r.applyRuntime(ctx, p) == nil:
-		r.prev, r.lastServed = p.model, time.Now()
+		r.prev, r.seen = p.model, p.taken
 	}
 }
 

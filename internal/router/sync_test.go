@@ -99,8 +99,8 @@ func TestSpareCount(t *testing.T) {
 		{"off", 0, 5000, time.Second, 0},
 		{"no new routes: the configured pool", 10, 0, time.Second, 10},
 		{"a trickle: ten routes a minute", 10, 10.0 / 60, time.Second, 10},
-		{"a stream: 30 routes a second over a 0.5 s cycle, with headroom", 10, 30, 500 * ms, 30},
-		{"a burst: 200 routes a second over a 0.5 s cycle, with headroom", 10, 200, 500 * ms, 200},
+		{"a stream: 30 routes a second over a 0.5 s cycle, with headroom", 10, 30, 500 * ms, 60},
+		{"a burst: 200 routes a second over a 0.5 s cycle, with headroom", 10, 200, 500 * ms, 400},
 		{"never past the bound", 10, 10000, 2 * time.Second, config.MaxSpareBackends},
 		{"a larger configured pool stands", 200, 300, 100 * ms, 200},
 	}
@@ -119,6 +119,27 @@ func TestPerSecond(t *testing.T) {
 	}{{30, 100 * time.Millisecond, 300}, {30, 5 * time.Millisecond, 300}, {30, 0, 300}, {60, time.Minute, 1}} {
 		if got := perSecond(tc.n, tc.d); got != tc.want {
 			t.Errorf("perSecond(%d, %s) = %v, want %v", tc.n, tc.d, got, tc.want)
+		}
+	}
+}
+
+func TestArrivalStart(t *testing.T) {
+	t0 := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
+	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+	for _, tc := range []struct {
+		name       string
+		seen, woke time.Time
+		want       time.Time
+	}{
+		{"idle, then woken by the first change", at(0), at(5000), at(5000)},
+		// The changes came during a 0.8 s reload of the snapshot read at
+		// 0: counting from the reload's end would make 0.8 s of arrivals
+		// look like a burst of a few milliseconds.
+		{"busy in a reload when the changes came", at(0), at(-300), at(0)},
+		{"never woken yet", at(0), time.Time{}, at(0)},
+	} {
+		if got := arrivalStart(tc.seen, tc.woke); !got.Equal(tc.want) {
+			t.Errorf("%s: arrivalStart = %s, want %s", tc.name, got, tc.want)
 		}
 	}
 }
