@@ -114,7 +114,8 @@ type Config struct {
 }
 
 // MaxSpareBackends bounds the spare backends of one config: each costs
-// HAProxy about 35 kB and a fraction of a millisecond per reload.
+// HAProxy about 8 kB (it has no servers until a route takes it) and
+// 0.07 ms of each reload.
 const MaxSpareBackends = 1000
 
 // Timeouts are HAProxy's timeouts, from tuningOptions.

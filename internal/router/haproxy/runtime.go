@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // MaxRequestSize bounds what one connection to the runtime API carries. HAProxy refuses a command
@@ -235,6 +237,33 @@ func ServerCommands(backend, server string, addr string, port int, weight int, r
 	}
 	if ready {
 		cmds = append(cmds, "set server "+target+" state ready")
+	}
+	return cmds, nil
+}
+
+// AddServerCommands are the runtime API commands that add a server to a backend (HAProxy's
+// dynamic servers), health-checked every checkInterval (0: not checked), and, when ready, put it
+// in service: an added server starts in maintenance, and the backend's default-server line does
+// not apply to it.
+func AddServerCommands(backend, server, addr string, port, weight int, checkInterval time.Duration, ready bool) ([]string, error) {
+	target := backend + "/" + server
+	ip, err := netip.ParseAddr(addr)
+	if err != nil || port < 1 || port > 65535 {
+		return nil, fmt.Errorf("add server %s: invalid address %q port %d", target, addr, port)
+	}
+	if weight < 0 || weight > 256 {
+		return nil, fmt.Errorf("add server %s: weight %d out of 0..256", target, weight)
+	}
+	add := fmt.Sprintf("add server %s %s weight %d", target, net.JoinHostPort(ip.Unmap().String(), strconv.Itoa(port)), weight)
+	if checkInterval <= 0 {
+		if !ready {
+			return []string{add}, nil
+		}
+		return []string{add, "enable server " + target}, nil
+	}
+	cmds := []string{add + fmt.Sprintf(" check inter %dms", checkInterval.Milliseconds()), "enable health " + target}
+	if ready {
+		cmds = append(cmds, "enable server "+target)
 	}
 	return cmds, nil
 }

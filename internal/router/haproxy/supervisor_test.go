@@ -177,6 +177,54 @@ func TestSetServerWithoutReload(t *testing.T) {
 	}
 }
 
+// A spare backend has no servers until a route takes it: they are added
+// at runtime, checked or not, and start serving only once enabled.
+func TestAddServerWithoutReload(t *testing.T) {
+	e := newEnv(t)
+	pod := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "from-added")
+	}))
+	defer pod.Close()
+	host, portStr, _ := net.SplitHostPort(pod.Listener.Addr().String())
+	port, _ := strconv.Atoi(portStr)
+
+	e.reload(Files{MainConfig: e.config([]string{"default_backend _spare_1"}, "backend _spare_1\n    balance random\n")})
+	e.expect("", 503, "")
+	ctx := context.Background()
+	exec := func(slot string, check time.Duration, ready bool) error {
+		cmds, err := AddServerCommands("_spare_1", slot, host, port, 1, check, ready)
+		if err != nil {
+			return err
+		}
+		_, err = e.sup.Exec(ctx, cmds...)
+		return err
+	}
+	if err := exec("s1", 0, false); err != nil {
+		t.Fatalf("add s1 in maintenance: %v", err)
+	}
+	e.expect("", 503, "")
+	if err := exec("s2", time.Second, true); err != nil {
+		t.Fatalf("add s2, checked and ready: %v", err)
+	}
+	e.expect("", 200, "from-added")
+	var cmdErr *CommandError
+	if err := exec("s2", 0, true); !errors.As(err, &cmdErr) || !strings.Contains(cmdErr.Output, "Already exists") {
+		t.Fatalf("adding s2 again = %v, want HAProxy's refusal", err)
+	}
+	if n := e.reloadCount(); n != 0 {
+		t.Fatalf("ReloadCount = %d, want 0: runtime changes must not reload", n)
+	}
+	for _, bad := range []struct {
+		addr   string
+		port   int
+		weight int
+	}{{"not-an-ip", 80, 1}, {"198.18.0.1", 0, 1}, {"198.18.0.1", 80, 257}, {"198.18.0.1 check", 80, 1}} {
+		if _, err := AddServerCommands("_spare_1", "s3", bad.addr, bad.port, bad.weight, 0, true); err == nil {
+			t.Errorf("AddServerCommands(%q, %d, weight %d) accepted", bad.addr, bad.port, bad.weight)
+		}
+	}
+}
+
 func TestReplaceMapWithoutReload(t *testing.T) {
 	e := newEnv(t)
 	mapRel := "maps/hosts.map"

@@ -640,7 +640,11 @@ func changesOf(cs []ServerChange) string {
 		if c.Server != nil {
 			v = fmt.Sprintf("%s/%d", c.Server.Addr, c.Server.Weight)
 		}
-		parts = append(parts, c.Backend+"/"+c.Slot+"="+v)
+		add := ""
+		if c.Added {
+			add = "+"
+		}
+		parts = append(parts, add+c.Backend+"/"+c.Slot+"="+v)
 	}
 	return strings.Join(parts, " ")
 }

@@ -28,16 +28,22 @@ func SameShape(a, b *Model) bool {
 
 func sameBackendShape(x, y *Backend) bool {
 	if x.Name != y.Name || x.Mode != y.Mode || x.Balance != y.Balance || x.H2C != y.H2C ||
-		len(x.Slots) != len(y.Slots) || !sameReencrypt(x.Reencrypt, y.Reencrypt) ||
+		!sameSlotCount(x, y) || !sameReencrypt(x.Reencrypt, y.Reencrypt) ||
 		!slices.Equal(x.RequestHeaders, y.RequestHeaders) || !slices.Equal(x.ResponseHeaders, y.ResponseHeaders) {
 		return false
 	}
-	for i := range x.Slots {
+	for i := range min(len(x.Slots), len(y.Slots)) {
 		if x.Slots[i].Name != y.Slots[i].Name {
 			return false
 		}
 	}
 	return true
+}
+
+// sameSlotCount: a spare may gain slots at runtime (HAProxy adds servers
+// to it); any other backend keeps its count until a reload.
+func sameSlotCount(x, y *Backend) bool {
+	return len(x.Slots) == len(y.Slots) || IsSpare(x.Name) && len(x.Slots) < len(y.Slots)
 }
 
 func sameReencrypt(x, y *Reencrypt) bool {

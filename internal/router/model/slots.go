@@ -17,7 +17,10 @@ func slotCount(n int) int {
 // that prev also has keeps its slot count when its servers fit, and each
 // server that prev had stays in its slot, so that endpoint changes become
 // a few runtime commands and established connections keep their server.
-// A backend that outgrows its slots gets more (which needs a reload).
+// A backend that outgrows its slots gets more (which needs a reload). A
+// spare has no empty slots to begin with: its servers are added at
+// runtime as routes need them, and its slots never shrink (a server that
+// may still carry connections is emptied, not deleted).
 func AssignSlots(prev, next *Model) {
 	old := map[string]*Backend{}
 	if prev != nil {
@@ -32,7 +35,12 @@ func AssignSlots(prev, next *Model) {
 
 func assign(b, prev *Backend) {
 	n := slotCount(len(b.Servers))
-	if prev != nil && len(prev.Slots) >= len(b.Servers) {
+	switch {
+	case IsSpare(b.Name) && prev != nil:
+		n = max(len(prev.Slots), len(b.Servers))
+	case IsSpare(b.Name):
+		n = len(b.Servers)
+	case prev != nil && len(prev.Slots) >= len(b.Servers):
 		n = len(prev.Slots)
 	}
 	b.Slots = make([]Slot, n)
@@ -40,7 +48,7 @@ func assign(b, prev *Backend) {
 		b.Slots[i].Name = "s" + strconv.Itoa(i+1)
 	}
 	placed := map[string]bool{}
-	if prev != nil && len(prev.Slots) == n {
+	if prev != nil && (len(prev.Slots) == n || IsSpare(b.Name)) {
 		current := map[string]int{}
 		for i := range b.Servers {
 			current[b.Servers[i].Key()] = i
@@ -75,10 +83,13 @@ type ServerChange struct {
 	Server *Server
 	// Prev is the slot's server before; nil: the slot was empty.
 	Prev *Server
+	// Added: the slot is new in a spare; HAProxy does not have it yet.
+	Added bool
 }
 
 // ServerChanges lists the slot changes from prev to next for backends whose
-// slots have the same names in both; other differences need a reload.
+// slots have the same names in both, and the slots a spare gained; other
+// differences need a reload.
 func ServerChanges(prev, next *Model) []ServerChange {
 	old := map[string]*Backend{}
 	for _, b := range prev.Backends {
@@ -87,11 +98,14 @@ func ServerChanges(prev, next *Model) []ServerChange {
 	var out []ServerChange
 	for _, b := range next.Backends {
 		p := old[b.Name]
-		if p == nil || len(p.Slots) != len(b.Slots) {
+		if p == nil || len(p.Slots) != len(b.Slots) && !(IsSpare(b.Name) && len(p.Slots) < len(b.Slots)) {
 			continue
 		}
 		for i, s := range b.Slots {
-			if !sameServer(s.Server, p.Slots[i].Server) {
+			switch {
+			case i >= len(p.Slots):
+				out = append(out, ServerChange{Backend: b.Name, Slot: s.Name, Server: s.Server, Added: true})
+			case !sameServer(s.Server, p.Slots[i].Server):
 				out = append(out, ServerChange{Backend: b.Name, Slot: s.Name, Server: s.Server, Prev: p.Slots[i].Server})
 			}
 		}

@@ -10,13 +10,15 @@ import (
 
 // Spare backends let a new route go live without a reload. HAProxy cannot
 // add a backend at runtime, but it can point a map entry at a backend that
-// is already configured and fill that backend's server slots. A reload
-// adds a pool of empty plain-HTTP backends; a new route whose backend is
-// no more than that (plain HTTP or edge, one Service, no header actions,
-// no certificate of its own, few endpoints) takes a free one through the
-// runtime API, and keeps it until the next reload gives every route its
-// own name again. OKD's dynamic configuration manager does the same with
-// its blueprint pool.
+// is already configured and add servers to it. A reload adds a pool of
+// plain-HTTP backends without servers; a new route whose backend is no
+// more than that (plain HTTP or edge, one Service, no header actions, no
+// certificate of its own, at most SpareServerLimit endpoints) takes a free
+// one through the runtime API, and keeps it until the next reload gives
+// every route its own name again. OKD's dynamic configuration manager does
+// the same with its blueprint pool. Spares carry no empty server lines:
+// those would cost every reload their parsing (about a fifth of a reload
+// with a pool of 1,000 spares of four slots each).
 
 // sparePrefix names the spares "_spare_1", "_spare_2", …: internal names
 // start with '_', which no route's backend does.
@@ -139,17 +141,22 @@ func RoutesOf(m *Model) map[types.NamespacedName]bool {
 	return out
 }
 
+// SpareServerLimit is the most endpoints a route in a spare may have: its
+// servers are added at runtime, a few commands each, and a route with
+// more is better served by the reload that gives it its own backend.
+const SpareServerLimit = 16
+
 // blueprint is what any spare is, for a route that has none yet.
 func blueprint(balance string) *Backend {
-	return &Backend{Mode: ModeHTTP, Balance: balance, Slots: make([]Slot, minSlots)}
+	return &Backend{Mode: ModeHTTP, Balance: balance}
 }
 
-// fitsSpare reports whether spare s, rendered as an empty plain-HTTP
-// backend, serves b as b's own backend would.
+// fitsSpare reports whether spare s, rendered as a plain-HTTP backend
+// without servers of its own, serves b as b's own backend would.
 func fitsSpare(b, s *Backend) bool {
 	return b.Mode == ModeHTTP && s.Mode == ModeHTTP && b.Balance == s.Balance && !b.H2C && !s.H2C &&
 		b.Reencrypt == nil && s.Reencrypt == nil && len(b.RequestHeaders)+len(b.ResponseHeaders) == 0 &&
-		len(s.RequestHeaders)+len(s.ResponseHeaders) == 0 && len(b.Servers) <= len(s.Slots)
+		len(s.RequestHeaders)+len(s.ResponseHeaders) == 0 && len(b.Servers) <= SpareServerLimit
 }
 
 // spares lists the spares whose routes are gone: they are free again.

@@ -34,7 +34,9 @@ func holders(m *Model) string {
 }
 
 func TestFitSpares(t *testing.T) {
-	web := func() *cluster { return newCluster().web("svc", 1, 2).web("big", 2, 5) }
+	web := func() *cluster {
+		return newCluster().web("svc", 1, 2).web("svc3", 3, 3).web("big", 2, SpareServerLimit+1)
+	}
 	a := route("ns", "a", 1, "a.com")
 	b := route("ns", "b", 2, "b.com")
 	c := route("ns", "c", 3, "c.com")
@@ -43,6 +45,15 @@ func TestFitSpares(t *testing.T) {
 	held := func(t *testing.T) *Model {
 		m, _ := FitSpares(withSpares(t, web(), 2, a), build(t, web(), a, b), "random")
 		AssignSlots(withSpares(t, web(), 2, a), m)
+		return m
+	}
+	// freed is a model after b left its spare, the only one, at runtime.
+	freed := func(t *testing.T) *Model {
+		one := withSpares(t, web(), 1, a)
+		took, _ := FitSpares(one, build(t, web(), a, b), "random")
+		AssignSlots(one, took)
+		m, _ := FitSpares(took, build(t, web(), a), "random")
+		AssignSlots(took, m)
 		return m
 	}
 	cases := []struct {
@@ -60,7 +71,7 @@ func TestFitSpares(t *testing.T) {
 			next:        []*routev1.Route{a, b},
 			wantHolders: "_spare_1=ns/b _spare_2=- be_http:ns:a=ns/a",
 			wantMaps:    maps{MapHTTPPrefix: {e("a.com/", "be_http:ns:a"), e("b.com/", "_spare_1")}},
-			wantShape:   true, wantChanges: "_spare_1/s1=198.18.1.1/1 _spare_1/s2=198.18.1.2/1",
+			wantShape:   true, wantChanges: "+_spare_1/s1=198.18.1.1/1 +_spare_1/s2=198.18.1.2/1",
 		},
 		{
 			name: "an edge route without a certificate too, its redirect with it", prev: func(t *testing.T) *Model { return withSpares(t, web(), 1, a) },
@@ -68,7 +79,7 @@ func TestFitSpares(t *testing.T) {
 			wantHolders: "_spare_1=ns/b be_http:ns:a=ns/a",
 			wantMaps: maps{MapHTTPPrefix: {e("a.com/", "be_http:ns:a"), e("b.com/", RedirectValue)},
 				MapHTTPSPrefix: {e("b.com/", "_spare_1")}},
-			wantShape: true, wantChanges: "_spare_1/s1=198.18.1.1/1 _spare_1/s2=198.18.1.2/1",
+			wantShape: true, wantChanges: "+_spare_1/s1=198.18.1.1/1 +_spare_1/s2=198.18.1.2/1",
 		},
 		{
 			name: "a route keeps its spare while it changes within it", prev: held,
@@ -76,6 +87,20 @@ func TestFitSpares(t *testing.T) {
 			wantHolders: "_spare_1=ns/b _spare_2=- be_http:ns:a=ns/a",
 			wantMaps:    maps{MapHTTPExact: {e("b.com/x", "_spare_1")}, MapHTTPPrefix: {e("a.com/", "be_http:ns:a"), e("b.com/x/", "_spare_1")}},
 			wantShape:   true,
+		},
+		{
+			name: "a route in a spare that scales up gets servers added at runtime", prev: held,
+			next:        []*routev1.Route{a, route("ns", "b", 2, "b.com", to("svc3", 1))},
+			wantHolders: "_spare_1=ns/b _spare_2=- be_http:ns:a=ns/a",
+			wantMaps:    maps{MapHTTPPrefix: {e("a.com/", "be_http:ns:a"), e("b.com/", "_spare_1")}},
+			wantShape:   true, wantChanges: "_spare_1/s1=198.18.3.1/1 _spare_1/s2=198.18.3.2/1 +_spare_1/s3=198.18.3.3/1",
+		},
+		{
+			name: "a freed spare keeps its servers, emptied, for the next route", prev: freed,
+			next:        []*routev1.Route{a, route("ns", "c", 3, "c.com", to("svc3", 1))},
+			wantHolders: "_spare_1=ns/c be_http:ns:a=ns/a",
+			wantMaps:    maps{MapHTTPPrefix: {e("a.com/", "be_http:ns:a"), e("c.com/", "_spare_1")}},
+			wantShape:   true, wantChanges: "_spare_1/s1=198.18.3.1/1 _spare_1/s2=198.18.3.2/1 +_spare_1/s3=198.18.3.3/1",
 		},
 		{
 			name: "a deleted route frees its spare", prev: held,
@@ -111,7 +136,7 @@ func TestFitSpares(t *testing.T) {
 			next: []*routev1.Route{a, route("ns", "b", 2, "b.com", to("svc", 1), alt("big", 1))},
 		},
 		{
-			name: "and more endpoints than a spare has slots", prev: func(t *testing.T) *Model { return withSpares(t, web(), 2, a) },
+			name: "and more endpoints than a spare takes", prev: func(t *testing.T) *Model { return withSpares(t, web(), 2, a) },
 			next: []*routev1.Route{a, route("ns", "b", 2, "b.com", to("big", 1))},
 		},
 		{
@@ -172,7 +197,7 @@ func TestAddSparesAndCount(t *testing.T) {
 	}
 	AssignSlots(nil, m)
 	for _, b := range m.Backends {
-		if IsSpare(b.Name) && (b.Balance != "roundrobin" || b.Mode != ModeHTTP || len(b.Slots) != minSlots) {
+		if IsSpare(b.Name) && (b.Balance != "roundrobin" || b.Mode != ModeHTTP || len(b.Slots) != 0) {
 			t.Errorf("spare %s: %s %s, %d slots", b.Name, b.Mode, b.Balance, len(b.Slots))
 		}
 	}
@@ -185,7 +210,7 @@ func TestAddSparesAndCount(t *testing.T) {
 }
 
 func TestSpareCandidates(t *testing.T) {
-	web := newCluster().web("svc", 1, 1).web("big", 2, 5)
+	web := newCluster().web("svc", 1, 1).web("big", 2, SpareServerLimit+1)
 	prev := withSpares(t, web, 2, route("ns", "a", 1, "a.com"))
 	next := build(t, web, route("ns", "a", 1, "a.com"), route("ns", "b", 2, "b.com"), route("ns", "c", 3, "c.com"),
 		route("ns", "d", 4, "d.com"), route("ns", "h", 5, "h.com", setHeader("X-A", "1")),
