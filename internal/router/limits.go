@@ -37,14 +37,24 @@ func fitMaxConnections(want, limit, checkedServers int) int {
 	return want
 }
 
+// spareCheckedServers is how many checked servers the descriptor budget
+// keeps for each spare: its servers are added at runtime, where HAProxy
+// does not check the limit, so the budget is set aside at the reload.
+const spareCheckedServers = 4
+
 // checkedServers counts the server lines HAProxy health-checks: every slot
-// when checks are on (disabled slots carry the check too).
+// when checks are on (disabled slots carry the check too), and for a spare
+// at least the servers a route that takes it is likely to bring.
 func checkedServers(m *model.Model, checks bool) int {
 	if !checks {
 		return 0
 	}
 	n := 0
 	for _, b := range m.Backends {
+		if model.IsSpare(b.Name) {
+			n += max(len(b.Slots), spareCheckedServers)
+			continue
+		}
 		n += len(b.Slots)
 	}
 	return n

@@ -22,9 +22,16 @@ func TestFitMaxConnections(t *testing.T) {
 			t.Errorf("fitMaxConnections(%d, %d, %d) = %d, want %d", c.want, c.limit, c.checked, got, c.out)
 		}
 	}
-	m := &model.Model{Backends: []*model.Backend{{Slots: make([]model.Slot, 4)}, {Slots: make([]model.Slot, 2)}}}
+	m := &model.Model{Backends: []*model.Backend{{Name: "be_http:ns:a", Slots: make([]model.Slot, 4)}, {Name: "be_http:ns:b", Slots: make([]model.Slot, 2)}}}
 	if n := checkedServers(m, true); n != 6 {
 		t.Errorf("checkedServers = %d, want 6", n)
+	}
+	// Spares get servers at runtime: the budget keeps four each, or
+	// what one already has.
+	model.AddSpares(m, 2, "random")
+	m.Backends[0].Slots = make([]model.Slot, 6)
+	if n := checkedServers(m, true); n != 6+6+4 {
+		t.Errorf("checkedServers with two spares, one holding six servers = %d, want 16", n)
 	}
 	if n := checkedServers(m, false); n != 0 {
 		t.Errorf("checkedServers without checks = %d, want 0", n)
