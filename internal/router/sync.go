@@ -239,7 +239,15 @@ func (r *Router) sparePool(pending int) int {
 	total, free := model.Spares(r.prev)
 	since := time.Since(arrivalStart(r.seen, r.woke))
 	rate := max(perSecond(total-free+pending, time.Since(r.lastReload)), perSecond(pending, since))
-	return spareCount(r.cfg.SpareBackends, rate, max(r.hap.Metrics().LastReloadDuration, r.cfg.ReloadInterval))
+	return spareCount(r.cfg.SpareBackends, rate, reloadCycle(r.hap.Metrics().LastReloadDuration, r.cfg.ReloadInterval))
+}
+
+// reloadCycle is how long a pool must last for the routes that arrive
+// meanwhile to find a spare: until the next reload can end. That one
+// starts at least an interval after this one (or when this one ends, if
+// later) and takes about as long as the last.
+func reloadCycle(lastReload, interval time.Duration) time.Duration {
+	return max(lastReload, interval) + lastReload
 }
 
 // arrivalStart is the earliest the routes not yet served can have
@@ -268,8 +276,7 @@ func perSecond(n int, d time.Duration) float64 {
 const spareHeadroom = 4
 
 // spareCount is how many spares cover spareHeadroom times what arrives at
-// rate during a reload cycle (a reload's duration, or the interval when
-// that is longer, since a reload waits for it), within base and
+// rate during a reload cycle (see reloadCycle), within base and
 // MaxSpareBackends.
 func spareCount(base int, rate float64, cycle time.Duration) int {
 	if base <= 0 {
@@ -452,7 +459,7 @@ func reloadReason(prev, next *model.Model, running bool) (string, string) {
 	for _, b := range next.Backends {
 		if o, ok := old[b.Name]; !ok {
 			added++
-		} else if len(o.Slots) != len(b.Slots) {
+		} else if len(o.Slots) != len(b.Slots) && !model.IsSpare(b.Name) { // spares start anew
 			changed++
 		}
 		delete(old, b.Name)

@@ -143,3 +143,20 @@ func TestArrivalStart(t *testing.T) {
 		}
 	}
 }
+
+func TestReloadCycle(t *testing.T) {
+	const ms = time.Millisecond
+	for _, tc := range []struct {
+		last, interval, want time.Duration
+	}{
+		{0, 500 * ms, 500 * ms},                // no reload measured yet: the interval
+		{100 * ms, 500 * ms, 600 * ms},         // the next reload starts after the interval, then runs
+		{800 * ms, 500 * ms, 1600 * ms},        // a reload longer than the interval: the next starts when it ends
+		{300 * ms, 5 * time.Second, 5300 * ms}, // OKD's interval
+		{2 * time.Second, 0, 4 * time.Second},  // no interval: back to back
+	} {
+		if got := reloadCycle(tc.last, tc.interval); got != tc.want {
+			t.Errorf("reloadCycle(%s, %s) = %s, want %s", tc.last, tc.interval, got, tc.want)
+		}
+	}
+}
