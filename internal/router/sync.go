@@ -233,6 +233,9 @@ const minRateWindow = 100 * time.Millisecond
 // serves was read: counting from the end of a long reload instead would
 // read its arrivals as a burst many times faster than it is.
 func (r *Router) sparePool(pending int) int {
+	if !model.SparesServe(r.cfg.BalanceHTTP) {
+		return 0
+	}
 	if r.prev == nil {
 		return r.cfg.SpareBackends // the first config: its routes are not a burst
 	}

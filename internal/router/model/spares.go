@@ -146,6 +146,17 @@ func RoutesOf(m *Model) map[types.NamespacedName]bool {
 // more is better served by the reload that gives it its own backend.
 const SpareServerLimit = 16
 
+// SparesServe reports whether spares can work with balance: HAProxy adds
+// servers at runtime only to backends whose algorithm takes new servers
+// (not "source", which hashes over a fixed server map).
+func SparesServe(balance string) bool {
+	switch balance {
+	case "random", "roundrobin", "leastconn", "first":
+		return true
+	}
+	return false
+}
+
 // blueprint is what any spare is, for a route that has none yet.
 func blueprint(balance string) *Backend {
 	return &Backend{Mode: ModeHTTP, Balance: balance}
@@ -154,7 +165,7 @@ func blueprint(balance string) *Backend {
 // fitsSpare reports whether spare s, rendered as a plain-HTTP backend
 // without servers of its own, serves b as b's own backend would.
 func fitsSpare(b, s *Backend) bool {
-	return b.Mode == ModeHTTP && s.Mode == ModeHTTP && b.Balance == s.Balance && !b.H2C && !s.H2C &&
+	return b.Mode == ModeHTTP && s.Mode == ModeHTTP && b.Balance == s.Balance && SparesServe(s.Balance) && !b.H2C && !s.H2C &&
 		b.Reencrypt == nil && s.Reencrypt == nil && len(b.RequestHeaders)+len(b.ResponseHeaders) == 0 &&
 		len(s.RequestHeaders)+len(s.ResponseHeaders) == 0 && len(b.Servers) <= SpareServerLimit
 }

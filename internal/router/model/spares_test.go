@@ -235,3 +235,26 @@ func TestSpareCandidates(t *testing.T) {
 		}
 	}
 }
+
+// HAProxy adds servers at runtime only to backends whose balance algorithm
+// takes new servers: with "source", no route takes a spare.
+func TestNoSparesWithSourceBalance(t *testing.T) {
+	c := newCluster().web("svc", 1, 1)
+	o := defaultOptions
+	o.BalanceHTTP = "source"
+	a, b := route("ns", "a", 1, "a.com"), route("ns", "b", 2, "b.com")
+	prev := Build(c.input(admit(t, a), o))
+	AddSpares(prev, 2, "source")
+	AssignSlots(nil, prev)
+	next := Build(c.input(admit(t, a, b), o))
+	if got, pending := FitSpares(prev, next, "source"); got != nil || pending != 0 {
+		t.Errorf("FitSpares = %v, %d; want nil, 0", got, pending)
+	}
+	order := []types.NamespacedName{{Namespace: "ns", Name: "b"}}
+	if got := SpareCandidates(prev, next, "source", 10, order); len(got) != 0 {
+		t.Errorf("SpareCandidates = %v, want none", got)
+	}
+	if !SparesServe("random") || !SparesServe("roundrobin") || !SparesServe("leastconn") || SparesServe("source") {
+		t.Error("SparesServe: want random, roundrobin and leastconn only")
+	}
+}
