@@ -272,11 +272,14 @@ func perSecond(n int, d time.Duration) float64 {
 // spareHeadroom over-provisions spares: a burst's first milliseconds
 // understate its rate, and a reload under a burst takes longer than the
 // last one did. Too few spares cost the routes that miss them a reload
-// (in a burst, a wait of most of a second for it); a spare too many costs
-// about 8 kB of HAProxy's memory and 0.07 ms of each reload until a
-// reload sizes the pool again. In the burst of bench/, 4 instead of 2
-// halved the reloads (5–7 instead of 11).
-const spareHeadroom = 4
+// (in a burst, a wait of a second or more for a reload of a config grown
+// by the burst); a spare too many costs about 8 kB of HAProxy's memory
+// and 0.07 ms of each reload until a reload sizes the pool again. So the
+// pool errs on the large side. Measured in bench/'s burst of 1,000 routes
+// (six runs each): headroom 4 often left the burst's first pool short, and
+// a second reload made p99 0.78–1.56 s; with 8 the first pool lasted in
+// every run, p99 0.62–0.92 s.
+const spareHeadroom = 8
 
 // spareCount is how many spares cover spareHeadroom times what arrives at
 // rate during a reload cycle (see reloadCycle), within base and

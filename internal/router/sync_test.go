@@ -99,10 +99,10 @@ func TestSpareCount(t *testing.T) {
 		{"off", 0, 5000, time.Second, 0},
 		{"no new routes: the configured pool", 10, 0, time.Second, 10},
 		{"a trickle: ten routes a minute", 10, 10.0 / 60, time.Second, 10},
-		{"a stream: 30 routes a second over a 0.5 s cycle, with headroom", 10, 30, 500 * ms, 60},
-		{"a burst: 200 routes a second over a 0.5 s cycle, with headroom", 10, 200, 500 * ms, 400},
+		{"a stream: 30 routes a second over a 0.5 s cycle, with headroom", 10, 30, 500 * ms, 120},
+		{"a burst: 200 routes a second over a 0.5 s cycle, with headroom", 10, 200, 500 * ms, 800},
 		{"never past the bound", 10, 10000, 2 * time.Second, config.MaxSpareBackends},
-		{"a larger configured pool stands", 200, 300, 100 * ms, 200},
+		{"a larger configured pool stands", 200, 200, 100 * ms, 200},
 	}
 	for _, tc := range cases {
 		if got := spareCount(tc.base, tc.rate, tc.cycle); got != tc.want {
