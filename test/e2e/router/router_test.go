@@ -471,9 +471,16 @@ var _ = Describe("Idle connections at a reload", func() {
 		newBackend(ns, "web", 1)
 		create(route(ns, "web", "idle.example.com", "web", "http"))
 		deferred := startRouter("idle-deferred", map[string]string{names.EnvRouterIdleCloseOnResponse: "true"})
+		var triggers []string
 		for i, r := range []*framework.Router{router, deferred} {
 			By(fmt.Sprintf("router %d, deferred=%v", i, r == deferred))
 			Eventually(servedBy(r.NewClient(framework.ClientOptions{}), "http://idle.example.com/")).WithTimeout(wait).Should(Equal("web"))
+			// Every router sees the earlier iterations' trigger routes: the
+			// reload they cost this one must be over before the idle
+			// connection is opened, or it lands on a stopping worker.
+			for _, host := range triggers {
+				Eventually(servedBy(r.NewClient(framework.ClientOptions{NewConnections: true}), "http://"+host+"/")).WithTimeout(wait).Should(Equal("web"))
+			}
 			conn, err := net.DialTimeout("tcp", net.JoinHostPort(r.Addr, "80"), time.Second)
 			Expect(err).NotTo(HaveOccurred())
 			defer conn.Close()
@@ -485,6 +492,7 @@ var _ = Describe("Idle connections at a reload", func() {
 			before, err := r.ReloadCount()
 			Expect(err).NotTo(HaveOccurred())
 			create(withOwnBackend(route(ns, fmt.Sprintf("trigger-%d", i), fmt.Sprintf("trigger-%d.example.com", i), "web", "http")))
+			triggers = append(triggers, fmt.Sprintf("trigger-%d.example.com", i))
 			Eventually(r.ReloadCount).WithTimeout(wait).Should(BeNumerically(">", before), "a route with a header action is a reload")
 			// Served on a new connection: the new worker is up, so the old
 			// one has been told to stop.
