@@ -223,14 +223,14 @@ func ServerCommands(backend, server string, addr string, port int, weight int, r
 		cmds = append(cmds, "set server "+target+" state maint")
 	}
 	if addr != "" {
-		ip, err := netip.ParseAddr(addr)
-		if err != nil || port < 1 || port > 65535 {
-			return nil, fmt.Errorf("set server %s: invalid address %q port %d", target, addr, port)
+		ip, err := serverAddr("set server", target, addr, port)
+		if err != nil {
+			return nil, err
 		}
-		cmds = append(cmds, fmt.Sprintf("set server %s addr %s port %d", target, ip.Unmap(), port))
+		cmds = append(cmds, fmt.Sprintf("set server %s addr %s port %d", target, ip, port))
 	}
-	if weight > 256 {
-		return nil, fmt.Errorf("set server %s: weight %d out of 0..256", target, weight)
+	if weight > maxWeight {
+		return nil, weightError("set server", target, weight)
 	}
 	if weight >= 0 {
 		cmds = append(cmds, "set server "+target+" weight "+strconv.Itoa(weight))
@@ -247,25 +247,39 @@ func ServerCommands(backend, server string, addr string, port int, weight int, r
 // not apply to it.
 func AddServerCommands(backend, server, addr string, port, weight int, checkInterval time.Duration, ready bool) ([]string, error) {
 	target := backend + "/" + server
+	ip, err := serverAddr("add server", target, addr, port)
+	if err != nil {
+		return nil, err
+	}
+	if weight < 0 || weight > maxWeight {
+		return nil, weightError("add server", target, weight)
+	}
+	add := fmt.Sprintf("add server %s %s weight %d", target, net.JoinHostPort(ip.String(), strconv.Itoa(port)), weight)
+	var enable []string
+	if checkInterval > 0 {
+		add += fmt.Sprintf(" check inter %dms", checkInterval.Milliseconds())
+		enable = append(enable, "enable health "+target)
+	}
+	if ready {
+		enable = append(enable, "enable server "+target)
+	}
+	return append([]string{add}, enable...), nil
+}
+
+// maxWeight is the largest server weight HAProxy takes.
+const maxWeight = 256
+
+// serverAddr checks a server's address and port before they go into a runtime API command.
+func serverAddr(verb, target, addr string, port int) (netip.Addr, error) {
 	ip, err := netip.ParseAddr(addr)
 	if err != nil || port < 1 || port > 65535 {
-		return nil, fmt.Errorf("add server %s: invalid address %q port %d", target, addr, port)
+		return netip.Addr{}, fmt.Errorf("%s %s: invalid address %q port %d", verb, target, addr, port)
 	}
-	if weight < 0 || weight > 256 {
-		return nil, fmt.Errorf("add server %s: weight %d out of 0..256", target, weight)
-	}
-	add := fmt.Sprintf("add server %s %s weight %d", target, net.JoinHostPort(ip.Unmap().String(), strconv.Itoa(port)), weight)
-	if checkInterval <= 0 {
-		if !ready {
-			return []string{add}, nil
-		}
-		return []string{add, "enable server " + target}, nil
-	}
-	cmds := []string{add + fmt.Sprintf(" check inter %dms", checkInterval.Milliseconds()), "enable health " + target}
-	if ready {
-		cmds = append(cmds, "enable server "+target)
-	}
-	return cmds, nil
+	return ip.Unmap(), nil
+}
+
+func weightError(verb, target string, weight int) error {
+	return fmt.Errorf("%s %s: weight %d out of 0..%d", verb, target, weight, maxWeight)
 }
 
 var newVersion = regexp.MustCompile(`New version created: (\d+)`)

@@ -139,14 +139,21 @@ func TestBrokenConfigIsRefusedAndRolledBack(t *testing.T) {
 	e.expect("", 200, "v5")
 }
 
+// startPod serves body over HTTP until the test ends and says where.
+func startPod(t *testing.T, body string) (host string, port int) {
+	t.Helper()
+	pod := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, body)
+	}))
+	t.Cleanup(pod.Close)
+	host, portStr, _ := net.SplitHostPort(pod.Listener.Addr().String())
+	port, _ = strconv.Atoi(portStr)
+	return host, port
+}
+
 func TestSetServerWithoutReload(t *testing.T) {
 	e := newEnv(t)
-	pod := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprint(w, "from-pod")
-	}))
-	defer pod.Close()
-	host, portStr, _ := net.SplitHostPort(pod.Listener.Addr().String())
-	port, _ := strconv.Atoi(portStr)
+	host, port := startPod(t, "from-pod")
 
 	e.reload(Files{MainConfig: e.config([]string{"default_backend be"},
 		"backend be\n    server s1 127.0.0.1:1 disabled\n    server s2 127.0.0.1:1 disabled\n")})
@@ -181,12 +188,7 @@ func TestSetServerWithoutReload(t *testing.T) {
 // at runtime, checked or not, and start serving only once enabled.
 func TestAddServerWithoutReload(t *testing.T) {
 	e := newEnv(t)
-	pod := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprint(w, "from-added")
-	}))
-	defer pod.Close()
-	host, portStr, _ := net.SplitHostPort(pod.Listener.Addr().String())
-	port, _ := strconv.Atoi(portStr)
+	host, port := startPod(t, "from-added")
 
 	e.reload(Files{MainConfig: e.config([]string{"default_backend _spare_1"}, "backend _spare_1\n    balance random\n")})
 	e.expect("", 503, "")

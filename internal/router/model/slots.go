@@ -98,7 +98,7 @@ func ServerChanges(prev, next *Model) []ServerChange {
 	var out []ServerChange
 	for _, b := range next.Backends {
 		p := old[b.Name]
-		if p == nil || len(p.Slots) != len(b.Slots) && !(IsSpare(b.Name) && len(p.Slots) < len(b.Slots)) {
+		if p == nil || !sameSlotCount(p, b) {
 			continue
 		}
 		for i, s := range b.Slots {
