@@ -53,6 +53,8 @@ type Router struct {
 	nofile int
 	// lastReload is when the last HAProxy reload started, for ReloadInterval.
 	lastReload time.Time
+	// reloadCost is the least time per backend a reload took (noteReload).
+	reloadCost time.Duration
 	// seen is when the snapshot HAProxy serves was read (the last sync
 	// that served all of it), woke when the router, idle, last woke up to
 	// a change: with lastReload, they measure how fast routes arrive,

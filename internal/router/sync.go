@@ -109,10 +109,11 @@ func (r *Router) plan(snap *watch.Snapshot) (*plan, error) {
 // with maxconn fitted to the open-file limit nofile (0: none). New routes
 // take prev's spare backends when that spares a reload; otherwise pool
 // (nil: none) says how many spares the reload adds, given how many new
-// routes could have taken one. bench/ calls it too, so that what it
+// routes could have taken one and how many backends the reload has
+// without spares. bench/ calls it too, so that what it
 // measures is exactly what the router runs.
 func Plan(params render.Params, nofile int, snap *watch.Snapshot, prev *model.Model,
-	filter func(admission.Result) admission.Result, pool func(pending int) int) (admission.Result, *model.Model, render.Files, error) {
+	filter func(admission.Result) admission.Result, pool func(pending, backends int) int) (admission.Result, *model.Model, render.Files, error) {
 	cfg := params.Config
 	res := admission.Admit(snap.Routes, admission.Policy{
 		Domain: cfg.Domain, InterNamespaceAllowed: cfg.InterNamespaceAllowed,
@@ -198,8 +199,8 @@ func (r *Router) earlyPlan(p *plan) *plan {
 
 // withSpares serves m through prev's spare backends when the result needs
 // no reload; otherwise m keeps every route under its own backend and gets
-// pool(pending) free spares for the reload.
-func withSpares(prev, m *model.Model, balance string, pool func(pending int) int) *model.Model {
+// pool(pending, backends) free spares for the reload.
+func withSpares(prev, m *model.Model, balance string, pool func(pending, backends int) int) *model.Model {
 	fitted, pending := model.FitSpares(prev, m, balance)
 	if fitted != nil {
 		model.AssignSlots(prev, fitted)
@@ -211,7 +212,7 @@ func withSpares(prev, m *model.Model, balance string, pool func(pending int) int
 	if pool != nil {
 		// After the slots: a reload's spares start without servers,
 		// whatever a spare of the same name held before.
-		model.AddSpares(m, pool(pending), balance)
+		model.AddSpares(m, pool(pending, len(m.Backends)), balance)
 	}
 	return m
 }
@@ -232,7 +233,12 @@ const minRateWindow = 100 * time.Millisecond
 // came while it was busy, say during a reload) when the snapshot HAProxy
 // serves was read: counting from the end of a long reload instead would
 // read its arrivals as a burst many times faster than it is.
-func (r *Router) sparePool(pending int) int {
+//
+// The cycle depends on the pool: its spares lengthen the reload that
+// brings them, and a burst's first pool is many times the size of the
+// one before it. So the pool is sized twice: for a reload with the
+// configured pool, then for one that carries that first estimate.
+func (r *Router) sparePool(pending, backends int) int {
 	if !model.SparesServe(r.cfg.BalanceHTTP) {
 		return 0
 	}
@@ -242,7 +248,42 @@ func (r *Router) sparePool(pending int) int {
 	total, free := model.Spares(r.prev)
 	since := time.Since(arrivalStart(r.seen, r.woke))
 	rate := max(perSecond(total-free+pending, time.Since(r.lastReload)), perSecond(pending, since))
-	return spareCount(r.cfg.SpareBackends, rate, reloadCycle(r.hap.Metrics().LastReloadDuration, r.cfg.ReloadInterval))
+	last := r.hap.Metrics().LastReloadDuration
+	cycle := func(spares int) time.Duration {
+		return reloadCycle(expectedReload(last, len(r.prev.Backends), backends+spares, r.reloadCost), r.cfg.ReloadInterval)
+	}
+	first := spareCount(r.cfg.SpareBackends, rate, cycle(r.cfg.SpareBackends))
+	return spareCount(r.cfg.SpareBackends, rate, cycle(first))
+}
+
+// expectedReload estimates how long a reload of n backends takes, from
+// the last reload, which took last for lastN backends (spares included),
+// and perBackend, what each backend more adds: a reload's work grows
+// about linearly with its backends (BENCHMARKS.md §3). A smaller config
+// is taken to reload as slowly as the last: the estimate errs on the side
+// of more spares.
+func expectedReload(last time.Duration, lastN, n int, perBackend time.Duration) time.Duration {
+	return last + time.Duration(max(0, n-lastN))*perBackend
+}
+
+// noteReload keeps reloadCost up to date after a reload of backends.
+func (r *Router) noteReload(backends int) {
+	r.reloadCost = leastPerBackend(r.reloadCost, r.hap.Metrics().LastReloadDuration, backends)
+}
+
+// leastPerBackend is the lesser of least (0: none yet) and took over
+// backends: a reload's fixed part (the new worker's start) weighs on a
+// small config's time per backend, so the least seen is the nearest to
+// what one backend more costs.
+func leastPerBackend(least, took time.Duration, backends int) time.Duration {
+	if backends <= 0 {
+		return least
+	}
+	c := took / time.Duration(backends)
+	if least == 0 || c < least {
+		return c
+	}
+	return least
 }
 
 // reloadCycle is how long a pool must last for the routes that arrive
@@ -359,7 +400,16 @@ func (r *Router) apply(ctx context.Context, p *plan) error {
 	_, spares := model.Spares(p.model)
 	r.log.Info("reloading haproxy", "reason", reason, "detail", detail, "spares", spares)
 	r.lastReload = time.Now()
-	return r.hap.Reload(ctx, haproxy.Files(p.files), reason)
+	// HAProxy's first start, or its restart, is a new process: its time
+	// says nothing of what a backend costs a reload.
+	reloaded := r.prev != nil && r.hap.Running()
+	if err := r.hap.Reload(ctx, haproxy.Files(p.files), reason); err != nil {
+		return err
+	}
+	if reloaded {
+		r.noteReload(len(p.model.Backends))
+	}
+	return nil
 }
 
 // applyRuntime writes the files first (runtime changes are lost on the

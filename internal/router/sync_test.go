@@ -160,3 +160,44 @@ func TestReloadCycle(t *testing.T) {
 		}
 	}
 }
+
+func TestExpectedReload(t *testing.T) {
+	const ms = time.Millisecond
+	for _, tc := range []struct {
+		name       string
+		last       time.Duration
+		lastN, n   int
+		perBackend time.Duration
+		want       time.Duration
+	}{
+		{"the same config size: as long as the last", 130 * ms, 310, 310, 400 * time.Microsecond, 130 * ms},
+		// The one-by-one stream's reload (200 routes, 110 spares) before
+		// a burst's reload that brings 900 spares more.
+		{"a burst's pool: each backend more adds its cost", 130 * ms, 310, 1210, 400 * time.Microsecond, 490 * ms},
+		{"a smaller config: no faster than the last", 460 * ms, 1137, 300, 400 * time.Microsecond, 460 * ms},
+		{"no cost known yet", 200 * ms, 20, 1000, 0, 200 * ms},
+	} {
+		if got := expectedReload(tc.last, tc.lastN, tc.n, tc.perBackend); got != tc.want {
+			t.Errorf("%s: expectedReload = %s, want %s", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestLeastPerBackend(t *testing.T) {
+	const ms = time.Millisecond
+	for _, tc := range []struct {
+		name        string
+		least, took time.Duration
+		backends    int
+		want        time.Duration
+	}{
+		{"the first reload", 0, 220 * ms, 20, 11 * ms},
+		{"a larger config spreads the fixed start-up", 11 * ms, 132 * ms, 220, 600 * time.Microsecond},
+		{"a slower reload per backend leaves the least", 600 * time.Microsecond, 220 * ms, 20, 600 * time.Microsecond},
+		{"no backends: nothing learnt", 600 * time.Microsecond, 50 * ms, 0, 600 * time.Microsecond},
+	} {
+		if got := leastPerBackend(tc.least, tc.took, tc.backends); got != tc.want {
+			t.Errorf("%s: leastPerBackend = %s, want %s", tc.name, got, tc.want)
+		}
+	}
+}
