@@ -42,9 +42,11 @@ func fitMaxConnections(want, limit, checkedServers int) int {
 // does not check the limit, so the budget is set aside at the reload.
 const spareCheckedServers = 4
 
-// checkedServers counts the server lines HAProxy health-checks: every slot
-// when checks are on (disabled slots carry the check too), and for a spare
-// at least the servers a route that takes it is likely to bring.
+// checkedServers counts the servers HAProxy may health-check without a
+// reload: every slot when checks are on (disabled slots carry the check
+// too), the servers a dynamic backend may gain at runtime (its capacity),
+// and for a spare at least the servers a route that takes it is likely to
+// bring.
 func checkedServers(m *model.Model, checks bool) int {
 	if !checks {
 		return 0
@@ -55,7 +57,7 @@ func checkedServers(m *model.Model, checks bool) int {
 			n += max(len(b.Slots), spareCheckedServers)
 			continue
 		}
-		n += len(b.Slots)
+		n += max(len(b.Slots), b.Capacity)
 	}
 	return n
 }

@@ -239,7 +239,7 @@ const minRateWindow = 100 * time.Millisecond
 // one before it. So the pool is sized twice: for a reload with the
 // configured pool, then for one that carries that first estimate.
 func (r *Router) sparePool(pending, backends int) int {
-	if !model.SparesServe(r.cfg.BalanceHTTP) {
+	if !model.DynamicBalance(r.cfg.BalanceHTTP) {
 		return 0
 	}
 	if r.prev == nil {
@@ -456,7 +456,7 @@ func (r *Router) setServers(ctx context.Context, changes []model.ServerChange) e
 			addr, port, weight, ready = s.Addr, int(s.Port), s.Weight, true
 		}
 		if c.Added {
-			more, err := haproxy.AddServerCommands(c.Backend, c.Slot, addr, port, weight, r.cfg.Timeouts.HealthCheck, ready)
+			more, err := haproxy.AddServerCommands(c.Backend, c.Slot, addr, port, weight, haproxy.ServerSetup{Check: r.cfg.Timeouts.HealthCheck, H2: c.H2C}, ready)
 			if err != nil {
 				return err
 			}

@@ -241,11 +241,19 @@ func ServerCommands(backend, server string, addr string, port int, weight int, r
 	return cmds, nil
 }
 
+// ServerSetup is what a backend's default-server line gives the servers of the config file, which
+// does not apply to a server added at runtime: AddServerCommands sets it on the server itself.
+type ServerSetup struct {
+	// Check is the health-check interval; 0: not checked.
+	Check time.Duration
+	// H2 speaks cleartext HTTP/2 to the server (proto h2).
+	H2 bool
+}
+
 // AddServerCommands are the runtime API commands that add a server to a backend (HAProxy's
-// dynamic servers), health-checked every checkInterval (0: not checked), and, when ready, put it
-// in service: an added server starts in maintenance, and the backend's default-server line does
-// not apply to it.
-func AddServerCommands(backend, server, addr string, port, weight int, checkInterval time.Duration, ready bool) ([]string, error) {
+// dynamic servers), set up as setup says, and, when ready, put it in service: an added server
+// starts in maintenance, with its health check off.
+func AddServerCommands(backend, server, addr string, port, weight int, setup ServerSetup, ready bool) ([]string, error) {
 	target := backend + "/" + server
 	ip, err := serverAddr("add server", target, addr, port)
 	if err != nil {
@@ -255,9 +263,12 @@ func AddServerCommands(backend, server, addr string, port, weight int, checkInte
 		return nil, weightError("add server", target, weight)
 	}
 	add := fmt.Sprintf("add server %s %s weight %d", target, net.JoinHostPort(ip.String(), strconv.Itoa(port)), weight)
+	if setup.H2 {
+		add += " proto h2"
+	}
 	var enable []string
-	if checkInterval > 0 {
-		add += fmt.Sprintf(" check inter %dms", checkInterval.Milliseconds())
+	if setup.Check > 0 {
+		add += fmt.Sprintf(" check inter %dms", setup.Check.Milliseconds())
 		enable = append(enable, "enable health "+target)
 	}
 	if ready {

@@ -193,16 +193,24 @@ func TestAddServerWithoutReload(t *testing.T) {
 	e.reload(Files{MainConfig: e.config([]string{"default_backend _spare_1"}, "backend _spare_1\n    balance random\n")})
 	e.expect("", 503, "")
 	ctx := context.Background()
-	exec := func(slot string, check time.Duration, ready bool) error {
-		cmds, err := AddServerCommands("_spare_1", slot, host, port, 1, check, ready)
+	execSetup := func(slot string, setup ServerSetup, ready bool) error {
+		cmds, err := AddServerCommands("_spare_1", slot, host, port, 1, setup, ready)
 		if err != nil {
 			return err
 		}
 		_, err = e.sup.Exec(ctx, cmds...)
 		return err
 	}
+	exec := func(slot string, check time.Duration, ready bool) error {
+		return execSetup(slot, ServerSetup{Check: check}, ready)
+	}
 	if err := exec("s1", 0, false); err != nil {
 		t.Fatalf("add s1 in maintenance: %v", err)
+	}
+	// An h2c backend's servers speak HTTP/2 (the pod here does not: kept
+	// in maintenance, HAProxy only has to take the setup).
+	if err := execSetup("h2", ServerSetup{Check: time.Second, H2: true}, false); err != nil {
+		t.Fatalf("add an HTTP/2 server: %v", err)
 	}
 	e.expect("", 503, "")
 	if err := exec("s2", time.Second, true); err != nil {
@@ -221,7 +229,7 @@ func TestAddServerWithoutReload(t *testing.T) {
 		port   int
 		weight int
 	}{{"not-an-ip", 80, 1}, {"198.18.0.1", 0, 1}, {"198.18.0.1", 80, 257}, {"198.18.0.1 check", 80, 1}} {
-		if _, err := AddServerCommands("_spare_1", "s3", bad.addr, bad.port, bad.weight, 0, true); err == nil {
+		if _, err := AddServerCommands("_spare_1", "s3", bad.addr, bad.port, bad.weight, ServerSetup{}, true); err == nil {
 			t.Errorf("AddServerCommands(%q, %d, weight %d) accepted", bad.addr, bad.port, bad.weight)
 		}
 	}

@@ -65,7 +65,12 @@ type Backend struct {
 	Servers []Server
 	// Slots are the server lines HAProxy is configured with: Servers in
 	// stable positions plus free slots, so endpoints change at runtime.
+	// A dynamic backend (Dynamic) has no free slots to begin with: HAProxy
+	// adds its servers at runtime, up to Capacity.
 	Slots []Slot
+	// Capacity is how many servers the backend may have without a reload
+	// (AssignSlots sets it).
+	Capacity int
 	// Reencrypt is set for reencrypt routes.
 	Reencrypt *Reencrypt
 	// H2C speaks cleartext HTTP/2 to the servers (appProtocol h2c).

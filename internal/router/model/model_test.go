@@ -786,7 +786,8 @@ func TestSlotsStableAcrossBuilds(t *testing.T) {
 			ep(nil, "198.18.1.3"), ep(nil, "198.18.1.9"), ep(ready(false), "198.18.1.1"))
 	next := build(t, c, r)
 	AssignSlots(prev, next)
-	if got, want := slotsOf(next.Backends[0]), "s1=198.18.1.9/1 s2=- s3=198.18.1.3/1 s4=-"; got != want {
+	// A dynamic backend keeps its slots, emptied, when endpoints go.
+	if got, want := slotsOf(next.Backends[0]), "s1=198.18.1.9/1 s2=- s3=198.18.1.3/1"; got != want {
 		t.Errorf("slots %s, want %s", got, want)
 	}
 	if got, want := changesOf(ServerChanges(prev, next)), "be_http:ns:r/s1=198.18.1.9/1 be_http:ns:r/s2=-"; got != want {
@@ -794,6 +795,58 @@ func TestSlotsStableAcrossBuilds(t *testing.T) {
 	}
 	if !SameShape(prev, next) {
 		t.Error("endpoint churn within the slots changed the shape")
+	}
+}
+
+// TestDynamicSlots: a backend HAProxy can add servers to has no empty
+// server lines; endpoints within its capacity are added at runtime, more
+// need a reload; other backends keep their free slots.
+func TestDynamicSlots(t *testing.T) {
+	P, R := routev1.TLSTerminationPassthrough, routev1.TLSTerminationReencrypt
+	cases := []struct {
+		name            string
+		opts            []opt
+		before, after   int // ready endpoints
+		slots, capacity int // after
+		changes         string
+		same            bool
+	}{
+		{"a new plain route: its servers only", nil, 0, 1, 1, 4, "", false},
+		{"scaled 1 to 3: servers added at runtime", nil, 1, 3, 3, 4,
+			"+be_http:ns:r/s2=198.18.1.2/1 +be_http:ns:r/s3=198.18.1.3/1", true},
+		{"scaled 3 to 1: emptied, not removed", nil, 3, 1, 3, 4, "be_http:ns:r/s2=- be_http:ns:r/s3=-", true},
+		{"scaled 2 to 5: past its capacity, a reload", nil, 2, 5, 5, 8, "", false},
+		{"passthrough balanced by source: free slots as before", []opt{termination(P, "")}, 1, 3, 4, 4,
+			"be_tcp:ns:r/s2=198.18.1.2/1 be_tcp:ns:r/s3=198.18.1.3/1", true},
+		{"reencrypt: free slots as before", []opt{termination(R, "")}, 1, 3, 4, 4,
+			"be_secure:ns:r/s2=198.18.1.2/1 be_secure:ns:r/s3=198.18.1.3/1", true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := route("ns", "r", 1, "x.com", tc.opts...)
+			var prev *Model
+			if tc.before > 0 {
+				prev = build(t, newCluster().web("svc", 1, tc.before), r)
+				AssignSlots(nil, prev)
+			}
+			next := build(t, newCluster().web("svc", 1, tc.after), r)
+			AssignSlots(prev, next)
+			b := next.Backends[0]
+			if len(b.Slots) != tc.slots || b.Capacity != tc.capacity {
+				t.Errorf("%d slots, capacity %d; want %d, %d", len(b.Slots), b.Capacity, tc.slots, tc.capacity)
+			}
+			if prev == nil {
+				return
+			}
+			if got := SameShape(prev, next); got != tc.same {
+				t.Errorf("SameShape = %v, want %v", got, tc.same)
+			}
+			if tc.same {
+				if got := changesOf(ServerChanges(prev, next)); got != tc.changes {
+					t.Errorf("changes %s, want %s", got, tc.changes)
+				}
+			}
+		})
 	}
 }
 

@@ -40,10 +40,14 @@ func sameBackendShape(x, y *Backend) bool {
 	return true
 }
 
-// sameSlotCount: a spare may gain slots at runtime (HAProxy adds servers
-// to it); any other backend keeps its count until a reload.
+// sameSlotCount: a dynamic backend may gain slots at runtime (HAProxy
+// adds servers to it) within its capacity; any other backend keeps its
+// count until a reload.
 func sameSlotCount(x, y *Backend) bool {
-	return len(x.Slots) == len(y.Slots) || IsSpare(x.Name) && len(x.Slots) < len(y.Slots)
+	if x.Dynamic() && y.Dynamic() {
+		return x.Capacity == y.Capacity && len(x.Slots) <= len(y.Slots) && len(y.Slots) <= y.Capacity
+	}
+	return len(x.Slots) == len(y.Slots)
 }
 
 func sameReencrypt(x, y *Reencrypt) bool {

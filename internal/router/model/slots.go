@@ -17,10 +17,15 @@ func slotCount(n int) int {
 // that prev also has keeps its slot count when its servers fit, and each
 // server that prev had stays in its slot, so that endpoint changes become
 // a few runtime commands and established connections keep their server.
-// A backend that outgrows its slots gets more (which needs a reload). A
-// spare has no empty slots to begin with: its servers are added at
-// runtime as routes need them, and its slots never shrink (a server that
-// may still carry connections is emptied, not deleted).
+// A backend that outgrows its slots gets more (which needs a reload).
+//
+// A dynamic backend (Dynamic) gets no empty slots: its servers are added
+// at runtime as endpoints come, up to its Capacity (what its free slots
+// would have been), and its slots never shrink (a server that may still
+// carry connections is emptied, not deleted). Empty server lines cost
+// every reload their parsing and HAProxy memory for each: a quarter of a
+// reload of plain routes with one endpoint each, and a third of the
+// worker's memory.
 func AssignSlots(prev, next *Model) {
 	old := map[string]*Backend{}
 	if prev != nil {
@@ -33,22 +38,45 @@ func AssignSlots(prev, next *Model) {
 	}
 }
 
-func assign(b, prev *Backend) {
-	n := slotCount(len(b.Servers))
-	switch {
-	case IsSpare(b.Name) && prev != nil:
-		n = max(len(prev.Slots), len(b.Servers))
-	case IsSpare(b.Name):
-		n = len(b.Servers)
-	case prev != nil && len(prev.Slots) >= len(b.Servers):
-		n = len(prev.Slots)
+// Dynamic reports whether HAProxy can add servers to b at runtime. Not to
+// a reencrypt backend: its servers verify against a CA file, which a
+// server added at runtime could load only if another server had.
+func (b *Backend) Dynamic() bool { return DynamicBalance(b.Balance) && b.Reencrypt == nil }
+
+// slotsFor is how many slots b gets after prev, and its Capacity.
+func slotsFor(b, prev *Backend) (n, capacity int) {
+	if !b.Dynamic() {
+		n = slotCount(len(b.Servers))
+		if prev != nil && len(prev.Slots) >= len(b.Servers) {
+			n = len(prev.Slots)
+		}
+		return n, n
 	}
+	grows := prev != nil && prev.Dynamic()
+	switch {
+	case IsSpare(b.Name):
+		capacity = SpareServerLimit // a route with more needs its own backend (fitsSpare)
+	case grows && prev.Capacity >= len(b.Servers):
+		capacity = prev.Capacity
+	default:
+		capacity = slotCount(len(b.Servers))
+	}
+	n = len(b.Servers)
+	if grows {
+		n = max(n, len(prev.Slots))
+	}
+	return n, capacity
+}
+
+func assign(b, prev *Backend) {
+	n, capacity := slotsFor(b, prev)
+	b.Capacity = capacity
 	b.Slots = make([]Slot, n)
 	for i := range b.Slots {
 		b.Slots[i].Name = "s" + strconv.Itoa(i+1)
 	}
 	placed := map[string]bool{}
-	if prev != nil && (len(prev.Slots) == n || IsSpare(b.Name)) {
+	if prev != nil && (len(prev.Slots) == n || b.Dynamic() && prev.Dynamic()) {
 		current := map[string]int{}
 		for i := range b.Servers {
 			current[b.Servers[i].Key()] = i
@@ -83,13 +111,14 @@ type ServerChange struct {
 	Server *Server
 	// Prev is the slot's server before; nil: the slot was empty.
 	Prev *Server
-	// Added: the slot is new in a spare; HAProxy does not have it yet.
-	Added bool
+	// Added: the slot is new in a dynamic backend; HAProxy does not have
+	// it yet. H2C is the backend's, for the server to add.
+	Added, H2C bool
 }
 
 // ServerChanges lists the slot changes from prev to next for backends whose
-// slots have the same names in both, and the slots a spare gained; other
-// differences need a reload.
+// slots have the same names in both, and the slots a dynamic backend
+// gained; other differences need a reload.
 func ServerChanges(prev, next *Model) []ServerChange {
 	old := map[string]*Backend{}
 	for _, b := range prev.Backends {
@@ -104,7 +133,7 @@ func ServerChanges(prev, next *Model) []ServerChange {
 		for i, s := range b.Slots {
 			switch {
 			case i >= len(p.Slots):
-				out = append(out, ServerChange{Backend: b.Name, Slot: s.Name, Server: s.Server, Added: true})
+				out = append(out, ServerChange{Backend: b.Name, Slot: s.Name, Server: s.Server, Added: true, H2C: b.H2C})
 			case !sameServer(s.Server, p.Slots[i].Server):
 				out = append(out, ServerChange{Backend: b.Name, Slot: s.Name, Server: s.Server, Prev: p.Slots[i].Server})
 			}

@@ -30,7 +30,7 @@ func IsSpare(name string) bool { return strings.HasPrefix(name, sparePrefix) }
 // AddSpares adds n free spares to m, which a reload then configures.
 func AddSpares(m *Model, n int, balance string) {
 	for i := 1; i <= n; i++ {
-		m.Backends = append(m.Backends, &Backend{Name: sparePrefix + strconv.Itoa(i), Mode: ModeHTTP, Balance: balance})
+		m.Backends = append(m.Backends, &Backend{Name: sparePrefix + strconv.Itoa(i), Mode: ModeHTTP, Balance: balance, Capacity: SpareServerLimit})
 	}
 	sortBackends(m.Backends)
 }
@@ -146,10 +146,11 @@ func RoutesOf(m *Model) map[types.NamespacedName]bool {
 // more is better served by the reload that gives it its own backend.
 const SpareServerLimit = 16
 
-// SparesServe reports whether spares can work with balance: HAProxy adds
-// servers at runtime only to backends whose algorithm takes new servers
-// (not "source", which hashes over a fixed server map).
-func SparesServe(balance string) bool {
+// DynamicBalance reports whether HAProxy can add servers at runtime to a
+// backend that balances with balance: only algorithms that take new
+// servers do (not "source", which hashes over a fixed server map). Spares
+// need it.
+func DynamicBalance(balance string) bool {
 	switch balance {
 	case "random", "roundrobin", "leastconn", "first":
 		return true
@@ -165,7 +166,7 @@ func blueprint(balance string) *Backend {
 // fitsSpare reports whether spare s, rendered as a plain-HTTP backend
 // without servers of its own, serves b as b's own backend would.
 func fitsSpare(b, s *Backend) bool {
-	return b.Mode == ModeHTTP && s.Mode == ModeHTTP && b.Balance == s.Balance && SparesServe(s.Balance) && !b.H2C && !s.H2C &&
+	return b.Mode == ModeHTTP && s.Mode == ModeHTTP && b.Balance == s.Balance && DynamicBalance(s.Balance) && !b.H2C && !s.H2C &&
 		b.Reencrypt == nil && s.Reencrypt == nil && len(b.RequestHeaders)+len(b.ResponseHeaders) == 0 &&
 		len(s.RequestHeaders)+len(s.ResponseHeaders) == 0 && len(b.Servers) <= SpareServerLimit
 }

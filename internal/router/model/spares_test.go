@@ -254,7 +254,7 @@ func TestNoSparesWithSourceBalance(t *testing.T) {
 	if got := SpareCandidates(prev, next, "source", 10, order); len(got) != 0 {
 		t.Errorf("SpareCandidates = %v, want none", got)
 	}
-	if !SparesServe("random") || !SparesServe("roundrobin") || !SparesServe("leastconn") || SparesServe("source") {
-		t.Error("SparesServe: want random, roundrobin and leastconn only")
+	if !DynamicBalance("random") || !DynamicBalance("roundrobin") || !DynamicBalance("leastconn") || DynamicBalance("source") {
+		t.Error("DynamicBalance: want random, roundrobin and leastconn only")
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -367,12 +368,23 @@ var _ = Describe("Endpoints", func() {
 	It("follows a backend scaled 1→3→0→2 without a single HAProxy reload", func() {
 		ns := newNamespace("scale", nil)
 		b := newBackend(ns, "web", 1)
-		create(route(ns, "web", "scale.example.com", "web", "http"))
+		// Its own backend, not a spare: what a reload configures.
+		create(withOwnBackend(route(ns, "web", "scale.example.com", "web", "http")))
 		c := router.NewClient(framework.ClientOptions{NewConnections: true})
 		Eventually(servedBy(c, "http://scale.example.com/")).WithTimeout(wait).Should(Equal("web"))
 		time.Sleep(300 * time.Millisecond) // let any reload for the new route settle
 		before, err := router.ReloadCount()
 		Expect(err).NotTo(HaveOccurred())
+		// No empty server lines wait for more pods to come: their servers
+		// are added at runtime.
+		serverLines := func() int {
+			files, err := router.ConfigFiles()
+			Expect(err).NotTo(HaveOccurred())
+			section := regexp.MustCompile(`\nbackend be_http:` + ns + `:web\n((?:  [^\n]*\n)*)`).FindStringSubmatch(files["haproxy.cfg"])
+			Expect(section).NotTo(BeNil())
+			return strings.Count(section[1], "  server ")
+		}
+		Expect(serverLines()).To(Equal(1))
 
 		for _, n := range []int{3, 0, 2} {
 			Expect(b.Scale(context.Background(), n)).To(Succeed())
@@ -396,6 +408,7 @@ var _ = Describe("Endpoints", func() {
 		after, err := router.ReloadCount()
 		Expect(err).NotTo(HaveOccurred())
 		Expect(after).To(Equal(before), "endpoint changes went through the runtime API")
+		Expect(serverLines()).To(Equal(3), "servers are emptied, not removed, until a reload")
 	})
 })
 
