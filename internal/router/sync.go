@@ -423,7 +423,7 @@ func (r *Router) applyRuntime(ctx context.Context, p *plan) error {
 	if err != nil {
 		return err
 	}
-	if err := r.setServers(ctx, model.ServerChanges(r.prev, p.model)); err != nil {
+	if err := r.setServers(ctx, p.model, model.ServerChanges(r.prev, p.model)); err != nil {
 		return err
 	}
 	for _, name := range model.MapNames {
@@ -446,9 +446,14 @@ func (r *Router) applyRuntime(ctx context.Context, p *plan) error {
 // setServers leaves it.
 const emptySlotWeight = 1
 
-// setServers applies slot changes in as few round trips as the runtime
-// API's request size allows: a burst of routes taking spares sets many.
-func (r *Router) setServers(ctx context.Context, changes []model.ServerChange) error {
+// setServers applies slot changes to m's backends in as few round trips
+// as the runtime API's request size allows: a burst of routes taking
+// spares sets many.
+func (r *Router) setServers(ctx context.Context, m *model.Model, changes []model.ServerChange) error {
+	backends := make(map[string]*model.Backend, len(m.Backends))
+	for _, b := range m.Backends {
+		backends[b.Name] = b
+	}
 	var cmds []string
 	for _, c := range changes {
 		addr, port, weight, ready := "127.0.0.1", 1, emptySlotWeight, false
@@ -456,7 +461,9 @@ func (r *Router) setServers(ctx context.Context, changes []model.ServerChange) e
 			addr, port, weight, ready = s.Addr, int(s.Port), s.Weight, true
 		}
 		if c.Added {
-			more, err := haproxy.AddServerCommands(c.Backend, c.Slot, addr, port, weight, haproxy.ServerSetup{Check: r.cfg.Timeouts.HealthCheck, H2: c.H2C}, ready)
+			check := r.cfg.Timeouts.HealthCheck
+			opts := render.ServerOptions(r.params.ConfigDir, check, backends[c.Backend])
+			more, err := haproxy.AddServerCommands(c.Backend, c.Slot, addr, port, weight, opts, check > 0, ready)
 			if err != nil {
 				return err
 			}

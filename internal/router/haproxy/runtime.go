@@ -9,7 +9,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // MaxRequestSize bounds what one connection to the runtime API carries. HAProxy refuses a command
@@ -241,19 +240,11 @@ func ServerCommands(backend, server string, addr string, port int, weight int, r
 	return cmds, nil
 }
 
-// ServerSetup is what a backend's default-server line gives the servers of the config file, which
-// does not apply to a server added at runtime: AddServerCommands sets it on the server itself.
-type ServerSetup struct {
-	// Check is the health-check interval; 0: not checked.
-	Check time.Duration
-	// H2 speaks cleartext HTTP/2 to the server (proto h2).
-	H2 bool
-}
-
 // AddServerCommands are the runtime API commands that add a server to a backend (HAProxy's
-// dynamic servers), set up as setup says, and, when ready, put it in service: an added server
-// starts in maintenance, with its health check off.
-func AddServerCommands(backend, server, addr string, port, weight int, setup ServerSetup, ready bool) ([]string, error) {
+// dynamic servers) with options, the backend's server options (a default-server line does not
+// apply to added servers), and, when ready, put it in service: an added server starts in
+// maintenance, with its health check off (checked: the options turn checks on).
+func AddServerCommands(backend, server, addr string, port, weight int, options string, checked, ready bool) ([]string, error) {
 	target := backend + "/" + server
 	ip, err := serverAddr("add server", target, addr, port)
 	if err != nil {
@@ -262,13 +253,15 @@ func AddServerCommands(backend, server, addr string, port, weight int, setup Ser
 	if weight < 0 || weight > maxWeight {
 		return nil, weightError("add server", target, weight)
 	}
+	if !serverOptionsGrammar.MatchString(options) {
+		return nil, fmt.Errorf("add server %s: options %q outside the server-option grammar", target, options)
+	}
 	add := fmt.Sprintf("add server %s %s weight %d", target, net.JoinHostPort(ip.String(), strconv.Itoa(port)), weight)
-	if setup.H2 {
-		add += " proto h2"
+	if options != "" {
+		add += " " + options
 	}
 	var enable []string
-	if setup.Check > 0 {
-		add += fmt.Sprintf(" check inter %dms", setup.Check.Milliseconds())
+	if checked {
 		enable = append(enable, "enable health "+target)
 	}
 	if ready {
@@ -276,6 +269,10 @@ func AddServerCommands(backend, server, addr string, port, weight int, setup Ser
 	}
 	return append([]string{add}, enable...), nil
 }
+
+// serverOptionsGrammar is what server options are made of (keywords, numbers, durations, paths,
+// host names, "str(...)", ALPN lists): nothing that ends a command or starts a payload.
+var serverOptionsGrammar = regexp.MustCompile(`^[A-Za-z0-9 ._:/@(),+=-]*$`)
 
 // maxWeight is the largest server weight HAProxy takes.
 const maxWeight = 256

@@ -193,8 +193,8 @@ func TestAddServerWithoutReload(t *testing.T) {
 	e.reload(Files{MainConfig: e.config([]string{"default_backend _spare_1"}, "backend _spare_1\n    balance random\n")})
 	e.expect("", 503, "")
 	ctx := context.Background()
-	execSetup := func(slot string, setup ServerSetup, ready bool) error {
-		cmds, err := AddServerCommands("_spare_1", slot, host, port, 1, setup, ready)
+	execSetup := func(slot, options string, checked, ready bool) error {
+		cmds, err := AddServerCommands("_spare_1", slot, host, port, 1, options, checked, ready)
 		if err != nil {
 			return err
 		}
@@ -202,15 +202,22 @@ func TestAddServerWithoutReload(t *testing.T) {
 		return err
 	}
 	exec := func(slot string, check time.Duration, ready bool) error {
-		return execSetup(slot, ServerSetup{Check: check}, ready)
+		if check > 0 {
+			return execSetup(slot, fmt.Sprintf("check inter %dms", check.Milliseconds()), true, ready)
+		}
+		return execSetup(slot, "", false, ready)
 	}
 	if err := exec("s1", 0, false); err != nil {
 		t.Fatalf("add s1 in maintenance: %v", err)
 	}
-	// An h2c backend's servers speak HTTP/2 (the pod here does not: kept
-	// in maintenance, HAProxy only has to take the setup).
-	if err := execSetup("h2", ServerSetup{Check: time.Second, H2: true}, false); err != nil {
+	// The options of an h2c and of a reencrypt backend's servers (the pod
+	// here speaks neither: kept in maintenance, HAProxy only has to take
+	// them). The CA file is one the config loaded.
+	if err := execSetup("h2", "check inter 1000ms proto h2", true, false); err != nil {
 		t.Fatalf("add an HTTP/2 server: %v", err)
+	}
+	if err := execSetup("tls", "ssl verify required ca-file @system-ca verifyhost web.ns.svc sni str(web.ns.svc) alpn h2,http/1.1", false, false); err != nil {
+		t.Fatalf("add a reencrypt server: %v", err)
 	}
 	e.expect("", 503, "")
 	if err := exec("s2", time.Second, true); err != nil {
@@ -229,8 +236,14 @@ func TestAddServerWithoutReload(t *testing.T) {
 		port   int
 		weight int
 	}{{"not-an-ip", 80, 1}, {"198.18.0.1", 0, 1}, {"198.18.0.1", 80, 257}, {"198.18.0.1 check", 80, 1}} {
-		if _, err := AddServerCommands("_spare_1", "s3", bad.addr, bad.port, bad.weight, ServerSetup{}, true); err == nil {
+		if _, err := AddServerCommands("_spare_1", "s3", bad.addr, bad.port, bad.weight, "", false, true); err == nil {
 			t.Errorf("AddServerCommands(%q, %d, weight %d) accepted", bad.addr, bad.port, bad.weight)
+		}
+	}
+	// Options never end the command or start a payload.
+	for _, bad := range []string{"check; shutdown sessions server _spare_1/s1", "check\nadd map", "check\r", "check # x", "sni str(a;b)"} {
+		if _, err := AddServerCommands("_spare_1", "s3", host, port, 1, bad, true, true); err == nil {
+			t.Errorf("AddServerCommands with options %q accepted", bad)
 		}
 	}
 }

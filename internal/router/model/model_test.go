@@ -799,8 +799,9 @@ func TestSlotsStableAcrossBuilds(t *testing.T) {
 }
 
 // TestDynamicSlots: a backend HAProxy can add servers to has no empty
-// server lines; endpoints within its capacity are added at runtime, more
-// need a reload; other backends keep their free slots.
+// server lines; endpoints within its
+// capacity are added at runtime, more need a reload; other backends keep
+// their free slots.
 func TestDynamicSlots(t *testing.T) {
 	P, R := routev1.TLSTerminationPassthrough, routev1.TLSTerminationReencrypt
 	cases := []struct {
@@ -818,8 +819,9 @@ func TestDynamicSlots(t *testing.T) {
 		{"scaled 2 to 5: past its capacity, a reload", nil, 2, 5, 5, 8, "", false},
 		{"passthrough balanced by source: free slots as before", []opt{termination(P, "")}, 1, 3, 4, 4,
 			"be_tcp:ns:r/s2=198.18.1.2/1 be_tcp:ns:r/s3=198.18.1.3/1", true},
-		{"reencrypt: free slots as before", []opt{termination(R, "")}, 1, 3, 4, 4,
-			"be_secure:ns:r/s2=198.18.1.2/1 be_secure:ns:r/s3=198.18.1.3/1", true},
+		{"reencrypt: servers added at runtime too", []opt{termination(R, "")}, 1, 3, 3, 4,
+			"+be_secure:ns:r/s2=198.18.1.2/1 +be_secure:ns:r/s3=198.18.1.3/1", true},
+		{"reencrypt without endpoints: no server lines", []opt{termination(R, "")}, 0, 0, 0, 4, "", false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

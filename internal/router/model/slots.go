@@ -38,10 +38,11 @@ func AssignSlots(prev, next *Model) {
 	}
 }
 
-// Dynamic reports whether HAProxy can add servers to b at runtime. Not to
-// a reencrypt backend: its servers verify against a CA file, which a
-// server added at runtime could load only if another server had.
-func (b *Backend) Dynamic() bool { return DynamicBalance(b.Balance) && b.Reencrypt == nil }
+// Dynamic reports whether HAProxy can add servers to b at runtime. A
+// reencrypt backend's too: a server added at runtime may name only a CA
+// file that HAProxy loaded with the config, and the backend's
+// default-server line loads it, servers or not.
+func (b *Backend) Dynamic() bool { return DynamicBalance(b.Balance) }
 
 // slotsFor is how many slots b gets after prev, and its Capacity.
 func slotsFor(b, prev *Backend) (n, capacity int) {
@@ -112,8 +113,8 @@ type ServerChange struct {
 	// Prev is the slot's server before; nil: the slot was empty.
 	Prev *Server
 	// Added: the slot is new in a dynamic backend; HAProxy does not have
-	// it yet. H2C is the backend's, for the server to add.
-	Added, H2C bool
+	// it yet.
+	Added bool
 }
 
 // ServerChanges lists the slot changes from prev to next for backends whose
@@ -133,7 +134,7 @@ func ServerChanges(prev, next *Model) []ServerChange {
 		for i, s := range b.Slots {
 			switch {
 			case i >= len(p.Slots):
-				out = append(out, ServerChange{Backend: b.Name, Slot: s.Name, Server: s.Server, Added: true, H2C: b.H2C})
+				out = append(out, ServerChange{Backend: b.Name, Slot: s.Name, Server: s.Server, Added: true})
 			case !sameServer(s.Server, p.Slots[i].Server):
 				out = append(out, ServerChange{Backend: b.Name, Slot: s.Name, Server: s.Server, Prev: p.Slots[i].Server})
 			}

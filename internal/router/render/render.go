@@ -24,12 +24,12 @@ import (
 var configTemplate string
 
 // newTemplate parses the template with the functions it may call; it is
-// parsed per render because serverOptions needs the config directory.
+// parsed per render because ServerOptions needs the config directory.
 func newTemplate(configDir string, checkInterval time.Duration) *template.Template {
 	return template.Must(template.New("haproxy.cfg").Funcs(template.FuncMap{
 		"quote":         Quote,
 		"hostPort":      func(a string, p int32) string { return net.JoinHostPort(a, strconv.Itoa(int(p))) },
-		"serverOptions": func(b *model.Backend) string { return serverOptions(configDir, checkInterval, b) },
+		"serverOptions": func(b *model.Backend) string { return ServerOptions(configDir, checkInterval, b) },
 	}).Parse(configTemplate))
 }
 
@@ -168,8 +168,10 @@ func hasTCPBackend(m *model.Model) bool {
 
 func ms(d time.Duration) string { return strconv.FormatInt(d.Milliseconds(), 10) + "ms" }
 
-// serverOptions are the options every server of a backend carries.
-func serverOptions(configDir string, checkInterval time.Duration, b *model.Backend) string {
+// ServerOptions are the options every server of a backend carries: its
+// default-server line, and what a server added at runtime is given (the
+// line does not apply to those).
+func ServerOptions(configDir string, checkInterval time.Duration, b *model.Backend) string {
 	var o []string
 	if checkInterval > 0 {
 		// Health checks take a dead pod out before its EndpointSlice says so.

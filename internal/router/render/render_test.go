@@ -99,8 +99,7 @@ func TestRenderSample(t *testing.T) {
 	p := fixtures(t)
 
 	// Backends that HAProxy adds servers to at runtime have no empty
-	// server lines; reencrypt and source-balanced ones keep their free
-	// slots.
+	// server lines; source-balanced ones keep their free slots.
 	backends := map[string][]string{
 		"backend be_http:ns1:plain": {
 			"  mode http",
@@ -127,8 +126,6 @@ func TestRenderSample(t *testing.T) {
 			"  default-server check inter 5000ms ssl verify required ca-file " + dir + "/cacerts/be_secure_ns2_re.pem alpn h2,http/1.1",
 			"  server s1 198.18.0.10:8080 weight 1",
 			"  server s2 198.18.0.11:8080 weight 1",
-			"  server s3 127.0.0.1:1 disabled weight 1",
-			"  server s4 127.0.0.1:1 disabled weight 1",
 		},
 		"backend be_secure:ns2:re-default": {
 			"  mode http",
@@ -136,8 +133,6 @@ func TestRenderSample(t *testing.T) {
 			"  default-server check inter 5000ms ssl verify required ca-file @system-ca alpn h2,http/1.1",
 			"  server s1 198.18.0.10:8080 weight 1",
 			"  server s2 198.18.0.11:8080 weight 1",
-			"  server s3 127.0.0.1:1 disabled weight 1",
-			"  server s4 127.0.0.1:1 disabled weight 1",
 		},
 		"backend be_tcp:ns2:pt": {
 			"  mode tcp",

@@ -412,6 +412,40 @@ var _ = Describe("Endpoints", func() {
 	})
 })
 
+var _ = Describe("Reencrypt endpoints", func() {
+	It("adds verified TLS servers at runtime to a route configured without endpoints, and still fails closed on a wrong CA", func() {
+		ns := newNamespace("re-scale", nil)
+		b := newBackend(ns, "secure", 0)
+		good := withOwnBackend(route(ns, "good", "re-scale."+domain, "secure", "https"))
+		good.Spec.TLS = &routev1.TLSConfig{Termination: "reencrypt", DestinationCACertificate: string(backendCA.CertPEM)}
+		bad := withOwnBackend(route(ns, "bad", "re-scale-bad."+domain, "secure", "https"))
+		bad.Spec.TLS = &routev1.TLSConfig{Termination: "reencrypt", DestinationCACertificate: string(routerCA.CertPEM)}
+		create(good)
+		create(bad)
+		c := router.NewClient(framework.ClientOptions{RootCAs: routerCA.Pool, NewConnections: true})
+		Eventually(status(c, "https://re-scale."+domain+"/")).WithTimeout(wait).Should(Equal(503), "configured, no endpoints")
+		Eventually(status(c, "https://re-scale-bad."+domain+"/")).WithTimeout(wait).Should(Equal(503))
+		time.Sleep(300 * time.Millisecond) // let any reload for the routes settle
+		before, err := router.ReloadCount()
+		Expect(err).NotTo(HaveOccurred())
+
+		Expect(b.Scale(context.Background(), 2)).To(Succeed())
+		seen := map[string]bool{}
+		Eventually(func() int {
+			r, err := c.Get("https://re-scale." + domain + "/")
+			if err == nil && r.Status == 200 && r.Echo.TLS != nil {
+				seen[r.Echo.Pod] = true
+			}
+			return len(seen)
+		}).WithTimeout(wait).WithPolling(5 * time.Millisecond).Should(Equal(2))
+		Consistently(status(c, "https://re-scale-bad."+domain+"/")).WithTimeout(time.Second).Should(Equal(503),
+			"servers added at runtime verify the pod's certificate too")
+		after, err := router.ReloadCount()
+		Expect(err).NotTo(HaveOccurred())
+		Expect(after).To(Equal(before), "the servers were added through the runtime API")
+	})
+})
+
 var _ = Describe("Replicas and shards", func() {
 	It("runs three routers of one IngressController that all serve, with one status entry per route", func() {
 		ns := newNamespace("replicas", nil)
