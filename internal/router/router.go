@@ -55,6 +55,8 @@ type Router struct {
 	lastReload time.Time
 	// reloadCost is the least time per backend a reload took (noteReload).
 	reloadCost time.Duration
+	// takes are when routes took spares, oldest first, over takesWindow.
+	takes []time.Time
 	// seen is when the snapshot HAProxy serves was read (the last sync
 	// that served all of it), woke when the router, idle, last woke up to
 	// a change: with lastReload, they measure how fast routes arrive,

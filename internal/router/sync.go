@@ -68,7 +68,7 @@ func (r *Router) sync(ctx context.Context) error {
 			return err
 		}
 	}
-	r.prev = p.model
+	r.serving(p.model, p.taken)
 	if r.status != nil {
 		r.status.Update(p.result.Verdicts)
 	}
@@ -147,7 +147,7 @@ func (r *Router) serveEarly(ctx context.Context, p *plan) bool {
 		return false
 	}
 	// r.seen stays: the routes left out arrived before p.taken.
-	r.prev = early.model
+	r.serving(early.model, p.taken)
 	return true
 }
 
@@ -247,7 +247,8 @@ func (r *Router) sparePool(pending, backends int) int {
 	}
 	total, free := model.Spares(r.prev)
 	since := time.Since(arrivalStart(r.seen, r.woke))
-	rate := max(perSecond(total-free+pending, time.Since(r.lastReload)), perSecond(pending, since))
+	rate := max(perSecond(total-free+pending, time.Since(r.lastReload)), perSecond(pending, since),
+		recentRate(r.takes, pending, time.Now()))
 	last := r.hap.Metrics().LastReloadDuration
 	cycle := func(spares int) time.Duration {
 		return reloadCycle(expectedReload(last, len(r.prev.Backends), backends+spares, r.reloadCost), r.cfg.ReloadInterval)
@@ -284,6 +285,45 @@ func leastPerBackend(least, took time.Duration, backends int) time.Duration {
 		return c
 	}
 	return least
+}
+
+// serving records that HAProxy serves m, from the snapshot read at taken:
+// m is what the next plan builds on, and the spares it holds that the
+// model before did not are arrivals that recentRate counts.
+func (r *Router) serving(m *model.Model, taken time.Time) {
+	before := heldSpares(r.prev)
+	r.prev = m
+	after := heldSpares(m)
+	for range after - before {
+		r.takes = append(r.takes, taken)
+	}
+	i := 0
+	for i < len(r.takes) && taken.Sub(r.takes[i]) > takesWindow {
+		i++
+	}
+	r.takes = r.takes[i:]
+}
+
+func heldSpares(m *model.Model) int {
+	total, free := model.Spares(m)
+	return total - free
+}
+
+// takesWindow is how far back recentRate looks.
+const takesWindow = time.Second
+
+// recentRate is the fastest rate at which routes took spares over any
+// recent stretch (takes, oldest first, up to now) of at least
+// minRateWindow, pending routes counted as arriving now. A burst's first
+// routes take the spares left by the stream before it: counted over the
+// time since the last reload, those few hundred milliseconds read as the
+// stream's rate, and the pool sized for it runs out mid-burst.
+func recentRate(takes []time.Time, pending int, now time.Time) float64 {
+	best := 0.0
+	for i := len(takes) - 1; i >= 0; i-- {
+		best = max(best, perSecond(len(takes)-i+pending, now.Sub(takes[i])))
+	}
+	return best
 }
 
 // reloadCycle is how long a pool must last for the routes that arrive
@@ -377,7 +417,8 @@ func (r *Router) serveEarlyOnChange(ctx context.Context) {
 	case r.needsReload(p):
 		r.serveEarly(ctx, p)
 	case r.applyRuntime(ctx, p) == nil:
-		r.prev, r.seen = p.model, p.taken
+		r.serving(p.model, p.taken)
+		r.seen = p.taken
 	}
 }
 

@@ -201,3 +201,39 @@ func TestLeastPerBackend(t *testing.T) {
 		}
 	}
 }
+
+func TestRecentRate(t *testing.T) {
+	now := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
+	ago := func(ms ...int) []time.Time {
+		out := make([]time.Time, len(ms))
+		for i, m := range ms {
+			out[i] = now.Add(-time.Duration(m) * time.Millisecond)
+		}
+		return out
+	}
+	// A stream of a route every 50 ms for the last second, then 35
+	// routes within 70 ms: a burst's start.
+	var stream []int
+	for ms := 1000; ms > 100; ms -= 50 {
+		stream = append(stream, ms)
+	}
+	burst := append([]int{}, stream...)
+	for range 35 {
+		burst = append(burst, 70)
+	}
+	for _, tc := range []struct {
+		name    string
+		takes   []time.Time
+		pending int
+		want    float64
+	}{
+		{"nothing", nil, 0, 0},
+		{"only routes waiting: sparePool's other terms count them", nil, 3, 0},
+		{"a stream of 20 a second, the last 150 ms ago", ago(stream...), 0, 18},
+		{"a burst's first 70 ms, after the stream", ago(burst...), 3, 380},
+	} {
+		if got := recentRate(tc.takes, tc.pending, now); got != tc.want {
+			t.Errorf("%s: recentRate = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
