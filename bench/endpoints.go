@@ -306,7 +306,7 @@ func endpointsTable(rs []endpointsRun, routes int) *table {
 		t.add("ratio reload / ours", "", ratio(float64(percentile(rs[1].lat, 50)), float64(percentile(rs[0].lat, 50))),
 			ratio(float64(percentile(rs[1].lat, 99)), float64(percentile(rs[0].lat, 99))), "", "", "")
 	}
-	t.note("ours: a real router process watching the API server; it sets the new server into a free slot with the runtime API. Reloads count scale-ups and scale-downs (2 changes per sample).")
+	t.note("ours: a real router process watching the API server; it adds the new server with the runtime API (or sets it into a slot an earlier scale-down emptied). Reloads count scale-ups and scale-downs (2 changes per sample).")
 	t.note("reload per change: the same watch → pipeline → Supervisor path, but every EndpointSlice change is a reload (write, master CLI reload, which parses the config, new worker ready), with no rate limit; OKD without its dynamic configuration manager also reloads per change, after up to RELOAD_INTERVAL (5 s).")
 	t.note("A client requests the route every 2 ms; the time ends when the new pod receives its first request. Both configs hold the same %d routes (mixed kinds, health checks on).", routes)
 	return t
