@@ -491,10 +491,7 @@ const emptySlotWeight = 1
 // as the runtime API's request size allows: a burst of routes taking
 // spares sets many.
 func (r *Router) setServers(ctx context.Context, m *model.Model, changes []model.ServerChange) error {
-	backends := make(map[string]*model.Backend, len(m.Backends))
-	for _, b := range m.Backends {
-		backends[b.Name] = b
-	}
+	var backends map[string]*model.Backend // for added servers' options; most syncs add none
 	var cmds []string
 	for _, c := range changes {
 		addr, port, weight, ready := "127.0.0.1", 1, emptySlotWeight, false
@@ -502,6 +499,9 @@ func (r *Router) setServers(ctx context.Context, m *model.Model, changes []model
 			addr, port, weight, ready = s.Addr, int(s.Port), s.Weight, true
 		}
 		if c.Added {
+			if backends == nil {
+				backends = backendsByName(m)
+			}
 			check := r.cfg.Timeouts.HealthCheck
 			opts := render.ServerOptions(r.params.ConfigDir, check, backends[c.Backend])
 			more, err := haproxy.AddServerCommands(c.Backend, c.Slot, addr, port, weight, opts, check > 0, ready)
@@ -534,6 +534,14 @@ func (r *Router) setServers(ctx context.Context, m *model.Model, changes []model
 	return nil
 }
 
+func backendsByName(m *model.Model) map[string]*model.Backend {
+	out := make(map[string]*model.Backend, len(m.Backends))
+	for _, b := range m.Backends {
+		out[b.Name] = b
+	}
+	return out
+}
+
 func mapsEqual(a, b []model.Entry) bool {
 	if len(a) != len(b) {
 		return false
@@ -555,10 +563,7 @@ func reloadReason(prev, next *model.Model, running bool) (string, string) {
 	case !running:
 		return "restart", "haproxy was not running"
 	}
-	old := map[string]*model.Backend{}
-	for _, b := range prev.Backends {
-		old[b.Name] = b
-	}
+	old := backendsByName(prev)
 	var added, changed int
 	for _, b := range next.Backends {
 		if o, ok := old[b.Name]; !ok {
