@@ -53,8 +53,9 @@ type Router struct {
 	nofile int
 	// lastReload is when the last HAProxy reload started, for ReloadInterval.
 	lastReload time.Time
-	// reloadCost is the least time per backend a reload took (noteReload).
-	reloadCost time.Duration
+	// reloadCosts are the last reloads' times per backend, oldest first
+	// (noteReload).
+	reloadCosts []time.Duration
 	// takes are when routes took spares, oldest first, over takesWindow.
 	takes []time.Time
 	// seen is when the snapshot HAProxy serves was read (the last sync

@@ -7,6 +7,7 @@ import (
 	"math"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"time"
 
@@ -251,7 +252,7 @@ func (r *Router) sparePool(pending, backends int) int {
 		recentRate(r.takes, pending, time.Now()))
 	last := r.hap.Metrics().LastReloadDuration
 	cycle := func(spares int) time.Duration {
-		return reloadCycle(expectedReload(last, len(r.prev.Backends), backends+spares, r.reloadCost), r.cfg.ReloadInterval)
+		return reloadCycle(expectedReload(last, len(r.prev.Backends), backends+spares, perBackendCost(r.reloadCosts)), r.cfg.ReloadInterval)
 	}
 	first := spareCount(r.cfg.SpareBackends, rate, cycle(r.cfg.SpareBackends))
 	return spareCount(r.cfg.SpareBackends, rate, cycle(first))
@@ -267,24 +268,34 @@ func expectedReload(last time.Duration, lastN, n int, perBackend time.Duration) 
 	return last + time.Duration(max(0, n-lastN))*perBackend
 }
 
-// noteReload keeps reloadCost up to date after a reload of backends.
+// noteReload records the time per backend of a reload of backends.
 func (r *Router) noteReload(backends int) {
-	r.reloadCost = leastPerBackend(r.reloadCost, r.hap.Metrics().LastReloadDuration, backends)
+	r.reloadCosts = appendCost(r.reloadCosts, r.hap.Metrics().LastReloadDuration, backends)
 }
 
-// leastPerBackend is the lesser of least (0: none yet) and took over
-// backends: a reload's fixed part (the new worker's start) weighs on a
-// small config's time per backend, so the least seen is the nearest to
-// what one backend more costs.
-func leastPerBackend(least, took time.Duration, backends int) time.Duration {
+// reloadCostSamples is how many reloads perBackendCost looks back on.
+const reloadCostSamples = 8
+
+// appendCost adds took over backends to costs, keeping the last
+// reloadCostSamples.
+func appendCost(costs []time.Duration, took time.Duration, backends int) []time.Duration {
 	if backends <= 0 {
-		return least
+		return costs
 	}
-	c := took / time.Duration(backends)
-	if least == 0 || c < least {
-		return c
+	costs = append(costs, took/time.Duration(backends))
+	return costs[max(0, len(costs)-reloadCostSamples):]
+}
+
+// perBackendCost is what one backend more adds to a reload: the least
+// time per backend of the last reloads (0: none yet). A reload's fixed
+// part (the new worker's start) weighs on a small config's time per
+// backend, so the least is the nearest; the last few only, so that a
+// machine that got busier is followed.
+func perBackendCost(costs []time.Duration) time.Duration {
+	if len(costs) == 0 {
+		return 0
 	}
-	return least
+	return slices.Min(costs)
 }
 
 // serving records that HAProxy serves m, from the snapshot read at taken:

@@ -183,22 +183,25 @@ func TestExpectedReload(t *testing.T) {
 	}
 }
 
-func TestLeastPerBackend(t *testing.T) {
+func TestReloadCosts(t *testing.T) {
 	const ms = time.Millisecond
-	for _, tc := range []struct {
-		name        string
-		least, took time.Duration
-		backends    int
-		want        time.Duration
-	}{
-		{"the first reload", 0, 220 * ms, 20, 11 * ms},
-		{"a larger config spreads the fixed start-up", 11 * ms, 132 * ms, 220, 600 * time.Microsecond},
-		{"a slower reload per backend leaves the least", 600 * time.Microsecond, 220 * ms, 20, 600 * time.Microsecond},
-		{"no backends: nothing learnt", 600 * time.Microsecond, 50 * ms, 0, 600 * time.Microsecond},
-	} {
-		if got := leastPerBackend(tc.least, tc.took, tc.backends); got != tc.want {
-			t.Errorf("%s: leastPerBackend = %s, want %s", tc.name, got, tc.want)
-		}
+	var costs []time.Duration
+	if perBackendCost(costs) != 0 {
+		t.Fatal("a cost before any reload")
+	}
+	costs = appendCost(costs, 220*ms, 20)  // a small config: the fixed start-up weighs
+	costs = appendCost(costs, 132*ms, 220) // a larger one spreads it
+	costs = appendCost(costs, 50*ms, 0)    // no backends: nothing learnt
+	if got, want := perBackendCost(costs), 600*time.Microsecond; got != want {
+		t.Errorf("perBackendCost = %s, want %s (the least)", got, want)
+	}
+	// The machine got busier: once the cheap reload is older than the
+	// last reloadCostSamples, the cost follows.
+	for range reloadCostSamples {
+		costs = appendCost(costs, 900*ms, 1000)
+	}
+	if got, want := perBackendCost(costs), 900*time.Microsecond; got != want || len(costs) != reloadCostSamples {
+		t.Errorf("perBackendCost = %s over %d samples, want %s over %d", got, len(costs), want, reloadCostSamples)
 	}
 }
 
