@@ -475,7 +475,7 @@ func (r *Router) applyRuntime(ctx context.Context, p *plan) error {
 	if err != nil {
 		return err
 	}
-	if err := r.setServers(ctx, p.model, model.ServerChanges(r.prev, p.model)); err != nil {
+	if err := r.setServers(ctx, model.ServerChanges(r.prev, p.model)); err != nil {
 		return err
 	}
 	for _, name := range model.MapNames {
@@ -498,11 +498,9 @@ func (r *Router) applyRuntime(ctx context.Context, p *plan) error {
 // setServers leaves it.
 const emptySlotWeight = 1
 
-// setServers applies slot changes to m's backends in as few round trips
-// as the runtime API's request size allows: a burst of routes taking
-// spares sets many.
-func (r *Router) setServers(ctx context.Context, m *model.Model, changes []model.ServerChange) error {
-	var backends map[string]*model.Backend // for added servers' options; most syncs add none
+// setServers applies slot changes in as few round trips as the runtime
+// API's request size allows: a burst of routes taking spares sets many.
+func (r *Router) setServers(ctx context.Context, changes []model.ServerChange) error {
 	var cmds []string
 	for _, c := range changes {
 		addr, port, weight, ready := "127.0.0.1", 1, emptySlotWeight, false
@@ -510,12 +508,9 @@ func (r *Router) setServers(ctx context.Context, m *model.Model, changes []model
 			addr, port, weight, ready = s.Addr, int(s.Port), s.Weight, true
 		}
 		if c.Added {
-			if backends == nil {
-				backends = backendsByName(m)
-			}
 			check := r.cfg.Timeouts.HealthCheck
-			opts := render.ServerOptions(r.params.ConfigDir, check, backends[c.Backend])
-			more, err := haproxy.AddServerCommands(c.Backend, c.Slot, addr, port, weight, opts, check > 0, ready)
+			opts := render.ServerOptions(r.params.ConfigDir, check, c.Backend)
+			more, err := haproxy.AddServerCommands(c.Backend.Name, c.Slot, addr, port, weight, opts, check > 0, ready)
 			if err != nil {
 				return err
 			}
@@ -529,7 +524,7 @@ func (r *Router) setServers(ctx context.Context, m *model.Model, changes []model
 		if weight == before {
 			weight = -1 // unchanged: one command fewer per server when a burst fills spares
 		}
-		more, err := haproxy.ServerCommands(c.Backend, c.Slot, addr, port, weight, ready)
+		more, err := haproxy.ServerCommands(c.Backend.Name, c.Slot, addr, port, weight, ready)
 		if err != nil {
 			return err
 		}
@@ -543,14 +538,6 @@ func (r *Router) setServers(ctx context.Context, m *model.Model, changes []model
 	}
 	r.metrics.runtimeUpdates.WithLabelValues("server").Add(float64(len(changes)))
 	return nil
-}
-
-func backendsByName(m *model.Model) map[string]*model.Backend {
-	out := make(map[string]*model.Backend, len(m.Backends))
-	for _, b := range m.Backends {
-		out[b.Name] = b
-	}
-	return out
 }
 
 func mapsEqual(a, b []model.Entry) bool {
@@ -574,7 +561,10 @@ func reloadReason(prev, next *model.Model, running bool) (string, string) {
 	case !running:
 		return "restart", "haproxy was not running"
 	}
-	old := backendsByName(prev)
+	old := make(map[string]*model.Backend, len(prev.Backends))
+	for _, b := range prev.Backends {
+		old[b.Name] = b
+	}
 	var added, changed int
 	for _, b := range next.Backends {
 		if o, ok := old[b.Name]; !ok {

@@ -644,7 +644,7 @@ func changesOf(cs []ServerChange) string {
 		if c.Added {
 			add = "+"
 		}
-		parts = append(parts, add+c.Backend+"/"+c.Slot+"="+v)
+		parts = append(parts, add+c.Backend.Name+"/"+c.Slot+"="+v)
 	}
 	return strings.Join(parts, " ")
 }

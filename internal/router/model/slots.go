@@ -106,7 +106,9 @@ func assign(b, prev *Backend) {
 
 // ServerChange is one slot whose server changed, to apply at runtime.
 type ServerChange struct {
-	Backend string
+	// Backend is the slot's backend in the new model (its name, and the
+	// options a server added to it is given).
+	Backend *Backend
 	Slot    string
 	// Server is the new server; nil empties the slot.
 	Server *Server
@@ -134,9 +136,9 @@ func ServerChanges(prev, next *Model) []ServerChange {
 		for i, s := range b.Slots {
 			switch {
 			case i >= len(p.Slots):
-				out = append(out, ServerChange{Backend: b.Name, Slot: s.Name, Server: s.Server, Added: true})
+				out = append(out, ServerChange{Backend: b, Slot: s.Name, Server: s.Server, Added: true})
 			case !sameServer(s.Server, p.Slots[i].Server):
-				out = append(out, ServerChange{Backend: b.Name, Slot: s.Name, Server: s.Server, Prev: p.Slots[i].Server})
+				out = append(out, ServerChange{Backend: b, Slot: s.Name, Server: s.Server, Prev: p.Slots[i].Server})
 			}
 		}
 	}
