@@ -166,7 +166,7 @@ func (r *Router) changedMeanwhile() bool {
 // earlyPlan is p without the new routes that prev's free spares cannot
 // take, when that needs no reload; else nil.
 func (r *Router) earlyPlan(p *plan) *plan {
-	if r.prev == nil || !r.hap.Running() {
+	if r.startsAnew() {
 		return nil
 	}
 	_, free := model.Spares(r.prev)
@@ -200,7 +200,8 @@ func (r *Router) earlyPlan(p *plan) *plan {
 
 // withSpares serves m through prev's spare backends when the result needs
 // no reload; otherwise m keeps every route under its own backend and gets
-// pool(pending, backends) free spares for the reload.
+// pool(pending, backends) free spares for the reload, and the reload drops
+// the server lines that endpoints left empty.
 func withSpares(prev, m *model.Model, balance string, pool func(pending, backends int) int) *model.Model {
 	fitted, pending := model.FitSpares(prev, m, balance)
 	if fitted != nil {
@@ -214,6 +215,11 @@ func withSpares(prev, m *model.Model, balance string, pool func(pending, backend
 		// After the slots: a reload's spares start without servers,
 		// whatever a spare of the same name held before.
 		model.AddSpares(m, pool(pending, len(m.Backends)), balance)
+	}
+	if !model.SameShape(prev, m) {
+		// m goes live by a reload (Compact cannot make it the same shape
+		// again: it only takes slots away).
+		model.Compact(m)
 	}
 	return m
 }
@@ -385,7 +391,14 @@ func spareCount(base int, rate float64, cycle time.Duration) int {
 
 // needsReload is whether p cannot be served by runtime updates alone.
 func (r *Router) needsReload(p *plan) bool {
-	return r.prev == nil || !r.hap.Running() || !model.SameShape(r.prev, p.model)
+	return r.startsAnew() || !model.SameShape(r.prev, p.model)
+}
+
+// startsAnew is whether the next reload starts HAProxy rather than
+// reloading it: the first one, or after HAProxy stopped. No process then
+// serves r.prev, to update at runtime or to hand connections over.
+func (r *Router) startsAnew() bool {
+	return r.prev == nil || !r.hap.Running()
 }
 
 // waitReloadInterval waits until ReloadInterval has passed since the last
@@ -454,7 +467,7 @@ func (r *Router) apply(ctx context.Context, p *plan) error {
 	r.lastReload = time.Now()
 	// HAProxy's first start, or its restart, is a new process: its time
 	// says nothing of what a backend costs a reload.
-	reloaded := r.prev != nil && r.hap.Running()
+	reloaded := !r.startsAnew()
 	if err := r.hap.Reload(ctx, haproxy.Files(p.files), reason); err != nil {
 		return err
 	}

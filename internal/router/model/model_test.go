@@ -957,3 +957,72 @@ func TestBuildDeterministic(t *testing.T) {
 		t.Errorf("backends %v, want sorted %s", names, want)
 	}
 }
+
+// TestCompact: a reload drops the server lines that endpoints left empty
+// in dynamic backends and numbers the rest anew; capacity stays, so the
+// endpoints that come back are added at runtime, without another reload.
+// A source-balanced backend (no runtime servers) keeps its slots.
+func TestCompact(t *testing.T) {
+	only := func(addrs ...string) *cluster {
+		c := newCluster()
+		c.service("svc", svcPort("http", 80, intstr.FromInt32(8080)))
+		var eps []discoveryv1.Endpoint
+		for _, a := range addrs {
+			eps = append(eps, ep(nil, a))
+		}
+		return c.slice("svc", discoveryv1.AddressTypeIPv4, []discoveryv1.EndpointPort{epPort("http", 8080)}, eps...)
+	}
+	slotsOf := func(b *Backend) string {
+		var parts []string
+		for _, s := range b.Slots {
+			v := "-"
+			if s.Server != nil {
+				v = s.Server.Addr
+			}
+			parts = append(parts, s.Name+"="+v)
+		}
+		return strings.Join(parts, " ")
+	}
+	P := routev1.TLSTerminationPassthrough
+	cases := []struct {
+		name              string
+		opts              []opt
+		compacted, regrow string // slots after Compact, then after 3 endpoints again
+		changes           string // runtime changes of the regrowth
+	}{
+		{"plain", nil, "s1=198.18.1.3", "s1=198.18.1.3 s2=198.18.1.1 s3=198.18.1.2",
+			"+be_http:ns:r/s2=198.18.1.1/1 +be_http:ns:r/s3=198.18.1.2/1"},
+		{"passthrough balanced by source", []opt{termination(P, "")},
+			"s1=- s2=- s3=198.18.1.3 s4=-", "s1=198.18.1.1 s2=198.18.1.2 s3=198.18.1.3 s4=-",
+			"be_tcp:ns:r/s1=198.18.1.1/1 be_tcp:ns:r/s2=198.18.1.2/1"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := route("ns", "r", 1, "x.com", tc.opts...)
+			three := func() *cluster { return only("198.18.1.1", "198.18.1.2", "198.18.1.3") }
+			first := build(t, three(), r)
+			AssignSlots(nil, first)
+			scaled := build(t, only("198.18.1.3"), r)
+			AssignSlots(first, scaled)
+			capacity := scaled.Backends[0].Capacity
+			Compact(scaled)
+			if got := slotsOf(scaled.Backends[0]); got != tc.compacted {
+				t.Errorf("compacted: %s, want %s", got, tc.compacted)
+			}
+			if got := scaled.Backends[0].Capacity; got != capacity {
+				t.Errorf("capacity %d after Compact, want %d", got, capacity)
+			}
+			again := build(t, three(), r)
+			AssignSlots(scaled, again)
+			if got := slotsOf(again.Backends[0]); got != tc.regrow {
+				t.Errorf("regrown: %s, want %s", got, tc.regrow)
+			}
+			if !SameShape(scaled, again) {
+				t.Fatal("growing back within capacity needs a reload")
+			}
+			if got := changesOf(ServerChanges(scaled, again)); got != tc.changes {
+				t.Errorf("changes %s, want %s", got, tc.changes)
+			}
+		})
+	}
+}

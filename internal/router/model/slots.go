@@ -22,10 +22,10 @@ func slotCount(n int) int {
 // A dynamic backend (Dynamic) gets no empty slots: its servers are added
 // at runtime as endpoints come, up to its Capacity (what its free slots
 // would have been), and its slots never shrink (a server that may still
-// carry connections is emptied, not deleted). Empty server lines cost
-// every reload their parsing and HAProxy memory for each: a quarter of a
-// reload of plain routes with one endpoint each, and a third of the
-// worker's memory.
+// carry connections is emptied, not deleted, until a reload: Compact).
+// Empty server lines cost every reload their parsing and HAProxy memory
+// for each: a quarter of a reload of plain routes with one endpoint each,
+// and a third of the worker's memory.
 func AssignSlots(prev, next *Model) {
 	old := map[string]*Backend{}
 	if prev != nil {
@@ -101,6 +101,28 @@ func assign(b, prev *Backend) {
 			free++
 		}
 		b.Slots[free].Server = &b.Servers[i]
+	}
+}
+
+// Compact drops the emptied server lines of m's dynamic backends and
+// numbers the rest anew. Only for a model that goes live by a reload: the
+// new HAProxy process starts with exactly the servers its config names,
+// so no connection holds an emptied one, whereas a running process knows
+// its servers by name. Capacity stays, so endpoints that come back are
+// added at runtime as before.
+func Compact(m *Model) {
+	for _, b := range m.Backends {
+		if !b.Dynamic() {
+			continue
+		}
+		kept := b.Slots[:0]
+		for _, s := range b.Slots {
+			if s.Server != nil {
+				s.Name = "s" + strconv.Itoa(len(kept)+1)
+				kept = append(kept, s)
+			}
+		}
+		b.Slots = kept
 	}
 }
 
