@@ -365,7 +365,7 @@ var _ = Describe("Admission", func() {
 })
 
 var _ = Describe("Endpoints", func() {
-	It("follows a backend scaled 1→3→0→2 without a single HAProxy reload", func() {
+	It("follows a backend scaled 1→3→0→2 without a single HAProxy reload, and drops emptied server lines at the next reload", func() {
 		ns := newNamespace("scale", nil)
 		b := newBackend(ns, "web", 1)
 		// Its own backend, not a spare: what a reload configures.
@@ -377,13 +377,15 @@ var _ = Describe("Endpoints", func() {
 		Expect(err).NotTo(HaveOccurred())
 		// No empty server lines wait for more pods to come: their servers
 		// are added at runtime.
-		serverLines := func() int {
+		section := func() string {
 			files, err := router.ConfigFiles()
 			Expect(err).NotTo(HaveOccurred())
 			section := regexp.MustCompile(`\nbackend be_http:` + ns + `:web\n((?:  [^\n]*\n)*)`).FindStringSubmatch(files["haproxy.cfg"])
 			Expect(section).NotTo(BeNil())
-			return strings.Count(section[1], "  server ")
+			return section[1]
 		}
+		serverLines := func() int { return strings.Count(section(), "  server ") }
+		disabledLines := func() int { return strings.Count(section(), " disabled ") }
 		Expect(serverLines()).To(Equal(1))
 
 		for _, n := range []int{3, 0, 2} {
@@ -409,6 +411,32 @@ var _ = Describe("Endpoints", func() {
 		Expect(err).NotTo(HaveOccurred())
 		Expect(after).To(Equal(before), "endpoint changes went through the runtime API")
 		Expect(serverLines()).To(Equal(3), "servers are emptied, not removed, until a reload")
+
+		By("a reload for another route drops the emptied server lines; the pods that come back are added at runtime")
+		Expect(b.Scale(context.Background(), 1)).To(Succeed())
+		Eventually(func() int { return serverLines() - disabledLines() }).WithTimeout(wait).Should(Equal(1))
+		newBackend(ns, "other", 1)
+		create(withOwnBackend(route(ns, "other", "scale-other.example.com", "other", "http")))
+		Eventually(servedBy(c, "http://scale-other.example.com/")).WithTimeout(wait).Should(Equal("other"))
+		Eventually(serverLines).WithTimeout(wait).Should(Equal(1))
+		Expect(servedBy(c, "http://scale.example.com/")()).To(Equal("web"))
+		time.Sleep(300 * time.Millisecond)
+		before, err = router.ReloadCount()
+		Expect(err).NotTo(HaveOccurred())
+		Expect(before).To(BeNumerically(">", after), "the other route needed a reload")
+		Expect(b.Scale(context.Background(), 3)).To(Succeed())
+		seen := map[string]bool{}
+		Eventually(func() int {
+			r, err := c.Get("http://scale.example.com/")
+			if err == nil && r.Status == 200 {
+				seen[r.Echo.Pod] = true
+			}
+			return len(seen)
+		}).WithTimeout(time.Second).WithPolling(5 * time.Millisecond).Should(Equal(3))
+		after, err = router.ReloadCount()
+		Expect(err).NotTo(HaveOccurred())
+		Expect(after).To(Equal(before), "within the capacity kept, without a reload")
+		Expect(serverLines()).To(Equal(3))
 	})
 })
 
