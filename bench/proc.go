@@ -191,9 +191,10 @@ var fileLimitNote string
 const podFileLimit = 1 << 20
 
 // checksFit reports whether health checks can stay on at tens of
-// thousands of routes: every route has at least four server slots, each
-// holding a descriptor while checks are on, and HAProxy refuses to start
-// when they do not fit (a 20,000 limit holds about 4,900 routes).
+// thousands of routes: the router budgets every route's backend at least
+// four servers (the capacity it may add at runtime), each holding a
+// descriptor while checks are on, and fits maxconn to what is left (a
+// 20,000 limit holds about 4,900 routes).
 func checksFit() bool { l := router.NofileLimit(); return l == 0 || l >= podFileLimit }
 
 // raiseFileLimit gives this process and its children a pod's descriptor
