@@ -582,7 +582,7 @@ func reloadReason(prev, next *model.Model, running bool) (string, string) {
 	for _, b := range next.Backends {
 		if o, ok := old[b.Name]; !ok {
 			added++
-		} else if len(o.Slots) != len(b.Slots) && !model.IsSpare(b.Name) { // spares start anew
+		} else if model.Resized(o, b) && !model.IsSpare(b.Name) { // spares start anew
 			changed++
 		}
 		delete(old, b.Name)

@@ -14,6 +14,7 @@ import (
 	"github.com/okd-ingress/okd-ingress/internal/router/admission"
 	"github.com/okd-ingress/okd-ingress/internal/router/config"
 	"github.com/okd-ingress/okd-ingress/internal/router/haproxy"
+	"github.com/okd-ingress/okd-ingress/internal/router/model"
 	"github.com/okd-ingress/okd-ingress/internal/router/render"
 	"github.com/okd-ingress/okd-ingress/internal/router/watch"
 )
@@ -238,5 +239,37 @@ func TestRecentRate(t *testing.T) {
 		if got := recentRate(tc.takes, tc.pending, now); got != tc.want {
 			t.Errorf("%s: recentRate = %v, want %v", tc.name, got, tc.want)
 		}
+	}
+}
+
+// TestReloadReason: the reason a reload is logged and counted under. A
+// reload that also drops emptied server lines (model.Compact) is not a
+// resize.
+func TestReloadReason(t *testing.T) {
+	backend := func(name, balance string, slots, capacity int) *model.Backend {
+		return &model.Backend{Name: name, Mode: model.ModeHTTP, Balance: balance, Slots: make([]model.Slot, slots), Capacity: capacity}
+	}
+	models := func(bs ...*model.Backend) *model.Model { return &model.Model{Backends: bs} }
+	cases := []struct {
+		name       string
+		prev, next *model.Model
+		running    bool
+		want       string
+	}{
+		{"first start", nil, models(backend("a", "random", 1, 4)), false, "initial"},
+		{"haproxy stopped", models(), models(), false, "restart"},
+		{"a route more", models(backend("a", "random", 1, 4)), models(backend("a", "random", 1, 4), backend("b", "random", 1, 4)), true, "routes"},
+		{"a route less", models(backend("a", "random", 1, 4), backend("b", "random", 1, 4)), models(backend("a", "random", 1, 4)), true, "routes"},
+		{"past its capacity", models(backend("a", "random", 4, 4)), models(backend("a", "random", 5, 8)), true, "server-slots"},
+		{"source-balanced slots grow", models(backend("a", "source", 4, 4)), models(backend("a", "source", 8, 8)), true, "server-slots"},
+		{"emptied lines dropped on a reload for something else", models(backend("a", "random", 3, 4)), models(backend("a", "random", 1, 4)), true, "config"},
+		{"a spare's servers start anew", models(backend("_spare_1", "random", 3, 16)), models(backend("_spare_1", "random", 0, 16)), true, "config"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got, detail := reloadReason(tc.prev, tc.next, tc.running); got != tc.want {
+				t.Errorf("reason %q (%s), want %q", got, detail, tc.want)
+			}
+		})
 	}
 }

@@ -50,6 +50,16 @@ func sameSlotCount(x, y *Backend) bool {
 	return len(x.Slots) == len(y.Slots)
 }
 
+// Resized reports whether b has room for another number of servers than
+// prev: a reload for server slots. A reload that only drops emptied
+// server lines (Compact) does not resize.
+func Resized(prev, b *Backend) bool {
+	if prev.Dynamic() && b.Dynamic() {
+		return prev.Capacity != b.Capacity
+	}
+	return len(prev.Slots) != len(b.Slots)
+}
+
 func sameReencrypt(x, y *Reencrypt) bool {
 	if x == nil || y == nil {
 		return x == y
