@@ -1,6 +1,7 @@
 package router
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -269,6 +270,58 @@ func TestReloadReason(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			if got, detail := reloadReason(tc.prev, tc.next, tc.running); got != tc.want {
 				t.Errorf("reason %q (%s), want %q", got, detail, tc.want)
+			}
+		})
+	}
+}
+
+// TestSparePool runs the pool sizing as a sync does, on a router's state:
+// the rate from routes waiting and from spares taken lately, the cycle
+// from the reload cost per backend, sized twice (the pool lengthens the
+// reload that brings it). The pure parts have their own tests; this one
+// fails when one of them is left out of the sum.
+func TestSparePool(t *testing.T) {
+	prev := &model.Model{}
+	for i := range 100 {
+		prev.Backends = append(prev.Backends, &model.Backend{Name: fmt.Sprintf("be_http:ns:r%d", i), Mode: model.ModeHTTP, Balance: "random"})
+	}
+	now := time.Now()
+	recent := func(n int, over time.Duration) []time.Time {
+		var ts []time.Time
+		for i := range n {
+			ts = append(ts, now.Add(-over+time.Duration(i)*over/time.Duration(n)))
+		}
+		return ts
+	}
+	cases := []struct {
+		name     string
+		balance  string
+		prev     *model.Model
+		pending  int
+		cost     time.Duration // per backend, of the last reloads
+		takes    []time.Time
+		min, max int
+	}{
+		{"the first config", "random", nil, 500, time.Millisecond, nil, 10, 10},
+		{"no runtime servers with balance source", "source", prev, 500, time.Millisecond, nil, 0, 0},
+		{"idle", "random", prev, 0, time.Millisecond, nil, 10, 10},
+		// 10 routes/s over a 0.5 s interval, 8 times over: 41.
+		{"a slow stream, cheap reloads", "random", prev, 10, 100 * time.Microsecond, nil, 40, 42},
+		// The same stream; each backend more costs 20 ms: 72 spares
+		// lengthen the reload to 1.64 s, and that cycle needs 263.
+		{"a slow stream, costly reloads", "random", prev, 10, 20 * time.Millisecond, nil, 255, 265},
+		// Ten spares taken in the last 100 ms: 200 routes/s.
+		{"spares taken fast", "random", prev, 10, 100 * time.Microsecond, recent(10, 100*time.Millisecond), 850, 950},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := config.Defaults()
+			cfg.BalanceHTTP = tc.balance
+			r := &Router{cfg: cfg, prev: tc.prev, hap: haproxy.New(haproxy.Options{ConfigDir: t.TempDir(), RunDir: t.TempDir()}),
+				lastReload: now.Add(-time.Second), seen: now.Add(-time.Second), takes: tc.takes,
+				reloadCosts: []time.Duration{tc.cost}}
+			if got := r.sparePool(tc.pending, 110); got < tc.min || got > tc.max {
+				t.Errorf("pool %d, want %d..%d", got, tc.min, tc.max)
 			}
 		})
 	}
