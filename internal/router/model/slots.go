@@ -74,7 +74,7 @@ func assign(b, prev *Backend) {
 	b.Capacity = capacity
 	b.Slots = make([]Slot, n)
 	for i := range b.Slots {
-		b.Slots[i].Name = "s" + strconv.Itoa(i+1)
+		b.Slots[i].Name = slotName(i)
 	}
 	placed := map[string]bool{}
 	if prev != nil && (len(prev.Slots) == n || b.Dynamic() && prev.Dynamic()) {
@@ -118,13 +118,17 @@ func Compact(m *Model) {
 		kept := b.Slots[:0]
 		for _, s := range b.Slots {
 			if s.Server != nil {
-				s.Name = "s" + strconv.Itoa(len(kept)+1)
+				s.Name = slotName(len(kept))
 				kept = append(kept, s)
 			}
 		}
 		b.Slots = kept
 	}
 }
+
+// slotName names a backend's i-th slot (from 0): s1, s2, … A running
+// HAProxy knows servers by these names, so every model numbers them alike.
+func slotName(i int) string { return "s" + strconv.Itoa(i+1) }
 
 // ServerChange is one slot whose server changed, to apply at runtime.
 type ServerChange struct {
