@@ -387,13 +387,8 @@ var _ = Describe("Endpoints", func() {
 		serverLines := func() int { return strings.Count(section(), "  server ") }
 		disabledLines := func() int { return strings.Count(section(), " disabled ") }
 		Expect(serverLines()).To(Equal(1))
-
-		for _, n := range []int{3, 0, 2} {
-			Expect(b.Scale(context.Background(), n)).To(Succeed())
-			if n == 0 {
-				Eventually(status(c, "http://scale.example.com/")).WithTimeout(time.Second).Should(Equal(503))
-				continue
-			}
+		// allAnswer waits until n pods have answered, and only current ones.
+		allAnswer := func(n int) {
 			want := b.Pods()
 			seen := map[string]bool{}
 			Eventually(func() int {
@@ -406,6 +401,15 @@ var _ = Describe("Endpoints", func() {
 			for p := range seen {
 				Expect(want).To(ContainElement(p), "only current pods answer")
 			}
+		}
+
+		for _, n := range []int{3, 0, 2} {
+			Expect(b.Scale(context.Background(), n)).To(Succeed())
+			if n == 0 {
+				Eventually(status(c, "http://scale.example.com/")).WithTimeout(time.Second).Should(Equal(503))
+				continue
+			}
+			allAnswer(n)
 		}
 		after, err := router.ReloadCount()
 		Expect(err).NotTo(HaveOccurred())
@@ -425,14 +429,8 @@ var _ = Describe("Endpoints", func() {
 		Expect(err).NotTo(HaveOccurred())
 		Expect(before).To(BeNumerically(">", after), "the other route needed a reload")
 		Expect(b.Scale(context.Background(), 3)).To(Succeed())
-		seen := map[string]bool{}
-		Eventually(func() int {
-			r, err := c.Get("http://scale.example.com/")
-			if err == nil && r.Status == 200 {
-				seen[r.Echo.Pod] = true
-			}
-			return len(seen)
-		}).WithTimeout(time.Second).WithPolling(5 * time.Millisecond).Should(Equal(3))
+		Expect(b.Pods()).To(HaveLen(3))
+		allAnswer(3) // all three and only they: exactly three
 		after, err = router.ReloadCount()
 		Expect(err).NotTo(HaveOccurred())
 		Expect(after).To(Equal(before), "within the capacity kept, without a reload")
