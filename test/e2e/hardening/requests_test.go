@@ -1,0 +1,112 @@
+package hardening_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/okd-ingress/okd-ingress/internal/echo"
+	"github.com/okd-ingress/okd-ingress/test/e2e/framework"
+)
+
+// Requests are input too: the Host header picks the route. The router's
+// key is host then path, so a Host that is not a host could pick a route
+// by a path the pod never sees, and Host goes unquoted into the Forwarded
+// header. RFC 9112 answers an invalid Host with 400; so does the router.
+var _ = Describe("Hostile requests", func() {
+	It("answers 400 to a Host header that is not a host name, on HTTP and on terminated TLS, and still routes every spelling of a real one", func() {
+		ctx := context.Background()
+		ns := newNamespace(full.Client, "hostile-req", nil)
+		newBackend(full.Client, ns, "web", 1)
+		newBackend(full.Client, ns, "admin", 1)
+		host := "req-" + ns + "." + domain
+		tlsHost := "req-tls-" + ns + "." + domain
+		root := plainRoute(ns, "root", host)
+		admin := plainRoute(ns, "admin", host)
+		admin.Spec.Path, admin.Spec.To.Name = "/admin", "admin"
+		secure := plainRoute(ns, "secure", tlsHost)
+		edge(secure, "", "") // the default certificate covers *.<domain>
+		for _, r := range []client.Object{root, admin, secure} {
+			Expect(full.Client.Create(ctx, r)).To(Succeed())
+		}
+		cl := fullRouter.NewClient(framework.ClientOptions{RootCAs: routerCA.Pool})
+		Eventually(servedBy(cl, "http://"+host+"/admin/x")).WithTimeout(wait).Should(Equal("admin"))
+		Eventually(servedBy(cl, "http://"+host+"/")).WithTimeout(wait).Should(Equal("web"))
+		Eventually(servedBy(cl, "https://"+tlsHost+"/")).WithTimeout(wait).Should(Equal("web"))
+
+		for _, c := range []struct {
+			scheme, host, path string
+			want               string // the Service that answers, or who refused it
+		}{
+			{"http", host, "/admin/x", "admin"},
+			{"http", strings.ToUpper(host) + ":80", "/admin/x", "admin"},
+			{"http", host + ".", "/admin/x", "admin"},
+			{"http", host, "/", "web"},
+			{"https", tlsHost, "/", "web"},
+			// Without the check: the route for "/" with path /admin/x,
+			// past the route for /admin.
+			{"http", host + "/", "/admin/x", "router 400"},
+			// Without the check: the route for /admin with path "/".
+			{"http", host + "/admin", "/", "router 400"},
+			{"https", tlsHost + "/admin", "/", "router 400"},
+			// A second for= in the Forwarded header the pod reads.
+			{"http", host + ";for=" + evil, "/", "router 400"},
+			{"http", host + "," + host, "/", "router 400"},
+			{"http", host + "%2f", "/", "router 400"},
+		} {
+			By(c.scheme + " Host " + strconv.Quote(c.host) + " path " + c.path)
+			Expect(rawRequest(fullRouter, c.scheme, tlsHost, c.host, c.path)).To(Equal(c.want))
+		}
+	})
+})
+
+// rawRequest sends one HTTP/1.1 request with the Host header as given, which
+// Go's client would refuse to send, and says which Service answered, or
+// who refused it: "router 400" for HAProxy's own error page. (The echo pods
+// refuse a malformed Host too, as Go's server does; many servers do not.)
+// TLS goes with SNI sni.
+func rawRequest(r *framework.Router, scheme, sni, host, path string) string {
+	GinkgoHelper()
+	port := "80"
+	if scheme == "https" {
+		port = "443"
+	}
+	conn, err := net.DialTimeout("tcp", net.JoinHostPort(r.Addr, port), 5*time.Second)
+	Expect(err).NotTo(HaveOccurred())
+	defer conn.Close()
+	Expect(conn.SetDeadline(time.Now().Add(10 * time.Second))).To(Succeed())
+	if scheme == "https" {
+		tc := tls.Client(conn, &tls.Config{ServerName: sni, RootCAs: routerCA.Pool, NextProtos: []string{"http/1.1"}})
+		Expect(tc.Handshake()).To(Succeed())
+		conn = tc
+	}
+	_, err = fmt.Fprintf(conn, "GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n", path, host)
+	Expect(err).NotTo(HaveOccurred())
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	Expect(err).NotTo(HaveOccurred())
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	Expect(err).NotTo(HaveOccurred())
+	if resp.StatusCode != http.StatusOK {
+		if bytes.HasPrefix(body, []byte("<html><body><h1>")) {
+			return fmt.Sprintf("router %d", resp.StatusCode)
+		}
+		return fmt.Sprintf("status %d: %q", resp.StatusCode, body)
+	}
+	var e echo.Response
+	Expect(json.Unmarshal(body, &e)).To(Succeed())
+	return e.Service
+}
