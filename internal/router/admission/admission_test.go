@@ -511,6 +511,19 @@ func TestAdmit(t *testing.T) {
 			},
 		},
 		{
+			name:   "two spellings of one path, as the pod reads it, are one claim",
+			policy: strict,
+			routes: []*routev1.Route{
+				route("ns1", "plain", 1, "app.example.com", path("/admin")),
+				route("ns1", "spelled", 2, "app.example.com", path("//x/../%61dmin")),
+			},
+			want: []verdict{
+				ok("ns1/plain", "app.example.com"),
+				rejected("ns1/spelled", "app.example.com", ReasonHostAlreadyClaimed, "route plain.ns1 already exposes host app.example.com and path /admin"),
+			},
+			order: []string{"ns1/plain"},
+		},
+		{
 			name:   "a Prefix path and an ImplementationSpecific path with the same value are one claim",
 			policy: strict,
 			routes: []*routev1.Route{

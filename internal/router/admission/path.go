@@ -2,6 +2,8 @@ package admission
 
 import (
 	"fmt"
+	slashpath "path"
+	"strconv"
 	"strings"
 
 	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
@@ -53,6 +55,7 @@ func parsePath(r *routev1.Route) (Path, error) {
 	if msg := routeapi.PathProblem(p.Value); msg != "" {
 		return p, fmt.Errorf("%s", msg)
 	}
+	p.Value = normalizePath(p.Value)
 	if p.Type == PathPrefix && p.Value != "/" {
 		p.Value = strings.TrimRight(p.Value, "/")
 		if p.Value == "" {
@@ -60,4 +63,46 @@ func parsePath(r *routev1.Route) (Path, error) {
 		}
 	}
 	return p, nil
+}
+
+// normalizePath spells a route path as the router matches request paths
+// (the lookup in HAProxy's config): as the pod will read them. Escaped
+// unreserved characters are decoded ("%61" is "a"), "//" merged and dot
+// segments resolved; a trailing slash stays, since it changes what an
+// ImplementationSpecific path matches. Requests that hold dot segments or
+// such escapes are refused with 400, and "//" in them is merged, so a
+// route whose path is spelled that way still matches what it means.
+func normalizePath(p string) string {
+	p = decodeUnreserved(p)
+	dir := strings.HasSuffix(p, "/") || strings.HasSuffix(p, "/.") || strings.HasSuffix(p, "/..")
+	c := slashpath.Clean(p)
+	if dir && c != "/" {
+		c += "/"
+	}
+	return c
+}
+
+// decodeUnreserved decodes the %XX escapes of RFC 3986's unreserved
+// characters and leaves every other escape, as written. What it yields is
+// safe in a map file: letters, digits and "-._~".
+func decodeUnreserved(p string) string {
+	if !strings.Contains(p, "%") {
+		return p
+	}
+	var b strings.Builder
+	for i := 0; i < len(p); i++ {
+		if p[i] == '%' && i+2 < len(p) {
+			if c, err := strconv.ParseUint(p[i+1:i+3], 16, 8); err == nil && unreserved(byte(c)) {
+				b.WriteByte(byte(c))
+				i += 2
+				continue
+			}
+		}
+		b.WriteByte(p[i])
+	}
+	return b.String()
+}
+
+func unreserved(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-._~", c) >= 0
 }

@@ -22,12 +22,15 @@ import (
 	"github.com/okd-ingress/okd-ingress/test/e2e/framework"
 )
 
-// Requests are input too: the Host header picks the route. The router's
-// key is host then path, so a Host that is not a host could pick a route
-// by a path the pod never sees, and Host goes unquoted into the Forwarded
-// header. RFC 9112 answers an invalid Host with 400; so does the router.
+// Requests are input too: the Host header and the path pick the route. The
+// router's key is host then path, so a Host that is not a host could pick a
+// route by a path the pod never sees, and Host goes unquoted into the
+// Forwarded header: RFC 9112 answers an invalid Host with 400, and so does
+// the router. A path spelled so that the router and the pod read it apart
+// ("/x/../admin", "/%61dmin", "//admin") would pass the route for "/" to
+// reach what the route for /admin serves, past that route's own settings.
 var _ = Describe("Hostile requests", func() {
-	It("answers 400 to a Host header that is not a host name, on HTTP and on terminated TLS, and still routes every spelling of a real one", func() {
+	It("answers 400 to a Host that is not a host name or a path with dot segments or escaped letters, matches paths with \"//\" merged, on HTTP and on terminated TLS", func() {
 		ctx := context.Background()
 		ns := newNamespace(full.Client, "hostile-req", nil)
 		newBackend(full.Client, ns, "web", 1)
@@ -37,9 +40,12 @@ var _ = Describe("Hostile requests", func() {
 		root := plainRoute(ns, "root", host)
 		admin := plainRoute(ns, "admin", host)
 		admin.Spec.Path, admin.Spec.To.Name = "/admin", "admin"
+		// Spelled oddly, it means /v1/api, and serves the requests that do.
+		spelled := plainRoute(ns, "spelled", host)
+		spelled.Spec.Path, spelled.Spec.To.Name = "/v1//x/../%61pi", "admin"
 		secure := plainRoute(ns, "secure", tlsHost)
 		edge(secure, "", "") // the default certificate covers *.<domain>
-		for _, r := range []client.Object{root, admin, secure} {
+		for _, r := range []client.Object{root, admin, spelled, secure} {
 			Expect(full.Client.Create(ctx, r)).To(Succeed())
 		}
 		cl := fullRouter.NewClient(framework.ClientOptions{RootCAs: routerCA.Pool})
@@ -66,6 +72,19 @@ var _ = Describe("Hostile requests", func() {
 			{"http", host + ";for=" + evil, "/", "router 400"},
 			{"http", host + "," + host, "/", "router 400"},
 			{"http", host + "%2f", "/", "router 400"},
+			// Paths are matched as the pod reads them. Without that, each
+			// of these reaches /admin through the route for "/".
+			{"http", host, "/x/../admin/y", "router 400"},
+			{"http", host, "/x/..%2fadmin/y", "router 400"},
+			{"http", host, "/%61dmin/y", "router 400"},
+			{"http", host, "/x/%2E%2E/admin/y", "router 400"},
+			{"https", tlsHost, "/x/./y", "router 400"},
+			{"http", host, "//admin//y", "admin"},
+			// Harmless spellings still pass, as written.
+			{"http", host, "/.well-known/x", "web"},
+			{"http", host, "/a%2Fadmin", "web"},
+			{"http", host, "/v1/api/x", "admin"},
+			{"http", host, "/v1//api", "admin"},
 		} {
 			By(c.scheme + " Host " + strconv.Quote(c.host) + " path " + c.path)
 			Expect(rawRequest(fullRouter, c.scheme, tlsHost, c.host, c.path)).To(Equal(c.want))
