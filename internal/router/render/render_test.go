@@ -175,7 +175,7 @@ func TestRenderSample(t *testing.T) {
 		"  tcp-request content set-var(txn.pt) req_ssl_sni,lower,map_str(" + dir + "/maps/passthrough.map) if { req_ssl_hello_type 1 }",
 		"  use_backend %[var(txn.pt)] if { var(txn.pt) -m found }",
 		"  default_backend _terminate",
-		"  http-request redirect scheme https code 302 if { var(txn.be) -m str _redirect }",
+		"  http-request redirect location https://%[var(txn.host)]%[pathq] code 302 if { var(txn.be) -m str _redirect }",
 		"  stats socket " + dir + "/run/stats.sock mode 600 level admin expose-fd listeners",
 		"  bind :80",
 		"  bind :443",

@@ -172,6 +172,9 @@ var _ = Describe("TLS", func() {
 		Expect(err).NotTo(HaveOccurred())
 		Expect(redirect.Status).To(Equal(302))
 		Expect(redirect.Header.Get("Location")).To(Equal("https://secure.example.com/a?b=c"))
+		redirect, err = c.Get("http://Secure.example.com:80/a") // a Host with its port, as some clients send
+		Expect(err).NotTo(HaveOccurred())
+		Expect(redirect.Header.Get("Location")).To(Equal("https://secure.example.com/a"), "not to https on port 80")
 		Expect(servedBy(c, "http://edge."+domain+"/")()).To(Equal("web"), "Allow serves plain HTTP")
 		Eventually(servedBy(c, "https://none."+domain+"/")).WithTimeout(wait).Should(Equal("web"))
 		Expect(status(c, "http://none."+domain+"/")()).To(Equal(404), "None refuses plain HTTP")
