@@ -43,9 +43,11 @@ var _ = Describe("Hostile requests", func() {
 		// Spelled oddly, it means /v1/api, and serves the requests that do.
 		spelled := plainRoute(ns, "spelled", host)
 		spelled.Spec.Path, spelled.Spec.To.Name = "/v1//x/../%61pi", "admin"
+		tilde := plainRoute(ns, "tilde", host)
+		tilde.Spec.Path, tilde.Spec.To.Name = "/~t", "admin"
 		secure := plainRoute(ns, "secure", tlsHost)
 		edge(secure, "", "") // the default certificate covers *.<domain>
-		for _, r := range []client.Object{root, admin, spelled, secure} {
+		for _, r := range []client.Object{root, admin, spelled, tilde, secure} {
 			Expect(full.Client.Create(ctx, r)).To(Succeed())
 		}
 		cl := fullRouter.NewClient(framework.ClientOptions{RootCAs: routerCA.Pool})
@@ -85,6 +87,11 @@ var _ = Describe("Hostile requests", func() {
 			{"http", host, "/a%2Fadmin", "web"},
 			{"http", host, "/v1/api/x", "admin"},
 			{"http", host, "/v1//api", "admin"},
+			// "~" is escaped by common encoders: decoded, not refused.
+			{"http", host, "/%7Et/x", "admin"},
+			{"http", host, "/%7et", "admin"},
+			{"http", host, "/~t", "admin"},
+			{"http", host, "/a%7Eb", "web"},
 		} {
 			By(c.scheme + " Host " + strconv.Quote(c.host) + " path " + c.path)
 			Expect(rawRequest(fullRouter, c.scheme, tlsHost, c.host, c.path)).To(Equal(c.want))
