@@ -2,7 +2,8 @@ package admission
 
 import (
 	"fmt"
-	slashpath "path"
+	slashpath "path" // "path" names a test helper in this package
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -56,6 +57,9 @@ func parsePath(r *routev1.Route) (Path, error) {
 		return p, fmt.Errorf("%s", msg)
 	}
 	p.Value = normalizePath(p.Value)
+	if escapedSlashDots.MatchString(p.Value) {
+		return p, fmt.Errorf("path %q has a dot segment next to an escaped slash (%%2F): the router refuses requests spelled so", r.Spec.Path)
+	}
 	if p.Type == PathPrefix && p.Value != "/" {
 		p.Value = strings.TrimRight(p.Value, "/")
 		if p.Value == "" {
@@ -66,14 +70,15 @@ func parsePath(r *routev1.Route) (Path, error) {
 }
 
 // normalizePath spells a route path as the router matches request paths
-// (the lookup in HAProxy's config): as the pod will read them. Escaped
-// unreserved characters are decoded ("%61" is "a"), "//" merged and dot
-// segments resolved; a trailing slash stays, since it changes what an
-// ImplementationSpecific path matches. Requests that hold dot segments or
-// such escapes are refused with 400, and "//" in them is merged, so a
-// route whose path is spelled that way still matches what it means.
+// (the lookup in HAProxy's config): as the pod reads them after RFC 3986's
+// normalization. Escaped unreserved characters are decoded ("%61" is "a"),
+// the hex of other escapes uppercased ("%c3" is "%C3", as browsers send
+// it), "//" merged and dot segments resolved; a trailing slash stays, since
+// it changes what an ImplementationSpecific path matches. Requests get the
+// same treatment or, for spellings no common client sends (dot segments,
+// escaped letters), a 400, so a route spelled so still serves what it means.
 func normalizePath(p string) string {
-	p = decodeUnreserved(p)
+	p = normalizeEscapes(p)
 	dir := strings.HasSuffix(p, "/") || strings.HasSuffix(p, "/.") || strings.HasSuffix(p, "/..")
 	c := slashpath.Clean(p)
 	if dir && c != "/" {
@@ -82,18 +87,23 @@ func normalizePath(p string) string {
 	return c
 }
 
-// decodeUnreserved decodes the %XX escapes of RFC 3986's unreserved
-// characters and leaves every other escape, as written. What it yields is
-// safe in a map file: letters, digits and "-._~".
-func decodeUnreserved(p string) string {
+// normalizeEscapes decodes the %XX escapes of RFC 3986's unreserved
+// characters and uppercases the hex of the others. What it yields is as
+// safe in a map file as its input: decoding gives letters, digits and
+// "-._~" only.
+func normalizeEscapes(p string) string {
 	if !strings.Contains(p, "%") {
 		return p
 	}
 	var b strings.Builder
 	for i := 0; i < len(p); i++ {
 		if p[i] == '%' && i+2 < len(p) {
-			if c, err := strconv.ParseUint(p[i+1:i+3], 16, 8); err == nil && unreserved(byte(c)) {
-				b.WriteByte(byte(c))
+			if c, err := strconv.ParseUint(p[i+1:i+3], 16, 8); err == nil {
+				if unreserved(byte(c)) {
+					b.WriteByte(byte(c))
+				} else {
+					b.WriteString(strings.ToUpper(p[i : i+3]))
+				}
 				i += 2
 				continue
 			}
@@ -106,3 +116,9 @@ func decodeUnreserved(p string) string {
 func unreserved(c byte) bool {
 	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-._~", c) >= 0
 }
+
+// escapedSlashDots finds a dot segment that an escaped "/" bounds, which
+// normalizePath leaves (the escape is data, not a separator) and requests
+// cannot spell: the router answers them 400, as some servers decode the
+// escape before they resolve dots.
+var escapedSlashDots = regexp.MustCompile(`(?i)(^|/|%2F)\.\.?(/|%2F|$)`)

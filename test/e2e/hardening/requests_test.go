@@ -45,9 +45,14 @@ var _ = Describe("Hostile requests", func() {
 		spelled.Spec.Path, spelled.Spec.To.Name = "/v1//x/../%61pi", "admin"
 		tilde := plainRoute(ns, "tilde", host)
 		tilde.Spec.Path, tilde.Spec.To.Name = "/~t", "admin"
+		dash := plainRoute(ns, "dash", host)
+		dash.Spec.Path, dash.Spec.To.Name = "/a-b", "admin"
+		// Browsers escape with uppercase hex; the route is written in lowercase.
+		cafe := plainRoute(ns, "cafe", host)
+		cafe.Spec.Path, cafe.Spec.To.Name = "/caf%c3%a9", "admin"
 		secure := plainRoute(ns, "secure", tlsHost)
 		edge(secure, "", "") // the default certificate covers *.<domain>
-		for _, r := range []client.Object{root, admin, spelled, tilde, secure} {
+		for _, r := range []client.Object{root, admin, spelled, tilde, dash, cafe, secure} {
 			Expect(full.Client.Create(ctx, r)).To(Succeed())
 		}
 		cl := fullRouter.NewClient(framework.ClientOptions{RootCAs: routerCA.Pool})
@@ -87,11 +92,17 @@ var _ = Describe("Hostile requests", func() {
 			{"http", host, "/a%2Fadmin", "web"},
 			{"http", host, "/v1/api/x", "admin"},
 			{"http", host, "/v1//api", "admin"},
-			// "~" is escaped by common encoders: decoded, not refused.
+			{"http", host, `/x\..\admin`, "router 400"},
+			{"http", host, "http://" + host + "/x/../admin", "router 400"},
+			{"http", host, "http://" + host + "/admin/x", "admin"},
+			// "-", ".", "_" and "~" are escaped by some encoders: decoded,
+			// not refused.
 			{"http", host, "/%7Et/x", "admin"},
 			{"http", host, "/%7et", "admin"},
 			{"http", host, "/~t", "admin"},
+			{"http", host, "/a%2Db", "admin"},
 			{"http", host, "/a%7Eb", "web"},
+			{"http", host, "/caf%C3%A9", "admin"},
 		} {
 			By(c.scheme + " Host " + strconv.Quote(c.host) + " path " + c.path)
 			Expect(rawRequest(fullRouter, c.scheme, tlsHost, c.host, c.path)).To(Equal(c.want))
