@@ -107,6 +107,18 @@ var _ = Describe("Hostile requests", func() {
 			By(c.scheme + " Host " + strconv.Quote(c.host) + " path " + c.path)
 			Expect(rawRequest(fullRouter, c.scheme, tlsHost, c.host, c.path)).To(Equal(c.want))
 		}
+
+		By("HTTP/2: the check reads the Host that :authority becomes")
+		h2 := fullRouter.NewClient(framework.ClientOptions{RootCAs: routerCA.Pool, HTTP2: true})
+		req, err := http.NewRequest(http.MethodGet, "https://"+tlsHost+"/", nil)
+		Expect(err).NotTo(HaveOccurred())
+		req.Host = tlsHost + ";for=" + evil // Go's client sends it: ";" may be in a reg-name
+		resp, err := h2.Client.Do(req)
+		Expect(err).NotTo(HaveOccurred())
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		Expect(resp.ProtoMajor).To(Equal(2))
+		Expect(resp.StatusCode).To(Equal(http.StatusBadRequest), "%s", body)
 	})
 })
 
