@@ -6,7 +6,9 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -40,6 +42,9 @@ func startPod(name, addr string, cert *tls.Certificate) (*pod, error) {
 		p.first.CompareAndSwap(0, now)
 		p.last.Store(now)
 		w.Header().Set("X-Pod", name)
+		if r.URL.Path == seenPath {
+			w.Header().Set("X-Seen", seenHeaders(r.Header))
+		}
 		w.Header().Set("Content-Length", "3")
 		_, _ = w.Write(okBody)
 	})
@@ -90,6 +95,22 @@ func (p *pod) Close() {
 	for _, s := range p.servers {
 		_ = s.Close()
 	}
+}
+
+// seenPath asks a pod which request headers it got (X-Seen): a data-plane
+// baseline that claims to send what the router sends is checked with it.
+const seenPath = "/seen-headers"
+
+// seenHeaders lists the names of the forwarded headers in h, sorted.
+func seenHeaders(h http.Header) string {
+	var names []string
+	for k := range h {
+		if strings.HasPrefix(k, "X-Forwarded-") || k == "Forwarded" {
+			names = append(names, k)
+		}
+	}
+	slices.Sort(names)
+	return strings.Join(names, ",")
 }
 
 // newPodAddr is a fresh pod address in the namespace's test range.

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 	"text/template"
@@ -72,6 +73,14 @@ var directScenarios = []scenario{scenarios[2], scenarios[3]}
 // shows in the rows above, what the router adds to it in these.
 var onePortScenarios = []scenario{scenarios[2], scenarios[4]}
 
+// likeForScenarios are the rows where ours sends the pod more than the
+// minimal config does: again, against a minimal config that also adds the
+// forwarded headers the router adds by default (OKD's "append") and
+// serves edge and passthrough on one port. On two cores the backend
+// parses those headers on the load tool's core, so the plain rows charge
+// their cost to the router.
+var likeForScenarios = []scenario{scenarios[0], scenarios[1], scenarios[2]}
+
 // benchDataPlane compares our router's configuration holding 10k routes
 // with a hand-written minimal config, same HAProxy binary and nbthread,
 // same backend, one after the other.
@@ -99,21 +108,23 @@ func benchDataPlane(e *env) ([]*table, error) {
 		return nil, fmt.Errorf("our config without passthrough routes: %w", err)
 	}
 	defer stopSupervisor(direct.sup)
-	minimal, err := startMinimal(e, backend.Addr, false)
-	if err != nil {
-		return nil, fmt.Errorf("minimal config: %w", err)
+	var minimals [3]proxy
+	for i, shape := range []minimalShape{{}, {onePort: true}, {onePort: true, forwarded: true}} {
+		if minimals[i], err = startMinimal(e, backend.Addr, shape); err != nil {
+			return nil, fmt.Errorf("%s: %w", shape.name(), err)
+		}
+		defer stopSupervisor(minimals[i].sup)
 	}
-	defer stopSupervisor(minimal.sup)
-	onePort, err := startMinimal(e, backend.Addr, true)
-	if err != nil {
-		return nil, fmt.Errorf("minimal config on one TLS port: %w", err)
-	}
-	defer stopSupervisor(onePort.sup)
-	all := []proxy{ours, direct, minimal, onePort}
+	minimal, onePort, likeFor := minimals[0], minimals[1], minimals[2]
+	all := []proxy{ours, direct, minimal, onePort, likeFor}
+	seen := map[string][]string{}
 	for _, p := range all {
-		if err := checkRouting(p); err != nil {
+		if seen[p.name], err = checkRouting(p); err != nil {
 			return nil, fmt.Errorf("%s: %w", p.name, err)
 		}
+	}
+	if !slices.Equal(seen[ours.name], seen[likeFor.name]) {
+		return nil, fmt.Errorf("the pod got forwarded headers %q from ours but %q from %s", seen[ours.name], seen[likeFor.name], likeFor.name)
 	}
 	pinned, err := pinForLoad(e, all...)
 	if err != nil {
@@ -125,15 +136,19 @@ func benchDataPlane(e *env) ([]*table, error) {
 		"traffic", "ours req/s", "ours p50", "ours p99", "ours HAProxy CPU", "minimal req/s", "minimal p50", "minimal p99", "minimal HAProxy CPU",
 		"ours / minimal: req/s", "req/s per HAProxy core", "errors ours / minimal")
 	// Each config is measured with the others frozen.
-	if err := runScenarios(t, scenarios, "", ours, minimal, d, direct, onePort); err != nil {
+	if err := runScenarios(t, scenarios, "", ours, minimal, d, direct, onePort, likeFor); err != nil {
 		return []*table{t}, err
 	}
 	suffix := fmt.Sprintf("; %d routes, none passthrough: TLS terminated on the public port", direct.routes)
-	if err := runScenarios(t, directScenarios, suffix, direct, minimal, d, ours, onePort); err != nil {
+	if err := runScenarios(t, directScenarios, suffix, direct, minimal, d, ours, onePort, likeFor); err != nil {
 		return []*table{t}, err
 	}
 	suffix = "; against a minimal config with edge and passthrough on one port (SNI inspection, internal hop)"
-	if err := runScenarios(t, onePortScenarios, suffix, ours, onePort, d, direct, minimal); err != nil {
+	if err := runScenarios(t, onePortScenarios, suffix, ours, onePort, d, direct, minimal, likeFor); err != nil {
+		return []*table{t}, err
+	}
+	suffix = "; against a minimal config on one port that also adds the router's forwarded headers"
+	if err := runScenarios(t, likeForScenarios, suffix, ours, likeFor, d, direct, minimal, onePort); err != nil {
 		return []*table{t}, err
 	}
 	dataPlaneNotes(t, e, pinned, d)
@@ -316,7 +331,11 @@ func startOurs(e *env, backendAddr string, filler int, passthrough bool) (proxy,
 // TCP frontend reads the SNI, passes the passthrough host through and
 // hands the rest to the TLS frontend over an internal socket, without
 // the PROXY protocol header that ours adds to keep the client's address
-// (the cheapest way to write it).
+// (the cheapest way to write it). With Forwarded, the HTTP and TLS
+// frontends add the headers the router adds by default, written by hand
+// as one would: X-Forwarded-For, -Host, -Port, -Proto and Forwarded; the
+// internal hop then carries PROXY v2 as ours does, or the TLS frontend
+// would have no client address to forward.
 const minimalConfig = `global
   nbthread {{.Threads}}
   maxconn 5000
@@ -334,6 +353,13 @@ defaults
 
 frontend http
   bind {{.Addr}}:80
+{{- if .Forwarded}}
+  option forwardfor
+  http-request add-header X-Forwarded-Host %[req.hdr(host)]
+  http-request add-header X-Forwarded-Port %[dst_port]
+  http-request add-header X-Forwarded-Proto http
+  http-request add-header Forwarded for=%[src];host=%[req.hdr(host)];proto=http
+{{- end}}
   default_backend app
 
 {{- if .OnePort}}
@@ -347,10 +373,18 @@ frontend tls
 
 backend terminate
   mode tcp
-  server edge {{.Socket}}
+  server edge {{.Socket}}{{if .Forwarded}} send-proxy-v2{{end}}
 
 frontend edge
-  bind {{.Socket}} ssl crt {{.Cert}} alpn h2,http/1.1
+  bind {{.Socket}}{{if .Forwarded}} accept-proxy{{end}} ssl crt {{.Cert}} alpn h2,http/1.1
+{{- if .Forwarded}}
+  option forwardfor
+  http-request add-header X-Forwarded-Host %[req.hdr(host)]
+  http-request add-header X-Forwarded-Port %[dst_port]
+  http-request add-header X-Forwarded-Proto https
+  http-request add-header Forwarded for=%[src];host=%[req.hdr(host)];proto=https
+  http-request set-header X-Forwarded-Proto-Version h2 if { ssl_fc_alpn -i h2 }
+{{- end}}
   default_backend app
 {{- else}}
 frontend edge
@@ -371,10 +405,24 @@ backend app_tls
   server pod {{.Backend}}:{{.HTTPSPort}}
 `
 
-func startMinimal(e *env, backendAddr string, onePort bool) (proxy, error) {
-	name, ptPort := "minimal", "8443"
-	if onePort {
-		name, ptPort = "minimal, one TLS port", "443"
+// minimalShape says which minimal config to write.
+type minimalShape struct{ onePort, forwarded bool }
+
+func (s minimalShape) name() string {
+	name := "minimal config"
+	if s.onePort {
+		name += ", one TLS port"
+	}
+	if s.forwarded {
+		name += ", forwarded headers"
+	}
+	return name
+}
+
+func startMinimal(e *env, backendAddr string, shape minimalShape) (proxy, error) {
+	ptPort := "8443"
+	if shape.onePort {
+		ptPort = "443"
 	}
 	dir, err := e.newDir("m")
 	if err != nil {
@@ -387,7 +435,7 @@ func startMinimal(e *env, backendAddr string, onePort bool) (proxy, error) {
 		"Threads": e.s.threads, "Ciphers": defaults.Ciphers, "CipherSuites": defaults.CipherSuites,
 		"Addr": addr, "Cert": filepath.Join(dir, "conf", "default.pem"), "Backend": backendAddr,
 		"HTTPPort": framework.HTTPPort, "HTTPSPort": framework.HTTPSPort,
-		"OnePort": onePort, "PassHost": dpPassHost, "Socket": "abns@" + filepath.Base(dir) + "-edge",
+		"OnePort": shape.onePort, "Forwarded": shape.forwarded, "PassHost": dpPassHost, "Socket": "abns@" + filepath.Base(dir) + "-edge",
 	})
 	if err != nil {
 		return proxy{}, err
@@ -400,28 +448,31 @@ func startMinimal(e *env, backendAddr string, onePort bool) (proxy, error) {
 	if err := sup.Reload(context.Background(), files, "initial"); err != nil {
 		return proxy{}, err
 	}
-	return proxy{name: name, sup: sup, runDir: filepath.Join(dir, "run"), addr: addr, ptPort: ptPort}, nil
+	return proxy{name: shape.name(), sup: sup, runDir: filepath.Join(dir, "run"), addr: addr, ptPort: ptPort}, nil
 }
 
 // checkRouting makes sure each kind of traffic reaches the backend
-// before measuring: a 404 from the router would be fast and wrong.
-func checkRouting(p proxy) error {
+// before measuring (a 404 from the router would be fast and wrong) and
+// returns, per kind, the forwarded headers the backend got.
+func checkRouting(p proxy) ([]string, error) {
 	hc := hostClient(p.addr, false, 5*time.Second)
-	urls := []string{"http://" + dpHTTPHost + "/", "https://" + dpEdgeHost + "/"}
+	urls := []string{"http://" + dpHTTPHost + seenPath, "https://" + dpEdgeHost + seenPath}
 	if p.ptPort != "" {
-		urls = append(urls, "https://"+dpPassHost+":"+p.ptPort+"/")
+		urls = append(urls, "https://"+dpPassHost+":"+p.ptPort+seenPath)
 	}
+	var seen []string
 	for _, url := range urls {
 		resp, err := hc.Get(url)
 		if err != nil {
-			return fmt.Errorf("%s: %w", url, err)
+			return nil, fmt.Errorf("%s: %w", url, err)
 		}
 		resp.Body.Close()
 		if resp.StatusCode != 200 || resp.Header.Get("X-Pod") != "dp" {
-			return fmt.Errorf("%s: status %d, pod %q", url, resp.StatusCode, resp.Header.Get("X-Pod"))
+			return nil, fmt.Errorf("%s: status %d, pod %q", url, resp.StatusCode, resp.Header.Get("X-Pod"))
 		}
+		seen = append(seen, resp.Header.Get("X-Seen"))
 	}
-	return nil
+	return seen, nil
 }
 
 // pinForLoad puts both HAProxys on CPU 0 and this process (backend, and
@@ -467,7 +518,7 @@ func dataPlaneNotes(t *table, e *env, pinned bool, d time.Duration) {
 	} else {
 		t.note("CPU: nothing pinned (nbthread > 1): HAProxy, the load tool and the backend share both cores.")
 	}
-	t.note("ours: the router's own rendered files (pipeline → Supervisor), %s; edge goes public_ssl (SNI inspection) → internal TLS frontend → maps, passthrough goes public_ssl → SNI map; without passthrough routes (the last rows) the TLS frontend binds the public port itself; the minimal config has a frontend per kind, edge and passthrough on their own ports; in the rows \"against a minimal config with edge and passthrough on one port\", that config serves both on 443 the way ours does (a TCP frontend reads the SNI and hands terminated TLS to the TLS frontend over an internal socket; no PROXY header, which ours adds to keep the client's address).", checksNote())
+	t.note("ours: the router's own rendered files (pipeline → Supervisor), %s; edge goes public_ssl (SNI inspection) → internal TLS frontend → maps, passthrough goes public_ssl → SNI map; without passthrough routes (the rows \"none passthrough\") the TLS frontend binds the public port itself; the minimal config has a frontend per kind, edge and passthrough on their own ports; in the rows \"against a minimal config with edge and passthrough on one port\", that config serves both on 443 the way ours does (a TCP frontend reads the SNI and hands terminated TLS to the TLS frontend over an internal socket; no PROXY header, which ours adds to keep the client's address); in the rows \"… that also adds the router's forwarded headers\", that one-port config also adds X-Forwarded-For, -Host, -Port, -Proto (and -Proto-Version on HTTP/2) and Forwarded, as the router does by default, and its internal hop carries the client's address in PROXY v2 as ours does (checked before measuring: the pod gets the same header names from both). The backend parses those headers on the load tool's core.", checksNote())
 }
 
 // checksNote says whether health checks ran in configs with many routes.
