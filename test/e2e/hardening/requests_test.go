@@ -30,7 +30,7 @@ import (
 // ("/x/../admin", "/%61dmin", "//admin") would pass the route for "/" to
 // reach what the route for /admin serves, past that route's own settings.
 var _ = Describe("Hostile requests", func() {
-	It("answers 400 to a Host that is not a host name or a path with dot segments or escaped letters, matches paths with \"//\" merged and escaped \"-._~\" decoded, on HTTP, TLS and HTTP/2", func() {
+	It("answers 400 to a Host that is not a host name or a path with dot segments or escaped letters, matches paths with \"//\" merged, escaped \"-._~\" decoded and hex in either case, on HTTP, TLS and HTTP/2", func() {
 		ctx := context.Background()
 		ns := newNamespace(full.Client, "hostile-req", nil)
 		newBackend(full.Client, ns, "web", 1)
@@ -103,6 +103,11 @@ var _ = Describe("Hostile requests", func() {
 			{"http", host, "/a%2Db", "admin"},
 			{"http", host, "/a%7Eb", "web"},
 			{"http", host, "/caf%C3%A9", "admin"},
+			// Hex case is the client's choice: without uppercasing, each
+			// falls to the route for "/".
+			{"http", host, "/caf%c3%a9/x", "admin"},
+			{"http", host, "/caf%C3%a9", "admin"},
+			{"http", host, "/caf%c3%A9", "admin"},
 		} {
 			By(c.scheme + " Host " + strconv.Quote(c.host) + " path " + c.path)
 			Expect(rawRequest(fullRouter, c.scheme, tlsHost, c.host, c.path)).To(Equal(c.want))
