@@ -170,12 +170,13 @@ func TestRenderSample(t *testing.T) {
 	}
 	for _, want := range []string{
 		"  bind abns@render-test-tls accept-proxy ssl crt " + dir + "/default.pem crt-list " + dir + "/crt-list alpn h2,http/1.1",
-		"  http-request set-var(txn.be) var(txn.key),map_str(" + dir + "/maps/http_exact.map)",
+		"  http-request set-var(txn.be) base,map_str(" + dir + "/maps/http_exact.map) if !{ path -m sub % // /. '\\' }",
+		"  http-request set-var(txn.be) var(txn.key),map_str(" + dir + "/maps/http_exact.map) if !{ var(txn.be) -m found }",
 		"  http-request set-var(txn.be) var(txn.key),map_beg(" + dir + "/maps/https_prefix.map) if !{ var(txn.be) -m found }",
 		"  tcp-request content set-var(txn.pt) req_ssl_sni,lower,map_str(" + dir + "/maps/passthrough.map) if { req_ssl_hello_type 1 }",
 		"  use_backend %[var(txn.pt)] if { var(txn.pt) -m found }",
 		"  default_backend _terminate",
-		"  http-request redirect location https://%[var(txn.host)]%[pathq] code 302 if { var(txn.be) -m str _redirect }",
+		"  http-request redirect location https://%[req.hdr(host),field(1,:),lower,regsub([.]$,)]%[pathq] code 302 if { var(txn.be) -m str _redirect }",
 		"  stats socket " + dir + "/run/stats.sock mode 600 level admin expose-fd listeners",
 		"  bind :80",
 		"  bind :443",
