@@ -12,8 +12,9 @@ import (
 	"github.com/okd-ingress/okd-ingress/test/e2e/framework"
 )
 
-// lookupConfig runs the router's prefix lookup (map_beg on "host/path")
-// alone: no backend, HAProxy answers with the backend name it found, and
+// lookupConfig runs the router's prefix lookup (map_beg on "host/path",
+// as its full lookup builds the key; the fast one on "base" searches the
+// same map with the same key) alone: no backend, HAProxy answers with the backend name it found, and
 // the pattern cache is off so that every request really searches the map.
 const lookupConfig = `global
   nbthread 1
