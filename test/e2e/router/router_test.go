@@ -175,6 +175,9 @@ var _ = Describe("TLS", func() {
 		redirect, err = c.Get("http://Secure.example.com:80/a") // a Host with its port, as some clients send
 		Expect(err).NotTo(HaveOccurred())
 		Expect(redirect.Header.Get("Location")).To(Equal("https://secure.example.com/a"), "not to https on port 80")
+		redirect, err = c.Get("http://secure.example.com./a") // a fully qualified name
+		Expect(err).NotTo(HaveOccurred())
+		Expect(redirect.Header.Get("Location")).To(Equal("https://secure.example.com/a"))
 		Expect(servedBy(c, "http://edge."+domain+"/")()).To(Equal("web"), "Allow serves plain HTTP")
 		Eventually(servedBy(c, "https://none."+domain+"/")).WithTimeout(wait).Should(Equal("web"))
 		Expect(status(c, "http://none."+domain+"/")()).To(Equal(404), "None refuses plain HTTP")
