@@ -108,6 +108,8 @@ var _ = Describe("Hostile requests", func() {
 			{"http", host, "/caf%c3%a9/x", "admin"},
 			{"http", host, "/caf%C3%a9", "admin"},
 			{"http", host, "/caf%c3%A9", "admin"},
+			// HTTP/1.0 without Host: no route is for it.
+			{"http", "", "/admin/x", "router 404"},
 		} {
 			By(c.scheme + " Host " + strconv.Quote(c.host) + " path " + c.path)
 			Expect(rawRequest(fullRouter, c.scheme, tlsHost, c.host, c.path)).To(Equal(c.want))
@@ -131,7 +133,8 @@ var _ = Describe("Hostile requests", func() {
 // Go's client would refuse to send, and says which Service answered, or
 // who refused it: "router 400" for HAProxy's own error page. (The echo pods
 // refuse a malformed Host too, as Go's server does; many servers do not.)
-// TLS goes with SNI sni.
+// TLS goes with SNI sni. Without a host, the request is HTTP/1.0 and
+// sends no Host header.
 func rawRequest(r *framework.Router, scheme, sni, host, path string) string {
 	GinkgoHelper()
 	port := "80"
@@ -147,7 +150,11 @@ func rawRequest(r *framework.Router, scheme, sni, host, path string) string {
 		Expect(tc.Handshake()).To(Succeed())
 		conn = tc
 	}
-	_, err = fmt.Fprintf(conn, "GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n", path, host)
+	req := fmt.Sprintf("GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n", path, host)
+	if host == "" {
+		req = fmt.Sprintf("GET %s HTTP/1.0\r\n\r\n", path)
+	}
+	_, err = io.WriteString(conn, req)
 	Expect(err).NotTo(HaveOccurred())
 	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
 	Expect(err).NotTo(HaveOccurred())
