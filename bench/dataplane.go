@@ -353,13 +353,7 @@ defaults
 
 frontend http
   bind {{.Addr}}:80
-{{- if .Forwarded}}
-  option forwardfor
-  http-request add-header X-Forwarded-Host %[req.hdr(host)]
-  http-request add-header X-Forwarded-Port %[dst_port]
-  http-request add-header X-Forwarded-Proto http
-  http-request add-header Forwarded for=%[src];host=%[req.hdr(host)];proto=http
-{{- end}}
+{{- if .Forwarded}}{{template "forwarded" "http"}}{{end}}
   default_backend app
 
 {{- if .OnePort}}
@@ -377,14 +371,7 @@ backend terminate
 
 frontend edge
   bind {{.Socket}}{{if .Forwarded}} accept-proxy{{end}} ssl crt {{.Cert}} alpn h2,http/1.1
-{{- if .Forwarded}}
-  option forwardfor
-  http-request add-header X-Forwarded-Host %[req.hdr(host)]
-  http-request add-header X-Forwarded-Port %[dst_port]
-  http-request add-header X-Forwarded-Proto https
-  http-request add-header Forwarded for=%[src];host=%[req.hdr(host)];proto=https
-  http-request set-header X-Forwarded-Proto-Version h2 if { ssl_fc_alpn -i h2 }
-{{- end}}
+{{- if .Forwarded}}{{template "forwarded" "https"}}{{end}}
   default_backend app
 {{- else}}
 frontend edge
@@ -403,6 +390,16 @@ backend app
 backend app_tls
   mode tcp
   server pod {{.Backend}}:{{.HTTPSPort}}
+{{- define "forwarded"}}
+  option forwardfor
+  http-request add-header X-Forwarded-Host %[req.hdr(host)]
+  http-request add-header X-Forwarded-Port %[dst_port]
+  http-request add-header X-Forwarded-Proto {{.}}
+  http-request add-header Forwarded for=%[src];host=%[req.hdr(host)];proto={{.}}
+{{- if eq . "https"}}
+  http-request set-header X-Forwarded-Proto-Version h2 if { ssl_fc_alpn -i h2 }
+{{- end}}
+{{- end}}
 `
 
 // minimalShape says which minimal config to write.

@@ -14,8 +14,9 @@ import (
 
 // lookupConfig runs the router's prefix lookup (map_beg on "host/path",
 // as its full lookup builds the key; the fast one on "base" searches the
-// same map with the same key) alone: no backend, HAProxy answers with the backend name it found, and
-// the pattern cache is off so that every request really searches the map.
+// same map with the same key) alone: no backend, HAProxy answers with the
+// backend name it found, and the pattern cache is off so that every
+// request really searches the map.
 const lookupConfig = `global
   nbthread 1
   tune.pattern.cache-size 0
