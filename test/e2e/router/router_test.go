@@ -73,6 +73,9 @@ var _ = Describe("HTTP routing", func() {
 		Expect(r.Echo.Path).To(Equal("/api/v2/x?y=1"))
 		Expect(r.Echo.Headers).To(HaveKey("X-Forwarded-For"))
 		Expect(r.Echo.Headers["X-Forwarded-Proto"]).To(Equal([]string{"http"}))
+		Expect(r.Echo.Headers["X-Forwarded-Port"]).To(Equal([]string{"80"}))
+		Expect(r.Echo.Headers["X-Forwarded-Host"]).To(Equal([]string{"paths.example.com"}))
+		Expect(r.Echo.Headers["Forwarded"]).To(ConsistOf(MatchRegexp(`^for=[0-9.]+;host=paths\.example\.com;proto=http$`)))
 	})
 })
 
@@ -162,6 +165,7 @@ var _ = Describe("TLS", func() {
 		Expect(err).NotTo(HaveOccurred())
 		Expect(r.PeerCert.DNSNames).To(ConsistOf("secure.example.com"))
 		Expect(r.Echo.Headers["X-Forwarded-Proto"]).To(Equal([]string{"https"}))
+		Expect(r.Echo.Headers["X-Forwarded-Port"]).To(Equal([]string{"443"}), "the port the client came to")
 
 		Eventually(servedBy(c, "https://edge."+domain+"/")).WithTimeout(wait).Should(Equal("web"))
 		r, err = c.Get("https://edge." + domain + "/")

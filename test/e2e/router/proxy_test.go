@@ -1,0 +1,122 @@
+package router_test
+
+import (
+	"bufio"
+	"crypto/tls"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
+	"github.com/okd-ingress/okd-ingress/internal/echo"
+	"github.com/okd-ingress/okd-ingress/internal/names"
+)
+
+var _ = Describe("PROXY protocol", func() {
+	It("forwards the client and port the load balancer names, over HTTP and TLS, with and without the SNI-inspecting hop", func() {
+		ns := newNamespace("proxy", nil)
+		newBackend(ns, "web", 1)
+		plain := route(ns, "plain", "proxied.example.com", "web", "http")
+		plain.Labels = map[string]string{"shard": "proxy"}
+		create(plain)
+		edge := route(ns, "edge", "proxied."+domain, "web", "http")
+		edge.Labels = map[string]string{"shard": "proxy"}
+		edge.Spec.TLS = &routev1.TLSConfig{Termination: routev1.TLSTerminationEdge}
+		create(edge)
+		r := startRouter("proxy", map[string]string{"ROUTE_LABELS": "shard=proxy", names.EnvRouterUseProxyProtocol: "true"})
+
+		// The load balancer's PROXY line: the client 203.0.113.7 came to
+		// port 8080 (the router itself listens on 80).
+		Eventually(func() (*echo.Response, error) {
+			return proxiedGet(r.Addr, "80", "203.0.113.7", "8080", "proxied.example.com", nil)
+		}).WithTimeout(wait).Should(HaveField("Service", "web"))
+		e, err := proxiedGet(r.Addr, "80", "203.0.113.7", "8080", "proxied.example.com", nil)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(e.Headers).To(HaveKeyWithValue("X-Forwarded-For", []string{"203.0.113.7"}))
+		Expect(e.Headers).To(HaveKeyWithValue("X-Forwarded-Port", []string{"8080"}))
+		Expect(e.Headers).To(HaveKeyWithValue("Forwarded", []string{"for=203.0.113.7;host=proxied.example.com;proto=http"}))
+
+		tlsConf := &tls.Config{ServerName: "proxied." + domain, RootCAs: routerCA.Pool}
+		checkTLS := func(client string) {
+			GinkgoHelper()
+			e, err := proxiedGet(r.Addr, "443", client, "8443", "proxied."+domain, tlsConf)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(e.Headers).To(HaveKeyWithValue("X-Forwarded-For", []string{client}))
+			Expect(e.Headers).To(HaveKeyWithValue("X-Forwarded-Port", []string{"8443"}))
+			Expect(e.Headers).To(HaveKeyWithValue("X-Forwarded-Proto", []string{"https"}))
+		}
+		By("TLS terminated on the public port (no passthrough route)")
+		checkTLS("203.0.113.8")
+
+		By("TLS through the SNI-inspecting frontend and the internal hop")
+		before, err := r.ReloadCount()
+		Expect(err).NotTo(HaveOccurred())
+		pt := route(ns, "pt", "proxied-pt.example.com", "web", "https")
+		pt.Labels = map[string]string{"shard": "proxy"}
+		pt.Spec.TLS = &routev1.TLSConfig{Termination: routev1.TLSTerminationPassthrough}
+		create(pt)
+		Eventually(r.ReloadCount).WithTimeout(wait).Should(BeNumerically(">", before), "the first passthrough route brings the inspecting frontend")
+		Eventually(func() (*echo.Response, error) {
+			return proxiedGet(r.Addr, "443", "203.0.113.9", "8443", "proxied-pt.example.com",
+				&tls.Config{ServerName: "proxied-pt.example.com", RootCAs: backendCA.Pool})
+		}).WithTimeout(wait).Should(HaveField("TLS", Not(BeNil())), "the pod terminated TLS itself")
+		checkTLS("203.0.113.10")
+
+		By("a connection without the PROXY line is refused")
+		conn, err := net.DialTimeout("tcp", net.JoinHostPort(r.Addr, "80"), time.Second)
+		Expect(err).NotTo(HaveOccurred())
+		defer conn.Close()
+		Expect(conn.SetDeadline(time.Now().Add(5 * time.Second))).To(Succeed())
+		_, err = fmt.Fprintf(conn, "GET / HTTP/1.1\r\nHost: proxied.example.com\r\n\r\n")
+		Expect(err).NotTo(HaveOccurred())
+		_, err = http.ReadResponse(bufio.NewReader(conn), nil)
+		Expect(err).To(HaveOccurred(), "HAProxy closes a connection that does not start with a PROXY line")
+	})
+})
+
+// proxiedGet sends one request to addr:port as a load balancer speaking
+// PROXY protocol v1 would, for a client at src that connected to dstPort,
+// over TLS when tlsConf is set, and decodes the echo pod's answer.
+func proxiedGet(addr, port, src, dstPort, host string, tlsConf *tls.Config) (*echo.Response, error) {
+	conn, err := net.DialTimeout("tcp", net.JoinHostPort(addr, port), time.Second)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	if err := conn.SetDeadline(time.Now().Add(5 * time.Second)); err != nil {
+		return nil, err
+	}
+	if _, err := fmt.Fprintf(conn, "PROXY TCP4 %s %s 40000 %s\r\n", src, addr, dstPort); err != nil {
+		return nil, err
+	}
+	var rw net.Conn = conn
+	if tlsConf != nil {
+		rw = tls.Client(conn, tlsConf)
+	}
+	if _, err := fmt.Fprintf(rw, "GET / HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n", host); err != nil {
+		return nil, err
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(rw), nil)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("status %d: %s", resp.StatusCode, body)
+	}
+	var e echo.Response
+	if err := json.Unmarshal(body, &e); err != nil {
+		return nil, fmt.Errorf("%w: %s", err, body)
+	}
+	return &e, nil
+}
