@@ -134,7 +134,7 @@ func benchDataPlane(e *env) ([]*table, error) {
 	d := time.Duration(e.s.pick(5, 2)) * time.Second
 	t := newTable(fmt.Sprintf("Data plane: our router's config with %d routes vs a minimal hand-written config (goal: ≥ 95 %% of its requests/s)", ours.routes),
 		"traffic", "ours req/s", "ours p50", "ours p99", "ours HAProxy CPU", "minimal req/s", "minimal p50", "minimal p99", "minimal HAProxy CPU",
-		"ours / minimal: req/s", "req/s per HAProxy core", "errors ours / minimal")
+		"ours / minimal: req/s", "per round: median (range)", "req/s per HAProxy core", "errors ours / minimal")
 	// Each config is measured with the others frozen.
 	if err := runScenarios(t, scenarios, "", ours, minimal, d, direct, onePort, likeFor); err != nil {
 		return []*table{t}, err
@@ -166,12 +166,12 @@ func runScenarios(t *table, ss []scenario, suffix string, ours, minimal proxy, d
 		defer resume()
 	}
 	for _, s := range ss {
-		o, m, err := runScenario(s, ours, minimal, d)
+		o, m, rounds, err := runScenario(s, ours, minimal, d)
 		if err != nil {
 			return fmt.Errorf("%s%s: %w", s.name, suffix, err)
 		}
 		t.add(s.name+suffix, fmt.Sprintf("%.0f", o.rps), latency(o.p50), latency(o.p99), pct(o.cpu, 1), fmt.Sprintf("%.0f", m.rps), latency(m.p50),
-			latency(m.p99), pct(m.cpu, 1), pct(o.rps, m.rps), pct(o.rps/o.cpu, m.rps/m.cpu), fmt.Sprintf("%d / %d", o.errors, m.errors))
+			latency(m.p99), pct(m.cpu, 1), pct(o.rps, m.rps), pairedRatios(rounds), pct(o.rps/o.cpu, m.rps/m.cpu), fmt.Sprintf("%d / %d", o.errors, m.errors))
 	}
 	return nil
 }
@@ -184,31 +184,48 @@ const dpRounds = 4
 
 // runScenario warms each proxy up, then measures ours and the minimal
 // config alternately, dpRounds times each, and keeps each one's best run:
-// on two shared cores a single run can catch a background hiccup. The
-// proxy not being measured is frozen (SIGSTOP), so that its health
-// checks and timers take nothing from the one that is. Errors add up
-// over all runs.
-func runScenario(s scenario, ours, minimal proxy, d time.Duration) (o, m loadResult, err error) {
+// on two shared cores a single run can catch a background hiccup. It
+// also returns each round's ratio of ours to the minimal config's req/s,
+// two runs measured back to back, which a slow spell of the machine
+// moves less than it moves either best run. The proxy not being measured
+// is frozen (SIGSTOP), so that its health checks and timers take nothing
+// from the one that is. Errors add up over all runs.
+func runScenario(s scenario, ours, minimal proxy, d time.Duration) (o, m loadResult, rounds []float64, err error) {
 	pairs := [][2]proxy{{ours, minimal}, {minimal, ours}}
 	for _, pp := range pairs {
 		if _, err := measureAlone(s, pp[0], pp[1], 2*time.Second); err != nil {
-			return o, m, err
+			return o, m, nil, err
 		}
 	}
 	var errO, errM int
 	for range dpRounds {
-		r, err := measureAlone(s, ours, minimal, d)
+		ro, err := measureAlone(s, ours, minimal, d)
 		if err != nil {
-			return o, m, err
+			return o, m, nil, err
 		}
-		o, errO = better(o, r), errO+r.errors
-		if r, err = measureAlone(s, minimal, ours, d); err != nil {
-			return o, m, err
+		rm, err := measureAlone(s, minimal, ours, d)
+		if err != nil {
+			return o, m, nil, err
 		}
-		m, errM = better(m, r), errM+r.errors
+		o, errO = better(o, ro), errO+ro.errors
+		m, errM = better(m, rm), errM+rm.errors
+		if rm.rps > 0 {
+			rounds = append(rounds, ro.rps/rm.rps)
+		}
 	}
 	o.errors, m.errors = errO, errM
-	return o, m, nil
+	return o, m, rounds, nil
+}
+
+// pairedRatios prints the median of the rounds' ratios and their range.
+func pairedRatios(rs []float64) string {
+	if len(rs) == 0 {
+		return "–"
+	}
+	s := slices.Clone(rs)
+	slices.Sort(s)
+	med := (s[(len(s)-1)/2] + s[len(s)/2]) / 2
+	return fmt.Sprintf("%s (%s–%s)", pct(med, 1), pct(s[0], 1), pct(s[len(s)-1], 1))
 }
 
 // measureAlone measures p while other is frozen.
@@ -333,7 +350,8 @@ func startOurs(e *env, backendAddr string, filler int, passthrough bool) (proxy,
 // the PROXY protocol header that ours adds to keep the client's address
 // (the cheapest way to write it). With Forwarded, the HTTP and TLS
 // frontends add the headers the router adds by default, written by hand
-// as one would: X-Forwarded-For, -Host, -Port, -Proto and Forwarded; the
+// as one would: X-Forwarded-For, -Host, -Port (the bound port, as ours
+// writes it without PROXY protocol), -Proto and Forwarded; the
 // internal hop then carries PROXY v2 as ours does, or the TLS frontend
 // would have no client address to forward.
 const minimalConfig = `global
@@ -393,7 +411,7 @@ backend app_tls
 {{- define "forwarded"}}
   option forwardfor
   http-request add-header X-Forwarded-Host %[req.hdr(host)]
-  http-request add-header X-Forwarded-Port %[dst_port]
+  http-request add-header X-Forwarded-Port {{if eq . "https"}}443{{else}}80{{end}}
   http-request add-header X-Forwarded-Proto {{.}}
   http-request add-header Forwarded for=%[src];host=%[req.hdr(host)];proto={{.}}
 {{- if eq . "https"}}
@@ -509,7 +527,7 @@ func pids(ps []haproxy.Proc) []int {
 
 func dataPlaneNotes(t *table, e *env, pinned bool, d time.Duration) {
 	t.note("HAProxy CPU: the worker's CPU time over the run, in cores (100 %% = one core busy). req/s per HAProxy core (req/s ÷ HAProxy CPU) compares the work HAProxy does per request, which is what decides throughput once HAProxy, not the client, is the limit.")
-	t.note("Same HAProxy binary, nbthread %d (ROUTER_THREADS), same backend (a Go HTTP/TLS server answering 3 bytes), measured alternately, each %s after a 2 s warm-up, best of %d runs each.", e.s.threads, d, dpRounds)
+	t.note("Same HAProxy binary, nbthread %d (ROUTER_THREADS), same backend (a Go HTTP/TLS server answering 3 bytes), measured alternately, each %s after a 2 s warm-up, best of %d runs each; \"per round\": the ratio of each round's two runs, measured back to back, their median and range.", e.s.threads, d, dpRounds)
 	if pinned {
 		t.note("CPU: HAProxy pinned to CPU 0; the load tool, the backend and every other process of the run (the API server and etcd of benchmarks 1–2 included) share CPU 1 (taskset); the config not being measured is frozen (SIGSTOP). On 2 cores the client side is often the limit: a ratio near 100 %% then means the router is not the bottleneck, not that it is free.")
 	} else {

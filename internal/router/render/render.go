@@ -200,9 +200,9 @@ func ServerOptions(configDir string, checkInterval time.Duration, b *model.Backe
 // forwardedPort is the X-Forwarded-Port value of a frontend bound to port:
 // the port the connection came to, as OKD sends it. Without PROXY
 // protocol that is the bound port itself (the internal TLS hop passes the
-// public port on in its PROXY header), and a constant costs HAProxy a
-// fetch less per request (~0.3 µs, measured by hand, BENCHMARKS.md §4);
-// with it, only the PROXY header knows the port.
+// public port on in its PROXY header), and a constant spares HAProxy a
+// fetch per request (too little to tell from noise by hand, BENCHMARKS.md
+// §4); with it, only the PROXY header knows the port.
 func forwardedPort(c config.Config, port int) string {
 	if c.ProxyProtocol {
 		return "%[dst_port]"
