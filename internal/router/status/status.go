@@ -113,9 +113,15 @@ func (w *Writer) writeLoop(ctx context.Context) {
 		case <-w.wake:
 		}
 		if n, err := w.writeAll(ctx); err != nil {
-			log.Error(err, "writing route status", "written", n)
 			// Retry soon: conflicts resolve once the cache catches up.
 			time.AfterFunc(time.Second, w.Poke)
+			if apierrors.IsConflict(err) {
+				// Expected: every IngressController's router writes its own
+				// entry of a route it serves, and so do the others.
+				log.V(1).Info("route status conflict, retrying", "written", n, "reason", err.Error())
+			} else {
+				log.Error(err, "writing route status", "written", n)
+			}
 		} else if n > 0 {
 			log.V(1).Info("route status written", "routes", n)
 		}
