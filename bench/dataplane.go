@@ -186,8 +186,9 @@ const dpRounds = 4
 // config alternately, dpRounds times each, and keeps each one's best run:
 // on two shared cores a single run can catch a background hiccup. It
 // also returns each round's ratio of ours to the minimal config's req/s,
-// two runs measured back to back, which a slow spell of the machine
-// moves less than it moves either best run. The proxy not being measured
+// two runs measured back to back (ours first in every other round),
+// which a slow spell of the machine moves less than it moves either best
+// run. The proxy not being measured
 // is frozen (SIGSTOP), so that its health checks and timers take nothing
 // from the one that is. Errors add up over all runs.
 func runScenario(s scenario, ours, minimal proxy, d time.Duration) (o, m loadResult, rounds []float64, err error) {
@@ -198,14 +199,24 @@ func runScenario(s scenario, ours, minimal proxy, d time.Duration) (o, m loadRes
 		}
 	}
 	var errO, errM int
-	for range dpRounds {
-		ro, err := measureAlone(s, ours, minimal, d)
+	for i := range dpRounds {
+		// Which goes first alternates, so that a drift within a round
+		// does not favour one config in every round.
+		first, second := ours, minimal
+		if i%2 == 1 {
+			first, second = minimal, ours
+		}
+		r1, err := measureAlone(s, first, second, d)
 		if err != nil {
 			return o, m, nil, err
 		}
-		rm, err := measureAlone(s, minimal, ours, d)
+		r2, err := measureAlone(s, second, first, d)
 		if err != nil {
 			return o, m, nil, err
+		}
+		ro, rm := r1, r2
+		if i%2 == 1 {
+			ro, rm = r2, r1
 		}
 		o, errO = better(o, ro), errO+ro.errors
 		m, errM = better(m, rm), errM+rm.errors
@@ -350,8 +361,7 @@ func startOurs(e *env, backendAddr string, filler int, passthrough bool) (proxy,
 // the PROXY protocol header that ours adds to keep the client's address
 // (the cheapest way to write it). With Forwarded, the HTTP and TLS
 // frontends add the headers the router adds by default, written by hand
-// as one would: X-Forwarded-For, -Host, -Port (the bound port, as ours
-// writes it without PROXY protocol), -Proto and Forwarded; the
+// as one would: X-Forwarded-For, -Host, -Port, -Proto and Forwarded; the
 // internal hop then carries PROXY v2 as ours does, or the TLS frontend
 // would have no client address to forward.
 const minimalConfig = `global
@@ -411,7 +421,7 @@ backend app_tls
 {{- define "forwarded"}}
   option forwardfor
   http-request add-header X-Forwarded-Host %[req.hdr(host)]
-  http-request add-header X-Forwarded-Port {{if eq . "https"}}443{{else}}80{{end}}
+  http-request add-header X-Forwarded-Port %[dst_port]
   http-request add-header X-Forwarded-Proto {{.}}
   http-request add-header Forwarded for=%[src];host=%[req.hdr(host)];proto={{.}}
 {{- if eq . "https"}}
@@ -527,7 +537,7 @@ func pids(ps []haproxy.Proc) []int {
 
 func dataPlaneNotes(t *table, e *env, pinned bool, d time.Duration) {
 	t.note("HAProxy CPU: the worker's CPU time over the run, in cores (100 %% = one core busy). req/s per HAProxy core (req/s ÷ HAProxy CPU) compares the work HAProxy does per request, which is what decides throughput once HAProxy, not the client, is the limit.")
-	t.note("Same HAProxy binary, nbthread %d (ROUTER_THREADS), same backend (a Go HTTP/TLS server answering 3 bytes), measured alternately, each %s after a 2 s warm-up, best of %d runs each; \"per round\": the ratio of each round's two runs, measured back to back, their median and range.", e.s.threads, d, dpRounds)
+	t.note("Same HAProxy binary, nbthread %d (ROUTER_THREADS), same backend (a Go HTTP/TLS server answering 3 bytes), measured alternately, each %s after a 2 s warm-up, best of %d runs each; \"per round\": the ratio of each round's two runs, measured back to back (which goes first alternates), their median and range.", e.s.threads, d, dpRounds)
 	if pinned {
 		t.note("CPU: HAProxy pinned to CPU 0; the load tool, the backend and every other process of the run (the API server and etcd of benchmarks 1–2 included) share CPU 1 (taskset); the config not being measured is frozen (SIGSTOP). On 2 cores the client side is often the limit: a ratio near 100 %% then means the router is not the bottleneck, not that it is free.")
 	} else {

@@ -140,8 +140,7 @@ func templateData(m *model.Model, p Params) data {
 		HTTPSMaps:      mapPair{mp(model.MapHTTPSExact), mp(model.MapHTTPSPrefix)},
 		PassthroughMap: mp(model.MapPassthrough),
 		RedirectValue:  model.RedirectValue,
-		ForwardedHTTP:  forwarded(c.ForwardedHeaders, "http", forwardedPort(c, c.HTTPPort)),
-		ForwardedHTTPS: forwarded(c.ForwardedHeaders, "https", forwardedPort(c, c.HTTPSPort)),
+		ForwardedHTTP:  forwarded(c.ForwardedHeaders, "http"), ForwardedHTTPS: forwarded(c.ForwardedHeaders, "https"),
 		HardStopAfter:  ms(p.HardStopAfter),
 		Backends:       m.Backends,
 		DefaultBackend: m.DefaultBackend,
@@ -197,25 +196,16 @@ func ServerOptions(configDir string, checkInterval time.Duration, b *model.Backe
 	return strings.Join(o, " ")
 }
 
-// forwardedPort is the X-Forwarded-Port value of a frontend bound to port:
-// the port the connection came to, as OKD sends it. Without PROXY
-// protocol that is the bound port itself (the internal TLS hop passes the
-// public port on in its PROXY header), and a constant spares HAProxy a
-// fetch per request (too little to tell from noise by hand, BENCHMARKS.md
-// §4); with it, only the PROXY header knows the port.
-func forwardedPort(c config.Config, port int) string {
-	if c.ProxyProtocol {
-		return "%[dst_port]"
-	}
-	return strconv.Itoa(port)
-}
-
 // forwarded renders the X-Forwarded-* and Forwarded headers a frontend
 // sends to backends, per ROUTER_SET_FORWARDED_HEADERS.
-func forwarded(policy config.ForwardedPolicy, proto, port string) string {
+func forwarded(policy config.ForwardedPolicy, proto string) string {
 	headers := [][2]string{
 		{"X-Forwarded-Host", "%[req.hdr(host)]"},
-		{"X-Forwarded-Port", port},
+		// Not the bound port as a constant: on Linux, for IPv4, dst_port is the
+		// port the client dialled before any NAT in the router's network
+		// namespace (SO_ORIGINAL_DST), which differs on HostNetwork when a
+		// Service maps 80 to a custom port, and OKD sends that one.
+		{"X-Forwarded-Port", "%[dst_port]"},
 		{"X-Forwarded-Proto", proto},
 		{"Forwarded", "for=%[src];host=%[req.hdr(host)];proto=" + proto},
 	}

@@ -308,15 +308,14 @@ func TestRenderOptions(t *testing.T) {
 			present: []string{
 				"  option forwardfor",
 				fwd("add-header", "X-Forwarded-Host", "%[req.hdr(host)]"),
-				fwd("add-header", "X-Forwarded-Port", "80\n"),
-				fwd("add-header", "X-Forwarded-Port", "443\n"),
+				fwd("add-header", "X-Forwarded-Port", "%[dst_port]"),
 				fwd("add-header", "X-Forwarded-Proto", "http"),
 				fwd("add-header", "X-Forwarded-Proto", "https"),
 				fwd("add-header", "Forwarded", "for=%[src];host=%[req.hdr(host)];proto=https"),
 				"  http-request set-header X-Forwarded-Proto-Version h2 if { ssl_fc_alpn -i h2 }",
 				"  maxconn 50000",
 			},
-			absent: []string{"del-header X-Forwarded-For", "if-none", "accept-proxy\n", "idle-close-on-response", "abortonclose", "dst_port"},
+			absent: []string{"del-header X-Forwarded-For", "if-none", "accept-proxy\n", "idle-close-on-response", "abortonclose"},
 			count:  map[string]int{"  option forwardfor": 2, "alpn h2,http/1.1": 3},
 		},
 		{
@@ -372,9 +371,7 @@ func TestRenderOptions(t *testing.T) {
 				c.ProxyProtocol, c.BindAddress, c.HTTPPort, c.HTTPSPort, c.MaxConnections = true, "127.0.0.1", 10080, 10443, 0
 			},
 			present: []string{"  bind 127.0.0.1:10080 accept-proxy\n", "  bind 127.0.0.1:10443 accept-proxy\n"},
-			absent:  []string{"maxconn", "X-Forwarded-Port 10080", "X-Forwarded-Port 10443"},
-			// The port the client came to is in the PROXY header only.
-			count: map[string]int{fwd("add-header", "X-Forwarded-Port", "%[dst_port]\n"): 2},
+			absent:  []string{"maxconn"},
 		},
 		{
 			name:    "connection policies: Deferred idle close and Abort on close",

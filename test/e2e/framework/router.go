@@ -192,6 +192,16 @@ func (r *Router) ReloadCount() (int, error) {
 	return pl.Master.Reloads, nil
 }
 
+// OldWorkers is how many workers of earlier configs are still running
+// (finishing their connections; they no longer accept new ones).
+func (r *Router) OldWorkers() (int, error) {
+	pl, err := r.showProcRetry()
+	if err != nil {
+		return 0, err
+	}
+	return len(pl.OldWorkers), nil
+}
+
 // showProc reads the master's process list through the router's own
 // master-CLI client.
 func (r *Router) showProc() (*haproxy.ProcList, error) {

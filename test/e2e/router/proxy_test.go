@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"crypto/tls"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -66,6 +67,12 @@ var _ = Describe("PROXY protocol", func() {
 			return proxiedGet(r.Addr, "443", "203.0.113.9", "8443", "proxied-pt.example.com",
 				&tls.Config{ServerName: "proxied-pt.example.com", RootCAs: backendCA.Pool})
 		}).WithTimeout(wait).Should(HaveField("TLS", Not(BeNil())), "the pod terminated TLS itself")
+		files, err := r.ConfigFiles()
+		Expect(err).NotTo(HaveOccurred())
+		Expect(files["haproxy.cfg"]).To(ContainSubstring("frontend public_ssl"))
+		// The worker without the hop would give the same answer: wait until
+		// it is gone, so that the check below goes through the hop.
+		Eventually(r.OldWorkers).WithTimeout(wait).Should(BeZero())
 		checkTLS("203.0.113.10")
 
 		By("a connection without the PROXY line is refused")
@@ -77,6 +84,8 @@ var _ = Describe("PROXY protocol", func() {
 		Expect(err).NotTo(HaveOccurred())
 		_, err = http.ReadResponse(bufio.NewReader(conn), nil)
 		Expect(err).To(HaveOccurred(), "HAProxy closes a connection that does not start with a PROXY line")
+		var ne net.Error
+		Expect(errors.As(err, &ne) && ne.Timeout()).To(BeFalse(), "closed, not left waiting: %v", err)
 	})
 })
 
