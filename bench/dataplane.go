@@ -14,6 +14,7 @@ import (
 	"time"
 
 	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
+	"github.com/okd-ingress/okd-ingress/internal/router/config"
 	"github.com/okd-ingress/okd-ingress/internal/router/haproxy"
 	"github.com/okd-ingress/okd-ingress/test/e2e/framework"
 )
@@ -81,6 +82,12 @@ var onePortScenarios = []scenario{scenarios[2], scenarios[4]}
 // their cost to the router.
 var likeForScenarios = []scenario{scenarios[0], scenarios[1], scenarios[2]}
 
+// bareScenarios are the plain-HTTP rows again, with ours told to add no
+// forwarded headers (forwardedHeaderPolicy: Never), so that the pod gets
+// from it what it gets from the minimal config: what remains is the
+// router's own work.
+var bareScenarios = []scenario{scenarios[0], scenarios[1]}
+
 // benchDataPlane compares our router's configuration holding 10k routes
 // with a hand-written minimal config, same HAProxy binary and nbthread,
 // same backend, one after the other.
@@ -98,16 +105,21 @@ func benchDataPlane(e *env) ([]*table, error) {
 	if e.s.filler >= 0 {
 		filler = e.s.filler
 	}
-	ours, err := startOurs(e, backend.Addr, filler, true)
+	ours, err := startOurs(e, backend.Addr, filler, true, config.ForwardedAppend)
 	if err != nil {
 		return nil, fmt.Errorf("our config: %w", err)
 	}
 	defer stopSupervisor(ours.sup)
-	direct, err := startOurs(e, backend.Addr, filler, false)
+	direct, err := startOurs(e, backend.Addr, filler, false, config.ForwardedAppend)
 	if err != nil {
 		return nil, fmt.Errorf("our config without passthrough routes: %w", err)
 	}
 	defer stopSupervisor(direct.sup)
+	bare, err := startOurs(e, backend.Addr, filler, true, config.ForwardedNever)
+	if err != nil {
+		return nil, fmt.Errorf("our config without forwarded headers: %w", err)
+	}
+	defer stopSupervisor(bare.sup)
 	var minimals [3]proxy
 	for i, shape := range []minimalShape{{}, {onePort: true}, {onePort: true, forwarded: true}} {
 		if minimals[i], err = startMinimal(e, backend.Addr, shape); err != nil {
@@ -116,15 +128,17 @@ func benchDataPlane(e *env) ([]*table, error) {
 		defer stopSupervisor(minimals[i].sup)
 	}
 	minimal, onePort, likeFor := minimals[0], minimals[1], minimals[2]
-	all := []proxy{ours, direct, minimal, onePort, likeFor}
+	all := []proxy{ours, direct, bare, minimal, onePort, likeFor}
 	seen := map[string][]string{}
 	for _, p := range all {
 		if seen[p.name], err = checkRouting(p); err != nil {
 			return nil, fmt.Errorf("%s: %w", p.name, err)
 		}
 	}
-	if !slices.Equal(seen[ours.name], seen[likeFor.name]) {
-		return nil, fmt.Errorf("the pod got forwarded headers %q from ours but %q from %s", seen[ours.name], seen[likeFor.name], likeFor.name)
+	for _, pair := range [][2]proxy{{ours, likeFor}, {bare, minimal}} {
+		if a, b := seen[pair[0].name], seen[pair[1].name]; !slices.Equal(a, b) {
+			return nil, fmt.Errorf("the pod got forwarded headers %q from %s but %q from %s", a, pair[0].name, b, pair[1].name)
+		}
 	}
 	pinned, err := pinForLoad(e, all...)
 	if err != nil {
@@ -136,29 +150,32 @@ func benchDataPlane(e *env) ([]*table, error) {
 		"traffic", "ours req/s", "ours p50", "ours p99", "ours HAProxy CPU", "minimal req/s", "minimal p50", "minimal p99", "minimal HAProxy CPU",
 		"ours / minimal: req/s", "per round: median (range)", "req/s per HAProxy core", "errors ours / minimal")
 	// Each config is measured with the others frozen.
-	if err := runScenarios(t, scenarios, "", ours, minimal, d, direct, onePort, likeFor); err != nil {
-		return []*table{t}, err
-	}
-	suffix := fmt.Sprintf("; %d routes, none passthrough: TLS terminated on the public port", direct.routes)
-	if err := runScenarios(t, directScenarios, suffix, direct, minimal, d, ours, onePort, likeFor); err != nil {
-		return []*table{t}, err
-	}
-	suffix = "; against a minimal config with edge and passthrough on one port (SNI inspection, internal hop)"
-	if err := runScenarios(t, onePortScenarios, suffix, ours, onePort, d, direct, minimal, likeFor); err != nil {
-		return []*table{t}, err
-	}
-	suffix = "; against a minimal config on one port that also adds the router's forwarded headers"
-	if err := runScenarios(t, likeForScenarios, suffix, ours, likeFor, d, direct, minimal, onePort); err != nil {
-		return []*table{t}, err
+	for _, c := range []struct {
+		ss            []scenario
+		suffix        string
+		ours, against proxy
+	}{
+		{scenarios, "", ours, minimal},
+		{directScenarios, fmt.Sprintf("; %d routes, none passthrough: TLS terminated on the public port", direct.routes), direct, minimal},
+		{onePortScenarios, "; against a minimal config with edge and passthrough on one port (SNI inspection, internal hop)", ours, onePort},
+		{likeForScenarios, "; against a minimal config on one port that also adds the router's forwarded headers", ours, likeFor},
+		{bareScenarios, "; ours with forwardedHeaderPolicy Never: no forwarded headers, as the minimal config", bare, minimal},
+	} {
+		if err := runScenarios(t, c.ss, c.suffix, c.ours, c.against, d, all); err != nil {
+			return []*table{t}, err
+		}
 	}
 	dataPlaneNotes(t, e, pinned, d)
 	return []*table{t}, nil
 }
 
 // runScenarios adds a row per scenario, ours against minimal, with the
-// idle proxies frozen throughout.
-func runScenarios(t *table, ss []scenario, suffix string, ours, minimal proxy, d time.Duration, idle ...proxy) error {
-	for _, p := range idle {
+// other proxies of all frozen throughout.
+func runScenarios(t *table, ss []scenario, suffix string, ours, minimal proxy, d time.Duration, all []proxy) error {
+	for _, p := range all {
+		if p.name == ours.name || p.name == minimal.name {
+			continue
+		}
 		resume, err := freeze(p)
 		if err != nil {
 			return err
@@ -298,8 +315,9 @@ func better(a, b loadResult) loadResult {
 // startOurs renders filler mixed routes plus the tested routes with the
 // router's pipeline and runs them under its Supervisor. Without
 // passthrough, the filler leaves that kind out and the passthrough route
-// is not tested.
-func startOurs(e *env, backendAddr string, filler int, passthrough bool) (proxy, error) {
+// is not tested. policy is the forwarded-header policy (OKD's default:
+// append).
+func startOurs(e *env, backendAddr string, filler int, passthrough bool, policy config.ForwardedPolicy) (proxy, error) {
 	skip := kindPassthrough
 	if passthrough {
 		skip = ""
@@ -333,6 +351,7 @@ func startOurs(e *env, backendAddr string, filler int, passthrough bool) (proxy,
 	}
 	addr := framework.NewAddr(framework.RouterNet)
 	p := newPipeline(e.haproxy, addr, dir, e.s.threads, e.defCertPEM, checksFit())
+	p.params.Config.ForwardedHeaders = policy
 	_, files, err := p.plan(snap, nil)
 	if err != nil {
 		return proxy{}, err
@@ -347,6 +366,9 @@ func startOurs(e *env, backendAddr string, filler int, passthrough bool) (proxy,
 	name, ptPort := "ours", "443"
 	if !passthrough {
 		name, ptPort = "ours without passthrough", ""
+	}
+	if policy != config.ForwardedAppend {
+		name += ", forwarded headers " + string(policy)
 	}
 	return proxy{name: name, sup: sup, runDir: p.params.Config.RunDir, addr: addr, ptPort: ptPort, routes: len(snap.Routes)}, nil
 }
@@ -543,7 +565,7 @@ func dataPlaneNotes(t *table, e *env, pinned bool, d time.Duration) {
 	} else {
 		t.note("CPU: nothing pinned (nbthread > 1): HAProxy, the load tool and the backend share both cores.")
 	}
-	t.note("ours: the router's own rendered files (pipeline → Supervisor), %s; edge goes public_ssl (SNI inspection) → internal TLS frontend → maps, passthrough goes public_ssl → SNI map; without passthrough routes (the rows \"none passthrough\") the TLS frontend binds the public port itself; the minimal config has a frontend per kind, edge and passthrough on their own ports; in the rows \"against a minimal config with edge and passthrough on one port\", that config serves both on 443 the way ours does (a TCP frontend reads the SNI and hands terminated TLS to the TLS frontend over an internal socket; no PROXY header, which ours adds to keep the client's address); in the rows \"… that also adds the router's forwarded headers\", that one-port config also adds X-Forwarded-For, -Host, -Port, -Proto (and -Proto-Version on HTTP/2) and Forwarded, as the router does by default, and its internal hop carries the client's address in PROXY v2 as ours does (checked before measuring: the pod gets the same header names from both). The backend parses those headers on the load tool's core.", checksNote())
+	t.note("ours: the router's own rendered files (pipeline → Supervisor), %s; edge goes public_ssl (SNI inspection) → internal TLS frontend → maps, passthrough goes public_ssl → SNI map; without passthrough routes (the rows \"none passthrough\") the TLS frontend binds the public port itself; the minimal config has a frontend per kind, edge and passthrough on their own ports; in the rows \"against a minimal config with edge and passthrough on one port\", that config serves both on 443 the way ours does (a TCP frontend reads the SNI and hands terminated TLS to the TLS frontend over an internal socket; no PROXY header, which ours adds to keep the client's address); in the rows \"… that also adds the router's forwarded headers\", that one-port config also adds X-Forwarded-For, -Host, -Port, -Proto (and -Proto-Version on HTTP/2) and Forwarded, as the router does by default, and its internal hop carries the client's address in PROXY v2 as ours does (checked before measuring: the pod gets the same header names from both). The backend parses those headers on the load tool's core. In the rows \"ours with forwardedHeaderPolicy Never\", ours is rendered with ROUTER_SET_FORWARDED_HEADERS=never (a third config of the same routes) and the pod gets no forwarded header from either config (checked before measuring).", checksNote())
 }
 
 // checksNote says whether health checks ran in configs with many routes.
