@@ -60,7 +60,7 @@ fuzz: ## run the fuzz targets for FUZZTIME each (seed corpora also run in every 
 ##@ Benchmarks
 
 .PHONY: bench
-bench: bins ## benchmarks against baselines (bench/, ~19 min, root); output also in bin/bench-results.md
+bench: bins ## benchmarks against baselines (bench/, ~21 min, root); output also in bin/bench-results.md
 	bash hack/bins.sh bench-tools
 	go build -o $(BIN)/okd-ingress-bench ./bench
 	$(TEST_ENV) BENCH_QUICK=$(BENCH_QUICK) $(BIN)/okd-ingress-bench | tee $(BIN)/bench-results.md
