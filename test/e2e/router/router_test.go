@@ -823,7 +823,10 @@ var _ = Describe("Spare backends", func() {
 		// runtime, so empty server lines cost no reload their parsing.
 		Expect(files["haproxy.cfg"]).NotTo(MatchRegexp(`\nbackend _spare_1\n(  [^\n]*\n)*  server `))
 		Expect(prefixMap()).To(ContainElement("again-spares." + domain + "/ be_http:" + ns + ":again"))
-		Expect(r.Metric(`okd_router_spare_backends{state="free"}`)).To(BeNumerically(">=", 2))
+		// The metric follows the sync that reloaded, which ends after the
+		// new worker starts serving.
+		Eventually(func() (float64, error) { return r.Metric(`okd_router_spare_backends{state="free"}`) }).
+			WithTimeout(wait).Should(BeNumerically(">=", 2))
 		for _, host := range []string{"again", "third"} {
 			Expect(servedBy(c, "http://"+host+"-spares."+domain+"/")()).To(Equal("web"))
 		}
