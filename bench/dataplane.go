@@ -203,9 +203,8 @@ const dpRounds = 4
 // config alternately, dpRounds times each, and keeps each one's best run:
 // on two shared cores a single run can catch a background hiccup. It
 // also returns each round's ratio of ours to the minimal config's req/s,
-// two runs measured back to back (ours first in every other round),
-// which a slow spell of the machine moves less than it moves either best
-// run. The proxy not being measured
+// two runs measured back to back, which a slow spell of the machine
+// moves less than it moves either best run. The proxy not being measured
 // is frozen (SIGSTOP), so that its health checks and timers take nothing
 // from the one that is. Errors add up over all runs.
 func runScenario(s scenario, ours, minimal proxy, d time.Duration) (o, m loadResult, rounds []float64, err error) {
@@ -219,22 +218,15 @@ func runScenario(s scenario, ours, minimal proxy, d time.Duration) (o, m loadRes
 	for i := range dpRounds {
 		// Which goes first alternates, so that a drift within a round
 		// does not favour one config in every round.
-		first, second := ours, minimal
-		if i%2 == 1 {
-			first, second = minimal, ours
+		got := map[string]loadResult{}
+		for _, pp := range [][2]proxy{pairs[i%2], pairs[1-i%2]} {
+			r, err := measureAlone(s, pp[0], pp[1], d)
+			if err != nil {
+				return o, m, nil, err
+			}
+			got[pp[0].name] = r
 		}
-		r1, err := measureAlone(s, first, second, d)
-		if err != nil {
-			return o, m, nil, err
-		}
-		r2, err := measureAlone(s, second, first, d)
-		if err != nil {
-			return o, m, nil, err
-		}
-		ro, rm := r1, r2
-		if i%2 == 1 {
-			ro, rm = r2, r1
-		}
+		ro, rm := got[ours.name], got[minimal.name]
 		o, errO = better(o, ro), errO+ro.errors
 		m, errM = better(m, rm), errM+rm.errors
 		if rm.rps > 0 {
