@@ -97,6 +97,31 @@ const (
 	DefaultBackendAnnotation = "router.okd-ingress.io/default-backend"
 )
 
+// OKD's route annotations that tune a route's backend, honoured as OKD's
+// router honours them (reference/router.md §4). A value that fails its
+// grammar never reaches HAProxy; the route is still served, as on OKD, and
+// its status says which annotation was ignored.
+const (
+	// TimeoutAnnotation is the server timeout, a time like 30s or 5m.
+	TimeoutAnnotation = "haproxy.router.openshift.io/timeout"
+	// TimeoutTunnelAnnotation is the tunnel timeout (WebSocket, passthrough).
+	TimeoutTunnelAnnotation = "haproxy.router.openshift.io/timeout-tunnel"
+	// BalanceAnnotation is roundrobin, leastconn, source or random.
+	BalanceAnnotation = "haproxy.router.openshift.io/balance"
+	// HSTSAnnotation is a Strict-Transport-Security value for edge and
+	// reencrypt routes.
+	HSTSAnnotation = "haproxy.router.openshift.io/hsts_header"
+	// IPAllowlistAnnotation lists, space-separated, the client addresses
+	// and CIDRs that may reach the route; IPWhitelistAnnotation is its old
+	// name, read when the new one is absent.
+	IPAllowlistAnnotation = "haproxy.router.openshift.io/ip_allowlist"
+	IPWhitelistAnnotation = "haproxy.router.openshift.io/ip_whitelist"
+	// PodConcurrentConnectionsAnnotation caps the connections each endpoint gets.
+	PodConcurrentConnectionsAnnotation = "haproxy.router.openshift.io/pod-concurrent-connections"
+	// HealthCheckIntervalAnnotation is the route's health-check interval.
+	HealthCheckIntervalAnnotation = "router.openshift.io/haproxy.health.check.interval"
+)
+
 // IngressController operands, named as OKD's ingress operator names them.
 const (
 	// DeploymentLabel selects an IngressController's router pods.

@@ -43,6 +43,9 @@ type Verdict struct {
 	Message        string
 	Host           string
 	WildcardPolicy routev1.WildcardPolicyType
+	// InvalidAnnotations says, for an admitted route, which of its
+	// annotations were not honoured and why; empty when all were.
+	InvalidAnnotations string
 }
 
 // Route is an admitted route with what admission worked out about it.
@@ -57,6 +60,8 @@ type Route struct {
 	Path Path
 	// TLS holds the parsed and re-encoded certificates of edge and reencrypt routes.
 	TLS *TLS
+	// Tuning is what the route's annotations ask of its backend.
+	Tuning Tuning
 }
 
 // Result is the outcome of admitting a set of routes.
@@ -123,7 +128,9 @@ func admitOne(r *routev1.Route, p Policy, c *claims) (Route, Verdict) {
 	if msg := c.claim(r, host, wildcard, a.Path); msg != "" {
 		return reject(ReasonHostAlreadyClaimed, msg)
 	}
-	v.Admitted = true
+	var problems []string
+	a.Tuning, problems = parseTuning(r, a.TLS)
+	v.Admitted, v.InvalidAnnotations = true, strings.Join(problems, "; ")
 	return a, v
 }
 
@@ -146,4 +153,15 @@ func (v Verdict) Condition() routev1.RouteIngressCondition {
 		c.Status, c.Reason, c.Message = corev1.ConditionFalse, v.Reason, v.Message
 	}
 	return c
+}
+
+// Conditions are the conditions of the route's status entry: Admitted,
+// then InvalidAnnotations when some annotation was not honoured.
+func (v Verdict) Conditions() []routev1.RouteIngressCondition {
+	out := []routev1.RouteIngressCondition{v.Condition()}
+	if v.Admitted && v.InvalidAnnotations != "" {
+		out = append(out, routev1.RouteIngressCondition{Type: InvalidAnnotations, Status: corev1.ConditionTrue,
+			Reason: ReasonInvalidAnnotationValue, Message: v.InvalidAnnotations})
+	}
+	return out
 }

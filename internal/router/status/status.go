@@ -173,7 +173,7 @@ func (w *Writer) entry(v admission.Verdict) routev1.RouteIngress {
 	return routev1.RouteIngress{
 		Host: v.Host, RouterName: w.o.RouterName, WildcardPolicy: v.WildcardPolicy,
 		RouterCanonicalHostname: w.o.CanonicalHostname,
-		Conditions:              []routev1.RouteIngressCondition{v.Condition()},
+		Conditions:              v.Conditions(),
 	}
 }
 

@@ -1,0 +1,223 @@
+package admission
+
+import (
+	"fmt"
+	"net/netip"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
+	"github.com/okd-ingress/okd-ingress/internal/names"
+)
+
+// Tuning is what a route's OKD annotations ask of its backend, parsed and
+// checked: only these values, never the annotation text, reach HAProxy.
+// The zero value asks for the router's defaults.
+type Tuning struct {
+	// TimeoutServer and TimeoutTunnel replace the router's timeouts.
+	TimeoutServer, TimeoutTunnel time.Duration
+	// CheckInterval replaces the router's health-check interval.
+	CheckInterval time.Duration
+	// Balance replaces the balance algorithm.
+	Balance string
+	// HSTS is the Strict-Transport-Security value, in canonical form.
+	HSTS string
+	// AllowList, when AllowListSet, are the client prefixes that may reach
+	// the route; an empty list lets nobody in (the annotation was invalid:
+	// an allowlist fails closed).
+	AllowList    []netip.Prefix
+	AllowListSet bool
+	// MaxConn caps each server's concurrent connections; 0 is no cap.
+	MaxConn int
+}
+
+// ReasonInvalidAnnotationValue is the reason of the condition that lists
+// the annotations a router could not honour.
+const ReasonInvalidAnnotationValue = "InvalidAnnotationValue"
+
+// InvalidAnnotations is the condition type, set to True beside Admitted
+// when some of a served route's annotations were not honoured. OKD's router
+// drops such values silently; this says so, without refusing the route.
+const InvalidAnnotations routev1.RouteIngressConditionType = "InvalidAnnotations"
+
+// maxTimeout is the longest timeout HAProxy takes (2^31-1 ms); longer
+// values are clipped to it, as OKD does.
+const maxTimeout = (1<<31 - 1) * time.Millisecond
+
+// timeSpec is OKD's grammar for times: a positive integer and an optional
+// unit (milliseconds without one, as HAProxy reads it).
+var timeSpec = regexp.MustCompile(`^([1-9][0-9]*)(us|ms|s|m|h|d)?$`)
+
+var digits = regexp.MustCompile(`^[0-9]+$`)
+
+var timeUnits = map[string]time.Duration{
+	"": time.Millisecond, "us": time.Microsecond, "ms": time.Millisecond,
+	"s": time.Second, "m": time.Minute, "h": time.Hour, "d": 24 * time.Hour,
+}
+
+// parseTuning reads the annotations of r that tune its backend. It returns
+// a message per annotation it could not honour, sorted, for the route's
+// status; the route is served either way.
+func parseTuning(r *routev1.Route, tls *TLS) (Tuning, []string) {
+	var t Tuning
+	var problems []string
+	bad := func(key, value, why string) {
+		problems = append(problems, fmt.Sprintf("%s: %s %s", key, quoteValue(value), why))
+	}
+	ann := r.Annotations
+	for _, f := range []struct {
+		key string
+		dst *time.Duration
+	}{
+		{names.TimeoutAnnotation, &t.TimeoutServer},
+		{names.TimeoutTunnelAnnotation, &t.TimeoutTunnel},
+		{names.HealthCheckIntervalAnnotation, &t.CheckInterval},
+	} {
+		if v, ok := ann[f.key]; ok {
+			d, err := parseTimeSpec(v)
+			if err != nil {
+				bad(f.key, v, err.Error())
+			}
+			*f.dst = d
+		}
+	}
+	if v, ok := ann[names.BalanceAnnotation]; ok {
+		switch v {
+		case "roundrobin", "leastconn", "source", "random":
+			t.Balance = v
+		default:
+			bad(names.BalanceAnnotation, v, "is not one of roundrobin, leastconn, source, random")
+		}
+	}
+	if v, ok := ann[names.HSTSAnnotation]; ok {
+		hsts, err := parseHSTS(v)
+		switch {
+		case err != nil:
+			bad(names.HSTSAnnotation, v, err.Error())
+		case tls == nil || tls.Termination == routev1.TLSTerminationPassthrough:
+			bad(names.HSTSAnnotation, v, "applies only to edge and reencrypt routes")
+		default:
+			t.HSTS = hsts
+		}
+	}
+	key := names.IPAllowlistAnnotation
+	v, ok := ann[key]
+	if !ok {
+		key = names.IPWhitelistAnnotation
+		v, ok = ann[key]
+	}
+	if ok && strings.TrimSpace(v) != "" {
+		list, err := parseAllowList(v)
+		if err != nil {
+			bad(key, v, err.Error()+"; the route admits no client until it is fixed")
+		}
+		t.AllowList, t.AllowListSet = list, true
+	}
+	if v, ok := ann[names.PodConcurrentConnectionsAnnotation]; ok {
+		n, err := strconv.ParseInt(v, 10, 32)
+		if err != nil || !digits.MatchString(v) {
+			bad(names.PodConcurrentConnectionsAnnotation, v, "is not a whole number from 0 (no limit) to 2147483647")
+		} else {
+			t.MaxConn = int(n)
+		}
+	}
+	sort.Strings(problems)
+	return t, problems
+}
+
+// parseTimeSpec reads a time in OKD's grammar, clipped to HAProxy's longest.
+func parseTimeSpec(v string) (time.Duration, error) {
+	m := timeSpec.FindStringSubmatch(v)
+	if m == nil {
+		return 0, fmt.Errorf("is not a time such as 30s, 500ms or 5m (a positive whole number and one of the units us, ms, s, m, h, d)")
+	}
+	n, err := strconv.ParseInt(m[1], 10, 64)
+	unit := timeUnits[m[2]]
+	if err != nil || n > int64(maxTimeout/unit) {
+		return maxTimeout, nil
+	}
+	// HAProxy counts in milliseconds, and reads 0 as no timeout at all.
+	return (time.Duration(n)*unit + time.Millisecond - 1).Truncate(time.Millisecond), nil
+}
+
+// parseHSTS checks a Strict-Transport-Security value (RFC 6797 §6.1):
+// max-age once, includeSubDomains and preload at most once each, and
+// returns it in one spelling.
+func parseHSTS(v string) (string, error) {
+	var maxAge string
+	seen := map[string]bool{}
+	for _, d := range strings.Split(v, ";") {
+		d = strings.Trim(d, " \t")
+		name, val, hasVal := strings.Cut(d, "=")
+		name = strings.ToLower(strings.TrimRight(name, " \t"))
+		val = strings.Trim(val, " \t")
+		if seen[name] {
+			return "", fmt.Errorf("names %s twice", name)
+		}
+		seen[name] = true
+		switch {
+		case name == "max-age" && hasVal:
+			if len(val) >= 2 && val[0] == '"' && val[len(val)-1] == '"' {
+				val = val[1 : len(val)-1]
+			}
+			if n, err := strconv.ParseUint(val, 10, 32); err != nil || !digits.MatchString(val) {
+				return "", fmt.Errorf("has max-age %s, not a number of seconds", quoteValue(val))
+			} else {
+				maxAge = strconv.FormatUint(n, 10)
+			}
+		case (name == "includesubdomains" || name == "preload") && !hasVal:
+		default:
+			return "", fmt.Errorf("is not max-age=<seconds> with optional includeSubDomains and preload, separated by semicolons")
+		}
+	}
+	if maxAge == "" {
+		return "", fmt.Errorf("has no max-age")
+	}
+	out := "max-age=" + maxAge
+	if seen["includesubdomains"] {
+		out += "; includeSubDomains"
+	}
+	if seen["preload"] {
+		out += "; preload"
+	}
+	return out, nil
+}
+
+// maxAllowList bounds an allowlist; OKD's API limits an annotation's size
+// anyway, and a list this long is a mistake.
+const maxAllowList = 1000
+
+// parseAllowList reads space-separated addresses and CIDRs. Any bad entry
+// fails the whole list.
+func parseAllowList(v string) ([]netip.Prefix, error) {
+	fields := strings.Fields(v)
+	if len(fields) > maxAllowList {
+		return nil, fmt.Errorf("has %d entries, more than %d", len(fields), maxAllowList)
+	}
+	out := make([]netip.Prefix, 0, len(fields))
+	for _, f := range fields {
+		p, err := netip.ParsePrefix(f)
+		if err != nil {
+			a, aerr := netip.ParseAddr(f)
+			if aerr != nil || a.Zone() != "" {
+				return nil, fmt.Errorf("has %s, which is not an IP address or CIDR", quoteValue(f))
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
+}
+
+// quoteValue quotes a user's value for a status message: Go quoting keeps
+// control characters out, and a long value is cut.
+func quoteValue(v string) string {
+	const max = 64
+	if len(v) > max {
+		return strconv.Quote(v[:max]) + "…"
+	}
+	return strconv.Quote(v)
+}

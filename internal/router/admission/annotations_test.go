@@ -1,0 +1,161 @@
+package admission
+
+import (
+	"net/netip"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+
+	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
+	"github.com/okd-ingress/okd-ingress/internal/names"
+)
+
+func TestTuning(t *testing.T) {
+	edge := tls(routev1.TLSConfig{Termination: routev1.TLSTerminationEdge})
+	passthrough := tls(routev1.TLSConfig{Termination: routev1.TLSTerminationPassthrough})
+	prefixes := func(list ...string) []netip.Prefix {
+		out := []netip.Prefix{}
+		for _, s := range list {
+			out = append(out, netip.MustParsePrefix(s))
+		}
+		return out
+	}
+	cases := []struct {
+		name string
+		opts []opt
+		want Tuning
+		// problems are substrings of the InvalidAnnotations message, in order.
+		problems []string
+	}{
+		{name: "none", want: Tuning{}},
+		{name: "timeout in seconds", opts: []opt{annotate(names.TimeoutAnnotation, "30s")}, want: Tuning{TimeoutServer: 30 * time.Second}},
+		{name: "timeout without a unit is milliseconds", opts: []opt{annotate(names.TimeoutAnnotation, "1500")}, want: Tuning{TimeoutServer: 1500 * time.Millisecond}},
+		{name: "microseconds round up to a millisecond, never to 0 (no timeout)", opts: []opt{annotate(names.TimeoutAnnotation, "500us")}, want: Tuning{TimeoutServer: time.Millisecond}},
+		{name: "tunnel in days", opts: []opt{annotate(names.TimeoutTunnelAnnotation, "2d")}, want: Tuning{TimeoutTunnel: 48 * time.Hour}},
+		{name: "too long is clipped to HAProxy's longest", opts: []opt{annotate(names.TimeoutAnnotation, "99999999999999999999d")}, want: Tuning{TimeoutServer: maxTimeout}},
+		{name: "just under the clip", opts: []opt{annotate(names.TimeoutAnnotation, "2147483647")}, want: Tuning{TimeoutServer: maxTimeout}},
+		{name: "health check interval", opts: []opt{annotate(names.HealthCheckIntervalAnnotation, "3s")}, want: Tuning{CheckInterval: 3 * time.Second}},
+		{
+			name: "bad times are ignored and named",
+			opts: []opt{
+				annotate(names.TimeoutAnnotation, "0"), annotate(names.TimeoutTunnelAnnotation, "5 s"),
+				annotate(names.HealthCheckIntervalAnnotation, "5s\n  server evil 198.51.100.1:80"),
+			},
+			want: Tuning{},
+			problems: []string{
+				// Sorted: "-" before ":".
+				names.TimeoutTunnelAnnotation + `: "5 s" is not a time`,
+				names.TimeoutAnnotation + `: "0" is not a time`,
+				names.HealthCheckIntervalAnnotation + `: "5s\n  server evil 198.51.100.1:80" is not a time`,
+			},
+		},
+		{name: "balance", opts: []opt{annotate(names.BalanceAnnotation, "leastconn")}, want: Tuning{Balance: "leastconn"}},
+		{name: "balance is case-sensitive, as OKD", opts: []opt{annotate(names.BalanceAnnotation, "LeastConn")}, want: Tuning{},
+			problems: []string{names.BalanceAnnotation + `: "LeastConn" is not one of`}},
+		{name: "hsts on an edge route", opts: []opt{edge, annotate(names.HSTSAnnotation, "max-age=31536000;includeSubDomains;preload")},
+			want: Tuning{HSTS: "max-age=31536000; includeSubDomains; preload"}},
+		{name: "hsts: any case, spaces, quoted max-age, any order", opts: []opt{edge, annotate(names.HSTSAnnotation, ` PRELOAD ; max-age = "60" `)},
+			want: Tuning{HSTS: "max-age=60; preload"}},
+		{name: "hsts on a plain route", opts: []opt{annotate(names.HSTSAnnotation, "max-age=60")}, want: Tuning{},
+			problems: []string{names.HSTSAnnotation + `: "max-age=60" applies only to edge and reencrypt routes`}},
+		{name: "hsts on a passthrough route", opts: []opt{passthrough, annotate(names.HSTSAnnotation, "max-age=60")}, want: Tuning{},
+			problems: []string{"applies only to edge and reencrypt routes"}},
+		{name: "hsts without max-age", opts: []opt{edge, annotate(names.HSTSAnnotation, "includeSubDomains")}, want: Tuning{},
+			problems: []string{"has no max-age"}},
+		{name: "hsts twice", opts: []opt{edge, annotate(names.HSTSAnnotation, "max-age=1; max-age=2")}, want: Tuning{},
+			problems: []string{"names max-age twice"}},
+		{name: "hsts with an injected directive", opts: []opt{edge, annotate(names.HSTSAnnotation, "max-age=1\n  http-response set-header X-Evil 1")}, want: Tuning{},
+			problems: []string{`has max-age "1\n  http-response`}},
+		{name: "hsts with another directive", opts: []opt{edge, annotate(names.HSTSAnnotation, "max-age=1; report-uri=x")}, want: Tuning{},
+			problems: []string{"is not max-age=<seconds>"}},
+		{
+			name: "allowlist: addresses and CIDRs, masked",
+			opts: []opt{annotate(names.IPAllowlistAnnotation, " 203.0.113.7\t10.1.2.3/8  2001:db8::1 2001:db8:1::5/48 ")},
+			want: Tuning{AllowListSet: true, AllowList: prefixes("203.0.113.7/32", "10.0.0.0/8", "2001:db8::1/128", "2001:db8:1::/48")},
+		},
+		{name: "the old name", opts: []opt{annotate(names.IPWhitelistAnnotation, "192.0.2.1")},
+			want: Tuning{AllowListSet: true, AllowList: prefixes("192.0.2.1/32")}},
+		{name: "the new name wins", opts: []opt{annotate(names.IPWhitelistAnnotation, "192.0.2.1"), annotate(names.IPAllowlistAnnotation, "192.0.2.2")},
+			want: Tuning{AllowListSet: true, AllowList: prefixes("192.0.2.2/32")}},
+		{name: "an empty allowlist restricts nothing", opts: []opt{annotate(names.IPAllowlistAnnotation, "  ")}, want: Tuning{}},
+		{
+			name: "a bad entry fails closed",
+			opts: []opt{annotate(names.IPAllowlistAnnotation, "192.0.2.1 192.0.2.300")},
+			want: Tuning{AllowListSet: true, AllowList: nil},
+			problems: []string{
+				names.IPAllowlistAnnotation + `: "192.0.2.1 192.0.2.300" has "192.0.2.300", which is not an IP address or CIDR; the route admits no client until it is fixed`,
+			},
+		},
+		{name: "a zone is no address for an allowlist", opts: []opt{annotate(names.IPAllowlistAnnotation, "fe80::1%eth0")},
+			want: Tuning{AllowListSet: true}, problems: []string{"which is not an IP address or CIDR"}},
+		{name: "an injected file name", opts: []opt{annotate(names.IPAllowlistAnnotation, "-f /etc/passwd")},
+			want: Tuning{AllowListSet: true}, problems: []string{`has "-f"`}},
+		{name: "too many entries", opts: []opt{annotate(names.IPAllowlistAnnotation, strings.Repeat("192.0.2.1 ", maxAllowList+1))},
+			want: Tuning{AllowListSet: true}, problems: []string{"has 1001 entries, more than 1000"}},
+		{name: "pod connections", opts: []opt{annotate(names.PodConcurrentConnectionsAnnotation, "10")}, want: Tuning{MaxConn: 10}},
+		{name: "pod connections 0 is no cap", opts: []opt{annotate(names.PodConcurrentConnectionsAnnotation, "0")}, want: Tuning{}},
+		{
+			name: "bad pod connections",
+			opts: []opt{annotate(names.PodConcurrentConnectionsAnnotation, "+5")},
+			want: Tuning{}, problems: []string{names.PodConcurrentConnectionsAnnotation + `: "+5" is not a whole number`},
+		},
+		{name: "pod connections -0", opts: []opt{annotate(names.PodConcurrentConnectionsAnnotation, "-0")}, want: Tuning{},
+			problems: []string{"is not a whole number"}},
+		{name: "hsts with an unbalanced quote", opts: []opt{edge, annotate(names.HSTSAnnotation, `max-age="1`)}, want: Tuning{},
+			problems: []string{`has max-age "\"1"`}},
+		{name: "pod connections beyond int32", opts: []opt{annotate(names.PodConcurrentConnectionsAnnotation, "2147483648")}, want: Tuning{},
+			problems: []string{"is not a whole number"}},
+		{name: "a long value is cut in the message", opts: []opt{annotate(names.BalanceAnnotation, strings.Repeat("x", 500))}, want: Tuning{},
+			problems: []string{`"` + strings.Repeat("x", 64) + `"… is not one of`}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			res := Admit([]*routev1.Route{route("ns", "r", 0, "r.example.com", tc.opts...)}, Policy{})
+			v := res.Verdicts[key("ns/r")]
+			if !v.Admitted || len(res.Routes) != 1 {
+				t.Fatalf("not admitted: %+v", v)
+			}
+			if got := res.Routes[0].Tuning; !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("tuning = %+v, want %+v", got, tc.want)
+			}
+			msg := v.InvalidAnnotations
+			if len(tc.problems) == 0 && msg != "" {
+				t.Errorf("InvalidAnnotations = %q, want none", msg)
+			}
+			rest := msg
+			for _, p := range tc.problems {
+				i := strings.Index(rest, p)
+				if i < 0 {
+					t.Fatalf("InvalidAnnotations = %q, want %q (in this order)", msg, p)
+				}
+				rest = rest[i+len(p):]
+			}
+			if strings.ContainsAny(msg, "\n\r\t") {
+				t.Errorf("the message holds a control character: %q", msg)
+			}
+		})
+	}
+}
+
+func TestVerdictConditions(t *testing.T) {
+	admitted := Verdict{Admitted: true}
+	if got := admitted.Conditions(); len(got) != 1 || got[0].Type != routev1.RouteAdmitted || got[0].Status != corev1.ConditionTrue {
+		t.Errorf("admitted: %+v", got)
+	}
+	warned := Verdict{Admitted: true, InvalidAnnotations: "x: bad"}
+	want := []routev1.RouteIngressCondition{
+		{Type: routev1.RouteAdmitted, Status: corev1.ConditionTrue},
+		{Type: InvalidAnnotations, Status: corev1.ConditionTrue, Reason: ReasonInvalidAnnotationValue, Message: "x: bad"},
+	}
+	if got := warned.Conditions(); !reflect.DeepEqual(got, want) {
+		t.Errorf("with invalid annotations: %+v, want %+v", got, want)
+	}
+	// A rejected route says why it is rejected, nothing else.
+	rejected := Verdict{Reason: ReasonHostAlreadyClaimed, Message: "m", InvalidAnnotations: "x: bad"}
+	if got := rejected.Conditions(); len(got) != 1 || got[0].Status != corev1.ConditionFalse {
+		t.Errorf("rejected: %+v", got)
+	}
+}
