@@ -55,6 +55,7 @@ test: bins verify ## every test: unit, API (envtest), router and end-to-end
 .PHONY: fuzz
 fuzz: ## run the fuzz targets for FUZZTIME each (seed corpora also run in every go test)
 	$(TEST_ENV) go test -run '^$$' -fuzz='^FuzzRenderRoute$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=2000x -parallel=2 ./internal/router/render/
+	$(TEST_ENV) go test -run '^$$' -fuzz='^FuzzRenderAnnotations$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=2000x -parallel=2 ./internal/router/render/
 	$(TEST_ENV) go test -run '^$$' -fuzz='^FuzzValidateRoute$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=2000x -parallel=2 ./internal/routeapi/
 
 ##@ Benchmarks

@@ -121,7 +121,26 @@ func buildBackend(r admission.Route, in Input) *Backend {
 		b.RequestHeaders = headerActions(h.Actions.Request)
 		b.ResponseHeaders = headerActions(h.Actions.Response)
 	}
+	tune(b, r.Tuning)
 	return b
+}
+
+// tune applies what the route's annotations ask; the annotated balance
+// wins over the weighted split's round robin, as on OKD.
+func tune(b *Backend, t admission.Tuning) {
+	if t.Balance != "" {
+		b.Balance = t.Balance
+	}
+	b.TimeoutServer, b.TimeoutTunnel, b.CheckInterval, b.MaxConn = t.TimeoutServer, t.TimeoutTunnel, t.CheckInterval, t.MaxConn
+	if b.Mode == ModeHTTP {
+		b.HSTS = t.HSTS
+	}
+	if t.AllowListSet {
+		b.AllowList = &AllowList{File: "allowlists/" + fileName(b.Name) + ".txt", Prefixes: make([]string, 0, len(t.AllowList))}
+		for _, p := range t.AllowList {
+			b.AllowList.Prefixes = append(b.AllowList.Prefixes, p.String())
+		}
+	}
 }
 
 func reencrypt(r admission.Route, backend string, o Options) *Reencrypt {

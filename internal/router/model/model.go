@@ -7,6 +7,7 @@ package model
 import (
 	"net"
 	"strconv"
+	"time"
 
 	"k8s.io/apimachinery/pkg/types"
 )
@@ -77,6 +78,23 @@ type Backend struct {
 	H2C bool
 	// RequestHeaders and ResponseHeaders are the route's header actions.
 	RequestHeaders, ResponseHeaders []HeaderAction
+	// TimeoutServer, TimeoutTunnel and CheckInterval replace the router's
+	// when set (the route's annotations); zero keeps the router's.
+	TimeoutServer, TimeoutTunnel, CheckInterval time.Duration
+	// MaxConn caps each server's concurrent connections; 0 is no cap.
+	MaxConn int
+	// HSTS is the Strict-Transport-Security value sent over TLS, if any.
+	HSTS string
+	// AllowList, when set, restricts the clients that may reach the backend.
+	AllowList *AllowList
+}
+
+// AllowList is a file of client prefixes, one per line; an empty list
+// admits nobody.
+type AllowList struct {
+	// File is relative to the config directory.
+	File     string
+	Prefixes []string
 }
 
 // Server is one endpoint of a backend.

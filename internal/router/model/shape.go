@@ -29,7 +29,9 @@ func SameShape(a, b *Model) bool {
 func sameBackendShape(x, y *Backend) bool {
 	if x.Name != y.Name || x.Mode != y.Mode || x.Balance != y.Balance || x.H2C != y.H2C ||
 		!sameSlotCount(x, y) || !sameReencrypt(x.Reencrypt, y.Reencrypt) ||
-		!slices.Equal(x.RequestHeaders, y.RequestHeaders) || !slices.Equal(x.ResponseHeaders, y.ResponseHeaders) {
+		!slices.Equal(x.RequestHeaders, y.RequestHeaders) || !slices.Equal(x.ResponseHeaders, y.ResponseHeaders) ||
+		x.TimeoutServer != y.TimeoutServer || x.TimeoutTunnel != y.TimeoutTunnel || x.CheckInterval != y.CheckInterval ||
+		x.MaxConn != y.MaxConn || x.HSTS != y.HSTS || !sameAllowList(x.AllowList, y.AllowList) {
 		return false
 	}
 	for i := range min(len(x.Slots), len(y.Slots)) {
@@ -65,4 +67,11 @@ func sameReencrypt(x, y *Reencrypt) bool {
 		return x == y
 	}
 	return x.CAFile == y.CAFile && x.VerifyHost == y.VerifyHost && x.ALPN == y.ALPN && bytes.Equal(x.CA, y.CA)
+}
+
+func sameAllowList(x, y *AllowList) bool {
+	if x == nil || y == nil {
+		return x == y
+	}
+	return x.File == y.File && slices.Equal(x.Prefixes, y.Prefixes)
 }

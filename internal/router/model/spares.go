@@ -168,7 +168,13 @@ func blueprint(balance string) *Backend {
 func fitsSpare(b, s *Backend) bool {
 	return b.Mode == ModeHTTP && s.Mode == ModeHTTP && b.Balance == s.Balance && DynamicBalance(s.Balance) && !b.H2C && !s.H2C &&
 		b.Reencrypt == nil && s.Reencrypt == nil && len(b.RequestHeaders)+len(b.ResponseHeaders) == 0 &&
-		len(s.RequestHeaders)+len(s.ResponseHeaders) == 0 && len(b.Servers) <= SpareServerLimit
+		len(s.RequestHeaders)+len(s.ResponseHeaders) == 0 && !b.tuned() && !s.tuned() && len(b.Servers) <= SpareServerLimit
+}
+
+// tuned reports whether the route's annotations put lines of their own
+// into its backend, which a spare does not have.
+func (b *Backend) tuned() bool {
+	return b.TimeoutServer != 0 || b.TimeoutTunnel != 0 || b.CheckInterval != 0 || b.MaxConn != 0 || b.HSTS != "" || b.AllowList != nil
 }
 
 // spares lists the spares whose routes are gone: they are free again.

@@ -140,6 +140,22 @@ func TestFitSpares(t *testing.T) {
 			next: []*routev1.Route{a, route("ns", "b", 2, "b.com", to("big", 1))},
 		},
 		{
+			name: "and OKD's annotations that add lines to a backend", prev: func(t *testing.T) *Model { return withSpares(t, web(), 2, a) },
+			next: []*routev1.Route{a, route("ns", "b", 2, "b.com", annotate(names.TimeoutAnnotation, "5s"))},
+		},
+		{
+			name: "and an allowlist", prev: func(t *testing.T) *Model { return withSpares(t, web(), 2, a) },
+			next: []*routev1.Route{a, route("ns", "b", 2, "b.com", annotate(names.IPAllowlistAnnotation, "192.0.2.1"))},
+		},
+		{
+			name: "and another balance than the spares'", prev: func(t *testing.T) *Model { return withSpares(t, web(), 2, a) },
+			next: []*routev1.Route{a, route("ns", "b", 2, "b.com", annotate(names.BalanceAnnotation, "leastconn"))},
+		},
+		{
+			name: "a held route annotated later goes back to a reload", prev: held,
+			next: []*routev1.Route{a, route("ns", "b", 2, "b.com", annotate(names.PodConcurrentConnectionsAnnotation, "5"))},
+		},
+		{
 			name: "a held route that grows past its spare goes back to a reload", prev: held,
 			next: []*routev1.Route{a, route("ns", "b", 2, "b.com", setHeader("X-A", "1"))},
 		},

@@ -30,6 +30,8 @@ func newTemplate(configDir string, checkInterval time.Duration) *template.Templa
 		"quote":         Quote,
 		"hostPort":      func(a string, p int32) string { return net.JoinHostPort(a, strconv.Itoa(int(p))) },
 		"serverOptions": func(b *model.Backend) string { return ServerOptions(configDir, checkInterval, b) },
+		"configPath":    func(f string) string { return path.Join(configDir, f) },
+		"ms":            ms,
 	}).Parse(configTemplate))
 }
 
@@ -85,8 +87,21 @@ func Render(m *model.Model, p Params) (Files, error) {
 		if b.Reencrypt != nil && b.Reencrypt.CA != nil {
 			files[b.Reencrypt.CAFile] = b.Reencrypt.CA
 		}
+		if a := b.AllowList; a != nil {
+			files[a.File] = lineFile(a.Prefixes)
+		}
 	}
 	return files, nil
+}
+
+// lineFile renders each string on a line of its own.
+func lineFile(list []string) []byte {
+	var b bytes.Buffer
+	for _, l := range list {
+		b.WriteString(l)
+		b.WriteByte('\n')
+	}
+	return b.Bytes()
 }
 
 // MapFile renders map entries one per line.
@@ -173,9 +188,15 @@ func ms(d time.Duration) string { return strconv.FormatInt(d.Milliseconds(), 10)
 // line does not apply to those).
 func ServerOptions(configDir string, checkInterval time.Duration, b *model.Backend) string {
 	var o []string
+	if b.CheckInterval > 0 {
+		checkInterval = b.CheckInterval
+	}
 	if checkInterval > 0 {
 		// Health checks take a dead pod out before its EndpointSlice says so.
 		o = append(o, "check inter "+ms(checkInterval))
+	}
+	if b.MaxConn > 0 {
+		o = append(o, "maxconn "+strconv.Itoa(b.MaxConn))
 	}
 	if b.H2C {
 		o = append(o, "proto h2")

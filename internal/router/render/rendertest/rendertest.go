@@ -40,6 +40,10 @@ var (
 // SafeWord is the inside of a word printed by render.Quote.
 const SafeWord = `(?:[A-Za-z0-9\-_.,/:;=+%\[\](){}!@^~|?&<>*]|\\x[0-9a-f]{2})*`
 
+// HSTSValue is a Strict-Transport-Security value as admission spells it,
+// printed by render.Quote (a space is \x20).
+const HSTSValue = `max-age=(?:0|[1-9][0-9]*)(?:;\\x20includeSubDomains)?(?:;\\x20preload)?`
+
 var backendLines sync.Map // ns:name → *regexp.Regexp
 
 // BackendLine matches the lines the template can print in the backend
@@ -54,9 +58,13 @@ func BackendLine(ns, name string) *regexp.Regexp {
 		`backend be_(?:http|edge_http|secure|tcp):` + id,
 		`  mode (?:http|tcp)`,
 		`  balance (?:random|source|roundrobin|leastconn)`,
+		`  timeout (?:server|tunnel) [1-9][0-9]*ms`,
+		`  http-request deny deny_status 403 if !\{ src -f /[^\s]+ \}`,
+		`  tcp-request content reject if !\{ src -f /[^\s]+ \}`,
+		`  http-response set-header Strict-Transport-Security "` + HSTSValue + `" if \{ ssl_fc \}`,
 		`  http-(?:request|response) set-header "` + SafeWord + `" "` + SafeWord + `"`,
 		`  http-(?:request|response) del-header "` + SafeWord + `"`,
-		`  default-server(?: check inter [0-9]+ms)?(?: proto h2)?(?: ssl verify required ca-file (?:@system-ca|/[^\s]+)(?: verifyhost [a-z0-9.-]+ sni str\([a-z0-9.-]+\))?(?: alpn h2,http/1\.1)?)?`,
+		`  default-server(?: check inter [0-9]+ms)?(?: maxconn [1-9][0-9]*)?(?: proto h2)?(?: ssl verify required ca-file (?:@system-ca|/[^\s]+)(?: verifyhost [a-z0-9.-]+ sni str\([a-z0-9.-]+\))?(?: alpn h2,http/1\.1)?)?`,
 		`  server s[1-9][0-9]* (?:[0-9.]+|\[[0-9a-f:]+\]):[0-9]+ weight [0-9]+`,
 		`  server s[1-9][0-9]* 127\.0\.0\.1:1 disabled weight 1`,
 	}, "|")+`)$`))

@@ -1,0 +1,324 @@
+package render
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
+	"github.com/okd-ingress/okd-ingress/internal/names"
+	"github.com/okd-ingress/okd-ingress/internal/router/config"
+	"github.com/okd-ingress/okd-ingress/internal/router/model"
+)
+
+func annotate(kv ...string) opt {
+	return func(r *routev1.Route) {
+		if r.Annotations == nil {
+			r.Annotations = map[string]string{}
+		}
+		for i := 0; i+1 < len(kv); i += 2 {
+			r.Annotations[kv[i]] = kv[i+1]
+		}
+	}
+}
+
+// TestRenderAnnotations renders routes with OKD's tuning annotations and
+// checks their backend sections line by line, the allowlist files, and
+// that HAProxy accepts the whole configuration.
+func TestRenderAnnotations(t *testing.T) {
+	weight := func(w int32) *int32 { return &w }
+	split := func(r *routev1.Route) {
+		r.Spec.To.Weight = weight(3)
+		r.Spec.AlternateBackends = []routev1.RouteTargetReference{{Kind: "Service", Name: "other", Weight: weight(1)}}
+	}
+	edge := withTLS(routev1.TLSConfig{Termination: routev1.TLSTerminationEdge, InsecureEdgeTerminationPolicy: routev1.InsecureEdgeTerminationPolicyAllow})
+	reencrypt := withTLS(routev1.TLSConfig{Termination: routev1.TLSTerminationReencrypt})
+	passthrough := withTLS(routev1.TLSConfig{Termination: routev1.TLSTerminationPassthrough})
+	servers := []string{
+		"  server s1 198.18.0.10:8080 weight 1",
+		"  server s2 198.18.0.11:8080 weight 1",
+	}
+	// A source-balanced backend keeps free slots for servers added at runtime.
+	sourceServers := append(append([]string{}, servers...),
+		"  server s3 127.0.0.1:1 disabled weight 1",
+		"  server s4 127.0.0.1:1 disabled weight 1")
+	join := func(parts ...[]string) []string {
+		var out []string
+		for _, p := range parts {
+			out = append(out, p...)
+		}
+		return out
+	}
+	// {dir} in a wanted line is the config directory.
+	cases := []struct {
+		name string
+		opts []opt
+		edit func(*config.Config)
+		// backend is the backend's name; want its section's lines.
+		backend string
+		want    []string
+		// allowlist, when not nil, is the allowlist file's path and content.
+		allowlist *[2]string
+		// invalid is a substring of Verdict.InvalidAnnotations; "" wants none.
+		invalid string
+	}{
+		{
+			name: "timeout", opts: []opt{annotate(names.TimeoutAnnotation, "5m")},
+			backend: "be_http:ann:route",
+			want: join([]string{"  mode http", "  balance random", "  timeout server 300000ms",
+				"  default-server check inter 5000ms"}, servers),
+		},
+		{
+			name: "timeout-tunnel on passthrough", opts: []opt{passthrough, annotate(names.TimeoutTunnelAnnotation, "1h")},
+			backend: "be_tcp:ann:route",
+			want: join([]string{"  mode tcp", "  balance source", "  timeout tunnel 3600000ms",
+				"  default-server check inter 5000ms"}, sourceServers),
+		},
+		{
+			name:    "both timeouts, microseconds rounded up to a millisecond",
+			opts:    []opt{annotate(names.TimeoutAnnotation, "500us", names.TimeoutTunnelAnnotation, "1h")},
+			backend: "be_http:ann:route",
+			want: join([]string{"  mode http", "  balance random", "  timeout server 1ms", "  timeout tunnel 3600000ms",
+				"  default-server check inter 5000ms"}, servers),
+		},
+		{
+			name: "timeout longer than HAProxy takes is clipped", opts: []opt{annotate(names.TimeoutAnnotation, "99999999999999999999d")},
+			backend: "be_http:ann:route",
+			want: join([]string{"  mode http", "  balance random", "  timeout server 2147483647ms",
+				"  default-server check inter 5000ms"}, servers),
+		},
+		{
+			name: "invalid timeout ignored", opts: []opt{annotate(names.TimeoutAnnotation, "5s\n  server evil 198.51.100.66:80")},
+			backend: "be_http:ann:route",
+			want:    join([]string{"  mode http", "  balance random", "  default-server check inter 5000ms"}, servers),
+			invalid: names.TimeoutAnnotation + `: "5s\n  server evil 198.51.100.66:80" is not a time`,
+		},
+		{
+			name: "balance leastconn overrides a weighted split's roundrobin", opts: []opt{split, annotate(names.BalanceAnnotation, "leastconn")},
+			backend: "be_http:ann:route",
+			want: []string{"  mode http", "  balance leastconn", "  default-server check inter 5000ms",
+				"  server s1 198.18.0.10:8080 weight 256",
+				"  server s2 198.18.0.11:8080 weight 256",
+				"  server s3 198.18.0.20:8080 weight 171"},
+		},
+		{
+			name:    "balance source on passthrough overrides the TCP default",
+			opts:    []opt{passthrough, annotate(names.BalanceAnnotation, "source")},
+			edit:    func(c *config.Config) { c.BalanceTCP = "roundrobin" },
+			backend: "be_tcp:ann:route",
+			want:    join([]string{"  mode tcp", "  balance source", "  default-server check inter 5000ms"}, sourceServers),
+		},
+		{
+			name: "invalid balance ignored", opts: []opt{annotate(names.BalanceAnnotation, "first")},
+			backend: "be_http:ann:route",
+			want:    join([]string{"  mode http", "  balance random", "  default-server check inter 5000ms"}, servers),
+			invalid: "is not one of roundrobin, leastconn, source, random",
+		},
+		{
+			name: "hsts on edge, canonical and over TLS only", opts: []opt{edge, annotate(names.HSTSAnnotation, "max-age=31536000;includesubdomains;PRELOAD")},
+			backend: "be_edge_http:ann:route",
+			want: join([]string{"  mode http", "  balance random",
+				`  http-response set-header Strict-Transport-Security "max-age=31536000;\x20includeSubDomains;\x20preload" if { ssl_fc }`,
+				"  default-server check inter 5000ms"}, servers),
+		},
+		{
+			name:    "hsts on reencrypt with pod-concurrent-connections",
+			opts:    []opt{reencrypt, annotate(names.HSTSAnnotation, `max-age="60"`, names.PodConcurrentConnectionsAnnotation, "10")},
+			backend: "be_secure:ann:route",
+			want: join([]string{"  mode http", "  balance random",
+				`  http-response set-header Strict-Transport-Security "max-age=60" if { ssl_fc }`,
+				"  default-server check inter 5000ms maxconn 10 ssl verify required ca-file @system-ca alpn h2,http/1.1"}, servers),
+		},
+		{
+			name: "hsts on a plain route ignored", opts: []opt{annotate(names.HSTSAnnotation, "max-age=60")},
+			backend: "be_http:ann:route",
+			want:    join([]string{"  mode http", "  balance random", "  default-server check inter 5000ms"}, servers),
+			invalid: "applies only to edge and reencrypt routes",
+		},
+		{
+			name: "hsts on passthrough ignored", opts: []opt{passthrough, annotate(names.HSTSAnnotation, "max-age=60")},
+			backend: "be_tcp:ann:route",
+			want:    join([]string{"  mode tcp", "  balance source", "  default-server check inter 5000ms"}, sourceServers),
+			invalid: "applies only to edge and reencrypt routes",
+		},
+		{
+			name:    "ip_allowlist on an HTTP route",
+			opts:    []opt{annotate(names.IPAllowlistAnnotation, "192.168.1.7  10.0.0.0/8\t10.1.2.3/16 2001:db8::1 2001:DB8:1::5/48")},
+			backend: "be_http:ann:route",
+			want: join([]string{"  mode http", "  balance random",
+				"  http-request deny deny_status 403 if !{ src -f {dir}/allowlists/be_http_ann_route.txt }",
+				"  default-server check inter 5000ms"}, servers),
+			allowlist: &[2]string{"allowlists/be_http_ann_route.txt",
+				"192.168.1.7/32\n10.0.0.0/8\n10.1.0.0/16\n2001:db8::1/128\n2001:db8:1::/48\n"},
+		},
+		{
+			name:    "ip_whitelist on an edge route",
+			opts:    []opt{edge, annotate(names.IPWhitelistAnnotation, "203.0.113.0/24")},
+			backend: "be_edge_http:ann:route",
+			want: join([]string{"  mode http", "  balance random",
+				"  http-request deny deny_status 403 if !{ src -f {dir}/allowlists/be_edge_http_ann_route.txt }",
+				"  default-server check inter 5000ms"}, servers),
+			allowlist: &[2]string{"allowlists/be_edge_http_ann_route.txt", "203.0.113.0/24\n"},
+		},
+		{
+			name:    "ip_allowlist on passthrough, the new name winning",
+			opts:    []opt{passthrough, annotate(names.IPAllowlistAnnotation, "198.51.100.9 ::1", names.IPWhitelistAnnotation, "0.0.0.0/0")},
+			backend: "be_tcp:ann:route",
+			want: join([]string{"  mode tcp", "  balance source",
+				"  tcp-request content reject if !{ src -f {dir}/allowlists/be_tcp_ann_route.txt }",
+				"  default-server check inter 5000ms"}, sourceServers),
+			allowlist: &[2]string{"allowlists/be_tcp_ann_route.txt", "198.51.100.9/32\n::1/128\n"},
+		},
+		{
+			name:    "invalid ip_allowlist admits nobody",
+			opts:    []opt{annotate(names.IPAllowlistAnnotation, "10.0.0.1 fe80::1%eth0")},
+			backend: "be_http:ann:route",
+			want: join([]string{"  mode http", "  balance random",
+				"  http-request deny deny_status 403 if !{ src -f {dir}/allowlists/be_http_ann_route.txt }",
+				"  default-server check inter 5000ms"}, servers),
+			allowlist: &[2]string{"allowlists/be_http_ann_route.txt", ""},
+			invalid:   "the route admits no client until it is fixed",
+		},
+		{
+			name:    "invalid ip_allowlist on passthrough admits nobody",
+			opts:    []opt{passthrough, annotate(names.IPAllowlistAnnotation, "10.0.0.0/33")},
+			backend: "be_tcp:ann:route",
+			want: join([]string{"  mode tcp", "  balance source",
+				"  tcp-request content reject if !{ src -f {dir}/allowlists/be_tcp_ann_route.txt }",
+				"  default-server check inter 5000ms"}, sourceServers),
+			allowlist: &[2]string{"allowlists/be_tcp_ann_route.txt", ""},
+			invalid:   "the route admits no client until it is fixed",
+		},
+		{
+			name: "whitespace-only ip_allowlist restricts nothing", opts: []opt{annotate(names.IPAllowlistAnnotation, " \t ")},
+			backend: "be_http:ann:route",
+			want:    join([]string{"  mode http", "  balance random", "  default-server check inter 5000ms"}, servers),
+		},
+		{
+			name: "pod-concurrent-connections", opts: []opt{annotate(names.PodConcurrentConnectionsAnnotation, "10")},
+			backend: "be_http:ann:route",
+			want:    join([]string{"  mode http", "  balance random", "  default-server check inter 5000ms maxconn 10"}, servers),
+		},
+		{
+			name: "pod-concurrent-connections 0 is no cap", opts: []opt{annotate(names.PodConcurrentConnectionsAnnotation, "0")},
+			backend: "be_http:ann:route",
+			want:    join([]string{"  mode http", "  balance random", "  default-server check inter 5000ms"}, servers),
+		},
+		{
+			name:    "pod-concurrent-connections without health checks",
+			opts:    []opt{annotate(names.PodConcurrentConnectionsAnnotation, "2147483647")},
+			edit:    func(c *config.Config) { c.Timeouts.HealthCheck = 0 },
+			backend: "be_http:ann:route",
+			want:    join([]string{"  mode http", "  balance random", "  default-server maxconn 2147483647"}, servers),
+		},
+		{
+			name: "invalid pod-concurrent-connections ignored", opts: []opt{annotate(names.PodConcurrentConnectionsAnnotation, "+5")},
+			backend: "be_http:ann:route",
+			want:    join([]string{"  mode http", "  balance random", "  default-server check inter 5000ms"}, servers),
+			invalid: "is not a whole number",
+		},
+		{
+			name: "health check interval", opts: []opt{annotate(names.HealthCheckIntervalAnnotation, "3s")},
+			backend: "be_http:ann:route",
+			want:    join([]string{"  mode http", "  balance random", "  default-server check inter 3000ms"}, servers),
+		},
+		{
+			name: "health check interval with router checks off", opts: []opt{passthrough, annotate(names.HealthCheckIntervalAnnotation, "250ms")},
+			edit:    func(c *config.Config) { c.Timeouts.HealthCheck = 0 },
+			backend: "be_tcp:ann:route",
+			want:    join([]string{"  mode tcp", "  balance source", "  default-server check inter 250ms"}, sourceServers),
+		},
+	}
+	root := t.TempDir()
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := filepath.Join(root, strconv.Itoa(i))
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			params := testParams(t, dir, tc.edit)
+			m, res := pipeline([]*routev1.Route{newRoute("ann", "route", 1, "ann.example.com", tc.opts...)}, params.Config, nil)
+			v := res.Verdicts[keyOf("ann", "route")]
+			if !v.Admitted {
+				t.Fatalf("rejected: %s: %s", v.Reason, v.Message)
+			}
+			switch {
+			case tc.invalid == "" && v.InvalidAnnotations != "":
+				t.Errorf("InvalidAnnotations = %q, want none", v.InvalidAnnotations)
+			case !strings.Contains(v.InvalidAnnotations, tc.invalid):
+				t.Errorf("InvalidAnnotations = %q, want it to say %q", v.InvalidAnnotations, tc.invalid)
+			}
+			files, err := Render(m, params)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := make([]string, len(tc.want))
+			for i, l := range tc.want {
+				want[i] = strings.ReplaceAll(l, "{dir}", dir)
+			}
+			if got := section(files[ConfigFile], "backend "+tc.backend); !reflect.DeepEqual(got, want) {
+				t.Errorf("backend %s:\n got  %q\n want %q", tc.backend, got, want)
+			}
+			var allowlists []string
+			for name := range files {
+				if strings.HasPrefix(name, "allowlists/") {
+					allowlists = append(allowlists, name)
+				}
+			}
+			switch a := tc.allowlist; {
+			case a == nil && len(allowlists) != 0:
+				t.Errorf("allowlist files %q, want none", allowlists)
+			case a != nil && (len(allowlists) != 1 || allowlists[0] != a[0]):
+				t.Errorf("allowlist files %q, want only %s", allowlists, a[0])
+			case a != nil && string(files[a[0]]) != a[1]:
+				t.Errorf("%s = %q, want %q", a[0], files[a[0]], a[1])
+			}
+			// What a server added at runtime is given is what the
+			// default-server line gives the configured ones.
+			for _, b := range m.Backends {
+				if b.Name != tc.backend {
+					continue
+				}
+				opts := ServerOptions(dir, params.Config.Timeouts.HealthCheck, b)
+				var line string
+				for _, l := range want {
+					if strings.HasPrefix(l, "  default-server ") {
+						line = l
+					}
+				}
+				if line != "  default-server "+opts {
+					t.Errorf("ServerOptions = %q, the default-server line %q", opts, line)
+				}
+			}
+			mustPassHAProxy(t, dir, files)
+		})
+	}
+}
+
+// TestServerOptionsTuned: the route's check interval replaces the
+// router's, and the connection cap comes right after it, as in the
+// default-server line.
+func TestServerOptionsTuned(t *testing.T) {
+	cases := []struct {
+		name   string
+		router time.Duration
+		b      model.Backend
+		want   string
+	}{
+		{"router's interval", 5 * time.Second, model.Backend{}, "check inter 5000ms"},
+		{"route's interval and cap", 5 * time.Second, model.Backend{CheckInterval: 3 * time.Second, MaxConn: 10}, "check inter 3000ms maxconn 10"},
+		{"route's interval, router's checks off", 0, model.Backend{CheckInterval: 1500 * time.Millisecond}, "check inter 1500ms"},
+		{"cap alone", 0, model.Backend{MaxConn: 1}, "maxconn 1"},
+		{"cap and reencrypt", 5 * time.Second, model.Backend{MaxConn: 7, Reencrypt: &model.Reencrypt{CAFile: "cacerts/x.pem", VerifyHost: "web.ns.svc", ALPN: true}},
+			"check inter 5000ms maxconn 7 ssl verify required ca-file /conf/cacerts/x.pem verifyhost web.ns.svc sni str(web.ns.svc) alpn h2,http/1.1"},
+	}
+	for _, tc := range cases {
+		if got := ServerOptions("/conf", tc.router, &tc.b); got != tc.want {
+			t.Errorf("%s: ServerOptions = %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
