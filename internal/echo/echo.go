@@ -69,6 +69,26 @@ func resolve(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(body)
 }
 
+// maxDelay bounds /delay, so that no request holds a pod for long.
+const maxDelay = 10 * time.Second
+
+// delay waits for /delay?ms=<n> milliseconds (at most maxDelay) before the
+// echo answer, so that tests can see a router's timeouts. It reports
+// whether to go on with the answer.
+func delay(w http.ResponseWriter, r *http.Request) bool {
+	n, err := strconv.Atoi(r.URL.Query().Get("ms"))
+	if err != nil || n < 0 || time.Duration(n)*time.Millisecond > maxDelay {
+		http.Error(w, "want ?ms=<milliseconds, at most 10000>", http.StatusBadRequest)
+		return false
+	}
+	select {
+	case <-time.After(time.Duration(n) * time.Millisecond):
+		return true
+	case <-r.Context().Done():
+		return false
+	}
+}
+
 // Handler answers requests for id.
 func Handler(id Identity) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -76,6 +96,9 @@ func Handler(id Identity) http.Handler {
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		if r.URL.Path == "/resolve" {
 			resolve(w, r)
+			return
+		}
+		if r.URL.Path == "/delay" && !delay(w, r) {
 			return
 		}
 		if r.URL.Path == "/health" {

@@ -245,6 +245,18 @@ func hostileRows() []row {
 			},
 		},
 
+		// OKD's annotations: a value that fails its grammar is ignored, as
+		// on OKD, and named in the InvalidAnnotations condition; an
+		// allowlist fails closed.
+		annotationRow("annotation-timeout-directive", names.TimeoutAnnotation, "5s\n  server evil "+evil+":80", 200),
+		annotationRow("annotation-tunnel-sample", names.TimeoutTunnelAnnotation, "%[env(HOME)]"+evil, 200),
+		annotationRow("annotation-check-interval-env", names.HealthCheckIntervalAnnotation, "${HOME}"+evil, 200),
+		annotationRow("annotation-balance-directive", names.BalanceAnnotation, "roundrobin\n  use_backend be_http:evil:"+evil, 200),
+		annotationRow("annotation-hsts-header-split", names.HSTSAnnotation, "max-age=1\r\nX-Evil: "+evil, 200),
+		annotationRow("annotation-pod-connections-directive", names.PodConcurrentConnectionsAnnotation, "1\n  server evil "+evil+":80", 200),
+		annotationRow("annotation-allowlist-file", names.IPAllowlistAnnotation, "-f /etc/passwd "+evil, 403),
+		annotationRow("annotation-allowlist-directive", names.IPWhitelistAnnotation, "127.0.0.1\n  server evil "+evil+":80", 403),
+
 		// Service names and ports: verifyhost, server lines.
 		{
 			name:   "service-name-directive",
@@ -389,6 +401,24 @@ func hostileRows() []row {
 		}
 	}
 	return rows
+}
+
+// annotationRow: every column admits the route with the annotation's
+// value ignored (status 200) or, for an allowlist, failing closed (403),
+// and names the annotation in the InvalidAnnotations condition.
+func annotationRow(name, key, value string, status int) row {
+	o := served(func(c cell) {
+		GinkgoHelper()
+		want := "web"
+		if status != 200 {
+			want = fmt.Sprintf("status %d", status)
+		}
+		Eventually(servedBy(clientFor(c), "http://"+c.host+"/")).WithTimeout(wait).Should(Equal(want))
+		Eventually(conditionOfType(c.col.c, c.col.ns, c.row, c.col.routerName, admission.InvalidAnnotations)).WithTimeout(wait).Should(And(
+			HaveField("Status", corev1.ConditionTrue), HaveField("Reason", admission.ReasonInvalidAnnotationValue),
+			HaveField("Message", ContainSubstring(key+": ")), HaveField("Message", Not(ContainSubstring("\n")))))
+	})
+	return row{name: name, mutate: func(r *routev1.Route, _ cell) { r.Annotations = map[string]string{key: value} }, api: o, crd: o, raw: o}
 }
 
 // hostRow: the schema's pattern refuses the host; the router alone says InvalidHost.

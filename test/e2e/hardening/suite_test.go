@@ -226,6 +226,11 @@ func setHeader(name, value string) routev1.RouteHTTPHeader {
 
 // condition polls the Admitted condition a router wrote on a route.
 func condition(c client.Client, ns, name, routerName string) func(g Gomega) routev1.RouteIngressCondition {
+	return conditionOfType(c, ns, name, routerName, routev1.RouteAdmitted)
+}
+
+// conditionOfType polls the condition of type t in a router's status entry of a route.
+func conditionOfType(c client.Client, ns, name, routerName string, t routev1.RouteIngressConditionType) func(g Gomega) routev1.RouteIngressCondition {
 	return func(g Gomega) routev1.RouteIngressCondition {
 		var r routev1.Route
 		g.Expect(c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: name}, &r)).To(Succeed())
@@ -234,7 +239,7 @@ func condition(c client.Client, ns, name, routerName string) func(g Gomega) rout
 				continue
 			}
 			for _, c := range in.Conditions {
-				if c.Type == routev1.RouteAdmitted {
+				if c.Type == t {
 					return c
 				}
 			}

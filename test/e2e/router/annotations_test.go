@@ -1,0 +1,167 @@
+package router_test
+
+import (
+	"context"
+	"crypto/tls"
+	"strings"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
+	"github.com/okd-ingress/okd-ingress/internal/echo"
+	"github.com/okd-ingress/okd-ingress/internal/names"
+	"github.com/okd-ingress/okd-ingress/internal/router/admission"
+	"github.com/okd-ingress/okd-ingress/test/e2e/framework"
+)
+
+var _ = Describe("OKD route annotations", func() {
+	It("honour timeout, HSTS, balance, health-check interval and per-pod connections, and say which values they ignore", func() {
+		ns := newNamespace("annotations", nil)
+		newBackend(ns, "web", 1)
+		slow := route(ns, "slow", "slow.example.com", "web", "http")
+		slow.Annotations = map[string]string{names.TimeoutAnnotation: "300ms"}
+		create(slow)
+		create(route(ns, "patient", "patient.example.com", "web", "http"))
+		hsts := route(ns, "hsts", "hsts."+domain, "web", "http")
+		hsts.Annotations = map[string]string{names.HSTSAnnotation: "max-age=31536000;includeSubDomains;preload"}
+		hsts.Spec.TLS = &routev1.TLSConfig{Termination: routev1.TLSTerminationEdge, InsecureEdgeTerminationPolicy: routev1.InsecureEdgeTerminationPolicyAllow}
+		create(hsts)
+		tuned := route(ns, "tuned", "tuned.example.com", "web", "http")
+		tuned.Annotations = map[string]string{names.BalanceAnnotation: "leastconn", names.PodConcurrentConnectionsAnnotation: "7",
+			names.HealthCheckIntervalAnnotation: "2s", names.TimeoutTunnelAnnotation: "5 minutes"}
+		create(tuned)
+
+		c := router.NewClient(framework.ClientOptions{RootCAs: routerCA.Pool})
+		By("timeout: the annotated route gives up on a slow pod, the router's own timeout waits")
+		Eventually(servedBy(c, "http://slow.example.com/delay?ms=10")).WithTimeout(wait).Should(Equal("web"))
+		Expect(servedBy(c, "http://slow.example.com/delay?ms=1500")()).To(Equal("status 504"))
+		Eventually(servedBy(c, "http://patient.example.com/delay?ms=1500")).WithTimeout(wait).Should(Equal("web"))
+
+		By("HSTS: sent over TLS only")
+		Eventually(servedBy(c, "https://hsts."+domain+"/")).WithTimeout(wait).Should(Equal("web"))
+		r, err := c.Get("https://hsts." + domain + "/")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(r.Header.Values("Strict-Transport-Security")).To(Equal([]string{"max-age=31536000; includeSubDomains; preload"}))
+		r, err = c.Get("http://hsts." + domain + "/")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(r.Status).To(Equal(200))
+		Expect(r.Header.Values("Strict-Transport-Security")).To(BeEmpty(), "HSTS over plain HTTP (RFC 6797 §7.2)")
+
+		By("balance, health checks and connections per pod reach the backend; the bad tunnel timeout does not, and the status says so")
+		Eventually(servedBy(c, "http://tuned.example.com/")).WithTimeout(wait).Should(Equal("web"))
+		backend := backendSection(router, "be_http:"+ns+":tuned")
+		Expect(backend).To(ContainElements("  balance leastconn", MatchRegexp(`^  default-server check inter 2000ms maxconn 7$`)))
+		Expect(backend).NotTo(ContainElement(HavePrefix("  timeout tunnel")))
+		Eventually(conditionOf(ns, "tuned", "default", admission.InvalidAnnotations)).WithTimeout(wait).Should(And(
+			HaveField("Status", corev1.ConditionTrue), HaveField("Reason", admission.ReasonInvalidAnnotationValue),
+			HaveField("Message", ContainSubstring(names.TimeoutTunnelAnnotation+`: "5 minutes" is not a time`))))
+		Expect(admitted(ns, "tuned", "default")(Default)).To(HaveField("Status", corev1.ConditionTrue))
+
+		By("fixing the value clears the condition and applies it")
+		Expect(k8s.Get(context.Background(), client.ObjectKeyFromObject(tuned), tuned)).To(Succeed())
+		tuned.Annotations[names.TimeoutTunnelAnnotation] = "5m"
+		Expect(k8s.Update(context.Background(), tuned)).To(Succeed())
+		Eventually(conditionOf(ns, "tuned", "default", admission.InvalidAnnotations)).WithTimeout(wait).Should(BeZero())
+		Eventually(func() []string { return backendSection(router, "be_http:"+ns+":tuned") }).WithTimeout(wait).
+			Should(ContainElement("  timeout tunnel 300000ms"))
+	})
+
+	It("let only allowlisted clients in, over HTTP, TLS and passthrough, and nobody while the list is invalid", func() {
+		ns := newNamespace("allowlist", nil)
+		newBackend(ns, "web", 1)
+		const list = "203.0.113.0/24 2001:db8::7"
+		labelled := func(rt *routev1.Route, allow string) *routev1.Route {
+			rt.Labels = map[string]string{"shard": "allowlist"}
+			rt.Annotations = map[string]string{names.IPAllowlistAnnotation: allow}
+			return rt
+		}
+		create(labelled(route(ns, "plain", "allow.example.com", "web", "http"), list))
+		edge := labelled(route(ns, "edge", "allow."+domain, "web", "http"), list)
+		edge.Spec.TLS = &routev1.TLSConfig{Termination: routev1.TLSTerminationEdge}
+		create(edge)
+		pt := labelled(route(ns, "pt", "allow-pt.example.com", "web", "https"), list)
+		pt.Spec.TLS = &routev1.TLSConfig{Termination: routev1.TLSTerminationPassthrough}
+		create(pt)
+		// The old annotation name, and a list with a typo.
+		old := route(ns, "old", "allow-old.example.com", "web", "http")
+		old.Labels = map[string]string{"shard": "allowlist"}
+		old.Annotations = map[string]string{names.IPWhitelistAnnotation: "203.0.113.7"}
+		create(old)
+		create(labelled(route(ns, "typo", "allow-typo.example.com", "web", "http"), "203.0.113.7 203.0.113.300"))
+		// PROXY protocol lets the spec speak for any client address.
+		r := startRouter("allowlist", map[string]string{"ROUTE_LABELS": "shard=allowlist", names.EnvRouterUseProxyProtocol: "true"})
+
+		get := func(port, client, host string, conf *tls.Config) func() (*echo.Response, error) {
+			return func() (*echo.Response, error) { return proxiedGet(r.Addr, port, client, port, host, conf) }
+		}
+		By("plain HTTP")
+		Eventually(get("80", "203.0.113.7", "allow.example.com", nil)).WithTimeout(wait).Should(HaveField("Service", "web"))
+		_, err := get("80", "198.51.100.9", "allow.example.com", nil)()
+		Expect(err).To(MatchError(HavePrefix("status 403")))
+
+		By("edge TLS")
+		edgeTLS := &tls.Config{ServerName: "allow." + domain, RootCAs: routerCA.Pool}
+		Expect(get("443", "203.0.113.8", "allow."+domain, edgeTLS)()).To(HaveField("Service", "web"))
+		_, err = get("443", "198.51.100.9", "allow."+domain, edgeTLS)()
+		Expect(err).To(MatchError(HavePrefix("status 403")))
+
+		By("passthrough: the connection is dropped before the pod sees it")
+		ptTLS := &tls.Config{ServerName: "allow-pt.example.com", RootCAs: backendCA.Pool}
+		Eventually(get("443", "203.0.113.9", "allow-pt.example.com", ptTLS)).WithTimeout(wait).Should(HaveField("TLS", Not(BeNil())))
+		_, err = get("443", "198.51.100.9", "allow-pt.example.com", ptTLS)()
+		Expect(err).To(HaveOccurred())
+		Expect(err.Error()).NotTo(HavePrefix("status"), "no HTTP answer at all")
+
+		By("the old name")
+		Expect(get("80", "203.0.113.7", "allow-old.example.com", nil)()).To(HaveField("Service", "web"))
+		_, err = get("80", "203.0.113.8", "allow-old.example.com", nil)()
+		Expect(err).To(MatchError(HavePrefix("status 403")))
+
+		By("a list with a typo fails closed, and the status says why")
+		_, err = get("80", "203.0.113.7", "allow-typo.example.com", nil)()
+		Expect(err).To(MatchError(HavePrefix("status 403")))
+		Eventually(conditionOf(ns, "typo", "allowlist", admission.InvalidAnnotations)).WithTimeout(wait).
+			Should(HaveField("Message", And(ContainSubstring(`"203.0.113.300", which is not an IP address or CIDR`),
+				ContainSubstring("admits no client until it is fixed"))))
+	})
+})
+
+// conditionOf polls the condition of type t in a router's status entry of a route.
+func conditionOf(ns, name, routerName string, t routev1.RouteIngressConditionType) func(g Gomega) routev1.RouteIngressCondition {
+	return func(g Gomega) routev1.RouteIngressCondition {
+		var r routev1.Route
+		g.Expect(k8s.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: name}, &r)).To(Succeed())
+		for _, in := range r.Status.Ingress {
+			for _, c := range in.Conditions {
+				if in.RouterName == routerName && c.Type == t {
+					c.LastTransitionTime = nil
+					return c
+				}
+			}
+		}
+		return routev1.RouteIngressCondition{}
+	}
+}
+
+// backendSection is the lines of one backend of a router's haproxy.cfg.
+func backendSection(r *framework.Router, name string) []string {
+	GinkgoHelper()
+	files, err := r.ConfigFiles()
+	Expect(err).NotTo(HaveOccurred())
+	var out []string
+	in := false
+	for _, l := range strings.Split(files["haproxy.cfg"], "\n") {
+		switch {
+		case l == "backend "+name:
+			in = true
+		case in && !strings.HasPrefix(l, " "):
+			return out
+		case in:
+			out = append(out, l)
+		}
+	}
+	return out
+}
