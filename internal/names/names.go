@@ -118,6 +118,9 @@ const (
 	IPWhitelistAnnotation = "haproxy.router.openshift.io/ip_whitelist"
 	// PodConcurrentConnectionsAnnotation caps the connections each endpoint gets.
 	PodConcurrentConnectionsAnnotation = "haproxy.router.openshift.io/pod-concurrent-connections"
+	// RewriteTargetAnnotation replaces the route's path in the request
+	// path the pod receives ("/" strips it).
+	RewriteTargetAnnotation = "haproxy.router.openshift.io/rewrite-target"
 	// HealthCheckIntervalAnnotation is the route's health-check interval.
 	HealthCheckIntervalAnnotation = "router.openshift.io/haproxy.health.check.interval"
 )

@@ -32,6 +32,9 @@ type Tuning struct {
 	AllowListSet bool
 	// MaxConn caps each server's concurrent connections; 0 is no cap.
 	MaxConn int
+	// RewriteTarget replaces the route's path at the start of the request
+	// path (an absolute path, checked against rewriteTarget).
+	RewriteTarget string
 }
 
 // ReasonInvalidAnnotationValue is the reason of the condition that lists
@@ -52,6 +55,13 @@ const maxTimeout = (1<<31 - 1) * time.Millisecond
 var timeSpec = regexp.MustCompile(`^([1-9][0-9]*)(us|ms|s|m|h|d)?$`)
 
 var digits = regexp.MustCompile(`^[0-9]+$`)
+
+// rewriteTarget is an absolute path of RFC 3986 path characters, with
+// percent-escapes but no other "%", no backslash and no space.
+var rewriteTarget = regexp.MustCompile(`^/(?:[A-Za-z0-9._~!$&'()*+,;=:@/-]|%[0-9A-Fa-f]{2})*$`)
+
+// maxRewriteTarget bounds the target as HAProxy's buffers would anyway.
+const maxRewriteTarget = 1024
 
 var timeUnits = map[string]time.Duration{
 	"": time.Millisecond, "us": time.Microsecond, "ms": time.Millisecond,
@@ -122,6 +132,16 @@ func parseTuning(r *routev1.Route, tls *TLS) (Tuning, []string) {
 			bad(names.PodConcurrentConnectionsAnnotation, v, "is not a whole number from 0 (no limit) to 2147483647")
 		} else {
 			t.MaxConn = int(n)
+		}
+	}
+	if v, ok := ann[names.RewriteTargetAnnotation]; ok {
+		switch {
+		case !rewriteTarget.MatchString(v) || len(v) > maxRewriteTarget:
+			bad(names.RewriteTargetAnnotation, v, "is not an absolute path (it starts with /, holds path characters and %XX escapes only, and is at most 1024 bytes)")
+		case tls != nil && tls.Termination == routev1.TLSTerminationPassthrough:
+			bad(names.RewriteTargetAnnotation, v, "applies only to routes whose HTTP the router sees, not passthrough")
+		default:
+			t.RewriteTarget = v
 		}
 	}
 	sort.Strings(problems)

@@ -121,19 +121,22 @@ func buildBackend(r admission.Route, in Input) *Backend {
 		b.RequestHeaders = headerActions(h.Actions.Request)
 		b.ResponseHeaders = headerActions(h.Actions.Response)
 	}
-	tune(b, r.Tuning)
+	tune(b, r.Tuning, r.Path.Value)
 	return b
 }
 
 // tune applies what the route's annotations ask; the annotated balance
 // wins over the weighted split's round robin, as on OKD.
-func tune(b *Backend, t admission.Tuning) {
+func tune(b *Backend, t admission.Tuning, path string) {
 	if t.Balance != "" {
 		b.Balance = t.Balance
 	}
 	b.TimeoutServer, b.TimeoutTunnel, b.CheckInterval, b.MaxConn = t.TimeoutServer, t.TimeoutTunnel, t.CheckInterval, t.MaxConn
 	if b.Mode == ModeHTTP {
 		b.HSTS = t.HSTS
+	}
+	if t.RewriteTarget != "" && b.Mode == ModeHTTP {
+		b.Rewrite = &Rewrite{From: strings.TrimSuffix(path, "/"), To: t.RewriteTarget}
 	}
 	if t.AllowListSet {
 		b.AllowList = &AllowList{File: "allowlists/" + fileName(b.Name) + ".txt", Prefixes: make([]string, 0, len(t.AllowList))}

@@ -87,6 +87,17 @@ type Backend struct {
 	HSTS string
 	// AllowList, when set, restricts the clients that may reach the backend.
 	AllowList *AllowList
+	// Rewrite, when set, replaces the route's path in request paths.
+	Rewrite *Rewrite
+}
+
+// Rewrite replaces From, the route's path without a final "/" ("" for a
+// route of every path), at the start of the request path with To. The
+// rest of the path follows To; when To ends with "/", without its own
+// leading "/". So with From "/foo": To "/" sends /foo/bar as /bar, To
+// "/baz" sends /foo as /baz and /foo/bar as /baz/bar.
+type Rewrite struct {
+	From, To string
 }
 
 // AllowList is a file of client prefixes, one per line; an empty list

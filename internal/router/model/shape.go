@@ -31,7 +31,8 @@ func sameBackendShape(x, y *Backend) bool {
 		!sameSlotCount(x, y) || !sameReencrypt(x.Reencrypt, y.Reencrypt) ||
 		!slices.Equal(x.RequestHeaders, y.RequestHeaders) || !slices.Equal(x.ResponseHeaders, y.ResponseHeaders) ||
 		x.TimeoutServer != y.TimeoutServer || x.TimeoutTunnel != y.TimeoutTunnel || x.CheckInterval != y.CheckInterval ||
-		x.MaxConn != y.MaxConn || x.HSTS != y.HSTS || !sameAllowList(x.AllowList, y.AllowList) {
+		x.MaxConn != y.MaxConn || x.HSTS != y.HSTS || !sameAllowList(x.AllowList, y.AllowList) ||
+		!samePtr(x.Rewrite, y.Rewrite) {
 		return false
 	}
 	for i := range min(len(x.Slots), len(y.Slots)) {
@@ -74,4 +75,12 @@ func sameAllowList(x, y *AllowList) bool {
 		return x == y
 	}
 	return x.File == y.File && slices.Equal(x.Prefixes, y.Prefixes)
+}
+
+// samePtr compares what two pointers point to; nil equals only nil.
+func samePtr[T comparable](x, y *T) bool {
+	if x == nil || y == nil {
+		return x == y
+	}
+	return *x == *y
 }

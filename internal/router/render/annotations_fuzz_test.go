@@ -25,7 +25,7 @@ import (
 // that HAProxy accepts the result (as FuzzRenderRoute: every seed, and
 // while fuzzing per OKD_FUZZ_HAPROXY_CHECK).
 //
-// key%8 picks the annotation (annotationKeys), kind%4 the termination
+// key%9 picks the annotation (annotationKeys), kind%4 the termination
 // (none, edge, reencrypt, passthrough), without route certificates: edge
 // serves the default certificate, reencrypt verifies with the system CAs.
 
@@ -38,6 +38,7 @@ var annotationKeys = [...]string{
 	names.IPWhitelistAnnotation,
 	names.PodConcurrentConnectionsAnnotation,
 	names.HealthCheckIntervalAnnotation,
+	names.RewriteTargetAnnotation,
 }
 
 // annotationIndex is the key argument that picks the annotation name.
@@ -124,6 +125,16 @@ func FuzzRenderAnnotations(f *testing.F) {
 	add(maxconn, "2147483647")
 	add(check, "3s", all...)
 	add(check, "250ms", passthrough)
+	rewrite := names.RewriteTargetAnnotation
+	add(rewrite, "/", plain, edge, reencrypt)
+	add(rewrite, "/bar", plain, edge)
+	add(rewrite, "/bar/", plain, passthrough)
+	add(rewrite, "/a%20b/$x(1)*+", plain)
+	add(rewrite, `/x\1`, plain)
+	add(rewrite, "/%[src]", plain)
+	add(rewrite, "/%%", plain)
+	add(rewrite, "/a b", edge)
+	add(rewrite, "relative", plain)
 
 	// Hostile values: each annotation gets each.
 	hostile := []string{

@@ -26,6 +26,8 @@ func annotate(kv ...string) opt {
 	}
 }
 
+func routePath(p string) opt { return func(r *routev1.Route) { r.Spec.Path = p } }
+
 // TestRenderAnnotations renders routes with OKD's tuning annotations and
 // checks their backend sections line by line, the allowlist files, and
 // that HAProxy accepts the whole configuration.
@@ -192,6 +194,33 @@ func TestRenderAnnotations(t *testing.T) {
 				"  default-server check inter 5000ms"}, sourceServers),
 			allowlist: &[2]string{"allowlists/be_tcp_ann_route.txt", ""},
 			invalid:   "the route admits no client until it is fixed",
+		},
+		{
+			name: "rewrite-target / strips the route's path", opts: []opt{routePath("/foo"), annotate(names.RewriteTargetAnnotation, "/")},
+			backend: "be_http:ann:route",
+			want: join([]string{"  mode http", "  balance random",
+				`  http-request replace-path "^/foo/?(.*)\x24" "/\x5c1"`,
+				"  default-server check inter 5000ms"}, servers),
+		},
+		{
+			name:    "rewrite-target to another path, the route's path quoted for the regex and the target's escape doubled",
+			opts:    []opt{edge, routePath("/a.b(c)/"), annotate(names.RewriteTargetAnnotation, "/x%20y$")},
+			backend: "be_edge_http:ann:route",
+			want: join([]string{"  mode http", "  balance random",
+				`  http-request replace-path "^/a\x5c.b\x5c(c\x5c)(.*)\x24" "/x%%20y\x24\x5c1"`,
+				"  default-server check inter 5000ms"}, servers),
+		},
+		{
+			name: "rewrite-target on passthrough ignored", opts: []opt{passthrough, annotate(names.RewriteTargetAnnotation, "/")},
+			backend: "be_tcp:ann:route",
+			want:    join([]string{"  mode tcp", "  balance source", "  default-server check inter 5000ms"}, sourceServers),
+			invalid: "applies only to routes whose HTTP the router sees",
+		},
+		{
+			name: "invalid rewrite-target ignored", opts: []opt{annotate(names.RewriteTargetAnnotation, `/x\1`)},
+			backend: "be_http:ann:route",
+			want:    join([]string{"  mode http", "  balance random", "  default-server check inter 5000ms"}, servers),
+			invalid: "is not an absolute path",
 		},
 		{
 			name: "whitespace-only ip_allowlist restricts nothing", opts: []opt{annotate(names.IPAllowlistAnnotation, " \t ")},

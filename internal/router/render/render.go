@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net"
 	"path"
+	"regexp"
 	"strconv"
 	"strings"
 	"text/template"
@@ -32,6 +33,7 @@ func newTemplate(configDir string, checkInterval time.Duration) *template.Templa
 		"serverOptions": func(b *model.Backend) string { return ServerOptions(configDir, checkInterval, b) },
 		"configPath":    func(f string) string { return path.Join(configDir, f) },
 		"ms":            ms,
+		"rewrite":       rewriteArgs,
 	}).Parse(configTemplate))
 }
 
@@ -215,6 +217,20 @@ func ServerOptions(configDir string, checkInterval time.Duration, b *model.Backe
 		}
 	}
 	return strings.Join(o, " ")
+}
+
+// rewriteArgs are the regex and the format of the replace-path rule that
+// does r, as two quoted words. The route's path is matched literally
+// (QuoteMeta); a target's "%" is a percent-escape, which the format
+// (a log-format string) must double.
+func rewriteArgs(r *model.Rewrite) string {
+	slash := ""
+	if strings.HasSuffix(r.To, "/") {
+		// The target's own "/" stands for the rest's.
+		slash = "/?"
+	}
+	re := "^" + regexp.QuoteMeta(r.From) + slash + "(.*)$"
+	return Quote(re) + " " + Quote(strings.ReplaceAll(r.To, "%", "%%")+`\1`)
 }
 
 // forwarded renders the X-Forwarded-* and Forwarded headers a frontend

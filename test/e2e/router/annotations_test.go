@@ -18,7 +18,7 @@ import (
 )
 
 var _ = Describe("OKD route annotations", func() {
-	It("honour timeout, HSTS, balance, health-check interval and per-pod connections, and say which values they ignore", func() {
+	It("honour rewrite-target, timeout, HSTS, balance, health-check interval and per-pod connections, and say which values they ignore", func() {
 		ns := newNamespace("annotations", nil)
 		newBackend(ns, "web", 1)
 		slow := route(ns, "slow", "slow.example.com", "web", "http")
@@ -34,7 +34,28 @@ var _ = Describe("OKD route annotations", func() {
 			names.HealthCheckIntervalAnnotation: "2s", names.TimeoutTunnelAnnotation: "5 minutes"}
 		create(tuned)
 
+		strip := route(ns, "strip", "rewrite.example.com", "web", "http")
+		strip.Spec.Path = "/foo"
+		strip.Annotations = map[string]string{names.RewriteTargetAnnotation: "/"}
+		create(strip)
+		move := route(ns, "move", "rewrite.example.com", "web", "http")
+		move.Spec.Path = "/old/"
+		move.Annotations = map[string]string{names.RewriteTargetAnnotation: "/new"}
+		create(move)
+
 		c := router.NewClient(framework.ClientOptions{RootCAs: routerCA.Pool})
+		By("rewrite-target: the pod sees the target in place of the route's path, the query kept")
+		Eventually(servedBy(c, "http://rewrite.example.com/foo")).WithTimeout(wait).Should(Equal("web"))
+		for sent, seen := range map[string]string{
+			"/foo": "/", "/foo/": "/", "/foo/bar?q=/foo": "/bar?q=/foo", "/foo/bar/": "/bar/",
+			"/old/": "/new/", "/old/x/y?z=1": "/new/x/y?z=1",
+		} {
+			r, err := c.Get("http://rewrite.example.com" + sent)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(r.Echo.Path).To(Equal(seen), "sent %s", sent)
+		}
+		Expect(servedBy(c, "http://rewrite.example.com/foobar")()).To(Equal("status 404"), "no route serves /foobar")
+
 		By("timeout: the annotated route gives up on a slow pod, the router's own timeout waits")
 		Eventually(servedBy(c, "http://slow.example.com/delay?ms=10")).WithTimeout(wait).Should(Equal("web"))
 		Expect(servedBy(c, "http://slow.example.com/delay?ms=1500")()).To(Equal("status 504"))
