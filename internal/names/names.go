@@ -121,6 +121,13 @@ const (
 	// RewriteTargetAnnotation replaces the route's path in the request
 	// path the pod receives ("/" strips it).
 	RewriteTargetAnnotation = "haproxy.router.openshift.io/rewrite-target"
+	// DisableCookiesAnnotation, true, turns off the stickiness cookie the
+	// router otherwise inserts on a route's HTTP responses.
+	DisableCookiesAnnotation = "haproxy.router.openshift.io/disable_cookies"
+	// CookieNameAnnotation names that cookie (a hash of the route otherwise).
+	CookieNameAnnotation = "router.openshift.io/cookie_name"
+	// CookieSameSiteAnnotation is its SameSite attribute: Lax, Strict or None.
+	CookieSameSiteAnnotation = "router.openshift.io/cookie-same-site"
 	// HealthCheckIntervalAnnotation is the route's health-check interval.
 	HealthCheckIntervalAnnotation = "router.openshift.io/haproxy.health.check.interval"
 )

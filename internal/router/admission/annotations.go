@@ -35,6 +35,10 @@ type Tuning struct {
 	// RewriteTarget replaces the route's path at the start of the request
 	// path (an absolute path, checked against rewriteTarget).
 	RewriteTarget string
+	// NoCookie turns off the stickiness cookie; CookieName and
+	// CookieSameSite, when set, replace its name and add its SameSite.
+	NoCookie                   bool
+	CookieName, CookieSameSite string
 }
 
 // ReasonInvalidAnnotationValue is the reason of the condition that lists
@@ -144,8 +148,47 @@ func parseTuning(r *routev1.Route, tls *TLS) (Tuning, []string) {
 			t.RewriteTarget = v
 		}
 	}
+	t.NoCookie, t.CookieName, t.CookieSameSite = parseCookie(ann, tls, bad)
 	sort.Strings(problems)
 	return t, problems
+}
+
+// cookieName is a cookie name OKD accepts: letters, digits, "_" and "-".
+var cookieName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
+
+// parseCookie reads the stickiness cookie's annotations. Passthrough
+// routes have no cookie: the router never sees their HTTP.
+func parseCookie(ann map[string]string, tls *TLS, bad func(key, value, why string)) (off bool, name, sameSite string) {
+	passthrough := tls != nil && tls.Termination == routev1.TLSTerminationPassthrough
+	if v, ok := ann[names.DisableCookiesAnnotation]; ok {
+		b, err := strconv.ParseBool(strings.TrimSpace(v))
+		if err != nil {
+			bad(names.DisableCookiesAnnotation, v, "is not true or false")
+		}
+		off = b
+	}
+	if v, ok := ann[names.CookieNameAnnotation]; ok {
+		switch {
+		case !cookieName.MatchString(v):
+			bad(names.CookieNameAnnotation, v, "is not a cookie name (letters, digits, _ and -, at most 256)")
+		case passthrough:
+			bad(names.CookieNameAnnotation, v, "applies only to routes whose HTTP the router sees, not passthrough")
+		default:
+			name = v
+		}
+	}
+	if v, ok := ann[names.CookieSameSiteAnnotation]; ok {
+		canonical := map[string]string{"lax": "Lax", "strict": "Strict", "none": "None"}[strings.ToLower(v)]
+		switch {
+		case canonical == "":
+			bad(names.CookieSameSiteAnnotation, v, "is not Lax, Strict or None")
+		case passthrough:
+			bad(names.CookieSameSiteAnnotation, v, "applies only to routes whose HTTP the router sees, not passthrough")
+		default:
+			sameSite = canonical
+		}
+	}
+	return off, name, sameSite
 }
 
 // parseTimeSpec reads a time in OKD's grammar, clipped to HAProxy's longest.

@@ -121,13 +121,14 @@ func buildBackend(r admission.Route, in Input) *Backend {
 		b.RequestHeaders = headerActions(h.Actions.Request)
 		b.ResponseHeaders = headerActions(h.Actions.Response)
 	}
-	tune(b, r.Tuning, r.Path.Value)
+	tune(b, r)
 	return b
 }
 
 // tune applies what the route's annotations ask; the annotated balance
 // wins over the weighted split's round robin, as on OKD.
-func tune(b *Backend, t admission.Tuning, path string) {
+func tune(b *Backend, r admission.Route) {
+	t, path := r.Tuning, r.Path.Value
 	if t.Balance != "" {
 		b.Balance = t.Balance
 	}
@@ -137,6 +138,12 @@ func tune(b *Backend, t admission.Tuning, path string) {
 	}
 	if t.RewriteTarget != "" && b.Mode == ModeHTTP {
 		b.Rewrite = &Rewrite{From: strings.TrimSuffix(path, "/"), To: t.RewriteTarget}
+	}
+	if b.Mode == ModeHTTP && !t.NoCookie {
+		b.Cookie = &Cookie{Name: t.CookieName, SameSite: t.CookieSameSite, Secure: tlsOnly(r)}
+		if b.Cookie.Name == "" {
+			b.Cookie.Name = RouteCookieName(b.Route)
+		}
 	}
 	if t.AllowListSet {
 		b.AllowList = &AllowList{File: "allowlists/" + fileName(b.Name) + ".txt", Prefixes: make([]string, 0, len(t.AllowList))}
@@ -172,4 +179,11 @@ func headerActions(list []routev1.RouteHTTPHeader) []HeaderAction {
 		out = append(out, a)
 	}
 	return out
+}
+
+// tlsOnly reports whether a route is served over TLS only (edge or
+// reencrypt, not allowing HTTP), whose cookie is then Secure, as on OKD.
+func tlsOnly(r admission.Route) bool {
+	return r.TLS != nil && r.TLS.Termination != routev1.TLSTerminationPassthrough &&
+		r.TLS.InsecurePolicy != routev1.InsecureEdgeTerminationPolicyAllow
 }

@@ -5,6 +5,8 @@
 package model
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"net"
 	"strconv"
 	"time"
@@ -89,6 +91,27 @@ type Backend struct {
 	AllowList *AllowList
 	// Rewrite, when set, replaces the route's path in request paths.
 	Rewrite *Rewrite
+	// Cookie, when set, keeps a client on the endpoint that answered it
+	// first (OKD's default for HTTP routes).
+	Cookie *Cookie
+}
+
+// Cookie is a stickiness cookie the router inserts. Its value is a hash of
+// the endpoint's address, alike in every router, so that a client keeps
+// its endpoint whichever router replica it reaches.
+type Cookie struct {
+	Name string
+	// Secure is set on routes served over TLS only.
+	Secure bool
+	// SameSite is Lax, Strict, None or "" (no attribute).
+	SameSite string
+}
+
+// RouteCookieName is the default cookie name of a route: a hash of its
+// namespace and name, as OKD's (which reveals neither).
+func RouteCookieName(route types.NamespacedName) string {
+	sum := sha256.Sum256([]byte(route.Namespace + ":" + route.Name))
+	return hex.EncodeToString(sum[:16])
 }
 
 // Rewrite replaces From, the route's path without a final "/" ("" for a

@@ -30,7 +30,8 @@ func IsSpare(name string) bool { return strings.HasPrefix(name, sparePrefix) }
 // AddSpares adds n free spares to m, which a reload then configures.
 func AddSpares(m *Model, n int, balance string) {
 	for i := 1; i <= n; i++ {
-		m.Backends = append(m.Backends, &Backend{Name: sparePrefix + strconv.Itoa(i), Mode: ModeHTTP, Balance: balance, Capacity: SpareServerLimit})
+		name := sparePrefix + strconv.Itoa(i)
+		m.Backends = append(m.Backends, &Backend{Name: name, Mode: ModeHTTP, Balance: balance, Capacity: SpareServerLimit, Cookie: spareCookie(name)})
 	}
 	sortBackends(m.Backends)
 }
@@ -160,7 +161,22 @@ func DynamicBalance(balance string) bool {
 
 // blueprint is what any spare is, for a route that has none yet.
 func blueprint(balance string) *Backend {
-	return &Backend{Mode: ModeHTTP, Balance: balance}
+	return &Backend{Mode: ModeHTTP, Balance: balance, Cookie: spareCookie("")}
+}
+
+// spareCookie is a spare's stickiness cookie, named for the spare: the
+// name cannot change at runtime, so a route keeps its spare's until a
+// reload gives it its own backend and its own name (its clients are then
+// balanced afresh, once). Nor can Secure change; a route served over TLS
+// only gets it back at that reload.
+func spareCookie(spare string) *Cookie {
+	return &Cookie{Name: RouteCookieName(types.NamespacedName{Name: spare})}
+}
+
+// defaultCookie reports whether b has the cookie a route gets without
+// cookie annotations, which a spare's stands in for.
+func defaultCookie(b *Backend) bool {
+	return b.Cookie != nil && b.Cookie.SameSite == "" && b.Cookie.Name == RouteCookieName(b.Route)
 }
 
 // fitsSpare reports whether spare s, rendered as a plain-HTTP backend
@@ -168,7 +184,8 @@ func blueprint(balance string) *Backend {
 func fitsSpare(b, s *Backend) bool {
 	return b.Mode == ModeHTTP && s.Mode == ModeHTTP && b.Balance == s.Balance && DynamicBalance(s.Balance) && !b.H2C && !s.H2C &&
 		b.Reencrypt == nil && s.Reencrypt == nil && len(b.RequestHeaders)+len(b.ResponseHeaders) == 0 &&
-		len(s.RequestHeaders)+len(s.ResponseHeaders) == 0 && !b.tuned() && !s.tuned() && len(b.Servers) <= SpareServerLimit
+		len(s.RequestHeaders)+len(s.ResponseHeaders) == 0 && !b.tuned() && !s.tuned() && len(b.Servers) <= SpareServerLimit &&
+		defaultCookie(b) && s.Cookie != nil
 }
 
 // tuned reports whether the route's annotations put lines of their own
@@ -196,13 +213,13 @@ func renamed(next *Model, rename map[string]string, empty []*Backend) *Model {
 	for _, b := range next.Backends {
 		if to, ok := rename[b.Name]; ok {
 			c := *b
-			c.Name = to
+			c.Name, c.Cookie = to, spareCookie(to)
 			b = &c
 		}
 		out.Backends = append(out.Backends, b)
 	}
 	for _, s := range empty {
-		out.Backends = append(out.Backends, &Backend{Name: s.Name, Mode: s.Mode, Balance: s.Balance})
+		out.Backends = append(out.Backends, &Backend{Name: s.Name, Mode: s.Mode, Balance: s.Balance, Cookie: s.Cookie})
 	}
 	sortBackends(out.Backends)
 	if len(rename) == 0 {

@@ -25,7 +25,7 @@ import (
 // that HAProxy accepts the result (as FuzzRenderRoute: every seed, and
 // while fuzzing per OKD_FUZZ_HAPROXY_CHECK).
 //
-// key%9 picks the annotation (annotationKeys), kind%4 the termination
+// key%12 picks the annotation (annotationKeys), kind%4 the termination
 // (none, edge, reencrypt, passthrough), without route certificates: edge
 // serves the default certificate, reencrypt verifies with the system CAs.
 
@@ -39,6 +39,9 @@ var annotationKeys = [...]string{
 	names.PodConcurrentConnectionsAnnotation,
 	names.HealthCheckIntervalAnnotation,
 	names.RewriteTargetAnnotation,
+	names.DisableCookiesAnnotation,
+	names.CookieNameAnnotation,
+	names.CookieSameSiteAnnotation,
 }
 
 // annotationIndex is the key argument that picks the annotation name.
@@ -135,6 +138,14 @@ func FuzzRenderAnnotations(f *testing.F) {
 	add(rewrite, "/%%", plain)
 	add(rewrite, "/a b", edge)
 	add(rewrite, "relative", plain)
+	add(names.DisableCookiesAnnotation, "true", plain, edge)
+	add(names.DisableCookiesAnnotation, "1", reencrypt)
+	add(names.CookieNameAnnotation, "sticky_1-a", plain, edge, passthrough)
+	add(names.CookieNameAnnotation, "a insert", plain)
+	add(names.CookieNameAnnotation, "a;b", edge)
+	add(names.CookieSameSiteAnnotation, "Lax", plain, edge, reencrypt)
+	add(names.CookieSameSiteAnnotation, "none", edge)
+	add(names.CookieSameSiteAnnotation, "Lax; Secure", plain)
 
 	// Hostile values: each annotation gets each.
 	hostile := []string{

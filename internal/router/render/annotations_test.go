@@ -55,6 +55,7 @@ func TestRenderAnnotations(t *testing.T) {
 		}
 		return out
 	}
+	cookie := "  cookie " + model.RouteCookieName(keyOf("ann", "route")) + " insert indirect nocache httponly dynamic"
 	// {dir} in a wanted line is the config directory.
 	cases := []struct {
 		name string
@@ -71,7 +72,7 @@ func TestRenderAnnotations(t *testing.T) {
 		{
 			name: "timeout", opts: []opt{annotate(names.TimeoutAnnotation, "5m")},
 			backend: "be_http:ann:route",
-			want: join([]string{"  mode http", "  balance random", "  timeout server 300000ms",
+			want: join([]string{"  mode http", "  balance random", cookie, "  timeout server 300000ms",
 				"  default-server check inter 5000ms"}, servers),
 		},
 		{
@@ -84,25 +85,25 @@ func TestRenderAnnotations(t *testing.T) {
 			name:    "both timeouts, microseconds rounded up to a millisecond",
 			opts:    []opt{annotate(names.TimeoutAnnotation, "500us", names.TimeoutTunnelAnnotation, "1h")},
 			backend: "be_http:ann:route",
-			want: join([]string{"  mode http", "  balance random", "  timeout server 1ms", "  timeout tunnel 3600000ms",
+			want: join([]string{"  mode http", "  balance random", cookie, "  timeout server 1ms", "  timeout tunnel 3600000ms",
 				"  default-server check inter 5000ms"}, servers),
 		},
 		{
 			name: "timeout longer than HAProxy takes is clipped", opts: []opt{annotate(names.TimeoutAnnotation, "99999999999999999999d")},
 			backend: "be_http:ann:route",
-			want: join([]string{"  mode http", "  balance random", "  timeout server 2147483647ms",
+			want: join([]string{"  mode http", "  balance random", cookie, "  timeout server 2147483647ms",
 				"  default-server check inter 5000ms"}, servers),
 		},
 		{
 			name: "invalid timeout ignored", opts: []opt{annotate(names.TimeoutAnnotation, "5s\n  server evil 198.51.100.66:80")},
 			backend: "be_http:ann:route",
-			want:    join([]string{"  mode http", "  balance random", "  default-server check inter 5000ms"}, servers),
+			want:    join([]string{"  mode http", "  balance random", cookie, "  default-server check inter 5000ms"}, servers),
 			invalid: names.TimeoutAnnotation + `: "5s\n  server evil 198.51.100.66:80" is not a time`,
 		},
 		{
 			name: "balance leastconn overrides a weighted split's roundrobin", opts: []opt{split, annotate(names.BalanceAnnotation, "leastconn")},
 			backend: "be_http:ann:route",
-			want: []string{"  mode http", "  balance leastconn", "  default-server check inter 5000ms",
+			want: []string{"  mode http", "  balance leastconn", cookie, "  default-server check inter 5000ms",
 				"  server s1 198.18.0.10:8080 weight 256",
 				"  server s2 198.18.0.11:8080 weight 256",
 				"  server s3 198.18.0.20:8080 weight 171"},
@@ -117,13 +118,13 @@ func TestRenderAnnotations(t *testing.T) {
 		{
 			name: "invalid balance ignored", opts: []opt{annotate(names.BalanceAnnotation, "first")},
 			backend: "be_http:ann:route",
-			want:    join([]string{"  mode http", "  balance random", "  default-server check inter 5000ms"}, servers),
+			want:    join([]string{"  mode http", "  balance random", cookie, "  default-server check inter 5000ms"}, servers),
 			invalid: "is not one of roundrobin, leastconn, source, random",
 		},
 		{
 			name: "hsts on edge, canonical and over TLS only", opts: []opt{edge, annotate(names.HSTSAnnotation, "max-age=31536000;includesubdomains;PRELOAD")},
 			backend: "be_edge_http:ann:route",
-			want: join([]string{"  mode http", "  balance random",
+			want: join([]string{"  mode http", "  balance random", cookie,
 				`  http-response set-header Strict-Transport-Security "max-age=31536000;\x20includeSubDomains;\x20preload" if { ssl_fc }`,
 				"  default-server check inter 5000ms"}, servers),
 		},
@@ -131,14 +132,14 @@ func TestRenderAnnotations(t *testing.T) {
 			name:    "hsts on reencrypt with pod-concurrent-connections",
 			opts:    []opt{reencrypt, annotate(names.HSTSAnnotation, `max-age="60"`, names.PodConcurrentConnectionsAnnotation, "10")},
 			backend: "be_secure:ann:route",
-			want: join([]string{"  mode http", "  balance random",
+			want: join([]string{"  mode http", "  balance random", cookie + " secure",
 				`  http-response set-header Strict-Transport-Security "max-age=60" if { ssl_fc }`,
 				"  default-server check inter 5000ms maxconn 10 ssl verify required ca-file @system-ca alpn h2,http/1.1"}, servers),
 		},
 		{
 			name: "hsts on a plain route ignored", opts: []opt{annotate(names.HSTSAnnotation, "max-age=60")},
 			backend: "be_http:ann:route",
-			want:    join([]string{"  mode http", "  balance random", "  default-server check inter 5000ms"}, servers),
+			want:    join([]string{"  mode http", "  balance random", cookie, "  default-server check inter 5000ms"}, servers),
 			invalid: "applies only to edge and reencrypt routes",
 		},
 		{
@@ -151,7 +152,7 @@ func TestRenderAnnotations(t *testing.T) {
 			name:    "ip_allowlist on an HTTP route",
 			opts:    []opt{annotate(names.IPAllowlistAnnotation, "192.168.1.7  10.0.0.0/8\t10.1.2.3/16 2001:db8::1 2001:DB8:1::5/48")},
 			backend: "be_http:ann:route",
-			want: join([]string{"  mode http", "  balance random",
+			want: join([]string{"  mode http", "  balance random", cookie,
 				"  http-request deny deny_status 403 if !{ src -f {dir}/allowlists/be_http_ann_route.txt }",
 				"  default-server check inter 5000ms"}, servers),
 			allowlist: &[2]string{"allowlists/be_http_ann_route.txt",
@@ -161,7 +162,7 @@ func TestRenderAnnotations(t *testing.T) {
 			name:    "ip_whitelist on an edge route",
 			opts:    []opt{edge, annotate(names.IPWhitelistAnnotation, "203.0.113.0/24")},
 			backend: "be_edge_http:ann:route",
-			want: join([]string{"  mode http", "  balance random",
+			want: join([]string{"  mode http", "  balance random", cookie,
 				"  http-request deny deny_status 403 if !{ src -f {dir}/allowlists/be_edge_http_ann_route.txt }",
 				"  default-server check inter 5000ms"}, servers),
 			allowlist: &[2]string{"allowlists/be_edge_http_ann_route.txt", "203.0.113.0/24\n"},
@@ -179,7 +180,7 @@ func TestRenderAnnotations(t *testing.T) {
 			name:    "invalid ip_allowlist admits nobody",
 			opts:    []opt{annotate(names.IPAllowlistAnnotation, "10.0.0.1 fe80::1%eth0")},
 			backend: "be_http:ann:route",
-			want: join([]string{"  mode http", "  balance random",
+			want: join([]string{"  mode http", "  balance random", cookie,
 				"  http-request deny deny_status 403 if !{ src -f {dir}/allowlists/be_http_ann_route.txt }",
 				"  default-server check inter 5000ms"}, servers),
 			allowlist: &[2]string{"allowlists/be_http_ann_route.txt", ""},
@@ -198,7 +199,7 @@ func TestRenderAnnotations(t *testing.T) {
 		{
 			name: "rewrite-target / strips the route's path", opts: []opt{routePath("/foo"), annotate(names.RewriteTargetAnnotation, "/")},
 			backend: "be_http:ann:route",
-			want: join([]string{"  mode http", "  balance random",
+			want: join([]string{"  mode http", "  balance random", cookie,
 				`  http-request replace-path "^/foo/?(.*)\x24" "/\x5c1"`,
 				"  default-server check inter 5000ms"}, servers),
 		},
@@ -206,7 +207,7 @@ func TestRenderAnnotations(t *testing.T) {
 			name:    "rewrite-target to another path, the route's path quoted for the regex and the target's escape doubled",
 			opts:    []opt{edge, routePath("/a.b(c)/"), annotate(names.RewriteTargetAnnotation, "/x%20y$")},
 			backend: "be_edge_http:ann:route",
-			want: join([]string{"  mode http", "  balance random",
+			want: join([]string{"  mode http", "  balance random", cookie,
 				`  http-request replace-path "^/a\x5c.b\x5c(c\x5c)(.*)\x24" "/x%%20y\x24\x5c1"`,
 				"  default-server check inter 5000ms"}, servers),
 		},
@@ -219,41 +220,53 @@ func TestRenderAnnotations(t *testing.T) {
 		{
 			name: "invalid rewrite-target ignored", opts: []opt{annotate(names.RewriteTargetAnnotation, `/x\1`)},
 			backend: "be_http:ann:route",
-			want:    join([]string{"  mode http", "  balance random", "  default-server check inter 5000ms"}, servers),
+			want:    join([]string{"  mode http", "  balance random", cookie, "  default-server check inter 5000ms"}, servers),
 			invalid: "is not an absolute path",
+		},
+		{
+			name:    "a named cookie with SameSite, on an edge route that allows HTTP (not Secure)",
+			opts:    []opt{edge, annotate(names.CookieNameAnnotation, "sticky", names.CookieSameSiteAnnotation, "lax")},
+			backend: "be_edge_http:ann:route",
+			want: join([]string{"  mode http", "  balance random", "  cookie sticky insert indirect nocache httponly dynamic attr SameSite=Lax",
+				"  default-server check inter 5000ms"}, servers),
+		},
+		{
+			name: "cookies disabled", opts: []opt{annotate(names.DisableCookiesAnnotation, "true")},
+			backend: "be_http:ann:route",
+			want:    join([]string{"  mode http", "  balance random", "  default-server check inter 5000ms"}, servers),
 		},
 		{
 			name: "whitespace-only ip_allowlist restricts nothing", opts: []opt{annotate(names.IPAllowlistAnnotation, " \t ")},
 			backend: "be_http:ann:route",
-			want:    join([]string{"  mode http", "  balance random", "  default-server check inter 5000ms"}, servers),
+			want:    join([]string{"  mode http", "  balance random", cookie, "  default-server check inter 5000ms"}, servers),
 		},
 		{
 			name: "pod-concurrent-connections", opts: []opt{annotate(names.PodConcurrentConnectionsAnnotation, "10")},
 			backend: "be_http:ann:route",
-			want:    join([]string{"  mode http", "  balance random", "  default-server check inter 5000ms maxconn 10"}, servers),
+			want:    join([]string{"  mode http", "  balance random", cookie, "  default-server check inter 5000ms maxconn 10"}, servers),
 		},
 		{
 			name: "pod-concurrent-connections 0 is no cap", opts: []opt{annotate(names.PodConcurrentConnectionsAnnotation, "0")},
 			backend: "be_http:ann:route",
-			want:    join([]string{"  mode http", "  balance random", "  default-server check inter 5000ms"}, servers),
+			want:    join([]string{"  mode http", "  balance random", cookie, "  default-server check inter 5000ms"}, servers),
 		},
 		{
 			name:    "pod-concurrent-connections without health checks",
 			opts:    []opt{annotate(names.PodConcurrentConnectionsAnnotation, "2147483647")},
 			edit:    func(c *config.Config) { c.Timeouts.HealthCheck = 0 },
 			backend: "be_http:ann:route",
-			want:    join([]string{"  mode http", "  balance random", "  default-server maxconn 2147483647"}, servers),
+			want:    join([]string{"  mode http", "  balance random", cookie, "  default-server maxconn 2147483647"}, servers),
 		},
 		{
 			name: "invalid pod-concurrent-connections ignored", opts: []opt{annotate(names.PodConcurrentConnectionsAnnotation, "+5")},
 			backend: "be_http:ann:route",
-			want:    join([]string{"  mode http", "  balance random", "  default-server check inter 5000ms"}, servers),
+			want:    join([]string{"  mode http", "  balance random", cookie, "  default-server check inter 5000ms"}, servers),
 			invalid: "is not a whole number",
 		},
 		{
 			name: "health check interval", opts: []opt{annotate(names.HealthCheckIntervalAnnotation, "3s")},
 			backend: "be_http:ann:route",
-			want:    join([]string{"  mode http", "  balance random", "  default-server check inter 3000ms"}, servers),
+			want:    join([]string{"  mode http", "  balance random", cookie, "  default-server check inter 3000ms"}, servers),
 		},
 		{
 			name: "health check interval with router checks off", opts: []opt{passthrough, annotate(names.HealthCheckIntervalAnnotation, "250ms")},

@@ -131,6 +131,7 @@ type data struct {
 	PassthroughMap                  string
 	DirectTLS                       bool // no passthrough backend: terminate on the public port
 	RedirectValue                   string
+	CookieKey                       string
 	ForwardedHTTP, ForwardedHTTPS   string
 	HardStopAfter                   string
 	Backends                        []*model.Backend
@@ -157,6 +158,7 @@ func templateData(m *model.Model, p Params) data {
 		HTTPSMaps:      mapPair{mp(model.MapHTTPSExact), mp(model.MapHTTPSPrefix)},
 		PassthroughMap: mp(model.MapPassthrough),
 		RedirectValue:  model.RedirectValue,
+		CookieKey:      CookieKey,
 		ForwardedHTTP:  forwarded(c.ForwardedHeaders, "http"), ForwardedHTTPS: forwarded(c.ForwardedHeaders, "https"),
 		HardStopAfter:  ms(p.HardStopAfter),
 		Backends:       m.Backends,
@@ -182,6 +184,9 @@ func hasTCPBackend(m *model.Model) bool {
 	}
 	return false
 }
+
+// CookieKey is the dynamic-cookie-key of every router (see the template).
+const CookieKey = "okd-ingress"
 
 func ms(d time.Duration) string { return strconv.FormatInt(d.Milliseconds(), 10) + "ms" }
 

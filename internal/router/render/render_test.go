@@ -98,12 +98,16 @@ func TestRenderSample(t *testing.T) {
 	cfg := files[ConfigFile]
 	p := fixtures(t)
 
+	cookie := func(ns, name, attrs string) string {
+		return "  cookie " + model.RouteCookieName(keyOf(ns, name)) + " insert indirect nocache httponly dynamic" + attrs
+	}
 	// Backends that HAProxy adds servers to at runtime have no empty
 	// server lines; source-balanced ones keep their free slots.
 	backends := map[string][]string{
 		"backend be_http:ns1:plain": {
 			"  mode http",
 			"  balance random",
+			cookie("ns1", "plain", ""),
 			`  http-request set-header "X-App" "app\x201"`,
 			`  http-request set-header "X-Host" "%[req.hdr(host),lower]"`,
 			`  http-request del-header "X-Debug"`,
@@ -116,6 +120,7 @@ func TestRenderSample(t *testing.T) {
 		"backend be_edge_http:ns1:edge": {
 			"  mode http",
 			"  balance random",
+			cookie("ns1", "edge", " secure"),
 			"  default-server check inter 5000ms",
 			"  server s1 198.18.0.10:8080 weight 1",
 			"  server s2 198.18.0.11:8080 weight 1",
@@ -123,6 +128,7 @@ func TestRenderSample(t *testing.T) {
 		"backend be_secure:ns2:re": {
 			"  mode http",
 			"  balance random",
+			cookie("ns2", "re", " secure"),
 			"  default-server check inter 5000ms ssl verify required ca-file " + dir + "/cacerts/be_secure_ns2_re.pem alpn h2,http/1.1",
 			"  server s1 198.18.0.10:8080 weight 1",
 			"  server s2 198.18.0.11:8080 weight 1",
@@ -130,6 +136,7 @@ func TestRenderSample(t *testing.T) {
 		"backend be_secure:ns2:re-default": {
 			"  mode http",
 			"  balance random",
+			cookie("ns2", "re-default", " secure"),
 			"  default-server check inter 5000ms ssl verify required ca-file @system-ca alpn h2,http/1.1",
 			"  server s1 198.18.0.10:8080 weight 1",
 			"  server s2 198.18.0.11:8080 weight 1",
@@ -146,6 +153,7 @@ func TestRenderSample(t *testing.T) {
 		"backend be_http:ns1:split": {
 			"  mode http",
 			"  balance roundrobin",
+			cookie("ns1", "split", ""),
 			// web: 3 over 2 endpoints (1.5 each), other: 1 over 1 → 256 and 171.
 			"  default-server check inter 5000ms",
 			"  server s1 198.18.0.10:8080 weight 256",
@@ -178,6 +186,7 @@ func TestRenderSample(t *testing.T) {
 		"  default_backend _terminate",
 		"  http-request redirect location https://%[req.hdr(host),field(1,:),lower,regsub([.]$,)]%[pathq] code 302 if { var(txn.be) -m str _redirect }",
 		"  stats socket " + dir + "/run/stats.sock mode 600 level admin expose-fd listeners",
+		"  dynamic-cookie-key " + CookieKey,
 		"  bind :80",
 		"  bind :443",
 	} {

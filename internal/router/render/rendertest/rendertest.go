@@ -58,6 +58,7 @@ func BackendLine(ns, name string) *regexp.Regexp {
 		`backend be_(?:http|edge_http|secure|tcp):` + id,
 		`  mode (?:http|tcp)`,
 		`  balance (?:random|source|roundrobin|leastconn)`,
+		`  cookie [A-Za-z0-9_-]+ insert indirect nocache httponly dynamic(?: secure)?(?: attr SameSite=(?:Lax|Strict|None))?`,
 		`  timeout (?:server|tunnel) [1-9][0-9]*ms`,
 		`  http-request deny deny_status 403 if !\{ src -f /[^\s]+ \}`,
 		`  tcp-request content reject if !\{ src -f /[^\s]+ \}`,

@@ -1,0 +1,74 @@
+package model
+
+import (
+	"k8s.io/apimachinery/pkg/types"
+
+	"testing"
+
+	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
+	"github.com/okd-ingress/okd-ingress/internal/names"
+)
+
+func TestCookie(t *testing.T) {
+	E, R, P := routev1.TLSTerminationEdge, routev1.TLSTerminationReencrypt, routev1.TLSTerminationPassthrough
+	def := RouteCookieName(types.NamespacedName{Namespace: "ns", Name: "r"})
+	cases := []struct {
+		name string
+		opts []opt
+		want *Cookie // nil: no cookie
+	}{
+		{"plain HTTP", nil, &Cookie{Name: def}},
+		{"edge, HTTP redirected: TLS only", []opt{termination(E, routev1.InsecureEdgeTerminationPolicyRedirect)}, &Cookie{Name: def, Secure: true}},
+		{"edge without HTTP", []opt{termination(E, "")}, &Cookie{Name: def, Secure: true}},
+		{"edge that allows HTTP", []opt{termination(E, routev1.InsecureEdgeTerminationPolicyAllow)}, &Cookie{Name: def}},
+		{"reencrypt", []opt{termination(R, "")}, &Cookie{Name: def, Secure: true}},
+		{"passthrough: the router never sees the HTTP", []opt{termination(P, "")}, nil},
+		{"disabled", []opt{annotate(names.DisableCookiesAnnotation, "true")}, nil},
+		{"named, with SameSite", []opt{annotate(names.CookieNameAnnotation, "sticky"), annotate(names.CookieSameSiteAnnotation, "none")},
+			&Cookie{Name: "sticky", SameSite: "None"}},
+		{"an invalid name keeps the default", []opt{annotate(names.CookieNameAnnotation, "a b")}, &Cookie{Name: def}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			m := build(t, newCluster().web("svc", 1, 1), route("ns", "r", 1, "r.example.com", tc.opts...))
+			got := m.Backends[0].Cookie
+			if (got == nil) != (tc.want == nil) || got != nil && *got != *tc.want {
+				t.Errorf("cookie = %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+	if a, b := RouteCookieName(types.NamespacedName{Namespace: "ns", Name: "r"}), RouteCookieName(types.NamespacedName{Namespace: "ns", Name: "r2"}); a == b || len(a) != 32 {
+		t.Errorf("cookie names %q and %q: want 32 hex digits, one per route", a, b)
+	}
+}
+
+// A route in a spare wears the spare's cookie, which a reload cannot
+// have changed under it; routes that want another cookie need a reload.
+func TestCookieInSpares(t *testing.T) {
+	web := func() *cluster { return newCluster().web("svc", 1, 2) }
+	a := route("ns", "a", 1, "a.com")
+	prev := withSpares(t, web(), 1, a)
+	edge := route("ns", "b", 2, "b.com", termination(routev1.TLSTerminationEdge, routev1.InsecureEdgeTerminationPolicyRedirect))
+	got, _ := FitSpares(prev, build(t, web(), a, edge), "random")
+	if got == nil {
+		t.Fatal("an edge route with the default cookie does not fit a spare")
+	}
+	AssignSlots(prev, got)
+	if !SameShape(prev, got) {
+		t.Error("taking the spare changes the backend's shape")
+	}
+	for _, b := range got.Backends {
+		if IsSpare(b.Name) && *b.Cookie != *spareCookie(b.Name) {
+			t.Errorf("%s holds %s with cookie %+v, want the spare's", b.Name, b.Route, b.Cookie)
+		}
+	}
+	for name, opt := range map[string]opt{
+		"named":    annotate(names.CookieNameAnnotation, "sticky"),
+		"SameSite": annotate(names.CookieSameSiteAnnotation, "Lax"),
+		"disabled": annotate(names.DisableCookiesAnnotation, "true"),
+	} {
+		if got, _ := FitSpares(prev, build(t, web(), a, route("ns", "b", 2, "b.com", opt)), "random"); got != nil {
+			t.Errorf("a route with its cookie %s took a spare", name)
+		}
+	}
+}
