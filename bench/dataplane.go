@@ -14,6 +14,7 @@ import (
 	"time"
 
 	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
+	"github.com/okd-ingress/okd-ingress/internal/names"
 	"github.com/okd-ingress/okd-ingress/internal/router/config"
 	"github.com/okd-ingress/okd-ingress/internal/router/haproxy"
 	"github.com/okd-ingress/okd-ingress/test/e2e/framework"
@@ -74,18 +75,19 @@ var directScenarios = []scenario{scenarios[2], scenarios[3]}
 // shows in the rows above, what the router adds to it in these.
 var onePortScenarios = []scenario{scenarios[2], scenarios[4]}
 
-// likeForScenarios are the rows where ours sends the pod more than the
-// minimal config does: again, against a minimal config that also adds the
-// forwarded headers the router adds by default (OKD's "append") and
-// serves edge and passthrough on one port. On two cores the backend
+// likeForScenarios are the rows where ours sends the pod and the client
+// more than the minimal config does: again, against a minimal config that
+// also adds the forwarded headers the router adds by default (OKD's
+// "append") and its stickiness cookie, and serves edge and passthrough on
+// one port. On two cores the backend
 // parses those headers on the load tool's core, so the plain rows charge
 // their cost to the router.
 var likeForScenarios = []scenario{scenarios[0], scenarios[1], scenarios[2]}
 
 // bareScenarios are the plain-HTTP rows again, with ours told to add no
-// forwarded headers (forwardedHeaderPolicy: Never), so that the pod gets
-// from it what it gets from the minimal config: what remains is the
-// router's own work.
+// forwarded headers (forwardedHeaderPolicy: Never) and no cookie
+// (disable_cookies), so that the pod and the client get from it what they
+// get from the minimal config: what remains is the router's own work.
 var bareScenarios = []scenario{scenarios[0], scenarios[1]}
 
 // benchDataPlane compares our router's configuration holding 10k routes
@@ -117,7 +119,7 @@ func benchDataPlane(e *env) ([]*table, error) {
 	defer stopSupervisor(direct.sup)
 	bare, err := startOurs(e, backend.Addr, filler, true, config.ForwardedNever)
 	if err != nil {
-		return nil, fmt.Errorf("our config without forwarded headers: %w", err)
+		return nil, fmt.Errorf("our config without forwarded headers and cookies: %w", err)
 	}
 	defer stopSupervisor(bare.sup)
 	var minimals [3]proxy
@@ -137,7 +139,7 @@ func benchDataPlane(e *env) ([]*table, error) {
 	}
 	for _, pair := range [][2]proxy{{ours, likeFor}, {bare, minimal}} {
 		if a, b := seen[pair[0].name], seen[pair[1].name]; !slices.Equal(a, b) {
-			return nil, fmt.Errorf("the pod got forwarded headers %q from %s but %q from %s", a, pair[0].name, b, pair[1].name)
+			return nil, fmt.Errorf("the pod got forwarded headers (and the client a cookie) %q from %s but %q from %s", a, pair[0].name, b, pair[1].name)
 		}
 	}
 	pinned, err := pinForLoad(e, all...)
@@ -158,8 +160,8 @@ func benchDataPlane(e *env) ([]*table, error) {
 		{scenarios, "", ours, minimal},
 		{directScenarios, fmt.Sprintf("; %d routes, none passthrough: TLS terminated on the public port", direct.routes), direct, minimal},
 		{onePortScenarios, "; against a minimal config with edge and passthrough on one port (SNI inspection, internal hop)", ours, onePort},
-		{likeForScenarios, "; against a minimal config on one port that also adds the router's forwarded headers", ours, likeFor},
-		{bareScenarios, "; ours with forwardedHeaderPolicy Never: no forwarded headers, as the minimal config", bare, minimal},
+		{likeForScenarios, "; against a minimal config on one port that also adds the router's forwarded headers and cookie", ours, likeFor},
+		{bareScenarios, "; ours with forwardedHeaderPolicy Never and disable_cookies: no forwarded headers and no cookie, as the minimal config", bare, minimal},
 	} {
 		if err := runScenarios(t, c.ss, c.suffix, c.ours, c.against, d, all); err != nil {
 			return []*table{t}, err
@@ -308,7 +310,7 @@ func better(a, b loadResult) loadResult {
 // router's pipeline and runs them under its Supervisor. Without
 // passthrough, the filler leaves that kind out and the passthrough route
 // is not tested. policy is the forwarded-header policy (OKD's default:
-// append).
+// append); with Never, the tested routes also turn their cookie off.
 func startOurs(e *env, backendAddr string, filler int, passthrough bool, policy config.ForwardedPolicy) (proxy, error) {
 	skip := kindPassthrough
 	if passthrough {
@@ -331,6 +333,9 @@ func startOurs(e *env, backendAddr string, filler int, passthrough bool, policy 
 		}
 		rt := plainRoute("dataplane", t.name)
 		rt.Spec.Host, rt.Spec.TLS, rt.Spec.To.Name = t.host, t.tls, t.name
+		if policy == config.ForwardedNever {
+			rt.Annotations = map[string]string{names.DisableCookiesAnnotation: "true"}
+		}
 		if t.tls != nil && t.tls.Termination == routev1.TLSTerminationPassthrough {
 			rt.Spec.Port.TargetPort.StrVal = "https"
 		}
@@ -362,6 +367,9 @@ func startOurs(e *env, backendAddr string, filler int, passthrough bool, policy 
 	if policy != config.ForwardedAppend {
 		name += ", forwarded headers " + string(policy)
 	}
+	if policy == config.ForwardedNever {
+		name += ", no cookies"
+	}
 	return proxy{name: name, sup: sup, runDir: p.params.Config.RunDir, addr: addr, ptPort: ptPort, routes: len(snap.Routes)}, nil
 }
 
@@ -377,7 +385,8 @@ func startOurs(e *env, backendAddr string, filler int, passthrough bool, policy 
 // frontends add the headers the router adds by default, written by hand
 // as one would: X-Forwarded-For, -Host, -Port, -Proto and Forwarded; the
 // internal hop then carries PROXY v2 as ours does, or the TLS frontend
-// would have no client address to forward.
+// would have no client address to forward; and the backend inserts a
+// stickiness cookie as the router's do.
 const minimalConfig = `global
   nbthread {{.Threads}}
   maxconn 5000
@@ -427,6 +436,10 @@ frontend passthrough
 {{- end}}
 
 backend app
+{{- if .Forwarded}}
+  dynamic-cookie-key k
+  cookie c insert indirect nocache httponly dynamic
+{{- end}}
   server pod {{.Backend}}:{{.HTTPPort}}
 
 backend app_tls
@@ -453,7 +466,7 @@ func (s minimalShape) name() string {
 		name += ", one TLS port"
 	}
 	if s.forwarded {
-		name += ", forwarded headers"
+		name += ", forwarded headers, cookie"
 	}
 	return name
 }
@@ -510,6 +523,9 @@ func checkRouting(p proxy) ([]string, error) {
 			return nil, fmt.Errorf("%s: status %d, pod %q", url, resp.StatusCode, resp.Header.Get("X-Pod"))
 		}
 		seen = append(seen, resp.Header.Get("X-Seen"))
+		if resp.Header.Get("Set-Cookie") != "" {
+			seen = append(seen, "Set-Cookie")
+		}
 	}
 	return seen, nil
 }
@@ -557,7 +573,7 @@ func dataPlaneNotes(t *table, e *env, pinned bool, d time.Duration) {
 	} else {
 		t.note("CPU: nothing pinned (nbthread > 1): HAProxy, the load tool and the backend share both cores.")
 	}
-	t.note("ours: the router's own rendered files (pipeline → Supervisor), %s; edge goes public_ssl (SNI inspection) → internal TLS frontend → maps, passthrough goes public_ssl → SNI map; without passthrough routes (the rows \"none passthrough\") the TLS frontend binds the public port itself; the minimal config has a frontend per kind, edge and passthrough on their own ports; in the rows \"against a minimal config with edge and passthrough on one port\", that config serves both on 443 the way ours does (a TCP frontend reads the SNI and hands terminated TLS to the TLS frontend over an internal socket; no PROXY header, which ours adds to keep the client's address); in the rows \"… that also adds the router's forwarded headers\", that one-port config also adds X-Forwarded-For, -Host, -Port, -Proto (and -Proto-Version on HTTP/2) and Forwarded, as the router does by default, and its internal hop carries the client's address in PROXY v2 as ours does (checked before measuring: the pod gets the same header names from both). The backend parses those headers on the load tool's core. In the rows \"ours with forwardedHeaderPolicy Never\", ours is rendered with ROUTER_SET_FORWARDED_HEADERS=never (a third config of the same routes) and the pod gets no forwarded header from either config (checked before measuring).", checksNote())
+	t.note("ours: the router's own rendered files (pipeline → Supervisor), %s; edge goes public_ssl (SNI inspection) → internal TLS frontend → maps, passthrough goes public_ssl → SNI map; without passthrough routes (the rows \"none passthrough\") the TLS frontend binds the public port itself; the minimal config has a frontend per kind, edge and passthrough on their own ports; in the rows \"against a minimal config with edge and passthrough on one port\", that config serves both on 443 the way ours does (a TCP frontend reads the SNI and hands terminated TLS to the TLS frontend over an internal socket; no PROXY header, which ours adds to keep the client's address); in the rows \"… that also adds the router's forwarded headers\", that one-port config also adds X-Forwarded-For, -Host, -Port, -Proto (and -Proto-Version on HTTP/2) and Forwarded, and inserts a stickiness cookie, as the router does by default, and its internal hop carries the client's address in PROXY v2 as ours does (checked before measuring: the pod gets the same header names from both, and both set a cookie). The load tools send no cookie back, so every response of both sets one. The backend parses those headers on the load tool's core. In the rows \"ours with forwardedHeaderPolicy Never and disable_cookies\", ours is rendered with ROUTER_SET_FORWARDED_HEADERS=never and the measured routes annotated disable_cookies (a third config of the same routes): the pod gets no forwarded header and the client no cookie from either config (checked before measuring).", checksNote())
 }
 
 // checksNote says whether health checks ran in configs with many routes.
