@@ -46,13 +46,13 @@ const spareCheckedServers = 4
 // reload: every slot when checks are on (disabled slots carry the check
 // too), the servers a dynamic backend may gain at runtime (its capacity),
 // and for a spare at least the servers a route that takes it is likely to
-// bring.
+// bring. A route's own check interval turns checks on for its backend.
 func checkedServers(m *model.Model, checks bool) int {
-	if !checks {
-		return 0
-	}
 	n := 0
 	for _, b := range m.Backends {
+		if !checks && b.CheckInterval == 0 {
+			continue
+		}
 		if model.IsSpare(b.Name) {
 			n += max(len(b.Slots), spareCheckedServers)
 			continue

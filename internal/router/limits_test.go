@@ -2,6 +2,7 @@ package router
 
 import (
 	"testing"
+	"time"
 
 	"github.com/okd-ingress/okd-ingress/internal/router/model"
 )
@@ -35,5 +36,10 @@ func TestFitMaxConnections(t *testing.T) {
 	}
 	if n := checkedServers(m, false); n != 0 {
 		t.Errorf("checkedServers without checks = %d, want 0", n)
+	}
+	// A route's own interval checks its servers even so.
+	m.Backends = append(m.Backends, &model.Backend{Name: "be_http:ns:c", Slots: make([]model.Slot, 3), CheckInterval: time.Second})
+	if n := checkedServers(m, false); n != 3 {
+		t.Errorf("checkedServers without checks but a route's own interval = %d, want 3", n)
 	}
 }

@@ -523,7 +523,7 @@ func (r *Router) setServers(ctx context.Context, changes []model.ServerChange) e
 		if c.Added {
 			check := r.cfg.Timeouts.HealthCheck
 			opts := render.ServerOptions(r.params.ConfigDir, check, c.Backend)
-			more, err := haproxy.AddServerCommands(c.Backend.Name, c.Slot, addr, port, weight, opts, check > 0, ready)
+			more, err := haproxy.AddServerCommands(c.Backend.Name, c.Slot, addr, port, weight, opts, check > 0 || c.Backend.CheckInterval > 0, ready)
 			if err != nil {
 				return err
 			}

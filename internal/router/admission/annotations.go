@@ -117,11 +117,14 @@ func parseTuning(r *routev1.Route, tls *TLS) (Tuning, []string) {
 			t.HSTS = hsts
 		}
 	}
+	// The old name is read when the new one is absent or blank: a blank
+	// new name must not lift the restriction the old one sets.
 	key := names.IPAllowlistAnnotation
 	v, ok := ann[key]
-	if !ok {
-		key = names.IPWhitelistAnnotation
-		v, ok = ann[key]
+	if strings.TrimSpace(v) == "" {
+		if old, has := ann[names.IPWhitelistAnnotation]; has {
+			key, v, ok = names.IPWhitelistAnnotation, old, true
+		}
 	}
 	if ok && strings.TrimSpace(v) != "" {
 		list, err := parseAllowList(v)
@@ -157,9 +160,12 @@ func parseTuning(r *routev1.Route, tls *TLS) (Tuning, []string) {
 var cookieName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
 
 // parseCookie reads the stickiness cookie's annotations. Passthrough
-// routes have no cookie: the router never sees their HTTP.
+// routes have no cookie: the router never sees their HTTP. SameSite is
+// only for a route served over TLS only, whose cookie is Secure: browsers
+// refuse SameSite=None without it (OKD's rule too).
 func parseCookie(ann map[string]string, tls *TLS, bad func(key, value, why string)) (off bool, name, sameSite string) {
 	passthrough := tls != nil && tls.Termination == routev1.TLSTerminationPassthrough
+	tlsOnly := tls != nil && !passthrough && tls.InsecurePolicy != routev1.InsecureEdgeTerminationPolicyAllow
 	if v, ok := ann[names.DisableCookiesAnnotation]; ok {
 		b, err := strconv.ParseBool(strings.TrimSpace(v))
 		if err != nil {
@@ -182,8 +188,8 @@ func parseCookie(ann map[string]string, tls *TLS, bad func(key, value, why strin
 		switch {
 		case canonical == "":
 			bad(names.CookieSameSiteAnnotation, v, "is not Lax, Strict or None")
-		case passthrough:
-			bad(names.CookieSameSiteAnnotation, v, "applies only to routes whose HTTP the router sees, not passthrough")
+		case !tlsOnly:
+			bad(names.CookieSameSiteAnnotation, v, "applies only to edge and reencrypt routes served over TLS only (not insecureEdgeTerminationPolicy Allow)")
 		default:
 			sameSite = canonical
 		}

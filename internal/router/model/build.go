@@ -133,6 +133,15 @@ func tune(b *Backend, r admission.Route) {
 		b.Balance = t.Balance
 	}
 	b.TimeoutServer, b.TimeoutTunnel, b.CheckInterval, b.MaxConn = t.TimeoutServer, t.TimeoutTunnel, t.CheckInterval, t.MaxConn
+	if b.Mode == ModeTCP {
+		// A TCP connection is a tunnel from its start: HAProxy applies the
+		// tunnel timeout, never the server one. OKD's timeout annotation
+		// stands in for timeout-tunnel on passthrough routes.
+		if b.TimeoutTunnel == 0 {
+			b.TimeoutTunnel = t.TimeoutServer
+		}
+		b.TimeoutServer = 0
+	}
 	if b.Mode == ModeHTTP {
 		b.HSTS = t.HSTS
 	}
@@ -143,6 +152,9 @@ func tune(b *Backend, r admission.Route) {
 		b.Cookie = &Cookie{Name: t.CookieName, SameSite: t.CookieSameSite, Secure: tlsOnly(r)}
 		if b.Cookie.Name == "" {
 			b.Cookie.Name = RouteCookieName(b.Route)
+		}
+		if b.Cookie.SameSite == "" {
+			b.Cookie.SameSite = defaultSameSite(b.Cookie.Secure)
 		}
 	}
 	if t.AllowListSet {
@@ -186,4 +198,14 @@ func headerActions(list []routev1.RouteHTTPHeader) []HeaderAction {
 func tlsOnly(r admission.Route) bool {
 	return r.TLS != nil && r.TLS.Termination != routev1.TLSTerminationPassthrough &&
 		r.TLS.InsecurePolicy != routev1.InsecureEdgeTerminationPolicyAllow
+}
+
+// defaultSameSite is OKD's: None on a Secure cookie, so that the route
+// stays sticky in cross-site requests; none at all otherwise (browsers
+// refuse None without Secure).
+func defaultSameSite(secure bool) string {
+	if secure {
+		return "None"
+	}
+	return ""
 }

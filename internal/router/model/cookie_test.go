@@ -18,14 +18,15 @@ func TestCookie(t *testing.T) {
 		want *Cookie // nil: no cookie
 	}{
 		{"plain HTTP", nil, &Cookie{Name: def}},
-		{"edge, HTTP redirected: TLS only", []opt{termination(E, routev1.InsecureEdgeTerminationPolicyRedirect)}, &Cookie{Name: def, Secure: true}},
-		{"edge without HTTP", []opt{termination(E, "")}, &Cookie{Name: def, Secure: true}},
+		{"edge, HTTP redirected: TLS only, SameSite None (OKD's)", []opt{termination(E, routev1.InsecureEdgeTerminationPolicyRedirect)}, &Cookie{Name: def, Secure: true, SameSite: "None"}},
+		{"edge without HTTP", []opt{termination(E, "")}, &Cookie{Name: def, Secure: true, SameSite: "None"}},
 		{"edge that allows HTTP", []opt{termination(E, routev1.InsecureEdgeTerminationPolicyAllow)}, &Cookie{Name: def}},
-		{"reencrypt", []opt{termination(R, "")}, &Cookie{Name: def, Secure: true}},
+		{"reencrypt", []opt{termination(R, "")}, &Cookie{Name: def, Secure: true, SameSite: "None"}},
 		{"passthrough: the router never sees the HTTP", []opt{termination(P, "")}, nil},
 		{"disabled", []opt{annotate(names.DisableCookiesAnnotation, "true")}, nil},
-		{"named, with SameSite", []opt{annotate(names.CookieNameAnnotation, "sticky"), annotate(names.CookieSameSiteAnnotation, "none")},
-			&Cookie{Name: "sticky", SameSite: "None"}},
+		{"named, with SameSite", []opt{termination(R, ""), annotate(names.CookieNameAnnotation, "sticky"), annotate(names.CookieSameSiteAnnotation, "strict")},
+			&Cookie{Name: "sticky", Secure: true, SameSite: "Strict"}},
+		{"no SameSite without Secure", []opt{annotate(names.CookieSameSiteAnnotation, "Lax")}, &Cookie{Name: def}},
 		{"an invalid name keeps the default", []opt{annotate(names.CookieNameAnnotation, "a b")}, &Cookie{Name: def}},
 	}
 	for _, tc := range cases {
@@ -63,8 +64,11 @@ func TestCookieInSpares(t *testing.T) {
 		}
 	}
 	for name, opt := range map[string]opt{
-		"named":    annotate(names.CookieNameAnnotation, "sticky"),
-		"SameSite": annotate(names.CookieSameSiteAnnotation, "Lax"),
+		"named": annotate(names.CookieNameAnnotation, "sticky"),
+		"SameSite": func(r *routev1.Route) {
+			termination(routev1.TLSTerminationEdge, "")(r)
+			annotate(names.CookieSameSiteAnnotation, "Lax")(r)
+		},
 		"disabled": annotate(names.DisableCookiesAnnotation, "true"),
 	} {
 		if got, _ := FitSpares(prev, build(t, web(), a, route("ns", "b", 2, "b.com", opt)), "random"); got != nil {

@@ -167,8 +167,8 @@ func blueprint(balance string) *Backend {
 // spareCookie is a spare's stickiness cookie, named for the spare: the
 // name cannot change at runtime, so a route keeps its spare's until a
 // reload gives it its own backend and its own name (its clients are then
-// balanced afresh, once). Nor can Secure change; a route served over TLS
-// only gets it back at that reload.
+// balanced afresh, once). Nor can Secure and SameSite change: a route
+// served over TLS only gets them back at that reload.
 func spareCookie(spare string) *Cookie {
 	return &Cookie{Name: RouteCookieName(types.NamespacedName{Name: spare})}
 }
@@ -176,7 +176,7 @@ func spareCookie(spare string) *Cookie {
 // defaultCookie reports whether b has the cookie a route gets without
 // cookie annotations, which a spare's stands in for.
 func defaultCookie(b *Backend) bool {
-	return b.Cookie != nil && b.Cookie.SameSite == "" && b.Cookie.Name == RouteCookieName(b.Route)
+	return b.Cookie != nil && b.Cookie.SameSite == defaultSameSite(b.Cookie.Secure) && b.Cookie.Name == RouteCookieName(b.Route)
 }
 
 // fitsSpare reports whether spare s, rendered as a plain-HTTP backend

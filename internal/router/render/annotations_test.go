@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -82,6 +83,18 @@ func TestRenderAnnotations(t *testing.T) {
 				"  default-server check inter 5000ms"}, sourceServers),
 		},
 		{
+			name: "timeout on passthrough is the tunnel's (a TCP connection is a tunnel from its start)",
+			opts: []opt{passthrough, annotate(names.TimeoutAnnotation, "5m")}, backend: "be_tcp:ann:route",
+			want: join([]string{"  mode tcp", "  balance source", "  timeout tunnel 300000ms",
+				"  default-server check inter 5000ms"}, sourceServers),
+		},
+		{
+			name: "timeout-tunnel wins over timeout on passthrough",
+			opts: []opt{passthrough, annotate(names.TimeoutAnnotation, "5m", names.TimeoutTunnelAnnotation, "2h")}, backend: "be_tcp:ann:route",
+			want: join([]string{"  mode tcp", "  balance source", "  timeout tunnel 7200000ms",
+				"  default-server check inter 5000ms"}, sourceServers),
+		},
+		{
 			name:    "both timeouts, microseconds rounded up to a millisecond",
 			opts:    []opt{annotate(names.TimeoutAnnotation, "500us", names.TimeoutTunnelAnnotation, "1h")},
 			backend: "be_http:ann:route",
@@ -132,7 +145,7 @@ func TestRenderAnnotations(t *testing.T) {
 			name:    "hsts on reencrypt with pod-concurrent-connections",
 			opts:    []opt{reencrypt, annotate(names.HSTSAnnotation, `max-age="60"`, names.PodConcurrentConnectionsAnnotation, "10")},
 			backend: "be_secure:ann:route",
-			want: join([]string{"  mode http", "  balance random", cookie + " secure",
+			want: join([]string{"  mode http", "  balance random", cookie + " secure attr SameSite=None",
 				`  http-response set-header Strict-Transport-Security "max-age=60" if { ssl_fc }`,
 				"  default-server check inter 5000ms maxconn 10 ssl verify required ca-file @system-ca alpn h2,http/1.1"}, servers),
 		},
@@ -200,7 +213,7 @@ func TestRenderAnnotations(t *testing.T) {
 			name: "rewrite-target / strips the route's path", opts: []opt{routePath("/foo"), annotate(names.RewriteTargetAnnotation, "/")},
 			backend: "be_http:ann:route",
 			want: join([]string{"  mode http", "  balance random", cookie,
-				`  http-request replace-path "^/foo/?(.*)\x24" "/\x5c1"`,
+				`  http-request replace-path "^/+foo/*(.*)\x24" "/\x5c1"`,
 				"  default-server check inter 5000ms"}, servers),
 		},
 		{
@@ -208,7 +221,7 @@ func TestRenderAnnotations(t *testing.T) {
 			opts:    []opt{edge, routePath("/a.b(c)/"), annotate(names.RewriteTargetAnnotation, "/x%20y$")},
 			backend: "be_edge_http:ann:route",
 			want: join([]string{"  mode http", "  balance random", cookie,
-				`  http-request replace-path "^/a\x5c.b\x5c(c\x5c)(.*)\x24" "/x%%20y\x24\x5c1"`,
+				`  http-request replace-path "^/+a(?:\x5c.|%2[Ee])b\x5c(c\x5c)(.*)\x24" "/x%%20y\x24\x5c1"`,
 				"  default-server check inter 5000ms"}, servers),
 		},
 		{
@@ -224,11 +237,18 @@ func TestRenderAnnotations(t *testing.T) {
 			invalid: "is not an absolute path",
 		},
 		{
-			name:    "a named cookie with SameSite, on an edge route that allows HTTP (not Secure)",
-			opts:    []opt{edge, annotate(names.CookieNameAnnotation, "sticky", names.CookieSameSiteAnnotation, "lax")},
+			name: "a named cookie with SameSite, on an edge route served over TLS only",
+			opts: []opt{withTLS(routev1.TLSConfig{Termination: routev1.TLSTerminationEdge, InsecureEdgeTerminationPolicy: routev1.InsecureEdgeTerminationPolicyRedirect}),
+				annotate(names.CookieNameAnnotation, "sticky", names.CookieSameSiteAnnotation, "lax")},
 			backend: "be_edge_http:ann:route",
-			want: join([]string{"  mode http", "  balance random", "  cookie sticky insert indirect nocache httponly dynamic attr SameSite=Lax",
+			want: join([]string{"  mode http", "  balance random", "  cookie sticky insert indirect nocache httponly dynamic secure attr SameSite=Lax",
 				"  default-server check inter 5000ms"}, servers),
+		},
+		{
+			name: "SameSite on an edge route that allows HTTP ignored (no Secure)", opts: []opt{edge, annotate(names.CookieSameSiteAnnotation, "None")},
+			backend: "be_edge_http:ann:route",
+			want:    join([]string{"  mode http", "  balance random", cookie, "  default-server check inter 5000ms"}, servers),
+			invalid: "applies only to edge and reencrypt routes served over TLS only",
 		},
 		{
 			name: "cookies disabled", opts: []opt{annotate(names.DisableCookiesAnnotation, "true")},
@@ -361,6 +381,34 @@ func TestServerOptionsTuned(t *testing.T) {
 	for _, tc := range cases {
 		if got := ServerOptions("/conf", tc.router, &tc.b); got != tc.want {
 			t.Errorf("%s: ServerOptions = %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
+
+// TestPathRegex: the rewrite regex matches every spelling of the route's
+// path that the lookup routes to the route, and no other path.
+func TestPathRegex(t *testing.T) {
+	for _, tc := range []struct {
+		from      string
+		match, no []string
+	}{
+		{"/foo", []string{"/foo", "//foo", "/foo/x", "//foo//x"}, []string{"/fo", "/bar", "/Foo", "/foobar"}},
+		{"/my-app.v_1~x", []string{"/my-app.v_1~x", "/my%2Dapp%2ev%5F1%7ex", "/my%2dapp.v_1~x"}, []string{"/myXapp.v_1~x", "/my%2Fapp.v_1~x"}},
+		{"/caf%C3%A9", []string{"/caf%C3%A9", "/caf%c3%a9"}, []string{"/cafe", "/caf%C3"}},
+		{"/a+b(c)*", []string{"/a+b(c)*"}, []string{"/aab(c)", "/a+bc"}},
+		{"", []string{"/", "/x"}, nil},
+	} {
+		// The rest of the path follows the route's, element-wise.
+		re := regexp.MustCompile("^" + pathRegex(tc.from) + "(?:/.*)?$")
+		for _, p := range tc.match {
+			if !re.MatchString(p) {
+				t.Errorf("%q: %s does not match %q", tc.from, re, p)
+			}
+		}
+		for _, p := range tc.no {
+			if re.MatchString(p) {
+				t.Errorf("%q: %s matches %q", tc.from, re, p)
+			}
 		}
 	}
 }

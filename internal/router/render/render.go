@@ -16,6 +16,7 @@ import (
 	"strings"
 	"text/template"
 	"time"
+	"unicode"
 
 	"github.com/okd-ingress/okd-ingress/internal/router/config"
 	"github.com/okd-ingress/okd-ingress/internal/router/model"
@@ -225,17 +226,53 @@ func ServerOptions(configDir string, checkInterval time.Duration, b *model.Backe
 }
 
 // rewriteArgs are the regex and the format of the replace-path rule that
-// does r, as two quoted words. The route's path is matched literally
-// (QuoteMeta); a target's "%" is a percent-escape, which the format
-// (a log-format string) must double.
+// does r, as two quoted words. The regex matches the route's path in every
+// spelling the lookup routes to it (pathRegex); a target's "%" is a
+// percent-escape, which the format (a log-format string) must double.
 func rewriteArgs(r *model.Rewrite) string {
 	slash := ""
 	if strings.HasSuffix(r.To, "/") {
 		// The target's own "/" stands for the rest's.
-		slash = "/?"
+		slash = "/*"
 	}
-	re := "^" + regexp.QuoteMeta(r.From) + slash + "(.*)$"
+	re := "^" + pathRegex(r.From) + slash + "(.*)$"
 	return Quote(re) + " " + Quote(strings.ReplaceAll(r.To, "%", "%%")+`\1`)
+}
+
+// pathRegex matches a normalized route path as the request may spell it:
+// the lookup merges "//", decodes escaped "-", ".", "_" and "~", and reads
+// an escape's hex in either case (see the template's lookup). Anything
+// else is literal.
+func pathRegex(p string) string {
+	var b strings.Builder
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		switch {
+		case c == '/':
+			b.WriteString("/+")
+		case c == '-' || c == '.' || c == '_' || c == '~':
+			fmt.Fprintf(&b, "(?:%s|%%%s)", regexp.QuoteMeta(string(c)), hexRegex(fmt.Sprintf("%02X", c)))
+		case c == '%' && i+2 < len(p):
+			b.WriteString("%" + hexRegex(p[i+1:i+3]))
+			i += 2
+		default:
+			b.WriteString(regexp.QuoteMeta(string(c)))
+		}
+	}
+	return b.String()
+}
+
+// hexRegex matches hex digits in either case.
+func hexRegex(h string) string {
+	var b strings.Builder
+	for _, d := range h {
+		if d >= 'A' && d <= 'F' || d >= 'a' && d <= 'f' {
+			fmt.Fprintf(&b, "[%c%c]", unicode.ToUpper(d), unicode.ToLower(d))
+		} else {
+			b.WriteRune(d)
+		}
+	}
+	return b.String()
 }
 
 // forwarded renders the X-Forwarded-* and Forwarded headers a frontend

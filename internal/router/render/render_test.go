@@ -120,7 +120,7 @@ func TestRenderSample(t *testing.T) {
 		"backend be_edge_http:ns1:edge": {
 			"  mode http",
 			"  balance random",
-			cookie("ns1", "edge", " secure"),
+			cookie("ns1", "edge", " secure attr SameSite=None"),
 			"  default-server check inter 5000ms",
 			"  server s1 198.18.0.10:8080 weight 1",
 			"  server s2 198.18.0.11:8080 weight 1",
@@ -128,7 +128,7 @@ func TestRenderSample(t *testing.T) {
 		"backend be_secure:ns2:re": {
 			"  mode http",
 			"  balance random",
-			cookie("ns2", "re", " secure"),
+			cookie("ns2", "re", " secure attr SameSite=None"),
 			"  default-server check inter 5000ms ssl verify required ca-file " + dir + "/cacerts/be_secure_ns2_re.pem alpn h2,http/1.1",
 			"  server s1 198.18.0.10:8080 weight 1",
 			"  server s2 198.18.0.11:8080 weight 1",
@@ -136,7 +136,7 @@ func TestRenderSample(t *testing.T) {
 		"backend be_secure:ns2:re-default": {
 			"  mode http",
 			"  balance random",
-			cookie("ns2", "re-default", " secure"),
+			cookie("ns2", "re-default", " secure attr SameSite=None"),
 			"  default-server check inter 5000ms ssl verify required ca-file @system-ca alpn h2,http/1.1",
 			"  server s1 198.18.0.10:8080 weight 1",
 			"  server s2 198.18.0.11:8080 weight 1",

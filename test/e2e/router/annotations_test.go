@@ -42,6 +42,10 @@ var _ = Describe("OKD route annotations", func() {
 		move.Spec.Path = "/old/"
 		move.Annotations = map[string]string{names.RewriteTargetAnnotation: "/new"}
 		create(move)
+		dash := route(ns, "dash", "rewrite.example.com", "web", "http")
+		dash.Spec.Path = "/my-app"
+		dash.Annotations = map[string]string{names.RewriteTargetAnnotation: "/"}
+		create(dash)
 
 		c := router.NewClient(framework.ClientOptions{RootCAs: routerCA.Pool})
 		By("rewrite-target: the pod sees the target in place of the route's path, the query kept")
@@ -49,6 +53,8 @@ var _ = Describe("OKD route annotations", func() {
 		for sent, seen := range map[string]string{
 			"/foo": "/", "/foo/": "/", "/foo/bar?q=/foo": "/bar?q=/foo", "/foo/bar/": "/bar/",
 			"/old/": "/new/", "/old/x/y?z=1": "/new/x/y?z=1",
+			// Spellings the lookup routes to the route are rewritten alike.
+			"//foo//bar": "/bar", "/my%2Dapp/x": "/x", "/my-app/x": "/x",
 		} {
 			r, err := c.Get("http://rewrite.example.com" + sent)
 			Expect(err).NotTo(HaveOccurred())

@@ -105,6 +105,7 @@ var _ = Describe("Stickiness cookies", func() {
 		_, set = stickyGet(c, "https://sticky."+domain+"/", nil)
 		Expect(set).NotTo(BeNil())
 		Expect(set.Secure).To(BeTrue())
+		Expect(set.SameSite).To(Equal(http.SameSiteNoneMode), "OKD's default on a route served over TLS only")
 
 		By("none with disable_cookies")
 		Eventually(servedBy(c, "http://sticky-off.example.com/")).WithTimeout(wait).Should(Equal("web"))

@@ -44,6 +44,10 @@ const SafeWord = `(?:[A-Za-z0-9\-_.,/:;=+%\[\](){}!@^~|?&<>*]|\\x[0-9a-f]{2})*`
 // printed by render.Quote (a space is \x20).
 const HSTSValue = `max-age=(?:0|[1-9][0-9]*)(?:;\\x20includeSubDomains)?(?:;\\x20preload)?`
 
+// formatWord is the inside of a quoted log-format word with no sample
+// fetch or variable: every "%" doubled.
+const formatWord = `(?:[A-Za-z0-9\-_.,/:;=+\[\](){}!@^~|?&<>*]|\\x[0-9a-f]{2}|%%)*`
+
 var backendLines sync.Map // ns:name → *regexp.Regexp
 
 // BackendLine matches the lines the template can print in the backend
@@ -63,7 +67,7 @@ func BackendLine(ns, name string) *regexp.Regexp {
 		`  http-request deny deny_status 403 if !\{ src -f /[^\s]+ \}`,
 		`  tcp-request content reject if !\{ src -f /[^\s]+ \}`,
 		`  http-response set-header Strict-Transport-Security "` + HSTSValue + `" if \{ ssl_fc \}`,
-		`  http-request replace-path "\^` + SafeWord + `\(\.\*\)\\x24" "/` + SafeWord + `\\x5c1"`,
+		`  http-request replace-path "\^` + SafeWord + `\(\.\*\)\\x24" "/` + formatWord + `\\x5c1"`,
 		`  http-(?:request|response) set-header "` + SafeWord + `" "` + SafeWord + `"`,
 		`  http-(?:request|response) del-header "` + SafeWord + `"`,
 		`  default-server(?: check inter [0-9]+ms)?(?: maxconn [1-9][0-9]*)?(?: proto h2)?(?: ssl verify required ca-file (?:@system-ca|/[^\s]+)(?: verifyhost [a-z0-9.-]+ sni str\([a-z0-9.-]+\))?(?: alpn h2,http/1\.1)?)?`,
