@@ -2,6 +2,7 @@ package model
 
 import (
 	"k8s.io/apimachinery/pkg/types"
+	"reflect"
 
 	"testing"
 
@@ -74,5 +75,44 @@ func TestCookieInSpares(t *testing.T) {
 		if got, _ := FitSpares(prev, build(t, web(), a, route("ns", "b", 2, "b.com", opt)), "random"); got != nil {
 			t.Errorf("a route with its cookie %s took a spare", name)
 		}
+	}
+}
+
+// TestSameShapeSeesEveryField changes each field of a Backend in turn:
+// every field that reaches haproxy.cfg must make SameShape false, so that
+// a field added later cannot go live without the reload it needs.
+func TestSameShapeSeesEveryField(t *testing.T) {
+	// What the runtime API changes, or the config never shows.
+	runtime := map[string]bool{"Servers": true, "Slots": true, "Capacity": true, "Route": true}
+	base := func() *Backend {
+		return &Backend{Name: "be_http:ns:r", Mode: ModeHTTP, Balance: "random", Slots: []Slot{{Name: "s1"}}}
+	}
+	typ := reflect.TypeOf(Backend{})
+	for i := range typ.NumField() {
+		f := typ.Field(i)
+		if runtime[f.Name] {
+			continue
+		}
+		t.Run(f.Name, func(t *testing.T) {
+			b := base()
+			v := reflect.ValueOf(b).Elem().Field(i)
+			switch v.Kind() {
+			case reflect.String:
+				v.SetString(v.String() + "x")
+			case reflect.Bool:
+				v.SetBool(!v.Bool())
+			case reflect.Int, reflect.Int64:
+				v.SetInt(v.Int() + 1)
+			case reflect.Pointer:
+				v.Set(reflect.New(v.Type().Elem()))
+			case reflect.Slice:
+				v.Set(reflect.Append(v, reflect.Zero(v.Type().Elem())))
+			default:
+				t.Fatalf("field %s of kind %s: teach this test to change it", f.Name, v.Kind())
+			}
+			if SameShape(&Model{Backends: []*Backend{base()}}, &Model{Backends: []*Backend{b}}) {
+				t.Errorf("a change of %s keeps the shape: it would never reach HAProxy", f.Name)
+			}
+		})
 	}
 }
