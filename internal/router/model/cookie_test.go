@@ -85,7 +85,10 @@ func TestSameShapeSeesEveryField(t *testing.T) {
 	// What the runtime API changes, or the config never shows.
 	runtime := map[string]bool{"Servers": true, "Slots": true, "Capacity": true, "Route": true}
 	base := func() *Backend {
-		return &Backend{Name: "be_http:ns:r", Mode: ModeHTTP, Balance: "random", Slots: []Slot{{Name: "s1"}}}
+		return &Backend{Name: "be_http:ns:r", Mode: ModeHTTP, Balance: "random", Slots: []Slot{{Name: "s1"}}, Capacity: 4}
+	}
+	if !SameShape(&Model{Backends: []*Backend{base()}}, &Model{Backends: []*Backend{base()}}) {
+		t.Fatal("a backend differs from its copy")
 	}
 	typ := reflect.TypeOf(Backend{})
 	for i := range typ.NumField() {
