@@ -128,6 +128,13 @@ const (
 	CookieNameAnnotation = "router.openshift.io/cookie_name"
 	// CookieSameSiteAnnotation is its SameSite attribute: Lax, Strict or None.
 	CookieSameSiteAnnotation = "router.openshift.io/cookie-same-site"
+	// RateLimitAnnotation, true, turns on the per-client limits below; each
+	// is a whole number: concurrent connections (requests, for HTTP),
+	// connections per 3 s, and HTTP requests per 10 s, per client address.
+	RateLimitAnnotation              = "haproxy.router.openshift.io/rate-limit-connections"
+	RateLimitConcurrentTCPAnnotation = "haproxy.router.openshift.io/rate-limit-connections.concurrent-tcp"
+	RateLimitRateTCPAnnotation       = "haproxy.router.openshift.io/rate-limit-connections.rate-tcp"
+	RateLimitRateHTTPAnnotation      = "haproxy.router.openshift.io/rate-limit-connections.rate-http"
 	// HealthCheckIntervalAnnotation is the route's health-check interval.
 	HealthCheckIntervalAnnotation = "router.openshift.io/haproxy.health.check.interval"
 )

@@ -39,6 +39,19 @@ type Tuning struct {
 	// CookieSameSite, when set, replace its name and add its SameSite.
 	NoCookie                   bool
 	CookieName, CookieSameSite string
+	// RateLimit, when set, limits each client address.
+	RateLimit *RateLimit
+}
+
+// RateLimit is a route's per-client limits; 0 is no limit.
+type RateLimit struct {
+	// Concurrent caps a client's open connections to the route (on an
+	// HTTP route, its requests in flight).
+	Concurrent int
+	// ConnRate caps a client's new connections (requests, on an HTTP
+	// route) per 3 s, and HTTPRate its HTTP requests per 10 s (OKD's
+	// windows).
+	ConnRate, HTTPRate int
 }
 
 // ReasonInvalidAnnotationValue is the reason of the condition that lists
@@ -152,6 +165,7 @@ func parseTuning(r *routev1.Route, tls *TLS) (Tuning, []string) {
 		}
 	}
 	t.NoCookie, t.CookieName, t.CookieSameSite = parseCookie(ann, tls, bad)
+	t.RateLimit = parseRateLimit(ann, tls, bad)
 	sort.Strings(problems)
 	return t, problems
 }
@@ -289,4 +303,48 @@ func quoteValue(v string) string {
 		return strconv.Quote(v[:max]) + "…"
 	}
 	return strconv.Quote(v)
+}
+
+// parseRateLimit reads rate-limit-connections and its three limits.
+func parseRateLimit(ann map[string]string, tls *TLS, bad func(key, value, why string)) *RateLimit {
+	var on bool
+	v, set := ann[names.RateLimitAnnotation]
+	if set {
+		var err error
+		if on, err = strconv.ParseBool(strings.TrimSpace(v)); err != nil {
+			bad(names.RateLimitAnnotation, v, "is not true or false")
+		}
+	}
+	var rl RateLimit
+	for _, f := range []struct {
+		key string
+		dst *int
+	}{
+		{names.RateLimitConcurrentTCPAnnotation, &rl.Concurrent},
+		{names.RateLimitRateTCPAnnotation, &rl.ConnRate},
+		{names.RateLimitRateHTTPAnnotation, &rl.HTTPRate},
+	} {
+		v, ok := ann[f.key]
+		if !ok {
+			continue
+		}
+		n, err := strconv.ParseInt(v, 10, 32)
+		switch {
+		case err != nil || !digits.MatchString(v) || n < 1:
+			bad(f.key, v, "is not a whole number from 1 to 2147483647")
+		case !on:
+			bad(f.key, v, "takes effect only with "+names.RateLimitAnnotation+": true")
+		case f.key == names.RateLimitRateHTTPAnnotation && tls != nil && tls.Termination == routev1.TLSTerminationPassthrough:
+			bad(f.key, v, "applies only to routes whose HTTP the router sees, not passthrough")
+		default:
+			*f.dst = int(n)
+		}
+	}
+	if rl == (RateLimit{}) {
+		if on {
+			bad(names.RateLimitAnnotation, v, "limits nothing without one of its .concurrent-tcp, .rate-tcp or .rate-http limits")
+		}
+		return nil
+	}
+	return &rl
 }

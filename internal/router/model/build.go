@@ -148,6 +148,7 @@ func tune(b *Backend, r admission.Route) {
 	if t.RewriteTarget != "" && b.Mode == ModeHTTP {
 		b.Rewrite = &Rewrite{From: strings.TrimSuffix(path, "/"), To: t.RewriteTarget}
 	}
+	b.RateLimit = t.RateLimit
 	if b.Mode == ModeHTTP && !t.NoCookie {
 		b.Cookie = &Cookie{Name: t.CookieName, SameSite: t.CookieSameSite, Secure: tlsOnly(r)}
 		if b.Cookie.Name == "" {

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/okd-ingress/okd-ingress/internal/router/admission"
 )
 
 // Mode is a backend's proxy mode.
@@ -94,6 +96,9 @@ type Backend struct {
 	// Cookie, when set, keeps a client on the endpoint that answered it
 	// first (OKD's default for HTTP routes).
 	Cookie *Cookie
+	// RateLimit, when set, limits each client address (the route's
+	// rate-limit-connections annotations).
+	RateLimit *admission.RateLimit
 }
 
 // Cookie is a stickiness cookie the router inserts. Its value is a hash of

@@ -25,7 +25,7 @@ import (
 // that HAProxy accepts the result (as FuzzRenderRoute: every seed, and
 // while fuzzing per OKD_FUZZ_HAPROXY_CHECK).
 //
-// key%12 picks the annotation (annotationKeys), kind%4 the termination
+// key%16 picks the annotation (annotationKeys), kind%4 the termination
 // (none, edge, reencrypt, passthrough), without route certificates: edge
 // serves the default certificate, reencrypt verifies with the system CAs.
 
@@ -42,6 +42,10 @@ var annotationKeys = [...]string{
 	names.DisableCookiesAnnotation,
 	names.CookieNameAnnotation,
 	names.CookieSameSiteAnnotation,
+	names.RateLimitAnnotation,
+	names.RateLimitConcurrentTCPAnnotation,
+	names.RateLimitRateTCPAnnotation,
+	names.RateLimitRateHTTPAnnotation,
 }
 
 // annotationIndex is the key argument that picks the annotation name.
@@ -146,6 +150,13 @@ func FuzzRenderAnnotations(f *testing.F) {
 	add(names.CookieSameSiteAnnotation, "Lax", plain, edge, reencrypt)
 	add(names.CookieSameSiteAnnotation, "none", edge)
 	add(names.CookieSameSiteAnnotation, "Lax; Secure", plain)
+	add(names.RateLimitAnnotation, "true", plain, passthrough)
+	add(names.RateLimitAnnotation, "TRUE", edge)
+	add(names.RateLimitConcurrentTCPAnnotation, "10", plain, passthrough)
+	add(names.RateLimitRateTCPAnnotation, "100", reencrypt, passthrough)
+	add(names.RateLimitRateHTTPAnnotation, "50", plain, edge, passthrough)
+	add(names.RateLimitRateHTTPAnnotation, "50 }", plain)
+	add(names.RateLimitConcurrentTCPAnnotation, "1 } || { always_true", passthrough)
 
 	// Hostile values: each annotation gets each.
 	hostile := []string{
@@ -185,6 +196,14 @@ func FuzzRenderAnnotations(f *testing.F) {
 		name := annotationKeys[int(key)%len(annotationKeys)]
 		kind %= 4
 		annotations := map[string]string{name: value}
+		// The rate limits take effect together: the switch with a limit,
+		// a limit with the switch on.
+		switch name {
+		case names.RateLimitAnnotation:
+			annotations[names.RateLimitConcurrentTCPAnnotation] = "5"
+		case names.RateLimitConcurrentTCPAnnotation, names.RateLimitRateTCPAnnotation, names.RateLimitRateHTTPAnnotation:
+			annotations[names.RateLimitAnnotation] = "true"
+		}
 		got := renderAnnotated(t, kind, annotations, fuzzConfigDir)
 		v := got.res.Verdicts[keyOf(fuzzNamespace, fuzzName)]
 		if !v.Admitted || len(got.res.Routes) != 1 {

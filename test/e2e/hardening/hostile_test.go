@@ -255,6 +255,8 @@ func hostileRows() []row {
 		annotationRow("annotation-hsts-header-split", names.HSTSAnnotation, "max-age=1\r\nX-Evil: "+evil, 200),
 		annotationRow("annotation-pod-connections-directive", names.PodConcurrentConnectionsAnnotation, "1\n  server evil "+evil+":80", 200),
 		annotationRow("annotation-rewrite-sample", names.RewriteTargetAnnotation, "/%[env(HOME)]\\1\n  server evil "+evil+":80", 200),
+		annotationsRow("annotation-rate-limit-condition", names.RateLimitRateHTTPAnnotation, 200, map[string]string{
+			names.RateLimitAnnotation: "true", names.RateLimitRateHTTPAnnotation: "1000 } || { always_true }\n  server evil " + evil + ":80"}),
 		annotationRow("annotation-allowlist-file", names.IPAllowlistAnnotation, "-f /etc/passwd "+evil, 403),
 		annotationRow("annotation-allowlist-directive", names.IPWhitelistAnnotation, "127.0.0.1\n  server evil "+evil+":80", 403),
 
@@ -408,6 +410,12 @@ func hostileRows() []row {
 // value ignored (status 200) or, for an allowlist, failing closed (403),
 // and names the annotation in the InvalidAnnotations condition.
 func annotationRow(name, key, value string, status int) row {
+	return annotationsRow(name, key, status, map[string]string{key: value})
+}
+
+// annotationsRow: as annotationRow, with other annotations beside the
+// hostile one (key).
+func annotationsRow(name, key string, status int, annotations map[string]string) row {
 	o := served(func(c cell) {
 		GinkgoHelper()
 		want := "web"
@@ -419,7 +427,7 @@ func annotationRow(name, key, value string, status int) row {
 			HaveField("Status", corev1.ConditionTrue), HaveField("Reason", admission.ReasonInvalidAnnotationValue),
 			HaveField("Message", ContainSubstring(key+": ")), HaveField("Message", Not(ContainSubstring("\n")))))
 	})
-	return row{name: name, mutate: func(r *routev1.Route, _ cell) { r.Annotations = map[string]string{key: value} }, api: o, crd: o, raw: o}
+	return row{name: name, mutate: func(r *routev1.Route, _ cell) { r.Annotations = annotations }, api: o, crd: o, raw: o}
 }
 
 // hostRow: the schema's pattern refuses the host; the router alone says InvalidHost.

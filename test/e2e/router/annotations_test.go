@@ -156,6 +156,65 @@ var _ = Describe("OKD route annotations", func() {
 	})
 })
 
+var _ = Describe("OKD rate limits", func() {
+	It("answer 429 beyond a client's HTTP rate and requests in flight, and refuse passthrough connections beyond its connection rate", func() {
+		ns := newNamespace("ratelimit", nil)
+		newBackend(ns, "web", 1)
+		limited := func(name, host, port string, limits map[string]string) *routev1.Route {
+			rt := route(ns, name, host, "web", port)
+			rt.Annotations = map[string]string{names.RateLimitAnnotation: "true"}
+			for k, v := range limits {
+				rt.Annotations[k] = v
+			}
+			return rt
+		}
+		create(limited("rate", "rate.example.com", "http", map[string]string{names.RateLimitRateHTTPAnnotation: "5"}))
+		create(limited("inflight", "inflight.example.com", "http", map[string]string{names.RateLimitConcurrentTCPAnnotation: "2"}))
+		pt := limited("pt", "rate-pt.example.com", "https", map[string]string{names.RateLimitRateTCPAnnotation: "3"})
+		pt.Spec.TLS = &routev1.TLSConfig{Termination: routev1.TLSTerminationPassthrough}
+		create(pt)
+		c := router.NewClient(framework.ClientOptions{})
+
+		By("HTTP: 5 requests per 10 s, then 429")
+		Eventually(servedBy(c, "http://rate.example.com/")).WithTimeout(wait).Should(Equal("web"))
+		counts := map[string]int{"web": 1}
+		for range 10 {
+			counts[servedBy(c, "http://rate.example.com/")()]++
+		}
+		Expect(counts["web"]).To(BeNumerically("<=", 5), "answers: %v", counts)
+		Expect(counts["status 429"]).To(BeNumerically(">=", 6), "answers: %v", counts)
+
+		By("HTTP: 2 requests in flight, the others 429")
+		Eventually(servedBy(c, "http://inflight.example.com/")).WithTimeout(wait).Should(Equal("web"))
+		answers := make(chan string, 4)
+		for range 4 {
+			go func() {
+				defer GinkgoRecover()
+				answers <- servedBy(c, "http://inflight.example.com/delay?ms=1500")()
+			}()
+		}
+		got := map[string]int{}
+		for range 4 {
+			got[<-answers]++
+		}
+		Expect(got).To(Equal(map[string]int{"web": 2, "status 429": 2}))
+
+		By("passthrough: 3 connections per 3 s, then refused")
+		ptc := router.NewClient(framework.ClientOptions{RootCAs: backendCA.Pool, NewConnections: true})
+		Eventually(servedBy(ptc, "https://rate-pt.example.com/")).WithTimeout(wait).Should(Equal("web"))
+		ok, refused := 1, 0
+		for range 6 {
+			if servedBy(ptc, "https://rate-pt.example.com/")() == "web" {
+				ok++
+			} else {
+				refused++
+			}
+		}
+		Expect(ok).To(BeNumerically("<=", 3))
+		Expect(refused).To(BeNumerically(">=", 4))
+	})
+})
+
 // conditionOf polls the condition of type t in a router's status entry of a route.
 func conditionOf(ns, name, routerName string, t routev1.RouteIngressConditionType) func(g Gomega) routev1.RouteIngressCondition {
 	return func(g Gomega) routev1.RouteIngressCondition {
