@@ -135,6 +135,9 @@ const (
 	RateLimitConcurrentTCPAnnotation = "haproxy.router.openshift.io/rate-limit-connections.concurrent-tcp"
 	RateLimitRateTCPAnnotation       = "haproxy.router.openshift.io/rate-limit-connections.rate-tcp"
 	RateLimitRateHTTPAnnotation      = "haproxy.router.openshift.io/rate-limit-connections.rate-http"
+	// SetForwardedHeadersAnnotation overrides, for one route, the router's
+	// forwarded-header policy: append, replace, if-none or never.
+	SetForwardedHeadersAnnotation = "haproxy.router.openshift.io/set-forwarded-headers"
 	// HealthCheckIntervalAnnotation is the route's health-check interval.
 	HealthCheckIntervalAnnotation = "router.openshift.io/haproxy.health.check.interval"
 )

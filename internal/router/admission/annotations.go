@@ -11,6 +11,7 @@ import (
 
 	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
 	"github.com/okd-ingress/okd-ingress/internal/names"
+	"github.com/okd-ingress/okd-ingress/internal/router/config"
 )
 
 // Tuning is what a route's OKD annotations ask of its backend, parsed and
@@ -41,6 +42,8 @@ type Tuning struct {
 	CookieName, CookieSameSite string
 	// RateLimit, when set, limits each client address.
 	RateLimit *RateLimit
+	// Forwarded, when set, replaces the router's forwarded-header policy.
+	Forwarded config.ForwardedPolicy
 }
 
 // RateLimit is a route's per-client limits; 0 is no limit.
@@ -166,6 +169,16 @@ func parseTuning(r *routev1.Route, tls *TLS) (Tuning, []string) {
 	}
 	t.NoCookie, t.CookieName, t.CookieSameSite = parseCookie(ann, tls, bad)
 	t.RateLimit = parseRateLimit(ann, tls, bad)
+	if v, ok := ann[names.SetForwardedHeadersAnnotation]; ok {
+		switch p := config.ForwardedPolicy(v); {
+		case p != config.ForwardedAppend && p != config.ForwardedReplace && p != config.ForwardedIfNone && p != config.ForwardedNever:
+			bad(names.SetForwardedHeadersAnnotation, v, "is not append, replace, if-none or never")
+		case tls != nil && tls.Termination == routev1.TLSTerminationPassthrough:
+			bad(names.SetForwardedHeadersAnnotation, v, "applies only to routes whose HTTP the router sees, not passthrough")
+		default:
+			t.Forwarded = p
+		}
+	}
 	sort.Strings(problems)
 	return t, problems
 }

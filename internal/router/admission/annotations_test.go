@@ -150,6 +150,11 @@ func TestTuning(t *testing.T) {
 			annotate(names.RateLimitRateTCPAnnotation, "7")},
 			want: Tuning{RateLimit: &RateLimit{ConnRate: 7}}, problems: []string{`.rate-http: "5" applies only to routes whose HTTP the router sees`}},
 		{name: "rate limits off", opts: []opt{annotate(names.RateLimitAnnotation, "false")}, want: Tuning{}},
+		{name: "set-forwarded-headers", opts: []opt{annotate(names.SetForwardedHeadersAnnotation, "never")}, want: Tuning{Forwarded: "never"}},
+		{name: "set-forwarded-headers is OKD's spelling", opts: []opt{annotate(names.SetForwardedHeadersAnnotation, "Never")}, want: Tuning{},
+			problems: []string{names.SetForwardedHeadersAnnotation + `: "Never" is not append, replace, if-none or never`}},
+		{name: "set-forwarded-headers on passthrough", opts: []opt{passthrough, annotate(names.SetForwardedHeadersAnnotation, "replace")}, want: Tuning{},
+			problems: []string{"applies only to routes whose HTTP the router sees"}},
 		{name: "a long value is cut in the message", opts: []opt{annotate(names.BalanceAnnotation, strings.Repeat("x", 500))}, want: Tuning{},
 			problems: []string{`"` + strings.Repeat("x", 64) + `"… is not one of`}},
 	}

@@ -149,6 +149,9 @@ func tune(b *Backend, r admission.Route) {
 		b.Rewrite = &Rewrite{From: strings.TrimSuffix(path, "/"), To: t.RewriteTarget}
 	}
 	b.RateLimit = t.RateLimit
+	if b.Mode == ModeHTTP {
+		b.Forwarded = t.Forwarded
+	}
 	if b.Mode == ModeHTTP && !t.NoCookie {
 		b.Cookie = &Cookie{Name: t.CookieName, SameSite: t.CookieSameSite, Secure: tlsOnly(r)}
 		if b.Cookie.Name == "" {

@@ -14,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/okd-ingress/okd-ingress/internal/router/admission"
+	"github.com/okd-ingress/okd-ingress/internal/router/config"
 )
 
 // Mode is a backend's proxy mode.
@@ -99,6 +100,8 @@ type Backend struct {
 	// RateLimit, when set, limits each client address (the route's
 	// rate-limit-connections annotations).
 	RateLimit *admission.RateLimit
+	// Forwarded, when set, is the route's own forwarded-header policy.
+	Forwarded config.ForwardedPolicy
 }
 
 // Cookie is a stickiness cookie the router inserts. Its value is a hash of

