@@ -33,19 +33,23 @@ func owningIngress(obj metav1.Object) (string, bool) {
 	return ref.Name, true
 }
 
-// routeKey pairs an existing Route with a wanted one: rule Routes by host
-// and path (a change of either makes a new Route, as in OKD), the default
-// backend's by being one, since the API chose its host.
+// routeKey pairs an existing Route with a wanted one: rule Routes by host,
+// path and path type (a change of any makes a new Route, as in OKD for the
+// first two), the default backend's by being one, since the API chose its
+// host. The path type tells apart an Ingress's Exact and Prefix paths of
+// one value: without it the two Routes could be paired crosswise, each
+// rewritten into the other, and the router see both as one path for a
+// moment (HostAlreadyClaimed).
 type routeKey struct {
-	host, path     string
-	defaultBackend bool
+	host, path, pathType string
+	defaultBackend       bool
 }
 
 func keyOf(r *routev1.Route) routeKey {
 	if isDefaultBackend(r) {
 		return routeKey{defaultBackend: true}
 	}
-	return routeKey{host: r.Spec.Host, path: r.Spec.Path}
+	return routeKey{host: r.Spec.Host, path: r.Spec.Path, pathType: r.Annotations[names.PathTypeAnnotation]}
 }
 
 func isDefaultBackend(r *routev1.Route) bool {

@@ -96,6 +96,20 @@ func TestPlan(t *testing.T) {
 	}
 }
 
+// An Ingress's Exact and Prefix paths of one value pair with their own
+// Routes whatever order the Routes are listed in.
+func TestPlanByPathType(t *testing.T) {
+	named := func(n string) routeMod { return func(r *routev1.Route) { r.Name = n } }
+	exact, prefix := route(named("e"), rPathType("Exact")), route(named("p"), rPathType("Prefix"))
+	want := []Wanted{{Route: route(rPathType("Prefix"))}, {Route: route(rPathType("Exact"))}}
+	for _, owned := range [][]*routev1.Route{{exact, prefix}, {prefix, exact}} {
+		p := plan(want, owned)
+		if len(p.updates) != 2 || p.updates[0].existing != prefix || p.updates[1].existing != exact || len(p.creates)+len(p.deletes) != 0 {
+			t.Errorf("owned %v: updates pair %v, want p then e, nothing created or deleted", []string{owned[0].Name, owned[1].Name}, ownedNames(p.updates))
+		}
+	}
+}
+
 func ownedNames(ps []pair) []string {
 	var out []string
 	for _, p := range ps {
