@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	networkingv1 "k8s.io/api/networking/v1"
 
@@ -31,6 +32,13 @@ func TestDefaultBackend(t *testing.T) {
 		t.Errorf("the default backend's Route changed from %s to %s; want it patched in place", name, defaultBackendRoute(patched))
 	}
 
+	// Creation times have whole seconds, and a tie goes to the lower UID:
+	// the newer Ingress's Route must be created a second later to be newer.
+	for _, r := range patched {
+		if r.Name == defaultBackendRoute(patched) {
+			time.Sleep(time.Until(r.CreationTimestamp.Add(1100 * time.Millisecond)))
+		}
+	}
 	newer := newEnv(t)
 	newer.createIngress(newIngress(named("b"), defaultBackend("service-1", portName("http"))), nil)
 	newer.expectRoutes(route(owned("b"), rDefaultBackend))
