@@ -2,6 +2,7 @@ package router
 
 import (
 	"syscall"
+	"time"
 
 	"github.com/okd-ingress/okd-ingress/internal/router/model"
 )
@@ -46,11 +47,12 @@ const spareCheckedServers = 4
 // reload: every slot when checks are on (disabled slots carry the check
 // too), the servers a dynamic backend may gain at runtime (its capacity),
 // and for a spare at least the servers a route that takes it is likely to
-// bring. A route's own check interval turns checks on for its backend.
-func checkedServers(m *model.Model, checks bool) int {
+// bring. check is the router's interval; a route's own turns checks on
+// for its backend.
+func checkedServers(m *model.Model, check time.Duration) int {
 	n := 0
 	for _, b := range m.Backends {
-		if !checks && b.CheckInterval == 0 {
+		if b.CheckEvery(check) == 0 {
 			continue
 		}
 		if model.IsSpare(b.Name) {

@@ -24,22 +24,22 @@ func TestFitMaxConnections(t *testing.T) {
 		}
 	}
 	m := &model.Model{Backends: []*model.Backend{{Name: "be_http:ns:a", Slots: make([]model.Slot, 4)}, {Name: "be_http:ns:b", Slots: make([]model.Slot, 2)}}}
-	if n := checkedServers(m, true); n != 6 {
+	if n := checkedServers(m, time.Second); n != 6 {
 		t.Errorf("checkedServers = %d, want 6", n)
 	}
 	// Spares get servers at runtime: the budget keeps four each, or
 	// what one already has.
 	model.AddSpares(m, 2, "random")
 	m.Backends[0].Slots = make([]model.Slot, 6)
-	if n := checkedServers(m, true); n != 6+6+4 {
+	if n := checkedServers(m, time.Second); n != 6+6+4 {
 		t.Errorf("checkedServers with two spares, one holding six servers = %d, want 16", n)
 	}
-	if n := checkedServers(m, false); n != 0 {
+	if n := checkedServers(m, 0); n != 0 {
 		t.Errorf("checkedServers without checks = %d, want 0", n)
 	}
 	// A route's own interval checks its servers even so.
 	m.Backends = append(m.Backends, &model.Backend{Name: "be_http:ns:c", Slots: make([]model.Slot, 3), CheckInterval: time.Second})
-	if n := checkedServers(m, false); n != 3 {
+	if n := checkedServers(m, 0); n != 3 {
 		t.Errorf("checkedServers without checks but a route's own interval = %d, want 3", n)
 	}
 }

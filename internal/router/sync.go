@@ -128,7 +128,7 @@ func Plan(params render.Params, nofile int, snap *watch.Snapshot, prev *model.Mo
 		DefaultDestinationCA: cfg.DefaultDestinationCA,
 	}})
 	m = withSpares(prev, m, cfg.BalanceHTTP, pool)
-	params.Config.MaxConnections = fitMaxConnections(cfg.MaxConnections, nofile, checkedServers(m, cfg.Timeouts.HealthCheck > 0))
+	params.Config.MaxConnections = fitMaxConnections(cfg.MaxConnections, nofile, checkedServers(m, cfg.Timeouts.HealthCheck))
 	files, err := render.Render(m, params)
 	return res, m, files, err
 }
@@ -523,7 +523,7 @@ func (r *Router) setServers(ctx context.Context, changes []model.ServerChange) e
 		if c.Added {
 			check := r.cfg.Timeouts.HealthCheck
 			opts := render.ServerOptions(r.params.ConfigDir, check, c.Backend)
-			more, err := haproxy.AddServerCommands(c.Backend.Name, c.Slot, addr, port, weight, opts, check > 0 || c.Backend.CheckInterval > 0, ready)
+			more, err := haproxy.AddServerCommands(c.Backend.Name, c.Slot, addr, port, weight, opts, c.Backend.CheckEvery(check) > 0, ready)
 			if err != nil {
 				return err
 			}

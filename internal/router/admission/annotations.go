@@ -127,7 +127,7 @@ func parseTuning(r *routev1.Route, tls *TLS) (Tuning, []string) {
 		switch {
 		case err != nil:
 			bad(names.HSTSAnnotation, v, err.Error())
-		case tls == nil || tls.Termination == routev1.TLSTerminationPassthrough:
+		case tls == nil || tls.Passthrough():
 			bad(names.HSTSAnnotation, v, "applies only to edge and reencrypt routes")
 		default:
 			t.HSTS = hsts
@@ -150,19 +150,18 @@ func parseTuning(r *routev1.Route, tls *TLS) (Tuning, []string) {
 		t.AllowList, t.AllowListSet = list, true
 	}
 	if v, ok := ann[names.PodConcurrentConnectionsAnnotation]; ok {
-		n, err := strconv.ParseInt(v, 10, 32)
-		if err != nil || !digits.MatchString(v) {
-			bad(names.PodConcurrentConnectionsAnnotation, v, "is not a whole number from 0 (no limit) to 2147483647")
+		if n, ok := wholeNumber(v); ok {
+			t.MaxConn = n
 		} else {
-			t.MaxConn = int(n)
+			bad(names.PodConcurrentConnectionsAnnotation, v, "is not a whole number from 0 (no limit) to 2147483647")
 		}
 	}
 	if v, ok := ann[names.RewriteTargetAnnotation]; ok {
 		switch {
 		case !rewriteTarget.MatchString(v) || len(v) > maxRewriteTarget:
 			bad(names.RewriteTargetAnnotation, v, "is not an absolute path (it starts with /, holds path characters and %XX escapes only, and is at most 1024 bytes)")
-		case tls != nil && tls.Termination == routev1.TLSTerminationPassthrough:
-			bad(names.RewriteTargetAnnotation, v, "applies only to routes whose HTTP the router sees, not passthrough")
+		case tls.Passthrough():
+			bad(names.RewriteTargetAnnotation, v, httpOnly)
 		default:
 			t.RewriteTarget = v
 		}
@@ -173,8 +172,8 @@ func parseTuning(r *routev1.Route, tls *TLS) (Tuning, []string) {
 		switch p := config.ForwardedPolicy(v); {
 		case p != config.ForwardedAppend && p != config.ForwardedReplace && p != config.ForwardedIfNone && p != config.ForwardedNever:
 			bad(names.SetForwardedHeadersAnnotation, v, "is not append, replace, if-none or never")
-		case tls != nil && tls.Termination == routev1.TLSTerminationPassthrough:
-			bad(names.SetForwardedHeadersAnnotation, v, "applies only to routes whose HTTP the router sees, not passthrough")
+		case tls.Passthrough():
+			bad(names.SetForwardedHeadersAnnotation, v, httpOnly)
 		default:
 			t.Forwarded = p
 		}
@@ -191,21 +190,13 @@ var cookieName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
 // only for a route served over TLS only, whose cookie is Secure: browsers
 // refuse SameSite=None without it (OKD's rule too).
 func parseCookie(ann map[string]string, tls *TLS, bad func(key, value, why string)) (off bool, name, sameSite string) {
-	passthrough := tls != nil && tls.Termination == routev1.TLSTerminationPassthrough
-	tlsOnly := tls != nil && !passthrough && tls.InsecurePolicy != routev1.InsecureEdgeTerminationPolicyAllow
-	if v, ok := ann[names.DisableCookiesAnnotation]; ok {
-		b, err := strconv.ParseBool(strings.TrimSpace(v))
-		if err != nil {
-			bad(names.DisableCookiesAnnotation, v, "is not true or false")
-		}
-		off = b
-	}
+	off = flag(ann, names.DisableCookiesAnnotation, bad)
 	if v, ok := ann[names.CookieNameAnnotation]; ok {
 		switch {
 		case !cookieName.MatchString(v):
 			bad(names.CookieNameAnnotation, v, "is not a cookie name (letters, digits, _ and -, at most 256)")
-		case passthrough:
-			bad(names.CookieNameAnnotation, v, "applies only to routes whose HTTP the router sees, not passthrough")
+		case tls.Passthrough():
+			bad(names.CookieNameAnnotation, v, httpOnly)
 		default:
 			name = v
 		}
@@ -215,7 +206,7 @@ func parseCookie(ann map[string]string, tls *TLS, bad func(key, value, why strin
 		switch {
 		case canonical == "":
 			bad(names.CookieSameSiteAnnotation, v, "is not Lax, Strict or None")
-		case !tlsOnly:
+		case !tls.OnlyTLS():
 			bad(names.CookieSameSiteAnnotation, v, "applies only to edge and reencrypt routes served over TLS only (not insecureEdgeTerminationPolicy Allow)")
 		default:
 			sameSite = canonical
@@ -308,6 +299,29 @@ func parseAllowList(v string) ([]netip.Prefix, error) {
 	return out, nil
 }
 
+// httpOnly says why an annotation about HTTP is ignored on a passthrough route.
+const httpOnly = "applies only to routes whose HTTP the router sees, not passthrough"
+
+// flag reads a boolean annotation (strconv.ParseBool, spaces trimmed, as
+// OKD); absent or invalid is false, and invalid is reported.
+func flag(ann map[string]string, key string, bad func(key, value, why string)) bool {
+	v, ok := ann[key]
+	if !ok {
+		return false
+	}
+	b, err := strconv.ParseBool(strings.TrimSpace(v))
+	if err != nil {
+		bad(key, v, "is not true or false")
+	}
+	return b
+}
+
+// wholeNumber reads digits only (no sign) as a number that fits in 31 bits.
+func wholeNumber(v string) (int, bool) {
+	n, err := strconv.ParseInt(v, 10, 32)
+	return int(n), err == nil && digits.MatchString(v)
+}
+
 // quoteValue quotes a user's value for a status message: Go quoting keeps
 // control characters out, and a long value is cut.
 func quoteValue(v string) string {
@@ -320,14 +334,7 @@ func quoteValue(v string) string {
 
 // parseRateLimit reads rate-limit-connections and its three limits.
 func parseRateLimit(ann map[string]string, tls *TLS, bad func(key, value, why string)) *RateLimit {
-	var on bool
-	v, set := ann[names.RateLimitAnnotation]
-	if set {
-		var err error
-		if on, err = strconv.ParseBool(strings.TrimSpace(v)); err != nil {
-			bad(names.RateLimitAnnotation, v, "is not true or false")
-		}
-	}
+	on := flag(ann, names.RateLimitAnnotation, bad)
 	var rl RateLimit
 	for _, f := range []struct {
 		key string
@@ -341,21 +348,21 @@ func parseRateLimit(ann map[string]string, tls *TLS, bad func(key, value, why st
 		if !ok {
 			continue
 		}
-		n, err := strconv.ParseInt(v, 10, 32)
+		n, ok := wholeNumber(v)
 		switch {
-		case err != nil || !digits.MatchString(v) || n < 1:
+		case !ok || n < 1:
 			bad(f.key, v, "is not a whole number from 1 to 2147483647")
 		case !on:
 			bad(f.key, v, "takes effect only with "+names.RateLimitAnnotation+": true")
-		case f.key == names.RateLimitRateHTTPAnnotation && tls != nil && tls.Termination == routev1.TLSTerminationPassthrough:
-			bad(f.key, v, "applies only to routes whose HTTP the router sees, not passthrough")
+		case f.key == names.RateLimitRateHTTPAnnotation && tls.Passthrough():
+			bad(f.key, v, httpOnly)
 		default:
-			*f.dst = int(n)
+			*f.dst = n
 		}
 	}
 	if rl == (RateLimit{}) {
 		if on {
-			bad(names.RateLimitAnnotation, v, "limits nothing without one of its .concurrent-tcp, .rate-tcp or .rate-http limits")
+			bad(names.RateLimitAnnotation, ann[names.RateLimitAnnotation], "limits nothing without one of its .concurrent-tcp, .rate-tcp or .rate-http limits")
 		}
 		return nil
 	}

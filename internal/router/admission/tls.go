@@ -25,6 +25,18 @@ type TLS struct {
 	DestinationCA []byte
 }
 
+// Passthrough reports whether the route's TLS goes through to the pod:
+// the router never sees its HTTP. A nil TLS is a plain HTTP route.
+func (t *TLS) Passthrough() bool {
+	return t != nil && t.Termination == routev1.TLSTerminationPassthrough
+}
+
+// OnlyTLS reports whether the router serves the route over TLS only: edge
+// or reencrypt, not allowing HTTP (OKD's condition for a Secure cookie).
+func (t *TLS) OnlyTLS() bool {
+	return t != nil && !t.Passthrough() && t.InsecurePolicy != routev1.InsecureEdgeTerminationPolicyAllow
+}
+
 func parseTLS(t *routev1.TLSConfig, verifyChains bool) (*TLS, error) {
 	if t == nil {
 		return nil, nil

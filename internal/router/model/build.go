@@ -57,8 +57,7 @@ func Build(in Input) *Model {
 // routes come oldest first, so the oldest such route wins. A passthrough
 // route cannot: the router never sees its requests.
 func isDefaultBackend(r admission.Route) bool {
-	return r.Annotations[names.DefaultBackendAnnotation] == "true" &&
-		(r.TLS == nil || r.TLS.Termination != routev1.TLSTerminationPassthrough)
+	return r.Annotations[names.DefaultBackendAnnotation] == "true" && !r.TLS.Passthrough()
 }
 
 // BackendName is OKD's backend name for a route: its prefix says how
@@ -103,7 +102,7 @@ func buildBackend(r admission.Route, in Input) *Backend {
 		Mode:  ModeHTTP, Balance: in.Options.BalanceHTTP,
 	}
 	targets := targetsOf(r.Route)
-	if r.TLS != nil && r.TLS.Termination == routev1.TLSTerminationPassthrough {
+	if r.TLS.Passthrough() {
 		b.Mode, b.Balance = ModeTCP, in.Options.BalanceTCP
 	}
 	if len(activeTargets(targets)) > 1 {
@@ -142,23 +141,20 @@ func tune(b *Backend, r admission.Route) {
 		}
 		b.TimeoutServer = 0
 	}
-	if b.Mode == ModeHTTP {
-		b.HSTS = t.HSTS
-	}
-	if t.RewriteTarget != "" && b.Mode == ModeHTTP {
-		b.Rewrite = &Rewrite{From: strings.TrimSuffix(path, "/"), To: t.RewriteTarget}
-	}
 	b.RateLimit = t.RateLimit
 	if b.Mode == ModeHTTP {
-		b.Forwarded = t.Forwarded
-	}
-	if b.Mode == ModeHTTP && !t.NoCookie {
-		b.Cookie = &Cookie{Name: t.CookieName, SameSite: t.CookieSameSite, Secure: tlsOnly(r)}
-		if b.Cookie.Name == "" {
-			b.Cookie.Name = RouteCookieName(b.Route)
+		b.HSTS, b.Forwarded = t.HSTS, t.Forwarded
+		if t.RewriteTarget != "" {
+			b.Rewrite = &Rewrite{From: strings.TrimSuffix(path, "/"), To: t.RewriteTarget}
 		}
-		if b.Cookie.SameSite == "" {
-			b.Cookie.SameSite = defaultSameSite(b.Cookie.Secure)
+		if !t.NoCookie {
+			b.Cookie = &Cookie{Name: t.CookieName, SameSite: t.CookieSameSite, Secure: r.TLS.OnlyTLS()}
+			if b.Cookie.Name == "" {
+				b.Cookie.Name = RouteCookieName(b.Route)
+			}
+			if b.Cookie.SameSite == "" {
+				b.Cookie.SameSite = defaultSameSite(b.Cookie.Secure)
+			}
 		}
 	}
 	if t.AllowListSet {
@@ -195,13 +191,6 @@ func headerActions(list []routev1.RouteHTTPHeader) []HeaderAction {
 		out = append(out, a)
 	}
 	return out
-}
-
-// tlsOnly reports whether a route is served over TLS only (edge or
-// reencrypt, not allowing HTTP), whose cookie is then Secure, as on OKD.
-func tlsOnly(r admission.Route) bool {
-	return r.TLS != nil && r.TLS.Termination != routev1.TLSTerminationPassthrough &&
-		r.TLS.InsecurePolicy != routev1.InsecureEdgeTerminationPolicyAllow
 }
 
 // defaultSameSite is OKD's: None on a Secure cookie, so that the route

@@ -104,6 +104,15 @@ type Backend struct {
 	Forwarded config.ForwardedPolicy
 }
 
+// CheckEvery is how often the backend's servers are health-checked: the
+// route's own interval, else the router's; 0 is never.
+func (b *Backend) CheckEvery(router time.Duration) time.Duration {
+	if b.CheckInterval > 0 {
+		return b.CheckInterval
+	}
+	return router
+}
+
 // Cookie is a stickiness cookie the router inserts. Its value is a hash of
 // the endpoint's address, alike in every router, so that a client keeps
 // its endpoint whichever router replica it reaches.

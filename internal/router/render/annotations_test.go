@@ -495,6 +495,17 @@ func TestRenderOwnForwardedPolicy(t *testing.T) {
 	}
 	mustPassHAProxy(t, dir, files)
 
+	// A router that sends no headers has no rule to skip: no lookup, and
+	// the route's own policy still in its backend.
+	never := testParams(t, dir, func(c *config.Config) { c.ForwardedHeaders = config.ForwardedNever })
+	m, _ = pipeline(routes[1:2], never.Config, nil)
+	if files, err = Render(m, never); err != nil {
+		t.Fatal(err)
+	}
+	if cfg := string(files[ConfigFile]); strings.Contains(cfg, "txn.fwd") || !strings.Contains(cfg, "\n  http-request set-header X-Forwarded-For %[src]\n") {
+		t.Error("with ROUTER_SET_FORWARDED_HEADERS=never, a route's own policy: the frontends look it up, or its backend lacks its headers")
+	}
+
 	// Without such routes, nothing of it: the option, no map, no variable.
 	m, _ = pipeline(routes[2:], params.Config, nil)
 	files, err = Render(m, params)

@@ -88,8 +88,13 @@ func MapPath(configDir, name string) string { return path.Join(configDir, MapDir
 // Render produces every file for m.
 func Render(m *model.Model, p Params) (Files, error) {
 	files := Files{DefaultCrtFile: p.DefaultCertificate}
+	fwdMap := ""
+	if own := ownForwarded(m, p.Config.ForwardedHeaders); len(own) > 0 {
+		files[ForwardedMapFile] = MapFile(own)
+		fwdMap = path.Join(p.ConfigDir, ForwardedMapFile)
+	}
 	var cfg bytes.Buffer
-	if err := newTemplate(p.ConfigDir, p.Config.Timeouts.HealthCheck, p.Config.ForwardedHeaders).Execute(&cfg, templateData(m, p)); err != nil {
+	if err := newTemplate(p.ConfigDir, p.Config.Timeouts.HealthCheck, p.Config.ForwardedHeaders).Execute(&cfg, templateData(m, p, fwdMap)); err != nil {
 		return nil, fmt.Errorf("rendering haproxy.cfg: %w", err)
 	}
 	files[ConfigFile] = cfg.Bytes()
@@ -102,9 +107,6 @@ func Render(m *model.Model, p Params) (Files, error) {
 		fmt.Fprintf(&crtList, "%s %s\n", path.Join(p.ConfigDir, c.File), c.SNI)
 	}
 	files[CrtListFile] = crtList.Bytes()
-	if own := ownForwarded(m, p.Config.ForwardedHeaders); len(own) > 0 {
-		files[ForwardedMapFile] = MapFile(own)
-	}
 	for _, b := range m.Backends {
 		if b.Reencrypt != nil && b.Reencrypt.CA != nil {
 			files[b.Reencrypt.CAFile] = b.Reencrypt.CA
@@ -153,12 +155,9 @@ type data struct {
 	RedirectValue                   string
 	CookieKey                       string
 	ForwardedHTTP, ForwardedHTTPS   string
-	// FwdMap, when set, lists the backends with a forwarded-header
-	// policy of their own.
-	FwdMap         string
-	HardStopAfter  string
-	Backends       []*model.Backend
-	DefaultBackend string
+	HardStopAfter                   string
+	Backends                        []*model.Backend
+	DefaultBackend                  string
 }
 
 // timeouts are printed in HAProxy's syntax (milliseconds).
@@ -166,12 +165,10 @@ type timeouts struct {
 	Connect, Client, ClientFin, Server, ServerFin, Tunnel, HTTPRequest, HTTPKeepAlive, InspectDelay string
 }
 
-func templateData(m *model.Model, p Params) data {
+// templateData is what the template reads; fwdMap is the forwarded.map
+// path when some route has a forwarded-header policy of its own.
+func templateData(m *model.Model, p Params, fwdMap string) data {
 	c := p.Config
-	fwdMap := ""
-	if len(ownForwarded(m, c.ForwardedHeaders)) > 0 {
-		fwdMap = path.Join(p.ConfigDir, ForwardedMapFile)
-	}
 	t := c.Timeouts
 	mp := func(n string) string { return MapPath(p.ConfigDir, n) }
 	d := data{
@@ -186,8 +183,7 @@ func templateData(m *model.Model, p Params) data {
 		PassthroughMap: mp(model.MapPassthrough),
 		RedirectValue:  model.RedirectValue,
 		CookieKey:      CookieKey,
-		ForwardedHTTP:  forwarded(c.ForwardedHeaders, "http", fwdMap != ""), ForwardedHTTPS: forwarded(c.ForwardedHeaders, "https", fwdMap != ""),
-		FwdMap:         fwdMap,
+		ForwardedHTTP:  forwarded(c.ForwardedHeaders, "http", fwdMap), ForwardedHTTPS: forwarded(c.ForwardedHeaders, "https", fwdMap),
 		HardStopAfter:  ms(p.HardStopAfter),
 		Backends:       m.Backends,
 		DefaultBackend: m.DefaultBackend,
@@ -223,12 +219,9 @@ func ms(d time.Duration) string { return strconv.FormatInt(d.Milliseconds(), 10)
 // line does not apply to those).
 func ServerOptions(configDir string, checkInterval time.Duration, b *model.Backend) string {
 	var o []string
-	if b.CheckInterval > 0 {
-		checkInterval = b.CheckInterval
-	}
-	if checkInterval > 0 {
+	if every := b.CheckEvery(checkInterval); every > 0 {
 		// Health checks take a dead pod out before its EndpointSlice says so.
-		o = append(o, "check inter "+ms(checkInterval))
+		o = append(o, "check inter "+ms(every))
 	}
 	if b.MaxConn > 0 {
 		o = append(o, "maxconn "+strconv.Itoa(b.MaxConn))
@@ -303,19 +296,19 @@ func hexRegex(h string) string {
 }
 
 // forwarded renders the X-Forwarded-* and Forwarded headers a frontend
-// sends to backends, per ROUTER_SET_FORWARDED_HEADERS. With own set
-// (some route has a policy of its own, in its backend), each rule skips
-// those routes.
-func forwarded(policy config.ForwardedPolicy, proto string, own bool) string {
-	cond := ""
-	if own {
-		cond = "!{ var(txn.fwd) -m found }"
+// sends to backends, per ROUTER_SET_FORWARDED_HEADERS. With fwdMap set,
+// some routes have a policy of their own, rendered in their backends: the
+// frontend looks the backend up in that map first, and each rule skips
+// the routes found there.
+func forwarded(policy config.ForwardedPolicy, proto, fwdMap string) string {
+	if fwdMap == "" {
+		return indented(forwardedRules(policy, proto, true, ""))
 	}
-	lines := forwardedRules(policy, proto, !own, cond)
-	if len(lines) == 0 {
-		return ""
+	rules := forwardedRules(policy, proto, false, "!{ var(txn.fwd) -m found }")
+	if len(rules) == 0 {
+		return "" // never: no rule to skip, no lookup needed
 	}
-	return "\n  " + strings.Join(lines, "\n  ")
+	return indented(append([]string{"http-request set-var(txn.fwd) var(txn.be),map_str(" + fwdMap + ") if { var(txn.be) -m found }"}, rules...))
 }
 
 // backendForwarded renders, in the backend of a route with a forwarded-
@@ -325,7 +318,12 @@ func backendForwarded(policy, router config.ForwardedPolicy) string {
 	if policy == "" || policy == router {
 		return ""
 	}
-	lines := forwardedRules(policy, "%[ssl_fc,iif(https,http)]", false, "")
+	return indented(forwardedRules(policy, "%[ssl_fc,iif(https,http)]", false, ""))
+}
+
+// indented prints config lines, each on a line of its own after the line
+// the template is on; none prints nothing.
+func indented(lines []string) string {
 	if len(lines) == 0 {
 		return ""
 	}
