@@ -1,6 +1,7 @@
 package framework
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/tls"
@@ -16,6 +17,9 @@ import (
 	"strings"
 	"time"
 
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
 	"github.com/okd-ingress/okd-ingress/internal/certs"
 	"github.com/okd-ingress/okd-ingress/internal/echo"
 )
@@ -129,4 +133,21 @@ func Report(line string) error {
 		return err
 	}
 	return out.Close()
+}
+
+// RouteCondition reads the condition of type t in routerName's status entry
+// of the Route key; zero when there is none.
+func RouteCondition(c client.Client, key client.ObjectKey, routerName string, t routev1.RouteIngressConditionType) (routev1.RouteIngressCondition, error) {
+	var r routev1.Route
+	if err := c.Get(context.Background(), key, &r); err != nil {
+		return routev1.RouteIngressCondition{}, err
+	}
+	for _, in := range r.Status.Ingress {
+		for _, cond := range in.Conditions {
+			if in.RouterName == routerName && cond.Type == t {
+				return cond, nil
+			}
+		}
+	}
+	return routev1.RouteIngressCondition{}, nil
 }

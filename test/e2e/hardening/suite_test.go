@@ -232,19 +232,9 @@ func condition(c client.Client, ns, name, routerName string) func(g Gomega) rout
 // conditionOfType polls the condition of type t in a router's status entry of a route.
 func conditionOfType(c client.Client, ns, name, routerName string, t routev1.RouteIngressConditionType) func(g Gomega) routev1.RouteIngressCondition {
 	return func(g Gomega) routev1.RouteIngressCondition {
-		var r routev1.Route
-		g.Expect(c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: name}, &r)).To(Succeed())
-		for _, in := range r.Status.Ingress {
-			if in.RouterName != routerName {
-				continue
-			}
-			for _, c := range in.Conditions {
-				if c.Type == t {
-					return c
-				}
-			}
-		}
-		return routev1.RouteIngressCondition{}
+		cond, err := framework.RouteCondition(c, client.ObjectKey{Namespace: ns, Name: name}, routerName, t)
+		g.Expect(err).NotTo(HaveOccurred())
+		return cond
 	}
 }
 

@@ -3,7 +3,6 @@ package router_test
 import (
 	"context"
 	"crypto/tls"
-	"encoding/json"
 	"net/http"
 	"strings"
 
@@ -103,9 +102,8 @@ var _ = Describe("OKD route annotations", func() {
 		newBackend(ns, "web", 1)
 		const list = "203.0.113.0/24 2001:db8::7"
 		labelled := func(rt *routev1.Route, allow string) *routev1.Route {
-			rt.Labels = map[string]string{"shard": "allowlist"}
 			rt.Annotations = map[string]string{names.IPAllowlistAnnotation: allow}
-			return rt
+			return sharded("allowlist")(rt)
 		}
 		create(labelled(route(ns, "plain", "allow.example.com", "web", "http"), list))
 		edge := labelled(route(ns, "edge", "allow."+domain, "web", "http"), list)
@@ -115,8 +113,7 @@ var _ = Describe("OKD route annotations", func() {
 		pt.Spec.TLS = &routev1.TLSConfig{Termination: routev1.TLSTerminationPassthrough}
 		create(pt)
 		// The old annotation name, and a list with a typo.
-		old := route(ns, "old", "allow-old.example.com", "web", "http")
-		old.Labels = map[string]string{"shard": "allowlist"}
+		old := sharded("allowlist")(route(ns, "old", "allow-old.example.com", "web", "http"))
 		old.Annotations = map[string]string{names.IPWhitelistAnnotation: "203.0.113.7"}
 		create(old)
 		create(labelled(route(ns, "typo", "allow-typo.example.com", "web", "http"), "203.0.113.7 203.0.113.300"))
@@ -176,14 +173,7 @@ var _ = Describe("A route's own forwarded-header policy", func() {
 		c := router.NewClient(framework.ClientOptions{RootCAs: routerCA.Pool})
 		spoofed := func(url string) map[string][]string {
 			GinkgoHelper()
-			req, err := http.NewRequest(http.MethodGet, url, nil)
-			Expect(err).NotTo(HaveOccurred())
-			req.Header.Set("X-Forwarded-For", "203.0.113.99")
-			resp, err := c.Do(req)
-			Expect(err).NotTo(HaveOccurred())
-			defer resp.Body.Close()
-			var e echo.Response
-			Expect(json.NewDecoder(resp.Body).Decode(&e)).To(Succeed())
+			_, e := echoGet(c, url, func(req *http.Request) { req.Header.Set("X-Forwarded-For", "203.0.113.99") })
 			Expect(e.Service).To(Equal("web"))
 			return e.Headers
 		}
@@ -270,23 +260,6 @@ var _ = Describe("OKD rate limits", func() {
 		Expect(refused).To(BeNumerically(">=", 4))
 	})
 })
-
-// conditionOf polls the condition of type t in a router's status entry of a route.
-func conditionOf(ns, name, routerName string, t routev1.RouteIngressConditionType) func(g Gomega) routev1.RouteIngressCondition {
-	return func(g Gomega) routev1.RouteIngressCondition {
-		var r routev1.Route
-		g.Expect(k8s.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: name}, &r)).To(Succeed())
-		for _, in := range r.Status.Ingress {
-			for _, c := range in.Conditions {
-				if in.RouterName == routerName && c.Type == t {
-					c.LastTransitionTime = nil
-					return c
-				}
-			}
-		}
-		return routev1.RouteIngressCondition{}
-	}
-}
 
 // backendSection is the lines of one backend of a router's haproxy.cfg.
 func backendSection(r *framework.Router, name string) []string {

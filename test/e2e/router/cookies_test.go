@@ -2,8 +2,6 @@ package router_test
 
 import (
 	"context"
-	"encoding/json"
-	"io"
 	"net/http"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -11,7 +9,6 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
-	"github.com/okd-ingress/okd-ingress/internal/echo"
 	"github.com/okd-ingress/okd-ingress/internal/names"
 	"github.com/okd-ingress/okd-ingress/internal/router/model"
 	"github.com/okd-ingress/okd-ingress/test/e2e/framework"
@@ -21,10 +18,7 @@ var _ = Describe("Stickiness cookies", func() {
 	It("keep a client on its pod, in every router replica, until the pod goes; Secure over TLS only, off on request", func() {
 		ns := newNamespace("sticky", nil)
 		web := newBackend(ns, "web", 3)
-		labelled := func(rt *routev1.Route) *routev1.Route {
-			rt.Labels = map[string]string{"shard": "sticky"}
-			return rt
-		}
+		labelled := sharded("sticky")
 		create(labelled(route(ns, "plain", "sticky.example.com", "web", "http")))
 		edge := labelled(route(ns, "edge", "sticky."+domain, "web", "http"))
 		edge.Spec.TLS = &routev1.TLSConfig{Termination: routev1.TLSTerminationEdge, InsecureEdgeTerminationPolicy: routev1.InsecureEdgeTerminationPolicyRedirect}
@@ -119,19 +113,11 @@ var _ = Describe("Stickiness cookies", func() {
 // set none of their own).
 func stickyGet(c *framework.Client, url string, cookie *http.Cookie) (string, *http.Cookie) {
 	GinkgoHelper()
-	req, err := http.NewRequest(http.MethodGet, url, nil)
-	Expect(err).NotTo(HaveOccurred())
-	if cookie != nil {
-		req.AddCookie(&http.Cookie{Name: cookie.Name, Value: cookie.Value})
-	}
-	resp, err := c.Do(req)
-	Expect(err).NotTo(HaveOccurred())
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	Expect(err).NotTo(HaveOccurred())
-	Expect(resp.StatusCode).To(Equal(http.StatusOK), "%s", body)
-	var e echo.Response
-	Expect(json.Unmarshal(body, &e)).To(Succeed())
+	resp, e := echoGet(c, url, func(req *http.Request) {
+		if cookie != nil {
+			req.AddCookie(&http.Cookie{Name: cookie.Name, Value: cookie.Value})
+		}
+	})
 	cookies := resp.Cookies()
 	Expect(len(cookies)).To(BeNumerically("<=", 1), "Set-Cookie: %v", resp.Header.Values("Set-Cookie"))
 	if len(cookies) == 0 {

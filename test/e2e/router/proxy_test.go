@@ -23,11 +23,8 @@ var _ = Describe("PROXY protocol", func() {
 	It("forwards the client and port the load balancer names, over HTTP and TLS, with and without the SNI-inspecting hop", func() {
 		ns := newNamespace("proxy", nil)
 		newBackend(ns, "web", 1)
-		plain := route(ns, "plain", "proxied.example.com", "web", "http")
-		plain.Labels = map[string]string{"shard": "proxy"}
-		create(plain)
-		edge := route(ns, "edge", "proxied."+domain, "web", "http")
-		edge.Labels = map[string]string{"shard": "proxy"}
+		create(sharded("proxy")(route(ns, "plain", "proxied.example.com", "web", "http")))
+		edge := sharded("proxy")(route(ns, "edge", "proxied."+domain, "web", "http"))
 		edge.Spec.TLS = &routev1.TLSConfig{Termination: routev1.TLSTerminationEdge}
 		create(edge)
 		r := startRouter("proxy", map[string]string{"ROUTE_LABELS": "shard=proxy", names.EnvRouterUseProxyProtocol: "true"})
@@ -58,8 +55,7 @@ var _ = Describe("PROXY protocol", func() {
 		By("TLS through the SNI-inspecting frontend and the internal hop")
 		before, err := r.ReloadCount()
 		Expect(err).NotTo(HaveOccurred())
-		pt := route(ns, "pt", "proxied-pt.example.com", "web", "https")
-		pt.Labels = map[string]string{"shard": "proxy"}
+		pt := sharded("proxy")(route(ns, "pt", "proxied-pt.example.com", "web", "https"))
 		pt.Spec.TLS = &routev1.TLSConfig{Termination: routev1.TLSTerminationPassthrough}
 		create(pt)
 		Eventually(r.ReloadCount).WithTimeout(wait).Should(BeNumerically(">", before), "the first passthrough route brings the inspecting frontend")

@@ -639,10 +639,7 @@ var _ = Describe("The public TLS port", func() {
 		newBackend(ns, "web", 1)
 		newBackend(ns, "secure", 1)
 		r := startRouter("tlsport", map[string]string{"ROUTE_LABELS": "shard=tlsport"})
-		shard := func(rt *routev1.Route) *routev1.Route {
-			rt.Labels = map[string]string{"shard": "tlsport"}
-			return rt
-		}
+		shard := sharded("tlsport")
 		edge := shard(route(ns, "edge", "edge-tlsport."+domain, "web", "http"))
 		edge.Spec.TLS = &routev1.TLSConfig{Termination: "edge"}
 		create(edge)
@@ -768,10 +765,7 @@ var _ = Describe("Spare backends", func() {
 		ns := newNamespace("spares", nil)
 		b := newBackend(ns, "web", 1)
 		r := startRouter("spares", map[string]string{"ROUTE_LABELS": "shard=spares", names.EnvRouterBlueprintRoutePoolSize: "2"})
-		shard := func(rt *routev1.Route) *routev1.Route {
-			rt.Labels = map[string]string{"shard": "spares"}
-			return rt
-		}
+		shard := sharded("spares")
 		c := r.NewClient(framework.ClientOptions{RootCAs: routerCA.Pool})
 		prefixMap := func() []string {
 			entries, err := r.RuntimeMap(filepath.Join(r.ConfigDir(), "maps", model.MapHTTPPrefix))
@@ -837,10 +831,7 @@ var _ = Describe("Spare backends", func() {
 		ns := newNamespace("early", nil)
 		newBackend(ns, "web", 1)
 		r := startRouter("early", map[string]string{"ROUTE_LABELS": "shard=early", "RELOAD_INTERVAL": "8s"})
-		shard := func(rt *routev1.Route) *routev1.Route {
-			rt.Labels = map[string]string{"shard": "early"}
-			return rt
-		}
+		shard := sharded("early")
 		c := r.NewClient(framework.ClientOptions{})
 		worker, err := r.WorkerPID()
 		Expect(err).NotTo(HaveOccurred())
@@ -860,9 +851,7 @@ var _ = Describe("Spare backends", func() {
 		r := startRouter("nospares", map[string]string{"ROUTE_LABELS": "shard=nospares", names.EnvRouterBlueprintRoutePoolSize: "0"})
 		worker, err := r.WorkerPID()
 		Expect(err).NotTo(HaveOccurred())
-		rt := route(ns, "web", "web-nospares."+domain, "web", "http")
-		rt.Labels = map[string]string{"shard": "nospares"}
-		create(rt)
+		create(sharded("nospares")(route(ns, "web", "web-nospares."+domain, "web", "http")))
 		Eventually(servedBy(r.NewClient(framework.ClientOptions{}), "http://web-nospares."+domain+"/")).WithTimeout(wait).Should(Equal("web"))
 		Expect(r.WorkerPID()).NotTo(Equal(worker))
 		files, err := r.ConfigFiles()

@@ -6,7 +6,10 @@ package router_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"sync/atomic"
 	"testing"
@@ -20,6 +23,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
+	"github.com/okd-ingress/okd-ingress/internal/echo"
 	"github.com/okd-ingress/okd-ingress/internal/localcluster"
 	"github.com/okd-ingress/okd-ingress/test/e2e/framework"
 )
@@ -106,6 +110,35 @@ func route(ns, name, host, service, port string) *routev1.Route {
 	}
 }
 
+// echoGet sends a GET for url, edited by edit, and returns the response
+// (its body read) and the echo pod's answer, which must be a 200.
+func echoGet(c *framework.Client, url string, edit func(*http.Request)) (*http.Response, echo.Response) {
+	GinkgoHelper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	Expect(err).NotTo(HaveOccurred())
+	edit(req)
+	resp, err := c.Do(req)
+	Expect(err).NotTo(HaveOccurred())
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	Expect(err).NotTo(HaveOccurred())
+	Expect(resp.StatusCode).To(Equal(http.StatusOK), "%s", body)
+	var e echo.Response
+	Expect(json.Unmarshal(body, &e)).To(Succeed())
+	return resp, e
+}
+
+// sharded labels routes for the router started with ROUTE_LABELS=shard=<name>.
+func sharded(name string) func(*routev1.Route) *routev1.Route {
+	return func(rt *routev1.Route) *routev1.Route {
+		if rt.Labels == nil {
+			rt.Labels = map[string]string{}
+		}
+		rt.Labels["shard"] = name
+		return rt
+	}
+}
+
 func create(obj client.Object) {
 	GinkgoHelper()
 	Expect(k8s.Create(context.Background(), obj)).To(Succeed())
@@ -113,19 +146,16 @@ func create(obj client.Object) {
 
 // admitted waits for the router's Admitted condition on a route and returns it.
 func admitted(ns, name, routerName string) func(g Gomega) routev1.RouteIngressCondition {
+	return conditionOf(ns, name, routerName, routev1.RouteAdmitted)
+}
+
+// conditionOf polls the condition of type t in a router's status entry of
+// a route; zero when there is none.
+func conditionOf(ns, name, routerName string, t routev1.RouteIngressConditionType) func(g Gomega) routev1.RouteIngressCondition {
 	return func(g Gomega) routev1.RouteIngressCondition {
-		var r routev1.Route
-		g.Expect(k8s.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: name}, &r)).To(Succeed())
-		for _, in := range r.Status.Ingress {
-			if in.RouterName == routerName {
-				for _, c := range in.Conditions {
-					if c.Type == routev1.RouteAdmitted {
-						return c
-					}
-				}
-			}
-		}
-		return routev1.RouteIngressCondition{}
+		c, err := framework.RouteCondition(k8s, client.ObjectKey{Namespace: ns, Name: name}, routerName, t)
+		g.Expect(err).NotTo(HaveOccurred())
+		return c
 	}
 }
 
