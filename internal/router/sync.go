@@ -246,6 +246,12 @@ const minRateWindow = 100 * time.Millisecond
 // one before it. So the pool is sized twice: for a reload with the
 // configured pool, then for one that carries that first estimate.
 func (r *Router) sparePool(pending, backends int) int {
+	return r.sparePoolAt(pending, backends, time.Now())
+}
+
+// sparePoolAt is sparePool as of now: a test passes the instant its
+// history was written at, so that a busy machine does not age it.
+func (r *Router) sparePoolAt(pending, backends int, now time.Time) int {
 	if !model.DynamicBalance(r.cfg.BalanceHTTP) {
 		return 0
 	}
@@ -253,9 +259,9 @@ func (r *Router) sparePool(pending, backends int) int {
 		return r.cfg.SpareBackends // the first config: its routes are not a burst
 	}
 	total, free := model.Spares(r.prev)
-	since := time.Since(arrivalStart(r.seen, r.woke))
-	rate := max(perSecond(total-free+pending, time.Since(r.lastReload)), perSecond(pending, since),
-		recentRate(r.takes, pending, time.Now()))
+	since := now.Sub(arrivalStart(r.seen, r.woke))
+	rate := max(perSecond(total-free+pending, now.Sub(r.lastReload)), perSecond(pending, since),
+		recentRate(r.takes, pending, now))
 	last := r.hap.Metrics().LastReloadDuration
 	cycle := func(spares int) time.Duration {
 		return reloadCycle(expectedReload(last, len(r.prev.Backends), backends+spares, perBackendCost(r.reloadCosts)), r.cfg.ReloadInterval)

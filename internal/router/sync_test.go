@@ -320,7 +320,7 @@ func TestSparePool(t *testing.T) {
 			r := &Router{cfg: cfg, prev: tc.prev, hap: haproxy.New(haproxy.Options{ConfigDir: t.TempDir(), RunDir: t.TempDir()}),
 				lastReload: now.Add(-time.Second), seen: now.Add(-time.Second), takes: tc.takes,
 				reloadCosts: []time.Duration{tc.cost}}
-			if got := r.sparePool(tc.pending, 110); got < tc.min || got > tc.max {
+			if got := r.sparePoolAt(tc.pending, 110, now); got < tc.min || got > tc.max {
 				t.Errorf("pool %d, want %d..%d", got, tc.min, tc.max)
 			}
 		})
