@@ -108,6 +108,9 @@ func parseTuning(r *routev1.Route, tls *TLS) (Tuning, []string) {
 	} {
 		if v, ok := ann[f.key]; ok {
 			d, err := parseTimeSpec(v)
+			if err == nil && f.key == names.HealthCheckIntervalAnnotation && d < minCheckInterval {
+				d, err = 0, fmt.Errorf("is below %v, the least health-check interval", minCheckInterval)
+			}
 			if err != nil {
 				bad(f.key, v, err.Error())
 			}
@@ -181,6 +184,11 @@ func parseTuning(r *routev1.Route, tls *TLS) (Tuning, []string) {
 	sort.Strings(problems)
 	return t, problems
 }
+
+// minCheckInterval is the least health-check interval a route may ask
+// for, the IngressController's own floor: a route owner must not have
+// every router replica probe each pod many times a second.
+const minCheckInterval = time.Second
 
 // cookieName is a cookie name OKD accepts: letters, digits, "_" and "-".
 var cookieName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)

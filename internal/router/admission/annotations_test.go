@@ -38,6 +38,9 @@ func TestTuning(t *testing.T) {
 		{name: "too long is clipped to HAProxy's longest", opts: []opt{annotate(names.TimeoutAnnotation, "99999999999999999999d")}, want: Tuning{TimeoutServer: maxTimeout}},
 		{name: "just under the clip", opts: []opt{annotate(names.TimeoutAnnotation, "2147483647")}, want: Tuning{TimeoutServer: maxTimeout}},
 		{name: "health check interval", opts: []opt{annotate(names.HealthCheckIntervalAnnotation, "3s")}, want: Tuning{CheckInterval: 3 * time.Second}},
+		{name: "health check interval at the floor", opts: []opt{annotate(names.HealthCheckIntervalAnnotation, "1000ms")}, want: Tuning{CheckInterval: time.Second}},
+		{name: "health check interval below the floor is ignored", opts: []opt{annotate(names.HealthCheckIntervalAnnotation, "999ms")}, want: Tuning{},
+			problems: []string{names.HealthCheckIntervalAnnotation + `: "999ms" is below 1s, the least health-check interval`}},
 		{
 			name: "bad times are ignored and named",
 			opts: []opt{

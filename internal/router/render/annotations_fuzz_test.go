@@ -131,7 +131,8 @@ func FuzzRenderAnnotations(f *testing.F) {
 	add(maxconn, "10", all...)
 	add(maxconn, "2147483647")
 	add(check, "3s", all...)
-	add(check, "250ms", passthrough)
+	add(check, "1500ms", passthrough)
+	add(check, "250ms", plain) // below the floor: ignored
 	rewrite := names.RewriteTargetAnnotation
 	add(rewrite, "/", plain, edge, reencrypt)
 	add(rewrite, "/bar", plain, edge)

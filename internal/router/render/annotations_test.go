@@ -314,10 +314,10 @@ func TestRenderAnnotations(t *testing.T) {
 			want:    join([]string{"  mode http", "  balance random", cookie, "  default-server check inter 3000ms"}, servers),
 		},
 		{
-			name: "health check interval with router checks off", opts: []opt{passthrough, annotate(names.HealthCheckIntervalAnnotation, "250ms")},
+			name: "health check interval with router checks off", opts: []opt{passthrough, annotate(names.HealthCheckIntervalAnnotation, "1500ms")},
 			edit:    func(c *config.Config) { c.Timeouts.HealthCheck = 0 },
 			backend: "be_tcp:ann:route",
-			want:    join([]string{"  mode tcp", "  balance source", "  default-server check inter 250ms"}, sourceServers),
+			want:    join([]string{"  mode tcp", "  balance source", "  default-server check inter 1500ms"}, sourceServers),
 		},
 	}
 	root := t.TempDir()
