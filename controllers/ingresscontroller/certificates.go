@@ -1,6 +1,9 @@
 package ingresscontroller
 
 import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"slices"
 	"time"
@@ -85,4 +88,19 @@ type caPair = certs.KeyPair
 
 func pairOf(data map[string][]byte) caPair {
 	return caPair{CertPEM: data[corev1.TLSCertKey], KeyPEM: data[corev1.TLSPrivateKeyKey]}
+}
+
+// newCookieKey is 32 random bytes, in hex: a key the routers take.
+func newCookieKey() ([]byte, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return nil, err
+	}
+	return []byte(hex.EncodeToString(b)), nil
+}
+
+// cookieKeyVersion names a key on the pods without telling it.
+func cookieKeyVersion(key []byte) string {
+	sum := sha256.Sum256(key)
+	return hex.EncodeToString(sum[:])[:10]
 }

@@ -149,7 +149,11 @@ func (r *Reconciler) ensureOperands(ctx context.Context, ic *operatorv1.IngressC
 	if err := r.ensureDefaultCertificate(ctx, ic, a); err != nil {
 		return obs, err
 	}
-	d, err := r.ensureDeployment(ctx, ic, a)
+	keyVersion, err := r.ensureCookieKey(ctx, ic)
+	if err != nil {
+		return obs, err
+	}
+	d, err := r.ensureDeployment(ctx, ic, a, keyVersion)
 	if err != nil {
 		return obs, err
 	}

@@ -34,13 +34,14 @@ func podSelector(ic string) map[string]string { return map[string]string{names.D
 
 // desiredDeployment is the router Deployment of ic. The pod template
 // carries a hash of itself, so any change that needs new pods (env, ports,
-// placement) is visible on the pods; replicas are outside the hash, so
-// scaling never starts a rollout.
-func desiredDeployment(ic *operatorv1.IngressController, a admission, o Options) *appsv1.Deployment {
+// placement, the cookie key's version) is visible on the pods; replicas
+// are outside the hash, so scaling never starts a rollout.
+func desiredDeployment(ic *operatorv1.IngressController, a admission, o Options, cookieKeyVersion string) *appsv1.Deployment {
 	s := a.Strategy
 	hostNet := s.Type == operatorv1.HostNetworkStrategyType
 	tmpl := corev1.PodTemplateSpec{
-		ObjectMeta: metav1.ObjectMeta{Labels: podSelector(ic.Name)},
+		ObjectMeta: metav1.ObjectMeta{Labels: podSelector(ic.Name),
+			Annotations: map[string]string{names.CookieKeyVersionAnnotation: cookieKeyVersion}},
 		Spec: corev1.PodSpec{
 			ServiceAccountName:            names.RouterServiceAccount,
 			HostNetwork:                   hostNet,

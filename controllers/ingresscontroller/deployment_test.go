@@ -104,7 +104,7 @@ func TestDesiredDeploymentPerStrategy(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			o := testOptions(PlatformNone)
 			ic := newIC("edge", tc.mods...)
-			d := desiredDeployment(ic, admitted(ic, o), o)
+			d := desiredDeployment(ic, admitted(ic, o), o, "v1")
 			pod := d.Spec.Template.Spec
 			c := pod.Containers[0]
 			check := func(what string, got, want any) {
@@ -137,7 +137,7 @@ func TestDesiredDeploymentPerStrategy(t *testing.T) {
 func TestDesiredDeploymentCommon(t *testing.T) {
 	o := testOptions(PlatformAWS)
 	ic := newIC("edge", withLB(operatorv1.ExternalLoadBalancer))
-	d := desiredDeployment(ic, admitted(ic, o), o)
+	d := desiredDeployment(ic, admitted(ic, o), o, "v1")
 	check := func(what string, got, want any) {
 		t.Helper()
 		if !equality.Semantic.DeepEqual(got, want) {
@@ -205,7 +205,7 @@ func TestDesiredDeploymentPlacement(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ic := newIC("placed", withSpec(func(s *operatorv1.IngressControllerSpec) { s.NodePlacement = tc.placement }))
-			pod := desiredDeployment(ic, admitted(ic, o), o).Spec.Template.Spec
+			pod := desiredDeployment(ic, admitted(ic, o), o, "v1").Spec.Template.Spec
 			if !equality.Semantic.DeepEqual(pod.NodeSelector, tc.nodeSelector) {
 				t.Errorf("nodeSelector = %v, want %v", pod.NodeSelector, tc.nodeSelector)
 			}
@@ -230,7 +230,7 @@ func TestDesiredDeploymentDefaultCertificate(t *testing.T) {
 			if tc.name != "generated" {
 				ic.Spec.DefaultCertificate = &corev1.LocalObjectReference{Name: tc.ref}
 			}
-			pod := desiredDeployment(ic, admitted(ic, o), o).Spec.Template.Spec
+			pod := desiredDeployment(ic, admitted(ic, o), o, "v1").Spec.Template.Spec
 			if got := pod.Volumes[0].Secret.SecretName; got != tc.want {
 				t.Errorf("default-certificate volume Secret = %q, want %q", got, tc.want)
 			}
@@ -244,7 +244,7 @@ func TestDesiredDeploymentTemplateHash(t *testing.T) {
 	o := testOptions(PlatformNone)
 	hash := func(mods ...icMod) string {
 		ic := newIC("edge", mods...)
-		return desiredDeployment(ic, admitted(ic, o), o).Spec.Template.Labels[hashLabel]
+		return desiredDeployment(ic, admitted(ic, o), o, "v1").Spec.Template.Labels[hashLabel]
 	}
 	base := hash(withReplicas(2))
 	if again := hash(withReplicas(2)); again != base {
@@ -271,6 +271,10 @@ func TestDesiredDeploymentTemplateHash(t *testing.T) {
 		if h := hash(withReplicas(2), mod); h == base {
 			t.Errorf("%s did not change the hash", name)
 		}
+	}
+	ic := newIC("edge", withReplicas(2))
+	if h := desiredDeployment(ic, admitted(ic, o), o, "v2").Spec.Template.Labels[hashLabel]; h == base {
+		t.Errorf("a new cookie key did not change the hash")
 	}
 	o.RouterImage = "router:next"
 	if h := hash(withReplicas(2)); h == base {

@@ -42,15 +42,19 @@ func routerEnv(ic *operatorv1.IngressController, a admission, o Options) []corev
 	addPublishing(env, a.Strategy)
 	addTuning(env, ic.Spec.TuningOptions)
 	addConnectionPolicies(env, &ic.Spec)
-	keys := make([]string, 0, len(env))
-	for k := range env {
-		keys = append(keys, k)
+	out := make([]corev1.EnvVar, 0, len(env)+1)
+	for k, v := range env {
+		out = append(out, corev1.EnvVar{Name: k, Value: v})
 	}
-	sort.Strings(keys)
-	out := make([]corev1.EnvVar, 0, len(keys))
-	for _, k := range keys {
-		out = append(out, corev1.EnvVar{Name: k, Value: env[k]})
-	}
+	// From the Secret, not the template: the key stays out of the
+	// Deployment, which more people can read than Secrets.
+	out = append(out, corev1.EnvVar{Name: names.EnvRouterCookieKey, ValueFrom: &corev1.EnvVarSource{
+		SecretKeyRef: &corev1.SecretKeySelector{
+			LocalObjectReference: corev1.LocalObjectReference{Name: names.CookieKeySecret(ic.Name)},
+			Key:                  names.CookieKeySecretKey,
+		},
+	}})
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
 }
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	operatorv1 "github.com/okd-ingress/okd-ingress/api/operator/v1"
@@ -27,6 +28,7 @@ var baseEnv = map[string]string{
 	"ROUTER_CANONICAL_HOSTNAME":     "router-shard.apps.example.com",
 	"ROUTER_CIPHERS":                intermediateCiphersEnv,
 	"ROUTER_CIPHERSUITES":           tls13SuitesEnv,
+	"ROUTER_COOKIE_KEY":             "secret router-cookie-key-shard key",
 	"ROUTER_DISABLE_HTTP2":          "false",
 	"ROUTER_DOMAIN":                 "apps.example.com",
 	"ROUTER_LOAD_BALANCE_ALGORITHM": "random",
@@ -267,7 +269,7 @@ func TestRouterEnvSorted(t *testing.T) {
 		t.Fatalf("env not sorted: %v", first)
 	}
 	for range 20 {
-		if again := routerEnv(ic, a, o); !slices.Equal(again, first) {
+		if again := routerEnv(ic, a, o); !equality.Semantic.DeepEqual(again, first) {
 			t.Fatalf("env differs between calls:\n%v\n%v", first, again)
 		}
 	}

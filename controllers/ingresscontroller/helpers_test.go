@@ -91,6 +91,9 @@ func envMap(env []corev1.EnvVar) map[string]string {
 	m := map[string]string{}
 	for _, e := range env {
 		m[e.Name] = e.Value
+		if f := e.ValueFrom; f != nil && f.SecretKeyRef != nil {
+			m[e.Name] = "secret " + f.SecretKeyRef.Name + " " + f.SecretKeyRef.Key
+		}
 	}
 	return m
 }

@@ -16,13 +16,14 @@ import (
 
 	operatorv1 "github.com/okd-ingress/okd-ingress/api/operator/v1"
 	"github.com/okd-ingress/okd-ingress/internal/names"
+	"github.com/okd-ingress/okd-ingress/internal/router/config"
 )
 
 // ensureDeployment creates the router Deployment or updates the fields
 // the operator owns. The template is replaced only when its hash changed,
 // so fields the API server defaulted do not cause a write every time.
-func (r *Reconciler) ensureDeployment(ctx context.Context, ic *operatorv1.IngressController, a admission) (*appsv1.Deployment, error) {
-	want := desiredDeployment(ic, a, r.Options)
+func (r *Reconciler) ensureDeployment(ctx context.Context, ic *operatorv1.IngressController, a admission, cookieKeyVersion string) (*appsv1.Deployment, error) {
+	want := desiredDeployment(ic, a, r.Options, cookieKeyVersion)
 	d := &appsv1.Deployment{}
 	d.Name, d.Namespace = want.Name, want.Namespace
 	_, err := controllerutil.CreateOrPatch(ctx, r.Client, d, func() error {
@@ -212,6 +213,38 @@ func (r *Reconciler) ensureDefaultCertificate(ctx context.Context, ic *operatorv
 		observeCertificateExpiry(ic.Name, expiry)
 	}
 	return err
+}
+
+// ensureCookieKey keeps the Secret with the key ic's routers hash
+// stickiness cookies with, and returns the key's version. The key is made
+// once and kept: a new one sends every sticky client to a pod of its own
+// choosing again. Only a key the routers would refuse is replaced.
+func (r *Reconciler) ensureCookieKey(ctx context.Context, ic *operatorv1.IngressController) (string, error) {
+	s := &corev1.Secret{}
+	s.Name, s.Namespace = names.CookieKeySecret(ic.Name), r.Options.RouterNamespace
+	err := r.Get(ctx, client.ObjectKeyFromObject(s), s)
+	if err != nil && !apierrors.IsNotFound(err) {
+		return "", err
+	}
+	if key := s.Data[names.CookieKeySecretKey]; config.ValidCookieKey(string(key)) {
+		return cookieKeyVersion(key), nil
+	}
+	key, err := newCookieKey()
+	if err != nil {
+		return "", err
+	}
+	s.Labels = mergeMaps(s.Labels, ownedLabels(ic.Name))
+	s.Data = map[string][]byte{names.CookieKeySecretKey: key}
+	if s.CreationTimestamp.IsZero() {
+		s.Type = corev1.SecretTypeOpaque
+		err = r.Create(ctx, s)
+	} else {
+		r.Recorder.Eventf(ic, nil, corev1.EventTypeWarning, "CookieKeyReplaced", "Reconcile",
+			"Secret %s held no usable cookie key under %q; a new one rolls the routers out, and sticky clients are balanced afresh once",
+			s.Name, names.CookieKeySecretKey)
+		err = r.Update(ctx, s)
+	}
+	return cookieKeyVersion(key), err
 }
 
 // useOwnCertificate checks that the named Secret exists, and only then

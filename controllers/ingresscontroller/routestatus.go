@@ -84,6 +84,7 @@ func (r *Reconciler) operands(ic string) []client.Object {
 		named(&corev1.Service{}, names.NodePortService(ic)),
 		named(&policyv1.PodDisruptionBudget{}, names.PodDisruptionBudget(ic)),
 		named(&corev1.Secret{}, names.DefaultCertificateSecret(ic)),
+		named(&corev1.Secret{}, names.CookieKeySecret(ic)),
 		ingressClassFor(ic),
 		// In the operator namespace, with its IngressController.
 		&externaldnsv1alpha1.DNSEndpoint{ObjectMeta: metav1.ObjectMeta{Namespace: r.Options.OperatorNamespace, Name: names.WildcardDNSEndpoint(ic)}},

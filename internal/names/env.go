@@ -20,6 +20,7 @@ const (
 	EnvRouterCipherSuites                   = "ROUTER_CIPHERSUITES"
 	EnvRouterClientFinTimeout               = "ROUTER_CLIENT_FIN_TIMEOUT"
 	EnvRouterConfigDir                      = "ROUTER_CONFIG_DIR"
+	EnvRouterCookieKey                      = "ROUTER_COOKIE_KEY"
 	EnvRouterDefaultClientTimeout           = "ROUTER_DEFAULT_CLIENT_TIMEOUT"
 	EnvRouterDefaultConnectTimeout          = "ROUTER_DEFAULT_CONNECT_TIMEOUT"
 	EnvRouterDefaultServerFinTimeout        = "ROUTER_DEFAULT_SERVER_FIN_TIMEOUT"

@@ -150,6 +150,9 @@ const (
 	OwningLabel = "ingresscontroller.operator.openshift.io/owning-ingresscontroller"
 	// HashLabel on router pods is the hash of their template.
 	HashLabel = "ingresscontroller.operator.openshift.io/hash"
+	// CookieKeyVersionAnnotation on router pods names the cookie key they
+	// were started with (a hash of it), so that a new key rolls them out.
+	CookieKeyVersionAnnotation = "ingress.okd-ingress.io/cookie-key-version"
 	// IngressControllerFinalizer lets the operator clean up before an
 	// IngressController goes.
 	IngressControllerFinalizer = "ingresscontroller.operator.openshift.io/finalizer-ingresscontroller"
@@ -181,6 +184,13 @@ func NodePortService(ic string) string { return "router-nodeport-" + ic }
 
 // DefaultCertificateSecret is the generated default certificate.
 func DefaultCertificateSecret(ic string) string { return "router-certs-" + ic }
+
+// CookieKeySecret holds the key an IngressController's routers hash
+// stickiness cookies with, under CookieKeySecretKey.
+func CookieKeySecret(ic string) string { return "router-cookie-key-" + ic }
+
+// CookieKeySecretKey is the data key of a CookieKeySecret.
+const CookieKeySecretKey = "key"
 
 // PodDisruptionBudget protects an IngressController's routers.
 func PodDisruptionBudget(ic string) string { return "router-" + ic }

@@ -4,6 +4,7 @@ import (
 	"crypto/x509"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -58,6 +59,26 @@ func replaceCertificate(t *testing.T, s *corev1.Secret, kp certs.KeyPair) {
 	before := s.DeepCopy()
 	s.Data = map[string][]byte{"tls.crt": kp.CertPEM, "tls.key": kp.KeyPEM}
 	must(t, k8s.Patch(ctx, s, client.MergeFrom(before)))
+}
+
+// waitEvent waits for an event of reason about IngressController ic.
+func waitEvent(t *testing.T, ic, reason string) eventsv1.Event {
+	t.Helper()
+	var found eventsv1.Event
+	eventually(t, reason+" event", func() error {
+		var evs eventsv1.EventList
+		if err := k8s.List(ctx, &evs, client.InNamespace(names.OperatorNamespace)); err != nil {
+			return err
+		}
+		for _, e := range evs.Items {
+			if e.Regarding.Name == ic && e.Reason == reason {
+				found = e
+				return nil
+			}
+		}
+		return fmt.Errorf("no event among %d", len(evs.Items))
+	})
+	return found
 }
 
 // waitReissued waits for a certificate signed by the router CA, other
@@ -147,20 +168,9 @@ func TestDefaultCertificate(t *testing.T) {
 		updateIC(t, ic, func(x *operatorv1.IngressController) {
 			x.Spec.DefaultCertificate = &corev1.LocalObjectReference{Name: "certs-own"}
 		})
-		eventually(t, "DefaultCertificateMissing event", func() error {
-			var evs eventsv1.EventList
-			if err := k8s.List(ctx, &evs, client.InNamespace(names.OperatorNamespace)); err != nil {
-				return err
-			}
-			for _, e := range evs.Items {
-				if e.Regarding.Name == ic && e.Reason == "DefaultCertificateMissing" {
-					expect(t, "event note", e.Note, "spec.defaultCertificate names Secret certs-own, which does not exist in namespace openshift-ingress")
-					expect(t, "event type", e.Type, corev1.EventTypeWarning)
-					return nil
-				}
-			}
-			return fmt.Errorf("no event among %d", len(evs.Items))
-		})
+		e := waitEvent(t, ic, "DefaultCertificateMissing")
+		expect(t, "event note", e.Note, "spec.defaultCertificate names Secret certs-own, which does not exist in namespace openshift-ingress")
+		expect(t, "event type", e.Type, corev1.EventTypeWarning)
 		// Never without a certificate: the generated one stays meanwhile.
 		generatedSecret(t, ic)
 		expect(t, "volume meanwhile", deployment(t, ic).Spec.Template.Spec.Volumes[0].Secret.SecretName, "router-certs-certs")
@@ -192,6 +202,80 @@ func TestDefaultCertificate(t *testing.T) {
 		eventually(t, "Deployment mounts router-certs-certs", func() error {
 			if v := deployment(t, ic).Spec.Template.Spec.Volumes[0].Secret.SecretName; v != "router-certs-certs" {
 				return fmt.Errorf("volume Secret %s", v)
+			}
+			return nil
+		})
+	})
+}
+
+// TestCookieKey: every IngressController gets a random stickiness-cookie
+// key of its own, kept across reconciles (a new key re-balances sticky
+// clients), given to the routers from the Secret, and replaced, with a
+// rollout and an event, only when the routers could not take it.
+func TestCookieKey(t *testing.T) {
+	const ic = "cookies"
+	createIC(t, ic, domain("cookies.op.test"), replicas(1), strategy(operatorv1.EndpointPublishingStrategy{Type: operatorv1.PrivateStrategyType}))
+	createIC(t, ic+"-b", domain("cookies-b.op.test"), replicas(1), strategy(operatorv1.EndpointPublishingStrategy{Type: operatorv1.PrivateStrategyType}))
+	keyOf := func(name string) (*corev1.Secret, string) {
+		s := &corev1.Secret{}
+		operand(t, names.CookieKeySecret(name), s)
+		return s, string(s.Data[names.CookieKeySecretKey])
+	}
+	s, key := keyOf(ic)
+	_, other := keyOf(ic + "-b")
+	expect(t, "type", s.Type, corev1.SecretTypeOpaque)
+	expect(t, "labels", s.Labels, map[string]string{names.OwningLabel: ic})
+	if len(key) != 64 || key == other {
+		t.Fatalf("keys %q and %q: want 64 hex characters, one per IngressController", key, other)
+	}
+	d := deployment(t, ic)
+	expect(t, "ROUTER_COOKIE_KEY", envOf(d)["ROUTER_COOKIE_KEY"], "secret router-cookie-key-"+ic+" key")
+	for _, e := range d.Spec.Template.Spec.Containers[0].Env {
+		if e.Value == key {
+			t.Fatalf("the pod template holds the key in %s", e.Name)
+		}
+	}
+	version := d.Spec.Template.Annotations[names.CookieKeyVersionAnnotation]
+
+	touch(t, ic)
+	time.Sleep(time.Second) // a reconcile that would replace it has run by now
+	if _, again := keyOf(ic); again != key {
+		t.Fatalf("the key changed on a reconcile")
+	}
+
+	t.Run("a key the routers refuse is replaced, and the routers roll out", func(t *testing.T) {
+		before := s.DeepCopy()
+		s.Data = map[string][]byte{names.CookieKeySecretKey: []byte("short")}
+		must(t, k8s.Patch(ctx, s, client.MergeFrom(before)))
+		touch(t, ic)
+		eventually(t, "a new key", func() error {
+			if _, k := keyOf(ic); len(k) != 64 || k == key {
+				return fmt.Errorf("key %q", k)
+			}
+			return nil
+		})
+		eventually(t, "a new pod template", func() error {
+			if v := deployment(t, ic).Spec.Template.Annotations[names.CookieKeyVersionAnnotation]; v == version || v == "" {
+				return fmt.Errorf("cookie key version %q", v)
+			}
+			return nil
+		})
+		if e := waitEvent(t, ic, "CookieKeyReplaced"); strings.Contains(e.Note, "short") {
+			t.Errorf("the event tells the old key: %q", e.Note)
+		}
+	})
+
+	t.Run("a deleted key is made again", func(t *testing.T) {
+		s, _ := keyOf(ic)
+		must(t, k8s.Delete(ctx, s))
+		touch(t, ic)
+		eventually(t, "the Secret back", func() error {
+			var again corev1.Secret
+			if err := k8s.Get(ctx, client.ObjectKey{Namespace: names.RouterNamespace, Name: names.CookieKeySecret(ic)}, &again); err != nil {
+				return err
+			}
+			if again.UID == s.UID || len(again.Data[names.CookieKeySecretKey]) != 64 {
+				return fmt.Errorf("not yet a new key")
 			}
 			return nil
 		})

@@ -260,6 +260,7 @@ func TestDeletion(t *testing.T) {
 		{&corev1.Service{}, "router-nodeport-del"},
 		{&policyv1.PodDisruptionBudget{}, "router-del"},
 		{&corev1.Secret{}, "router-certs-del"},
+		{&corev1.Secret{}, "router-cookie-key-del"},
 	}
 	for _, o := range operands {
 		operand(t, o.name, o.obj)

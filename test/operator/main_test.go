@@ -220,6 +220,9 @@ func envOf(d *appsv1.Deployment) map[string]string {
 	m := map[string]string{}
 	for _, e := range d.Spec.Template.Spec.Containers[0].Env {
 		m[e.Name] = e.Value
+		if f := e.ValueFrom; f != nil && f.SecretKeyRef != nil {
+			m[e.Name] = "secret " + f.SecretKeyRef.Name + " " + f.SecretKeyRef.Key
+		}
 	}
 	return m
 }

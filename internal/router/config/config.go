@@ -6,6 +6,7 @@ package config
 import (
 	"fmt"
 	"os"
+	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
@@ -91,6 +92,12 @@ type Config struct {
 	// passthrough backends (ROUTER_LOAD_BALANCE_ALGORITHM, ROUTER_TCP_BALANCE_SCHEME).
 	BalanceHTTP string
 	BalanceTCP  string
+	// CookieKey is HAProxy's dynamic-cookie-key: stickiness cookie values
+	// are a hash of the pod's address with it (ROUTER_COOKIE_KEY). The
+	// operator gives every router of an IngressController one random key,
+	// so that replicas read a cookie alike and its value does not tell
+	// which address it names.
+	CookieKey string
 	// SSLMinVersion, Ciphers and CipherSuites come from the TLS profile.
 	SSLMinVersion string
 	Ciphers       string
@@ -113,6 +120,11 @@ type Config struct {
 	GracefulShutdownDelay time.Duration
 }
 
+// DefaultCookieKey is the cookie key of a router given none. It is no
+// secret: cookie values then tell, to anyone who hashes candidate
+// addresses, which pod they name, as OKD's plain hashes do.
+const DefaultCookieKey = "okd-ingress"
+
 // MaxSpareBackends bounds the spare backends of one config: each costs
 // HAProxy about 8 kB (it has no servers until a route takes it) and
 // 0.07 ms of each reload.
@@ -134,7 +146,7 @@ func Defaults() Config {
 		ExtendedValidation: true, UpdateStatus: true,
 		HAProxyBinary: "haproxy", ConfigDir: "/var/lib/haproxy/router", RunDir: "/var/lib/haproxy/run",
 		Threads: min(4, runtime.NumCPU()), MaxConnections: 50000, ForwardedHeaders: ForwardedAppend,
-		BalanceHTTP: "random", BalanceTCP: "source", SSLMinVersion: "TLSv1.2",
+		BalanceHTTP: "random", BalanceTCP: "source", CookieKey: DefaultCookieKey, SSLMinVersion: "TLSv1.2",
 		Ciphers: "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:" +
 			"ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305",
 		CipherSuites: "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256",
@@ -182,6 +194,7 @@ func (c *Config) FromEnv(lookup func(string) (string, bool)) error {
 	e.oneOf(names.EnvRouterLoadBalanceAlgorithm, &c.BalanceHTTP, "random", "roundrobin", "leastconn", "source")
 	e.oneOf(names.EnvRouterTCPBalanceScheme, &c.BalanceTCP, "source", "roundrobin", "leastconn", "random")
 	e.oneOf(names.EnvSSLMinVersion, &c.SSLMinVersion, "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3")
+	e.cookieKey(&c.CookieKey)
 	e.cipherList(names.EnvRouterCiphers, &c.Ciphers)
 	e.cipherList(names.EnvRouterCipherSuites, &c.CipherSuites)
 	e.duration(names.EnvRouterDefaultConnectTimeout, &c.Timeouts.Connect)
@@ -323,6 +336,26 @@ func (e *envReader) forwarded(dst *ForwardedPolicy) {
 	v := string(*dst)
 	e.oneOf(names.EnvRouterSetForwardedHeaders, &v, string(ForwardedAppend), string(ForwardedReplace), string(ForwardedIfNone), string(ForwardedNever))
 	*dst = ForwardedPolicy(v)
+}
+
+// cookieKeyGrammar is a key long enough to guess no better than its
+// hash, in characters that need no quoting in haproxy.cfg.
+var cookieKeyGrammar = regexp.MustCompile(`^[A-Za-z0-9_-]{16,256}$`)
+
+// ValidCookieKey reports whether the router takes key as ROUTER_COOKIE_KEY.
+func ValidCookieKey(key string) bool { return cookieKeyGrammar.MatchString(key) }
+
+func (e *envReader) cookieKey(dst *string) {
+	v, ok := e.get(names.EnvRouterCookieKey)
+	if !ok {
+		return
+	}
+	if !ValidCookieKey(v) {
+		// The value is a secret: the message does not repeat it.
+		e.err = fmt.Errorf("environment variable %s: want 16 to 256 letters, digits, '-' or '_' (%d characters given)", names.EnvRouterCookieKey, len(v))
+		return
+	}
+	*dst = v
 }
 
 // cipherList accepts OpenSSL cipher names joined by ':' and nothing else:

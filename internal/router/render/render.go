@@ -182,7 +182,7 @@ func templateData(m *model.Model, p Params, fwdMap string) data {
 		HTTPSMaps:      mapPair{mp(model.MapHTTPSExact), mp(model.MapHTTPSPrefix)},
 		PassthroughMap: mp(model.MapPassthrough),
 		RedirectValue:  model.RedirectValue,
-		CookieKey:      CookieKey,
+		CookieKey:      c.CookieKey,
 		ForwardedHTTP:  forwarded(c.ForwardedHeaders, "http", fwdMap), ForwardedHTTPS: forwarded(c.ForwardedHeaders, "https", fwdMap),
 		HardStopAfter:  ms(p.HardStopAfter),
 		Backends:       m.Backends,
@@ -208,9 +208,6 @@ func hasTCPBackend(m *model.Model) bool {
 	}
 	return false
 }
-
-// CookieKey is the dynamic-cookie-key of every router (see the template).
-const CookieKey = "okd-ingress"
 
 func ms(d time.Duration) string { return strconv.FormatInt(d.Milliseconds(), 10) + "ms" }
 

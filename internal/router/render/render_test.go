@@ -186,7 +186,7 @@ func TestRenderSample(t *testing.T) {
 		"  default_backend _terminate",
 		"  http-request redirect location https://%[req.hdr(host),field(1,:),lower,regsub([.]$,)]%[pathq] code 302 if { var(txn.be) -m str _redirect }",
 		"  stats socket " + dir + "/run/stats.sock mode 600 level admin expose-fd listeners",
-		"  dynamic-cookie-key " + CookieKey,
+		"  dynamic-cookie-key " + config.DefaultCookieKey,
 		"  bind :80",
 		"  bind :443",
 	} {
@@ -387,6 +387,12 @@ func TestRenderOptions(t *testing.T) {
 			edit:    func(_ string, c *config.Config) { c.IdleCloseOnResponse, c.AbortOnClose = true, true },
 			present: []string{"  option http-keep-alive\n  option abortonclose\n", "  mode http\n  option idle-close-on-response\n"},
 			count:   map[string]int{"idle-close-on-response": 2, "abortonclose": 1},
+		},
+		{
+			name:    "the IngressController's cookie key",
+			edit:    func(_ string, c *config.Config) { c.CookieKey = "0123456789abcdef_-XYZ" },
+			present: []string{"  dynamic-cookie-key 0123456789abcdef_-XYZ\n"},
+			absent:  []string{"dynamic-cookie-key " + config.DefaultCookieKey},
 		},
 		{
 			name:    "balance algorithms from the config",

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -75,6 +76,28 @@ var _ = Describe("The whole stack", Ordered, func() {
 		lbIP = svc.Status.LoadBalancer.Ingress[0].IP
 		// The internal routers serve their own default certificate, for *.internal.okd.test.
 		Eventually(served(lbIP, "https", "edge."+domain, nil)).WithTimeout(converge).Should(Equal("hello"))
+	})
+
+	It("gives each IngressController a stickiness-cookie key of its own, shared by its routers", func() {
+		// The edge route is served by both IngressControllers, under one
+		// cookie name; the value hashes the pod's address with the key.
+		byRouter := map[string]map[string]string{}
+		for _, node := range routerNodes("default") {
+			byRouter[node] = cookiesByPod(node, "edge."+domain, routerCA)
+		}
+		first := byRouter[routerNodes("default")[0]]
+		Expect(first).To(HaveLen(2), "both hello pods answered")
+		for node, c := range byRouter {
+			Expect(c).To(Equal(first), "router on %s names the pods as the others do", node)
+		}
+		internal := cookiesByPod(lbIP, "edge."+domain, nil)
+		Expect(internal).To(HaveLen(2))
+		for pod, c := range internal {
+			name, value, _ := strings.Cut(c, "=")
+			other, _ := strings.CutPrefix(first[pod], name+"=")
+			Expect(other).NotTo(BeEmpty(), "the same cookie name for pod %s", pod)
+			Expect(value).NotTo(Equal(other), "pod %s: the other IngressController's cookie", pod)
+		}
 	})
 
 	It("publishes the load balancer's wildcard record through ExternalDNS, and serves a Route by name", func() {
@@ -241,6 +264,26 @@ func get(addr, scheme, host string, roots *x509.CertPool) echo.Response {
 	var r echo.Response
 	Expect(json.NewDecoder(resp.Body).Decode(&r)).To(Succeed())
 	return r
+}
+
+// cookiesByPod asks host through addr, without a cookie, until each of
+// its two pods has answered, and returns the stickiness cookie (name=value)
+// the router set for each pod.
+func cookiesByPod(addr, host string, roots *x509.CertPool) map[string]string {
+	GinkgoHelper()
+	out := map[string]string{}
+	for i := 0; i < 60 && len(out) < 2; i++ {
+		resp, err := httpClient(addr, roots, false).Get("https://" + host + "/")
+		Expect(err).NotTo(HaveOccurred())
+		var r echo.Response
+		err = json.NewDecoder(resp.Body).Decode(&r)
+		resp.Body.Close()
+		Expect(err).NotTo(HaveOccurred())
+		cookies := resp.Cookies()
+		Expect(cookies).To(HaveLen(1), "one stickiness cookie")
+		out[r.Pod] = cookies[0].Name + "=" + cookies[0].Value
+	}
+	return out
 }
 
 func served(addr, scheme, host string, roots *x509.CertPool) func() string {

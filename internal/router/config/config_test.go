@@ -1,0 +1,61 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestFromEnv reads the environment a Deployment sets: values land in
+// their fields, and a bad value stops the router with a message that
+// names the variable (and never repeats a secret).
+func TestFromEnv(t *testing.T) {
+	key := strings.Repeat("a1", 32)
+	cases := []struct {
+		name    string
+		env     map[string]string
+		check   func(c Config) bool
+		wantErr string
+		secret  string // must not appear in the error
+	}{
+		{name: "nothing set: OKD's defaults and the public cookie key", env: nil,
+			check: func(c Config) bool {
+				return c.CookieKey == DefaultCookieKey && c.HTTPPort == 80 && c.ForwardedHeaders == ForwardedAppend
+			}},
+		{name: "the operator's cookie key", env: map[string]string{"ROUTER_COOKIE_KEY": key},
+			check: func(c Config) bool { return c.CookieKey == key }},
+		{name: "an empty cookie key is none", env: map[string]string{"ROUTER_COOKIE_KEY": " "},
+			check: func(c Config) bool { return c.CookieKey == DefaultCookieKey }},
+		{name: "a short cookie key", env: map[string]string{"ROUTER_COOKIE_KEY": "tooShort123"},
+			wantErr: "ROUTER_COOKIE_KEY", secret: "tooShort123"},
+		{name: "a cookie key that would inject a directive", env: map[string]string{"ROUTER_COOKIE_KEY": "abcdefghijklmnop\n  stats enable"},
+			wantErr: "ROUTER_COOKIE_KEY", secret: "stats enable"},
+		{name: "a cookie key with a space", env: map[string]string{"ROUTER_COOKIE_KEY": "abcdefgh ijklmnopq"},
+			wantErr: "ROUTER_COOKIE_KEY", secret: "ijklmnopq"},
+		{name: "durations in HAProxy's and Go's spelling",
+			env: map[string]string{"ROUTER_DEFAULT_SERVER_TIMEOUT": "5000", "ROUTER_DEFAULT_TUNNEL_TIMEOUT": "2h"},
+			check: func(c Config) bool {
+				return c.Timeouts.Server == 5*time.Second && c.Timeouts.Tunnel == 2*time.Hour
+			}},
+		{name: "a port out of range", env: map[string]string{"ROUTER_SERVICE_HTTP_PORT": "70000"}, wantErr: "ROUTER_SERVICE_HTTP_PORT"},
+		{name: "a forwarded policy OKD lacks", env: map[string]string{"ROUTER_SET_FORWARDED_HEADERS": "always"}, wantErr: "ROUTER_SET_FORWARDED_HEADERS"},
+		{name: "rewrite not below the buffer",
+			env: map[string]string{"ROUTER_BUF_SIZE": "16384", "ROUTER_MAX_REWRITE_SIZE": "16384"}, wantErr: "ROUTER_MAX_REWRITE_SIZE"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := Defaults()
+			err := c.FromEnv(func(k string) (string, bool) { v, ok := tc.env[k]; return v, ok })
+			switch {
+			case tc.wantErr == "" && err != nil:
+				t.Fatalf("unexpected error: %v", err)
+			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+				t.Fatalf("error %v, want one naming %s", err, tc.wantErr)
+			case tc.secret != "" && strings.Contains(err.Error(), tc.secret):
+				t.Fatalf("error %q repeats the secret", err)
+			case tc.check != nil && !tc.check(c):
+				t.Fatalf("config not as expected: %+v", c)
+			}
+		})
+	}
+}
