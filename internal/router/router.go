@@ -7,8 +7,6 @@ package router
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -96,9 +94,12 @@ func New(restCfg *rest.Config, scheme *runtime.Scheme, cfg config.Config, log lo
 			Log: log.WithName("haproxy"), Stdout: os.Stdout, Stderr: os.Stderr}),
 		params: render.Params{
 			Config: cfg, ConfigDir: configDir, StatsSocket: haproxy.StatsSocket(runDir),
-			// HAProxy pads abstract socket names, which Go cannot dial: the
-			// metrics listener the router reads is a socket file instead.
-			MetricsSocket: "unix@" + filepath.Join(runDir, "metrics.sock"), TLSSocket: "abns@" + socketName(runDir, "tls"),
+			// Socket files, not abstract sockets: the template makes them the
+			// router's own (mode 600), where any process in the network
+			// namespace (the node's, on HostNetwork) could reach an abstract
+			// one, and the TLS hop trusts the PROXY header it is sent. (And
+			// HAProxy pads abstract names, which Go cannot dial.)
+			MetricsSocket: "unix@" + filepath.Join(runDir, "metrics.sock"), TLSSocket: "unix@" + filepath.Join(runDir, "tls.sock"),
 			DefaultCertificate: defaultCert, HardStopAfter: time.Hour,
 		},
 		metrics: newMetrics(),
@@ -113,13 +114,6 @@ func New(restCfg *rest.Config, scheme *runtime.Scheme, cfg config.Config, log lo
 		})
 	}
 	return r, nil
-}
-
-// socketName is an abstract-socket name unique to this router's run
-// directory, so that several routers can share a network namespace.
-func socketName(runDir, what string) string {
-	sum := sha256.Sum256([]byte(runDir))
-	return "okd-router-" + hex.EncodeToString(sum[:6]) + "-" + what
 }
 
 // Run serves until ctx ends, then shuts down gracefully: it reports not

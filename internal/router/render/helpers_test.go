@@ -177,7 +177,7 @@ func testParams(t testing.TB, dir string, edit func(*config.Config)) Params {
 	return Params{
 		Config: cfg, ConfigDir: dir,
 		StatsSocket:   filepath.Join(dir, "run", "stats.sock"),
-		MetricsSocket: "abns@render-test-metrics", TLSSocket: "abns@render-test-tls",
+		MetricsSocket: "abns@render-test-metrics", TLSSocket: "unix@" + filepath.Join(dir, "run", "tls.sock"),
 		DefaultCertificate: fixtures(t).defaultCert, HardStopAfter: time.Hour,
 	}
 }

@@ -177,7 +177,7 @@ func TestRenderSample(t *testing.T) {
 		t.Errorf("backends %v: want 7, sorted", order)
 	}
 	for _, want := range []string{
-		"  bind abns@render-test-tls accept-proxy ssl crt " + dir + "/default.pem crt-list " + dir + "/crt-list alpn h2,http/1.1",
+		"  bind unix@" + dir + "/run/tls.sock mode 600 accept-proxy ssl crt " + dir + "/default.pem crt-list " + dir + "/crt-list alpn h2,http/1.1",
 		"  http-request set-var(txn.be) base,map_str(" + dir + "/maps/http_exact.map) if !{ path -m sub % // /. '\\' }",
 		"  http-request set-var(txn.be) var(txn.key),map_str(" + dir + "/maps/http_exact.map) if !{ var(txn.be) -m found }",
 		"  http-request set-var(txn.be) var(txn.key),map_beg(" + dir + "/maps/https_prefix.map) if !{ var(txn.be) -m found }",
@@ -458,7 +458,7 @@ func TestRenderEmptyModel(t *testing.T) {
 	// SNI inspection, no hop to the internal socket. The socket stays bound
 	// for connections that an older worker's SNI inspection still holds.
 	tls := " ssl crt " + dir + "/default.pem crt-list " + dir + "/crt-list alpn h2,http/1.1\n"
-	want := "frontend fe_tls\n  bind :443" + tls + "  bind " + params.TLSSocket + " accept-proxy" + tls
+	want := "frontend fe_tls\n  bind :443" + tls + "  bind " + params.TLSSocket + " mode 600 accept-proxy" + tls
 	if !bytes.Contains(files[ConfigFile], []byte(want)) {
 		t.Errorf("haproxy.cfg lacks %q", want)
 	}
