@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -40,11 +38,10 @@ func newPipeline(haproxyBin, addr, dir string, threads int, defaultCert []byte, 
 	cfg.HAProxyBinary = haproxyBin
 	cfg.ConfigDir, cfg.RunDir = filepath.Join(dir, "conf"), filepath.Join(dir, "run")
 	cfg.Threads = threads
-	sum := sha256.Sum256([]byte(cfg.RunDir))
 	return pipeline{params: render.Params{
 		Config: cfg, ConfigDir: cfg.ConfigDir, StatsSocket: haproxy.StatsSocket(cfg.RunDir),
 		MetricsSocket:      "unix@" + filepath.Join(cfg.RunDir, "metrics.sock"),
-		TLSSocket:          "abns@bench-" + hex.EncodeToString(sum[:6]) + "-tls",
+		TLSSocket:          "unix@" + filepath.Join(cfg.RunDir, "tls.sock"), // as the router's
 		DefaultCertificate: defaultCert, HardStopAfter: time.Hour,
 	}}
 }
