@@ -3,7 +3,6 @@ package admission
 import (
 	"fmt"
 	slashpath "path" // "path" names a test helper in this package
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -57,11 +56,6 @@ func parsePath(r *routev1.Route) (Path, error) {
 		return p, fmt.Errorf("%s", msg)
 	}
 	p.Value = normalizePath(p.Value)
-	// Clean leaves no bare dot segment: only a path with an escape can hold
-	// one, and most have none (the regexp would cost every route ~0.5 µs).
-	if strings.Contains(p.Value, "%") && escapedSlashDots.MatchString(p.Value) {
-		return p, fmt.Errorf("path %q has a dot segment next to an escaped slash (%%2F): the router refuses requests spelled so", r.Spec.Path)
-	}
 	if p.Type == PathPrefix && p.Value != "/" {
 		p.Value = strings.TrimRight(p.Value, "/")
 		if p.Value == "" {
@@ -74,11 +68,12 @@ func parsePath(r *routev1.Route) (Path, error) {
 // normalizePath spells a route path as the router matches request paths
 // (the lookup in HAProxy's config): as the pod reads them after RFC 3986's
 // normalization. Escaped unreserved characters are decoded ("%61" is "a"),
-// the hex of other escapes uppercased ("%c3" is "%C3", as browsers send
-// it), "//" merged and dot segments resolved; a trailing slash stays, since
-// it changes what an ImplementationSpecific path matches. Requests get the
-// same treatment or, for spellings no common client sends (dot segments,
-// escaped letters), a 400, so a route spelled so still serves what it means.
+// and so is an escaped "/" (see normalizeEscapes); the hex of other
+// escapes is uppercased ("%c3" is "%C3", as browsers send it), "//" merged
+// and dot segments resolved; a trailing slash stays, since it changes what
+// an ImplementationSpecific path matches. Requests get the same treatment
+// or, for spellings no common client sends (dot segments, escaped
+// letters), a 400, so a route spelled so still serves what it means.
 func normalizePath(p string) string {
 	p = normalizeEscapes(p)
 	dir := strings.HasSuffix(p, "/") || strings.HasSuffix(p, "/.") || strings.HasSuffix(p, "/..")
@@ -90,9 +85,13 @@ func normalizePath(p string) string {
 }
 
 // normalizeEscapes decodes the %XX escapes of RFC 3986's unreserved
-// characters and uppercases the hex of the others. What it yields is as
-// safe in a map file as its input: decoding gives letters, digits and
-// "-._~" only.
+// characters and of "/", and uppercases the hex of the others. "%2F" is
+// data to RFC 3986, but servers such as nginx decode it and then merge
+// slashes: were it kept, "/%2Fadmin" would reach such a pod's /admin
+// through the route for "/", past the route for /admin and its allowlist.
+// Read as "/", it goes to the route for /admin, whatever the pod makes of
+// it. What it yields is as safe in a map file as its input: decoding
+// gives letters, digits and "-._~/" only.
 func normalizeEscapes(p string) string {
 	if !strings.Contains(p, "%") {
 		return p
@@ -101,7 +100,7 @@ func normalizeEscapes(p string) string {
 	for i := 0; i < len(p); i++ {
 		if p[i] == '%' && i+2 < len(p) {
 			if c, err := strconv.ParseUint(p[i+1:i+3], 16, 8); err == nil {
-				if unreserved(byte(c)) {
+				if unreserved(byte(c)) || c == '/' {
 					b.WriteByte(byte(c))
 				} else {
 					b.WriteString(strings.ToUpper(p[i : i+3]))
@@ -118,9 +117,3 @@ func normalizeEscapes(p string) string {
 func unreserved(c byte) bool {
 	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-._~", c) >= 0
 }
-
-// escapedSlashDots finds a dot segment that an escaped "/" bounds, which
-// normalizePath leaves (the escape is data, not a separator) and requests
-// cannot spell: the router answers them 400, as some servers decode the
-// escape before they resolve dots.
-var escapedSlashDots = regexp.MustCompile(`(?i)(^|/|%2F)\.\.?(/|%2F|$)`)

@@ -213,7 +213,7 @@ func TestRenderAnnotations(t *testing.T) {
 			name: "rewrite-target / strips the route's path", opts: []opt{routePath("/foo"), annotate(names.RewriteTargetAnnotation, "/")},
 			backend: "be_http:ann:route",
 			want: join([]string{"  mode http", "  balance random", cookie,
-				`  http-request replace-path "^/+foo/*(.*)\x24" "/\x5c1"`,
+				`  http-request replace-path "^(?:/|%2[Ff])+foo(?:/|%2[Ff])*(.*)\x24" "/\x5c1"`,
 				"  default-server check inter 5000ms"}, servers),
 		},
 		{
@@ -221,7 +221,7 @@ func TestRenderAnnotations(t *testing.T) {
 			opts:    []opt{edge, routePath("/a.b(c)/"), annotate(names.RewriteTargetAnnotation, "/x%20y$")},
 			backend: "be_edge_http:ann:route",
 			want: join([]string{"  mode http", "  balance random", cookie,
-				`  http-request replace-path "^/+a(?:\x5c.|%2[Ee])b\x5c(c\x5c)(.*)\x24" "/x%%20y\x24\x5c1"`,
+				`  http-request replace-path "^(?:/|%2[Ff])+a(?:\x5c.|%2[Ee])b\x5c(c\x5c)(.*)\x24" "/x%%20y\x24\x5c1"`,
 				"  default-server check inter 5000ms"}, servers),
 		},
 		{
@@ -418,6 +418,7 @@ func TestPathRegex(t *testing.T) {
 		match, no []string
 	}{
 		{"/foo", []string{"/foo", "//foo", "/foo/x", "//foo//x"}, []string{"/fo", "/bar", "/Foo", "/foobar"}},
+		{"/a/b", []string{"/a/b", "/a%2Fb", "/a%2fb/x", "/%2Fa%2F%2f/b"}, []string{"/a%2Eb", "/ab", "/a%252Fb"}},
 		{"/my-app.v_1~x", []string{"/my-app.v_1~x", "/my%2Dapp%2ev%5F1%7ex", "/my%2dapp.v_1~x"}, []string{"/myXapp.v_1~x", "/my%2Fapp.v_1~x"}},
 		{"/caf%C3%A9", []string{"/caf%C3%A9", "/caf%c3%a9"}, []string{"/cafe", "/caf%C3"}},
 		{"/a+b(c)*", []string{"/a+b(c)*"}, []string{"/aab(c)", "/a+bc"}},

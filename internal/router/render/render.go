@@ -250,23 +250,23 @@ func rewriteArgs(r *model.Rewrite) string {
 	slash := ""
 	if strings.HasSuffix(r.To, "/") {
 		// The target's own "/" stands for the rest's.
-		slash = "/*"
+		slash = "(?:/|%2[Ff])*"
 	}
 	re := "^" + pathRegex(r.From) + slash + "(.*)$"
 	return Quote(re) + " " + Quote(strings.ReplaceAll(r.To, "%", "%%")+`\1`)
 }
 
 // pathRegex matches a normalized route path as the request may spell it:
-// the lookup merges "//", decodes escaped "-", ".", "_" and "~", and reads
-// an escape's hex in either case (see the template's lookup). Anything
-// else is literal.
+// the lookup decodes escaped "/", merges "//", decodes escaped "-", ".",
+// "_" and "~", and reads an escape's hex in either case (see the
+// template's lookup). Anything else is literal.
 func pathRegex(p string) string {
 	var b strings.Builder
 	for i := 0; i < len(p); i++ {
 		c := p[i]
 		switch {
 		case c == '/':
-			b.WriteString("/+")
+			b.WriteString("(?:/|%2[Ff])+")
 		case c == '-' || c == '.' || c == '_' || c == '~':
 			fmt.Fprintf(&b, "(?:%s|%%%s)", regexp.QuoteMeta(string(c)), hexRegex(fmt.Sprintf("%02X", c)))
 		case c == '%' && i+2 < len(p):

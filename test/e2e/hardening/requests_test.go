@@ -89,9 +89,15 @@ var _ = Describe("Hostile requests", func() {
 			{"http", host, `/x\..\admin`, "router 400"},
 			{"http", host, "http://" + host + "/x/../admin", "router 400"},
 			{"http", host, "//admin//y", "admin"},
+			// Servers such as nginx decode an escaped "/" and merge
+			// slashes: each of these would be their /admin, through the
+			// route for "/".
+			{"http", host, "/%2Fadmin/y", "admin"},
+			{"http", host, "/%2fadmin", "admin"},
+			{"http", host, "/admin%2Fy", "admin"},
 			// Harmless spellings still pass, as written.
 			{"http", host, "/.well-known/x", "web"},
-			{"http", host, "/a%2Fadmin", "web"},
+			{"http", host, "/a%2Fadmin", "web"}, // /a/admin
 			{"http", host, "/v1/api/x", "admin"},
 			{"http", host, "/v1//api", "admin"},
 			{"http", host, "http://" + host + "/admin/x", "admin"}, // absolute form

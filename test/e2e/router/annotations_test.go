@@ -58,7 +58,7 @@ var _ = Describe("OKD route annotations", func() {
 			"/foo": "/", "/foo/": "/", "/foo/bar?q=/foo": "/bar?q=/foo", "/foo/bar/": "/bar/",
 			"/old/": "/new/", "/old/x/y?z=1": "/new/x/y?z=1",
 			// Spellings the lookup routes to the route are rewritten alike.
-			"//foo//bar": "/bar", "/my%2Dapp/x": "/x", "/my-app/x": "/x",
+			"//foo//bar": "/bar", "/my%2Dapp/x": "/x", "/my-app/x": "/x", "/foo%2Fbar": "/bar", "/old%2fx": "/new%2fx",
 		} {
 			r, err := c.Get("http://rewrite.example.com" + sent)
 			Expect(err).NotTo(HaveOccurred())
