@@ -94,6 +94,8 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&appsv1.Deployment{}, toIC, inRouterNS).
 		Watches(&corev1.Service{}, toIC, inRouterNS).
 		Watches(&policyv1.PodDisruptionBudget{}, toIC, inRouterNS).
+		// The cluster's address families decide the routers' listeners.
+		Watches(&networkingv1.ServiceCIDR{}, handler.EnqueueRequestsFromMapFunc(r.everyIngressController)).
 		Owns(&externaldnsv1alpha1.DNSEndpoint{}).
 		Complete(r)
 }
@@ -149,11 +151,15 @@ func (r *Reconciler) ensureOperands(ctx context.Context, ic *operatorv1.IngressC
 	if err := r.ensureDefaultCertificate(ctx, ic, a); err != nil {
 		return obs, err
 	}
-	keyVersion, err := r.ensureCookieKey(ctx, ic)
-	if err != nil {
+	var in clusterInputs
+	var err error
+	if in.CookieKeyVersion, err = r.ensureCookieKey(ctx, ic); err != nil {
 		return obs, err
 	}
-	d, err := r.ensureDeployment(ctx, ic, a, keyVersion)
+	if in.IPMode, err = r.clusterIPMode(ctx); err != nil {
+		return obs, err
+	}
+	d, err := r.ensureDeployment(ctx, ic, a, in)
 	if err != nil {
 		return obs, err
 	}

@@ -16,6 +16,17 @@ import (
 	"github.com/okd-ingress/okd-ingress/internal/names"
 )
 
+// clusterInputs are what the routers' pods depend on besides the
+// IngressController and the operator's options, read from the cluster on
+// each reconcile.
+type clusterInputs struct {
+	// CookieKeyVersion names the stickiness-cookie key (ensureCookieKey).
+	CookieKeyVersion string
+	// IPMode is ROUTER_IP_V4_V6_MODE, from the cluster's address
+	// families (clusterIPMode); empty for IPv4 only, the router's default.
+	IPMode string
+}
+
 // defaultReplicas is OKD's replica count for a highly available cluster.
 const defaultReplicas = 2
 
@@ -36,12 +47,12 @@ func podSelector(ic string) map[string]string { return map[string]string{names.D
 // carries a hash of itself, so any change that needs new pods (env, ports,
 // placement, the cookie key's version) is visible on the pods; replicas
 // are outside the hash, so scaling never starts a rollout.
-func desiredDeployment(ic *operatorv1.IngressController, a admission, o Options, cookieKeyVersion string) *appsv1.Deployment {
+func desiredDeployment(ic *operatorv1.IngressController, a admission, o Options, in clusterInputs) *appsv1.Deployment {
 	s := a.Strategy
 	hostNet := s.Type == operatorv1.HostNetworkStrategyType
 	tmpl := corev1.PodTemplateSpec{
 		ObjectMeta: metav1.ObjectMeta{Labels: podSelector(ic.Name),
-			Annotations: map[string]string{names.CookieKeyVersionAnnotation: cookieKeyVersion}},
+			Annotations: map[string]string{names.CookieKeyVersionAnnotation: in.CookieKeyVersion}},
 		Spec: corev1.PodSpec{
 			ServiceAccountName:            names.RouterServiceAccount,
 			HostNetwork:                   hostNet,
@@ -51,7 +62,7 @@ func desiredDeployment(ic *operatorv1.IngressController, a admission, o Options,
 			NodeSelector:                  nodeSelector(ic),
 			Tolerations:                   tolerations(ic),
 			Affinity:                      spreadAffinity(ic.Name),
-			Containers:                    []corev1.Container{routerContainer(ic, a, o)},
+			Containers:                    []corev1.Container{routerContainer(ic, a, o, in)},
 			Volumes: []corev1.Volume{{
 				Name: "default-certificate",
 				VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{
@@ -96,7 +107,7 @@ func defaultCertificateName(ic *operatorv1.IngressController) string {
 	return names.DefaultCertificateSecret(ic.Name)
 }
 
-func routerContainer(ic *operatorv1.IngressController, a admission, o Options) corev1.Container {
+func routerContainer(ic *operatorv1.IngressController, a admission, o Options, in clusterInputs) corev1.Container {
 	s := a.Strategy
 	http, https, stats := int32(80), int32(443), statsPort(s)
 	if s.HostNetwork != nil {
@@ -121,7 +132,7 @@ func routerContainer(ic *operatorv1.IngressController, a admission, o Options) c
 	}
 	return corev1.Container{
 		Name: "router", Image: o.RouterImage, ImagePullPolicy: corev1.PullIfNotPresent,
-		Env:            routerEnv(ic, a, o),
+		Env:            routerEnv(ic, a, o, in),
 		Ports:          []corev1.ContainerPort{port("http", http), port("https", https), port("metrics", stats)},
 		LivenessProbe:  probe("/healthz", 10, 3),
 		ReadinessProbe: probe("/healthz/ready", 10, 3),

@@ -104,7 +104,7 @@ func TestDesiredDeploymentPerStrategy(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			o := testOptions(PlatformNone)
 			ic := newIC("edge", tc.mods...)
-			d := desiredDeployment(ic, admitted(ic, o), o, "v1")
+			d := desiredDeployment(ic, admitted(ic, o), o, clusterInputs{CookieKeyVersion: "v1"})
 			pod := d.Spec.Template.Spec
 			c := pod.Containers[0]
 			check := func(what string, got, want any) {
@@ -137,7 +137,7 @@ func TestDesiredDeploymentPerStrategy(t *testing.T) {
 func TestDesiredDeploymentCommon(t *testing.T) {
 	o := testOptions(PlatformAWS)
 	ic := newIC("edge", withLB(operatorv1.ExternalLoadBalancer))
-	d := desiredDeployment(ic, admitted(ic, o), o, "v1")
+	d := desiredDeployment(ic, admitted(ic, o), o, clusterInputs{CookieKeyVersion: "v1"})
 	check := func(what string, got, want any) {
 		t.Helper()
 		if !equality.Semantic.DeepEqual(got, want) {
@@ -176,7 +176,7 @@ func TestDesiredDeploymentCommon(t *testing.T) {
 	check("image", c.Image, "router:test")
 	check("imagePullPolicy", c.ImagePullPolicy, corev1.PullIfNotPresent)
 	check("volumeMounts", c.VolumeMounts, []corev1.VolumeMount{{Name: "default-certificate", MountPath: "/etc/pki/tls/private", ReadOnly: true}})
-	check("env", c.Env, routerEnv(ic, admitted(ic, o), o))
+	check("env", c.Env, routerEnv(ic, admitted(ic, o), o, clusterInputs{}))
 	check("requests", c.Resources.Requests.Cpu().String()+" "+c.Resources.Requests.Memory().String(), "100m 256Mi")
 }
 
@@ -205,7 +205,7 @@ func TestDesiredDeploymentPlacement(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ic := newIC("placed", withSpec(func(s *operatorv1.IngressControllerSpec) { s.NodePlacement = tc.placement }))
-			pod := desiredDeployment(ic, admitted(ic, o), o, "v1").Spec.Template.Spec
+			pod := desiredDeployment(ic, admitted(ic, o), o, clusterInputs{CookieKeyVersion: "v1"}).Spec.Template.Spec
 			if !equality.Semantic.DeepEqual(pod.NodeSelector, tc.nodeSelector) {
 				t.Errorf("nodeSelector = %v, want %v", pod.NodeSelector, tc.nodeSelector)
 			}
@@ -230,7 +230,7 @@ func TestDesiredDeploymentDefaultCertificate(t *testing.T) {
 			if tc.name != "generated" {
 				ic.Spec.DefaultCertificate = &corev1.LocalObjectReference{Name: tc.ref}
 			}
-			pod := desiredDeployment(ic, admitted(ic, o), o, "v1").Spec.Template.Spec
+			pod := desiredDeployment(ic, admitted(ic, o), o, clusterInputs{CookieKeyVersion: "v1"}).Spec.Template.Spec
 			if got := pod.Volumes[0].Secret.SecretName; got != tc.want {
 				t.Errorf("default-certificate volume Secret = %q, want %q", got, tc.want)
 			}
@@ -244,7 +244,7 @@ func TestDesiredDeploymentTemplateHash(t *testing.T) {
 	o := testOptions(PlatformNone)
 	hash := func(mods ...icMod) string {
 		ic := newIC("edge", mods...)
-		return desiredDeployment(ic, admitted(ic, o), o, "v1").Spec.Template.Labels[hashLabel]
+		return desiredDeployment(ic, admitted(ic, o), o, clusterInputs{CookieKeyVersion: "v1"}).Spec.Template.Labels[hashLabel]
 	}
 	base := hash(withReplicas(2))
 	if again := hash(withReplicas(2)); again != base {
@@ -273,7 +273,7 @@ func TestDesiredDeploymentTemplateHash(t *testing.T) {
 		}
 	}
 	ic := newIC("edge", withReplicas(2))
-	if h := desiredDeployment(ic, admitted(ic, o), o, "v2").Spec.Template.Labels[hashLabel]; h == base {
+	if h := desiredDeployment(ic, admitted(ic, o), o, clusterInputs{CookieKeyVersion: "v2"}).Spec.Template.Labels[hashLabel]; h == base {
 		t.Errorf("a new cookie key did not change the hash")
 	}
 	o.RouterImage = "router:next"

@@ -19,7 +19,7 @@ const defaultCertificateDir = "/etc/pki/tls/private"
 
 // routerEnv is the ROUTER_* environment of an IngressController's routers,
 // OKD's contract, sorted by name so the pod template is stable.
-func routerEnv(ic *operatorv1.IngressController, a admission, o Options) []corev1.EnvVar {
+func routerEnv(ic *operatorv1.IngressController, a admission, o Options, in clusterInputs) []corev1.EnvVar {
 	env := map[string]string{
 		names.EnvRouterServiceName:          ic.Name,
 		names.EnvRouterServiceNamespace:     o.RouterNamespace,
@@ -32,6 +32,9 @@ func routerEnv(ic *operatorv1.IngressController, a admission, o Options) []corev
 		names.EnvRouterTCPBalanceScheme:     "source",
 		names.EnvRouterSetForwardedHeaders:  forwardedPolicy(ic),
 		names.EnvRouterDisableHTTP2:         strconv.FormatBool(ic.Annotations[names.EnableHTTP2Annotation] == "false"),
+	}
+	if in.IPMode != "" {
+		env[names.EnvRouterIPV4V6Mode] = in.IPMode
 	}
 	if o.GracefulShutdownDelay > 0 {
 		env[names.EnvRouterGracefulShutdownDelay] = o.GracefulShutdownDelay.String()

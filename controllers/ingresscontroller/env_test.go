@@ -65,9 +65,12 @@ func TestRouterEnv(t *testing.T) {
 		name   string
 		mods   []icMod
 		opts   func(*Options)
+		in     clusterInputs
 		change map[string]string
 	}{
 		{name: "defaults", mods: []icMod{private}},
+		{name: "a dual-stack cluster", mods: []icMod{private}, in: clusterInputs{IPMode: "v4v6"},
+			change: map[string]string{"ROUTER_IP_V4_V6_MODE": "v4v6"}},
 		{name: "spec.domain names the router and its canonical hostname",
 			mods:   []icMod{private, withSpec(func(s *operatorv1.IngressControllerSpec) { s.Domain = "shard.example.org" })},
 			change: map[string]string{"ROUTER_DOMAIN": "shard.example.org", "ROUTER_CANONICAL_HOSTNAME": "router-shard.shard.example.org"}},
@@ -222,7 +225,7 @@ func TestRouterEnv(t *testing.T) {
 				tc.opts(&o)
 			}
 			ic := newIC("shard", tc.mods...)
-			env := routerEnv(ic, admitted(ic, o), o)
+			env := routerEnv(ic, admitted(ic, o), o, tc.in)
 			want := maps.Clone(baseEnv)
 			for k, v := range tc.change {
 				if v == absent {
@@ -264,12 +267,12 @@ func TestRouterEnvSorted(t *testing.T) {
 		t.ClientTimeout, t.ServerTimeout, t.TunnelTimeout, t.MaxConnections = dur("1s"), dur("2s"), dur("3s"), -1
 	}))
 	a := admitted(ic, o)
-	first := routerEnv(ic, a, o)
+	first := routerEnv(ic, a, o, clusterInputs{})
 	if !slices.IsSortedFunc(first, func(x, y corev1.EnvVar) int { return strings.Compare(x.Name, y.Name) }) {
 		t.Fatalf("env not sorted: %v", first)
 	}
 	for range 20 {
-		if again := routerEnv(ic, a, o); !equality.Semantic.DeepEqual(again, first) {
+		if again := routerEnv(ic, a, o, clusterInputs{}); !equality.Semantic.DeepEqual(again, first) {
 			t.Fatalf("env differs between calls:\n%v\n%v", first, again)
 		}
 	}

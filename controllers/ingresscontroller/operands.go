@@ -22,8 +22,8 @@ import (
 // ensureDeployment creates the router Deployment or updates the fields
 // the operator owns. The template is replaced only when its hash changed,
 // so fields the API server defaulted do not cause a write every time.
-func (r *Reconciler) ensureDeployment(ctx context.Context, ic *operatorv1.IngressController, a admission, cookieKeyVersion string) (*appsv1.Deployment, error) {
-	want := desiredDeployment(ic, a, r.Options, cookieKeyVersion)
+func (r *Reconciler) ensureDeployment(ctx context.Context, ic *operatorv1.IngressController, a admission, in clusterInputs) (*appsv1.Deployment, error) {
+	want := desiredDeployment(ic, a, r.Options, in)
 	d := &appsv1.Deployment{}
 	d.Name, d.Namespace = want.Name, want.Namespace
 	_, err := controllerutil.CreateOrPatch(ctx, r.Client, d, func() error {

@@ -33,6 +33,7 @@ const (
 	EnvRouterIdleCloseOnResponse            = "ROUTER_IDLE_CLOSE_ON_RESPONSE"
 	EnvRouterHAProxyBinary                  = "ROUTER_HAPROXY_BINARY"
 	EnvRouterInspectDelay                   = "ROUTER_INSPECT_DELAY"
+	EnvRouterIPV4V6Mode                     = "ROUTER_IP_V4_V6_MODE"
 	EnvRouterListenAddr                     = "ROUTER_LISTEN_ADDR"
 	EnvRouterLoadBalanceAlgorithm           = "ROUTER_LOAD_BALANCE_ALGORITHM"
 	EnvRouterMaxConnections                 = "ROUTER_MAX_CONNECTIONS"

@@ -464,3 +464,35 @@ func TestRouterRBAC(t *testing.T) {
 		}
 	}
 }
+
+// TestIPFamilies: the routers listen on IPv6 too once the cluster's
+// ServiceCIDRs give Services IPv6 addresses, and on IPv4 alone again when
+// the IPv6 range goes.
+func TestIPFamilies(t *testing.T) {
+	const ic = "families"
+	createIC(t, ic, domain("families.op.test"), replicas(1), strategy(operatorv1.EndpointPublishingStrategy{Type: operatorv1.PrivateStrategyType}))
+	mode := func() string { return envOf(deployment(t, ic))["ROUTER_IP_V4_V6_MODE"] }
+	var cidrs networkingv1.ServiceCIDRList
+	must(t, k8s.List(ctx, &cidrs))
+	if len(cidrs.Items) == 0 {
+		t.Fatal("the API server has no ServiceCIDR: the test would prove nothing")
+	}
+	expect(t, "mode on the IPv4 cluster", mode(), "")
+
+	v6 := &networkingv1.ServiceCIDR{ObjectMeta: metav1.ObjectMeta{Name: "families-v6"},
+		Spec: networkingv1.ServiceCIDRSpec{CIDRs: []string{"fd00:10:96::/112"}}}
+	must(t, k8s.Create(ctx, v6))
+	eventually(t, "ROUTER_IP_V4_V6_MODE=v4v6", func() error {
+		if m := mode(); m != "v4v6" {
+			return fmt.Errorf("mode %q", m)
+		}
+		return nil
+	})
+	must(t, k8s.Delete(ctx, v6))
+	eventually(t, "IPv4 only again", func() error {
+		if m := mode(); m != "" {
+			return fmt.Errorf("mode %q", m)
+		}
+		return nil
+	})
+}

@@ -5,6 +5,7 @@ package config
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"regexp"
 	"runtime"
@@ -28,6 +29,16 @@ const (
 	ForwardedNever   ForwardedPolicy = "never"
 )
 
+// IPMode is the address families HAProxy listens on (ROUTER_IP_V4_V6_MODE).
+type IPMode string
+
+// The ROUTER_IP_V4_V6_MODE values, OKD's.
+const (
+	IPv4   IPMode = "v4"
+	IPv6   IPMode = "v6"
+	IPDual IPMode = "v4v6"
+)
+
 // Config is everything a router process needs to know besides the cluster.
 type Config struct {
 	// RouterName is written into Route status (ROUTER_SERVICE_NAME).
@@ -40,8 +51,10 @@ type Config struct {
 	// Domain completes routes that set spec.subdomain (ROUTER_DOMAIN).
 	Domain string
 
-	// BindAddress is the address HAProxy listens on for HTTP and HTTPS; empty means all.
+	// BindAddress is the address HAProxy listens on for HTTP and HTTPS; empty means all
+	// the addresses of the families IPMode names.
 	BindAddress string
+	IPMode      IPMode
 	HTTPPort    int
 	HTTPSPort   int
 	// StatsAddress is where /healthz, /healthz/ready and /metrics are served.
@@ -141,7 +154,7 @@ type Timeouts struct {
 func Defaults() Config {
 	return Config{
 		RouterName: "default", Namespace: "openshift-ingress",
-		HTTPPort: 80, HTTPSPort: 443, StatsAddress: ":1936",
+		HTTPPort: 80, HTTPSPort: 443, StatsAddress: ":1936", IPMode: IPv4,
 		RouteSelector: labels.Everything(), NamespaceSelector: labels.Everything(),
 		ExtendedValidation: true, UpdateStatus: true,
 		HAProxyBinary: "haproxy", ConfigDir: "/var/lib/haproxy/router", RunDir: "/var/lib/haproxy/run",
@@ -167,7 +180,8 @@ func (c *Config) FromEnv(lookup func(string) (string, bool)) error {
 	e.str(names.EnvRouterServiceNamespace, &c.Namespace)
 	e.str(names.EnvRouterCanonicalHostname, &c.CanonicalHostname)
 	e.str(names.EnvRouterDomain, &c.Domain)
-	e.str(names.EnvRouterBindAddress, &c.BindAddress)
+	e.bindAddress(&c.BindAddress)
+	e.ipMode(&c.IPMode)
 	e.port(names.EnvRouterServiceHTTPPort, &c.HTTPPort)
 	e.port(names.EnvRouterServiceHTTPSPort, &c.HTTPSPort)
 	if v, ok := lookup(names.EnvStatsPort); ok && v != "" {
@@ -336,6 +350,25 @@ func (e *envReader) forwarded(dst *ForwardedPolicy) {
 	v := string(*dst)
 	e.oneOf(names.EnvRouterSetForwardedHeaders, &v, string(ForwardedAppend), string(ForwardedReplace), string(ForwardedIfNone), string(ForwardedNever))
 	*dst = ForwardedPolicy(v)
+}
+
+// bindAddress is an IP address, or none: it is written into haproxy.cfg.
+func (e *envReader) bindAddress(dst *string) {
+	v, ok := e.get(names.EnvRouterBindAddress)
+	if !ok {
+		return
+	}
+	if net.ParseIP(v) == nil {
+		e.fail(names.EnvRouterBindAddress, v, "want an IPv4 or IPv6 address")
+		return
+	}
+	*dst = v
+}
+
+func (e *envReader) ipMode(dst *IPMode) {
+	v := string(*dst)
+	e.oneOf(names.EnvRouterIPV4V6Mode, &v, string(IPv4), string(IPv6), string(IPDual))
+	*dst = IPMode(v)
 }
 
 // cookieKeyGrammar is a key long enough to guess no better than its

@@ -37,6 +37,13 @@ func TestFromEnv(t *testing.T) {
 			check: func(c Config) bool {
 				return c.Timeouts.Server == 5*time.Second && c.Timeouts.Tunnel == 2*time.Hour
 			}},
+		{name: "dual stack", env: map[string]string{"ROUTER_IP_V4_V6_MODE": "v4v6"},
+			check: func(c Config) bool { return c.IPMode == IPDual }},
+		{name: "an address family OKD lacks", env: map[string]string{"ROUTER_IP_V4_V6_MODE": "v6v4"}, wantErr: "ROUTER_IP_V4_V6_MODE"},
+		{name: "an IPv6 bind address", env: map[string]string{"ROUTER_BIND_ADDRESS": "::1"},
+			check: func(c Config) bool { return c.BindAddress == "::1" }},
+		{name: "a bind address that would inject a directive", env: map[string]string{"ROUTER_BIND_ADDRESS": "0.0.0.0:80\n  stats enable"},
+			wantErr: "ROUTER_BIND_ADDRESS"},
 		{name: "a port out of range", env: map[string]string{"ROUTER_SERVICE_HTTP_PORT": "70000"}, wantErr: "ROUTER_SERVICE_HTTP_PORT"},
 		{name: "a forwarded policy OKD lacks", env: map[string]string{"ROUTER_SET_FORWARDED_HEADERS": "always"}, wantErr: "ROUTER_SET_FORWARDED_HEADERS"},
 		{name: "rewrite not below the buffer",

@@ -27,15 +27,17 @@ var configTemplate string
 
 // newTemplate parses the template with the functions it may call; it is
 // parsed per render because ServerOptions needs the config directory.
-func newTemplate(configDir string, checkInterval time.Duration, routerPolicy config.ForwardedPolicy) *template.Template {
+func newTemplate(configDir string, c config.Config) *template.Template {
 	return template.Must(template.New("haproxy.cfg").Funcs(template.FuncMap{
 		"quote":         Quote,
 		"hostPort":      func(a string, p int32) string { return net.JoinHostPort(a, strconv.Itoa(int(p))) },
-		"serverOptions": func(b *model.Backend) string { return ServerOptions(configDir, checkInterval, b) },
+		"serverOptions": func(b *model.Backend) string { return ServerOptions(configDir, c.Timeouts.HealthCheck, b) },
 		"configPath":    func(f string) string { return path.Join(configDir, f) },
 		"ms":            ms,
 		"rewrite":       rewriteArgs,
-		"forwarded":     func(b *model.Backend) string { return backendForwarded(b.Forwarded, routerPolicy) },
+		"forwarded": func(b *model.Backend) string {
+			return backendForwarded(b.Forwarded, c.ForwardedHeaders, ipv6Clients(c))
+		},
 	}).Parse(configTemplate))
 }
 
@@ -94,7 +96,7 @@ func Render(m *model.Model, p Params) (Files, error) {
 		fwdMap = path.Join(p.ConfigDir, ForwardedMapFile)
 	}
 	var cfg bytes.Buffer
-	if err := newTemplate(p.ConfigDir, p.Config.Timeouts.HealthCheck, p.Config.ForwardedHeaders).Execute(&cfg, templateData(m, p, fwdMap)); err != nil {
+	if err := newTemplate(p.ConfigDir, p.Config).Execute(&cfg, templateData(m, p, fwdMap)); err != nil {
 		return nil, fmt.Errorf("rendering haproxy.cfg: %w", err)
 	}
 	files[ConfigFile] = cfg.Bytes()
@@ -153,8 +155,8 @@ type data struct {
 	PassthroughMap                  string
 	DirectTLS                       bool // no passthrough backend: terminate on the public port
 	RedirectValue                   string
-	CookieKey                       string
 	ForwardedHTTP, ForwardedHTTPS   string
+	HTTPBind, HTTPSBind             string // the public listeners' addresses
 	HardStopAfter                   string
 	Backends                        []*model.Backend
 	DefaultBackend                  string
@@ -182,8 +184,9 @@ func templateData(m *model.Model, p Params, fwdMap string) data {
 		HTTPSMaps:      mapPair{mp(model.MapHTTPSExact), mp(model.MapHTTPSPrefix)},
 		PassthroughMap: mp(model.MapPassthrough),
 		RedirectValue:  model.RedirectValue,
-		CookieKey:      c.CookieKey,
-		ForwardedHTTP:  forwarded(c.ForwardedHeaders, "http", fwdMap), ForwardedHTTPS: forwarded(c.ForwardedHeaders, "https", fwdMap),
+		ForwardedHTTP:  forwarded(c.ForwardedHeaders, fwdStyle{proto: "http", ipv6: ipv6Clients(c)}, fwdMap),
+		ForwardedHTTPS: forwarded(c.ForwardedHeaders, fwdStyle{proto: "https", ipv6: ipv6Clients(c)}, fwdMap),
+		HTTPBind:       listenAddress(c, c.HTTPPort), HTTPSBind: listenAddress(c, c.HTTPSPort),
 		HardStopAfter:  ms(p.HardStopAfter),
 		Backends:       m.Backends,
 		DefaultBackend: m.DefaultBackend,
@@ -207,6 +210,28 @@ func hasTCPBackend(m *model.Model) bool {
 		}
 	}
 	return false
+}
+
+// listenAddress is a public listener's address: the bind address, or
+// every address of the families ROUTER_IP_V4_V6_MODE names.
+func listenAddress(c config.Config, port int) string {
+	p := strconv.Itoa(port)
+	switch {
+	case c.BindAddress != "":
+		return net.JoinHostPort(c.BindAddress, p) // "[::1]:80" for IPv6
+	case c.IPMode == config.IPv6:
+		return ":::" + p + " v6only"
+	case c.IPMode == config.IPDual:
+		return ":::" + p + " v4v6"
+	}
+	return ":" + p
+}
+
+// ipv6Clients reports whether clients may have IPv6 addresses: on an IPv6
+// listener, and behind a load balancer's PROXY header, which may name one
+// whatever the listener's family.
+func ipv6Clients(c config.Config) bool {
+	return c.IPMode != config.IPv4 || strings.Contains(c.BindAddress, ":") || c.ProxyProtocol
 }
 
 func ms(d time.Duration) string { return strconv.FormatInt(d.Milliseconds(), 10) + "ms" }
@@ -297,11 +322,13 @@ func hexRegex(h string) string {
 // some routes have a policy of their own, rendered in their backends: the
 // frontend looks the backend up in that map first, and each rule skips
 // the routes found there.
-func forwarded(policy config.ForwardedPolicy, proto, fwdMap string) string {
+func forwarded(policy config.ForwardedPolicy, st fwdStyle, fwdMap string) string {
 	if fwdMap == "" {
-		return indented(forwardedRules(policy, proto, true, ""))
+		st.option = true
+		return indented(forwardedRules(policy, st))
 	}
-	rules := forwardedRules(policy, proto, false, "!{ var(txn.fwd) -m found }")
+	st.cond = "!{ var(txn.fwd) -m found }"
+	rules := forwardedRules(policy, st)
 	if len(rules) == 0 {
 		return "" // never: no rule to skip, no lookup needed
 	}
@@ -311,11 +338,11 @@ func forwarded(policy config.ForwardedPolicy, proto, fwdMap string) string {
 // backendForwarded renders, in the backend of a route with a forwarded-
 // header policy of its own, the headers the frontends then leave to it.
 // The backend serves HTTP and HTTPS alike: the scheme is the connection's.
-func backendForwarded(policy, router config.ForwardedPolicy) string {
+func backendForwarded(policy, router config.ForwardedPolicy, ipv6 bool) string {
 	if policy == "" || policy == router {
 		return ""
 	}
-	return indented(forwardedRules(policy, "%[ssl_fc,iif(https,http)]", false, ""))
+	return indented(forwardedRules(policy, fwdStyle{proto: "%[ssl_fc,iif(https,http)]", ipv6: ipv6}))
 }
 
 // indented prints config lines, each on a line of its own after the line
@@ -327,31 +354,52 @@ func indented(lines []string) string {
 	return "\n  " + strings.Join(lines, "\n  ")
 }
 
-// forwardedRules are the rules of one policy. X-Forwarded-For is HAProxy's
-// option when option is set, else a rule (the option takes no condition);
-// cond, when set, is added to every rule's condition.
-func forwardedRules(policy config.ForwardedPolicy, proto string, option bool, cond string) []string {
-	headers := [][2]string{
-		{"X-Forwarded-Host", "%[req.hdr(host)]"},
+// fwdStyle is how the rules of a forwarded-header policy are written.
+type fwdStyle struct {
+	proto string // the scheme, or an expression that gives it
+	// option: X-Forwarded-For by HAProxy's option, which takes no
+	// condition; else by a rule.
+	option bool
+	cond   string // added to every rule's condition
+	// ipv6: clients may have IPv6 addresses, which Forwarded must give
+	// bracketed and quoted (RFC 7239: for="[2001:db8::1]"). The test costs
+	// every request, so IPv4-only routers are spared it.
+	ipv6 bool
+}
+
+// fwdHeader is a header a policy sends; cond, when set, limits it.
+type fwdHeader struct{ name, value, cond string }
+
+// forwardedRules are the rules of one policy.
+func forwardedRules(policy config.ForwardedPolicy, st fwdStyle) []string {
+	proto := st.proto
+	headers := []fwdHeader{
+		{name: "X-Forwarded-Host", value: "%[req.hdr(host)]"},
 		// Not the bound port as a constant: on Linux, for IPv4, dst_port is the
 		// port the client dialled before any NAT in the router's network
 		// namespace (SO_ORIGINAL_DST), which differs on HostNetwork when a
 		// Service maps 80 to a custom port, and OKD sends that one.
-		{"X-Forwarded-Port", "%[dst_port]"},
-		{"X-Forwarded-Proto", proto},
-		{"Forwarded", "for=%[src];host=%[req.hdr(host)];proto=" + proto},
+		{name: "X-Forwarded-Port", value: "%[dst_port]"},
+		{name: "X-Forwarded-Proto", value: proto},
 	}
-	if !option {
-		headers = append([][2]string{{"X-Forwarded-For", "%[src]"}}, headers...)
+	rest := "host=%[req.hdr(host)];proto=" + proto
+	if st.ipv6 {
+		// An IPv6 address, as text, holds a ":"; an IPv4 one never does.
+		headers = append(headers, fwdHeader{"Forwarded", "for=%[src];" + rest, "!{ src -m sub : }"},
+			fwdHeader{"Forwarded", `"for=\"[%[src]]\";` + rest + `"`, "{ src -m sub : }"})
+	} else {
+		headers = append(headers, fwdHeader{name: "Forwarded", value: "for=%[src];" + rest})
+	}
+	if !st.option {
+		headers = append([]fwdHeader{{name: "X-Forwarded-For", value: "%[src]"}}, headers...)
 	}
 	var lines []string
-	rule := func(action, name, value, ifNot string) {
-		l := "http-request " + action + " " + name
-		if value != "" {
-			l += " " + value
+	rule := func(action string, h fwdHeader, ifNot string) {
+		l := "http-request " + action + " " + h.name
+		if h.value != "" {
+			l += " " + h.value
 		}
-		conds := strings.TrimSpace(ifNot + " " + cond)
-		if conds != "" {
+		if conds := strings.Join(strings.Fields(ifNot+" "+h.cond+" "+st.cond), " "); conds != "" {
 			l += " if " + conds
 		}
 		lines = append(lines, l)
@@ -360,30 +408,30 @@ func forwardedRules(policy config.ForwardedPolicy, proto string, option bool, co
 	case config.ForwardedNever, "":
 		return nil
 	case config.ForwardedAppend:
-		if option {
+		if st.option {
 			lines = append(lines, "option forwardfor")
 		}
 		for _, h := range headers {
-			rule("add-header", h[0], h[1], "")
+			rule("add-header", h, "")
 		}
 	case config.ForwardedReplace:
-		rule("del-header", "X-Forwarded-For", "", "")
-		if option {
+		rule("del-header", fwdHeader{name: "X-Forwarded-For"}, "")
+		if st.option {
 			lines = append(lines, "option forwardfor")
 		}
 		for _, h := range headers {
-			rule("set-header", h[0], h[1], "")
+			rule("set-header", h, "")
 		}
 	case config.ForwardedIfNone:
-		if option {
+		if st.option {
 			lines = append(lines, "option forwardfor if-none")
 		}
 		for _, h := range headers {
-			rule("set-header", h[0], h[1], "!{ req.hdr("+h[0]+") -m found }")
+			rule("set-header", h, "!{ req.hdr("+h.name+") -m found }")
 		}
 	}
 	if proto != "http" {
-		rule("set-header", "X-Forwarded-Proto-Version", "h2", "{ ssl_fc_alpn -i h2 }")
+		rule("set-header", fwdHeader{"X-Forwarded-Proto-Version", "h2", "{ ssl_fc_alpn -i h2 }"}, "")
 	}
 	return lines
 }

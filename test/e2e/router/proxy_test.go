@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -39,6 +40,11 @@ var _ = Describe("PROXY protocol", func() {
 		Expect(e.Headers).To(HaveKeyWithValue("X-Forwarded-For", []string{"203.0.113.7"}))
 		Expect(e.Headers).To(HaveKeyWithValue("X-Forwarded-Port", []string{"8080"}))
 		Expect(e.Headers).To(HaveKeyWithValue("Forwarded", []string{"for=203.0.113.7;host=proxied.example.com;proto=http"}))
+		// A load balancer may name an IPv6 client to an IPv4 listener.
+		e, err = proxiedGet(r.Addr, "80", "2001:db8::7", "8080", "proxied.example.com", nil)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(e.Headers).To(HaveKeyWithValue("X-Forwarded-For", []string{"2001:db8::7"}))
+		Expect(e.Headers).To(HaveKeyWithValue("Forwarded", []string{`for="[2001:db8::7]";host=proxied.example.com;proto=http`}))
 
 		tlsConf := &tls.Config{ServerName: "proxied." + domain, RootCAs: routerCA.Pool}
 		checkTLS := func(client string) {
@@ -97,7 +103,11 @@ func proxiedGet(addr, port, src, dstPort, host string, tlsConf *tls.Config) (*ec
 	if err := conn.SetDeadline(time.Now().Add(5 * time.Second)); err != nil {
 		return nil, err
 	}
-	if _, err := fmt.Fprintf(conn, "PROXY TCP4 %s %s 40000 %s\r\n", src, addr, dstPort); err != nil {
+	family, dst := "TCP4", addr
+	if strings.Contains(src, ":") {
+		family, dst = "TCP6", "2001:db8::80"
+	}
+	if _, err := fmt.Fprintf(conn, "PROXY %s %s %s 40000 %s\r\n", family, src, dst, dstPort); err != nil {
 		return nil, err
 	}
 	var rw net.Conn = conn

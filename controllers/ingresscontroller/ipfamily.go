@@ -1,0 +1,71 @@
+package ingresscontroller
+
+import (
+	"context"
+	"net/netip"
+
+	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	operatorv1 "github.com/okd-ingress/okd-ingress/api/operator/v1"
+)
+
+// clusterIPMode is the routers' ROUTER_IP_V4_V6_MODE for this cluster:
+// they listen on IPv6 too when its ServiceCIDRs give Services IPv6
+// addresses, as OKD's operator decides from its cluster network config.
+// An API server without ServiceCIDRs (before Kubernetes 1.33, or with the
+// API off) leaves the routers on IPv4.
+func (r *Reconciler) clusterIPMode(ctx context.Context) (string, error) {
+	var list networkingv1.ServiceCIDRList
+	if err := r.List(ctx, &list); err != nil {
+		if meta.IsNoMatchError(err) {
+			return "", nil
+		}
+		return "", err
+	}
+	return ipModeOf(list.Items), nil
+}
+
+// ipModeOf is "v4v6" for both families, "v6" for IPv6 alone, "" for IPv4
+// alone (the router's default). A ServiceCIDR being deleted no longer
+// gives Services addresses.
+func ipModeOf(cidrs []networkingv1.ServiceCIDR) string {
+	var v4, v6 bool
+	for _, c := range cidrs {
+		if !c.DeletionTimestamp.IsZero() {
+			continue
+		}
+		for _, s := range c.Spec.CIDRs {
+			p, err := netip.ParsePrefix(s)
+			switch {
+			case err != nil:
+			case p.Addr().Is4():
+				v4 = true
+			default:
+				v6 = true
+			}
+		}
+	}
+	switch {
+	case v4 && v6:
+		return "v4v6"
+	case v6:
+		return "v6"
+	}
+	return ""
+}
+
+// everyIngressController asks for a reconcile of each IngressController.
+func (r *Reconciler) everyIngressController(ctx context.Context, _ client.Object) []reconcile.Request {
+	var list operatorv1.IngressControllerList
+	if err := r.List(ctx, &list, client.InNamespace(r.Options.OperatorNamespace)); err != nil {
+		return nil
+	}
+	out := make([]reconcile.Request, 0, len(list.Items))
+	for i := range list.Items {
+		out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])})
+	}
+	return out
+}
