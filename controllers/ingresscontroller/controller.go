@@ -85,7 +85,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		GenericFunc: func(event.GenericEvent) bool { return false },
 		DeleteFunc:  func(e event.DeleteEvent) bool { return e.Object.GetNamespace() == r.Options.OperatorNamespace },
 	})
-	return ctrl.NewControllerManagedBy(mgr).
+	b := ctrl.NewControllerManagedBy(mgr).
 		Named("ingresscontroller").
 		For(&operatorv1.IngressController{}, builder.WithPredicates(predicate.NewPredicateFuncs(func(o client.Object) bool {
 			return o.GetNamespace() == r.Options.OperatorNamespace
@@ -94,10 +94,17 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&appsv1.Deployment{}, toIC, inRouterNS).
 		Watches(&corev1.Service{}, toIC, inRouterNS).
 		Watches(&policyv1.PodDisruptionBudget{}, toIC, inRouterNS).
-		// The cluster's address families decide the routers' listeners.
-		Watches(&networkingv1.ServiceCIDR{}, handler.EnqueueRequestsFromMapFunc(r.everyIngressController)).
-		Owns(&externaldnsv1alpha1.DNSEndpoint{}).
-		Complete(r)
+		// The default certificate and the cookie key: a Secret deleted or
+		// spoiled is made again at once, before a restarted router needs it.
+		WatchesMetadata(&corev1.Secret{}, toIC, inRouterNS).
+		Owns(&externaldnsv1alpha1.DNSEndpoint{})
+	// The cluster's address families decide the routers' listeners. Before
+	// Kubernetes 1.33 there is no such API: a watch on it would keep the
+	// manager from starting, and the routers stay on IPv4.
+	if served(mgr.GetRESTMapper(), networkingv1.SchemeGroupVersion.WithKind("ServiceCIDR")) {
+		b = b.Watches(&networkingv1.ServiceCIDR{}, handler.EnqueueRequestsFromMapFunc(r.everyIngressController))
+	}
+	return b.Complete(r)
 }
 
 // Reconcile brings one IngressController's operands and status in line

@@ -4,8 +4,24 @@ import (
 	"testing"
 
 	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
+
+// A cluster without the ServiceCIDR API gets no watch on it.
+func TestServed(t *testing.T) {
+	gvk := networkingv1.SchemeGroupVersion.WithKind("ServiceCIDR")
+	with := meta.NewDefaultRESTMapper(nil)
+	with.Add(gvk, meta.RESTScopeRoot)
+	if !served(with, gvk) {
+		t.Error("a served kind reads as not served")
+	}
+	old := meta.NewDefaultRESTMapper(nil)
+	old.Add(gvk.GroupVersion().WithKind("IngressClass"), meta.RESTScopeRoot)
+	if served(old, gvk) {
+		t.Error("a kind the API server lacks reads as served")
+	}
+}
 
 func TestIPModeOf(t *testing.T) {
 	cidr := func(deleting bool, cidrs ...string) networkingv1.ServiceCIDR {

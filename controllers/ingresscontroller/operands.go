@@ -10,6 +10,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
@@ -233,16 +234,28 @@ func (r *Reconciler) ensureCookieKey(ctx context.Context, ic *operatorv1.Ingress
 	if err != nil {
 		return "", err
 	}
+	replaced := !s.CreationTimestamp.IsZero()
+	if replaced && (s.Type != corev1.SecretTypeOpaque || ptr.Deref(s.Immutable, false)) {
+		// Neither the type nor an immutable Secret's data can change: a
+		// new Secret, in place of the one seen (and not of a newer one).
+		uid := s.UID
+		if err := r.Delete(ctx, s, client.Preconditions{UID: &uid}); client.IgnoreNotFound(err) != nil {
+			return "", err
+		}
+		s = &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: s.Name, Namespace: s.Namespace, Labels: s.Labels}}
+	}
 	s.Labels = mergeMaps(s.Labels, ownedLabels(ic.Name))
 	s.Data = map[string][]byte{names.CookieKeySecretKey: key}
 	if s.CreationTimestamp.IsZero() {
 		s.Type = corev1.SecretTypeOpaque
 		err = r.Create(ctx, s)
 	} else {
+		err = r.Update(ctx, s)
+	}
+	if err == nil && replaced {
 		r.Recorder.Eventf(ic, nil, corev1.EventTypeWarning, "CookieKeyReplaced", "Reconcile",
 			"Secret %s held no usable cookie key under %q; a new one rolls the routers out, and sticky clients are balanced afresh once",
 			s.Name, names.CookieKeySecretKey)
-		err = r.Update(ctx, s)
 	}
 	return cookieKeyVersion(key), err
 }

@@ -15,7 +15,7 @@ package ingresscontroller
 // +kubebuilder:rbac:groups=policy,namespace=openshift-ingress,resources=poddisruptionbudgets,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups="",namespace=openshift-ingress,resources=services;serviceaccounts,verbs=create;update;patch;delete
 // +kubebuilder:rbac:groups="",namespace=openshift-ingress,resources=serviceaccounts,verbs=get;list;watch
-// +kubebuilder:rbac:groups="",namespace=openshift-ingress,resources=secrets,verbs=get;create;update;patch;delete
+// +kubebuilder:rbac:groups="",namespace=openshift-ingress,resources=secrets,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups="",namespace=openshift-ingress,resources=pods,verbs=list
 // +kubebuilder:rbac:groups=rbac.authorization.k8s.io,namespace=openshift-ingress,resources=roles;rolebindings,verbs=get;list;watch;create;update;patch
 // +kubebuilder:rbac:groups="",namespace=openshift-ingress-operator,resources=secrets,verbs=get;create;update

@@ -10,7 +10,9 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	operatorv1 "github.com/okd-ingress/okd-ingress/api/operator/v1"
@@ -247,7 +249,7 @@ func TestCookieKey(t *testing.T) {
 		before := s.DeepCopy()
 		s.Data = map[string][]byte{names.CookieKeySecretKey: []byte("short")}
 		must(t, k8s.Patch(ctx, s, client.MergeFrom(before)))
-		touch(t, ic)
+		// No touch of the IngressController: the Secret's change is enough.
 		eventually(t, "a new key", func() error {
 			if _, k := keyOf(ic); len(k) != 64 || k == key {
 				return fmt.Errorf("key %q", k)
@@ -265,10 +267,36 @@ func TestCookieKey(t *testing.T) {
 		}
 	})
 
+	t.Run("an immutable Secret with a bad key gives way to a new one", func(t *testing.T) {
+		s, _ := keyOf(ic)
+		must(t, k8s.Delete(ctx, s))
+		bad := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: names.RouterNamespace, Name: names.CookieKeySecret(ic),
+			Labels: map[string]string{names.OwningLabel: ic}}, Immutable: ptr.To(true),
+			Type: corev1.SecretTypeTLS, Data: map[string][]byte{"tls.crt": []byte("x"), "tls.key": []byte("y")}}
+		// The operator may have made a new one in between: take its place.
+		eventually(t, "the bad Secret in place", func() error {
+			err := k8s.Create(ctx, bad.DeepCopy())
+			if apierrors.IsAlreadyExists(err) {
+				cur, _ := keyOf(ic)
+				_ = k8s.Delete(ctx, cur)
+			}
+			return err
+		})
+		eventually(t, "an Opaque Secret with a key", func() error {
+			var s corev1.Secret
+			if err := k8s.Get(ctx, client.ObjectKey{Namespace: names.RouterNamespace, Name: names.CookieKeySecret(ic)}, &s); err != nil {
+				return err
+			}
+			if s.Type != corev1.SecretTypeOpaque || len(s.Data[names.CookieKeySecretKey]) != 64 {
+				return fmt.Errorf("type %s, %d bytes of key", s.Type, len(s.Data[names.CookieKeySecretKey]))
+			}
+			return nil
+		})
+	})
+
 	t.Run("a deleted key is made again", func(t *testing.T) {
 		s, _ := keyOf(ic)
 		must(t, k8s.Delete(ctx, s))
-		touch(t, ic)
 		eventually(t, "the Secret back", func() error {
 			var again corev1.Secret
 			if err := k8s.Get(ctx, client.ObjectKey{Namespace: names.RouterNamespace, Name: names.CookieKeySecret(ic)}, &again); err != nil {

@@ -482,6 +482,8 @@ func TestIPFamilies(t *testing.T) {
 	v6 := &networkingv1.ServiceCIDR{ObjectMeta: metav1.ObjectMeta{Name: "families-v6"},
 		Spec: networkingv1.ServiceCIDRSpec{CIDRs: []string{"fd00:10:96::/112"}}}
 	must(t, k8s.Create(ctx, v6))
+	// Every later IngressController would listen on IPv6 too.
+	t.Cleanup(func() { _ = k8s.Delete(ctx, v6) })
 	eventually(t, "ROUTER_IP_V4_V6_MODE=v4v6", func() error {
 		if m := mode(); m != "v4v6" {
 			return fmt.Errorf("mode %q", m)

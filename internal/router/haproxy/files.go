@@ -150,10 +150,11 @@ func writeAtomic(path string, data []byte) error {
 	return os.Rename(tmp.Name(), path)
 }
 
-// fileMode keeps private keys readable by the owner only.
+// fileMode keeps private keys, and haproxy.cfg with its cookie key,
+// readable by the owner only.
 func fileMode(path string) os.FileMode {
 	switch filepath.Ext(path) {
-	case ".pem", ".key":
+	case ".pem", ".key", ".cfg":
 		return 0o600
 	}
 	return 0o644

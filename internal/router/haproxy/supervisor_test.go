@@ -26,7 +26,8 @@ func TestStartReloadStop(t *testing.T) {
 		t.Fatalf("ReloadCount after start = %d, want 0", n)
 	}
 	assertMode(t, filepath.Join(e.cfgDir, "certs/a.pem"), 0o600)
-	assertMode(t, filepath.Join(e.cfgDir, MainConfig), 0o644)
+	assertMode(t, filepath.Join(e.cfgDir, MainConfig), 0o600) // it holds the cookie key
+	assertMode(t, filepath.Join(e.cfgDir, "maps/a.map"), 0o644)
 
 	foreign := filepath.Join(e.cfgDir, "maps", "foreign.map") // not ours: must survive
 	if err := os.WriteFile(foreign, []byte("x y\n"), 0o644); err != nil {

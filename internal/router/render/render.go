@@ -7,6 +7,7 @@ package render
 
 import (
 	"bytes"
+	"cmp"
 	_ "embed"
 	"fmt"
 	"net"
@@ -157,6 +158,7 @@ type data struct {
 	RedirectValue                   string
 	ForwardedHTTP, ForwardedHTTPS   string
 	HTTPBind, HTTPSBind             string // the public listeners' addresses
+	DualStack                       bool   // they take IPv4 clients on IPv6
 	HardStopAfter                   string
 	Backends                        []*model.Backend
 	DefaultBackend                  string
@@ -186,7 +188,7 @@ func templateData(m *model.Model, p Params, fwdMap string) data {
 		RedirectValue:  model.RedirectValue,
 		ForwardedHTTP:  forwarded(c.ForwardedHeaders, fwdStyle{proto: "http", ipv6: ipv6Clients(c)}, fwdMap),
 		ForwardedHTTPS: forwarded(c.ForwardedHeaders, fwdStyle{proto: "https", ipv6: ipv6Clients(c)}, fwdMap),
-		HTTPBind:       listenAddress(c, c.HTTPPort), HTTPSBind: listenAddress(c, c.HTTPSPort),
+		HTTPBind:       listenAddress(c, c.HTTPPort), HTTPSBind: listenAddress(c, c.HTTPSPort), DualStack: dualStack(c),
 		HardStopAfter:  ms(p.HardStopAfter),
 		Backends:       m.Backends,
 		DefaultBackend: m.DefaultBackend,
@@ -213,19 +215,34 @@ func hasTCPBackend(m *model.Model) bool {
 }
 
 // listenAddress is a public listener's address: the bind address, or
-// every address of the families ROUTER_IP_V4_V6_MODE names.
+// every address of the families ROUTER_IP_V4_V6_MODE names. The IPv6
+// wildcard always says whether it takes IPv4 too, which a sysctl decides
+// otherwise.
 func listenAddress(c config.Config, port int) string {
 	p := strconv.Itoa(port)
-	switch {
-	case c.BindAddress != "":
-		return net.JoinHostPort(c.BindAddress, p) // "[::1]:80" for IPv6
-	case c.IPMode == config.IPv6:
-		return ":::" + p + " v6only"
-	case c.IPMode == config.IPDual:
-		return ":::" + p + " v4v6"
+	if c.BindAddress == "" && c.IPMode == config.IPv4 {
+		return ":" + p
 	}
-	return ":" + p
+	l := net.JoinHostPort(cmp.Or(c.BindAddress, "::"), p) // "[::1]:80" for IPv6
+	switch {
+	case !ipv6Wildcard(c):
+		return l
+	case c.IPMode == config.IPv6:
+		return l + " v6only"
+	}
+	return l + " v4v6"
 }
+
+// ipv6Wildcard reports whether the public listeners bind every IPv6
+// address.
+func ipv6Wildcard(c config.Config) bool {
+	ip := net.ParseIP(cmp.Or(c.BindAddress, "::"))
+	return ip.IsUnspecified() && ip.To4() == nil && (c.BindAddress != "" || c.IPMode != config.IPv4)
+}
+
+// dualStack reports whether IPv4 clients reach an IPv6 listener, which
+// gives their addresses mapped (::ffff:a.b.c.d).
+func dualStack(c config.Config) bool { return ipv6Wildcard(c) && c.IPMode != config.IPv6 }
 
 // ipv6Clients reports whether clients may have IPv6 addresses: on an IPv6
 // listener, and behind a load balancer's PROXY header, which may name one

@@ -391,7 +391,7 @@ func TestRenderOptions(t *testing.T) {
 		{
 			name: "dual stack: one listener per port for both families, IPv4 clients unmapped, Forwarded per family",
 			edit: func(_ string, c *config.Config) { c.IPMode = config.IPDual },
-			present: []string{"  bind :::80 v4v6\n", "  bind :::443 v4v6\n",
+			present: []string{"  bind [::]:80 v4v6\n", "  bind [::]:443 v4v6\n",
 				"  tcp-request session set-src src,regsub(^::ffff:,) if { src ::ffff:0.0.0.0/96 }\n",
 				fwd("add-header", "Forwarded", "for=%[src];host=%[req.hdr(host)];proto=http if !{ src -m sub : }\n"),
 				fwd("add-header", "Forwarded", `"for=\"[%[src]]\";host=%[req.hdr(host)];proto=https" if { src -m sub : }`+"\n"),
@@ -402,7 +402,7 @@ func TestRenderOptions(t *testing.T) {
 		{
 			name:    "IPv6 only",
 			edit:    func(_ string, c *config.Config) { c.IPMode = config.IPv6 },
-			present: []string{"  bind :::80 v6only\n", "  bind :::443 v6only\n", "if { src -m sub : }"},
+			present: []string{"  bind [::]:80 v6only\n", "  bind [::]:443 v6only\n", "if { src -m sub : }"},
 			absent:  []string{"set-src", "v4v6"},
 		},
 		{
@@ -410,6 +410,17 @@ func TestRenderOptions(t *testing.T) {
 			edit:    func(_ string, c *config.Config) { c.BindAddress = "::1" },
 			present: []string{"  bind [::1]:80\n", "  bind [::1]:443\n", "if { src -m sub : }"},
 			absent:  []string{"set-src"},
+		},
+		{
+			name:    "the IPv6 wildcard as bind address is dual stack, whatever the host's sysctl says",
+			edit:    func(_ string, c *config.Config) { c.BindAddress = "::" },
+			present: []string{"  bind [::]:80 v4v6\n", "  bind [::]:443 v4v6\n", "tcp-request session set-src", "if { src -m sub : }"},
+		},
+		{
+			name:    "an IPv4 bind address",
+			edit:    func(_ string, c *config.Config) { c.BindAddress = "0.0.0.0" },
+			present: []string{"  bind 0.0.0.0:80\n"},
+			absent:  []string{"set-src", "src -m sub", "v4v6"},
 		},
 		{
 			name:    "IPv4: no family test on any request",

@@ -26,7 +26,7 @@ var _ = Describe("Dual stack", func() {
 			names.EnvRouterBindAddress: "", names.EnvRouterServiceHTTPPort: "10080", names.EnvRouterServiceHTTPSPort: "10443"})
 		files, err := r.ConfigFiles()
 		Expect(err).NotTo(HaveOccurred())
-		Expect(files["haproxy.cfg"]).To(And(ContainSubstring("bind :::10080 v4v6\n"), ContainSubstring("bind :::10443 v4v6 ssl")))
+		Expect(files["haproxy.cfg"]).To(And(ContainSubstring("bind [::]:10080 v4v6\n"), ContainSubstring("bind [::]:10443 v4v6 ssl")))
 
 		check := func(client, forwardedFor string) {
 			GinkgoHelper()
