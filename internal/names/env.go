@@ -21,6 +21,7 @@ const (
 	EnvRouterClientFinTimeout               = "ROUTER_CLIENT_FIN_TIMEOUT"
 	EnvRouterConfigDir                      = "ROUTER_CONFIG_DIR"
 	EnvRouterCookieKey                      = "ROUTER_COOKIE_KEY"
+	EnvRouterCookieName                     = "ROUTER_COOKIE_NAME"
 	EnvRouterDefaultClientTimeout           = "ROUTER_DEFAULT_CLIENT_TIMEOUT"
 	EnvRouterDefaultConnectTimeout          = "ROUTER_DEFAULT_CONNECT_TIMEOUT"
 	EnvRouterDefaultServerFinTimeout        = "ROUTER_DEFAULT_SERVER_FIN_TIMEOUT"

@@ -190,9 +190,6 @@ func parseTuning(r *routev1.Route, tls *TLS) (Tuning, []string) {
 // every router replica probe each pod many times a second.
 const minCheckInterval = time.Second
 
-// cookieName is a cookie name OKD accepts: letters, digits, "_" and "-".
-var cookieName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
-
 // parseCookie reads the stickiness cookie's annotations. Passthrough
 // routes have no cookie: the router never sees their HTTP. SameSite is
 // only for a route served over TLS only, whose cookie is Secure: browsers
@@ -201,7 +198,7 @@ func parseCookie(ann map[string]string, tls *TLS, bad func(key, value, why strin
 	off = flag(ann, names.DisableCookiesAnnotation, bad)
 	if v, ok := ann[names.CookieNameAnnotation]; ok {
 		switch {
-		case !cookieName.MatchString(v):
+		case !config.ValidCookieName(v):
 			bad(names.CookieNameAnnotation, v, "is not a cookie name (letters, digits, _ and -, at most 256)")
 		case tls.Passthrough():
 			bad(names.CookieNameAnnotation, v, httpOnly)

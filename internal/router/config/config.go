@@ -111,6 +111,10 @@ type Config struct {
 	// so that replicas read a cookie alike and its value does not tell
 	// which address it names.
 	CookieKey string
+	// CookieName names the stickiness cookie of routes without the
+	// cookie_name annotation (ROUTER_COOKIE_NAME); empty: a hash of each
+	// route, OKD's default.
+	CookieName string
 	// SSLMinVersion, Ciphers and CipherSuites come from the TLS profile.
 	SSLMinVersion string
 	Ciphers       string
@@ -209,6 +213,7 @@ func (c *Config) FromEnv(lookup func(string) (string, bool)) error {
 	e.oneOf(names.EnvRouterTCPBalanceScheme, &c.BalanceTCP, "source", "roundrobin", "leastconn", "random")
 	e.oneOf(names.EnvSSLMinVersion, &c.SSLMinVersion, "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3")
 	e.cookieKey(&c.CookieKey)
+	e.cookieName(&c.CookieName)
 	e.cipherList(names.EnvRouterCiphers, &c.Ciphers)
 	e.cipherList(names.EnvRouterCipherSuites, &c.CipherSuites)
 	e.duration(names.EnvRouterDefaultConnectTimeout, &c.Timeouts.Connect)
@@ -386,6 +391,25 @@ func (e *envReader) cookieKey(dst *string) {
 	if !ValidCookieKey(v) {
 		// The value is a secret: the message does not repeat it.
 		e.err = fmt.Errorf("environment variable %s: want 16 to 256 letters, digits, '-' or '_' (%d characters given)", names.EnvRouterCookieKey, len(v))
+		return
+	}
+	*dst = v
+}
+
+// cookieNameGrammar is a cookie name OKD accepts: letters, digits, "_"
+// and "-" (also for the cookie_name annotation).
+var cookieNameGrammar = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
+
+// ValidCookieName reports whether name may name a stickiness cookie.
+func ValidCookieName(name string) bool { return cookieNameGrammar.MatchString(name) }
+
+func (e *envReader) cookieName(dst *string) {
+	v, ok := e.get(names.EnvRouterCookieName)
+	if !ok {
+		return
+	}
+	if !ValidCookieName(v) {
+		e.fail(names.EnvRouterCookieName, v, "want 1 to 256 letters, digits, '-' or '_'")
 		return
 	}
 	*dst = v

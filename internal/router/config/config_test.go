@@ -37,6 +37,9 @@ func TestFromEnv(t *testing.T) {
 			check: func(c Config) bool {
 				return c.Timeouts.Server == 5*time.Second && c.Timeouts.Tunnel == 2*time.Hour
 			}},
+		{name: "the router's cookie name", env: map[string]string{"ROUTER_COOKIE_NAME": "SESSION_ID-1"},
+			check: func(c Config) bool { return c.CookieName == "SESSION_ID-1" }},
+		{name: "a cookie name with a space", env: map[string]string{"ROUTER_COOKIE_NAME": "a b"}, wantErr: "ROUTER_COOKIE_NAME"},
 		{name: "dual stack", env: map[string]string{"ROUTER_IP_V4_V6_MODE": "v4v6"},
 			check: func(c Config) bool { return c.IPMode == IPDual }},
 		{name: "an address family OKD lacks", env: map[string]string{"ROUTER_IP_V4_V6_MODE": "v6v4"}, wantErr: "ROUTER_IP_V4_V6_MODE"},

@@ -30,12 +30,14 @@ type Options struct {
 	// DefaultDestinationCA verifies reencrypt backends of routes without a
 	// destinationCACertificate; empty means the system trust store.
 	DefaultDestinationCA string
+	// CookieName is the router's stickiness cookie name (Model.CookieName).
+	CookieName string
 }
 
 // Build builds the model. Its output depends only on its input, and is
 // ordered, so equal inputs render byte-identical files.
 func Build(in Input) *Model {
-	m := &Model{Maps: map[string][]Entry{}}
+	m := &Model{Maps: map[string][]Entry{}, CookieName: in.Options.CookieName}
 	maps := newMapBuilder()
 	for i, r := range in.Routes {
 		b := buildBackend(r, in)
@@ -120,13 +122,13 @@ func buildBackend(r admission.Route, in Input) *Backend {
 		b.RequestHeaders = headerActions(h.Actions.Request)
 		b.ResponseHeaders = headerActions(h.Actions.Response)
 	}
-	tune(b, r)
+	tune(b, r, in.Options)
 	return b
 }
 
 // tune applies what the route's annotations ask; the annotated balance
 // wins over the weighted split's round robin, as on OKD.
-func tune(b *Backend, r admission.Route) {
+func tune(b *Backend, r admission.Route, o Options) {
 	t, path := r.Tuning, r.Path.Value
 	if t.Balance != "" {
 		b.Balance = t.Balance
@@ -150,7 +152,7 @@ func tune(b *Backend, r admission.Route) {
 		if !t.NoCookie {
 			b.Cookie = &Cookie{Name: t.CookieName, SameSite: t.CookieSameSite, Secure: r.TLS.OnlyTLS()}
 			if b.Cookie.Name == "" {
-				b.Cookie.Name = RouteCookieName(b.Route)
+				b.Cookie.Name = defaultCookieName(o.CookieName, b.Route)
 			}
 			if b.Cookie.SameSite == "" {
 				b.Cookie.SameSite = defaultSameSite(b.Cookie.Secure)

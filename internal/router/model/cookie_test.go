@@ -1,10 +1,10 @@
 package model
 
 import (
-	"k8s.io/apimachinery/pkg/types"
 	"reflect"
-
 	"testing"
+
+	"k8s.io/apimachinery/pkg/types"
 
 	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
 	"github.com/okd-ingress/okd-ingress/internal/names"
@@ -60,7 +60,7 @@ func TestCookieInSpares(t *testing.T) {
 		t.Error("taking the spare changes the backend's shape")
 	}
 	for _, b := range got.Backends {
-		if IsSpare(b.Name) && *b.Cookie != *spareCookie(b.Name) {
+		if IsSpare(b.Name) && *b.Cookie != *spareCookie("", b.Name) {
 			t.Errorf("%s holds %s with cookie %+v, want the spare's", b.Name, b.Route, b.Cookie)
 		}
 	}
@@ -74,6 +74,48 @@ func TestCookieInSpares(t *testing.T) {
 	} {
 		if got, _ := FitSpares(prev, build(t, web(), a, route("ns", "b", 2, "b.com", opt)), "random"); got != nil {
 			t.Errorf("a route with its cookie %s took a spare", name)
+		}
+	}
+}
+
+// With ROUTER_COOKIE_NAME, every route without cookie_name wears that
+// name, and so do the spares: a route that takes one has its own cookie
+// from the start.
+func TestRouterCookieName(t *testing.T) {
+	o := defaultOptions
+	o.CookieName = "SESSION"
+	web := func() *cluster { return newCluster().web("svc", 1, 2) }
+	a := route("ns", "a", 1, "a.com")
+	named := route("ns", "n", 3, "n.com", annotate(names.CookieNameAnnotation, "mine"))
+	cookies := func(m *Model) map[string]string {
+		out := map[string]string{}
+		for _, b := range m.Backends {
+			out[b.Name] = b.Cookie.Name
+		}
+		return out
+	}
+	m := Build(web().input(admit(t, a, named), o))
+	if got := cookies(m); got["be_http:ns:a"] != "SESSION" || got["be_http:ns:n"] != "mine" {
+		t.Errorf("cookies %v: want SESSION, and mine where cookie_name says so", got)
+	}
+	prev := Build(web().input(admit(t, a), o))
+	AddSpares(prev, 1, "random")
+	AssignSlots(nil, prev)
+	if got := cookies(prev)["_spare_1"]; got != "SESSION" {
+		t.Errorf("the spare's cookie is %q, want SESSION", got)
+	}
+	b := route("ns", "b", 2, "b.com")
+	got, _ := FitSpares(prev, Build(web().input(admit(t, a, b), o)), "random")
+	if got == nil {
+		t.Fatal("a route with the router's cookie does not fit a spare")
+	}
+	AssignSlots(prev, got)
+	if !SameShape(prev, got) {
+		t.Error("taking the spare changes the backend's shape")
+	}
+	for _, x := range got.Backends {
+		if x.Route.Name == "b" && (!IsSpare(x.Name) || x.Cookie.Name != "SESSION") {
+			t.Errorf("b is in %s with cookie %q, want a spare with SESSION", x.Name, x.Cookie.Name)
 		}
 	}
 }

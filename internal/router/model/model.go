@@ -53,6 +53,9 @@ type Model struct {
 	Certs []Cert
 	// DefaultBackend answers requests no route matches; empty means 404.
 	DefaultBackend string
+	// CookieName is the stickiness cookie of routes without cookie_name
+	// (ROUTER_COOKIE_NAME); empty: a hash of each route.
+	CookieName string
 }
 
 // Entry is one line of a map.
@@ -122,6 +125,15 @@ type Cookie struct {
 	Secure bool
 	// SameSite is Lax, Strict, None or "" (no attribute).
 	SameSite string
+}
+
+// defaultCookieName is the cookie name of a route without cookie_name:
+// the router's, if it has one, as OKD's.
+func defaultCookieName(router string, route types.NamespacedName) string {
+	if router != "" {
+		return router
+	}
+	return RouteCookieName(route)
 }
 
 // RouteCookieName is the default cookie name of a route: a hash of its

@@ -31,7 +31,7 @@ func IsSpare(name string) bool { return strings.HasPrefix(name, sparePrefix) }
 func AddSpares(m *Model, n int, balance string) {
 	for i := 1; i <= n; i++ {
 		name := sparePrefix + strconv.Itoa(i)
-		m.Backends = append(m.Backends, &Backend{Name: name, Mode: ModeHTTP, Balance: balance, Capacity: SpareServerLimit, Cookie: spareCookie(name)})
+		m.Backends = append(m.Backends, &Backend{Name: name, Mode: ModeHTTP, Balance: balance, Capacity: SpareServerLimit, Cookie: spareCookie(m.CookieName, name)})
 	}
 	sortBackends(m.Backends)
 }
@@ -84,17 +84,17 @@ func FitSpares(prev, next *Model, balance string) (fitted *Model, pending int) {
 		if inPrev[b.Name] != nil {
 			continue
 		}
-		if s := held[b.Route]; s != nil && fitsSpare(b, s) {
+		if s := held[b.Route]; s != nil && fitsSpare(b, s, next.CookieName) {
 			rename[b.Name] = s.Name
 			delete(held, b.Route)
 			continue
 		}
-		if !fitsSpare(b, blueprint(balance)) {
+		if !fitsSpare(b, blueprint(balance, next.CookieName), next.CookieName) {
 			fits = false // needs a backend of its own: a reload
 			continue
 		}
 		pending++
-		if len(free) == 0 || !fitsSpare(b, free[0]) {
+		if len(free) == 0 || !fitsSpare(b, free[0], next.CookieName) {
 			fits = false
 			continue
 		}
@@ -112,10 +112,10 @@ func FitSpares(prev, next *Model, balance string) (fitted *Model, pending int) {
 // when spares are short, the routes that have waited longest get them.
 func SpareCandidates(prev, next *Model, balance string, n int, order []types.NamespacedName) map[types.NamespacedName]bool {
 	had := RoutesOf(prev)
-	bp := blueprint(balance)
+	bp := blueprint(balance, next.CookieName)
 	fit := map[types.NamespacedName]bool{}
 	for _, b := range next.Backends {
-		if b.Route != (types.NamespacedName{}) && !had[b.Route] && fitsSpare(b, bp) {
+		if b.Route != (types.NamespacedName{}) && !had[b.Route] && fitsSpare(b, bp, next.CookieName) {
 			fit[b.Route] = true
 		}
 	}
@@ -160,32 +160,33 @@ func DynamicBalance(balance string) bool {
 }
 
 // blueprint is what any spare is, for a route that has none yet.
-func blueprint(balance string) *Backend {
-	return &Backend{Mode: ModeHTTP, Balance: balance, Cookie: spareCookie("")}
+func blueprint(balance, cookieName string) *Backend {
+	return &Backend{Mode: ModeHTTP, Balance: balance, Cookie: spareCookie(cookieName, "")}
 }
 
-// spareCookie is a spare's stickiness cookie, named for the spare: the
-// name cannot change at runtime, so a route keeps its spare's until a
-// reload gives it its own backend and its own name (its clients are then
-// balanced afresh, once). Nor can Secure and SameSite change: a route
-// served over TLS only gets them back at that reload.
-func spareCookie(spare string) *Cookie {
-	return &Cookie{Name: RouteCookieName(types.NamespacedName{Name: spare})}
+// spareCookie is a spare's stickiness cookie: the router's cookie name, or
+// one named for the spare. The name cannot change at runtime, so a route
+// keeps its spare's until a reload gives it its own backend and, without
+// a router-wide name, its own name (its clients are then balanced afresh,
+// once). Nor can Secure and SameSite change: a route served over TLS only
+// gets them back at that reload.
+func spareCookie(router, spare string) *Cookie {
+	return &Cookie{Name: defaultCookieName(router, types.NamespacedName{Name: spare})}
 }
 
 // defaultCookie reports whether b has the cookie a route gets without
 // cookie annotations, which a spare's stands in for.
-func defaultCookie(b *Backend) bool {
-	return b.Cookie != nil && b.Cookie.SameSite == defaultSameSite(b.Cookie.Secure) && b.Cookie.Name == RouteCookieName(b.Route)
+func defaultCookie(b *Backend, router string) bool {
+	return b.Cookie != nil && b.Cookie.SameSite == defaultSameSite(b.Cookie.Secure) && b.Cookie.Name == defaultCookieName(router, b.Route)
 }
 
 // fitsSpare reports whether spare s, rendered as a plain-HTTP backend
 // without servers of its own, serves b as b's own backend would.
-func fitsSpare(b, s *Backend) bool {
+func fitsSpare(b, s *Backend, cookieName string) bool {
 	return b.Mode == ModeHTTP && s.Mode == ModeHTTP && b.Balance == s.Balance && DynamicBalance(s.Balance) && !b.H2C && !s.H2C &&
 		b.Reencrypt == nil && s.Reencrypt == nil && len(b.RequestHeaders)+len(b.ResponseHeaders) == 0 &&
 		len(s.RequestHeaders)+len(s.ResponseHeaders) == 0 && !b.tuned() && !s.tuned() && len(b.Servers) <= SpareServerLimit &&
-		defaultCookie(b) && s.Cookie != nil
+		defaultCookie(b, cookieName) && s.Cookie != nil
 }
 
 // tuned reports whether the route's annotations put lines of their own
@@ -206,14 +207,14 @@ func spares(held map[types.NamespacedName]*Backend) []*Backend {
 // renamed is next with backends renamed (and map entries and the default
 // backend following them), plus the given spares, emptied.
 func renamed(next *Model, rename map[string]string, empty []*Backend) *Model {
-	out := &Model{Maps: make(map[string][]Entry, len(next.Maps)), Certs: next.Certs, DefaultBackend: next.DefaultBackend}
+	out := &Model{Maps: make(map[string][]Entry, len(next.Maps)), Certs: next.Certs, DefaultBackend: next.DefaultBackend, CookieName: next.CookieName}
 	if to, ok := rename[out.DefaultBackend]; ok {
 		out.DefaultBackend = to
 	}
 	for _, b := range next.Backends {
 		if to, ok := rename[b.Name]; ok {
 			c := *b
-			c.Name, c.Cookie = to, spareCookie(to)
+			c.Name, c.Cookie = to, spareCookie(next.CookieName, to)
 			b = &c
 		}
 		out.Backends = append(out.Backends, b)

@@ -106,6 +106,36 @@ var _ = Describe("Stickiness cookies", func() {
 		_, set = stickyGet(c, "http://sticky-off.example.com/", nil)
 		Expect(set).To(BeNil())
 	})
+
+	It("are all named ROUTER_COOKIE_NAME when the router has one, also on a new route in a spare, which then needs no reload", func() {
+		ns := newNamespace("cookiename", nil)
+		newBackend(ns, "web", 2)
+		labelled := sharded("cookiename")
+		create(labelled(route(ns, "first", "first.cookiename.example.com", "web", "http")))
+		r := startRouter("cookiename", map[string]string{"ROUTE_LABELS": "shard=cookiename", names.EnvRouterCookieName: "SESSION"})
+		c := r.NewClient(framework.ClientOptions{})
+		Eventually(servedBy(c, "http://first.cookiename.example.com/")).WithTimeout(wait).Should(Equal("web"))
+		_, set := stickyGet(c, "http://first.cookiename.example.com/", nil)
+		Expect(set).NotTo(BeNil())
+		Expect(set.Name).To(Equal("SESSION"))
+
+		before, err := r.ReloadCount()
+		Expect(err).NotTo(HaveOccurred())
+		named := labelled(route(ns, "named", "named.cookiename.example.com", "web", "http"))
+		named.Annotations = map[string]string{names.CookieNameAnnotation: "mine"}
+		create(labelled(route(ns, "second", "second.cookiename.example.com", "web", "http")))
+		Eventually(servedBy(c, "http://second.cookiename.example.com/")).WithTimeout(wait).Should(Equal("web"))
+		Expect(r.ReloadCount()).To(Equal(before), "the new route took a spare")
+		_, set = stickyGet(c, "http://second.cookiename.example.com/", nil)
+		Expect(set).NotTo(BeNil())
+		Expect(set.Name).To(Equal("SESSION"), "the spare wears the router's cookie name")
+
+		create(named)
+		Eventually(servedBy(c, "http://named.cookiename.example.com/")).WithTimeout(wait).Should(Equal("web"))
+		_, set = stickyGet(c, "http://named.cookiename.example.com/", nil)
+		Expect(set).NotTo(BeNil())
+		Expect(set.Name).To(Equal("mine"), "cookie_name wins")
+	})
 })
 
 // stickyGet requests url with cookie (when not nil) and returns the pod
