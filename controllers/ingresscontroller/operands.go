@@ -54,7 +54,7 @@ func (r *Reconciler) ensureDeployment(ctx context.Context, ic *operatorv1.Ingres
 // ensureServices keeps the internal Service and the one the strategy
 // publishes with, and removes a published Service the strategy no longer
 // wants. It returns the LoadBalancer Service, if any.
-func (r *Reconciler) ensureServices(ctx context.Context, ic *operatorv1.IngressController, a admission, owner *appsv1.Deployment) (*corev1.Service, error) {
+func (r *Reconciler) ensureServices(ctx context.Context, ic *operatorv1.IngressController, a admission, owner *appsv1.Deployment, in clusterInputs) (*corev1.Service, error) {
 	if _, err := r.ensureService(ctx, desiredInternalService(ic, r.Options), owner); err != nil {
 		return nil, err
 	}
@@ -65,10 +65,10 @@ func (r *Reconciler) ensureServices(ctx context.Context, ic *operatorv1.IngressC
 	unwanted := []*corev1.Service{service(ic, r.Options, names.LoadBalancerService(ic.Name)), service(ic, r.Options, names.NodePortService(ic.Name))}
 	switch a.Strategy.Type {
 	case operatorv1.LoadBalancerServiceStrategyType:
-		live, err = r.ensureService(ctx, desiredLoadBalancerService(ic, a, r.Options), owner)
+		live, err = r.ensureService(ctx, bothFamilies(desiredLoadBalancerService(ic, a, r.Options), in), owner)
 		unwanted = unwanted[1:]
 	case operatorv1.NodePortServiceStrategyType:
-		_, err = r.ensureService(ctx, desiredNodePortService(ic, r.Options), owner)
+		_, err = r.ensureService(ctx, bothFamilies(desiredNodePortService(ic, r.Options), in), owner)
 		unwanted = unwanted[:1]
 	}
 	if err != nil {
@@ -110,6 +110,11 @@ func (r *Reconciler) ensureService(ctx context.Context, want *corev1.Service, ow
 		s.Spec.LoadBalancerSourceRanges = want.Spec.LoadBalancerSourceRanges
 		if want.Spec.ExternalTrafficPolicy != "" {
 			s.Spec.ExternalTrafficPolicy = want.Spec.ExternalTrafficPolicy
+		}
+		// Set, never taken back: a Service made single-stack again would
+		// drop an address clients may use.
+		if want.Spec.IPFamilyPolicy != nil {
+			s.Spec.IPFamilyPolicy = want.Spec.IPFamilyPolicy
 		}
 		return controllerutil.SetControllerReference(owner, s, r.Scheme())
 	})

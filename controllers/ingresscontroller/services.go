@@ -5,6 +5,7 @@ import (
 	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/utils/ptr"
 
 	operatorv1 "github.com/okd-ingress/okd-ingress/api/operator/v1"
 	"github.com/okd-ingress/okd-ingress/internal/names"
@@ -77,6 +78,16 @@ func desiredNodePortService(ic *operatorv1.IngressController, o Options) *corev1
 	s.Spec.Type = corev1.ServiceTypeNodePort
 	s.Spec.Ports = servicePorts(true)
 	s.Spec.ExternalTrafficPolicy = corev1.ServiceExternalTrafficPolicyLocal
+	return s
+}
+
+// bothFamilies makes a Service that publishes the routers dual-stack on a
+// dual-stack cluster, where they listen on both families: a Service is
+// single-stack unless it asks.
+func bothFamilies(s *corev1.Service, in clusterInputs) *corev1.Service {
+	if in.IPMode == "v4v6" {
+		s.Spec.IPFamilyPolicy = ptr.To(corev1.IPFamilyPolicyPreferDualStack)
+	}
 	return s
 }
 

@@ -165,3 +165,22 @@ func TestDesiredPDB(t *testing.T) {
 }
 
 func ptrInt32(n int32) *int32 { return &n }
+
+// On a dual-stack cluster the published Services ask for both families;
+// elsewhere they leave the policy to the API server (single-stack).
+func TestBothFamilies(t *testing.T) {
+	o := testOptions(PlatformAWS)
+	ic := newIC("edge", withLB(operatorv1.ExternalLoadBalancer))
+	for mode, want := range map[string]*corev1.IPFamilyPolicy{
+		"":     nil,
+		"v6":   nil,
+		"v4v6": func() *corev1.IPFamilyPolicy { p := corev1.IPFamilyPolicyPreferDualStack; return &p }(),
+	} {
+		for _, s := range []*corev1.Service{desiredLoadBalancerService(ic, admitted(ic, o), o), desiredNodePortService(ic, o)} {
+			got := bothFamilies(s, clusterInputs{IPMode: mode}).Spec.IPFamilyPolicy
+			if (got == nil) != (want == nil) || got != nil && *got != *want {
+				t.Errorf("mode %q, %s: ipFamilyPolicy %v, want %v", mode, s.Spec.Type, got, want)
+			}
+		}
+	}
+}

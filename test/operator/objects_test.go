@@ -467,17 +467,24 @@ func TestRouterRBAC(t *testing.T) {
 
 // TestIPFamilies: the routers listen on IPv6 too once the cluster's
 // ServiceCIDRs give Services IPv6 addresses, and on IPv4 alone again when
-// the IPv6 range goes.
+// the IPv6 range goes; the Service that publishes them asks for both
+// families then, and keeps asking.
 func TestIPFamilies(t *testing.T) {
 	const ic = "families"
-	createIC(t, ic, domain("families.op.test"), replicas(1), strategy(operatorv1.EndpointPublishingStrategy{Type: operatorv1.PrivateStrategyType}))
+	createIC(t, ic, domain("families.op.test"), replicas(1), strategy(operatorv1.EndpointPublishingStrategy{Type: operatorv1.NodePortServiceStrategyType}))
 	mode := func() string { return envOf(deployment(t, ic))["ROUTER_IP_V4_V6_MODE"] }
+	policy := func() corev1.IPFamilyPolicy {
+		var s corev1.Service
+		operand(t, names.NodePortService(ic), &s)
+		return ptr.Deref(s.Spec.IPFamilyPolicy, "")
+	}
 	var cidrs networkingv1.ServiceCIDRList
 	must(t, k8s.List(ctx, &cidrs))
 	if len(cidrs.Items) == 0 {
 		t.Fatal("the API server has no ServiceCIDR: the test would prove nothing")
 	}
 	expect(t, "mode on the IPv4 cluster", mode(), "")
+	expect(t, "the NodePort Service on the IPv4 cluster", policy(), corev1.IPFamilyPolicySingleStack)
 
 	v6 := &networkingv1.ServiceCIDR{ObjectMeta: metav1.ObjectMeta{Name: "families-v6"},
 		Spec: networkingv1.ServiceCIDRSpec{CIDRs: []string{"fd00:10:96::/112"}}}
@@ -488,6 +495,9 @@ func TestIPFamilies(t *testing.T) {
 		if m := mode(); m != "v4v6" {
 			return fmt.Errorf("mode %q", m)
 		}
+		if p := policy(); p != corev1.IPFamilyPolicyPreferDualStack {
+			return fmt.Errorf("ipFamilyPolicy %q", p)
+		}
 		return nil
 	})
 	must(t, k8s.Delete(ctx, v6))
@@ -497,4 +507,5 @@ func TestIPFamilies(t *testing.T) {
 		}
 		return nil
 	})
+	expect(t, "the NodePort Service, which is not made single-stack again", policy(), corev1.IPFamilyPolicyPreferDualStack)
 }
