@@ -14,6 +14,7 @@ import (
 
 	operatorv1 "github.com/okd-ingress/okd-ingress/api/operator/v1"
 	"github.com/okd-ingress/okd-ingress/internal/names"
+	"github.com/okd-ingress/okd-ingress/internal/router/config"
 )
 
 // clusterInputs are what the routers' pods depend on besides the
@@ -24,7 +25,7 @@ type clusterInputs struct {
 	CookieKeyVersion string
 	// IPMode is ROUTER_IP_V4_V6_MODE, from the cluster's address
 	// families (clusterIPMode); empty for IPv4 only, the router's default.
-	IPMode string
+	IPMode config.IPMode
 }
 
 // defaultReplicas is OKD's replica count for a highly available cluster.

@@ -34,7 +34,7 @@ func routerEnv(ic *operatorv1.IngressController, a admission, o Options, in clus
 		names.EnvRouterDisableHTTP2:         strconv.FormatBool(ic.Annotations[names.EnableHTTP2Annotation] == "false"),
 	}
 	if in.IPMode != "" {
-		env[names.EnvRouterIPV4V6Mode] = in.IPMode
+		env[names.EnvRouterIPV4V6Mode] = string(in.IPMode)
 	}
 	if o.GracefulShutdownDelay > 0 {
 		env[names.EnvRouterGracefulShutdownDelay] = o.GracefulShutdownDelay.String()

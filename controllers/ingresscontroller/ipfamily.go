@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	operatorv1 "github.com/okd-ingress/okd-ingress/api/operator/v1"
+	"github.com/okd-ingress/okd-ingress/internal/router/config"
 )
 
 // clusterIPMode is the routers' ROUTER_IP_V4_V6_MODE for this cluster:
@@ -18,7 +19,7 @@ import (
 // addresses, as OKD's operator decides from its cluster network config.
 // An API server without ServiceCIDRs (before Kubernetes 1.33, or with the
 // API off) leaves the routers on IPv4.
-func (r *Reconciler) clusterIPMode(ctx context.Context) (string, error) {
+func (r *Reconciler) clusterIPMode(ctx context.Context) (config.IPMode, error) {
 	var list networkingv1.ServiceCIDRList
 	if err := r.List(ctx, &list); err != nil {
 		if meta.IsNoMatchError(err) {
@@ -29,10 +30,10 @@ func (r *Reconciler) clusterIPMode(ctx context.Context) (string, error) {
 	return ipModeOf(list.Items), nil
 }
 
-// ipModeOf is "v4v6" for both families, "v6" for IPv6 alone, "" for IPv4
+// ipModeOf is v4v6 for both families, v6 for IPv6 alone, "" for IPv4
 // alone (the router's default). A ServiceCIDR being deleted no longer
 // gives Services addresses.
-func ipModeOf(cidrs []networkingv1.ServiceCIDR) string {
+func ipModeOf(cidrs []networkingv1.ServiceCIDR) config.IPMode {
 	var v4, v6 bool
 	for _, c := range cidrs {
 		if !c.DeletionTimestamp.IsZero() {
@@ -51,9 +52,9 @@ func ipModeOf(cidrs []networkingv1.ServiceCIDR) string {
 	}
 	switch {
 	case v4 && v6:
-		return "v4v6"
+		return config.IPDual
 	case v6:
-		return "v6"
+		return config.IPv6
 	}
 	return ""
 }

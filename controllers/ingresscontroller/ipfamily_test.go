@@ -6,6 +6,8 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/okd-ingress/okd-ingress/internal/router/config"
 )
 
 // A cluster without the ServiceCIDR API gets no watch on it.
@@ -35,7 +37,7 @@ func TestIPModeOf(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		cidrs []networkingv1.ServiceCIDR
-		want  string
+		want  config.IPMode
 	}{
 		{"no ServiceCIDR: IPv4, the router's default", nil, ""},
 		{"IPv4", []networkingv1.ServiceCIDR{cidr(false, "10.96.0.0/12")}, ""},

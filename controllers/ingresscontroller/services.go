@@ -9,6 +9,7 @@ import (
 
 	operatorv1 "github.com/okd-ingress/okd-ingress/api/operator/v1"
 	"github.com/okd-ingress/okd-ingress/internal/names"
+	"github.com/okd-ingress/okd-ingress/internal/router/config"
 )
 
 // servicePorts reach the router containers' named ports, so HostNetwork
@@ -85,7 +86,7 @@ func desiredNodePortService(ic *operatorv1.IngressController, o Options) *corev1
 // dual-stack cluster, where they listen on both families: a Service is
 // single-stack unless it asks.
 func bothFamilies(s *corev1.Service, in clusterInputs) *corev1.Service {
-	if in.IPMode == "v4v6" {
+	if in.IPMode == config.IPDual {
 		s.Spec.IPFamilyPolicy = ptr.To(corev1.IPFamilyPolicyPreferDualStack)
 	}
 	return s

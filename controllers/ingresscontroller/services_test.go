@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	operatorv1 "github.com/okd-ingress/okd-ingress/api/operator/v1"
+	"github.com/okd-ingress/okd-ingress/internal/router/config"
 )
 
 var (
@@ -171,7 +172,7 @@ func ptrInt32(n int32) *int32 { return &n }
 func TestBothFamilies(t *testing.T) {
 	o := testOptions(PlatformAWS)
 	ic := newIC("edge", withLB(operatorv1.ExternalLoadBalancer))
-	for mode, want := range map[string]*corev1.IPFamilyPolicy{
+	for mode, want := range map[config.IPMode]*corev1.IPFamilyPolicy{
 		"":     nil,
 		"v6":   nil,
 		"v4v6": func() *corev1.IPFamilyPolicy { p := corev1.IPFamilyPolicyPreferDualStack; return &p }(),

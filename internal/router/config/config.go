@@ -184,7 +184,9 @@ func (c *Config) FromEnv(lookup func(string) (string, bool)) error {
 	e.str(names.EnvRouterServiceNamespace, &c.Namespace)
 	e.str(names.EnvRouterCanonicalHostname, &c.CanonicalHostname)
 	e.str(names.EnvRouterDomain, &c.Domain)
-	e.bindAddress(&c.BindAddress)
+	// Written into haproxy.cfg: an IP address, or none.
+	e.checked(names.EnvRouterBindAddress, &c.BindAddress, func(v string) bool { return net.ParseIP(v) != nil },
+		"want an IPv4 or IPv6 address", false)
 	e.ipMode(&c.IPMode)
 	e.port(names.EnvRouterServiceHTTPPort, &c.HTTPPort)
 	e.port(names.EnvRouterServiceHTTPSPort, &c.HTTPSPort)
@@ -212,8 +214,8 @@ func (c *Config) FromEnv(lookup func(string) (string, bool)) error {
 	e.oneOf(names.EnvRouterLoadBalanceAlgorithm, &c.BalanceHTTP, "random", "roundrobin", "leastconn", "source")
 	e.oneOf(names.EnvRouterTCPBalanceScheme, &c.BalanceTCP, "source", "roundrobin", "leastconn", "random")
 	e.oneOf(names.EnvSSLMinVersion, &c.SSLMinVersion, "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3")
-	e.cookieKey(&c.CookieKey)
-	e.cookieName(&c.CookieName)
+	e.checked(names.EnvRouterCookieKey, &c.CookieKey, ValidCookieKey, "want 16 to 256 letters, digits, '-' or '_'", true)
+	e.checked(names.EnvRouterCookieName, &c.CookieName, ValidCookieName, "want 1 to 256 letters, digits, '-' or '_'", false)
 	e.cipherList(names.EnvRouterCiphers, &c.Ciphers)
 	e.cipherList(names.EnvRouterCipherSuites, &c.CipherSuites)
 	e.duration(names.EnvRouterDefaultConnectTimeout, &c.Timeouts.Connect)
@@ -357,17 +359,19 @@ func (e *envReader) forwarded(dst *ForwardedPolicy) {
 	*dst = ForwardedPolicy(v)
 }
 
-// bindAddress is an IP address, or none: it is written into haproxy.cfg.
-func (e *envReader) bindAddress(dst *string) {
-	v, ok := e.get(names.EnvRouterBindAddress)
-	if !ok {
-		return
+// checked reads name into dst when valid takes it; want says what it
+// takes. A secret's value is not repeated in the error, only its length.
+func (e *envReader) checked(name string, dst *string, valid func(string) bool, want string, secret bool) {
+	v, ok := e.get(name)
+	switch {
+	case !ok:
+	case valid(v):
+		*dst = v
+	case secret:
+		e.err = fmt.Errorf("environment variable %s: %s (%d characters given)", name, want, len(v))
+	default:
+		e.fail(name, v, want)
 	}
-	if net.ParseIP(v) == nil {
-		e.fail(names.EnvRouterBindAddress, v, "want an IPv4 or IPv6 address")
-		return
-	}
-	*dst = v
 }
 
 func (e *envReader) ipMode(dst *IPMode) {
@@ -383,37 +387,12 @@ var cookieKeyGrammar = regexp.MustCompile(`^[A-Za-z0-9_-]{16,256}$`)
 // ValidCookieKey reports whether the router takes key as ROUTER_COOKIE_KEY.
 func ValidCookieKey(key string) bool { return cookieKeyGrammar.MatchString(key) }
 
-func (e *envReader) cookieKey(dst *string) {
-	v, ok := e.get(names.EnvRouterCookieKey)
-	if !ok {
-		return
-	}
-	if !ValidCookieKey(v) {
-		// The value is a secret: the message does not repeat it.
-		e.err = fmt.Errorf("environment variable %s: want 16 to 256 letters, digits, '-' or '_' (%d characters given)", names.EnvRouterCookieKey, len(v))
-		return
-	}
-	*dst = v
-}
-
 // cookieNameGrammar is a cookie name OKD accepts: letters, digits, "_"
 // and "-" (also for the cookie_name annotation).
 var cookieNameGrammar = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
 
 // ValidCookieName reports whether name may name a stickiness cookie.
 func ValidCookieName(name string) bool { return cookieNameGrammar.MatchString(name) }
-
-func (e *envReader) cookieName(dst *string) {
-	v, ok := e.get(names.EnvRouterCookieName)
-	if !ok {
-		return
-	}
-	if !ValidCookieName(v) {
-		e.fail(names.EnvRouterCookieName, v, "want 1 to 256 letters, digits, '-' or '_'")
-		return
-	}
-	*dst = v
-}
 
 // cipherList accepts OpenSSL cipher names joined by ':' and nothing else:
 // the value is written into haproxy.cfg.

@@ -51,14 +51,7 @@ func TestCookieInSpares(t *testing.T) {
 	a := route("ns", "a", 1, "a.com")
 	prev := withSpares(t, web(), 1, a)
 	edge := route("ns", "b", 2, "b.com", termination(routev1.TLSTerminationEdge, routev1.InsecureEdgeTerminationPolicyRedirect))
-	got, _ := FitSpares(prev, build(t, web(), a, edge), "random")
-	if got == nil {
-		t.Fatal("an edge route with the default cookie does not fit a spare")
-	}
-	AssignSlots(prev, got)
-	if !SameShape(prev, got) {
-		t.Error("taking the spare changes the backend's shape")
-	}
+	got := takeSpare(t, prev, build(t, web(), a, edge), "an edge route with the default cookie")
 	for _, b := range got.Backends {
 		if IsSpare(b.Name) && *b.Cookie != *spareCookie("", b.Name) {
 			t.Errorf("%s holds %s with cookie %+v, want the spare's", b.Name, b.Route, b.Cookie)
@@ -98,26 +91,32 @@ func TestRouterCookieName(t *testing.T) {
 	if got := cookies(m); got["be_http:ns:a"] != "SESSION" || got["be_http:ns:n"] != "mine" {
 		t.Errorf("cookies %v: want SESSION, and mine where cookie_name says so", got)
 	}
-	prev := Build(web().input(admit(t, a), o))
-	AddSpares(prev, 1, "random")
-	AssignSlots(nil, prev)
+	prev := spared(Build(web().input(admit(t, a), o)), 1)
 	if got := cookies(prev)["_spare_1"]; got != "SESSION" {
 		t.Errorf("the spare's cookie is %q, want SESSION", got)
 	}
 	b := route("ns", "b", 2, "b.com")
-	got, _ := FitSpares(prev, Build(web().input(admit(t, a, b), o)), "random")
-	if got == nil {
-		t.Fatal("a route with the router's cookie does not fit a spare")
-	}
-	AssignSlots(prev, got)
-	if !SameShape(prev, got) {
-		t.Error("taking the spare changes the backend's shape")
-	}
+	got := takeSpare(t, prev, Build(web().input(admit(t, a, b), o)), "a route with the router's cookie")
 	for _, x := range got.Backends {
 		if x.Route.Name == "b" && (!IsSpare(x.Name) || x.Cookie.Name != "SESSION") {
 			t.Errorf("b is in %s with cookie %q, want a spare with SESSION", x.Name, x.Cookie.Name)
 		}
 	}
+}
+
+// takeSpare fits next, whose new route (what) must take one of prev's
+// spares, with no change of shape: no reload.
+func takeSpare(t *testing.T, prev, next *Model, what string) *Model {
+	t.Helper()
+	got, _ := FitSpares(prev, next, "random")
+	if got == nil {
+		t.Fatalf("%s does not fit a spare", what)
+	}
+	AssignSlots(prev, got)
+	if !SameShape(prev, got) {
+		t.Errorf("%s taking the spare changes the backend's shape", what)
+	}
+	return got
 }
 
 // TestSameShapeSeesEveryField changes each field of a Backend in turn:

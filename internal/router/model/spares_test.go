@@ -14,7 +14,11 @@ import (
 // withSpares is the model a reload serves: routes under their own names
 // plus n free spares, slots assigned.
 func withSpares(t *testing.T, c *cluster, n int, routes ...*routev1.Route) *Model {
-	m := build(t, c, routes...)
+	return spared(build(t, c, routes...), n)
+}
+
+// spared adds n free spares to m, configured as a first reload would.
+func spared(m *Model, n int) *Model {
 	AddSpares(m, n, "random")
 	AssignSlots(nil, m)
 	return m
