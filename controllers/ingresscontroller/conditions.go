@@ -35,6 +35,7 @@ var graceFor = map[string]time.Duration{
 	operatorv1.IngressControllerDeploymentReplicasAllAvailableConditionType: time.Hour,
 	operatorv1.LoadBalancerReadyIngressConditionType:                        90 * time.Second,
 	operatorv1.DNSReadyIngressConditionType:                                 30 * time.Second,
+	FieldsSupportedConditionType:                                            0,
 }
 
 type cond struct {
@@ -54,6 +55,9 @@ func conditions(prev []operatorv1.OperatorCondition, obs observed, now time.Time
 		low = append(low, loadBalancerReadyCond(obs.loadBalancer))
 	}
 	low = append(low, dnsConds(obs)...)
+	if fields := obs.admission.Unimplemented; len(fields) > 0 {
+		low = append(low, unimplementedCond(fields))
+	}
 	for _, c := range low {
 		out = append(out, merge(prev, c, now))
 	}
@@ -64,7 +68,9 @@ func conditions(prev []operatorv1.OperatorCondition, obs observed, now time.Time
 		(!dnsNeeded || isTrue(out, operatorv1.DNSReadyIngressConditionType))
 	var failing []string
 	for _, c := range out {
-		if !healthy(c) {
+		// A field with no effect is Degraded's business, not a reason the
+		// routers serve no traffic.
+		if !healthy(c) && c.Type != FieldsSupportedConditionType {
 			failing = append(failing, c.Type+" ("+c.Message+")")
 		}
 	}

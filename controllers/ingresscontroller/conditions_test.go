@@ -162,6 +162,18 @@ func TestConditionsFirstLook(t *testing.T) {
 			obs:    obsFor(operatorv1.PrivateStrategyType, routerDeployment(4, 4, 2, corev1.ConditionFalse), nil),
 			want:   condStatus{"DeploymentAvailable": F, "DeploymentReplicasMinAvailable": F, "Available": F},
 			msgHas: map[string]string{"DeploymentReplicasMinAvailable": "2 of 4 router replicas are available; at least 3 are needed."}},
+		{name: "fields without effect: FieldsSupported False, Degraded at once, still available",
+			obs: func() observed {
+				o := obsFor(operatorv1.HostNetworkStrategyType, routerDeployment(2, 2, 2, corev1.ConditionTrue), nil)
+				o.admission.Unimplemented = []string{"spec.logging.access (no access log is written)"}
+				return o
+			}(),
+			types: []string{"Admitted", "DeploymentAvailable", "DeploymentReplicasMinAvailable", "DeploymentReplicasAllAvailable", "DeploymentRollingOut",
+				"LoadBalancerManaged", "DNSManaged", "FieldsSupported", "Available", "Progressing", "Degraded"},
+			want:    condStatus{"FieldsSupported": F, "Available": T, "Degraded": T},
+			reasons: map[string]string{"FieldsSupported": "FieldsNotImplemented", "Available": "IngressControllerAvailable"},
+			msgHas: map[string]string{"FieldsSupported": "have no effect: spec.logging.access (no access log is written)",
+				"Degraded": "FieldsSupported=False (FieldsNotImplemented: "}},
 		{name: "not admitted",
 			obs: observed{admission: admission{Reason: "Invalid", Message: "domain x is already used by IngressController y",
 				Strategy: &operatorv1.EndpointPublishingStrategy{Type: operatorv1.HostNetworkStrategyType}}},

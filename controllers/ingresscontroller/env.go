@@ -45,6 +45,7 @@ func routerEnv(ic *operatorv1.IngressController, a admission, o Options, in clus
 	addPublishing(env, a.Strategy)
 	addTuning(env, ic.Spec.TuningOptions)
 	addConnectionPolicies(env, &ic.Spec)
+	addHTTPOptions(env, &ic.Spec)
 	out := make([]corev1.EnvVar, 0, len(env)+1)
 	for k, v := range env {
 		out = append(out, corev1.EnvVar{Name: k, Value: v})
@@ -118,6 +119,32 @@ func addConnectionPolicies(env map[string]string, s *operatorv1.IngressControlle
 	if s.ClosedClientConnectionPolicy == operatorv1.IngressControllerClosedClientConnectionPolicyAbort {
 		env[names.EnvRouterAbortOnClose] = "true"
 	}
+}
+
+// addHTTPOptions sets what the routers do with connections that send no
+// request, and which responses they compress.
+func addHTTPOptions(env map[string]string, s *operatorv1.IngressControllerSpec) {
+	if s.HTTPEmptyRequestsPolicy == operatorv1.HTTPEmptyRequestsPolicyIgnore {
+		env[names.EnvRouterHTTPIgnoreProbes] = "true"
+	}
+	if c := s.HTTPCompression; c != nil && len(c.MimeTypes) > 0 {
+		words := make([]string, len(c.MimeTypes))
+		for i, t := range c.MimeTypes {
+			words[i] = mimeWord(string(t))
+		}
+		env[names.EnvRouterEnableCompression] = "true"
+		env[names.EnvRouterCompressionMIME] = strings.Join(words, " ")
+	}
+}
+
+// mimeWord writes a MIME type as one word of ROUTER_COMPRESSION_MIME: in
+// double quotes when it holds a space or a quote ("text/plain;
+// charset=utf-8"), with '"' and '\' escaped inside.
+func mimeWord(t string) string {
+	if !strings.ContainsAny(t, " \t\"'\\") {
+		return t
+	}
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(t) + `"`
 }
 
 func addPublishing(env map[string]string, s *operatorv1.EndpointPublishingStrategy) {

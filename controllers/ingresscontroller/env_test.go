@@ -12,6 +12,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	operatorv1 "github.com/okd-ingress/okd-ingress/api/operator/v1"
+	"github.com/okd-ingress/okd-ingress/internal/router/config"
 )
 
 const (
@@ -130,6 +131,19 @@ func TestRouterEnv(t *testing.T) {
 				s.ClosedClientConnectionPolicy = operatorv1.IngressControllerClosedClientConnectionPolicyAbort
 			})},
 			change: map[string]string{"ROUTER_IDLE_CLOSE_ON_RESPONSE": "true", "ROUTER_ABORT_ON_CLOSE": "true"}},
+		{name: "httpEmptyRequestsPolicy Ignore and compression, a type with parameters quoted",
+			mods: []icMod{private, withSpec(func(s *operatorv1.IngressControllerSpec) {
+				s.HTTPEmptyRequestsPolicy = operatorv1.HTTPEmptyRequestsPolicyIgnore
+				s.HTTPCompression = &operatorv1.HTTPCompressionPolicy{MimeTypes: []operatorv1.CompressionMIMEType{
+					"text/html", `text/plain; charset="utf-8"`, "application/*"}}
+			})},
+			change: map[string]string{"ROUTER_HTTP_IGNORE_PROBES": "true", "ROUTER_ENABLE_COMPRESSION": "true",
+				"ROUTER_COMPRESSION_MIME": `text/html "text/plain; charset=\"utf-8\"" application/*`}},
+		{name: "Respond and no MIME types are the router's defaults",
+			mods: []icMod{private, withSpec(func(s *operatorv1.IngressControllerSpec) {
+				s.HTTPEmptyRequestsPolicy = operatorv1.HTTPEmptyRequestsPolicyRespond
+				s.HTTPCompression = &operatorv1.HTTPCompressionPolicy{}
+			})}},
 		{name: "Immediate and Continue are the router's defaults",
 			mods: []icMod{private, withSpec(func(s *operatorv1.IngressControllerSpec) {
 				s.IdleConnectionTerminationPolicy = operatorv1.IngressControllerConnectionTerminationPolicyImmediate
@@ -256,6 +270,25 @@ func TestRouterEnv(t *testing.T) {
 
 // The environment is sorted by name, so that the pod template (and its
 // hash) does not depend on map order.
+// TestMIMEWordsRoundTrip: what the operator writes in ROUTER_COMPRESSION_MIME
+// the router reads back type by type, and takes.
+func TestMIMEWordsRoundTrip(t *testing.T) {
+	types := []string{"text/html", "text/*", `text/plain; charset="utf-8"`, `application/x-a; b="c\\d"`, "x-ab/c'd; e='f'"}
+	words := make([]string, len(types))
+	for i, m := range types {
+		words[i] = mimeWord(m)
+	}
+	got, err := config.SplitWords(strings.Join(words, " "))
+	if err != nil || !slices.Equal(got, types) {
+		t.Fatalf("read back %q (%v), want %q", got, err, types)
+	}
+	for _, m := range got {
+		if !config.ValidMIMEType(m) {
+			t.Errorf("the router refuses %q", m)
+		}
+	}
+}
+
 func TestRouterEnvSorted(t *testing.T) {
 	o := testOptions(PlatformNone)
 	o.GracefulShutdownDelay = time.Minute

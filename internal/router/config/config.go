@@ -98,6 +98,16 @@ type Config struct {
 	// sending (ROUTER_IDLE_CLOSE_ON_RESPONSE; the IngressController's
 	// idleConnectionTerminationPolicy: Deferred).
 	IdleCloseOnResponse bool
+	// IgnoreProbes closes connections that send no request without an
+	// answer or a log line (ROUTER_HTTP_IGNORE_PROBES; the
+	// IngressController's httpEmptyRequestsPolicy: Ignore): load balancers'
+	// TCP probes and browsers' pre-connections are no errors.
+	IgnoreProbes bool
+	// CompressionTypes are the response Content-Types the router
+	// compresses with gzip for clients that accept it; none: no compression
+	// (ROUTER_ENABLE_COMPRESSION and ROUTER_COMPRESSION_MIME; the
+	// IngressController's httpCompression.mimeTypes).
+	CompressionTypes []string
 	// AbortOnClose stops work for a client that has gone away
 	// (ROUTER_ABORT_ON_CLOSE; closedClientConnectionPolicy: Abort).
 	AbortOnClose bool
@@ -211,6 +221,8 @@ func (c *Config) FromEnv(lookup func(string) (string, bool)) error {
 	e.boolean(names.EnvRouterUseProxyProtocol, &c.ProxyProtocol)
 	e.boolean(names.EnvRouterIdleCloseOnResponse, &c.IdleCloseOnResponse)
 	e.boolean(names.EnvRouterAbortOnClose, &c.AbortOnClose)
+	e.boolean(names.EnvRouterHTTPIgnoreProbes, &c.IgnoreProbes)
+	e.compression(&c.CompressionTypes)
 	e.oneOf(names.EnvRouterLoadBalanceAlgorithm, &c.BalanceHTTP, "random", "roundrobin", "leastconn", "source")
 	e.oneOf(names.EnvRouterTCPBalanceScheme, &c.BalanceTCP, "source", "roundrobin", "leastconn", "random")
 	e.oneOf(names.EnvSSLMinVersion, &c.SSLMinVersion, "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3")
@@ -393,6 +405,98 @@ var cookieNameGrammar = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
 
 // ValidCookieName reports whether name may name a stickiness cookie.
 func ValidCookieName(name string) bool { return cookieNameGrammar.MatchString(name) }
+
+// mimeTypeGrammar is a MIME type with optional parameters (RFC 1341), as
+// the IngressController's API validates httpCompression.mimeTypes: a
+// registered top-level type or an X- extension, a subtype token or "*",
+// parameters of tokens or quoted strings without control characters.
+var mimeTypeGrammar = regexp.MustCompile(`^(?i)(x-` + token + `|application|audio|image|message|multipart|text|video)/` + token +
+	`( *; *` + token + `=(` + token + `|"([^"\\[:cntrl:]\x80-\x{10FFFF}]|\\[ -~])*"))*$`)
+
+// token is an RFC 9110 token.
+const token = "[-!#$%&'*+.0-9a-z^_`|~]+"
+
+// ValidMIMEType reports whether the router takes t as a type to compress.
+func ValidMIMEType(t string) bool { return len(t) <= 1024 && mimeTypeGrammar.MatchString(t) }
+
+// compression reads ROUTER_COMPRESSION_MIME when ROUTER_ENABLE_COMPRESSION
+// is true: types separated by spaces, each optionally in double quotes
+// (with \" and \\ inside) or single quotes, as haproxy.cfg writes words;
+// a type with parameters holds spaces or quotes. "type/*" is kept as
+// written: the template turns it into the prefix HAProxy matches.
+func (e *envReader) compression(dst *[]string) {
+	var on bool
+	e.boolean(names.EnvRouterEnableCompression, &on)
+	v, ok := e.get(names.EnvRouterCompressionMIME)
+	if !on || e.err != nil {
+		return
+	}
+	types, err := SplitWords(v)
+	switch {
+	case err != nil:
+		e.fail(names.EnvRouterCompressionMIME, v, err.Error())
+		return
+	case !ok || len(types) == 0:
+		e.fail(names.EnvRouterCompressionMIME, v, "want the MIME types to compress when ROUTER_ENABLE_COMPRESSION is true")
+		return
+	}
+	for _, t := range types {
+		if !ValidMIMEType(t) {
+			e.fail(names.EnvRouterCompressionMIME, v, fmt.Sprintf("%q is not a MIME type such as text/html, text/* or \"text/plain; charset=utf-8\"", t))
+			return
+		}
+	}
+	*dst = types
+}
+
+// SplitWords splits s at spaces into words, each optionally quoted: "…"
+// with backslash escapes of '"' and '\\', or '…' taken as it stands.
+func SplitWords(s string) ([]string, error) {
+	var words []string
+	var w strings.Builder
+	inWord := false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == ' ' || c == '\t':
+			if inWord {
+				words, inWord = append(words, w.String()), false
+				w.Reset()
+			}
+		case c == '"' || c == '\'':
+			end := closingQuote(s, i)
+			if end < 0 {
+				return nil, fmt.Errorf("unterminated quote at byte %d", i)
+			}
+			body := s[i+1 : end]
+			if c == '"' {
+				body = strings.NewReplacer(`\"`, `"`, `\\`, `\`).Replace(body)
+			}
+			w.WriteString(body)
+			inWord, i = true, end
+		default:
+			w.WriteByte(c)
+			inWord = true
+		}
+	}
+	if inWord {
+		words = append(words, w.String())
+	}
+	return words, nil
+}
+
+// closingQuote finds the quote that ends the one at s[open]: in double
+// quotes a backslash escapes the next byte.
+func closingQuote(s string, open int) int {
+	for j := open + 1; j < len(s); j++ {
+		switch {
+		case s[j] == '\\' && s[open] == '"':
+			j++
+		case s[j] == s[open]:
+			return j
+		}
+	}
+	return -1
+}
 
 // cipherList accepts OpenSSL cipher names joined by ':' and nothing else:
 // the value is written into haproxy.cfg.

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -49,6 +50,27 @@ func TestFromEnv(t *testing.T) {
 			wantErr: "ROUTER_BIND_ADDRESS"},
 		{name: "a port out of range", env: map[string]string{"ROUTER_SERVICE_HTTP_PORT": "70000"}, wantErr: "ROUTER_SERVICE_HTTP_PORT"},
 		{name: "a forwarded policy OKD lacks", env: map[string]string{"ROUTER_SET_FORWARDED_HEADERS": "always"}, wantErr: "ROUTER_SET_FORWARDED_HEADERS"},
+		{name: "empty requests ignored", env: map[string]string{"ROUTER_HTTP_IGNORE_PROBES": "true"},
+			check: func(c Config) bool { return c.IgnoreProbes }},
+		{name: "compression of the types OKD's operator writes, quoted where they hold spaces or quotes",
+			env: map[string]string{"ROUTER_ENABLE_COMPRESSION": "true",
+				"ROUTER_COMPRESSION_MIME": `text/html  "text/plain; charset=\"utf-8\"" 'application/json; q=1' text/*`},
+			check: func(c Config) bool {
+				return slices.Equal(c.CompressionTypes, []string{"text/html", `text/plain; charset="utf-8"`, "application/json; q=1", "text/*"})
+			}},
+		{name: "compression types without compression enabled are none",
+			env:   map[string]string{"ROUTER_ENABLE_COMPRESSION": "false", "ROUTER_COMPRESSION_MIME": "text/html"},
+			check: func(c Config) bool { return c.CompressionTypes == nil }},
+		{name: "compression enabled without types", env: map[string]string{"ROUTER_ENABLE_COMPRESSION": "true"},
+			wantErr: "ROUTER_COMPRESSION_MIME"},
+		{name: "a compression type that would inject a directive",
+			env:     map[string]string{"ROUTER_ENABLE_COMPRESSION": "true", "ROUTER_COMPRESSION_MIME": "\"text/html\n  stats enable\""},
+			wantErr: "ROUTER_COMPRESSION_MIME"},
+		{name: "a compression type that is no MIME type",
+			env:     map[string]string{"ROUTER_ENABLE_COMPRESSION": "true", "ROUTER_COMPRESSION_MIME": "text/html $HOME"},
+			wantErr: "is not a MIME type"},
+		{name: "an unterminated quote", env: map[string]string{"ROUTER_ENABLE_COMPRESSION": "true", "ROUTER_COMPRESSION_MIME": `"text/html`},
+			wantErr: "unterminated quote"},
 		{name: "rewrite not below the buffer",
 			env: map[string]string{"ROUTER_BUF_SIZE": "16384", "ROUTER_MAX_REWRITE_SIZE": "16384"}, wantErr: "ROUTER_MAX_REWRITE_SIZE"},
 	}

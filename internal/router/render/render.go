@@ -36,6 +36,7 @@ func newTemplate(configDir string, c config.Config) *template.Template {
 		"configPath":    func(f string) string { return path.Join(configDir, f) },
 		"ms":            ms,
 		"rewrite":       rewriteArgs,
+		"compressTypes": compressTypes,
 		"forwarded": func(b *model.Backend) string {
 			return backendForwarded(b.Forwarded, c.ForwardedHeaders, ipv6Clients(c))
 		},
@@ -360,6 +361,21 @@ func backendForwarded(policy, router config.ForwardedPolicy, ipv6 bool) string {
 		return ""
 	}
 	return indented(forwardedRules(policy, fwdStyle{proto: "%[ssl_fc,iif(https,http)]", ipv6: ipv6}))
+}
+
+// compressTypes writes the Content-Types to compress as HAProxy's
+// "compression type" arguments. HAProxy matches each as a case-insensitive
+// prefix of the response's Content-Type, so "text/*" (every text type, as
+// the IngressController's API reads it) is written "text/".
+func compressTypes(types []string) string {
+	words := make([]string, len(types))
+	for i, t := range types {
+		if strings.HasSuffix(t, "/*") {
+			t = strings.TrimSuffix(t, "*")
+		}
+		words[i] = Quote(t)
+	}
+	return strings.Join(words, " ")
 }
 
 // indented prints config lines, each on a line of its own after the line

@@ -324,8 +324,9 @@ func TestRenderOptions(t *testing.T) {
 				"  http-request set-header X-Forwarded-Proto-Version h2 if { ssl_fc_alpn -i h2 }",
 				"  maxconn 50000",
 			},
-			absent: []string{"del-header X-Forwarded-For", "if-none", "accept-proxy\n", "idle-close-on-response", "abortonclose"},
-			count:  map[string]int{"  option forwardfor": 2, "alpn h2,http/1.1": 3},
+			absent: []string{"del-header X-Forwarded-For", "if-none", "accept-proxy\n", "idle-close-on-response", "abortonclose",
+				"http-ignore-probes", "compression"},
+			count: map[string]int{"  option forwardfor": 2, "alpn h2,http/1.1": 3},
 		},
 		{
 			name: "replace",
@@ -387,6 +388,20 @@ func TestRenderOptions(t *testing.T) {
 			edit:    func(_ string, c *config.Config) { c.IdleCloseOnResponse, c.AbortOnClose = true, true },
 			present: []string{"  option http-keep-alive\n  option abortonclose\n", "  mode http\n  option idle-close-on-response\n"},
 			count:   map[string]int{"idle-close-on-response": 2, "abortonclose": 1},
+		},
+		{
+			name:    "empty requests ignored (httpEmptyRequestsPolicy: Ignore), on the HTTP frontends",
+			edit:    func(_ string, c *config.Config) { c.IgnoreProbes = true },
+			present: []string{"  mode http\n  option http-ignore-probes\n  http-request del-header proxy\n"},
+			count:   map[string]int{"  option http-ignore-probes\n": 2},
+		},
+		{
+			name: "compression on the HTTP frontends: a type/* is its prefix, a type with parameters one quoted word",
+			edit: func(_ string, c *config.Config) {
+				c.CompressionTypes = []string{"text/html", "text/*", `text/plain; charset="utf-8"`, "application/json"}
+			},
+			present: []string{"  compression algo gzip\n  compression type \"text/html\" \"text/\" \"text/plain;\\x20charset=\\x22utf-8\\x22\" \"application/json\"\n"},
+			count:   map[string]int{"  compression algo gzip\n": 2},
 		},
 		{
 			name: "dual stack: one listener per port for both families, IPv4 clients unmapped, Forwarded per family",

@@ -1,0 +1,51 @@
+package ingresscontroller
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"k8s.io/apimachinery/pkg/runtime"
+
+	operatorv1 "github.com/okd-ingress/okd-ingress/api/operator/v1"
+)
+
+func TestUnimplemented(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		spec operatorv1.IngressControllerSpec
+		want []string // the fields named, in order
+	}{
+		{name: "nothing set"},
+		{name: "implemented fields only", spec: operatorv1.IngressControllerSpec{
+			HTTPHeaders:                &operatorv1.IngressControllerHTTPHeaders{ForwardedHeaderPolicy: operatorv1.NeverHTTPHeaderPolicy},
+			HTTPCompression:            &operatorv1.HTTPCompressionPolicy{MimeTypes: []operatorv1.CompressionMIMEType{"text/html"}},
+			HTTPEmptyRequestsPolicy:    operatorv1.HTTPEmptyRequestsPolicyIgnore,
+			Logging:                    &operatorv1.IngressControllerLogging{},
+			HTTPErrorCodePages:         &operatorv1.ConfigMapNameReference{},
+			UnsupportedConfigOverrides: runtime.RawExtension{Raw: []byte(" null ")},
+		}},
+		{name: "every field without effect", spec: operatorv1.IngressControllerSpec{
+			ClientTLS:          &operatorv1.ClientTLS{ClientCertificatePolicy: operatorv1.ClientCertificatePolicyRequired},
+			Logging:            &operatorv1.IngressControllerLogging{Access: &operatorv1.AccessLogging{}},
+			HTTPErrorCodePages: &operatorv1.ConfigMapNameReference{Name: "pages"},
+			HTTPHeaders: &operatorv1.IngressControllerHTTPHeaders{
+				UniqueId:                  &operatorv1.IngressControllerHTTPUniqueIdHeaderPolicy{Name: "X-Request-Id"},
+				HeaderNameCaseAdjustments: []operatorv1.IngressControllerHTTPHeaderNameCaseAdjustment{"Host"},
+				Actions:                   &operatorv1.IngressControllerHTTPHeaderActions{Response: []operatorv1.IngressControllerHTTPHeader{{Name: "X-A"}}},
+			},
+			UnsupportedConfigOverrides: runtime.RawExtension{Raw: []byte(`{"loadBalancingAlgorithm":"leastconn"}`)},
+		}, want: []string{"spec.clientTLS", "spec.logging.access", "spec.httpErrorCodePages", "spec.httpHeaders.uniqueId",
+			"spec.httpHeaders.headerNameCaseAdjustments", "spec.httpHeaders.actions", "spec.unsupportedConfigOverrides"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			for _, f := range unimplemented(&tc.spec) {
+				got = append(got, strings.Fields(f)[0])
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("unimplemented = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
