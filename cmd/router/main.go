@@ -4,6 +4,8 @@
 //
 //	router                 run the router
 //	router render [maps]   print the haproxy.cfg (and map files) it would serve, then exit
+//	router logs            the "logs" sidecar: print the access log HAProxy sends to
+//	                       ROUTER_SYSLOG_ADDRESS (a unix socket), a line per message
 package main
 
 import (
@@ -12,17 +14,23 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"time"
 
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"github.com/okd-ingress/okd-ingress/internal/manager"
+	"github.com/okd-ingress/okd-ingress/internal/names"
 	"github.com/okd-ingress/okd-ingress/internal/router"
 	"github.com/okd-ingress/okd-ingress/internal/router/config"
+	"github.com/okd-ingress/okd-ingress/internal/router/logrelay"
 	"github.com/okd-ingress/okd-ingress/internal/router/render"
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "logs" {
+		os.Exit(relayLogs())
+	}
 	cfg := config.Defaults()
 	if err := cfg.FromOSEnv(); err != nil {
 		fmt.Fprintln(os.Stderr, "router:", err)
@@ -64,6 +72,26 @@ func main() {
 		log.Error(err, "router stopped")
 		os.Exit(1)
 	}
+}
+
+// relayLogs runs the "logs" sidecar until it is stopped.
+func relayLogs() int {
+	path := os.Getenv(names.EnvRouterSyslogAddress)
+	if path == "" {
+		path = names.AccessLogSocket
+	}
+	conn, err := logrelay.Listen(path)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "router logs:", err)
+		return 1
+	}
+	// Stopped with the router, it prints what the router logs while it
+	// drains, until 10 s pass without a message.
+	if err := logrelay.Serve(ctrl.SetupSignalHandler(), conn, os.Stdout, 10*time.Second); err != nil {
+		fmt.Fprintln(os.Stderr, "router logs:", err)
+		return 1
+	}
+	return 0
 }
 
 func printFiles(files render.Files, withMaps bool) {

@@ -18,15 +18,15 @@ type admission struct {
 	Message  string
 	Domain   string
 	Strategy *operatorv1.EndpointPublishingStrategy
-	// Unimplemented are the fields set that have no effect.
-	Unimplemented []string
+	// Ignored are the fields set that have no effect, each with why.
+	Ignored []string
 }
 
 // admit works out the effective domain and strategy of ic and checks that
 // no older admitted IngressController serves the same domain. others are
 // the other IngressControllers of the namespace.
 func admit(ic *operatorv1.IngressController, others []operatorv1.IngressController, o Options) admission {
-	a := admission{Domain: effectiveDomain(ic, o), Strategy: effectiveStrategy(ic, o), Unimplemented: unimplemented(&ic.Spec)}
+	a := admission{Domain: effectiveDomain(ic, o), Strategy: effectiveStrategy(ic, o), Ignored: ignoredFields(&ic.Spec)}
 	var problems []string
 	if a.Domain == "" {
 		problems = append(problems, "no domain: set spec.domain, or start the manager with --domain")

@@ -55,8 +55,8 @@ func conditions(prev []operatorv1.OperatorCondition, obs observed, now time.Time
 		low = append(low, loadBalancerReadyCond(obs.loadBalancer))
 	}
 	low = append(low, dnsConds(obs)...)
-	if fields := obs.admission.Unimplemented; len(fields) > 0 {
-		low = append(low, unimplementedCond(fields))
+	if fields := obs.admission.Ignored; len(fields) > 0 {
+		low = append(low, ignoredCond(fields))
 	}
 	for _, c := range low {
 		out = append(out, merge(prev, c, now))

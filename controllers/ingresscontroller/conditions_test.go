@@ -165,15 +165,15 @@ func TestConditionsFirstLook(t *testing.T) {
 		{name: "fields without effect: FieldsSupported False, Degraded at once, still available",
 			obs: func() observed {
 				o := obsFor(operatorv1.HostNetworkStrategyType, routerDeployment(2, 2, 2, corev1.ConditionTrue), nil)
-				o.admission.Unimplemented = []string{"spec.logging.access (no access log is written)"}
+				o.admission.Ignored = []string{"spec.clientTLS (not implemented: client certificates are neither requested nor checked)"}
 				return o
 			}(),
 			types: []string{"Admitted", "DeploymentAvailable", "DeploymentReplicasMinAvailable", "DeploymentReplicasAllAvailable", "DeploymentRollingOut",
 				"LoadBalancerManaged", "DNSManaged", "FieldsSupported", "Available", "Progressing", "Degraded"},
 			want:    condStatus{"FieldsSupported": F, "Available": T, "Degraded": T},
-			reasons: map[string]string{"FieldsSupported": "FieldsNotImplemented", "Available": "IngressControllerAvailable"},
-			msgHas: map[string]string{"FieldsSupported": "have no effect: spec.logging.access (no access log is written)",
-				"Degraded": "FieldsSupported=False (FieldsNotImplemented: "}},
+			reasons: map[string]string{"FieldsSupported": "FieldsIgnored", "Available": "IngressControllerAvailable"},
+			msgHas: map[string]string{"FieldsSupported": "These fields have no effect: spec.clientTLS (not implemented: client certificates",
+				"Degraded": "FieldsSupported=False (FieldsIgnored: "}},
 		{name: "not admitted",
 			obs: observed{admission: admission{Reason: "Invalid", Message: "domain x is already used by IngressController y",
 				Strategy: &operatorv1.EndpointPublishingStrategy{Type: operatorv1.HostNetworkStrategyType}}},

@@ -72,6 +72,9 @@ func desiredDeployment(ic *operatorv1.IngressController, a admission, o Options,
 			}},
 		},
 	}
+	if logsToContainer(ic) {
+		addLogsSidecar(&tmpl.Spec, o, hostNet)
+	}
 	tmpl.Labels[names.HashLabel] = templateHash(tmpl)
 	return &appsv1.Deployment{
 		ObjectMeta: metav1.ObjectMeta{Name: names.RouterDeployment(ic.Name), Namespace: o.RouterNamespace, Labels: ownedLabels(ic.Name)},
@@ -85,6 +88,35 @@ func desiredDeployment(ic *operatorv1.IngressController, a admission, o Options,
 			RevisionHistoryLimit:    ptr.To(int32(10)),
 		},
 	}
+}
+
+// logsToContainer tells whether the access log goes to the "logs" sidecar.
+func logsToContainer(ic *operatorv1.IngressController) bool {
+	l := ic.Spec.Logging
+	return l != nil && l.Access != nil && l.Access.Destination.Type == operatorv1.ContainerLoggingDestinationType
+}
+
+// addLogsSidecar adds, as OKD does for the Container destination, a
+// container named "logs" that prints the access log HAProxy writes to a
+// socket in a volume both containers mount. It is the router image run
+// as "logs", with nothing to bind and no capability.
+func addLogsSidecar(spec *corev1.PodSpec, o Options, hostNet bool) {
+	mount := corev1.VolumeMount{Name: names.AccessLogVolume, MountPath: names.AccessLogSocketDir}
+	spec.Volumes = append(spec.Volumes, corev1.Volume{Name: names.AccessLogVolume,
+		VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}})
+	spec.Containers[0].VolumeMounts = append(spec.Containers[0].VolumeMounts, mount)
+	sc := containerSecurityContext(hostNet)
+	spec.Containers = append(spec.Containers, corev1.Container{
+		Name: operatorv1.ContainerLoggingSidecarContainerName, Image: o.RouterImage, ImagePullPolicy: corev1.PullIfNotPresent,
+		Args: []string{"logs"},
+		Env:  []corev1.EnvVar{{Name: names.EnvRouterSyslogAddress, Value: names.AccessLogSocket}},
+		Resources: corev1.ResourceRequirements{Requests: corev1.ResourceList{
+			corev1.ResourceCPU: mustQuantity("100m"), corev1.ResourceMemory: mustQuantity("64Mi"),
+		}},
+		SecurityContext:          sc,
+		TerminationMessagePolicy: corev1.TerminationMessageFallbackToLogsOnError,
+		VolumeMounts:             []corev1.VolumeMount{mount},
+	})
 }
 
 func templateHash(t corev1.PodTemplateSpec) string {

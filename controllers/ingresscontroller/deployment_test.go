@@ -1,11 +1,13 @@
 package ingresscontroller
 
 import (
+	"slices"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
@@ -178,6 +180,48 @@ func TestDesiredDeploymentCommon(t *testing.T) {
 	check("volumeMounts", c.VolumeMounts, []corev1.VolumeMount{{Name: "default-certificate", MountPath: "/etc/pki/tls/private", ReadOnly: true}})
 	check("env", c.Env, routerEnv(ic, admitted(ic, o), o, clusterInputs{}))
 	check("requests", c.Resources.Requests.Cpu().String()+" "+c.Resources.Requests.Memory().String(), "100m 256Mi")
+}
+
+// TestDesiredDeploymentLogsSidecar: the Container destination adds OKD's
+// "logs" sidecar and the socket volume both containers mount; the Syslog
+// destination adds neither.
+func TestDesiredDeploymentLogsSidecar(t *testing.T) {
+	o := testOptions(PlatformNone)
+	logTo := func(d operatorv1.LoggingDestination) icMod {
+		return withSpec(func(s *operatorv1.IngressControllerSpec) {
+			s.Logging = &operatorv1.IngressControllerLogging{Access: &operatorv1.AccessLogging{Destination: d}}
+		})
+	}
+	ic := newIC("logged", withStrategy(operatorv1.HostNetworkStrategyType), logTo(operatorv1.LoggingDestination{Type: operatorv1.ContainerLoggingDestinationType}))
+	pod := desiredDeployment(ic, admitted(ic, o), o, clusterInputs{}).Spec.Template.Spec
+	mount := corev1.VolumeMount{Name: "access-log-socket", MountPath: "/var/lib/rsyslog"}
+	if len(pod.Containers) != 2 {
+		t.Fatalf("containers = %d, want the router and logs", len(pod.Containers))
+	}
+	if got := pod.Containers[0].VolumeMounts; !slices.ContainsFunc(got, func(m corev1.VolumeMount) bool { return equality.Semantic.DeepEqual(m, mount) }) {
+		t.Errorf("router mounts %v, want the socket volume too", got)
+	}
+	logs := pod.Containers[1]
+	want := corev1.Container{Name: "logs", Image: "router:test", ImagePullPolicy: corev1.PullIfNotPresent, Args: []string{"logs"},
+		Env:          []corev1.EnvVar{{Name: "ROUTER_SYSLOG_ADDRESS", Value: "/var/lib/rsyslog/rsyslog.sock"}},
+		Resources:    corev1.ResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m"), corev1.ResourceMemory: resource.MustParse("64Mi")}},
+		VolumeMounts: []corev1.VolumeMount{mount}, TerminationMessagePolicy: corev1.TerminationMessageFallbackToLogsOnError,
+		// No capability even on the host network: it binds nothing.
+		SecurityContext: &corev1.SecurityContext{AllowPrivilegeEscalation: ptr.To(false), ReadOnlyRootFilesystem: ptr.To(false),
+			Capabilities: &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}}}}
+	if !equality.Semantic.DeepEqual(logs, want) {
+		t.Errorf("logs container:\n%#v\nwant\n%#v", logs, want)
+	}
+	if !slices.ContainsFunc(pod.Volumes, func(v corev1.Volume) bool { return v.Name == mount.Name && v.EmptyDir != nil }) {
+		t.Errorf("volumes %v lack the emptyDir %s", pod.Volumes, mount.Name)
+	}
+
+	ic = newIC("logged", withStrategy(operatorv1.HostNetworkStrategyType), logTo(operatorv1.LoggingDestination{Type: operatorv1.SyslogLoggingDestinationType,
+		Syslog: &operatorv1.SyslogLoggingDestinationParameters{Address: "198.51.100.1", Port: 514}}))
+	pod = desiredDeployment(ic, admitted(ic, o), o, clusterInputs{}).Spec.Template.Spec
+	if len(pod.Containers) != 1 || len(pod.Volumes) != 1 {
+		t.Errorf("syslog: %d containers and %d volumes, want the router and its certificate only", len(pod.Containers), len(pod.Volumes))
+	}
 }
 
 func TestDesiredDeploymentPlacement(t *testing.T) {

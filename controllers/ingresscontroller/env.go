@@ -1,6 +1,7 @@
 package ingresscontroller
 
 import (
+	"net"
 	"regexp"
 	"sort"
 	"strconv"
@@ -12,6 +13,7 @@ import (
 
 	operatorv1 "github.com/okd-ingress/okd-ingress/api/operator/v1"
 	"github.com/okd-ingress/okd-ingress/internal/names"
+	"github.com/okd-ingress/okd-ingress/internal/router/config"
 )
 
 // Where the router container finds its mounted default certificate.
@@ -46,6 +48,7 @@ func routerEnv(ic *operatorv1.IngressController, a admission, o Options, in clus
 	addTuning(env, ic.Spec.TuningOptions)
 	addConnectionPolicies(env, &ic.Spec)
 	addHTTPOptions(env, &ic.Spec)
+	addAccessLog(env, &ic.Spec)
 	out := make([]corev1.EnvVar, 0, len(env)+1)
 	for k, v := range env {
 		out = append(out, corev1.EnvVar{Name: k, Value: v})
@@ -135,6 +138,68 @@ func addHTTPOptions(env map[string]string, s *operatorv1.IngressControllerSpec) 
 		env[names.EnvRouterEnableCompression] = "true"
 		env[names.EnvRouterCompressionMIME] = strings.Join(words, " ")
 	}
+}
+
+// addAccessLog sets where and how the routers log requests, as OKD's
+// operator does. A format the routers would refuse is left out (they use
+// HAProxy's), which FieldsSupported reports.
+func addAccessLog(env map[string]string, s *operatorv1.IngressControllerSpec) {
+	if s.Logging == nil || s.Logging.Access == nil {
+		return
+	}
+	a := s.Logging.Access
+	maxLength := int32(1024)
+	switch d := a.Destination; d.Type {
+	case operatorv1.SyslogLoggingDestinationType:
+		if d.Syslog == nil {
+			return // the API refuses it; nowhere to send
+		}
+		env[names.EnvRouterSyslogAddress] = net.JoinHostPort(d.Syslog.Address, strconv.Itoa(int(d.Syslog.Port)))
+		if d.Syslog.Facility != "" {
+			env[names.EnvRouterLogFacility] = d.Syslog.Facility
+		}
+		if d.Syslog.MaxLength > 0 {
+			maxLength = d.Syslog.MaxLength
+		}
+	default:
+		env[names.EnvRouterSyslogAddress] = names.AccessLogSocket
+		if d.Container != nil && d.Container.MaxLength > 0 {
+			maxLength = d.Container.MaxLength
+		}
+	}
+	env[names.EnvRouterLogLevel] = "info"
+	env[names.EnvRouterLogMaxLength] = strconv.Itoa(int(maxLength))
+	if f := a.HttpLogFormat; f != "" && config.LogFormatError(f) == nil {
+		env[names.EnvRouterSyslogFormat] = strconv.Quote(f)
+	}
+	if h := a.HTTPCaptureHeaders; h != nil {
+		setCaptures(env, names.EnvRouterCaptureHTTPRequestHeaders, h.Request)
+		setCaptures(env, names.EnvRouterCaptureHTTPResponseHeaders, h.Response)
+	}
+	if len(a.HTTPCaptureCookies) > 0 {
+		c := a.HTTPCaptureCookies[0]
+		name := c.NamePrefix
+		if c.MatchType == operatorv1.CookieMatchTypeExact {
+			name = c.Name + "="
+		}
+		env[names.EnvRouterCaptureHTTPCookie] = name + ":" + strconv.Itoa(int(c.MaxLength))
+	}
+	if a.LogEmptyRequests == operatorv1.LoggingPolicyIgnore {
+		env[names.EnvRouterDontLogNull] = "true"
+	}
+}
+
+// setCaptures writes OKD's "name:length,…". A length past what a log
+// message holds is cut to that: no more of it could be logged.
+func setCaptures(env map[string]string, key string, hs []operatorv1.IngressControllerCaptureHTTPHeader) {
+	if len(hs) == 0 {
+		return
+	}
+	items := make([]string, len(hs))
+	for i, h := range hs {
+		items[i] = h.Name + ":" + strconv.Itoa(min(int(h.MaxLength), config.MaxCaptureLen))
+	}
+	env[key] = strings.Join(items, ",")
 }
 
 // mimeWord writes a MIME type as one word of ROUTER_COMPRESSION_MIME: in

@@ -144,6 +144,32 @@ func TestRouterEnv(t *testing.T) {
 				s.HTTPEmptyRequestsPolicy = operatorv1.HTTPEmptyRequestsPolicyRespond
 				s.HTTPCompression = &operatorv1.HTTPCompressionPolicy{}
 			})}},
+		{name: "access log to the logs sidecar, everything set",
+			mods: []icMod{private, withSpec(func(s *operatorv1.IngressControllerSpec) {
+				s.Logging = &operatorv1.IngressControllerLogging{Access: &operatorv1.AccessLogging{
+					Destination:   operatorv1.LoggingDestination{Type: operatorv1.ContainerLoggingDestinationType, Container: &operatorv1.ContainerLoggingDestinationParameters{MaxLength: 8192}},
+					HttpLogFormat: `%ci:%cp [%t] "%r"`,
+					HTTPCaptureHeaders: &operatorv1.IngressControllerCaptureHTTPHeaders{
+						Request:  []operatorv1.IngressControllerCaptureHTTPHeader{{Name: "Host", MaxLength: 90}, {Name: "X-Huge", MaxLength: 1 << 20}},
+						Response: []operatorv1.IngressControllerCaptureHTTPHeader{{Name: "Content-Type", MaxLength: 40}}},
+					HTTPCaptureCookies: []operatorv1.IngressControllerCaptureHTTPCookie{{MatchType: operatorv1.CookieMatchTypeExact, Name: "session", MaxLength: 32}},
+					LogEmptyRequests:   operatorv1.LoggingPolicyIgnore,
+				}}
+			})},
+			change: map[string]string{"ROUTER_SYSLOG_ADDRESS": "/var/lib/rsyslog/rsyslog.sock", "ROUTER_LOG_LEVEL": "info", "ROUTER_LOG_MAX_LENGTH": "8192",
+				"ROUTER_SYSLOG_FORMAT": `"%ci:%cp [%t] \"%r\""`, "ROUTER_CAPTURE_HTTP_REQUEST_HEADERS": "Host:90,X-Huge:8192",
+				"ROUTER_CAPTURE_HTTP_RESPONSE_HEADERS": "Content-Type:40", "ROUTER_CAPTURE_HTTP_COOKIE": "session=:32", "ROUTER_DONT_LOG_NULL": "true"}},
+		{name: "access log to syslog over IPv6, a cookie prefix, and a format the routers refuse left out",
+			mods: []icMod{private, withSpec(func(s *operatorv1.IngressControllerSpec) {
+				s.Logging = &operatorv1.IngressControllerLogging{Access: &operatorv1.AccessLogging{
+					Destination: operatorv1.LoggingDestination{Type: operatorv1.SyslogLoggingDestinationType,
+						Syslog: &operatorv1.SyslogLoggingDestinationParameters{Address: "2001:db8::5", Port: 514, Facility: "local3"}},
+					HttpLogFormat:      "%[env(ROUTER_COOKIE_KEY)]",
+					HTTPCaptureCookies: []operatorv1.IngressControllerCaptureHTTPCookie{{MatchType: operatorv1.CookieMatchTypePrefix, NamePrefix: "sess", MaxLength: 8}},
+				}}
+			})},
+			change: map[string]string{"ROUTER_SYSLOG_ADDRESS": "[2001:db8::5]:514", "ROUTER_LOG_FACILITY": "local3", "ROUTER_LOG_LEVEL": "info",
+				"ROUTER_LOG_MAX_LENGTH": "1024", "ROUTER_CAPTURE_HTTP_COOKIE": "sess:8"}},
 		{name: "Immediate and Continue are the router's defaults",
 			mods: []icMod{private, withSpec(func(s *operatorv1.IngressControllerSpec) {
 				s.IdleConnectionTerminationPolicy = operatorv1.IngressControllerConnectionTerminationPolicyImmediate

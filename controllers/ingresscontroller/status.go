@@ -60,8 +60,8 @@ func (r *Reconciler) announce(ic *operatorv1.IngressController, a admission) {
 		return
 	}
 	r.Recorder.Eventf(ic, nil, corev1.EventTypeNormal, "Admitted", "Admit", "domain %s, endpoint publishing strategy %s", a.Domain, a.Strategy.Type)
-	if len(a.Unimplemented) > 0 {
-		r.Recorder.Eventf(ic, nil, corev1.EventTypeWarning, "FieldsNotImplemented", "Admit", "%s", unimplementedCond(a.Unimplemented).msg)
+	if len(a.Ignored) > 0 {
+		r.Recorder.Eventf(ic, nil, corev1.EventTypeWarning, "FieldsIgnored", "Admit", "%s", ignoredCond(a.Ignored).msg)
 	}
 	if a.Strategy.Type == operatorv1.HostNetworkStrategyType {
 		r.Recorder.Eventf(ic, nil, corev1.EventTypeWarning, "HostNetworkPrivileged", "Admit",

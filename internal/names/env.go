@@ -16,6 +16,9 @@ const (
 	EnvRouterBackendCheckInterval           = "ROUTER_BACKEND_CHECK_INTERVAL"
 	EnvRouterBufSize                        = "ROUTER_BUF_SIZE"
 	EnvRouterCanonicalHostname              = "ROUTER_CANONICAL_HOSTNAME"
+	EnvRouterCaptureHTTPCookie              = "ROUTER_CAPTURE_HTTP_COOKIE"
+	EnvRouterCaptureHTTPRequestHeaders      = "ROUTER_CAPTURE_HTTP_REQUEST_HEADERS"
+	EnvRouterCaptureHTTPResponseHeaders     = "ROUTER_CAPTURE_HTTP_RESPONSE_HEADERS"
 	EnvRouterCiphers                        = "ROUTER_CIPHERS"
 	EnvRouterCipherSuites                   = "ROUTER_CIPHERSUITES"
 	EnvRouterClientFinTimeout               = "ROUTER_CLIENT_FIN_TIMEOUT"
@@ -30,6 +33,7 @@ const (
 	EnvRouterDisableHTTP2                   = "ROUTER_DISABLE_HTTP2"
 	EnvRouterDisableNamespaceOwnershipCheck = "ROUTER_DISABLE_NAMESPACE_OWNERSHIP_CHECK"
 	EnvRouterDomain                         = "ROUTER_DOMAIN"
+	EnvRouterDontLogNull                    = "ROUTER_DONT_LOG_NULL"
 	EnvRouterEnableCompression              = "ROUTER_ENABLE_COMPRESSION"
 	EnvRouterCompressionMIME                = "ROUTER_COMPRESSION_MIME"
 	EnvRouterHTTPIgnoreProbes               = "ROUTER_HTTP_IGNORE_PROBES"
@@ -40,6 +44,9 @@ const (
 	EnvRouterIPV4V6Mode                     = "ROUTER_IP_V4_V6_MODE"
 	EnvRouterListenAddr                     = "ROUTER_LISTEN_ADDR"
 	EnvRouterLoadBalanceAlgorithm           = "ROUTER_LOAD_BALANCE_ALGORITHM"
+	EnvRouterLogFacility                    = "ROUTER_LOG_FACILITY"
+	EnvRouterLogLevel                       = "ROUTER_LOG_LEVEL"
+	EnvRouterLogMaxLength                   = "ROUTER_LOG_MAX_LENGTH"
 	EnvRouterMaxConnections                 = "ROUTER_MAX_CONNECTIONS"
 	EnvRouterMaxRewriteSize                 = "ROUTER_MAX_REWRITE_SIZE"
 	EnvRouterRunDir                         = "ROUTER_RUN_DIR"
@@ -50,6 +57,8 @@ const (
 	EnvRouterSetForwardedHeaders            = "ROUTER_SET_FORWARDED_HEADERS"
 	EnvRouterSlowlorisHTTPKeepalive         = "ROUTER_SLOWLORIS_HTTP_KEEPALIVE"
 	EnvRouterSlowlorisTimeout               = "ROUTER_SLOWLORIS_TIMEOUT"
+	EnvRouterSyslogAddress                  = "ROUTER_SYSLOG_ADDRESS"
+	EnvRouterSyslogFormat                   = "ROUTER_SYSLOG_FORMAT"
 	EnvRouterTCPBalanceScheme               = "ROUTER_TCP_BALANCE_SCHEME"
 	EnvRouterThreads                        = "ROUTER_THREADS"
 	EnvRouterUpdateStatus                   = "ROUTER_UPDATE_STATUS"
@@ -57,4 +66,13 @@ const (
 	EnvRouteLabels                          = "ROUTE_LABELS"
 	EnvSSLMinVersion                        = "SSL_MIN_VERSION"
 	EnvStatsPort                            = "STATS_PORT"
+)
+
+// The access-log socket of the Container destination: HAProxy in the
+// router container writes to it, the "logs" sidecar (the router image
+// run as "logs") prints what arrives, for kubectl logs -c logs.
+const (
+	AccessLogVolume    = "access-log-socket"
+	AccessLogSocketDir = "/var/lib/rsyslog"
+	AccessLogSocket    = AccessLogSocketDir + "/rsyslog.sock"
 )

@@ -108,6 +108,10 @@ type Config struct {
 	// (ROUTER_ENABLE_COMPRESSION and ROUTER_COMPRESSION_MIME; the
 	// IngressController's httpCompression.mimeTypes).
 	CompressionTypes []string
+	// AccessLog is where HAProxy logs requests (ROUTER_SYSLOG_ADDRESS and
+	// the variables beside it; the IngressController's logging.access);
+	// nil: nowhere.
+	AccessLog *AccessLog
 	// AbortOnClose stops work for a client that has gone away
 	// (ROUTER_ABORT_ON_CLOSE; closedClientConnectionPolicy: Abort).
 	AbortOnClose bool
@@ -223,6 +227,7 @@ func (c *Config) FromEnv(lookup func(string) (string, bool)) error {
 	e.boolean(names.EnvRouterAbortOnClose, &c.AbortOnClose)
 	e.boolean(names.EnvRouterHTTPIgnoreProbes, &c.IgnoreProbes)
 	e.compression(&c.CompressionTypes)
+	e.accessLog(&c.AccessLog)
 	e.oneOf(names.EnvRouterLoadBalanceAlgorithm, &c.BalanceHTTP, "random", "roundrobin", "leastconn", "source")
 	e.oneOf(names.EnvRouterTCPBalanceScheme, &c.BalanceTCP, "source", "roundrobin", "leastconn", "random")
 	e.oneOf(names.EnvSSLMinVersion, &c.SSLMinVersion, "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3")

@@ -71,6 +71,57 @@ func TestFromEnv(t *testing.T) {
 			wantErr: "is not a MIME type"},
 		{name: "an unterminated quote", env: map[string]string{"ROUTER_ENABLE_COMPRESSION": "true", "ROUTER_COMPRESSION_MIME": `"text/html`},
 			wantErr: "unterminated quote"},
+		{name: "no access log without an address", env: map[string]string{"ROUTER_LOG_FACILITY": "local0"},
+			check: func(c Config) bool { return c.AccessLog == nil }},
+		{name: "access log to the sidecar's socket, with OKD's defaults",
+			env: map[string]string{"ROUTER_SYSLOG_ADDRESS": "/var/lib/rsyslog/rsyslog.sock"},
+			check: func(c Config) bool {
+				l := c.AccessLog
+				return l != nil && l.Address == "/var/lib/rsyslog/rsyslog.sock" && l.Facility == "local1" && l.Level == "info" &&
+					l.MaxLength == 1024 && l.Format == "" && !l.DontLogNull
+			}},
+		{name: "access log to a syslog endpoint, everything set as OKD's operator writes it",
+			env: map[string]string{"ROUTER_SYSLOG_ADDRESS": "[2001:db8::5]:514", "ROUTER_LOG_FACILITY": "local3", "ROUTER_LOG_LEVEL": "info",
+				"ROUTER_LOG_MAX_LENGTH": "4096", "ROUTER_SYSLOG_FORMAT": `"%ci:%cp [%t] %ft %b/%s %{+Q}r %[capture.req.hdr(0),lower] 100%%"`,
+				"ROUTER_CAPTURE_HTTP_REQUEST_HEADERS": "Host:90,X-Request-Id:36", "ROUTER_CAPTURE_HTTP_RESPONSE_HEADERS": "Content-Type:40",
+				"ROUTER_CAPTURE_HTTP_COOKIE": "session=:1024", "ROUTER_DONT_LOG_NULL": "true"},
+			check: func(c Config) bool {
+				l := c.AccessLog
+				return l != nil && l.Address == "[2001:db8::5]:514" && l.Facility == "local3" && l.MaxLength == 4096 &&
+					l.Format == "%ci:%cp [%t] %ft %b/%s %{+Q}r %[capture.req.hdr(0),lower] 100%%" &&
+					slices.Equal(l.RequestHeaders, []Capture{{"Host", 90}, {"X-Request-Id", 36}}) &&
+					slices.Equal(l.ResponseHeaders, []Capture{{"Content-Type", 40}}) && *l.Cookie == Capture{"session=", 63} && l.DontLogNull
+			}},
+		{name: "a cookie prefix", env: map[string]string{"ROUTER_SYSLOG_ADDRESS": "127.0.0.1:514", "ROUTER_CAPTURE_HTTP_COOKIE": "sess:8"},
+			check: func(c Config) bool { return *c.AccessLog.Cookie == Capture{"sess", 8} }},
+		{name: "a log address that is a host name", env: map[string]string{"ROUTER_SYSLOG_ADDRESS": "syslog.example.com:514"},
+			wantErr: "ROUTER_SYSLOG_ADDRESS"},
+		{name: "a log address that would inject a directive", env: map[string]string{"ROUTER_SYSLOG_ADDRESS": "/tmp/s.sock local0\n  stats enable"},
+			wantErr: "ROUTER_SYSLOG_ADDRESS"},
+		{name: "a relative socket path", env: map[string]string{"ROUTER_SYSLOG_ADDRESS": "../s.sock"}, wantErr: "ROUTER_SYSLOG_ADDRESS"},
+		{name: "a facility syslog lacks", env: map[string]string{"ROUTER_SYSLOG_ADDRESS": "127.0.0.1:514", "ROUTER_LOG_FACILITY": "local8"},
+			wantErr: "ROUTER_LOG_FACILITY"},
+		{name: "a message length below the floor", env: map[string]string{"ROUTER_SYSLOG_ADDRESS": "127.0.0.1:514", "ROUTER_LOG_MAX_LENGTH": "100"},
+			wantErr: "ROUTER_LOG_MAX_LENGTH"},
+		{name: "a header capture that would inject a directive",
+			env:     map[string]string{"ROUTER_SYSLOG_ADDRESS": "127.0.0.1:514", "ROUTER_CAPTURE_HTTP_REQUEST_HEADERS": "Host len 1\n  stats enable:5"},
+			wantErr: "ROUTER_CAPTURE_HTTP_REQUEST_HEADERS"},
+		{name: "an exact-match header capture", env: map[string]string{"ROUTER_SYSLOG_ADDRESS": "127.0.0.1:514", "ROUTER_CAPTURE_HTTP_REQUEST_HEADERS": "Host=:5"},
+			wantErr: "ROUTER_CAPTURE_HTTP_REQUEST_HEADERS"},
+		{name: "a capture longer than a message", env: map[string]string{"ROUTER_SYSLOG_ADDRESS": "127.0.0.1:514", "ROUTER_CAPTURE_HTTP_RESPONSE_HEADERS": "A:100000"},
+			wantErr: "ROUTER_CAPTURE_HTTP_RESPONSE_HEADERS"},
+		{name: "two cookies", env: map[string]string{"ROUTER_SYSLOG_ADDRESS": "127.0.0.1:514", "ROUTER_CAPTURE_HTTP_COOKIE": "a=:5,b=:5"},
+			wantErr: "one cookie"},
+		{name: "a log format reading the router's environment", env: map[string]string{"ROUTER_SYSLOG_ADDRESS": "127.0.0.1:514",
+			"ROUTER_SYSLOG_FORMAT": `"%[env(ROUTER_COOKIE_KEY)]"`}, wantErr: `fetch "env(ROUTER_COOKIE_KEY)"`},
+		{name: "a log format that sets a variable", env: map[string]string{"ROUTER_SYSLOG_ADDRESS": "127.0.0.1:514",
+			"ROUTER_SYSLOG_FORMAT": `%[src,set-var(txn.be)]`}, wantErr: `converter "set-var(txn.be)"`},
+		{name: "a log format that reads a file", env: map[string]string{"ROUTER_SYSLOG_ADDRESS": "127.0.0.1:514",
+			"ROUTER_SYSLOG_FORMAT": `%[src,map(/etc/passwd)]`}, wantErr: `converter "map(/etc/passwd)"`},
+		{name: "a log format with an unknown variable", env: map[string]string{"ROUTER_SYSLOG_ADDRESS": "127.0.0.1:514",
+			"ROUTER_SYSLOG_FORMAT": `%ci %zz`}, wantErr: "%zz is not one of HAProxy's log variables"},
+		{name: "a log format with a newline", env: map[string]string{"ROUTER_SYSLOG_ADDRESS": "127.0.0.1:514",
+			"ROUTER_SYSLOG_FORMAT": "\"%ci\\n  stats enable\""}, wantErr: "only printable ASCII"},
 		{name: "rewrite not below the buffer",
 			env: map[string]string{"ROUTER_BUF_SIZE": "16384", "ROUTER_MAX_REWRITE_SIZE": "16384"}, wantErr: "ROUTER_MAX_REWRITE_SIZE"},
 	}

@@ -37,6 +37,7 @@ func newTemplate(configDir string, c config.Config) *template.Template {
 		"ms":            ms,
 		"rewrite":       rewriteArgs,
 		"compressTypes": compressTypes,
+		"logTarget":     logTarget,
 		"forwarded": func(b *model.Backend) string {
 			return backendForwarded(b.Forwarded, c.ForwardedHeaders, ipv6Clients(c))
 		},
@@ -376,6 +377,19 @@ func compressTypes(types []string) string {
 		words[i] = Quote(t)
 	}
 	return strings.Join(words, " ")
+}
+
+// logTarget writes a checked access-log address as HAProxy's log target:
+// a socket path as it is, an IP endpoint as UDP of its family.
+func logTarget(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr // a unix socket's absolute path
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.To4() == nil {
+		return "udp6@" + host + ":" + port
+	}
+	return "udp4@" + host + ":" + port
 }
 
 // indented prints config lines, each on a line of its own after the line

@@ -325,7 +325,7 @@ func TestRenderOptions(t *testing.T) {
 				"  maxconn 50000",
 			},
 			absent: []string{"del-header X-Forwarded-For", "if-none", "accept-proxy\n", "idle-close-on-response", "abortonclose",
-				"http-ignore-probes", "compression"},
+				"http-ignore-probes", "compression", "  log ", "httplog", "tcplog", "capture "},
 			count: map[string]int{"  option forwardfor": 2, "alpn h2,http/1.1": 3},
 		},
 		{
@@ -402,6 +402,37 @@ func TestRenderOptions(t *testing.T) {
 			},
 			present: []string{"  compression algo gzip\n  compression type \"text/html\" \"text/\" \"text/plain;\\x20charset=\\x22utf-8\\x22\" \"application/json\"\n"},
 			count:   map[string]int{"  compression algo gzip\n": 2},
+		},
+		{
+			name: "access log to a unix socket with HAProxy formats and empty requests logged",
+			edit: func(_ string, c *config.Config) {
+				c.AccessLog = &config.AccessLog{Address: "/var/lib/rsyslog/rsyslog.sock", Facility: "local1", Level: "info", MaxLength: 1024}
+			},
+			present: []string{"  log /var/lib/rsyslog/rsyslog.sock len 1024 local1 info\n", "  log global\n",
+				"  option tcplog\n  tcp-request content set-log-level silent if !{ var(txn.pt) -m found }\n"},
+			absent: []string{"dontlognull", "log-format", "capture "},
+			count:  map[string]int{"  option httplog\n": 2},
+		},
+		{
+			name: "access log to a syslog endpoint over IPv6 with a format and captures and no empty requests",
+			edit: func(_ string, c *config.Config) {
+				c.AccessLog = &config.AccessLog{Address: "[2001:db8::5]:514", Facility: "local3", Level: "info", MaxLength: 4096,
+					Format:         `%ci:%cp [%t] %ft %b/%s %{+Q}r %hr %[capture.req.hdr(0),lower] 100%%`,
+					RequestHeaders: []config.Capture{{Name: "Host", Len: 90}}, ResponseHeaders: []config.Capture{{Name: "Content-Type", Len: 40}},
+					Cookie: &config.Capture{Name: "session=", Len: 63}, DontLogNull: true}
+			},
+			present: []string{"  log udp6@2001:db8::5:514 len 4096 local3 info\n", "  option dontlognull\n",
+				`  log-format "%ci:%cp\x20[%t]\x20%ft\x20%b/%s\x20%{+Q}r\x20%hr\x20%[capture.req.hdr(0),lower]\x20100%%"` + "\n",
+				"  capture request header \"Host\" len 90\n  capture response header \"Content-Type\" len 40\n  capture cookie \"session=\" len 63\n"},
+			absent: []string{"option httplog"},
+			count:  map[string]int{"  capture cookie": 2},
+		},
+		{
+			name: "access log over IPv4 UDP",
+			edit: func(_ string, c *config.Config) {
+				c.AccessLog = &config.AccessLog{Address: "198.18.0.9:514", Facility: "local1", Level: "info", MaxLength: 1024}
+			},
+			present: []string{"  log udp4@198.18.0.9:514 len 1024 local1 info\n"},
 		},
 		{
 			name: "dual stack: one listener per port for both families, IPv4 clients unmapped, Forwarded per family",

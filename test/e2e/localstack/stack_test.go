@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -153,6 +154,49 @@ spec:
 		kubectl("delete", "ingresscontroller/nodeport", "-n", names.OperatorNamespace, "--wait=true", "--timeout=90s")
 	})
 
+	It("writes each router's access log to its logs sidecar (logging.access to Container)", func() {
+		kubectl("apply", "-f", "-", stdin(`apiVersion: operator.openshift.io/v1
+kind: IngressController
+metadata:
+  name: logged
+  namespace: openshift-ingress-operator
+spec:
+  domain: logged.okd.test
+  replicas: 1
+  endpointPublishingStrategy:
+    type: NodePortService
+  logging:
+    access:
+      destination:
+        type: Container
+      httpLogFormat: '%ci %HM %HU %ST %b %hr'
+      httpCaptureHeaders:
+        request:
+        - name: X-Request-Id
+          maxLength: 16
+`))
+		DeferCleanup(func() {
+			kubectl("delete", "ingresscontroller/logged", "-n", names.OperatorNamespace, "--wait=true", "--timeout=90s")
+		})
+		Eventually(condition("logged", "Available")).WithTimeout(converge).Should(Equal(operatorv1.ConditionTrue))
+		var svc corev1.Service
+		Expect(k8s.Get(context.Background(), client.ObjectKey{Namespace: names.RouterNamespace, Name: names.NodePortService("logged")}, &svc)).To(Succeed())
+		port := svc.Spec.Ports[0].NodePort
+		Expect(svc.Spec.Ports[0].Name).To(Equal("http"))
+		node := routerNodes("logged")[0]
+		c := httpClient(node+":"+fmt.Sprint(port), nil, false)
+		Eventually(func(g Gomega) {
+			req, err := http.NewRequest(http.MethodGet, "http://hello-demo."+domain+"/access-logged", nil)
+			g.Expect(err).NotTo(HaveOccurred())
+			req.Header.Set("X-Request-Id", "req-42")
+			resp, err := c.Do(req)
+			g.Expect(err).NotTo(HaveOccurred())
+			resp.Body.Close()
+			g.Expect(resp.StatusCode).To(Equal(http.StatusOK))
+			g.Expect(sidecarLog("logged")).To(MatchRegexp(`haproxy\[[0-9]+\]: [0-9.]+ GET /access-logged 200 be_[a-z_]+:demo:hello \{req-42\}`))
+		}).WithTimeout(converge).Should(Succeed())
+	})
+
 	It("rolls out a tuning change without failing a single request", func() {
 		Eventually(func() []string { return routerNodes("internal") }).WithTimeout(converge).Should(HaveLen(2))
 		load := startLoad(lbIP, "edge."+domain, nil)
@@ -221,6 +265,23 @@ func deployment(ic string) *appsv1.Deployment {
 	var d appsv1.Deployment
 	Expect(k8s.Get(context.Background(), client.ObjectKey{Namespace: names.RouterNamespace, Name: names.RouterDeployment(ic)}, &d)).To(Succeed())
 	return &d
+}
+
+// sidecarLog is what the logs containers of ic's router pods printed.
+func sidecarLog(ic string) string {
+	var pods corev1.PodList
+	Expect(k8s.List(context.Background(), &pods, client.InNamespace(names.RouterNamespace),
+		client.MatchingLabels{names.DeploymentLabel: ic})).To(Succeed())
+	var out strings.Builder
+	for _, p := range pods.Items {
+		for _, a := range stack.Agents {
+			if path, ok := a.Logs(p.Namespace, p.Name)[operatorv1.ContainerLoggingSidecarContainerName]; ok {
+				b, _ := os.ReadFile(path) // none yet, before the container starts
+				out.Write(b)
+			}
+		}
+	}
+	return out.String()
 }
 
 // routerNodes lists the host addresses of the ready router pods of ic.

@@ -2,10 +2,16 @@ package router_test
 
 import (
 	"compress/gzip"
+	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -13,6 +19,7 @@ import (
 
 	"github.com/okd-ingress/okd-ingress/internal/echo"
 	"github.com/okd-ingress/okd-ingress/internal/names"
+	"github.com/okd-ingress/okd-ingress/internal/router/logrelay"
 	"github.com/okd-ingress/okd-ingress/test/e2e/framework"
 )
 
@@ -71,4 +78,62 @@ func rawGet(c *framework.Client, url, acceptEncoding string) *http.Response {
 	DeferCleanup(resp.Body.Close)
 	Expect(resp.StatusCode).To(Equal(http.StatusOK))
 	return resp
+}
+
+var _ = Describe("Access log", func() {
+	It("sends a line per request to the sidecar's socket, in the IngressController's format with its captures", func() {
+		ns := newNamespace("accesslog", nil)
+		newBackend(ns, "web", 1)
+		create(sharded("accesslog")(route(ns, "plain", "accesslog.example.com", "web", "http")))
+		sock := filepath.Join(GinkgoT().TempDir(), "rsyslog.sock")
+		conn, err := logrelay.Listen(sock)
+		Expect(err).NotTo(HaveOccurred())
+		ctx, cancel := context.WithCancel(context.Background())
+		DeferCleanup(cancel)
+		var lines syncBuffer
+		go func() { _ = logrelay.Serve(ctx, conn, &lines, 0) }()
+
+		// As the operator writes logging.access with httpLogFormat,
+		// httpCaptureHeaders and httpCaptureCookies.
+		r := startRouter("accesslog", map[string]string{"ROUTE_LABELS": "shard=accesslog",
+			names.EnvRouterSyslogAddress: sock, names.EnvRouterSyslogFormat: `"%ci %HM %HU %ST %b %CC %hr %hs [%[capture.req.hdr(1),lower]]"`,
+			names.EnvRouterCaptureHTTPRequestHeaders: "X-Request-Id:8,User-Agent:64", names.EnvRouterCaptureHTTPResponseHeaders: "Server:32",
+			names.EnvRouterCaptureHTTPCookie: "session=:16"})
+		c := r.NewClient(framework.ClientOptions{})
+		url := "http://accesslog.example.com/logged?q=1"
+		Eventually(servedBy(c, url)).WithTimeout(wait).Should(Equal("web"))
+		_, _ = echoGet(c, url, func(req *http.Request) {
+			req.Header.Set("X-Request-Id", "0123456789abcdef")
+			req.Header.Set("User-Agent", "Access-Log-Test")
+			req.Header.Set("Cookie", "other=1; session=s3cr3t")
+		})
+		// The session cookie and not the other one, the request id cut to 8
+		// bytes, the echo pod's Server header, the second capture lower-cased
+		// by the format's expression.
+		want := fmt.Sprintf(`haproxy[*]: 198.18.* GET /logged?q=1 200 be_http:%s:plain session=s3cr3t {01234567|Access-Log-Test} {okd-ingress-echo} [access-log-test]`, ns)
+		Eventually(lines.String).WithTimeout(wait).Should(MatchRegexp(globRegexp(want)))
+	})
+})
+
+// globRegexp turns a pattern where "*" stands for any run of characters
+// other than spaces into a regular expression.
+func globRegexp(p string) string {
+	return strings.ReplaceAll(regexp.QuoteMeta(p), `\*`, `[^ ]*`)
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
