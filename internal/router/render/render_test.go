@@ -409,7 +409,7 @@ func TestRenderOptions(t *testing.T) {
 				c.AccessLog = &config.AccessLog{Address: "/var/lib/rsyslog/rsyslog.sock", Facility: "local1", Level: "info", MaxLength: 1024}
 			},
 			present: []string{"  log /var/lib/rsyslog/rsyslog.sock len 1024 local1 info\n", "  log global\n",
-				"  option tcplog\n  tcp-request content set-log-level silent if !{ var(txn.pt) -m found }\n"},
+				"  option tcplog\n  tcp-request content set-log-level silent if { req_ssl_hello_type 1 } !{ var(txn.pt) -m found }\n  tcp-request content accept"},
 			absent: []string{"dontlognull", "log-format", "capture "},
 			count:  map[string]int{"  option httplog\n": 2},
 		},

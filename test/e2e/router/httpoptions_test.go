@@ -17,6 +17,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
 	"github.com/okd-ingress/okd-ingress/internal/echo"
 	"github.com/okd-ingress/okd-ingress/internal/names"
 	"github.com/okd-ingress/okd-ingress/internal/router/logrelay"
@@ -85,6 +86,14 @@ var _ = Describe("Access log", func() {
 		ns := newNamespace("accesslog", nil)
 		newBackend(ns, "web", 1)
 		create(sharded("accesslog")(route(ns, "plain", "accesslog.example.com", "web", "http")))
+		// Edge and passthrough on one port: TLS the router terminates goes
+		// through the SNI-inspecting frontend and the internal hop.
+		edge := sharded("accesslog")(route(ns, "edge", "accesslog."+domain, "web", "http"))
+		edge.Spec.TLS = &routev1.TLSConfig{Termination: routev1.TLSTerminationEdge}
+		create(edge)
+		pt := sharded("accesslog")(route(ns, "pt", "accesslog-pt.example.com", "web", "https"))
+		pt.Spec.TLS = &routev1.TLSConfig{Termination: routev1.TLSTerminationPassthrough}
+		create(pt)
 		sock := filepath.Join(GinkgoT().TempDir(), "rsyslog.sock")
 		conn, err := logrelay.Listen(sock)
 		Expect(err).NotTo(HaveOccurred())
@@ -112,6 +121,20 @@ var _ = Describe("Access log", func() {
 		// by the format's expression.
 		want := fmt.Sprintf(`haproxy[*]: 198.18.* GET /logged?q=1 200 be_http:%s:plain session=s3cr3t {01234567|Access-Log-Test} {okd-ingress-echo} [access-log-test]`, ns)
 		Eventually(lines.String).WithTimeout(wait).Should(MatchRegexp(globRegexp(want)))
+
+		By("a request the router terminates is logged once, by the TLS frontend; a passthrough connection in TCP's format")
+		tc := r.NewClient(framework.ClientOptions{RootCAs: routerCA.Pool})
+		Eventually(servedBy(tc, "https://accesslog."+domain+"/edge-logged")).WithTimeout(wait).Should(Equal("web"))
+		// Ended before the passthrough connection below begins, so that a
+		// line for the hop, if any, would be logged before that one's.
+		tc.CloseIdleConnections()
+		pc := r.NewClient(framework.ClientOptions{RootCAs: backendCA.Pool})
+		Eventually(servedBy(pc, "https://accesslog-pt.example.com/")).WithTimeout(wait).Should(Equal("web"))
+		pc.CloseIdleConnections() // a TCP connection is logged when it ends
+		Eventually(lines.String).WithTimeout(wait).Should(And(
+			MatchRegexp(globRegexp(fmt.Sprintf(`haproxy[*]: 198.18.* GET /edge-logged 200 be_edge_http:%s:edge`, ns))),
+			MatchRegexp(globRegexp(fmt.Sprintf(`haproxy[*]: 198.18.*:* [*] public_ssl be_tcp:%s:pt/`, ns)))))
+		Expect(lines.String()).NotTo(ContainSubstring("_terminate"), "the hop's own connection is not logged")
 	})
 })
 
