@@ -13,6 +13,7 @@ import (
 
 	operatorv1 "github.com/okd-ingress/okd-ingress/api/operator/v1"
 	"github.com/okd-ingress/okd-ingress/internal/names"
+	"github.com/okd-ingress/okd-ingress/internal/routeapi"
 	"github.com/okd-ingress/okd-ingress/internal/router/config"
 )
 
@@ -49,6 +50,7 @@ func routerEnv(ic *operatorv1.IngressController, a admission, o Options, in clus
 	addConnectionPolicies(env, &ic.Spec)
 	addHTTPOptions(env, &ic.Spec)
 	addAccessLog(env, &ic.Spec)
+	addHeaderActions(env, ic.Spec.HTTPHeaders)
 	out := make([]corev1.EnvVar, 0, len(env)+1)
 	for k, v := range env {
 		out = append(out, corev1.EnvVar{Name: k, Value: v})
@@ -187,6 +189,38 @@ func addAccessLog(env map[string]string, s *operatorv1.IngressControllerSpec) {
 	if a.LogEmptyRequests == operatorv1.LoggingPolicyIgnore {
 		env[names.EnvRouterDontLogNull] = "true"
 	}
+}
+
+// addHeaderActions hands the routers the IngressController's header
+// actions in OKD's encoding; one the routers would refuse is left out,
+// which FieldsSupported reports.
+func addHeaderActions(env map[string]string, h *operatorv1.IngressControllerHTTPHeaders) {
+	if h == nil || h.Actions == nil {
+		return
+	}
+	if req, _ := headerActions(h.Actions.Request, false); len(req) > 0 {
+		env[names.EnvRouterHTTPRequestHeaders] = config.EncodeHeaderActions(req)
+	}
+	if res, _ := headerActions(h.Actions.Response, true); len(res) > 0 {
+		env[names.EnvRouterHTTPResponseHeaders] = config.EncodeHeaderActions(res)
+	}
+}
+
+// headerActions converts the actions the routers take, and returns the
+// indexes of those they would refuse.
+func headerActions(list []operatorv1.IngressControllerHTTPHeader, response bool) (ok []config.HeaderAction, refused []int) {
+	for i, h := range list {
+		a := config.HeaderAction{Name: h.Name, Delete: h.Action.Type == operatorv1.Delete}
+		if h.Action.Set != nil && !a.Delete {
+			a.Value = h.Action.Set.Value
+		}
+		if !routeapi.ValidHeaderAction(a.Name, a.Value, !a.Delete, response) {
+			refused = append(refused, i)
+			continue
+		}
+		ok = append(ok, a)
+	}
+	return ok, refused
 }
 
 // setCaptures writes OKD's "name:length,…". A length past what a log

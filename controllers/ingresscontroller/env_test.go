@@ -170,6 +170,20 @@ func TestRouterEnv(t *testing.T) {
 			})},
 			change: map[string]string{"ROUTER_SYSLOG_ADDRESS": "[2001:db8::5]:514", "ROUTER_LOG_FACILITY": "local3", "ROUTER_LOG_LEVEL": "info",
 				"ROUTER_LOG_MAX_LENGTH": "1024", "ROUTER_CAPTURE_HTTP_COOKIE": "sess:8"}},
+		{name: "header actions in OKD's encoding, one the routers would refuse left out",
+			mods: []icMod{private, withSpec(func(s *operatorv1.IngressControllerSpec) {
+				set := func(v string) operatorv1.IngressControllerHTTPHeaderActionUnion {
+					return operatorv1.IngressControllerHTTPHeaderActionUnion{Type: operatorv1.Set, Set: &operatorv1.IngressControllerSetHTTPHeader{Value: v}}
+				}
+				s.HTTPHeaders = &operatorv1.IngressControllerHTTPHeaders{Actions: &operatorv1.IngressControllerHTTPHeaderActions{
+					Request: []operatorv1.IngressControllerHTTPHeader{{Name: "X-Client-Cert", Action: set("%[ssl_c_der,base64]")},
+						{Name: "X-Debug", Action: operatorv1.IngressControllerHTTPHeaderActionUnion{Type: operatorv1.Delete}}},
+					Response: []operatorv1.IngressControllerHTTPHeader{{Name: "X-Frame-Options", Action: set("DENY")},
+						{Name: "X-Leak", Action: set("%[env(HOME)]")}},
+				}}
+			})},
+			change: map[string]string{"ROUTER_HTTP_REQUEST_HEADERS": "X-Client-Cert:%25%5Bssl_c_der%2Cbase64%5D:Set,X-Debug:Delete",
+				"ROUTER_HTTP_RESPONSE_HEADERS": "X-Frame-Options:DENY:Set"}},
 		{name: "Immediate and Continue are the router's defaults",
 			mods: []icMod{private, withSpec(func(s *operatorv1.IngressControllerSpec) {
 				s.IdleConnectionTerminationPolicy = operatorv1.IngressControllerConnectionTerminationPolicyImmediate

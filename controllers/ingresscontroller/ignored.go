@@ -2,6 +2,7 @@ package ingresscontroller
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 
 	operatorv1 "github.com/okd-ingress/okd-ingress/api/operator/v1"
@@ -30,7 +31,10 @@ func ignoredFields(s *operatorv1.IngressControllerSpec) []string {
 	if h := s.HTTPHeaders; h != nil {
 		add(h.UniqueId != nil && h.UniqueId.Name != "", "spec.httpHeaders.uniqueId (not implemented: no request ID header is added)")
 		add(len(h.HeaderNameCaseAdjustments) > 0, "spec.httpHeaders.headerNameCaseAdjustments (not implemented: header names keep HAProxy's lower case)")
-		add(h.Actions != nil && len(h.Actions.Request)+len(h.Actions.Response) > 0, "spec.httpHeaders.actions (not implemented: no header is set or deleted)")
+		if h.Actions != nil {
+			out = append(out, refusedActions(h.Actions.Request, false, "request")...)
+			out = append(out, refusedActions(h.Actions.Response, true, "response")...)
+		}
 	}
 	raw := bytes.TrimSpace(s.UnsupportedConfigOverrides.Raw)
 	add(len(raw) > 0 && !bytes.Equal(raw, []byte("null")) && !bytes.Equal(raw, []byte("{}")), "spec.unsupportedConfigOverrides (not implemented)")
@@ -38,6 +42,16 @@ func ignoredFields(s *operatorv1.IngressControllerSpec) []string {
 		if err := config.LogFormatError(f); err != nil {
 			out = append(out, "spec.logging.access.httpLogFormat (HAProxy's HTTP log format is used instead: "+err.Error()+")")
 		}
+	}
+	return out
+}
+
+func refusedActions(list []operatorv1.IngressControllerHTTPHeader, response bool, side string) []string {
+	_, refused := headerActions(list, response)
+	out := make([]string, len(refused))
+	for i, n := range refused {
+		out[i] = fmt.Sprintf("spec.httpHeaders.actions.%s[%d] (not used: header %q may not be changed, or its value is not one a route's header action may have)",
+			side, n, list[n].Name)
 	}
 	return out
 }

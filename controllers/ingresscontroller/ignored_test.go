@@ -33,11 +33,14 @@ func TestIgnoredFields(t *testing.T) {
 			HTTPHeaders: &operatorv1.IngressControllerHTTPHeaders{
 				UniqueId:                  &operatorv1.IngressControllerHTTPUniqueIdHeaderPolicy{Name: "X-Request-Id"},
 				HeaderNameCaseAdjustments: []operatorv1.IngressControllerHTTPHeaderNameCaseAdjustment{"Host"},
-				Actions:                   &operatorv1.IngressControllerHTTPHeaderActions{Response: []operatorv1.IngressControllerHTTPHeader{{Name: "X-A"}}},
+				Actions: &operatorv1.IngressControllerHTTPHeaderActions{Response: []operatorv1.IngressControllerHTTPHeader{
+					{Name: "X-A", Action: operatorv1.IngressControllerHTTPHeaderActionUnion{Type: operatorv1.Delete}},
+					{Name: "X-B", Action: operatorv1.IngressControllerHTTPHeaderActionUnion{Type: operatorv1.Set,
+						Set: &operatorv1.IngressControllerSetHTTPHeader{Value: "%[env(HOME)]"}}}}},
 			},
 			UnsupportedConfigOverrides: runtime.RawExtension{Raw: []byte(`{"loadBalancingAlgorithm":"leastconn"}`)},
 		}, want: []string{"spec.clientTLS", "spec.httpErrorCodePages", "spec.httpHeaders.uniqueId",
-			"spec.httpHeaders.headerNameCaseAdjustments", "spec.httpHeaders.actions", "spec.unsupportedConfigOverrides",
+			"spec.httpHeaders.headerNameCaseAdjustments", "spec.httpHeaders.actions.response[1]", "spec.unsupportedConfigOverrides",
 			"spec.logging.access.httpLogFormat"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

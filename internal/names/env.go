@@ -39,6 +39,8 @@ const (
 	EnvRouterHTTPIgnoreProbes               = "ROUTER_HTTP_IGNORE_PROBES"
 	EnvRouterGracefulShutdownDelay          = "ROUTER_GRACEFUL_SHUTDOWN_DELAY"
 	EnvRouterIdleCloseOnResponse            = "ROUTER_IDLE_CLOSE_ON_RESPONSE"
+	EnvRouterHTTPRequestHeaders             = "ROUTER_HTTP_REQUEST_HEADERS"
+	EnvRouterHTTPResponseHeaders            = "ROUTER_HTTP_RESPONSE_HEADERS"
 	EnvRouterHAProxyBinary                  = "ROUTER_HAPROXY_BINARY"
 	EnvRouterInspectDelay                   = "ROUTER_INSPECT_DELAY"
 	EnvRouterIPV4V6Mode                     = "ROUTER_IP_V4_V6_MODE"

@@ -115,3 +115,21 @@ func validateHeaderAction(a routev1.RouteHTTPHeaderActionUnion, valuePattern *re
 	}
 	return nil
 }
+
+// ValidHeaderAction reports whether a router-wide header action (the
+// IngressController's httpHeaders.actions, which the router re-checks from
+// its environment) may be rendered: a name a route's action may change,
+// other than Host, and for Set a value of the same grammar as a route's.
+func ValidHeaderAction(name, value string, set, response bool) bool {
+	if validateHeaderName(name, field.NewPath("name")) != nil || strings.EqualFold(name, "host") {
+		return false
+	}
+	if !set {
+		return value == ""
+	}
+	pattern := requestValuePattern
+	if response {
+		pattern = responseValuePattern
+	}
+	return value != "" && len(value) <= maxHeaderValueLength && pattern.MatchString(value)
+}

@@ -112,6 +112,11 @@ type Config struct {
 	// the variables beside it; the IngressController's logging.access);
 	// nil: nowhere.
 	AccessLog *AccessLog
+	// RequestHeaders and ResponseHeaders are the IngressController's header
+	// actions, on every request and response the router answers over HTTP
+	// (ROUTER_HTTP_REQUEST_HEADERS, ROUTER_HTTP_RESPONSE_HEADERS). Request
+	// actions come before a route's own, response actions after them.
+	RequestHeaders, ResponseHeaders []HeaderAction
 	// AbortOnClose stops work for a client that has gone away
 	// (ROUTER_ABORT_ON_CLOSE; closedClientConnectionPolicy: Abort).
 	AbortOnClose bool
@@ -228,6 +233,8 @@ func (c *Config) FromEnv(lookup func(string) (string, bool)) error {
 	e.boolean(names.EnvRouterHTTPIgnoreProbes, &c.IgnoreProbes)
 	e.compression(&c.CompressionTypes)
 	e.accessLog(&c.AccessLog)
+	e.headerActions(names.EnvRouterHTTPRequestHeaders, false, &c.RequestHeaders)
+	e.headerActions(names.EnvRouterHTTPResponseHeaders, true, &c.ResponseHeaders)
 	e.oneOf(names.EnvRouterLoadBalanceAlgorithm, &c.BalanceHTTP, "random", "roundrobin", "leastconn", "source")
 	e.oneOf(names.EnvRouterTCPBalanceScheme, &c.BalanceTCP, "source", "roundrobin", "leastconn", "random")
 	e.oneOf(names.EnvSSLMinVersion, &c.SSLMinVersion, "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3")

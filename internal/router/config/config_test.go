@@ -10,6 +10,19 @@ import (
 // TestFromEnv reads the environment a Deployment sets: values land in
 // their fields, and a bad value stops the router with a message that
 // names the variable (and never repeats a secret).
+// TestHeaderActionsRoundTrip: what EncodeHeaderActions writes, FromEnv
+// reads back, whatever the names and values hold.
+func TestHeaderActionsRoundTrip(t *testing.T) {
+	actions := []HeaderAction{{Name: "X-A", Value: "a:b,c %% d+e"}, {Name: "X-B", Delete: true}, {Name: "X-C", Value: "%[req.hdr(x-d),lower]"}}
+	c := Defaults()
+	err := c.FromEnv(func(k string) (string, bool) {
+		return EncodeHeaderActions(actions), k == "ROUTER_HTTP_REQUEST_HEADERS"
+	})
+	if err != nil || !slices.Equal(c.RequestHeaders, actions) {
+		t.Fatalf("read back %+v (%v), want %+v", c.RequestHeaders, err, actions)
+	}
+}
+
 func TestFromEnv(t *testing.T) {
 	key := strings.Repeat("a1", 32)
 	cases := []struct {
@@ -122,6 +135,25 @@ func TestFromEnv(t *testing.T) {
 			"ROUTER_SYSLOG_FORMAT": `%ci %zz`}, wantErr: "%zz is not one of HAProxy's log variables"},
 		{name: "a log format with a newline", env: map[string]string{"ROUTER_SYSLOG_ADDRESS": "127.0.0.1:514",
 			"ROUTER_SYSLOG_FORMAT": "\"%ci\\n  stats enable\""}, wantErr: "only printable ASCII"},
+		{name: "the IngressController's header actions in OKD's encoding",
+			env: map[string]string{"ROUTER_HTTP_REQUEST_HEADERS": "X-Client-Cert:%25%5Bssl_c_der%2Cbase64%5D:Set,X-Debug:Delete",
+				"ROUTER_HTTP_RESPONSE_HEADERS": "X-Frame-Options:DENY:Set,Content-Security-Policy:default-src+%27self%27:Set"},
+			check: func(c Config) bool {
+				return slices.Equal(c.RequestHeaders, []HeaderAction{{Name: "X-Client-Cert", Value: "%[ssl_c_der,base64]"}, {Name: "X-Debug", Delete: true}}) &&
+					slices.Equal(c.ResponseHeaders, []HeaderAction{{Name: "X-Frame-Options", Value: "DENY"}, {Name: "Content-Security-Policy", Value: "default-src 'self'"}})
+			}},
+		{name: "a header action on Host", env: map[string]string{"ROUTER_HTTP_REQUEST_HEADERS": "Host:evil.example.com:Set"},
+			wantErr: "ROUTER_HTTP_REQUEST_HEADERS"},
+		{name: "a header action on Set-Cookie", env: map[string]string{"ROUTER_HTTP_RESPONSE_HEADERS": "Set-Cookie:Delete"},
+			wantErr: "ROUTER_HTTP_RESPONSE_HEADERS"},
+		{name: "a header value that would inject a directive", env: map[string]string{"ROUTER_HTTP_RESPONSE_HEADERS": "X-A:a%0A++http-request+deny:Set"},
+			wantErr: "ROUTER_HTTP_RESPONSE_HEADERS"},
+		{name: "a header value reading the router's environment", env: map[string]string{"ROUTER_HTTP_REQUEST_HEADERS": "X-A:%25%5Benv%28HOME%29%5D:Set"},
+			wantErr: "ROUTER_HTTP_REQUEST_HEADERS"},
+		{name: "a response header value reading a request header", env: map[string]string{"ROUTER_HTTP_RESPONSE_HEADERS": "X-A:%25%5Breq.hdr%28host%29%5D:Set"},
+			wantErr: "ROUTER_HTTP_RESPONSE_HEADERS"},
+		{name: "a header action of neither kind", env: map[string]string{"ROUTER_HTTP_REQUEST_HEADERS": "X-A:b:Append"},
+			wantErr: "ROUTER_HTTP_REQUEST_HEADERS"},
 		{name: "rewrite not below the buffer",
 			env: map[string]string{"ROUTER_BUF_SIZE": "16384", "ROUTER_MAX_REWRITE_SIZE": "16384"}, wantErr: "ROUTER_MAX_REWRITE_SIZE"},
 	}

@@ -193,11 +193,7 @@ type Reencrypt struct {
 
 // HeaderAction sets or deletes one header. Value is already validated
 // against the route API's grammar; render quotes it.
-type HeaderAction struct {
-	Name   string
-	Delete bool
-	Value  string
-}
+type HeaderAction = config.HeaderAction
 
 // Cert is a route certificate file and the SNI names it serves.
 type Cert struct {

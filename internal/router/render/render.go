@@ -38,6 +38,7 @@ func newTemplate(configDir string, c config.Config) *template.Template {
 		"rewrite":       rewriteArgs,
 		"compressTypes": compressTypes,
 		"logTarget":     logTarget,
+		"headerRules":   headerRules,
 		"forwarded": func(b *model.Backend) string {
 			return backendForwarded(b.Forwarded, c.ForwardedHeaders, ipv6Clients(c))
 		},
@@ -390,6 +391,20 @@ func logTarget(addr string) string {
 		return "udp6@" + host + ":" + port
 	}
 	return "udp4@" + host + ":" + port
+}
+
+// headerRules renders header actions as rules of verb (http-request or
+// http-response), names and values each one quoted word.
+func headerRules(verb string, actions []config.HeaderAction) string {
+	lines := make([]string, len(actions))
+	for i, a := range actions {
+		if a.Delete {
+			lines[i] = verb + " del-header " + Quote(a.Name)
+		} else {
+			lines[i] = verb + " set-header " + Quote(a.Name) + " " + Quote(a.Value)
+		}
+	}
+	return indented(lines)
 }
 
 // indented prints config lines, each on a line of its own after the line

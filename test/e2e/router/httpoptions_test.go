@@ -20,6 +20,7 @@ import (
 	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
 	"github.com/okd-ingress/okd-ingress/internal/echo"
 	"github.com/okd-ingress/okd-ingress/internal/names"
+	"github.com/okd-ingress/okd-ingress/internal/router/config"
 	"github.com/okd-ingress/okd-ingress/internal/router/logrelay"
 	"github.com/okd-ingress/okd-ingress/test/e2e/framework"
 )
@@ -160,3 +161,39 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+var _ = Describe("IngressController header actions", func() {
+	It("sets and deletes headers on every HTTP route: requests before a route's own actions, responses after them", func() {
+		ns := newNamespace("icheaders", nil)
+		newBackend(ns, "web", 1)
+		set := func(name, value string) routev1.RouteHTTPHeader {
+			return routev1.RouteHTTPHeader{Name: name, Action: routev1.RouteHTTPHeaderActionUnion{Type: routev1.Set, Set: &routev1.RouteSetHTTPHeader{Value: value}}}
+		}
+		own := sharded("icheaders")(route(ns, "own", "icheaders.example.com", "web", "http"))
+		own.Spec.HTTPHeaders = &routev1.RouteHTTPHeaders{Actions: routev1.RouteHTTPHeaderActions{
+			Request: []routev1.RouteHTTPHeader{set("X-Both", "route")}, Response: []routev1.RouteHTTPHeader{set("X-Both-Response", "route")}}}
+		create(own)
+		create(sharded("icheaders")(route(ns, "plain", "icheaders-plain.example.com", "web", "http")))
+		// As the operator encodes httpHeaders.actions.
+		r := startRouter("icheaders", map[string]string{"ROUTE_LABELS": "shard=icheaders",
+			names.EnvRouterHTTPRequestHeaders: config.EncodeHeaderActions([]config.HeaderAction{
+				{Name: "X-Router", Value: "ic %[req.hdr(user-agent),lower]"}, {Name: "X-Both", Value: "ic"}, {Name: "X-Secret", Delete: true}}),
+			names.EnvRouterHTTPResponseHeaders: config.EncodeHeaderActions([]config.HeaderAction{
+				{Name: "X-Frame-Options", Value: "DENY"}, {Name: "X-Both-Response", Value: "ic"}, {Name: "X-Content-Type-Options", Delete: true}})})
+		c := r.NewClient(framework.ClientOptions{})
+		for host, routeValue := range map[string]string{"icheaders.example.com": "route", "icheaders-plain.example.com": "ic"} {
+			url := "http://" + host + "/"
+			Eventually(servedBy(c, url)).WithTimeout(wait).Should(Equal("web"))
+			resp, e := echoGet(c, url, func(req *http.Request) {
+				req.Header.Set("User-Agent", "Header-Test")
+				req.Header.Set("X-Secret", "s")
+			})
+			Expect(e.Headers).To(HaveKeyWithValue("X-Router", []string{"ic header-test"}), host)
+			Expect(e.Headers).To(HaveKeyWithValue("X-Both", []string{routeValue}), "%s: the route's request action comes last", host)
+			Expect(e.Headers).NotTo(HaveKey("X-Secret"), host)
+			Expect(resp.Header.Get("X-Frame-Options")).To(Equal("DENY"), host)
+			Expect(resp.Header.Values("X-Both-Response")).To(Equal([]string{"ic"}), "%s: the IngressController's response action comes last", host)
+			Expect(resp.Header.Get("X-Content-Type-Options")).To(BeEmpty(), "%s: the echo pod's nosniff is deleted", host)
+		}
+	})
+})

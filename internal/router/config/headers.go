@@ -1,0 +1,71 @@
+package config
+
+import (
+	"net/url"
+	"strings"
+
+	"github.com/okd-ingress/okd-ingress/internal/routeapi"
+)
+
+// HeaderAction is a router-wide change to a request or response header
+// (the IngressController's httpHeaders.actions): Set to Value, or Delete.
+type HeaderAction struct {
+	Name, Value string
+	Delete      bool
+}
+
+// headerActions reads OKD's encoding of the IngressController's header
+// actions: "name:value:Set" or "name:Delete", each part URL-encoded,
+// separated by commas. Each is checked as a route's own action is.
+func (e *envReader) headerActions(name string, response bool, dst *[]HeaderAction) {
+	v, ok := e.get(name)
+	if !ok {
+		return
+	}
+	var out []HeaderAction
+	for _, item := range strings.Split(v, ",") {
+		a, ok := parseHeaderAction(item, response)
+		if !ok {
+			e.fail(name, v, "want name:value:Set or name:Delete items separated by commas, URL-encoded, each a header action a route "+
+				"could have (not Host); values are text or %[req.hdr(name)], %[res.hdr(name)], %[ssl_c_der] with lower and base64")
+			return
+		}
+		out = append(out, a)
+	}
+	*dst = out
+}
+
+func parseHeaderAction(item string, response bool) (HeaderAction, bool) {
+	parts := strings.Split(item, ":")
+	dec := make([]string, len(parts))
+	for i, p := range parts {
+		d, err := url.QueryUnescape(p)
+		if err != nil {
+			return HeaderAction{}, false
+		}
+		dec[i] = d
+	}
+	var a HeaderAction
+	switch {
+	case len(dec) == 2 && dec[1] == "Delete":
+		a = HeaderAction{Name: dec[0], Delete: true}
+	case len(dec) == 3 && dec[2] == "Set":
+		a = HeaderAction{Name: dec[0], Value: dec[1]}
+	default:
+		return HeaderAction{}, false
+	}
+	return a, routeapi.ValidHeaderAction(a.Name, a.Value, !a.Delete, response)
+}
+
+// EncodeHeaderActions writes actions as headerActions reads them.
+func EncodeHeaderActions(actions []HeaderAction) string {
+	items := make([]string, len(actions))
+	for i, a := range actions {
+		if a.Delete {
+			items[i] = url.QueryEscape(a.Name) + ":Delete"
+		} else {
+			items[i] = url.QueryEscape(a.Name) + ":" + url.QueryEscape(a.Value) + ":Set"
+		}
+	}
+	return strings.Join(items, ",")
+}
