@@ -1,6 +1,7 @@
 package ingresscontroller
 
 import (
+	"fmt"
 	"net"
 	"regexp"
 	"sort"
@@ -51,6 +52,7 @@ func routerEnv(ic *operatorv1.IngressController, a admission, o Options, in clus
 	addHTTPOptions(env, &ic.Spec)
 	addAccessLog(env, &ic.Spec)
 	addHeaderActions(env, ic.Spec.HTTPHeaders)
+	addUniqueID(env, ic.Spec.HTTPHeaders)
 	out := make([]corev1.EnvVar, 0, len(env)+1)
 	for k, v := range env {
 		out = append(out, corev1.EnvVar{Name: k, Value: v})
@@ -204,6 +206,27 @@ func addHeaderActions(env map[string]string, h *operatorv1.IngressControllerHTTP
 	if res, _ := headerActions(h.Actions.Response, true); len(res) > 0 {
 		env[names.EnvRouterHTTPResponseHeaders] = config.EncodeHeaderActions(res)
 	}
+}
+
+// addUniqueID names the per-request ID header and its format; a format
+// the routers would refuse is left out (they use HAProxy's), which
+// FieldsSupported reports.
+func addUniqueID(env map[string]string, h *operatorv1.IngressControllerHTTPHeaders) {
+	if h == nil || h.UniqueId == nil || h.UniqueId.Name == "" {
+		return
+	}
+	env[names.EnvRouterUniqueIDHeaderName] = h.UniqueId.Name
+	if f := h.UniqueId.Format; f != "" && uniqueIDFormatError(f) == nil {
+		env[names.EnvRouterUniqueIDFormat] = strconv.Quote(f)
+	}
+}
+
+// uniqueIDFormatError is the routers' verdict on a unique-ID format.
+func uniqueIDFormatError(f string) error {
+	if strings.Contains(f, "%ID") {
+		return fmt.Errorf("the unique ID cannot contain itself (%%ID)")
+	}
+	return config.LogFormatError(f)
 }
 
 // headerActions converts the actions the routers take, and returns the

@@ -184,6 +184,18 @@ func TestRouterEnv(t *testing.T) {
 			})},
 			change: map[string]string{"ROUTER_HTTP_REQUEST_HEADERS": "X-Client-Cert:%25%5Bssl_c_der%2Cbase64%5D:Set,X-Debug:Delete",
 				"ROUTER_HTTP_RESPONSE_HEADERS": "X-Frame-Options:DENY:Set"}},
+		{name: "a unique ID header with a format",
+			mods: []icMod{private, withSpec(func(s *operatorv1.IngressControllerSpec) {
+				s.HTTPHeaders = &operatorv1.IngressControllerHTTPHeaders{UniqueId: &operatorv1.IngressControllerHTTPUniqueIdHeaderPolicy{
+					Name: "X-Request-Id", Format: "%{+X}o %ci-%rt"}}
+			})},
+			change: map[string]string{"ROUTER_UNIQUE_ID_HEADER_NAME": "X-Request-Id", "ROUTER_UNIQUE_ID_FORMAT": `"%{+X}o %ci-%rt"`}},
+		{name: "a unique ID header with a format the routers refuse: their default",
+			mods: []icMod{private, withSpec(func(s *operatorv1.IngressControllerSpec) {
+				s.HTTPHeaders = &operatorv1.IngressControllerHTTPHeaders{UniqueId: &operatorv1.IngressControllerHTTPUniqueIdHeaderPolicy{
+					Name: "X-Request-Id", Format: "%ID"}}
+			})},
+			change: map[string]string{"ROUTER_UNIQUE_ID_HEADER_NAME": "X-Request-Id"}},
 		{name: "Immediate and Continue are the router's defaults",
 			mods: []icMod{private, withSpec(func(s *operatorv1.IngressControllerSpec) {
 				s.IdleConnectionTerminationPolicy = operatorv1.IngressControllerConnectionTerminationPolicyImmediate

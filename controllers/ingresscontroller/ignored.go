@@ -29,7 +29,11 @@ func ignoredFields(s *operatorv1.IngressControllerSpec) []string {
 	add(s.ClientTLS != nil, "spec.clientTLS (not implemented: client certificates are neither requested nor checked)")
 	add(s.HTTPErrorCodePages != nil && s.HTTPErrorCodePages.Name != "", "spec.httpErrorCodePages (not implemented: the router's own error pages are served)")
 	if h := s.HTTPHeaders; h != nil {
-		add(h.UniqueId != nil && h.UniqueId.Name != "", "spec.httpHeaders.uniqueId (not implemented: no request ID header is added)")
+		if u := h.UniqueId; u != nil && u.Name != "" && u.Format != "" {
+			if err := uniqueIDFormatError(u.Format); err != nil {
+				out = append(out, "spec.httpHeaders.uniqueId.format (HAProxy's format is used instead: "+err.Error()+")")
+			}
+		}
 		add(len(h.HeaderNameCaseAdjustments) > 0, "spec.httpHeaders.headerNameCaseAdjustments (not implemented: header names keep HAProxy's lower case)")
 		if h.Actions != nil {
 			out = append(out, refusedActions(h.Actions.Request, false, "request")...)

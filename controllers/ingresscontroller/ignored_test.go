@@ -31,7 +31,7 @@ func TestIgnoredFields(t *testing.T) {
 				Destination: operatorv1.LoggingDestination{Type: operatorv1.ContainerLoggingDestinationType}, HttpLogFormat: "%[env(HOME)]"}},
 			HTTPErrorCodePages: &operatorv1.ConfigMapNameReference{Name: "pages"},
 			HTTPHeaders: &operatorv1.IngressControllerHTTPHeaders{
-				UniqueId:                  &operatorv1.IngressControllerHTTPUniqueIdHeaderPolicy{Name: "X-Request-Id"},
+				UniqueId:                  &operatorv1.IngressControllerHTTPUniqueIdHeaderPolicy{Name: "X-Request-Id", Format: "%[env(HOME)]"},
 				HeaderNameCaseAdjustments: []operatorv1.IngressControllerHTTPHeaderNameCaseAdjustment{"Host"},
 				Actions: &operatorv1.IngressControllerHTTPHeaderActions{Response: []operatorv1.IngressControllerHTTPHeader{
 					{Name: "X-A", Action: operatorv1.IngressControllerHTTPHeaderActionUnion{Type: operatorv1.Delete}},
@@ -39,7 +39,7 @@ func TestIgnoredFields(t *testing.T) {
 						Set: &operatorv1.IngressControllerSetHTTPHeader{Value: "%[env(HOME)]"}}}}},
 			},
 			UnsupportedConfigOverrides: runtime.RawExtension{Raw: []byte(`{"loadBalancingAlgorithm":"leastconn"}`)},
-		}, want: []string{"spec.clientTLS", "spec.httpErrorCodePages", "spec.httpHeaders.uniqueId",
+		}, want: []string{"spec.clientTLS", "spec.httpErrorCodePages", "spec.httpHeaders.uniqueId.format",
 			"spec.httpHeaders.headerNameCaseAdjustments", "spec.httpHeaders.actions.response[1]", "spec.unsupportedConfigOverrides",
 			"spec.logging.access.httpLogFormat"}},
 	} {

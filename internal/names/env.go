@@ -63,6 +63,8 @@ const (
 	EnvRouterSyslogFormat                   = "ROUTER_SYSLOG_FORMAT"
 	EnvRouterTCPBalanceScheme               = "ROUTER_TCP_BALANCE_SCHEME"
 	EnvRouterThreads                        = "ROUTER_THREADS"
+	EnvRouterUniqueIDFormat                 = "ROUTER_UNIQUE_ID_FORMAT"
+	EnvRouterUniqueIDHeaderName             = "ROUTER_UNIQUE_ID_HEADER_NAME"
 	EnvRouterUpdateStatus                   = "ROUTER_UPDATE_STATUS"
 	EnvRouterUseProxyProtocol               = "ROUTER_USE_PROXY_PROTOCOL"
 	EnvRouteLabels                          = "ROUTE_LABELS"

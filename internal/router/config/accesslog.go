@@ -71,7 +71,7 @@ func (e *envReader) accessLog(dst **AccessLog) {
 	e.oneOf(names.EnvRouterLogFacility, &l.Facility, facilities...)
 	e.oneOf(names.EnvRouterLogLevel, &l.Level, levels...)
 	e.integer(names.EnvRouterLogMaxLength, &l.MaxLength, 480, 8192)
-	e.logFormat(&l.Format)
+	e.quotedFormat(names.EnvRouterSyslogFormat, &l.Format)
 	l.RequestHeaders = e.captures(names.EnvRouterCaptureHTTPRequestHeaders)
 	l.ResponseHeaders = e.captures(names.EnvRouterCaptureHTTPResponseHeaders)
 	if c := e.captures(names.EnvRouterCaptureHTTPCookie); len(c) > 0 {
@@ -134,23 +134,24 @@ func parseCapture(item string, cookie bool) (Capture, bool) {
 	return c, err == nil && n >= 1 && n <= MaxCaptureLen && tokenGrammar.MatchString(bare)
 }
 
-// logFormat reads ROUTER_SYSLOG_FORMAT, which OKD's operator writes as a
-// Go-quoted string, and checks it against LogFormatError.
-func (e *envReader) logFormat(dst *string) {
-	v, ok := e.get(names.EnvRouterSyslogFormat)
+// quotedFormat reads a log format that OKD's operator writes as a
+// Go-quoted string (ROUTER_SYSLOG_FORMAT, ROUTER_UNIQUE_ID_FORMAT) and
+// checks it against LogFormatError.
+func (e *envReader) quotedFormat(name string, dst *string) {
+	v, ok := e.get(name)
 	if !ok {
 		return
 	}
 	if strings.HasPrefix(v, `"`) {
 		u, err := strconv.Unquote(v)
 		if err != nil {
-			e.fail(names.EnvRouterSyslogFormat, v, "want a quoted string")
+			e.fail(name, v, "want a quoted string")
 			return
 		}
 		v = u
 	}
 	if err := LogFormatError(v); err != nil {
-		e.fail(names.EnvRouterSyslogFormat, v, err.Error())
+		e.fail(name, v, err.Error())
 		return
 	}
 	*dst = v

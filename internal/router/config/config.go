@@ -117,6 +117,9 @@ type Config struct {
 	// (ROUTER_HTTP_REQUEST_HEADERS, ROUTER_HTTP_RESPONSE_HEADERS). Request
 	// actions come before a route's own, response actions after them.
 	RequestHeaders, ResponseHeaders []HeaderAction
+	// UniqueID, when set, adds a per-request ID header
+	// (ROUTER_UNIQUE_ID_HEADER_NAME, ROUTER_UNIQUE_ID_FORMAT).
+	UniqueID *UniqueID
 	// AbortOnClose stops work for a client that has gone away
 	// (ROUTER_ABORT_ON_CLOSE; closedClientConnectionPolicy: Abort).
 	AbortOnClose bool
@@ -235,6 +238,7 @@ func (c *Config) FromEnv(lookup func(string) (string, bool)) error {
 	e.accessLog(&c.AccessLog)
 	e.headerActions(names.EnvRouterHTTPRequestHeaders, false, &c.RequestHeaders)
 	e.headerActions(names.EnvRouterHTTPResponseHeaders, true, &c.ResponseHeaders)
+	e.uniqueID(&c.UniqueID)
 	e.oneOf(names.EnvRouterLoadBalanceAlgorithm, &c.BalanceHTTP, "random", "roundrobin", "leastconn", "source")
 	e.oneOf(names.EnvRouterTCPBalanceScheme, &c.BalanceTCP, "source", "roundrobin", "leastconn", "random")
 	e.oneOf(names.EnvSSLMinVersion, &c.SSLMinVersion, "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3")

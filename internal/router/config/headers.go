@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/okd-ingress/okd-ingress/internal/names"
 	"github.com/okd-ingress/okd-ingress/internal/routeapi"
 )
 
@@ -68,4 +69,35 @@ func EncodeHeaderActions(actions []HeaderAction) string {
 		}
 	}
 	return strings.Join(items, ",")
+}
+
+// UniqueID is a request header the router adds with a value of its own
+// per request (the IngressController's httpHeaders.uniqueId), for tracing.
+type UniqueID struct {
+	Header string
+	Format string // a log format; HAProxy's default when empty
+}
+
+// DefaultUniqueIDFormat is HAProxy's and OKD's: the client and frontend
+// addresses, a timestamp, a request counter and the process.
+const DefaultUniqueIDFormat = "%{+X}o %ci:%cp_%fi:%fp_%Ts_%rt:%pid"
+
+// uniqueID reads ROUTER_UNIQUE_ID_HEADER_NAME and ROUTER_UNIQUE_ID_FORMAT
+// (Go-quoted, as OKD's operator writes it, like the log format).
+func (e *envReader) uniqueID(dst **UniqueID) {
+	name, ok := e.get(names.EnvRouterUniqueIDHeaderName)
+	if !ok {
+		return
+	}
+	if !routeapi.ValidHeaderAction(name, "x", true, false) {
+		e.fail(names.EnvRouterUniqueIDHeaderName, name, "want an HTTP header name that a route's header action could set (not Host)")
+		return
+	}
+	u := &UniqueID{Header: name, Format: DefaultUniqueIDFormat}
+	e.quotedFormat(names.EnvRouterUniqueIDFormat, &u.Format)
+	if strings.Contains(u.Format, "%ID") {
+		e.fail(names.EnvRouterUniqueIDFormat, u.Format, "the unique ID cannot contain itself (%ID)")
+		return
+	}
+	*dst = u
 }

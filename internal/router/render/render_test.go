@@ -435,14 +435,16 @@ func TestRenderOptions(t *testing.T) {
 			present: []string{"  log udp4@198.18.0.9:514 len 1024 local1 info\n"},
 		},
 		{
-			name: "the IngressController's header actions in both HTTP frontends",
+			name: "the IngressController's header actions and unique ID in both HTTP frontends",
 			edit: func(_ string, c *config.Config) {
 				c.RequestHeaders = []config.HeaderAction{{Name: "X-Client-Cert", Value: "%[ssl_c_der,base64]"}, {Name: "X-Router-Debug", Delete: true}}
 				c.ResponseHeaders = []config.HeaderAction{{Name: "Content-Security-Policy", Value: "default-src 'self'"}}
+				c.UniqueID = &config.UniqueID{Header: "X-Request-Id", Format: config.DefaultUniqueIDFormat}
 			},
 			present: []string{"  http-request set-header \"X-Client-Cert\" \"%[ssl_c_der,base64]\"\n  http-request del-header \"X-Router-Debug\"\n" +
 				"  http-response set-header \"Content-Security-Policy\" \"default-src\\x20\\x27self\\x27\"\n"},
-			count: map[string]int{"  http-request del-header \"X-Router-Debug\"\n": 2, "Content-Security-Policy": 2},
+			count: map[string]int{"  http-request del-header \"X-Router-Debug\"\n": 2, "Content-Security-Policy": 2,
+				"  unique-id-format \"%{+X}o\\x20%ci:%cp_%fi:%fp_%Ts_%rt:%pid\"\n  unique-id-header \"X-Request-Id\"\n": 2},
 		},
 		{
 			name: "dual stack: one listener per port for both families, IPv4 clients unmapped, Forwarded per family",

@@ -163,7 +163,7 @@ func (s *syncBuffer) String() string {
 }
 
 var _ = Describe("IngressController header actions", func() {
-	It("sets and deletes headers on every HTTP route: requests before a route's own actions, responses after them", func() {
+	It("sets and deletes headers on every HTTP route, requests before a route's own actions and responses after them, and adds a unique ID", func() {
 		ns := newNamespace("icheaders", nil)
 		newBackend(ns, "web", 1)
 		set := func(name, value string) routev1.RouteHTTPHeader {
@@ -179,7 +179,8 @@ var _ = Describe("IngressController header actions", func() {
 			names.EnvRouterHTTPRequestHeaders: config.EncodeHeaderActions([]config.HeaderAction{
 				{Name: "X-Router", Value: "ic %[req.hdr(user-agent),lower]"}, {Name: "X-Both", Value: "ic"}, {Name: "X-Secret", Delete: true}}),
 			names.EnvRouterHTTPResponseHeaders: config.EncodeHeaderActions([]config.HeaderAction{
-				{Name: "X-Frame-Options", Value: "DENY"}, {Name: "X-Both-Response", Value: "ic"}, {Name: "X-Content-Type-Options", Delete: true}})})
+				{Name: "X-Frame-Options", Value: "DENY"}, {Name: "X-Both-Response", Value: "ic"}, {Name: "X-Content-Type-Options", Delete: true}}),
+			names.EnvRouterUniqueIDHeaderName: "X-Request-Id", names.EnvRouterUniqueIDFormat: `"%{+X}o %ci-%rt"`})
 		c := r.NewClient(framework.ClientOptions{})
 		for host, routeValue := range map[string]string{"icheaders.example.com": "route", "icheaders-plain.example.com": "ic"} {
 			url := "http://" + host + "/"
@@ -191,6 +192,8 @@ var _ = Describe("IngressController header actions", func() {
 			Expect(e.Headers).To(HaveKeyWithValue("X-Router", []string{"ic header-test"}), host)
 			Expect(e.Headers).To(HaveKeyWithValue("X-Both", []string{routeValue}), "%s: the route's request action comes last", host)
 			Expect(e.Headers).NotTo(HaveKey("X-Secret"), host)
+			// The client's address and the request's number, in hex.
+			Expect(e.Headers["X-Request-Id"]).To(HaveExactElements(MatchRegexp(`^C612[0-9A-F]{4}-[0-9A-F]+$`)), host)
 			Expect(resp.Header.Get("X-Frame-Options")).To(Equal("DENY"), host)
 			Expect(resp.Header.Values("X-Both-Response")).To(Equal([]string{"ic"}), "%s: the IngressController's response action comes last", host)
 			Expect(resp.Header.Get("X-Content-Type-Options")).To(BeEmpty(), "%s: the echo pod's nosniff is deleted", host)
