@@ -2,6 +2,7 @@ package ingresscontroller
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -97,6 +98,10 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		// The default certificate and the cookie key: a Secret deleted or
 		// spoiled is made again at once, before a restarted router needs it.
 		WatchesMetadata(&corev1.Secret{}, toIC, inRouterNS).
+		// Error pages: the admin's ConfigMap, and the routers' copy.
+		Watches(&corev1.ConfigMap{}, toIC, inRouterNS).
+		Watches(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(r.errorPagesUsers), builder.WithPredicates(
+			predicate.NewPredicateFuncs(func(o client.Object) bool { return o.GetNamespace() == r.Options.ConfigNamespace }))).
 		Owns(&externaldnsv1alpha1.DNSEndpoint{})
 	// The cluster's address families decide the routers' listeners. Before
 	// Kubernetes 1.33 there is no such API: a watch on it would keep the
@@ -166,6 +171,10 @@ func (r *Reconciler) ensureOperands(ctx context.Context, ic *operatorv1.IngressC
 	if in.IPMode, err = r.clusterIPMode(ctx); err != nil {
 		return obs, err
 	}
+	if in.ErrorPages, err = r.ensureErrorPages(ctx, ic); err != nil {
+		return obs, err
+	}
+	obs.admission.Ignored = append(slices.Clone(a.Ignored), errorPagesIgnored(in.ErrorPages)...)
 	d, err := r.ensureDeployment(ctx, ic, a, in)
 	if err != nil {
 		return obs, err

@@ -26,6 +26,8 @@ type clusterInputs struct {
 	// IPMode is ROUTER_IP_V4_V6_MODE, from the cluster's address
 	// families (clusterIPMode); empty for IPv4 only, the router's default.
 	IPMode config.IPMode
+	// ErrorPages are the IngressController's own error pages (ensureErrorPages).
+	ErrorPages errorPages
 }
 
 // defaultReplicas is OKD's replica count for a highly available cluster.
@@ -74,6 +76,10 @@ func desiredDeployment(ic *operatorv1.IngressController, a admission, o Options,
 	}
 	if logsToContainer(ic) {
 		addLogsSidecar(&tmpl.Spec, o, hostNet)
+	}
+	addErrorPages(&tmpl.Spec, ic.Name, in.ErrorPages)
+	if v := in.ErrorPages.Version; v != "" {
+		tmpl.Annotations[names.ErrorPagesVersionAnnotation] = v
 	}
 	tmpl.Labels[names.HashLabel] = templateHash(tmpl)
 	return &appsv1.Deployment{

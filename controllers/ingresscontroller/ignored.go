@@ -27,7 +27,6 @@ func ignoredFields(s *operatorv1.IngressControllerSpec) []string {
 		}
 	}
 	add(s.ClientTLS != nil, "spec.clientTLS (not implemented: client certificates are neither requested nor checked)")
-	add(s.HTTPErrorCodePages != nil && s.HTTPErrorCodePages.Name != "", "spec.httpErrorCodePages (not implemented: the router's own error pages are served)")
 	if h := s.HTTPHeaders; h != nil {
 		if u := h.UniqueId; u != nil && u.Name != "" && u.Format != "" {
 			if err := uniqueIDFormatError(u.Format); err != nil {

@@ -39,7 +39,7 @@ func TestIgnoredFields(t *testing.T) {
 						Set: &operatorv1.IngressControllerSetHTTPHeader{Value: "%[env(HOME)]"}}}}},
 			},
 			UnsupportedConfigOverrides: runtime.RawExtension{Raw: []byte(`{"loadBalancingAlgorithm":"leastconn"}`)},
-		}, want: []string{"spec.clientTLS", "spec.httpErrorCodePages", "spec.httpHeaders.uniqueId.format",
+		}, want: []string{"spec.clientTLS", "spec.httpHeaders.uniqueId.format",
 			"spec.httpHeaders.headerNameCaseAdjustments", "spec.httpHeaders.actions.response[1]", "spec.unsupportedConfigOverrides",
 			"spec.logging.access.httpLogFormat"}},
 	} {

@@ -17,6 +17,8 @@ package ingresscontroller
 // +kubebuilder:rbac:groups="",namespace=openshift-ingress,resources=serviceaccounts,verbs=get;list;watch
 // +kubebuilder:rbac:groups="",namespace=openshift-ingress,resources=secrets,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups="",namespace=openshift-ingress,resources=pods,verbs=list
+// +kubebuilder:rbac:groups="",namespace=openshift-ingress,resources=configmaps,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups="",namespace=openshift-config,resources=configmaps,verbs=get;list;watch
 // +kubebuilder:rbac:groups=rbac.authorization.k8s.io,namespace=openshift-ingress,resources=roles;rolebindings,verbs=get;list;watch;create;update;patch
 // +kubebuilder:rbac:groups="",namespace=openshift-ingress-operator,resources=secrets,verbs=get;create;update
 // +kubebuilder:rbac:groups=externaldns.k8s.io,namespace=openshift-ingress-operator,resources=dnsendpoints,verbs=get;list;watch;create;update;patch;delete

@@ -257,7 +257,7 @@ func (c *Cluster) setUp(o Options) error {
 		return err
 	}
 	ctx := context.Background()
-	for _, ns := range []string{names.OperatorNamespace, names.RouterNamespace} {
+	for _, ns := range []string{names.OperatorNamespace, names.RouterNamespace, names.ConfigNamespace} {
 		if err := c.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil && !apierrors.IsAlreadyExists(err) {
 			return err
 		}

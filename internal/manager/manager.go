@@ -116,6 +116,8 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 			// Operands live in the router namespace: watch nothing else.
 			&appsv1.Deployment{}:            {Namespaces: map[string]cache.Config{o.RouterNamespace: {}}},
 			&policyv1.PodDisruptionBudget{}: {Namespaces: map[string]cache.Config{o.RouterNamespace: {}}},
+			// Error pages: the admin's, and the routers' copies.
+			&corev1.ConfigMap{}: {Namespaces: map[string]cache.Config{o.RouterNamespace: {}, names.ConfigNamespace: {}}},
 			// Wildcard records live beside their IngressControllers.
 			&externaldnsv1alpha1.DNSEndpoint{}: {Namespaces: map[string]cache.Config{o.OperatorNamespace: {}}},
 		}},

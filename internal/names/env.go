@@ -35,6 +35,8 @@ const (
 	EnvRouterDomain                         = "ROUTER_DOMAIN"
 	EnvRouterDontLogNull                    = "ROUTER_DONT_LOG_NULL"
 	EnvRouterEnableCompression              = "ROUTER_ENABLE_COMPRESSION"
+	EnvRouterErrorFile404                   = "ROUTER_ERRORFILE_404"
+	EnvRouterErrorFile503                   = "ROUTER_ERRORFILE_503"
 	EnvRouterCompressionMIME                = "ROUTER_COMPRESSION_MIME"
 	EnvRouterHTTPIgnoreProbes               = "ROUTER_HTTP_IGNORE_PROBES"
 	EnvRouterGracefulShutdownDelay          = "ROUTER_GRACEFUL_SHUTDOWN_DELAY"

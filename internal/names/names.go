@@ -8,6 +8,9 @@ const (
 	OperatorNamespace = "openshift-ingress-operator"
 	// RouterNamespace is where the routers and their Services run, as on OKD.
 	RouterNamespace = "openshift-ingress"
+	// ConfigNamespace is where admins keep what IngressControllers refer to
+	// (the ConfigMap of httpErrorCodePages), as on OKD.
+	ConfigNamespace = "openshift-config"
 	// DefaultIngressController is the IngressController the manager creates when absent.
 	DefaultIngressController = "default"
 )
@@ -232,3 +235,18 @@ const (
 	// IngressToRouteComponent reports the Ingress controller's events.
 	IngressToRouteComponent = "ingress-to-route-controller"
 )
+
+// Custom error pages (the IngressController's httpErrorCodePages): the
+// operator copies the admin's ConfigMap into the router namespace, and the
+// routers mount the copy.
+const (
+	ErrorPage503Key             = "error-page-503.http"
+	ErrorPage404Key             = "error-page-404.http"
+	ErrorPagesVolume            = "error-pages"
+	ErrorPagesDir               = "/var/lib/haproxy/conf/error_code_pages"
+	ErrorPagesVersionAnnotation = "ingress.okd-ingress.io/error-pages-version"
+)
+
+// ErrorPagesConfigMap is the router namespace's copy of an
+// IngressController's error pages.
+func ErrorPagesConfigMap(ic string) string { return ic + "-errorpages" }

@@ -82,7 +82,7 @@ func TestKustomizeInstalls(t *testing.T) {
 	// that the install itself creates are only admitted once those
 	// namespaces exist; the test control plane creates them at start, as a
 	// first real apply would.
-	for _, ns := range []string{names.OperatorNamespace, names.RouterNamespace} {
+	for _, ns := range []string{names.OperatorNamespace, names.RouterNamespace, names.ConfigNamespace} {
 		must(t, cluster.Client.Get(ctx, client.ObjectKey{Name: ns}, &corev1.Namespace{}))
 	}
 	root, err := localcluster.RepoRoot()

@@ -5,7 +5,12 @@ import (
 	"strings"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
 	operatorv1 "github.com/okd-ingress/okd-ingress/api/operator/v1"
+	"github.com/okd-ingress/okd-ingress/internal/names"
 )
 
 // TestHTTPOptionsAccessLogAndIgnoredFields: compression, the empty-request
@@ -61,6 +66,83 @@ func TestHTTPOptionsAccessLogAndIgnoredFields(t *testing.T) {
 		}
 		if n := len(deployment(t, ic).Spec.Template.Spec.Containers); n != 1 {
 			return fmt.Errorf("%d containers", n)
+		}
+		return nil
+	})
+}
+
+// TestErrorPages: the ConfigMap httpErrorCodePages names, in
+// openshift-config, is copied beside the routers with the pages HAProxy
+// would serve, mounted and named to them; a changed page rolls them out;
+// a page HAProxy would refuse, and a missing ConfigMap, are reported and
+// leave the routers their own pages.
+func TestErrorPages(t *testing.T) {
+	const ic = "pages"
+	src := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: names.ConfigNamespace, Name: "custom-pages"},
+		Data: map[string]string{names.ErrorPage503Key: "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 4\r\n\r\ndown",
+			names.ErrorPage404Key: "<html>not an HTTP response</html>"}}
+	must(t, k8s.Create(ctx, src))
+	t.Cleanup(func() { _ = k8s.Delete(ctx, src) })
+	createIC(t, ic, domain("pages.op.test"), strategy(operatorv1.EndpointPublishingStrategy{Type: operatorv1.PrivateStrategyType}),
+		func(ic *operatorv1.IngressController) {
+			ic.Spec.HTTPErrorCodePages = &operatorv1.ConfigMapNameReference{Name: "custom-pages"}
+		})
+	cp := &corev1.ConfigMap{}
+	copyKey := client.ObjectKey{Namespace: names.RouterNamespace, Name: names.ErrorPagesConfigMap(ic)}
+	eventually(t, "the copy", func() error { return k8s.Get(ctx, copyKey, cp) })
+	expect(t, "copied pages", cp.Data, map[string]string{names.ErrorPage503Key: src.Data[names.ErrorPage503Key]})
+	expect(t, "copy's owner label", cp.Labels[names.OwningLabel], ic)
+	d := deployment(t, ic)
+	expect(t, "ROUTER_ERRORFILE_503", envOf(d)["ROUTER_ERRORFILE_503"], names.ErrorPagesDir+"/"+names.ErrorPage503Key)
+	expect(t, "ROUTER_ERRORFILE_404", envOf(d)["ROUTER_ERRORFILE_404"], "")
+	version := d.Spec.Template.Annotations[names.ErrorPagesVersionAnnotation]
+	if version == "" {
+		t.Fatal("no error-pages version on the pod template")
+	}
+	waitConditions(t, ic, map[string]string{"FieldsSupported": "False"})
+	x, err := getIC(ic)
+	must(t, err)
+	if c := condition(x, "FieldsSupported"); !strings.Contains(c.Message, "error-page-404.http in ConfigMap openshift-config/custom-pages: status line") {
+		t.Errorf("FieldsSupported message = %q", c.Message)
+	}
+
+	// Fixed and changed: both pages, a new version, nothing to report.
+	src.Data[names.ErrorPage404Key] = "HTTP/1.1 404 Not Found\r\nContent-Length: 4\r\n\r\nnone"
+	src.Data[names.ErrorPage503Key] = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 5\r\n\r\ndown!"
+	must(t, k8s.Update(ctx, src))
+	eventually(t, "both pages, a new version", func() error {
+		d := deployment(t, ic)
+		if v := d.Spec.Template.Annotations[names.ErrorPagesVersionAnnotation]; v == version || envOf(d)["ROUTER_ERRORFILE_404"] == "" {
+			return fmt.Errorf("version %s, env %v", v, envOf(d))
+		}
+		x, err := getIC(ic)
+		if err != nil {
+			return err
+		}
+		if c := condition(x, "FieldsSupported"); c != nil {
+			return fmt.Errorf("FieldsSupported still %s: %s", c.Status, c.Message)
+		}
+		return k8s.Get(ctx, copyKey, cp)
+	})
+	expect(t, "copied pages", cp.Data, src.Data)
+
+	// The copy deleted by hand comes back; the source deleted takes it away.
+	must(t, k8s.Delete(ctx, cp))
+	eventually(t, "the copy again", func() error { return k8s.Get(ctx, copyKey, &corev1.ConfigMap{}) })
+	must(t, k8s.Delete(ctx, src))
+	eventually(t, "the copy gone, the pages unmounted, the ConfigMap reported missing", func() error {
+		if err := k8s.Get(ctx, copyKey, &corev1.ConfigMap{}); err == nil {
+			return fmt.Errorf("the copy is still there")
+		}
+		if env := envOf(deployment(t, ic)); env["ROUTER_ERRORFILE_503"] != "" {
+			return fmt.Errorf("env %v", env)
+		}
+		x, err := getIC(ic)
+		if err != nil {
+			return err
+		}
+		if c := condition(x, "FieldsSupported"); c == nil || !strings.Contains(c.Message, "ConfigMap openshift-config/custom-pages does not exist") {
+			return fmt.Errorf("FieldsSupported %+v", c)
 		}
 		return nil
 	})

@@ -120,6 +120,10 @@ type Config struct {
 	// UniqueID, when set, adds a per-request ID header
 	// (ROUTER_UNIQUE_ID_HEADER_NAME, ROUTER_UNIQUE_ID_FORMAT).
 	UniqueID *UniqueID
+	// ErrorFile503 and ErrorFile404 are the IngressController's own error
+	// pages (ROUTER_ERRORFILE_503, ROUTER_ERRORFILE_404): whole HTTP
+	// responses served when no pod can answer, or no route matches.
+	ErrorFile503, ErrorFile404 string
 	// AbortOnClose stops work for a client that has gone away
 	// (ROUTER_ABORT_ON_CLOSE; closedClientConnectionPolicy: Abort).
 	AbortOnClose bool
@@ -239,6 +243,7 @@ func (c *Config) FromEnv(lookup func(string) (string, bool)) error {
 	e.headerActions(names.EnvRouterHTTPRequestHeaders, false, &c.RequestHeaders)
 	e.headerActions(names.EnvRouterHTTPResponseHeaders, true, &c.ResponseHeaders)
 	e.uniqueID(&c.UniqueID)
+	e.errorFiles(c)
 	e.oneOf(names.EnvRouterLoadBalanceAlgorithm, &c.BalanceHTTP, "random", "roundrobin", "leastconn", "source")
 	e.oneOf(names.EnvRouterTCPBalanceScheme, &c.BalanceTCP, "source", "roundrobin", "leastconn", "random")
 	e.oneOf(names.EnvSSLMinVersion, &c.SSLMinVersion, "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3")

@@ -447,6 +447,18 @@ func TestRenderOptions(t *testing.T) {
 				"  unique-id-format \"%{+X}o\\x20%ci:%cp_%fi:%fp_%Ts_%rt:%pid\"\n  unique-id-header \"X-Request-Id\"\n": 2},
 		},
 		{
+			name: "the IngressController's error pages",
+			edit: func(dir string, c *config.Config) {
+				c.ErrorFile503, c.ErrorFile404 = filepath.Join(dir, "error-page-503.http"), filepath.Join(dir, "error-page-404.http")
+				for _, f := range []string{c.ErrorFile503, c.ErrorFile404} {
+					if err := os.WriteFile(f, []byte("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 4\r\n\r\ndown"), 0o644); err != nil {
+						t.Fatal(err)
+					}
+				}
+			},
+			present: []string{"  errorfile 503 {dir}/error-page-503.http\n  errorfile 404 {dir}/error-page-404.http\n"},
+		},
+		{
 			name: "dual stack: one listener per port for both families, IPv4 clients unmapped, Forwarded per family",
 			edit: func(_ string, c *config.Config) { c.IPMode = config.IPDual },
 			present: []string{"  bind [::]:80 v4v6\n", "  bind [::]:443 v4v6\n",

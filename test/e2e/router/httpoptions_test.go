@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -198,5 +199,38 @@ var _ = Describe("IngressController header actions", func() {
 			Expect(resp.Header.Values("X-Both-Response")).To(Equal([]string{"ic"}), "%s: the IngressController's response action comes last", host)
 			Expect(resp.Header.Get("X-Content-Type-Options")).To(BeEmpty(), "%s: the echo pod's nosniff is deleted", host)
 		}
+	})
+})
+
+var _ = Describe("Error pages", func() {
+	It("answers with the IngressController's own pages when no route matches and when a route has no endpoint", func() {
+		ns := newNamespace("errorpages", nil)
+		newBackend(ns, "none", 0)
+		create(sharded("errorpages")(route(ns, "empty", "errorpages.example.com", "none", "http")))
+		dir := GinkgoT().TempDir()
+		pages := map[string]string{
+			"503": "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 18\r\n\r\ncustom unavailable",
+			"404": "HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nContent-Length: 16\r\n\r\ncustom not found",
+		}
+		for code, page := range pages {
+			Expect(os.WriteFile(filepath.Join(dir, code+".http"), []byte(page), 0o644)).To(Succeed())
+		}
+		// As the operator mounts httpErrorCodePages' copy.
+		r := startRouter("errorpages", map[string]string{"ROUTE_LABELS": "shard=errorpages",
+			names.EnvRouterErrorFile503: filepath.Join(dir, "503.http"), names.EnvRouterErrorFile404: filepath.Join(dir, "404.http")})
+		c := r.NewClient(framework.ClientOptions{})
+		body := func(url string) func() string {
+			return func() string {
+				resp, err := c.Client.Get(url)
+				if err != nil {
+					return err.Error()
+				}
+				defer resp.Body.Close()
+				b, _ := io.ReadAll(resp.Body)
+				return fmt.Sprintf("%d %s", resp.StatusCode, b)
+			}
+		}
+		Eventually(body("http://errorpages.example.com/")).WithTimeout(wait).Should(Equal("503 custom unavailable"))
+		Expect(body("http://unknown-errorpages.example.com/")()).To(Equal("404 custom not found"))
 	})
 })

@@ -1,0 +1,133 @@
+package ingresscontroller
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"sort"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	operatorv1 "github.com/okd-ingress/okd-ingress/api/operator/v1"
+	"github.com/okd-ingress/okd-ingress/internal/names"
+	"github.com/okd-ingress/okd-ingress/internal/router/config"
+)
+
+// errorPages is what the routers get of an IngressController's
+// httpErrorCodePages: the pages of the copy they mount, a hash of their
+// content (HAProxy reads error pages when it starts, so a change rolls the
+// routers out), and what could not be served.
+type errorPages struct {
+	Keys     []string // names.ErrorPage503Key and/or names.ErrorPage404Key
+	Version  string
+	Problems []string
+}
+
+// errorPageKeys are the pages OKD serves from the ConfigMap.
+var errorPageKeys = []string{names.ErrorPage503Key, names.ErrorPage404Key}
+
+// ensureErrorPages copies the pages of the ConfigMap that
+// spec.httpErrorCodePages names (in the config namespace, as on OKD) into
+// the router namespace, keeping only those HAProxy would serve; without
+// such pages the copy goes and the routers serve their own.
+func (r *Reconciler) ensureErrorPages(ctx context.Context, ic *operatorv1.IngressController) (errorPages, error) {
+	cp := &corev1.ConfigMap{}
+	cp.Name, cp.Namespace = names.ErrorPagesConfigMap(ic.Name), r.Options.RouterNamespace
+	ref := ic.Spec.HTTPErrorCodePages
+	if ref == nil || ref.Name == "" {
+		return errorPages{}, r.deleteOwned(ctx, cp, ic.Name)
+	}
+	var src corev1.ConfigMap
+	err := r.Get(ctx, client.ObjectKey{Namespace: r.Options.ConfigNamespace, Name: ref.Name}, &src)
+	if apierrors.IsNotFound(err) {
+		return errorPages{Problems: []string{fmt.Sprintf("ConfigMap %s/%s does not exist", r.Options.ConfigNamespace, ref.Name)}},
+			r.deleteOwned(ctx, cp, ic.Name)
+	}
+	if err != nil {
+		return errorPages{}, err
+	}
+	pages, ep := checkedPages(src)
+	if len(pages) == 0 {
+		return ep, r.deleteOwned(ctx, cp, ic.Name)
+	}
+	_, err = controllerutil.CreateOrPatch(ctx, r.Client, cp, func() error {
+		cp.Labels = mergeMaps(cp.Labels, ownedLabels(ic.Name))
+		cp.Data, cp.BinaryData = pages, nil
+		return nil
+	})
+	return ep, err
+}
+
+// errorPagesUsers are the IngressControllers whose httpErrorCodePages
+// name cm.
+func (r *Reconciler) errorPagesUsers(ctx context.Context, cm client.Object) []reconcile.Request {
+	var list operatorv1.IngressControllerList
+	if err := r.List(ctx, &list, client.InNamespace(r.Options.OperatorNamespace)); err != nil {
+		return nil
+	}
+	var out []reconcile.Request
+	for _, ic := range list.Items {
+		if p := ic.Spec.HTTPErrorCodePages; p != nil && p.Name == cm.GetName() {
+			out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&ic)})
+		}
+	}
+	return out
+}
+
+// checkedPages keeps the pages of src that HAProxy would serve.
+func checkedPages(src corev1.ConfigMap) (map[string]string, errorPages) {
+	pages := map[string]string{}
+	var ep errorPages
+	sum := sha256.New()
+	for _, k := range errorPageKeys {
+		page, ok := src.Data[k]
+		if !ok {
+			continue
+		}
+		if err := config.ErrorPageError([]byte(page)); err != nil {
+			ep.Problems = append(ep.Problems, fmt.Sprintf("%s in ConfigMap %s/%s: %v", k, src.Namespace, src.Name, err))
+			continue
+		}
+		pages[k] = page
+		ep.Keys = append(ep.Keys, k)
+		fmt.Fprintf(sum, "%s\x00%d\x00%s", k, len(page), page)
+	}
+	if len(ep.Keys) == 0 && len(ep.Problems) == 0 {
+		ep.Problems = []string{fmt.Sprintf("ConfigMap %s/%s has neither %s nor %s", src.Namespace, src.Name, names.ErrorPage503Key, names.ErrorPage404Key)}
+	}
+	sort.Strings(ep.Keys)
+	if len(ep.Keys) > 0 {
+		ep.Version = hex.EncodeToString(sum.Sum(nil))[:16]
+	}
+	return pages, ep
+}
+
+// errorPagesIgnored is the FieldsSupported entry for pages not served.
+func errorPagesIgnored(ep errorPages) []string {
+	if len(ep.Problems) == 0 {
+		return nil
+	}
+	return []string{"spec.httpErrorCodePages (the router's own pages are served instead of: " + strings.Join(ep.Problems, "; ") + ")"}
+}
+
+// addErrorPages mounts the copy and names its pages to the router.
+func addErrorPages(spec *corev1.PodSpec, ic string, ep errorPages) {
+	if len(ep.Keys) == 0 {
+		return
+	}
+	spec.Volumes = append(spec.Volumes, corev1.Volume{Name: names.ErrorPagesVolume, VolumeSource: corev1.VolumeSource{
+		ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: names.ErrorPagesConfigMap(ic)}}}})
+	c := &spec.Containers[0]
+	c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: names.ErrorPagesVolume, MountPath: names.ErrorPagesDir, ReadOnly: true})
+	env := map[string]string{names.ErrorPage503Key: names.EnvRouterErrorFile503, names.ErrorPage404Key: names.EnvRouterErrorFile404}
+	for _, k := range ep.Keys {
+		c.Env = append(c.Env, corev1.EnvVar{Name: env[k], Value: names.ErrorPagesDir + "/" + k})
+	}
+	sort.Slice(c.Env, func(i, j int) bool { return c.Env[i].Name < c.Env[j].Name })
+}
