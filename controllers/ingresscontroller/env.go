@@ -53,6 +53,7 @@ func routerEnv(ic *operatorv1.IngressController, a admission, o Options, in clus
 	addAccessLog(env, &ic.Spec)
 	addHeaderActions(env, ic.Spec.HTTPHeaders)
 	addUniqueID(env, ic.Spec.HTTPHeaders)
+	addCaseAdjustments(env, ic.Spec.HTTPHeaders)
 	out := make([]corev1.EnvVar, 0, len(env)+1)
 	for k, v := range env {
 		out = append(out, corev1.EnvVar{Name: k, Value: v})
@@ -227,6 +228,25 @@ func uniqueIDFormatError(f string) error {
 		return fmt.Errorf("the unique ID cannot contain itself (%%ID)")
 	}
 	return config.LogFormatError(f)
+}
+
+// addCaseAdjustments lists the header names whose case HTTP/1 peers
+// expect, once each (the API takes any token, and a name twice).
+func addCaseAdjustments(env map[string]string, h *operatorv1.IngressControllerHTTPHeaders) {
+	if h == nil {
+		return
+	}
+	seen := map[string]bool{}
+	var list []string
+	for _, n := range h.HeaderNameCaseAdjustments {
+		if name := string(n); name != "" && !seen[strings.ToLower(name)] {
+			seen[strings.ToLower(name)] = true
+			list = append(list, name)
+		}
+	}
+	if len(list) > 0 {
+		env[names.EnvRouterH1CaseAdjust] = strings.Join(list, ",")
+	}
 }
 
 // headerActions converts the actions the routers take, and returns the

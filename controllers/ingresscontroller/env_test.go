@@ -184,6 +184,12 @@ func TestRouterEnv(t *testing.T) {
 			})},
 			change: map[string]string{"ROUTER_HTTP_REQUEST_HEADERS": "X-Client-Cert:%25%5Bssl_c_der%2Cbase64%5D:Set,X-Debug:Delete",
 				"ROUTER_HTTP_RESPONSE_HEADERS": "X-Frame-Options:DENY:Set"}},
+		{name: "header names whose case to keep, once each",
+			mods: []icMod{private, withSpec(func(s *operatorv1.IngressControllerSpec) {
+				s.HTTPHeaders = &operatorv1.IngressControllerHTTPHeaders{HeaderNameCaseAdjustments: []operatorv1.IngressControllerHTTPHeaderNameCaseAdjustment{
+					"X-Forwarded-For", "Host", "HOST", ""}}
+			})},
+			change: map[string]string{"ROUTER_H1_CASE_ADJUST": "X-Forwarded-For,Host"}},
 		{name: "a unique ID header with a format",
 			mods: []icMod{private, withSpec(func(s *operatorv1.IngressControllerSpec) {
 				s.HTTPHeaders = &operatorv1.IngressControllerHTTPHeaders{UniqueId: &operatorv1.IngressControllerHTTPUniqueIdHeaderPolicy{

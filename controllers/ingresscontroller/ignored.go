@@ -33,7 +33,6 @@ func ignoredFields(s *operatorv1.IngressControllerSpec) []string {
 				out = append(out, "spec.httpHeaders.uniqueId.format (HAProxy's format is used instead: "+err.Error()+")")
 			}
 		}
-		add(len(h.HeaderNameCaseAdjustments) > 0, "spec.httpHeaders.headerNameCaseAdjustments (not implemented: header names keep HAProxy's lower case)")
 		if h.Actions != nil {
 			out = append(out, refusedActions(h.Actions.Request, false, "request")...)
 			out = append(out, refusedActions(h.Actions.Response, true, "response")...)

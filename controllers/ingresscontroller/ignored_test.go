@@ -40,7 +40,7 @@ func TestIgnoredFields(t *testing.T) {
 			},
 			UnsupportedConfigOverrides: runtime.RawExtension{Raw: []byte(`{"loadBalancingAlgorithm":"leastconn"}`)},
 		}, want: []string{"spec.clientTLS", "spec.httpHeaders.uniqueId.format",
-			"spec.httpHeaders.headerNameCaseAdjustments", "spec.httpHeaders.actions.response[1]", "spec.unsupportedConfigOverrides",
+			"spec.httpHeaders.actions.response[1]", "spec.unsupportedConfigOverrides",
 			"spec.logging.access.httpLogFormat"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

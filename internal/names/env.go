@@ -41,6 +41,7 @@ const (
 	EnvRouterHTTPIgnoreProbes               = "ROUTER_HTTP_IGNORE_PROBES"
 	EnvRouterGracefulShutdownDelay          = "ROUTER_GRACEFUL_SHUTDOWN_DELAY"
 	EnvRouterIdleCloseOnResponse            = "ROUTER_IDLE_CLOSE_ON_RESPONSE"
+	EnvRouterH1CaseAdjust                   = "ROUTER_H1_CASE_ADJUST"
 	EnvRouterHTTPRequestHeaders             = "ROUTER_HTTP_REQUEST_HEADERS"
 	EnvRouterHTTPResponseHeaders            = "ROUTER_HTTP_RESPONSE_HEADERS"
 	EnvRouterHAProxyBinary                  = "ROUTER_HAPROXY_BINARY"

@@ -127,6 +127,10 @@ const (
 	// DisableCookiesAnnotation, true, turns off the stickiness cookie the
 	// router otherwise inserts on a route's HTTP responses.
 	DisableCookiesAnnotation = "haproxy.router.openshift.io/disable_cookies"
+	// H1AdjustCaseAnnotation, true, has the router write the request header
+	// names the IngressController lists (headerNameCaseAdjustments) in
+	// their case when it sends a request to the route's pods over HTTP/1.
+	H1AdjustCaseAnnotation = "haproxy.router.openshift.io/h1-adjust-case"
 	// CookieNameAnnotation names that cookie (a hash of the route otherwise).
 	CookieNameAnnotation = "router.openshift.io/cookie_name"
 	// CookieSameSiteAnnotation is its SameSite attribute: Lax, Strict or None.

@@ -44,6 +44,9 @@ type Tuning struct {
 	RateLimit *RateLimit
 	// Forwarded, when set, replaces the router's forwarded-header policy.
 	Forwarded config.ForwardedPolicy
+	// H1AdjustCase writes request header names in the case the
+	// IngressController lists, for pods that read them case-sensitively.
+	H1AdjustCase bool
 }
 
 // RateLimit is a route's per-client limits; 0 is no limit.
@@ -171,6 +174,13 @@ func parseTuning(r *routev1.Route, tls *TLS) (Tuning, []string) {
 	}
 	t.NoCookie, t.CookieName, t.CookieSameSite = parseCookie(ann, tls, bad)
 	t.RateLimit = parseRateLimit(ann, tls, bad)
+	if flag(ann, names.H1AdjustCaseAnnotation, bad) {
+		if tls.Passthrough() {
+			bad(names.H1AdjustCaseAnnotation, ann[names.H1AdjustCaseAnnotation], httpOnly)
+		} else {
+			t.H1AdjustCase = true
+		}
+	}
 	if v, ok := ann[names.SetForwardedHeadersAnnotation]; ok {
 		switch p := config.ForwardedPolicy(v); {
 		case p != config.ForwardedAppend && p != config.ForwardedReplace && p != config.ForwardedIfNone && p != config.ForwardedNever:

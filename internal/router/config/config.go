@@ -124,6 +124,11 @@ type Config struct {
 	// pages (ROUTER_ERRORFILE_503, ROUTER_ERRORFILE_404): whole HTTP
 	// responses served when no pod can answer, or no route matches.
 	ErrorFile503, ErrorFile404 string
+	// H1CaseAdjust are header names in the case HTTP/1 peers that read
+	// names case-sensitively expect (ROUTER_H1_CASE_ADJUST; the
+	// IngressController's headerNameCaseAdjustments): responses to clients
+	// always, requests to the pods of routes that ask for it.
+	H1CaseAdjust []string
 	// AbortOnClose stops work for a client that has gone away
 	// (ROUTER_ABORT_ON_CLOSE; closedClientConnectionPolicy: Abort).
 	AbortOnClose bool
@@ -244,6 +249,7 @@ func (c *Config) FromEnv(lookup func(string) (string, bool)) error {
 	e.headerActions(names.EnvRouterHTTPResponseHeaders, true, &c.ResponseHeaders)
 	e.uniqueID(&c.UniqueID)
 	e.errorFiles(c)
+	e.caseAdjust(&c.H1CaseAdjust)
 	e.oneOf(names.EnvRouterLoadBalanceAlgorithm, &c.BalanceHTTP, "random", "roundrobin", "leastconn", "source")
 	e.oneOf(names.EnvRouterTCPBalanceScheme, &c.BalanceTCP, "source", "roundrobin", "leastconn", "random")
 	e.oneOf(names.EnvSSLMinVersion, &c.SSLMinVersion, "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3")

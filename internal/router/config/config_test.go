@@ -167,6 +167,11 @@ func TestFromEnv(t *testing.T) {
 			wantErr: "cannot contain itself"},
 		{name: "a unique ID format reading the environment", env: map[string]string{"ROUTER_UNIQUE_ID_HEADER_NAME": "X-Id", "ROUTER_UNIQUE_ID_FORMAT": "%[env(HOME)]"},
 			wantErr: "ROUTER_UNIQUE_ID_FORMAT"},
+		{name: "header names whose case to keep", env: map[string]string{"ROUTER_H1_CASE_ADJUST": "X-Forwarded-For, Host"},
+			check: func(c Config) bool { return slices.Equal(c.H1CaseAdjust, []string{"X-Forwarded-For", "Host"}) }},
+		{name: "a header name twice", env: map[string]string{"ROUTER_H1_CASE_ADJUST": "Host,HOST"}, wantErr: "ROUTER_H1_CASE_ADJUST"},
+		{name: "a header name that would inject a directive", env: map[string]string{"ROUTER_H1_CASE_ADJUST": "Host X\n  stats enable"},
+			wantErr: "ROUTER_H1_CASE_ADJUST"},
 		{name: "rewrite not below the buffer",
 			env: map[string]string{"ROUTER_BUF_SIZE": "16384", "ROUTER_MAX_REWRITE_SIZE": "16384"}, wantErr: "ROUTER_MAX_REWRITE_SIZE"},
 	}

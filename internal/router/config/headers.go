@@ -101,3 +101,24 @@ func (e *envReader) uniqueID(dst **UniqueID) {
 	}
 	*dst = u
 }
+
+// caseAdjust reads ROUTER_H1_CASE_ADJUST: header names, comma-separated,
+// each an HTTP token, none twice.
+func (e *envReader) caseAdjust(dst *[]string) {
+	v, ok := e.get(names.EnvRouterH1CaseAdjust)
+	if !ok {
+		return
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, n := range strings.Split(v, ",") {
+		n = strings.TrimSpace(n)
+		if !tokenGrammar.MatchString(n) || seen[strings.ToLower(n)] {
+			e.fail(names.EnvRouterH1CaseAdjust, v, "want header names separated by commas, each an HTTP token, none twice")
+			return
+		}
+		seen[strings.ToLower(n)] = true
+		out = append(out, n)
+	}
+	*dst = out
+}

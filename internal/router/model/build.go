@@ -145,7 +145,7 @@ func tune(b *Backend, r admission.Route, o Options) {
 	}
 	b.RateLimit = t.RateLimit
 	if b.Mode == ModeHTTP {
-		b.HSTS, b.Forwarded = t.HSTS, t.Forwarded
+		b.HSTS, b.Forwarded, b.H1AdjustCase = t.HSTS, t.Forwarded, t.H1AdjustCase
 		if t.RewriteTarget != "" {
 			b.Rewrite = &Rewrite{From: strings.TrimSuffix(path, "/"), To: t.RewriteTarget}
 		}

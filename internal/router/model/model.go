@@ -105,6 +105,9 @@ type Backend struct {
 	RateLimit *admission.RateLimit
 	// Forwarded, when set, is the route's own forwarded-header policy.
 	Forwarded config.ForwardedPolicy
+	// H1AdjustCase writes the request header names the router lists in
+	// its case (ROUTER_H1_CASE_ADJUST) to the pods.
+	H1AdjustCase bool
 }
 
 // CheckEvery is how often the backend's servers are health-checked: the

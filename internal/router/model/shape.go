@@ -33,7 +33,7 @@ func sameBackendShape(x, y *Backend) bool {
 		x.TimeoutServer != y.TimeoutServer || x.TimeoutTunnel != y.TimeoutTunnel || x.CheckInterval != y.CheckInterval ||
 		x.MaxConn != y.MaxConn || x.HSTS != y.HSTS || !sameAllowList(x.AllowList, y.AllowList) ||
 		!samePtr(x.Rewrite, y.Rewrite) || !samePtr(x.Cookie, y.Cookie) || !samePtr(x.RateLimit, y.RateLimit) ||
-		x.Forwarded != y.Forwarded {
+		x.Forwarded != y.Forwarded || x.H1AdjustCase != y.H1AdjustCase {
 		return false
 	}
 	for i := range min(len(x.Slots), len(y.Slots)) {

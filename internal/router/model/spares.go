@@ -192,7 +192,7 @@ func fitsSpare(b, s *Backend, cookieName string) bool {
 // tuned reports whether the route's annotations put lines of their own
 // into its backend, which a spare does not have.
 func (b *Backend) tuned() bool {
-	return b.TimeoutServer != 0 || b.TimeoutTunnel != 0 || b.CheckInterval != 0 || b.MaxConn != 0 || b.HSTS != "" || b.AllowList != nil || b.Rewrite != nil || b.RateLimit != nil || b.Forwarded != ""
+	return b.TimeoutServer != 0 || b.TimeoutTunnel != 0 || b.CheckInterval != 0 || b.MaxConn != 0 || b.HSTS != "" || b.AllowList != nil || b.Rewrite != nil || b.RateLimit != nil || b.Forwarded != "" || b.H1AdjustCase
 }
 
 // spares lists the spares whose routes are gone: they are free again.

@@ -46,6 +46,7 @@ var annotationKeys = [...]string{
 	names.RateLimitConcurrentTCPAnnotation,
 	names.RateLimitRateTCPAnnotation,
 	names.RateLimitRateHTTPAnnotation,
+	names.H1AdjustCaseAnnotation,
 }
 
 // annotationIndex is the key argument that picks the annotation name.
@@ -145,6 +146,7 @@ func FuzzRenderAnnotations(f *testing.F) {
 	add(rewrite, "relative", plain)
 	add(names.DisableCookiesAnnotation, "true", plain, edge)
 	add(names.DisableCookiesAnnotation, "1", reencrypt)
+	add(names.H1AdjustCaseAnnotation, "true", plain, passthrough)
 	add(names.CookieNameAnnotation, "sticky_1-a", plain, edge, passthrough)
 	add(names.CookieNameAnnotation, "a insert", plain)
 	add(names.CookieNameAnnotation, "a;b", edge)

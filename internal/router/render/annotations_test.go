@@ -251,6 +251,24 @@ func TestRenderAnnotations(t *testing.T) {
 			invalid: "applies only to edge and reencrypt routes served over TLS only",
 		},
 		{
+			name: "h1-adjust-case on a router that lists header names: requests to the pods adjusted",
+			opts: []opt{annotate(names.H1AdjustCaseAnnotation, "true")}, edit: func(c *config.Config) { c.H1CaseAdjust = []string{"X-Forwarded-For"} },
+			backend: "be_http:ann:route",
+			want:    join([]string{"  mode http", "  balance random", cookie, "  option h1-case-adjust-bogus-server", "  default-server check inter 5000ms"}, servers),
+		},
+		{
+			name: "h1-adjust-case on a router that lists none: nothing to adjust", opts: []opt{annotate(names.H1AdjustCaseAnnotation, "true")},
+			backend: "be_http:ann:route",
+			want:    join([]string{"  mode http", "  balance random", cookie, "  default-server check inter 5000ms"}, servers),
+		},
+		{
+			name: "h1-adjust-case on a passthrough route ignored", opts: []opt{passthrough, annotate(names.H1AdjustCaseAnnotation, "true")},
+			edit:    func(c *config.Config) { c.H1CaseAdjust = []string{"X-Forwarded-For"} },
+			backend: "be_tcp:ann:route",
+			want:    join([]string{"  mode tcp", "  balance source", "  default-server check inter 5000ms"}, sourceServers),
+			invalid: "applies only to routes whose HTTP the router sees",
+		},
+		{
 			name: "rate limits on an HTTP route: 429",
 			opts: []opt{annotate(names.RateLimitAnnotation, "true", names.RateLimitConcurrentTCPAnnotation, "10",
 				names.RateLimitRateTCPAnnotation, "20", names.RateLimitRateHTTPAnnotation, "30")},

@@ -39,6 +39,7 @@ func newTemplate(configDir string, c config.Config) *template.Template {
 		"compressTypes": compressTypes,
 		"logTarget":     logTarget,
 		"headerRules":   headerRules,
+		"lower":         strings.ToLower,
 		"forwarded": func(b *model.Backend) string {
 			return backendForwarded(b.Forwarded, c.ForwardedHeaders, ipv6Clients(c))
 		},

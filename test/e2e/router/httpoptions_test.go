@@ -234,3 +234,27 @@ var _ = Describe("Error pages", func() {
 		Expect(body("http://unknown-errorpages.example.com/")()).To(Equal("404 custom not found"))
 	})
 })
+
+var _ = Describe("Header name case", func() {
+	It("writes the listed response header names to HTTP/1 clients in their case, others in HAProxy's lower case", func() {
+		ns := newNamespace("h1case", nil)
+		newBackend(ns, "web", 1)
+		create(sharded("h1case")(route(ns, "plain", "h1case.example.com", "web", "http")))
+		// As the operator writes headerNameCaseAdjustments.
+		r := startRouter("h1case", map[string]string{"ROUTE_LABELS": "shard=h1case", names.EnvRouterH1CaseAdjust: "X-Content-TYPE-Options"})
+		c := r.NewClient(framework.ClientOptions{})
+		Eventually(servedBy(c, "http://h1case.example.com/")).WithTimeout(wait).Should(Equal("web"))
+		conn, err := net.Dial("tcp", net.JoinHostPort(r.Addr, "80"))
+		Expect(err).NotTo(HaveOccurred())
+		defer conn.Close()
+		_, err = io.WriteString(conn, "GET / HTTP/1.1\r\nHost: h1case.example.com\r\nConnection: close\r\n\r\n")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(conn.SetReadDeadline(time.Now().Add(10 * time.Second))).To(Succeed())
+		raw, err := io.ReadAll(conn)
+		Expect(err).NotTo(HaveOccurred())
+		head, _, _ := strings.Cut(string(raw), "\r\n\r\n")
+		// The echo pod sends X-Content-Type-Options and Server.
+		Expect(head).To(ContainSubstring("\r\nX-Content-TYPE-Options: nosniff"))
+		Expect(head).To(ContainSubstring("\r\nserver: okd-ingress-echo"))
+	})
+})
