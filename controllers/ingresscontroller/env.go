@@ -32,7 +32,7 @@ func routerEnv(ic *operatorv1.IngressController, a admission, o Options, in clus
 		names.EnvDefaultCertificateDir:      defaultCertificateDir,
 		names.EnvStatsPort:                  strconv.Itoa(int(statsPort(a.Strategy))),
 		names.EnvRouterThreads:              "4",
-		names.EnvRouterLoadBalanceAlgorithm: "random",
+		names.EnvRouterLoadBalanceAlgorithm: loadBalancingAlgorithm(ic),
 		names.EnvRouterTCPBalanceScheme:     "source",
 		names.EnvRouterSetForwardedHeaders:  forwardedPolicy(ic),
 		names.EnvRouterDisableHTTP2:         strconv.FormatBool(ic.Annotations[names.EnableHTTP2Annotation] == "false"),
@@ -68,6 +68,15 @@ func routerEnv(ic *operatorv1.IngressController, a admission, o Options, in clus
 	}})
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
+}
+
+// loadBalancingAlgorithm is OKD's default for HTTP routes, random, or
+// leastconn when unsupportedConfigOverrides asks for it, as in OKD.
+func loadBalancingAlgorithm(ic *operatorv1.IngressController) string {
+	if o, _ := parseOverrides(ic.Spec.UnsupportedConfigOverrides.Raw); o.LoadBalancingAlgorithm != "" {
+		return o.LoadBalancingAlgorithm
+	}
+	return "random"
 }
 
 func forwardedPolicy(ic *operatorv1.IngressController) string {

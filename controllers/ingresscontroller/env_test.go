@@ -10,6 +10,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 
 	operatorv1 "github.com/okd-ingress/okd-ingress/api/operator/v1"
 	"github.com/okd-ingress/okd-ingress/internal/router/config"
@@ -190,6 +191,15 @@ func TestRouterEnv(t *testing.T) {
 					"X-Forwarded-For", "Host", "HOST", ""}}
 			})},
 			change: map[string]string{"ROUTER_H1_CASE_ADJUST": "X-Forwarded-For,Host"}},
+		{name: "unsupportedConfigOverrides loadBalancingAlgorithm leastconn, as in OKD",
+			mods: []icMod{private, withSpec(func(s *operatorv1.IngressControllerSpec) {
+				s.UnsupportedConfigOverrides = runtime.RawExtension{Raw: []byte(`{"loadBalancingAlgorithm":"leastconn","contStats":true}`)}
+			})},
+			change: map[string]string{"ROUTER_LOAD_BALANCE_ALGORITHM": "leastconn"}},
+		{name: "unsupportedConfigOverrides loadBalancingAlgorithm other than leastconn: the default",
+			mods: []icMod{private, withSpec(func(s *operatorv1.IngressControllerSpec) {
+				s.UnsupportedConfigOverrides = runtime.RawExtension{Raw: []byte(`{"loadBalancingAlgorithm":"source"}`)}
+			})}},
 		{name: "a unique ID header with a format",
 			mods: []icMod{private, withSpec(func(s *operatorv1.IngressControllerSpec) {
 				s.HTTPHeaders = &operatorv1.IngressControllerHTTPHeaders{UniqueId: &operatorv1.IngressControllerHTTPUniqueIdHeaderPolicy{

@@ -2,7 +2,10 @@ package ingresscontroller
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	operatorv1 "github.com/okd-ingress/okd-ingress/api/operator/v1"
@@ -38,8 +41,7 @@ func ignoredFields(s *operatorv1.IngressControllerSpec) []string {
 			out = append(out, refusedActions(h.Actions.Response, true, "response")...)
 		}
 	}
-	raw := bytes.TrimSpace(s.UnsupportedConfigOverrides.Raw)
-	add(len(raw) > 0 && !bytes.Equal(raw, []byte("null")) && !bytes.Equal(raw, []byte("{}")), "spec.unsupportedConfigOverrides (not implemented)")
+	out = append(out, ignoredOverrides(s.UnsupportedConfigOverrides.Raw)...)
 	if f := accessLogFormat(s); f != "" {
 		if err := config.LogFormatError(f); err != nil {
 			out = append(out, "spec.logging.access.httpLogFormat (HAProxy's HTTP log format is used instead: "+err.Error()+")")
@@ -70,4 +72,41 @@ func accessLogFormat(s *operatorv1.IngressControllerSpec) string {
 func ignoredCond(fields []string) cond {
 	return cond{t: FieldsSupportedConditionType, reason: "FieldsIgnored",
 		msg: "These fields have no effect: " + strings.Join(fields, "; ")}
+}
+
+// overrides are the unsupportedConfigOverrides okd-ingress reads: of OKD's
+// keys, only loadBalancingAlgorithm changes anything here (the routers
+// already change servers without reloads, which dynamicConfigManager and
+// maxDynamicServers turn on in OKD's).
+type overrides struct {
+	LoadBalancingAlgorithm string `json:"loadBalancingAlgorithm"`
+}
+
+// parseOverrides reads the overrides; a key it does not use, or a value
+// it cannot, is named in ignored.
+func parseOverrides(raw []byte) (o overrides, ignored []string) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
+		return o, nil
+	}
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &keys); err != nil {
+		return o, []string{"spec.unsupportedConfigOverrides (not a JSON object: " + err.Error() + ")"}
+	}
+	for _, k := range slices.Sorted(maps.Keys(keys)) {
+		if k != "loadBalancingAlgorithm" {
+			ignored = append(ignored, "spec.unsupportedConfigOverrides."+k+" (no effect in okd-ingress)")
+			continue
+		}
+		if err := json.Unmarshal(keys[k], &o.LoadBalancingAlgorithm); err != nil || o.LoadBalancingAlgorithm != "leastconn" {
+			o.LoadBalancingAlgorithm = ""
+			ignored = append(ignored, "spec.unsupportedConfigOverrides.loadBalancingAlgorithm (only \"leastconn\" is read, as in OKD)")
+		}
+	}
+	return o, ignored
+}
+
+func ignoredOverrides(raw []byte) []string {
+	_, ignored := parseOverrides(raw)
+	return ignored
 }

@@ -10,6 +10,31 @@ import (
 	operatorv1 "github.com/okd-ingress/okd-ingress/api/operator/v1"
 )
 
+func TestParseOverrides(t *testing.T) {
+	for _, tc := range []struct {
+		raw, algorithm string
+		ignored        []string // field names
+	}{
+		{raw: ""},
+		{raw: "null"},
+		{raw: "{}"},
+		{raw: `{"loadBalancingAlgorithm": "leastconn"}`, algorithm: "leastconn"},
+		{raw: `{"loadBalancingAlgorithm": "roundrobin"}`, ignored: []string{"spec.unsupportedConfigOverrides.loadBalancingAlgorithm"}},
+		{raw: `{"loadBalancingAlgorithm": 3}`, ignored: []string{"spec.unsupportedConfigOverrides.loadBalancingAlgorithm"}},
+		{raw: `{"maxDynamicServers": 4, "contStats": true}`, ignored: []string{"spec.unsupportedConfigOverrides.contStats", "spec.unsupportedConfigOverrides.maxDynamicServers"}},
+		{raw: `[1]`, ignored: []string{"spec.unsupportedConfigOverrides"}},
+	} {
+		o, ignored := parseOverrides([]byte(tc.raw))
+		var got []string
+		for _, f := range ignored {
+			got = append(got, strings.Fields(f)[0])
+		}
+		if o.LoadBalancingAlgorithm != tc.algorithm || !slices.Equal(got, tc.ignored) {
+			t.Errorf("%s: algorithm %q, ignored %q; want %q, %q", tc.raw, o.LoadBalancingAlgorithm, got, tc.algorithm, tc.ignored)
+		}
+	}
+}
+
 func TestIgnoredFields(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -38,9 +63,9 @@ func TestIgnoredFields(t *testing.T) {
 					{Name: "X-B", Action: operatorv1.IngressControllerHTTPHeaderActionUnion{Type: operatorv1.Set,
 						Set: &operatorv1.IngressControllerSetHTTPHeader{Value: "%[env(HOME)]"}}}}},
 			},
-			UnsupportedConfigOverrides: runtime.RawExtension{Raw: []byte(`{"loadBalancingAlgorithm":"leastconn"}`)},
+			UnsupportedConfigOverrides: runtime.RawExtension{Raw: []byte(`{"loadBalancingAlgorithm":"leastconn","dynamicConfigManager":true}`)},
 		}, want: []string{"spec.clientTLS", "spec.httpHeaders.uniqueId.format",
-			"spec.httpHeaders.actions.response[1]", "spec.unsupportedConfigOverrides",
+			"spec.httpHeaders.actions.response[1]", "spec.unsupportedConfigOverrides.dynamicConfigManager",
 			"spec.logging.access.httpLogFormat"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
