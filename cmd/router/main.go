@@ -45,6 +45,9 @@ func main() {
 	flag.Parse()
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
 	log := ctrl.Log.WithName("router").WithValues("router", cfg.RouterName)
+	for _, w := range cfg.Warnings {
+		log.Info("setting not used: " + w)
+	}
 
 	restCfg, err := ctrl.GetConfig()
 	if err != nil {

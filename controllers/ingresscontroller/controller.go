@@ -101,7 +101,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		// Error pages: the admin's ConfigMap, and the routers' copy.
 		Watches(&corev1.ConfigMap{}, toIC, inRouterNS).
 		Watches(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(r.errorPagesUsers), builder.WithPredicates(
-			predicate.NewPredicateFuncs(func(o client.Object) bool { return o.GetNamespace() == r.Options.ConfigNamespace }))).
+			predicate.NewPredicateFuncs(func(o client.Object) bool { return o.GetNamespace() == names.ConfigNamespace }))).
 		Owns(&externaldnsv1alpha1.DNSEndpoint{})
 	// The cluster's address families decide the routers' listeners. Before
 	// Kubernetes 1.33 there is no such API: a watch on it would keep the

@@ -1,7 +1,6 @@
 package ingresscontroller
 
 import (
-	"fmt"
 	"net"
 	"regexp"
 	"sort"
@@ -56,7 +55,10 @@ func routerEnv(ic *operatorv1.IngressController, a admission, o Options, in clus
 	addCaseAdjustments(env, ic.Spec.HTTPHeaders)
 	out := make([]corev1.EnvVar, 0, len(env)+1)
 	for k, v := range env {
-		out = append(out, corev1.EnvVar{Name: k, Value: v})
+		// The kubelet expands $(VAR) in values, and the pod has the cookie
+		// key in its environment: a value an admin wrote (a log format,
+		// say) must reach the router as written, never as a variable.
+		out = append(out, corev1.EnvVar{Name: k, Value: strings.ReplaceAll(v, "$", "$$")})
 	}
 	// From the Secret, not the template: the key stays out of the
 	// Deployment, which more people can read than Secrets.
@@ -144,10 +146,10 @@ func addHTTPOptions(env map[string]string, s *operatorv1.IngressControllerSpec) 
 	if s.HTTPEmptyRequestsPolicy == operatorv1.HTTPEmptyRequestsPolicyIgnore {
 		env[names.EnvRouterHTTPIgnoreProbes] = "true"
 	}
-	if c := s.HTTPCompression; c != nil && len(c.MimeTypes) > 0 {
-		words := make([]string, len(c.MimeTypes))
-		for i, t := range c.MimeTypes {
-			words[i] = mimeWord(string(t))
+	if types, _ := compressTypes(s.HTTPCompression); len(types) > 0 {
+		words := make([]string, len(types))
+		for i, t := range types {
+			words[i] = mimeWord(t)
 		}
 		env[names.EnvRouterEnableCompression] = "true"
 		env[names.EnvRouterCompressionMIME] = strings.Join(words, " ")
@@ -222,7 +224,7 @@ func addHeaderActions(env map[string]string, h *operatorv1.IngressControllerHTTP
 // the routers would refuse is left out (they use HAProxy's), which
 // FieldsSupported reports.
 func addUniqueID(env map[string]string, h *operatorv1.IngressControllerHTTPHeaders) {
-	if h == nil || h.UniqueId == nil || h.UniqueId.Name == "" {
+	if h == nil || h.UniqueId == nil || !config.ValidUniqueIDHeader(h.UniqueId.Name) {
 		return
 	}
 	env[names.EnvRouterUniqueIDHeaderName] = h.UniqueId.Name
@@ -232,12 +234,7 @@ func addUniqueID(env map[string]string, h *operatorv1.IngressControllerHTTPHeade
 }
 
 // uniqueIDFormatError is the routers' verdict on a unique-ID format.
-func uniqueIDFormatError(f string) error {
-	if strings.Contains(f, "%ID") {
-		return fmt.Errorf("the unique ID cannot contain itself (%%ID)")
-	}
-	return config.LogFormatError(f)
-}
+func uniqueIDFormatError(f string) error { return config.UniqueIDFormatError(f) }
 
 // addCaseAdjustments lists the header names whose case HTTP/1 peers
 // expect, once each (the API takes any token, and a name twice).
@@ -286,6 +283,23 @@ func setCaptures(env map[string]string, key string, hs []operatorv1.IngressContr
 		items[i] = h.Name + ":" + strconv.Itoa(min(int(h.MaxLength), config.MaxCaptureLen))
 	}
 	env[key] = strings.Join(items, ",")
+}
+
+// compressTypes are the MIME types the routers take, and those they would
+// refuse (the API's grammar takes non-ASCII and escaped control bytes in
+// parameter values), which FieldsSupported reports.
+func compressTypes(c *operatorv1.HTTPCompressionPolicy) (ok, refused []string) {
+	if c == nil {
+		return nil, nil
+	}
+	for _, t := range c.MimeTypes {
+		if config.ValidMIMEType(string(t)) {
+			ok = append(ok, string(t))
+		} else {
+			refused = append(refused, string(t))
+		}
+	}
+	return ok, refused
 }
 
 // mimeWord writes a MIME type as one word of ROUTER_COMPRESSION_MIME: in

@@ -140,6 +140,28 @@ func TestRouterEnv(t *testing.T) {
 			})},
 			change: map[string]string{"ROUTER_HTTP_IGNORE_PROBES": "true", "ROUTER_ENABLE_COMPRESSION": "true",
 				"ROUTER_COMPRESSION_MIME": `text/html "text/plain; charset=\"utf-8\"" application/*`}},
+		{name: "MIME types the routers refuse are left out",
+			mods: []icMod{private, withSpec(func(s *operatorv1.IngressControllerSpec) {
+				s.HTTPCompression = &operatorv1.HTTPCompressionPolicy{MimeTypes: []operatorv1.CompressionMIMEType{`text/plain; a="é"`, "text/html"}}
+			})},
+			change: map[string]string{"ROUTER_ENABLE_COMPRESSION": "true", "ROUTER_COMPRESSION_MIME": "text/html"}},
+		{name: "only MIME types the routers refuse: no compression",
+			mods: []icMod{private, withSpec(func(s *operatorv1.IngressControllerSpec) {
+				s.HTTPCompression = &operatorv1.HTTPCompressionPolicy{MimeTypes: []operatorv1.CompressionMIMEType{"text/plain; a=\"\\\x01\""}}
+			})}},
+		{name: "a log format and a unique ID format with $(VAR) reach the routers as written, not expanded by the kubelet",
+			mods: []icMod{private, withSpec(func(s *operatorv1.IngressControllerSpec) {
+				s.Logging = &operatorv1.IngressControllerLogging{Access: &operatorv1.AccessLogging{
+					Destination: operatorv1.LoggingDestination{Type: operatorv1.ContainerLoggingDestinationType}, HttpLogFormat: "%ci $(ROUTER_COOKIE_KEY) $$"}}
+				s.HTTPHeaders = &operatorv1.IngressControllerHTTPHeaders{UniqueId: &operatorv1.IngressControllerHTTPUniqueIdHeaderPolicy{
+					Name: "X-Id", Format: "$(ROUTER_COOKIE_KEY)"}}
+			})},
+			change: map[string]string{"ROUTER_SYSLOG_ADDRESS": "/var/lib/rsyslog/rsyslog.sock", "ROUTER_LOG_LEVEL": "info", "ROUTER_LOG_MAX_LENGTH": "1024",
+				"ROUTER_SYSLOG_FORMAT": `"%ci $$(ROUTER_COOKIE_KEY) $$$$"`, "ROUTER_UNIQUE_ID_HEADER_NAME": "X-Id", "ROUTER_UNIQUE_ID_FORMAT": `"$$(ROUTER_COOKIE_KEY)"`}},
+		{name: "a unique ID header the routers refuse: none",
+			mods: []icMod{private, withSpec(func(s *operatorv1.IngressControllerSpec) {
+				s.HTTPHeaders = &operatorv1.IngressControllerHTTPHeaders{UniqueId: &operatorv1.IngressControllerHTTPUniqueIdHeaderPolicy{Name: "Cookie"}}
+			})}},
 		{name: "Respond and no MIME types are the router's defaults",
 			mods: []icMod{private, withSpec(func(s *operatorv1.IngressControllerSpec) {
 				s.HTTPEmptyRequestsPolicy = operatorv1.HTTPEmptyRequestsPolicyRespond
@@ -332,12 +354,30 @@ func TestRouterEnv(t *testing.T) {
 					t.Errorf("unexpected %s = %q", k, got[k])
 				}
 			}
+			routerAccepts(t, env)
 		})
 	}
 }
 
 // The environment is sorted by name, so that the pod template (and its
 // hash) does not depend on map order.
+// routerAccepts fails t unless the router starts with env as the kubelet
+// hands it over ($$ is $; no other reference is left): a value the
+// operator writes and the router refuses would crash-loop every new pod.
+func routerAccepts(t *testing.T, env []corev1.EnvVar) {
+	t.Helper()
+	vals := map[string]string{}
+	for _, e := range env {
+		if e.ValueFrom == nil {
+			vals[e.Name] = strings.ReplaceAll(e.Value, "$$", "$")
+		}
+	}
+	c := config.Defaults()
+	if err := c.FromEnv(func(k string) (string, bool) { v, ok := vals[k]; return v, ok }); err != nil {
+		t.Errorf("the router refuses the environment: %v", err)
+	}
+}
+
 // TestMIMEWordsRoundTrip: what the operator writes in ROUTER_COMPRESSION_MIME
 // the router reads back type by type, and takes.
 func TestMIMEWordsRoundTrip(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
@@ -44,9 +45,9 @@ func (r *Reconciler) ensureErrorPages(ctx context.Context, ic *operatorv1.Ingres
 		return errorPages{}, r.deleteOwned(ctx, cp, ic.Name)
 	}
 	var src corev1.ConfigMap
-	err := r.Get(ctx, client.ObjectKey{Namespace: r.Options.ConfigNamespace, Name: ref.Name}, &src)
+	err := r.Get(ctx, client.ObjectKey{Namespace: names.ConfigNamespace, Name: ref.Name}, &src)
 	if apierrors.IsNotFound(err) {
-		return errorPages{Problems: []string{fmt.Sprintf("ConfigMap %s/%s does not exist", r.Options.ConfigNamespace, ref.Name)}},
+		return errorPages{Problems: []string{fmt.Sprintf("ConfigMap %s/%s does not exist", names.ConfigNamespace, ref.Name)}},
 			r.deleteOwned(ctx, cp, ic.Name)
 	}
 	if err != nil {
@@ -121,8 +122,11 @@ func addErrorPages(spec *corev1.PodSpec, ic string, ep errorPages) {
 	if len(ep.Keys) == 0 {
 		return
 	}
+	// Optional: a pod of an older template, started after the copy went,
+	// starts with the router's own pages rather than wait for the copy.
 	spec.Volumes = append(spec.Volumes, corev1.Volume{Name: names.ErrorPagesVolume, VolumeSource: corev1.VolumeSource{
-		ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: names.ErrorPagesConfigMap(ic)}}}})
+		ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: names.ErrorPagesConfigMap(ic)},
+			Optional: ptr.To(true)}}})
 	c := &spec.Containers[0]
 	c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: names.ErrorPagesVolume, MountPath: names.ErrorPagesDir, ReadOnly: true})
 	env := map[string]string{names.ErrorPage503Key: names.EnvRouterErrorFile503, names.ErrorPage404Key: names.EnvRouterErrorFile404}

@@ -29,10 +29,14 @@ func ignoredFields(s *operatorv1.IngressControllerSpec) []string {
 			out = append(out, field)
 		}
 	}
+	if _, refused := compressTypes(s.HTTPCompression); len(refused) > 0 {
+		out = append(out, fmt.Sprintf("spec.httpCompression.mimeTypes (not compressed: %q, which the routers take only in printable ASCII)", refused))
+	}
 	add(s.ClientTLS != nil, "spec.clientTLS (not implemented: client certificates are neither requested nor checked)")
 	if h := s.HTTPHeaders; h != nil {
-		if u := h.UniqueId; u != nil && u.Name != "" && u.Format != "" {
-			if err := uniqueIDFormatError(u.Format); err != nil {
+		if u := h.UniqueId; u != nil && u.Name != "" {
+			add(!config.ValidUniqueIDHeader(u.Name), fmt.Sprintf("spec.httpHeaders.uniqueId.name (no request ID header is added: %q is not a header a route's action could set)", u.Name))
+			if err := uniqueIDFormatError(u.Format); u.Format != "" && err != nil {
 				out = append(out, "spec.httpHeaders.uniqueId.format (HAProxy's format is used instead: "+err.Error()+")")
 			}
 		}

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	operatorv1 "github.com/okd-ingress/okd-ingress/api/operator/v1"
-	"github.com/okd-ingress/okd-ingress/internal/names"
 )
 
 // Platform is the infrastructure the cluster runs on: it picks the default
@@ -33,9 +32,6 @@ const (
 type Options struct {
 	OperatorNamespace string
 	RouterNamespace   string
-	// ConfigNamespace holds the ConfigMaps IngressControllers name
-	// (httpErrorCodePages); openshift-config by default, as on OKD.
-	ConfigNamespace string
 	// Domain is the cluster's apps domain, the domain of an
 	// IngressController that names none.
 	Domain string
@@ -62,9 +58,7 @@ func (o Options) WithDefaults() Options {
 	if o.Platform == "" {
 		o.Platform = PlatformNone
 	}
-	if o.ConfigNamespace == "" {
-		o.ConfigNamespace = names.ConfigNamespace
-	}
+
 	if o.RouterImage == "" {
 		o.RouterImage = "okd-ingress:latest"
 	}

@@ -71,7 +71,7 @@ func (e *envReader) accessLog(dst **AccessLog) {
 	e.oneOf(names.EnvRouterLogFacility, &l.Facility, facilities...)
 	e.oneOf(names.EnvRouterLogLevel, &l.Level, levels...)
 	e.integer(names.EnvRouterLogMaxLength, &l.MaxLength, 480, 8192)
-	e.quotedFormat(names.EnvRouterSyslogFormat, &l.Format)
+	e.quotedFormat(names.EnvRouterSyslogFormat, &l.Format, LogFormatError)
 	l.RequestHeaders = e.captures(names.EnvRouterCaptureHTTPRequestHeaders)
 	l.ResponseHeaders = e.captures(names.EnvRouterCaptureHTTPResponseHeaders)
 	if c := e.captures(names.EnvRouterCaptureHTTPCookie); len(c) > 0 {
@@ -137,7 +137,7 @@ func parseCapture(item string, cookie bool) (Capture, bool) {
 // quotedFormat reads a log format that OKD's operator writes as a
 // Go-quoted string (ROUTER_SYSLOG_FORMAT, ROUTER_UNIQUE_ID_FORMAT) and
 // checks it against LogFormatError.
-func (e *envReader) quotedFormat(name string, dst *string) {
+func (e *envReader) quotedFormat(name string, dst *string, check func(string) error) {
 	v, ok := e.get(name)
 	if !ok {
 		return
@@ -150,7 +150,7 @@ func (e *envReader) quotedFormat(name string, dst *string) {
 		}
 		v = u
 	}
-	if err := LogFormatError(v); err != nil {
+	if err := check(v); err != nil {
 		e.fail(name, v, err.Error())
 		return
 	}
@@ -162,26 +162,87 @@ func (e *envReader) quotedFormat(name string, dst *string) {
 var logAliases = strings.Fields(`o T Tl Ts t ms tr trg trl Ta Tc Td Th Ti Tq TR Tr Tt Tu Tw B CC CS H HM HP HPO HQ HU HV
 	ID ST U ac b bc bi bp bq ci cp f fc fi fp ft lc hr hrl hs hsl pid r rc rt s sc si sp sq sslc sslv ts tsc`)
 
-// logFetches and logConverters are what a %[...] expression may call: they
-// read the request, the response, the connection and TLS, and change
-// nothing. Converters that keep state (set-var) or read files (map) are
-// left out, and so are fetches that read the router's environment.
+// logCall is one fetch or converter with its arguments.
+var logCall = regexp.MustCompile(`^([a-z0-9_.-]+)(?:\(([^()]*)\))?$`)
+
+// logFlag is a %{...} flag list.
+var logFlag = regexp.MustCompile(`^[-+][QXE](,[-+][QXE])*$`)
+
+// sampleFunc is a fetch or converter a format may call: the arguments it
+// may take, how many it needs, and where HAProxy lets a fetch be used.
+// The access log is written once the request's buffer is gone (the
+// request's headers are read through captures there), the unique ID is
+// made from the request before there is a response or a server.
+type sampleFunc struct {
+	args     []argKind // the arguments it may take, in order
+	required int       // how many of them it needs
+	log, id  bool      // usable in the access log, in the unique ID
+}
+
+// argKind checks one argument; sample is one it takes.
+type argKind struct {
+	ok     func(string) bool
+	sample string
+}
+
+func arg(pattern, sample string) argKind {
+	return argKind{regexp.MustCompile(pattern).MatchString, sample}
+}
+
 var (
-	logFetches = regexp.MustCompile(`^(capture\.(req|res)\.(hdr|method|uri|ver)|(req|res)\.(f?hdr|cook|ver)|hdr|cook|status|method|path|query|url|base|` +
-		`src|src_port|dst|dst_port|fc_[a-z_]+|bc_[a-z_]+|ssl_fc|ssl_fc_[a-z_]+|ssl_c_[a-z_]+|ssl_bc_[a-z_]+|be_name|fe_name|srv_name|unique-id|var|` +
-		`txn\.[a-z_.]+|date|http_first_req)$`)
-	logConverters = regexp.MustCompile(`^(lower|upper|hex|base64|json|field|word|bytes|ipmask|sha1|sha2|length|url_dec|ltime|utime|http_date)$`)
-	// logCall is one fetch or converter with its arguments, which are plain
-	// words (numbers, header and variable names, time formats).
-	logCall = regexp.MustCompile(`^([a-z0-9_.-]+)(\(([A-Za-z0-9_.:/+ -]*(,[A-Za-z0-9_.:/+ -]*)*)\))?$`)
-	logFlag = regexp.MustCompile(`^[-+][QXE](,[-+][QXE])*$`)
+	argInt    = arg(`^[0-9]{1,5}$`, "1")
+	argName   = arg(`^[A-Za-z0-9_-]{1,64}$`, "host")
+	argVar    = arg(`^(txn|req|res|sess)\.[A-Za-z0-9_.]{1,64}$`, "txn.x")
+	argDelims = arg(`^[-:;/|._=@]{1,8}$`, ":")
+	argMask   = arg(`^[0-9]{1,3}(\.[0-9]{1,3}){0,3}$`, "24")
+	argSHA2   = arg(`^(224|256|384|512)$`, "256")
+	argJSON   = arg(`^(ascii|utf8|utf8s|utf8p|utf8ps)$`, "utf8s")
 )
 
+func fn(where string, required int, args ...argKind) sampleFunc {
+	return sampleFunc{args: args, required: required, log: where != "id", id: where != "log"}
+}
+
+// logFetches read the request, the response, the connection and TLS. No
+// fetch reads the router's environment, files or state, and none of the
+// TLS secrets (ssl_fc_session_key and the like): log lines and unique IDs
+// leave the router. where says in which format HAProxy takes each: "log",
+// "id" or "both" (checked against HAProxy by TestFormatsPassHAProxy).
+var logFetches = map[string]sampleFunc{
+	"capture.req.hdr": fn("both", 1, argInt), "capture.req.method": fn("both", 0), "capture.req.uri": fn("both", 0),
+	"capture.req.ver": fn("both", 0), "capture.res.hdr": fn("log", 1, argInt), "capture.res.ver": fn("log", 0),
+	"req.hdr": fn("id", 0, argName, argInt), "req.fhdr": fn("id", 0, argName, argInt), "req.cook": fn("id", 0, argName),
+	"req.ver": fn("id", 0), "path": fn("id", 0), "query": fn("id", 0), "url": fn("id", 0), "base": fn("id", 0),
+	"method": fn("both", 0), "status": fn("log", 0),
+	"src": fn("both", 0), "src_port": fn("both", 0), "dst": fn("both", 0), "dst_port": fn("both", 0), "fe_name": fn("both", 0),
+	"be_name": fn("log", 0), "srv_name": fn("log", 0), "unique-id": fn("log", 0), "var": fn("both", 1, argVar),
+	"ssl_fc": fn("both", 0), "ssl_fc_sni": fn("both", 0), "ssl_fc_protocol": fn("both", 0), "ssl_fc_cipher": fn("both", 0),
+	"ssl_fc_alpn": fn("both", 0), "ssl_c_used": fn("both", 0), "ssl_c_verify": fn("both", 0), "ssl_c_serial": fn("both", 0),
+	"ssl_c_sha1": fn("both", 0), "ssl_c_notbefore": fn("both", 0), "ssl_c_notafter": fn("both", 0),
+	"ssl_c_s_dn": fn("both", 0, argName), "ssl_c_i_dn": fn("both", 0, argName),
+}
+
+// logConverters change a value and nothing else (no set-var, no map
+// file).
+var logConverters = map[string]sampleFunc{
+	"lower": fn("both", 0), "upper": fn("both", 0), "hex": fn("both", 0), "base64": fn("both", 0), "length": fn("both", 0),
+	"sha1": fn("both", 0), "sha2": fn("both", 0, argSHA2), "json": fn("both", 0, argJSON), "url_dec": fn("both", 0),
+	"field": fn("both", 2, argInt, argDelims, argInt), "word": fn("both", 2, argInt, argDelims, argInt),
+	"bytes": fn("both", 1, argInt, argInt), "ipmask": fn("both", 1, argMask, argMask),
+}
+
 // LogFormatError says why s is not a log format the router takes: printable
-// ASCII, where '%' starts a known variable ("%ci", "%{+Q}r"), "%%" or a
-// sample expression "%[fetch(args),converter(args)]" limited to the
-// fetches and converters above.
-func LogFormatError(s string) error {
+// ASCII, where '%' starts one of HAProxy's log variables ("%ci",
+// "%{+Q}r"), "%%", or a sample expression "%[fetch(args),converter(args)]"
+// of the fetches and converters above, with the arguments each takes.
+func LogFormatError(s string) error { return formatError(s, false) }
+
+// UniqueIDFormatError is LogFormatError for the unique ID, which HAProxy
+// makes from the request alone: no response fetch, and not the ID itself
+// (%ID, %[unique-id]), which would recurse.
+func UniqueIDFormatError(s string) error { return formatError(s, true) }
+
+func formatError(s string, early bool) error {
 	if len(s) > 4096 {
 		return fmt.Errorf("longer than 4096 characters")
 	}
@@ -193,7 +254,7 @@ func LogFormatError(s string) error {
 		if c != '%' {
 			continue
 		}
-		n, err := logDirective(s[i+1:])
+		n, err := logDirective(s[i+1:], early)
 		if err != nil {
 			return fmt.Errorf("at %d: %w", i, err)
 		}
@@ -203,7 +264,7 @@ func LogFormatError(s string) error {
 }
 
 // logDirective checks what follows a '%' and returns its length.
-func logDirective(s string) (int, error) {
+func logDirective(s string, early bool) (int, error) {
 	if strings.HasPrefix(s, "%") {
 		return 1, nil
 	}
@@ -221,31 +282,64 @@ func logDirective(s string) (int, error) {
 		if end < 0 {
 			return 0, fmt.Errorf("%%[ without ]")
 		}
-		if err := logExpression(rest[1:end]); err != nil {
+		if err := logExpression(rest[1:end], early); err != nil {
 			return 0, err
 		}
 		return n + end + 1, nil
 	}
 	alias := rest[:len(rest)-len(strings.TrimLeft(rest, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"))]
-	if !slices.Contains(logAliases, alias) {
+	switch {
+	case !slices.Contains(logAliases, alias):
 		return 0, fmt.Errorf("%%%s is not one of HAProxy's log variables (write %%%% for a %%)", alias)
+	case early && alias == "ID":
+		return 0, fmt.Errorf("the unique ID cannot contain itself (%%ID)")
 	}
 	return n + len(alias), nil
 }
 
-func logExpression(expr string) error {
+func logExpression(expr string, early bool) error {
 	for i, call := range splitCalls(expr) {
-		m := logCall.FindStringSubmatch(call)
-		allowed := logConverters
+		kind, table := "converter", logConverters
 		if i == 0 {
-			allowed = logFetches
+			kind, table = "fetch", logFetches
 		}
-		if m == nil || !allowed.MatchString(m[1]) {
-			kind := map[bool]string{true: "fetch", false: "converter"}[i == 0]
-			return fmt.Errorf("%s %q is not one the access log may use", kind, call)
+		m := logCall.FindStringSubmatch(call)
+		var f sampleFunc
+		ok := m != nil
+		if ok {
+			f, ok = table[m[1]]
+		}
+		if !ok {
+			return fmt.Errorf("%s %q is not one the router lets a format use", kind, call)
+		}
+		switch {
+		case early && !f.id:
+			return fmt.Errorf("fetch %q is not known when the unique ID is made, from the request", call)
+		case !early && !f.log:
+			return fmt.Errorf("fetch %q reads the request's buffer, which is gone when the log line is written (capture the header and use capture.req.hdr)", call)
+		}
+		if !f.accepts(m[2], strings.Contains(call, "(")) {
+			return fmt.Errorf("%s %q: wrong arguments", kind, call)
 		}
 	}
 	return nil
+}
+
+// accepts checks a call's arguments (list is what the parentheses hold).
+func (f sampleFunc) accepts(list string, parens bool) bool {
+	var args []string
+	if parens {
+		args = strings.Split(list, ",")
+	}
+	if len(args) < f.required || len(args) > len(f.args) {
+		return false
+	}
+	for i, a := range args {
+		if !f.args[i].ok(a) {
+			return false
+		}
+	}
+	return true
 }
 
 // splitCalls splits "a(b,c),d" at the commas outside parentheses.

@@ -120,10 +120,16 @@ type Config struct {
 	// UniqueID, when set, adds a per-request ID header
 	// (ROUTER_UNIQUE_ID_HEADER_NAME, ROUTER_UNIQUE_ID_FORMAT).
 	UniqueID *UniqueID
-	// ErrorFile503 and ErrorFile404 are the IngressController's own error
-	// pages (ROUTER_ERRORFILE_503, ROUTER_ERRORFILE_404): whole HTTP
-	// responses served when no pod can answer, or no route matches.
-	ErrorFile503, ErrorFile404 string
+	// ErrorPage503 and ErrorPage404 are the IngressController's own error
+	// pages, read from ROUTER_ERRORFILE_503 and ROUTER_ERRORFILE_404 when
+	// the router starts: whole HTTP responses served when no pod can
+	// answer, or no route matches. The router serves its copy, so a page
+	// changed or removed under a running router changes nothing.
+	ErrorPage503, ErrorPage404 []byte
+	// Warnings are settings the router did without, to be logged: a page
+	// that could not be read or that HAProxy would refuse leaves the
+	// router's own, rather than keep the router from serving.
+	Warnings []string
 	// H1CaseAdjust are header names in the case HTTP/1 peers that read
 	// names case-sensitively expect (ROUTER_H1_CASE_ADJUST; the
 	// IngressController's headerNameCaseAdjustments): responses to clients

@@ -72,32 +72,28 @@ func headEnd(page []byte) int {
 	return len(page)
 }
 
-// errorFile reads the path of an error page (ROUTER_ERRORFILE_503,
-// ROUTER_ERRORFILE_404) and checks the file now, so that a router given a
-// page HAProxy would refuse stops with a message instead of never
-// becoming ready.
-func (e *envReader) errorFile(name string, dst *string) {
+// errorPage reads an error page (ROUTER_ERRORFILE_503 or _404) as the
+// router starts. A page it cannot read or that HAProxy would refuse is
+// left out, with a warning: the operator reports it too, and a router
+// that refused to start would stop serving every route for a page.
+func (e *envReader) errorPage(name string, c *Config) []byte {
 	v, ok := e.get(name)
 	if !ok {
-		return
-	}
-	if !socketPathGrammar.MatchString(v) {
-		e.fail(name, v, "want an absolute path")
-		return
+		return nil
 	}
 	page, err := os.ReadFile(v)
 	if err == nil {
 		err = ErrorPageError(page)
 	}
 	if err != nil {
-		e.fail(name, v, err.Error())
-		return
+		c.Warnings = append(c.Warnings, fmt.Sprintf("%s=%s: %v; the router's own page is served", name, v, err))
+		return nil
 	}
-	*dst = v
+	return page
 }
 
 // errorFiles reads both error pages.
 func (e *envReader) errorFiles(c *Config) {
-	e.errorFile(names.EnvRouterErrorFile503, &c.ErrorFile503)
-	e.errorFile(names.EnvRouterErrorFile404, &c.ErrorFile404)
+	c.ErrorPage503 = e.errorPage(names.EnvRouterErrorFile503, c)
+	c.ErrorPage404 = e.errorPage(names.EnvRouterErrorFile404, c)
 }

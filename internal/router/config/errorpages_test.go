@@ -36,34 +36,40 @@ func TestErrorPageError(t *testing.T) {
 	}
 }
 
-// TestErrorFilesFromEnv: a page the router takes is kept by path; one
-// HAProxy would refuse, or a path it cannot read, stops the router.
-func TestErrorFilesFromEnv(t *testing.T) {
+// TestErrorPagesFromEnv: a page the router takes is read in as the router
+// starts; one HAProxy would refuse, or a file it cannot read, is left out
+// with a warning, and the router still starts.
+func TestErrorPagesFromEnv(t *testing.T) {
 	dir := t.TempDir()
 	good, bad := filepath.Join(dir, "503.http"), filepath.Join(dir, "404.http")
-	must := func(err error) {
-		if err != nil {
-			t.Fatal(err)
-		}
+	page := []byte("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 4\r\n\r\ndown")
+	if err := os.WriteFile(good, page, 0o644); err != nil {
+		t.Fatal(err)
 	}
-	must(os.WriteFile(good, []byte("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 4\r\n\r\ndown"), 0o644))
-	must(os.WriteFile(bad, []byte("HTTP/1.1 404 Not Found\r\nContent-Length: 40\r\n\r\nshort"), 0o644))
-	read := func(env map[string]string) (Config, error) {
-		c := Defaults()
-		return c, c.FromEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	if err := os.WriteFile(bad, []byte("HTTP/1.1 404 Not Found\r\nContent-Length: 40\r\n\r\nshort"), 0o644); err != nil {
+		t.Fatal(err)
 	}
-	c, err := read(map[string]string{"ROUTER_ERRORFILE_503": good})
-	if err != nil || c.ErrorFile503 != good || c.ErrorFile404 != "" {
-		t.Errorf("good page: %q %q %v", c.ErrorFile503, c.ErrorFile404, err)
-	}
-	for _, env := range []map[string]string{
-		{"ROUTER_ERRORFILE_404": bad},
-		{"ROUTER_ERRORFILE_503": filepath.Join(dir, "missing.http")},
-		{"ROUTER_ERRORFILE_503": good + "\n  stats enable"},
-		{"ROUTER_ERRORFILE_404": "relative.http"},
+	for _, tc := range []struct {
+		name          string
+		env           map[string]string
+		want503, want []byte
+		warning       string
+	}{
+		{name: "a good page", env: map[string]string{"ROUTER_ERRORFILE_503": good}, want503: page},
+		{name: "a page HAProxy would refuse", env: map[string]string{"ROUTER_ERRORFILE_404": bad}, warning: "ROUTER_ERRORFILE_404=" + bad + ": Content-Length"},
+		{name: "a missing file", env: map[string]string{"ROUTER_ERRORFILE_503": filepath.Join(dir, "gone.http")}, warning: "no such file"},
 	} {
-		if _, err := read(env); err == nil {
-			t.Errorf("%v: taken", env)
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			c := Defaults()
+			if err := c.FromEnv(func(k string) (string, bool) { v, ok := tc.env[k]; return v, ok }); err != nil {
+				t.Fatalf("the router does not start: %v", err)
+			}
+			if string(c.ErrorPage503) != string(tc.want503) || c.ErrorPage404 != nil {
+				t.Errorf("pages %q %q", c.ErrorPage503, c.ErrorPage404)
+			}
+			if got := strings.Join(c.Warnings, "; "); (tc.warning == "") != (got == "") || !strings.Contains(got, tc.warning) {
+				t.Errorf("warnings %q, want one naming %q", got, tc.warning)
+			}
+		})
 	}
 }

@@ -89,18 +89,18 @@ func (e *envReader) uniqueID(dst **UniqueID) {
 	if !ok {
 		return
 	}
-	if !routeapi.ValidHeaderAction(name, "x", true, false) {
+	if !ValidUniqueIDHeader(name) {
 		e.fail(names.EnvRouterUniqueIDHeaderName, name, "want an HTTP header name that a route's header action could set (not Host)")
 		return
 	}
 	u := &UniqueID{Header: name, Format: DefaultUniqueIDFormat}
-	e.quotedFormat(names.EnvRouterUniqueIDFormat, &u.Format)
-	if strings.Contains(u.Format, "%ID") {
-		e.fail(names.EnvRouterUniqueIDFormat, u.Format, "the unique ID cannot contain itself (%ID)")
-		return
-	}
+	e.quotedFormat(names.EnvRouterUniqueIDFormat, &u.Format, UniqueIDFormatError)
 	*dst = u
 }
+
+// ValidUniqueIDHeader reports whether the router adds a unique ID under
+// name: a header a route's action could set.
+func ValidUniqueIDHeader(name string) bool { return routeapi.ValidHeaderAction(name, "x", true, false) }
 
 // caseAdjust reads ROUTER_H1_CASE_ADJUST: header names, comma-separated,
 // each an HTTP token, none twice.

@@ -43,7 +43,7 @@ func TestServe(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var out syncBuffer
 	done := make(chan error)
-	go func() { done <- Serve(ctx, conn, &out, 300*time.Millisecond) }()
+	go func() { done <- Serve(ctx, conn, &out, 2*time.Second) }()
 
 	w, err := net.Dial("unixgram", path)
 	if err != nil {
@@ -64,7 +64,7 @@ func TestServe(t *testing.T) {
 	}
 	// Stopped, it still prints what comes, until a quiet period passes.
 	cancel()
-	time.Sleep(100 * time.Millisecond)
+	time.Sleep(50 * time.Millisecond)
 	if _, err := w.Write([]byte("<134>while draining")); err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +73,7 @@ func TestServe(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Serve: %v", err)
 		}
-	case <-time.After(5 * time.Second):
+	case <-time.After(10 * time.Second):
 		t.Fatal("Serve did not stop after its context ended and the socket went quiet")
 	}
 	if got := out.String(); got != "first\nsecond\nwhile draining\n" {

@@ -51,10 +51,12 @@ type Files map[string][]byte
 
 // File names, relative to the config directory.
 const (
-	ConfigFile     = "haproxy.cfg"
-	CrtListFile    = "crt-list"
-	DefaultCrtFile = "default.pem"
-	MapDir         = "maps"
+	ConfigFile       = "haproxy.cfg"
+	ErrorPage503File = "errorpages/503.http"
+	ErrorPage404File = "errorpages/404.http"
+	CrtListFile      = "crt-list"
+	DefaultCrtFile   = "default.pem"
+	MapDir           = "maps"
 	// ForwardedMapFile lists the backends whose routes have a forwarded-
 	// header policy of their own (not a routing map: it changes by reload).
 	ForwardedMapFile = "forwarded.map"
@@ -114,6 +116,12 @@ func Render(m *model.Model, p Params) (Files, error) {
 		fmt.Fprintf(&crtList, "%s %s\n", path.Join(p.ConfigDir, c.File), c.SNI)
 	}
 	files[CrtListFile] = crtList.Bytes()
+	if page := p.Config.ErrorPage503; page != nil {
+		files[ErrorPage503File] = page
+	}
+	if page := p.Config.ErrorPage404; page != nil {
+		files[ErrorPage404File] = page
+	}
 	for _, b := range m.Backends {
 		if b.Reencrypt != nil && b.Reencrypt.CA != nil {
 			files[b.Reencrypt.CAFile] = b.Reencrypt.CA

@@ -447,23 +447,12 @@ func TestRenderOptions(t *testing.T) {
 				"  unique-id-format \"%{+X}o\\x20%ci:%cp_%fi:%fp_%Ts_%rt:%pid\"\n  unique-id-header \"X-Request-Id\"\n": 2},
 		},
 		{
-			name: "the IngressController's error pages",
-			edit: func(dir string, c *config.Config) {
-				c.ErrorFile503, c.ErrorFile404 = filepath.Join(dir, "error-page-503.http"), filepath.Join(dir, "error-page-404.http")
-				for _, f := range []string{c.ErrorFile503, c.ErrorFile404} {
-					if err := os.WriteFile(f, []byte("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 4\r\n\r\ndown"), 0o644); err != nil {
-						t.Fatal(err)
-					}
-				}
+			name: "the IngressController's error pages served from the router's own copies",
+			edit: func(_ string, c *config.Config) {
+				c.ErrorPage503 = []byte("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 4\r\n\r\ndown")
+				c.ErrorPage404 = []byte("HTTP/1.1 404 Not Found\r\nContent-Length: 4\r\n\r\nnone")
 			},
-			present: []string{"  errorfile 503 {dir}/error-page-503.http\n  errorfile 404 {dir}/error-page-404.http\n"},
-		},
-		{
-			name:    "header names in the case HTTP/1 peers expect: every response to clients",
-			edit:    func(_ string, c *config.Config) { c.H1CaseAdjust = []string{"X-Forwarded-For", "x#odd'NAME"} },
-			present: []string{"  h1-case-adjust \"x-forwarded-for\" \"X-Forwarded-For\"\n  h1-case-adjust \"x\\x23odd\\x27name\" \"x\\x23odd\\x27NAME\"\n"},
-			absent:  []string{"bogus-server"},
-			count:   map[string]int{"  option h1-case-adjust-bogus-client\n": 2},
+			present: []string{"  errorfile 503 {dir}/errorpages/503.http\n  errorfile 404 {dir}/errorpages/404.http\n"},
 		},
 		{
 			name: "dual stack: one listener per port for both families, IPv4 clients unmapped, Forwarded per family",

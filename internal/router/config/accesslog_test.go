@@ -1,0 +1,114 @@
+package config
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestFormatErrors(t *testing.T) {
+	for _, tc := range []struct {
+		format, logErr, idErr string // "" when taken
+	}{
+		{format: "%ci:%cp [%t] %ft %b/%s %{+Q}r %ST %B %hr %hs 100%%"},
+		{format: "%{+X}o %ci:%cp_%fi:%fp_%Ts_%rt:%pid"},
+		{format: "%[capture.req.hdr(0),lower] %[ssl_c_s_dn(CN)] %[src,ipmask(24)] %[var(txn.x),sha2(256),hex]"},
+		{format: "%[req.hdr(host,1)] %[req.cook(s)] %[path]", logErr: "gone when the log line is written"},
+		{format: "%[capture.res.hdr(0)] %[status]", idErr: "not known when the unique ID is made"},
+		{format: "%[res.hdr(content-type)]", logErr: "fetch", idErr: "fetch"},
+		{format: "%ID %[src]", idErr: "cannot contain itself"},
+		{format: "%{+X}ID", idErr: "cannot contain itself"},
+		{format: "%[unique-id]", idErr: "not known when the unique ID is made"},
+		{format: "%[env(HOME)]", logErr: `fetch "env(HOME)"`, idErr: `fetch "env(HOME)"`},
+		{format: "%[ssl_fc_session_key]", logErr: "fetch", idErr: "fetch"},
+		{format: "%[fc_bogus]", logErr: "fetch", idErr: "fetch"},
+		{format: "%[src,field]", logErr: `converter "field": wrong arguments`, idErr: "wrong arguments"},
+		{format: "%[capture.req.hdr(x)]", logErr: "wrong arguments", idErr: "wrong arguments"},
+		{format: "%[src,set-var(txn.be)]", logErr: "converter", idErr: "converter"},
+		{format: "%[src,map(/etc/passwd)]", logErr: "converter", idErr: "converter"},
+		{format: "%zz", logErr: "not one of HAProxy's log variables", idErr: "not one of"},
+		{format: "% ci", logErr: "not one of", idErr: "not one of"},
+		{format: "a\nb", logErr: "printable ASCII", idErr: "printable ASCII"},
+	} {
+		for _, c := range []struct {
+			what string
+			err  error
+			want string
+		}{{"log", LogFormatError(tc.format), tc.logErr}, {"unique ID", UniqueIDFormatError(tc.format), tc.idErr}} {
+			switch {
+			case c.want == "" && c.err != nil:
+				t.Errorf("%s format %q refused: %v", c.what, tc.format, c.err)
+			case c.want != "" && (c.err == nil || !strings.Contains(c.err.Error(), c.want)):
+				t.Errorf("%s format %q: error %v, want one naming %q", c.what, tc.format, c.err, c.want)
+			}
+		}
+	}
+}
+
+// everyCall is a format that calls each fetch the router lets a format
+// use, those known when the unique ID is made only when early, every
+// converter after one of them, with the arguments each takes.
+func everyCall(early bool) string {
+	call := func(name string, f sampleFunc) string {
+		if len(f.args) == 0 {
+			return name
+		}
+		samples := make([]string, len(f.args))
+		for i, a := range f.args {
+			samples[i] = a.sample
+		}
+		return name + "(" + strings.Join(samples, ",") + ")"
+	}
+	var parts []string
+	for _, name := range slices.Sorted(mapsKeys(logFetches)) {
+		if f := logFetches[name]; (early && f.id) || (!early && f.log) {
+			parts = append(parts, "%["+call(name, f)+"]")
+		}
+	}
+	for _, name := range slices.Sorted(mapsKeys(logConverters)) {
+		parts = append(parts, "%[src,"+call(name, logConverters[name])+"]")
+	}
+	return strings.Join(parts, " ")
+}
+
+func mapsKeys(m map[string]sampleFunc) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+// TestFormatsPassHAProxy: every fetch and converter a format may use, with
+// the arguments the router takes, is one HAProxy takes, in the access log
+// of an HTTP frontend and, those known early, in its unique ID; so a
+// format the router takes never keeps it from serving.
+func TestFormatsPassHAProxy(t *testing.T) {
+	bin := os.Getenv("OKD_INGRESS_HAPROXY")
+	if bin == "" {
+		t.Skip("OKD_INGRESS_HAPROXY is not set (make test sets it)")
+	}
+	logFormat, idFormat := everyCall(false), everyCall(true)
+	if err := LogFormatError(logFormat); err != nil {
+		t.Fatalf("the router refuses its own sample %q: %v", logFormat, err)
+	}
+	if err := UniqueIDFormatError(idFormat); err != nil {
+		t.Fatalf("the router refuses its own unique-ID sample: %v", err)
+	}
+	cfg := "defaults\n  mode http\n  timeout client 1s\n  timeout server 1s\n  timeout connect 1s\n" +
+		"frontend f\n  bind 127.0.0.1:18099\n  log stdout local0\n  log-format \"" + strings.ReplaceAll(logFormat, " ", "\\x20") + "\"\n" +
+		"  unique-id-format \"" + strings.ReplaceAll(idFormat, " ", "\\x20") + "\"\n  unique-id-header X-Id\n  default_backend b\n" +
+		"backend b\n  server s 127.0.0.1:1\n"
+	path := filepath.Join(t.TempDir(), "haproxy.cfg")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(bin, "-c", "-f", path).CombinedOutput(); err != nil || strings.Contains(string(out), "WARNING") {
+		t.Fatalf("haproxy -c: %v\n%s\n%s", err, out, cfg)
+	}
+}
