@@ -50,6 +50,10 @@ func TestIgnoredFields(t *testing.T) {
 			HTTPErrorCodePages:         &operatorv1.ConfigMapNameReference{},
 			UnsupportedConfigOverrides: runtime.RawExtension{Raw: []byte(" null ")},
 		}},
+		{name: "MIME types and a unique-ID header the routers refuse", spec: operatorv1.IngressControllerSpec{
+			HTTPCompression: &operatorv1.HTTPCompressionPolicy{MimeTypes: []operatorv1.CompressionMIMEType{"text/html", `text/plain; a="é"`}},
+			HTTPHeaders:     &operatorv1.IngressControllerHTTPHeaders{UniqueId: &operatorv1.IngressControllerHTTPUniqueIdHeaderPolicy{Name: "Cookie"}},
+		}, want: []string{"spec.httpCompression.mimeTypes", "spec.httpHeaders.uniqueId.name"}},
 		{name: "every field without effect", spec: operatorv1.IngressControllerSpec{
 			ClientTLS: &operatorv1.ClientTLS{ClientCertificatePolicy: operatorv1.ClientCertificatePolicyRequired},
 			Logging: &operatorv1.IngressControllerLogging{Access: &operatorv1.AccessLogging{

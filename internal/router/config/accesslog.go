@@ -179,24 +179,37 @@ type sampleFunc struct {
 	log, id  bool      // usable in the access log, in the unique ID
 }
 
-// argKind checks one argument; sample is one it takes.
+// argKind checks one argument; samples are some it takes, the edge
+// values among them (TestFormatsPassHAProxy hands each to HAProxy).
 type argKind struct {
-	ok     func(string) bool
-	sample string
+	ok      func(string) bool
+	samples []string
 }
 
-func arg(pattern, sample string) argKind {
-	return argKind{regexp.MustCompile(pattern).MatchString, sample}
+func arg(pattern string, samples ...string) argKind {
+	return argKind{regexp.MustCompile(pattern).MatchString, samples}
 }
 
 var (
-	argInt    = arg(`^[0-9]{1,5}$`, "1")
-	argName   = arg(`^[A-Za-z0-9_-]{1,64}$`, "host")
-	argVar    = arg(`^(txn|req|res|sess)\.[A-Za-z0-9_.]{1,64}$`, "txn.x")
-	argDelims = arg(`^[-:;/|._=@]{1,8}$`, ":")
-	argMask   = arg(`^[0-9]{1,3}(\.[0-9]{1,3}){0,3}$`, "24")
-	argSHA2   = arg(`^(224|256|384|512)$`, "256")
-	argJSON   = arg(`^(ascii|utf8|utf8s|utf8p|utf8ps)$`, "utf8s")
+	argInt    = arg(`^[0-9]{1,5}$`, "0", "1", "99999") // an index from 0, an occurrence
+	argPos    = arg(`^[1-9][0-9]{0,4}$`, "1", "99999") // a position or count from 1
+	argName   = arg(`^[A-Za-z0-9_-]{1,64}$`, "host", "CN")
+	argVar    = arg(`^(txn|req|res|sess)\.[A-Za-z0-9_.]{1,64}$`, "txn.x", "sess.a.b")
+	argDelims = arg(`^[-:;/|._=@]{1,8}$`, ":", "-:;/|.=@", "_")
+	argSHA2   = arg(`^(224|256|384|512)$`, "224", "512")
+	argJSON   = arg(`^(ascii|utf8|utf8s|utf8p|utf8ps)$`, "ascii", "utf8ps")
+	// argMask4 is an IPv4 mask: a prefix length or a dotted quad.
+	argMask4 = argKind{func(s string) bool {
+		if n, err := strconv.Atoi(s); err == nil && s == strconv.Itoa(n) {
+			return n >= 0 && n <= 32
+		}
+		ip := net.ParseIP(s)
+		return strings.Count(s, ".") == 3 && ip != nil && ip.To4() != nil
+	}, []string{"0", "32", "255.255.255.0"}}
+	argMask6 = argKind{func(s string) bool {
+		n, err := strconv.Atoi(s)
+		return err == nil && s == strconv.Itoa(n) && n >= 0 && n <= 128
+	}, []string{"0", "128"}}
 )
 
 func fn(where string, required int, args ...argKind) sampleFunc {
@@ -227,8 +240,8 @@ var logFetches = map[string]sampleFunc{
 var logConverters = map[string]sampleFunc{
 	"lower": fn("both", 0), "upper": fn("both", 0), "hex": fn("both", 0), "base64": fn("both", 0), "length": fn("both", 0),
 	"sha1": fn("both", 0), "sha2": fn("both", 0, argSHA2), "json": fn("both", 0, argJSON), "url_dec": fn("both", 0),
-	"field": fn("both", 2, argInt, argDelims, argInt), "word": fn("both", 2, argInt, argDelims, argInt),
-	"bytes": fn("both", 1, argInt, argInt), "ipmask": fn("both", 1, argMask, argMask),
+	"field": fn("both", 2, argPos, argDelims, argPos), "word": fn("both", 2, argPos, argDelims, argPos),
+	"bytes": fn("both", 1, argInt, argPos), "ipmask": fn("both", 1, argMask4, argMask6),
 }
 
 // LogFormatError says why s is not a log format the router takes: printable

@@ -26,6 +26,15 @@ func TestFormatErrors(t *testing.T) {
 		{format: "%[ssl_fc_session_key]", logErr: "fetch", idErr: "fetch"},
 		{format: "%[fc_bogus]", logErr: "fetch", idErr: "fetch"},
 		{format: "%[src,field]", logErr: `converter "field": wrong arguments`, idErr: "wrong arguments"},
+		{format: "%[src,field(0,:)]", logErr: "wrong arguments", idErr: "wrong arguments"},
+		{format: "%[src,word(1,:,0)]", logErr: "wrong arguments", idErr: "wrong arguments"},
+		{format: "%[src,bytes(1,0)]", logErr: "wrong arguments", idErr: "wrong arguments"},
+		{format: "%[src,ipmask(33)]", logErr: "wrong arguments", idErr: "wrong arguments"},
+		{format: "%[src,ipmask(1.2)]", logErr: "wrong arguments", idErr: "wrong arguments"},
+		{format: "%[src,ipmask(256.0.0.0)]", logErr: "wrong arguments", idErr: "wrong arguments"},
+		{format: "%[src,ipmask(24,200)]", logErr: "wrong arguments", idErr: "wrong arguments"},
+		{format: "%[src,ipmask(24,)]", logErr: "wrong arguments", idErr: "wrong arguments"},
+		{format: "%[src,ipmask(255.255.0.0,64)]"},
 		{format: "%[capture.req.hdr(x)]", logErr: "wrong arguments", idErr: "wrong arguments"},
 		{format: "%[src,set-var(txn.be)]", logErr: "converter", idErr: "converter"},
 		{format: "%[src,map(/etc/passwd)]", logErr: "converter", idErr: "converter"},
@@ -50,26 +59,39 @@ func TestFormatErrors(t *testing.T) {
 
 // everyCall is a format that calls each fetch the router lets a format
 // use, those known when the unique ID is made only when early, every
-// converter after one of them, with the arguments each takes.
+// converter after one of them: with no optional argument, then with every
+// argument, once per sample of each argument kind (the edge values).
 func everyCall(early bool) string {
-	call := func(name string, f sampleFunc) string {
-		if len(f.args) == 0 {
-			return name
+	calls := func(name string, f sampleFunc) []string {
+		out := []string{name}
+		if f.required > 0 {
+			out = nil
 		}
-		samples := make([]string, len(f.args))
-		for i, a := range f.args {
-			samples[i] = a.sample
+		for k := 0; len(f.args) > 0; k++ {
+			args, more := make([]string, len(f.args)), false
+			for i, a := range f.args {
+				args[i] = a.samples[min(k, len(a.samples)-1)]
+				more = more || k+1 < len(a.samples)
+			}
+			out = append(out, name+"("+strings.Join(args, ",")+")")
+			if !more {
+				break
+			}
 		}
-		return name + "(" + strings.Join(samples, ",") + ")"
+		return out
 	}
 	var parts []string
 	for _, name := range slices.Sorted(mapsKeys(logFetches)) {
 		if f := logFetches[name]; (early && f.id) || (!early && f.log) {
-			parts = append(parts, "%["+call(name, f)+"]")
+			for _, c := range calls(name, f) {
+				parts = append(parts, "%["+c+"]")
+			}
 		}
 	}
 	for _, name := range slices.Sorted(mapsKeys(logConverters)) {
-		parts = append(parts, "%[src,"+call(name, logConverters[name])+"]")
+		for _, c := range calls(name, logConverters[name]) {
+			parts = append(parts, "%[src,"+c+"]")
+		}
 	}
 	return strings.Join(parts, " ")
 }

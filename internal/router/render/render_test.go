@@ -455,6 +455,13 @@ func TestRenderOptions(t *testing.T) {
 			present: []string{"  errorfile 503 {dir}/errorpages/503.http\n  errorfile 404 {dir}/errorpages/404.http\n"},
 		},
 		{
+			name:    "header names in the case HTTP/1 peers expect: every response to clients",
+			edit:    func(_ string, c *config.Config) { c.H1CaseAdjust = []string{"X-Forwarded-For", "x#odd'NAME"} },
+			present: []string{"  h1-case-adjust \"x-forwarded-for\" \"X-Forwarded-For\"\n  h1-case-adjust \"x\\x23odd\\x27name\" \"x\\x23odd\\x27NAME\"\n"},
+			absent:  []string{"bogus-server"},
+			count:   map[string]int{"  option h1-case-adjust-bogus-client\n": 2},
+		},
+		{
 			name: "dual stack: one listener per port for both families, IPv4 clients unmapped, Forwarded per family",
 			edit: func(_ string, c *config.Config) { c.IPMode = config.IPDual },
 			present: []string{"  bind [::]:80 v4v6\n", "  bind [::]:443 v4v6\n",
