@@ -33,6 +33,9 @@ GO_TEST_FLAGS ?= -count=1 -timeout 25m -p 1
 # clean run with "context deadline exceeded" when a -fuzztime duration ends
 # (golang/go#75804, fixed in 1.27). 150000 runs take about 35 s here.
 FUZZTIME ?= 150000x
+# FuzzLogFormat runs haproxy -c on each format the router takes: fewer runs
+# (5000 take about 15 s here).
+FUZZTIME_HAPROXY ?= 5000x
 
 .PHONY: help
 help: ## show the targets
@@ -57,6 +60,7 @@ fuzz: ## run the fuzz targets for FUZZTIME each (seed corpora also run in every 
 	$(TEST_ENV) go test -run '^$$' -fuzz='^FuzzRenderRoute$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=2000x -parallel=2 ./internal/router/render/
 	$(TEST_ENV) go test -run '^$$' -fuzz='^FuzzRenderAnnotations$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=2000x -parallel=2 ./internal/router/render/
 	$(TEST_ENV) go test -run '^$$' -fuzz='^FuzzValidateRoute$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=2000x -parallel=2 ./internal/routeapi/
+	$(TEST_ENV) go test -run '^$$' -fuzz='^FuzzLogFormat$$' -fuzztime=$(FUZZTIME_HAPROXY) -fuzzminimizetime=200x -parallel=2 ./internal/router/config/
 
 ##@ Benchmarks
 

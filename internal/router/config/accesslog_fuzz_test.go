@@ -1,0 +1,67 @@
+package config
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// FuzzLogFormat: a log or unique-ID format the router takes is one
+// HAProxy takes in that place, so that no format an admin writes keeps
+// the routers from serving. Each input the router takes costs a run of
+// haproxy -c, so make fuzz gives this target a small budget.
+func FuzzLogFormat(f *testing.F) {
+	for _, s := range []string{
+		"%ci %HM %HU %ST", "%{+Q}r %[capture.req.hdr(0),lower]", "%[src,field(1,:,2)] %[src,word(2,.)]",
+		"%[src,ipmask(255.255.0.0,64)] 100%%", DefaultUniqueIDFormat, "%[req.hdr(host,1)] %[base] %[path]",
+		"%[var(txn.x),sha2(512),hex] %[ssl_c_s_dn(CN),json(utf8s)]", "%{+X,-Q}o %[status] %[src,bytes(0,4)]",
+	} {
+		f.Add(s)
+	}
+	bin := os.Getenv("OKD_INGRESS_HAPROXY")
+	f.Fuzz(func(t *testing.T, format string) {
+		logOK, idOK := LogFormatError(format) == nil, UniqueIDFormatError(format) == nil
+		if strings.TrimSpace(format) == "" || (!logOK && !idOK) {
+			return
+		}
+		if bin == "" {
+			t.Skip("OKD_INGRESS_HAPROXY is not set (make test sets it)")
+		}
+		var lines strings.Builder
+		if logOK {
+			fmt.Fprintf(&lines, "  log stdout local0\n  log-format %s\n", haproxyWord(format))
+		}
+		if idOK {
+			fmt.Fprintf(&lines, "  unique-id-format %s\n  unique-id-header X-Id\n", haproxyWord(format))
+		}
+		cfg := "defaults\n  mode http\n  timeout client 1s\n  timeout server 1s\n  timeout connect 1s\n" +
+			"frontend f\n  bind 127.0.0.1:18099\n" + lines.String() + "  default_backend b\nbackend b\n  server s 127.0.0.1:1\n"
+		path := filepath.Join(t.TempDir(), "haproxy.cfg")
+		if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if out, err := exec.Command(bin, "-c", "-f", path).CombinedOutput(); err != nil || strings.Contains(string(out), "WARNING") {
+			t.Fatalf("the router takes %q (log %v, unique ID %v) and HAProxy does not: %v\n%s", format, logOK, idOK, err, out)
+		}
+	})
+}
+
+// haproxyWord quotes s as one haproxy.cfg word, every byte but letters
+// and digits as \xNN, as the router's renderer does for more bytes.
+func haproxyWord(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' {
+			b.WriteByte(c)
+		} else {
+			fmt.Fprintf(&b, `\x%02x`, c)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
