@@ -8,7 +8,6 @@
 package operator
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -27,6 +26,7 @@ import (
 	"github.com/okd-ingress/okd-ingress/controllers/ingresscontroller"
 	"github.com/okd-ingress/okd-ingress/internal/localcluster"
 	"github.com/okd-ingress/okd-ingress/internal/names"
+	"github.com/okd-ingress/okd-ingress/internal/syncbuf"
 )
 
 // clusterDomain is the manager's apps domain. The platform is AWS for the
@@ -64,21 +64,11 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
+// lockedBuffer is the manager's log, of which a failed run prints the end.
+type lockedBuffer struct{ syncbuf.Buffer }
 
 func (b *lockedBuffer) tail(n int) string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	lines := strings.Split(strings.TrimRight(b.buf.String(), "\n"), "\n")
+	lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
 	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }
 

@@ -1,7 +1,6 @@
 package haproxy
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -16,6 +15,8 @@ import (
 	"time"
 
 	"github.com/go-logr/logr/funcr"
+
+	"github.com/okd-ingress/okd-ingress/internal/syncbuf"
 )
 
 var (
@@ -66,25 +67,6 @@ func repoRoot() (string, error) {
 	}
 }
 
-// syncBuffer collects logs and HAProxy output; it stays writable after the test ends, when the
-// supervisor's goroutines may still write.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // env is one supervised HAProxy with its own directories and port.
 type env struct {
 	t      *testing.T
@@ -92,7 +74,7 @@ type env struct {
 	cfgDir string
 	runDir string
 	port   int
-	log    *syncBuffer
+	log    *syncbuf.Buffer
 	client *http.Client // keep-alive
 }
 
@@ -105,7 +87,7 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	e := &env{t: t, cfgDir: filepath.Join(base, "cfg"), runDir: filepath.Join(base, "run"),
-		port: freePort(t), log: &syncBuffer{}, client: &http.Client{Timeout: 5 * time.Second}}
+		port: freePort(t), log: &syncbuf.Buffer{}, client: &http.Client{Timeout: 5 * time.Second}}
 	logger := funcr.New(func(prefix, args string) { fmt.Fprintln(e.log, prefix, args) }, funcr.Options{Verbosity: 1})
 	e.sup = New(Options{Binary: bin, ConfigDir: e.cfgDir, RunDir: e.runDir, Log: logger, Stderr: e.log, Stdout: e.log})
 	// HAP_DUMP=1 prints the log and HAProxy's output of passing tests too.

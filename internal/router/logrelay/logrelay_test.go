@@ -1,15 +1,14 @@
 package logrelay
 
 import (
-	"bytes"
 	"context"
 	"net"
 	"os"
 	"path/filepath"
-	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/okd-ingress/okd-ingress/internal/syncbuf"
 )
 
 func TestLine(t *testing.T) {
@@ -41,7 +40,7 @@ func TestServe(t *testing.T) {
 		t.Fatalf("socket %v: %v", fi.Mode(), err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	var out syncBuffer
+	var out syncbuf.Buffer
 	done := make(chan error)
 	go func() { done <- Serve(ctx, conn, &out, 2*time.Second) }()
 
@@ -79,21 +78,4 @@ func TestServe(t *testing.T) {
 	if got := out.String(); got != "first\nsecond\nwhile draining\n" {
 		t.Fatalf("printed %q", got)
 	}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return strings.Clone(s.b.String())
 }

@@ -1,7 +1,6 @@
 package localnode_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -10,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -28,6 +26,7 @@ import (
 	"github.com/okd-ingress/okd-ingress/internal/localcluster"
 	"github.com/okd-ingress/okd-ingress/internal/localnet"
 	"github.com/okd-ingress/okd-ingress/internal/localnode"
+	"github.com/okd-ingress/okd-ingress/internal/syncbuf"
 )
 
 const (
@@ -570,21 +569,10 @@ func tail(path string) string {
 }
 
 // syncBuffer collects the agents' log, printed when a test fails.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
+type syncBuffer struct{ syncbuf.Buffer }
 
 func (b *syncBuffer) logger() logr.Logger {
 	return funcr.New(func(prefix, args string) {
-		b.mu.Lock()
-		defer b.mu.Unlock()
-		fmt.Fprintf(&b.buf, "%s %s %s\n", time.Now().Format("15:04:05.000"), prefix, args)
+		fmt.Fprintf(b, "%s %s %s\n", time.Now().Format("15:04:05.000"), prefix, args)
 	}, funcr.Options{})
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

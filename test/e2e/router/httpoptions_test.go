@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -23,6 +22,7 @@ import (
 	"github.com/okd-ingress/okd-ingress/internal/names"
 	"github.com/okd-ingress/okd-ingress/internal/router/config"
 	"github.com/okd-ingress/okd-ingress/internal/router/logrelay"
+	"github.com/okd-ingress/okd-ingress/internal/syncbuf"
 	"github.com/okd-ingress/okd-ingress/test/e2e/framework"
 )
 
@@ -101,7 +101,7 @@ var _ = Describe("Access log", func() {
 		Expect(err).NotTo(HaveOccurred())
 		ctx, cancel := context.WithCancel(context.Background())
 		DeferCleanup(cancel)
-		var lines syncBuffer
+		var lines syncbuf.Buffer
 		go func() { _ = logrelay.Serve(ctx, conn, &lines, 0) }()
 
 		// As the operator writes logging.access with httpLogFormat,
@@ -146,23 +146,6 @@ var _ = Describe("Access log", func() {
 // other than spaces into a regular expression.
 func globRegexp(p string) string {
 	return strings.ReplaceAll(regexp.QuoteMeta(p), `\*`, `[^ ]*`)
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 var _ = Describe("IngressController header actions", func() {
