@@ -228,13 +228,10 @@ func addUniqueID(env map[string]string, h *operatorv1.IngressControllerHTTPHeade
 		return
 	}
 	env[names.EnvRouterUniqueIDHeaderName] = h.UniqueId.Name
-	if f := h.UniqueId.Format; f != "" && uniqueIDFormatError(f) == nil {
+	if f := h.UniqueId.Format; f != "" && config.UniqueIDFormatError(f) == nil {
 		env[names.EnvRouterUniqueIDFormat] = strconv.Quote(f)
 	}
 }
-
-// uniqueIDFormatError is the routers' verdict on a unique-ID format.
-func uniqueIDFormatError(f string) error { return config.UniqueIDFormatError(f) }
 
 // addCaseAdjustments lists the header names whose case HTTP/1 peers
 // expect, once each (the API takes any token, and a name twice).

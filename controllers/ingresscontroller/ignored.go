@@ -36,7 +36,7 @@ func ignoredFields(s *operatorv1.IngressControllerSpec) []string {
 	if h := s.HTTPHeaders; h != nil {
 		if u := h.UniqueId; u != nil && u.Name != "" {
 			add(!config.ValidUniqueIDHeader(u.Name), fmt.Sprintf("spec.httpHeaders.uniqueId.name (no request ID header is added: %q is not a header a route's action could set)", u.Name))
-			if err := uniqueIDFormatError(u.Format); u.Format != "" && err != nil {
+			if err := config.UniqueIDFormatError(u.Format); u.Format != "" && err != nil {
 				out = append(out, "spec.httpHeaders.uniqueId.format (HAProxy's format is used instead: "+err.Error()+")")
 			}
 		}

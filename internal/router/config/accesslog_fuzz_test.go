@@ -30,23 +30,43 @@ func FuzzLogFormat(f *testing.F) {
 		if bin == "" {
 			t.Skip("OKD_INGRESS_HAPROXY is not set (make test sets it)")
 		}
-		var lines strings.Builder
+		var logFormat, idFormat string
 		if logOK {
-			fmt.Fprintf(&lines, "  log stdout local0\n  log-format %s\n", haproxyWord(format))
+			logFormat = format
 		}
 		if idOK {
-			fmt.Fprintf(&lines, "  unique-id-format %s\n  unique-id-header X-Id\n", haproxyWord(format))
+			idFormat = format
 		}
-		cfg := "defaults\n  mode http\n  timeout client 1s\n  timeout server 1s\n  timeout connect 1s\n" +
-			"frontend f\n  bind 127.0.0.1:18099\n" + lines.String() + "  default_backend b\nbackend b\n  server s 127.0.0.1:1\n"
-		path := filepath.Join(t.TempDir(), "haproxy.cfg")
-		if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		if out, err := exec.Command(bin, "-c", "-f", path).CombinedOutput(); err != nil || strings.Contains(string(out), "WARNING") {
-			t.Fatalf("the router takes %q (log %v, unique ID %v) and HAProxy does not: %v\n%s", format, logOK, idOK, err, out)
+		if err := haproxyTakes(bin, t.TempDir(), logFormat, idFormat); err != nil {
+			t.Fatalf("the router takes %q (log %v, unique ID %v) and HAProxy does not: %v", format, logOK, idOK, err)
 		}
 	})
+}
+
+// haproxyTakes runs haproxy -c on an HTTP frontend with the log format
+// and the unique-ID format, each when not empty; a warning is an error.
+func haproxyTakes(bin, dir, logFormat, idFormat string) error {
+	var lines strings.Builder
+	if logFormat != "" {
+		fmt.Fprintf(&lines, "  log stdout local0\n  log-format %s\n", haproxyWord(logFormat))
+	}
+	if idFormat != "" {
+		fmt.Fprintf(&lines, "  unique-id-format %s\n  unique-id-header X-Id\n", haproxyWord(idFormat))
+	}
+	cfg := "defaults\n  mode http\n  timeout client 1s\n  timeout server 1s\n  timeout connect 1s\n" +
+		"frontend f\n  bind 127.0.0.1:18099\n" + lines.String() + "  default_backend b\nbackend b\n  server s 127.0.0.1:1\n"
+	path := filepath.Join(dir, "haproxy.cfg")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		return err
+	}
+	out, err := exec.Command(bin, "-c", "-f", path).CombinedOutput()
+	if err == nil && strings.Contains(string(out), "WARNING") {
+		err = fmt.Errorf("warnings")
+	}
+	if err != nil {
+		return fmt.Errorf("haproxy -c: %w\n%s\n%s", err, out, cfg)
+	}
+	return nil
 }
 
 // haproxyWord quotes s as one haproxy.cfg word, every byte but letters

@@ -1,9 +1,8 @@
 package config
 
 import (
+	"maps"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -81,29 +80,19 @@ func everyCall(early bool) string {
 		return out
 	}
 	var parts []string
-	for _, name := range slices.Sorted(mapsKeys(logFetches)) {
+	for _, name := range slices.Sorted(maps.Keys(logFetches)) {
 		if f := logFetches[name]; (early && f.id) || (!early && f.log) {
 			for _, c := range calls(name, f) {
 				parts = append(parts, "%["+c+"]")
 			}
 		}
 	}
-	for _, name := range slices.Sorted(mapsKeys(logConverters)) {
+	for _, name := range slices.Sorted(maps.Keys(logConverters)) {
 		for _, c := range calls(name, logConverters[name]) {
 			parts = append(parts, "%[src,"+c+"]")
 		}
 	}
 	return strings.Join(parts, " ")
-}
-
-func mapsKeys(m map[string]sampleFunc) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 // TestFormatsPassHAProxy: every fetch and converter a format may use, with
@@ -122,15 +111,7 @@ func TestFormatsPassHAProxy(t *testing.T) {
 	if err := UniqueIDFormatError(idFormat); err != nil {
 		t.Fatalf("the router refuses its own unique-ID sample: %v", err)
 	}
-	cfg := "defaults\n  mode http\n  timeout client 1s\n  timeout server 1s\n  timeout connect 1s\n" +
-		"frontend f\n  bind 127.0.0.1:18099\n  log stdout local0\n  log-format \"" + strings.ReplaceAll(logFormat, " ", "\\x20") + "\"\n" +
-		"  unique-id-format \"" + strings.ReplaceAll(idFormat, " ", "\\x20") + "\"\n  unique-id-header X-Id\n  default_backend b\n" +
-		"backend b\n  server s 127.0.0.1:1\n"
-	path := filepath.Join(t.TempDir(), "haproxy.cfg")
-	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+	if err := haproxyTakes(bin, t.TempDir(), logFormat, idFormat); err != nil {
 		t.Fatal(err)
-	}
-	if out, err := exec.Command(bin, "-c", "-f", path).CombinedOutput(); err != nil || strings.Contains(string(out), "WARNING") {
-		t.Fatalf("haproxy -c: %v\n%s\n%s", err, out, cfg)
 	}
 }

@@ -39,6 +39,7 @@ func newTemplate(configDir string, c config.Config) *template.Template {
 		"compressTypes": compressTypes,
 		"logTarget":     logTarget,
 		"headerRules":   headerRules,
+		"errorPages":    func() []errorPage { return errorPages(c) },
 		"lower":         strings.ToLower,
 		"forwarded": func(b *model.Backend) string {
 			return backendForwarded(b.Forwarded, c.ForwardedHeaders, ipv6Clients(c))
@@ -46,17 +47,34 @@ func newTemplate(configDir string, c config.Config) *template.Template {
 	}).Parse(configTemplate))
 }
 
+// errorPage is an error page the router serves from its own copy.
+type errorPage struct {
+	Code int
+	File string // relative to the config directory
+	Page []byte
+}
+
+// errorPages are the IngressController's pages the router has: the files
+// Render writes and the template's errorfile lines both come from here.
+func errorPages(c config.Config) []errorPage {
+	var out []errorPage
+	for _, e := range []errorPage{{503, "errorpages/503.http", c.ErrorPage503}, {404, "errorpages/404.http", c.ErrorPage404}} {
+		if e.Page != nil {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
 // Files are rendered files by path relative to the config directory.
 type Files map[string][]byte
 
 // File names, relative to the config directory.
 const (
-	ConfigFile       = "haproxy.cfg"
-	ErrorPage503File = "errorpages/503.http"
-	ErrorPage404File = "errorpages/404.http"
-	CrtListFile      = "crt-list"
-	DefaultCrtFile   = "default.pem"
-	MapDir           = "maps"
+	ConfigFile     = "haproxy.cfg"
+	CrtListFile    = "crt-list"
+	DefaultCrtFile = "default.pem"
+	MapDir         = "maps"
 	// ForwardedMapFile lists the backends whose routes have a forwarded-
 	// header policy of their own (not a routing map: it changes by reload).
 	ForwardedMapFile = "forwarded.map"
@@ -116,11 +134,8 @@ func Render(m *model.Model, p Params) (Files, error) {
 		fmt.Fprintf(&crtList, "%s %s\n", path.Join(p.ConfigDir, c.File), c.SNI)
 	}
 	files[CrtListFile] = crtList.Bytes()
-	if page := p.Config.ErrorPage503; page != nil {
-		files[ErrorPage503File] = page
-	}
-	if page := p.Config.ErrorPage404; page != nil {
-		files[ErrorPage404File] = page
+	for _, e := range errorPages(p.Config) {
+		files[e.File] = e.Page
 	}
 	for _, b := range m.Backends {
 		if b.Reencrypt != nil && b.Reencrypt.CA != nil {
