@@ -36,7 +36,9 @@ var _ = Describe("The whole stack", Ordered, func() {
 
 	It("brings up the default IngressController, Available, with routers on the nodes' host network", func() {
 		Eventually(condition("default", "Available")).WithTimeout(converge).Should(Equal(operatorv1.ConditionTrue))
-		Expect(routerNodes("default")).To(HaveLen(2))
+		// Available needs the Deployment's minimum, one of two routers:
+		// the second may still be starting.
+		Eventually(func() []string { return routerNodes("default") }).WithTimeout(converge).Should(HaveLen(2))
 		var ca corev1.Secret
 		Expect(k8s.Get(context.Background(), client.ObjectKey{Namespace: names.OperatorNamespace, Name: names.RouterCASecret}, &ca)).To(Succeed())
 		routerCA = x509.NewCertPool()
