@@ -254,3 +254,17 @@ const (
 // ErrorPagesConfigMap is the router namespace's copy of an
 // IngressController's error pages.
 func ErrorPagesConfigMap(ic string) string { return ic + "-errorpages" }
+
+// Client certificates (the IngressController's clientTLS): the operator
+// copies the admin's CA bundle into the router namespace, and the routers
+// mount the copy, as on OKD.
+const (
+	ClientCAKey               = "ca-bundle.pem"
+	ClientCAVolume            = "client-ca"
+	ClientCADir               = "/etc/pki/tls/client-ca"
+	ClientCAVersionAnnotation = "ingress.okd-ingress.io/client-ca-version"
+)
+
+// ClientCAConfigMap is the router namespace's copy of an
+// IngressController's client CA bundle (OKD's name).
+func ClientCAConfigMap(ic string) string { return "router-client-ca-" + ic }

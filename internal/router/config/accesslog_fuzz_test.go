@@ -44,7 +44,7 @@ func FuzzLogFormat(f *testing.F) {
 }
 
 // haproxyTakes runs haproxy -c on an HTTP frontend with the log format
-// and the unique-ID format, each when not empty; a warning is an error.
+// and the unique-ID format, each when not empty.
 func haproxyTakes(bin, dir, logFormat, idFormat string) error {
 	var lines strings.Builder
 	if logFormat != "" {
@@ -53,8 +53,14 @@ func haproxyTakes(bin, dir, logFormat, idFormat string) error {
 	if idFormat != "" {
 		fmt.Fprintf(&lines, "  unique-id-format %s\n  unique-id-header X-Id\n", haproxyWord(idFormat))
 	}
+	return haproxyChecks(bin, dir, lines.String())
+}
+
+// haproxyChecks runs haproxy -c on an HTTP frontend with the given lines;
+// a warning is an error.
+func haproxyChecks(bin, dir, frontendLines string) error {
 	cfg := "defaults\n  mode http\n  timeout client 1s\n  timeout server 1s\n  timeout connect 1s\n" +
-		"frontend f\n  bind 127.0.0.1:18099\n" + lines.String() + "  default_backend b\nbackend b\n  server s 127.0.0.1:1\n"
+		"frontend f\n  bind 127.0.0.1:18099\n" + frontendLines + "  default_backend b\nbackend b\n  server s 127.0.0.1:1\n"
 	path := filepath.Join(dir, "haproxy.cfg")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		return err

@@ -135,6 +135,9 @@ type Config struct {
 	// IngressController's headerNameCaseAdjustments): responses to clients
 	// always, requests to the pods of routes that ask for it.
 	H1CaseAdjust []string
+	// MutualTLS, when set, asks TLS clients for certificates (the
+	// ROUTER_MUTUAL_TLS_AUTH variables; the IngressController's clientTLS).
+	MutualTLS *MutualTLS
 	// AbortOnClose stops work for a client that has gone away
 	// (ROUTER_ABORT_ON_CLOSE; closedClientConnectionPolicy: Abort).
 	AbortOnClose bool
@@ -256,6 +259,7 @@ func (c *Config) FromEnv(lookup func(string) (string, bool)) error {
 	e.uniqueID(&c.UniqueID)
 	e.errorFiles(c)
 	e.caseAdjust(&c.H1CaseAdjust)
+	e.mutualTLS(&c.MutualTLS)
 	e.oneOf(names.EnvRouterLoadBalanceAlgorithm, &c.BalanceHTTP, "random", "roundrobin", "leastconn", "source")
 	e.oneOf(names.EnvRouterTCPBalanceScheme, &c.BalanceTCP, "source", "roundrobin", "leastconn", "random")
 	e.oneOf(names.EnvSSLMinVersion, &c.SSLMinVersion, "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3")

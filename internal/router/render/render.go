@@ -74,7 +74,11 @@ const (
 	ConfigFile     = "haproxy.cfg"
 	CrtListFile    = "crt-list"
 	DefaultCrtFile = "default.pem"
-	MapDir         = "maps"
+	// ClientCAFile and ClientCRLFile verify client certificates: the
+	// router's copies of what it read at start.
+	ClientCAFile  = "client-ca.pem"
+	ClientCRLFile = "client-crl.pem"
+	MapDir        = "maps"
 	// ForwardedMapFile lists the backends whose routes have a forwarded-
 	// header policy of their own (not a routing map: it changes by reload).
 	ForwardedMapFile = "forwarded.map"
@@ -137,6 +141,12 @@ func Render(m *model.Model, p Params) (Files, error) {
 	for _, e := range errorPages(p.Config) {
 		files[e.File] = e.Page
 	}
+	if m := p.Config.MutualTLS; m != nil {
+		files[ClientCAFile] = m.CA
+		if m.CRL != nil {
+			files[ClientCRLFile] = m.CRL
+		}
+	}
 	for _, b := range m.Backends {
 		if b.Reencrypt != nil && b.Reencrypt.CA != nil {
 			files[b.Reencrypt.CAFile] = b.Reencrypt.CA
@@ -179,6 +189,7 @@ type data struct {
 	StatsSocket, MetricsSocket      string
 	TLSSocket, DefaultCert, CrtList string
 	ALPN                            string
+	ClientVerify                    string // the TLS binds' client-certificate options
 	HTTPMaps, HTTPSMaps             mapPair
 	PassthroughMap                  string
 	DirectTLS                       bool // no passthrough backend: terminate on the public port
@@ -220,6 +231,7 @@ func templateData(m *model.Model, p Params, fwdMap string) data {
 		Backends:       m.Backends,
 		DefaultBackend: m.DefaultBackend,
 		DirectTLS:      !hasTCPBackend(m),
+		ClientVerify:   clientVerify(c.MutualTLS, p.ConfigDir),
 	}
 	if d.DefaultBackend == "" {
 		d.DefaultBackend = "_not_found"
@@ -228,6 +240,22 @@ func templateData(m *model.Model, p Params, fwdMap string) data {
 		d.ALPN = "http/1.1"
 	}
 	return d
+}
+
+// clientVerify are the bind options that ask clients for certificates.
+func clientVerify(m *config.MutualTLS, configDir string) string {
+	if m == nil {
+		return ""
+	}
+	v := " verify optional"
+	if m.Required {
+		v = " verify required"
+	}
+	v += " ca-file " + path.Join(configDir, ClientCAFile)
+	if m.CRL != nil {
+		v += " crl-file " + path.Join(configDir, ClientCRLFile)
+	}
+	return v
 }
 
 // hasTCPBackend tells whether a passthrough route needs the SNI-inspecting

@@ -2,6 +2,10 @@ package render
 
 import (
 	"bytes"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/pem"
+	"math/big"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -10,10 +14,12 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"k8s.io/apimachinery/pkg/types"
 
 	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
+	"github.com/okd-ingress/okd-ingress/internal/certs"
 	"github.com/okd-ingress/okd-ingress/internal/router/admission"
 	"github.com/okd-ingress/okd-ingress/internal/router/config"
 	"github.com/okd-ingress/okd-ingress/internal/router/model"
@@ -455,6 +461,27 @@ func TestRenderOptions(t *testing.T) {
 			present: []string{"  errorfile 503 {dir}/errorpages/503.http\n  errorfile 404 {dir}/errorpages/404.http\n"},
 		},
 		{
+			name: "client certificates required: verified by the CA and revocation lists the router copied; subject filtered; OKD headers",
+			edit: func(_ string, c *config.Config) {
+				ca, crl := testClientCA(t)
+				c.MutualTLS = &config.MutualTLS{Required: true, CA: ca, CRL: crl, SubjectFilter: `^/O=Example/CN=(ops|dev)\.[a-z]+$`}
+			},
+			present: []string{
+				" verify required ca-file {dir}/client-ca.pem crl-file {dir}/client-crl.pem\n",
+				"  acl client_subject_allowed ssl_c_s_dn -m reg -- \"^/O=Example/CN=(ops|dev)\\x5c.[a-z]+\\x24\"\n  http-request deny deny_status 403 unless client_subject_allowed\n",
+				"  http-request set-header X-SSL-Client-Verify %[ssl_c_verify]\n",
+				"  http-request set-header X-SSL-Client-DER %{+Q}[ssl_c_der,base64]\n",
+			},
+			// Deleted in both HTTP frontends, set in the TLS one.
+			count: map[string]int{"  http-request del-header x-ssl -m beg\n": 2, "set-header X-SSL-Client-CN": 1},
+		},
+		{
+			name:    "client certificates optional and no filter",
+			edit:    func(_ string, c *config.Config) { ca, _ := testClientCA(t); c.MutualTLS = &config.MutualTLS{CA: ca} },
+			present: []string{" verify optional ca-file {dir}/client-ca.pem\n"},
+			absent:  []string{"crl-file", "ssl_c_s_dn -m reg"},
+		},
+		{
 			name:    "header names in the case HTTP/1 peers expect: every response to clients",
 			edit:    func(_ string, c *config.Config) { c.H1CaseAdjust = []string{"X-Forwarded-For", "x#odd'NAME"} },
 			present: []string{"  h1-case-adjust \"x-forwarded-for\" \"X-Forwarded-For\"\n  h1-case-adjust \"x\\x23odd\\x27name\" \"x\\x23odd\\x27NAME\"\n"},
@@ -776,4 +803,23 @@ func TestRenderDirectTLSWithProxyProtocol(t *testing.T) {
 		t.Errorf("haproxy.cfg lacks %q:\n%s", want, files[ConfigFile])
 	}
 	mustPassHAProxy(t, dir, files)
+}
+
+// testClientCA is a client CA bundle and a revocation list it signed.
+func testClientCA(t *testing.T) (ca, crl []byte) {
+	t.Helper()
+	kp, err := certs.NewCA("clients", time.Hour, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, key, err := kp.Parse()
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.CreateRevocationList(rand.Reader, &x509.RevocationList{Number: big.NewInt(1),
+		ThisUpdate: time.Now().Add(-time.Minute), NextUpdate: time.Now().Add(time.Hour)}, cert, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return kp.CertPEM, pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: der})
 }

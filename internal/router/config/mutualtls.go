@@ -1,0 +1,181 @@
+package config
+
+import (
+	"bytes"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"regexp/syntax"
+
+	"github.com/okd-ingress/okd-ingress/internal/certs"
+	"github.com/okd-ingress/okd-ingress/internal/names"
+)
+
+// MutualTLS is how the router asks TLS clients for certificates (the
+// IngressController's clientTLS) on the connections it terminates itself:
+// edge and reencrypt routes and the default certificate. Passthrough
+// connections reach the pods untouched.
+type MutualTLS struct {
+	// Required refuses the handshake of a client that presents no
+	// certificate (ROUTER_MUTUAL_TLS_AUTH=required); with optional, such a
+	// client gets in. A certificate the CA does not verify is refused
+	// either way.
+	Required bool
+	// CA is the PEM bundle that verifies client certificates, read when
+	// the router starts (ROUTER_MUTUAL_TLS_AUTH_CA).
+	CA []byte
+	// CRL, when set, are PEM certificate revocation lists, read when the
+	// router starts (ROUTER_MUTUAL_TLS_AUTH_CRL). OpenSSL then wants a
+	// list from the issuer of every certificate of a client's chain.
+	CRL []byte
+	// SubjectFilter, when set, is a regular expression that a client
+	// certificate's subject, in OpenSSL's one-line form
+	// ("/C=US/O=Example/CN=client"), must match, or the request gets 403
+	// (ROUTER_MUTUAL_TLS_AUTH_FILTER). A request without a certificate
+	// matches nothing.
+	SubjectFilter string
+}
+
+// MaxSubjectFilter bounds ROUTER_MUTUAL_TLS_AUTH_FILTER: HAProxy reads a
+// configuration line of at most 64 kB.
+const MaxSubjectFilter = 16384
+
+// mutualTLS reads the client-certificate policy. Every part is checked,
+// and a part the router cannot use stops it: serving without the check
+// an admin asked for would let in clients the admin meant to keep out.
+func (e *envReader) mutualTLS(dst **MutualTLS) {
+	v, ok := e.get(names.EnvRouterMutualTLSAuth)
+	if !ok || v == "none" {
+		return
+	}
+	if v != "required" && v != "optional" {
+		e.fail(names.EnvRouterMutualTLSAuth, v, "want required, optional or none")
+		return
+	}
+	m := &MutualTLS{Required: v == "required"}
+	m.CA = e.pemFile(names.EnvRouterMutualTLSAuthCA, ClientCAError, true)
+	m.CRL = e.pemFile(names.EnvRouterMutualTLSAuthCRL, crlError, false)
+	if f, ok := e.get(names.EnvRouterMutualTLSAuthFilter); ok {
+		if err := SubjectFilterError(f); err != nil {
+			e.fail(names.EnvRouterMutualTLSAuthFilter, f, err.Error())
+		}
+		m.SubjectFilter = f
+	}
+	if e.err == nil {
+		*dst = m
+	}
+}
+
+// pemFile reads the file the variable name gives and checks it.
+func (e *envReader) pemFile(name string, check func([]byte) error, required bool) []byte {
+	path, ok := e.get(name)
+	if !ok {
+		if required {
+			e.fail(name, "", "required with "+names.EnvRouterMutualTLSAuth)
+		}
+		return nil
+	}
+	b, err := os.ReadFile(path)
+	if err == nil {
+		err = check(b)
+	}
+	if err != nil {
+		e.fail(name, path, err.Error())
+		return nil
+	}
+	return b
+}
+
+// ClientCAError says why bundle is not a CA bundle HAProxy can verify
+// client certificates with: PEM certificates only, at least one.
+func ClientCAError(bundle []byte) error {
+	_, err := certs.ParseCertificates(bundle)
+	return err
+}
+
+// crlError says why b is not a PEM list of certificate revocation lists.
+func crlError(b []byte) error {
+	n := 0
+	for rest := bytes.TrimSpace(b); len(rest) > 0; rest = bytes.TrimSpace(rest) {
+		var block *pem.Block
+		if block, rest = pem.Decode(rest); block == nil || block.Type != "X509 CRL" {
+			return fmt.Errorf("PEM block %d: want an X509 CRL", n+1)
+		}
+		if _, err := x509.ParseRevocationList(block.Bytes); err != nil {
+			return fmt.Errorf("PEM block %d: %w", n+1, err)
+		}
+		n++
+	}
+	if n == 0 {
+		return errors.New("no certificate revocation list")
+	}
+	return nil
+}
+
+// SubjectFilterError says why f is not a subject filter the router takes:
+// a regular expression in the syntax Go and PCRE2 (HAProxy's engine) read
+// alike, of printable ASCII.
+func SubjectFilterError(f string) error {
+	if len(f) == 0 || len(f) > MaxSubjectFilter {
+		return fmt.Errorf("%d bytes; want 1 to %d", len(f), MaxSubjectFilter)
+	}
+	for _, c := range []byte(f) {
+		if c < 0x20 || c > 0x7e {
+			return fmt.Errorf("byte %#x: want printable ASCII", c)
+		}
+	}
+	re, err := syntax.Parse(f, syntax.Perl)
+	if err != nil {
+		return err
+	}
+	if repeatsEmptyWidth(re) {
+		return errors.New("a quantifier after an anchor or a word boundary, which PCRE2 refuses")
+	}
+	if m := classNextToHyphen.FindString(f); m != "" {
+		return fmt.Errorf("%q: write a hyphen beside a class escape as \\- (PCRE2 reads it as a range and fails)", m)
+	}
+	if m := wideEscape.FindString(f); m != "" {
+		return fmt.Errorf("%q: HAProxy matches bytes; write a byte as \\xNN", m)
+	}
+	if m := bracketPunct.FindString(posixClass.ReplaceAllString(f, "")); m != "" {
+		return fmt.Errorf("%q: PCRE2 reads \"[:\", \"[.\" and \"[=\" as POSIX class syntax; escape the punctuation", m)
+	}
+	return nil
+}
+
+// posixClass is a class of one POSIX class ("[[:digit:]]"), which both
+// engines read alike; bracketPunct, what PCRE2 reads as POSIX class
+// syntax, or refuses, anywhere else.
+var (
+	posixClass   = regexp.MustCompile(`\[\[:\^?(alnum|alpha|ascii|blank|cntrl|digit|graph|lower|print|punct|space|upper|word|xdigit):\]\]`)
+	bracketPunct = regexp.MustCompile(`(^|[^\\])\[[:.=]`)
+	// wideEscape is a character escape beyond a byte (\x{...}, \400 and
+	// up), which PCRE2 refuses without UTF mode.
+	wideEscape = regexp.MustCompile(`\\(x\{|[4-7][0-7]{2})`)
+)
+
+// repeatsEmptyWidth finds a quantifier on an anchor or word boundary
+// ("^*", "$+", "\\b?"): Go takes it, PCRE2 does not.
+func repeatsEmptyWidth(re *syntax.Regexp) bool {
+	switch re.Op {
+	case syntax.OpStar, syntax.OpPlus, syntax.OpQuest, syntax.OpRepeat:
+		switch re.Sub[0].Op {
+		case syntax.OpBeginLine, syntax.OpEndLine, syntax.OpBeginText, syntax.OpEndText,
+			syntax.OpWordBoundary, syntax.OpNoWordBoundary, syntax.OpEmptyMatch:
+			return true
+		}
+	}
+	for _, sub := range re.Sub {
+		if repeatsEmptyWidth(sub) {
+			return true
+		}
+	}
+	return false
+}
+
+// classNextToHyphen finds a class escape beside an unescaped hyphen: Go
+// reads "[\d-z]" as a digit, "-" or "z", PCRE2 refuses it.
+var classNextToHyphen = regexp.MustCompile(`\\[dDwWsS]-|\\[pP](\{[^}]*\}|[A-Za-z])-|[^\\]-\\[dDwWsSpP]`)

@@ -1,0 +1,109 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/okd-ingress/okd-ingress/internal/certs"
+)
+
+// The client-certificate variables are read as the router starts; any part
+// it cannot use stops it, with a message naming the variable: serving
+// without the check would let in clients the admin meant to keep out.
+func TestMutualTLSFromEnv(t *testing.T) {
+	dir := t.TempDir()
+	ca, err := certs.NewCA("clients", time.Hour, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(name string, b []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	good := write("ca.pem", append([]byte("# Clients CA\n"), ca.CertPEM...))
+	key := write("key.pem", ca.KeyPEM)
+	junk := write("junk.pem", []byte("not a certificate"))
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		want *MutualTLS // nil with wantErr "": off
+		err  string     // the start error names this
+	}{
+		{name: "unset: off"},
+		{name: "none: off", env: map[string]string{"ROUTER_MUTUAL_TLS_AUTH": "none"}},
+		{name: "required", env: map[string]string{"ROUTER_MUTUAL_TLS_AUTH": "required", "ROUTER_MUTUAL_TLS_AUTH_CA": good},
+			want: &MutualTLS{Required: true}},
+		{name: "optional with a subject filter", env: map[string]string{"ROUTER_MUTUAL_TLS_AUTH": "optional", "ROUTER_MUTUAL_TLS_AUTH_CA": good,
+			"ROUTER_MUTUAL_TLS_AUTH_FILTER": `(?:^/CN=a$|ops\.example)`}, want: &MutualTLS{SubjectFilter: `(?:^/CN=a$|ops\.example)`}},
+		{name: "a policy OKD does not have", env: map[string]string{"ROUTER_MUTUAL_TLS_AUTH": "Required", "ROUTER_MUTUAL_TLS_AUTH_CA": good},
+			err: "ROUTER_MUTUAL_TLS_AUTH=\"Required\": want required, optional or none"},
+		{name: "no CA", env: map[string]string{"ROUTER_MUTUAL_TLS_AUTH": "optional"}, err: "ROUTER_MUTUAL_TLS_AUTH_CA=\"\": required"},
+		{name: "a missing CA file", env: map[string]string{"ROUTER_MUTUAL_TLS_AUTH": "required", "ROUTER_MUTUAL_TLS_AUTH_CA": filepath.Join(dir, "gone")},
+			err: "no such file"},
+		{name: "a key where the CA should be", env: map[string]string{"ROUTER_MUTUAL_TLS_AUTH": "required", "ROUTER_MUTUAL_TLS_AUTH_CA": key},
+			err: `unexpected PEM block "PRIVATE KEY"`},
+		{name: "no PEM", env: map[string]string{"ROUTER_MUTUAL_TLS_AUTH": "required", "ROUTER_MUTUAL_TLS_AUTH_CA": junk}, err: "not PEM"},
+		{name: "a CRL file with a certificate", env: map[string]string{"ROUTER_MUTUAL_TLS_AUTH": "required", "ROUTER_MUTUAL_TLS_AUTH_CA": good,
+			"ROUTER_MUTUAL_TLS_AUTH_CRL": good}, err: "ROUTER_MUTUAL_TLS_AUTH_CRL=\"" + good + "\": PEM block 1: want an X509 CRL"},
+		{name: "a filter that is no regular expression", env: map[string]string{"ROUTER_MUTUAL_TLS_AUTH": "required", "ROUTER_MUTUAL_TLS_AUTH_CA": good,
+			"ROUTER_MUTUAL_TLS_AUTH_FILTER": "(CN=a"}, err: "missing closing )"},
+		{name: "a filter in a syntax Go does not read", env: map[string]string{"ROUTER_MUTUAL_TLS_AUTH": "required", "ROUTER_MUTUAL_TLS_AUTH_CA": good,
+			"ROUTER_MUTUAL_TLS_AUTH_FILTER": "CN=(?!admin)"}, err: "invalid or unsupported Perl syntax"},
+		{name: "a filter with a control byte", env: map[string]string{"ROUTER_MUTUAL_TLS_AUTH": "required", "ROUTER_MUTUAL_TLS_AUTH_CA": good,
+			"ROUTER_MUTUAL_TLS_AUTH_FILTER": "CN=a\x01"}, err: "byte 0x1: want printable ASCII"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := Defaults()
+			err := c.FromEnv(func(k string) (string, bool) { v, ok := tc.env[k]; return v, ok })
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("error %v, want one with %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.want == nil {
+				if c.MutualTLS != nil {
+					t.Fatalf("mutual TLS %+v, want off", c.MutualTLS)
+				}
+				return
+			}
+			got := c.MutualTLS
+			if got == nil || got.Required != tc.want.Required || got.SubjectFilter != tc.want.SubjectFilter || !strings.Contains(string(got.CA), string(ca.CertPEM)) {
+				t.Fatalf("mutual TLS %+v, want %+v with the CA", got, tc.want)
+			}
+		})
+	}
+}
+
+// FuzzSubjectFilter: a subject filter the router takes is a regular
+// expression HAProxy's engine (PCRE2) takes too, so that no pattern an
+// admin writes keeps the routers from serving. Each input the router takes
+// costs a run of haproxy -c.
+func FuzzSubjectFilter(f *testing.F) {
+	for _, s := range []string{`^/CN=client$`, `(?:^/O=Example/CN=(ops|dev)\.[a-z]+$|legacy)`, `[[:alpha:]]+\d{2,}`,
+		`(?i)cn=Admin`, `\Q/CN=a.b\E`, `[^\s\S]`, `x*?y+?`, `\x41\101`, `(?P<n>a)`, `\pL`, `[\d-z]`, `a{,3}`} {
+		f.Add(s)
+	}
+	bin := os.Getenv("OKD_INGRESS_HAPROXY")
+	f.Fuzz(func(t *testing.T, filter string) {
+		if SubjectFilterError(filter) != nil {
+			return
+		}
+		if bin == "" {
+			t.Skip("OKD_INGRESS_HAPROXY is not set (make test sets it)")
+		}
+		line := "  acl ok ssl_c_s_dn -m reg -- " + haproxyWord(filter) + "\n  http-request deny unless ok\n"
+		if err := haproxyChecks(bin, t.TempDir(), line); err != nil {
+			t.Fatalf("the router takes subject filter %q and HAProxy does not: %v", filter, err)
+		}
+	})
+}
