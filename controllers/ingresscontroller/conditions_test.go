@@ -165,14 +165,14 @@ func TestConditionsFirstLook(t *testing.T) {
 		{name: "fields without effect: FieldsSupported False, Degraded at once, still available",
 			obs: func() observed {
 				o := obsFor(operatorv1.HostNetworkStrategyType, routerDeployment(2, 2, 2, corev1.ConditionTrue), nil)
-				o.admission.Ignored = []string{"spec.clientTLS (not implemented: client certificates are neither requested nor checked)"}
+				o.admission.Ignored = []string{"spec.clientTLS (ConfigMap openshift-config/ca does not exist; router pods wait for a usable bundle)"}
 				return o
 			}(),
 			types: []string{"Admitted", "DeploymentAvailable", "DeploymentReplicasMinAvailable", "DeploymentReplicasAllAvailable", "DeploymentRollingOut",
 				"LoadBalancerManaged", "DNSManaged", "FieldsSupported", "Available", "Progressing", "Degraded"},
 			want:    condStatus{"FieldsSupported": F, "Available": T, "Degraded": T},
 			reasons: map[string]string{"FieldsSupported": "FieldsIgnored", "Available": "IngressControllerAvailable"},
-			msgHas: map[string]string{"FieldsSupported": "These fields have no effect: spec.clientTLS (not implemented: client certificates",
+			msgHas: map[string]string{"FieldsSupported": "These fields have no effect: spec.clientTLS (ConfigMap openshift-config/ca does not exist",
 				"Degraded": "FieldsSupported=False (FieldsIgnored: "}},
 		{name: "not admitted",
 			obs: observed{admission: admission{Reason: "Invalid", Message: "domain x is already used by IngressController y",

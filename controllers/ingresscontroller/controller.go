@@ -98,9 +98,10 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		// The default certificate and the cookie key: a Secret deleted or
 		// spoiled is made again at once, before a restarted router needs it.
 		WatchesMetadata(&corev1.Secret{}, toIC, inRouterNS).
-		// Error pages: the admin's ConfigMap, and the routers' copy.
+		// Error pages and client CAs: the admin's ConfigMaps, and the
+		// routers' copies.
 		Watches(&corev1.ConfigMap{}, toIC, inRouterNS).
-		Watches(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(r.errorPagesUsers), builder.WithPredicates(
+		Watches(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(r.configMapUsers), builder.WithPredicates(
 			predicate.NewPredicateFuncs(func(o client.Object) bool { return o.GetNamespace() == names.ConfigNamespace }))).
 		Owns(&externaldnsv1alpha1.DNSEndpoint{})
 	// The cluster's address families decide the routers' listeners. Before
@@ -174,7 +175,10 @@ func (r *Reconciler) ensureOperands(ctx context.Context, ic *operatorv1.IngressC
 	if in.ErrorPages, err = r.ensureErrorPages(ctx, ic); err != nil {
 		return obs, err
 	}
-	obs.admission.Ignored = append(slices.Clone(a.Ignored), errorPagesIgnored(in.ErrorPages)...)
+	if in.ClientCA, err = r.ensureClientCA(ctx, ic); err != nil {
+		return obs, err
+	}
+	obs.admission.Ignored = slices.Concat(a.Ignored, errorPagesIgnored(in.ErrorPages), clientCAIgnored(in.ClientCA))
 	d, err := r.ensureDeployment(ctx, ic, a, in)
 	if err != nil {
 		return obs, err

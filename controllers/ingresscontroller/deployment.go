@@ -28,6 +28,8 @@ type clusterInputs struct {
 	IPMode config.IPMode
 	// ErrorPages are the IngressController's own error pages (ensureErrorPages).
 	ErrorPages errorPages
+	// ClientCA is the IngressController's client-certificate check (ensureClientCA).
+	ClientCA clientCA
 }
 
 // defaultReplicas is OKD's replica count for a highly available cluster.
@@ -80,6 +82,10 @@ func desiredDeployment(ic *operatorv1.IngressController, a admission, o Options,
 	addErrorPages(&tmpl.Spec, ic.Name, in.ErrorPages)
 	if v := in.ErrorPages.Version; v != "" {
 		tmpl.Annotations[names.ErrorPagesVersionAnnotation] = v
+	}
+	addClientCA(&tmpl.Spec, ic.Name, in.ClientCA)
+	if v := in.ClientCA.Version; v != "" {
+		tmpl.Annotations[names.ClientCAVersionAnnotation] = v
 	}
 	tmpl.Labels[names.HashLabel] = templateHash(tmpl)
 	return &appsv1.Deployment{

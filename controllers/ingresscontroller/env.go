@@ -53,6 +53,7 @@ func routerEnv(ic *operatorv1.IngressController, a admission, o Options, in clus
 	addHeaderActions(env, ic.Spec.HTTPHeaders)
 	addUniqueID(env, ic.Spec.HTTPHeaders)
 	addCaseAdjustments(env, ic.Spec.HTTPHeaders)
+	addMutualTLS(env, in.ClientCA)
 	out := make([]corev1.EnvVar, 0, len(env)+1)
 	for k, v := range env {
 		// The kubelet expands $(VAR) in values, and the pod has the cookie

@@ -57,24 +57,31 @@ func (r *Reconciler) ensureErrorPages(ctx context.Context, ic *operatorv1.Ingres
 	if len(pages) == 0 {
 		return ep, r.deleteOwned(ctx, cp, ic.Name)
 	}
-	_, err = controllerutil.CreateOrPatch(ctx, r.Client, cp, func() error {
-		cp.Labels = mergeMaps(cp.Labels, ownedLabels(ic.Name))
-		cp.Data, cp.BinaryData = pages, nil
-		return nil
-	})
-	return ep, err
+	return ep, r.writeCopy(ctx, ic.Name, cp, pages)
 }
 
-// errorPagesUsers are the IngressControllers whose httpErrorCodePages
-// name cm.
-func (r *Reconciler) errorPagesUsers(ctx context.Context, cm client.Object) []reconcile.Request {
+// writeCopy makes cp, the router namespace's copy of an admin's
+// ConfigMap, hold data and nothing else.
+func (r *Reconciler) writeCopy(ctx context.Context, ic string, cp *corev1.ConfigMap, data map[string]string) error {
+	_, err := controllerutil.CreateOrPatch(ctx, r.Client, cp, func() error {
+		cp.Labels = mergeMaps(cp.Labels, ownedLabels(ic))
+		cp.Data, cp.BinaryData = data, nil
+		return nil
+	})
+	return err
+}
+
+// configMapUsers are the IngressControllers whose httpErrorCodePages or
+// clientTLS.clientCA name cm.
+func (r *Reconciler) configMapUsers(ctx context.Context, cm client.Object) []reconcile.Request {
 	var list operatorv1.IngressControllerList
 	if err := r.List(ctx, &list, client.InNamespace(r.Options.OperatorNamespace)); err != nil {
 		return nil
 	}
 	var out []reconcile.Request
 	for _, ic := range list.Items {
-		if p := ic.Spec.HTTPErrorCodePages; p != nil && p.Name == cm.GetName() {
+		pages, tls := ic.Spec.HTTPErrorCodePages, ic.Spec.ClientTLS
+		if pages != nil && pages.Name == cm.GetName() || tls != nil && tls.ClientCA.Name == cm.GetName() {
 			out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&ic)})
 		}
 	}

@@ -32,7 +32,6 @@ func ignoredFields(s *operatorv1.IngressControllerSpec) []string {
 	if _, refused := compressTypes(s.HTTPCompression); len(refused) > 0 {
 		out = append(out, fmt.Sprintf("spec.httpCompression.mimeTypes (not compressed: %q, which the routers take only in printable ASCII)", refused))
 	}
-	add(s.ClientTLS != nil, "spec.clientTLS (not implemented: client certificates are neither requested nor checked)")
 	if h := s.HTTPHeaders; h != nil {
 		if u := h.UniqueId; u != nil && u.Name != "" {
 			add(!config.ValidUniqueIDHeader(u.Name), fmt.Sprintf("spec.httpHeaders.uniqueId.name (no request ID header is added: %q is not a header a route's action could set)", u.Name))

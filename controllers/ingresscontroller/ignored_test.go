@@ -55,6 +55,7 @@ func TestIgnoredFields(t *testing.T) {
 			HTTPHeaders:     &operatorv1.IngressControllerHTTPHeaders{UniqueId: &operatorv1.IngressControllerHTTPUniqueIdHeaderPolicy{Name: "Cookie"}},
 		}, want: []string{"spec.httpCompression.mimeTypes", "spec.httpHeaders.uniqueId.name"}},
 		{name: "every field without effect", spec: operatorv1.IngressControllerSpec{
+			// Checked with its ConfigMap, by ensureClientCA.
 			ClientTLS: &operatorv1.ClientTLS{ClientCertificatePolicy: operatorv1.ClientCertificatePolicyRequired},
 			Logging: &operatorv1.IngressControllerLogging{Access: &operatorv1.AccessLogging{
 				Destination: operatorv1.LoggingDestination{Type: operatorv1.ContainerLoggingDestinationType}, HttpLogFormat: "%[env(HOME)]"}},
@@ -68,7 +69,7 @@ func TestIgnoredFields(t *testing.T) {
 						Set: &operatorv1.IngressControllerSetHTTPHeader{Value: "%[env(HOME)]"}}}}},
 			},
 			UnsupportedConfigOverrides: runtime.RawExtension{Raw: []byte(`{"loadBalancingAlgorithm":"leastconn","dynamicConfigManager":true}`)},
-		}, want: []string{"spec.clientTLS", "spec.httpHeaders.uniqueId.format",
+		}, want: []string{"spec.httpHeaders.uniqueId.format",
 			"spec.httpHeaders.actions.response[1]", "spec.unsupportedConfigOverrides.dynamicConfigManager",
 			"spec.logging.access.httpLogFormat"}},
 	} {

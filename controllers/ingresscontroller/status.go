@@ -60,9 +60,6 @@ func (r *Reconciler) announce(ic *operatorv1.IngressController, a admission) {
 		return
 	}
 	r.Recorder.Eventf(ic, nil, corev1.EventTypeNormal, "Admitted", "Admit", "domain %s, endpoint publishing strategy %s", a.Domain, a.Strategy.Type)
-	if len(a.Ignored) > 0 {
-		r.Recorder.Eventf(ic, nil, corev1.EventTypeWarning, "FieldsIgnored", "Admit", "%s", ignoredCond(a.Ignored).msg)
-	}
 	if a.Strategy.Type == operatorv1.HostNetworkStrategyType {
 		r.Recorder.Eventf(ic, nil, corev1.EventTypeWarning, "HostNetworkPrivileged", "Admit",
 			"routers run in the nodes' network namespace with NET_BIND_SERVICE: this is privileged access to every node they run on; "+
@@ -97,5 +94,22 @@ func (r *Reconciler) syncStatus(ctx context.Context, ic *operatorv1.IngressContr
 	if equality.Semantic.DeepEqual(before.Status, ic.Status) {
 		return requeue, nil
 	}
-	return requeue, r.Status().Patch(ctx, ic, client.MergeFrom(before))
+	if err := r.Status().Patch(ctx, ic, client.MergeFrom(before)); err != nil {
+		return requeue, err
+	}
+	r.announceIgnored(before.Status.Conditions, ic)
+	return requeue, nil
+}
+
+// announceIgnored tells, in an event, of fields newly without effect:
+// those the spec sets, and those whose ConfigMaps went missing or bad.
+func (r *Reconciler) announceIgnored(before []operatorv1.OperatorCondition, ic *operatorv1.IngressController) {
+	now := findCondition(ic.Status.Conditions, FieldsSupportedConditionType)
+	if now == nil {
+		return
+	}
+	if prev := findCondition(before, FieldsSupportedConditionType); prev != nil && prev.Message == now.Message {
+		return
+	}
+	r.Recorder.Eventf(ic, nil, corev1.EventTypeWarning, now.Reason, "Reconcile", "%s", now.Message)
 }

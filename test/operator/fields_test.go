@@ -4,20 +4,22 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	operatorv1 "github.com/okd-ingress/okd-ingress/api/operator/v1"
+	"github.com/okd-ingress/okd-ingress/internal/certs"
 	"github.com/okd-ingress/okd-ingress/internal/names"
 )
 
 // TestHTTPOptionsAccessLogAndIgnoredFields: compression, the empty-request
 // policy and the access log reach the routers' environment, the Container
-// destination with its "logs" sidecar; a field that okd-ingress does not
-// implement is accepted, and status and an event say it has no effect,
-// until it is unset.
+// destination with its "logs" sidecar; a field that the routers
+// cannot apply (clientTLS naming a ConfigMap that does not exist) is
+// accepted, and status and an event say so, until it is unset.
 func TestHTTPOptionsAccessLogAndIgnoredFields(t *testing.T) {
 	const ic = "fields"
 	createIC(t, ic, domain("fields.op.test"), strategy(operatorv1.EndpointPublishingStrategy{Type: operatorv1.PrivateStrategyType}),
@@ -45,7 +47,7 @@ func TestHTTPOptionsAccessLogAndIgnoredFields(t *testing.T) {
 	waitConditions(t, ic, map[string]string{"FieldsSupported": "False", "Degraded": "True"})
 	x, err := getIC(ic)
 	must(t, err)
-	if c := condition(x, "FieldsSupported"); !strings.Contains(c.Message, "spec.clientTLS (not implemented: client certificates are neither requested nor checked)") ||
+	if c := condition(x, "FieldsSupported"); !strings.Contains(c.Message, "spec.clientTLS (ConfigMap openshift-config/client-ca does not exist; router pods wait for a usable bundle)") ||
 		strings.Contains(c.Message, "logging") || strings.Contains(c.Message, "httpCompression") {
 		t.Errorf("FieldsSupported message = %q", c.Message)
 	}
@@ -143,6 +145,119 @@ func TestErrorPages(t *testing.T) {
 		}
 		if c := condition(x, "FieldsSupported"); c == nil || !strings.Contains(c.Message, "ConfigMap openshift-config/custom-pages does not exist") {
 			return fmt.Errorf("FieldsSupported %+v", c)
+		}
+		return nil
+	})
+}
+
+// TestClientTLS: the CA bundle clientTLS.clientCA names, in
+// openshift-config, is copied beside the routers and mounted; the policy
+// and the allowed subjects, joined as OKD joins them, reach the routers; a
+// pattern the routers cannot match is left out and reported; a new bundle
+// rolls the routers out; a spoiled bundle leaves the last good copy in
+// use; clientTLS unset takes it all away.
+func TestClientTLS(t *testing.T) {
+	const ic = "mtls"
+	bundle := func() string {
+		kp, err := certs.NewCA("clients", time.Hour, time.Now())
+		must(t, err)
+		return string(kp.CertPEM)
+	}
+	src := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: names.ConfigNamespace, Name: "client-cas"},
+		Data: map[string]string{names.ClientCAKey: bundle()}}
+	must(t, k8s.Create(ctx, src))
+	t.Cleanup(func() { _ = k8s.Delete(ctx, src) })
+	createIC(t, ic, domain("mtls.op.test"), strategy(operatorv1.EndpointPublishingStrategy{Type: operatorv1.PrivateStrategyType}),
+		func(ic *operatorv1.IngressController) {
+			ic.Spec.ClientTLS = &operatorv1.ClientTLS{ClientCertificatePolicy: operatorv1.ClientCertificatePolicyRequired,
+				ClientCA: operatorv1.ConfigMapNameReference{Name: "client-cas"}, AllowedSubjectPatterns: []string{`^/CN=ops$`, `CN=(?!admin)`}}
+		})
+	copyKey := client.ObjectKey{Namespace: names.RouterNamespace, Name: names.ClientCAConfigMap(ic)}
+	cp := &corev1.ConfigMap{}
+	eventually(t, "the copy", func() error { return k8s.Get(ctx, copyKey, cp) })
+	expect(t, "copied bundle", cp.Data, src.Data)
+	expect(t, "copy's owner label", cp.Labels[names.OwningLabel], ic)
+	d := deployment(t, ic)
+	env := envOf(d)
+	expect(t, "ROUTER_MUTUAL_TLS_AUTH", env["ROUTER_MUTUAL_TLS_AUTH"], "required")
+	expect(t, "ROUTER_MUTUAL_TLS_AUTH_CA", env["ROUTER_MUTUAL_TLS_AUTH_CA"], "/etc/pki/tls/client-ca/ca-bundle.pem")
+	// "$$": the kubelet gives the router "$".
+	expect(t, "ROUTER_MUTUAL_TLS_AUTH_FILTER", env["ROUTER_MUTUAL_TLS_AUTH_FILTER"], `(?:^/CN=ops$$)`)
+	var mounted bool
+	for _, v := range d.Spec.Template.Spec.Volumes {
+		if cm := v.ConfigMap; cm != nil && cm.Name == names.ClientCAConfigMap(ic) {
+			mounted = cm.Optional == nil || !*cm.Optional
+		}
+	}
+	if !mounted {
+		t.Errorf("volumes %v: want the copy, not optional", d.Spec.Template.Spec.Volumes)
+	}
+	version := d.Spec.Template.Annotations[names.ClientCAVersionAnnotation]
+	if version == "" {
+		t.Fatal("no client-CA version on the pod template")
+	}
+	waitMessage := func(what, want string) {
+		t.Helper()
+		eventually(t, what, func() error {
+			x, err := getIC(ic)
+			if err != nil {
+				return err
+			}
+			if c := condition(x, "FieldsSupported"); c == nil || !strings.Contains(c.Message, want) {
+				return fmt.Errorf("FieldsSupported %+v", c)
+			}
+			return nil
+		})
+	}
+	waitMessage("the refused pattern reported", `spec.clientTLS (allowedSubjectPatterns[1] "CN=(?!admin)" is left out: error parsing regexp`)
+
+	// Fixed patterns and a new bundle: a new version, nothing to report.
+	updateIC(t, ic, func(x *operatorv1.IngressController) {
+		x.Spec.ClientTLS.AllowedSubjectPatterns = []string{`^/CN=ops$`, `^/CN=dev$`}
+	})
+	src.Data[names.ClientCAKey] = bundle() + bundle()
+	must(t, k8s.Update(ctx, src))
+	eventually(t, "a new version, both patterns", func() error {
+		d := deployment(t, ic)
+		if v := d.Spec.Template.Annotations[names.ClientCAVersionAnnotation]; v == version || envOf(d)["ROUTER_MUTUAL_TLS_AUTH_FILTER"] != `(?:^/CN=ops$$|^/CN=dev$$)` {
+			return fmt.Errorf("version %s, env %v", v, envOf(d))
+		}
+		x, err := getIC(ic)
+		if err != nil {
+			return err
+		}
+		if c := condition(x, "FieldsSupported"); c != nil {
+			return fmt.Errorf("FieldsSupported still %s: %s", c.Status, c.Message)
+		}
+		return k8s.Get(ctx, copyKey, cp)
+	})
+	expect(t, "copied bundle", cp.Data, src.Data)
+	good := src.Data[names.ClientCAKey]
+	version = deployment(t, ic).Spec.Template.Annotations[names.ClientCAVersionAnnotation]
+
+	// A spoiled bundle: the routers keep the last good one, and say so.
+	src.Data[names.ClientCAKey] = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"
+	must(t, k8s.Update(ctx, src))
+	waitMessage("the spoiled bundle reported", "ca-bundle.pem in ConfigMap openshift-config/client-cas: ")
+	waitMessage("the last good copy kept", "the routers keep the last good bundle")
+	must(t, k8s.Get(ctx, copyKey, cp))
+	expect(t, "the copy", cp.Data[names.ClientCAKey], good)
+	expect(t, "version", deployment(t, ic).Spec.Template.Annotations[names.ClientCAVersionAnnotation], version)
+
+	// clientTLS unset: no copy, no policy, no volume.
+	updateIC(t, ic, func(x *operatorv1.IngressController) { x.Spec.ClientTLS = nil })
+	eventually(t, "the copy gone, the policy and the CA unmounted", func() error {
+		if err := k8s.Get(ctx, copyKey, &corev1.ConfigMap{}); err == nil {
+			return fmt.Errorf("the copy is still there")
+		}
+		d := deployment(t, ic)
+		if env := envOf(d); env["ROUTER_MUTUAL_TLS_AUTH"] != "" {
+			return fmt.Errorf("env %v", env)
+		}
+		for _, v := range d.Spec.Template.Spec.Volumes {
+			if v.Name == names.ClientCAVolume {
+				return fmt.Errorf("volume %s still there", v.Name)
+			}
 		}
 		return nil
 	})

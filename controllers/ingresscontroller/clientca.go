@@ -1,0 +1,161 @@
+package ingresscontroller
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	operatorv1 "github.com/okd-ingress/okd-ingress/api/operator/v1"
+	"github.com/okd-ingress/okd-ingress/internal/certs"
+	"github.com/okd-ingress/okd-ingress/internal/names"
+	"github.com/okd-ingress/okd-ingress/internal/router/config"
+)
+
+// clientCA is what the routers get of an IngressController's clientTLS:
+// the policy, the subject filter, and a hash of the CA copy they mount
+// (HAProxy reads the CA when it starts, so a change rolls the routers
+// out). Problems are what the spec asks that the routers cannot do.
+type clientCA struct {
+	Policy   string // ROUTER_MUTUAL_TLS_AUTH: required or optional; empty: off
+	Filter   string
+	Version  string
+	Problems []string
+}
+
+// matchNothing is the subject filter of a spec whose every pattern is
+// refused: no client gets in, rather than every client.
+const matchNothing = `[^\s\S]`
+
+// ensureClientCA copies the CA bundle that spec.clientTLS.clientCA names
+// (in the config namespace, as on OKD) into the router namespace. A
+// source that goes missing or bad leaves the last good copy in place: the
+// routers keep checking clients with it, and report the problem. With no
+// good copy at all, the routers' pods wait for one: they never serve
+// without the check the spec asks for.
+func (r *Reconciler) ensureClientCA(ctx context.Context, ic *operatorv1.IngressController) (clientCA, error) {
+	cp := &corev1.ConfigMap{}
+	cp.Name, cp.Namespace = names.ClientCAConfigMap(ic.Name), r.Options.RouterNamespace
+	t := ic.Spec.ClientTLS
+	if t == nil || t.ClientCertificatePolicy == "" {
+		return clientCA{}, r.deleteOwned(ctx, cp, ic.Name)
+	}
+	ca := clientCA{Policy: strings.ToLower(string(t.ClientCertificatePolicy))}
+	ca.Filter, ca.Problems = subjectFilter(t.AllowedSubjectPatterns)
+	bundle, problem, err := r.sourceCA(ctx, t.ClientCA.Name)
+	if err != nil {
+		return ca, err
+	}
+	if problem != "" {
+		if err := r.Get(ctx, client.ObjectKeyFromObject(cp), cp); err != nil && !apierrors.IsNotFound(err) {
+			return ca, err
+		}
+		bundle = cp.Data[names.ClientCAKey] // the last good copy, if any
+		if bundle != "" {
+			problem += "; the routers keep the last good bundle"
+		} else {
+			problem += "; router pods wait for a usable bundle"
+		}
+		ca.Problems = append(ca.Problems, problem)
+	} else if err := r.writeCopy(ctx, ic.Name, cp, map[string]string{names.ClientCAKey: bundle}); err != nil {
+		return ca, err
+	}
+	if bundle != "" {
+		sum := sha256.Sum256([]byte(bundle))
+		ca.Version = hex.EncodeToString(sum[:])[:16]
+		ca.Problems = append(ca.Problems, unfetchedCRLs(bundle)...)
+	}
+	return ca, nil
+}
+
+// sourceCA reads the admin's bundle, or says why it cannot be used.
+func (r *Reconciler) sourceCA(ctx context.Context, name string) (bundle, problem string, err error) {
+	var src corev1.ConfigMap
+	err = r.Get(ctx, client.ObjectKey{Namespace: names.ConfigNamespace, Name: name}, &src)
+	if apierrors.IsNotFound(err) {
+		return "", fmt.Sprintf("ConfigMap %s/%s does not exist", names.ConfigNamespace, name), nil
+	}
+	if err != nil {
+		return "", "", err
+	}
+	bundle, ok := src.Data[names.ClientCAKey]
+	if !ok {
+		return "", fmt.Sprintf("ConfigMap %s/%s has no key %s", names.ConfigNamespace, name, names.ClientCAKey), nil
+	}
+	if err := config.ClientCAError([]byte(bundle)); err != nil {
+		return "", fmt.Sprintf("%s in ConfigMap %s/%s: %v", names.ClientCAKey, names.ConfigNamespace, name, err), nil
+	}
+	return bundle, "", nil
+}
+
+// subjectFilter joins the patterns the routers can match into one
+// expression, as OKD does, and names those they cannot.
+func subjectFilter(patterns []string) (string, []string) {
+	var ok, problems []string
+	for i, p := range patterns {
+		if err := config.SubjectFilterError(p); err != nil {
+			problems = append(problems, fmt.Sprintf("allowedSubjectPatterns[%d] %q is left out: %v", i, p, err))
+			continue
+		}
+		ok = append(ok, p)
+	}
+	switch {
+	case len(patterns) == 0:
+		return "", nil
+	case len(ok) == 0:
+		return matchNothing, append(problems, "no pattern is left: no client is let in")
+	}
+	return "(?:" + strings.Join(ok, "|") + ")", problems
+}
+
+// unfetchedCRLs notes the revocation lists the bundle's certificates name:
+// OKD's router downloads them, ours does not.
+func unfetchedCRLs(bundle string) []string {
+	list, _ := certs.ParseCertificates([]byte(bundle))
+	var points []string
+	for _, c := range list {
+		points = append(points, c.CRLDistributionPoints...)
+	}
+	if len(points) == 0 {
+		return nil
+	}
+	return []string{fmt.Sprintf("the CRLs the client CAs name are not fetched (%s): revoked client certificates are accepted", strings.Join(points, ", "))}
+}
+
+// clientCAIgnored is the FieldsSupported entry for what clientTLS asks
+// that the routers do not do.
+func clientCAIgnored(ca clientCA) []string {
+	if len(ca.Problems) == 0 {
+		return nil
+	}
+	return []string{"spec.clientTLS (" + strings.Join(ca.Problems, "; ") + ")"}
+}
+
+// addMutualTLS gives the routers the policy and where the CA is.
+func addMutualTLS(env map[string]string, ca clientCA) {
+	if ca.Policy == "" {
+		return
+	}
+	env[names.EnvRouterMutualTLSAuth] = ca.Policy
+	env[names.EnvRouterMutualTLSAuthCA] = names.ClientCADir + "/" + names.ClientCAKey
+	if ca.Filter != "" {
+		env[names.EnvRouterMutualTLSAuthFilter] = ca.Filter
+	}
+}
+
+// addClientCA mounts the copy. The volume is not optional: a pod without
+// the CA would serve without the check.
+func addClientCA(spec *corev1.PodSpec, ic string, ca clientCA) {
+	if ca.Policy == "" {
+		return
+	}
+	spec.Volumes = append(spec.Volumes, corev1.Volume{Name: names.ClientCAVolume, VolumeSource: corev1.VolumeSource{
+		ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: names.ClientCAConfigMap(ic)}}}})
+	c := &spec.Containers[0]
+	c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: names.ClientCAVolume, MountPath: names.ClientCADir, ReadOnly: true})
+}
