@@ -172,7 +172,7 @@ func TestConditionsFirstLook(t *testing.T) {
 				"LoadBalancerManaged", "DNSManaged", "FieldsSupported", "Available", "Progressing", "Degraded"},
 			want:    condStatus{"FieldsSupported": F, "Available": T, "Degraded": T},
 			reasons: map[string]string{"FieldsSupported": "FieldsIgnored", "Available": "IngressControllerAvailable"},
-			msgHas: map[string]string{"FieldsSupported": "These fields have no effect: spec.clientTLS (ConfigMap openshift-config/ca does not exist",
+			msgHas: map[string]string{"FieldsSupported": "These fields do not take effect as written: spec.clientTLS (ConfigMap openshift-config/ca does not exist",
 				"Degraded": "FieldsSupported=False (FieldsIgnored: "}},
 		{name: "not admitted",
 			obs: observed{admission: admission{Reason: "Invalid", Message: "domain x is already used by IngressController y",

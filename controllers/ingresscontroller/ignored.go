@@ -74,7 +74,7 @@ func accessLogFormat(s *operatorv1.IngressControllerSpec) string {
 // that do nothing.
 func ignoredCond(fields []string) cond {
 	return cond{t: FieldsSupportedConditionType, reason: "FieldsIgnored",
-		msg: "These fields have no effect: " + strings.Join(fields, "; ")}
+		msg: "These fields do not take effect as written: " + strings.Join(fields, "; ")}
 }
 
 // overrides are the unsupportedConfigOverrides okd-ingress reads: of OKD's
