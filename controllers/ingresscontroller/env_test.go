@@ -2,6 +2,8 @@ package ingresscontroller
 
 import (
 	"maps"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -13,6 +15,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	operatorv1 "github.com/okd-ingress/okd-ingress/api/operator/v1"
+	"github.com/okd-ingress/okd-ingress/internal/certs"
+	"github.com/okd-ingress/okd-ingress/internal/names"
 	"github.com/okd-ingress/okd-ingress/internal/router/config"
 )
 
@@ -301,6 +305,10 @@ func TestRouterEnv(t *testing.T) {
 		{name: "graceful shutdown delay option", mods: []icMod{private},
 			opts:   func(o *Options) { o.GracefulShutdownDelay = 45 * time.Second },
 			change: map[string]string{"ROUTER_GRACEFUL_SHUTDOWN_DELAY": "45s"}},
+		{name: "client certificates: the policy, the mounted CA and the subject filter, its $ as the kubelet hands it over",
+			mods: []icMod{private}, in: clusterInputs{ClientCA: clientCA{Policy: "required", Filter: `(?:^/CN=ops$|^/O=Example/)`}},
+			change: map[string]string{"ROUTER_MUTUAL_TLS_AUTH": "required", "ROUTER_MUTUAL_TLS_AUTH_CA": "/etc/pki/tls/client-ca/ca-bundle.pem",
+				"ROUTER_MUTUAL_TLS_AUTH_FILTER": `(?:^/CN=ops$$|^/O=Example/)`}},
 		{name: "TLS Old",
 			mods: []icMod{private, tls(operatorv1.TLSSecurityProfile{Type: operatorv1.TLSProfileOldType})},
 			change: map[string]string{"SSL_MIN_VERSION": "TLSv1.0", "ROUTER_CIPHERS": intermediateCiphersEnv +
@@ -371,6 +379,18 @@ func routerAccepts(t *testing.T, env []corev1.EnvVar) {
 		if e.ValueFrom == nil {
 			vals[e.Name] = strings.ReplaceAll(e.Value, "$$", "$")
 		}
+	}
+	if _, ok := vals[names.EnvRouterMutualTLSAuthCA]; ok {
+		// The router reads the CA as it starts: here, one of the test's.
+		ca, err := certs.NewCA("clients", time.Hour, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		file := filepath.Join(t.TempDir(), "ca-bundle.pem")
+		if err := os.WriteFile(file, ca.CertPEM, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		vals[names.EnvRouterMutualTLSAuthCA] = file
 	}
 	c := config.Defaults()
 	if err := c.FromEnv(func(k string) (string, bool) { v, ok := vals[k]; return v, ok }); err != nil {
