@@ -5,8 +5,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strings"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -26,6 +28,9 @@ type clientCA struct {
 	Filter   string
 	Version  string
 	Problems []string
+	// CRLs names the revocation lists the bundle's certificates point to,
+	// which the routers do not fetch.
+	CRLs string
 }
 
 // matchNothing is the subject filter of a spec whose every pattern is
@@ -34,16 +39,17 @@ const matchNothing = `[^\s\S]`
 
 // ensureClientCA copies the CA bundle that spec.clientTLS.clientCA names
 // (in the config namespace, as on OKD) into the router namespace. A
-// source that goes missing or bad leaves the last good copy in place: the
-// routers keep checking clients with it, and report the problem. With no
-// good copy at all, the routers' pods wait for one: they never serve
-// without the check the spec asks for.
+// source that goes missing or bad leaves the last good copy of it in
+// place: the routers keep checking clients with it, and report the
+// problem. With no good copy at all, new router pods wait for one; pods
+// of an older template, which may not check clients, keep serving
+// meanwhile.
 func (r *Reconciler) ensureClientCA(ctx context.Context, ic *operatorv1.IngressController) (clientCA, error) {
 	cp := &corev1.ConfigMap{}
 	cp.Name, cp.Namespace = names.ClientCAConfigMap(ic.Name), r.Options.RouterNamespace
 	t := ic.Spec.ClientTLS
 	if t == nil || t.ClientCertificatePolicy == "" {
-		return clientCA{}, r.deleteOwned(ctx, cp, ic.Name)
+		return clientCA{}, r.deleteUnusedClientCA(ctx, cp, ic.Name)
 	}
 	ca := clientCA{Policy: strings.ToLower(string(t.ClientCertificatePolicy))}
 	ca.Filter, ca.Problems = subjectFilter(t.AllowedSubjectPatterns)
@@ -52,25 +58,57 @@ func (r *Reconciler) ensureClientCA(ctx context.Context, ic *operatorv1.IngressC
 		return ca, err
 	}
 	if problem != "" {
-		if err := r.Get(ctx, client.ObjectKeyFromObject(cp), cp); err != nil && !apierrors.IsNotFound(err) {
+		if bundle, err = r.lastGoodCA(ctx, cp, ic.Name, t.ClientCA.Name); err != nil {
 			return ca, err
 		}
-		bundle = cp.Data[names.ClientCAKey] // the last good copy, if any
 		if bundle != "" {
 			problem += "; the routers keep the last good bundle"
 		} else {
 			problem += "; router pods wait for a usable bundle"
 		}
 		ca.Problems = append(ca.Problems, problem)
-	} else if err := r.writeCopy(ctx, ic.Name, cp, map[string]string{names.ClientCAKey: bundle}); err != nil {
+	} else if err := r.writeCopy(ctx, ic.Name, cp, t.ClientCA.Name, map[string]string{names.ClientCAKey: bundle}); err != nil {
 		return ca, err
 	}
 	if bundle != "" {
 		sum := sha256.Sum256([]byte(bundle))
 		ca.Version = hex.EncodeToString(sum[:])[:16]
-		ca.Problems = append(ca.Problems, unfetchedCRLs(bundle)...)
+		ca.CRLs = unfetchedCRLs(bundle)
 	}
 	return ca, nil
+}
+
+// lastGoodCA is the bundle of the copy, when it is a usable copy of
+// source; another one goes: after clientCA names another ConfigMap, the
+// old one's certificates are no longer to be trusted.
+func (r *Reconciler) lastGoodCA(ctx context.Context, cp *corev1.ConfigMap, ic, source string) (string, error) {
+	if err := r.Get(ctx, client.ObjectKeyFromObject(cp), cp); err != nil {
+		return "", client.IgnoreNotFound(err)
+	}
+	bundle := cp.Data[names.ClientCAKey]
+	if cp.Annotations[names.CopiedFromAnnotation] != copiedFrom(source) || config.ClientCAError([]byte(bundle)) != nil {
+		// Not to be mounted: new pods wait for a usable copy instead.
+		return "", r.deleteOwned(ctx, cp, ic)
+	}
+	return bundle, nil
+}
+
+// deleteUnusedClientCA deletes the copy once the routers' pod template no
+// longer mounts it: a pod of that template, restarted before the update,
+// would not start without it. The Deployment's update brings another
+// reconcile, which deletes it.
+func (r *Reconciler) deleteUnusedClientCA(ctx context.Context, cp *corev1.ConfigMap, ic string) error {
+	var d appsv1.Deployment
+	err := r.Get(ctx, client.ObjectKey{Namespace: r.Options.RouterNamespace, Name: names.RouterDeployment(ic)}, &d)
+	if client.IgnoreNotFound(err) != nil {
+		return err
+	}
+	for _, v := range d.Spec.Template.Spec.Volumes {
+		if v.Name == names.ClientCAVolume {
+			return nil
+		}
+	}
+	return r.deleteOwned(ctx, cp, ic)
 }
 
 // sourceCA reads the admin's bundle, or says why it cannot be used.
@@ -94,7 +132,9 @@ func (r *Reconciler) sourceCA(ctx context.Context, name string) (bundle, problem
 }
 
 // subjectFilter joins the patterns the routers can match into one
-// expression, as OKD does, and names those they cannot.
+// expression, as OKD does, each in a group of its own so that an inline
+// flag ("(?i)") stays in its pattern; and names those they cannot. What
+// the joined expression cannot be, no client gets in by.
 func subjectFilter(patterns []string) (string, []string) {
 	var ok, problems []string
 	for i, p := range patterns {
@@ -102,7 +142,7 @@ func subjectFilter(patterns []string) (string, []string) {
 			problems = append(problems, fmt.Sprintf("allowedSubjectPatterns[%d] %q is left out: %v", i, p, err))
 			continue
 		}
-		ok = append(ok, p)
+		ok = append(ok, "(?:"+p+")")
 	}
 	switch {
 	case len(patterns) == 0:
@@ -110,21 +150,27 @@ func subjectFilter(patterns []string) (string, []string) {
 	case len(ok) == 0:
 		return matchNothing, append(problems, "no pattern is left: no client is let in")
 	}
-	return "(?:" + strings.Join(ok, "|") + ")", problems
+	joined := "(?:" + strings.Join(ok, "|") + ")"
+	if err := config.SubjectFilterError(joined); err != nil {
+		return matchNothing, append(problems, fmt.Sprintf("the patterns together: %v: no client is let in", err))
+	}
+	return joined, problems
 }
 
-// unfetchedCRLs notes the revocation lists the bundle's certificates name:
-// OKD's router downloads them, ours does not.
-func unfetchedCRLs(bundle string) []string {
+// unfetchedCRLs notes the revocation lists the bundle's certificates
+// name: OKD's router downloads them, ours does not.
+func unfetchedCRLs(bundle string) string {
 	list, _ := certs.ParseCertificates([]byte(bundle))
 	var points []string
 	for _, c := range list {
 		points = append(points, c.CRLDistributionPoints...)
 	}
 	if len(points) == 0 {
-		return nil
+		return ""
 	}
-	return []string{fmt.Sprintf("the CRLs the client CAs name are not fetched (%s): revoked client certificates are accepted", strings.Join(points, ", "))}
+	slices.Sort(points)
+	return fmt.Sprintf("The client CA bundle names revocation lists (%s), which the routers do not fetch: "+
+		"revoked client certificates are accepted.", strings.Join(slices.Compact(points), ", "))
 }
 
 // clientCAIgnored is the FieldsSupported entry for what clientTLS asks

@@ -16,10 +16,16 @@ func TestSubjectFilter(t *testing.T) {
 		problems []string // each names this
 	}{
 		{name: "none: no filter"},
-		{name: "one", patterns: []string{`^/CN=ops$`}, want: `(?:^/CN=ops$)`},
-		{name: "two", patterns: []string{`^/CN=ops$`, `O=Example`}, want: `(?:^/CN=ops$|O=Example)`},
-		{name: "one refused", patterns: []string{`CN=(?!admin)`, `O=Example`}, want: `(?:O=Example)`,
+		{name: "one", patterns: []string{`^/CN=ops$`}, want: `(?:(?:^/CN=ops$))`},
+		// (?i) in the first stays there: joined bare, OKD's way, it
+		// would make the second case-blind too.
+		{name: "two", patterns: []string{`^/CN=ops(?i)`, `O=Example`}, want: `(?:(?:^/CN=ops(?i))|(?:O=Example))`},
+		{name: "one refused", patterns: []string{`CN=(?!admin)`, `O=Example`}, want: `(?:(?:O=Example))`,
 			problems: []string{`allowedSubjectPatterns[0] "CN=(?!admin)" is left out`}},
+		{name: "each taken, not together", patterns: []string{`(?P<n>a)`, `(?P<n>b)`}, want: matchNothing,
+			problems: []string{`the patterns together: group name "n" used twice`}},
+		{name: "together too long", patterns: []string{strings.Repeat("a", 9000), strings.Repeat("b", 9000)}, want: matchNothing,
+			problems: []string{"the patterns together: 18013 bytes"}},
 		{name: "all refused", patterns: []string{`[\d-z]`, ""}, want: matchNothing,
 			problems: []string{"allowedSubjectPatterns[0]", "allowedSubjectPatterns[1]", "no client is let in"}},
 	} {

@@ -57,19 +57,23 @@ func (r *Reconciler) ensureErrorPages(ctx context.Context, ic *operatorv1.Ingres
 	if len(pages) == 0 {
 		return ep, r.deleteOwned(ctx, cp, ic.Name)
 	}
-	return ep, r.writeCopy(ctx, ic.Name, cp, pages)
+	return ep, r.writeCopy(ctx, ic.Name, cp, ref.Name, pages)
 }
 
-// writeCopy makes cp, the router namespace's copy of an admin's
-// ConfigMap, hold data and nothing else.
-func (r *Reconciler) writeCopy(ctx context.Context, ic string, cp *corev1.ConfigMap, data map[string]string) error {
+// writeCopy makes cp, the router namespace's copy of the admin's
+// ConfigMap source, hold data and nothing else, and name its source.
+func (r *Reconciler) writeCopy(ctx context.Context, ic string, cp *corev1.ConfigMap, source string, data map[string]string) error {
 	_, err := controllerutil.CreateOrPatch(ctx, r.Client, cp, func() error {
 		cp.Labels = mergeMaps(cp.Labels, ownedLabels(ic))
+		cp.Annotations = mergeMaps(cp.Annotations, map[string]string{names.CopiedFromAnnotation: copiedFrom(source)})
 		cp.Data, cp.BinaryData = data, nil
 		return nil
 	})
 	return err
 }
+
+// copiedFrom is the value of a copy's CopiedFromAnnotation.
+func copiedFrom(source string) string { return names.ConfigNamespace + "/" + source }
 
 // configMapUsers are the IngressControllers whose httpErrorCodePages or
 // clientTLS.clientCA name cm.

@@ -265,6 +265,10 @@ const (
 	ClientCAVersionAnnotation = "ingress.okd-ingress.io/client-ca-version"
 )
 
+// CopiedFromAnnotation, on a copy the operator keeps of an admin's
+// ConfigMap, names the original (namespace/name).
+const CopiedFromAnnotation = "ingress.okd-ingress.io/copied-from"
+
 // ClientCAConfigMap is the router namespace's copy of an
 // IngressController's client CA bundle (OKD's name).
 func ClientCAConfigMap(ic string) string { return "router-client-ca-" + ic }

@@ -1,7 +1,14 @@
 package operator
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"fmt"
+	"math/big"
 	"strings"
 	"testing"
 	"time"
@@ -182,7 +189,8 @@ func TestClientTLS(t *testing.T) {
 	expect(t, "ROUTER_MUTUAL_TLS_AUTH", env["ROUTER_MUTUAL_TLS_AUTH"], "required")
 	expect(t, "ROUTER_MUTUAL_TLS_AUTH_CA", env["ROUTER_MUTUAL_TLS_AUTH_CA"], "/etc/pki/tls/client-ca/ca-bundle.pem")
 	// "$$": the kubelet gives the router "$".
-	expect(t, "ROUTER_MUTUAL_TLS_AUTH_FILTER", env["ROUTER_MUTUAL_TLS_AUTH_FILTER"], `(?:^/CN=ops$$)`)
+	expect(t, "ROUTER_MUTUAL_TLS_AUTH_FILTER", env["ROUTER_MUTUAL_TLS_AUTH_FILTER"], `(?:(?:^/CN=ops$$))`)
+	expect(t, "copy's source", cp.Annotations[names.CopiedFromAnnotation], "openshift-config/client-cas")
 	var mounted bool
 	for _, v := range d.Spec.Template.Spec.Volumes {
 		if cm := v.ConfigMap; cm != nil && cm.Name == names.ClientCAConfigMap(ic) {
@@ -219,7 +227,7 @@ func TestClientTLS(t *testing.T) {
 	must(t, k8s.Update(ctx, src))
 	eventually(t, "a new version, both patterns", func() error {
 		d := deployment(t, ic)
-		if v := d.Spec.Template.Annotations[names.ClientCAVersionAnnotation]; v == version || envOf(d)["ROUTER_MUTUAL_TLS_AUTH_FILTER"] != `(?:^/CN=ops$$|^/CN=dev$$)` {
+		if v := d.Spec.Template.Annotations[names.ClientCAVersionAnnotation]; v == version || envOf(d)["ROUTER_MUTUAL_TLS_AUTH_FILTER"] != `(?:(?:^/CN=ops$$)|(?:^/CN=dev$$))` {
 			return fmt.Errorf("version %s, env %v", v, envOf(d))
 		}
 		x, err := getIC(ic)
@@ -244,6 +252,39 @@ func TestClientTLS(t *testing.T) {
 	expect(t, "the copy", cp.Data[names.ClientCAKey], good)
 	expect(t, "version", deployment(t, ic).Spec.Template.Annotations[names.ClientCAVersionAnnotation], version)
 
+	// A bundle naming revocation lists: said in a condition of its own,
+	// which does not make the IngressController Degraded.
+	src.Data[names.ClientCAKey] = caWithCRL(t, "http://crl.example.com/clients.crl")
+	must(t, k8s.Update(ctx, src))
+	eventually(t, "ClientCRLsFetched", func() error {
+		x, err := getIC(ic)
+		if err != nil {
+			return err
+		}
+		c := condition(x, "ClientCRLsFetched")
+		if c == nil || c.Status != "False" || !strings.Contains(c.Message, "http://crl.example.com/clients.crl") {
+			return fmt.Errorf("ClientCRLsFetched %+v", c)
+		}
+		if c := condition(x, "FieldsSupported"); c != nil {
+			return fmt.Errorf("FieldsSupported %s: %s", c.Status, c.Message)
+		}
+		return nil
+	})
+	if c := condition(mustIC(t, ic), "Degraded"); c != nil && strings.Contains(c.Message, "ClientCRLs") {
+		t.Errorf("Degraded names the revocation lists: %s", c.Message)
+	}
+
+	// clientCA renamed to a ConfigMap that does not exist: the old
+	// bundle is no longer trusted; new pods wait for one.
+	updateIC(t, ic, func(x *operatorv1.IngressController) { x.Spec.ClientTLS.ClientCA.Name = "no-such-cas" })
+	waitMessage("the missing bundle reported", "ConfigMap openshift-config/no-such-cas does not exist; router pods wait for a usable bundle")
+	eventually(t, "the old copy gone", func() error {
+		if err := k8s.Get(ctx, copyKey, &corev1.ConfigMap{}); err == nil {
+			return fmt.Errorf("the copy of the old bundle is still there")
+		}
+		return nil
+	})
+
 	// clientTLS unset: no copy, no policy, no volume.
 	updateIC(t, ic, func(x *operatorv1.IngressController) { x.Spec.ClientTLS = nil })
 	eventually(t, "the copy gone, the policy and the CA unmounted", func() error {
@@ -261,4 +302,24 @@ func TestClientTLS(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// caWithCRL is a PEM CA certificate that names a revocation list.
+func caWithCRL(t *testing.T, point string) string {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	must(t, err)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "clients with CRLs"},
+		NotBefore: time.Now().Add(-time.Minute), NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign, CRLDistributionPoints: []string{point}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	must(t, err)
+	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
+}
+
+func mustIC(t *testing.T, name string) *operatorv1.IngressController {
+	t.Helper()
+	x, err := getIC(name)
+	must(t, err)
+	return x
 }

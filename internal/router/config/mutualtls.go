@@ -9,6 +9,7 @@ import (
 	"os"
 	"regexp"
 	"regexp/syntax"
+	"strings"
 
 	"github.com/okd-ingress/okd-ingress/internal/certs"
 	"github.com/okd-ingress/okd-ingress/internal/names"
@@ -134,28 +135,145 @@ func SubjectFilterError(f string) error {
 	if repeatsEmptyWidth(re) {
 		return errors.New("a quantifier after an anchor or a word boundary, which PCRE2 refuses")
 	}
-	if m := classNextToHyphen.FindString(f); m != "" {
-		return fmt.Errorf("%q: write a hyphen beside a class escape as \\- (PCRE2 reads it as a range and fails)", m)
+	if dup := duplicateName(re, map[string]bool{}); dup != "" {
+		return fmt.Errorf("group name %q used twice, which PCRE2 refuses", dup)
 	}
 	if m := wideEscape.FindString(f); m != "" {
 		return fmt.Errorf("%q: HAProxy matches bytes; write a byte as \\xNN", m)
 	}
-	if m := bracketPunct.FindString(posixClass.ReplaceAllString(f, "")); m != "" {
-		return fmt.Errorf("%q: PCRE2 reads \"[:\", \"[.\" and \"[=\" as POSIX class syntax; escape the punctuation", m)
+	return classSyntaxError(f)
+}
+
+// wideEscape is a character escape beyond a byte (\x{...}, \400 and up),
+// which PCRE2 refuses without UTF mode.
+var wideEscape = regexp.MustCompile(`\\(x\{|[4-7][0-7]{2})`)
+
+// quantifier is a counted repetition as PCRE2 reads one; nothingToRepeat,
+// a pattern's prefix after which there is nothing for it to repeat.
+var (
+	quantifier      = regexp.MustCompile(`^\{[0-9]+(,[0-9]*)?\}`)
+	nothingToRepeat = regexp.MustCompile(`(^|[(|]|\(\?[a-zA-Z-]*[:)])$`)
+)
+
+// posixClass is a POSIX class, as it may stand within a class.
+var posixClass = regexp.MustCompile(`^\[:\^?(alnum|alpha|ascii|blank|cntrl|digit|graph|lower|print|punct|space|upper|word|xdigit):\]`)
+
+// classSyntaxError walks f's character classes, where Go and PCRE2 part:
+// PCRE2 refuses a range with a class escape (\d, \w, \s, \p{…}) or a
+// POSIX class at either end ("[\d-z]", which Go reads as a digit, "-" or
+// "z"), and reads "[:", "[." and "[=" as POSIX class syntax: at a class's
+// start ("[:alpha:]" outside a class), and within one unless it is a
+// POSIX class. It also refuses \Q without \E, which would swallow the
+// patterns joined after it.
+func classSyntaxError(f string) error {
+	inClass, first, prevClass := false, 0, false
+	rangeErr := errors.New("a range with a class escape or a POSIX class at one end, which PCRE2 refuses: write the hyphen as \\-")
+	for i := 0; i < len(f); i++ {
+		c := f[i]
+		if c == '\\' && i+1 < len(f) {
+			n := f[i+1]
+			if n == 'Q' {
+				end := strings.Index(f[i+2:], `\E`)
+				if end < 0 {
+					return errors.New(`\Q without \E`)
+				}
+				i += 2 + end + 1
+				prevClass = false
+				continue
+			}
+			isClass := strings.IndexByte("dDwWsSpP", n) >= 0
+			if inClass && isClass && i-1 > first && f[i-1] == '-' && f[i-2] != '\\' {
+				return rangeErr
+			}
+			i++
+			if (n == 'p' || n == 'P') && i+1 < len(f) {
+				if f[i+1] == '{' {
+					i += max(strings.IndexByte(f[i:], '}'), 1)
+				} else {
+					i++
+				}
+			}
+			prevClass = inClass && isClass
+			continue
+		}
+		if !inClass {
+			if c == '{' && quantifier.MatchString(f[i:]) && nothingToRepeat.MatchString(f[:i]) {
+				return fmt.Errorf("%q with nothing before it: Go reads it as text, PCRE2 refuses it; write \\{", quantifier.FindString(f[i:]))
+			}
+			if c == '[' {
+				j := i + 1
+				if j < len(f) && f[j] == '^' {
+					j++
+				}
+				if looksPOSIX(f, j) {
+					return fmt.Errorf("%q at a class's start: PCRE2 reads it as a POSIX class outside a class", f[i:j+1])
+				}
+				inClass, first, prevClass = true, j, false
+				if j < len(f) && f[j] == ']' {
+					j++ // a literal "]" first
+				}
+				i = j - 1
+			}
+			continue
+		}
+		switch {
+		case c == ']':
+			inClass = false
+		case c == '[' && looksPOSIX(f, i+1):
+			m := posixClass.FindString(f[i:])
+			if m == "" {
+				return fmt.Errorf("%q in a class: PCRE2 reads it as POSIX class syntax", f[i:i+2])
+			}
+			if i-1 > first && f[i-1] == '-' && f[i-2] != '\\' {
+				return rangeErr
+			}
+			i += len(m) - 1
+			prevClass = true
+			continue
+		case c == '-' && prevClass && i+1 < len(f) && f[i+1] != ']':
+			return rangeErr
+		}
+		prevClass = false
 	}
 	return nil
 }
 
-// posixClass is a class of one POSIX class ("[[:digit:]]"), which both
-// engines read alike; bracketPunct, what PCRE2 reads as POSIX class
-// syntax, or refuses, anywhere else.
-var (
-	posixClass   = regexp.MustCompile(`\[\[:\^?(alnum|alpha|ascii|blank|cntrl|digit|graph|lower|print|punct|space|upper|word|xdigit):\]\]`)
-	bracketPunct = regexp.MustCompile(`(^|[^\\])\[[:.=]`)
-	// wideEscape is a character escape beyond a byte (\x{...}, \400 and
-	// up), which PCRE2 refuses without UTF mode.
-	wideEscape = regexp.MustCompile(`\\(x\{|[4-7][0-7]{2})`)
-)
+// looksPOSIX tells whether PCRE2 reads f[j:], after a "[", as POSIX
+// class syntax: ":", "." or "=", then that character and "]" before any
+// other "]".
+func looksPOSIX(f string, j int) bool {
+	if j >= len(f) || strings.IndexByte(":.=", f[j]) < 0 {
+		return false
+	}
+	t := f[j]
+	for k := j + 1; k+1 < len(f); k++ {
+		switch {
+		case f[k] == '\\' && (f[k+1] == ']' || f[k+1] == '\\'):
+			k++
+		case f[k] == '[' && f[k+1] == t, f[k] == ']':
+			return false
+		case f[k] == t && f[k+1] == ']':
+			return true
+		}
+	}
+	return false
+}
+
+// duplicateName finds a group name used twice: Go takes it, PCRE2 not.
+func duplicateName(re *syntax.Regexp, seen map[string]bool) string {
+	if re.Op == syntax.OpCapture && re.Name != "" {
+		if seen[re.Name] {
+			return re.Name
+		}
+		seen[re.Name] = true
+	}
+	for _, sub := range re.Sub {
+		if d := duplicateName(sub, seen); d != "" {
+			return d
+		}
+	}
+	return ""
+}
 
 // repeatsEmptyWidth finds a quantifier on an anchor or word boundary
 // ("^*", "$+", "\\b?"): Go takes it, PCRE2 does not.
@@ -175,7 +293,3 @@ func repeatsEmptyWidth(re *syntax.Regexp) bool {
 	}
 	return false
 }
-
-// classNextToHyphen finds a class escape beside an unescaped hyphen: Go
-// reads "[\d-z]" as a digit, "-" or "z", PCRE2 refuses it.
-var classNextToHyphen = regexp.MustCompile(`\\[dDwWsS]-|\\[pP](\{[^}]*\}|[A-Za-z])-|[^\\]-\\[dDwWsSpP]`)

@@ -84,6 +84,38 @@ func TestMutualTLSFromEnv(t *testing.T) {
 	}
 }
 
+// Subject filters as admins write them: the router takes what Go and
+// PCRE2 read alike, and refuses, with a reason, what they read apart or
+// what PCRE2 refuses (each case checked against HAProxy below).
+func TestSubjectFilterError(t *testing.T) {
+	for _, tc := range []struct {
+		filter string
+		err    string // "" when taken
+	}{
+		{filter: `^/CN=node-\d+$`}, {filter: `\d{3}-\d{4}`}, {filter: `/CN=web-\S+`}, {filter: `^/CN=[\w-]+\.example\.com$`},
+		{filter: `[-\w]`}, {filter: `a[.]b`}, {filter: `[=]`}, {filter: `[[:alpha:]-]`}, {filter: `[]a]`}, {filter: `[^]a]`},
+		{filter: `[a\-\d]`}, {filter: `\Q[:x\E`}, {filter: `(?i)cn=Admin`}, {filter: `[\pL-]`}, {filter: `(?P<a>x)(?P<b>y)`},
+		{filter: `[\d-z]`, err: "a range with a class escape"}, {filter: `[a-\d]`, err: "invalid escape"}, {filter: `[a\--\d]`, err: "invalid escape"},
+		{filter: `[[:digit:]-z]`, err: "a range with a class escape"}, {filter: `[\p{Greek}-z]`, err: "a range with a class escape"},
+		{filter: `[:alpha:]`, err: "at a class's start"}, {filter: `[::]`, err: "at a class's start"}, {filter: `[^.]`}, {filter: `[^:]+`}, {filter: `[.:=]`},
+		{filter: `[a[.b]`}, {filter: `[a[.b.]]`, err: "in a class"}, {filter: `[a[=b=]]`, err: "in a class"}, {filter: `[a[:nope:]]`, err: "invalid character class"},
+		{filter: `\Qabc`, err: `\Q without \E`}, {filter: `(?P<n>a)(?P<n>b)`, err: `group name "n" used twice`},
+		{filter: `0$*`, err: "a quantifier after an anchor"}, {filter: `{00}`, err: "with nothing before it"},
+		{filter: `a|{2}`, err: "missing argument"}, {filter: `a{2}{,3}`}, {filter: `x{2,}`}, {filter: `\700`, err: "write a byte as"}, {filter: `\x{263a}`, err: "write a byte as"},
+	} {
+		err := SubjectFilterError(tc.filter)
+		if (tc.err == "") != (err == nil) || err != nil && !strings.Contains(err.Error(), tc.err) {
+			t.Errorf("%q: error %v, want one with %q", tc.filter, err, tc.err)
+		}
+		if bin := os.Getenv("OKD_INGRESS_HAPROXY"); bin != "" && tc.err == "" {
+			line := "  acl ok ssl_c_s_dn -m reg -- " + haproxyWord(tc.filter) + "\n  http-request deny unless ok\n"
+			if err := haproxyChecks(bin, t.TempDir(), line); err != nil {
+				t.Errorf("%q: HAProxy refuses it: %v", tc.filter, err)
+			}
+		}
+	}
+}
+
 // FuzzSubjectFilter: a subject filter the router takes is a regular
 // expression HAProxy's engine (PCRE2) takes too, so that no pattern an
 // admin writes keeps the routers from serving. Each input the router takes

@@ -30,21 +30,40 @@ var configTemplate string
 // parsed per render because ServerOptions needs the config directory.
 func newTemplate(configDir string, c config.Config) *template.Template {
 	return template.Must(template.New("haproxy.cfg").Funcs(template.FuncMap{
-		"quote":         Quote,
-		"hostPort":      func(a string, p int32) string { return net.JoinHostPort(a, strconv.Itoa(int(p))) },
-		"serverOptions": func(b *model.Backend) string { return ServerOptions(configDir, c.Timeouts.HealthCheck, b) },
-		"configPath":    func(f string) string { return path.Join(configDir, f) },
-		"ms":            ms,
-		"rewrite":       rewriteArgs,
-		"compressTypes": compressTypes,
-		"logTarget":     logTarget,
-		"headerRules":   headerRules,
-		"errorPages":    func() []errorPage { return errorPages(c) },
-		"lower":         strings.ToLower,
+		"quote":             Quote,
+		"hostPort":          func(a string, p int32) string { return net.JoinHostPort(a, strconv.Itoa(int(p))) },
+		"serverOptions":     func(b *model.Backend) string { return ServerOptions(configDir, c.Timeouts.HealthCheck, b) },
+		"configPath":        func(f string) string { return path.Join(configDir, f) },
+		"ms":                ms,
+		"rewrite":           rewriteArgs,
+		"compressTypes":     compressTypes,
+		"logTarget":         logTarget,
+		"headerRules":       headerRules,
+		"errorPages":        func() []errorPage { return errorPages(c) },
+		"clientCertHeaders": func() []clientCertHeader { return clientCertHeaders },
+		"lower":             strings.ToLower,
 		"forwarded": func(b *model.Backend) string {
 			return backendForwarded(b.Forwarded, c.ForwardedHeaders, ipv6Clients(c))
 		},
 	}).Parse(configTemplate))
+}
+
+// clientCertHeader is a header the router sets from a client's
+// certificate.
+type clientCertHeader struct{ Name, Value string }
+
+// clientCertHeaders are OKD's, with OKD's values.
+var clientCertHeaders = []clientCertHeader{
+	{"X-SSL-Client-Verify", "%[ssl_c_verify]"},
+	{"X-SSL-Client-Serial", "%{+Q}[ssl_c_serial,hex]"},
+	{"X-SSL-Client-Version", "%{+Q}[ssl_c_version]"},
+	{"X-SSL-Client-SHA1", "%{+Q}[ssl_c_sha1,hex]"},
+	{"X-SSL-Client-DN", "%{+Q}[ssl_c_s_dn]"},
+	{"X-SSL-Client-CN", "%{+Q}[ssl_c_s_dn(cn)]"},
+	{"X-SSL-Issuer", "%{+Q}[ssl_c_i_dn]"},
+	{"X-SSL-Client-NotBefore", "%{+Q}[ssl_c_notbefore]"},
+	{"X-SSL-Client-NotAfter", "%{+Q}[ssl_c_notafter]"},
+	{"X-SSL-Client-DER", "%{+Q}[ssl_c_der,base64]"},
 }
 
 // errorPage is an error page the router serves from its own copy.

@@ -469,11 +469,12 @@ func TestRenderOptions(t *testing.T) {
 			present: []string{
 				" verify required ca-file {dir}/client-ca.pem crl-file {dir}/client-crl.pem\n",
 				"  acl client_subject_allowed ssl_c_s_dn -m reg -- \"^/O=Example/CN=(ops|dev)\\x5c.[a-z]+\\x24\"\n  http-request deny deny_status 403 unless client_subject_allowed\n",
-				"  http-request set-header X-SSL-Client-Verify %[ssl_c_verify]\n",
-				"  http-request set-header X-SSL-Client-DER %{+Q}[ssl_c_der,base64]\n",
+				"  http-request set-header X-SSL %[ssl_fc]\n",
+				"  http-request set-header X-SSL-Client-Verify %[ssl_c_verify] if { ssl_c_used }\n",
+				"  http-request set-header X-SSL-Client-DER %{+Q}[ssl_c_der,base64] if { ssl_c_used }\n",
 			},
 			// Deleted in both HTTP frontends, set in the TLS one.
-			count: map[string]int{"  http-request del-header x-ssl -m beg\n": 2, "set-header X-SSL-Client-CN": 1},
+			count: map[string]int{"  http-request del-header ^x[-_]ssl -m reg\n": 2, "set-header X-SSL-Client-CN": 1, "if { ssl_c_used }\n": 10},
 		},
 		{
 			name:    "client certificates optional and no filter",

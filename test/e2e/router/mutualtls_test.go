@@ -134,6 +134,31 @@ var _ = Describe("Client certificates", func() {
 			"optional still verifies a certificate that is presented")
 	})
 
+	It("with policy optional and no filter, lets a client without a certificate in with no client-certificate header, so that none reads as verified", func() {
+		ns := newNamespace("mtlsopt", nil)
+		newBackend(ns, "web", 1)
+		edge := sharded("mtlsopt")(route(ns, "edge", "mtls-opt."+domain, "web", "http"))
+		edge.Spec.TLS = &routev1.TLSConfig{Termination: routev1.TLSTerminationEdge}
+		create(edge)
+		ca, caFile := newClientCA("mtls-opt-clients")
+		client, clientLeaf := issueClient(ca, "client")
+		r := startRouter("mtlsopt", map[string]string{"ROUTE_LABELS": "shard=mtlsopt",
+			names.EnvRouterMutualTLSAuth: "optional", names.EnvRouterMutualTLSAuthCA: caFile})
+		url := "https://mtls-opt." + domain + "/"
+		anonymous := presenting(r, nil)
+		Eventually(servedBy(anonymous, url)).WithTimeout(wait).Should(Equal("web"))
+		// Forged in both spellings: CGI-style servers read "_" as "-".
+		_, e := echoGet(anonymous, url, func(req *http.Request) {
+			req.Header["X-SSL-Client-Verify"] = []string{"0"}
+			req.Header["X_SSL_Client_DN"] = []string{"/CN=admin"}
+		})
+		Expect(sslHeaders(e.Headers)).To(Equal(map[string][]string{"X-Ssl": {"1"}}), "TLS, and nothing of a certificate")
+		Expect(e.Headers).NotTo(HaveKey("X_ssl_client_dn"))
+		Expect(e.Headers).NotTo(HaveKey("X_SSL_Client_DN"))
+		_, e = echoGet(presenting(r, client), url, func(*http.Request) {})
+		expectClientHeaders(e.Headers, clientLeaf, "a client with a certificate")
+	})
+
 	It("refuses a client whose certificate the CA's revocation list names, and serves one it does not", func() {
 		ns := newNamespace("mtlscrl", nil)
 		newBackend(ns, "web", 1)
