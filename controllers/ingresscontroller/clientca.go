@@ -38,18 +38,28 @@ type clientCA struct {
 const matchNothing = `[^\s\S]`
 
 // ensureClientCA copies the CA bundle that spec.clientTLS.clientCA names
-// (in the config namespace, as on OKD) into the router namespace. A
-// source that goes missing or bad leaves the last good copy of it in
-// place: the routers keep checking clients with it, and report the
-// problem. With no good copy at all, new router pods wait for one; pods
-// of an older template, which may not check clients, keep serving
-// meanwhile.
+// (in the config namespace, as on OKD) into the router namespace. While
+// that ConfigMap is missing or spoiled, the routers keep the check their
+// pod template has, with the copy it mounts: with none, they go on
+// serving without, rather than lose pods to a rollout that cannot end. A
+// new IngressController's routers, which serve nothing yet, wait for a
+// usable bundle instead.
 func (r *Reconciler) ensureClientCA(ctx context.Context, ic *operatorv1.IngressController) (clientCA, error) {
 	cp := &corev1.ConfigMap{}
 	cp.Name, cp.Namespace = names.ClientCAConfigMap(ic.Name), r.Options.RouterNamespace
+	tmpl, err := r.routerTemplate(ctx, ic.Name)
+	if err != nil {
+		return clientCA{}, err
+	}
 	t := ic.Spec.ClientTLS
 	if t == nil || t.ClientCertificatePolicy == "" {
-		return clientCA{}, r.deleteUnusedClientCA(ctx, cp, ic.Name)
+		if mountsClientCA(tmpl) {
+			// A pod of that template, restarted before the Deployment's
+			// update, would not start without it; the update brings
+			// another reconcile.
+			return clientCA{}, nil
+		}
+		return clientCA{}, r.deleteOwned(ctx, cp, ic.Name)
 	}
 	ca := clientCA{Policy: strings.ToLower(string(t.ClientCertificatePolicy))}
 	ca.Filter, ca.Problems = subjectFilter(t.AllowedSubjectPatterns)
@@ -58,57 +68,66 @@ func (r *Reconciler) ensureClientCA(ctx context.Context, ic *operatorv1.IngressC
 		return ca, err
 	}
 	if problem != "" {
-		if bundle, err = r.lastGoodCA(ctx, cp, ic.Name, t.ClientCA.Name); err != nil {
-			return ca, err
-		}
-		if bundle != "" {
-			problem += "; the routers keep the last good bundle"
-		} else {
-			problem += "; router pods wait for a usable bundle"
-		}
-		ca.Problems = append(ca.Problems, problem)
-	} else if err := r.writeCopy(ctx, ic.Name, cp, t.ClientCA.Name, map[string]string{names.ClientCAKey: bundle}); err != nil {
+		return heldClientCA(tmpl, ca, problem), nil
+	}
+	if err := r.writeCopy(ctx, ic.Name, cp, t.ClientCA.Name, map[string]string{names.ClientCAKey: bundle}); err != nil {
 		return ca, err
 	}
-	if bundle != "" {
-		sum := sha256.Sum256([]byte(bundle))
-		ca.Version = hex.EncodeToString(sum[:])[:16]
-		ca.CRLs = unfetchedCRLs(bundle)
-	}
+	sum := sha256.Sum256([]byte(bundle))
+	ca.Version = hex.EncodeToString(sum[:])[:16]
+	ca.CRLs = unfetchedCRLs(bundle)
 	return ca, nil
 }
 
-// lastGoodCA is the bundle of the copy, when it is a usable copy of
-// source; another one goes: after clientCA names another ConfigMap, the
-// old one's certificates are no longer to be trusted.
-func (r *Reconciler) lastGoodCA(ctx context.Context, cp *corev1.ConfigMap, ic, source string) (string, error) {
-	if err := r.Get(ctx, client.ObjectKeyFromObject(cp), cp); err != nil {
-		return "", client.IgnoreNotFound(err)
+// heldClientCA is what the routers keep while the bundle is not usable:
+// the check of their pod template, with want's problems and this one.
+func heldClientCA(tmpl *corev1.PodTemplateSpec, want clientCA, problem string) clientCA {
+	held := clientCA{}
+	if mountsClientCA(tmpl) {
+		for _, e := range tmpl.Spec.Containers[0].Env {
+			switch e.Name {
+			case names.EnvRouterMutualTLSAuth:
+				held.Policy = e.Value
+			case names.EnvRouterMutualTLSAuthFilter:
+				held.Filter = strings.ReplaceAll(e.Value, "$$", "$") // as routerEnv wrote it
+			}
+		}
+		held.Version = tmpl.Annotations[names.ClientCAVersionAnnotation]
 	}
-	bundle := cp.Data[names.ClientCAKey]
-	if cp.Annotations[names.CopiedFromAnnotation] != copiedFrom(source) || config.ClientCAError([]byte(bundle)) != nil {
-		// Not to be mounted: new pods wait for a usable copy instead.
-		return "", r.deleteOwned(ctx, cp, ic)
+	switch {
+	case tmpl == nil || held.Policy != "" && held.Version == "":
+		want.Problems = append(want.Problems, problem+"; router pods wait for a usable bundle")
+		return want
+	case held.Policy != "":
+		held.Problems = append(want.Problems, problem+"; the routers keep the client-certificate check they have")
+	default:
+		held.Problems = append(want.Problems, problem+"; the routers serve without client certificates, as they do, until it is usable")
 	}
-	return bundle, nil
+	return held
 }
 
-// deleteUnusedClientCA deletes the copy once the routers' pod template no
-// longer mounts it: a pod of that template, restarted before the update,
-// would not start without it. The Deployment's update brings another
-// reconcile, which deletes it.
-func (r *Reconciler) deleteUnusedClientCA(ctx context.Context, cp *corev1.ConfigMap, ic string) error {
+// routerTemplate is the pod template of ic's router Deployment; nil
+// before there is one.
+func (r *Reconciler) routerTemplate(ctx context.Context, ic string) (*corev1.PodTemplateSpec, error) {
 	var d appsv1.Deployment
 	err := r.Get(ctx, client.ObjectKey{Namespace: r.Options.RouterNamespace, Name: names.RouterDeployment(ic)}, &d)
-	if client.IgnoreNotFound(err) != nil {
-		return err
+	if err != nil {
+		return nil, client.IgnoreNotFound(err)
 	}
-	for _, v := range d.Spec.Template.Spec.Volumes {
+	return &d.Spec.Template, nil
+}
+
+// mountsClientCA tells whether the routers' pod template mounts the copy.
+func mountsClientCA(tmpl *corev1.PodTemplateSpec) bool {
+	if tmpl == nil {
+		return false
+	}
+	for _, v := range tmpl.Spec.Volumes {
 		if v.Name == names.ClientCAVolume {
-			return nil
+			return true
 		}
 	}
-	return r.deleteOwned(ctx, cp, ic)
+	return false
 }
 
 // sourceCA reads the admin's bundle, or says why it cannot be used.

@@ -1,8 +1,13 @@
 package ingresscontroller
 
 import (
+	"reflect"
 	"strings"
 	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/okd-ingress/okd-ingress/internal/names"
 )
 
 // The allowed subjects reach the routers joined as OKD joins them; a
@@ -38,6 +43,51 @@ func TestSubjectFilter(t *testing.T) {
 				if !strings.Contains(problems[i], p) {
 					t.Errorf("problem %q does not name %q", problems[i], p)
 				}
+			}
+		})
+	}
+}
+
+// While the bundle is not usable, the routers keep the check of their pod
+// template; a new IngressController's wait for a usable bundle.
+func TestHeldClientCA(t *testing.T) {
+	want := clientCA{Policy: "required", Filter: "(?:(?:new))"}
+	template := func(policy, filter, version string) *corev1.PodTemplateSpec {
+		tmpl := &corev1.PodTemplateSpec{}
+		tmpl.Spec.Containers = []corev1.Container{{Name: "router"}}
+		if policy != "" {
+			addClientCA(&tmpl.Spec, "ic", clientCA{Policy: policy})
+			env := map[string]string{}
+			addMutualTLS(env, clientCA{Policy: policy, Filter: filter})
+			for k, v := range env {
+				tmpl.Spec.Containers[0].Env = append(tmpl.Spec.Containers[0].Env, corev1.EnvVar{Name: k, Value: strings.ReplaceAll(v, "$", "$$")})
+			}
+			tmpl.Annotations = map[string]string{names.ClientCAVersionAnnotation: version}
+		}
+		return tmpl
+	}
+	for _, tc := range []struct {
+		name string
+		tmpl *corev1.PodTemplateSpec
+		held clientCA // without Problems
+		now  string
+	}{
+		{name: "no routers yet: they wait", held: want, now: "router pods wait for a usable bundle"},
+		{name: "routers waiting already", tmpl: template("optional", "", ""), held: want, now: "router pods wait"},
+		{name: "routers with a check keep it", tmpl: template("optional", "(?:(?:^/CN=a$))", "v1"),
+			held: clientCA{Policy: "optional", Filter: "(?:(?:^/CN=a$))", Version: "v1"}, now: "keep the client-certificate check they have"},
+		{name: "routers without a check go on without", tmpl: template("", "", ""), held: clientCA{},
+			now: "serve without client certificates, as they do"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := heldClientCA(tc.tmpl, want, "ConfigMap openshift-config/x does not exist")
+			problems := got.Problems
+			got.Problems = nil
+			if !reflect.DeepEqual(got, tc.held) {
+				t.Errorf("held %+v, want %+v", got, tc.held)
+			}
+			if len(problems) != 1 || !strings.Contains(problems[0], "ConfigMap openshift-config/x does not exist; ") || !strings.Contains(problems[0], tc.now) {
+				t.Errorf("problems %q, want one saying %q", problems, tc.now)
 			}
 		})
 	}
