@@ -152,8 +152,8 @@ func (r *Reconciler) sourceCA(ctx context.Context, name string) (bundle, problem
 
 // subjectFilter joins the patterns the routers can match into one
 // expression, as OKD does, each in a group of its own so that an inline
-// flag ("(?i)") stays in its pattern; and names those they cannot. What
-// the joined expression cannot be, no client gets in by.
+// flag ("(?i)") stays in its pattern; and names those they cannot. If the
+// routers cannot take the joined expression, no client gets in.
 func subjectFilter(patterns []string) (string, []string) {
 	var ok, problems []string
 	for i, p := range patterns {
