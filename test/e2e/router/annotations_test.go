@@ -109,12 +109,8 @@ var _ = Describe("OKD route annotations", func() {
 			return sharded("allowlist")(rt)
 		}
 		create(labelled(route(ns, "plain", "allow.example.com", "web", "http"), list))
-		edge := labelled(route(ns, "edge", "allow."+domain, "web", "http"), list)
-		edge.Spec.TLS = &routev1.TLSConfig{Termination: routev1.TLSTerminationEdge}
-		create(edge)
-		pt := labelled(route(ns, "pt", "allow-pt.example.com", "web", "https"), list)
-		pt.Spec.TLS = &routev1.TLSConfig{Termination: routev1.TLSTerminationPassthrough}
-		create(pt)
+		create(terminated(routev1.TLSTerminationEdge)(labelled(route(ns, "edge", "allow."+domain, "web", "http"), list)))
+		create(terminated(routev1.TLSTerminationPassthrough)(labelled(route(ns, "pt", "allow-pt.example.com", "web", "https"), list)))
 		// The old annotation name, and a list with a typo.
 		old := sharded("allowlist")(route(ns, "old", "allow-old.example.com", "web", "http"))
 		old.Annotations = map[string]string{names.IPWhitelistAnnotation: "203.0.113.7"}

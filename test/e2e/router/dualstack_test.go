@@ -17,9 +17,7 @@ var _ = Describe("Dual stack", func() {
 		ns := newNamespace("dualstack", nil)
 		newBackend(ns, "web", 1)
 		create(sharded("dual")(route(ns, "plain", "dual.example.com", "web", "http")))
-		edge := sharded("dual")(route(ns, "edge", "dual."+domain, "web", "http"))
-		edge.Spec.TLS = &routev1.TLSConfig{Termination: routev1.TLSTerminationEdge}
-		create(edge)
+		create(terminated(routev1.TLSTerminationEdge)(sharded("dual")(route(ns, "edge", "dual."+domain, "web", "http"))))
 		// Every address of both families, on ports of its own: the other
 		// routers hold port 80 of their own addresses.
 		r := startRouter("dual", map[string]string{"ROUTE_LABELS": "shard=dual", names.EnvRouterIPV4V6Mode: "v4v6",
@@ -47,9 +45,7 @@ var _ = Describe("Dual stack", func() {
 		By("TLS through the SNI-inspecting frontend and the internal hop, passthrough over IPv6")
 		before, err := r.ReloadCount()
 		Expect(err).NotTo(HaveOccurred())
-		pt := sharded("dual")(route(ns, "pt", "dual-pt.example.com", "web", "https"))
-		pt.Spec.TLS = &routev1.TLSConfig{Termination: routev1.TLSTerminationPassthrough}
-		create(pt)
+		create(terminated(routev1.TLSTerminationPassthrough)(sharded("dual")(route(ns, "pt", "dual-pt.example.com", "web", "https"))))
 		Eventually(r.ReloadCount).WithTimeout(wait).Should(BeNumerically(">", before))
 		Eventually(r.OldWorkers).WithTimeout(wait).Should(BeZero())
 		check("::1", `"[::1]"`)

@@ -90,12 +90,8 @@ var _ = Describe("Access log", func() {
 		create(sharded("accesslog")(route(ns, "plain", "accesslog.example.com", "web", "http")))
 		// Edge and passthrough on one port: TLS the router terminates goes
 		// through the SNI-inspecting frontend and the internal hop.
-		edge := sharded("accesslog")(route(ns, "edge", "accesslog."+domain, "web", "http"))
-		edge.Spec.TLS = &routev1.TLSConfig{Termination: routev1.TLSTerminationEdge}
-		create(edge)
-		pt := sharded("accesslog")(route(ns, "pt", "accesslog-pt.example.com", "web", "https"))
-		pt.Spec.TLS = &routev1.TLSConfig{Termination: routev1.TLSTerminationPassthrough}
-		create(pt)
+		create(terminated(routev1.TLSTerminationEdge)(sharded("accesslog")(route(ns, "edge", "accesslog."+domain, "web", "http"))))
+		create(terminated(routev1.TLSTerminationPassthrough)(sharded("accesslog")(route(ns, "pt", "accesslog-pt.example.com", "web", "https"))))
 		sock := filepath.Join(GinkgoT().TempDir(), "rsyslog.sock")
 		conn, err := logrelay.Listen(sock)
 		Expect(err).NotTo(HaveOccurred())

@@ -90,9 +90,7 @@ var _ = Describe("Client certificates", func() {
 		By("behind the SNI-inspecting frontend and its internal hop; a passthrough route asks for no certificate")
 		before, err := r.ReloadCount()
 		Expect(err).NotTo(HaveOccurred())
-		pt := sharded("mtls")(route(ns, "pt", "mtls-pt.example.com", "web", "https"))
-		pt.Spec.TLS = &routev1.TLSConfig{Termination: routev1.TLSTerminationPassthrough}
-		create(pt)
+		create(terminated(routev1.TLSTerminationPassthrough)(sharded("mtls")(route(ns, "pt", "mtls-pt.example.com", "web", "https"))))
 		Eventually(r.ReloadCount).WithTimeout(wait).Should(BeNumerically(">", before), "the first passthrough route brings the inspecting frontend")
 		ptClient := r.NewClient(framework.ClientOptions{RootCAs: backendCA.Pool, NewConnections: true})
 		Eventually(servedBy(ptClient, "https://mtls-pt.example.com/")).WithTimeout(wait).Should(Equal("web"))
@@ -109,9 +107,7 @@ var _ = Describe("Client certificates", func() {
 	It("with policy optional and a subject filter, answers 403 to a client without a certificate or with a subject the filter does not match, and still refuses another CA's certificate", func() {
 		ns := newNamespace("mtlsfilter", nil)
 		newBackend(ns, "web", 1)
-		edge := sharded("mtlsfilter")(route(ns, "edge", "mtls-filter."+domain, "web", "http"))
-		edge.Spec.TLS = &routev1.TLSConfig{Termination: routev1.TLSTerminationEdge}
-		create(edge)
+		create(terminated(routev1.TLSTerminationEdge)(sharded("mtlsfilter")(route(ns, "edge", "mtls-filter."+domain, "web", "http"))))
 		ca, caFile := newClientCA("mtls-filter-clients")
 		allowed, allowedLeaf := issueClient(ca, "allowed")
 		other, _ := issueClient(ca, "other")
@@ -137,9 +133,7 @@ var _ = Describe("Client certificates", func() {
 	It("with policy optional and no filter, lets a client without a certificate in with no client-certificate header, so that none reads as verified", func() {
 		ns := newNamespace("mtlsopt", nil)
 		newBackend(ns, "web", 1)
-		edge := sharded("mtlsopt")(route(ns, "edge", "mtls-opt."+domain, "web", "http"))
-		edge.Spec.TLS = &routev1.TLSConfig{Termination: routev1.TLSTerminationEdge}
-		create(edge)
+		create(terminated(routev1.TLSTerminationEdge)(sharded("mtlsopt")(route(ns, "edge", "mtls-opt."+domain, "web", "http"))))
 		ca, caFile := newClientCA("mtls-opt-clients")
 		client, clientLeaf := issueClient(ca, "client")
 		r := startRouter("mtlsopt", map[string]string{"ROUTE_LABELS": "shard=mtlsopt",
@@ -162,9 +156,7 @@ var _ = Describe("Client certificates", func() {
 	It("refuses a client whose certificate the CA's revocation list names, and serves one it does not", func() {
 		ns := newNamespace("mtlscrl", nil)
 		newBackend(ns, "web", 1)
-		edge := sharded("mtlscrl")(route(ns, "edge", "mtls-crl."+domain, "web", "http"))
-		edge.Spec.TLS = &routev1.TLSConfig{Termination: routev1.TLSTerminationEdge}
-		create(edge)
+		create(terminated(routev1.TLSTerminationEdge)(sharded("mtlscrl")(route(ns, "edge", "mtls-crl."+domain, "web", "http"))))
 		ca, caFile := newClientCA("mtls-crl-clients")
 		good, _ := issueClient(ca, "good")
 		revoked, revokedLeaf := issueClient(ca, "revoked")

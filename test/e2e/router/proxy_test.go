@@ -25,9 +25,7 @@ var _ = Describe("PROXY protocol", func() {
 		ns := newNamespace("proxy", nil)
 		newBackend(ns, "web", 1)
 		create(sharded("proxy")(route(ns, "plain", "proxied.example.com", "web", "http")))
-		edge := sharded("proxy")(route(ns, "edge", "proxied."+domain, "web", "http"))
-		edge.Spec.TLS = &routev1.TLSConfig{Termination: routev1.TLSTerminationEdge}
-		create(edge)
+		create(terminated(routev1.TLSTerminationEdge)(sharded("proxy")(route(ns, "edge", "proxied."+domain, "web", "http"))))
 		r := startRouter("proxy", map[string]string{"ROUTE_LABELS": "shard=proxy", names.EnvRouterUseProxyProtocol: "true"})
 
 		// The load balancer's PROXY line: the client 203.0.113.7 came to
@@ -61,9 +59,7 @@ var _ = Describe("PROXY protocol", func() {
 		By("TLS through the SNI-inspecting frontend and the internal hop")
 		before, err := r.ReloadCount()
 		Expect(err).NotTo(HaveOccurred())
-		pt := sharded("proxy")(route(ns, "pt", "proxied-pt.example.com", "web", "https"))
-		pt.Spec.TLS = &routev1.TLSConfig{Termination: routev1.TLSTerminationPassthrough}
-		create(pt)
+		create(terminated(routev1.TLSTerminationPassthrough)(sharded("proxy")(route(ns, "pt", "proxied-pt.example.com", "web", "https"))))
 		Eventually(r.ReloadCount).WithTimeout(wait).Should(BeNumerically(">", before), "the first passthrough route brings the inspecting frontend")
 		Eventually(func() (*echo.Response, error) {
 			return proxiedGet(r.Addr, "443", "203.0.113.9", "8443", "proxied-pt.example.com",

@@ -139,6 +139,14 @@ func sharded(name string) func(*routev1.Route) *routev1.Route {
 	}
 }
 
+// terminated gives routes the TLS termination t, and nothing else of TLS.
+func terminated(t routev1.TLSTerminationType) func(*routev1.Route) *routev1.Route {
+	return func(rt *routev1.Route) *routev1.Route {
+		rt.Spec.TLS = &routev1.TLSConfig{Termination: t}
+		return rt
+	}
+}
+
 func create(obj client.Object) {
 	GinkgoHelper()
 	Expect(k8s.Create(context.Background(), obj)).To(Succeed())
