@@ -143,15 +143,7 @@ spec:
 `))
 		Eventually(condition("nodeport", "Available")).WithTimeout(converge).Should(Equal(operatorv1.ConditionTrue))
 		Eventually(func() []string { return routerNodes("nodeport") }).WithTimeout(converge).Should(HaveLen(3))
-		var svc corev1.Service
-		Expect(k8s.Get(context.Background(), client.ObjectKey{Namespace: names.RouterNamespace, Name: names.NodePortService("nodeport")}, &svc)).To(Succeed())
-		var port int32
-		for _, p := range svc.Spec.Ports {
-			if p.Name == "http" {
-				port = p.NodePort
-			}
-		}
-		Expect(port).NotTo(BeZero())
+		port := nodePort("nodeport", "http")
 		for _, node := range routerNodes("nodeport") {
 			Eventually(served(node+":"+fmt.Sprint(port), "http", "hello-demo."+domain, nil)).WithTimeout(converge).Should(Equal("hello"), node)
 		}
@@ -230,15 +222,7 @@ spec:
 		})
 		Eventually(condition("mtls", "Available")).WithTimeout(converge).Should(Equal(operatorv1.ConditionTrue))
 		Expect(condition("mtls", "FieldsSupported")()).To(BeEmpty(), "nothing ignored")
-		var svc corev1.Service
-		Expect(k8s.Get(context.Background(), client.ObjectKey{Namespace: names.RouterNamespace, Name: names.NodePortService("mtls")}, &svc)).To(Succeed())
-		var port int32
-		for _, p := range svc.Spec.Ports {
-			if p.Name == "https" {
-				port = p.NodePort
-			}
-		}
-		addr := routerNodes("mtls")[0] + ":" + fmt.Sprint(port)
+		addr := routerNodes("mtls")[0] + ":" + fmt.Sprint(nodePort("mtls", "https"))
 		presenting := func(cn string) *http.Client {
 			c := httpClient(addr, nil, false)
 			if cn != "" {
@@ -341,6 +325,22 @@ func deployment(ic string) *appsv1.Deployment {
 	var d appsv1.Deployment
 	Expect(k8s.Get(context.Background(), client.ObjectKey{Namespace: names.RouterNamespace, Name: names.RouterDeployment(ic)}, &d)).To(Succeed())
 	return &d
+}
+
+// nodePort is the node port of ic's NodePortService for the port named
+// name (http or https).
+func nodePort(ic, name string) int32 {
+	GinkgoHelper()
+	var svc corev1.Service
+	Expect(k8s.Get(context.Background(), client.ObjectKey{Namespace: names.RouterNamespace, Name: names.NodePortService(ic)}, &svc)).To(Succeed())
+	for _, p := range svc.Spec.Ports {
+		if p.Name == name {
+			Expect(p.NodePort).NotTo(BeZero())
+			return p.NodePort
+		}
+	}
+	Fail(fmt.Sprintf("Service %s has no port %s", svc.Name, name))
+	return 0
 }
 
 // sidecarLog is what the logs containers of ic's router pods printed.
