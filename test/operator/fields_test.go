@@ -67,8 +67,8 @@ func TestHTTPOptionsAccessLogAndIgnoredFields(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		if c := condition(x, "FieldsSupported"); c != nil {
-			return fmt.Errorf("FieldsSupported still %s", c.Status)
+		if err := noIgnoredFields(ic); err != nil {
+			return err
 		}
 		if c := condition(x, "Degraded"); c != nil && strings.Contains(c.Message, "FieldsSupported") {
 			return fmt.Errorf("Degraded still names it: %s", c.Message)
@@ -124,12 +124,8 @@ func TestErrorPages(t *testing.T) {
 		if v := d.Spec.Template.Annotations[names.ErrorPagesVersionAnnotation]; v == version || envOf(d)["ROUTER_ERRORFILE_404"] == "" {
 			return fmt.Errorf("version %s, env %v", v, envOf(d))
 		}
-		x, err := getIC(ic)
-		if err != nil {
+		if err := noIgnoredFields(ic); err != nil {
 			return err
-		}
-		if c := condition(x, "FieldsSupported"); c != nil {
-			return fmt.Errorf("FieldsSupported still %s: %s", c.Status, c.Message)
 		}
 		return k8s.Get(ctx, copyKey, cp)
 	})
@@ -146,14 +142,7 @@ func TestErrorPages(t *testing.T) {
 		if env := envOf(deployment(t, ic)); env["ROUTER_ERRORFILE_503"] != "" {
 			return fmt.Errorf("env %v", env)
 		}
-		x, err := getIC(ic)
-		if err != nil {
-			return err
-		}
-		if c := condition(x, "FieldsSupported"); c == nil || !strings.Contains(c.Message, "ConfigMap openshift-config/custom-pages does not exist") {
-			return fmt.Errorf("FieldsSupported %+v", c)
-		}
-		return nil
+		return ignoredFieldsSay(ic, "ConfigMap openshift-config/custom-pages does not exist")
 	})
 }
 
@@ -206,16 +195,7 @@ func TestClientTLS(t *testing.T) {
 	}
 	waitMessage := func(what, want string) {
 		t.Helper()
-		eventually(t, what, func() error {
-			x, err := getIC(ic)
-			if err != nil {
-				return err
-			}
-			if c := condition(x, "FieldsSupported"); c == nil || !strings.Contains(c.Message, want) {
-				return fmt.Errorf("FieldsSupported %+v", c)
-			}
-			return nil
-		})
+		eventually(t, what, func() error { return ignoredFieldsSay(ic, want) })
 	}
 	waitMessage("the refused pattern reported", `spec.clientTLS (allowedSubjectPatterns[1] "CN=(?!admin)" is left out: error parsing regexp`)
 
@@ -230,12 +210,8 @@ func TestClientTLS(t *testing.T) {
 		if v := d.Spec.Template.Annotations[names.ClientCAVersionAnnotation]; v == version || envOf(d)["ROUTER_MUTUAL_TLS_AUTH_FILTER"] != `(?:(?:^/CN=ops$$)|(?:^/CN=dev$$))` {
 			return fmt.Errorf("version %s, env %v", v, envOf(d))
 		}
-		x, err := getIC(ic)
-		if err != nil {
+		if err := noIgnoredFields(ic); err != nil {
 			return err
-		}
-		if c := condition(x, "FieldsSupported"); c != nil {
-			return fmt.Errorf("FieldsSupported still %s: %s", c.Status, c.Message)
 		}
 		return k8s.Get(ctx, copyKey, cp)
 	})
@@ -265,10 +241,7 @@ func TestClientTLS(t *testing.T) {
 		if c == nil || c.Status != "False" || !strings.Contains(c.Message, "http://crl.example.com/clients.crl") {
 			return fmt.Errorf("ClientCRLsFetched %+v", c)
 		}
-		if c := condition(x, "FieldsSupported"); c != nil {
-			return fmt.Errorf("FieldsSupported %s: %s", c.Status, c.Message)
-		}
-		return nil
+		return noIgnoredFields(ic)
 	})
 	if c := condition(mustIC(t, ic), "Degraded"); c != nil && strings.Contains(c.Message, "ClientCRLs") {
 		t.Errorf("Degraded names the revocation lists: %s", c.Message)
@@ -314,6 +287,30 @@ func caWithCRL(t *testing.T, point string) string {
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
 	must(t, err)
 	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
+}
+
+// noIgnoredFields is nil when ic has no FieldsSupported condition.
+func noIgnoredFields(ic string) error {
+	x, err := getIC(ic)
+	if err != nil {
+		return err
+	}
+	if c := condition(x, "FieldsSupported"); c != nil {
+		return fmt.Errorf("FieldsSupported still %s: %s", c.Status, c.Message)
+	}
+	return nil
+}
+
+// ignoredFieldsSay is nil when ic's FieldsSupported condition says want.
+func ignoredFieldsSay(ic, want string) error {
+	x, err := getIC(ic)
+	if err != nil {
+		return err
+	}
+	if c := condition(x, "FieldsSupported"); c == nil || !strings.Contains(c.Message, want) {
+		return fmt.Errorf("FieldsSupported %+v, want a message with %q", c, want)
+	}
+	return nil
 }
 
 func mustIC(t *testing.T, name string) *operatorv1.IngressController {
