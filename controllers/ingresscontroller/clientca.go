@@ -89,7 +89,7 @@ func heldClientCA(tmpl *corev1.PodTemplateSpec, want clientCA, problem string) c
 			case names.EnvRouterMutualTLSAuth:
 				held.Policy = e.Value
 			case names.EnvRouterMutualTLSAuthFilter:
-				held.Filter = strings.ReplaceAll(e.Value, "$$", "$") // as routerEnv wrote it
+				held.Filter = envValue(e.Value)
 			}
 		}
 		held.Version = tmpl.Annotations[names.ClientCAVersionAnnotation]

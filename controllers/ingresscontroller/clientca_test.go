@@ -60,7 +60,7 @@ func TestHeldClientCA(t *testing.T) {
 			env := map[string]string{}
 			addMutualTLS(env, clientCA{Policy: policy, Filter: filter})
 			for k, v := range env {
-				tmpl.Spec.Containers[0].Env = append(tmpl.Spec.Containers[0].Env, corev1.EnvVar{Name: k, Value: strings.ReplaceAll(v, "$", "$$")})
+				tmpl.Spec.Containers[0].Env = append(tmpl.Spec.Containers[0].Env, corev1.EnvVar{Name: k, Value: literalEnv(v)})
 			}
 			tmpl.Annotations = map[string]string{names.ClientCAVersionAnnotation: version}
 		}

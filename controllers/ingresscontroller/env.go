@@ -20,6 +20,13 @@ import (
 // Where the router container finds its mounted default certificate.
 const defaultCertificateDir = "/etc/pki/tls/private"
 
+// literalEnv writes v so that the kubelet hands it over as written: it
+// expands $(VAR) in values, and reads "$$" as "$".
+func literalEnv(v string) string { return strings.ReplaceAll(v, "$", "$$") }
+
+// envValue is the value the kubelet hands over for one literalEnv wrote.
+func envValue(written string) string { return strings.ReplaceAll(written, "$$", "$") }
+
 // routerEnv is the ROUTER_* environment of an IngressController's routers,
 // OKD's contract, sorted by name so the pod template is stable.
 func routerEnv(ic *operatorv1.IngressController, a admission, o Options, in clusterInputs) []corev1.EnvVar {
@@ -59,7 +66,7 @@ func routerEnv(ic *operatorv1.IngressController, a admission, o Options, in clus
 		// The kubelet expands $(VAR) in values, and the pod has the cookie
 		// key in its environment: a value an admin wrote (a log format,
 		// say) must reach the router as written, never as a variable.
-		out = append(out, corev1.EnvVar{Name: k, Value: strings.ReplaceAll(v, "$", "$$")})
+		out = append(out, corev1.EnvVar{Name: k, Value: literalEnv(v)})
 	}
 	// From the Secret, not the template: the key stays out of the
 	// Deployment, which more people can read than Secrets.
