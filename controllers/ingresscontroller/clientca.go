@@ -10,7 +10,6 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	operatorv1 "github.com/okd-ingress/okd-ingress/api/operator/v1"
@@ -132,13 +131,9 @@ func mountsClientCA(tmpl *corev1.PodTemplateSpec) bool {
 
 // sourceCA reads the admin's bundle, or says why it cannot be used.
 func (r *Reconciler) sourceCA(ctx context.Context, name string) (bundle, problem string, err error) {
-	var src corev1.ConfigMap
-	err = r.Get(ctx, client.ObjectKey{Namespace: names.ConfigNamespace, Name: name}, &src)
-	if apierrors.IsNotFound(err) {
-		return "", fmt.Sprintf("ConfigMap %s/%s does not exist", names.ConfigNamespace, name), nil
-	}
-	if err != nil {
-		return "", "", err
+	src, missing, err := r.sourceConfigMap(ctx, name)
+	if err != nil || missing != "" {
+		return "", missing, err
 	}
 	bundle, ok := src.Data[names.ClientCAKey]
 	if !ok {

@@ -44,20 +44,29 @@ func (r *Reconciler) ensureErrorPages(ctx context.Context, ic *operatorv1.Ingres
 	if ref == nil || ref.Name == "" {
 		return errorPages{}, r.deleteOwned(ctx, cp, ic.Name)
 	}
-	var src corev1.ConfigMap
-	err := r.Get(ctx, client.ObjectKey{Namespace: names.ConfigNamespace, Name: ref.Name}, &src)
-	if apierrors.IsNotFound(err) {
-		return errorPages{Problems: []string{fmt.Sprintf("ConfigMap %s/%s does not exist", names.ConfigNamespace, ref.Name)}},
-			r.deleteOwned(ctx, cp, ic.Name)
-	}
+	src, missing, err := r.sourceConfigMap(ctx, ref.Name)
 	if err != nil {
 		return errorPages{}, err
 	}
-	pages, ep := checkedPages(src)
+	if missing != "" {
+		return errorPages{Problems: []string{missing}}, r.deleteOwned(ctx, cp, ic.Name)
+	}
+	pages, ep := checkedPages(*src)
 	if len(pages) == 0 {
 		return ep, r.deleteOwned(ctx, cp, ic.Name)
 	}
 	return ep, r.writeCopy(ctx, ic.Name, cp, ref.Name, pages)
+}
+
+// sourceConfigMap reads the admin's ConfigMap name in the config
+// namespace; missing says it does not exist.
+func (r *Reconciler) sourceConfigMap(ctx context.Context, name string) (src *corev1.ConfigMap, missing string, err error) {
+	src = &corev1.ConfigMap{}
+	err = r.Get(ctx, client.ObjectKey{Namespace: names.ConfigNamespace, Name: name}, src)
+	if apierrors.IsNotFound(err) {
+		return nil, fmt.Sprintf("ConfigMap %s/%s does not exist", names.ConfigNamespace, name), nil
+	}
+	return src, "", err
 }
 
 // writeCopy makes cp, the router namespace's copy of the admin's
