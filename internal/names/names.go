@@ -175,6 +175,10 @@ const (
 	// EnableHTTP2Annotation, "false" on an IngressController, turns off
 	// HTTP/2 on its routers (OKD's annotation; HTTP/2 is on by default here).
 	EnableHTTP2Annotation = "ingress.operator.openshift.io/default-enable-http2"
+	// HardStopAfterAnnotation on an IngressController bounds how long old
+	// HAProxy workers keep connections after a reload (OKD's annotation,
+	// an HAProxy duration such as "30m"): ROUTER_HARD_STOP_AFTER.
+	HardStopAfterAnnotation = "ingress.operator.openshift.io/hard-stop-after"
 )
 
 // RouterDeployment is the router Deployment of an IngressController.
