@@ -168,6 +168,9 @@ func (c *converter) route(service string, port *routev1.RoutePort, tls *routev1.
 	if annotations == nil {
 		annotations = map[string]string{}
 	}
+	// A Route's age decides contested hosts: only a migration records one
+	// (keepUserFields keeps it), never an Ingress's author.
+	delete(annotations, names.CreatedAnnotation)
 	return &routev1.Route{
 		ObjectMeta: metav1.ObjectMeta{
 			Namespace:       ing.Namespace,

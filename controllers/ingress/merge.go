@@ -78,10 +78,14 @@ func Merge(existing, desired *routev1.Route, reconcileLabels bool) (*routev1.Rou
 }
 
 // keepUserFields carries over from existing what users own: the weight,
-// header actions, and the TLS fields OKD leaves to them; and, for the
-// default backend, the host the API generated.
+// header actions, and the TLS fields OKD leaves to them; for the default
+// backend, the host the API generated; and the creation time a migration
+// recorded, which orders contested hosts (the copy's own is the migration's).
 func keepUserFields(want, existing *routev1.Route) {
 	want.Spec.To.Weight = existing.Spec.To.Weight
+	if v, ok := existing.Annotations[names.CreatedAnnotation]; ok {
+		want.Annotations[names.CreatedAnnotation] = v
+	}
 	passthrough := want.Spec.TLS != nil && want.Spec.TLS.Termination == routev1.TLSTerminationPassthrough
 	if !passthrough { // passthrough allows no header actions
 		want.Spec.HTTPHeaders = existing.Spec.HTTPHeaders
