@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/types"
@@ -528,7 +529,7 @@ func (r *Router) setServers(ctx context.Context, changes []model.ServerChange) e
 		}
 		if c.Added {
 			check := r.cfg.Timeouts.HealthCheck
-			opts := render.ServerOptions(r.params.ConfigDir, check, c.Backend)
+			opts := strings.TrimSpace(render.ServerOptions(r.params.ConfigDir, check, c.Backend) + " " + render.SlotOptions(c.VerifyHost))
 			more, err := haproxy.AddServerCommands(c.Backend.Name, c.Slot, addr, port, weight, opts, c.Backend.CheckEvery(check) > 0, ready)
 			if err != nil {
 				return err

@@ -112,12 +112,12 @@ func buildBackend(r admission.Route, in Input) *Backend {
 		// one, which bends the split; round robin keeps it exact.
 		b.Balance = "roundrobin"
 	}
-	var h2c bool
-	b.Servers, h2c = servers(r.Route, targets, in)
-	b.H2C = h2c && b.Mode == ModeHTTP && (r.TLS == nil || r.TLS.Termination == routev1.TLSTerminationEdge)
 	if r.TLS != nil && r.TLS.Termination == routev1.TLSTerminationReencrypt {
 		b.Reencrypt = reencrypt(r, b.Name, in.Options)
 	}
+	var h2c bool
+	b.Servers, h2c = servers(r.Route, targets, in, b.Reencrypt != nil && b.Reencrypt.ServiceHost != "")
+	b.H2C = h2c && b.Mode == ModeHTTP && (r.TLS == nil || r.TLS.Termination == routev1.TLSTerminationEdge)
 	if h := r.Spec.HTTPHeaders; h != nil && b.Mode == ModeHTTP {
 		b.RequestHeaders = headerActions(h.Actions.Request)
 		b.ResponseHeaders = headerActions(h.Actions.Response)
@@ -173,9 +173,9 @@ func reencrypt(r admission.Route, backend string, o Options) *Reencrypt {
 	case r.TLS.DestinationCA != nil:
 		re.CAFile, re.CA = "cacerts/"+fileName(backend)+".pem", r.TLS.DestinationCA
 	case o.DefaultDestinationCA != "":
-		// The service CA signs serving certificates for <service>.<namespace>.svc.
-		re.CAFile = o.DefaultDestinationCA
-		re.VerifyHost = r.Spec.To.Name + "." + r.Namespace + ".svc"
+		// The service CA signs serving certificates for
+		// <service>.<namespace>.svc, each server its own Service's.
+		re.CAFile, re.ServiceHost = o.DefaultDestinationCA, serviceHost(r.Spec.To.Name, r.Namespace)
 	default:
 		// Fail closed: never talk to a reencrypt backend unverified.
 		re.CAFile = "@system-ca"

@@ -168,6 +168,10 @@ type Server struct {
 	Addr   string
 	Port   int32
 	Weight int
+	// VerifyHost, when set, is the name the server's certificate must
+	// carry, also sent as SNI: <service>.<namespace>.svc of the Service
+	// the endpoint belongs to (Reencrypt.ServiceCA).
+	VerifyHost string
 }
 
 // Key identifies a server across models.
@@ -177,6 +181,10 @@ func (s Server) Key() string { return net.JoinHostPort(s.Addr, strconv.Itoa(int(
 type Slot struct {
 	Name   string
 	Server *Server
+	// VerifyHost is the name HAProxy checks on this slot's server line,
+	// which no runtime command changes: only a server with the same name
+	// may take the slot.
+	VerifyHost string
 }
 
 // Reencrypt says how the router verifies a reencrypt backend.
@@ -187,9 +195,11 @@ type Reencrypt struct {
 	CAFile string
 	// CA is the content of CAFile when the route supplied it.
 	CA []byte
-	// VerifyHost, when set, is the name the backend certificate must carry,
-	// also sent as SNI.
-	VerifyHost string
+	// ServiceHost is set when CAFile is the default destination CA (the
+	// service CA): the name the route's own Service's certificates carry,
+	// which its empty slots check. Each server checks its own Service's
+	// (Server.VerifyHost): a route's alternate backends are other Services.
+	ServiceHost string
 	// ALPN offers h2 to the backend.
 	ALPN bool
 }

@@ -567,14 +567,14 @@ func TestBackendOptions(t *testing.T) {
 			Options{DefaultDestinationCA: "/etc/service-ca.pem"},
 			func(t *testing.T, b *Backend) {
 				re := b.Reencrypt
-				if re == nil || re.CAFile != "cacerts/be_secure_ns_r.pem" || re.VerifyHost != "" || !re.ALPN || !strings.Contains(string(re.CA), "BEGIN CERTIFICATE") {
+				if re == nil || re.CAFile != "cacerts/be_secure_ns_r.pem" || re.ServiceHost != "" || !re.ALPN || !strings.Contains(string(re.CA), "BEGIN CERTIFICATE") {
 					t.Errorf("reencrypt %+v", re)
 				}
 			}},
 		{"reencrypt with the default destination CA verifies the service name", newCluster(), route("ns", "r", 1, "x.com", termination(R, "")),
 			Options{DefaultDestinationCA: "/etc/service-ca.pem", DisableHTTP2: true},
 			func(t *testing.T, b *Backend) {
-				want := &Reencrypt{CAFile: "/etc/service-ca.pem", VerifyHost: "svc.ns.svc"}
+				want := &Reencrypt{CAFile: "/etc/service-ca.pem", ServiceHost: "svc.ns.svc"}
 				if !reflect.DeepEqual(b.Reencrypt, want) {
 					t.Errorf("reencrypt %+v, want %+v", b.Reencrypt, want)
 				}
@@ -850,6 +850,70 @@ func TestDynamicSlots(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestServiceCANames: with the service CA, each server checks the name of
+// its own Service (a canary's pods are not the route's Service's), and a
+// slot never changes name at runtime: HAProxy cannot change a server
+// line's verifyhost.
+func TestServiceCANames(t *testing.T) {
+	R := routev1.TLSTerminationReencrypt
+	o := defaultOptions
+	o.DefaultDestinationCA = "/etc/service-ca.pem"
+	r := route("ns", "r", 1, "x.com", termination(R, ""), to("app", 50), alt("canary", 50))
+	buildWith := func(app, canary int) *Model {
+		return Build(newCluster().web("app", 1, app).web("canary", 2, canary).input(admit(t, r), o))
+	}
+	prev := buildWith(2, 1)
+	AssignSlots(nil, prev)
+	if got, want := namesOf(prev.Backends[0]), "s1=198.18.1.1@app.ns.svc s2=198.18.1.2@app.ns.svc s3=198.18.2.1@canary.ns.svc"; got != want {
+		t.Fatalf("first model\n got  %s\n want %s", got, want)
+	}
+	// An app pod goes and a canary pod comes: the canary's does not take
+	// the app's emptied slot, which keeps its name.
+	next := buildWith(1, 2)
+	AssignSlots(prev, next)
+	if got, want := namesOf(next.Backends[0]), "s1=198.18.1.1@app.ns.svc s2=-@app.ns.svc s3=198.18.2.1@canary.ns.svc s4=198.18.2.2@canary.ns.svc"; got != want {
+		t.Errorf("after churn\n got  %s\n want %s", got, want)
+	}
+	var added []string
+	for _, c := range ServerChanges(prev, next) {
+		if c.Added {
+			added = append(added, c.Slot+"@"+c.VerifyHost)
+		}
+	}
+	if got, want := strings.Join(added, " "), "s4@canary.ns.svc"; got != want {
+		t.Errorf("added %q, want %q", got, want)
+	}
+	// Back to the first shape: the app pod takes its old slot again.
+	again := buildWith(2, 1)
+	AssignSlots(next, again)
+	if got, want := namesOf(again.Backends[0]), "s1=198.18.1.1@app.ns.svc s2=198.18.1.2@app.ns.svc s3=198.18.2.1@canary.ns.svc s4=-@canary.ns.svc"; got != want {
+		t.Errorf("back\n got  %s\n want %s", got, want)
+	}
+	// A static backend's empty slots check the route's Service's name.
+	src := route("ns", "r", 1, "x.com", termination(R, ""), to("app", 50), alt("canary", 50), annotate(names.BalanceAnnotation, "source"))
+	m := Build(newCluster().web("app", 1, 1).web("canary", 2, 1).input(admit(t, src), o))
+	AssignSlots(nil, m)
+	if got, want := namesOf(m.Backends[0]), "s1=198.18.1.1@app.ns.svc s2=198.18.2.1@canary.ns.svc s3=-@app.ns.svc s4=-@app.ns.svc"; got != want {
+		t.Errorf("static\n got  %s\n want %s", got, want)
+	}
+}
+
+// namesOf lists a backend's slots with their servers and checked names.
+func namesOf(b *Backend) string {
+	var parts []string
+	for _, s := range b.Slots {
+		v := "-"
+		if s.Server != nil {
+			v = s.Server.Addr
+			if s.Server.VerifyHost != s.VerifyHost {
+				v += "(server checks " + s.Server.VerifyHost + ")"
+			}
+		}
+		parts = append(parts, s.Name+"="+v+"@"+s.VerifyHost)
+	}
+	return strings.Join(parts, " ")
 }
 
 func TestSameShape(t *testing.T) {

@@ -48,6 +48,9 @@ func activeTargets(ts []target) []target {
 	return out
 }
 
+// serviceHost is the name the service CA gives a Service's certificates.
+func serviceHost(service, namespace string) string { return service + "." + namespace + ".svc" }
+
 // endpoint is a ready address and port of one Service.
 type endpoint struct {
 	addr string
@@ -58,11 +61,13 @@ type endpoint struct {
 // servers resolves each target Service to its ready endpoints and gives
 // every endpoint a weight such that each Service receives its share of
 // traffic however many endpoints it has (OKD's rule). It reports whether
-// the endpoints asked for cleartext HTTP/2.
-func servers(r *routev1.Route, targets []target, in Input) ([]Server, bool) {
+// the endpoints asked for cleartext HTTP/2. With serviceCA, each server
+// must show a certificate for its Service.
+func servers(r *routev1.Route, targets []target, in Input, serviceCA bool) ([]Server, bool) {
 	type group struct {
 		weight int32
 		eps    []endpoint
+		verify string
 	}
 	var groups []group
 	h2c := false
@@ -72,7 +77,11 @@ func servers(r *routev1.Route, targets []target, in Input) ([]Server, bool) {
 		for _, e := range eps {
 			h2c = h2c || e.h2c
 		}
-		groups = append(groups, group{weight: t.weight, eps: eps})
+		g := group{weight: t.weight, eps: eps}
+		if serviceCA {
+			g.verify = serviceHost(t.name, r.Namespace)
+		}
+		groups = append(groups, g)
 	}
 	// The largest per-endpoint share gets the largest HAProxy weight.
 	maxShare := 0.0
@@ -99,7 +108,7 @@ func servers(r *routev1.Route, targets []target, in Input) ([]Server, bool) {
 			w = max(1, int(math.Round(maxWeight*share/maxShare)))
 		}
 		for _, e := range g.eps {
-			s := Server{Addr: e.addr, Port: e.port, Weight: w}
+			s := Server{Addr: e.addr, Port: e.port, Weight: w, VerifyHost: g.verify}
 			// A Service named twice, or two Services sharing pods: one server each.
 			if !seen[s.Key()] {
 				seen[s.Key()] = true

@@ -68,7 +68,7 @@ func sameReencrypt(x, y *Reencrypt) bool {
 	if x == nil || y == nil {
 		return x == y
 	}
-	return x.CAFile == y.CAFile && x.VerifyHost == y.VerifyHost && x.ALPN == y.ALPN && bytes.Equal(x.CA, y.CA)
+	return x.CAFile == y.CAFile && x.ServiceHost == y.ServiceHost && x.ALPN == y.ALPN && bytes.Equal(x.CA, y.CA)
 }
 
 func sameAllowList(x, y *AllowList) bool {

@@ -77,30 +77,58 @@ func assign(b, prev *Backend) {
 		b.Slots[i].Name = slotName(i)
 	}
 	placed := map[string]bool{}
+	kept := 0 // slots that HAProxy already has, with their names
 	if prev != nil && (len(prev.Slots) == n || b.Dynamic() && prev.Dynamic()) {
+		kept = len(prev.Slots)
 		current := map[string]int{}
 		for i := range b.Servers {
 			current[b.Servers[i].Key()] = i
 		}
 		for i, s := range prev.Slots {
+			b.Slots[i].VerifyHost = s.VerifyHost
 			if s.Server == nil {
 				continue
 			}
-			if j, ok := current[s.Server.Key()]; ok {
+			if j, ok := current[s.Server.Key()]; ok && b.Servers[j].VerifyHost == s.VerifyHost {
 				b.Slots[i].Server = &b.Servers[j]
 				placed[s.Server.Key()] = true
 			}
 		}
 	}
-	free := 0
 	for i := range b.Servers {
-		if placed[b.Servers[i].Key()] {
-			continue
+		if !placed[b.Servers[i].Key()] {
+			place(b, &b.Servers[i], kept)
 		}
-		for b.Slots[free].Server != nil {
-			free++
+	}
+	nameEmptySlots(b)
+}
+
+// place puts s into the first free slot that may take it: a slot HAProxy
+// has (the first kept) only if it checks the same name; else a new one.
+// A backend that needs more slots than it has reloads (Resized).
+func place(b *Backend, s *Server, kept int) {
+	for i := range b.Slots {
+		sl := &b.Slots[i]
+		if sl.Server == nil && (i >= kept || sl.VerifyHost == s.VerifyHost) {
+			sl.Server, sl.VerifyHost = s, s.VerifyHost
+			return
 		}
-		b.Slots[free].Server = &b.Servers[i]
+	}
+	b.Slots = append(b.Slots, Slot{Name: slotName(len(b.Slots)), Server: s, VerifyHost: s.VerifyHost})
+	b.Capacity = max(b.Capacity, len(b.Slots))
+}
+
+// nameEmptySlots gives the empty slots of a backend whose servers each
+// check their Service's name the route's own Service's, so that no server
+// line goes without a check (a runtime "set server addr" keeps the line's).
+func nameEmptySlots(b *Backend) {
+	if b.Reencrypt == nil || b.Reencrypt.ServiceHost == "" {
+		return
+	}
+	for i := range b.Slots {
+		if b.Slots[i].Server == nil && b.Slots[i].VerifyHost == "" {
+			b.Slots[i].VerifyHost = b.Reencrypt.ServiceHost
+		}
 	}
 }
 
@@ -143,6 +171,8 @@ type ServerChange struct {
 	// Added: the slot is new in a dynamic backend; HAProxy does not have
 	// it yet.
 	Added bool
+	// VerifyHost is the name the slot checks (an added slot's option).
+	VerifyHost string
 }
 
 // ServerChanges lists the slot changes from prev to next for backends whose
@@ -162,7 +192,7 @@ func ServerChanges(prev, next *Model) []ServerChange {
 		for i, s := range b.Slots {
 			switch {
 			case i >= len(p.Slots):
-				out = append(out, ServerChange{Backend: b, Slot: s.Name, Server: s.Server, Added: true})
+				out = append(out, ServerChange{Backend: b, Slot: s.Name, Server: s.Server, Added: true, VerifyHost: s.VerifyHost})
 			case !sameServer(s.Server, p.Slots[i].Server):
 				out = append(out, ServerChange{Backend: b, Slot: s.Name, Server: s.Server, Prev: p.Slots[i].Server})
 			}

@@ -79,19 +79,19 @@ func TestRenderAnnotations(t *testing.T) {
 		{
 			name: "timeout-tunnel on passthrough", opts: []opt{passthrough, annotate(names.TimeoutTunnelAnnotation, "1h")},
 			backend: "be_tcp:ann:route",
-			want: join([]string{"  mode tcp", "  balance source", "  timeout tunnel 3600000ms",
+			want: join([]string{"  mode tcp", "  balance source", "  hash-type consistent", "  timeout tunnel 3600000ms",
 				"  default-server check inter 5000ms"}, sourceServers),
 		},
 		{
 			name: "timeout on passthrough is the tunnel's (a TCP connection is a tunnel from its start)",
 			opts: []opt{passthrough, annotate(names.TimeoutAnnotation, "5m")}, backend: "be_tcp:ann:route",
-			want: join([]string{"  mode tcp", "  balance source", "  timeout tunnel 300000ms",
+			want: join([]string{"  mode tcp", "  balance source", "  hash-type consistent", "  timeout tunnel 300000ms",
 				"  default-server check inter 5000ms"}, sourceServers),
 		},
 		{
 			name: "timeout-tunnel wins over timeout on passthrough",
 			opts: []opt{passthrough, annotate(names.TimeoutAnnotation, "5m", names.TimeoutTunnelAnnotation, "2h")}, backend: "be_tcp:ann:route",
-			want: join([]string{"  mode tcp", "  balance source", "  timeout tunnel 7200000ms",
+			want: join([]string{"  mode tcp", "  balance source", "  hash-type consistent", "  timeout tunnel 7200000ms",
 				"  default-server check inter 5000ms"}, sourceServers),
 		},
 		{
@@ -126,7 +126,7 @@ func TestRenderAnnotations(t *testing.T) {
 			opts:    []opt{passthrough, annotate(names.BalanceAnnotation, "source")},
 			edit:    func(c *config.Config) { c.BalanceTCP = "roundrobin" },
 			backend: "be_tcp:ann:route",
-			want:    join([]string{"  mode tcp", "  balance source", "  default-server check inter 5000ms"}, sourceServers),
+			want:    join([]string{"  mode tcp", "  balance source", "  hash-type consistent", "  default-server check inter 5000ms"}, sourceServers),
 		},
 		{
 			name: "invalid balance ignored", opts: []opt{annotate(names.BalanceAnnotation, "first")},
@@ -158,7 +158,7 @@ func TestRenderAnnotations(t *testing.T) {
 		{
 			name: "hsts on passthrough ignored", opts: []opt{passthrough, annotate(names.HSTSAnnotation, "max-age=60")},
 			backend: "be_tcp:ann:route",
-			want:    join([]string{"  mode tcp", "  balance source", "  default-server check inter 5000ms"}, sourceServers),
+			want:    join([]string{"  mode tcp", "  balance source", "  hash-type consistent", "  default-server check inter 5000ms"}, sourceServers),
 			invalid: "applies only to edge and reencrypt routes",
 		},
 		{
@@ -184,7 +184,7 @@ func TestRenderAnnotations(t *testing.T) {
 			name:    "ip_allowlist on passthrough, the new name winning",
 			opts:    []opt{passthrough, annotate(names.IPAllowlistAnnotation, "198.51.100.9 ::1", names.IPWhitelistAnnotation, "0.0.0.0/0")},
 			backend: "be_tcp:ann:route",
-			want: join([]string{"  mode tcp", "  balance source",
+			want: join([]string{"  mode tcp", "  balance source", "  hash-type consistent",
 				"  tcp-request content reject if !{ src -f {dir}/allowlists/be_tcp_ann_route.txt }",
 				"  default-server check inter 5000ms"}, sourceServers),
 			allowlist: &[2]string{"allowlists/be_tcp_ann_route.txt", "198.51.100.9/32\n::1/128\n"},
@@ -203,7 +203,7 @@ func TestRenderAnnotations(t *testing.T) {
 			name:    "invalid ip_allowlist on passthrough admits nobody",
 			opts:    []opt{passthrough, annotate(names.IPAllowlistAnnotation, "10.0.0.0/33")},
 			backend: "be_tcp:ann:route",
-			want: join([]string{"  mode tcp", "  balance source",
+			want: join([]string{"  mode tcp", "  balance source", "  hash-type consistent",
 				"  tcp-request content reject if !{ src -f {dir}/allowlists/be_tcp_ann_route.txt }",
 				"  default-server check inter 5000ms"}, sourceServers),
 			allowlist: &[2]string{"allowlists/be_tcp_ann_route.txt", ""},
@@ -227,7 +227,7 @@ func TestRenderAnnotations(t *testing.T) {
 		{
 			name: "rewrite-target on passthrough ignored", opts: []opt{passthrough, annotate(names.RewriteTargetAnnotation, "/")},
 			backend: "be_tcp:ann:route",
-			want:    join([]string{"  mode tcp", "  balance source", "  default-server check inter 5000ms"}, sourceServers),
+			want:    join([]string{"  mode tcp", "  balance source", "  hash-type consistent", "  default-server check inter 5000ms"}, sourceServers),
 			invalid: "applies only to routes whose HTTP the router sees",
 		},
 		{
@@ -265,7 +265,7 @@ func TestRenderAnnotations(t *testing.T) {
 			name: "h1-adjust-case on a passthrough route ignored", opts: []opt{passthrough, annotate(names.H1AdjustCaseAnnotation, "true")},
 			edit:    func(c *config.Config) { c.H1CaseAdjust = []string{"X-Forwarded-For"} },
 			backend: "be_tcp:ann:route",
-			want:    join([]string{"  mode tcp", "  balance source", "  default-server check inter 5000ms"}, sourceServers),
+			want:    join([]string{"  mode tcp", "  balance source", "  hash-type consistent", "  default-server check inter 5000ms"}, sourceServers),
 			invalid: "applies only to routes whose HTTP the router sees",
 		},
 		{
@@ -286,7 +286,7 @@ func TestRenderAnnotations(t *testing.T) {
 			opts: []opt{passthrough, annotate(names.RateLimitAnnotation, "true", names.RateLimitConcurrentTCPAnnotation, "3",
 				names.RateLimitRateTCPAnnotation, "4")},
 			backend: "be_tcp:ann:route",
-			want: join([]string{"  mode tcp", "  balance source",
+			want: join([]string{"  mode tcp", "  balance source", "  hash-type consistent",
 				"  stick-table type ipv6 size 100k expire 30s store conn_cur,conn_rate(3s)",
 				"  tcp-request content track-sc0 src",
 				"  tcp-request content reject if { sc0_conn_cur gt 3 }",
@@ -335,7 +335,7 @@ func TestRenderAnnotations(t *testing.T) {
 			name: "health check interval with router checks off", opts: []opt{passthrough, annotate(names.HealthCheckIntervalAnnotation, "1500ms")},
 			edit:    func(c *config.Config) { c.Timeouts.HealthCheck = 0 },
 			backend: "be_tcp:ann:route",
-			want:    join([]string{"  mode tcp", "  balance source", "  default-server check inter 1500ms"}, sourceServers),
+			want:    join([]string{"  mode tcp", "  balance source", "  hash-type consistent", "  default-server check inter 1500ms"}, sourceServers),
 		},
 	}
 	root := t.TempDir()
@@ -418,8 +418,10 @@ func TestServerOptionsTuned(t *testing.T) {
 		{"route's interval and cap", 5 * time.Second, model.Backend{CheckInterval: 3 * time.Second, MaxConn: 10}, "check inter 3000ms maxconn 10"},
 		{"route's interval, router's checks off", 0, model.Backend{CheckInterval: 1500 * time.Millisecond}, "check inter 1500ms"},
 		{"cap alone", 0, model.Backend{MaxConn: 1}, "maxconn 1"},
-		{"cap and reencrypt", 5 * time.Second, model.Backend{MaxConn: 7, Reencrypt: &model.Reencrypt{CAFile: "cacerts/x.pem", VerifyHost: "web.ns.svc", ALPN: true}},
-			"check inter 5000ms maxconn 7 ssl verify required ca-file /conf/cacerts/x.pem verifyhost web.ns.svc sni str(web.ns.svc) alpn h2,http/1.1"},
+		{"cap and reencrypt", 5 * time.Second, model.Backend{MaxConn: 7, Reencrypt: &model.Reencrypt{CAFile: "cacerts/x.pem", ALPN: true}},
+			"check inter 5000ms maxconn 7 ssl verify required ca-file /conf/cacerts/x.pem alpn h2,http/1.1"},
+		{"service CA: the name is each slot's", 0, model.Backend{Reencrypt: &model.Reencrypt{CAFile: "/ca.pem", ServiceHost: "web.ns.svc"}},
+			"ssl verify required ca-file /ca.pem"},
 	}
 	for _, tc := range cases {
 		if got := ServerOptions("/conf", tc.router, &tc.b); got != tc.want {

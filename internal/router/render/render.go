@@ -33,6 +33,7 @@ func newTemplate(configDir string, c config.Config) *template.Template {
 		"quote":             Quote,
 		"hostPort":          func(a string, p int32) string { return net.JoinHostPort(a, strconv.Itoa(int(p))) },
 		"serverOptions":     func(b *model.Backend) string { return ServerOptions(configDir, c.Timeouts.HealthCheck, b) },
+		"slotOptions":       func(s model.Slot) string { return SlotOptions(s.VerifyHost) },
 		"configPath":        func(f string) string { return path.Join(configDir, f) },
 		"ms":                ms,
 		"rewrite":           rewriteArgs,
@@ -348,14 +349,21 @@ func ServerOptions(configDir string, checkInterval time.Duration, b *model.Backe
 			ca = path.Join(configDir, ca)
 		}
 		o = append(o, "ssl verify required ca-file "+ca)
-		if re.VerifyHost != "" {
-			o = append(o, "verifyhost "+re.VerifyHost, "sni str("+re.VerifyHost+")")
-		}
 		if re.ALPN {
 			o = append(o, "alpn h2,http/1.1")
 		}
 	}
 	return strings.Join(o, " ")
+}
+
+// SlotOptions are the options of one server line beyond the backend's
+// (ServerOptions): the name its certificate must carry, sent as SNI too.
+// The name is a Service's and a namespace's, both DNS labels (admission).
+func SlotOptions(verifyHost string) string {
+	if verifyHost == "" {
+		return ""
+	}
+	return "verifyhost " + verifyHost + " sni str(" + verifyHost + ")"
 }
 
 // rewriteArgs are the regex and the format of the replace-path rule that

@@ -150,6 +150,7 @@ func TestRenderSample(t *testing.T) {
 		"backend be_tcp:ns2:pt": {
 			"  mode tcp",
 			"  balance source",
+			"  hash-type consistent",
 			"  default-server check inter 5000ms",
 			"  server s1 198.18.0.10:8080 weight 1",
 			"  server s2 198.18.0.11:8080 weight 1",
@@ -368,7 +369,7 @@ func TestRenderOptions(t *testing.T) {
 			absent:  []string{"h2,http/1.1"},
 		},
 		{
-			name: "default destination CA: verifyhost and SNI from the service name",
+			name: "default destination CA: each server's verifyhost and SNI from its service name",
 			edit: func(dir string, c *config.Config) {
 				c.DefaultDestinationCA = filepath.Join(dir, "service-ca.pem")
 				if err := os.WriteFile(c.DefaultDestinationCA, fixtures(t).ca.CertPEM, 0o600); err != nil {
@@ -376,7 +377,8 @@ func TestRenderOptions(t *testing.T) {
 				}
 			},
 			present: []string{
-				"  default-server check inter 5000ms ssl verify required ca-file {dir}/service-ca.pem verifyhost web.ns2.svc sni str(web.ns2.svc) alpn h2,http/1.1",
+				"  default-server check inter 5000ms ssl verify required ca-file {dir}/service-ca.pem alpn h2,http/1.1\n" +
+					"  server s1 198.18.0.10:8080 weight 1 verifyhost web.ns2.svc sni str(web.ns2.svc)\n",
 				"  default-server check inter 5000ms ssl verify required ca-file {dir}/cacerts/be_secure_ns2_re.pem alpn h2,http/1.1",
 			},
 			absent: []string{"@system-ca"},

@@ -62,6 +62,7 @@ func BackendLine(ns, name string) *regexp.Regexp {
 		`backend be_(?:http|edge_http|secure|tcp):` + id,
 		`  mode (?:http|tcp)`,
 		`  balance (?:random|source|roundrobin|leastconn)`,
+		`  hash-type consistent`,
 		`  cookie [A-Za-z0-9_-]+ insert indirect nocache httponly dynamic(?: secure)?(?: attr SameSite=(?:Lax|Strict|None))?`,
 		`  timeout (?:server|tunnel) [1-9][0-9]*ms`,
 		`  stick-table type ipv6 size 100k expire 30s store conn_cur,conn_rate\(3s\)(?:,http_req_rate\(10s\))?`,
@@ -75,8 +76,7 @@ func BackendLine(ns, name string) *regexp.Regexp {
 		`  http-(?:request|response) set-header "` + SafeWord + `" "` + SafeWord + `"`,
 		`  http-(?:request|response) del-header "` + SafeWord + `"`,
 		`  default-server(?: check inter [0-9]+ms)?(?: maxconn [1-9][0-9]*)?(?: proto h2)?(?: ssl verify required ca-file (?:@system-ca|/[^\s]+)(?: verifyhost [a-z0-9.-]+ sni str\([a-z0-9.-]+\))?(?: alpn h2,http/1\.1)?)?`,
-		`  server s[1-9][0-9]* (?:[0-9.]+|\[[0-9a-f:]+\]):[0-9]+ weight [0-9]+`,
-		`  server s[1-9][0-9]* 127\.0\.0\.1:1 disabled weight 1`,
+		`  server s[1-9][0-9]* (?:(?:[0-9.]+|\[[0-9a-f:]+\]):[0-9]+ weight [0-9]+|127\.0\.0\.1:1 disabled weight 1)(?: verifyhost [a-z0-9.-]+ sni str\([a-z0-9.-]+\))?`,
 	}, "|")+`)$`))
 	return re.(*regexp.Regexp)
 }
