@@ -2,9 +2,10 @@ package ingresscontroller
 
 import (
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	operatorv1 "github.com/okd-ingress/okd-ingress/api/operator/v1"
@@ -22,20 +23,23 @@ type admission struct {
 	Ignored []string
 }
 
-// admit works out the effective domain and strategy of ic and checks that
-// no older admitted IngressController serves the same domain. others are
-// the other IngressControllers of the namespace.
+// admit works out the effective domain and strategy of ic, checks that no
+// other IngressController holds the same domain, and checks what of the
+// spec the API's schema cannot. others are the other IngressControllers
+// of the namespace.
 func admit(ic *operatorv1.IngressController, others []operatorv1.IngressController, o Options) admission {
-	a := admission{Domain: effectiveDomain(ic, o), Strategy: effectiveStrategy(ic, o), Ignored: ignoredFields(&ic.Spec)}
+	a := admission{Domain: effectiveDomain(ic, o), Strategy: effectiveStrategy(ic, o),
+		Ignored: slices.Concat(ignoredFields(&ic.Spec), ignoredAnnotations(ic))}
 	var problems []string
 	if a.Domain == "" {
 		problems = append(problems, "no domain: set spec.domain, or start the manager with --domain")
 	} else if msgs := validation.IsDNS1123Subdomain(a.Domain); len(msgs) > 0 {
 		problems = append(problems, fmt.Sprintf("domain %q: %s", a.Domain, strings.Join(msgs, "; ")))
 	}
-	if owner := domainOwner(ic, others, a.Domain); owner != "" {
+	if owner := domainOwner(ic, others, a.Domain, o); owner != "" {
 		problems = append(problems, fmt.Sprintf("domain %s is already used by IngressController %s", a.Domain, owner))
 	}
+	problems = append(problems, specProblems(ic)...)
 	if len(problems) > 0 {
 		a.Reason, a.Message = "Invalid", strings.Join(problems, "; ")
 		return a
@@ -54,21 +58,96 @@ func effectiveDomain(ic *operatorv1.IngressController, o Options) string {
 	return o.Domain
 }
 
-// domainOwner names the older IngressController (creation time, then name)
-// that already holds domain, if any: the oldest keeps it, as with routes.
-func domainOwner(ic *operatorv1.IngressController, others []operatorv1.IngressController, domain string) string {
-	sorted := append([]operatorv1.IngressController(nil), others...)
-	sort.Slice(sorted, func(i, j int) bool { return olderIC(&sorted[i], &sorted[j]) })
-	for i := range sorted {
-		o := &sorted[i]
-		if o.Name == ic.Name || !olderIC(o, ic) || o.DeletionTimestamp != nil {
+// specProblems are the errors of ic's spec that the schema lets through
+// and the routers could not run with, worded as OKD words them. A spec with
+// any is rejected rather than run in some other way: the routers already
+// running keep their configuration until it is fixed.
+func specProblems(ic *operatorv1.IngressController) []string {
+	var out []string
+	for _, s := range []struct {
+		field string
+		sel   *metav1.LabelSelector
+	}{{"spec.namespaceSelector", ic.Spec.NamespaceSelector}, {"spec.routeSelector", ic.Spec.RouteSelector}} {
+		if s.sel == nil {
 			continue
 		}
-		if d := o.Status.Domain; d != "" && d == domain && isAdmitted(o) {
-			return o.Name
+		if _, err := metav1.LabelSelectorAsSelector(s.sel); err != nil {
+			out = append(out, fmt.Sprintf("ingresscontroller %q has invalid %s: %v", ic.Name, s.field, err))
 		}
 	}
-	return ""
+	if _, err := placementNodeSelector(ic); err != nil {
+		out = append(out, fmt.Sprintf("ingresscontroller %q has invalid spec.nodePlacement.nodeSelector: %v", ic.Name, err))
+	}
+	return append(out, tlsProfileProblems(ic.Spec.TLSSecurityProfile)...)
+}
+
+// domainOwner names the IngressController that holds domain against ic, if
+// any (see claimsFirst).
+func domainOwner(ic *operatorv1.IngressController, others []operatorv1.IngressController, domain string, o Options) string {
+	if domain == "" {
+		return ""
+	}
+	self := claimOf(ic, domain, o)
+	var owner *domainClaim
+	for i := range others {
+		x := &others[i]
+		if x.Name == ic.Name || x.DeletionTimestamp != nil {
+			continue
+		}
+		c := claimOf(x, domain, o)
+		if c.none || !claimsFirst(c, self) {
+			continue
+		}
+		if owner == nil || claimsFirst(c, *owner) {
+			owner = &c
+		}
+	}
+	if owner == nil {
+		return ""
+	}
+	return owner.ic.Name
+}
+
+// domainClaim is how an IngressController stands towards a domain: it
+// holds it (admitted with it in status), waits for its first verdict with
+// it as effective domain, or neither (none).
+type domainClaim struct {
+	ic         *operatorv1.IngressController
+	admittedAt *metav1.Time // set when it holds the domain
+	none       bool
+}
+
+// claimOf is x's claim on domain, taking x's effective domain from o. An
+// IngressController already rejected claims nothing: it serves nothing
+// new, and may stay rejected for good.
+func claimOf(x *operatorv1.IngressController, domain string, o Options) domainClaim {
+	c := domainClaim{ic: x}
+	admitted := findCondition(x.Status.Conditions, operatorv1.IngressControllerAdmittedConditionType)
+	switch {
+	case admitted != nil && admitted.Status == operatorv1.ConditionTrue && x.Status.Domain == domain:
+		c.admittedAt = &admitted.LastTransitionTime // holds it
+	case admitted == nil && effectiveDomain(x, o) == domain:
+		// waits for its first verdict
+	default:
+		c.none = true
+	}
+	return c
+}
+
+// claimsFirst tells whether a's claim on a domain comes before b's. One
+// that holds the domain comes first whatever its age: the routers it runs
+// serve the domain, and an older IngressController admitted later must not
+// take it from them. Between two holders (a race of first admissions) the
+// one admitted first keeps it. Among those not admitted yet the oldest
+// comes first (creation time, then name), as with routes.
+func claimsFirst(a, b domainClaim) bool {
+	switch {
+	case (a.admittedAt != nil) != (b.admittedAt != nil):
+		return a.admittedAt != nil
+	case a.admittedAt != nil && !a.admittedAt.Equal(b.admittedAt):
+		return a.admittedAt.Before(b.admittedAt)
+	}
+	return olderIC(a.ic, b.ic)
 }
 
 func olderIC(a, b *operatorv1.IngressController) bool {

@@ -66,7 +66,9 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		return o.GetNamespace() == r.Options.RouterNamespace
 	}))
 	// A deleted IngressController may have held a domain others were
-	// refused for: those are looked at again (nothing else would).
+	// refused for, and one that waited for its first verdict may have
+	// kept a younger one out (claimsFirst) and then been rejected: those
+	// refused are looked at again (nothing else would).
 	rejectedOthers := handler.EnqueueRequestsFromMapFunc(func(ctx context.Context, o client.Object) []reconcile.Request {
 		var list operatorv1.IngressControllerList
 		if err := r.List(ctx, &list, client.InNamespace(o.GetNamespace())); err != nil {
@@ -80,18 +82,21 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		}
 		return out
 	})
-	deletedInOperatorNS := builder.WithPredicates(predicate.Funcs{
-		CreateFunc:  func(event.CreateEvent) bool { return false },
-		UpdateFunc:  func(event.UpdateEvent) bool { return false },
+	inOperatorNS := func(o client.Object) bool { return o.GetNamespace() == r.Options.OperatorNamespace }
+	deletedOrFirstVerdict := builder.WithPredicates(predicate.Funcs{
+		CreateFunc: func(event.CreateEvent) bool { return false },
+		UpdateFunc: func(e event.UpdateEvent) bool {
+			return inOperatorNS(e.ObjectNew) && firstVerdict(e.ObjectOld, e.ObjectNew)
+		},
 		GenericFunc: func(event.GenericEvent) bool { return false },
-		DeleteFunc:  func(e event.DeleteEvent) bool { return e.Object.GetNamespace() == r.Options.OperatorNamespace },
+		DeleteFunc:  func(e event.DeleteEvent) bool { return inOperatorNS(e.Object) },
 	})
 	b := ctrl.NewControllerManagedBy(mgr).
 		Named("ingresscontroller").
 		For(&operatorv1.IngressController{}, builder.WithPredicates(predicate.NewPredicateFuncs(func(o client.Object) bool {
 			return o.GetNamespace() == r.Options.OperatorNamespace
 		}))).
-		Watches(&operatorv1.IngressController{}, rejectedOthers, deletedInOperatorNS).
+		Watches(&operatorv1.IngressController{}, rejectedOthers, deletedOrFirstVerdict).
 		Watches(&appsv1.Deployment{}, toIC, inRouterNS).
 		Watches(&corev1.Service{}, toIC, inRouterNS).
 		Watches(&policyv1.PodDisruptionBudget{}, toIC, inRouterNS).
@@ -200,6 +205,15 @@ func (r *Reconciler) ensureOperands(ctx context.Context, ic *operatorv1.IngressC
 		return obs, err
 	}
 	return obs, r.ensureIngressClass(ctx, ic)
+}
+
+// firstVerdict tells whether an update gave an IngressController its first
+// Admitted condition.
+func firstVerdict(old, cur client.Object) bool {
+	o, ok1 := old.(*operatorv1.IngressController)
+	c, ok2 := cur.(*operatorv1.IngressController)
+	t := operatorv1.IngressControllerAdmittedConditionType
+	return ok1 && ok2 && findCondition(o.Status.Conditions, t) == nil && findCondition(c.Status.Conditions, t) != nil
 }
 
 // deleteIfExists deletes obj, treating "already gone" as success.

@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
+	"maps"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -60,6 +62,7 @@ func desiredDeployment(ic *operatorv1.IngressController, a admission, o Options,
 			Annotations: map[string]string{names.CookieKeyVersionAnnotation: in.CookieKeyVersion}},
 		Spec: corev1.PodSpec{
 			ServiceAccountName:            names.RouterServiceAccount,
+			PriorityClassName:             routerPriorityClass,
 			HostNetwork:                   hostNet,
 			DNSPolicy:                     dnsPolicy(hostNet),
 			TerminationGracePeriodSeconds: ptr.To(int64(3600)),
@@ -87,7 +90,10 @@ func desiredDeployment(ic *operatorv1.IngressController, a admission, o Options,
 	if v := in.ClientCA.Version; v != "" {
 		tmpl.Annotations[names.ClientCAVersionAnnotation] = v
 	}
-	tmpl.Labels[names.HashLabel] = templateHash(tmpl)
+	hash := templateHash(tmpl)
+	tmpl.Labels[names.HashLabel] = hash
+	// Outside the hash, which it names; it follows from what is inside.
+	tmpl.Spec.TopologySpreadConstraints = zoneSpread(ic.Name, hash)
 	return &appsv1.Deployment{
 		ObjectMeta: metav1.ObjectMeta{Name: names.RouterDeployment(ic.Name), Namespace: o.RouterNamespace, Labels: ownedLabels(ic.Name)},
 		Spec: appsv1.DeploymentSpec{
@@ -100,6 +106,24 @@ func desiredDeployment(ic *operatorv1.IngressController, a admission, o Options,
 			RevisionHistoryLimit:    ptr.To(int32(10)),
 		},
 	}
+}
+
+// routerPriorityClass is OKD's: routers carry every route's traffic, so
+// they are the last pods preempted or evicted. Kubernetes creates the
+// class itself in every cluster.
+const routerPriorityClass = "system-cluster-critical"
+
+// zoneSpread spreads the routers of one rollout (same IngressController,
+// same template hash, as OKD selects them) evenly over zones, where
+// nodes have zones; ScheduleAnyway, so a cluster without zones or with a
+// zone short of nodes still runs every replica.
+func zoneSpread(ic, hash string) []corev1.TopologySpreadConstraint {
+	return []corev1.TopologySpreadConstraint{{
+		MaxSkew:           1,
+		TopologyKey:       corev1.LabelTopologyZone,
+		WhenUnsatisfiable: corev1.ScheduleAnyway,
+		LabelSelector:     &metav1.LabelSelector{MatchLabels: map[string]string{names.DeploymentLabel: ic, names.HashLabel: hash}},
+	}}
 }
 
 // logsToContainer tells whether the access log goes to the "logs" sidecar.
@@ -175,11 +199,16 @@ func routerContainer(ic *operatorv1.IngressController, a admission, o Options, i
 		return &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: get},
 			PeriodSeconds: period, TimeoutSeconds: 1, FailureThreshold: failures}
 	}
+	liveness := probe("/healthz", 10, 3)
+	// A router that fails liveness is killed after 10 s, as in OKD, not
+	// after the pod's 3600 s, which are for draining connections at a
+	// normal stop: a hung router would take up to an hour to restart.
+	liveness.TerminationGracePeriodSeconds = ptr.To(int64(10))
 	return corev1.Container{
 		Name: "router", Image: o.RouterImage, ImagePullPolicy: corev1.PullIfNotPresent,
 		Env:            routerEnv(ic, a, o, in),
 		Ports:          []corev1.ContainerPort{port("http", http), port("https", https), port("metrics", stats)},
-		LivenessProbe:  probe("/healthz", 10, 3),
+		LivenessProbe:  liveness,
 		ReadinessProbe: probe("/healthz/ready", 10, 3),
 		// Up to two minutes for the first sync of a large cluster.
 		StartupProbe: probe("/healthz/ready", 1, 120),
@@ -223,11 +252,46 @@ func containerSecurityContext(hostNet bool, ports ...int32) *corev1.SecurityCont
 	return sc
 }
 
+// nodeSelector is where the routers run: spec's node selector, or Linux
+// nodes. Admission rejects a selector placementNodeSelector cannot convert.
 func nodeSelector(ic *operatorv1.IngressController) map[string]string {
-	if p := ic.Spec.NodePlacement; p != nil && p.NodeSelector != nil && len(p.NodeSelector.MatchLabels) > 0 {
-		return p.NodeSelector.MatchLabels
+	if m, err := placementNodeSelector(ic); err == nil && len(m) > 0 {
+		return m
 	}
 	return map[string]string{corev1.LabelOSStable: "linux"}
+}
+
+// placementNodeSelector converts spec.nodePlacement.nodeSelector into the
+// label map a pod's nodeSelector is, as OKD does: matchLabels, and
+// matchExpressions "In" with a single value. Anything else (other
+// operators, several values, a key with two values) has no map that
+// selects the same nodes, and is an error.
+func placementNodeSelector(ic *operatorv1.IngressController) (map[string]string, error) {
+	p := ic.Spec.NodePlacement
+	if p == nil || p.NodeSelector == nil {
+		return nil, nil
+	}
+	// Validates label keys and values, which the conversion does not.
+	if _, err := metav1.LabelSelectorAsSelector(p.NodeSelector); err != nil {
+		return nil, err
+	}
+	m, err := metav1.LabelSelectorAsMap(p.NodeSelector)
+	if err != nil {
+		return nil, err
+	}
+	// The conversion lets a later value of a key win; the selector asks
+	// for both, which no node has.
+	seen := maps.Clone(p.NodeSelector.MatchLabels)
+	if seen == nil {
+		seen = map[string]string{}
+	}
+	for _, e := range p.NodeSelector.MatchExpressions {
+		if v, ok := seen[e.Key]; ok && v != e.Values[0] {
+			return nil, fmt.Errorf("key %q must be both %q and %q: no node has both", e.Key, v, e.Values[0])
+		}
+		seen[e.Key] = e.Values[0]
+	}
+	return m, nil
 }
 
 func tolerations(ic *operatorv1.IngressController) []corev1.Toleration {

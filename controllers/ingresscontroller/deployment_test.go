@@ -1,6 +1,7 @@
 package ingresscontroller
 
 import (
+	"maps"
 	"slices"
 	"testing"
 
@@ -9,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 
@@ -126,7 +128,11 @@ func TestDesiredDeploymentPerStrategy(t *testing.T) {
 					Path: path, Port: intstr.FromInt32(tc.probePort), Host: tc.probeHost}},
 					PeriodSeconds: period, TimeoutSeconds: 1, FailureThreshold: failures}
 			}
-			check("liveness", c.LivenessProbe, probe("/healthz", 10, 3))
+			// Only a liveness failure is cut short: readiness and startup
+			// failures do not stop the container.
+			liveness := probe("/healthz", 10, 3)
+			liveness.TerminationGracePeriodSeconds = ptr.To(int64(10))
+			check("liveness", c.LivenessProbe, liveness)
 			check("readiness", c.ReadinessProbe, probe("/healthz/ready", 10, 3))
 			check("startup", c.StartupProbe, probe("/healthz/ready", 1, 120))
 			_, low := envMap(c.Env)["ROUTER_HAPROXY_BINARY"]
@@ -163,6 +169,11 @@ func TestDesiredDeploymentCommon(t *testing.T) {
 	pod := tmpl.Spec
 	check("serviceAccountName", pod.ServiceAccountName, "router")
 	check("terminationGracePeriodSeconds", pod.TerminationGracePeriodSeconds, ptr.To(int64(3600)))
+	check("priorityClassName", pod.PriorityClassName, "system-cluster-critical")
+	check("topologySpreadConstraints", pod.TopologySpreadConstraints, []corev1.TopologySpreadConstraint{{
+		MaxSkew: 1, TopologyKey: "topology.kubernetes.io/zone", WhenUnsatisfiable: corev1.ScheduleAnyway,
+		LabelSelector: &metav1.LabelSelector{MatchLabels: map[string]string{deploymentLabel: "edge", hashLabel: tmpl.Labels[hashLabel]}},
+	}})
 	check("nodeSelector", pod.NodeSelector, map[string]string{"kubernetes.io/os": "linux"})
 	check("tolerations", pod.Tolerations, []corev1.Toleration(nil))
 	check("affinity", pod.Affinity, &corev1.Affinity{PodAntiAffinity: &corev1.PodAntiAffinity{
@@ -240,6 +251,15 @@ func TestDesiredDeploymentPlacement(t *testing.T) {
 		{name: "nodeSelector replaces the default",
 			placement:    &operatorv1.NodePlacement{NodeSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"node-role.kubernetes.io/infra": ""}}},
 			nodeSelector: map[string]string{"node-role.kubernetes.io/infra": ""}},
+		{name: "matchExpressions In with one value, as OKD converts them",
+			placement: &operatorv1.NodePlacement{NodeSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"kubernetes.io/os": "linux"},
+				MatchExpressions: []metav1.LabelSelectorRequirement{
+					{Key: "node-role.kubernetes.io/infra", Operator: metav1.LabelSelectorOpIn, Values: []string{""}},
+					{Key: "topology.kubernetes.io/zone", Operator: metav1.LabelSelectorOpIn, Values: []string{"eu-1a"}},
+				}}},
+			nodeSelector: map[string]string{"kubernetes.io/os": "linux", "node-role.kubernetes.io/infra": "", "topology.kubernetes.io/zone": "eu-1a"}},
+		{name: "an empty nodeSelector keeps the default",
+			placement: &operatorv1.NodePlacement{NodeSelector: &metav1.LabelSelector{}}, nodeSelector: map[string]string{"kubernetes.io/os": "linux"}},
 		{name: "tolerations only", placement: &operatorv1.NodePlacement{Tolerations: tolerations},
 			nodeSelector: map[string]string{"kubernetes.io/os": "linux"}, tolerations: tolerations},
 		{name: "both",
@@ -323,5 +343,27 @@ func TestDesiredDeploymentTemplateHash(t *testing.T) {
 	o.RouterImage = "router:next"
 	if h := hash(withReplicas(2)); h == base {
 		t.Errorf("a new image did not change the hash")
+	}
+}
+
+// The zone spread selects the pods of the template it is in: those of
+// one rollout, as OKD's does, so a rollout's new pods spread by themselves.
+func TestDesiredDeploymentZoneSpreadFollowsTheHash(t *testing.T) {
+	o := testOptions(PlatformNone)
+	for _, mods := range [][]icMod{nil, {withTuning(func(t *operatorv1.IngressControllerTuningOptions) { t.ThreadCount = 2 })}} {
+		ic := newIC("edge", mods...)
+		tmpl := desiredDeployment(ic, admitted(ic, o), o, clusterInputs{}).Spec.Template
+		sel, err := metav1.LabelSelectorAsSelector(tmpl.Spec.TopologySpreadConstraints[0].LabelSelector)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !sel.Matches(labels.Set(tmpl.Labels)) {
+			t.Errorf("spread selector %s does not select the template's labels %v", sel, tmpl.Labels)
+		}
+		other := maps.Clone(tmpl.Labels)
+		other[hashLabel] = "0123456789"
+		if sel.Matches(labels.Set(other)) {
+			t.Errorf("spread selector %s selects pods of another template", sel)
+		}
 	}
 }

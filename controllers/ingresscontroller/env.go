@@ -1,6 +1,7 @@
 package ingresscontroller
 
 import (
+	"fmt"
 	"net"
 	"regexp"
 	"sort"
@@ -61,6 +62,9 @@ func routerEnv(ic *operatorv1.IngressController, a admission, o Options, in clus
 	addUniqueID(env, ic.Spec.HTTPHeaders)
 	addCaseAdjustments(env, ic.Spec.HTTPHeaders)
 	addMutualTLS(env, in.ClientCA)
+	if v, ok := hardStopAfter(ic); ok {
+		env[names.EnvRouterHardStopAfter] = v
+	}
 	out := make([]corev1.EnvVar, 0, len(env)+1)
 	for k, v := range env {
 		// The kubelet expands $(VAR) in values, and the pod has the cookie
@@ -116,8 +120,9 @@ func addRouteAdmission(env map[string]string, p *operatorv1.RouteAdmissionPolicy
 }
 
 // addSelectors renders the shard selectors as label-selector strings.
-// They were validated by the API, so conversion errors cannot happen; a
-// selector that failed would select nothing rather than everything.
+// Admission rejects a selector that does not convert (specProblems), so
+// the error case is not reached; were it, the routers would select
+// nothing rather than everything.
 func addSelectors(env map[string]string, ic *operatorv1.IngressController) {
 	for key, sel := range map[string]*metav1.LabelSelector{
 		names.EnvRouteLabels: ic.Spec.RouteSelector, names.EnvNamespaceLabels: ic.Spec.NamespaceSelector,
@@ -419,26 +424,31 @@ func intermediateCiphers() []string {
 }
 
 // effectiveTLSProfile is the profile the routers run: the named or custom
-// one from spec, Intermediate by default.
+// one from spec, Intermediate by default. TLS 1.0 is raised to 1.1, as OKD
+// does without a word (Old and Custom profiles written for OKD mean 1.1
+// there), and status shows the version the routers run.
 func effectiveTLSProfile(p *operatorv1.TLSSecurityProfile) operatorv1.TLSProfileSpec {
-	if p != nil && p.Type == operatorv1.TLSProfileCustomType && p.Custom != nil {
-		return p.Custom.TLSProfileSpec
-	}
-	if p != nil {
-		if spec, ok := tlsProfiles[p.Type]; ok {
-			return spec
+	spec := tlsProfiles[operatorv1.TLSProfileIntermediateType]
+	switch {
+	case p != nil && p.Type == operatorv1.TLSProfileCustomType && p.Custom != nil:
+		spec = p.Custom.TLSProfileSpec
+	case p != nil:
+		if named, ok := tlsProfiles[p.Type]; ok {
+			spec = named
 		}
 	}
-	return tlsProfiles[operatorv1.TLSProfileIntermediateType]
+	if spec.MinTLSVersion == operatorv1.VersionTLS10 {
+		spec.MinTLSVersion = operatorv1.VersionTLS11
+	}
+	return spec
 }
 
-// addTLSProfile splits the profile's ciphers into TLS 1.3 suites
-// (ROUTER_CIPHERSUITES) and older ciphers (ROUTER_CIPHERS), as HAProxy
-// configures them separately.
-func addTLSProfile(env map[string]string, p *operatorv1.TLSSecurityProfile) {
-	spec := effectiveTLSProfile(p)
-	var suites, ciphers []string
-	for _, c := range spec.Ciphers {
+// splitCiphers sorts a profile's ciphers as HAProxy configures them: TLS
+// 1.3 suites, older ciphers (in OpenSSL's names), and names it does not
+// know, which are left out so that one typo cannot stop every router from
+// starting (FieldsSupported reports them).
+func splitCiphers(list []string) (suites, ciphers, unknown []string) {
+	for _, c := range list {
 		switch {
 		case tls13Suites[c]:
 			suites = append(suites, c)
@@ -446,10 +456,39 @@ func addTLSProfile(env map[string]string, p *operatorv1.TLSSecurityProfile) {
 			ciphers = append(ciphers, ianaToOpenSSL[c])
 		case openSSLName.MatchString(c):
 			ciphers = append(ciphers, c)
+		default:
+			unknown = append(unknown, c)
 		}
-		// Anything else is not a cipher HAProxy knows: dropped, so that
-		// one typo cannot stop every router from starting.
 	}
+	return suites, ciphers, unknown
+}
+
+// tlsProfileProblems are OKD's rules for a Custom profile, applied to the
+// ciphers the routers would get: a TLS 1.3 minimum needs a TLS 1.3 suite,
+// and a lower minimum a cipher below TLS 1.3. Without one, every client of
+// the versions the profile admits fails its handshake.
+func tlsProfileProblems(p *operatorv1.TLSSecurityProfile) []string {
+	if p == nil || p.Type != operatorv1.TLSProfileCustomType || p.Custom == nil {
+		return nil
+	}
+	suites, ciphers, _ := splitCiphers(p.Custom.Ciphers)
+	switch v := p.Custom.MinTLSVersion; {
+	case v == operatorv1.VersionTLS13 && len(suites) == 0:
+		return []string{"spec.tlsSecurityProfile.custom: minTLSVersion VersionTLS13 needs at least one TLS 1.3 cipher suite " +
+			"(such as TLS_AES_128_GCM_SHA256) in ciphers"}
+	case v != operatorv1.VersionTLS13 && len(ciphers) == 0:
+		return []string{fmt.Sprintf("spec.tlsSecurityProfile.custom: minTLSVersion %s needs at least one cipher for TLS 1.2 or lower "+
+			"(such as ECDHE-RSA-AES128-GCM-SHA256) in ciphers, not only TLS 1.3 suites (names HAProxy does not know do not count)", v)}
+	}
+	return nil
+}
+
+// addTLSProfile hands the routers the profile's TLS 1.3 suites
+// (ROUTER_CIPHERSUITES) and older ciphers (ROUTER_CIPHERS) apart, as
+// HAProxy configures them separately.
+func addTLSProfile(env map[string]string, p *operatorv1.TLSSecurityProfile) {
+	spec := effectiveTLSProfile(p)
+	suites, ciphers, _ := splitCiphers(spec.Ciphers)
 	if len(ciphers) > 0 {
 		env[names.EnvRouterCiphers] = strings.Join(ciphers, ":")
 	}
@@ -457,9 +496,39 @@ func addTLSProfile(env map[string]string, p *operatorv1.TLSSecurityProfile) {
 		env[names.EnvRouterCipherSuites] = strings.Join(suites, ":")
 	}
 	env[names.EnvSSLMinVersion] = map[operatorv1.TLSProtocolVersion]string{
-		operatorv1.VersionTLS10: "TLSv1.0", operatorv1.VersionTLS11: "TLSv1.1",
-		operatorv1.VersionTLS12: "TLSv1.2", operatorv1.VersionTLS13: "TLSv1.3",
+		operatorv1.VersionTLS11: "TLSv1.1", operatorv1.VersionTLS12: "TLSv1.2", operatorv1.VersionTLS13: "TLSv1.3",
 	}[spec.MinTLSVersion]
+}
+
+// haproxyTime is HAProxy's time grammar: digits and an optional unit
+// (milliseconds without one).
+var haproxyTime = regexp.MustCompile(`^([0-9]+)(us|ms|s|m|h|d)?$`)
+
+// maxHAProxyTime is the longest time HAProxy takes; a longer one fails
+// its configuration, so every reload.
+const maxHAProxyTime = 2147483647 * time.Millisecond
+
+// hardStopAfter is the IngressController's hard-stop-after annotation, when
+// it is a time HAProxy takes of at least a millisecond: ROUTER_HARD_STOP_AFTER,
+// as OKD sets it. Any other value is left out (ignoredAnnotations reports
+// it): HAProxy would refuse the whole configuration, or (zero) cut every
+// connection of the old workers at each reload.
+func hardStopAfter(ic *operatorv1.IngressController) (string, bool) {
+	v, ok := ic.Annotations[names.HardStopAfterAnnotation]
+	if !ok {
+		return "", false
+	}
+	m := haproxyTime.FindStringSubmatch(v)
+	if m == nil {
+		return v, false
+	}
+	n, err := strconv.ParseUint(m[1], 10, 64)
+	unit := map[string]time.Duration{"us": time.Microsecond, "": time.Millisecond, "ms": time.Millisecond,
+		"s": time.Second, "m": time.Minute, "h": time.Hour, "d": 24 * time.Hour}[m[2]]
+	if err != nil || n > uint64(maxHAProxyTime/unit) || time.Duration(n)*unit < time.Millisecond {
+		return v, false
+	}
+	return v, true
 }
 
 var tls13Suites = map[string]bool{

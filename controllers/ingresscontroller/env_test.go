@@ -309,9 +309,9 @@ func TestRouterEnv(t *testing.T) {
 			mods: []icMod{private}, in: clusterInputs{ClientCA: clientCA{Policy: "required", Filter: `(?:^/CN=ops$|^/O=Example/)`}},
 			change: map[string]string{"ROUTER_MUTUAL_TLS_AUTH": "required", "ROUTER_MUTUAL_TLS_AUTH_CA": "/etc/pki/tls/client-ca/ca-bundle.pem",
 				"ROUTER_MUTUAL_TLS_AUTH_FILTER": `(?:^/CN=ops$$|^/O=Example/)`}},
-		{name: "TLS Old",
+		{name: "TLS Old: TLS 1.0 is raised to 1.1, as OKD does",
 			mods: []icMod{private, tls(operatorv1.TLSSecurityProfile{Type: operatorv1.TLSProfileOldType})},
-			change: map[string]string{"SSL_MIN_VERSION": "TLSv1.0", "ROUTER_CIPHERS": intermediateCiphersEnv +
+			change: map[string]string{"SSL_MIN_VERSION": "TLSv1.1", "ROUTER_CIPHERS": intermediateCiphersEnv +
 				":ECDHE-ECDSA-AES128-SHA256:ECDHE-RSA-AES128-SHA256:ECDHE-ECDSA-AES128-SHA:ECDHE-RSA-AES128-SHA" +
 				":ECDHE-ECDSA-AES256-SHA384:ECDHE-RSA-AES256-SHA384:ECDHE-ECDSA-AES256-SHA:ECDHE-RSA-AES256-SHA" +
 				":DHE-RSA-AES128-SHA256:DHE-RSA-AES256-SHA256:AES128-GCM-SHA256:AES256-GCM-SHA384" +
@@ -327,6 +327,14 @@ func TestRouterEnv(t *testing.T) {
 			change: map[string]string{"SSL_MIN_VERSION": "TLSv1.1",
 				"ROUTER_CIPHERS":      "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-CHACHA20-POLY1305:AES128-SHA",
 				"ROUTER_CIPHERSUITES": "TLS_AES_256_GCM_SHA384:TLS_AES_128_CCM_SHA256"}},
+		{name: "TLS Custom: TLS 1.0 is raised to 1.1",
+			mods:   []icMod{private, custom(operatorv1.VersionTLS10, "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384")},
+			change: map[string]string{"SSL_MIN_VERSION": "TLSv1.1", "ROUTER_CIPHERS": "ECDHE-ECDSA-AES256-GCM-SHA384", "ROUTER_CIPHERSUITES": absent}},
+		{name: "hard-stop-after annotation",
+			mods:   []icMod{private, annotate("ingress.operator.openshift.io/hard-stop-after", "30m")},
+			change: map[string]string{"ROUTER_HARD_STOP_AFTER": "30m"}},
+		{name: "hard-stop-after annotation that is not an HAProxy time is left out",
+			mods: []icMod{private, annotate("ingress.operator.openshift.io/hard-stop-after", "30 minutes")}},
 		{name: "TLS Custom with TLS 1.2 ciphers only",
 			mods:   []icMod{private, custom(operatorv1.VersionTLS12, "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384")},
 			change: map[string]string{"ROUTER_CIPHERS": "ECDHE-ECDSA-AES256-GCM-SHA384", "ROUTER_CIPHERSUITES": absent}},
@@ -436,5 +444,43 @@ func TestRouterEnvSorted(t *testing.T) {
 		if again := routerEnv(ic, a, o, clusterInputs{}); !equality.Semantic.DeepEqual(again, first) {
 			t.Fatalf("env differs between calls:\n%v\n%v", first, again)
 		}
+	}
+}
+
+// TestHardStopAfter: the annotation reaches ROUTER_HARD_STOP_AFTER only as
+// a time HAProxy takes (digits, an optional unit, 1ms to 2147483647ms).
+func TestHardStopAfter(t *testing.T) {
+	for _, tc := range []struct {
+		value string
+		ok    bool
+	}{
+		{"30m", true}, {"1h", true}, {"2d", true}, {"45s", true}, {"500ms", true}, {"500", true}, {"1000us", true},
+		{"2147483647ms", true}, {"2147483647", true}, {"24d", true}, {"35791m", true},
+		{"2147483648ms", false}, {"25d", false}, {"596524h", false}, {"99999999999999999999999h", false},
+		{"0", false}, {"0s", false}, {"999us", false}, {"", false}, {"30 m", false}, {" 30m", false}, {"1.5h", false},
+		{"-1s", false}, {"+1s", false}, {"30min", false}, {"1h30m", false}, {"30M", false}, {"ms", false}, {"$(HOME)", false},
+	} {
+		ic := newIC("x", func(ic *operatorv1.IngressController) {
+			ic.Annotations = map[string]string{names.HardStopAfterAnnotation: tc.value}
+		})
+		v, ok := hardStopAfter(ic)
+		if ok != tc.ok || v != tc.value {
+			t.Errorf("%q: %q, %v; want %v", tc.value, v, ok, tc.ok)
+		}
+		ignored := ignoredAnnotations(ic)
+		if (len(ignored) == 0) != tc.ok {
+			t.Errorf("%q: ignoredAnnotations = %q", tc.value, ignored)
+		}
+	}
+	bad := newIC("x", func(ic *operatorv1.IngressController) {
+		ic.Annotations = map[string]string{names.HardStopAfterAnnotation: "1.5h"}
+	})
+	want := `metadata.annotations[ingress.operator.openshift.io/hard-stop-after] (ROUTER_HARD_STOP_AFTER is not set: "1.5h" is not an HAProxy time ` +
+		`from 1ms to 2147483647ms, digits with an optional unit us, ms, s, m, h or d, such as 30m)`
+	if got := admitted(bad, testOptions(PlatformNone)).Ignored; !slices.Equal(got, []string{want}) {
+		t.Errorf("admission's ignored fields = %q, want %q", got, want)
+	}
+	if v, ok := hardStopAfter(newIC("x")); ok || v != "" || ignoredAnnotations(newIC("x")) != nil {
+		t.Errorf("no annotation: %q, %v", v, ok)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	operatorv1 "github.com/okd-ingress/okd-ingress/api/operator/v1"
+	"github.com/okd-ingress/okd-ingress/internal/names"
 	"github.com/okd-ingress/okd-ingress/internal/router/config"
 )
 
@@ -44,6 +45,9 @@ func ignoredFields(s *operatorv1.IngressControllerSpec) []string {
 			out = append(out, refusedActions(h.Actions.Response, true, "response")...)
 		}
 	}
+	if _, _, unknown := splitCiphers(effectiveTLSProfile(s.TLSSecurityProfile).Ciphers); len(unknown) > 0 {
+		out = append(out, fmt.Sprintf("spec.tlsSecurityProfile.custom.ciphers (not offered: %q, which are not TLS ciphers HAProxy knows)", unknown))
+	}
 	out = append(out, ignoredOverrides(s.UnsupportedConfigOverrides.Raw)...)
 	if f := accessLogFormat(s); f != "" {
 		if err := config.LogFormatError(f); err != nil {
@@ -51,6 +55,17 @@ func ignoredFields(s *operatorv1.IngressControllerSpec) []string {
 		}
 	}
 	return out
+}
+
+// ignoredAnnotations lists the annotations of ic, of those OKD reads,
+// whose value has no effect, each with why.
+func ignoredAnnotations(ic *operatorv1.IngressController) []string {
+	v, set := ic.Annotations[names.HardStopAfterAnnotation]
+	if _, ok := hardStopAfter(ic); set && !ok {
+		return []string{fmt.Sprintf("metadata.annotations[%s] (ROUTER_HARD_STOP_AFTER is not set: %q is not an HAProxy time "+
+			"from 1ms to 2147483647ms, digits with an optional unit us, ms, s, m, h or d, such as 30m)", names.HardStopAfterAnnotation, v)}
+	}
+	return nil
 }
 
 func refusedActions(list []operatorv1.IngressControllerHTTPHeader, response bool, side string) []string {

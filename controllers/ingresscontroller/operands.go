@@ -104,6 +104,7 @@ func (r *Reconciler) ensureService(ctx context.Context, want *corev1.Service, ow
 		}
 		s.Annotations = mergeMaps(s.Annotations, want.Annotations)
 		keepNodePorts(want, s)
+		keepRemovedMetricsPort(want, s)
 		s.Spec.Type = want.Spec.Type
 		s.Spec.Selector = want.Spec.Selector
 		s.Spec.Ports = want.Spec.Ports

@@ -1,6 +1,8 @@
 package ingresscontroller
 
 import (
+	"slices"
+
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -101,6 +103,19 @@ func keepNodePorts(desired, live *corev1.Service) {
 				desired.Spec.Ports[i].NodePort = lp.NodePort
 			}
 		}
+	}
+}
+
+// keepRemovedMetricsPort leaves the metrics port out of a NodePort Service
+// from which an admin removed it, as OKD does: it opens the routers' stats
+// on a port of every node, which is the admin's to close.
+func keepRemovedMetricsPort(desired, live *corev1.Service) {
+	if desired.Spec.Type != corev1.ServiceTypeNodePort || live.CreationTimestamp.IsZero() {
+		return
+	}
+	metrics := func(p corev1.ServicePort) bool { return p.Name == "metrics" }
+	if !slices.ContainsFunc(live.Spec.Ports, metrics) {
+		desired.Spec.Ports = slices.DeleteFunc(slices.Clone(desired.Spec.Ports), metrics)
 	}
 }
 

@@ -3,6 +3,7 @@ package ingresscontroller
 import (
 	"strconv"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
@@ -120,6 +121,42 @@ func TestKeepNodePorts(t *testing.T) {
 			keepNodePorts(desired, live)
 			if !equality.Semantic.DeepEqual(desired.Spec.Ports, tc.want) {
 				t.Errorf("ports = %+v, want %+v", desired.Spec.Ports, tc.want)
+			}
+		})
+	}
+}
+
+// A metrics port the admin removed from the NodePort Service stays
+// removed, as in OKD; everything else the operator owns is put back.
+func TestKeepRemovedMetricsPort(t *testing.T) {
+	o := testOptions(PlatformNone)
+	ic := newIC("np", withStrategy(operatorv1.NodePortServiceStrategyType))
+	existing := metav1.NewTime(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
+	for _, tc := range []struct {
+		name    string
+		desired *corev1.Service
+		live    corev1.Service
+		want    []corev1.ServicePort
+	}{
+		{name: "new NodePort Service: all ports", desired: desiredNodePortService(ic, o),
+			want: []corev1.ServicePort{svcHTTP, svcHTTPS, svcMetrics}},
+		{name: "live NodePort Service with metrics keeps it", desired: desiredNodePortService(ic, o),
+			live: corev1.Service{ObjectMeta: metav1.ObjectMeta{CreationTimestamp: existing}, Spec: corev1.ServiceSpec{Ports: []corev1.ServicePort{svcHTTP, svcMetrics}}},
+			want: []corev1.ServicePort{svcHTTP, svcHTTPS, svcMetrics}},
+		{name: "live NodePort Service without metrics stays without", desired: desiredNodePortService(ic, o),
+			live: corev1.Service{ObjectMeta: metav1.ObjectMeta{CreationTimestamp: existing}, Spec: corev1.ServiceSpec{Ports: []corev1.ServicePort{svcHTTP, svcHTTPS}}},
+			want: []corev1.ServicePort{svcHTTP, svcHTTPS}},
+		{name: "http removed by hand comes back, metrics does not", desired: desiredNodePortService(ic, o),
+			live: corev1.Service{ObjectMeta: metav1.ObjectMeta{CreationTimestamp: existing}, Spec: corev1.ServiceSpec{Ports: []corev1.ServicePort{svcHTTPS}}},
+			want: []corev1.ServicePort{svcHTTP, svcHTTPS}},
+		{name: "the internal Service gets its metrics port back", desired: desiredInternalService(ic, o),
+			live: corev1.Service{ObjectMeta: metav1.ObjectMeta{CreationTimestamp: existing}, Spec: corev1.ServiceSpec{Ports: []corev1.ServicePort{svcHTTP, svcHTTPS}}},
+			want: []corev1.ServicePort{svcHTTP, svcHTTPS, svcMetrics}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			keepRemovedMetricsPort(tc.desired, &tc.live)
+			if !equality.Semantic.DeepEqual(tc.desired.Spec.Ports, tc.want) {
+				t.Errorf("ports = %+v, want %+v", tc.desired.Spec.Ports, tc.want)
 			}
 		})
 	}

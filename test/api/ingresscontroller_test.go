@@ -191,6 +191,12 @@ func TestIngressControllerCreate(t *testing.T) {
 				}
 			}}},
 		{name: "domain", mods: []icMod{icDomain("apps.example.com")}},
+		{name: "selectors", mods: []icMod{icSpec(func(s *operatorv1.IngressControllerSpec) {
+			s.RouteSelector = &metav1.LabelSelector{MatchLabels: map[string]string{"shard": "a"}, MatchExpressions: []metav1.LabelSelectorRequirement{
+				{Key: "env", Operator: metav1.LabelSelectorOpIn, Values: []string{"prod"}}, {Key: "tier", Operator: metav1.LabelSelectorOpNotIn, Values: []string{"x", "y"}},
+				{Key: "public", Operator: metav1.LabelSelectorOpExists}, {Key: "legacy", Operator: metav1.LabelSelectorOpDoesNotExist}}}
+			s.NamespaceSelector = &metav1.LabelSelector{MatchLabels: map[string]string{"team": "web"}}
+		})}},
 		{name: "unique-id-okd-format", mods: []icMod{icSpec(func(s *operatorv1.IngressControllerSpec) {
 			s.HTTPHeaders = &operatorv1.IngressControllerHTTPHeaders{UniqueId: &operatorv1.IngressControllerHTTPUniqueIdHeaderPolicy{
 				Name: "X-Request-Id", Format: "%{+X}o %ci:%cp_%fi:%fp_%Ts_%rt:%pid"}}
@@ -293,6 +299,19 @@ func TestIngressControllerCreate(t *testing.T) {
 			s.TLSSecurityProfile = &operatorv1.TLSSecurityProfile{Type: operatorv1.TLSProfileCustomType,
 				Custom: &operatorv1.CustomTLSProfile{TLSProfileSpec: operatorv1.TLSProfileSpec{MinTLSVersion: operatorv1.VersionTLS12}}}
 		})}, wantErr: "type Custom needs custom.ciphers with at least one cipher"},
+		{name: "route-selector-in-without-values", mods: []icMod{icSpec(func(s *operatorv1.IngressControllerSpec) {
+			s.RouteSelector = &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{Key: "shard", Operator: metav1.LabelSelectorOpIn}}}
+		})}, wantErr: "spec.routeSelector: Invalid value: matchExpressions[].values must be set for operators In and NotIn"},
+		{name: "route-selector-unknown-operator", mods: []icMod{icSpec(func(s *operatorv1.IngressControllerSpec) {
+			s.RouteSelector = &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{Key: "shard", Operator: "Equals", Values: []string{"a"}}}}
+		})}, wantErr: "spec.routeSelector: Invalid value: matchExpressions[].operator must be In, NotIn, Exists or DoesNotExist"},
+		{name: "namespace-selector-exists-with-values", mods: []icMod{icSpec(func(s *operatorv1.IngressControllerSpec) {
+			s.NamespaceSelector = &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{
+				{Key: "env", Operator: metav1.LabelSelectorOpIn, Values: []string{"prod"}}, {Key: "public", Operator: metav1.LabelSelectorOpExists, Values: []string{"yes"}}}}
+		})}, wantErr: "spec.namespaceSelector: Invalid value: matchExpressions[].values must be set for operators In and NotIn"},
+		{name: "namespace-selector-notin-empty-values", mods: []icMod{icSpec(func(s *operatorv1.IngressControllerSpec) {
+			s.NamespaceSelector = &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{Key: "env", Operator: metav1.LabelSelectorOpNotIn, Values: []string{}}}}
+		})}, wantErr: "matchExpressions[].values must be set for operators In and NotIn"},
 		{name: "syslog-missing", mods: []icMod{icLogging(operatorv1.LoggingDestination{Type: operatorv1.SyslogLoggingDestinationType})},
 			wantErr: "syslog is required when type is Syslog"},
 		{name: "syslog-hostname", mods: []icMod{icLogging(operatorv1.LoggingDestination{Type: operatorv1.SyslogLoggingDestinationType,

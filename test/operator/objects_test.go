@@ -160,6 +160,11 @@ func checkDeployment(t *testing.T, ic string, d *appsv1.Deployment, replicas int
 	expect(t, "serviceAccountName", pod.ServiceAccountName, "router")
 	expect(t, "terminationGracePeriodSeconds", pod.TerminationGracePeriodSeconds, ptr.To(int64(3600)))
 	expect(t, "nodeSelector", pod.NodeSelector, map[string]string{"kubernetes.io/os": "linux"})
+	expect(t, "priorityClassName", pod.PriorityClassName, "system-cluster-critical")
+	expect(t, "topologySpreadConstraints", pod.TopologySpreadConstraints, []corev1.TopologySpreadConstraint{{
+		MaxSkew: 1, TopologyKey: "topology.kubernetes.io/zone", WhenUnsatisfiable: corev1.ScheduleAnyway,
+		LabelSelector: &metav1.LabelSelector{MatchLabels: map[string]string{names.DeploymentLabel: ic, names.HashLabel: tl[names.HashLabel]}},
+	}})
 	expect(t, "affinity", pod.Affinity, &corev1.Affinity{PodAntiAffinity: &corev1.PodAntiAffinity{
 		PreferredDuringSchedulingIgnoredDuringExecution: []corev1.WeightedPodAffinityTerm{{Weight: 100, PodAffinityTerm: corev1.PodAffinityTerm{
 			TopologyKey: "kubernetes.io/hostname", LabelSelector: &metav1.LabelSelector{MatchLabels: map[string]string{names.DeploymentLabel: ic}},
@@ -171,6 +176,8 @@ func checkDeployment(t *testing.T, ic string, d *appsv1.Deployment, replicas int
 	}
 	c := pod.Containers[0]
 	expect(t, "image", c.Image, "okd-ingress:test")
+	expect(t, "liveness terminationGracePeriodSeconds", c.LivenessProbe.TerminationGracePeriodSeconds, ptr.To(int64(10)))
+	expect(t, "readiness terminationGracePeriodSeconds", c.ReadinessProbe.TerminationGracePeriodSeconds, (*int64)(nil))
 	expect(t, "volumeMounts", c.VolumeMounts, []corev1.VolumeMount{{Name: "default-certificate", MountPath: "/etc/pki/tls/private", ReadOnly: true}})
 	return pod
 }
@@ -241,7 +248,8 @@ func TestPrivateObjects(t *testing.T) {
 				WildcardPolicy: operatorv1.WildcardPolicyAllowed}
 			ic.Spec.HTTPHeaders = &operatorv1.IngressControllerHTTPHeaders{ForwardedHeaderPolicy: operatorv1.IfNoneHTTPHeaderPolicy}
 			ic.Spec.TLSSecurityProfile = &operatorv1.TLSSecurityProfile{Type: operatorv1.TLSProfileModernType, Modern: &operatorv1.ModernTLSProfile{}}
-			ic.Annotations = map[string]string{"ingress.operator.openshift.io/default-enable-http2": "false"}
+			ic.Annotations = map[string]string{"ingress.operator.openshift.io/default-enable-http2": "false",
+				"ingress.operator.openshift.io/hard-stop-after": "30m"}
 		})
 	d := deployment(t, ic)
 	pod := checkDeployment(t, ic, d, 3, "router-certs-priv")
@@ -267,6 +275,7 @@ func TestPrivateObjects(t *testing.T) {
 		"ROUTE_LABELS": "shard=priv", "NAMESPACE_LABELS": "env in (prod,stage)",
 		"ROUTER_DISABLE_NAMESPACE_OWNERSHIP_CHECK": "true", "ROUTER_ALLOW_WILDCARD_ROUTES": "true",
 		"ROUTER_SET_FORWARDED_HEADERS": "if-none", "SSL_MIN_VERSION": "TLSv1.3", "ROUTER_DISABLE_HTTP2": "true",
+		"ROUTER_HARD_STOP_AFTER": "30m",
 	})
 	checkEnv(t, d, env)
 
@@ -363,11 +372,12 @@ func TestNodePortObjects(t *testing.T) {
 	checkPDB(t, ic, nil, d)
 	checkIngressClass(t, ic)
 
-	// An admin moves the HTTP node port, and (to see the operator's next
-	// pass) removes a label the operator manages.
+	// An admin moves the HTTP node port and removes the metrics port, and
+	// (to see the operator's next pass) removes a label the operator manages.
 	free := freeNodePort(t)
 	before := np.DeepCopy()
 	np.Spec.Ports[0].NodePort = free
+	np.Spec.Ports = slices.DeleteFunc(np.Spec.Ports, func(p corev1.ServicePort) bool { return p.Name == "metrics" })
 	delete(np.Labels, "app")
 	must(t, k8s.Patch(ctx, np, client.MergeFrom(before)))
 	eventually(t, "the operator's pass over the edited Service", func() error {
@@ -381,6 +391,8 @@ func TestNodePortObjects(t *testing.T) {
 	})
 	expect(t, "edited node port", np.Spec.Ports[0].NodePort, free)
 	expect(t, "other node ports", np.Spec.Ports[1].NodePort, before.Spec.Ports[1].NodePort)
+	// As OKD: the metrics port the admin removed stays removed.
+	expect(t, "ports after the edit", portsWithoutNodePorts(t, np, true), []corev1.ServicePort{svcPort("http", 80), svcPort("https", 443)})
 }
 
 // freeNodePort finds a node port no Service uses.

@@ -107,13 +107,19 @@ type IngressControllerSpec struct {
 	DefaultCertificate *corev1.LocalObjectReference `json:"defaultCertificate,omitempty"`
 
 	// namespaceSelector limits the router to routes in matching namespaces
-	// (sharding). Absent means every namespace.
+	// (sharding). Absent means every namespace. A selector that is not valid
+	// (a label key or value, say) is rejected at admission (Admitted=False).
 	// +optional
+	// +kubebuilder:validation:XValidation:rule=`!has(self.matchExpressions) || self.matchExpressions.all(e, e.operator in ['In', 'NotIn', 'Exists', 'DoesNotExist'])`,message="matchExpressions[].operator must be In, NotIn, Exists or DoesNotExist"
+	// +kubebuilder:validation:XValidation:rule=`!has(self.matchExpressions) || self.matchExpressions.all(e, (e.operator in ['In', 'NotIn']) == (has(e.values) && size(e.values) > 0))`,message="matchExpressions[].values must be set for operators In and NotIn, and left empty for Exists and DoesNotExist"
 	NamespaceSelector *metav1.LabelSelector `json:"namespaceSelector,omitempty"`
 
 	// routeSelector limits the router to matching routes (sharding). Absent
-	// means every route.
+	// means every route. A selector that is not valid (a label key or value,
+	// say) is rejected at admission (Admitted=False).
 	// +optional
+	// +kubebuilder:validation:XValidation:rule=`!has(self.matchExpressions) || self.matchExpressions.all(e, e.operator in ['In', 'NotIn', 'Exists', 'DoesNotExist'])`,message="matchExpressions[].operator must be In, NotIn, Exists or DoesNotExist"
+	// +kubebuilder:validation:XValidation:rule=`!has(self.matchExpressions) || self.matchExpressions.all(e, (e.operator in ['In', 'NotIn']) == (has(e.values) && size(e.values) > 0))`,message="matchExpressions[].values must be set for operators In and NotIn, and left empty for Exists and DoesNotExist"
 	RouteSelector *metav1.LabelSelector `json:"routeSelector,omitempty"`
 
 	// nodePlacement controls which nodes the router pods run on.
@@ -191,9 +197,11 @@ type ConfigMapNameReference struct {
 
 // NodePlacement controls where the router pods are scheduled.
 type NodePlacement struct {
-	// nodeSelector selects the nodes for router pods; it replaces the default
-	// (kubernetes.io/os=linux plus the worker role). Only matchLabels is
-	// supported, because a pod's nodeSelector is a plain label map.
+	// nodeSelector selects the nodes for router pods; when it selects
+	// anything, it replaces the default, kubernetes.io/os=linux. A pod's
+	// nodeSelector is a plain label map, so only matchLabels and
+	// matchExpressions with operator In and a single value are taken (as in
+	// OKD); any other expression is rejected at admission (Admitted=False).
 	// +optional
 	NodeSelector *metav1.LabelSelector `json:"nodeSelector,omitempty"`
 
