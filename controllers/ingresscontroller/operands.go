@@ -171,6 +171,9 @@ func (r *Reconciler) ensureIngressClass(ctx context.Context, ic *operatorv1.Ingr
 	_, err := controllerutil.CreateOrPatch(ctx, r.Client, c, func() error {
 		c.Labels = mergeMaps(c.Labels, ownedLabels(ic.Name))
 		c.Spec.Controller = names.IngressClassController
+		// Scope Namespace, where OKD writes Cluster: an IngressController
+		// is a namespaced object, and Kubernetes validates the reference
+		// by its scope. Neither OKD nor this controller reads it.
 		c.Spec.Parameters = &networkingv1.IngressClassParametersReference{
 			APIGroup: ptr.To(operatorv1.GroupVersion.Group), Kind: "IngressController", Name: ic.Name,
 			Scope: ptr.To(networkingv1.IngressClassParametersReferenceScopeNamespace), Namespace: ptr.To(ic.Namespace),
