@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"math/big"
 	"net"
+	"strings"
 	"time"
 )
 
@@ -165,6 +166,14 @@ func ParsePrivateKey(data []byte) (crypto.Signer, error) {
 	if block == nil {
 		return nil, errors.New("key is not PEM-encoded")
 	}
+	return parseKeyBlock(block)
+}
+
+func parseKeyBlock(block *pem.Block) (crypto.Signer, error) {
+	if block.Type == "ENCRYPTED PRIVATE KEY" || strings.Contains(block.Headers["Proc-Type"], "ENCRYPTED") {
+		// The router has no passphrase to decrypt it with.
+		return nil, errors.New("the private key is encrypted: give it unencrypted")
+	}
 	if k, err := x509.ParsePKCS8PrivateKey(block.Bytes); err == nil {
 		if s, ok := k.(crypto.Signer); ok {
 			return s, nil
@@ -179,6 +188,59 @@ func ParsePrivateKey(data []byte) (crypto.Signer, error) {
 	}
 	return nil, fmt.Errorf("cannot parse private key of PEM type %q", block.Type)
 }
+
+// PEMContents is what the router can use of a PEM text: its certificates
+// and private keys, in the order given.
+type PEMContents struct {
+	Certificates []*x509.Certificate
+	Keys         []crypto.Signer
+}
+
+// ParsePEM reads certificates and private keys as OKD's router reads a
+// route's TLS fields, for PEM that people paste: text around and between
+// the blocks (what "openssl x509 -text" prints) and blocks of other types
+// (EC PARAMETERS before an EC key, PUBLIC KEY) are skipped. That is safe
+// because callers re-encode what they use and write nothing else. A
+// certificate or key block that does not parse is an error, and so is
+// data without any PEM block. ParseCertificates stays strict for files
+// handed to HAProxy as they are.
+func ParsePEM(data []byte) (PEMContents, error) {
+	var out PEMContents
+	blocks := 0
+	for rest := data; ; {
+		var block *pem.Block
+		if block, rest = pem.Decode(rest); block == nil {
+			break
+		}
+		blocks++
+		switch {
+		case block.Type == "CERTIFICATE":
+			c, err := x509.ParseCertificate(block.Bytes)
+			if err != nil {
+				return PEMContents{}, fmt.Errorf("PEM block %d: %v", blocks, err)
+			}
+			out.Certificates = append(out.Certificates, c)
+		case strings.HasSuffix(block.Type, "PRIVATE KEY"):
+			k, err := parseKeyBlock(block)
+			if err != nil {
+				return PEMContents{}, fmt.Errorf("PEM block %d: %v", blocks, err)
+			}
+			out.Keys = append(out.Keys, k)
+		}
+	}
+	if blocks == 0 {
+		return PEMContents{}, errors.New("data is not PEM-encoded")
+	}
+	return out, nil
+}
+
+// Matches reports whether key is the private key of c.
+func Matches(c *x509.Certificate, key crypto.Signer) bool {
+	return publicKeysEqual(c.PublicKey, key.Public())
+}
+
+// SameKey reports whether a and b are one private key.
+func SameKey(a, b crypto.Signer) bool { return publicKeysEqual(a.Public(), b.Public()) }
 
 func publicKeysEqual(a, b crypto.PublicKey) bool {
 	type equaler interface{ Equal(crypto.PublicKey) bool }

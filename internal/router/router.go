@@ -100,7 +100,7 @@ func New(restCfg *rest.Config, scheme *runtime.Scheme, cfg config.Config, log lo
 			// one, and the TLS hop trusts the PROXY header it is sent. (And
 			// HAProxy pads abstract names, which Go cannot dial.)
 			MetricsSocket: "unix@" + filepath.Join(runDir, "metrics.sock"), TLSSocket: "unix@" + filepath.Join(runDir, "tls.sock"),
-			DefaultCertificate: defaultCert, HardStopAfter: time.Hour,
+			DefaultCertificate: defaultCert, HardStopAfter: cfg.HardStop(),
 		},
 		metrics: newMetrics(),
 	}

@@ -120,6 +120,7 @@ func Plan(params render.Params, nofile int, snap *watch.Snapshot, prev *model.Mo
 	res := admission.Admit(snap.Routes, admission.Policy{
 		Domain: cfg.Domain, InterNamespaceAllowed: cfg.InterNamespaceAllowed,
 		AllowWildcards: cfg.AllowWildcards, VerifyChains: cfg.ExtendedValidation,
+		AllowedDomains: cfg.AllowedDomains, DeniedDomains: cfg.DeniedDomains,
 	})
 	if filter != nil {
 		res = filter(res)

@@ -34,6 +34,10 @@ type Policy struct {
 	AllowWildcards bool
 	// VerifyChains checks route certificates against their caCertificate.
 	VerifyChains bool
+	// AllowedDomains, when not empty, are the only domains whose hosts
+	// the router serves; it serves no host of DeniedDomains. Lower case,
+	// as the router's config reads them.
+	AllowedDomains, DeniedDomains []string
 }
 
 // Verdict is the router's view of one route, written into its status.
@@ -112,6 +116,10 @@ func admitOne(r *routev1.Route, p Policy, c *claims) (Route, Verdict) {
 		return reject(reason, msg)
 	}
 	r, a.Route = defaulted, defaulted
+	// OKD checks the domains before the wildcard policy, with one reason.
+	if msg := domainProblem(host, wildcard, p.AllowedDomains, p.DeniedDomains); msg != "" {
+		return reject(ReasonRouteNotAdmitted, msg)
+	}
 	if wildcard && !p.AllowWildcards {
 		return reject(ReasonRouteNotAdmitted, "wildcard routes are not allowed")
 	}

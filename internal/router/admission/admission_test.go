@@ -2,6 +2,9 @@ package admission
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/x509"
+	"encoding/pem"
 	"fmt"
 	"reflect"
 	"strings"
@@ -107,6 +110,57 @@ func fixtures(t *testing.T) pki {
 		t.Fatal(pkiErr)
 	}
 	return testPKI
+}
+
+// opensslText is what "openssl x509 -text" prints before a certificate's PEM.
+const opensslText = "Certificate:\n    Data:\n        Version: 3 (0x2)\n        Subject: CN = secure.example.com\n"
+
+// ecParamsKey is kp's key in SEC 1 form after its curve's EC PARAMETERS,
+// as "openssl ecparam -genkey" writes a key.
+func ecParamsKey(t *testing.T, kp certs.KeyPair) string {
+	t.Helper()
+	k, err := certs.ParsePrivateKey(kp.KeyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.MarshalECPrivateKey(k.(*ecdsa.PrivateKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	prime256v1 := []byte{6, 8, 0x2a, 0x86, 0x48, 0xce, 0x3d, 3, 1, 7}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "EC PARAMETERS", Bytes: prime256v1})) +
+		string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: der}))
+}
+
+// publicKeyPEM is the PUBLIC KEY block of kp's certificate.
+func publicKeyPEM(t *testing.T, kp certs.KeyPair) string {
+	t.Helper()
+	c, _, err := kp.Parse()
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.MarshalPKIXPublicKey(c.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
+}
+
+// pemBlocks decodes every block of data, which must be PEM and nothing else.
+func pemBlocks(t *testing.T, data []byte) []*pem.Block {
+	t.Helper()
+	var out []*pem.Block
+	for rest := data; len(rest) > 0; {
+		var b *pem.Block
+		if b, rest = pem.Decode(rest); b == nil {
+			t.Fatalf("not PEM only: %q", rest)
+		}
+		out = append(out, b)
+	}
+	if len(out) == 0 {
+		t.Fatal("no PEM block")
+	}
+	return out
 }
 
 // verdict is what a case expects for one route, named "namespace/name".
@@ -591,7 +645,71 @@ func TestAdmit(t *testing.T) {
 			name:   "a certificate without its key: ExtendedValidationFailed",
 			policy: strict,
 			routes: []*routev1.Route{route("ns1", "a", 1, "secure.example.com", edge(routev1.TLSConfig{Certificate: p.leafPEM}))},
-			want:   []verdict{rejected("ns1/a", "secure.example.com", ReasonExtendedValidationFailed, "certificate and key must be given together")},
+			want:   []verdict{rejected("ns1/a", "secure.example.com", ReasonExtendedValidationFailed, "no private key found in spec.tls.key or spec.tls.certificate")},
+		},
+		{
+			// OKD's ExtendedValidateRoute takes the key from either field and
+			// skips what is not a PEM block the router uses; the router must
+			// still write only PEM it encoded itself.
+			name:   "certificate shapes OKD accepts: the key with the certificates, text and other blocks around them",
+			policy: strict,
+			routes: []*routev1.Route{
+				route("ns1", "key-in-cert", 1, "a1.example.com", edge(routev1.TLSConfig{Certificate: p.leafPEM + string(p.leaf.KeyPEM)})),
+				route("ns1", "key-twice", 2, "a2.example.com",
+					edge(routev1.TLSConfig{Certificate: string(p.leaf.KeyPEM) + p.leafPEM, Key: string(p.leaf.KeyPEM)})),
+				route("ns1", "openssl-text", 3, "a3.example.com", edge(routev1.TLSConfig{
+					Certificate: opensslText + p.leafPEM + "\ntrailing words\n", Key: string(p.leaf.KeyPEM),
+					CACertificate: opensslText + p.caPEM + opensslText})),
+				route("ns1", "ec-params", 4, "a4.example.com", edge(routev1.TLSConfig{Certificate: p.leafPEM, Key: ecParamsKey(t, p.leaf)})),
+				route("ns1", "public-key", 5, "a5.example.com",
+					edge(routev1.TLSConfig{Certificate: publicKeyPEM(t, p.leaf) + p.leafPEM, Key: string(p.leaf.KeyPEM)})),
+			},
+			want: []verdict{ok("ns1/key-in-cert", "a1.example.com"), ok("ns1/key-twice", "a2.example.com"),
+				ok("ns1/openssl-text", "a3.example.com"), ok("ns1/ec-params", "a4.example.com"), ok("ns1/public-key", "a5.example.com")},
+			order: []string{"ns1/key-in-cert", "ns1/key-twice", "ns1/openssl-text", "ns1/ec-params", "ns1/public-key"},
+			check: func(t *testing.T, res Result) {
+				for _, r := range res.Routes {
+					want := p.leaf.CertPEM
+					if r.Name == "openssl-text" {
+						want = append(append([]byte(nil), p.leaf.CertPEM...), p.ca.CertPEM...)
+					}
+					keyDER := pemBlocks(t, r.TLS.Certificate)[0]
+					if got := r.TLS.Certificate; !bytes.Equal(got, append(pem.EncodeToMemory(keyDER), want...)) || keyDER.Type != "PRIVATE KEY" {
+						t.Errorf("%s: certificate file is not one key and the certificates, re-encoded:\n%s", r.Name, got)
+					}
+				}
+			},
+		},
+		{
+			name:   "certificate shapes still refused: no certificate, a key that does not match, two keys, garbage",
+			policy: strict,
+			routes: []*routev1.Route{
+				route("ns1", "only-key", 1, "a1.example.com", edge(routev1.TLSConfig{Certificate: string(p.leaf.KeyPEM)})),
+				route("ns1", "key-only", 2, "a2.example.com", edge(routev1.TLSConfig{Key: string(p.leaf.KeyPEM)})),
+				route("ns1", "wrong-key-in-cert", 3, "a3.example.com", edge(routev1.TLSConfig{Certificate: p.leafPEM + string(p.other.KeyPEM)})),
+				route("ns1", "two-keys", 4, "a4.example.com",
+					edge(routev1.TLSConfig{Certificate: p.leafPEM + string(p.leaf.KeyPEM), Key: string(p.other.KeyPEM)})),
+				route("ns1", "garbage-key", 5, "a5.example.com", edge(routev1.TLSConfig{Certificate: p.leafPEM, Key: "garbage"})),
+				route("ns1", "garbage-cert", 6, "a6.example.com", edge(routev1.TLSConfig{Certificate: "garbage", Key: string(p.leaf.KeyPEM)})),
+				route("ns1", "ca-without-cert", 7, "a7.example.com", edge(routev1.TLSConfig{Certificate: p.leafPEM,
+					Key: string(p.leaf.KeyPEM), CACertificate: opensslText + string(p.leaf.KeyPEM)})),
+			},
+			want: []verdict{
+				rejected("ns1/only-key", "a1.example.com", ReasonExtendedValidationFailed, "spec.tls.certificate: no certificate found"),
+				rejected("ns1/key-only", "a2.example.com", ReasonExtendedValidationFailed, "spec.tls.key is given without spec.tls.certificate"),
+				rejected("ns1/wrong-key-in-cert", "a3.example.com", ReasonExtendedValidationFailed, "the private key does not match the certificate"),
+				rejected("ns1/two-keys", "a4.example.com", ReasonExtendedValidationFailed, "more than one private key"),
+				rejected("ns1/garbage-key", "a5.example.com", ReasonExtendedValidationFailed, "spec.tls.key: data is not PEM-encoded"),
+				rejected("ns1/garbage-cert", "a6.example.com", ReasonExtendedValidationFailed, "spec.tls.certificate: data is not PEM-encoded"),
+				rejected("ns1/ca-without-cert", "a7.example.com", ReasonExtendedValidationFailed, "spec.tls.caCertificate: no certificate found"),
+			},
+			check: func(t *testing.T, res Result) {
+				for k, v := range res.Verdicts {
+					if strings.Contains(v.Message, "BEGIN") {
+						t.Errorf("%s: message echoes PEM: %q", k, v.Message)
+					}
+				}
+			},
 		},
 		{
 			name:   "a certificate that does not verify against caCertificate: rejected when chains are verified",
@@ -620,7 +738,9 @@ func TestAdmit(t *testing.T) {
 			name:   "reencrypt: a parsable destinationCACertificate is admitted, garbage is rejected",
 			policy: strict,
 			routes: []*routev1.Route{
-				route("ns1", "good", 1, "a.example.com", tls(routev1.TLSConfig{Termination: routev1.TLSTerminationReencrypt, DestinationCACertificate: p.caPEM})),
+				// Text around the block, as openssl x509 -text writes it, is skipped.
+				route("ns1", "good", 1, "a.example.com", tls(routev1.TLSConfig{Termination: routev1.TLSTerminationReencrypt,
+					DestinationCACertificate: opensslText + p.caPEM + opensslText})),
 				// No termination given: defaulting picks reencrypt for a destination CA.
 				route("ns1", "garbage", 2, "b.example.com", tls(routev1.TLSConfig{DestinationCACertificate: "-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----\n"})),
 			},
@@ -686,6 +806,124 @@ func TestAdmit(t *testing.T) {
 					t.Errorf("message echoes the certificate: %q", v.Message)
 				}
 			},
+		},
+		{
+			name:   "a route with spec.tls cannot share a host with an older passthrough route, whatever its path",
+			policy: strict,
+			routes: []*routev1.Route{
+				route("ns1", "pt", 1, "a.example.com", tls(routev1.TLSConfig{Termination: routev1.TLSTerminationPassthrough})),
+				route("ns1", "edge", 2, "a.example.com", path("/api"), edge(routev1.TLSConfig{})),
+				route("ns1", "re", 3, "a.example.com", path("/re"),
+					tls(routev1.TLSConfig{Termination: routev1.TLSTerminationReencrypt, DestinationCACertificate: p.caPEM})),
+				// Plain HTTP is no concern of the passthrough route's: it never sees HTTP.
+				route("ns1", "plain", 4, "a.example.com", path("/plain")),
+				route("ns1", "other-host", 5, "b.example.com", path("/api"), edge(routev1.TLSConfig{})),
+			},
+			want: []verdict{
+				ok("ns1/pt", "a.example.com"),
+				rejected("ns1/edge", "a.example.com", ReasonHostAlreadyClaimed,
+					"route pt.ns1 is older and passes TLS for host a.example.com through to its pods: a route with spec.tls cannot share that host"),
+				rejected("ns1/re", "a.example.com", ReasonHostAlreadyClaimed, "route pt.ns1 is older and passes TLS for host a.example.com"),
+				ok("ns1/plain", "a.example.com"),
+				ok("ns1/other-host", "b.example.com"),
+			},
+			order: []string{"ns1/pt", "ns1/plain", "ns1/other-host"},
+			rerun: &rerun{
+				without: []string{"ns1/pt"},
+				want:    []verdict{ok("ns1/edge", "a.example.com"), ok("ns1/re", "a.example.com"), ok("ns1/plain", "a.example.com")},
+				order:   []string{"ns1/edge", "ns1/re", "ns1/plain", "ns1/other-host"},
+			},
+		},
+		{
+			name:   "inter-namespace: an older passthrough route keeps TLS routes of other namespaces off its host",
+			policy: shared,
+			routes: []*routev1.Route{
+				route("ns1", "pt", 1, "a.example.com", tls(routev1.TLSConfig{Termination: routev1.TLSTerminationPassthrough})),
+				route("ns2", "edge", 2, "a.example.com", path("/api"), edge(routev1.TLSConfig{})),
+			},
+			want: []verdict{
+				ok("ns1/pt", "a.example.com"),
+				rejected("ns2/edge", "a.example.com", ReasonHostAlreadyClaimed, "route pt.ns1 is older and passes TLS for host a.example.com"),
+			},
+			order: []string{"ns1/pt"},
+		},
+		{
+			// OKD compares paths first: a passthrough route (no path) is
+			// turned away by an older route without a path, not by one with a path.
+			name:   "a newer passthrough route: admitted beside older routes with paths, not beside one without",
+			policy: strict,
+			routes: []*routev1.Route{
+				route("ns1", "edge-path", 1, "a.example.com", path("/api"), edge(routev1.TLSConfig{})),
+				route("ns1", "pt-a", 2, "a.example.com", tls(routev1.TLSConfig{Termination: routev1.TLSTerminationPassthrough})),
+				route("ns1", "edge-root", 3, "b.example.com", edge(routev1.TLSConfig{})),
+				route("ns1", "pt-b", 4, "b.example.com", tls(routev1.TLSConfig{Termination: routev1.TLSTerminationPassthrough})),
+			},
+			want: []verdict{
+				ok("ns1/edge-path", "a.example.com"),
+				ok("ns1/pt-a", "a.example.com"),
+				ok("ns1/edge-root", "b.example.com"),
+				rejected("ns1/pt-b", "b.example.com", ReasonHostAlreadyClaimed, "route edge-root.ns1 already exposes host b.example.com and is older"),
+			},
+			order: []string{"ns1/edge-path", "ns1/pt-a", "ns1/edge-root"},
+		},
+		{
+			name: "allowed and denied domains: whole labels, the domain itself, denied first",
+			policy: Policy{Domain: "apps.example.com", AllowedDomains: []string{"example.com", "apps.example.org"},
+				DeniedDomains: []string{"secret.example.com"}},
+			routes: []*routev1.Route{
+				route("ns1", "below", 1, "a.example.com"),
+				route("ns1", "itself", 2, "example.com"),
+				route("ns1", "sub", 3, "", subdomain("s")),
+				route("ns1", "other", 4, "shop.apps.example.org"),
+				route("ns1", "not-a-label", 5, "myexample.com"),
+				route("ns1", "suffix-trick", 6, "apps.example.org.evil.com"),
+				route("ns1", "parent", 7, "example.org"),
+				route("ns1", "denied", 8, "secret.example.com"),
+				route("ns1", "denied-below", 9, "x.secret.example.com"),
+			},
+			want: []verdict{
+				ok("ns1/below", "a.example.com"), ok("ns1/itself", "example.com"), ok("ns1/sub", "s.apps.example.com"),
+				ok("ns1/other", "shop.apps.example.org"),
+				rejected("ns1/not-a-label", "myexample.com", ReasonRouteNotAdmitted,
+					"host myexample.com is not in a domain this router allows (ROUTER_ALLOWED_DOMAINS: example.com, apps.example.org)"),
+				rejected("ns1/suffix-trick", "apps.example.org.evil.com", ReasonRouteNotAdmitted, "not in a domain this router allows"),
+				rejected("ns1/parent", "example.org", ReasonRouteNotAdmitted, "not in a domain this router allows"),
+				rejected("ns1/denied", "secret.example.com", ReasonRouteNotAdmitted,
+					"host secret.example.com is in the domain secret.example.com, which this router denies (ROUTER_DENIED_DOMAINS)"),
+				rejected("ns1/denied-below", "x.secret.example.com", ReasonRouteNotAdmitted, "which this router denies"),
+			},
+			order: []string{"ns1/below", "ns1/itself", "ns1/sub", "ns1/other"},
+		},
+		{
+			name:   "denied domains without allowed ones: every other host is served",
+			policy: Policy{DeniedDomains: []string{"example.com"}},
+			routes: []*routev1.Route{route("ns1", "a", 1, "a.example.org"), route("ns1", "b", 2, "b.example.com")},
+			want: []verdict{ok("ns1/a", "a.example.org"),
+				rejected("ns1/b", "b.example.com", ReasonRouteNotAdmitted, "which this router denies")},
+			order: []string{"ns1/a"},
+		},
+		{
+			// A wildcard route serves every host of its domain: all of them
+			// must be allowed, and none denied.
+			name: "allowed and denied domains of a wildcard route are those of every host it serves",
+			policy: Policy{AllowWildcards: true, AllowedDomains: []string{"www.example.com", "example.net", "example.org"},
+				DeniedDomains: []string{"secret.example.org"}},
+			routes: []*routev1.Route{
+				route("ns1", "exact", 1, "www.example.com"),
+				route("ns1", "wild-narrow", 2, "www.example.com", wildcard()),
+				route("ns1", "wild-net", 3, "www.example.net", wildcard()),
+				route("ns1", "wild-denied", 4, "www.example.org", wildcard()),
+				route("ns1", "wild-deeper", 5, "www.b.example.org", wildcard()),
+			},
+			want: []verdict{
+				ok("ns1/exact", "www.example.com"),
+				rejected("ns1/wild-narrow", "www.example.com", ReasonRouteNotAdmitted, "host *.example.com is not in a domain this router allows"),
+				ok("ns1/wild-net", "www.example.net"),
+				rejected("ns1/wild-denied", "www.example.org", ReasonRouteNotAdmitted,
+					"the wildcard route would serve hosts *.example.org of the domain secret.example.org, which this router denies"),
+				ok("ns1/wild-deeper", "www.b.example.org"),
+			},
+			order: []string{"ns1/exact", "ns1/wild-net", "ns1/wild-deeper"},
 		},
 		{
 			name:   "an unknown termination is rejected",

@@ -19,6 +19,8 @@ type claims struct {
 	wildcardOwner map[string]string
 	// domainHosts: domain → namespaces holding exact hosts directly below it.
 	domainHosts map[string]map[string]string
+	// passthrough: host key → the oldest passthrough route of the host.
+	passthrough map[string]*routev1.Route
 }
 
 func newClaims(interNamespace bool) *claims {
@@ -26,6 +28,7 @@ func newClaims(interNamespace bool) *claims {
 		interNamespace: interNamespace,
 		paths:          map[string]*routev1.Route{}, hostOwner: map[string]string{},
 		wildcardOwner: map[string]string{}, domainHosts: map[string]map[string]string{},
+		passthrough: map[string]*routev1.Route{},
 	}
 }
 
@@ -53,6 +56,9 @@ func (c *claims) claim(r *routev1.Route, host string, wildcard bool, path Path) 
 	if holder, ok := c.paths[key]; ok {
 		return fmt.Sprintf("route %s already exposes %s and is older", holder.Name+"."+holder.Namespace, describe(host, wildcard, path))
 	}
+	if msg := c.passthroughConflict(r, host, wildcard); msg != "" {
+		return msg
+	}
 	c.paths[key] = r
 	if wildcard {
 		setIfAbsent(c.wildcardOwner, domain, r.Namespace)
@@ -63,6 +69,29 @@ func (c *claims) claim(r *routev1.Route, host string, wildcard bool, path Path) 
 		c.domainHosts[domain] = map[string]string{}
 	}
 	setIfAbsent(c.domainHosts[domain], r.Namespace, host)
+	return ""
+}
+
+// passthroughConflict applies OKD's rule that a route with spec.tls cannot
+// share its host with an older passthrough route, whatever its path: the
+// HTTPS frontend sends every connection for the host's SNI to the
+// passthrough route's pods, so the newer route would never see an HTTPS
+// request. (A newer passthrough route on a host whose older routes have
+// paths is admitted, as in OKD: it takes the host's TLS, they keep HTTP.)
+// It records r when r is the host's first passthrough route.
+func (c *claims) passthroughConflict(r *routev1.Route, host string, wildcard bool) string {
+	if r.Spec.TLS == nil {
+		return ""
+	}
+	hk := hostKey(host, wildcard)
+	if holder, ok := c.passthrough[hk]; ok {
+		return fmt.Sprintf("route %s is older and passes TLS for host %s through to its pods: a route with spec.tls "+
+			"cannot share that host, since HTTPS requests for it never reach the router's TLS termination",
+			holder.Name+"."+holder.Namespace, hk)
+	}
+	if r.Spec.TLS.Termination == routev1.TLSTerminationPassthrough {
+		c.passthrough[hk] = r
+	}
 	return ""
 }
 
@@ -94,22 +123,24 @@ func setIfAbsent(m map[string]string, k, v string) {
 // paths with the same value serve the same requests; Exact is separate
 // (Kubernetes gives an Exact path precedence over a Prefix one).
 func pathKey(host string, wildcard bool, p Path) string {
-	k := host
-	if wildcard {
-		k = "*." + parentDomain(host)
-	}
-	k += "\x00" + p.Value
+	k := hostKey(host, wildcard) + "\x00" + p.Value
 	if p.Type == PathExact {
 		k += "\x00exact"
 	}
 	return k
 }
 
-func describe(host string, wildcard bool, p Path) string {
-	h := host
+// hostKey names the hosts a route serves: its host, or *.domain for a
+// wildcard route.
+func hostKey(host string, wildcard bool) string {
 	if wildcard {
-		h = "*." + parentDomain(host)
+		return "*." + parentDomain(host)
 	}
+	return host
+}
+
+func describe(host string, wildcard bool, p Path) string {
+	h := hostKey(host, wildcard)
 	if p.Value == "" {
 		return "host " + h
 	}

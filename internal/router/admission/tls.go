@@ -2,6 +2,7 @@ package admission
 
 import (
 	"bytes"
+	"crypto"
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
@@ -56,9 +57,9 @@ func parseTLS(t *routev1.TLSConfig, verifyChains bool) (*TLS, error) {
 		out.Certificate = pemFile
 	}
 	if t.DestinationCACertificate != "" {
-		cas, err := certs.ParseCertificates([]byte(t.DestinationCACertificate))
+		cas, err := caBundle("destinationCACertificate", t.DestinationCACertificate)
 		if err != nil {
-			return nil, fmt.Errorf("spec.tls.destinationCACertificate: %v", err)
+			return nil, err
 		}
 		out.DestinationCA = encodeCerts(cas)
 	}
@@ -67,24 +68,20 @@ func parseTLS(t *routev1.TLSConfig, verifyChains bool) (*TLS, error) {
 
 // certificateFile checks that certificate and key parse and belong
 // together, and that the chain verifies against caCertificate when given,
-// then writes key, leaf, intermediates and CA as one PEM file.
+// then writes key, leaf, intermediates and CA as one PEM file: re-encoded,
+// so that none of the text around the user's blocks reaches HAProxy.
 func certificateFile(t *routev1.TLSConfig, verifyChains bool) ([]byte, error) {
-	if t.Certificate == "" || t.Key == "" {
-		return nil, errors.New("spec.tls: certificate and key must be given together")
-	}
-	kp := certs.KeyPair{CertPEM: []byte(t.Certificate), KeyPEM: []byte(t.Key)}
-	leaf, key, err := kp.Parse()
+	chain, key, err := chainAndKey(t)
 	if err != nil {
-		return nil, fmt.Errorf("spec.tls.certificate/key: %v", err)
+		return nil, err
 	}
-	chain, _ := certs.ParseCertificates(kp.CertPEM)
 	var cas []*x509.Certificate
 	if t.CACertificate != "" {
-		if cas, err = certs.ParseCertificates([]byte(t.CACertificate)); err != nil {
-			return nil, fmt.Errorf("spec.tls.caCertificate: %v", err)
+		if cas, err = caBundle("caCertificate", t.CACertificate); err != nil {
+			return nil, err
 		}
 		if verifyChains {
-			if err := verifyChain(leaf, chain[1:], cas); err != nil {
+			if err := verifyChain(chain[0], chain[1:], cas); err != nil {
 				return nil, fmt.Errorf("spec.tls.certificate does not verify against spec.tls.caCertificate: %v", err)
 			}
 		}
@@ -98,6 +95,57 @@ func certificateFile(t *routev1.TLSConfig, verifyChains bool) ([]byte, error) {
 	b.Write(encodeCerts(chain))
 	b.Write(encodeCerts(cas))
 	return b.Bytes(), nil
+}
+
+// chainAndKey reads the certificates of spec.tls.certificate (leaf first)
+// and the one private key of the route. As in OKD, the key may come with
+// the certificates in spec.tls.certificate, with spec.tls.key empty or
+// holding the same key; two different keys leave the router unable to
+// tell which one the route means.
+func chainAndKey(t *routev1.TLSConfig) ([]*x509.Certificate, crypto.Signer, error) {
+	if t.Certificate == "" {
+		return nil, nil, errors.New("spec.tls.key is given without spec.tls.certificate")
+	}
+	cert, err := certs.ParsePEM([]byte(t.Certificate))
+	if err != nil {
+		return nil, nil, fmt.Errorf("spec.tls.certificate: %v", err)
+	}
+	if len(cert.Certificates) == 0 {
+		return nil, nil, errors.New("spec.tls.certificate: no certificate found")
+	}
+	keys := cert.Keys
+	if t.Key != "" {
+		k, err := certs.ParsePEM([]byte(t.Key))
+		if err != nil {
+			return nil, nil, fmt.Errorf("spec.tls.key: %v", err)
+		}
+		keys = append(keys, k.Keys...)
+	}
+	if len(keys) == 0 {
+		return nil, nil, errors.New("spec.tls: no private key found in spec.tls.key or spec.tls.certificate")
+	}
+	for _, k := range keys[1:] {
+		if !certs.SameKey(keys[0], k) {
+			return nil, nil, errors.New("spec.tls: more than one private key is given (in spec.tls.key and spec.tls.certificate): give only the certificate's")
+		}
+	}
+	if !certs.Matches(cert.Certificates[0], keys[0]) {
+		return nil, nil, errors.New("spec.tls.certificate/key: the private key does not match the certificate (the first certificate must be the route's own)")
+	}
+	return cert.Certificates, keys[0], nil
+}
+
+// caBundle reads the certificates of a CA field (field names it in
+// errors); a bundle without any is an error.
+func caBundle(field, data string) ([]*x509.Certificate, error) {
+	c, err := certs.ParsePEM([]byte(data))
+	if err != nil {
+		return nil, fmt.Errorf("spec.tls.%s: %v", field, err)
+	}
+	if len(c.Certificates) == 0 {
+		return nil, fmt.Errorf("spec.tls.%s: no certificate found", field)
+	}
+	return c.Certificates, nil
 }
 
 // verifyChain checks signatures only: expiry is the client's business and

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/okd-ingress/okd-ingress/internal/names"
 )
@@ -69,6 +70,11 @@ type Config struct {
 	InterNamespaceAllowed bool
 	// AllowWildcards admits wildcardPolicy: Subdomain routes (ROUTER_ALLOW_WILDCARD_ROUTES).
 	AllowWildcards bool
+	// AllowedDomains, when not empty, are the only domains whose hosts the
+	// router serves (ROUTER_ALLOWED_DOMAINS); it serves no host of
+	// DeniedDomains (ROUTER_DENIED_DOMAINS), whatever AllowedDomains say.
+	// Lower case; a domain holds itself and every name below it.
+	AllowedDomains, DeniedDomains []string
 	// ExtendedValidation checks route certificates before admission (EXTENDED_VALIDATION).
 	ExtendedValidation bool
 	// UpdateStatus writes Route status (ROUTER_UPDATE_STATUS).
@@ -175,6 +181,29 @@ type Config struct {
 	// GracefulShutdownDelay keeps serving after SIGTERM so load balancers
 	// can take the pod out first (ROUTER_GRACEFUL_SHUTDOWN_DELAY).
 	GracefulShutdownDelay time.Duration
+	// HardStopAfter is how long HAProxy workers replaced by a reload may
+	// keep their connections (ROUTER_HARD_STOP_AFTER; the
+	// IngressController's hard-stop-after annotation); Defaults sets
+	// DefaultHardStopAfter, and HardStop reads 0 as that too.
+	HardStopAfter time.Duration
+}
+
+// DefaultHardStopAfter bounds old workers of a router given no
+// ROUTER_HARD_STOP_AFTER. OKD sets no bound then, but with long-lived
+// connections every reload would leave a worker (and its memory) behind
+// for as long as one client stays: old workers must not live forever.
+const DefaultHardStopAfter = time.Hour
+
+// MaxHardStopAfter is the longest time HAProxy takes (2^31-1 ms, about
+// 24.8 days).
+const MaxHardStopAfter = (1<<31 - 1) * time.Millisecond
+
+// HardStop is the hard-stop-after the router gives HAProxy.
+func (c Config) HardStop() time.Duration {
+	if c.HardStopAfter <= 0 {
+		return DefaultHardStopAfter
+	}
+	return c.HardStopAfter
 }
 
 // DefaultCookieKey is the cookie key of a router given none. It is no
@@ -211,7 +240,7 @@ func Defaults() Config {
 			Server: 30 * time.Second, ServerFin: time.Second, Tunnel: time.Hour, HTTPRequest: 10 * time.Second,
 			HTTPKeepAlive: 300 * time.Second, InspectDelay: 5 * time.Second, HealthCheck: 5 * time.Second},
 		BufSize: 32768, MaxRewrite: 8192,
-		ReloadInterval: 500 * time.Millisecond, SpareBackends: 10,
+		ReloadInterval: 500 * time.Millisecond, SpareBackends: 10, HardStopAfter: DefaultHardStopAfter,
 	}
 }
 
@@ -240,6 +269,8 @@ func (c *Config) FromEnv(lookup func(string) (string, bool)) error {
 	e.selector(names.EnvNamespaceLabels, &c.NamespaceSelector)
 	e.boolean(names.EnvRouterDisableNamespaceOwnershipCheck, &c.InterNamespaceAllowed)
 	e.boolean(names.EnvRouterAllowWildcardRoutes, &c.AllowWildcards)
+	e.domains(names.EnvRouterAllowedDomains, &c.AllowedDomains)
+	e.domains(names.EnvRouterDeniedDomains, &c.DeniedDomains)
 	e.boolean(names.EnvExtendedValidation, &c.ExtendedValidation)
 	e.boolean(names.EnvRouterUpdateStatus, &c.UpdateStatus)
 	e.defaultCertificate(&c.DefaultCertificate)
@@ -282,6 +313,7 @@ func (c *Config) FromEnv(lookup func(string) (string, bool)) error {
 	e.duration(names.EnvReloadInterval, &c.ReloadInterval)
 	e.integer(names.EnvRouterBlueprintRoutePoolSize, &c.SpareBackends, 0, MaxSpareBackends)
 	e.duration(names.EnvRouterGracefulShutdownDelay, &c.GracefulShutdownDelay)
+	e.hardStopAfter(c)
 	e.str(names.EnvRouterHAProxyBinary, &c.HAProxyBinary)
 	e.str(names.EnvRouterConfigDir, &c.ConfigDir)
 	e.str(names.EnvRouterRunDir, &c.RunDir)
@@ -563,4 +595,63 @@ func (e *envReader) defaultCertificate(dst *string) {
 	if v, ok := e.get(names.EnvDefaultCertificateDir); ok {
 		*dst = strings.TrimRight(v, "/") + "/"
 	}
+}
+
+// domains reads a comma-separated list of DNS domains, as OKD's router
+// reads ROUTER_ALLOWED_DOMAINS and ROUTER_DENIED_DOMAINS: spaces around
+// names and empty items are dropped. Names are compared in lower case, as
+// DNS compares them (route hosts are lower case).
+func (e *envReader) domains(name string, dst *[]string) {
+	v, ok := e.get(name)
+	if !ok {
+		return
+	}
+	var out []string
+	for _, d := range strings.Split(v, ",") {
+		d = strings.ToLower(strings.TrimSpace(d))
+		if d == "" {
+			continue
+		}
+		if msgs := validation.IsDNS1123Subdomain(d); len(msgs) > 0 {
+			e.fail(name, v, fmt.Sprintf("%q is not a DNS domain such as example.com (which also covers every name below it): %s",
+				d, strings.Join(msgs, "; ")))
+			return
+		}
+		out = append(out, d)
+	}
+	*dst = out
+}
+
+// haproxyTime is HAProxy's time grammar: an integer, in milliseconds
+// unless a unit follows.
+var haproxyTime = regexp.MustCompile(`^([0-9]+)(us|ms|s|m|h|d)?$`)
+
+var haproxyUnits = map[string]time.Duration{
+	"us": time.Microsecond, "": time.Millisecond, "ms": time.Millisecond,
+	"s": time.Second, "m": time.Minute, "h": time.Hour, "d": 24 * time.Hour,
+}
+
+// hardStopAfter reads ROUTER_HARD_STOP_AFTER in HAProxy's time grammar,
+// as the operator writes it, from 1ms to HAProxy's limit: HAProxy refuses
+// a longer time (every reload would fail), the router writes
+// milliseconds, and HAProxy reads hard-stop-after 0 as no limit at all.
+func (e *envReader) hardStopAfter(c *Config) {
+	name := names.EnvRouterHardStopAfter
+	v, ok := e.get(name)
+	if !ok {
+		return
+	}
+	m := haproxyTime.FindStringSubmatch(v)
+	if m == nil {
+		e.fail(name, v, "want an HAProxy time: digits with an optional unit us, ms, s, m, h or d, such as 30m or 1h")
+		return
+	}
+	unit := haproxyUnits[m[2]]
+	n, err := strconv.ParseInt(m[1], 10, 64)
+	if err != nil || n > int64(MaxHardStopAfter/unit) || time.Duration(n)*unit < time.Millisecond {
+		e.fail(name, v, fmt.Sprintf("want from 1ms (old HAProxy workers must stop some time after a reload) to %dms (HAProxy's limit)",
+			MaxHardStopAfter.Milliseconds()))
+		return
+	}
+	c.HardStopAfter = time.Duration(n) * unit
 }

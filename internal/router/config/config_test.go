@@ -7,9 +7,6 @@ import (
 	"time"
 )
 
-// TestFromEnv reads the environment a Deployment sets: values land in
-// their fields, and a bad value stops the router with a message that
-// names the variable (and never repeats a secret).
 // TestHeaderActionsRoundTrip: what EncodeHeaderActions writes, FromEnv
 // reads back, whatever the names and values hold.
 func TestHeaderActionsRoundTrip(t *testing.T) {
@@ -23,6 +20,9 @@ func TestHeaderActionsRoundTrip(t *testing.T) {
 	}
 }
 
+// TestFromEnv reads the environment a Deployment sets: values land in
+// their fields, and a bad value stops the router with a message that
+// names the variable (and never repeats a secret).
 func TestFromEnv(t *testing.T) {
 	key := strings.Repeat("a1", 32)
 	cases := []struct {
@@ -172,6 +172,47 @@ func TestFromEnv(t *testing.T) {
 		{name: "a header name twice", env: map[string]string{"ROUTER_H1_CASE_ADJUST": "Host,HOST"}, wantErr: "ROUTER_H1_CASE_ADJUST"},
 		{name: "a header name that would inject a directive", env: map[string]string{"ROUTER_H1_CASE_ADJUST": "Host X\n  stats enable"},
 			wantErr: "ROUTER_H1_CASE_ADJUST"},
+		{name: "allowed and denied domains as OKD reads them: commas, spaces, empty items, any case",
+			env: map[string]string{"ROUTER_ALLOWED_DOMAINS": " example.com, Apps.Example.ORG ,,", "ROUTER_DENIED_DOMAINS": "secret.example.com"},
+			check: func(c Config) bool {
+				return slices.Equal(c.AllowedDomains, []string{"example.com", "apps.example.org"}) &&
+					slices.Equal(c.DeniedDomains, []string{"secret.example.com"})
+			}},
+		{name: "no domain lists: every host", env: nil,
+			check: func(c Config) bool { return c.AllowedDomains == nil && c.DeniedDomains == nil }},
+		{name: "an allowed domain that is a wildcard", env: map[string]string{"ROUTER_ALLOWED_DOMAINS": "*.example.com"},
+			wantErr: "ROUTER_ALLOWED_DOMAINS"},
+		{name: "a denied domain with a space inside", env: map[string]string{"ROUTER_DENIED_DOMAINS": "example.com, bad domain.com"},
+			wantErr: "ROUTER_DENIED_DOMAINS"},
+		{name: "a denied domain with a port", env: map[string]string{"ROUTER_DENIED_DOMAINS": "example.com:443"},
+			wantErr: "ROUTER_DENIED_DOMAINS"},
+		{name: "hard-stop-after unset: an hour", env: nil,
+			check: func(c Config) bool { return c.HardStopAfter == time.Hour && c.HardStop() == time.Hour }},
+		{name: "hard-stop-after in minutes", env: map[string]string{"ROUTER_HARD_STOP_AFTER": "30m"},
+			check: func(c Config) bool { return c.HardStop() == 30*time.Minute }},
+		{name: "hard-stop-after in days", env: map[string]string{"ROUTER_HARD_STOP_AFTER": "2d"},
+			check: func(c Config) bool { return c.HardStop() == 48*time.Hour }},
+		{name: "hard-stop-after without a unit is milliseconds, as HAProxy reads it",
+			env:   map[string]string{"ROUTER_HARD_STOP_AFTER": "90000"},
+			check: func(c Config) bool { return c.HardStop() == 90*time.Second }},
+		{name: "hard-stop-after in microseconds", env: map[string]string{"ROUTER_HARD_STOP_AFTER": "2500us"},
+			check: func(c Config) bool { return c.HardStop() == 2500*time.Microsecond }},
+		{name: "hard-stop-after at HAProxy's limit", env: map[string]string{"ROUTER_HARD_STOP_AFTER": "2147483647"},
+			check: func(c Config) bool { return c.HardStop() == MaxHardStopAfter }},
+		{name: "hard-stop-after above HAProxy's limit", env: map[string]string{"ROUTER_HARD_STOP_AFTER": "25d"},
+			wantErr: "ROUTER_HARD_STOP_AFTER"},
+		{name: "hard-stop-after too long for any integer", env: map[string]string{"ROUTER_HARD_STOP_AFTER": "99999999999999999999999h"},
+			wantErr: "ROUTER_HARD_STOP_AFTER"},
+		{name: "hard-stop-after in Go's compound spelling", env: map[string]string{"ROUTER_HARD_STOP_AFTER": "1h30m"},
+			wantErr: "ROUTER_HARD_STOP_AFTER"},
+		{name: "hard-stop-after with a fraction", env: map[string]string{"ROUTER_HARD_STOP_AFTER": "1.5h"},
+			wantErr: "ROUTER_HARD_STOP_AFTER"},
+		{name: "hard-stop-after that would inject a directive", env: map[string]string{"ROUTER_HARD_STOP_AFTER": "1h\n  stats enable"},
+			wantErr: "ROUTER_HARD_STOP_AFTER"},
+		{name: "hard-stop-after 0, which HAProxy reads as never", env: map[string]string{"ROUTER_HARD_STOP_AFTER": "0s"},
+			wantErr: "ROUTER_HARD_STOP_AFTER"},
+		{name: "hard-stop-after below a millisecond", env: map[string]string{"ROUTER_HARD_STOP_AFTER": "999us"},
+			wantErr: "ROUTER_HARD_STOP_AFTER"},
 		{name: "rewrite not below the buffer",
 			env: map[string]string{"ROUTER_BUF_SIZE": "16384", "ROUTER_MAX_REWRITE_SIZE": "16384"}, wantErr: "ROUTER_MAX_REWRITE_SIZE"},
 	}
@@ -190,5 +231,13 @@ func TestFromEnv(t *testing.T) {
 				t.Fatalf("config not as expected: %+v", c)
 			}
 		})
+	}
+}
+
+// TestHardStopDefault: a Config built without Defaults still bounds old
+// workers, so no caller can make them live forever by leaving it out.
+func TestHardStopDefault(t *testing.T) {
+	if got := (Config{}).HardStop(); got != DefaultHardStopAfter {
+		t.Fatalf("HardStop of a zero Config = %v, want %v", got, DefaultHardStopAfter)
 	}
 }
