@@ -227,16 +227,7 @@ func TestAdmitDuplicateDomain(t *testing.T) {
 			others: []operatorv1.IngressController{ic("first", t0, "shared.example.com", operatorv1.ConditionTrue)}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			a := admit(&tc.self, tc.others, testOptions(PlatformNone))
-			if tc.message == "" {
-				if !a.Admitted {
-					t.Errorf("rejected: %s", a.Message)
-				}
-				return
-			}
-			if a.Admitted || a.Reason != "Invalid" || a.Message != tc.message {
-				t.Errorf("admitted=%v reason=%q message=%q, want rejected with %q", a.Admitted, a.Reason, a.Message, tc.message)
-			}
+			wantVerdict(t, admit(&tc.self, tc.others, testOptions(PlatformNone)), tc.message)
 		})
 	}
 }
@@ -331,16 +322,7 @@ func TestAdmitSpecProblems(t *testing.T) {
 				nodeSel + `operator "Exists" cannot be converted into the old label selector format; ` + tls13},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			a := admit(newIC("x", tc.mods...), nil, testOptions(PlatformNone))
-			if tc.message == "" {
-				if !a.Admitted {
-					t.Errorf("rejected: %s", a.Message)
-				}
-				return
-			}
-			if a.Admitted || a.Reason != "Invalid" || a.Message != tc.message {
-				t.Errorf("admitted=%v reason=%q message\n%s\nwant rejected (Invalid) with\n%s", a.Admitted, a.Reason, a.Message, tc.message)
-			}
+			wantVerdict(t, admit(newIC("x", tc.mods...), nil, testOptions(PlatformNone)), tc.message)
 		})
 	}
 }
@@ -369,5 +351,20 @@ func TestFirstVerdict(t *testing.T) {
 		if got := firstVerdict(tc.old, tc.cur); got != tc.want {
 			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
 		}
+	}
+}
+
+// wantVerdict checks a: admitted when message is "", else rejected
+// (Invalid) with exactly message.
+func wantVerdict(t *testing.T, a admission, message string) {
+	t.Helper()
+	if message == "" {
+		if !a.Admitted {
+			t.Errorf("rejected: %s", a.Message)
+		}
+		return
+	}
+	if a.Admitted || a.Reason != "Invalid" || a.Message != message {
+		t.Errorf("admitted=%v reason=%q message\n%s\nwant rejected (Invalid) with\n%s", a.Admitted, a.Reason, a.Message, message)
 	}
 }
