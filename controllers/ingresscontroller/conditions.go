@@ -20,6 +20,9 @@ type observed struct {
 	deployment *appsv1.Deployment // nil until created
 	// loadBalancer is the LoadBalancer Service, when the strategy has one.
 	loadBalancer *corev1.Service
+	// scopeChange, when set, says what a change of the load balancer's
+	// scope waits for (LoadBalancerProgressing).
+	scopeChange string
 	// dns says whether the wildcard record is managed, and dnsCheck
 	// whether it is published.
 	dns      dnsManagement
@@ -61,7 +64,7 @@ func conditions(prev []operatorv1.OperatorCondition, obs observed, now time.Time
 	managed := obs.admission.Strategy != nil && obs.admission.Strategy.Type == operatorv1.LoadBalancerServiceStrategyType
 	low = append(low, managedCond(managed))
 	if managed {
-		low = append(low, loadBalancerReadyCond(obs.loadBalancer))
+		low = append(low, loadBalancerReadyCond(obs.loadBalancer), loadBalancerProgressingCond(obs.scopeChange))
 	}
 	low = append(low, dnsConds(obs)...)
 	if fields := obs.admission.Ignored; len(fields) > 0 {
@@ -86,10 +89,7 @@ func conditions(prev []operatorv1.OperatorCondition, obs observed, now time.Time
 	out = append(out, merge(prev, cond{t: operatorv1.OperatorStatusTypeAvailable, ok: available,
 		reason: reasonIf(available, "IngressControllerAvailable", "IngressControllerUnavailable"),
 		msg:    msgIf(available, "The router serves traffic.", "One or more conditions are not met: "+strings.Join(failing, ", "))}, now))
-	rolling := isTrue(out, operatorv1.IngressControllerDeploymentRollingOutConditionType)
-	out = append(out, merge(prev, cond{t: operatorv1.OperatorStatusTypeProgressing, ok: rolling,
-		reason: reasonIf(rolling, "IngressControllerProgressing", "IngressControllerNotProgressing"),
-		msg:    msgIf(rolling, "The router Deployment is rolling out.", "Nothing is changing.")}, now))
+	out = append(out, merge(prev, progressingCond(out), now))
 	watched := out
 	if !dnsNeeded {
 		// DNSReady counts only once the load balancer is ready, as on OKD.
@@ -103,6 +103,34 @@ func conditions(prev []operatorv1.OperatorCondition, obs observed, now time.Time
 		out = append(out, merge(prev, cond{t: ClientCRLsFetchedConditionType, reason: "DistributionPointsNotFetched", msg: obs.clientCRLs}, now))
 	}
 	return out, requeue
+}
+
+// loadBalancerProgressingCond is True while a scope change waits for the
+// Service to be created anew (heldScope says what for).
+func loadBalancerProgressingCond(scopeChange string) cond {
+	if scopeChange != "" {
+		return cond{t: operatorv1.IngressControllerLoadBalancerProgressingConditionType, ok: true, reason: "OperandsProgressing", msg: scopeChange}
+	}
+	return cond{t: operatorv1.IngressControllerLoadBalancerProgressingConditionType, reason: "LoadBalancerNotProgressing",
+		msg: "The load balancer has the scope the IngressController asks for."}
+}
+
+// progressingCond is True while the routers roll out or the load balancer
+// waits for a scope change.
+func progressingCond(out []operatorv1.OperatorCondition) cond {
+	var what []string
+	if isTrue(out, operatorv1.IngressControllerDeploymentRollingOutConditionType) {
+		what = append(what, "The router Deployment is rolling out.")
+	}
+	for _, c := range out {
+		if c.Type == operatorv1.IngressControllerLoadBalancerProgressingConditionType && c.Status == operatorv1.ConditionTrue {
+			what = append(what, c.Message)
+		}
+	}
+	if len(what) == 0 {
+		return cond{t: operatorv1.OperatorStatusTypeProgressing, reason: "IngressControllerNotProgressing", msg: "Nothing is changing."}
+	}
+	return cond{t: operatorv1.OperatorStatusTypeProgressing, ok: true, reason: "IngressControllerProgressing", msg: strings.Join(what, " ")}
 }
 
 // dnsConds are DNSManaged and, when managed, DNSReady.

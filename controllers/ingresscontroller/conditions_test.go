@@ -106,7 +106,7 @@ func TestConditionsFirstLook(t *testing.T) {
 			msgHas: map[string]string{"DeploymentAvailable": "Deployment has minimum availability.", "DeploymentReplicasAllAvailable": "2 of 2"}},
 		{name: "load balancer pending",
 			obs:   obsFor(operatorv1.LoadBalancerServiceStrategyType, routerDeployment(2, 2, 2, corev1.ConditionTrue), provisioned("")),
-			types: []string{"Admitted", "DeploymentAvailable", "DeploymentReplicasMinAvailable", "DeploymentReplicasAllAvailable", "DeploymentRollingOut", "LoadBalancerManaged", "LoadBalancerReady", "DNSManaged", "DNSReady", "Available", "Progressing", "Degraded"},
+			types: []string{"Admitted", "DeploymentAvailable", "DeploymentReplicasMinAvailable", "DeploymentReplicasAllAvailable", "DeploymentRollingOut", "LoadBalancerManaged", "LoadBalancerReady", "LoadBalancerProgressing", "DNSManaged", "DNSReady", "Available", "Progressing", "Degraded"},
 			want: condStatus{"Admitted": T, "DeploymentAvailable": T, "DeploymentReplicasMinAvailable": T, "DeploymentReplicasAllAvailable": T,
 				"DeploymentRollingOut": F, "LoadBalancerManaged": T, "LoadBalancerReady": F, "DNSManaged": T, "DNSReady": F, "Available": F, "Progressing": F, "Degraded": F},
 			reasons: map[string]string{"LoadBalancerManaged": "WantedByEndpointPublishingStrategy", "LoadBalancerReady": "LoadBalancerPending",
@@ -174,6 +174,15 @@ func TestConditionsFirstLook(t *testing.T) {
 			reasons: map[string]string{"FieldsSupported": "FieldsIgnored", "Available": "IngressControllerAvailable"},
 			msgHas: map[string]string{"FieldsSupported": "These fields do not take effect as written: spec.clientTLS (ConfigMap openshift-config/ca does not exist",
 				"Degraded": "FieldsSupported=False (FieldsIgnored: "}},
+		{name: "a scope change waits for the Service to be created anew: LoadBalancerProgressing and Progressing, still available",
+			obs: func() observed {
+				o := obsFor(operatorv1.LoadBalancerServiceStrategyType, routerDeployment(2, 2, 2, corev1.ConditionTrue), provisioned("198.18.250.1"))
+				o.scopeChange = "The scope changed from Internal to External, which this platform's load balancers cannot change in place."
+				return o
+			}(),
+			want:    condStatus{"LoadBalancerProgressing": T, "Progressing": T, "Available": T, "Degraded": F},
+			reasons: map[string]string{"LoadBalancerProgressing": "OperandsProgressing"},
+			msgHas:  map[string]string{"Progressing": "The scope changed from Internal to External"}},
 		{name: "not admitted",
 			obs: observed{admission: admission{Reason: "Invalid", Message: "domain x is already used by IngressController y",
 				Strategy: &operatorv1.EndpointPublishingStrategy{Type: operatorv1.HostNetworkStrategyType}}},

@@ -190,7 +190,7 @@ func (r *Reconciler) ensureOperands(ctx context.Context, ic *operatorv1.IngressC
 		return obs, err
 	}
 	obs.deployment = d
-	if obs.loadBalancer, err = r.ensureServices(ctx, ic, a, d, in); err != nil {
+	if obs.loadBalancer, obs.scopeChange, err = r.ensureServices(ctx, ic, a, d, in); err != nil {
 		return obs, err
 	}
 	obs.dns = dnsManaged(a, r.Options)

@@ -53,33 +53,88 @@ func (r *Reconciler) ensureDeployment(ctx context.Context, ic *operatorv1.Ingres
 
 // ensureServices keeps the internal Service and the one the strategy
 // publishes with, and removes a published Service the strategy no longer
-// wants. It returns the LoadBalancer Service, if any.
-func (r *Reconciler) ensureServices(ctx context.Context, ic *operatorv1.IngressController, a admission, owner *appsv1.Deployment, in clusterInputs) (*corev1.Service, error) {
+// wants. It returns the LoadBalancer Service, if any, and what a scope
+// change waits for (heldScope).
+func (r *Reconciler) ensureServices(ctx context.Context, ic *operatorv1.IngressController, a admission, owner *appsv1.Deployment, in clusterInputs) (*corev1.Service, string, error) {
 	if _, err := r.ensureService(ctx, desiredInternalService(ic, r.Options), owner); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	// The Service the strategy publishes with, if any; the other kind is
 	// removed should it exist (from an older operator, or by hand).
 	var live *corev1.Service
+	var scope string
 	var err error
 	unwanted := []*corev1.Service{service(ic, r.Options, names.LoadBalancerService(ic.Name)), service(ic, r.Options, names.NodePortService(ic.Name))}
 	switch a.Strategy.Type {
 	case operatorv1.LoadBalancerServiceStrategyType:
-		live, err = r.ensureService(ctx, bothFamilies(desiredLoadBalancerService(ic, a, r.Options), in), owner)
+		want := bothFamilies(desiredLoadBalancerService(ic, a, r.Options), in)
+		var recreating bool
+		if scope, recreating, err = r.heldScope(ctx, ic, want); err == nil && !recreating {
+			live, err = r.ensureService(ctx, want, owner)
+		}
 		unwanted = unwanted[1:]
 	case operatorv1.NodePortServiceStrategyType:
 		_, err = r.ensureService(ctx, bothFamilies(desiredNodePortService(ic, r.Options), in), owner)
 		unwanted = unwanted[:1]
 	}
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	for _, svc := range unwanted {
 		if err := r.deleteOwned(ctx, svc, ic.Name); err != nil {
-			return nil, err
+			return nil, "", err
 		}
 	}
-	return live, nil
+	return live, scope, nil
+}
+
+// heldScope keeps the scope of a live LoadBalancer Service whose cloud
+// cannot change it in place (OKD: only Azure's and GCP's can): patching the
+// annotation would leave the old load balancer as it is while status says
+// otherwise. want then keeps the live scope's annotations, and the message
+// asks the admin to delete the Service. With the auto-delete annotation the
+// operator deletes it itself (recreating: the next reconcile, after it is
+// gone, creates it anew).
+func (r *Reconciler) heldScope(ctx context.Context, ic *operatorv1.IngressController, want *corev1.Service) (msg string, recreating bool, err error) {
+	keys := internalLBAnnotations[r.Options.Platform]
+	if len(keys) == 0 || scopeChangesInPlace[r.Options.Platform] {
+		return "", false, nil
+	}
+	live := &corev1.Service{}
+	if err := r.Get(ctx, client.ObjectKeyFromObject(want), live); err != nil {
+		return "", false, client.IgnoreNotFound(err)
+	}
+	if live.Labels[names.OwningLabel] != want.Labels[names.OwningLabel] {
+		return "", false, nil // ensureService reports it
+	}
+	from, to := scopeOf(live.Annotations, keys), scopeOf(want.Annotations, keys)
+	if !live.DeletionTimestamp.IsZero() {
+		return fmt.Sprintf("The Service %s/%s is being deleted, to be created anew with scope %s.", live.Namespace, live.Name, to), true, nil
+	}
+	if from == to {
+		return "", false, nil
+	}
+	if _, ok := ic.Annotations[names.AutoDeleteLoadBalancerAnnotation]; ok {
+		if err := r.deleteOwned(ctx, live, ic.Name); err != nil {
+			return "", false, err
+		}
+		return fmt.Sprintf("The scope changed from %s to %s: the Service %s/%s was deleted, to be created anew with the new scope (annotation %s).",
+			from, to, live.Namespace, live.Name, names.AutoDeleteLoadBalancerAnnotation), true, nil
+	}
+	if want.Annotations == nil {
+		want.Annotations = map[string]string{}
+	}
+	for k := range keys {
+		if v, ok := live.Annotations[k]; ok {
+			want.Annotations[k] = v
+		} else {
+			delete(want.Annotations, k)
+		}
+	}
+	return fmt.Sprintf("The scope changed from %s to %s, which this platform's load balancers cannot change in place. "+
+		"To apply it, delete the Service (kubectl -n %s delete service %s): a new load balancer, most likely with another address, replaces it. "+
+		"Or annotate the IngressController with %s to let the operator do it, or set the scope back to %s.",
+		from, to, live.Namespace, live.Name, names.AutoDeleteLoadBalancerAnnotation, from), false, nil
 }
 
 // ensureService creates or patches a Service, keeping what the API server

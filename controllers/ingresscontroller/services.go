@@ -54,6 +54,22 @@ var internalLBAnnotations = map[Platform]map[string]string{
 	PlatformOpenStack: {"service.beta.kubernetes.io/openstack-internal-load-balancer": "true"},
 }
 
+// scopeChangesInPlace: the platforms whose cloud controller turns an
+// existing load balancer internal or external when the annotation changes;
+// elsewhere the Service must be created anew (heldScope).
+var scopeChangesInPlace = map[Platform]bool{PlatformAzure: true, PlatformGCP: true}
+
+// scopeOf is the scope the annotations give a load balancer: Internal when
+// they hold every one of the platform's internal annotations.
+func scopeOf(annotations, internal map[string]string) operatorv1.LoadBalancerScope {
+	for k, v := range internal {
+		if annotations[k] != v {
+			return operatorv1.ExternalLoadBalancer
+		}
+	}
+	return operatorv1.InternalLoadBalancer
+}
+
 // desiredLoadBalancerService publishes the routers through a cloud load
 // balancer. Traffic stays on the node it arrives at (Local), keeping the
 // client address and avoiding a second hop.

@@ -179,6 +179,10 @@ const (
 	// HAProxy workers keep connections after a reload (OKD's annotation,
 	// an HAProxy duration such as "30m"): ROUTER_HARD_STOP_AFTER.
 	HardStopAfterAnnotation = "ingress.operator.openshift.io/hard-stop-after"
+	// AutoDeleteLoadBalancerAnnotation on an IngressController lets the
+	// operator delete and recreate its LoadBalancer Service when a scope
+	// change needs a new load balancer (OKD's annotation; any value).
+	AutoDeleteLoadBalancerAnnotation = "ingress.operator.openshift.io/auto-delete-load-balancer"
 )
 
 // RouterDeployment is the router Deployment of an IngressController.

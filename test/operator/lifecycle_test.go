@@ -87,7 +87,7 @@ func TestStatusAndScale(t *testing.T) {
 		if x, err = getIC(ic); err != nil {
 			return err
 		}
-		if len(x.Status.Conditions) != 12 || x.Status.Selector == "" {
+		if len(x.Status.Conditions) != 13 || x.Status.Selector == "" {
 			return fmt.Errorf("conditions %v, selector %q", conditionTypes(x), x.Status.Selector)
 		}
 		return nil
@@ -107,11 +107,11 @@ func TestStatusAndScale(t *testing.T) {
 		"DHE-RSA-AES128-GCM-SHA256", "DHE-RSA-AES256-GCM-SHA384"}})
 	expect(t, "finalizers", x.Finalizers, []string{"ingresscontroller.operator.openshift.io/finalizer-ingresscontroller"})
 	expect(t, "condition types", conditionTypes(x), []string{"Admitted", "DeploymentAvailable", "DeploymentReplicasMinAvailable",
-		"DeploymentReplicasAllAvailable", "DeploymentRollingOut", "LoadBalancerManaged", "LoadBalancerReady", "DNSManaged", "DNSReady",
+		"DeploymentReplicasAllAvailable", "DeploymentRollingOut", "LoadBalancerManaged", "LoadBalancerReady", "LoadBalancerProgressing", "DNSManaged", "DNSReady",
 		"Available", "Progressing", "Degraded"})
 	want := map[string]operatorv1.ConditionStatus{"Admitted": "True", "DeploymentAvailable": "False", "DeploymentReplicasMinAvailable": "False",
 		"DeploymentReplicasAllAvailable": "False", "DeploymentRollingOut": "True", "LoadBalancerManaged": "True", "LoadBalancerReady": "False",
-		"DNSManaged": "True", "DNSReady": "False", "Available": "False", "Progressing": "True"}
+		"LoadBalancerProgressing": "False", "DNSManaged": "True", "DNSReady": "False", "Available": "False", "Progressing": "True"}
 	// Degraded waits for the shortest grace period (30s) to pass.
 	if time.Since(created.CreationTimestamp.Time) < 25*time.Second {
 		want["Degraded"] = "False"

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -312,8 +313,8 @@ func TestLoadBalancerObjects(t *testing.T) {
 	checkIngressClass(t, ic)
 }
 
-// Internal scope sets the platform's annotation; going back to External
-// removes it, and source ranges follow spec.
+// Internal scope sets the platform's annotation and source ranges follow
+// spec; going back to External on AWS needs a new Service (OKD's rule).
 func TestInternalLoadBalancer(t *testing.T) {
 	const ic = "int"
 	createIC(t, ic, domain("int.op.test"), replicas(1), strategy(operatorv1.EndpointPublishingStrategy{Type: operatorv1.LoadBalancerServiceStrategyType,
@@ -327,19 +328,56 @@ func TestInternalLoadBalancer(t *testing.T) {
 	expect(t, "LB ports", portsWithoutNodePorts(t, lb, true), []corev1.ServicePort{svcPort("http", 80), svcPort("https", 443)})
 	checkPDB(t, ic, nil, d)
 
+	// AWS cannot turn a load balancer external in place: the annotation
+	// stays, and status says what to do, as on OKD.
 	updateIC(t, ic, func(x *operatorv1.IngressController) {
 		x.Spec.EndpointPublishingStrategy.LoadBalancer = &operatorv1.LoadBalancerStrategy{Scope: operatorv1.ExternalLoadBalancer,
 			AllowedSourceRanges: []operatorv1.CIDR{"192.0.2.0/24"}}
 	})
-	eventually(t, "External scope on the Service", func() error {
+	eventually(t, "the scope change held, and said", func() error {
 		if err := k8s.Get(ctx, client.ObjectKeyFromObject(lb), lb); err != nil {
 			return err
 		}
 		if !slices.Equal(lb.Spec.LoadBalancerSourceRanges, []string{"192.0.2.0/24"}) {
 			return fmt.Errorf("source ranges %v", lb.Spec.LoadBalancerSourceRanges)
 		}
+		if lb.Annotations["service.beta.kubernetes.io/aws-load-balancer-internal"] != "true" {
+			return fmt.Errorf("annotations %v: the internal load balancer's annotation was changed in place", lb.Annotations)
+		}
+		x, err := getIC(ic)
+		if err != nil {
+			return err
+		}
+		lp, p := condition(x, operatorv1.IngressControllerLoadBalancerProgressingConditionType), condition(x, operatorv1.OperatorStatusTypeProgressing)
+		if lp == nil || lp.Status != operatorv1.ConditionTrue || !strings.Contains(lp.Message, "delete service router-int") {
+			return fmt.Errorf("LoadBalancerProgressing %+v", lp)
+		}
+		if p == nil || p.Status != operatorv1.ConditionTrue {
+			return fmt.Errorf("Progressing %+v", p)
+		}
+		return nil
+	})
+	uid := lb.UID
+	// With OKD's auto-delete annotation the operator creates it anew.
+	updateIC(t, ic, func(x *operatorv1.IngressController) {
+		x.Annotations = map[string]string{names.AutoDeleteLoadBalancerAnnotation: ""}
+	})
+	eventually(t, "External scope on a new Service", func() error {
+		if err := k8s.Get(ctx, client.ObjectKeyFromObject(lb), lb); err != nil {
+			return err
+		}
+		if lb.UID == uid {
+			return fmt.Errorf("still the old Service")
+		}
 		if len(lb.Annotations) != 0 {
 			return fmt.Errorf("annotations %v", lb.Annotations)
+		}
+		x, err := getIC(ic)
+		if err != nil {
+			return err
+		}
+		if lp := condition(x, operatorv1.IngressControllerLoadBalancerProgressingConditionType); lp == nil || lp.Status != operatorv1.ConditionFalse {
+			return fmt.Errorf("LoadBalancerProgressing %+v", lp)
 		}
 		return nil
 	})
