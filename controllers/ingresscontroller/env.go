@@ -500,35 +500,17 @@ func addTLSProfile(env map[string]string, p *operatorv1.TLSSecurityProfile) {
 	}[spec.MinTLSVersion]
 }
 
-// haproxyTime is HAProxy's time grammar: digits and an optional unit
-// (milliseconds without one).
-var haproxyTime = regexp.MustCompile(`^([0-9]+)(us|ms|s|m|h|d)?$`)
-
-// maxHAProxyTime is the longest time HAProxy takes; a longer one fails
-// its configuration, so every reload.
-const maxHAProxyTime = 2147483647 * time.Millisecond
-
 // hardStopAfter is the IngressController's hard-stop-after annotation, when
-// it is a time HAProxy takes of at least a millisecond: ROUTER_HARD_STOP_AFTER,
+// the routers take it (config.ParseHardStopAfter): ROUTER_HARD_STOP_AFTER,
 // as OKD sets it. Any other value is left out (ignoredAnnotations reports
-// it): HAProxy would refuse the whole configuration, or (zero) cut every
-// connection of the old workers at each reload.
+// it): the routers would refuse to start with it.
 func hardStopAfter(ic *operatorv1.IngressController) (string, bool) {
 	v, ok := ic.Annotations[names.HardStopAfterAnnotation]
 	if !ok {
 		return "", false
 	}
-	m := haproxyTime.FindStringSubmatch(v)
-	if m == nil {
-		return v, false
-	}
-	n, err := strconv.ParseUint(m[1], 10, 64)
-	unit := map[string]time.Duration{"us": time.Microsecond, "": time.Millisecond, "ms": time.Millisecond,
-		"s": time.Second, "m": time.Minute, "h": time.Hour, "d": 24 * time.Hour}[m[2]]
-	if err != nil || n > uint64(maxHAProxyTime/unit) || time.Duration(n)*unit < time.Millisecond {
-		return v, false
-	}
-	return v, true
+	_, err := config.ParseHardStopAfter(v)
+	return v, err == nil
 }
 
 var tls13Suites = map[string]bool{

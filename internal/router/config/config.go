@@ -4,6 +4,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -631,27 +632,38 @@ var haproxyUnits = map[string]time.Duration{
 	"s": time.Second, "m": time.Minute, "h": time.Hour, "d": 24 * time.Hour,
 }
 
-// hardStopAfter reads ROUTER_HARD_STOP_AFTER in HAProxy's time grammar,
-// as the operator writes it, from 1ms to HAProxy's limit: HAProxy refuses
-// a longer time (every reload would fail), the router writes
-// milliseconds, and HAProxy reads hard-stop-after 0 as no limit at all.
+// ParseHardStopAfter reads a hard-stop-after time in HAProxy's grammar,
+// as ROUTER_HARD_STOP_AFTER and the IngressController's annotation give
+// it, from 1ms to HAProxy's limit: HAProxy refuses a longer time (every
+// reload would fail), the router writes milliseconds, and HAProxy reads
+// hard-stop-after 0 as no limit at all. The operator checks the
+// annotation with it, so that it never hands the routers a value they
+// refuse.
+func ParseHardStopAfter(v string) (time.Duration, error) {
+	m := haproxyTime.FindStringSubmatch(v)
+	if m == nil {
+		return 0, errors.New("want an HAProxy time: digits with an optional unit us, ms, s, m, h or d, such as 30m or 1h")
+	}
+	unit := haproxyUnits[m[2]]
+	n, err := strconv.ParseInt(m[1], 10, 64)
+	if err != nil || n > int64(MaxHardStopAfter/unit) || time.Duration(n)*unit < time.Millisecond {
+		return 0, fmt.Errorf("want from 1ms (old HAProxy workers must stop some time after a reload) to %dms (HAProxy's limit)",
+			MaxHardStopAfter.Milliseconds())
+	}
+	return time.Duration(n) * unit, nil
+}
+
+// hardStopAfter reads ROUTER_HARD_STOP_AFTER (ParseHardStopAfter).
 func (e *envReader) hardStopAfter(c *Config) {
 	name := names.EnvRouterHardStopAfter
 	v, ok := e.get(name)
 	if !ok {
 		return
 	}
-	m := haproxyTime.FindStringSubmatch(v)
-	if m == nil {
-		e.fail(name, v, "want an HAProxy time: digits with an optional unit us, ms, s, m, h or d, such as 30m or 1h")
+	d, err := ParseHardStopAfter(v)
+	if err != nil {
+		e.fail(name, v, err.Error())
 		return
 	}
-	unit := haproxyUnits[m[2]]
-	n, err := strconv.ParseInt(m[1], 10, 64)
-	if err != nil || n > int64(MaxHardStopAfter/unit) || time.Duration(n)*unit < time.Millisecond {
-		e.fail(name, v, fmt.Sprintf("want from 1ms (old HAProxy workers must stop some time after a reload) to %dms (HAProxy's limit)",
-			MaxHardStopAfter.Milliseconds()))
-		return
-	}
-	c.HardStopAfter = time.Duration(n) * unit
+	c.HardStopAfter = d
 }
