@@ -93,9 +93,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	})
 	b := ctrl.NewControllerManagedBy(mgr).
 		Named("ingresscontroller").
-		For(&operatorv1.IngressController{}, builder.WithPredicates(predicate.NewPredicateFuncs(func(o client.Object) bool {
-			return o.GetNamespace() == r.Options.OperatorNamespace
-		}))).
+		For(&operatorv1.IngressController{}, builder.WithPredicates(predicate.NewPredicateFuncs(inOperatorNS))).
 		Watches(&operatorv1.IngressController{}, rejectedOthers, deletedOrFirstVerdict).
 		Watches(&appsv1.Deployment{}, toIC, inRouterNS).
 		Watches(&corev1.Service{}, toIC, inRouterNS).

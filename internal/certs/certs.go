@@ -129,7 +129,7 @@ func (kp KeyPair) Parse() (*x509.Certificate, crypto.Signer, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	if !publicKeysEqual(certs[0].PublicKey, key.Public()) {
+	if !Matches(certs[0], key) {
 		return nil, nil, errors.New("the private key does not match the certificate")
 	}
 	return certs[0], key, nil
