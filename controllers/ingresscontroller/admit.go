@@ -110,22 +110,29 @@ func domainOwner(ic *operatorv1.IngressController, others []operatorv1.IngressCo
 
 // domainClaim is how an IngressController stands towards a domain: it
 // holds it (admitted with it in status), waits for its first verdict with
-// it as effective domain, or neither (none).
+// it as effective domain, or neither (none). A holder rejected since (a bad
+// spec edit) still holds it: its routers keep serving the domain.
 type domainClaim struct {
 	ic         *operatorv1.IngressController
-	admittedAt *metav1.Time // set when it holds the domain
+	holds      bool
+	admittedAt *metav1.Time // set while it holds the domain admitted
 	none       bool
 }
 
-// claimOf is x's claim on domain, taking x's effective domain from o. An
-// IngressController already rejected claims nothing: it serves nothing
-// new, and may stay rejected for good.
+// claimOf is x's claim on domain, taking x's effective domain from o.
+// status.domain is written only by an admission, so an IngressController
+// with domain there was admitted with it and may still run routers for it.
+// One rejected before it was ever admitted claims nothing: it serves
+// nothing, and may stay rejected for good.
 func claimOf(x *operatorv1.IngressController, domain string, o Options) domainClaim {
 	c := domainClaim{ic: x}
 	admitted := findCondition(x.Status.Conditions, operatorv1.IngressControllerAdmittedConditionType)
 	switch {
-	case admitted != nil && admitted.Status == operatorv1.ConditionTrue && x.Status.Domain == domain:
-		c.admittedAt = &admitted.LastTransitionTime // holds it
+	case x.Status.Domain == domain:
+		c.holds = true
+		if admitted != nil && admitted.Status == operatorv1.ConditionTrue {
+			c.admittedAt = &admitted.LastTransitionTime
+		}
 	case admitted == nil && effectiveDomain(x, o) == domain:
 		// waits for its first verdict
 	default:
@@ -135,17 +142,21 @@ func claimOf(x *operatorv1.IngressController, domain string, o Options) domainCl
 }
 
 // claimsFirst tells whether a's claim on a domain comes before b's. One
-// that holds the domain comes first whatever its age: the routers it runs
-// serve the domain, and an older IngressController admitted later must not
-// take it from them. Between two holders (a race of first admissions) the
-// one admitted first keeps it. Among those not admitted yet the oldest
-// comes first (creation time, then name), as with routes.
+// that holds the domain admitted comes first whatever its age: the routers
+// it runs serve the domain, and an older IngressController admitted later
+// must not take it from them. Next come holders rejected since, whose
+// routers still serve it, so that a newcomer is not admitted beside them.
+// Between two admitted holders (a race of first admissions) the one
+// admitted first keeps it. Otherwise the oldest comes first (creation time,
+// then name), as with routes.
 func claimsFirst(a, b domainClaim) bool {
 	switch {
 	case (a.admittedAt != nil) != (b.admittedAt != nil):
 		return a.admittedAt != nil
 	case a.admittedAt != nil && !a.admittedAt.Equal(b.admittedAt):
 		return a.admittedAt.Before(b.admittedAt)
+	case a.holds != b.holds:
+		return a.holds
 	}
 	return olderIC(a.ic, b.ic)
 }

@@ -136,8 +136,10 @@ func TestAdmitDuplicateDomain(t *testing.T) {
 	ic := func(name string, created time.Time, domain string, admittedStatus operatorv1.ConditionStatus) operatorv1.IngressController {
 		x := newIC(name, withSpec(func(s *operatorv1.IngressControllerSpec) { s.Domain = domain }))
 		x.CreationTimestamp = metav1.NewTime(created)
+		if admittedStatus == operatorv1.ConditionTrue {
+			x.Status.Domain = domain // only an admission writes it
+		}
 		if admittedStatus != "" {
-			x.Status.Domain = domain
 			x.Status.Conditions = []operatorv1.OperatorCondition{{Type: "Admitted", Status: admittedStatus}}
 		}
 		return *x
@@ -149,6 +151,11 @@ func TestAdmitDuplicateDomain(t *testing.T) {
 	// admittedAt sets when x was admitted.
 	admittedAt := func(at time.Time, x operatorv1.IngressController) operatorv1.IngressController {
 		x.Status.Conditions[0].LastTransitionTime = metav1.NewTime(at)
+		return x
+	}
+	// rejectedSince is x, admitted once, then rejected for a spec edit.
+	rejectedSince := func(x operatorv1.IngressController) operatorv1.IngressController {
+		x.Status.Conditions[0].Status = operatorv1.ConditionFalse
 		return x
 	}
 	const taken = "domain shared.example.com is already used by IngressController first"
@@ -219,6 +226,21 @@ func TestAdmitDuplicateDomain(t *testing.T) {
 			self:    ic("a", t0, "shared.example.com", ""),
 			others:  []operatorv1.IngressController{ic("b", t0, "shared.example.com", operatorv1.ConditionTrue)},
 			message: "domain shared.example.com is already used by IngressController b"},
+		{name: "a holder rejected for a spec edit keeps its domain: its routers still serve it",
+			self:    ic("second", t0.Add(time.Minute), "shared.example.com", ""),
+			others:  []operatorv1.IngressController{rejectedSince(ic("first", t0, "shared.example.com", operatorv1.ConditionTrue))},
+			message: taken},
+		{name: "… also against an older IngressController",
+			self:    ic("first", t0, "shared.example.com", ""),
+			others:  []operatorv1.IngressController{rejectedSince(ic("second", t0.Add(time.Minute), "shared.example.com", operatorv1.ConditionTrue))},
+			message: "domain shared.example.com is already used by IngressController second"},
+		{name: "… and when its spec is fixed it is admitted again",
+			self:   rejectedSince(ic("second", t0.Add(time.Minute), "shared.example.com", operatorv1.ConditionTrue)),
+			others: []operatorv1.IngressController{ic("first", t0, "shared.example.com", operatorv1.ConditionFalse)}},
+		{name: "a holder admitted comes before one rejected since (the loser of a race of first admissions)",
+			self:    rejectedSince(ic("first", t0, "shared.example.com", operatorv1.ConditionTrue)),
+			others:  []operatorv1.IngressController{ic("second", t0.Add(time.Minute), "shared.example.com", operatorv1.ConditionTrue)},
+			message: "domain shared.example.com is already used by IngressController second"},
 		{name: "an owner being deleted lets go",
 			self:   ic("second", t0.Add(time.Minute), "shared.example.com", ""),
 			others: []operatorv1.IngressController{deleting(ic("first", t0, "shared.example.com", operatorv1.ConditionTrue))}},

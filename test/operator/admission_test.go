@@ -154,3 +154,32 @@ func TestRunningICKeepsItsDomain(t *testing.T) {
 		t.Errorf("keep-new Admitted = %+v after its next pass, want True", c)
 	}
 }
+
+// TestRejectedHolderKeepsItsDomain: an IngressController admitted and then
+// rejected for a bad spec edit keeps its routers, so it keeps its domain:
+// a newcomer for the same domain is refused until it goes.
+func TestRejectedHolderKeepsItsDomain(t *testing.T) {
+	private := strategy(operatorv1.EndpointPublishingStrategy{Type: operatorv1.PrivateStrategyType})
+	createIC(t, "held", domain("held.op.test"), replicas(1), private)
+	admittedIC(t, "held", operatorv1.ConditionTrue)
+	deployment(t, "held")
+	updateIC(t, "held", func(x *operatorv1.IngressController) {
+		x.Spec.RouteSelector = &metav1.LabelSelector{MatchLabels: map[string]string{"shard": "a b"}}
+	})
+	rejectedWith(t, "held", "has invalid spec.routeSelector")
+	deployment(t, "held") // still serving
+
+	createIC(t, "held-new", domain("held.op.test"), replicas(1), private)
+	rejectedWith(t, "held-new", "domain held.op.test is already used by IngressController held")
+
+	updateIC(t, "held", func(x *operatorv1.IngressController) { x.Spec.RouteSelector = nil })
+	admittedIC(t, "held", operatorv1.ConditionTrue)
+	if c := condition(mustIC(t, "held-new"), "Admitted"); c == nil || c.Status != operatorv1.ConditionFalse {
+		t.Errorf("held-new Admitted = %+v, want False", c)
+	}
+	held, err := getIC("held")
+	must(t, err)
+	must(t, k8s.Delete(ctx, held))
+	eventually(t, "held deleted", gone(&operatorv1.IngressController{}, names.OperatorNamespace, "held"))
+	admittedIC(t, "held-new", operatorv1.ConditionTrue)
+}
