@@ -62,6 +62,7 @@ fuzz: ## run the fuzz targets for FUZZTIME each (seed corpora also run in every 
 	$(TEST_ENV) go test -run '^$$' -fuzz='^FuzzValidateRoute$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=2000x -parallel=2 ./internal/routeapi/
 	$(TEST_ENV) go test -run '^$$' -fuzz='^FuzzLogFormat$$' -fuzztime=$(FUZZTIME_HAPROXY) -fuzzminimizetime=200x -parallel=2 ./internal/router/config/
 	$(TEST_ENV) go test -run '^$$' -fuzz='^FuzzSubjectFilter$$' -fuzztime=$(FUZZTIME_HAPROXY) -fuzzminimizetime=200x -parallel=2 ./internal/router/config/
+	$(TEST_ENV) go test -run '^$$' -fuzz='^FuzzCheck$$' -fuzztime=$(FUZZTIME) -fuzzminimizetime=2000x -parallel=2 ./internal/router/crl/
 
 ##@ Benchmarks
 

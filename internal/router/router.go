@@ -22,6 +22,7 @@ import (
 
 	"github.com/okd-ingress/okd-ingress/internal/router/admission"
 	"github.com/okd-ingress/okd-ingress/internal/router/config"
+	"github.com/okd-ingress/okd-ingress/internal/router/crl"
 	"github.com/okd-ingress/okd-ingress/internal/router/haproxy"
 	"github.com/okd-ingress/okd-ingress/internal/router/model"
 	"github.com/okd-ingress/okd-ingress/internal/router/render"
@@ -64,6 +65,11 @@ type Router struct {
 	ready      atomic.Bool
 	// stopping is set on shutdown: the router then reports not ready.
 	stopping atomic.Bool
+	// crls keeps the revocation lists the client CA bundle names, unless
+	// ROUTER_MUTUAL_TLS_AUTH_CRL gives them (nil then, or without mutual
+	// TLS); servedCRL is the file HAProxy checks clients with.
+	crls      *crl.Manager
+	servedCRL []byte
 }
 
 // New prepares a router; Run starts it.
@@ -104,6 +110,15 @@ func New(restCfg *rest.Config, scheme *runtime.Scheme, cfg config.Config, log lo
 		},
 		metrics: newMetrics(),
 	}
+	if m := cfg.MutualTLS; m != nil && m.CRL == nil {
+		var skipped []string
+		if r.crls, skipped, err = crl.New(m.CA, crl.Options{Log: log.WithName("crl")}); err != nil {
+			return nil, err
+		}
+		if len(skipped) > 0 {
+			log.Info("the client CA bundle names revocation lists the router cannot fetch (only http and https are fetched)", "points", skipped)
+		}
+	}
 	if cfg.UpdateStatus {
 		direct, err := client.New(restCfg, client.Options{Scheme: scheme})
 		if err != nil {
@@ -133,6 +148,10 @@ func (r *Router) Run(ctx context.Context) error {
 	if r.status != nil {
 		go func() { errs <- r.status.Run(ctx) }()
 	}
+	if r.crls != nil {
+		r.fetchFirstCRLs(ctx)
+		go r.crls.Run(ctx)
+	}
 	err := r.loop(ctx, errs)
 	r.stopping.Store(true)
 	if d := r.cfg.GracefulShutdownDelay; d > 0 && err == nil {
@@ -150,6 +169,10 @@ func (r *Router) Run(ctx context.Context) error {
 func (r *Router) loop(ctx context.Context, errs <-chan error) error {
 	retry := time.NewTimer(0)
 	defer retry.Stop()
+	var crlChanged <-chan struct{} // nil: never
+	if r.crls != nil {
+		crlChanged = r.crls.Changed()
+	}
 	for {
 		idle := time.Now()
 		select {
@@ -176,6 +199,7 @@ func (r *Router) loop(ctx context.Context, errs <-chan error) error {
 				time.Sleep(batchDelay)
 			}
 		case <-retry.C:
+		case <-crlChanged:
 		}
 		if err := r.sync(ctx); err != nil {
 			r.log.Error(err, "sync failed; retrying")
@@ -211,4 +235,21 @@ func (r *Router) RenderOnce(ctx context.Context) (render.Files, error) {
 		return nil, err
 	}
 	return p.files, nil
+}
+
+// firstCRLWait bounds how long a starting router waits for the client CA's
+// revocation lists before it serves: meanwhile clients with certificates
+// would be refused (the placeholder), and a rollout's new pods would refuse
+// clients the old ones served.
+const firstCRLWait = 10 * time.Second
+
+// fetchFirstCRLs fetches the revocation lists once before the first sync;
+// Run's loop fetches the rest, and those due again.
+func (r *Router) fetchFirstCRLs(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, firstCRLWait)
+	defer cancel()
+	r.crls.FetchDue(ctx)
+	if missing := r.crls.Missing(); len(missing) > 0 {
+		r.log.Info("serving without some client CA revocation lists: clients of those CAs are refused until they are fetched", "missing", missing)
+	}
 }

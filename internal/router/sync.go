@@ -98,7 +98,7 @@ func (r *Router) snapshotPlan(ctx context.Context) (*plan, error) {
 
 func (r *Router) plan(snap *watch.Snapshot) (*plan, error) {
 	defer prometheusTimer(r.metrics.renderSeconds)()
-	res, m, files, err := Plan(r.params, r.nofile, snap, r.prev, r.applyQuarantine, r.sparePool)
+	res, m, files, err := Plan(r.renderParams(), r.nofile, snap, r.prev, r.applyQuarantine, r.sparePool)
 	if err != nil {
 		return nil, err
 	}
@@ -193,7 +193,7 @@ func (r *Router) earlyPlan(p *plan) *plan {
 		res.Routes = kept
 		return res
 	}
-	res, m, files, err := Plan(r.params, r.nofile, p.snap, r.prev, onlyChosen, nil)
+	res, m, files, err := Plan(r.renderParams(), r.nofile, p.snap, r.prev, onlyChosen, nil)
 	if err != nil || !model.SameShape(r.prev, m) {
 		return nil
 	}
@@ -399,7 +399,50 @@ func spareCount(base int, rate float64, cycle time.Duration) int {
 
 // needsReload is whether p cannot be served by runtime updates alone.
 func (r *Router) needsReload(p *plan) bool {
-	return r.startsAnew() || !model.SameShape(r.prev, p.model)
+	return r.startsAnew() || !model.SameShape(r.prev, p.model) || len(r.crlChange(p)) > maxRuntimeCRL
+}
+
+// maxRuntimeCRL is the largest revocation-list file set at runtime: the
+// command must fit in one runtime API request. A larger one goes live by a
+// reload.
+const maxRuntimeCRL = haproxy.MaxRequestSize - 1024
+
+// renderParams are the router's render parameters with the client CA's
+// revocation lists as they are now.
+func (r *Router) renderParams() render.Params {
+	p := r.params
+	if r.crls != nil {
+		m := *p.Config.MutualTLS
+		m.CRL = r.crls.PEM()
+		p.Config.MutualTLS = &m
+	}
+	return p
+}
+
+// crlChange is p's revocation-list file when it is not the one HAProxy
+// checks clients with; nil otherwise.
+func (r *Router) crlChange(p *plan) []byte {
+	if r.crls == nil || bytes.Equal(p.files[render.ClientCRLFile], r.servedCRL) {
+		return nil
+	}
+	return p.files[render.ClientCRLFile]
+}
+
+// setCRL has HAProxy check clients with p's revocation lists from the next
+// handshake on (its file is written already, for the next reload).
+func (r *Router) setCRL(ctx context.Context, p *plan) error {
+	b := r.crlChange(p)
+	if b == nil {
+		return nil
+	}
+	file := filepath.Join(r.params.ConfigDir, render.ClientCRLFile)
+	if _, err := r.hap.Exec(ctx, "set ssl crl-file "+file+" <<\n"+string(b), "commit ssl crl-file "+file); err != nil {
+		_, _ = r.hap.Exec(ctx, "abort ssl crl-file "+file)
+		return fmt.Errorf("revocation lists: %w", err)
+	}
+	r.servedCRL = b
+	r.metrics.runtimeUpdates.WithLabelValues("crl").Inc()
+	return nil
 }
 
 // startsAnew is whether the next reload starts HAProxy rather than
@@ -479,6 +522,7 @@ func (r *Router) apply(ctx context.Context, p *plan) error {
 	if err := r.hap.Reload(ctx, haproxy.Files(p.files), reason); err != nil {
 		return err
 	}
+	r.servedCRL = p.files[render.ClientCRLFile]
 	if reloaded {
 		r.noteReload(len(p.model.Backends))
 	}
@@ -494,6 +538,9 @@ func (r *Router) applyRuntime(ctx context.Context, p *plan) error {
 	err := r.hap.WriteFiles(haproxy.Files(p.files))
 	stop()
 	if err != nil {
+		return err
+	}
+	if err := r.setCRL(ctx, p); err != nil {
 		return err
 	}
 	if err := r.setServers(ctx, model.ServerChanges(r.prev, p.model)); err != nil {

@@ -31,6 +31,8 @@ type MutualTLS struct {
 	// CRL, when set, are PEM certificate revocation lists, read when the
 	// router starts (ROUTER_MUTUAL_TLS_AUTH_CRL). OpenSSL then wants a
 	// list from the issuer of every certificate of a client's chain.
+	// Unset, the router fetches the lists CA's certificates name, if any
+	// (package crl).
 	CRL []byte
 	// SubjectFilter, when set, is a regular expression that a client
 	// certificate's subject, in OpenSSL's one-line form

@@ -1,18 +1,23 @@
 package router_test
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/sha1"
 	"crypto/tls"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/pem"
 	"fmt"
 	"math/big"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -179,6 +184,41 @@ var _ = Describe("Client certificates", func() {
 		Expect(refusal(presenting(r, revoked), url)).To(ContainSubstring("remote error: tls: revoked certificate"))
 	})
 
+	It("fetches the revocation lists the client CA names: refuses its clients until one is in, then checks them, and follows a new list without a reload", func() {
+		ns := newNamespace("mtlsfetch", nil)
+		newBackend(ns, "web", 1)
+		create(terminated(routev1.TLSTerminationEdge)(sharded("mtlsfetch")(route(ns, "edge", "mtls-fetch."+domain, "web", "http"))))
+		create(sharded("mtlsfetch")(route(ns, "plain", "mtls-fetch-plain."+domain, "web", "http")))
+		lists := &listServer{}
+		srv := httptest.NewServer(lists)
+		DeferCleanup(srv.Close)
+		ca, caFile := clientCAWithCRL("mtls-fetch-clients", srv.URL+"/clients.crl")
+		good, goodLeaf := issueClient(ca, "good")
+		revoked, revokedLeaf := issueClient(ca, "revoked")
+		r := startRouter("mtlsfetch", map[string]string{"ROUTE_LABELS": "shard=mtlsfetch",
+			names.EnvRouterMutualTLSAuth: "required", names.EnvRouterMutualTLSAuthCA: caFile})
+		before, err := r.ReloadCount()
+		Expect(err).NotTo(HaveOccurred())
+		url := "https://mtls-fetch." + domain + "/"
+
+		By("no list yet: clients with certificates are refused, plain HTTP is served")
+		Eventually(servedBy(r.NewClient(framework.ClientOptions{}), "http://mtls-fetch-plain."+domain+"/")).WithTimeout(wait).Should(Equal("web"))
+		Expect(refusal(presenting(r, good), url)).To(ContainSubstring("remote error: tls: "))
+		Expect(r.ConfigFiles()).To(HaveKeyWithValue("client-crl.pem", ContainSubstring("BEGIN X509 CRL")))
+
+		By("the list in: the revoked client is refused, the other served")
+		lists.publish(ca, 15*time.Second, revokedLeaf.SerialNumber)
+		Eventually(servedBy(presenting(r, good), url)).WithTimeout(time.Minute).Should(Equal("web"))
+		Expect(refusal(presenting(r, revoked), url)).To(ContainSubstring("remote error: tls: revoked certificate"))
+
+		By("a new list revoking both, fetched before the first expires")
+		lists.publish(ca, time.Hour, revokedLeaf.SerialNumber, goodLeaf.SerialNumber)
+		Eventually(func() string { return refusal(presenting(r, good), url) }).WithTimeout(time.Minute).
+			Should(ContainSubstring("remote error: tls: revoked certificate"))
+		Expect(r.ReloadCount()).To(Equal(before), "lists go live at runtime")
+		Expect(r.Log()).To(ContainSubstring("client CA revocation list fetched"))
+	})
+
 	It("keeps a router given a CA file that is not one from starting, naming the variable", func() {
 		ca, err := certs.NewCA("mtls-bad", time.Hour, time.Now())
 		Expect(err).NotTo(HaveOccurred())
@@ -193,6 +233,64 @@ var _ = Describe("Client certificates", func() {
 		Expect(err).To(MatchError(ContainSubstring(names.EnvRouterMutualTLSAuthCA + `="` + keyFile + `"`)))
 	})
 })
+
+// listServer serves a client CA's revocation list, made when it is
+// fetched: valid from a few seconds before for the validity published
+// (so that a short one is fetched again soon), or 503 before one is.
+type listServer struct {
+	mu       sync.Mutex
+	ca       certs.KeyPair
+	validity time.Duration
+	serials  []*big.Int
+}
+
+func (l *listServer) publish(ca certs.KeyPair, validity time.Duration, serials ...*big.Int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.ca, l.validity, l.serials = ca, validity, serials
+}
+
+func (l *listServer) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
+	defer GinkgoRecover()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.validity == 0 {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		return
+	}
+	caCert, caKey, err := l.ca.Parse()
+	Expect(err).NotTo(HaveOccurred())
+	now := time.Now()
+	var entries []x509.RevocationListEntry
+	for _, s := range l.serials {
+		entries = append(entries, x509.RevocationListEntry{SerialNumber: s, RevocationTime: now.Add(-time.Minute)})
+	}
+	der, err := x509.CreateRevocationList(rand.Reader, &x509.RevocationList{Number: big.NewInt(now.UnixNano()),
+		ThisUpdate: now.Add(-5 * time.Second), NextUpdate: now.Add(l.validity), RevokedCertificateEntries: entries}, caCert, caKey)
+	Expect(err).NotTo(HaveOccurred())
+	_, _ = w.Write(der)
+}
+
+// clientCAWithCRL is newClientCA for a CA whose certificate names point
+// as its CRL distribution point.
+func clientCAWithCRL(name, point string) (certs.KeyPair, string) {
+	GinkgoHelper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	Expect(err).NotTo(HaveOccurred())
+	now := time.Now()
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(now.UnixNano()), Subject: pkix.Name{CommonName: name},
+		NotBefore: now.Add(-time.Minute), NotAfter: now.Add(time.Hour), IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign, CRLDistributionPoints: []string{point}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	Expect(err).NotTo(HaveOccurred())
+	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	Expect(err).NotTo(HaveOccurred())
+	ca := certs.KeyPair{CertPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
+		KeyPEM: pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER})}
+	file := filepath.Join(GinkgoT().TempDir(), "ca.pem")
+	Expect(os.WriteFile(file, ca.CertPEM, 0o644)).To(Succeed())
+	return ca, file
+}
 
 // newClientCA makes a CA for client certificates and writes its
 // certificate where ROUTER_MUTUAL_TLS_AUTH_CA can name it.
