@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"slices"
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -13,7 +12,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	operatorv1 "github.com/okd-ingress/okd-ingress/api/operator/v1"
-	"github.com/okd-ingress/okd-ingress/internal/certs"
 	"github.com/okd-ingress/okd-ingress/internal/names"
 	"github.com/okd-ingress/okd-ingress/internal/router/config"
 )
@@ -27,9 +25,6 @@ type clientCA struct {
 	Filter   string
 	Version  string
 	Problems []string
-	// CRLs names the revocation lists the bundle's certificates point to,
-	// which the routers do not fetch.
-	CRLs string
 }
 
 // matchNothing is the subject filter of a spec whose every pattern is
@@ -74,7 +69,6 @@ func (r *Reconciler) ensureClientCA(ctx context.Context, ic *operatorv1.IngressC
 	}
 	sum := sha256.Sum256([]byte(bundle))
 	ca.Version = hex.EncodeToString(sum[:])[:16]
-	ca.CRLs = unfetchedCRLs(bundle)
 	return ca, nil
 }
 
@@ -169,22 +163,6 @@ func subjectFilter(patterns []string) (string, []string) {
 		return matchNothing, append(problems, fmt.Sprintf("the patterns together: %v: no client is let in", err))
 	}
 	return joined, problems
-}
-
-// unfetchedCRLs notes the revocation lists the bundle's certificates
-// name: OKD's router downloads them, ours does not.
-func unfetchedCRLs(bundle string) string {
-	list, _ := certs.ParseCertificates([]byte(bundle))
-	var points []string
-	for _, c := range list {
-		points = append(points, c.CRLDistributionPoints...)
-	}
-	if len(points) == 0 {
-		return ""
-	}
-	slices.Sort(points)
-	return fmt.Sprintf("The client CA bundle names revocation lists (%s), which the routers do not fetch: "+
-		"revoked client certificates are accepted.", strings.Join(slices.Compact(points), ", "))
 }
 
 // clientCAIgnored is the FieldsSupported entry for what clientTLS asks

@@ -27,16 +27,7 @@ type observed struct {
 	// whether it is published.
 	dns      dnsManagement
 	dnsCheck dnsCheck
-	// clientCRLs, when set, says which revocation lists the client CAs
-	// name that the routers do not fetch (ClientCRLsFetched).
-	clientCRLs string
 }
-
-// ClientCRLsFetchedConditionType is present, False, while the client CA
-// bundle names revocation lists, which OKD's routers download and ours do
-// not. It is information for the admin, not a fault: it counts towards
-// neither Available nor Degraded, which the admin could not clear.
-const ClientCRLsFetchedConditionType = "ClientCRLsFetched"
 
 // Degraded grace periods, as OKD's: how long each condition may be wrong
 // before the IngressController counts as degraded.
@@ -99,9 +90,6 @@ func conditions(prev []operatorv1.OperatorCondition, obs observed, now time.Time
 	}
 	degraded, requeue := degradedCond(watched, now)
 	out = append(out, merge(prev, degraded, now))
-	if obs.clientCRLs != "" {
-		out = append(out, merge(prev, cond{t: ClientCRLsFetchedConditionType, reason: "DistributionPointsNotFetched", msg: obs.clientCRLs}, now))
-	}
 	return out, requeue
 }
 

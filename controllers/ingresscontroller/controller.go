@@ -182,7 +182,6 @@ func (r *Reconciler) ensureOperands(ctx context.Context, ic *operatorv1.IngressC
 		return obs, err
 	}
 	obs.admission.Ignored = slices.Concat(a.Ignored, errorPagesIgnored(in.ErrorPages), clientCAIgnored(in.ClientCA))
-	obs.clientCRLs = in.ClientCA.CRLs
 	d, err := r.ensureDeployment(ctx, ic, a, in)
 	if err != nil {
 		return obs, err
