@@ -353,6 +353,13 @@ func ServerOptions(configDir string, checkInterval time.Duration, b *model.Backe
 			o = append(o, "alpn h2,http/1.1")
 		}
 	}
+	if b.Balance == "source" {
+		// Each server's place on the hash ring from its address, not its
+		// slot number: slots are numbered by each router's history of
+		// endpoints, so replicas (and one router across a reload that
+		// renumbers) would otherwise send a client to different pods.
+		o = append(o, "hash-key addr-port")
+	}
 	return strings.Join(o, " ")
 }
 

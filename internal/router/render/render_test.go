@@ -151,7 +151,7 @@ func TestRenderSample(t *testing.T) {
 			"  mode tcp",
 			"  balance source",
 			"  hash-type consistent",
-			"  default-server check inter 5000ms",
+			"  default-server check inter 5000ms hash-key addr-port",
 			"  server s1 198.18.0.10:8080 weight 1",
 			"  server s2 198.18.0.11:8080 weight 1",
 			"  server s3 127.0.0.1:1 disabled weight 1",

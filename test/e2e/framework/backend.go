@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"net"
+	"slices"
 	"sync"
 
 	corev1 "k8s.io/api/core/v1"
@@ -90,6 +91,20 @@ func (b *Backend) Scale(ctx context.Context, n int) error {
 		p.srv = srv
 		b.pods = append(b.pods, p)
 	}
+	return b.publish(ctx)
+}
+
+// Delete stops the named pod and publishes the others, as when a pod that
+// is not the last is deleted.
+func (b *Backend) Delete(ctx context.Context, name string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	i := slices.IndexFunc(b.pods, func(p *pod) bool { return p.name == name })
+	if i < 0 {
+		return fmt.Errorf("no pod %s", name)
+	}
+	b.pods[i].srv.Close()
+	b.pods = slices.Delete(b.pods, i, i+1)
 	return b.publish(ctx)
 }
 

@@ -2,13 +2,16 @@ package router_test
 
 import (
 	"bufio"
+	"context"
 	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -18,6 +21,7 @@ import (
 	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
 	"github.com/okd-ingress/okd-ingress/internal/echo"
 	"github.com/okd-ingress/okd-ingress/internal/names"
+	"github.com/okd-ingress/okd-ingress/test/e2e/framework"
 )
 
 var _ = Describe("PROXY protocol", func() {
@@ -131,3 +135,58 @@ func proxiedGet(addr, port, src, dstPort, host string, tlsConf *tls.Config) (*ec
 	}
 	return &e, nil
 }
+
+var _ = Describe("Source balancing", func() {
+	It("sends a client to the same pod from every router replica, whatever order each router met the pods in", func() {
+		ns := newNamespace("sticky", nil)
+		pods := newBackend(ns, "web", 3)
+		create(terminated(routev1.TLSTerminationPassthrough)(sharded("sticky")(route(ns, "pt", "sticky-pt.example.com", "web", "https"))))
+		env := map[string]string{"ROUTE_LABELS": "shard=sticky", names.EnvRouterUseProxyProtocol: "true"}
+		conf := &tls.Config{ServerName: "sticky-pt.example.com", RootCAs: backendCA.Pool}
+		podOf := func(r *framework.Router, client string) (string, error) {
+			e, err := proxiedGet(r.Addr, "443", client, "443", "sticky-pt.example.com", conf)
+			if err != nil {
+				return "", err
+			}
+			return e.Pod, nil
+		}
+		// podsOf is the pod of each of 40 clients, by client.
+		podsOf := func(r *framework.Router) (map[string]string, error) {
+			out := map[string]string{}
+			for i := 1; i <= 40; i++ {
+				client := fmt.Sprintf("203.0.113.%d", i)
+				p, err := podOf(r, client)
+				if err != nil {
+					return nil, err
+				}
+				out[client] = p
+			}
+			return out, nil
+		}
+		first := startRouter("sticky-a", env)
+		Eventually(podsOf).WithArguments(first).WithTimeout(wait).Should(HaveLen(40))
+
+		// The first router gives the deleted pod's slot to the pod that
+		// replaces it; a router started afterwards numbers the three it
+		// finds in order: each pod's slot differs between the two.
+		Expect(pods.Delete(context.Background(), pods.Pods()[0])).To(Succeed())
+		Expect(pods.Scale(context.Background(), 3)).To(Succeed())
+		newest := pods.Pods()[2]
+		Eventually(func() ([]string, error) {
+			m, err := podsOf(first)
+			return slices.Collect(maps.Values(m)), err
+		}).WithTimeout(wait).Should(ContainElement(newest))
+		second := startRouter("sticky-b", env)
+		Eventually(podsOf).WithArguments(second).WithTimeout(wait).Should(HaveLen(40))
+
+		a, err := podsOf(first)
+		Expect(err).NotTo(HaveOccurred())
+		b, err := podsOf(second)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(b).To(Equal(a), "each client's pod through the second router, against the first's")
+		again, err := podsOf(first)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(again).To(Equal(a), "each client keeps its pod")
+		Expect(slices.Compact(slices.Sorted(maps.Values(a)))).To(HaveLen(3), "the clients spread over the three pods")
+	})
+})
