@@ -193,7 +193,9 @@ func (r *Router) earlyPlan(p *plan) *plan {
 		res.Routes = kept
 		return res
 	}
-	res, m, files, err := Plan(r.renderParams(), r.nofile, p.snap, r.prev, onlyChosen, nil)
+	// The revocation lists HAProxy has: new ones come with p itself, which
+	// may go live by a reload after this (and must not be undone by it).
+	res, m, files, err := Plan(r.paramsWithCRL(r.servedCRL), r.nofile, p.snap, r.prev, onlyChosen, nil)
 	if err != nil || !model.SameShape(r.prev, m) {
 		return nil
 	}
@@ -410,10 +412,19 @@ const maxRuntimeCRL = haproxy.MaxRequestSize - 1024
 // renderParams are the router's render parameters with the client CA's
 // revocation lists as they are now.
 func (r *Router) renderParams() render.Params {
+	if r.crls == nil {
+		return r.params
+	}
+	return r.paramsWithCRL(r.crls.PEM())
+}
+
+// paramsWithCRL are the render parameters with crl as the client CA's
+// revocation lists.
+func (r *Router) paramsWithCRL(crl []byte) render.Params {
 	p := r.params
 	if r.crls != nil {
 		m := *p.Config.MutualTLS
-		m.CRL = r.crls.PEM()
+		m.CRL = crl
 		p.Config.MutualTLS = &m
 	}
 	return p
@@ -436,7 +447,12 @@ func (r *Router) setCRL(ctx context.Context, p *plan) error {
 		return nil
 	}
 	file := filepath.Join(r.params.ConfigDir, render.ClientCRLFile)
-	if _, err := r.hap.Exec(ctx, "set ssl crl-file "+file+" <<\n"+string(b), "commit ssl crl-file "+file); err != nil {
+	out, err := r.hap.Exec(ctx, "set ssl crl-file "+file+" <<\n"+string(b), "commit ssl crl-file "+file)
+	if err == nil && (len(out) != 2 || !strings.Contains(out[1], "Success!")) {
+		// A commit that fails says so after its first line, unprefixed.
+		err = fmt.Errorf("commit ssl crl-file: %q", strings.Join(out, "\n"))
+	}
+	if err != nil {
 		_, _ = r.hap.Exec(ctx, "abort ssl crl-file "+file)
 		return fmt.Errorf("revocation lists: %w", err)
 	}

@@ -202,6 +202,10 @@ func (m *Manager) FetchDue(ctx context.Context) time.Time {
 // OpenSSL refuse the clients it covers, as it should).
 func (m *Manager) record(s *source, list *x509.RevocationList, err error) {
 	now := m.opts.Now()
+	if err == nil && s.list != nil && supersedes(s.list, list, now) {
+		err = fmt.Errorf("the list served (of %s, number %v) is older than the one held (of %s, number %v)",
+			list.ThisUpdate.UTC().Format(time.RFC3339), list.Number, s.list.ThisUpdate.UTC().Format(time.RFC3339), s.list.Number)
+	}
 	if err != nil {
 		s.lastErr, s.failures = err, s.failures+1
 		s.due = now.Add(min(maxRetry, firstRetry<<min(s.failures-1, 10)))
@@ -217,13 +221,34 @@ func (m *Manager) record(s *source, list *x509.RevocationList, err error) {
 	s.due = refreshAt(list, now)
 }
 
+// supersedes tells whether held, still valid, was issued after list by
+// the same issuer (list comes from a stale mirror or cache, or a replay):
+// by CRL number when both have one, else by thisUpdate. Taking list would
+// undo the revocations made since. Once held expires, or for another
+// issuer (the CA was replaced), any good list goes.
+func supersedes(held, list *x509.RevocationList, now time.Time) bool {
+	if !bytes.Equal(held.RawIssuer, list.RawIssuer) || !held.NextUpdate.IsZero() && held.NextUpdate.Before(now) {
+		return false
+	}
+	if held.Number != nil && list.Number != nil {
+		return list.Number.Cmp(held.Number) < 0
+	}
+	return list.ThisUpdate.Before(held.ThisUpdate)
+}
+
 // refreshAt is when to fetch list again: when nine tenths of its validity
 // are over, so that the next one is in before it expires, and within
-// maxRefresh.
+// maxRefresh. Past that point (the CA publishes late, as many do within
+// an overlap), a quarter of the time left, so that fetches come closer as
+// it nears its end without coming every few seconds for hours.
 func refreshAt(list *x509.RevocationList, now time.Time) time.Time {
 	wait := maxRefresh
 	if !list.NextUpdate.IsZero() {
-		wait = min(wait, list.NextUpdate.Add(-list.NextUpdate.Sub(list.ThisUpdate)/10).Sub(now))
+		until := list.NextUpdate.Add(-list.NextUpdate.Sub(list.ThisUpdate) / 10).Sub(now)
+		if until <= 0 {
+			until = list.NextUpdate.Sub(now) / 4
+		}
+		wait = min(wait, until)
 	}
 	return now.Add(max(wait, minRefresh))
 }
@@ -285,18 +310,38 @@ func Check(body []byte, bundle []*x509.Certificate, now time.Time) (*x509.Revoca
 	if err != nil {
 		return nil, err
 	}
-	for _, c := range bundle {
-		if bytes.Equal(c.RawSubject, list.RawIssuer) {
-			if err := list.CheckSignatureFrom(c); err != nil {
-				return nil, fmt.Errorf("not signed by the bundle's %s: %w", c.Subject, err)
-			}
-			break
-		}
+	if err := signedByBundle(list, bundle); err != nil {
+		return nil, err
 	}
-	if !list.NextUpdate.IsZero() && list.NextUpdate.Before(now) {
+	switch {
+	case list.ThisUpdate.After(now):
+		// OpenSSL would refuse it as not yet valid, and every client with it.
+		return nil, fmt.Errorf("the list of %s is valid only from %s", list.Issuer, list.ThisUpdate.UTC().Format(time.RFC3339))
+	case !list.NextUpdate.IsZero() && list.NextUpdate.Before(now):
 		return nil, fmt.Errorf("the list of %s expired at %s", list.Issuer, list.NextUpdate.UTC().Format(time.RFC3339))
 	}
 	return list, nil
+}
+
+// signedByBundle checks list's signature against the bundle's
+// certificates of its issuer's name (two during a key rollover: either
+// will do). With none, OpenSSL checks it against the client's chain.
+func signedByBundle(list *x509.RevocationList, bundle []*x509.Certificate) error {
+	var errs []error
+	for _, c := range bundle {
+		if !bytes.Equal(c.RawSubject, list.RawIssuer) {
+			continue
+		}
+		err := list.CheckSignatureFrom(c)
+		if err == nil {
+			return nil
+		}
+		errs = append(errs, err)
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("not signed by the bundle's %s: %w", list.Issuer, errors.Join(errs...))
+	}
+	return nil
 }
 
 // placeholder is an empty list, long expired, from a CA made for it and

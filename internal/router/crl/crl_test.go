@@ -64,8 +64,9 @@ func (ca testCA) list(t testing.TB, this, next time.Time, serials ...int64) []by
 func TestCheck(t *testing.T) {
 	ca, other := newCA(t, "clients"), newCA(t, "others")
 	impostor := testCA{cert: ca.cert, key: other.key} // the CA's name, another key
+	rolled := newCA(t, "clients")                       // the CA's name, its new key
 	good := ca.list(t, t0.Add(-time.Hour), t0.Add(time.Hour), 5)
-	bundle := []*x509.Certificate{ca.cert}
+	bundle := []*x509.Certificate{ca.cert, rolled.cert}
 	for _, tc := range []struct {
 		name, body, err string
 	}{
@@ -76,6 +77,10 @@ func TestCheck(t *testing.T) {
 		{name: "signed by another key under the bundle CA's name", body: string(impostor.list(t, t0.Add(-time.Hour), t0.Add(time.Hour))),
 			err: "not signed by the bundle's CN=clients"},
 		{name: "expired", body: string(ca.list(t, t0.Add(-2*time.Hour), t0.Add(-time.Hour))), err: "expired at 2026-12-01T11:00:00Z"},
+		{name: "not valid yet (OpenSSL would refuse every client with it)", body: string(ca.list(t, t0.Add(time.Minute), t0.Add(time.Hour))),
+			err: "valid only from 2026-12-01T12:01:00Z"},
+		{name: "a key rollover: the bundle's other certificate of the name signs it",
+			body: string(rolled.list(t, t0.Add(-time.Hour), t0.Add(time.Hour)))},
 		{name: "a PEM certificate", body: string(ca.pem), err: `a PEM "CERTIFICATE" block`},
 		{name: "an HTML error page", body: "<html>503</html>", err: "x509"},
 		{name: "empty", body: "", err: "x509"},
@@ -100,6 +105,8 @@ func TestRefreshAt(t *testing.T) {
 	}{
 		{"a day's list: within maxRefresh", t0.Add(-time.Hour), t0.Add(23 * time.Hour), maxRefresh},
 		{"a list of ten minutes: when nine tenths are over", t0, t0.Add(10 * time.Minute), 9 * time.Minute},
+		{"past nine tenths (the CA publishes late): a quarter of what is left", t0.Add(-95 * time.Minute), t0.Add(4 * time.Minute), time.Minute},
+		{"past nine tenths of a week: within maxRefresh", t0.Add(-7 * 24 * time.Hour), t0.Add(12 * time.Hour), maxRefresh},
 		{"about to expire: not in a loop", t0.Add(-time.Hour), t0.Add(time.Second), minRefresh},
 		{"no nextUpdate", t0.Add(-time.Hour), time.Time{}, maxRefresh},
 	} {
@@ -223,6 +230,43 @@ func TestManager(t *testing.T) {
 	}
 	if srv.hits["/a.crl"] != 3 {
 		t.Errorf("a's list fetched %d times, want 3 (not due at b's refresh)", srv.hits["/a.crl"])
+	}
+}
+
+// TestOlderListRefused: a list issued before the one held (a stale mirror
+// or cache) does not replace it: that would undo revocations.
+func TestOlderListRefused(t *testing.T) {
+	ca := newCA(t, "a", "http://crl.example.com/a.crl")
+	m, _, err := New(ca.pem, Options{Now: func() time.Time { return t0 }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	parse := func(der []byte) *x509.RevocationList {
+		l, err := x509.ParseRevocationList(der)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	newer := parse(ca.list(t, t0.Add(-time.Minute), t0.Add(time.Hour), 1, 2))
+	old := parse(ca.list(t, t0.Add(-time.Hour), t0.Add(time.Hour), 1))
+	s := m.sources[0]
+	m.record(s, newer, nil)
+	m.record(s, old, nil)
+	if s.list != newer || s.lastErr == nil || !strings.Contains(s.lastErr.Error(), "older than the one held") {
+		t.Errorf("held %v, error %v; want the newer list kept and the older refused", s.list.ThisUpdate, s.lastErr)
+	}
+	m.record(s, newer, nil)
+	if s.lastErr != nil {
+		t.Errorf("the same list again: %v", s.lastErr)
+	}
+	// Once the held list expires, any good list goes (a CA that started
+	// its numbering anew, say).
+	expired := parse(ca.list(t, t0.Add(-30*time.Minute), t0.Add(-time.Minute), 1, 2, 3)) // issued after old
+	s.list = expired
+	m.record(s, old, nil)
+	if s.list != old || s.lastErr != nil {
+		t.Errorf("after the held list expired: held %v, error %v", s.list.ThisUpdate, s.lastErr)
 	}
 }
 
