@@ -64,7 +64,7 @@ func (ca testCA) list(t testing.TB, this, next time.Time, serials ...int64) []by
 func TestCheck(t *testing.T) {
 	ca, other := newCA(t, "clients"), newCA(t, "others")
 	impostor := testCA{cert: ca.cert, key: other.key} // the CA's name, another key
-	rolled := newCA(t, "clients")                       // the CA's name, its new key
+	rolled := newCA(t, "clients")                     // the CA's name, its new key
 	good := ca.list(t, t0.Add(-time.Hour), t0.Add(time.Hour), 5)
 	bundle := []*x509.Certificate{ca.cert, rolled.cert}
 	for _, tc := range []struct {
