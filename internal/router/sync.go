@@ -256,9 +256,6 @@ func (r *Router) sparePool(pending, backends int) int {
 // sparePoolAt is sparePool as of now: a test passes the instant its
 // history was written at, so that a busy machine does not age it.
 func (r *Router) sparePoolAt(pending, backends int, now time.Time) int {
-	if !model.DynamicBalance(r.cfg.BalanceHTTP) {
-		return 0
-	}
 	if r.prev == nil {
 		return r.cfg.SpareBackends // the first config: its routes are not a burst
 	}

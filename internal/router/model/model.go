@@ -73,9 +73,8 @@ type Backend struct {
 	// Servers are the ready endpoints with their weights, sorted.
 	Servers []Server
 	// Slots are the server lines HAProxy is configured with: Servers in
-	// stable positions plus free slots, so endpoints change at runtime.
-	// A dynamic backend (Dynamic) has no free slots to begin with: HAProxy
-	// adds its servers at runtime, up to Capacity.
+	// stable positions, and slots they left empty until a reload (Compact).
+	// HAProxy adds servers at runtime, up to Capacity.
 	Slots []Slot
 	// Capacity is how many servers the backend may have without a reload
 	// (AssignSlots sets it).

@@ -679,67 +679,67 @@ func TestAssignSlots(t *testing.T) {
 		wantChanges string
 	}{
 		{
-			name:      "first model: at least 4 slots, servers first",
+			name:      "first model: its servers only",
 			next:      backendWith(be, a),
-			wantSlots: "s1=198.18.0.1/256 s2=- s3=- s4=-",
+			wantSlots: "s1=198.18.0.1/256",
 		},
 		{
-			name:      "no servers: 4 empty slots",
+			name:      "no servers: no slots",
 			next:      backendWith(be),
-			wantSlots: "s1=- s2=- s3=- s4=-",
+			wantSlots: "",
 		},
 		{
-			name:        "a server goes away: the others stay, one slot empties",
+			name:        "a server goes away: the others stay, its slot empties",
 			prev:        backendWith(be, a, b, c),
 			next:        backendWith(be, a, c),
-			wantSlots:   "s1=198.18.0.1/256 s2=- s3=198.18.0.3/256 s4=-",
+			wantSlots:   "s1=198.18.0.1/256 s2=- s3=198.18.0.3/256",
 			wantChanges: be + "/s2=-",
 		},
 		{
 			name:        "a server replaces another: it takes the first free slot",
 			prev:        backendWith(be, a, b, c),
 			next:        backendWith(be, a, c, d),
-			wantSlots:   "s1=198.18.0.1/256 s2=198.18.0.4/256 s3=198.18.0.3/256 s4=-",
+			wantSlots:   "s1=198.18.0.1/256 s2=198.18.0.4/256 s3=198.18.0.3/256",
 			wantChanges: be + "/s2=198.18.0.4/256",
 		},
 		{
 			name:        "a weight changes: only that slot",
 			prev:        backendWith(be, a, b),
 			next:        backendWith(be, a, srv{"198.18.0.2", 85}),
-			wantSlots:   "s1=198.18.0.1/256 s2=198.18.0.2/85 s3=- s4=-",
+			wantSlots:   "s1=198.18.0.1/256 s2=198.18.0.2/85",
 			wantChanges: be + "/s2=198.18.0.2/85",
 		},
 		{
 			name:      "nothing changes: no changes",
 			prev:      backendWith(be, a, b),
 			next:      backendWith(be, a, b),
-			wantSlots: "s1=198.18.0.1/256 s2=198.18.0.2/256 s3=- s4=-",
+			wantSlots: "s1=198.18.0.1/256 s2=198.18.0.2/256",
 		},
 		{
-			name:      "growth past the slots: more slots, no runtime changes (reload)",
+			name:      "growth past the capacity: new slots, no runtime changes (reload)",
 			prev:      backendWith(be, b, c, d),
 			next:      backendWith(be, a, b, c, d, srv{"198.18.0.5", 256}),
-			wantSlots: "s1=198.18.0.1/256 s2=198.18.0.2/256 s3=198.18.0.3/256 s4=198.18.0.4/256 s5=198.18.0.5/256 s6=- s7=- s8=-",
+			wantSlots: "s1=198.18.0.2/256 s2=198.18.0.3/256 s3=198.18.0.4/256 s4=198.18.0.1/256 s5=198.18.0.5/256",
 		},
 		{
-			name:        "growth within the slots: four servers got eight slots, the fifth fits",
+			name:        "growth within the capacity: four servers got room for eight, the fifth is added",
 			prev:        backendWith(be, a, b, c, d),
 			next:        backendWith(be, a, b, c, d, srv{"198.18.0.5", 256}),
-			wantSlots:   "s1=198.18.0.1/256 s2=198.18.0.2/256 s3=198.18.0.3/256 s4=198.18.0.4/256 s5=198.18.0.5/256 s6=- s7=- s8=-",
-			wantChanges: be + "/s5=198.18.0.5/256",
+			wantSlots:   "s1=198.18.0.1/256 s2=198.18.0.2/256 s3=198.18.0.3/256 s4=198.18.0.4/256 s5=198.18.0.5/256",
+			wantChanges: "+" + be + "/s5=198.18.0.5/256",
 		},
 		{
-			name:        "shrinking keeps the slot count",
+			name:        "shrinking keeps the slots, emptied",
 			prev:        backendWith(be, a, b, c, d, srv{"198.18.0.5", 256}),
 			next:        backendWith(be, c),
-			wantSlots:   "s1=- s2=- s3=198.18.0.3/256 s4=- s5=- s6=- s7=- s8=-",
+			wantSlots:   "s1=- s2=- s3=198.18.0.3/256 s4=- s5=-",
 			wantChanges: be + "/s1=- " + be + "/s2=- " + be + "/s4=- " + be + "/s5=-",
 		},
 		{
 			name:      "a new backend: not a runtime change",
 			prev:      backendWith("be_http:ns:other", a),
 			next:      backendWith(be, a),
-			wantSlots: "s1=198.18.0.1/256 s2=- s3=- s4=-",
+			wantSlots: "s1=198.18.0.1/256",
 		},
 	}
 	for _, tc := range cases {
@@ -798,10 +798,8 @@ func TestSlotsStableAcrossBuilds(t *testing.T) {
 	}
 }
 
-// TestDynamicSlots: a backend HAProxy can add servers to has no empty
-// server lines; endpoints within its
-// capacity are added at runtime, more need a reload; other backends keep
-// their free slots.
+// TestDynamicSlots: a backend has no empty server lines; endpoints within
+// its capacity are added at runtime, more need a reload.
 func TestDynamicSlots(t *testing.T) {
 	P, R := routev1.TLSTerminationPassthrough, routev1.TLSTerminationReencrypt
 	cases := []struct {
@@ -817,8 +815,8 @@ func TestDynamicSlots(t *testing.T) {
 			"+be_http:ns:r/s2=198.18.1.2/1 +be_http:ns:r/s3=198.18.1.3/1", true},
 		{"scaled 3 to 1: emptied, not removed", nil, 3, 1, 3, 4, "be_http:ns:r/s2=- be_http:ns:r/s3=-", true},
 		{"scaled 2 to 5: past its capacity, a reload", nil, 2, 5, 5, 8, "", false},
-		{"passthrough balanced by source: free slots as before", []opt{termination(P, "")}, 1, 3, 4, 4,
-			"be_tcp:ns:r/s2=198.18.1.2/1 be_tcp:ns:r/s3=198.18.1.3/1", true},
+		{"passthrough balanced by source (consistent hashing by address): servers added at runtime too", []opt{termination(P, "")}, 1, 3, 3, 4,
+			"+be_tcp:ns:r/s2=198.18.1.2/1 +be_tcp:ns:r/s3=198.18.1.3/1", true},
 		{"reencrypt: servers added at runtime too", []opt{termination(R, "")}, 1, 3, 3, 4,
 			"+be_secure:ns:r/s2=198.18.1.2/1 +be_secure:ns:r/s3=198.18.1.3/1", true},
 		{"reencrypt without endpoints: no server lines", []opt{termination(R, "")}, 0, 0, 0, 4, "", false},
@@ -890,13 +888,6 @@ func TestServiceCANames(t *testing.T) {
 	AssignSlots(next, again)
 	if got, want := namesOf(again.Backends[0]), "s1=198.18.1.1@app.ns.svc s2=198.18.1.2@app.ns.svc s3=198.18.2.1@canary.ns.svc s4=-@canary.ns.svc"; got != want {
 		t.Errorf("back\n got  %s\n want %s", got, want)
-	}
-	// A static backend's empty slots check the route's Service's name.
-	src := route("ns", "r", 1, "x.com", termination(R, ""), to("app", 50), alt("canary", 50), annotate(names.BalanceAnnotation, "source"))
-	m := Build(newCluster().web("app", 1, 1).web("canary", 2, 1).input(admit(t, src), o))
-	AssignSlots(nil, m)
-	if got, want := namesOf(m.Backends[0]), "s1=198.18.1.1@app.ns.svc s2=198.18.2.1@canary.ns.svc s3=-@app.ns.svc s4=-@app.ns.svc"; got != want {
-		t.Errorf("static\n got  %s\n want %s", got, want)
 	}
 }
 
@@ -1032,9 +1023,10 @@ func TestBuildDeterministic(t *testing.T) {
 }
 
 // TestCompact: a reload drops the server lines that endpoints left empty
-// in dynamic backends and numbers the rest anew; capacity stays, so the
-// endpoints that come back are added at runtime, without another reload.
-// A source-balanced backend (no runtime servers) keeps its slots.
+// and numbers the rest anew; capacity stays, so the endpoints that come
+// back are added at runtime, without another reload. So too for a
+// source-balanced backend, whose servers hash by address (render), so the
+// new numbers move no client.
 func TestCompact(t *testing.T) {
 	only := func(addrs ...string) *cluster {
 		c := newCluster()
@@ -1065,9 +1057,8 @@ func TestCompact(t *testing.T) {
 	}{
 		{"plain", nil, "s1=198.18.1.3", "s1=198.18.1.3 s2=198.18.1.1 s3=198.18.1.2",
 			"+be_http:ns:r/s2=198.18.1.1/1 +be_http:ns:r/s3=198.18.1.2/1"},
-		{"passthrough balanced by source", []opt{termination(P, "")},
-			"s1=- s2=- s3=198.18.1.3 s4=-", "s1=198.18.1.1 s2=198.18.1.2 s3=198.18.1.3 s4=-",
-			"be_tcp:ns:r/s1=198.18.1.1/1 be_tcp:ns:r/s2=198.18.1.2/1"},
+		{"passthrough balanced by source", []opt{termination(P, "")}, "s1=198.18.1.3", "s1=198.18.1.3 s2=198.18.1.1 s3=198.18.1.2",
+			"+be_tcp:ns:r/s2=198.18.1.1/1 +be_tcp:ns:r/s3=198.18.1.2/1"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -44,25 +44,16 @@ func sameBackendShape(x, y *Backend) bool {
 	return true
 }
 
-// sameSlotCount: a dynamic backend may gain slots at runtime (HAProxy
-// adds servers to it) within its capacity; any other backend keeps its
-// count until a reload.
+// sameSlotCount: a backend may gain slots at runtime (HAProxy adds
+// servers to it) within its capacity.
 func sameSlotCount(x, y *Backend) bool {
-	if x.Dynamic() && y.Dynamic() {
-		return x.Capacity == y.Capacity && len(x.Slots) <= len(y.Slots) && len(y.Slots) <= y.Capacity
-	}
-	return len(x.Slots) == len(y.Slots)
+	return x.Capacity == y.Capacity && len(x.Slots) <= len(y.Slots) && len(y.Slots) <= y.Capacity
 }
 
 // Resized reports whether b has room for another number of servers than
 // prev: a reload for server slots. A reload that only drops emptied
 // server lines (Compact) does not resize.
-func Resized(prev, b *Backend) bool {
-	if prev.Dynamic() && b.Dynamic() {
-		return prev.Capacity != b.Capacity
-	}
-	return len(prev.Slots) != len(b.Slots)
-}
+func Resized(prev, b *Backend) bool { return prev.Capacity != b.Capacity }
 
 func sameReencrypt(x, y *Reencrypt) bool {
 	if x == nil || y == nil {

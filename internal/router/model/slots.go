@@ -2,30 +2,29 @@ package model
 
 import "strconv"
 
-// minSlots is the fewest server lines a backend gets: a Deployment scaled
-// from 1 to 3 replicas must not need a reload.
+// minSlots is the least capacity a backend gets: a Deployment scaled from
+// 1 to 3 replicas must not need a reload.
 const minSlots = 4
 
-// slotCount is the number of server lines for n endpoints: half again as
-// many, rounded up to a multiple of four, so that growth rarely reloads.
+// slotCount is the capacity for n endpoints: half again as many, rounded
+// up to a multiple of four, so that growth rarely reloads.
 func slotCount(n int) int {
 	want := n + n/2
 	return max(minSlots, (want+3)/4*4)
 }
 
-// AssignSlots places each backend's servers into server slots. A backend
-// that prev also has keeps its slot count when its servers fit, and each
+// AssignSlots places each backend's servers into server slots. Each
 // server that prev had stays in its slot, so that endpoint changes become
 // a few runtime commands and established connections keep their server.
-// A backend that outgrows its slots gets more (which needs a reload).
 //
-// A dynamic backend (Dynamic) gets no empty slots: its servers are added
-// at runtime as endpoints come, up to its Capacity (what its free slots
-// would have been), and its slots never shrink (a server that may still
-// carry connections is emptied, not deleted, until a reload: Compact).
-// Empty server lines cost every reload their parsing and HAProxy memory
-// for each: a quarter of a reload of plain routes with one endpoint each,
-// and a third of the worker's memory.
+// A backend gets no empty slots: its servers are added at runtime as
+// endpoints come (every balance algorithm the router takes lets HAProxy
+// add servers), up to its Capacity, and its slots never shrink (a server
+// that may still carry connections is emptied, not deleted, until a
+// reload: Compact). A backend that outgrows its capacity gets more (which
+// needs a reload). Empty server lines cost every reload their parsing and
+// HAProxy memory for each: a quarter of a reload of plain routes with one
+// endpoint each, and a third of the worker's memory.
 func AssignSlots(prev, next *Model) {
 	old := map[string]*Backend{}
 	if prev != nil {
@@ -38,32 +37,18 @@ func AssignSlots(prev, next *Model) {
 	}
 }
 
-// Dynamic reports whether HAProxy can add servers to b at runtime. A
-// reencrypt backend's too: a server added at runtime may name only a CA
-// file that HAProxy loaded with the config, and the backend's
-// default-server line loads it, servers or not.
-func (b *Backend) Dynamic() bool { return DynamicBalance(b.Balance) }
-
 // slotsFor is how many slots b gets after prev, and its Capacity.
 func slotsFor(b, prev *Backend) (n, capacity int) {
-	if !b.Dynamic() {
-		n = slotCount(len(b.Servers))
-		if prev != nil && len(prev.Slots) >= len(b.Servers) {
-			n = len(prev.Slots)
-		}
-		return n, n
-	}
-	grows := prev != nil && prev.Dynamic()
 	switch {
 	case IsSpare(b.Name):
 		capacity = SpareServerLimit // a route with more needs its own backend (fitsSpare)
-	case grows && prev.Capacity >= len(b.Servers):
+	case prev != nil && prev.Capacity >= len(b.Servers):
 		capacity = prev.Capacity
 	default:
 		capacity = slotCount(len(b.Servers))
 	}
 	n = len(b.Servers)
-	if grows {
+	if prev != nil {
 		n = max(n, len(prev.Slots))
 	}
 	return n, capacity
@@ -78,7 +63,7 @@ func assign(b, prev *Backend) {
 	}
 	placed := map[string]bool{}
 	kept := 0 // slots that HAProxy already has, with their names
-	if prev != nil && (len(prev.Slots) == n || b.Dynamic() && prev.Dynamic()) {
+	if prev != nil {
 		kept = len(prev.Slots)
 		current := map[string]int{}
 		for i := range b.Servers {
@@ -132,17 +117,14 @@ func nameEmptySlots(b *Backend) {
 	}
 }
 
-// Compact drops the emptied server lines of m's dynamic backends and
-// numbers the rest anew. Only for a model that goes live by a reload: the
+// Compact drops the emptied server lines of m's backends and numbers the
+// rest anew. Only for a model that goes live by a reload: the
 // new HAProxy process starts with exactly the servers its config names,
 // so no connection holds an emptied one, whereas a running process knows
 // its servers by name. Capacity stays, so endpoints that come back are
 // added at runtime as before.
 func Compact(m *Model) {
 	for _, b := range m.Backends {
-		if !b.Dynamic() {
-			continue
-		}
 		kept := b.Slots[:0]
 		for _, s := range b.Slots {
 			if s.Server != nil {
@@ -168,16 +150,15 @@ type ServerChange struct {
 	Server *Server
 	// Prev is the slot's server before; nil: the slot was empty.
 	Prev *Server
-	// Added: the slot is new in a dynamic backend; HAProxy does not have
-	// it yet.
+	// Added: the slot is new; HAProxy does not have it yet.
 	Added bool
 	// VerifyHost is the name the slot checks (an added slot's option).
 	VerifyHost string
 }
 
 // ServerChanges lists the slot changes from prev to next for backends whose
-// slots have the same names in both, and the slots a dynamic backend
-// gained; other differences need a reload.
+// slots have the same names in both, and the slots a backend gained; other
+// differences need a reload.
 func ServerChanges(prev, next *Model) []ServerChange {
 	old := map[string]*Backend{}
 	for _, b := range prev.Backends {

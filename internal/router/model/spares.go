@@ -147,18 +147,6 @@ func RoutesOf(m *Model) map[types.NamespacedName]bool {
 // more is better served by the reload that gives it its own backend.
 const SpareServerLimit = 16
 
-// DynamicBalance reports whether HAProxy can add servers at runtime to a
-// backend that balances with balance: only algorithms that take new
-// servers do (not "source", which hashes over a fixed server map). Spares
-// need it.
-func DynamicBalance(balance string) bool {
-	switch balance {
-	case "random", "roundrobin", "leastconn", "first":
-		return true
-	}
-	return false
-}
-
 // blueprint is what any spare is, for a route that has none yet.
 func blueprint(balance, cookieName string) *Backend {
 	return &Backend{Mode: ModeHTTP, Balance: balance, Cookie: spareCookie(cookieName, "")}
@@ -183,7 +171,7 @@ func defaultCookie(b *Backend, router string) bool {
 // fitsSpare reports whether spare s, rendered as a plain-HTTP backend
 // without servers of its own, serves b as b's own backend would.
 func fitsSpare(b, s *Backend, cookieName string) bool {
-	return b.Mode == ModeHTTP && s.Mode == ModeHTTP && b.Balance == s.Balance && DynamicBalance(s.Balance) && !b.H2C && !s.H2C &&
+	return b.Mode == ModeHTTP && s.Mode == ModeHTTP && b.Balance == s.Balance && !b.H2C && !s.H2C &&
 		b.Reencrypt == nil && s.Reencrypt == nil && len(b.RequestHeaders)+len(b.ResponseHeaders) == 0 &&
 		len(s.RequestHeaders)+len(s.ResponseHeaders) == 0 && !b.tuned() && !s.tuned() && len(b.Servers) <= SpareServerLimit &&
 		defaultCookie(b, cookieName) && s.Cookie != nil

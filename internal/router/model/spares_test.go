@@ -256,9 +256,9 @@ func TestSpareCandidates(t *testing.T) {
 	}
 }
 
-// HAProxy adds servers at runtime only to backends whose balance algorithm
-// takes new servers: with "source", no route takes a spare.
-func TestNoSparesWithSourceBalance(t *testing.T) {
+// With "source" for HTTP routes, a spare balances by source too, and a
+// new route takes one like any other.
+func TestSparesWithSourceBalance(t *testing.T) {
 	c := newCluster().web("svc", 1, 1)
 	o := defaultOptions
 	o.BalanceHTTP = "source"
@@ -267,14 +267,13 @@ func TestNoSparesWithSourceBalance(t *testing.T) {
 	AddSpares(prev, 2, "source")
 	AssignSlots(nil, prev)
 	next := Build(c.input(admit(t, a, b), o))
-	if got, pending := FitSpares(prev, next, "source"); got != nil || pending != 0 {
-		t.Errorf("FitSpares = %v, %d; want nil, 0", got, pending)
+	got, pending := FitSpares(prev, next, "source")
+	if got == nil || pending != 0 {
+		t.Fatalf("FitSpares = %v, %d; want b in a spare", got, pending)
 	}
-	order := []types.NamespacedName{{Namespace: "ns", Name: "b"}}
-	if got := SpareCandidates(prev, next, "source", 10, order); len(got) != 0 {
-		t.Errorf("SpareCandidates = %v, want none", got)
-	}
-	if !DynamicBalance("random") || !DynamicBalance("roundrobin") || !DynamicBalance("leastconn") || DynamicBalance("source") {
-		t.Error("DynamicBalance: want random, roundrobin and leastconn only")
+	for _, be := range got.Backends {
+		if IsSpare(be.Name) && be.Balance != "source" {
+			t.Errorf("spare %s balances by %s", be.Name, be.Balance)
+		}
 	}
 }

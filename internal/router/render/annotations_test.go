@@ -45,10 +45,6 @@ func TestRenderAnnotations(t *testing.T) {
 		"  server s1 198.18.0.10:8080 weight 1",
 		"  server s2 198.18.0.11:8080 weight 1",
 	}
-	// A source-balanced backend keeps free slots for servers added at runtime.
-	sourceServers := append(append([]string{}, servers...),
-		"  server s3 127.0.0.1:1 disabled weight 1",
-		"  server s4 127.0.0.1:1 disabled weight 1")
 	join := func(parts ...[]string) []string {
 		var out []string
 		for _, p := range parts {
@@ -80,19 +76,19 @@ func TestRenderAnnotations(t *testing.T) {
 			name: "timeout-tunnel on passthrough", opts: []opt{passthrough, annotate(names.TimeoutTunnelAnnotation, "1h")},
 			backend: "be_tcp:ann:route",
 			want: join([]string{"  mode tcp", "  balance source", "  hash-type consistent", "  timeout tunnel 3600000ms",
-				"  default-server check inter 5000ms hash-key addr-port"}, sourceServers),
+				"  default-server check inter 5000ms hash-key addr-port"}, servers),
 		},
 		{
 			name: "timeout on passthrough is the tunnel's (a TCP connection is a tunnel from its start)",
 			opts: []opt{passthrough, annotate(names.TimeoutAnnotation, "5m")}, backend: "be_tcp:ann:route",
 			want: join([]string{"  mode tcp", "  balance source", "  hash-type consistent", "  timeout tunnel 300000ms",
-				"  default-server check inter 5000ms hash-key addr-port"}, sourceServers),
+				"  default-server check inter 5000ms hash-key addr-port"}, servers),
 		},
 		{
 			name: "timeout-tunnel wins over timeout on passthrough",
 			opts: []opt{passthrough, annotate(names.TimeoutAnnotation, "5m", names.TimeoutTunnelAnnotation, "2h")}, backend: "be_tcp:ann:route",
 			want: join([]string{"  mode tcp", "  balance source", "  hash-type consistent", "  timeout tunnel 7200000ms",
-				"  default-server check inter 5000ms hash-key addr-port"}, sourceServers),
+				"  default-server check inter 5000ms hash-key addr-port"}, servers),
 		},
 		{
 			name:    "both timeouts, microseconds rounded up to a millisecond",
@@ -126,7 +122,7 @@ func TestRenderAnnotations(t *testing.T) {
 			opts:    []opt{passthrough, annotate(names.BalanceAnnotation, "source")},
 			edit:    func(c *config.Config) { c.BalanceTCP = "roundrobin" },
 			backend: "be_tcp:ann:route",
-			want:    join([]string{"  mode tcp", "  balance source", "  hash-type consistent", "  default-server check inter 5000ms hash-key addr-port"}, sourceServers),
+			want:    join([]string{"  mode tcp", "  balance source", "  hash-type consistent", "  default-server check inter 5000ms hash-key addr-port"}, servers),
 		},
 		{
 			name: "invalid balance ignored", opts: []opt{annotate(names.BalanceAnnotation, "first")},
@@ -158,7 +154,7 @@ func TestRenderAnnotations(t *testing.T) {
 		{
 			name: "hsts on passthrough ignored", opts: []opt{passthrough, annotate(names.HSTSAnnotation, "max-age=60")},
 			backend: "be_tcp:ann:route",
-			want:    join([]string{"  mode tcp", "  balance source", "  hash-type consistent", "  default-server check inter 5000ms hash-key addr-port"}, sourceServers),
+			want:    join([]string{"  mode tcp", "  balance source", "  hash-type consistent", "  default-server check inter 5000ms hash-key addr-port"}, servers),
 			invalid: "applies only to edge and reencrypt routes",
 		},
 		{
@@ -186,7 +182,7 @@ func TestRenderAnnotations(t *testing.T) {
 			backend: "be_tcp:ann:route",
 			want: join([]string{"  mode tcp", "  balance source", "  hash-type consistent",
 				"  tcp-request content reject if !{ src -f {dir}/allowlists/be_tcp_ann_route.txt }",
-				"  default-server check inter 5000ms hash-key addr-port"}, sourceServers),
+				"  default-server check inter 5000ms hash-key addr-port"}, servers),
 			allowlist: &[2]string{"allowlists/be_tcp_ann_route.txt", "198.51.100.9/32\n::1/128\n"},
 		},
 		{
@@ -205,7 +201,7 @@ func TestRenderAnnotations(t *testing.T) {
 			backend: "be_tcp:ann:route",
 			want: join([]string{"  mode tcp", "  balance source", "  hash-type consistent",
 				"  tcp-request content reject if !{ src -f {dir}/allowlists/be_tcp_ann_route.txt }",
-				"  default-server check inter 5000ms hash-key addr-port"}, sourceServers),
+				"  default-server check inter 5000ms hash-key addr-port"}, servers),
 			allowlist: &[2]string{"allowlists/be_tcp_ann_route.txt", ""},
 			invalid:   "the route admits no client until it is fixed",
 		},
@@ -227,7 +223,7 @@ func TestRenderAnnotations(t *testing.T) {
 		{
 			name: "rewrite-target on passthrough ignored", opts: []opt{passthrough, annotate(names.RewriteTargetAnnotation, "/")},
 			backend: "be_tcp:ann:route",
-			want:    join([]string{"  mode tcp", "  balance source", "  hash-type consistent", "  default-server check inter 5000ms hash-key addr-port"}, sourceServers),
+			want:    join([]string{"  mode tcp", "  balance source", "  hash-type consistent", "  default-server check inter 5000ms hash-key addr-port"}, servers),
 			invalid: "applies only to routes whose HTTP the router sees",
 		},
 		{
@@ -265,7 +261,7 @@ func TestRenderAnnotations(t *testing.T) {
 			name: "h1-adjust-case on a passthrough route ignored", opts: []opt{passthrough, annotate(names.H1AdjustCaseAnnotation, "true")},
 			edit:    func(c *config.Config) { c.H1CaseAdjust = []string{"X-Forwarded-For"} },
 			backend: "be_tcp:ann:route",
-			want:    join([]string{"  mode tcp", "  balance source", "  hash-type consistent", "  default-server check inter 5000ms hash-key addr-port"}, sourceServers),
+			want:    join([]string{"  mode tcp", "  balance source", "  hash-type consistent", "  default-server check inter 5000ms hash-key addr-port"}, servers),
 			invalid: "applies only to routes whose HTTP the router sees",
 		},
 		{
@@ -291,7 +287,7 @@ func TestRenderAnnotations(t *testing.T) {
 				"  tcp-request content track-sc0 src",
 				"  tcp-request content reject if { sc0_conn_cur gt 3 }",
 				"  tcp-request content reject if { sc0_conn_rate gt 4 }",
-				"  default-server check inter 5000ms hash-key addr-port"}, sourceServers),
+				"  default-server check inter 5000ms hash-key addr-port"}, servers),
 		},
 		{
 			name: "cookies disabled", opts: []opt{annotate(names.DisableCookiesAnnotation, "true")},
@@ -335,7 +331,7 @@ func TestRenderAnnotations(t *testing.T) {
 			name: "health check interval with router checks off", opts: []opt{passthrough, annotate(names.HealthCheckIntervalAnnotation, "1500ms")},
 			edit:    func(c *config.Config) { c.Timeouts.HealthCheck = 0 },
 			backend: "be_tcp:ann:route",
-			want:    join([]string{"  mode tcp", "  balance source", "  hash-type consistent", "  default-server check inter 1500ms hash-key addr-port"}, sourceServers),
+			want:    join([]string{"  mode tcp", "  balance source", "  hash-type consistent", "  default-server check inter 1500ms hash-key addr-port"}, servers),
 		},
 	}
 	root := t.TempDir()

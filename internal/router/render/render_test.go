@@ -107,8 +107,8 @@ func TestRenderSample(t *testing.T) {
 	cookie := func(ns, name, attrs string) string {
 		return "  cookie " + model.RouteCookieName(keyOf(ns, name)) + " insert indirect nocache httponly dynamic" + attrs
 	}
-	// Backends that HAProxy adds servers to at runtime have no empty
-	// server lines; source-balanced ones keep their free slots.
+	// HAProxy adds servers to every backend at runtime: no empty server
+	// lines.
 	backends := map[string][]string{
 		"backend be_http:ns1:plain": {
 			"  mode http",
@@ -154,8 +154,6 @@ func TestRenderSample(t *testing.T) {
 			"  default-server check inter 5000ms hash-key addr-port",
 			"  server s1 198.18.0.10:8080 weight 1",
 			"  server s2 198.18.0.11:8080 weight 1",
-			"  server s3 127.0.0.1:1 disabled weight 1",
-			"  server s4 127.0.0.1:1 disabled weight 1",
 		},
 		"backend be_http:ns1:split": {
 			"  mode http",
