@@ -3,6 +3,7 @@ package routeapi
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -74,7 +75,7 @@ func AssignHost(ctx context.Context, r *routev1.Route, access Access, domain str
 		return nil
 	}
 	host := GenerateHost(r.Name, r.Namespace, domain)
-	if errs := hostLabelErrors(host, field.NewPath("spec", "host")); len(errs) > 0 {
+	if errs := hostLabelErrors(host, field.NewPath("spec", "host")); len(errs) > 0 && r.Annotations[names.AllowNonDNSCompliantHostAnnotation] != "true" {
 		return field.ErrorList{field.Invalid(field.NewPath("spec", "host"), host,
 			"the generated host <name>-<namespace>."+domain+" has a label longer than 63 characters: choose a shorter route name or set spec.host")}
 	}
@@ -86,9 +87,20 @@ func AssignHost(ctx context.Context, r *routev1.Route, access Access, domain str
 	return nil
 }
 
-// GenerateHost is the host OKD gives a route that names none.
+// GenerateHost is the host OKD gives a route that names none: dots in the
+// name become dashes, so that the host stays one label below the domain
+// (its wildcard DNS record and certificate cover no more).
 func GenerateHost(name, namespace, domain string) string {
-	return name + "-" + namespace + "." + domain
+	return strings.ReplaceAll(name, ".", "-") + "-" + namespace + "." + domain
+}
+
+// KeepHost gives an update that leaves spec.host empty the host the route
+// has, as OKD's API does: a manifest applied again with replace (or a
+// controller that rebuilds the spec) must not clear a generated host.
+func KeepHost(r, old *routev1.Route) {
+	if r.Spec.Host == "" {
+		r.Spec.Host = old.Spec.Host
+	}
 }
 
 // ValidateHostUpdate runs on update: changing host or subdomain needs

@@ -78,8 +78,9 @@ func (strategy) WarningsOnCreate(_ context.Context, obj runtime.Object) []string
 }
 
 func (strategy) PrepareForUpdate(_ context.Context, obj, old runtime.Object) {
-	r := obj.(*routev1.Route)
-	r.Status = old.(*routev1.Route).Status
+	r, o := obj.(*routev1.Route), old.(*routev1.Route)
+	r.Status = o.Status
+	routeapi.KeepHost(r, o)
 	routeapi.Default(r)
 }
 

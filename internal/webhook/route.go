@@ -5,6 +5,7 @@ package webhook
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 
 	authorizationv1 "k8s.io/api/authorization/v1"
@@ -51,6 +52,13 @@ func (w *RouteWebhook) Default(ctx context.Context, r *routev1.Route) error {
 	}
 	if req.SubResource != "" {
 		return nil
+	}
+	if req.Operation == "UPDATE" {
+		old := &routev1.Route{}
+		if err := json.Unmarshal(req.OldObject.Raw, old); err != nil {
+			return apierrors.NewBadRequest(fmt.Sprintf("decoding the stored Route: %v", err))
+		}
+		routeapi.KeepHost(r, old)
 	}
 	routeapi.Default(r)
 	if req.Operation != "CREATE" {

@@ -148,6 +148,7 @@ func TestRouteCreate(t *testing.T) {
 					t.Errorf("annotations = %v, want %s", r.Annotations, names.HostGeneratedAnnotation)
 				}
 			}}},
+		{name: "dotted.name", mods: []routeMod{host("")}, checks: []check{wantHost("dotted-name-" + ns + "." + testDomain)}},
 		{name: "subdomain-only", mods: []routeMod{host(""), subdomain("shop")}, checks: []check{wantHost("")}},
 		{name: "wildcard", mods: []routeMod{host("wildcard.example.com"), wildcard("Subdomain")}},
 		{name: "wildcard-no-host", mods: []routeMod{host(""), wildcard("Subdomain")}, wantErr: "host name not specified for wildcard policy"},
@@ -278,6 +279,30 @@ func TestRouteUpdate(t *testing.T) {
 			}
 			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 				t.Fatalf("error %v, want one containing %q", err, tc.wantErr)
+			}
+		})
+	}
+}
+
+// TestRouteReplaceWithoutHost: a manifest without spec.host applied again
+// by replace (or a controller rebuilding the spec) keeps the host the route
+// was given, generated or not, as on OKD; it is not a host change.
+func TestRouteReplaceWithoutHost(t *testing.T) {
+	ns := newNamespace(t, "route-replace")
+	ctx := context.Background()
+	for _, tc := range []struct{ name, host, want string }{
+		{"generated", "", "generated-" + ns + "." + testDomain},
+		{"custom", "shop.example.com", "shop.example.com"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			must(t, cluster.Client.Create(ctx, newRoute(ns, tc.name, host(tc.host))))
+			stored := getRoute(t, ns, tc.name)
+			replaced := newRoute(ns, tc.name, host(""), path("/v2"))
+			replaced.ResourceVersion = stored.ResourceVersion
+			must(t, cluster.Client.Update(ctx, replaced))
+			got := getRoute(t, ns, tc.name)
+			if got.Spec.Host != tc.want || got.Spec.Path != "/v2" {
+				t.Errorf("after replace: host %q, path %q; want %q, /v2", got.Spec.Host, got.Spec.Path, tc.want)
 			}
 		})
 	}
