@@ -34,6 +34,22 @@ func init() {
 	utilruntime.Must(addToScheme(Scheme))
 }
 
+// withoutProtobuf offers the Route API in JSON and YAML only: the Route
+// types have no protobuf encoding, and a client that prefers protobuf
+// (with JSON as its fallback, as client-go asks) must get JSON rather
+// than a 406 from an encoder that cannot write it.
+type withoutProtobuf struct{ serializer.CodecFactory }
+
+func (w withoutProtobuf) SupportedMediaTypes() []runtime.SerializerInfo {
+	var out []runtime.SerializerInfo
+	for _, s := range w.CodecFactory.SupportedMediaTypes() {
+		if s.MediaType != runtime.ContentTypeProtobuf {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 func addToScheme(s *runtime.Scheme) error {
 	if err := routev1.AddToScheme(s); err != nil {
 		return err

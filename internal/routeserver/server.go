@@ -127,6 +127,7 @@ func (o *Options) installRoutes(server *genericapiserver.GenericAPIServer, cfg *
 		return err
 	}
 	group := genericapiserver.NewDefaultAPIGroupInfo(routev1.GroupVersion.Group, Scheme, metav1.ParameterCodec, Codecs)
+	group.NegotiatedSerializer = withoutProtobuf{Codecs}
 	group.VersionedResourcesStorageMap[routev1.GroupVersion.Version] = map[string]rest.Storage{
 		"routes": routes, "routes/status": status,
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/x509"
 	"encoding/json"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,6 +19,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/strategicpatch"
 	"k8s.io/apimachinery/pkg/watch"
 	apiregistrationv1 "k8s.io/kube-aggregator/pkg/apis/apiregistration/v1"
+	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -405,6 +408,30 @@ func TestEtcdCertificateRenewal(t *testing.T) {
 	for n, s := range snapshot() {
 		if s == renewed[n] {
 			t.Errorf("%s kept when the CA expired", n)
+		}
+	}
+}
+
+// TestRouteProtobufAccept: a client that prefers protobuf with JSON as its
+// fallback, as client-go asks, gets JSON (the Route types, like OKD's
+// before generated protobuf, are served as JSON), not 406.
+func TestRouteProtobufAccept(t *testing.T) {
+	ns := newNamespace(t, "protobuf")
+	must(t, cluster.Client.Create(context.Background(), newRoute(ns, "proto")))
+	cfg := rest.CopyConfig(cluster.Config)
+	cfg.AcceptContentTypes = "application/vnd.kubernetes.protobuf,application/json"
+	hc, err := rest.HTTPClientFor(cfg)
+	must(t, err)
+	for _, path := range []string{"/apis/route.openshift.io/v1/namespaces/" + ns + "/routes/proto", "/apis/route.openshift.io/v1/namespaces/" + ns + "/routes"} {
+		req, err := http.NewRequest(http.MethodGet, strings.TrimSuffix(cfg.Host, "/")+path, nil)
+		must(t, err)
+		req.Header.Set("Accept", cfg.AcceptContentTypes)
+		resp, err := hc.Do(req)
+		must(t, err)
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+			t.Errorf("GET %s: %d %s: %.200s", path, resp.StatusCode, resp.Header.Get("Content-Type"), body)
 		}
 	}
 }
