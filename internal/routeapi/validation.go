@@ -40,14 +40,13 @@ func ValidateUpdate(r, old *routev1.Route) field.ErrorList {
 	return errs
 }
 
-// ValidateStatusUpdate checks an update of the status subresource.
+// ValidateStatusUpdate checks an update of the status subresource. An
+// entry without routerName is taken, as OKD takes it (a router keys its
+// own entry by its name and leaves others alone).
 func ValidateStatusUpdate(r, old *routev1.Route) field.ErrorList {
 	errs := apivalidation.ValidateObjectMetaUpdate(&r.ObjectMeta, &old.ObjectMeta, field.NewPath("metadata"))
 	for i, in := range r.Status.Ingress {
 		p := field.NewPath("status", "ingress").Index(i)
-		if in.RouterName == "" {
-			errs = append(errs, field.Required(p.Child("routerName"), "each status entry names its router"))
-		}
 		for j, c := range in.Conditions {
 			if c.Type == "" {
 				errs = append(errs, field.Required(p.Child("conditions").Index(j).Child("type"), ""))
@@ -82,7 +81,7 @@ func validateSpec(r *routev1.Route, fld *field.Path, checkHostLabels bool) field
 		errs = append(errs, validatePort(s.Port.TargetPort, fld.Child("port", "targetPort"))...)
 	}
 	errs = append(errs, validateTLS(s.TLS, fld.Child("tls"))...)
-	if s.HTTPHeaders != nil && s.TLS != nil && s.TLS.Termination == routev1.TLSTerminationPassthrough {
+	if hasHeaderActions(s.HTTPHeaders) && s.TLS != nil && s.TLS.Termination == routev1.TLSTerminationPassthrough {
 		errs = append(errs, field.Invalid(fld.Child("httpHeaders"), "", "header actions are not permitted when tls termination is passthrough."))
 	} else {
 		errs = append(errs, validateHeaders(s.HTTPHeaders, fld.Child("httpHeaders"))...)
@@ -207,4 +206,10 @@ func validatePort(p intstr.IntOrString, fld *field.Path) field.ErrorList {
 		return field.ErrorList{field.Required(fld, "targetPort must not be 0 or empty: give a port name or a non-zero number")}
 	}
 	return nil
+}
+
+// hasHeaderActions tells whether h holds any action: OKD refuses actions,
+// not an empty httpHeaders, on a passthrough route.
+func hasHeaderActions(h *routev1.RouteHTTPHeaders) bool {
+	return h != nil && len(h.Actions.Request)+len(h.Actions.Response) > 0
 }

@@ -202,6 +202,10 @@ func TestRouteCreate(t *testing.T) {
 			requestHeader("X-Host", "Set", "%[req.hdr(host),lower]"), requestHeader("X-Remove", "Delete", "")}},
 		{name: "headers-passthrough", mods: []routeMod{tls("passthrough"), requestHeader("X-A", "Set", "b")},
 			wantErr: "header actions are not permitted when tls termination is passthrough."},
+		// OKD's API server takes an empty httpHeaders on a passthrough
+		// route; OKD's CRD rule, which ours keeps, does not.
+		{name: "headers-empty-passthrough", mods: []routeMod{tls("passthrough"), func(r *routev1.Route) { r.Spec.HTTPHeaders = &routev1.RouteHTTPHeaders{} }},
+			wantErr: map[bool]string{true: "", false: "header actions are not permitted when tls termination is passthrough."}[aggregated()]},
 		{name: "header-cookie", mods: []routeMod{requestHeader("Cookie", "Delete", "")}, wantErr: "cookie header may not be modified via header actions"},
 		{name: "header-name-space", mods: []routeMod{requestHeader("X Bad", "Delete", "")}, wantErr: "spec.httpHeaders.actions.request[0].name"},
 		{name: "header-set-without-value", mods: []routeMod{requestHeader("X-A", "Set", "")}, wantErr: "set is required when type is Set, and forbidden otherwise"},
@@ -313,10 +317,13 @@ func TestRouteStatusUpdate(t *testing.T) {
 	ctx := context.Background()
 	r := newRoute(ns, "status")
 	must(t, cluster.Client.Create(ctx, r))
-	r.Status.Ingress = []routev1.RouteIngress{{Host: r.Spec.Host, Conditions: []routev1.RouteIngressCondition{{Type: "Admitted", Status: "True"}}}}
-	if err := cluster.Client.Status().Update(ctx, r); err == nil || !strings.Contains(err.Error(), "each status entry names its router") {
-		t.Fatalf("status without routerName: error %v", err)
+	// Without routerName, as OKD takes it; a condition needs its type.
+	r.Status.Ingress = []routev1.RouteIngress{{Host: r.Spec.Host, Conditions: []routev1.RouteIngressCondition{{Status: "True"}}}}
+	if err := cluster.Client.Status().Update(ctx, r); err == nil || !strings.Contains(err.Error(), "status.ingress[0].conditions[0].type") {
+		t.Fatalf("a condition without type: error %v", err)
 	}
+	r.Status.Ingress[0].Conditions[0].Type = "Admitted"
+	must(t, cluster.Client.Status().Update(ctx, r))
 	r.Status.Ingress[0].RouterName = "default"
 	must(t, cluster.Client.Status().Update(ctx, r))
 	var got routev1.Route
