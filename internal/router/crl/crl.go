@@ -13,11 +13,8 @@ package crl
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -348,20 +345,12 @@ func signedByBundle(list *x509.RevocationList, bundle []*x509.Certificate) error
 // forgotten: it matches no real issuer, so OpenSSL finds no list for a
 // client's CA and refuses the client.
 func placeholder() ([]byte, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, err
-	}
 	t0 := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1),
-		Subject:   pkix.Name{CommonName: "okd-ingress: no revocation list fetched yet"},
-		NotBefore: t0, NotAfter: t0.Add(24 * time.Hour), IsCA: true, BasicConstraintsValid: true,
-		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign, SubjectKeyId: []byte{1}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	ca, err := certs.NewCA("okd-ingress: no revocation list fetched yet", 24*time.Hour, t0)
 	if err != nil {
 		return nil, err
 	}
-	issuer, err := x509.ParseCertificate(der)
+	issuer, key, err := ca.Parse()
 	if err != nil {
 		return nil, err
 	}
