@@ -78,6 +78,11 @@ func (r *Router) registerReloadMetrics() {
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "okd_router_last_reload_duration_seconds", Help: "Duration of the last reload: files written, the master's reload (which parses the config), the new worker answering."},
 			func() float64 { return r.hap.Metrics().LastReloadDuration.Seconds() }),
 	)
+	if r.crls != nil {
+		r.metrics.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "okd_router_client_crls_missing",
+			Help: "Certificates of the client CA bundle whose revocation list is not fetched: their clients are refused."},
+			func() float64 { return float64(len(r.crls.Missing())) }))
+	}
 }
 
 // serveStats serves /healthz, /healthz/ready and /metrics on the stats port.

@@ -205,11 +205,13 @@ var _ = Describe("Client certificates", func() {
 		Eventually(servedBy(r.NewClient(framework.ClientOptions{}), "http://mtls-fetch-plain."+domain+"/")).WithTimeout(wait).Should(Equal("web"))
 		Expect(refusal(presenting(r, good), url)).To(ContainSubstring("remote error: tls: "))
 		Expect(r.ConfigFiles()).To(HaveKeyWithValue("client-crl.pem", ContainSubstring("BEGIN X509 CRL")))
+		Expect(r.Metric("okd_router_client_crls_missing")).To(Equal(1.0))
 
 		By("the list in: the revoked client is refused, the other served")
 		lists.publish(ca, 15*time.Second, revokedLeaf.SerialNumber)
 		Eventually(servedBy(presenting(r, good), url)).WithTimeout(time.Minute).Should(Equal("web"))
 		Expect(refusal(presenting(r, revoked), url)).To(ContainSubstring("remote error: tls: revoked certificate"))
+		Expect(r.Metric("okd_router_client_crls_missing")).To(Equal(0.0))
 
 		By("a new list revoking both, fetched before the first expires")
 		lists.publish(ca, time.Hour, revokedLeaf.SerialNumber, goodLeaf.SerialNumber)
