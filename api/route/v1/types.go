@@ -58,7 +58,7 @@ type RouteList struct {
 type RouteSpec struct {
 	// host is an alias or DNS name that points to the router. When host and
 	// subdomain are both empty, a host is generated as
-	// <name>-<namespace>.<default domain>. Each label must be lowercase and at
+	// <name>-<namespace>.<default domain> (dots in the name become dashes). Each label must be lowercase and at
 	// most 63 characters; the annotation
 	// route.openshift.io/allow-non-dns-compliant-host: "true" lifts the length
 	// limit (checked by the webhook, so the pattern here does not bound labels).
