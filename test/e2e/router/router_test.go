@@ -117,7 +117,11 @@ var _ = Describe("Kubernetes path types", func() {
 		create(pre)
 		c := router.NewClient(framework.ClientOptions{})
 		Eventually(servedBy(c, "http://pathtype.example.com/exact")).WithTimeout(wait).Should(Equal("exact"))
+		// The route's exact key (/foo) and its prefix key (/foo/) live in two
+		// maps, which a runtime update replaces one after the other: wait for
+		// both before checking the matching itself.
 		Eventually(servedBy(c, "http://pathtype.example.com/foo")).WithTimeout(wait).Should(Equal("prefix"))
+		Eventually(servedBy(c, "http://pathtype.example.com/foo/bar")).WithTimeout(wait).Should(Equal("prefix"))
 		for path, want := range map[string]string{
 			"/exact": "exact", "/exact/": "status 404", "/exact/x": "status 404", "/exactly": "status 404",
 			"/foo": "prefix", "/foo/": "prefix", "/foo/bar": "prefix", "/foobar": "status 404",
