@@ -443,7 +443,7 @@ func (r *Router) setCRL(ctx context.Context, p *plan) error {
 	if b == nil {
 		return nil
 	}
-	file := filepath.Join(r.params.ConfigDir, render.ClientCRLFile)
+	file := render.ClientCRLPath(r.params.ConfigDir)
 	out, err := r.hap.Exec(ctx, "set ssl crl-file "+file+" <<\n"+string(b), "commit ssl crl-file "+file)
 	if err == nil && (len(out) != 2 || !strings.Contains(out[1], "Success!")) {
 		// A commit that fails says so after its first line, unprefixed.

@@ -136,6 +136,10 @@ type Params struct {
 // MapPath is where HAProxy loads a map from.
 func MapPath(configDir, name string) string { return path.Join(configDir, MapDir, name) }
 
+// ClientCRLPath is the revocation-list file the TLS binds name, as the
+// runtime API's "set ssl crl-file" must name it too.
+func ClientCRLPath(configDir string) string { return path.Join(configDir, ClientCRLFile) }
+
 // Render produces every file for m.
 func Render(m *model.Model, p Params) (Files, error) {
 	files := Files{DefaultCrtFile: p.DefaultCertificate}
@@ -273,7 +277,7 @@ func clientVerify(m *config.MutualTLS, configDir string) string {
 	}
 	v += " ca-file " + path.Join(configDir, ClientCAFile)
 	if m.CRL != nil {
-		v += " crl-file " + path.Join(configDir, ClientCRLFile)
+		v += " crl-file " + ClientCRLPath(configDir)
 	}
 	return v
 }
