@@ -11,6 +11,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
+	"github.com/okd-ingress/okd-ingress/controllers/ingresscontroller"
 	"github.com/okd-ingress/okd-ingress/internal/manager"
 	"github.com/okd-ingress/okd-ingress/internal/names"
 )
@@ -41,6 +42,7 @@ func main() {
 	flag.Parse()
 	o.Operator.MinReadySeconds = int32(minReady)
 	o.Operator.DNS.Disabled = !*manageDNS
+	o.Operator.Proxy = ingresscontroller.ProxyFromEnv(os.Getenv)
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
 
 	ctx := ctrl.SetupSignalHandler()

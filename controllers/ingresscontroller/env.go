@@ -62,6 +62,7 @@ func routerEnv(ic *operatorv1.IngressController, a admission, o Options, in clus
 	addUniqueID(env, ic.Spec.HTTPHeaders)
 	addCaseAdjustments(env, ic.Spec.HTTPHeaders)
 	addMutualTLS(env, in.ClientCA)
+	addProxy(env, o.Proxy)
 	if v, ok := hardStopAfter(ic); ok {
 		env[names.EnvRouterHardStopAfter] = v
 	}
@@ -82,6 +83,15 @@ func routerEnv(ic *operatorv1.IngressController, a admission, o Options, in clus
 	}})
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
+}
+
+// addProxy passes the operator's proxy variables on, the set ones only.
+func addProxy(env map[string]string, p Proxy) {
+	for name, v := range map[string]string{names.EnvHTTPProxy: p.HTTP, names.EnvHTTPSProxy: p.HTTPS, names.EnvNoProxy: p.NoProxy} {
+		if v != "" {
+			env[name] = v
+		}
+	}
 }
 
 // loadBalancingAlgorithm is OKD's default for HTTP routes, random, or

@@ -305,6 +305,15 @@ func TestRouterEnv(t *testing.T) {
 		{name: "graceful shutdown delay option", mods: []icMod{private},
 			opts:   func(o *Options) { o.GracefulShutdownDelay = 45 * time.Second },
 			change: map[string]string{"ROUTER_GRACEFUL_SHUTDOWN_DELAY": "45s"}},
+		{name: "the operator's proxy is the routers'", mods: []icMod{private},
+			opts: func(o *Options) {
+				o.Proxy = Proxy{HTTP: "http://proxy.example.com:3128", HTTPS: "http://u:pa$$@proxy.example.com:3128", NoProxy: ".svc,198.18.0.0/15"}
+			},
+			change: map[string]string{"HTTP_PROXY": "http://proxy.example.com:3128", "HTTPS_PROXY": "http://u:pa$$$$@proxy.example.com:3128",
+				"NO_PROXY": ".svc,198.18.0.0/15"}},
+		{name: "only the proxy variables that are set", mods: []icMod{private},
+			opts:   func(o *Options) { o.Proxy = Proxy{HTTPS: "http://proxy.example.com:3128"} },
+			change: map[string]string{"HTTPS_PROXY": "http://proxy.example.com:3128"}},
 		{name: "client certificates: the policy, the mounted CA and the subject filter, its $ as the kubelet hands it over",
 			mods: []icMod{private}, in: clusterInputs{ClientCA: clientCA{Policy: "required", Filter: `(?:^/CN=ops$|^/O=Example/)`}},
 			change: map[string]string{"ROUTER_MUTUAL_TLS_AUTH": "required", "ROUTER_MUTUAL_TLS_AUTH_CA": "/etc/pki/tls/client-ca/ca-bundle.pem",
@@ -403,6 +412,30 @@ func routerAccepts(t *testing.T, env []corev1.EnvVar) {
 	c := config.Defaults()
 	if err := c.FromEnv(func(k string) (string, bool) { v, ok := vals[k]; return v, ok }); err != nil {
 		t.Errorf("the router refuses the environment: %v", err)
+	}
+}
+
+// TestProxyFromEnv: the operator reads its proxy as Go's HTTP client
+// would, so that the routers use the one it uses.
+func TestProxyFromEnv(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		want Proxy
+	}{
+		{"none", nil, Proxy{}},
+		{"upper case", map[string]string{"HTTP_PROXY": "http://a:1", "HTTPS_PROXY": "http://b:2", "NO_PROXY": "c"},
+			Proxy{HTTP: "http://a:1", HTTPS: "http://b:2", NoProxy: "c"}},
+		{"lower case", map[string]string{"http_proxy": "http://a:1", "https_proxy": "http://b:2", "no_proxy": "c"},
+			Proxy{HTTP: "http://a:1", HTTPS: "http://b:2", NoProxy: "c"}},
+		{"upper case wins", map[string]string{"HTTPS_PROXY": "http://upper:1", "https_proxy": "http://lower:1"},
+			Proxy{HTTPS: "http://upper:1"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := ProxyFromEnv(func(k string) string { return tc.env[k] }); got != tc.want {
+				t.Errorf("got %+v, want %+v", got, tc.want)
+			}
+		})
 	}
 }
 

@@ -7,9 +7,11 @@
 package ingresscontroller
 
 import (
+	"strings"
 	"time"
 
 	operatorv1 "github.com/okd-ingress/okd-ingress/api/operator/v1"
+	"github.com/okd-ingress/okd-ingress/internal/names"
 )
 
 // Platform is the infrastructure the cluster runs on: it picks the default
@@ -51,6 +53,25 @@ type Options struct {
 	// DNS configures the wildcard records of load-balanced
 	// IngressControllers.
 	DNS DNSOptions
+	// Proxy is the egress proxy the routers use for what they fetch
+	// (client revocation lists; the API server too, unless NoProxy
+	// names it): OKD's operator passes the cluster proxy's, ours its own.
+	Proxy Proxy
+}
+
+// Proxy is a set of proxy variables; empty ones are not passed on.
+type Proxy struct{ HTTP, HTTPS, NoProxy string }
+
+// ProxyFromEnv reads the proxy variables as Go's HTTP client does: the
+// upper-case name first, else the lower-case one.
+func ProxyFromEnv(getenv func(string) string) Proxy {
+	get := func(name string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		return getenv(strings.ToLower(name))
+	}
+	return Proxy{HTTP: get(names.EnvHTTPProxy), HTTPS: get(names.EnvHTTPSProxy), NoProxy: get(names.EnvNoProxy)}
 }
 
 // WithDefaults fills unset options.

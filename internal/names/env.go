@@ -82,6 +82,14 @@ const (
 	EnvStatsPort                            = "STATS_PORT"
 )
 
+// The proxy variables Go's HTTP client reads (upper case first), which the
+// operator hands its routers as OKD's hands them the cluster proxy's.
+const (
+	EnvHTTPProxy  = "HTTP_PROXY"
+	EnvHTTPSProxy = "HTTPS_PROXY"
+	EnvNoProxy    = "NO_PROXY"
+)
+
 // The access-log socket of the Container destination: HAProxy in the
 // router container writes to it, the "logs" sidecar (the router image
 // run as "logs") prints what arrives, for kubectl logs -c logs.
