@@ -543,9 +543,10 @@ func (r *Router) apply(ctx context.Context, p *plan) error {
 }
 
 // applyRuntime writes the files first (runtime changes are lost on the
-// next reload), then sets changed servers, then replaces changed maps: a
-// route that takes a spare backend finds its servers ready when its map
-// entries appear.
+// next reload), then sets changed servers, then replaces changed maps,
+// committing them together: a route that takes a spare backend finds its
+// servers ready when its map entries appear, and its entries in the
+// exact and prefix maps appear together.
 func (r *Router) applyRuntime(ctx context.Context, p *plan) error {
 	stop := prometheusTimer(r.metrics.writeSeconds)
 	err := r.hap.WriteFiles(haproxy.Files(p.files))
@@ -559,6 +560,7 @@ func (r *Router) applyRuntime(ctx context.Context, p *plan) error {
 	if err := r.setServers(ctx, model.ServerChanges(r.prev, p.model)); err != nil {
 		return err
 	}
+	var changed []haproxy.MapContent
 	for _, name := range model.MapNames {
 		if mapsEqual(r.prev.Maps[name], p.model.Maps[name]) {
 			continue
@@ -567,11 +569,15 @@ func (r *Router) applyRuntime(ctx context.Context, p *plan) error {
 		for _, e := range p.model.Maps[name] {
 			entries = append(entries, [2]string{e.Key, e.Value})
 		}
-		if err := r.hap.ReplaceMap(ctx, render.MapPath(r.params.ConfigDir, name), entries); err != nil {
-			return fmt.Errorf("map %s: %w", name, err)
-		}
-		r.metrics.runtimeUpdates.WithLabelValues("map").Inc()
+		changed = append(changed, haproxy.MapContent{Path: render.MapPath(r.params.ConfigDir, name), Entries: entries})
 	}
+	if len(changed) == 0 {
+		return nil
+	}
+	if err := r.hap.ReplaceMaps(ctx, changed...); err != nil {
+		return fmt.Errorf("maps: %w", err)
+	}
+	r.metrics.runtimeUpdates.WithLabelValues("map").Add(float64(len(changed)))
 	return nil
 }
 

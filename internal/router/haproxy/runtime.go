@@ -292,35 +292,78 @@ func weightError(verb, target string, weight int) error {
 
 var newVersion = regexp.MustCompile(`New version created: (\d+)`)
 
-// ReplaceMap atomically replaces the content of a loaded map: `prepare map` allocates a version, `add
-// map @ver` fills it with as many payload chunks as needed, `commit map @ver` swaps it in. Lookups see
-// either the old or the new content, never a mix. mapPath is the path exactly as HAProxy loaded it.
-// Keys may not contain white space; neither keys nor values may contain a newline.
-func (s *Supervisor) ReplaceMap(ctx context.Context, mapPath string, entries [][2]string) error {
-	chunks, err := mapChunks(mapPath, entries)
+// MapContent is the whole new content of one loaded map; Path is the
+// map's path exactly as HAProxy loaded it.
+type MapContent struct {
+	Path    string
+	Entries [][2]string
+}
+
+// ReplaceMaps replaces the content of loaded maps: `prepare map` allocates
+// a version of each, `add map @ver` fills it with as many payload chunks as
+// needed, and `commit map @ver` swaps it in. Each map's lookups see either
+// its old or its new content, never a mix. The commits go last, together,
+// in one request: a route's keys in several maps (exact and prefix paths,
+// say) change within microseconds of each other rather than round trips
+// apart, and if anything fails before them no map changes. Keys may not
+// contain white space; neither keys nor values may contain a newline.
+func (s *Supervisor) ReplaceMaps(ctx context.Context, maps ...MapContent) error {
+	chunks := make([][]string, len(maps))
+	prepares := make([]string, len(maps))
+	for i, m := range maps {
+		c, err := mapChunks(m.Path, m.Entries)
+		if err != nil {
+			return err
+		}
+		chunks[i], prepares[i] = c, "prepare map "+m.Path
+	}
+	outs, err := s.Exec(ctx, prepares...)
+	vers := make([]string, len(maps))
+	for i, out := range outs {
+		if m := newVersion.FindStringSubmatch(out); m != nil {
+			vers[i] = m[1]
+		} else if err == nil {
+			err = fmt.Errorf("prepare map %s: unexpected answer %q", maps[i].Path, out)
+		}
+	}
+	if err == nil && len(outs) != len(maps) {
+		err = fmt.Errorf("prepare map: %d answers for %d maps", len(outs), len(maps))
+	}
+	var commits []string
+	if err == nil {
+		commits, err = s.fill(ctx, maps, chunks, vers)
+	}
 	if err != nil {
+		// Free the entries of abandoned versions; unused versions are harmless otherwise.
+		// Never after a commit: a committed version is the live map.
+		var clears []string
+		for i, v := range vers {
+			if v != "" {
+				clears = append(clears, "clear map @"+v+" "+maps[i].Path)
+			}
+		}
+		_, _ = s.Exec(context.WithoutCancel(ctx), clears...)
 		return err
 	}
-	outs, err := s.Exec(ctx, "prepare map "+mapPath)
-	if err != nil {
-		return err
+	_, err = s.Exec(ctx, commits...)
+	return err
+}
+
+// fill adds each map's chunks to its prepared version and gives the
+// commands that commit them, checked to fit one request.
+func (s *Supervisor) fill(ctx context.Context, maps []MapContent, chunks [][]string, vers []string) ([]string, error) {
+	var adds, commits []string
+	for i, m := range maps {
+		for _, c := range chunks[i] {
+			adds = append(adds, "add map @"+vers[i]+" "+m.Path+" <<\n"+c)
+		}
+		commits = append(commits, "commit map @"+vers[i]+" "+m.Path)
 	}
-	m := newVersion.FindStringSubmatch(outs[0])
-	if m == nil {
-		return fmt.Errorf("prepare map %s: unexpected answer %q", mapPath, outs[0])
+	if reqs, err := batch(commits); err != nil || len(reqs) > 1 {
+		return nil, fmt.Errorf("haproxy runtime API: %d map commits do not fit one request (%v)", len(commits), err)
 	}
-	ver := m[1]
-	cmds := make([]string, 0, len(chunks)+1)
-	for _, c := range chunks {
-		cmds = append(cmds, "add map @"+ver+" "+mapPath+" <<\n"+c)
-	}
-	cmds = append(cmds, "commit map @"+ver+" "+mapPath)
-	if _, err := s.Exec(ctx, cmds...); err != nil {
-		// Free the entries of the abandoned version; unused versions are harmless otherwise.
-		_, _ = s.Exec(context.WithoutCancel(ctx), "clear map @"+ver+" "+mapPath)
-		return err
-	}
-	return nil
+	_, err := s.Exec(ctx, adds...)
+	return commits, err
 }
 
 // mapChunks renders entries as payload lines, cut so that each `add map` request stays below

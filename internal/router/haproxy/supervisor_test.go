@@ -273,8 +273,8 @@ func TestReplaceMapWithoutReload(t *testing.T) {
 	if err := e.sup.WriteFiles(Files{mapRel: []byte(disk.String())}); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.sup.ReplaceMap(context.Background(), mapPath, entries); err != nil {
-		t.Fatalf("ReplaceMap: %v", err)
+	if err := e.sup.ReplaceMaps(context.Background(), MapContent{mapPath, entries}); err != nil {
+		t.Fatalf("ReplaceMaps: %v", err)
 	}
 	e.expect("h0000.example", 200, "a")
 	e.expect("h2999.example", 200, "b")
@@ -283,8 +283,41 @@ func TestReplaceMapWithoutReload(t *testing.T) {
 	if n := e.reloadCount(); n != 0 {
 		t.Fatalf("ReloadCount = %d, want 0", n)
 	}
-	if err := e.sup.ReplaceMap(context.Background(), filepath.Join(e.cfgDir, "maps/unknown.map"), entries[:1]); err == nil {
-		t.Fatal("ReplaceMap on a map HAProxy did not load succeeded")
+	if err := e.sup.ReplaceMaps(context.Background(), MapContent{filepath.Join(e.cfgDir, "maps/unknown.map"), entries[:1]}); err == nil {
+		t.Fatal("ReplaceMaps on a map HAProxy did not load succeeded")
+	}
+}
+
+// TestReplaceMapsTogether: maps replaced together change together, and
+// when one cannot be replaced none is: a route's exact-path and prefix-path
+// keys must not go live one without the other.
+func TestReplaceMapsTogether(t *testing.T) {
+	e := newEnv(t)
+	hostsRel, pathsRel := "maps/hosts.map", "maps/paths.map"
+	hosts, paths := filepath.Join(e.cfgDir, hostsRel), filepath.Join(e.cfgDir, pathsRel)
+	backends := "backend be_a\n    " + returns("a") + "\nbackend be_b\n    " + returns("b") + "\n" +
+		"backend be_none\n    http-request return status 404 content-type text/plain string none\n"
+	cfg := e.config([]string{
+		"use_backend %[req.hdr(host),lower,map_str(" + hosts + ")] if { req.hdr(host),lower,map_str(" + hosts + ") -m found }",
+		"use_backend %[path,map_beg(" + paths + ")] if { path,map_beg(" + paths + ") -m found }",
+		"default_backend be_none"}, backends)
+	e.reload(Files{MainConfig: cfg, hostsRel: []byte("old.example be_a\n"), pathsRel: []byte("/old be_a\n")})
+	e.expect("old.example", 200, "a")
+
+	newHosts := MapContent{hosts, [][2]string{{"new.example", "be_b"}}}
+	unknown := MapContent{filepath.Join(e.cfgDir, "maps/unknown.map"), [][2]string{{"x", "be_b"}}}
+	if err := e.sup.ReplaceMaps(context.Background(), newHosts, unknown); err == nil {
+		t.Fatal("ReplaceMaps with a map HAProxy did not load succeeded")
+	}
+	e.expect("old.example", 200, "a") // unchanged: the other map failed
+	e.expect("new.example", 404, "none")
+	if err := e.sup.ReplaceMaps(context.Background(), MapContent{hosts, nil},
+		MapContent{paths, [][2]string{{"/", "be_b"}}}); err != nil {
+		t.Fatalf("ReplaceMaps: %v", err)
+	}
+	e.expect("old.example", 200, "b") // both changed: no host key, every path to be_b
+	if n := e.reloadCount(); n != 0 {
+		t.Fatalf("ReloadCount = %d, want 0", n)
 	}
 }
 
