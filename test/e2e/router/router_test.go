@@ -118,8 +118,8 @@ var _ = Describe("Kubernetes path types", func() {
 		c := router.NewClient(framework.ClientOptions{})
 		Eventually(servedBy(c, "http://pathtype.example.com/exact")).WithTimeout(wait).Should(Equal("exact"))
 		// The route's exact key (/foo) and its prefix key (/foo/) live in two
-		// maps, which a runtime update replaces one after the other: wait for
-		// both before checking the matching itself.
+		// maps, which a runtime update commits together but not atomically
+		// (microseconds apart): wait for both before checking the matching.
 		Eventually(servedBy(c, "http://pathtype.example.com/foo")).WithTimeout(wait).Should(Equal("prefix"))
 		Eventually(servedBy(c, "http://pathtype.example.com/foo/bar")).WithTimeout(wait).Should(Equal("prefix"))
 		for path, want := range map[string]string{
