@@ -130,11 +130,15 @@ func admitOne(r *routev1.Route, p Policy, c *claims) (Route, Verdict) {
 	if a.Path, err = parsePath(r); err != nil {
 		return reject(ReasonRouteNotAdmitted, err.Error())
 	}
-	if a.TLS, err = parseTLS(r.Spec.TLS, p.VerifyChains); err != nil {
-		return reject(ReasonExtendedValidationFailed, err.Error())
-	}
+	// The claim comes before the certificates, as in OKD (whose host
+	// plugins run before its validator): a route whose certificate breaks
+	// keeps its host, so that an owner's bad edit never hands the host to a
+	// route another namespace keeps waiting.
 	if msg := c.claim(r, host, wildcard, a.Path); msg != "" {
 		return reject(ReasonHostAlreadyClaimed, msg)
+	}
+	if a.TLS, err = parseTLS(r.Spec.TLS, p.VerifyChains); err != nil {
+		return reject(ReasonExtendedValidationFailed, err.Error())
 	}
 	var problems []string
 	a.Tuning, problems = parseTuning(r, a.TLS)

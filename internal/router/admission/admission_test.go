@@ -940,17 +940,19 @@ func TestAdmit(t *testing.T) {
 				"spec.tls.externalCertificate is not supported by this router yet: put the certificate and key in spec.tls")},
 		},
 		{
-			name:   "an older route that fails validation does not hold its host",
+			name:   "an older route that fails validation keeps its host, as on OKD: another namespace cannot take it over",
 			policy: strict,
 			routes: []*routev1.Route{
 				route("ns1", "broken", 1, "secure.example.com", edge(routev1.TLSConfig{Certificate: p.leafPEM, Key: string(p.other.KeyPEM)})),
-				route("ns2", "fine", 2, "secure.example.com"),
+				route("ns2", "other", 2, "secure.example.com"),
+				route("ns1", "sibling", 3, "secure.example.com", path("/x")),
 			},
 			want: []verdict{
 				rejected("ns1/broken", "secure.example.com", ReasonExtendedValidationFailed, "does not match"),
-				ok("ns2/fine", "secure.example.com"),
+				rejected("ns2/other", "secure.example.com", ReasonHostAlreadyClaimed, "owned by namespace ns1"),
+				ok("ns1/sibling", "secure.example.com"),
 			},
-			order: []string{"ns2/fine"},
+			order: []string{"ns1/sibling"},
 		},
 		{
 			name:   "an invalid target weight stored without the webhook is rejected",
