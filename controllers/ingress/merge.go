@@ -34,9 +34,9 @@ func owningIngress(obj metav1.Object) (string, bool) {
 }
 
 // routeKey pairs an existing Route with a wanted one: rule Routes by host,
-// path and path type (a change of any makes a new Route, as in OKD for the
-// first two), the default backend's by being one, since the API chose its
-// host. The path type tells apart an Ingress's Exact and Prefix paths of
+// path and path type (a change of host or path makes a new Route, as in
+// OKD; of Exact against the others too), the default backend's by being
+// one, since the API chose its host. The path type tells apart an Ingress's Exact and Prefix paths of
 // one value: without it the two Routes could be paired crosswise, each
 // rewritten into the other, and the router see both as one path for a
 // moment (HostAlreadyClaimed).
@@ -50,6 +50,16 @@ func keyOf(r *routev1.Route) routeKey {
 		return routeKey{defaultBackend: true}
 	}
 	return routeKey{host: r.Spec.Host, path: r.Spec.Path, pathType: r.Annotations[names.PathTypeAnnotation]}
+}
+
+// looseKeyOf is keyOf with the path types that match alike as a claim
+// (Prefix, ImplementationSpecific, none) made one: Exact stays apart.
+func looseKeyOf(r *routev1.Route) routeKey {
+	k := keyOf(r)
+	if k.pathType != string(networkingv1.PathTypeExact) {
+		k.pathType = ""
+	}
+	return k
 }
 
 func isDefaultBackend(r *routev1.Route) bool {

@@ -2,6 +2,7 @@ package ingress
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -107,6 +108,40 @@ func TestPlanByPathType(t *testing.T) {
 		if len(p.updates) != 2 || p.updates[0].existing != prefix || p.updates[1].existing != exact || len(p.creates)+len(p.deletes) != 0 {
 			t.Errorf("owned %v: updates pair %v, want p then e, nothing created or deleted", []string{owned[0].Name, owned[1].Name}, ownedNames(p.updates))
 		}
+	}
+}
+
+// A path type changed between Prefix and ImplementationSpecific, or a
+// Route without the annotation (OKD's, or restored), keeps its Route:
+// same name, same age, the fields users set. Exact stays apart.
+func TestPlanLoosePathTypes(t *testing.T) {
+	named := func(n string) routeMod { return func(r *routev1.Route) { r.Name = n } }
+	bareMod := func(r *routev1.Route) { delete(r.Annotations, names.PathTypeAnnotation) }
+	prefix, bare, exact := route(named("p"), rPathType("Prefix")), route(named("u"), bareMod), route(named("e"), rPathType("Exact"))
+	for _, tc := range []struct {
+		name    string
+		owned   []*routev1.Route
+		want    []string // path types wanted, in order
+		updates []string // owned Routes they update, in order
+		creates int
+	}{
+		{"Prefix to ImplementationSpecific", []*routev1.Route{prefix}, []string{"ImplementationSpecific"}, []string{"p"}, 0},
+		{"a Route without the annotation", []*routev1.Route{bare}, []string{"Prefix"}, []string{"u"}, 0},
+		{"Exact to Prefix is a new Route", []*routev1.Route{exact}, []string{"Prefix"}, nil, 1},
+		{"Exact pairs with Exact first", []*routev1.Route{prefix, exact}, []string{"Exact", "ImplementationSpecific"}, []string{"e", "p"}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var want []Wanted
+			for _, pt := range tc.want {
+				want = append(want, Wanted{Route: route(rPathType(pt))})
+			}
+			p := plan(want, tc.owned)
+			if got := ownedNames(p.updates); !slices.Equal(got, tc.updates) || len(p.creates) != tc.creates ||
+				len(p.deletes) != len(tc.owned)-len(tc.updates) {
+				t.Errorf("updates %v, %d created, %d deleted; want updates %v, %d created, %d deleted", got, len(p.creates),
+					len(p.deletes), tc.updates, tc.creates, len(tc.owned)-len(tc.updates))
+			}
+		})
 	}
 }
 

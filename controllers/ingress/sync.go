@@ -30,23 +30,35 @@ type pair struct {
 	wanted   Wanted
 }
 
-// plan pairs wanted Routes with owned ones by key, each owned Route at
-// most once, oldest first; an owned Route left over is deleted.
+// plan pairs wanted Routes with owned ones, each owned Route at most once,
+// oldest first: by key, then what is left by loose key, so that a path
+// type changed between Prefix and ImplementationSpecific (or a Route
+// without the annotation, OKD's or restored) updates the Route in place,
+// keeping its name, its age and the fields users set. An owned Route left
+// over is deleted.
 func plan(wanted []Wanted, owned []*routev1.Route) pairing {
 	var p pairing
-	pool := map[routeKey][]*routev1.Route{}
-	for _, r := range owned {
-		pool[keyOf(r)] = append(pool[keyOf(r)], r)
-	}
 	used := map[*routev1.Route]bool{}
-	for _, w := range wanted {
-		k := keyOf(w.Route)
-		if rs := pool[k]; len(rs) > 0 {
-			p.updates = append(p.updates, pair{existing: rs[0], wanted: w})
-			used[rs[0]], pool[k] = true, rs[1:]
-			continue
+	paired := make([]bool, len(wanted))
+	for _, keyFn := range []func(*routev1.Route) routeKey{keyOf, looseKeyOf} {
+		pool := map[routeKey][]*routev1.Route{}
+		for _, r := range owned {
+			if !used[r] {
+				pool[keyFn(r)] = append(pool[keyFn(r)], r)
+			}
 		}
-		p.creates = append(p.creates, w)
+		for i, w := range wanted {
+			k := keyFn(w.Route)
+			if rs := pool[k]; len(rs) > 0 && !paired[i] {
+				p.updates = append(p.updates, pair{existing: rs[0], wanted: w})
+				used[rs[0]], pool[k], paired[i] = true, rs[1:], true
+			}
+		}
+	}
+	for i, w := range wanted {
+		if !paired[i] {
+			p.creates = append(p.creates, w)
+		}
 	}
 	for _, r := range owned {
 		if !used[r] {
