@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/okd-ingress/okd-ingress/internal/router/admission"
@@ -121,6 +122,10 @@ func Plan(params render.Params, nofile int, snap *watch.Snapshot, prev *model.Mo
 		Domain: cfg.Domain, InterNamespaceAllowed: cfg.InterNamespaceAllowed,
 		AllowWildcards: cfg.AllowWildcards, VerifyChains: cfg.ExtendedValidation,
 		AllowedDomains: cfg.AllowedDomains, DeniedDomains: cfg.DeniedDomains,
+		Secret: func(key types.NamespacedName) (*corev1.Secret, error) {
+			read := snap.Secret(key)
+			return read.Secret, read.Err
+		},
 	})
 	if filter != nil {
 		res = filter(res)

@@ -22,6 +22,10 @@ const (
 	ReasonExtendedValidationFailed = "ExtendedValidationFailed"
 	ReasonNoHostValue              = "NoHostValue"
 	ReasonInvalidHost              = "InvalidHost"
+	// A route's spec.tls.externalCertificate: the router could not read
+	// the Secret, or its certificate is not one it can serve.
+	ReasonExternalCertificateGetFailed        = "ExternalCertificateGetFailed"
+	ReasonExternalCertificateValidationFailed = "ExternalCertificateValidationFailed"
 )
 
 // Policy is the router's admission configuration.
@@ -38,6 +42,9 @@ type Policy struct {
 	// the router serves; it serves no host of DeniedDomains. Lower case,
 	// as the router's config reads them.
 	AllowedDomains, DeniedDomains []string
+	// Secret gives the Secret a route names as its externalCertificate, or
+	// why the router could not read it; nil reads none.
+	Secret func(types.NamespacedName) (*corev1.Secret, error)
 }
 
 // Verdict is the router's view of one route, written into its status.
@@ -137,7 +144,12 @@ func admitOne(r *routev1.Route, p Policy, c *claims) (Route, Verdict) {
 	if msg := c.claim(r, host, wildcard, a.Path); msg != "" {
 		return reject(ReasonHostAlreadyClaimed, msg)
 	}
-	if a.TLS, err = parseTLS(r.Spec.TLS, p.VerifyChains); err != nil {
+	if ref := externalCertificate(r); ref != "" {
+		a.TLS, reason, err = parseExternalTLS(r, ref, p)
+		if err != nil {
+			return reject(reason, err.Error())
+		}
+	} else if a.TLS, err = parseTLS(r.Spec.TLS, p.VerifyChains); err != nil {
 		return reject(ReasonExtendedValidationFailed, err.Error())
 	}
 	var problems []string

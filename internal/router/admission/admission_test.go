@@ -932,14 +932,6 @@ func TestAdmit(t *testing.T) {
 			want:   []verdict{rejected("ns1/a", "a.example.com", ReasonExtendedValidationFailed, "spec.tls.termination")},
 		},
 		{
-			name:   "externalCertificate is rejected with a clear message",
-			policy: strict,
-			routes: []*routev1.Route{route("ns1", "a", 1, "a.example.com",
-				edge(routev1.TLSConfig{ExternalCertificate: &routev1.LocalObjectReference{Name: "my-tls"}}))},
-			want: []verdict{rejected("ns1/a", "a.example.com", ReasonExtendedValidationFailed,
-				"spec.tls.externalCertificate is not supported by this router yet: put the certificate and key in spec.tls")},
-		},
-		{
 			name:   "an older route that fails validation keeps its host, as on OKD: another namespace cannot take it over",
 			policy: strict,
 			routes: []*routev1.Route{

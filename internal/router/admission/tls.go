@@ -7,6 +7,10 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
 
 	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
 	"github.com/okd-ingress/okd-ingress/internal/certs"
@@ -43,9 +47,6 @@ func parseTLS(t *routev1.TLSConfig, verifyChains bool) (*TLS, error) {
 		return nil, nil
 	}
 	out := &TLS{Termination: t.Termination, InsecurePolicy: t.InsecureEdgeTerminationPolicy}
-	if t.ExternalCertificate != nil {
-		return nil, errors.New("spec.tls.externalCertificate is not supported by this router yet: put the certificate and key in spec.tls")
-	}
 	if t.Termination == routev1.TLSTerminationPassthrough {
 		return out, nil
 	}
@@ -64,6 +65,47 @@ func parseTLS(t *routev1.TLSConfig, verifyChains bool) (*TLS, error) {
 		out.DestinationCA = encodeCerts(cas)
 	}
 	return out, nil
+}
+
+// externalCertificate is the name of the Secret an edge or reencrypt
+// route takes its certificate from, if any.
+func externalCertificate(r *routev1.Route) string {
+	t := r.Spec.TLS
+	if t == nil || t.ExternalCertificate == nil || t.Termination == routev1.TLSTerminationPassthrough {
+		return ""
+	}
+	return t.ExternalCertificate.Name
+}
+
+// secretFields names the Secret's keys where errors name the route's
+// fields: the certificate and key came from there.
+var secretFields = strings.NewReplacer("spec.tls.certificate/key", "tls.crt/tls.key",
+	"spec.tls.certificate", "tls.crt", "spec.tls.key", "tls.key")
+
+// parseExternalTLS parses the TLS of a route whose certificate and key are
+// in the kubernetes.io/tls Secret name of its namespace, checked as
+// spec.tls's own would be. It gives the reason OKD gives when it fails.
+func parseExternalTLS(r *routev1.Route, name string, p Policy) (*TLS, string, error) {
+	if p.Secret == nil {
+		return nil, ReasonExternalCertificateGetFailed, fmt.Errorf("spec.tls.externalCertificate: secret %q: this router reads no Secrets", name)
+	}
+	secret, err := p.Secret(types.NamespacedName{Namespace: r.Namespace, Name: name})
+	if err != nil {
+		return nil, ReasonExternalCertificateGetFailed, fmt.Errorf("spec.tls.externalCertificate: secret %q: %v", name, err)
+	}
+	if secret.Type != corev1.SecretTypeTLS {
+		return nil, ReasonExternalCertificateValidationFailed,
+			fmt.Errorf("spec.tls.externalCertificate: secret %q is of type %q, not %q", name, secret.Type, corev1.SecretTypeTLS)
+	}
+	t := r.Spec.TLS.DeepCopy()
+	t.ExternalCertificate = nil
+	t.Certificate, t.Key = string(secret.Data[corev1.TLSCertKey]), string(secret.Data[corev1.TLSPrivateKeyKey])
+	out, err := parseTLS(t, p.VerifyChains)
+	if err != nil {
+		return nil, ReasonExternalCertificateValidationFailed,
+			fmt.Errorf("spec.tls.externalCertificate: secret %q: %s", name, secretFields.Replace(err.Error()))
+	}
+	return out, "", nil
 }
 
 // certificateFile checks that certificate and key parse and belong

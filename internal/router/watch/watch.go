@@ -1,6 +1,7 @@
 // Package watch keeps the router's view of the cluster: informers for the
 // Routes it selects, Services, EndpointSlices and (for a namespace
-// selector) Namespaces. Event handlers only raise a flag; the router reads a
+// selector) Namespaces, and one per Secret a route names as its
+// externalCertificate. Event handlers only raise a flag; the router reads a
 // whole snapshot when it syncs, so a burst of events costs one sync.
 package watch
 
@@ -11,9 +12,11 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	toolscache "k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -36,11 +39,23 @@ type Snapshot struct {
 	Services map[types.NamespacedName]*corev1.Service
 	// Slices are EndpointSlices by the Service they belong to.
 	Slices map[types.NamespacedName][]*discoveryv1.EndpointSlice
+	// Secrets are the Secrets routes name in spec.tls.externalCertificate.
+	Secrets map[types.NamespacedName]SecretRead
+}
+
+// Secret is what the router could read of a Secret a route names; one the
+// snapshot does not hold reads as not found.
+func (s *Snapshot) Secret(key types.NamespacedName) SecretRead {
+	if r, ok := s.Secrets[key]; ok {
+		return r
+	}
+	return SecretRead{Err: apierrors.NewNotFound(corev1.Resource("secrets"), key.Name)}
 }
 
 // Watcher is the set of informers and their change signals.
 type Watcher struct {
 	cache         cache.Cache
+	secrets       *secrets
 	opts          Options
 	changed       chan struct{}
 	statusChanged chan struct{}
@@ -66,7 +81,13 @@ func New(cfg *rest.Config, scheme *runtime.Scheme, o Options) (*Watcher, error) 
 	if err != nil {
 		return nil, err
 	}
-	return &Watcher{cache: c, opts: o, changed: make(chan struct{}, 1), statusChanged: make(chan struct{}, 1)}, nil
+	core, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	changed := make(chan struct{}, 1)
+	return &Watcher{cache: c, opts: o, changed: changed, statusChanged: make(chan struct{}, 1),
+		secrets: newSecrets(core.CoreV1().RESTClient(), changed)}, nil
 }
 
 // Start registers the event handlers and runs the informers until ctx ends.
@@ -91,6 +112,7 @@ func (w *Watcher) Start(ctx context.Context) error {
 	}); err != nil {
 		return err
 	}
+	w.secrets.run(ctx)
 	return w.cache.Start(ctx)
 }
 
@@ -155,6 +177,7 @@ func (w *Watcher) Snapshot(ctx context.Context) (*Snapshot, error) {
 			s.Routes = append(s.Routes, &routes.Items[i])
 		}
 	}
+	s.Secrets = w.secrets.read(ctx, referenced(s.Routes))
 	var svcs corev1.ServiceList
 	if err := w.cache.List(ctx, &svcs, client.UnsafeDisableDeepCopy); err != nil {
 		return nil, err

@@ -1,0 +1,95 @@
+package hardening_test
+
+import (
+	"context"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	operatorv1 "github.com/okd-ingress/okd-ingress/api/operator/v1"
+	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
+	"github.com/okd-ingress/okd-ingress/internal/names"
+	"github.com/okd-ingress/okd-ingress/test/e2e/framework"
+)
+
+var _ = Describe("External certificates", func() {
+	ctx := context.Background()
+
+	It("serves a route's externalCertificate from the one Secret granted to the router's ServiceAccount, and follows it", func() {
+		// The operator binds the router's ClusterRole to its ServiceAccount
+		// for any IngressController.
+		ic := &operatorv1.IngressController{ObjectMeta: metav1.ObjectMeta{Namespace: names.OperatorNamespace, Name: "extcert"},
+			Spec: operatorv1.IngressControllerSpec{Domain: "extcert.hardening.test"}}
+		Expect(full.Client.Create(ctx, ic)).To(Succeed())
+		DeferCleanup(func() { _ = full.Client.Delete(ctx, ic) })
+		saUser := names.RouterServiceAccountUser(names.RouterNamespace)
+		Eventually(func() error {
+			return full.Client.Get(ctx, client.ObjectKey{Name: names.RouterClusterRole}, &rbacv1.ClusterRoleBinding{})
+		}).WithTimeout(wait).Should(Succeed())
+
+		ca, err := framework.NewCA("external")
+		Expect(err).NotTo(HaveOccurred())
+		first, err := ca.Issue("ext.hardening.test")
+		Expect(err).NotTo(HaveOccurred())
+		ns := newNamespace(full.Client, "ext-cert", nil)
+		newBackend(full.Client, ns, "web", 1)
+		secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "ext-tls"}, Type: corev1.SecretTypeTLS,
+			Data: map[string][]byte{corev1.TLSCertKey: first.CertPEM, corev1.TLSPrivateKeyKey: first.KeyPEM}}
+		Expect(full.Client.Create(ctx, secret)).To(Succeed())
+		Expect(full.Client.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "other"},
+			StringData: map[string]string{"key": "not for routers"}})).To(Succeed())
+
+		By("granting the router get, list and watch on that Secret alone, as OKD asks")
+		Expect(full.Client.Create(ctx, &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "router-reads-ext-tls"},
+			Rules: []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"secrets"}, ResourceNames: []string{"ext-tls"},
+				Verbs: []string{"get", "list", "watch"}}}})).To(Succeed())
+		Expect(full.Client.Create(ctx, &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "router-reads-ext-tls"},
+			RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: "router-reads-ext-tls"},
+			Subjects: []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: names.RouterServiceAccount, Namespace: names.RouterNamespace}}})).To(Succeed())
+		cfg := rest.CopyConfig(full.Config)
+		cfg.Impersonate = rest.ImpersonationConfig{UserName: saUser}
+		sa, err := client.New(cfg, client.Options{Scheme: full.Client.Scheme()})
+		Expect(err).NotTo(HaveOccurred())
+		Eventually(func() error {
+			return sa.Get(ctx, client.ObjectKeyFromObject(secret), &corev1.Secret{})
+		}).WithTimeout(wait).Should(Succeed())
+		Expect(apierrors.IsForbidden(sa.List(ctx, &corev1.SecretList{}, client.InNamespace(ns)))).To(BeTrue(),
+			"the grant must not let the router list the namespace's Secrets")
+
+		r, err := framework.StartRouter(routerOptions(impersonatingKubeconfig(full.Kubeconfig, saUser), "extcert", nil))
+		Expect(err).NotTo(HaveOccurred())
+		stopOnCleanup(r, "extcert")
+		Expect(r.WaitReady(30 * time.Second)).To(Succeed())
+		route := plainRoute(ns, "ext", "ext.hardening.test")
+		route.Spec.TLS = &routev1.TLSConfig{Termination: routev1.TLSTerminationEdge,
+			ExternalCertificate: &routev1.LocalObjectReference{Name: "ext-tls"}}
+		Expect(full.Client.Create(ctx, route)).To(Succeed())
+		Eventually(servedBy(r.NewClient(framework.ClientOptions{RootCAs: ca.Pool}), "https://ext.hardening.test/")).
+			WithTimeout(wait).Should(Equal("web"))
+		Eventually(condition(full.Client, ns, "ext", "extcert")).WithTimeout(wait).Should(HaveField("Status", corev1.ConditionTrue))
+
+		By("serving the Secret's new certificate once it changes")
+		next, err := framework.NewCA("external-next")
+		Expect(err).NotTo(HaveOccurred())
+		second, err := next.Issue("ext.hardening.test")
+		Expect(err).NotTo(HaveOccurred())
+		secret.Data = map[string][]byte{corev1.TLSCertKey: second.CertPEM, corev1.TLSPrivateKeyKey: second.KeyPEM}
+		Expect(full.Client.Update(ctx, secret)).To(Succeed())
+		Eventually(servedBy(r.NewClient(framework.ClientOptions{RootCAs: next.Pool}), "https://ext.hardening.test/")).
+			WithTimeout(wait).Should(Equal("web"))
+
+		By("refusing the route, with OKD's reason, once the Secret is gone")
+		Expect(full.Client.Delete(ctx, secret)).To(Succeed())
+		Eventually(condition(full.Client, ns, "ext", "extcert")).WithTimeout(wait).Should(And(
+			HaveField("Status", corev1.ConditionFalse), HaveField("Reason", "ExternalCertificateGetFailed"),
+			HaveField("Message", ContainSubstring(`"ext-tls" not found`))))
+		Expect(r.Log()).NotTo(ContainSubstring("forbidden"), "the router asked for more than the one Secret")
+	})
+})
