@@ -260,7 +260,7 @@ func TestAdmit(t *testing.T) {
 			},
 			want: []verdict{
 				ok("ns1/a", "app.example.com"),
-				rejected("ns2/b", "app.example.com", ReasonHostAlreadyClaimed, "host app.example.com is owned by namespace ns1"),
+				rejected("ns2/b", "app.example.com", ReasonHostAlreadyClaimed, "host app.example.com is owned by a route in another namespace"),
 			},
 			order: []string{"ns1/a"},
 		},
@@ -273,7 +273,7 @@ func TestAdmit(t *testing.T) {
 			},
 			want: []verdict{
 				ok("ns1/a", "app.example.com"),
-				rejected("ns2/b", "app.example.com", ReasonHostAlreadyClaimed, "owned by namespace ns1"),
+				rejected("ns2/b", "app.example.com", ReasonHostAlreadyClaimed, "owned by a route in another namespace"),
 			},
 			order: []string{"ns1/a"},
 		},
@@ -297,7 +297,7 @@ func TestAdmit(t *testing.T) {
 			},
 			want: []verdict{
 				ok("ns1/old", "app.example.com"),
-				rejected("ns1/new", "app.example.com", ReasonHostAlreadyClaimed, "route old.ns1 already exposes host app.example.com and path /p and is older"),
+				rejected("ns1/new", "app.example.com", ReasonHostAlreadyClaimed, "route old already exposes host app.example.com and path /p and is older"),
 			},
 			order: []string{"ns1/old"},
 		},
@@ -310,7 +310,7 @@ func TestAdmit(t *testing.T) {
 			},
 			want: []verdict{
 				ok("ns1/b", "app.example.com"),
-				rejected("ns1/a", "app.example.com", ReasonHostAlreadyClaimed, "route b.ns1 already exposes host app.example.com and is older"),
+				rejected("ns1/a", "app.example.com", ReasonHostAlreadyClaimed, "route b already exposes host app.example.com and is older"),
 			},
 			order: []string{"ns1/b"},
 		},
@@ -333,7 +333,7 @@ func TestAdmit(t *testing.T) {
 			},
 			want: []verdict{
 				ok("ns1/a", "app.example.com"),
-				rejected("ns2/b", "app.example.com", ReasonHostAlreadyClaimed, "route a.ns1 already exposes host app.example.com and path /p"),
+				rejected("ns2/b", "app.example.com", ReasonHostAlreadyClaimed, "a route in another namespace already exposes host app.example.com and path /p"),
 			},
 			order: []string{"ns1/a"},
 		},
@@ -347,15 +347,15 @@ func TestAdmit(t *testing.T) {
 			},
 			want: []verdict{
 				ok("ns1/winner", "app.example.com"),
-				rejected("ns2/loser", "app.example.com", ReasonHostAlreadyClaimed, "owned by namespace ns1"),
-				rejected("ns3/third", "app.example.com", ReasonHostAlreadyClaimed, "owned by namespace ns1"),
+				rejected("ns2/loser", "app.example.com", ReasonHostAlreadyClaimed, "owned by a route in another namespace"),
+				rejected("ns3/third", "app.example.com", ReasonHostAlreadyClaimed, "owned by a route in another namespace"),
 			},
 			order: []string{"ns1/winner"},
 			rerun: &rerun{
 				without: []string{"ns1/winner"},
 				want: []verdict{
 					ok("ns2/loser", "app.example.com"),
-					rejected("ns3/third", "app.example.com", ReasonHostAlreadyClaimed, "owned by namespace ns2"),
+					rejected("ns3/third", "app.example.com", ReasonHostAlreadyClaimed, "owned by a route in another namespace"),
 				},
 				order: []string{"ns2/loser"},
 			},
@@ -424,7 +424,7 @@ func TestAdmit(t *testing.T) {
 			},
 			want: []verdict{
 				ok("ns1/w", "www.example.com"),
-				rejected("ns2/plain", "shop.example.com", ReasonHostAlreadyClaimed, "a wildcard route in namespace ns1 already serves *.example.com"),
+				rejected("ns2/plain", "shop.example.com", ReasonHostAlreadyClaimed, "a wildcard route in another namespace already serves *.example.com"),
 				ok("ns1/same-ns", "blog.example.com"),
 				// *.example.com serves one label only: a.b.example.com is not in it.
 				ok("ns2/deeper", "a.b.example.com"),
@@ -440,7 +440,7 @@ func TestAdmit(t *testing.T) {
 			},
 			want: []verdict{
 				ok("ns2/plain", "shop.example.com"),
-				rejected("ns1/w", "www.example.com", ReasonHostAlreadyClaimed, "host shop.example.com in namespace ns2 is in the wildcard's domain *.example.com"),
+				rejected("ns1/w", "www.example.com", ReasonHostAlreadyClaimed, "a route in another namespace holds a host of the wildcard's domain *.example.com"),
 			},
 			order: []string{"ns2/plain"},
 		},
@@ -453,7 +453,7 @@ func TestAdmit(t *testing.T) {
 			},
 			want: []verdict{
 				ok("ns1/w1", "www.example.com"),
-				rejected("ns2/w2", "api.example.com", ReasonHostAlreadyClaimed, "route w1.ns1 already exposes host *.example.com and is older"),
+				rejected("ns2/w2", "api.example.com", ReasonHostAlreadyClaimed, "a route in another namespace already exposes host *.example.com and is older"),
 			},
 			order: []string{"ns1/w1"},
 		},
@@ -573,7 +573,7 @@ func TestAdmit(t *testing.T) {
 			},
 			want: []verdict{
 				ok("ns1/plain", "app.example.com"),
-				rejected("ns1/spelled", "app.example.com", ReasonHostAlreadyClaimed, "route plain.ns1 already exposes host app.example.com and path /admin"),
+				rejected("ns1/spelled", "app.example.com", ReasonHostAlreadyClaimed, "route plain already exposes host app.example.com and path /admin"),
 			},
 			order: []string{"ns1/plain"},
 		},
@@ -587,7 +587,7 @@ func TestAdmit(t *testing.T) {
 			},
 			want: []verdict{
 				ok("ns1/impl", "app.example.com"),
-				rejected("ns1/prefix", "app.example.com", ReasonHostAlreadyClaimed, "route impl.ns1 already exposes host app.example.com and path /foo"),
+				rejected("ns1/prefix", "app.example.com", ReasonHostAlreadyClaimed, "route impl already exposes host app.example.com and path /foo"),
 				ok("ns1/exact", "app.example.com"),
 			},
 			order: []string{"ns1/impl", "ns1/exact"},
@@ -822,8 +822,8 @@ func TestAdmit(t *testing.T) {
 			want: []verdict{
 				ok("ns1/pt", "a.example.com"),
 				rejected("ns1/edge", "a.example.com", ReasonHostAlreadyClaimed,
-					"route pt.ns1 is older and passes TLS for host a.example.com through to its pods: a route with spec.tls cannot share that host"),
-				rejected("ns1/re", "a.example.com", ReasonHostAlreadyClaimed, "route pt.ns1 is older and passes TLS for host a.example.com"),
+					"route pt is older and passes TLS for host a.example.com through to its pods: a route with spec.tls cannot share that host"),
+				rejected("ns1/re", "a.example.com", ReasonHostAlreadyClaimed, "route pt is older and passes TLS for host a.example.com"),
 				ok("ns1/plain", "a.example.com"),
 				ok("ns1/other-host", "b.example.com"),
 			},
@@ -843,7 +843,7 @@ func TestAdmit(t *testing.T) {
 			},
 			want: []verdict{
 				ok("ns1/pt", "a.example.com"),
-				rejected("ns2/edge", "a.example.com", ReasonHostAlreadyClaimed, "route pt.ns1 is older and passes TLS for host a.example.com"),
+				rejected("ns2/edge", "a.example.com", ReasonHostAlreadyClaimed, "a route in another namespace is older and passes TLS for host a.example.com"),
 			},
 			order: []string{"ns1/pt"},
 		},
@@ -862,7 +862,7 @@ func TestAdmit(t *testing.T) {
 				ok("ns1/edge-path", "a.example.com"),
 				ok("ns1/pt-a", "a.example.com"),
 				ok("ns1/edge-root", "b.example.com"),
-				rejected("ns1/pt-b", "b.example.com", ReasonHostAlreadyClaimed, "route edge-root.ns1 already exposes host b.example.com and is older"),
+				rejected("ns1/pt-b", "b.example.com", ReasonHostAlreadyClaimed, "route edge-root already exposes host b.example.com and is older"),
 			},
 			order: []string{"ns1/edge-path", "ns1/pt-a", "ns1/edge-root"},
 		},
@@ -941,7 +941,7 @@ func TestAdmit(t *testing.T) {
 			},
 			want: []verdict{
 				rejected("ns1/broken", "secure.example.com", ReasonExtendedValidationFailed, "does not match"),
-				rejected("ns2/other", "secure.example.com", ReasonHostAlreadyClaimed, "owned by namespace ns1"),
+				rejected("ns2/other", "secure.example.com", ReasonHostAlreadyClaimed, "owned by a route in another namespace"),
 				ok("ns1/sibling", "secure.example.com"),
 			},
 			order: []string{"ns1/sibling"},
@@ -1023,9 +1023,9 @@ func TestVerdictCondition(t *testing.T) {
 		},
 		{
 			name: "rejected",
-			v:    Verdict{Reason: ReasonHostAlreadyClaimed, Message: "route a.ns1 already exposes host a.example.com and is older"},
+			v:    Verdict{Reason: ReasonHostAlreadyClaimed, Message: "route a already exposes host a.example.com and is older"},
 			want: routev1.RouteIngressCondition{Type: routev1.RouteAdmitted, Status: corev1.ConditionFalse,
-				Reason: ReasonHostAlreadyClaimed, Message: "route a.ns1 already exposes host a.example.com and is older"},
+				Reason: ReasonHostAlreadyClaimed, Message: "route a already exposes host a.example.com and is older"},
 		},
 	}
 	for _, tc := range cases {

@@ -54,7 +54,7 @@ func (c *claims) claim(r *routev1.Route, host string, wildcard bool, path Path) 
 	}
 	key := pathKey(host, wildcard, path)
 	if holder, ok := c.paths[key]; ok {
-		return fmt.Sprintf("route %s already exposes %s and is older", holder.Name+"."+holder.Namespace, describe(host, wildcard, path))
+		return fmt.Sprintf("%s already exposes %s and is older", holderName(holder, r.Namespace), describe(host, wildcard, path))
 	}
 	if msg := c.passthroughConflict(r, host, wildcard); msg != "" {
 		return msg
@@ -85,9 +85,9 @@ func (c *claims) passthroughConflict(r *routev1.Route, host string, wildcard boo
 	}
 	hk := hostKey(host, wildcard)
 	if holder, ok := c.passthrough[hk]; ok {
-		return fmt.Sprintf("route %s is older and passes TLS for host %s through to its pods: a route with spec.tls "+
+		return fmt.Sprintf("%s is older and passes TLS for host %s through to its pods: a route with spec.tls "+
 			"cannot share that host, since HTTPS requests for it never reach the router's TLS termination",
-			holder.Name+"."+holder.Namespace, hk)
+			holderName(holder, r.Namespace), hk)
 	}
 	if r.Spec.TLS.Termination == routev1.TLSTerminationPassthrough {
 		c.passthrough[hk] = r
@@ -95,19 +95,29 @@ func (c *claims) passthroughConflict(r *routev1.Route, host string, wildcard boo
 	return ""
 }
 
+// holderName names the route that holds a claim to a route of namespace
+// ns: by name in ns, unnamed elsewhere. Statuses are read by the route's
+// own users, who need not learn other tenants' namespaces, as OKD words it.
+func holderName(holder *routev1.Route, ns string) string {
+	if holder.Namespace == ns {
+		return "route " + holder.Name
+	}
+	return "a route in another namespace"
+}
+
 func (c *claims) ownershipConflict(ns, host, domain string, wildcard bool) string {
 	if owner, ok := c.wildcardOwner[domain]; ok && owner != ns {
-		return fmt.Sprintf("a wildcard route in namespace %s already serves *.%s", owner, domain)
+		return fmt.Sprintf("a wildcard route in another namespace already serves *.%s", domain)
 	}
 	if !wildcard {
 		if owner, ok := c.hostOwner[host]; ok && owner != ns {
-			return fmt.Sprintf("host %s is owned by namespace %s", host, owner)
+			return fmt.Sprintf("host %s is owned by a route in another namespace", host)
 		}
 		return ""
 	}
-	for otherNS, otherHost := range c.domainHosts[domain] {
+	for otherNS := range c.domainHosts[domain] {
 		if otherNS != ns {
-			return fmt.Sprintf("host %s in namespace %s is in the wildcard's domain *.%s", otherHost, otherNS, domain)
+			return fmt.Sprintf("a route in another namespace holds a host of the wildcard's domain *.%s", domain)
 		}
 	}
 	return ""
