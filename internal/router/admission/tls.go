@@ -155,6 +155,9 @@ func chainAndKey(t *routev1.TLSConfig) ([]*x509.Certificate, crypto.Signer, erro
 	if len(cert.Certificates) == 0 {
 		return nil, nil, errors.New("spec.tls.certificate: no certificate found")
 	}
+	if err := weakSignatures(cert.Certificates); err != nil {
+		return nil, nil, fmt.Errorf("spec.tls.certificate: %v", err)
+	}
 	keys := cert.Keys
 	if t.Key != "" {
 		k, err := certs.ParsePEM([]byte(t.Key))
@@ -187,7 +190,31 @@ func caBundle(field, data string) ([]*x509.Certificate, error) {
 	if len(c.Certificates) == 0 {
 		return nil, fmt.Errorf("spec.tls.%s: no certificate found", field)
 	}
+	if err := weakSignatures(c.Certificates); err != nil {
+		return nil, fmt.Errorf("spec.tls.%s: %v", field, err)
+	}
 	return c.Certificates, nil
+}
+
+// weakAlgorithms are signatures OpenSSL refuses on a certificate an issuer
+// signed (HAProxy loads no such chain, TLS clients accept none), and which
+// OKD's validation refuses too.
+var weakAlgorithms = map[x509.SignatureAlgorithm]bool{
+	x509.MD2WithRSA: true, x509.MD5WithRSA: true, x509.SHA1WithRSA: true,
+	x509.DSAWithSHA1: true, x509.ECDSAWithSHA1: true,
+}
+
+// weakSignatures refuses certificates signed with MD5 or SHA-1. A
+// self-issued one (a root, or a self-signed leaf) is exempt, as in
+// OpenSSL: its signature proves nothing to anyone.
+func weakSignatures(cs []*x509.Certificate) error {
+	for _, c := range cs {
+		if weakAlgorithms[c.SignatureAlgorithm] && !bytes.Equal(c.RawIssuer, c.RawSubject) {
+			return fmt.Errorf("the certificate of %q is signed with %s, which clients and HAProxy refuse: have it signed with SHA-256 or stronger",
+				c.Subject.String(), c.SignatureAlgorithm)
+		}
+	}
+	return nil
 }
 
 // verifyChain checks signatures only: expiry is the client's business and
