@@ -144,7 +144,7 @@ func admitOne(r *routev1.Route, p Policy, c *claims) (Route, Verdict) {
 	if msg := c.claim(r, host, wildcard, a.Path); msg != "" {
 		return reject(ReasonHostAlreadyClaimed, msg)
 	}
-	if ref := externalCertificate(r); ref != "" {
+	if ref, ok := externalCertificate(r); ok {
 		a.TLS, reason, err = parseExternalTLS(r, ref, p)
 		if err != nil {
 			return reject(reason, err.Error())

@@ -28,6 +28,7 @@ func TestExternalCertificate(t *testing.T) {
 		"mismatch": tlsSecret(p.leaf.CertPEM, p.other.KeyPEM),
 		"opaque":   {Type: corev1.SecretTypeOpaque, Data: map[string][]byte{corev1.TLSCertKey: p.leaf.CertPEM, corev1.TLSPrivateKeyKey: p.leaf.KeyPEM}},
 		"no-key":   tlsSecret(p.leaf.CertPEM, nil),
+		"empty":    tlsSecret(nil, nil),
 	}
 	forbidden := apierrors.NewForbidden(corev1.Resource("secrets"), "denied", errors.New("the router's ServiceAccount may not list it"))
 	read := func(key types.NamespacedName) (*corev1.Secret, error) {
@@ -64,7 +65,11 @@ func TestExternalCertificate(t *testing.T) {
 		{name: "a key that does not match, named by the Secret's keys", route: route("ns1", "a", 1, "secure.example.com", external(routev1.TLSTerminationEdge, "mismatch")),
 			reason: ReasonExternalCertificateValidationFailed, want: `secret "mismatch": tls.crt/tls.key: the private key does not match`},
 		{name: "no key", route: route("ns1", "a", 1, "secure.example.com", external(routev1.TLSTerminationEdge, "no-key")),
-			reason: ReasonExternalCertificateValidationFailed, want: "no private key found in tls.key or tls.crt"},
+			reason: ReasonExternalCertificateValidationFailed, want: "tls.crt and tls.key must both hold PEM"},
+		{name: "empty keys, which would leave the default certificate", route: route("ns1", "a", 1, "secure.example.com", external(routev1.TLSTerminationEdge, "empty")),
+			reason: ReasonExternalCertificateValidationFailed, want: "tls.crt and tls.key must both hold PEM"},
+		{name: "no name", route: route("ns1", "a", 1, "secure.example.com", external(routev1.TLSTerminationEdge, "")),
+			reason: ReasonExternalCertificateGetFailed, want: "the name of a kubernetes.io/tls Secret is required"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			pol := Policy{VerifyChains: true, Secret: read}

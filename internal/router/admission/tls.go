@@ -69,12 +69,12 @@ func parseTLS(t *routev1.TLSConfig, verifyChains bool) (*TLS, error) {
 
 // externalCertificate is the name of the Secret an edge or reencrypt
 // route takes its certificate from, if any.
-func externalCertificate(r *routev1.Route) string {
+func externalCertificate(r *routev1.Route) (string, bool) {
 	t := r.Spec.TLS
 	if t == nil || t.ExternalCertificate == nil || t.Termination == routev1.TLSTerminationPassthrough {
-		return ""
+		return "", false
 	}
-	return t.ExternalCertificate.Name
+	return t.ExternalCertificate.Name, true
 }
 
 // secretFields names the Secret's keys where errors name the route's
@@ -86,6 +86,9 @@ var secretFields = strings.NewReplacer("spec.tls.certificate/key", "tls.crt/tls.
 // in the kubernetes.io/tls Secret name of its namespace, checked as
 // spec.tls's own would be. It gives the reason OKD gives when it fails.
 func parseExternalTLS(r *routev1.Route, name string, p Policy) (*TLS, string, error) {
+	if name == "" {
+		return nil, ReasonExternalCertificateGetFailed, errors.New("spec.tls.externalCertificate: the name of a kubernetes.io/tls Secret is required")
+	}
 	if p.Secret == nil {
 		return nil, ReasonExternalCertificateGetFailed, fmt.Errorf("spec.tls.externalCertificate: secret %q: this router reads no Secrets", name)
 	}
@@ -100,6 +103,11 @@ func parseExternalTLS(r *routev1.Route, name string, p Policy) (*TLS, string, er
 	t := r.Spec.TLS.DeepCopy()
 	t.ExternalCertificate = nil
 	t.Certificate, t.Key = string(secret.Data[corev1.TLSCertKey]), string(secret.Data[corev1.TLSPrivateKeyKey])
+	if t.Certificate == "" || t.Key == "" {
+		// Else the route would be served with the default certificate.
+		return nil, ReasonExternalCertificateValidationFailed,
+			fmt.Errorf("spec.tls.externalCertificate: secret %q: tls.crt and tls.key must both hold PEM", name)
+	}
 	out, err := parseTLS(t, p.VerifyChains)
 	if err != nil {
 		return nil, ReasonExternalCertificateValidationFailed,

@@ -17,10 +17,17 @@ import (
 	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
 )
 
-// firstReadWait bounds how long a snapshot waits for a Secret it has not
-// read before: long enough for a list, short enough that a Secret the
-// router may not read holds nothing else up for long.
-const firstReadWait = 3 * time.Second
+// firstReadWait bounds how long a snapshot waits for Secrets it has not
+// read before: long enough for a list, short enough that a slow one holds
+// nothing else up for long. A route whose Secret is still unread is
+// refused for now, and the informer's first read syncs again. The
+// router's first snapshot waits longer (startReadWait): its routes were
+// served before it started, and hundreds of Secrets share the client's
+// request rate.
+const (
+	firstReadWait = 3 * time.Second
+	startReadWait = 30 * time.Second
+)
 
 // SecretRead is a Secret a route names in spec.tls.externalCertificate, as
 // the router could read it: the Secret, or why not.
@@ -39,6 +46,7 @@ type secrets struct {
 	client  rest.Interface
 	changed chan struct{}
 	base    context.Context // the informers' lifetime: the Watcher's
+	started bool            // a first read was made
 
 	mu      sync.Mutex
 	watches map[types.NamespacedName]*secretWatch
@@ -92,9 +100,13 @@ func (s *secrets) read(ctx context.Context, want map[types.NamespacedName]bool) 
 	for _, w := range s.watches {
 		watches = append(watches, w)
 	}
+	wait := firstReadWait
+	if !s.started {
+		s.started, wait = true, startReadWait
+	}
 	s.mu.Unlock()
 
-	deadline := time.Now().Add(firstReadWait)
+	deadline := time.Now().Add(wait)
 	for _, w := range fresh {
 		for !w.settled() && time.Now().Before(deadline) && ctx.Err() == nil {
 			time.Sleep(10 * time.Millisecond)
@@ -115,12 +127,13 @@ func (s *secrets) start(key types.NamespacedName) *secretWatch {
 	w := &secretWatch{key: key, stop: stop,
 		inf: toolscache.NewSharedIndexInformer(lw, &corev1.Secret{}, 0, toolscache.Indexers{})}
 	ping := func() { notify(s.changed) }
-	_ = w.inf.SetWatchErrorHandlerWithContext(func(_ context.Context, _ *toolscache.Reflector, err error) {
+	_ = w.inf.SetWatchErrorHandlerWithContext(func(ctx context.Context, r *toolscache.Reflector, err error) {
+		toolscache.DefaultWatchErrorHandler(ctx, r, err) // logged, as for every informer
 		w.mu.Lock()
 		same := w.err != nil && w.err.Error() == err.Error()
 		w.err = err
 		w.mu.Unlock()
-		if !same {
+		if !same && !w.inf.HasSynced() {
 			ping() // a new reason for the routes' status
 		}
 	})
@@ -130,14 +143,27 @@ func (s *secrets) start(key types.NamespacedName) *secretWatch {
 		DeleteFunc: func(any) { ping() },
 	})
 	go w.inf.RunWithContext(wctx)
+	go func() {
+		// A Secret that does not exist gives no event: its first read
+		// must sync on its own, for a route refused meanwhile.
+		if toolscache.WaitForCacheSync(wctx.Done(), w.inf.HasSynced) {
+			ping()
+		}
+	}()
 	return w
 }
 
-// settled: read at least once, or refused.
+// settled: read at least once, or refused for good (a missing grant, a
+// bad name): a transient error (throttling, a connection lost) is worth
+// waiting for the retry.
 func (w *secretWatch) settled() bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return w.err != nil || w.inf.HasSynced()
+	if w.inf.HasSynced() {
+		return true
+	}
+	return w.err != nil && (apierrors.IsForbidden(w.err) || apierrors.IsUnauthorized(w.err) ||
+		apierrors.IsNotFound(w.err) || apierrors.IsBadRequest(w.err) || apierrors.IsInvalid(w.err))
 }
 
 func (w *secretWatch) result() SecretRead {
