@@ -23,6 +23,10 @@
 //   - A spec.tls entry that lists a rule's host without a secretName enables
 //     edge TLS with the router's default certificate, as Kubernetes
 //     documents, instead of deleting the Route as OKD does.
+//   - A Route is paired with an Ingress path by host, path and whether the
+//     path type is Exact: a change between Prefix and ImplementationSpecific
+//     updates the Route (OKD ignores path types; an Exact path of the same
+//     value has a Route of its own).
 //   - Passthrough with path "/" gives a Route without a path (the same
 //     traffic: passthrough serves a whole host); any other path with
 //     passthrough is reported and gives no Route, instead of a Route the
