@@ -32,6 +32,9 @@ func sha1Cert(t *testing.T, cn string, isCA bool, parent *certs.KeyPair) (certPE
 		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign}
 	issuer, signer := tmpl, any(key)
 	if parent != nil {
+		// The parent names no key ID of its own: name its key, as an
+		// issuer's certificates usually do.
+		tmpl.AuthorityKeyId = []byte("parent key")
 		if issuer, err = x509.ParseCertificate(mustDER(t, parent.CertPEM)); err != nil {
 			t.Fatal(err)
 		}
@@ -68,6 +71,8 @@ func TestWeakSignatures(t *testing.T) {
 	leafCert, leafKey := sha1Cert(t, "secure.example.com", false, &p.ca)
 	selfCert, selfKey := sha1Cert(t, "secure.example.com", false, nil)
 	weakIntermediate, _ := sha1Cert(t, "weak intermediate", true, &p.ca)
+	// The CA's name on a new key, signed by the old one.
+	rollover, _ := sha1Cert(t, "test-ca", true, &p.ca)
 	for _, tc := range []struct {
 		name string
 		tls  routev1.TLSConfig
@@ -79,9 +84,11 @@ func TestWeakSignatures(t *testing.T) {
 		{"a SHA-1 intermediate in caCertificate", routev1.TLSConfig{Termination: routev1.TLSTerminationEdge,
 			Certificate: p.leafPEM, Key: string(p.leaf.KeyPEM), CACertificate: weakIntermediate + p.caPEM},
 			`spec.tls.caCertificate: the certificate of "CN=weak intermediate" is signed with ECDSA-SHA1`},
-		{"a SHA-1 intermediate in destinationCACertificate", routev1.TLSConfig{Termination: routev1.TLSTerminationReencrypt,
-			DestinationCACertificate: weakIntermediate},
-			`spec.tls.destinationCACertificate: the certificate of "CN=weak intermediate" is signed with ECDSA-SHA1`},
+		{"a SHA-1 cross-signature in destinationCACertificate, which OpenSSL need not use", routev1.TLSConfig{Termination: routev1.TLSTerminationReencrypt,
+			DestinationCACertificate: p.caPEM + weakIntermediate}, ""},
+		{"a key rollover's SHA-1 cross-signature: the name, not the key", routev1.TLSConfig{Termination: routev1.TLSTerminationEdge,
+			Certificate: p.leafPEM, Key: string(p.leaf.KeyPEM), CACertificate: rollover + p.caPEM},
+			`spec.tls.caCertificate: the certificate of "CN=test-ca" is signed with ECDSA-SHA1`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res := Admit([]*routev1.Route{route("ns1", "a", 1, "secure.example.com", tls(tc.tls))}, Policy{VerifyChains: true})
