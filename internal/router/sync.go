@@ -734,10 +734,17 @@ func enclosingBackend(lines [][]byte, n int) string {
 func quarantineKey(route types.NamespacedName, p *plan) string {
 	for _, a := range p.result.Routes {
 		if a.Namespace == route.Namespace && a.Name == route.Name {
-			return string(a.UID) + "/" + a.ResourceVersion
+			return routeVersion(a)
 		}
 	}
 	return route.String()
+}
+
+// routeVersion names what the router served of a route: its version, and
+// that of the Secret it takes its certificate from, so that a fixed
+// Secret, too, gives a refused route a new chance.
+func routeVersion(a admission.Route) string {
+	return string(a.UID) + "/" + a.ResourceVersion + "/" + a.SecretVersion
 }
 
 // applyQuarantine moves quarantined routes from admitted to rejected.
@@ -748,7 +755,7 @@ func (r *Router) applyQuarantine(res admission.Result) admission.Result {
 	kept := res.Routes[:0:0]
 	live := map[string]bool{}
 	for _, a := range res.Routes {
-		key := string(a.UID) + "/" + a.ResourceVersion
+		key := routeVersion(a)
 		v, bad := r.rejected[key]
 		if !bad {
 			kept = append(kept, a)

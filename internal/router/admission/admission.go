@@ -73,6 +73,9 @@ type Route struct {
 	TLS *TLS
 	// Tuning is what the route's annotations ask of its backend.
 	Tuning Tuning
+	// SecretVersion is the resourceVersion of the Secret the route takes
+	// its certificate from (spec.tls.externalCertificate), if any.
+	SecretVersion string
 }
 
 // Result is the outcome of admitting a set of routes.
@@ -145,7 +148,7 @@ func admitOne(r *routev1.Route, p Policy, c *claims) (Route, Verdict) {
 		return reject(ReasonHostAlreadyClaimed, msg)
 	}
 	if ref, ok := externalCertificate(r); ok {
-		a.TLS, reason, err = parseExternalTLS(r, ref, p)
+		a.TLS, a.SecretVersion, reason, err = parseExternalTLS(r, ref, p)
 		if err != nil {
 			return reject(reason, err.Error())
 		}

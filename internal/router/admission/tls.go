@@ -84,20 +84,21 @@ var secretFields = strings.NewReplacer("spec.tls.certificate/key", "tls.crt/tls.
 
 // parseExternalTLS parses the TLS of a route whose certificate and key are
 // in the kubernetes.io/tls Secret name of its namespace, checked as
-// spec.tls's own would be. It gives the reason OKD gives when it fails.
-func parseExternalTLS(r *routev1.Route, name string, p Policy) (*TLS, string, error) {
+// spec.tls's own would be, with the Secret's version. It gives the reason
+// OKD gives when it fails.
+func parseExternalTLS(r *routev1.Route, name string, p Policy) (*TLS, string, string, error) {
 	if name == "" {
-		return nil, ReasonExternalCertificateGetFailed, errors.New("spec.tls.externalCertificate: the name of a kubernetes.io/tls Secret is required")
+		return nil, "", ReasonExternalCertificateGetFailed, errors.New("spec.tls.externalCertificate: the name of a kubernetes.io/tls Secret is required")
 	}
 	if p.Secret == nil {
-		return nil, ReasonExternalCertificateGetFailed, fmt.Errorf("spec.tls.externalCertificate: secret %q: this router reads no Secrets", name)
+		return nil, "", ReasonExternalCertificateGetFailed, fmt.Errorf("spec.tls.externalCertificate: secret %q: this router reads no Secrets", name)
 	}
 	secret, err := p.Secret(types.NamespacedName{Namespace: r.Namespace, Name: name})
 	if err != nil {
-		return nil, ReasonExternalCertificateGetFailed, fmt.Errorf("spec.tls.externalCertificate: secret %q: %v", name, err)
+		return nil, "", ReasonExternalCertificateGetFailed, fmt.Errorf("spec.tls.externalCertificate: secret %q: %v", name, err)
 	}
 	if secret.Type != corev1.SecretTypeTLS {
-		return nil, ReasonExternalCertificateValidationFailed,
+		return nil, "", ReasonExternalCertificateValidationFailed,
 			fmt.Errorf("spec.tls.externalCertificate: secret %q is of type %q, not %q", name, secret.Type, corev1.SecretTypeTLS)
 	}
 	t := r.Spec.TLS.DeepCopy()
@@ -105,15 +106,15 @@ func parseExternalTLS(r *routev1.Route, name string, p Policy) (*TLS, string, er
 	t.Certificate, t.Key = string(secret.Data[corev1.TLSCertKey]), string(secret.Data[corev1.TLSPrivateKeyKey])
 	if t.Certificate == "" || t.Key == "" {
 		// Else the route would be served with the default certificate.
-		return nil, ReasonExternalCertificateValidationFailed,
+		return nil, "", ReasonExternalCertificateValidationFailed,
 			fmt.Errorf("spec.tls.externalCertificate: secret %q: tls.crt and tls.key must both hold PEM", name)
 	}
 	out, err := parseTLS(t, p.VerifyChains)
 	if err != nil {
-		return nil, ReasonExternalCertificateValidationFailed,
+		return nil, "", ReasonExternalCertificateValidationFailed,
 			fmt.Errorf("spec.tls.externalCertificate: secret %q: %s", name, secretFields.Replace(err.Error()))
 	}
-	return out, "", nil
+	return out, secret.ResourceVersion, "", nil
 }
 
 // certificateFile checks that certificate and key parse and belong

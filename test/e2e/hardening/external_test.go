@@ -2,6 +2,13 @@ package hardening_test
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
+	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -10,10 +17,8 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	operatorv1 "github.com/okd-ingress/okd-ingress/api/operator/v1"
 	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
 	"github.com/okd-ingress/okd-ingress/internal/names"
 	"github.com/okd-ingress/okd-ingress/test/e2e/framework"
@@ -25,10 +30,7 @@ var _ = Describe("External certificates", func() {
 	It("serves a route's externalCertificate from the one Secret granted to the router's ServiceAccount, and follows it", func() {
 		// The operator binds the router's ClusterRole to its ServiceAccount
 		// for any IngressController.
-		ic := &operatorv1.IngressController{ObjectMeta: metav1.ObjectMeta{Namespace: names.OperatorNamespace, Name: "extcert"},
-			Spec: operatorv1.IngressControllerSpec{Domain: "extcert.hardening.test"}}
-		Expect(full.Client.Create(ctx, ic)).To(Succeed())
-		DeferCleanup(func() { _ = full.Client.Delete(ctx, ic) })
+		newIngressController("extcert", "extcert.hardening.test")
 		saUser := names.RouterServiceAccountUser(names.RouterNamespace)
 		Eventually(func() error {
 			return full.Client.Get(ctx, client.ObjectKey{Name: names.RouterClusterRole}, &rbacv1.ClusterRoleBinding{})
@@ -53,10 +55,7 @@ var _ = Describe("External certificates", func() {
 		Expect(full.Client.Create(ctx, &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "router-reads-ext-tls"},
 			RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: "router-reads-ext-tls"},
 			Subjects: []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: names.RouterServiceAccount, Namespace: names.RouterNamespace}}})).To(Succeed())
-		cfg := rest.CopyConfig(full.Config)
-		cfg.Impersonate = rest.ImpersonationConfig{UserName: saUser}
-		sa, err := client.New(cfg, client.Options{Scheme: full.Client.Scheme()})
-		Expect(err).NotTo(HaveOccurred())
+		sa := impersonatingClient(saUser)
 		Eventually(func() error {
 			return sa.Get(ctx, client.ObjectKeyFromObject(secret), &corev1.Secret{})
 		}).WithTimeout(wait).Should(Succeed())
@@ -85,6 +84,34 @@ var _ = Describe("External certificates", func() {
 		Eventually(servedBy(r.NewClient(framework.ClientOptions{RootCAs: next.Pool}), "https://ext.hardening.test/")).
 			WithTimeout(wait).Should(Equal("web"))
 
+		By("refusing a certificate HAProxy will not load, and serving the Secret again once it is fixed")
+		weakCert, weakKey := smallKeyCert("ext.hardening.test")
+		secret.Data = map[string][]byte{corev1.TLSCertKey: weakCert, corev1.TLSPrivateKeyKey: weakKey}
+		Expect(full.Client.Update(ctx, secret)).To(Succeed())
+		Eventually(condition(full.Client, ns, "ext", "extcert")).WithTimeout(wait).Should(And(
+			HaveField("Status", corev1.ConditionFalse), HaveField("Message", ContainSubstring("key too small"))))
+		// Another bad certificate: refused again with the same status, so
+		// the route's own version stays as it is from here on, and only
+		// the Secret's tells the router that the next one is new.
+		// Both routers serve the route (the suite's "default" too); once
+		// each has refused the second one, nothing writes the route again.
+		refusals := func() int {
+			return strings.Count(r.Log(), "key too small") + strings.Count(fullRouter.Log(), "key too small")
+		}
+		before := refusals()
+		weakCert, weakKey = smallKeyCert("ext.hardening.test")
+		secret.Data = map[string][]byte{corev1.TLSCertKey: weakCert, corev1.TLSPrivateKeyKey: weakKey}
+		Expect(full.Client.Update(ctx, secret)).To(Succeed())
+		Eventually(refusals).WithTimeout(wait).Should(BeNumerically(">=", before+2))
+		Expect(condition(full.Client, ns, "ext", "extcert")(Default)).To(HaveField("Status", corev1.ConditionFalse))
+		third, err := next.Issue("ext.hardening.test")
+		Expect(err).NotTo(HaveOccurred())
+		secret.Data = map[string][]byte{corev1.TLSCertKey: third.CertPEM, corev1.TLSPrivateKeyKey: third.KeyPEM}
+		Expect(full.Client.Update(ctx, secret)).To(Succeed())
+		Eventually(condition(full.Client, ns, "ext", "extcert")).WithTimeout(wait).Should(HaveField("Status", corev1.ConditionTrue))
+		Eventually(servedBy(r.NewClient(framework.ClientOptions{RootCAs: next.Pool}), "https://ext.hardening.test/")).
+			WithTimeout(wait).Should(Equal("web"))
+
 		By("refusing the route, with OKD's reason, once the Secret is gone")
 		Expect(full.Client.Delete(ctx, secret)).To(Succeed())
 		Eventually(condition(full.Client, ns, "ext", "extcert")).WithTimeout(wait).Should(And(
@@ -93,3 +120,18 @@ var _ = Describe("External certificates", func() {
 		Expect(r.Log()).NotTo(ContainSubstring("forbidden"), "the router asked for more than the one Secret")
 	})
 })
+
+// smallKeyCert is a self-signed certificate for host with a 1024-bit RSA
+// key, which admission takes and HAProxy refuses ("ee key too small" at
+// OpenSSL's default security level).
+func smallKeyCert(host string) (certPEM, keyPEM []byte) {
+	GinkgoHelper()
+	key, err := rsa.GenerateKey(rand.Reader, 1024)
+	Expect(err).NotTo(HaveOccurred())
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: host}, DNSNames: []string{host},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	Expect(err).NotTo(HaveOccurred())
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
+		pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})
+}

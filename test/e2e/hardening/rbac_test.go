@@ -28,10 +28,7 @@ var _ = Describe("RBAC", func() {
 	It("denies the router's ServiceAccount, as the operator sets it up, any read of Secrets; what it has runs a router", func() {
 		// The operator creates the ServiceAccount "router", the ClusterRole
 		// openshift-ingress-router and their bindings for any IngressController.
-		ic := &operatorv1.IngressController{ObjectMeta: metav1.ObjectMeta{Namespace: names.OperatorNamespace, Name: "rbac"},
-			Spec: operatorv1.IngressControllerSpec{Domain: "rbac.hardening.test"}}
-		Expect(full.Client.Create(ctx, ic)).To(Succeed())
-		DeferCleanup(func() { _ = full.Client.Delete(ctx, ic) })
+		newIngressController("rbac", "rbac.hardening.test")
 		saUser := names.RouterServiceAccountUser(names.RouterNamespace)
 		Eventually(func(g Gomega) {
 			var crb rbacv1.ClusterRoleBinding
@@ -47,10 +44,7 @@ var _ = Describe("RBAC", func() {
 		Expect(full.Client.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: other, Name: "app-key"},
 			StringData: map[string]string{"key": "not for routers"}})).To(Succeed())
 
-		cfg := rest.CopyConfig(full.Config)
-		cfg.Impersonate = rest.ImpersonationConfig{UserName: saUser}
-		sa, err := client.New(cfg, client.Options{Scheme: full.Client.Scheme()})
-		Expect(err).NotTo(HaveOccurred())
+		sa := impersonatingClient(saUser)
 		// Bindings reach the authorizer through an informer: wait for what the role grants.
 		Eventually(func() error { return sa.List(ctx, &routev1.RouteList{}) }).WithTimeout(wait).Should(Succeed())
 		Expect(sa.List(ctx, &corev1.ServiceList{})).To(Succeed())
@@ -131,6 +125,26 @@ var _ = Describe("RBAC", func() {
 		Expect(servedBy(c, "http://free.hardening.test/")()).To(Equal("status 404"))
 	})
 })
+
+// newIngressController creates an IngressController for the spec, deleted
+// after it: the operator then sets up the routers' ServiceAccount and RBAC.
+func newIngressController(name, domain string) {
+	GinkgoHelper()
+	ic := &operatorv1.IngressController{ObjectMeta: metav1.ObjectMeta{Namespace: names.OperatorNamespace, Name: name},
+		Spec: operatorv1.IngressControllerSpec{Domain: domain}}
+	Expect(full.Client.Create(context.Background(), ic)).To(Succeed())
+	DeferCleanup(func() { _ = full.Client.Delete(context.Background(), ic) })
+}
+
+// impersonatingClient is a client of the full cluster acting as user.
+func impersonatingClient(user string) client.Client {
+	GinkgoHelper()
+	cfg := rest.CopyConfig(full.Config)
+	cfg.Impersonate = rest.ImpersonationConfig{UserName: user}
+	c, err := client.New(cfg, client.Options{Scheme: full.Client.Scheme()})
+	Expect(err).NotTo(HaveOccurred())
+	return c
+}
 
 // impersonatingKubeconfig copies a kubeconfig, making every user act as user.
 func impersonatingKubeconfig(path, user string) string {
