@@ -43,16 +43,6 @@ func owningIngress(obj metav1.Object) (string, bool) {
 type routeKey struct {
 	host, path, pathType string
 	defaultBackend       bool
-	service              string // set by withService only
-}
-
-// withService adds the Route's Service to key's key.
-func withService(key func(*routev1.Route) routeKey) func(*routev1.Route) routeKey {
-	return func(r *routev1.Route) routeKey {
-		k := key(r)
-		k.service = r.Spec.To.Name
-		return k
-	}
 }
 
 func keyOf(r *routev1.Route) routeKey {

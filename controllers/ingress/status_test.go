@@ -145,25 +145,6 @@ func TestPlanLoosePathTypes(t *testing.T) {
 	}
 }
 
-// Two paths of one value, Prefix to svc-a and ImplementationSpecific to
-// svc-b, the first changed to ImplementationSpecific: each Route keeps its
-// Service, so the admitted one (the older) keeps serving the path as it did.
-func TestPlanKeepsServices(t *testing.T) {
-	named := func(n string) routeMod { return func(r *routev1.Route) { r.Name = n } }
-	to := func(svc string) routeMod { return func(r *routev1.Route) { r.Spec.To.Name = svc } }
-	rp := route(named("p"), rPathType("Prefix"), to("svc-a"))
-	ri := route(named("i"), rPathType("ImplementationSpecific"), to("svc-b"))
-	want := []Wanted{{Route: route(rPathType("ImplementationSpecific"), to("svc-a"))}, {Route: route(rPathType("ImplementationSpecific"), to("svc-b"))}}
-	p := plan(want, []*routev1.Route{rp, ri})
-	got := map[string]string{}
-	for _, u := range p.updates {
-		got[u.existing.Name] = u.wanted.Route.Spec.To.Name
-	}
-	if got["p"] != "svc-a" || got["i"] != "svc-b" || len(p.creates)+len(p.deletes) != 0 {
-		t.Errorf("updates %v (Route → Service), %d created, %d deleted; want p → svc-a, i → svc-b", got, len(p.creates), len(p.deletes))
-	}
-}
-
 func ownedNames(ps []pair) []string {
 	var out []string
 	for _, p := range ps {

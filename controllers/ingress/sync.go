@@ -34,15 +34,13 @@ type pair struct {
 // oldest first: by key, then what is left by loose key, so that a path
 // type changed between Prefix and ImplementationSpecific (or a Route
 // without the annotation, OKD's or restored) updates the Route in place,
-// keeping its name, its age and the fields users set. Each pass prefers a
-// Route of the same Service: of two paths that differ only in path type,
-// the Route that holds the path keeps its Service. An owned Route left
+// keeping its name, its age and the fields users set. An owned Route left
 // over is deleted.
 func plan(wanted []Wanted, owned []*routev1.Route) pairing {
 	var p pairing
 	used := map[*routev1.Route]bool{}
 	paired := make([]bool, len(wanted))
-	for _, keyFn := range []func(*routev1.Route) routeKey{withService(keyOf), keyOf, withService(looseKeyOf), looseKeyOf} {
+	for _, keyFn := range []func(*routev1.Route) routeKey{keyOf, looseKeyOf} {
 		pool := map[routeKey][]*routev1.Route{}
 		for _, r := range owned {
 			if !used[r] {
