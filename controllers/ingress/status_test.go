@@ -145,6 +145,20 @@ func TestPlanLoosePathTypes(t *testing.T) {
 	}
 }
 
+// A blue/green move: two rules on one path, svc-a's Route the older (it
+// holds the path), then svc-a's rule removed. The older Route is kept and
+// turned to svc-b, rather than deleted for the waiting one: it keeps the
+// path, its age (which wins contested hosts) and its users' fields.
+func TestPlanKeepsTheHolder(t *testing.T) {
+	named := func(n string) routeMod { return func(r *routev1.Route) { r.Name = n } }
+	to := func(svc string) routeMod { return func(r *routev1.Route) { r.Spec.To.Name = svc } }
+	holder, waiting := route(named("holder"), to("svc-a")), route(named("waiting"), to("svc-b"))
+	p := plan([]Wanted{{Route: route(to("svc-b"))}}, []*routev1.Route{holder, waiting})
+	if len(p.updates) != 1 || p.updates[0].existing != holder || len(p.deletes) != 1 || p.deletes[0] != waiting || len(p.creates) != 0 {
+		t.Errorf("updates %v, deletes %d, creates %d; want holder updated, waiting deleted", ownedNames(p.updates), len(p.deletes), len(p.creates))
+	}
+}
+
 func ownedNames(ps []pair) []string {
 	var out []string
 	for _, p := range ps {
