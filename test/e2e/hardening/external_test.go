@@ -8,7 +8,6 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"math/big"
-	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -85,24 +84,47 @@ var _ = Describe("External certificates", func() {
 			WithTimeout(wait).Should(Equal("web"))
 
 		By("refusing a certificate HAProxy will not load, and serving the Secret again once it is fixed")
+		// Failed reloads of this router and the suite's "default" router.
+		refusals := func() [2]float64 {
+			GinkgoHelper()
+			var out [2]float64
+			for i, rt := range []*framework.Router{r, fullRouter} {
+				v, err := rt.Metric("okd_router_reload_failures_total")
+				Expect(err).NotTo(HaveOccurred())
+				out[i] = v
+			}
+			return out
+		}
+		// quiet waits until neither router has refused anything for 2 s.
+		quiet := func() {
+			GinkgoHelper()
+			Eventually(func() bool {
+				was := refusals()
+				time.Sleep(2 * time.Second)
+				return refusals() == was
+			}).WithTimeout(30 * time.Second).Should(BeTrue())
+		}
 		weakCert, weakKey := smallKeyCert("ext.hardening.test")
 		secret.Data = map[string][]byte{corev1.TLSCertKey: weakCert, corev1.TLSPrivateKeyKey: weakKey}
 		Expect(full.Client.Update(ctx, secret)).To(Succeed())
 		Eventually(condition(full.Client, ns, "ext", "extcert")).WithTimeout(wait).Should(And(
 			HaveField("Status", corev1.ConditionFalse), HaveField("Message", ContainSubstring("key too small"))))
-		// Another bad certificate: refused again with the same status, so
-		// the route's own version stays as it is from here on, and only
-		// the Secret's tells the router that the next one is new.
-		// Both routers serve the route (the suite's "default" too); once
-		// each has refused the second one, nothing writes the route again.
-		refusals := func() int {
-			return strings.Count(r.Log(), "key too small") + strings.Count(fullRouter.Log(), "key too small")
-		}
+		// Both routers serve the route (the suite's "default" too), and each
+		// one's status write gives the route a new version, which retries
+		// it. Once both have refused the second one and are quiet, nothing
+		// writes the route again: only the Secret's version can tell a
+		// router that the next certificate is new.
+		quiet()
 		before := refusals()
 		weakCert, weakKey = smallKeyCert("ext.hardening.test")
 		secret.Data = map[string][]byte{corev1.TLSCertKey: weakCert, corev1.TLSPrivateKeyKey: weakKey}
 		Expect(full.Client.Update(ctx, secret)).To(Succeed())
-		Eventually(refusals).WithTimeout(wait).Should(BeNumerically(">=", before+2))
+		Eventually(func(g Gomega) {
+			now := refusals()
+			g.Expect(now[0]).To(BeNumerically(">", before[0]))
+			g.Expect(now[1]).To(BeNumerically(">", before[1]))
+		}).WithTimeout(wait).Should(Succeed())
+		quiet()
 		Expect(condition(full.Client, ns, "ext", "extcert")(Default)).To(HaveField("Status", corev1.ConditionFalse))
 		third, err := next.Issue("ext.hardening.test")
 		Expect(err).NotTo(HaveOccurred())
