@@ -66,3 +66,15 @@ func externalCertificate(r *routev1.Route) string {
 	}
 	return "/" + r.Spec.TLS.ExternalCertificate.Name
 }
+
+// ServedExternalCertificate is the Secret whose certificate an edge or
+// reencrypt route serves (spec.tls.externalCertificate), if it names one:
+// the Secret routers read for it. The name may be empty, which routers
+// refuse.
+func ServedExternalCertificate(r *routev1.Route) (string, bool) {
+	t := r.Spec.TLS
+	if t == nil || t.ExternalCertificate == nil || t.Termination == routev1.TLSTerminationPassthrough {
+		return "", false
+	}
+	return t.ExternalCertificate.Name, true
+}

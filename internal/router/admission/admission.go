@@ -147,7 +147,7 @@ func admitOne(r *routev1.Route, p Policy, c *claims) (Route, Verdict) {
 	if msg := c.claim(r, host, wildcard, a.Path); msg != "" {
 		return reject(ReasonHostAlreadyClaimed, msg)
 	}
-	if ref, ok := externalCertificate(r); ok {
+	if ref, ok := routeapi.ServedExternalCertificate(r); ok {
 		a.TLS, a.SecretVersion, reason, err = parseExternalTLS(r, ref, p)
 		if err != nil {
 			return reject(reason, err.Error())

@@ -67,16 +67,6 @@ func parseTLS(t *routev1.TLSConfig, verifyChains bool) (*TLS, error) {
 	return out, nil
 }
 
-// externalCertificate is the name of the Secret an edge or reencrypt
-// route takes its certificate from, if any.
-func externalCertificate(r *routev1.Route) (string, bool) {
-	t := r.Spec.TLS
-	if t == nil || t.ExternalCertificate == nil || t.Termination == routev1.TLSTerminationPassthrough {
-		return "", false
-	}
-	return t.ExternalCertificate.Name, true
-}
-
 // secretFields names the Secret's keys where errors name the route's
 // fields: the certificate and key came from there.
 var secretFields = strings.NewReplacer("spec.tls.certificate/key", "tls.crt/tls.key",

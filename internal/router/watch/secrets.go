@@ -15,6 +15,7 @@ import (
 	toolscache "k8s.io/client-go/tools/cache"
 
 	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
+	"github.com/okd-ingress/okd-ingress/internal/routeapi"
 )
 
 // firstReadWait bounds how long a snapshot waits for Secrets it has not
@@ -69,9 +70,8 @@ func newSecrets(client rest.Interface, changed chan struct{}) *secrets {
 func referenced(routes []*routev1.Route) map[types.NamespacedName]bool {
 	out := map[types.NamespacedName]bool{}
 	for _, r := range routes {
-		t := r.Spec.TLS
-		if t != nil && t.ExternalCertificate != nil && t.ExternalCertificate.Name != "" && t.Termination != routev1.TLSTerminationPassthrough {
-			out[types.NamespacedName{Namespace: r.Namespace, Name: t.ExternalCertificate.Name}] = true
+		if name, ok := routeapi.ServedExternalCertificate(r); ok && name != "" {
+			out[types.NamespacedName{Namespace: r.Namespace, Name: name}] = true
 		}
 	}
 	return out
@@ -170,7 +170,7 @@ func (w *secretWatch) result() SecretRead {
 	if w.inf.HasSynced() {
 		// Once read, the last Secret seen stays the one served while a
 		// watch is interrupted (a lost grant included), as informers do.
-		obj, found, err := w.inf.GetStore().GetByKey(w.key.Namespace + "/" + w.key.Name)
+		obj, found, err := w.inf.GetStore().GetByKey(w.key.String())
 		if err != nil {
 			return SecretRead{Err: err}
 		}
