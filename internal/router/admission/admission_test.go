@@ -458,6 +458,40 @@ func TestAdmit(t *testing.T) {
 			order: []string{"ns1/w1"},
 		},
 		{
+			name:   "an exact route on a wildcard route's own host and path: the older wins, whichever kind it is (OKD's unique host)",
+			policy: Policy{AllowWildcards: true, InterNamespaceAllowed: true},
+			routes: []*routev1.Route{
+				route("ns1", "w", 1, "www.example.com", wildcard()),
+				route("ns2", "exact", 2, "www.example.com"),
+				route("ns2", "exact-api", 3, "www.example.com", path("/api")),
+				route("ns3", "exact", 4, "shop.example.net"),
+				route("ns4", "w", 5, "shop.example.net", wildcard()),
+				route("ns3", "w-api", 6, "shop.example.net", wildcard(), path("/api")),
+			},
+			want: []verdict{
+				ok("ns1/w", "www.example.com"),
+				rejected("ns2/exact", "www.example.com", ReasonHostAlreadyClaimed, "a route in another namespace already exposes host www.example.com and is older"),
+				ok("ns2/exact-api", "www.example.com"),
+				ok("ns3/exact", "shop.example.net"),
+				rejected("ns4/w", "shop.example.net", ReasonHostAlreadyClaimed, "a route in another namespace already exposes host shop.example.net and is older"),
+				ok("ns3/w-api", "shop.example.net"),
+			},
+			order: []string{"ns1/w", "ns2/exact-api", "ns3/exact", "ns3/w-api"},
+		},
+		{
+			name:   "strict: one namespace's exact route on its wildcard route's host and path is refused too",
+			policy: wild,
+			routes: []*routev1.Route{
+				route("ns1", "w", 1, "www.example.com", wildcard()),
+				route("ns1", "exact", 2, "www.example.com"),
+			},
+			want: []verdict{
+				ok("ns1/w", "www.example.com"),
+				rejected("ns1/exact", "www.example.com", ReasonHostAlreadyClaimed, "route w already exposes host www.example.com and is older"),
+			},
+			order: []string{"ns1/w"},
+		},
+		{
 			name:   "host with upper case letters stored without the webhook: InvalidHost",
 			policy: strict,
 			routes: []*routev1.Route{route("ns1", "a", 1, "App.Example.com")},

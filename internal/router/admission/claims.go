@@ -52,15 +52,22 @@ func (c *claims) claim(r *routev1.Route, host string, wildcard bool, path Path) 
 			return msg
 		}
 	}
-	key := pathKey(host, wildcard, path)
+	key, literal := pathKey(host, wildcard, path), pathKey(host, false, path)
 	if holder, ok := c.paths[key]; ok {
 		return fmt.Sprintf("%s already exposes %s and is older", holderName(holder, r.Namespace), describe(host, wildcard, path))
+	}
+	// As OKD's unique-host check: whatever their wildcard policies, two
+	// routes with the same spec.host and path conflict, so an exact route
+	// never takes a wildcard route's own host from it, nor the reverse.
+	if holder, ok := c.paths[literal]; ok {
+		return fmt.Sprintf("%s already exposes %s and is older", holderName(holder, r.Namespace), describe(host, false, path))
 	}
 	if msg := c.passthroughConflict(r, host, wildcard); msg != "" {
 		return msg
 	}
 	c.paths[key] = r
 	if wildcard {
+		c.paths[literal] = r
 		setIfAbsent(c.wildcardOwner, domain, r.Namespace)
 		return ""
 	}
