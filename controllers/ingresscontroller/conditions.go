@@ -64,8 +64,40 @@ func conditions(prev []operatorv1.OperatorCondition, obs observed, now time.Time
 	for _, c := range low {
 		out = append(out, merge(prev, c, now))
 	}
+	return aggregate(prev, out, managed, obs.dns.managed, now)
+}
+
+// rejectedConditions are the conditions of a rejected spec: Admitted is
+// False and, once routers run, what was last observed of them stays, as on
+// OKD, since a rejected spec changes nothing they run: they serve as
+// before, so Available keeps its value, and Degraded says why the spec is
+// not applied. Before any router runs, nothing is there to observe.
+func rejectedConditions(prev []operatorv1.OperatorCondition, a admission, now time.Time) []operatorv1.OperatorCondition {
+	admitted := merge(prev, admittedCond(a), now)
+	if findCondition(prev, operatorv1.IngressControllerDeploymentAvailableConditionType) == nil {
+		out, _ := aggregate(prev, []operatorv1.OperatorCondition{admitted}, false, false, now)
+		return out
+	}
+	var low []operatorv1.OperatorCondition
+	for _, c := range prev {
+		switch c.Type {
+		case operatorv1.OperatorStatusTypeAvailable, operatorv1.OperatorStatusTypeProgressing, operatorv1.OperatorStatusTypeDegraded:
+		case operatorv1.IngressControllerAdmittedConditionType:
+			low = append(low, admitted)
+		default:
+			low = append(low, c)
+		}
+	}
+	out, _ := aggregate(prev, low, isTrue(prev, operatorv1.LoadBalancerManagedIngressConditionType),
+		isTrue(prev, operatorv1.DNSManagedIngressConditionType), now)
+	return out
+}
+
+// aggregate appends Available, Progressing and Degraded to the low-level
+// conditions out.
+func aggregate(prev, out []operatorv1.OperatorCondition, managed, dnsManaged bool, now time.Time) ([]operatorv1.OperatorCondition, time.Duration) {
 	// As OKD: the record counts once the load balancer does.
-	dnsNeeded := managed && obs.dns.managed && isTrue(out, operatorv1.LoadBalancerReadyIngressConditionType)
+	dnsNeeded := managed && dnsManaged && isTrue(out, operatorv1.LoadBalancerReadyIngressConditionType)
 	available := isTrue(out, operatorv1.IngressControllerDeploymentAvailableConditionType) &&
 		(!managed || isTrue(out, operatorv1.LoadBalancerReadyIngressConditionType)) &&
 		(!dnsNeeded || isTrue(out, operatorv1.DNSReadyIngressConditionType))

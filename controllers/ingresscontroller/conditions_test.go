@@ -1,6 +1,7 @@
 package ingresscontroller
 
 import (
+	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -309,5 +310,34 @@ func TestConditionsLastTransitionTime(t *testing.T) {
 	}
 	if d := findCondition(third, "Degraded"); d.Status != F || !d.LastTransitionTime.Time.Equal(t3) {
 		t.Errorf("Degraded at t3 = %s since %v, want False since %v", d.Status, d.LastTransitionTime, t3)
+	}
+}
+
+// TestRejectedConditions: a spec rejected while routers run leaves what was
+// observed of them: Available stays, Degraded says why the spec is not
+// applied. Before any router runs, there is nothing to keep.
+func TestRejectedConditions(t *testing.T) {
+	t1, t2 := clock, clock.Add(time.Minute)
+	rejected := admission{Reason: "Invalid", Message: "bad selector"}
+	running, _ := conditions(nil, obsFor(operatorv1.LoadBalancerServiceStrategyType, routerDeployment(2, 2, 2, corev1.ConditionTrue), provisioned("198.18.250.1")), t1)
+	got := rejectedConditions(running, rejected, t2)
+	want := condStatus{
+		"Admitted": F, "DeploymentAvailable": T, "DeploymentReplicasMinAvailable": T, "DeploymentReplicasAllAvailable": T,
+		"DeploymentRollingOut": F, "LoadBalancerManaged": T, "LoadBalancerReady": T, "LoadBalancerProgressing": F,
+		"DNSManaged": T, "DNSReady": T, "Available": T, "Progressing": F, "Degraded": T,
+	}
+	if s := statuses(got); !maps.Equal(s, want) {
+		t.Errorf("rejected while running: %v, want %v", s, want)
+	}
+	if d := findCondition(got, "Degraded"); !strings.Contains(d.Message, "Admitted=False (Invalid: bad selector)") || !d.LastTransitionTime.Time.Equal(t2) {
+		t.Errorf("Degraded = %+v, want it to name the rejection, since %v", d, t2)
+	}
+	if a := findCondition(got, "Available"); !a.LastTransitionTime.Time.Equal(t1) {
+		t.Errorf("Available moved to %v, want it unchanged since %v", a.LastTransitionTime, t1)
+	}
+
+	never := rejectedConditions(nil, rejected, t1)
+	if s, want := statuses(never), (condStatus{"Admitted": F, "Available": F, "Progressing": F, "Degraded": T}); !maps.Equal(s, want) {
+		t.Errorf("rejected at once: %v, want %v", s, want)
 	}
 }

@@ -42,10 +42,7 @@ func (r *Reconciler) admit(ctx context.Context, ic *operatorv1.IngressController
 			ic.Status.Conditions = append(ic.Status.Conditions, c)
 		}
 	} else {
-		ic.Status.Conditions, _ = conditions(ic.Status.Conditions, observed{admission: a}, r.Now())
-		// Only Admitted and the aggregates are meaningful for a rejected spec.
-		ic.Status.Conditions = keepConditions(ic.Status.Conditions, operatorv1.IngressControllerAdmittedConditionType,
-			operatorv1.OperatorStatusTypeAvailable, operatorv1.OperatorStatusTypeProgressing, operatorv1.OperatorStatusTypeDegraded)
+		ic.Status.Conditions = rejectedConditions(ic.Status.Conditions, a, r.Now())
 	}
 	if err := r.Status().Patch(ctx, ic, client.MergeFrom(before)); err != nil {
 		return a, err
@@ -65,16 +62,6 @@ func (r *Reconciler) announce(ic *operatorv1.IngressController, a admission) {
 			"routers run in the nodes' network namespace with NET_BIND_SERVICE: this is privileged access to every node they run on; "+
 				"the router namespace must allow it (pod security level privileged)")
 	}
-}
-
-func keepConditions(cs []operatorv1.OperatorCondition, types ...string) []operatorv1.OperatorCondition {
-	var out []operatorv1.OperatorCondition
-	for _, t := range types {
-		if c := findCondition(cs, t); c != nil {
-			out = append(out, *c)
-		}
-	}
-	return out
 }
 
 // syncStatus writes what was observed: replicas, selector, TLS profile and

@@ -42,8 +42,9 @@ func TestRejectedSpecLeavesRoutersAlone(t *testing.T) {
 	}
 	createIC(t, ic, domain("rej.op.test"), replicas(1), strategy(operatorv1.EndpointPublishingStrategy{Type: operatorv1.PrivateStrategyType}), valid)
 	admittedIC(t, ic, operatorv1.ConditionTrue)
-	running := deployment(t, ic)
+	running := setRolledOut(t, ic)
 	expect(t, "ROUTE_LABELS", envOf(running)["ROUTE_LABELS"], "shard=rej")
+	eventually(t, "Available", func() error { return conditionsAre(ic, map[string]operatorv1.ConditionStatus{"Available": "True", "Degraded": "False"}) })
 
 	// Priority admission resolves the routers' class (a dry run of the pod
 	// the ReplicaSet would create).
@@ -72,6 +73,8 @@ func TestRejectedSpecLeavesRoutersAlone(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			updateIC(t, ic, func(x *operatorv1.IngressController) { valid(x); tc.edit(x) })
 			rejectedWith(t, ic, tc.message)
+			// The routers serve as before: still available, degraded for the rejected spec.
+			must(t, conditionsAre(ic, map[string]operatorv1.ConditionStatus{"Available": "True", "Progressing": "False", "Degraded": "True"}))
 			d := deployment(t, ic)
 			expect(t, "Deployment generation", d.Generation, running.Generation)
 			expect(t, "ROUTE_LABELS", envOf(d)["ROUTE_LABELS"], "shard=rej")
@@ -182,4 +185,18 @@ func TestRejectedHolderKeepsItsDomain(t *testing.T) {
 	must(t, k8s.Delete(ctx, held))
 	eventually(t, "held deleted", gone(&operatorv1.IngressController{}, names.OperatorNamespace, "held"))
 	admittedIC(t, "held-new", operatorv1.ConditionTrue)
+}
+
+// conditionsAre checks the statuses of some of ic's conditions.
+func conditionsAre(ic string, want map[string]operatorv1.ConditionStatus) error {
+	x, err := getIC(ic)
+	if err != nil {
+		return err
+	}
+	for typ, st := range want {
+		if c := condition(x, typ); c == nil || c.Status != st {
+			return fmt.Errorf("%s = %+v, want %s", typ, c, st)
+		}
+	}
+	return nil
 }
