@@ -93,8 +93,9 @@ func TestKustomizeInstalls(t *testing.T) {
 		components []string
 		want       []string
 		wantNot    []string
+		manageDNS  string
 	}{
-		{install: "default", want: []string{
+		{install: "default", manageDNS: "false", want: []string{
 			"customresourcedefinition.apiextensions.k8s.io/ingresscontrollers.operator.openshift.io",
 			"deployment.apps/ingress-operator",
 			"apiservice.apiregistration.k8s.io/v1.route.openshift.io",
@@ -102,7 +103,7 @@ func TestKustomizeInstalls(t *testing.T) {
 			"statefulset.apps/okd-ingress-route-etcd",
 			"clusterrolebinding.rbac.authorization.k8s.io/okd-ingress-route-apiserver:auth-delegator",
 		}, wantNot: []string{"routes.route.openshift.io", "webhookconfiguration"}},
-		{install: "default", components: []string{"components/externaldns"}, want: []string{
+		{install: "default", components: []string{"components/externaldns"}, manageDNS: "true", want: []string{
 			"customresourcedefinition.apiextensions.k8s.io/dnsendpoints.externaldns.k8s.io",
 			"deployment.apps/okd-ingress-external-dns",
 			"role.rbac.authorization.k8s.io/okd-ingress-external-dns",
@@ -124,6 +125,10 @@ func TestKustomizeInstalls(t *testing.T) {
 			built, err := kubectl("kustomize", overlay)
 			if err != nil {
 				t.Fatalf("kubectl kustomize: %v\n%s", err, built)
+			}
+			// The last --manage-dns wins: DNS is managed only when ExternalDNS is there to publish it.
+			if i := strings.LastIndex(built, "--manage-dns="); tc.manageDNS != "" && (i < 0 || !strings.HasPrefix(built[i:], "--manage-dns="+tc.manageDNS+"\n")) {
+				t.Errorf("the manager's last --manage-dns is not %s:\n%s", tc.manageDNS, built)
 			}
 			objects := strings.Count("\n"+built, "\nkind: ")
 			if objects < 5 {
