@@ -219,6 +219,19 @@ var _ = Describe("TLS", func() {
 		Expect(err).NotTo(HaveOccurred())
 		Expect(r.Echo.TLS).NotTo(BeNil(), "the router spoke TLS to the pod")
 		Eventually(status(rc, "https://re-bad."+domain+"/")).WithTimeout(wait).Should(Equal(503))
+
+		// An HTTP/2 client reuses a connection for every host its
+		// certificate covers (browsers do): a request for the passthrough
+		// host over a connection opened for re-good gets 421, which makes
+		// the client retry on a connection of its own, which its SNI sends
+		// through; the terminated hosts are served on it as before.
+		coalescing := router.NewClient(framework.ClientOptions{RootCAs: routerCA.Pool, HTTP2: true})
+		coalescing.Transport.(*http.Transport).TLSClientConfig.ServerName = "re-good." + domain
+		r, err = coalescing.Get("https://pt.example.com/")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(r.Proto).To(Equal("HTTP/2.0"))
+		Expect(r.Status).To(Equal(http.StatusMisdirectedRequest))
+		Expect(servedBy(coalescing, "https://re-good."+domain+"/")()).To(Equal("secure"))
 	})
 
 	It("negotiates HTTP/2 by ALPN on edge and reencrypt, still serves HTTP/1.1, and picks certificates by SNI", func() {
