@@ -42,7 +42,7 @@ func routerEnv(ic *operatorv1.IngressController, a admission, o Options, in clus
 		names.EnvRouterLoadBalanceAlgorithm: loadBalancingAlgorithm(ic),
 		names.EnvRouterTCPBalanceScheme:     "source",
 		names.EnvRouterSetForwardedHeaders:  forwardedPolicy(ic),
-		names.EnvRouterDisableHTTP2:         strconv.FormatBool(ic.Annotations[names.EnableHTTP2Annotation] == "false"),
+		names.EnvRouterDisableHTTP2:         strconv.FormatBool(!http2Enabled(ic)),
 	}
 	if in.IPMode != "" {
 		env[names.EnvRouterIPV4V6Mode] = string(in.IPMode)
@@ -551,3 +551,13 @@ var ianaToOpenSSL = map[string]string{
 
 // openSSLName is the shape of an OpenSSL cipher name.
 var openSSLName = regexp.MustCompile(`^[A-Z0-9]+(-[A-Z0-9]+)*$`)
+
+// http2Enabled reads OKD's annotation as OKD does (strconv.ParseBool), with
+// HTTP/2 on unless it says false: the routers answer 421 to a request that
+// an HTTP/2 client sends over a connection of another host, which is what
+// keeps it off by default on OKD (connection coalescing). An invalid value
+// is named in FieldsSupported.
+func http2Enabled(ic *operatorv1.IngressController) bool {
+	on, err := strconv.ParseBool(ic.Annotations[names.EnableHTTP2Annotation])
+	return on || err != nil
+}

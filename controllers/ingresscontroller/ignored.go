@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 
 	operatorv1 "github.com/okd-ingress/okd-ingress/api/operator/v1"
@@ -60,12 +61,18 @@ func ignoredFields(s *operatorv1.IngressControllerSpec) []string {
 // ignoredAnnotations lists the annotations of ic, of those OKD reads,
 // whose value has no effect, each with why.
 func ignoredAnnotations(ic *operatorv1.IngressController) []string {
+	var out []string
 	v, set := ic.Annotations[names.HardStopAfterAnnotation]
 	if _, ok := hardStopAfter(ic); set && !ok {
-		return []string{fmt.Sprintf("metadata.annotations[%s] (ROUTER_HARD_STOP_AFTER is not set: %q is not an HAProxy time "+
-			"from 1ms to 2147483647ms, digits with an optional unit us, ms, s, m, h or d, such as 30m)", names.HardStopAfterAnnotation, v)}
+		out = append(out, fmt.Sprintf("metadata.annotations[%s] (ROUTER_HARD_STOP_AFTER is not set: %q is not an HAProxy time "+
+			"from 1ms to 2147483647ms, digits with an optional unit us, ms, s, m, h or d, such as 30m)", names.HardStopAfterAnnotation, v))
 	}
-	return nil
+	if v, set := ic.Annotations[names.EnableHTTP2Annotation]; set {
+		if _, err := strconv.ParseBool(v); err != nil {
+			out = append(out, fmt.Sprintf("metadata.annotations[%s] (HTTP/2 stays on: %q is not true or false)", names.EnableHTTP2Annotation, v))
+		}
+	}
+	return out
 }
 
 func refusedActions(list []operatorv1.IngressControllerHTTPHeader, response bool, side string) []string {

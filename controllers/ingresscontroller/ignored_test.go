@@ -5,9 +5,11 @@ import (
 	"strings"
 	"testing"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
 	operatorv1 "github.com/okd-ingress/okd-ingress/api/operator/v1"
+	"github.com/okd-ingress/okd-ingress/internal/names"
 )
 
 func TestParseOverrides(t *testing.T) {
@@ -84,5 +86,30 @@ func TestIgnoredFields(t *testing.T) {
 				t.Errorf("ignoredFields = %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+func TestIgnoredAnnotations(t *testing.T) {
+	for _, tc := range []struct {
+		annotations map[string]string
+		want        []string // the annotations named, in order
+	}{
+		{},
+		{annotations: map[string]string{names.HardStopAfterAnnotation: "30m", names.EnableHTTP2Annotation: "0"}},
+		{annotations: map[string]string{names.HardStopAfterAnnotation: "1.5h", names.EnableHTTP2Annotation: "yes"},
+			want: []string{names.HardStopAfterAnnotation, names.EnableHTTP2Annotation}},
+		{annotations: map[string]string{names.EnableHTTP2Annotation: ""}, want: []string{names.EnableHTTP2Annotation}},
+	} {
+		ic := &operatorv1.IngressController{ObjectMeta: metav1.ObjectMeta{Annotations: tc.annotations}}
+		got := ignoredAnnotations(ic)
+		if len(got) != len(tc.want) {
+			t.Errorf("%v: %q, want %d entries naming %v", tc.annotations, got, len(tc.want), tc.want)
+			continue
+		}
+		for i, a := range tc.want {
+			if !strings.HasPrefix(got[i], "metadata.annotations["+a+"]") {
+				t.Errorf("%v: entry %d is %q, want it to name %s", tc.annotations, i, got[i], a)
+			}
+		}
 	}
 }

@@ -172,7 +172,7 @@ const (
 	// IngressClassController is the controller of IngressClasses whose
 	// Ingresses become Routes.
 	IngressClassController = "openshift.io/ingress-to-route"
-	// EnableHTTP2Annotation, "false" on an IngressController, turns off
+	// EnableHTTP2Annotation, false (as strconv.ParseBool reads it) on an IngressController, turns off
 	// HTTP/2 on its routers (OKD's annotation; HTTP/2 is on by default here).
 	EnableHTTP2Annotation = "ingress.operator.openshift.io/default-enable-http2"
 	// HardStopAfterAnnotation on an IngressController bounds how long old
