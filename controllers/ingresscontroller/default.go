@@ -2,8 +2,11 @@ package ingresscontroller
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
@@ -22,7 +25,9 @@ const defaultCheckInterval = time.Minute
 // existence: created when absent with an explicit replica count (so that
 // `kubectl scale` works at once) and everything else defaulted at admission.
 type DefaultIngressController struct {
-	Client    client.Client
+	Client client.Client
+	// Reader counts the nodes, once, uncached (nil: two replicas).
+	Reader    client.Reader
 	Namespace string
 	// Strategy, when set, is the default IngressController's strategy type.
 	Strategy operatorv1.EndpointPublishingStrategyType
@@ -34,7 +39,7 @@ func (d *DefaultIngressController) Start(ctx context.Context) error {
 	t := time.NewTicker(defaultCheckInterval)
 	defer t.Stop()
 	for {
-		if err := d.ensure(ctx); err != nil {
+		if err := d.Ensure(ctx); err != nil {
 			log.Error(err, "ensuring the default IngressController")
 		}
 		select {
@@ -45,7 +50,8 @@ func (d *DefaultIngressController) Start(ctx context.Context) error {
 	}
 }
 
-func (d *DefaultIngressController) ensure(ctx context.Context) error {
+// Ensure creates the default IngressController when it is absent.
+func (d *DefaultIngressController) Ensure(ctx context.Context) error {
 	var ic operatorv1.IngressController
 	err := d.Client.Get(ctx, client.ObjectKey{Namespace: d.Namespace, Name: names.DefaultIngressController}, &ic)
 	if !apierrors.IsNotFound(err) {
@@ -53,7 +59,7 @@ func (d *DefaultIngressController) ensure(ctx context.Context) error {
 	}
 	ic = operatorv1.IngressController{
 		ObjectMeta: metav1.ObjectMeta{Namespace: d.Namespace, Name: names.DefaultIngressController},
-		Spec:       operatorv1.IngressControllerSpec{Replicas: ptr.To(int32(defaultReplicas))},
+		Spec:       operatorv1.IngressControllerSpec{Replicas: ptr.To(d.replicas(ctx))},
 	}
 	if d.Strategy != "" {
 		ic.Spec.EndpointPublishingStrategy = &operatorv1.EndpointPublishingStrategy{Type: d.Strategy}
@@ -62,4 +68,38 @@ func (d *DefaultIngressController) ensure(ctx context.Context) error {
 		return err
 	}
 	return nil
+}
+
+// replicas is the default IngressController's replica count: one where a
+// single node can run pods, as OKD on a single-node cluster (topology
+// SingleReplica), since a second router could never run beside the first
+// on HostNetwork, and would leave the IngressController degraded; two
+// otherwise, and when the nodes cannot be read (none yet, or forbidden).
+func (d *DefaultIngressController) replicas(ctx context.Context) int32 {
+	var nodes corev1.NodeList
+	if d.Reader == nil || d.Reader.List(ctx, &nodes) != nil {
+		return defaultReplicas
+	}
+	n := 0
+	for _, node := range nodes.Items {
+		if !node.Spec.Unschedulable && !slices.ContainsFunc(node.Spec.Taints, keepsPodsOff) {
+			n++
+		}
+	}
+	if n == 1 {
+		return 1
+	}
+	return defaultReplicas
+}
+
+// keepsPodsOff reports whether a taint keeps router pods, which tolerate
+// none by default, off its node for good, as a control plane's does. The
+// taints Kubernetes and cloud providers set for a node's passing state (not
+// ready yet, uninitialized, under pressure) do not count: every new node
+// has one for a moment.
+func keepsPodsOff(t corev1.Taint) bool {
+	if strings.HasPrefix(t.Key, "node.kubernetes.io/") || strings.HasPrefix(t.Key, "node.cloudprovider.kubernetes.io/") {
+		return false
+	}
+	return t.Effect == corev1.TaintEffectNoSchedule || t.Effect == corev1.TaintEffectNoExecute
 }

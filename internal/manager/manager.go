@@ -237,6 +237,6 @@ func setUpOperator(mgr manager.Manager, o Options) error {
 		return nil
 	}
 	return mgr.Add(&ingresscontroller.DefaultIngressController{
-		Client: mgr.GetClient(), Namespace: o.OperatorNamespace, Strategy: o.DefaultStrategy,
+		Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Namespace: o.OperatorNamespace, Strategy: o.DefaultStrategy,
 	})
 }

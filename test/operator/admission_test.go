@@ -44,7 +44,9 @@ func TestRejectedSpecLeavesRoutersAlone(t *testing.T) {
 	admittedIC(t, ic, operatorv1.ConditionTrue)
 	running := setRolledOut(t, ic)
 	expect(t, "ROUTE_LABELS", envOf(running)["ROUTE_LABELS"], "shard=rej")
-	eventually(t, "Available", func() error { return conditionsAre(ic, map[string]operatorv1.ConditionStatus{"Available": "True", "Degraded": "False"}) })
+	eventually(t, "Available", func() error {
+		return conditionsAre(ic, map[string]operatorv1.ConditionStatus{"Available": "True", "Degraded": "False"})
+	})
 
 	// Priority admission resolves the routers' class (a dry run of the pod
 	// the ReplicaSet would create).
