@@ -27,7 +27,7 @@ func TestAdmitDefaultStrategyPerPlatform(t *testing.T) {
 		{PlatformAzure, external},
 		{PlatformGCP, external},
 		{PlatformIBMCloud, external},
-		{PlatformOpenStack, external},
+		{PlatformOpenStack, hostNetwork},
 	} {
 		o := testOptions(tc.platform)
 		a := admit(newIC("default"), nil, o)

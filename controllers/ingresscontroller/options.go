@@ -93,11 +93,12 @@ func (o Options) WithDefaults() Options {
 }
 
 // DefaultStrategyType is the strategy an IngressController gets when it
-// names none: a cloud load balancer where the platform has one, the host
-// network elsewhere (as OKD does on bare metal).
+// names none, as on OKD: a cloud load balancer on AWS, Azure, GCP and IBM
+// Cloud, the host network elsewhere (bare metal; OpenStack too, where OKD
+// serves ingress from a virtual IP on the nodes, not a cloud load balancer).
 func (o Options) DefaultStrategyType() operatorv1.EndpointPublishingStrategyType {
 	switch o.Platform {
-	case PlatformAWS, PlatformAzure, PlatformGCP, PlatformIBMCloud, PlatformOpenStack:
+	case PlatformAWS, PlatformAzure, PlatformGCP, PlatformIBMCloud:
 		return operatorv1.LoadBalancerServiceStrategyType
 	}
 	return operatorv1.HostNetworkStrategyType
