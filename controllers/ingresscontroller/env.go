@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -449,6 +450,18 @@ func effectiveTLSProfile(p *operatorv1.TLSSecurityProfile) operatorv1.TLSProfile
 	}
 	if spec.MinTLSVersion == operatorv1.VersionTLS10 {
 		spec.MinTLSVersion = operatorv1.VersionTLS11
+	}
+	return spec
+}
+
+// servedTLSProfile is the profile the routers get: the effective one
+// without the ciphers splitCiphers leaves out, which status would
+// otherwise claim are offered.
+func servedTLSProfile(p *operatorv1.TLSSecurityProfile) operatorv1.TLSProfileSpec {
+	spec := effectiveTLSProfile(p)
+	_, _, unknown := splitCiphers(spec.Ciphers)
+	if len(unknown) > 0 {
+		spec.Ciphers = slices.DeleteFunc(slices.Clone(spec.Ciphers), func(c string) bool { return slices.Contains(unknown, c) })
 	}
 	return spec
 }

@@ -524,3 +524,23 @@ func TestHardStopAfter(t *testing.T) {
 		t.Errorf("no annotation: %q, %v", v, ok)
 	}
 }
+
+// TestServedTLSProfile: status.tlsProfile names only the ciphers the
+// routers get; one they are not given (a typo) is left out, as from the
+// routers' environment.
+func TestServedTLSProfile(t *testing.T) {
+	custom := &operatorv1.TLSSecurityProfile{Type: operatorv1.TLSProfileCustomType, Custom: &operatorv1.CustomTLSProfile{
+		TLSProfileSpec: operatorv1.TLSProfileSpec{MinTLSVersion: operatorv1.VersionTLS12,
+			Ciphers: []string{"TLS_AES_128_GCM_SHA256", "ECDHE-RSA-AES128-GCM-SHA256", "rc4; drop", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"}}}}
+	got := servedTLSProfile(custom)
+	want := []string{"TLS_AES_128_GCM_SHA256", "ECDHE-RSA-AES128-GCM-SHA256", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"}
+	if !slices.Equal(got.Ciphers, want) || got.MinTLSVersion != operatorv1.VersionTLS12 {
+		t.Errorf("served profile = %+v, want ciphers %q", got, want)
+	}
+	if n := len(custom.Custom.Ciphers); n != 4 {
+		t.Errorf("the spec lost ciphers: %d left", n)
+	}
+	if got, want := servedTLSProfile(nil), effectiveTLSProfile(nil); !slices.Equal(got.Ciphers, want.Ciphers) {
+		t.Errorf("intermediate profile changed: %q, want %q", got.Ciphers, want.Ciphers)
+	}
+}

@@ -74,7 +74,7 @@ func (r *Reconciler) syncStatus(ctx context.Context, ic *operatorv1.IngressContr
 	if obs.deployment != nil {
 		ic.Status.AvailableReplicas = obs.deployment.Status.AvailableReplicas
 	}
-	profile := effectiveTLSProfile(ic.Spec.TLSSecurityProfile)
+	profile := servedTLSProfile(ic.Spec.TLSSecurityProfile)
 	ic.Status.TLSProfile = &profile
 	var requeue time.Duration
 	ic.Status.Conditions, requeue = conditions(ic.Status.Conditions, obs, r.Now())
