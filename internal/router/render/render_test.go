@@ -189,6 +189,10 @@ func TestRenderSample(t *testing.T) {
 		"  tcp-request content set-var(txn.pt) req_ssl_sni,lower,map_str(" + dir + "/maps/passthrough.map) if { req_ssl_hello_type 1 }",
 		"  use_backend %[var(txn.pt)] if { var(txn.pt) -m found }",
 		"  default_backend _terminate",
+		// A passthrough host's request over another host's connection.
+		"  http-request return status 421 content-type text/plain string \"Misdirected Request\" if " +
+			"!{ var(txn.be) -m found } { var(txn.host),map_str(" + dir + "/maps/passthrough.map) -m found } || " +
+			"!{ var(txn.be) -m found } { var(txn.host),regsub(^[^.]*,),map_str(" + dir + "/maps/passthrough.map) -m found }",
 		"  http-request redirect location https://%[req.hdr(host),field(1,:),lower,regsub([.]$,)]%[pathq] code 302 if { var(txn.be) -m str _redirect }",
 		"  stats socket " + dir + "/run/stats.sock mode 600 level admin expose-fd listeners",
 		"  dynamic-cookie-key " + config.DefaultCookieKey,
@@ -602,7 +606,7 @@ func TestRenderEmptyModel(t *testing.T) {
 	if !bytes.Contains(files[ConfigFile], []byte(want)) {
 		t.Errorf("haproxy.cfg lacks %q", want)
 	}
-	for _, hop := range []string{"frontend public_ssl", "backend _terminate", "server fe_tls"} {
+	for _, hop := range []string{"frontend public_ssl", "backend _terminate", "server fe_tls", "status 421"} {
 		if bytes.Contains(files[ConfigFile], []byte(hop)) {
 			t.Errorf("haproxy.cfg has %q without a passthrough route", hop)
 		}
