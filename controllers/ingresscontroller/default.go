@@ -82,7 +82,7 @@ func (d *DefaultIngressController) replicas(ctx context.Context) int32 {
 	}
 	n := 0
 	for _, node := range nodes.Items {
-		if !node.Spec.Unschedulable && !slices.ContainsFunc(node.Spec.Taints, keepsPodsOff) {
+		if runsRouters(&node) {
 			n++
 		}
 	}
@@ -92,14 +92,26 @@ func (d *DefaultIngressController) replicas(ctx context.Context) int32 {
 	return defaultReplicas
 }
 
+// runsRouters reports whether the default IngressController's routers
+// can run on node: its default node selector (Linux; a node without the
+// label counts) and no cordon or lasting taint.
+func runsRouters(node *corev1.Node) bool {
+	if os, ok := node.Labels[corev1.LabelOSStable]; ok && os != "linux" {
+		return false
+	}
+	return !node.Spec.Unschedulable && !slices.ContainsFunc(node.Spec.Taints, keepsPodsOff)
+}
+
 // keepsPodsOff reports whether a taint keeps router pods, which tolerate
 // none by default, off its node for good, as a control plane's does. The
 // taints Kubernetes and cloud providers set for a node's passing state (not
 // ready yet, uninitialized, under pressure) do not count: every new node
-// has one for a moment.
+// has one for a moment. An admin's out-of-service taint does.
 func keepsPodsOff(t corev1.Taint) bool {
-	if strings.HasPrefix(t.Key, "node.kubernetes.io/") || strings.HasPrefix(t.Key, "node.cloudprovider.kubernetes.io/") {
+	if t.Effect != corev1.TaintEffectNoSchedule && t.Effect != corev1.TaintEffectNoExecute {
 		return false
 	}
-	return t.Effect == corev1.TaintEffectNoSchedule || t.Effect == corev1.TaintEffectNoExecute
+	passing := (strings.HasPrefix(t.Key, "node.kubernetes.io/") && t.Key != corev1.TaintNodeOutOfService) ||
+		strings.HasPrefix(t.Key, "node.cloudprovider.kubernetes.io/")
+	return !passing
 }

@@ -32,6 +32,10 @@ func TestDefaultReplicas(t *testing.T) {
 	notReady := func(n *corev1.Node) {
 		n.Spec.Taints = append(n.Spec.Taints, corev1.Taint{Key: "node.kubernetes.io/not-ready", Effect: corev1.TaintEffectNoExecute})
 	}
+	windows := func(n *corev1.Node) { n.Labels = map[string]string{corev1.LabelOSStable: "windows"} }
+	outOfService := func(n *corev1.Node) {
+		n.Spec.Taints = append(n.Spec.Taints, corev1.Taint{Key: corev1.TaintNodeOutOfService, Value: "nodeshutdown", Effect: corev1.TaintEffectNoExecute})
+	}
 	preferNot := func(n *corev1.Node) {
 		n.Spec.Taints = append(n.Spec.Taints, corev1.Taint{Key: "busy", Effect: corev1.TaintEffectPreferNoSchedule})
 	}
@@ -46,6 +50,8 @@ func TestDefaultReplicas(t *testing.T) {
 		{name: "two nodes", nodes: []*corev1.Node{node("n1"), node("n2")}, want: 2},
 		{name: "a control plane and one worker", nodes: []*corev1.Node{node("cp", controlPlane), node("w1")}, want: 1},
 		{name: "one of two nodes cordoned", nodes: []*corev1.Node{node("n1"), node("n2", cordoned)}, want: 1},
+		{name: "a Linux node and a Windows node", nodes: []*corev1.Node{node("n1"), node("win", windows)}, want: 1},
+		{name: "one of two nodes out of service", nodes: []*corev1.Node{node("n1"), node("n2", outOfService)}, want: 1},
 		{name: "one node, not ready yet", nodes: []*corev1.Node{node("n1", notReady)}, want: 1},
 		{name: "a control plane, not ready yet, and one worker", nodes: []*corev1.Node{node("cp", controlPlane, notReady), node("w1", notReady)}, want: 1},
 	} {
