@@ -78,12 +78,11 @@ func rejectedConditions(prev []operatorv1.OperatorCondition, a admission, now ti
 		out, _ := aggregate(prev, []operatorv1.OperatorCondition{admitted}, false, false, now)
 		return out
 	}
-	var low []operatorv1.OperatorCondition
+	low := []operatorv1.OperatorCondition{admitted}
 	for _, c := range prev {
 		switch c.Type {
-		case operatorv1.OperatorStatusTypeAvailable, operatorv1.OperatorStatusTypeProgressing, operatorv1.OperatorStatusTypeDegraded:
-		case operatorv1.IngressControllerAdmittedConditionType:
-			low = append(low, admitted)
+		case operatorv1.IngressControllerAdmittedConditionType,
+			operatorv1.OperatorStatusTypeAvailable, operatorv1.OperatorStatusTypeProgressing, operatorv1.OperatorStatusTypeDegraded:
 		default:
 			low = append(low, c)
 		}

@@ -112,7 +112,10 @@ func TestKustomizeInstalls(t *testing.T) {
 			"deployment.apps/okd-ingress-route-apiserver",
 			"statefulset.apps/okd-ingress-route-etcd",
 		}, wantNot: []string{"apiservice", "ingress-operator"}},
-		{install: "crd-mode", want: []string{
+		{install: "crd-mode", components: []string{"components/externaldns"}, manageDNS: "true", want: []string{
+			"deployment.apps/okd-ingress-external-dns",
+		}},
+		{install: "crd-mode", manageDNS: "false", want: []string{
 			"customresourcedefinition.apiextensions.k8s.io/ingresscontrollers.operator.openshift.io",
 			"customresourcedefinition.apiextensions.k8s.io/routes.route.openshift.io",
 			"deployment.apps/ingress-operator",
