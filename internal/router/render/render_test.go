@@ -473,6 +473,8 @@ func TestRenderOptions(t *testing.T) {
 			present: []string{
 				" verify required ca-file {dir}/client-ca.pem crl-file {dir}/client-crl.pem\n",
 				"  acl client_subject_allowed ssl_c_s_dn -m reg -- \"^/O=Example/CN=(ops|dev)\\x5c.[a-z]+\\x24\"\n  http-request deny deny_status 403 unless client_subject_allowed\n",
+				// The 421 for a passthrough host first: a client would not retry on a 403.
+				"/maps/passthrough.map) -m found }\n  acl client_subject_allowed ssl_c_s_dn",
 				"  http-request set-header X-SSL %[ssl_fc]\n",
 				"  http-request set-header X-SSL-Client-Verify %[ssl_c_verify] if { ssl_c_used }\n",
 				"  http-request set-header X-SSL-Client-DER %{+Q}[ssl_c_der,base64] if { ssl_c_used }\n",
