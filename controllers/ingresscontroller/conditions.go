@@ -71,14 +71,10 @@ func conditions(prev []operatorv1.OperatorCondition, obs observed, now time.Time
 // False and, once routers run, what was last observed of them stays, as on
 // OKD, since a rejected spec changes nothing they run: they serve as
 // before, so Available keeps its value, and Degraded says why the spec is
-// not applied. Before any router runs, nothing is there to observe.
+// not applied. Before any router runs, nothing is there to observe: only
+// Admitted and the aggregates are left.
 func rejectedConditions(prev []operatorv1.OperatorCondition, a admission, now time.Time) []operatorv1.OperatorCondition {
-	admitted := merge(prev, admittedCond(a), now)
-	if findCondition(prev, operatorv1.IngressControllerDeploymentAvailableConditionType) == nil {
-		out, _ := aggregate(prev, []operatorv1.OperatorCondition{admitted}, false, false, now)
-		return out
-	}
-	low := []operatorv1.OperatorCondition{admitted}
+	low := []operatorv1.OperatorCondition{merge(prev, admittedCond(a), now)}
 	for _, c := range prev {
 		switch c.Type {
 		case operatorv1.IngressControllerAdmittedConditionType,
