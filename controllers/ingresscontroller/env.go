@@ -32,6 +32,7 @@ func envValue(written string) string { return strings.ReplaceAll(written, "$$", 
 // routerEnv is the ROUTER_* environment of an IngressController's routers,
 // OKD's contract, sorted by name so the pod template is stable.
 func routerEnv(ic *operatorv1.IngressController, a admission, o Options, in clusterInputs) []corev1.EnvVar {
+	http2, _ := http2Enabled(ic)
 	env := map[string]string{
 		names.EnvRouterServiceName:          ic.Name,
 		names.EnvRouterServiceNamespace:     o.RouterNamespace,
@@ -43,7 +44,7 @@ func routerEnv(ic *operatorv1.IngressController, a admission, o Options, in clus
 		names.EnvRouterLoadBalanceAlgorithm: loadBalancingAlgorithm(ic),
 		names.EnvRouterTCPBalanceScheme:     "source",
 		names.EnvRouterSetForwardedHeaders:  forwardedPolicy(ic),
-		names.EnvRouterDisableHTTP2:         strconv.FormatBool(!http2Enabled(ic)),
+		names.EnvRouterDisableHTTP2:         strconv.FormatBool(!http2),
 	}
 	if in.IPMode != "" {
 		env[names.EnvRouterIPV4V6Mode] = string(in.IPMode)
@@ -568,9 +569,13 @@ var openSSLName = regexp.MustCompile(`^[A-Z0-9]+(-[A-Z0-9]+)*$`)
 // http2Enabled reads OKD's annotation as OKD does (strconv.ParseBool), with
 // HTTP/2 on unless it says false: the routers answer 421 to a request that
 // an HTTP/2 client sends over a connection of another host, which is what
-// keeps it off by default on OKD (connection coalescing). An invalid value
-// is named in FieldsSupported.
-func http2Enabled(ic *operatorv1.IngressController) bool {
-	on, err := strconv.ParseBool(ic.Annotations[names.EnableHTTP2Annotation])
-	return on || err != nil
+// keeps it off by default on OKD (connection coalescing). valid is false
+// for a value that is set and not a boolean (ignoredAnnotations names it).
+func http2Enabled(ic *operatorv1.IngressController) (on, valid bool) {
+	v, set := ic.Annotations[names.EnableHTTP2Annotation]
+	if !set {
+		return true, true
+	}
+	b, err := strconv.ParseBool(v)
+	return b || err != nil, err == nil
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strconv"
 	"strings"
 
 	operatorv1 "github.com/okd-ingress/okd-ingress/api/operator/v1"
@@ -67,10 +66,9 @@ func ignoredAnnotations(ic *operatorv1.IngressController) []string {
 		out = append(out, fmt.Sprintf("metadata.annotations[%s] (ROUTER_HARD_STOP_AFTER is not set: %q is not an HAProxy time "+
 			"from 1ms to 2147483647ms, digits with an optional unit us, ms, s, m, h or d, such as 30m)", names.HardStopAfterAnnotation, v))
 	}
-	if v, set := ic.Annotations[names.EnableHTTP2Annotation]; set {
-		if _, err := strconv.ParseBool(v); err != nil {
-			out = append(out, fmt.Sprintf("metadata.annotations[%s] (HTTP/2 stays on: %q is not true or false)", names.EnableHTTP2Annotation, v))
-		}
+	if _, valid := http2Enabled(ic); !valid {
+		out = append(out, fmt.Sprintf("metadata.annotations[%s] (HTTP/2 stays on: %q is not true or false)",
+			names.EnableHTTP2Annotation, ic.Annotations[names.EnableHTTP2Annotation]))
 	}
 	return out
 }
