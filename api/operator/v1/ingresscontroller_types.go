@@ -293,9 +293,11 @@ const (
 type CIDR string
 
 // LoadBalancerStrategy holds the parameters of the LoadBalancerService
-// strategy. OKD's cloud-specific providerParameters are not part of this
-// API: this project has no cloud-provider code, and leaving the field out
-// makes `kubectl` report it as unknown rather than accept and ignore it.
+// strategy. The two rules are OKD's: an internal load balancer has no
+// public address to take.
+//
+// +kubebuilder:validation:XValidation:rule="!has(self.scope) || self.scope != 'Internal' || !has(self.providerParameters) || !has(self.providerParameters.aws) || !has(self.providerParameters.aws.networkLoadBalancer) || !has(self.providerParameters.aws.networkLoadBalancer.eipAllocations)",message="eipAllocations are forbidden when the scope is Internal."
+// +kubebuilder:validation:XValidation:rule=`!has(self.scope) || self.scope != 'Internal' || !has(self.providerParameters) || !has(self.providerParameters.openstack) || !has(self.providerParameters.openstack.floatingIP) || self.providerParameters.openstack.floatingIP == ""`,message="cannot specify a floating ip when scope is internal"
 type LoadBalancerStrategy struct {
 	// scope is External or Internal.
 	// +required
@@ -313,6 +315,213 @@ type LoadBalancerStrategy struct {
 	// +optional
 	// +kubebuilder:default=Managed
 	DNSManagementPolicy LoadBalancerDNSManagementPolicy `json:"dnsManagementPolicy,omitempty"`
+
+	// providerParameters tunes the cloud's load balancer through the
+	// annotations its cloud controller reads on the Service. Parameters of
+	// another cloud than the cluster's are kept and have no effect. When
+	// unset, status shows the platform's defaults (on AWS a Classic load
+	// balancer).
+	// +optional
+	ProviderParameters *ProviderLoadBalancerParameters `json:"providerParameters,omitempty"`
+}
+
+// ProviderLoadBalancerParameters are the load balancer's settings of one
+// cloud, named by type.
+//
+// +kubebuilder:validation:XValidation:rule="has(self.type) && self.type == 'OpenStack' ? true : !has(self.openstack)",message="openstack is not permitted when type is not OpenStack"
+type ProviderLoadBalancerParameters struct {
+	// type is the cloud: AWS, Azure, BareMetal, GCP, IBM, Nutanix,
+	// OpenStack or VSphere.
+	// +required
+	Type LoadBalancerProviderType `json:"type"`
+
+	// aws holds AWS's settings.
+	// +optional
+	AWS *AWSLoadBalancerParameters `json:"aws,omitempty"`
+
+	// gcp holds GCP's settings.
+	// +optional
+	GCP *GCPLoadBalancerParameters `json:"gcp,omitempty"`
+
+	// ibm holds IBM Cloud's settings.
+	// +optional
+	IBM *IBMLoadBalancerParameters `json:"ibm,omitempty"`
+
+	// openstack holds OpenStack's settings.
+	// +optional
+	OpenStack *OpenStackLoadBalancerParameters `json:"openstack,omitempty"`
+}
+
+// LoadBalancerProviderType names the cloud of a load balancer.
+// +kubebuilder:validation:Enum=AWS;Azure;BareMetal;GCP;Nutanix;OpenStack;VSphere;IBM
+type LoadBalancerProviderType string
+
+// The clouds whose load balancers take settings.
+const (
+	AWSLoadBalancerProvider       LoadBalancerProviderType = "AWS"
+	AzureLoadBalancerProvider     LoadBalancerProviderType = "Azure"
+	BareMetalLoadBalancerProvider LoadBalancerProviderType = "BareMetal"
+	GCPLoadBalancerProvider       LoadBalancerProviderType = "GCP"
+	IBMLoadBalancerProvider       LoadBalancerProviderType = "IBM"
+	NutanixLoadBalancerProvider   LoadBalancerProviderType = "Nutanix"
+	OpenStackLoadBalancerProvider LoadBalancerProviderType = "OpenStack"
+	VSphereLoadBalancerProvider   LoadBalancerProviderType = "VSphere"
+)
+
+// AWSLoadBalancerParameters choose between a Classic and a Network Load
+// Balancer and tune the one chosen.
+type AWSLoadBalancerParameters struct {
+	// type is Classic or NLB. The type, subnets and EIP allocations are
+	// read by AWS only when the load balancer is created: a change waits
+	// until the Service is deleted (Progressing says so), or the operator
+	// deletes it itself under the annotation
+	// ingress.operator.openshift.io/auto-delete-load-balancer.
+	// +required
+	Type AWSLoadBalancerType `json:"type"`
+
+	// classicLoadBalancer tunes a Classic load balancer.
+	// +optional
+	ClassicLoadBalancerParameters *AWSClassicLoadBalancerParameters `json:"classicLoadBalancer,omitempty"`
+
+	// networkLoadBalancer tunes a Network Load Balancer.
+	// +optional
+	NetworkLoadBalancerParameters *AWSNetworkLoadBalancerParameters `json:"networkLoadBalancer,omitempty"`
+}
+
+// AWSLoadBalancerType is a kind of AWS load balancer.
+// +kubebuilder:validation:Enum=Classic;NLB
+type AWSLoadBalancerType string
+
+// The AWS load balancers.
+const (
+	// AWSClassicLoadBalancer always speaks the PROXY protocol to the
+	// routers, so that they see the client's address.
+	AWSClassicLoadBalancer AWSLoadBalancerType = "Classic"
+	// AWSNetworkLoadBalancer speaks it when its protocol is PROXY.
+	AWSNetworkLoadBalancer AWSLoadBalancerType = "NLB"
+)
+
+// AWSClassicLoadBalancerParameters tune a Classic load balancer.
+type AWSClassicLoadBalancerParameters struct {
+	// connectionIdleTimeout is how long a connection may stay idle before
+	// the load balancer closes it, in whole seconds up to AWS's 4000s;
+	// unset or 0 leaves AWS's default (60s).
+	// +optional
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:MaxLength=32
+	// +kubebuilder:validation:Pattern=`^0$|^([0-9]+([.][0-9]+)?(ns|us|µs|μs|ms|s|m|h))+$`
+	// +kubebuilder:validation:XValidation:rule=`!self.matches('^0$|^([0-9]+([.][0-9]+)?(ns|us|µs|μs|ms|s|m|h))+$') || duration(self) <= duration('4000s')`,message="connectionIdleTimeout must be at most 4000s, AWS's largest"
+	ConnectionIdleTimeout *metav1.Duration `json:"connectionIdleTimeout,omitempty"`
+
+	// subnets are the subnets the load balancer attaches to, one per
+	// availability zone; unset lets AWS discover them.
+	// +optional
+	Subnets *AWSSubnets `json:"subnets,omitempty"`
+}
+
+// AWSNetworkLoadBalancerParameters tune a Network Load Balancer.
+//
+// +kubebuilder:validation:XValidation:rule=`has(self.subnets) && has(self.subnets.ids) && has(self.subnets.names) && has(self.eipAllocations) ? size(self.subnets.ids + self.subnets.names) == size(self.eipAllocations) : true`,message="number of subnets must be equal to number of eipAllocations"
+// +kubebuilder:validation:XValidation:rule=`has(self.subnets) && has(self.subnets.ids) && !has(self.subnets.names) && has(self.eipAllocations) ? size(self.subnets.ids) == size(self.eipAllocations) : true`,message="number of subnets must be equal to number of eipAllocations"
+// +kubebuilder:validation:XValidation:rule=`has(self.subnets) && has(self.subnets.names) && !has(self.subnets.ids) && has(self.eipAllocations) ? size(self.subnets.names) == size(self.eipAllocations) : true`,message="number of subnets must be equal to number of eipAllocations"
+type AWSNetworkLoadBalancerParameters struct {
+	// subnets are the subnets the load balancer attaches to, one per
+	// availability zone; unset lets AWS discover them.
+	// +optional
+	Subnets *AWSSubnets `json:"subnets,omitempty"`
+
+	// eipAllocations are the Elastic IP addresses of an external load
+	// balancer, one per subnet, each unique.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=10
+	// +kubebuilder:validation:XValidation:rule=`self.all(x, self.exists_one(y, x == y))`,message="eipAllocations cannot contain duplicates"
+	EIPAllocations []EIPAllocation `json:"eipAllocations,omitempty"`
+
+	// protocol is PROXY for the load balancer to send the PROXY protocol
+	// (version 2) to the routers, which then see the client's address; TCP
+	// or empty sends plain TCP.
+	// +optional
+	Protocol IngressControllerProtocol `json:"protocol,omitempty"`
+}
+
+// AWSSubnets name subnets by ID or by name, at most 10 in all.
+//
+// +kubebuilder:validation:XValidation:rule=`has(self.ids) && has(self.names) ? size(self.ids + self.names) <= 10 : true`,message="the total number of subnets cannot exceed 10"
+// +kubebuilder:validation:XValidation:rule=`has(self.ids) && self.ids.size() > 0 || has(self.names) && self.names.size() > 0`,message="must specify at least 1 subnet name or id"
+type AWSSubnets struct {
+	// ids are subnet IDs ("subnet-" and 17 letters or digits), unique.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=10
+	// +kubebuilder:validation:XValidation:rule=`self.all(x, self.exists_one(y, x == y))`,message="subnet ids cannot contain duplicates"
+	IDs []AWSSubnetID `json:"ids,omitempty"`
+
+	// names are subnet names, unique.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=10
+	// +kubebuilder:validation:XValidation:rule=`self.all(x, self.exists_one(y, x == y))`,message="subnet names cannot contain duplicates"
+	Names []AWSSubnetName `json:"names,omitempty"`
+}
+
+// AWSSubnetID is the ID of an AWS subnet.
+// +kubebuilder:validation:MinLength=24
+// +kubebuilder:validation:MaxLength=24
+// +kubebuilder:validation:Pattern=`^subnet-[0-9A-Za-z]+$`
+type AWSSubnetID string
+
+// AWSSubnetName is the name of an AWS subnet. The annotation lists names
+// with commas, so a name holds none.
+// +kubebuilder:validation:MinLength=1
+// +kubebuilder:validation:MaxLength=256
+// +kubebuilder:validation:XValidation:rule=`!self.contains(',')`,message="subnet name cannot contain a comma"
+// +kubebuilder:validation:XValidation:rule=`!self.startsWith('subnet-')`,message="subnet name cannot start with 'subnet-'"
+type AWSSubnetName string
+
+// EIPAllocation is the ID of an Elastic IP address: "eipalloc-" and 17
+// hexadecimal digits.
+// +kubebuilder:validation:MinLength=26
+// +kubebuilder:validation:MaxLength=26
+// +kubebuilder:validation:XValidation:rule=`self.startsWith('eipalloc-')`,message="eipAllocations should start with 'eipalloc-'"
+// +kubebuilder:validation:XValidation:rule=`self.split("-", 2)[1].matches('[0-9a-fA-F]{17}$')`,message="eipAllocations must be 'eipalloc-' followed by exactly 17 hexadecimal characters (0-9, a-f, A-F)"
+type EIPAllocation string
+
+// GCPLoadBalancerParameters tune a GCP load balancer.
+type GCPLoadBalancerParameters struct {
+	// clientAccess, for an internal load balancer, is Global to take
+	// clients of every region of the VPC, or Local (GCP's default) for
+	// those of its own region only.
+	// +optional
+	ClientAccess GCPClientAccess `json:"clientAccess,omitempty"`
+}
+
+// GCPClientAccess is where an internal GCP load balancer takes clients from.
+// +kubebuilder:validation:Enum=Global;Local
+type GCPClientAccess string
+
+// The client access values.
+const (
+	GCPGlobalAccess GCPClientAccess = "Global"
+	GCPLocalAccess  GCPClientAccess = "Local"
+)
+
+// IBMLoadBalancerParameters tune an IBM Cloud load balancer.
+type IBMLoadBalancerParameters struct {
+	// protocol is PROXY for the load balancer to send the PROXY protocol to
+	// the routers; TCP or empty sends plain TCP.
+	// +optional
+	Protocol IngressControllerProtocol `json:"protocol,omitempty"`
+}
+
+// OpenStackLoadBalancerParameters tune an OpenStack load balancer.
+type OpenStackLoadBalancerParameters struct {
+	// floatingIP is the pre-created floating IP an external load balancer
+	// takes (Service.spec.loadBalancerIP); unset lets OpenStack pick one.
+	// +optional
+	// +kubebuilder:validation:MaxLength=45
+	// +kubebuilder:validation:XValidation:rule="isIP(self)",message="floatingIP must be a valid IPv4 or IPv6 address"
+	FloatingIP string `json:"floatingIP,omitempty"`
 }
 
 // IngressControllerProtocol is whether the router expects the PROXY protocol

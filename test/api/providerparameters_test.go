@@ -1,0 +1,214 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
+
+	operatorv1 "github.com/okd-ingress/okd-ingress/api/operator/v1"
+)
+
+// OKD's manifests for cloud load balancers (providerParameters, as OKD's
+// documentation writes them) are taken as they are, with kubectl's strict
+// field validation, and OKD's rules on them reject what OKD rejects.
+func TestProviderParameters(t *testing.T) {
+	ns := newNamespace(t, "ic-provider")
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name, strategy string
+		wantErr        string // empty: accepted
+	}{
+		{name: "aws-nlb", strategy: `
+type: LoadBalancerService
+loadBalancer:
+  scope: External
+  providerParameters:
+    type: AWS
+    aws:
+      type: NLB
+      networkLoadBalancer:
+        protocol: PROXY
+        subnets:
+          ids: [subnet-0123456789abcdef0]
+          names: [public-b]
+        eipAllocations: [eipalloc-0123456789abcdef0, eipalloc-0123456789abcdef1]`},
+		{name: "aws-classic", strategy: `
+type: LoadBalancerService
+loadBalancer:
+  scope: Internal
+  providerParameters:
+    type: AWS
+    aws:
+      type: Classic
+      classicLoadBalancer:
+        connectionIdleTimeout: 2m30s
+        subnets:
+          ids: [subnet-0123456789abcdef0]`},
+		{name: "gcp-global", strategy: `
+type: LoadBalancerService
+loadBalancer:
+  scope: Internal
+  providerParameters:
+    type: GCP
+    gcp:
+      clientAccess: Global`},
+		{name: "ibm-proxy", strategy: `
+type: LoadBalancerService
+loadBalancer:
+  scope: External
+  providerParameters:
+    type: IBM
+    ibm:
+      protocol: PROXY`},
+		{name: "openstack-floating-ip", strategy: `
+type: LoadBalancerService
+loadBalancer:
+  scope: External
+  providerParameters:
+    type: OpenStack
+    openstack:
+      floatingIP: 2001:db8::7`},
+		{name: "eips-internal", wantErr: "eipAllocations are forbidden when the scope is Internal", strategy: `
+type: LoadBalancerService
+loadBalancer:
+  scope: Internal
+  providerParameters:
+    type: AWS
+    aws:
+      type: NLB
+      networkLoadBalancer:
+        subnets: {names: [a]}
+        eipAllocations: [eipalloc-0123456789abcdef0]`},
+		{name: "eips-per-subnet", wantErr: "number of subnets must be equal to number of eipAllocations", strategy: `
+type: LoadBalancerService
+loadBalancer:
+  scope: External
+  providerParameters:
+    type: AWS
+    aws:
+      type: NLB
+      networkLoadBalancer:
+        subnets: {names: [a, b]}
+        eipAllocations: [eipalloc-0123456789abcdef0]`},
+		{name: "eip-not-hex", wantErr: "eipAllocations must be 'eipalloc-' followed by exactly 17 hexadecimal characters", strategy: `
+type: LoadBalancerService
+loadBalancer:
+  scope: External
+  providerParameters:
+    type: AWS
+    aws:
+      type: NLB
+      networkLoadBalancer:
+        eipAllocations: [eipalloc-0123456789abcdefg]`},
+		{name: "subnet-id", wantErr: "should match '^subnet-[0-9A-Za-z]+$'", strategy: `
+type: LoadBalancerService
+loadBalancer:
+  scope: External
+  providerParameters:
+    type: AWS
+    aws:
+      type: Classic
+      classicLoadBalancer:
+        subnets: {ids: [subnet_0123456789abcdef0]}`},
+		{name: "subnet-name-comma", wantErr: "subnet name cannot contain a comma", strategy: `
+type: LoadBalancerService
+loadBalancer:
+  scope: External
+  providerParameters:
+    type: AWS
+    aws:
+      type: Classic
+      classicLoadBalancer:
+        subnets: {names: ["a,b"]}`},
+		{name: "subnets-empty", wantErr: "must specify at least 1 subnet name or id", strategy: `
+type: LoadBalancerService
+loadBalancer:
+  scope: External
+  providerParameters:
+    type: AWS
+    aws:
+      type: Classic
+      classicLoadBalancer:
+        subnets: {}`},
+		{name: "idle-timeout", wantErr: "connectionIdleTimeout must be at most 4000s", strategy: `
+type: LoadBalancerService
+loadBalancer:
+  scope: External
+  providerParameters:
+    type: AWS
+    aws:
+      type: Classic
+      classicLoadBalancer:
+        connectionIdleTimeout: 2h`},
+		{name: "floating-ip-internal", wantErr: "cannot specify a floating ip when scope is internal", strategy: `
+type: LoadBalancerService
+loadBalancer:
+  scope: Internal
+  providerParameters:
+    type: OpenStack
+    openstack:
+      floatingIP: 198.51.100.7`},
+		{name: "floating-ip-name", wantErr: "floatingIP must be a valid IPv4 or IPv6 address", strategy: `
+type: LoadBalancerService
+loadBalancer:
+  scope: External
+  providerParameters:
+    type: OpenStack
+    openstack:
+      floatingIP: lb.example.com`},
+		{name: "openstack-on-aws", wantErr: "openstack is not permitted when type is not OpenStack", strategy: `
+type: LoadBalancerService
+loadBalancer:
+  scope: External
+  providerParameters:
+    type: AWS
+    openstack:
+      floatingIP: 198.51.100.7`},
+		{name: "aws-type", wantErr: `Unsupported value: "ALB"`, strategy: `
+type: LoadBalancerService
+loadBalancer:
+  scope: External
+  providerParameters:
+    type: AWS
+    aws:
+      type: ALB`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			obj := &unstructured.Unstructured{}
+			manifest := fmt.Sprintf("apiVersion: operator.openshift.io/v1\nkind: IngressController\nmetadata: {name: %s, namespace: %s}\nspec:\n  endpointPublishingStrategy:\n%s",
+				tc.name, ns, indent(tc.strategy, "    "))
+			must(t, yaml.Unmarshal([]byte(manifest), &obj.Object))
+			err := cluster.Client.Create(ctx, obj, client.FieldValidation("Strict"))
+			if tc.wantErr != "" {
+				wantError(t, err, tc.wantErr)
+				return
+			}
+			if err != nil {
+				t.Fatalf("rejected: %v", err)
+			}
+			var got operatorv1.IngressController
+			must(t, cluster.Client.Get(ctx, client.ObjectKeyFromObject(obj), &got))
+			var want operatorv1.EndpointPublishingStrategy
+			must(t, yaml.UnmarshalStrict([]byte(tc.strategy), &want))
+			if g, w := toYAML(t, got.Spec.EndpointPublishingStrategy.LoadBalancer.ProviderParameters), toYAML(t, want.LoadBalancer.ProviderParameters); g != w {
+				t.Errorf("providerParameters read back as\n%s\nwant\n%s", g, w)
+			}
+		})
+	}
+}
+
+func indent(s, by string) string {
+	return by + strings.ReplaceAll(strings.TrimPrefix(s, "\n"), "\n", "\n"+by)
+}
+
+func toYAML(t *testing.T, v any) string {
+	t.Helper()
+	b, err := yaml.Marshal(v)
+	must(t, err)
+	return string(b)
+}
