@@ -197,6 +197,11 @@ func effectiveStrategy(ic *operatorv1.IngressController, o Options) *operatorv1.
 		if s.LoadBalancer.DNSManagementPolicy == "" {
 			s.LoadBalancer.DNSManagementPolicy = operatorv1.ManagedLoadBalancerDNS
 		}
+		// OKD's: on AWS a Classic load balancer unless spec says otherwise.
+		if s.LoadBalancer.ProviderParameters == nil && o.Platform == PlatformAWS {
+			s.LoadBalancer.ProviderParameters = &operatorv1.ProviderLoadBalancerParameters{Type: operatorv1.AWSLoadBalancerProvider,
+				AWS: &operatorv1.AWSLoadBalancerParameters{Type: operatorv1.AWSClassicLoadBalancer}}
+		}
 	case operatorv1.HostNetworkStrategyType:
 		if s.HostNetwork == nil {
 			s.HostNetwork = &operatorv1.HostNetworkStrategy{}

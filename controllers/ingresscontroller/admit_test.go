@@ -15,6 +15,8 @@ func TestAdmitDefaultStrategyPerPlatform(t *testing.T) {
 		HostNetwork: &operatorv1.HostNetworkStrategy{Protocol: operatorv1.TCPProtocol, HTTPPort: 80, HTTPSPort: 443, StatsPort: 1936}}
 	external := &operatorv1.EndpointPublishingStrategy{Type: operatorv1.LoadBalancerServiceStrategyType,
 		LoadBalancer: &operatorv1.LoadBalancerStrategy{Scope: operatorv1.ExternalLoadBalancer, DNSManagementPolicy: operatorv1.ManagedLoadBalancerDNS}}
+	awsExternal := external.DeepCopy()
+	awsExternal.LoadBalancer.ProviderParameters = awsClassic()
 	for _, tc := range []struct {
 		platform Platform
 		want     *operatorv1.EndpointPublishingStrategy
@@ -23,7 +25,7 @@ func TestAdmitDefaultStrategyPerPlatform(t *testing.T) {
 		{PlatformNone, hostNetwork},
 		{PlatformBareMetal, hostNetwork},
 		{PlatformKind, hostNetwork},
-		{PlatformAWS, external},
+		{PlatformAWS, awsExternal},
 		{PlatformAzure, external},
 		{PlatformGCP, external},
 		{PlatformIBMCloud, external},
@@ -65,11 +67,20 @@ func TestAdmitStrategyDefaults(t *testing.T) {
 			ic: newIC("x", withLB(operatorv1.InternalLoadBalancer, "10.0.0.0/8")),
 			want: &operatorv1.EndpointPublishingStrategy{Type: operatorv1.LoadBalancerServiceStrategyType,
 				LoadBalancer: &operatorv1.LoadBalancerStrategy{Scope: operatorv1.InternalLoadBalancer,
-					AllowedSourceRanges: []operatorv1.CIDR{"10.0.0.0/8"}, DNSManagementPolicy: operatorv1.ManagedLoadBalancerDNS}}},
+					AllowedSourceRanges: []operatorv1.CIDR{"10.0.0.0/8"}, DNSManagementPolicy: operatorv1.ManagedLoadBalancerDNS,
+					ProviderParameters: awsClassic()}}},
 		{name: "LoadBalancerService without parameters",
 			ic: newIC("x", withStrategy(operatorv1.LoadBalancerServiceStrategyType)),
 			want: &operatorv1.EndpointPublishingStrategy{Type: operatorv1.LoadBalancerServiceStrategyType,
-				LoadBalancer: &operatorv1.LoadBalancerStrategy{Scope: operatorv1.ExternalLoadBalancer, DNSManagementPolicy: operatorv1.ManagedLoadBalancerDNS}}},
+				LoadBalancer: &operatorv1.LoadBalancerStrategy{Scope: operatorv1.ExternalLoadBalancer, DNSManagementPolicy: operatorv1.ManagedLoadBalancerDNS,
+					ProviderParameters: awsClassic()}}},
+		{name: "providerParameters of spec are kept, another cloud's too",
+			ic: newIC("x", withProvider(operatorv1.InternalLoadBalancer, &operatorv1.ProviderLoadBalancerParameters{Type: operatorv1.GCPLoadBalancerProvider,
+				GCP: &operatorv1.GCPLoadBalancerParameters{ClientAccess: operatorv1.GCPGlobalAccess}})),
+			want: &operatorv1.EndpointPublishingStrategy{Type: operatorv1.LoadBalancerServiceStrategyType,
+				LoadBalancer: &operatorv1.LoadBalancerStrategy{Scope: operatorv1.InternalLoadBalancer, DNSManagementPolicy: operatorv1.ManagedLoadBalancerDNS,
+					ProviderParameters: &operatorv1.ProviderLoadBalancerParameters{Type: operatorv1.GCPLoadBalancerProvider,
+						GCP: &operatorv1.GCPLoadBalancerParameters{ClientAccess: operatorv1.GCPGlobalAccess}}}}},
 		{name: "the strategy in status is kept when spec names none, whatever the platform",
 			ic: newIC("x", func(ic *operatorv1.IngressController) {
 				ic.Status.EndpointPublishingStrategy = &operatorv1.EndpointPublishingStrategy{Type: operatorv1.NodePortServiceStrategyType,

@@ -20,9 +20,9 @@ type observed struct {
 	deployment *appsv1.Deployment // nil until created
 	// loadBalancer is the LoadBalancer Service, when the strategy has one.
 	loadBalancer *corev1.Service
-	// scopeChange, when set, says what a change of the load balancer's
-	// scope waits for (LoadBalancerProgressing).
-	scopeChange string
+	// lbChange, when set, says what a change of the load balancer waits
+	// for (LoadBalancerProgressing).
+	lbChange string
 	// dns says whether the wildcard record is managed, and dnsCheck
 	// whether it is published.
 	dns      dnsManagement
@@ -55,7 +55,7 @@ func conditions(prev []operatorv1.OperatorCondition, obs observed, now time.Time
 	managed := obs.admission.Strategy != nil && obs.admission.Strategy.Type == operatorv1.LoadBalancerServiceStrategyType
 	low = append(low, managedCond(managed))
 	if managed {
-		low = append(low, loadBalancerReadyCond(obs.loadBalancer), loadBalancerProgressingCond(obs.scopeChange))
+		low = append(low, loadBalancerReadyCond(obs.loadBalancer), loadBalancerProgressingCond(obs.lbChange))
 	}
 	low = append(low, dnsConds(obs)...)
 	if fields := obs.admission.Ignored; len(fields) > 0 {
@@ -120,18 +120,18 @@ func aggregate(prev, out []operatorv1.OperatorCondition, managed, dnsManaged boo
 	return out, requeue
 }
 
-// loadBalancerProgressingCond is True while a scope change waits for the
-// Service to be created anew (heldScope says what for).
-func loadBalancerProgressingCond(scopeChange string) cond {
-	if scopeChange != "" {
-		return cond{t: operatorv1.IngressControllerLoadBalancerProgressingConditionType, ok: true, reason: "OperandsProgressing", msg: scopeChange}
+// loadBalancerProgressingCond is True while a change of the load balancer
+// waits for the Service to be created anew (heldAtCreation says what for).
+func loadBalancerProgressingCond(lbChange string) cond {
+	if lbChange != "" {
+		return cond{t: operatorv1.IngressControllerLoadBalancerProgressingConditionType, ok: true, reason: "OperandsProgressing", msg: lbChange}
 	}
 	return cond{t: operatorv1.IngressControllerLoadBalancerProgressingConditionType, reason: "LoadBalancerNotProgressing",
-		msg: "The load balancer has the scope the IngressController asks for."}
+		msg: "The load balancer is the one the IngressController asks for."}
 }
 
 // progressingCond is True while the routers roll out or the load balancer
-// waits for a scope change.
+// waits for a change.
 func progressingCond(out []operatorv1.OperatorCondition) cond {
 	var what []string
 	if isTrue(out, operatorv1.IngressControllerDeploymentRollingOutConditionType) {

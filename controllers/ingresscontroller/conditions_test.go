@@ -178,7 +178,7 @@ func TestConditionsFirstLook(t *testing.T) {
 		{name: "a scope change waits for the Service to be created anew: LoadBalancerProgressing and Progressing, still available",
 			obs: func() observed {
 				o := obsFor(operatorv1.LoadBalancerServiceStrategyType, routerDeployment(2, 2, 2, corev1.ConditionTrue), provisioned("198.18.250.1"))
-				o.scopeChange = "The scope changed from Internal to External, which this platform's load balancers cannot change in place."
+				o.lbChange = "The scope changed from Internal to External, which this platform's load balancers cannot change in place."
 				return o
 			}(),
 			want:    condStatus{"LoadBalancerProgressing": T, "Progressing": T, "Available": T, "Degraded": F},

@@ -182,12 +182,19 @@ func (r *Reconciler) ensureOperands(ctx context.Context, ic *operatorv1.IngressC
 		return obs, err
 	}
 	obs.admission.Ignored = slices.Concat(a.Ignored, errorPagesIgnored(in.ErrorPages), clientCAIgnored(in.ClientCA))
+	var plan lbPlan
+	if a.Strategy.LoadBalancer != nil {
+		if plan, err = r.planLoadBalancer(ctx, ic, a, in); err != nil {
+			return obs, err
+		}
+		in.LoadBalancer, obs.lbChange = plan.lb, plan.held
+	}
 	d, err := r.ensureDeployment(ctx, ic, a, in)
 	if err != nil {
 		return obs, err
 	}
 	obs.deployment = d
-	if obs.loadBalancer, obs.scopeChange, err = r.ensureServices(ctx, ic, a, d, in); err != nil {
+	if obs.loadBalancer, err = r.ensureServices(ctx, ic, a, d, in, plan); err != nil {
 		return obs, err
 	}
 	obs.dns = dnsManaged(a, r.Options)

@@ -32,6 +32,9 @@ type clusterInputs struct {
 	ErrorPages errorPages
 	// ClientCA is the IngressController's client-certificate check (ensureClientCA).
 	ClientCA clientCA
+	// LoadBalancer is the load balancer in force (planLoadBalancer), whose
+	// PROXY protocol the routers follow; nil without one.
+	LoadBalancer *operatorv1.LoadBalancerStrategy
 }
 
 // defaultReplicas is OKD's replica count for a highly available cluster.

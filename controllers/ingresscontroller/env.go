@@ -55,7 +55,7 @@ func routerEnv(ic *operatorv1.IngressController, a admission, o Options, in clus
 	addTLSProfile(env, ic.Spec.TLSSecurityProfile)
 	addRouteAdmission(env, ic.Spec.RouteAdmission)
 	addSelectors(env, ic)
-	addPublishing(env, a.Strategy)
+	addPublishing(env, a.Strategy, in.LoadBalancer, o.Platform)
 	addTuning(env, ic.Spec.TuningOptions)
 	addConnectionPolicies(env, &ic.Spec)
 	addHTTPOptions(env, &ic.Spec)
@@ -334,8 +334,13 @@ func mimeWord(t string) string {
 	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(t) + `"`
 }
 
-func addPublishing(env map[string]string, s *operatorv1.EndpointPublishingStrategy) {
-	if proxyProtocol(s) {
+// addPublishing sets what the strategy asks of the routers; lb, when set,
+// is the load balancer in force, which may still be the one before a change.
+func addPublishing(env map[string]string, s *operatorv1.EndpointPublishingStrategy, lb *operatorv1.LoadBalancerStrategy, p Platform) {
+	if lb == nil {
+		lb = s.LoadBalancer
+	}
+	if proxyProtocol(s, lb, p) {
 		env[names.EnvRouterUseProxyProtocol] = "true"
 	}
 	if s.Type == operatorv1.HostNetworkStrategyType {
@@ -348,8 +353,12 @@ func addPublishing(env map[string]string, s *operatorv1.EndpointPublishingStrate
 	}
 }
 
-func proxyProtocol(s *operatorv1.EndpointPublishingStrategy) bool {
+// proxyProtocol is whether connections come with a PROXY header: as spec
+// says, or as the platform's load balancer sends them.
+func proxyProtocol(s *operatorv1.EndpointPublishingStrategy, lb *operatorv1.LoadBalancerStrategy, p Platform) bool {
 	switch {
+	case s.LoadBalancer != nil:
+		return lbProxyProtocol(lb, p)
 	case s.HostNetwork != nil:
 		return s.HostNetwork.Protocol == operatorv1.ProxyProtocol
 	case s.NodePort != nil:

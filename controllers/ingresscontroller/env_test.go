@@ -64,6 +64,7 @@ func TestRouterEnv(t *testing.T) {
 			s.HTTPHeaders = &operatorv1.IngressControllerHTTPHeaders{ForwardedHeaderPolicy: p}
 		})
 	}
+	onPlatform := func(p Platform) func(*Options) { return func(o *Options) { o.Platform = p } }
 	annotate := func(k, v string) icMod {
 		return func(ic *operatorv1.IngressController) { ic.Annotations = map[string]string{k: v} }
 	}
@@ -115,6 +116,22 @@ func TestRouterEnv(t *testing.T) {
 			})},
 			change: map[string]string{"ROUTER_USE_PROXY_PROTOCOL": "true"}},
 		{name: "LoadBalancerService", mods: []icMod{withLB(operatorv1.ExternalLoadBalancer)}},
+		{name: "an AWS Classic load balancer always sends PROXY", mods: []icMod{withLB(operatorv1.ExternalLoadBalancer)}, opts: onPlatform(PlatformAWS),
+			change: map[string]string{"ROUTER_USE_PROXY_PROTOCOL": "true"}},
+		{name: "an AWS NLB sends plain TCP by default", opts: onPlatform(PlatformAWS),
+			mods: []icMod{withProvider(operatorv1.ExternalLoadBalancer, awsNLB("", nil))}},
+		{name: "an AWS NLB asked for PROXY", opts: onPlatform(PlatformAWS),
+			mods:   []icMod{withProvider(operatorv1.ExternalLoadBalancer, awsNLB(operatorv1.ProxyProtocol, nil))},
+			change: map[string]string{"ROUTER_USE_PROXY_PROTOCOL": "true"}},
+		{name: "an IBM Cloud load balancer asked for PROXY", opts: onPlatform(PlatformIBMCloud),
+			mods: []icMod{withProvider(operatorv1.ExternalLoadBalancer, &operatorv1.ProviderLoadBalancerParameters{Type: operatorv1.IBMLoadBalancerProvider,
+				IBM: &operatorv1.IBMLoadBalancerParameters{Protocol: operatorv1.ProxyProtocol}})},
+			change: map[string]string{"ROUTER_USE_PROXY_PROTOCOL": "true"}},
+		{name: "IBM parameters on AWS: Classic's PROXY all the same", opts: onPlatform(PlatformAWS),
+			mods: []icMod{withProvider(operatorv1.ExternalLoadBalancer, &operatorv1.ProviderLoadBalancerParameters{Type: operatorv1.IBMLoadBalancerProvider,
+				IBM: &operatorv1.IBMLoadBalancerParameters{Protocol: operatorv1.TCPProtocol}})},
+			change: map[string]string{"ROUTER_USE_PROXY_PROTOCOL": "true"}},
+		{name: "an Azure load balancer sends plain TCP", mods: []icMod{withLB(operatorv1.ExternalLoadBalancer)}, opts: onPlatform(PlatformAzure)},
 		{name: "route and namespace selectors as selector strings",
 			mods: []icMod{private, withSpec(func(s *operatorv1.IngressControllerSpec) {
 				s.RouteSelector = &metav1.LabelSelector{MatchLabels: map[string]string{"shard": "a"},

@@ -53,6 +53,19 @@ func withLB(scope operatorv1.LoadBalancerScope, ranges ...operatorv1.CIDR) icMod
 	})
 }
 
+// withProvider asks for a load balancer of that scope with providerParameters.
+func withProvider(scope operatorv1.LoadBalancerScope, pp *operatorv1.ProviderLoadBalancerParameters) icMod {
+	return withStrategy(operatorv1.LoadBalancerServiceStrategyType, func(s *operatorv1.EndpointPublishingStrategy) {
+		s.LoadBalancer = &operatorv1.LoadBalancerStrategy{Scope: scope, ProviderParameters: pp}
+	})
+}
+
+// awsClassic is the providerParameters status shows on AWS by default.
+func awsClassic() *operatorv1.ProviderLoadBalancerParameters {
+	return &operatorv1.ProviderLoadBalancerParameters{Type: operatorv1.AWSLoadBalancerProvider,
+		AWS: &operatorv1.AWSLoadBalancerParameters{Type: operatorv1.AWSClassicLoadBalancer}}
+}
+
 func withReplicas(n int32) icMod {
 	return func(ic *operatorv1.IngressController) { ic.Spec.Replicas = &n }
 }

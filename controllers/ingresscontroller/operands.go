@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -52,25 +53,22 @@ func (r *Reconciler) ensureDeployment(ctx context.Context, ic *operatorv1.Ingres
 }
 
 // ensureServices keeps the internal Service and the one the strategy
-// publishes with, and removes a published Service the strategy no longer
-// wants. It returns the LoadBalancer Service, if any, and what a scope
-// change waits for (heldScope).
-func (r *Reconciler) ensureServices(ctx context.Context, ic *operatorv1.IngressController, a admission, owner *appsv1.Deployment, in clusterInputs) (*corev1.Service, string, error) {
+// publishes with (for a LoadBalancer, as planLoadBalancer planned it), and
+// removes a published Service the strategy no longer wants. It returns the
+// LoadBalancer Service, if any.
+func (r *Reconciler) ensureServices(ctx context.Context, ic *operatorv1.IngressController, a admission, owner *appsv1.Deployment, in clusterInputs, plan lbPlan) (*corev1.Service, error) {
 	if _, err := r.ensureService(ctx, desiredInternalService(ic, r.Options), owner); err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	// The Service the strategy publishes with, if any; the other kind is
 	// removed should it exist (from an older operator, or by hand).
 	var live *corev1.Service
-	var scope string
 	var err error
 	unwanted := []*corev1.Service{service(ic, r.Options, names.LoadBalancerService(ic.Name)), service(ic, r.Options, names.NodePortService(ic.Name))}
 	switch a.Strategy.Type {
 	case operatorv1.LoadBalancerServiceStrategyType:
-		want := bothFamilies(desiredLoadBalancerService(ic, a, r.Options), in)
-		var recreating bool
-		if scope, recreating, err = r.heldScope(ctx, ic, want); err == nil && !recreating {
-			live, err = r.ensureService(ctx, want, owner)
+		if !plan.recreating {
+			live, err = r.ensureService(ctx, plan.want, owner)
 		}
 		unwanted = unwanted[1:]
 	case operatorv1.NodePortServiceStrategyType:
@@ -78,63 +76,98 @@ func (r *Reconciler) ensureServices(ctx context.Context, ic *operatorv1.IngressC
 		unwanted = unwanted[:1]
 	}
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	for _, svc := range unwanted {
 		if err := r.deleteOwned(ctx, svc, ic.Name); err != nil {
-			return nil, "", err
+			return nil, err
 		}
 	}
-	return live, scope, nil
+	return live, nil
 }
 
-// heldScope keeps the scope of a live LoadBalancer Service whose cloud
-// cannot change it in place (OKD: only Azure's and GCP's can): patching the
-// annotation would leave the old load balancer as it is while status says
-// otherwise. want then keeps the live scope's annotations, and the message
-// asks the admin to delete the Service. With the auto-delete annotation the
-// operator deletes it itself (recreating: the next reconcile, after it is
-// gone, creates it anew).
-func (r *Reconciler) heldScope(ctx context.Context, ic *operatorv1.IngressController, want *corev1.Service) (msg string, recreating bool, err error) {
-	keys := internalLBAnnotations[r.Options.Platform]
-	if len(keys) == 0 || scopeChangesInPlace[r.Options.Platform] {
-		return "", false, nil
+// lbPlan is the LoadBalancer Service to write and the load balancer in
+// force, which the routers' PROXY setting follows.
+type lbPlan struct {
+	want *corev1.Service
+	lb   *operatorv1.LoadBalancerStrategy
+	// held says what a change of the load balancer waits for; recreating:
+	// the Service is being deleted, to be created anew.
+	held       string
+	recreating bool
+}
+
+// planLoadBalancer plans the LoadBalancer Service of a LoadBalancerService
+// strategy. Some annotations are read by the cloud only when it creates the
+// load balancer (heldLBAnnotations: on AWS its type, subnets and EIPs; the
+// scope except on Azure and GCP): patching them would leave the old load
+// balancer as it is while status says otherwise. The plan then keeps their
+// live values, and for a held AWS type every setting of the live kind, so
+// that the routers keep speaking what it sends; the message asks the admin
+// to delete the Service. With the auto-delete annotation the operator
+// deletes it itself (recreating: the next reconcile, after it is gone,
+// creates it anew).
+func (r *Reconciler) planLoadBalancer(ctx context.Context, ic *operatorv1.IngressController, a admission, in clusterInputs) (lbPlan, error) {
+	lb := a.Strategy.LoadBalancer
+	plan := lbPlan{want: bothFamilies(desiredLoadBalancerService(ic, lb, r.Options), in), lb: lb}
+	keys := heldLBAnnotations(r.Options.Platform)
+	if len(keys) == 0 {
+		return plan, nil
 	}
 	live := &corev1.Service{}
-	if err := r.Get(ctx, client.ObjectKeyFromObject(want), live); err != nil {
-		return "", false, client.IgnoreNotFound(err)
+	if err := r.Get(ctx, client.ObjectKeyFromObject(plan.want), live); err != nil {
+		return plan, client.IgnoreNotFound(err)
 	}
-	if live.Labels[names.OwningLabel] != want.Labels[names.OwningLabel] {
-		return "", false, nil // ensureService reports it
+	if live.Labels[names.OwningLabel] != plan.want.Labels[names.OwningLabel] {
+		return plan, nil // ensureService reports it
 	}
-	from, to := scopeOf(live.Annotations, keys), scopeOf(want.Annotations, keys)
 	if !live.DeletionTimestamp.IsZero() {
-		return fmt.Sprintf("The Service %s/%s is being deleted, to be created anew with scope %s.", live.Namespace, live.Name, to), true, nil
+		plan.held, plan.recreating = fmt.Sprintf("The Service %s/%s is being deleted, to be created anew with the load balancer the IngressController asks for.", live.Namespace, live.Name), true
+		return plan, nil
 	}
-	if from == to {
-		return "", false, nil
+	changes := creationChanges(live.Annotations, plan.want.Annotations, keys, internalLBAnnotations[r.Options.Platform])
+	if changes == "" {
+		return plan, nil
 	}
 	if _, ok := ic.Annotations[names.AutoDeleteLoadBalancerAnnotation]; ok {
 		if err := r.deleteOwned(ctx, live, ic.Name); err != nil {
-			return "", false, err
+			return plan, err
 		}
-		return fmt.Sprintf("The scope changed from %s to %s: the Service %s/%s was deleted, to be created anew with the new scope (annotation %s).",
-			from, to, live.Namespace, live.Name, names.AutoDeleteLoadBalancerAnnotation), true, nil
+		plan.held, plan.recreating = fmt.Sprintf("%s: the Service %s/%s was deleted, to be created anew with the new load balancer (annotation %s).",
+			changes, live.Namespace, live.Name, names.AutoDeleteLoadBalancerAnnotation), true
+		return plan, nil
 	}
-	if want.Annotations == nil {
-		want.Annotations = map[string]string{}
+	if r.Options.Platform == PlatformAWS {
+		plan.lb = withAWSType(lb, awsTypeOf(live.Annotations))
+		plan.want = bothFamilies(desiredLoadBalancerService(ic, plan.lb, r.Options), in)
 	}
-	for k := range keys {
+	for _, k := range keys {
 		if v, ok := live.Annotations[k]; ok {
-			want.Annotations[k] = v
+			plan.want.Annotations[k] = v
 		} else {
-			delete(want.Annotations, k)
+			delete(plan.want.Annotations, k)
 		}
 	}
-	return fmt.Sprintf("The scope changed from %s to %s, which this platform's load balancers cannot change in place. "+
+	plan.held = fmt.Sprintf("%s, which this platform's load balancers take only when they are created. "+
 		"To apply it, delete the Service (kubectl -n %s delete service %s): a new load balancer, most likely with another address, replaces it. "+
-		"Or annotate the IngressController with %s to let the operator do it, or set the scope back to %s.",
-		from, to, live.Namespace, live.Name, names.AutoDeleteLoadBalancerAnnotation, from), false, nil
+		"Or annotate the IngressController with %s to let the operator do it, or undo the change.",
+		changes, live.Namespace, live.Name, names.AutoDeleteLoadBalancerAnnotation)
+	return plan, nil
+}
+
+// creationChanges says how the held annotations differ between the live
+// Service and the wanted one: the scope by name, others by value.
+func creationChanges(live, want map[string]string, keys []string, internal map[string]string) string {
+	var changes []string
+	if from, to := scopeOf(live, internal), scopeOf(want, internal); len(internal) > 0 && from != to {
+		changes = append(changes, fmt.Sprintf("The scope changed from %s to %s", from, to))
+	}
+	for _, k := range keys {
+		if _, scope := internal[k]; !scope && live[k] != want[k] {
+			changes = append(changes, fmt.Sprintf("%s changed from %q to %q", k, live[k], want[k]))
+		}
+	}
+	return strings.Join(changes, "; ")
 }
 
 // ensureService creates or patches a Service, keeping what the API server
@@ -150,9 +183,9 @@ func (r *Reconciler) ensureService(ctx context.Context, want *corev1.Service, ow
 				s.Namespace, s.Name, names.OwningLabel)
 		}
 		s.Labels = mergeMaps(s.Labels, want.Labels)
-		// The scope annotations are the operator's: those the scope no
-		// longer wants go (Internal → External), the others stay.
-		for k := range internalLBAnnotations[r.Options.Platform] {
+		// The operator's annotations that spec no longer wants go
+		// (Internal → External, PROXY off); others' stay.
+		for _, k := range ownedLBAnnotations(r.Options.Platform) {
 			if _, ok := want.Annotations[k]; !ok {
 				delete(s.Annotations, k)
 			}
@@ -164,6 +197,10 @@ func (r *Reconciler) ensureService(ctx context.Context, want *corev1.Service, ow
 		s.Spec.Selector = want.Spec.Selector
 		s.Spec.Ports = want.Spec.Ports
 		s.Spec.LoadBalancerSourceRanges = want.Spec.LoadBalancerSourceRanges
+		if r.Options.Platform == PlatformOpenStack { // the floating IP; elsewhere an admin's
+			//lint:ignore SA1019 deprecated, yet what OpenStack's cloud controller reads
+			s.Spec.LoadBalancerIP = want.Spec.LoadBalancerIP
+		}
 		if want.Spec.ExternalTrafficPolicy != "" {
 			s.Spec.ExternalTrafficPolicy = want.Spec.ExternalTrafficPolicy
 		}

@@ -1,7 +1,11 @@
 package ingresscontroller
 
 import (
+	"maps"
 	"slices"
+	"strconv"
+	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
@@ -47,17 +51,87 @@ func desiredInternalService(ic *operatorv1.IngressController, o Options) *corev1
 
 // internalLBAnnotations make a cloud's load balancer internal.
 var internalLBAnnotations = map[Platform]map[string]string{
-	PlatformAWS:       {"service.beta.kubernetes.io/aws-load-balancer-internal": "true"},
+	PlatformAWS:       {awsInternal: "true"},
 	PlatformAzure:     {"service.beta.kubernetes.io/azure-load-balancer-internal": "true"},
 	PlatformGCP:       {"networking.gke.io/load-balancer-type": "Internal"},
-	PlatformIBMCloud:  {"service.kubernetes.io/ibm-load-balancer-cloud-provider-ip-type": "private"},
+	PlatformIBMCloud:  {ibmIPType: "private"},
 	PlatformOpenStack: {"service.beta.kubernetes.io/openstack-internal-load-balancer": "true"},
 }
 
+// externalLBAnnotations make it external where that is not the default.
+var externalLBAnnotations = map[Platform]map[string]string{
+	PlatformIBMCloud: {ibmIPType: "public"},
+}
+
+// The cloud controllers' Service annotations that providerParameters and
+// OKD's defaults set.
+const (
+	awsInternal         = "service.beta.kubernetes.io/aws-load-balancer-internal"
+	awsType             = "service.beta.kubernetes.io/aws-load-balancer-type"
+	awsSubnets          = "service.beta.kubernetes.io/aws-load-balancer-subnets"
+	awsEIPs             = "service.beta.kubernetes.io/aws-load-balancer-eip-allocations"
+	awsProxyProtocol    = "service.beta.kubernetes.io/aws-load-balancer-proxy-protocol"
+	awsTargetGroupAttrs = "service.beta.kubernetes.io/aws-load-balancer-target-group-attributes"
+	awsIdleTimeout      = "service.beta.kubernetes.io/aws-load-balancer-connection-idle-timeout"
+	awsCheckInterval    = "service.beta.kubernetes.io/aws-load-balancer-healthcheck-interval"
+	awsCheckTimeout     = "service.beta.kubernetes.io/aws-load-balancer-healthcheck-timeout"
+	awsCheckHealthy     = "service.beta.kubernetes.io/aws-load-balancer-healthcheck-healthy-threshold"
+	awsCheckUnhealthy   = "service.beta.kubernetes.io/aws-load-balancer-healthcheck-unhealthy-threshold"
+	gcpGlobalAccess     = "networking.gke.io/internal-load-balancer-allow-global-access"
+	ibmIPType           = "service.kubernetes.io/ibm-load-balancer-cloud-provider-ip-type"
+	ibmFeatures         = "service.kubernetes.io/ibm-load-balancer-cloud-provider-enable-features"
+)
+
+// managedLBAnnotations are the operator's wherever they appear: one spec
+// no longer asks for is removed from the Service.
+var managedLBAnnotations = []string{awsProxyProtocol, awsTargetGroupAttrs, awsIdleTimeout, awsCheckInterval,
+	gcpGlobalAccess, ibmFeatures}
+
+// creationLBAnnotations are read by a platform's cloud only when it creates
+// the load balancer (OKD's list): a change waits for the Service to be
+// created anew (heldAtCreation). Scope annotations join them where scope
+// does not change in place.
+var creationLBAnnotations = map[Platform][]string{PlatformAWS: {awsType, awsSubnets, awsEIPs}}
+
 // scopeChangesInPlace: the platforms whose cloud controller turns an
 // existing load balancer internal or external when the annotation changes;
-// elsewhere the Service must be created anew (heldScope).
+// elsewhere the Service must be created anew (heldAtCreation).
 var scopeChangesInPlace = map[Platform]bool{PlatformAzure: true, PlatformGCP: true}
+
+// providerOf is the providerParameters type that applies on a platform.
+var providerOf = map[Platform]operatorv1.LoadBalancerProviderType{
+	PlatformAWS: operatorv1.AWSLoadBalancerProvider, PlatformAzure: operatorv1.AzureLoadBalancerProvider,
+	PlatformGCP: operatorv1.GCPLoadBalancerProvider, PlatformIBMCloud: operatorv1.IBMLoadBalancerProvider,
+	PlatformOpenStack: operatorv1.OpenStackLoadBalancerProvider, PlatformBareMetal: operatorv1.BareMetalLoadBalancerProvider,
+}
+
+// providerParams are the strategy's providerParameters if they are the
+// platform's; another cloud's have no effect here.
+func providerParams(lb *operatorv1.LoadBalancerStrategy, p Platform) *operatorv1.ProviderLoadBalancerParameters {
+	if lb == nil || lb.ProviderParameters == nil || lb.ProviderParameters.Type != providerOf[p] {
+		return nil
+	}
+	return lb.ProviderParameters
+}
+
+// heldLBAnnotations are the annotations of a platform that wait for a new
+// Service when they change.
+func heldLBAnnotations(p Platform) []string {
+	keys := slices.Clone(creationLBAnnotations[p])
+	if !scopeChangesInPlace[p] {
+		keys = append(keys, slices.Sorted(maps.Keys(internalLBAnnotations[p]))...)
+		keys = append(keys, slices.Sorted(maps.Keys(externalLBAnnotations[p]))...)
+	}
+	return slices.Compact(keys)
+}
+
+// ownedLBAnnotations are every annotation the operator may set on a
+// platform's load balancer Service: those not wanted are removed.
+func ownedLBAnnotations(p Platform) []string {
+	keys := append(slices.Clone(managedLBAnnotations), creationLBAnnotations[p]...)
+	keys = append(keys, slices.Collect(maps.Keys(internalLBAnnotations[p]))...)
+	return append(keys, slices.Collect(maps.Keys(externalLBAnnotations[p]))...)
+}
 
 // scopeOf is the scope the annotations give a load balancer: Internal when
 // they hold every one of the platform's internal annotations.
@@ -72,23 +146,138 @@ func scopeOf(annotations, internal map[string]string) operatorv1.LoadBalancerSco
 
 // desiredLoadBalancerService publishes the routers through a cloud load
 // balancer. Traffic stays on the node it arrives at (Local), keeping the
-// client address and avoiding a second hop.
-func desiredLoadBalancerService(ic *operatorv1.IngressController, a admission, o Options) *corev1.Service {
+// client address and avoiding a second hop; IBM Cloud's load balancer runs
+// in the cluster and needs every node to forward (OKD's choice).
+func desiredLoadBalancerService(ic *operatorv1.IngressController, lb *operatorv1.LoadBalancerStrategy, o Options) *corev1.Service {
 	s := service(ic, o, names.LoadBalancerService(ic.Name))
 	s.Spec.Type = corev1.ServiceTypeLoadBalancer
 	s.Spec.Ports = servicePorts(false)
 	s.Spec.ExternalTrafficPolicy = corev1.ServiceExternalTrafficPolicyLocal
-	lb := a.Strategy.LoadBalancer
-	if lb.Scope == operatorv1.InternalLoadBalancer {
-		s.Annotations = map[string]string{}
-		for k, v := range internalLBAnnotations[o.Platform] {
-			s.Annotations[k] = v
-		}
+	if o.Platform == PlatformIBMCloud {
+		s.Spec.ExternalTrafficPolicy = corev1.ServiceExternalTrafficPolicyCluster
 	}
+	s.Annotations = lbAnnotations(lb, o.Platform)
 	for _, r := range lb.AllowedSourceRanges {
 		s.Spec.LoadBalancerSourceRanges = append(s.Spec.LoadBalancerSourceRanges, string(r))
 	}
+	if pp := providerParams(lb, o.Platform); pp != nil && pp.OpenStack != nil && lb.Scope != operatorv1.InternalLoadBalancer {
+		//lint:ignore SA1019 deprecated, yet what OpenStack's cloud controller reads
+		s.Spec.LoadBalancerIP = pp.OpenStack.FloatingIP
+	}
 	return s
+}
+
+// lbAnnotations are the annotations of the load balancer Service: scope,
+// then the platform's settings.
+func lbAnnotations(lb *operatorv1.LoadBalancerStrategy, p Platform) map[string]string {
+	a := map[string]string{}
+	internal := lb.Scope == operatorv1.InternalLoadBalancer
+	if internal {
+		maps.Copy(a, internalLBAnnotations[p])
+	} else {
+		maps.Copy(a, externalLBAnnotations[p])
+	}
+	pp := providerParams(lb, p)
+	switch p {
+	case PlatformAWS:
+		addAWSAnnotations(a, pp)
+	case PlatformGCP:
+		if internal && pp != nil && pp.GCP != nil {
+			a[gcpGlobalAccess] = strconv.FormatBool(pp.GCP.ClientAccess == operatorv1.GCPGlobalAccess)
+		}
+	case PlatformIBMCloud:
+		if pp != nil && pp.IBM != nil && pp.IBM.Protocol == operatorv1.ProxyProtocol {
+			a[ibmFeatures] = "proxy-protocol"
+		}
+	}
+	return a
+}
+
+// addAWSAnnotations sets OKD's health checks (2 failures of 5 s, 10 s for
+// an NLB, which takes no other) and the load balancer's kind and settings.
+// A Classic load balancer always sends the PROXY protocol, as on OKD.
+func addAWSAnnotations(a map[string]string, pp *operatorv1.ProviderLoadBalancerParameters) {
+	a[awsCheckInterval], a[awsCheckTimeout], a[awsCheckHealthy], a[awsCheckUnhealthy] = "5", "4", "2", "2"
+	aws := awsParams(pp)
+	if aws.Type == operatorv1.AWSNetworkLoadBalancer {
+		a[awsType], a[awsCheckInterval] = "nlb", "10"
+		if n := aws.NetworkLoadBalancerParameters; n != nil {
+			addSubnets(a, n.Subnets)
+			if len(n.EIPAllocations) > 0 {
+				a[awsEIPs] = strings.Join(strs(n.EIPAllocations), ",")
+			}
+			if n.Protocol == operatorv1.ProxyProtocol {
+				a[awsTargetGroupAttrs] = "preserve_client_ip.enabled=false,proxy_protocol_v2.enabled=true"
+			}
+		}
+		return
+	}
+	a[awsProxyProtocol] = "*"
+	if c := aws.ClassicLoadBalancerParameters; c != nil {
+		if t := c.ConnectionIdleTimeout; t != nil && t.Duration > 0 {
+			a[awsIdleTimeout] = strconv.Itoa(max(1, int(t.Round(time.Second)/time.Second)))
+		}
+		addSubnets(a, c.Subnets)
+	}
+}
+
+// awsParams are the AWS settings in force: a Classic load balancer unless
+// providerParameters say otherwise.
+func awsParams(pp *operatorv1.ProviderLoadBalancerParameters) *operatorv1.AWSLoadBalancerParameters {
+	if pp == nil || pp.AWS == nil {
+		return &operatorv1.AWSLoadBalancerParameters{Type: operatorv1.AWSClassicLoadBalancer}
+	}
+	return pp.AWS
+}
+
+// addSubnets lists subnets by ID, then by name, as the annotation takes them.
+func addSubnets(a map[string]string, s *operatorv1.AWSSubnets) {
+	if s != nil && len(s.IDs)+len(s.Names) > 0 {
+		a[awsSubnets] = strings.Join(append(strs(s.IDs), strs(s.Names)...), ",")
+	}
+}
+
+func strs[S ~string](xs []S) []string {
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = string(x)
+	}
+	return out
+}
+
+// withAWSType is lb with its AWS load balancer's type replaced.
+func withAWSType(lb *operatorv1.LoadBalancerStrategy, t operatorv1.AWSLoadBalancerType) *operatorv1.LoadBalancerStrategy {
+	lb = lb.DeepCopy()
+	aws := awsParams(providerParams(lb, PlatformAWS)).DeepCopy()
+	aws.Type = t
+	lb.ProviderParameters = &operatorv1.ProviderLoadBalancerParameters{Type: operatorv1.AWSLoadBalancerProvider, AWS: aws}
+	return lb
+}
+
+// awsTypeOf is the type of AWS load balancer a Service's annotations make.
+func awsTypeOf(annotations map[string]string) operatorv1.AWSLoadBalancerType {
+	if annotations[awsType] == "nlb" {
+		return operatorv1.AWSNetworkLoadBalancer
+	}
+	return operatorv1.AWSClassicLoadBalancer
+}
+
+// lbProxyProtocol is whether the platform's load balancer sends the PROXY
+// protocol: always from an AWS Classic one, from an AWS NLB or an IBM Cloud
+// one when asked.
+func lbProxyProtocol(lb *operatorv1.LoadBalancerStrategy, p Platform) bool {
+	pp := providerParams(lb, p)
+	switch p {
+	case PlatformAWS:
+		aws := awsParams(pp)
+		if aws.Type == operatorv1.AWSNetworkLoadBalancer {
+			return aws.NetworkLoadBalancerParameters != nil && aws.NetworkLoadBalancerParameters.Protocol == operatorv1.ProxyProtocol
+		}
+		return true
+	case PlatformIBMCloud:
+		return pp != nil && pp.IBM != nil && pp.IBM.Protocol == operatorv1.ProxyProtocol
+	}
+	return false
 }
 
 // desiredNodePortService publishes the routers on every node's ports.

@@ -1,6 +1,7 @@
 package ingresscontroller
 
 import (
+	"maps"
 	"strconv"
 	"testing"
 	"time"
@@ -48,24 +49,76 @@ func TestDesiredServices(t *testing.T) {
 				Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeNodePort, Selector: map[string]string{deploymentLabel: "edge"},
 					Ports: []corev1.ServicePort{svcHTTP, svcHTTPS, svcMetrics}, ExternalTrafficPolicy: corev1.ServiceExternalTrafficPolicyLocal}}},
 		{name: "LoadBalancer External on AWS", platform: PlatformAWS, mods: []icMod{withLB(operatorv1.ExternalLoadBalancer)},
-			want: lbService(nil)},
-		{name: "LoadBalancer by platform default on AWS", platform: PlatformAWS, want: lbService(nil)},
+			want: lbService(awsClassicAnnotations(nil))},
+		{name: "LoadBalancer by platform default on AWS", platform: PlatformAWS, want: lbService(awsClassicAnnotations(nil))},
 		{name: "LoadBalancer Internal on AWS", platform: PlatformAWS, mods: []icMod{withLB(operatorv1.InternalLoadBalancer)},
-			want: lbService(map[string]string{"service.beta.kubernetes.io/aws-load-balancer-internal": "true"})},
+			want: lbService(awsClassicAnnotations(map[string]string{"service.beta.kubernetes.io/aws-load-balancer-internal": "true"}))},
+		{name: "AWS Classic with an idle timeout and subnets", platform: PlatformAWS,
+			mods: []icMod{withProvider(operatorv1.ExternalLoadBalancer, &operatorv1.ProviderLoadBalancerParameters{Type: operatorv1.AWSLoadBalancerProvider,
+				AWS: &operatorv1.AWSLoadBalancerParameters{Type: operatorv1.AWSClassicLoadBalancer,
+					ClassicLoadBalancerParameters: &operatorv1.AWSClassicLoadBalancerParameters{ConnectionIdleTimeout: &metav1.Duration{Duration: 90*time.Second + 400*time.Millisecond},
+						Subnets: &operatorv1.AWSSubnets{Names: []operatorv1.AWSSubnetName{"public-a", "public-b"}}}}})},
+			want: lbService(awsClassicAnnotations(map[string]string{
+				"service.beta.kubernetes.io/aws-load-balancer-connection-idle-timeout": "90",
+				"service.beta.kubernetes.io/aws-load-balancer-subnets":                 "public-a,public-b"}))},
+		{name: "AWS Classic: an idle timeout under a second is one second", platform: PlatformAWS,
+			mods: []icMod{withProvider(operatorv1.ExternalLoadBalancer, &operatorv1.ProviderLoadBalancerParameters{Type: operatorv1.AWSLoadBalancerProvider,
+				AWS: &operatorv1.AWSLoadBalancerParameters{Type: operatorv1.AWSClassicLoadBalancer,
+					ClassicLoadBalancerParameters: &operatorv1.AWSClassicLoadBalancerParameters{ConnectionIdleTimeout: &metav1.Duration{Duration: 300 * time.Millisecond}}}})},
+			want: lbService(awsClassicAnnotations(map[string]string{"service.beta.kubernetes.io/aws-load-balancer-connection-idle-timeout": "1"}))},
+		{name: "AWS NLB with subnets, EIPs and PROXY", platform: PlatformAWS,
+			mods: []icMod{withProvider(operatorv1.ExternalLoadBalancer, awsNLB(operatorv1.ProxyProtocol, &operatorv1.AWSSubnets{
+				IDs: []operatorv1.AWSSubnetID{"subnet-0123456789abcdef0"}, Names: []operatorv1.AWSSubnetName{"public-b"}},
+				"eipalloc-0123456789abcdef0", "eipalloc-0123456789abcdef1"))},
+			want: lbService(awsNLBAnnotations(map[string]string{
+				"service.beta.kubernetes.io/aws-load-balancer-subnets":                 "subnet-0123456789abcdef0,public-b",
+				"service.beta.kubernetes.io/aws-load-balancer-eip-allocations":         "eipalloc-0123456789abcdef0,eipalloc-0123456789abcdef1",
+				"service.beta.kubernetes.io/aws-load-balancer-target-group-attributes": "preserve_client_ip.enabled=false,proxy_protocol_v2.enabled=true"}))},
+		{name: "AWS NLB without PROXY", platform: PlatformAWS,
+			mods: []icMod{withProvider(operatorv1.InternalLoadBalancer, awsNLB(operatorv1.TCPProtocol, nil))},
+			want: lbService(awsNLBAnnotations(map[string]string{"service.beta.kubernetes.io/aws-load-balancer-internal": "true"}))},
+		{name: "another cloud's parameters have no effect", platform: PlatformAWS,
+			mods: []icMod{withProvider(operatorv1.ExternalLoadBalancer, &operatorv1.ProviderLoadBalancerParameters{Type: operatorv1.IBMLoadBalancerProvider,
+				IBM: &operatorv1.IBMLoadBalancerParameters{Protocol: operatorv1.ProxyProtocol}})},
+			want: lbService(awsClassicAnnotations(nil))},
 		{name: "LoadBalancer Internal on Azure", platform: PlatformAzure, mods: []icMod{withLB(operatorv1.InternalLoadBalancer)},
 			want: lbService(map[string]string{"service.beta.kubernetes.io/azure-load-balancer-internal": "true"})},
 		{name: "LoadBalancer Internal on GCP", platform: PlatformGCP, mods: []icMod{withLB(operatorv1.InternalLoadBalancer)},
 			want: lbService(map[string]string{"networking.gke.io/load-balancer-type": "Internal"})},
+		{name: "GCP Internal with Global client access", platform: PlatformGCP,
+			mods: []icMod{withProvider(operatorv1.InternalLoadBalancer, gcpAccess(operatorv1.GCPGlobalAccess))},
+			want: lbService(map[string]string{"networking.gke.io/load-balancer-type": "Internal",
+				"networking.gke.io/internal-load-balancer-allow-global-access": "true"})},
+		{name: "GCP Internal with Local client access", platform: PlatformGCP,
+			mods: []icMod{withProvider(operatorv1.InternalLoadBalancer, gcpAccess(operatorv1.GCPLocalAccess))},
+			want: lbService(map[string]string{"networking.gke.io/load-balancer-type": "Internal",
+				"networking.gke.io/internal-load-balancer-allow-global-access": "false"})},
+		{name: "GCP client access is for internal load balancers only", platform: PlatformGCP,
+			mods: []icMod{withProvider(operatorv1.ExternalLoadBalancer, gcpAccess(operatorv1.GCPGlobalAccess))},
+			want: lbService(map[string]string{})},
 		{name: "LoadBalancer Internal on IBMCloud", platform: PlatformIBMCloud, mods: []icMod{withLB(operatorv1.InternalLoadBalancer)},
-			want: lbService(map[string]string{"service.kubernetes.io/ibm-load-balancer-cloud-provider-ip-type": "private"})},
+			want: clusterTraffic(lbService(map[string]string{"service.kubernetes.io/ibm-load-balancer-cloud-provider-ip-type": "private"}))},
+		{name: "IBMCloud External with PROXY", platform: PlatformIBMCloud,
+			mods: []icMod{withProvider(operatorv1.ExternalLoadBalancer, &operatorv1.ProviderLoadBalancerParameters{Type: operatorv1.IBMLoadBalancerProvider,
+				IBM: &operatorv1.IBMLoadBalancerParameters{Protocol: operatorv1.ProxyProtocol}})},
+			want: clusterTraffic(lbService(map[string]string{"service.kubernetes.io/ibm-load-balancer-cloud-provider-ip-type": "public",
+				"service.kubernetes.io/ibm-load-balancer-cloud-provider-enable-features": "proxy-protocol"}))},
 		{name: "LoadBalancer Internal on OpenStack", platform: PlatformOpenStack, mods: []icMod{withLB(operatorv1.InternalLoadBalancer)},
 			want: lbService(map[string]string{"service.beta.kubernetes.io/openstack-internal-load-balancer": "true"})},
+		{name: "OpenStack floating IP", platform: PlatformOpenStack,
+			mods: []icMod{withProvider(operatorv1.ExternalLoadBalancer, &operatorv1.ProviderLoadBalancerParameters{Type: operatorv1.OpenStackLoadBalancerProvider,
+				OpenStack: &operatorv1.OpenStackLoadBalancerParameters{FloatingIP: "198.51.100.7"}})},
+			want: func() *corev1.Service {
+				s := lbService(map[string]string{})
+				s.Spec.LoadBalancerIP = "198.51.100.7"
+				return s
+			}()},
 		{name: "LoadBalancer Internal on bare metal has no annotation to set", platform: PlatformBareMetal,
 			mods: []icMod{withLB(operatorv1.InternalLoadBalancer)}, want: lbService(map[string]string{})},
 		{name: "allowedSourceRanges", platform: PlatformAWS,
 			mods: []icMod{withLB(operatorv1.ExternalLoadBalancer, "10.0.0.0/8", "fd00::/8")},
 			want: func() *corev1.Service {
-				s := lbService(nil)
+				s := lbService(awsClassicAnnotations(nil))
 				s.Spec.LoadBalancerSourceRanges = []string{"10.0.0.0/8", "fd00::/8"}
 				return s
 			}()},
@@ -75,7 +128,9 @@ func TestDesiredServices(t *testing.T) {
 			ic := newIC("edge", tc.mods...)
 			build := tc.build
 			if build == nil {
-				build = desiredLoadBalancerService
+				build = func(ic *operatorv1.IngressController, a admission, o Options) *corev1.Service {
+					return desiredLoadBalancerService(ic, a.Strategy.LoadBalancer, o)
+				}
 			}
 			got := build(ic, admitted(ic, o), o)
 			if !equality.Semantic.DeepEqual(got, tc.want) {
@@ -83,6 +138,43 @@ func TestDesiredServices(t *testing.T) {
 			}
 		})
 	}
+}
+
+// awsClassicAnnotations are a Classic load balancer's, with more.
+func awsClassicAnnotations(more map[string]string) map[string]string {
+	a := map[string]string{
+		"service.beta.kubernetes.io/aws-load-balancer-healthcheck-interval":            "5",
+		"service.beta.kubernetes.io/aws-load-balancer-healthcheck-timeout":             "4",
+		"service.beta.kubernetes.io/aws-load-balancer-healthcheck-healthy-threshold":   "2",
+		"service.beta.kubernetes.io/aws-load-balancer-healthcheck-unhealthy-threshold": "2",
+		"service.beta.kubernetes.io/aws-load-balancer-proxy-protocol":                  "*",
+	}
+	maps.Copy(a, more)
+	return a
+}
+
+// awsNLBAnnotations are an NLB's, with more.
+func awsNLBAnnotations(more map[string]string) map[string]string {
+	a := awsClassicAnnotations(more)
+	delete(a, "service.beta.kubernetes.io/aws-load-balancer-proxy-protocol")
+	a["service.beta.kubernetes.io/aws-load-balancer-type"] = "nlb"
+	a["service.beta.kubernetes.io/aws-load-balancer-healthcheck-interval"] = "10"
+	return a
+}
+
+func awsNLB(protocol operatorv1.IngressControllerProtocol, subnets *operatorv1.AWSSubnets, eips ...operatorv1.EIPAllocation) *operatorv1.ProviderLoadBalancerParameters {
+	return &operatorv1.ProviderLoadBalancerParameters{Type: operatorv1.AWSLoadBalancerProvider,
+		AWS: &operatorv1.AWSLoadBalancerParameters{Type: operatorv1.AWSNetworkLoadBalancer,
+			NetworkLoadBalancerParameters: &operatorv1.AWSNetworkLoadBalancerParameters{Subnets: subnets, EIPAllocations: eips, Protocol: protocol}}}
+}
+
+func gcpAccess(a operatorv1.GCPClientAccess) *operatorv1.ProviderLoadBalancerParameters {
+	return &operatorv1.ProviderLoadBalancerParameters{Type: operatorv1.GCPLoadBalancerProvider, GCP: &operatorv1.GCPLoadBalancerParameters{ClientAccess: a}}
+}
+
+func clusterTraffic(s *corev1.Service) *corev1.Service {
+	s.Spec.ExternalTrafficPolicy = corev1.ServiceExternalTrafficPolicyCluster
+	return s
 }
 
 func lbService(annotations map[string]string) *corev1.Service {
@@ -214,7 +306,7 @@ func TestBothFamilies(t *testing.T) {
 		"v6":   nil,
 		"v4v6": func() *corev1.IPFamilyPolicy { p := corev1.IPFamilyPolicyPreferDualStack; return &p }(),
 	} {
-		for _, s := range []*corev1.Service{desiredLoadBalancerService(ic, admitted(ic, o), o), desiredNodePortService(ic, o)} {
+		for _, s := range []*corev1.Service{desiredLoadBalancerService(ic, admitted(ic, o).Strategy.LoadBalancer, o), desiredNodePortService(ic, o)} {
 			got := bothFamilies(s, clusterInputs{IPMode: mode}).Spec.IPFamilyPolicy
 			if (got == nil) != (want == nil) || got != nil && *got != *want {
 				t.Errorf("mode %q, %s: ipFamilyPolicy %v, want %v", mode, s.Spec.Type, got, want)

@@ -97,7 +97,7 @@ func TestStatusAndScale(t *testing.T) {
 	expect(t, "endpointPublishingStrategy", x.Status.EndpointPublishingStrategy, &operatorv1.EndpointPublishingStrategy{
 		Type: operatorv1.LoadBalancerServiceStrategyType,
 		LoadBalancer: &operatorv1.LoadBalancerStrategy{Scope: operatorv1.ExternalLoadBalancer,
-			DNSManagementPolicy: operatorv1.ManagedLoadBalancerDNS}})
+			DNSManagementPolicy: operatorv1.ManagedLoadBalancerDNS, ProviderParameters: awsProvider(operatorv1.AWSClassicLoadBalancer)}})
 	expect(t, "observedGeneration", x.Status.ObservedGeneration, x.Generation)
 	expect(t, "availableReplicas", x.Status.AvailableReplicas, int32(0))
 	expect(t, "tlsProfile", x.Status.TLSProfile, &operatorv1.TLSProfileSpec{MinTLSVersion: operatorv1.VersionTLS12, Ciphers: []string{

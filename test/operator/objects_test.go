@@ -52,6 +52,28 @@ func baseEnv(ic, domain string) map[string]string {
 	}
 }
 
+func withEnv(env map[string]string, k, v string) map[string]string {
+	env[k] = v
+	return env
+}
+
+// awsClassicAnnotations are an AWS Classic load balancer Service's, with more.
+func awsClassicAnnotations(more map[string]string) map[string]string {
+	a := map[string]string{
+		"service.beta.kubernetes.io/aws-load-balancer-healthcheck-interval":            "5",
+		"service.beta.kubernetes.io/aws-load-balancer-healthcheck-timeout":             "4",
+		"service.beta.kubernetes.io/aws-load-balancer-healthcheck-healthy-threshold":   "2",
+		"service.beta.kubernetes.io/aws-load-balancer-healthcheck-unhealthy-threshold": "2",
+		"service.beta.kubernetes.io/aws-load-balancer-proxy-protocol":                  "*",
+	}
+	maps.Copy(a, more)
+	return a
+}
+
+func awsProvider(t operatorv1.AWSLoadBalancerType) *operatorv1.ProviderLoadBalancerParameters {
+	return &operatorv1.ProviderLoadBalancerParameters{Type: operatorv1.AWSLoadBalancerProvider, AWS: &operatorv1.AWSLoadBalancerParameters{Type: t}}
+}
+
 func expect(t *testing.T, what string, got, want any) {
 	t.Helper()
 	if !equality.Semantic.DeepEqual(got, want) {
@@ -295,13 +317,14 @@ func TestLoadBalancerObjects(t *testing.T) {
 	pod := checkDeployment(t, ic, d, 2, "router-certs-ext")
 	expect(t, "strategy", d.Spec.Strategy, rollingUpdate(intstr.FromString("25%"), intstr.FromString("50%")))
 	expect(t, "hostNetwork", pod.HostNetwork, false)
-	checkEnv(t, d, baseEnv(ic, "ext.op.test"))
+	// An AWS Classic load balancer, OKD's default there, sends PROXY.
+	checkEnv(t, d, withEnv(baseEnv(ic, "ext.op.test"), "ROUTER_USE_PROXY_PROTOCOL", "true"))
 
 	lb := &corev1.Service{}
 	operand(t, "router-ext", lb)
 	expect(t, "LB type", lb.Spec.Type, corev1.ServiceTypeLoadBalancer)
 	expect(t, "LB labels", lb.Labels, serviceLabels(ic))
-	expect(t, "LB annotations", lb.Annotations, map[string]string(nil))
+	expect(t, "LB annotations", lb.Annotations, awsClassicAnnotations(nil))
 	expect(t, "LB selector", lb.Spec.Selector, map[string]string{names.DeploymentLabel: ic})
 	expect(t, "LB externalTrafficPolicy", lb.Spec.ExternalTrafficPolicy, corev1.ServiceExternalTrafficPolicyLocal)
 	expect(t, "LB source ranges", lb.Spec.LoadBalancerSourceRanges, []string(nil))
@@ -323,7 +346,7 @@ func TestInternalLoadBalancer(t *testing.T) {
 	checkDeployment(t, ic, d, 1, "router-certs-int")
 	lb := &corev1.Service{}
 	operand(t, "router-int", lb)
-	expect(t, "LB annotations", lb.Annotations, map[string]string{"service.beta.kubernetes.io/aws-load-balancer-internal": "true"})
+	expect(t, "LB annotations", lb.Annotations, awsClassicAnnotations(map[string]string{"service.beta.kubernetes.io/aws-load-balancer-internal": "true"}))
 	expect(t, "LB source ranges", lb.Spec.LoadBalancerSourceRanges, []string{"10.0.0.0/8", "fd00::/8"})
 	expect(t, "LB ports", portsWithoutNodePorts(t, lb, true), []corev1.ServicePort{svcPort("http", 80), svcPort("https", 443)})
 	checkPDB(t, ic, nil, d)
@@ -369,7 +392,7 @@ func TestInternalLoadBalancer(t *testing.T) {
 		if lb.UID == uid {
 			return fmt.Errorf("still the old Service")
 		}
-		if len(lb.Annotations) != 0 {
+		if !maps.Equal(lb.Annotations, awsClassicAnnotations(nil)) {
 			return fmt.Errorf("annotations %v", lb.Annotations)
 		}
 		x, err := getIC(ic)
@@ -385,7 +408,7 @@ func TestInternalLoadBalancer(t *testing.T) {
 	must(t, err)
 	expect(t, "status strategy", x.Status.EndpointPublishingStrategy, &operatorv1.EndpointPublishingStrategy{Type: operatorv1.LoadBalancerServiceStrategyType,
 		LoadBalancer: &operatorv1.LoadBalancerStrategy{Scope: operatorv1.ExternalLoadBalancer, AllowedSourceRanges: []operatorv1.CIDR{"192.0.2.0/24"},
-			DNSManagementPolicy: operatorv1.ManagedLoadBalancerDNS}})
+			DNSManagementPolicy: operatorv1.ManagedLoadBalancerDNS, ProviderParameters: awsProvider(operatorv1.AWSClassicLoadBalancer)}})
 }
 
 func TestNodePortObjects(t *testing.T) {
