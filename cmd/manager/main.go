@@ -28,7 +28,7 @@ func main() {
 	flag.StringVar(&o.MetricsAddr, "metrics-bind-address", ":8080", "metrics endpoint address (0 disables)")
 	flag.StringVar(&o.ProbeAddr, "health-probe-bind-address", ":8081", "health probe address")
 	flag.BoolVar(&o.LeaderElection, "leader-elect", false, "elect a leader among manager replicas (controllers run on the leader only; webhooks on all)")
-	flag.StringVar((*string)(&o.Operator.Platform), "platform", "None", "infrastructure platform: None, BareMetal, AWS, Azure, GCP, IBMCloud, OpenStack, Kind (picks the default publishing strategy and internal load-balancer annotations)")
+	flag.StringVar((*string)(&o.Operator.Platform), "platform", "None", "infrastructure platform: None, BareMetal, AWS, Azure, GCP, IBMCloud, OpenStack, Kind (picks the default publishing strategy and the cloud's load-balancer annotations)")
 	flag.StringVar(&o.Operator.RouterImage, "router-image", "okd-ingress:latest", "image of the router pods")
 	manageDNS := flag.Bool("manage-dns", true, "publish the *.<domain> record of each LoadBalancerService IngressController as an ExternalDNS DNSEndpoint (an IngressController opts out with dnsManagementPolicy: Unmanaged)")
 	flag.StringVar(&o.Operator.DNS.CheckServer, "dns-check-server", "", "host:port of a DNS server of the apps zone: DNSReady then also waits until the wildcard resolves there")
