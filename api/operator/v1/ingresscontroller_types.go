@@ -543,33 +543,34 @@ const (
 // external load balancer in front of the nodes should probe
 // http://<node>:<statsPort>/healthz/ready and stop sending traffic within 45s
 // of it failing, the router's shutdown delay. The rule below can read all
-// three ports unguarded because CRD defaults fill them before validation.
+// three ports unguarded because CRD defaults fill them before validation;
+// a port given as 0 is its default, as OKD documents.
 //
-// +kubebuilder:validation:XValidation:rule="self.httpPort != self.httpsPort && self.httpPort != self.statsPort && self.httpsPort != self.statsPort",message="httpPort, httpsPort and statsPort must all differ: each is a separate listener on the node"
+// +kubebuilder:validation:XValidation:rule="(self.httpPort == 0 ? 80 : self.httpPort) != (self.httpsPort == 0 ? 443 : self.httpsPort) && (self.httpPort == 0 ? 80 : self.httpPort) != (self.statsPort == 0 ? 1936 : self.statsPort) && (self.httpsPort == 0 ? 443 : self.httpsPort) != (self.statsPort == 0 ? 1936 : self.statsPort)",message="httpPort, httpsPort and statsPort must all differ: each is a separate listener on the node"
 type HostNetworkStrategy struct {
 	// protocol is "" (TCP), TCP or PROXY.
 	// +optional
 	Protocol IngressControllerProtocol `json:"protocol,omitempty"`
 
-	// httpPort is the node port for HTTP.
+	// httpPort is the node port for HTTP; 0 means the default, 80.
 	// +optional
 	// +kubebuilder:default=80
-	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Minimum=0
 	// +kubebuilder:validation:Maximum=65535
 	HTTPPort int32 `json:"httpPort,omitempty"`
 
-	// httpsPort is the node port for HTTPS.
+	// httpsPort is the node port for HTTPS; 0 means the default, 443.
 	// +optional
 	// +kubebuilder:default=443
-	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Minimum=0
 	// +kubebuilder:validation:Maximum=65535
 	HTTPSPort int32 `json:"httpsPort,omitempty"`
 
 	// statsPort is the node port for metrics and health checks
-	// (/healthz, /healthz/ready).
+	// (/healthz, /healthz/ready); 0 means the default, 1936.
 	// +optional
 	// +kubebuilder:default=1936
-	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Minimum=0
 	// +kubebuilder:validation:Maximum=65535
 	StatsPort int32 `json:"statsPort,omitempty"`
 }

@@ -202,6 +202,32 @@ loadBalancer:
 	}
 }
 
+// OKD documents a host-network port of 0 as its default; explicit zeros
+// (which Go clients omit, but YAML keeps) are taken, and still may not make
+// two ports one.
+func TestHostNetworkZeroPorts(t *testing.T) {
+	ns := newNamespace(t, "ic-zero-ports")
+	for _, tc := range []struct{ name, ports, wantErr string }{
+		{name: "zeros", ports: "{httpPort: 0, httpsPort: 0, statsPort: 0}"},
+		{name: "zero-and-custom", ports: "{httpPort: 8080, httpsPort: 0, statsPort: 0}"},
+		{name: "zero-is-80", ports: "{httpPort: 0, httpsPort: 80}", wantErr: "httpPort, httpsPort and statsPort must all differ"},
+		{name: "negative", ports: "{httpPort: -1}", wantErr: "should be greater than or equal to 0"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			obj := &unstructured.Unstructured{}
+			manifest := fmt.Sprintf("apiVersion: operator.openshift.io/v1\nkind: IngressController\nmetadata: {name: %s, namespace: %s}\n"+
+				"spec: {endpointPublishingStrategy: {type: HostNetwork, hostNetwork: %s}}", tc.name, ns, tc.ports)
+			must(t, yaml.Unmarshal([]byte(manifest), &obj.Object))
+			err := cluster.Client.Create(context.Background(), obj, client.FieldValidation("Strict"))
+			if tc.wantErr != "" {
+				wantError(t, err, tc.wantErr)
+			} else if err != nil {
+				t.Fatalf("rejected: %v", err)
+			}
+		})
+	}
+}
+
 func indent(s, by string) string {
 	return by + strings.ReplaceAll(strings.TrimPrefix(s, "\n"), "\n", "\n"+by)
 }
