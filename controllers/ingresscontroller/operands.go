@@ -198,7 +198,7 @@ func (r *Reconciler) ensureService(ctx context.Context, want *corev1.Service, ow
 		s.Spec.Ports = want.Spec.Ports
 		s.Spec.LoadBalancerSourceRanges = want.Spec.LoadBalancerSourceRanges
 		if r.Options.Platform == PlatformOpenStack { // the floating IP; elsewhere an admin's
-			//lint:ignore SA1019 deprecated, yet what OpenStack's cloud controller reads
+			// Deprecated in the API, yet what OpenStack's cloud controller reads.
 			s.Spec.LoadBalancerIP = want.Spec.LoadBalancerIP
 		}
 		if want.Spec.ExternalTrafficPolicy != "" {

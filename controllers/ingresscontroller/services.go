@@ -161,7 +161,7 @@ func desiredLoadBalancerService(ic *operatorv1.IngressController, lb *operatorv1
 		s.Spec.LoadBalancerSourceRanges = append(s.Spec.LoadBalancerSourceRanges, string(r))
 	}
 	if pp := providerParams(lb, o.Platform); pp != nil && pp.OpenStack != nil && lb.Scope != operatorv1.InternalLoadBalancer {
-		//lint:ignore SA1019 deprecated, yet what OpenStack's cloud controller reads
+		// Deprecated in the API, yet what OpenStack's cloud controller reads.
 		s.Spec.LoadBalancerIP = pp.OpenStack.FloatingIP
 	}
 	return s
