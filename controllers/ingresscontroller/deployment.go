@@ -32,9 +32,10 @@ type clusterInputs struct {
 	ErrorPages errorPages
 	// ClientCA is the IngressController's client-certificate check (ensureClientCA).
 	ClientCA clientCA
-	// LoadBalancer is the load balancer in force (planLoadBalancer), whose
-	// PROXY protocol the routers follow; nil without one.
-	LoadBalancer *operatorv1.LoadBalancerStrategy
+	// LoadBalancer holds the annotations of the load balancer Service in
+	// force (planLoadBalancer), whose PROXY protocol and idle timeout the
+	// routers follow; nil: those spec asks for.
+	LoadBalancer map[string]string
 }
 
 // defaultReplicas is OKD's replica count for a highly available cluster.

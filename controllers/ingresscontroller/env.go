@@ -335,13 +335,17 @@ func mimeWord(t string) string {
 }
 
 // addPublishing sets what the strategy asks of the routers; lb, when set,
-// is the load balancer in force, which may still be the one before a change.
-func addPublishing(env map[string]string, s *operatorv1.EndpointPublishingStrategy, lb *operatorv1.LoadBalancerStrategy, p Platform) {
-	if lb == nil {
-		lb = s.LoadBalancer
+// holds the annotations of the load balancer in force, which may still be
+// the one before a change.
+func addPublishing(env map[string]string, s *operatorv1.EndpointPublishingStrategy, lb map[string]string, p Platform) {
+	if s.LoadBalancer != nil && lb == nil {
+		lb = lbAnnotations(s.LoadBalancer, p)
 	}
 	if proxyProtocol(s, lb, p) {
 		env[names.EnvRouterUseProxyProtocol] = "true"
+	}
+	if lbIsNLB(lb, p) {
+		env[names.EnvRouterDefaultTunnelTimeout] = durationEnv(nlbTunnelTimeout)
 	}
 	if s.Type == operatorv1.HostNetworkStrategyType {
 		h := s.HostNetwork
@@ -355,10 +359,10 @@ func addPublishing(env map[string]string, s *operatorv1.EndpointPublishingStrate
 
 // proxyProtocol is whether connections come with a PROXY header: as spec
 // says, or as the platform's load balancer sends them.
-func proxyProtocol(s *operatorv1.EndpointPublishingStrategy, lb *operatorv1.LoadBalancerStrategy, p Platform) bool {
+func proxyProtocol(s *operatorv1.EndpointPublishingStrategy, lb map[string]string, p Platform) bool {
 	switch {
 	case s.LoadBalancer != nil:
-		return lbProxyProtocol(lb, p)
+		return lbSendsProxy(lb, p)
 	case s.HostNetwork != nil:
 		return s.HostNetwork.Protocol == operatorv1.ProxyProtocol
 	case s.NodePort != nil:

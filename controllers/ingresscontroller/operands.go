@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -86,11 +85,10 @@ func (r *Reconciler) ensureServices(ctx context.Context, ic *operatorv1.IngressC
 	return live, nil
 }
 
-// lbPlan is the LoadBalancer Service to write and the load balancer in
-// force, which the routers' PROXY setting follows.
+// lbPlan is the LoadBalancer Service to write, whose annotations say what
+// the load balancer in force sends (the routers' PROXY setting follows).
 type lbPlan struct {
 	want *corev1.Service
-	lb   *operatorv1.LoadBalancerStrategy
 	// held says what a change of the load balancer waits for; recreating:
 	// the Service is being deleted, to be created anew.
 	held       string
@@ -98,22 +96,17 @@ type lbPlan struct {
 }
 
 // planLoadBalancer plans the LoadBalancer Service of a LoadBalancerService
-// strategy. Some annotations are read by the cloud only when it creates the
+// strategy. Some settings are read by the cloud only when it creates the
 // load balancer (heldLBAnnotations: on AWS its type, subnets and EIPs; the
-// scope except on Azure and GCP): patching them would leave the old load
-// balancer as it is while status says otherwise. The plan then keeps their
-// live values, and for a held AWS type every setting of the live kind, so
-// that the routers keep speaking what it sends; the message asks the admin
+// scope except on Azure and GCP; OpenStack's floating IP): patching them
+// would leave the old load balancer as it is while status says otherwise.
+// The plan keeps the live ones (keepLive), and the message asks the admin
 // to delete the Service. With the auto-delete annotation the operator
 // deletes it itself (recreating: the next reconcile, after it is gone,
 // creates it anew).
 func (r *Reconciler) planLoadBalancer(ctx context.Context, ic *operatorv1.IngressController, a admission, in clusterInputs) (lbPlan, error) {
-	lb := a.Strategy.LoadBalancer
-	plan := lbPlan{want: bothFamilies(desiredLoadBalancerService(ic, lb, r.Options), in), lb: lb}
-	keys := heldLBAnnotations(r.Options.Platform)
-	if len(keys) == 0 {
-		return plan, nil
-	}
+	plan := lbPlan{want: bothFamilies(desiredLoadBalancerService(ic, a.Strategy.LoadBalancer, r.Options), in)}
+	defer recordManaged(plan.want.Annotations)
 	live := &corev1.Service{}
 	if err := r.Get(ctx, client.ObjectKeyFromObject(plan.want), live); err != nil {
 		return plan, client.IgnoreNotFound(err)
@@ -125,11 +118,8 @@ func (r *Reconciler) planLoadBalancer(ctx context.Context, ic *operatorv1.Ingres
 		plan.held, plan.recreating = fmt.Sprintf("The Service %s/%s is being deleted, to be created anew with the load balancer the IngressController asks for.", live.Namespace, live.Name), true
 		return plan, nil
 	}
-	changes := creationChanges(live.Annotations, plan.want.Annotations, keys, internalLBAnnotations[r.Options.Platform])
-	if changes == "" {
-		return plan, nil
-	}
-	if _, ok := ic.Annotations[names.AutoDeleteLoadBalancerAnnotation]; ok {
+	changes := creationChanges(live, plan.want, r.Options.Platform)
+	if _, ok := ic.Annotations[names.AutoDeleteLoadBalancerAnnotation]; ok && changes != "" {
 		if err := r.deleteOwned(ctx, live, ic.Name); err != nil {
 			return plan, err
 		}
@@ -137,37 +127,14 @@ func (r *Reconciler) planLoadBalancer(ctx context.Context, ic *operatorv1.Ingres
 			changes, live.Namespace, live.Name, names.AutoDeleteLoadBalancerAnnotation), true
 		return plan, nil
 	}
-	if r.Options.Platform == PlatformAWS {
-		plan.lb = withAWSType(lb, awsTypeOf(live.Annotations))
-		plan.want = bothFamilies(desiredLoadBalancerService(ic, plan.lb, r.Options), in)
+	keepLive(live, plan.want, r.Options.Platform)
+	if changes != "" {
+		plan.held = fmt.Sprintf("%s, which this platform's load balancers take only when they are created. "+
+			"To apply it, delete the Service (kubectl -n %s delete service %s): a new load balancer, most likely with another address, replaces it. "+
+			"Or annotate the IngressController with %s to let the operator do it, or undo the change.",
+			changes, live.Namespace, live.Name, names.AutoDeleteLoadBalancerAnnotation)
 	}
-	for _, k := range keys {
-		if v, ok := live.Annotations[k]; ok {
-			plan.want.Annotations[k] = v
-		} else {
-			delete(plan.want.Annotations, k)
-		}
-	}
-	plan.held = fmt.Sprintf("%s, which this platform's load balancers take only when they are created. "+
-		"To apply it, delete the Service (kubectl -n %s delete service %s): a new load balancer, most likely with another address, replaces it. "+
-		"Or annotate the IngressController with %s to let the operator do it, or undo the change.",
-		changes, live.Namespace, live.Name, names.AutoDeleteLoadBalancerAnnotation)
 	return plan, nil
-}
-
-// creationChanges says how the held annotations differ between the live
-// Service and the wanted one: the scope by name, others by value.
-func creationChanges(live, want map[string]string, keys []string, internal map[string]string) string {
-	var changes []string
-	if from, to := scopeOf(live, internal), scopeOf(want, internal); len(internal) > 0 && from != to {
-		changes = append(changes, fmt.Sprintf("The scope changed from %s to %s", from, to))
-	}
-	for _, k := range keys {
-		if _, scope := internal[k]; !scope && live[k] != want[k] {
-			changes = append(changes, fmt.Sprintf("%s changed from %q to %q", k, live[k], want[k]))
-		}
-	}
-	return strings.Join(changes, "; ")
 }
 
 // ensureService creates or patches a Service, keeping what the API server
@@ -186,7 +153,7 @@ func (r *Reconciler) ensureService(ctx context.Context, want *corev1.Service, ow
 		// The operator's annotations that spec no longer wants go
 		// (Internal → External, PROXY off); others' stay.
 		for _, k := range ownedLBAnnotations(r.Options.Platform) {
-			if _, ok := want.Annotations[k]; !ok {
+			if _, ok := want.Annotations[k]; !ok && removable(k, s.Annotations) {
 				delete(s.Annotations, k)
 			}
 		}

@@ -1,6 +1,7 @@
 package ingresscontroller
 
 import (
+	"fmt"
 	"maps"
 	"slices"
 	"strconv"
@@ -82,10 +83,27 @@ const (
 	ibmFeatures         = "service.kubernetes.io/ibm-load-balancer-cloud-provider-enable-features"
 )
 
-// managedLBAnnotations are the operator's wherever they appear: one spec
-// no longer asks for is removed from the Service.
+// managedLBAnnotations follow spec: the operator sets them as spec says
+// and removes those it set (managedRecord) that spec no longer asks for;
+// an admin's own stay.
 var managedLBAnnotations = []string{awsProxyProtocol, awsTargetGroupAttrs, awsIdleTimeout, awsCheckInterval,
 	gcpGlobalAccess, ibmFeatures}
+
+// managedRecord lists, on the Service, the managed annotations the operator
+// wrote.
+const managedRecord = "ingress.okd-ingress.io/managed-annotations"
+
+// creationDefaultLBAnnotations are OKD's defaults, set when the Service is
+// created; an admin's later values stay.
+var creationDefaultLBAnnotations = []string{awsCheckTimeout, awsCheckHealthy, awsCheckUnhealthy}
+
+// awsKindAnnotations depend on the kind of AWS load balancer: while a new
+// kind waits for a new Service, the live one keeps its own.
+var awsKindAnnotations = []string{awsProxyProtocol, awsTargetGroupAttrs, awsIdleTimeout, awsCheckInterval}
+
+// nlbTunnelTimeout closes the routers' idle tunnels before an NLB's fixed
+// 350 s idle timeout resets them (OKD's default under an NLB).
+const nlbTunnelTimeout = 349 * time.Second
 
 // creationLBAnnotations are read by a platform's cloud only when it creates
 // the load balancer (OKD's list): a change waits for the Service to be
@@ -128,7 +146,8 @@ func heldLBAnnotations(p Platform) []string {
 // ownedLBAnnotations are every annotation the operator may set on a
 // platform's load balancer Service: those not wanted are removed.
 func ownedLBAnnotations(p Platform) []string {
-	keys := append(slices.Clone(managedLBAnnotations), creationLBAnnotations[p]...)
+	keys := append(slices.Clone(managedLBAnnotations), managedRecord)
+	keys = append(keys, creationLBAnnotations[p]...)
 	keys = append(keys, slices.Collect(maps.Keys(internalLBAnnotations[p]))...)
 	return append(keys, slices.Collect(maps.Keys(externalLBAnnotations[p]))...)
 }
@@ -245,39 +264,92 @@ func strs[S ~string](xs []S) []string {
 	return out
 }
 
-// withAWSType is lb with its AWS load balancer's type replaced.
-func withAWSType(lb *operatorv1.LoadBalancerStrategy, t operatorv1.AWSLoadBalancerType) *operatorv1.LoadBalancerStrategy {
-	lb = lb.DeepCopy()
-	aws := awsParams(providerParams(lb, PlatformAWS)).DeepCopy()
-	aws.Type = t
-	lb.ProviderParameters = &operatorv1.ProviderLoadBalancerParameters{Type: operatorv1.AWSLoadBalancerProvider, AWS: aws}
-	return lb
-}
-
-// awsTypeOf is the type of AWS load balancer a Service's annotations make.
-func awsTypeOf(annotations map[string]string) operatorv1.AWSLoadBalancerType {
-	if annotations[awsType] == "nlb" {
-		return operatorv1.AWSNetworkLoadBalancer
-	}
-	return operatorv1.AWSClassicLoadBalancer
-}
-
-// lbProxyProtocol is whether the platform's load balancer sends the PROXY
-// protocol: always from an AWS Classic one, from an AWS NLB or an IBM Cloud
-// one when asked.
-func lbProxyProtocol(lb *operatorv1.LoadBalancerStrategy, p Platform) bool {
-	pp := providerParams(lb, p)
+// lbSendsProxy is whether a load balancer Service with these annotations
+// sends the PROXY protocol: an AWS Classic one always (OKD's), an NLB or an
+// IBM Cloud one when its annotations ask.
+func lbSendsProxy(a map[string]string, p Platform) bool {
 	switch p {
 	case PlatformAWS:
-		aws := awsParams(pp)
-		if aws.Type == operatorv1.AWSNetworkLoadBalancer {
-			return aws.NetworkLoadBalancerParameters != nil && aws.NetworkLoadBalancerParameters.Protocol == operatorv1.ProxyProtocol
+		if lbIsNLB(a, p) {
+			return strings.Contains(a[awsTargetGroupAttrs], "proxy_protocol_v2.enabled=true")
 		}
-		return true
+		return a[awsProxyProtocol] == "*"
 	case PlatformIBMCloud:
-		return pp != nil && pp.IBM != nil && pp.IBM.Protocol == operatorv1.ProxyProtocol
+		return strings.Contains(a[ibmFeatures], "proxy-protocol")
 	}
 	return false
+}
+
+// lbIsNLB is whether the annotations make an AWS Network Load Balancer.
+func lbIsNLB(a map[string]string, p Platform) bool {
+	return p == PlatformAWS && a[awsType] == "nlb"
+}
+
+// keepLive carries into want, the Service to write, what the live one
+// keeps until it is created anew: the held annotations (held or not, so
+// that none is added in place), OKD's creation defaults as an admin may
+// have changed them, on AWS the annotations of the live kind while a new
+// kind waits, and on OpenStack the floating IP.
+func keepLive(live, want *corev1.Service, p Platform) {
+	keys := slices.Concat(heldLBAnnotations(p), creationDefaultLBAnnotations)
+	if p == PlatformAWS && live.Annotations[awsType] != want.Annotations[awsType] {
+		keys = append(keys, awsKindAnnotations...)
+	}
+	for _, k := range keys {
+		if v, ok := live.Annotations[k]; ok {
+			want.Annotations[k] = v
+		} else if !slices.Contains(creationDefaultLBAnnotations, k) {
+			delete(want.Annotations, k)
+		}
+	}
+	if p == PlatformOpenStack && live.Spec.LoadBalancerIP != "" {
+		want.Spec.LoadBalancerIP = live.Spec.LoadBalancerIP
+	}
+}
+
+// creationChanges says what of want the live Service cannot take in place
+// (keepLive): the scope by name, other annotations and the floating IP by
+// value; empty when nothing.
+func creationChanges(live, want *corev1.Service, p Platform) string {
+	var changes []string
+	internal := internalLBAnnotations[p]
+	if from, to := scopeOf(live.Annotations, internal), scopeOf(want.Annotations, internal); len(internal) > 0 && !scopeChangesInPlace[p] && from != to {
+		changes = append(changes, fmt.Sprintf("The scope changed from %s to %s", from, to))
+	}
+	for _, k := range heldLBAnnotations(p) {
+		_, scope := internal[k]
+		_, external := externalLBAnnotations[p][k]
+		if !scope && !external && live.Annotations[k] != want.Annotations[k] {
+			changes = append(changes, fmt.Sprintf("%s changed from %q to %q", k, live.Annotations[k], want.Annotations[k]))
+		}
+	}
+	// A floating IP taken out of spec leaves the one in use.
+	if ip := want.Spec.LoadBalancerIP; p == PlatformOpenStack && ip != "" && ip != live.Spec.LoadBalancerIP {
+		changes = append(changes, fmt.Sprintf("The floating IP changed from %q to %q", live.Spec.LoadBalancerIP, ip))
+	}
+	return strings.Join(changes, "; ")
+}
+
+// recordManaged notes on the Service the managed annotations it carries.
+func recordManaged(a map[string]string) {
+	var set []string
+	for _, k := range managedLBAnnotations {
+		if _, ok := a[k]; ok {
+			set = append(set, k)
+		}
+	}
+	if len(set) > 0 {
+		a[managedRecord] = strings.Join(set, ",")
+	}
+}
+
+// removable is whether the operator removes annotation k, which the Service
+// to write lacks, from the live Service: one it manages only if it set it.
+func removable(k string, live map[string]string) bool {
+	if !slices.Contains(managedLBAnnotations, k) {
+		return true
+	}
+	return slices.Contains(strings.Split(live[managedRecord], ","), k)
 }
 
 // desiredNodePortService publishes the routers on every node's ports.

@@ -314,3 +314,93 @@ func TestBothFamilies(t *testing.T) {
 		}
 	}
 }
+
+// What a live load balancer Service keeps until it is created anew, and
+// what the operator says of the change.
+func TestKeepLive(t *testing.T) {
+	svc := func(ip string, a map[string]string) *corev1.Service {
+		return &corev1.Service{ObjectMeta: metav1.ObjectMeta{Annotations: maps.Clone(a)}, Spec: corev1.ServiceSpec{LoadBalancerIP: ip}}
+	}
+	classic := map[string]string{awsProxyProtocol: "*", awsCheckInterval: "5", awsCheckTimeout: "4", awsCheckHealthy: "2", awsCheckUnhealthy: "2"}
+	with := func(a map[string]string, kv ...string) map[string]string {
+		a = maps.Clone(a)
+		for i := 0; i < len(kv); i += 2 {
+			if kv[i+1] == "" {
+				delete(a, kv[i])
+			} else {
+				a[kv[i]] = kv[i+1]
+			}
+		}
+		return a
+	}
+	nlbProxy := with(classic, awsProxyProtocol, "", awsType, "nlb", awsCheckInterval, "10", awsSubnets, "a,b",
+		awsTargetGroupAttrs, "preserve_client_ip.enabled=false,proxy_protocol_v2.enabled=true")
+	for _, tc := range []struct {
+		name       string
+		platform   Platform
+		live, want *corev1.Service
+		kept       *corev1.Service // want after keepLive
+		changes    string
+	}{
+		{name: "AWS Classic to NLB waits, and the Classic one keeps its own settings", platform: PlatformAWS,
+			live: svc("", with(classic, awsIdleTimeout, "300", awsCheckTimeout, "10")), want: svc("", nlbProxy),
+			kept:    svc("", with(classic, awsIdleTimeout, "300", awsCheckTimeout, "10")),
+			changes: `service.beta.kubernetes.io/aws-load-balancer-type changed from "" to "nlb"; service.beta.kubernetes.io/aws-load-balancer-subnets changed from "" to "a,b"`},
+		{name: "AWS NLB with PROXY to Classic waits, PROXY v2 kept", platform: PlatformAWS,
+			live: svc("", nlbProxy), want: svc("", classic), kept: svc("", nlbProxy),
+			changes: `service.beta.kubernetes.io/aws-load-balancer-type changed from "nlb" to ""; service.beta.kubernetes.io/aws-load-balancer-subnets changed from "a,b" to ""`},
+		{name: "AWS: same kind, settings in place; an admin's health-check timeout stays", platform: PlatformAWS,
+			live: svc("", with(classic, awsCheckTimeout, "10")), want: svc("", with(classic, awsIdleTimeout, "120")),
+			kept: svc("", with(classic, awsCheckTimeout, "10", awsIdleTimeout, "120"))},
+		{name: "AWS: Internal to External waits", platform: PlatformAWS,
+			live: svc("", with(classic, awsInternal, "true")), want: svc("", classic),
+			kept: svc("", with(classic, awsInternal, "true")), changes: "The scope changed from Internal to External"},
+		{name: "IBM: an older Service does not get the external annotation in place", platform: PlatformIBMCloud,
+			live: svc("", nil), want: svc("", map[string]string{ibmIPType: "public"}), kept: svc("", map[string]string{})},
+		{name: "IBM: private to public waits", platform: PlatformIBMCloud,
+			live: svc("", map[string]string{ibmIPType: "private"}), want: svc("", map[string]string{ibmIPType: "public"}),
+			kept: svc("", map[string]string{ibmIPType: "private"}), changes: "The scope changed from Internal to External"},
+		{name: "OpenStack: a new floating IP waits", platform: PlatformOpenStack,
+			live: svc("198.51.100.7", map[string]string{}), want: svc("198.51.100.8", map[string]string{}),
+			kept: svc("198.51.100.7", map[string]string{}), changes: `The floating IP changed from "198.51.100.7" to "198.51.100.8"`},
+		{name: "OpenStack: a floating IP out of spec leaves the one in use", platform: PlatformOpenStack,
+			live: svc("198.51.100.7", map[string]string{}), want: svc("", map[string]string{}),
+			kept: svc("198.51.100.7", map[string]string{})},
+		{name: "GCP: scope changes in place", platform: PlatformGCP,
+			live: svc("", map[string]string{"networking.gke.io/load-balancer-type": "Internal"}), want: svc("", map[string]string{}),
+			kept: svc("", map[string]string{})},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := creationChanges(tc.live, tc.want, tc.platform); got != tc.changes {
+				t.Errorf("changes = %q, want %q", got, tc.changes)
+			}
+			keepLive(tc.live, tc.want, tc.platform)
+			if !equality.Semantic.DeepEqual(tc.want, tc.kept) {
+				t.Errorf("kept\n%v %q\nwant\n%v %q", tc.want.Annotations, tc.want.Spec.LoadBalancerIP, tc.kept.Annotations, tc.kept.Spec.LoadBalancerIP)
+			}
+		})
+	}
+}
+
+// The operator removes a managed annotation only if it set it.
+func TestRemovable(t *testing.T) {
+	recorded := map[string]string{managedRecord: awsProxyProtocol + "," + awsCheckInterval}
+	for _, tc := range []struct {
+		key  string
+		want bool
+	}{
+		{awsProxyProtocol, true},
+		{awsIdleTimeout, false}, // an admin's
+		{awsInternal, true},     // scope: always the operator's
+		{managedRecord, true},
+	} {
+		if got := removable(tc.key, recorded); got != tc.want {
+			t.Errorf("removable(%s) = %v, want %v", tc.key, got, tc.want)
+		}
+	}
+	a := map[string]string{awsIdleTimeout: "60", awsType: "nlb", gcpGlobalAccess: "true"}
+	recordManaged(a)
+	if got := a[managedRecord]; got != awsIdleTimeout+","+gcpGlobalAccess {
+		t.Errorf("record = %q", got)
+	}
+}

@@ -34,39 +34,58 @@ func TestAWSLoadBalancerKinds(t *testing.T) {
 	}
 	createIC(t, ic, domain("nlb.op.test"), replicas(1), strategy(nlb(operatorv1.TCPProtocol, "public-a", "public-b")))
 	nlbTCP := awsNLBAnnotations(map[string]string{"service.beta.kubernetes.io/aws-load-balancer-subnets": "public-a,public-b"})
-	lb := waitLB(t, ic, "an NLB without PROXY", nlbTCP, "", "")
+	lb := waitLB(t, ic, "an NLB without PROXY", nlbTCP, routers{tunnel: "349s"}, "")
 	uid := lb.UID
 
 	// Classic would send PROXY; while the NLB stays, the routers must not
 	// expect it, and nothing of a Classic load balancer goes on the NLB.
 	classic := operatorv1.EndpointPublishingStrategy{Type: operatorv1.LoadBalancerServiceStrategyType,
 		LoadBalancer: &operatorv1.LoadBalancerStrategy{Scope: operatorv1.ExternalLoadBalancer, ProviderParameters: awsProvider(operatorv1.AWSClassicLoadBalancer)}}
+	const typeHeld = `service.beta.kubernetes.io/aws-load-balancer-type changed from "nlb" to ""`
 	setStrategy(classic)
-	waitLB(t, ic, "Classic held", nlbTCP, "", `service.beta.kubernetes.io/aws-load-balancer-type changed from "nlb" to ""`)
+	waitLB(t, ic, "Classic held", nlbTCP, routers{tunnel: "349s"}, typeHeld)
 
 	// PROXY on the NLB changes in place; the subnets stay as they are.
 	setStrategy(nlb(operatorv1.ProxyProtocol, "public-a", "public-b"))
-	nlbProxy := maps.Clone(nlbTCP)
-	nlbProxy["service.beta.kubernetes.io/aws-load-balancer-target-group-attributes"] = "preserve_client_ip.enabled=false,proxy_protocol_v2.enabled=true"
-	waitLB(t, ic, "an NLB with PROXY", nlbProxy, "true", "")
+	nlbProxy := withRecord(maps.Clone(nlbTCP), "service.beta.kubernetes.io/aws-load-balancer-target-group-attributes", "preserve_client_ip.enabled=false,proxy_protocol_v2.enabled=true")
+	waitLB(t, ic, "an NLB with PROXY", nlbProxy, routers{proxy: "true", tunnel: "349s"}, "")
+	// The NLB keeps sending PROXY v2 while Classic waits.
+	setStrategy(classic)
+	waitLB(t, ic, "Classic held, PROXY kept", nlbProxy, routers{proxy: "true", tunnel: "349s"}, typeHeld)
 	setStrategy(nlb(operatorv1.ProxyProtocol, "public-a", "public-c"))
-	waitLB(t, ic, "new subnets held", nlbProxy, "true", `service.beta.kubernetes.io/aws-load-balancer-subnets changed from "public-a,public-b" to "public-a,public-c"`)
+	waitLB(t, ic, "new subnets held", nlbProxy, routers{proxy: "true", tunnel: "349s"},
+		`service.beta.kubernetes.io/aws-load-balancer-subnets changed from "public-a,public-b" to "public-a,public-c"`)
+
+	// An admin's annotations stay, also one of those the operator manages
+	// when spec asks for it.
+	before := lb.DeepCopy()
+	lb.Annotations["example.com/team"] = "web"
+	lb.Annotations["service.beta.kubernetes.io/aws-load-balancer-connection-idle-timeout"] = "300"
+	must(t, k8s.Patch(ctx, lb, client.MergeFrom(before)))
+	touch(t, ic)
+	byAdmin := maps.Clone(nlbProxy)
+	byAdmin["example.com/team"] = "web"
+	byAdmin["service.beta.kubernetes.io/aws-load-balancer-connection-idle-timeout"] = "300"
+	waitLB(t, ic, "the admin's annotations kept", byAdmin, routers{proxy: "true", tunnel: "349s"}, "subnets changed")
 
 	// With OKD's auto-delete annotation the operator creates it anew.
 	updateIC(t, ic, func(x *operatorv1.IngressController) {
 		x.Annotations = map[string]string{names.AutoDeleteLoadBalancerAnnotation: ""}
 		x.Spec.EndpointPublishingStrategy = &classic
 	})
-	if lb = waitLB(t, ic, "a new Classic load balancer", awsClassicAnnotations(nil), "true", ""); lb.UID == uid {
+	if lb = waitLB(t, ic, "a new Classic load balancer", awsClassicAnnotations(nil), routers{proxy: "true"}, ""); lb.UID == uid {
 		t.Errorf("the Service was not created anew")
 	}
 }
 
+// routers is what the routers' environment should say of the load balancer.
+type routers struct{ proxy, tunnel string }
+
 // waitLB waits until the load balancer Service of ic has exactly these
-// annotations, the routers' ROUTER_USE_PROXY_PROTOCOL is proxy, and
+// annotations, the routers' environment says what r says, and
 // LoadBalancerProgressing is True with a message holding held, or False
 // when held is empty.
-func waitLB(t *testing.T, ic, what string, annotations map[string]string, proxy, held string) *corev1.Service {
+func waitLB(t *testing.T, ic, what string, annotations map[string]string, r routers, held string) *corev1.Service {
 	t.Helper()
 	lb := &corev1.Service{}
 	eventually(t, what, func() error {
@@ -80,8 +99,9 @@ func waitLB(t *testing.T, ic, what string, annotations map[string]string, proxy,
 		if err := k8s.Get(ctx, client.ObjectKey{Namespace: names.RouterNamespace, Name: names.RouterDeployment(ic)}, d); err != nil {
 			return err
 		}
-		if got := envOf(d)["ROUTER_USE_PROXY_PROTOCOL"]; got != proxy {
-			return fmt.Errorf("ROUTER_USE_PROXY_PROTOCOL %q", got)
+		env := envOf(d)
+		if got := (routers{env["ROUTER_USE_PROXY_PROTOCOL"], env["ROUTER_DEFAULT_TUNNEL_TIMEOUT"]}); got != r {
+			return fmt.Errorf("routers' environment %+v", got)
 		}
 		x, err := getIC(ic)
 		if err != nil {
@@ -107,5 +127,5 @@ func awsNLBAnnotations(more map[string]string) map[string]string {
 	delete(a, "service.beta.kubernetes.io/aws-load-balancer-proxy-protocol")
 	a["service.beta.kubernetes.io/aws-load-balancer-type"] = "nlb"
 	a["service.beta.kubernetes.io/aws-load-balancer-healthcheck-interval"] = "10"
-	return a
+	return withRecord(a)
 }

@@ -67,6 +67,23 @@ func awsClassicAnnotations(more map[string]string) map[string]string {
 		"service.beta.kubernetes.io/aws-load-balancer-proxy-protocol":                  "*",
 	}
 	maps.Copy(a, more)
+	return withRecord(a)
+}
+
+// withRecord sets the annotations k, v, … and the operator's record of the
+// managed ones it wrote.
+func withRecord(a map[string]string, kv ...string) map[string]string {
+	for i := 0; i+1 < len(kv); i += 2 {
+		a[kv[i]] = kv[i+1]
+	}
+	var managed []string
+	for _, k := range []string{"service.beta.kubernetes.io/aws-load-balancer-proxy-protocol", "service.beta.kubernetes.io/aws-load-balancer-target-group-attributes",
+		"service.beta.kubernetes.io/aws-load-balancer-connection-idle-timeout", "service.beta.kubernetes.io/aws-load-balancer-healthcheck-interval"} {
+		if _, ok := a[k]; ok {
+			managed = append(managed, k)
+		}
+	}
+	a["ingress.okd-ingress.io/managed-annotations"] = strings.Join(managed, ",")
 	return a
 }
 
