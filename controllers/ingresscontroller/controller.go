@@ -187,7 +187,7 @@ func (r *Reconciler) ensureOperands(ctx context.Context, ic *operatorv1.IngressC
 		if plan, err = r.planLoadBalancer(ctx, ic, a, in); err != nil {
 			return obs, err
 		}
-		in.LoadBalancer, obs.lbChange = plan.want.Annotations, plan.held
+		in.LoadBalancer, obs.lbChange = plan.inForce, plan.held
 	}
 	d, err := r.ensureDeployment(ctx, ic, a, in)
 	if err != nil {

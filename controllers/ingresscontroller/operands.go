@@ -89,6 +89,8 @@ func (r *Reconciler) ensureServices(ctx context.Context, ic *operatorv1.IngressC
 // the load balancer in force sends (the routers' PROXY setting follows).
 type lbPlan struct {
 	want *corev1.Service
+	// inForce are the annotations the Service has once written.
+	inForce map[string]string
 	// held says what a change of the load balancer waits for; recreating:
 	// the Service is being deleted, to be created anew.
 	held       string
@@ -106,9 +108,10 @@ type lbPlan struct {
 // creates it anew).
 func (r *Reconciler) planLoadBalancer(ctx context.Context, ic *operatorv1.IngressController, a admission, in clusterInputs) (lbPlan, error) {
 	plan := lbPlan{want: bothFamilies(desiredLoadBalancerService(ic, a.Strategy.LoadBalancer, r.Options), in)}
-	defer recordManaged(plan.want.Annotations)
+	plan.inForce = plan.want.Annotations
 	live := &corev1.Service{}
 	if err := r.Get(ctx, client.ObjectKeyFromObject(plan.want), live); err != nil {
+		recordManaged(plan.want.Annotations, nil, nil)
 		return plan, client.IgnoreNotFound(err)
 	}
 	if live.Labels[names.OwningLabel] != plan.want.Labels[names.OwningLabel] {
@@ -127,7 +130,11 @@ func (r *Reconciler) planLoadBalancer(ctx context.Context, ic *operatorv1.Ingres
 			changes, live.Namespace, live.Name, names.AutoDeleteLoadBalancerAnnotation), true
 		return plan, nil
 	}
-	keepLive(live, plan.want, r.Options.Platform)
+	kept := keepLive(live, plan.want, r.Options.Platform)
+	recordManaged(plan.want.Annotations, live.Annotations, kept)
+	// What stays of the live annotations counts too: an admin's PROXY
+	// setting, say, which the operator leaves alone.
+	plan.inForce = serviceAnnotations(live.Annotations, plan.want.Annotations, r.Options.Platform)
 	if changes != "" {
 		plan.held = fmt.Sprintf("%s, which this platform's load balancers take only when they are created. "+
 			"To apply it, delete the Service (kubectl -n %s delete service %s): a new load balancer, most likely with another address, replaces it. "+
@@ -152,12 +159,7 @@ func (r *Reconciler) ensureService(ctx context.Context, want *corev1.Service, ow
 		s.Labels = mergeMaps(s.Labels, want.Labels)
 		// The operator's annotations that spec no longer wants go
 		// (Internal → External, PROXY off); others' stay.
-		for _, k := range ownedLBAnnotations(r.Options.Platform) {
-			if _, ok := want.Annotations[k]; !ok && removable(k, s.Annotations) {
-				delete(s.Annotations, k)
-			}
-		}
-		s.Annotations = mergeMaps(s.Annotations, want.Annotations)
+		s.Annotations = serviceAnnotations(s.Annotations, want.Annotations, r.Options.Platform)
 		keepNodePorts(want, s)
 		keepRemovedMetricsPort(want, s)
 		s.Spec.Type = want.Spec.Type

@@ -287,10 +287,11 @@ func lbIsNLB(a map[string]string, p Platform) bool {
 
 // keepLive carries into want, the Service to write, what the live one
 // keeps until it is created anew: the held annotations (held or not, so
-// that none is added in place), OKD's creation defaults as an admin may
-// have changed them, on AWS the annotations of the live kind while a new
-// kind waits, and on OpenStack the floating IP.
-func keepLive(live, want *corev1.Service, p Platform) {
+// that none is added in place), OKD's creation defaults as they are now
+// (an admin's to change or remove), on AWS the annotations of the live kind
+// while a new kind waits, and on OpenStack the floating IP. It returns the
+// managed annotations it took from the live Service.
+func keepLive(live, want *corev1.Service, p Platform) (kept []string) {
 	keys := slices.Concat(heldLBAnnotations(p), creationDefaultLBAnnotations)
 	if p == PlatformAWS && live.Annotations[awsType] != want.Annotations[awsType] {
 		keys = append(keys, awsKindAnnotations...)
@@ -298,13 +299,17 @@ func keepLive(live, want *corev1.Service, p Platform) {
 	for _, k := range keys {
 		if v, ok := live.Annotations[k]; ok {
 			want.Annotations[k] = v
-		} else if !slices.Contains(creationDefaultLBAnnotations, k) {
+		} else {
 			delete(want.Annotations, k)
 		}
+		if slices.Contains(managedLBAnnotations, k) {
+			kept = append(kept, k)
+		}
 	}
-	if p == PlatformOpenStack && live.Spec.LoadBalancerIP != "" {
+	if p == PlatformOpenStack {
 		want.Spec.LoadBalancerIP = live.Spec.LoadBalancerIP
 	}
+	return kept
 }
 
 // creationChanges says what of want the live Service cannot take in place
@@ -330,17 +335,32 @@ func creationChanges(live, want *corev1.Service, p Platform) string {
 	return strings.Join(changes, "; ")
 }
 
-// recordManaged notes on the Service the managed annotations it carries.
-func recordManaged(a map[string]string) {
+// recordManaged notes on the Service the managed annotations it carries
+// that the operator wrote: those of spec, and of those taken from the live
+// Service (kept) the ones recorded there.
+func recordManaged(a, live map[string]string, kept []string) {
 	var set []string
 	for _, k := range managedLBAnnotations {
-		if _, ok := a[k]; ok {
+		if _, ok := a[k]; ok && (!slices.Contains(kept, k) || removable(k, live)) {
 			set = append(set, k)
 		}
 	}
 	if len(set) > 0 {
 		a[managedRecord] = strings.Join(set, ",")
 	}
+}
+
+// serviceAnnotations are the annotations a Service ends up with: the live
+// ones, less those the operator owns that want lacks (removable), plus
+// want's.
+func serviceAnnotations(live, want map[string]string, p Platform) map[string]string {
+	out := maps.Clone(live)
+	for _, k := range ownedLBAnnotations(p) {
+		if _, ok := want[k]; !ok && removable(k, live) {
+			delete(out, k)
+		}
+	}
+	return mergeMaps(out, want)
 }
 
 // removable is whether the operator removes annotation k, which the Service

@@ -363,6 +363,11 @@ func TestKeepLive(t *testing.T) {
 		{name: "OpenStack: a new floating IP waits", platform: PlatformOpenStack,
 			live: svc("198.51.100.7", map[string]string{}), want: svc("198.51.100.8", map[string]string{}),
 			kept: svc("198.51.100.7", map[string]string{}), changes: `The floating IP changed from "198.51.100.7" to "198.51.100.8"`},
+		{name: "OpenStack: a floating IP added to spec waits too", platform: PlatformOpenStack,
+			live: svc("", map[string]string{}), want: svc("198.51.100.8", map[string]string{}),
+			kept: svc("", map[string]string{}), changes: `The floating IP changed from "" to "198.51.100.8"`},
+		{name: "AWS: a creation default an admin removed stays removed", platform: PlatformAWS,
+			live: svc("", with(classic, awsCheckHealthy, "")), want: svc("", classic), kept: svc("", with(classic, awsCheckHealthy, ""))},
 		{name: "OpenStack: a floating IP out of spec leaves the one in use", platform: PlatformOpenStack,
 			live: svc("198.51.100.7", map[string]string{}), want: svc("", map[string]string{}),
 			kept: svc("198.51.100.7", map[string]string{})},
@@ -399,8 +404,40 @@ func TestRemovable(t *testing.T) {
 		}
 	}
 	a := map[string]string{awsIdleTimeout: "60", awsType: "nlb", gcpGlobalAccess: "true"}
-	recordManaged(a)
+	recordManaged(a, nil, nil)
 	if got := a[managedRecord]; got != awsIdleTimeout+","+gcpGlobalAccess {
 		t.Errorf("record = %q", got)
 	}
+	// Taken from the live Service: the operator's only if recorded there.
+	a = map[string]string{awsIdleTimeout: "300", awsCheckInterval: "5", awsTargetGroupAttrs: "x"}
+	recordManaged(a, map[string]string{managedRecord: awsCheckInterval}, []string{awsIdleTimeout, awsCheckInterval})
+	if got := a[managedRecord]; got != awsTargetGroupAttrs+","+awsCheckInterval {
+		t.Errorf("record with kept annotations = %q", got)
+	}
+}
+
+// The annotations a Service ends up with: an admin's stay, also a managed
+// one, while the operator's own that spec dropped go.
+func TestServiceAnnotations(t *testing.T) {
+	live := map[string]string{awsTargetGroupAttrs: "proxy_protocol_v2.enabled=true", "example.com/team": "web",
+		awsProxyProtocol: "*", awsInternal: "true", managedRecord: awsProxyProtocol}
+	want := map[string]string{awsCheckInterval: "10", managedRecord: awsCheckInterval}
+	got := serviceAnnotations(live, want, PlatformAWS)
+	wantAll := map[string]string{awsTargetGroupAttrs: "proxy_protocol_v2.enabled=true", "example.com/team": "web",
+		awsCheckInterval: "10", managedRecord: awsCheckInterval}
+	if !maps.Equal(got, wantAll) {
+		t.Errorf("annotations = %v, want %v", got, wantAll)
+	}
+	if !lbSendsProxy(lbAnnotationsWithType(got, "nlb"), PlatformAWS) {
+		t.Errorf("an admin's PROXY v2 on an NLB is not seen")
+	}
+	if len(live) != 5 {
+		t.Errorf("the live annotations were changed: %v", live)
+	}
+}
+
+func lbAnnotationsWithType(a map[string]string, typ string) map[string]string {
+	a = maps.Clone(a)
+	a[awsType] = typ
+	return a
 }

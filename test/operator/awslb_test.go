@@ -67,6 +67,27 @@ func TestAWSLoadBalancerKinds(t *testing.T) {
 	byAdmin["example.com/team"] = "web"
 	byAdmin["service.beta.kubernetes.io/aws-load-balancer-connection-idle-timeout"] = "300"
 	waitLB(t, ic, "the admin's annotations kept", byAdmin, routers{proxy: "true", tunnel: "349s"}, "subnets changed")
+	// Through a held kind and back, the admin's idle timeout stays theirs.
+	setStrategy(classic)
+	waitLB(t, ic, "Classic held with the admin's annotations", byAdmin, routers{proxy: "true", tunnel: "349s"}, typeHeld)
+	setStrategy(nlb(operatorv1.ProxyProtocol, "public-a", "public-b"))
+	waitLB(t, ic, "back to the NLB with the admin's annotations", byAdmin, routers{proxy: "true", tunnel: "349s"}, "")
+	// PROXY off: the operator's attributes go; an admin's own PROXY v2,
+	// which the operator leaves alone, is what the routers follow.
+	setStrategy(nlb(operatorv1.TCPProtocol, "public-a", "public-b"))
+	// (The record names what the operator wrote: not the admin's.)
+	byAdminTCP := maps.Clone(byAdmin)
+	delete(byAdminTCP, "service.beta.kubernetes.io/aws-load-balancer-target-group-attributes")
+	byAdminTCP["ingress.okd-ingress.io/managed-annotations"] = "service.beta.kubernetes.io/aws-load-balancer-healthcheck-interval"
+	waitLB(t, ic, "PROXY off", byAdminTCP, routers{tunnel: "349s"}, "")
+	must(t, k8s.Get(ctx, client.ObjectKeyFromObject(lb), lb))
+	before = lb.DeepCopy()
+	lb.Annotations["service.beta.kubernetes.io/aws-load-balancer-target-group-attributes"] = "proxy_protocol_v2.enabled=true"
+	must(t, k8s.Patch(ctx, lb, client.MergeFrom(before)))
+	touch(t, ic)
+	byAdminProxy := maps.Clone(byAdminTCP)
+	byAdminProxy["service.beta.kubernetes.io/aws-load-balancer-target-group-attributes"] = "proxy_protocol_v2.enabled=true"
+	waitLB(t, ic, "the admin's PROXY v2", byAdminProxy, routers{proxy: "true", tunnel: "349s"}, "")
 
 	// With OKD's auto-delete annotation the operator creates it anew.
 	updateIC(t, ic, func(x *operatorv1.IngressController) {
