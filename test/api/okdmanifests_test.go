@@ -179,17 +179,10 @@ loadBalancer:
       type: ALB`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			obj := &unstructured.Unstructured{}
-			manifest := fmt.Sprintf("apiVersion: operator.openshift.io/v1\nkind: IngressController\nmetadata: {name: %s, namespace: %s}\nspec:\n  endpointPublishingStrategy:\n%s",
-				tc.name, ns, indent(tc.strategy, "    "))
-			must(t, yaml.Unmarshal([]byte(manifest), &obj.Object))
-			err := cluster.Client.Create(ctx, obj, client.FieldValidation("Strict"))
-			if tc.wantErr != "" {
-				wantError(t, err, tc.wantErr)
+			obj := createManifest(t, fmt.Sprintf("apiVersion: operator.openshift.io/v1\nkind: IngressController\nmetadata: {name: %s, namespace: %s}\nspec:\n  endpointPublishingStrategy:\n%s",
+				tc.name, ns, indent(tc.strategy, "    ")), tc.wantErr)
+			if obj == nil {
 				return
-			}
-			if err != nil {
-				t.Fatalf("rejected: %v", err)
 			}
 			var got operatorv1.IngressController
 			must(t, cluster.Client.Get(ctx, client.ObjectKeyFromObject(obj), &got))
@@ -214,18 +207,28 @@ func TestHostNetworkZeroPorts(t *testing.T) {
 		{name: "negative", ports: "{httpPort: -1}", wantErr: "should be greater than or equal to 0"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			obj := &unstructured.Unstructured{}
-			manifest := fmt.Sprintf("apiVersion: operator.openshift.io/v1\nkind: IngressController\nmetadata: {name: %s, namespace: %s}\n"+
-				"spec: {endpointPublishingStrategy: {type: HostNetwork, hostNetwork: %s}}", tc.name, ns, tc.ports)
-			must(t, yaml.Unmarshal([]byte(manifest), &obj.Object))
-			err := cluster.Client.Create(context.Background(), obj, client.FieldValidation("Strict"))
-			if tc.wantErr != "" {
-				wantError(t, err, tc.wantErr)
-			} else if err != nil {
-				t.Fatalf("rejected: %v", err)
-			}
+			createManifest(t, fmt.Sprintf("apiVersion: operator.openshift.io/v1\nkind: IngressController\nmetadata: {name: %s, namespace: %s}\n"+
+				"spec: {endpointPublishingStrategy: {type: HostNetwork, hostNetwork: %s}}", tc.name, ns, tc.ports), tc.wantErr)
 		})
 	}
+}
+
+// createManifest creates the object a YAML manifest describes, with
+// kubectl's strict field validation, and returns it; with wantErr set it
+// checks the refusal instead and returns nil.
+func createManifest(t *testing.T, manifest, wantErr string) *unstructured.Unstructured {
+	t.Helper()
+	obj := &unstructured.Unstructured{}
+	must(t, yaml.Unmarshal([]byte(manifest), &obj.Object))
+	err := cluster.Client.Create(context.Background(), obj, client.FieldValidation("Strict"))
+	if wantErr != "" {
+		wantError(t, err, wantErr)
+		return nil
+	}
+	if err != nil {
+		t.Fatalf("rejected: %v", err)
+	}
+	return obj
 }
 
 func indent(s, by string) string {
