@@ -121,7 +121,7 @@ func aggregate(prev, out []operatorv1.OperatorCondition, managed, dnsManaged boo
 }
 
 // loadBalancerProgressingCond is True while a change of the load balancer
-// waits for the Service to be created anew (heldAtCreation says what for).
+// waits for the Service to be created anew (planLoadBalancer says what for).
 func loadBalancerProgressingCond(lbChange string) cond {
 	if lbChange != "" {
 		return cond{t: operatorv1.IngressControllerLoadBalancerProgressingConditionType, ok: true, reason: "OperandsProgressing", msg: lbChange}

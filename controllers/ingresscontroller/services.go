@@ -107,13 +107,13 @@ const nlbTunnelTimeout = 349 * time.Second
 
 // creationLBAnnotations are read by a platform's cloud only when it creates
 // the load balancer (OKD's list): a change waits for the Service to be
-// created anew (heldAtCreation). Scope annotations join them where scope
-// does not change in place.
+// created anew (planLoadBalancer, keepLive). Scope annotations join them
+// where scope does not change in place (heldLBAnnotations).
 var creationLBAnnotations = map[Platform][]string{PlatformAWS: {awsType, awsSubnets, awsEIPs}}
 
 // scopeChangesInPlace: the platforms whose cloud controller turns an
 // existing load balancer internal or external when the annotation changes;
-// elsewhere the Service must be created anew (heldAtCreation).
+// elsewhere the Service must be created anew (planLoadBalancer).
 var scopeChangesInPlace = map[Platform]bool{PlatformAzure: true, PlatformGCP: true}
 
 // providerOf is the providerParameters type that applies on a platform.
@@ -321,10 +321,8 @@ func creationChanges(live, want *corev1.Service, p Platform) string {
 	if from, to := scopeOf(live.Annotations, internal), scopeOf(want.Annotations, internal); len(internal) > 0 && !scopeChangesInPlace[p] && from != to {
 		changes = append(changes, fmt.Sprintf("The scope changed from %s to %s", from, to))
 	}
-	for _, k := range heldLBAnnotations(p) {
-		_, scope := internal[k]
-		_, external := externalLBAnnotations[p][k]
-		if !scope && !external && live.Annotations[k] != want.Annotations[k] {
+	for _, k := range creationLBAnnotations[p] {
+		if live.Annotations[k] != want.Annotations[k] {
 			changes = append(changes, fmt.Sprintf("%s changed from %q to %q", k, live.Annotations[k], want.Annotations[k]))
 		}
 	}
