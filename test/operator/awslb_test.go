@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"maps"
 	"strings"
-
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
