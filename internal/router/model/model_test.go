@@ -470,7 +470,12 @@ func TestPortSelection(t *testing.T) {
 			want: []string{"198.18.0.1:8443", "198.18.0.2:8443"}},
 		{name: "by endpoint port number", cluster: full(), port: ptr(intstr.FromInt32(9091)),
 			want: []string{"198.18.0.1:9091", "198.18.0.2:9091"}},
+		{name: "an endpoint port number written as a string (a chart's quoted value), as OKD reads it", cluster: full(),
+			port: ptr(intstr.FromString("8080")), want: []string{"198.18.0.1:8080", "198.18.0.2:8080"}},
+		{name: "a Service port number written as a string", cluster: full(), port: ptr(intstr.FromString("443")),
+			want: []string{"198.18.0.1:8443", "198.18.0.2:8443"}},
 		{name: "an unknown port name: no servers", cluster: full(), port: ptr(intstr.FromString("nope"))},
+		{name: "a string of digits past the port range is a name: no servers", cluster: full(), port: ptr(intstr.FromString("65536"))},
 		{name: "an unknown port number: no servers", cluster: full(), port: ptr(intstr.FromInt32(1234))},
 		{
 			name: "a Service without ports: no servers",

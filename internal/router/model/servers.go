@@ -4,6 +4,7 @@ import (
 	"math"
 	"net"
 	"sort"
+	"strconv"
 
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
@@ -177,7 +178,7 @@ func selectPort(svc *corev1.Service, port *routev1.RoutePort) (portSelector, boo
 	if port == nil {
 		return portSelector{name: svc.Spec.Ports[0].Name, byName: true}, true
 	}
-	tp := port.TargetPort
+	tp := numericPort(port.TargetPort)
 	if tp.Type == intstr.String {
 		for _, p := range svc.Spec.Ports {
 			if p.Name == tp.StrVal || (p.TargetPort.Type == intstr.String && p.TargetPort.StrVal == tp.StrVal) {
@@ -192,6 +193,20 @@ func selectPort(svc *corev1.Service, port *routev1.RoutePort) (portSelector, boo
 		}
 	}
 	return portSelector{number: tp.IntVal}, true
+}
+
+// numericPort reads a port given as a string of digits ("8080", as a
+// chart that quotes its values writes it) as that number, as OKD's router
+// does: it compares the route port's text with the endpoints' port
+// numbers too. No port name can be one: a name needs a letter.
+func numericPort(p intstr.IntOrString) intstr.IntOrString {
+	if p.Type != intstr.String {
+		return p
+	}
+	if n, err := strconv.ParseUint(p.StrVal, 10, 16); err == nil && n > 0 {
+		return intstr.FromInt32(int32(n))
+	}
+	return p
 }
 
 func (s portSelector) find(ports []discoveryv1.EndpointPort) (discoveryv1.EndpointPort, bool) {
