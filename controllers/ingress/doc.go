@@ -34,7 +34,14 @@
 //   - User-owned fields are kept on updates, as in OKD (to.weight,
 //     tls.insecureEdgeTerminationPolicy, tls.caCertificate,
 //     tls.destinationCACertificate without the destination-CA annotation),
-//     and so are httpHeaders, which an Ingress cannot express.
+//     and so are httpHeaders, which an Ingress cannot express. Those a
+//     passthrough Route cannot carry (caCertificate, the Allow policy) are
+//     dropped when the termination annotation turns a Route to
+//     passthrough; OKD keeps them, the API refuses its update, and the
+//     Route stays edge.
+//   - A path the Route API refuses (characters outside a URI path's, such
+//     as a regular expression's "[", "|" or "?") gives a warning event
+//     and no Route; OKD makes the Route.
 //   - Wildcard Routes are compared like others (OKD re-patches them on every
 //     sync and never reports their routers in the Ingress status).
 //   - Owner references with apiVersion extensions/v1beta1 are recognised
