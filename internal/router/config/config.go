@@ -275,7 +275,7 @@ func (c *Config) FromEnv(lookup func(string) (string, bool)) error {
 	e.boolean(names.EnvExtendedValidation, &c.ExtendedValidation)
 	e.boolean(names.EnvRouterUpdateStatus, &c.UpdateStatus)
 	e.defaultCertificate(&c.DefaultCertificate)
-	e.str(names.EnvDefaultDestinationCAPath, &c.DefaultDestinationCA)
+	e.caPath(names.EnvDefaultDestinationCAPath, &c.DefaultDestinationCA)
 	e.integer(names.EnvRouterThreads, &c.Threads, 1, 64)
 	e.maxConnections(&c.MaxConnections)
 	e.forwarded(&c.ForwardedHeaders)

@@ -72,6 +72,24 @@ func (e *envReader) mutualTLS(dst **MutualTLS) {
 	}
 }
 
+// caPath takes the path of a CA bundle HAProxy reads itself, once the
+// bundle is checked: a path that holds none would fail every reload.
+func (e *envReader) caPath(name string, dst *string) {
+	path, ok := e.get(name)
+	if !ok || path == "" {
+		return
+	}
+	b, err := os.ReadFile(path)
+	if err == nil {
+		err = ClientCAError(b)
+	}
+	if err != nil {
+		e.fail(name, path, err.Error())
+		return
+	}
+	*dst = path
+}
+
 // pemFile reads the file the variable name gives and checks it.
 func (e *envReader) pemFile(name string, check func([]byte) error, required bool) []byte {
 	path, ok := e.get(name)
@@ -93,7 +111,8 @@ func (e *envReader) pemFile(name string, check func([]byte) error, required bool
 }
 
 // ClientCAError says why bundle is not a CA bundle HAProxy can verify
-// client certificates with: PEM certificates only, at least one.
+// certificates with (clients', or reencrypt backends'): PEM certificates
+// only, at least one.
 func ClientCAError(bundle []byte) error {
 	_, err := certs.ParseCertificates(bundle)
 	return err

@@ -139,3 +139,42 @@ func FuzzSubjectFilter(f *testing.F) {
 		}
 	})
 }
+
+// DEFAULT_DESTINATION_CA_PATH goes to HAProxy as a path: one that holds no
+// CA bundle stops the router as it starts, rather than fail every reload.
+func TestDefaultDestinationCAFromEnv(t *testing.T) {
+	dir := t.TempDir()
+	ca, err := certs.NewCA("service-ca", time.Hour, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := filepath.Join(dir, "service-ca.crt")
+	empty := filepath.Join(dir, "empty.crt")
+	for p, b := range map[string][]byte{good: ca.CertPEM, empty: nil} {
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct{ name, path, want, err string }{
+		{name: "unset: none"},
+		{name: "a bundle", path: good, want: good},
+		{name: "a missing file", path: filepath.Join(dir, "gone"), err: "no such file"},
+		{name: "an empty file", path: empty, err: "DEFAULT_DESTINATION_CA_PATH=\"" + empty + "\": no certificate found"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := Defaults()
+			err := c.FromEnv(func(k string) (string, bool) {
+				return tc.path, k == "DEFAULT_DESTINATION_CA_PATH" && tc.path != ""
+			})
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("error %v, want one with %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil || c.DefaultDestinationCA != tc.want {
+				t.Fatalf("got %q, %v; want %q", c.DefaultDestinationCA, err, tc.want)
+			}
+		})
+	}
+}
