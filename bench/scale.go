@@ -87,7 +87,7 @@ func kindTable(e *env, n int) (*table, error) {
 		}
 		t.add(kind, ms(check), fmt.Sprintf("%.0f", msPerK(check, float64(n))), mib(mem.WorkerRSS), fmt.Sprintf("%.1f", float64(mem.WorkerRSS)/float64(n)))
 	}
-	t.note("Same mix rules as above: a third of the edge routes carry their own certificate, half the reencrypt routes a destination CA; the others verify against @system-ca (the operator sets no DEFAULT_DESTINATION_CA_PATH), and HAProxy builds a TLS context per server slot, disabled slots included.")
+	t.note("Same mix rules as above: a third of the edge routes carry their own certificate, half the reencrypt routes a destination CA; the others verify against @system-ca (no service CA bundle in the benchmark), and HAProxy builds a TLS context per server slot, disabled slots included.")
 	return t, nil
 }
 

@@ -104,6 +104,8 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		// Error pages and client CAs: the admin's ConfigMaps, and the
 		// routers' copies.
 		Watches(&corev1.ConfigMap{}, toIC, inRouterNS).
+		// The service CA bundle, which every IngressController's routers use.
+		Watches(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(r.serviceCAUsers), inRouterNS).
 		Watches(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(r.configMapUsers), builder.WithPredicates(
 			predicate.NewPredicateFuncs(func(o client.Object) bool { return o.GetNamespace() == names.ConfigNamespace }))).
 		Owns(&externaldnsv1alpha1.DNSEndpoint{})
@@ -180,6 +182,12 @@ func (r *Reconciler) ensureOperands(ctx context.Context, ic *operatorv1.IngressC
 	}
 	if in.ClientCA, err = r.ensureClientCA(ctx, ic); err != nil {
 		return obs, err
+	}
+	if in.ServiceCA, err = r.ensureServiceCA(ctx); err != nil {
+		return obs, err
+	}
+	if p := in.ServiceCA.Problem; p != "" {
+		r.Recorder.Eventf(ic, nil, corev1.EventTypeWarning, "ServiceCABundleInvalid", "Reconcile", "%s", p)
 	}
 	obs.admission.Ignored = slices.Concat(a.Ignored, errorPagesIgnored(in.ErrorPages), clientCAIgnored(in.ClientCA))
 	var plan lbPlan

@@ -32,6 +32,8 @@ type clusterInputs struct {
 	ErrorPages errorPages
 	// ClientCA is the IngressController's client-certificate check (ensureClientCA).
 	ClientCA clientCA
+	// ServiceCA is the cluster's service CA bundle (ensureServiceCA).
+	ServiceCA serviceCA
 	// LoadBalancer holds the annotations of the load balancer Service in
 	// force (planLoadBalancer), whose PROXY protocol and idle timeout the
 	// routers follow; nil: those spec asks for.
@@ -93,6 +95,10 @@ func desiredDeployment(ic *operatorv1.IngressController, a admission, o Options,
 	addClientCA(&tmpl.Spec, ic.Name, in.ClientCA)
 	if v := in.ClientCA.Version; v != "" {
 		tmpl.Annotations[names.ClientCAVersionAnnotation] = v
+	}
+	addServiceCA(&tmpl.Spec, in.ServiceCA)
+	if v := in.ServiceCA.Version; v != "" {
+		tmpl.Annotations[names.ServiceCAVersionAnnotation] = v
 	}
 	hash := templateHash(tmpl)
 	tmpl.Labels[names.HashLabel] = hash

@@ -64,6 +64,7 @@ func routerEnv(ic *operatorv1.IngressController, a admission, o Options, in clus
 	addUniqueID(env, ic.Spec.HTTPHeaders)
 	addCaseAdjustments(env, ic.Spec.HTTPHeaders)
 	addMutualTLS(env, in.ClientCA)
+	addServiceCAEnv(env, in.ServiceCA)
 	addProxy(env, o.Proxy)
 	if v, ok := hardStopAfter(ic); ok {
 		env[names.EnvRouterHardStopAfter] = v

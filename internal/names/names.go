@@ -273,6 +273,20 @@ const (
 	ClientCAVersionAnnotation = "ingress.okd-ingress.io/client-ca-version"
 )
 
+// The service CA bundle, as on OKD: one ConfigMap in the router namespace
+// that OKD's service CA operator fills (the operator asks with the inject
+// annotation) and an admin or another tool may fill instead. While it
+// holds a bundle, routers verify reencrypt backends without a
+// destinationCACertificate against it (DEFAULT_DESTINATION_CA_PATH).
+const (
+	ServiceCAConfigMap         = "service-ca-bundle"
+	ServiceCAKey               = "service-ca.crt"
+	ServiceCAVolume            = "service-ca-bundle"
+	ServiceCADir               = "/var/run/configmaps/service-ca"
+	ServiceCAVersionAnnotation = "ingress.okd-ingress.io/service-ca-version"
+	InjectCABundleAnnotation   = "service.beta.openshift.io/inject-cabundle"
+)
+
 // CopiedFromAnnotation, on a copy the operator keeps of an admin's
 // ConfigMap, names the original (namespace/name).
 const CopiedFromAnnotation = "ingress.okd-ingress.io/copied-from"

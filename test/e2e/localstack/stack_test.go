@@ -61,6 +61,39 @@ var _ = Describe("The whole stack", Ordered, func() {
 		Expect(r.TLS).NotTo(BeNil(), "the router reencrypted to the pod")
 	})
 
+	It("verifies a reencrypt route without a destination CA against the service CA bundle, once one is there", func() {
+		// Without one, the system's CAs: the demo pod's certificate fails (503).
+		kubectl("apply", "-f", "-", stdin(`apiVersion: route.openshift.io/v1
+kind: Route
+metadata: {name: hello-svcca, namespace: demo}
+spec:
+  host: svcca.`+domain+`
+  to: {kind: Service, name: hello}
+  port: {targetPort: https}
+  tls: {termination: reencrypt}
+`))
+		node := routerNodes("default")[0]
+		Eventually(served(node, "https", "svcca."+domain, routerCA)).WithTimeout(converge).Should(Equal("status 503"))
+		// The demo CA as the service CA, where OKD's service CA operator
+		// writes its own: the pod shows hello.demo.svc.
+		var sample routev1.Route
+		Expect(k8s.Get(context.Background(), client.ObjectKey{Namespace: "demo", Name: "hello-reencrypt"}, &sample)).To(Succeed())
+		var bundle corev1.ConfigMap
+		key := client.ObjectKey{Namespace: names.RouterNamespace, Name: names.ServiceCAConfigMap}
+		Expect(k8s.Get(context.Background(), key, &bundle)).To(Succeed())
+		Expect(bundle.Annotations).To(HaveKeyWithValue(names.InjectCABundleAnnotation, "true"))
+		before := bundle.DeepCopy()
+		bundle.Data = map[string]string{names.ServiceCAKey: sample.Spec.TLS.DestinationCACertificate}
+		Expect(k8s.Patch(context.Background(), &bundle, client.MergeFrom(before))).To(Succeed())
+		Eventually(func() []string {
+			var out []string
+			for _, n := range routerNodes("default") {
+				out = append(out, served(n, "https", "svcca."+domain, routerCA)())
+			}
+			return out
+		}).WithTimeout(2*converge).Should(SatisfyAll(HaveLen(2), HaveEach("hello")))
+	})
+
 	It("scales to three routers with kubectl scale, each serving every route", func() {
 		kubectl("scale", "ingresscontroller/default", "-n", names.OperatorNamespace, "--replicas=3")
 		Eventually(func() []string { return routerNodes("default") }).WithTimeout(converge).Should(HaveLen(3))
