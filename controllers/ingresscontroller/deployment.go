@@ -25,6 +25,8 @@ import (
 type clusterInputs struct {
 	// CookieKeyVersion names the stickiness-cookie key (ensureCookieKey).
 	CookieKeyVersion string
+	// StatsVersion names the stats user (ensureStatsUser).
+	StatsVersion string
 	// IPMode is ROUTER_IP_V4_V6_MODE, from the cluster's address
 	// families (clusterIPMode); empty for IPv4 only, the router's default.
 	IPMode config.IPMode
@@ -95,6 +97,9 @@ func desiredDeployment(ic *operatorv1.IngressController, a admission, o Options,
 	addClientCA(&tmpl.Spec, ic.Name, in.ClientCA)
 	if v := in.ClientCA.Version; v != "" {
 		tmpl.Annotations[names.ClientCAVersionAnnotation] = v
+	}
+	if in.StatsVersion != "" {
+		tmpl.Annotations[names.StatsVersionAnnotation] = in.StatsVersion
 	}
 	addServiceCA(&tmpl.Spec, in.ServiceCA)
 	if v := in.ServiceCA.Version; v != "" {

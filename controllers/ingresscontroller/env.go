@@ -76,16 +76,20 @@ func routerEnv(ic *operatorv1.IngressController, a admission, o Options, in clus
 		// say) must reach the router as written, never as a variable.
 		out = append(out, corev1.EnvVar{Name: k, Value: literalEnv(v)})
 	}
-	// From the Secret, not the template: the key stays out of the
-	// Deployment, which more people can read than Secrets.
-	out = append(out, corev1.EnvVar{Name: names.EnvRouterCookieKey, ValueFrom: &corev1.EnvVarSource{
-		SecretKeyRef: &corev1.SecretKeySelector{
-			LocalObjectReference: corev1.LocalObjectReference{Name: names.CookieKeySecret(ic.Name)},
-			Key:                  names.CookieKeySecretKey,
-		},
-	}})
+	// From the Secrets, not the template: the key and the stats user stay
+	// out of the Deployment, which more people can read than Secrets.
+	out = append(out, secretEnv(names.EnvRouterCookieKey, names.CookieKeySecret(ic.Name), names.CookieKeySecretKey),
+		secretEnv(names.EnvStatsUsername, names.StatsSecret(ic.Name), names.StatsUsernameKey),
+		secretEnv(names.EnvStatsPassword, names.StatsSecret(ic.Name), names.StatsPasswordKey))
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
+}
+
+// secretEnv is a variable read from key of Secret name.
+func secretEnv(name, secret, key string) corev1.EnvVar {
+	return corev1.EnvVar{Name: name, ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
+		LocalObjectReference: corev1.LocalObjectReference{Name: secret}, Key: key,
+	}}}
 }
 
 // addProxy passes the operator's proxy variables on, the set ones only.

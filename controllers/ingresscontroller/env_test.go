@@ -35,6 +35,8 @@ var baseEnv = map[string]string{
 	"ROUTER_CIPHERS":                intermediateCiphersEnv,
 	"ROUTER_CIPHERSUITES":           tls13SuitesEnv,
 	"ROUTER_COOKIE_KEY":             "secret router-cookie-key-shard key",
+	"STATS_USERNAME":                "secret router-stats-shard statsUsername",
+	"STATS_PASSWORD":                "secret router-stats-shard statsPassword",
 	"ROUTER_DISABLE_HTTP2":          "false",
 	"ROUTER_DOMAIN":                 "apps.example.com",
 	"ROUTER_LOAD_BALANCE_ALGORITHM": "random",

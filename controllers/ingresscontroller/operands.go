@@ -2,6 +2,7 @@ package ingresscontroller
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 
@@ -291,18 +292,55 @@ func (r *Reconciler) ensureDefaultCertificate(ctx context.Context, ic *operatorv
 // once and kept: a new one sends every sticky client to a pod of its own
 // choosing again. Only a key the routers would refuse is replaced.
 func (r *Reconciler) ensureCookieKey(ctx context.Context, ic *operatorv1.IngressController) (string, error) {
+	name := names.CookieKeySecret(ic.Name)
+	data, replaced, err := r.ensureGeneratedSecret(ctx, ic, name,
+		func(d map[string][]byte) bool { return config.ValidCookieKey(string(d[names.CookieKeySecretKey])) },
+		func() (map[string][]byte, error) {
+			key, err := newCookieKey()
+			return map[string][]byte{names.CookieKeySecretKey: key}, err
+		})
+	if err == nil && replaced {
+		r.Recorder.Eventf(ic, nil, corev1.EventTypeWarning, "CookieKeyReplaced", "Reconcile",
+			"Secret %s held no usable cookie key under %q; a new one rolls the routers out, and sticky clients are balanced afresh once",
+			name, names.CookieKeySecretKey)
+	}
+	return cookieKeyVersion(data[names.CookieKeySecretKey]), err
+}
+
+// ensureStatsUser keeps the stats user of ic's routers (OKD's Secret
+// router-stats-<ic>), who may read their metrics: made at random, kept,
+// made again when gone or emptied. The routers read it from their
+// environment, so its version rolls them.
+func (r *Reconciler) ensureStatsUser(ctx context.Context, ic *operatorv1.IngressController) (string, error) {
+	data, _, err := r.ensureGeneratedSecret(ctx, ic, names.StatsSecret(ic.Name),
+		func(d map[string][]byte) bool {
+			return len(d[names.StatsUsernameKey]) > 0 && len(d[names.StatsPasswordKey]) > 0
+		},
+		func() (map[string][]byte, error) {
+			user, err1 := newCookieKey()
+			password, err2 := newCookieKey()
+			return map[string][]byte{names.StatsUsernameKey: user[:16], names.StatsPasswordKey: password}, errors.Join(err1, err2)
+		})
+	return cookieKeyVersion(append(data[names.StatsUsernameKey], data[names.StatsPasswordKey]...)), err
+}
+
+// ensureGeneratedSecret keeps an opaque Secret of ic whose data the
+// operator makes (generate) and keeps while valid; replaced says it made
+// anew the data of a Secret that was there.
+func (r *Reconciler) ensureGeneratedSecret(ctx context.Context, ic *operatorv1.IngressController, name string,
+	valid func(map[string][]byte) bool, generate func() (map[string][]byte, error)) (map[string][]byte, bool, error) {
 	s := &corev1.Secret{}
-	s.Name, s.Namespace = names.CookieKeySecret(ic.Name), r.Options.RouterNamespace
+	s.Name, s.Namespace = name, r.Options.RouterNamespace
 	err := r.Get(ctx, client.ObjectKeyFromObject(s), s)
 	if err != nil && !apierrors.IsNotFound(err) {
-		return "", err
+		return nil, false, err
 	}
-	if key := s.Data[names.CookieKeySecretKey]; config.ValidCookieKey(string(key)) {
-		return cookieKeyVersion(key), nil
+	if err == nil && valid(s.Data) {
+		return s.Data, false, nil
 	}
-	key, err := newCookieKey()
+	data, err := generate()
 	if err != nil {
-		return "", err
+		return nil, false, err
 	}
 	replaced := !s.CreationTimestamp.IsZero()
 	if replaced && (s.Type != corev1.SecretTypeOpaque || ptr.Deref(s.Immutable, false)) {
@@ -310,24 +348,19 @@ func (r *Reconciler) ensureCookieKey(ctx context.Context, ic *operatorv1.Ingress
 		// new Secret, in place of the one seen (and not of a newer one).
 		uid := s.UID
 		if err := r.Delete(ctx, s, client.Preconditions{UID: &uid}); client.IgnoreNotFound(err) != nil {
-			return "", err
+			return nil, false, err
 		}
 		s = &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: s.Name, Namespace: s.Namespace, Labels: s.Labels}}
 	}
 	s.Labels = mergeMaps(s.Labels, ownedLabels(ic.Name))
-	s.Data = map[string][]byte{names.CookieKeySecretKey: key}
+	s.Data = data
 	if s.CreationTimestamp.IsZero() {
 		s.Type = corev1.SecretTypeOpaque
 		err = r.Create(ctx, s)
 	} else {
 		err = r.Update(ctx, s)
 	}
-	if err == nil && replaced {
-		r.Recorder.Eventf(ic, nil, corev1.EventTypeWarning, "CookieKeyReplaced", "Reconcile",
-			"Secret %s held no usable cookie key under %q; a new one rolls the routers out, and sticky clients are balanced afresh once",
-			s.Name, names.CookieKeySecretKey)
-	}
-	return cookieKeyVersion(key), err
+	return data, replaced, err
 }
 
 // useOwnCertificate checks that the named Secret exists, and only then

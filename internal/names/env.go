@@ -80,6 +80,12 @@ const (
 	EnvRouteLabels                          = "ROUTE_LABELS"
 	EnvSSLMinVersion                        = "SSL_MIN_VERSION"
 	EnvStatsPort                            = "STATS_PORT"
+	EnvStatsUsername                        = "STATS_USERNAME"
+	EnvStatsPassword                        = "STATS_PASSWORD"
+	EnvStatsUsernameFile                    = "STATS_USERNAME_FILE"
+	EnvStatsPasswordFile                    = "STATS_PASSWORD_FILE"
+	EnvRouterMetricsTLSCertFile             = "ROUTER_METRICS_TLS_CERT_FILE"
+	EnvRouterMetricsTLSKeyFile              = "ROUTER_METRICS_TLS_KEY_FILE"
 )
 
 // The proxy variables Go's HTTP client reads (upper case first), which the

@@ -207,6 +207,18 @@ func CookieKeySecret(ic string) string { return "router-cookie-key-" + ic }
 // CookieKeySecretKey is the data key of a CookieKeySecret.
 const CookieKeySecretKey = "key"
 
+// StatsSecret holds the user that may read an IngressController's
+// routers' metrics (OKD's name and keys).
+func StatsSecret(ic string) string { return "router-stats-" + ic }
+
+const (
+	StatsUsernameKey = "statsUsername"
+	StatsPasswordKey = "statsPassword"
+	// StatsVersionAnnotation, on the routers' pod template, names the
+	// stats user's version: a new one rolls them out.
+	StatsVersionAnnotation = "ingress.okd-ingress.io/stats-version"
+)
+
 // PodDisruptionBudget protects an IngressController's routers.
 func PodDisruptionBudget(ic string) string { return "router-" + ic }
 

@@ -16,6 +16,7 @@ import (
 
 	"github.com/go-logr/logr"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -65,6 +66,8 @@ type Router struct {
 	ready      atomic.Bool
 	// stopping is set on shutdown: the router then reports not ready.
 	stopping atomic.Bool
+	// metricsAuth decides who reads /metrics.
+	metricsAuth *metricsAuth
 	// crls keeps the revocation lists the client CA bundle names, unless
 	// ROUTER_MUTUAL_TLS_AUTH_CRL gives them (nil then, or without mutual
 	// TLS); servedCRL is the file HAProxy checks clients with.
@@ -110,6 +113,12 @@ func New(restCfg *rest.Config, scheme *runtime.Scheme, cfg config.Config, log lo
 		},
 		metrics: newMetrics(),
 	}
+	kc, err := kubernetes.NewForConfig(restCfg)
+	if err != nil {
+		return nil, err
+	}
+	r.metricsAuth = &metricsAuth{user: cfg.StatsUsername, password: cfg.StatsPassword, routerName: cfg.RouterName,
+		tokens: kc.AuthenticationV1().TokenReviews(), access: kc.AuthorizationV1().SubjectAccessReviews()}
 	if m := cfg.MutualTLS; m != nil && m.CRL == nil {
 		var skipped []string
 		if r.crls, skipped, err = crl.New(m.CA, crl.Options{Log: log.WithName("crl")}); err != nil {

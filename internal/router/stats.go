@@ -2,6 +2,7 @@ package router
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
 	"net"
@@ -103,15 +104,37 @@ func (r *Router) serveStats(ctx context.Context) error {
 		}
 		io.WriteString(w, "ok\n")
 	})
-	mux.HandleFunc("/metrics", r.serveMetrics)
-	srv := &http.Server{Addr: r.cfg.StatsAddress, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	go func() {
-		<-ctx.Done()
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(sctx)
-	}()
-	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+	mux.Handle("/metrics", r.metricsAuth.wrap(http.HandlerFunc(r.serveMetrics)))
+	l, err := net.Listen("tcp", r.cfg.StatsAddress)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	if r.cfg.MetricsTLS == nil {
+		go func() { <-ctx.Done(); shutdown(srv) }()
+		return serveUntilClosed(srv, l)
+	}
+	split := newSplitListener(l)
+	tlsSrv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, TLSConfig: metricsTLSConfig(r.cfg.MetricsTLS)}
+	go func() { <-ctx.Done(); shutdown(srv); shutdown(tlsSrv); split.Close() }()
+	errs := make(chan error, 2)
+	go func() { errs <- serveUntilClosed(srv, split.plain) }()
+	go func() { errs <- serveUntilClosed(tlsSrv, tls.NewListener(split.secure, tlsSrv.TLSConfig)) }()
+	if err := <-errs; err != nil {
+		return err
+	}
+	return <-errs
+}
+
+func shutdown(srv *http.Server) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(ctx)
+}
+
+// serveUntilClosed serves l; its closing is no error.
+func serveUntilClosed(srv *http.Server, l net.Listener) error {
+	if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
 		return err
 	}
 	return nil

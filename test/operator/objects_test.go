@@ -49,6 +49,8 @@ func baseEnv(ic, domain string) map[string]string {
 		"ROUTER_THREADS":                "4",
 		"SSL_MIN_VERSION":               "TLSv1.2",
 		"STATS_PORT":                    "1936",
+		"STATS_USERNAME":                "secret router-stats-" + ic + " statsUsername",
+		"STATS_PASSWORD":                "secret router-stats-" + ic + " statsPassword",
 	}
 }
 
@@ -508,6 +510,8 @@ func TestRouterRBAC(t *testing.T) {
 		{APIGroups: []string{"route.openshift.io"}, Resources: []string{"routes/status"}, Verbs: []string{"get", "update", "patch"}},
 		{APIGroups: []string{""}, Resources: []string{"services", "namespaces"}, Verbs: []string{"get", "list", "watch"}},
 		{APIGroups: []string{"discovery.k8s.io"}, Resources: []string{"endpointslices"}, Verbs: []string{"get", "list", "watch"}},
+		{APIGroups: []string{"authentication.k8s.io"}, Resources: []string{"tokenreviews"}, Verbs: []string{"create"}},
+		{APIGroups: []string{"authorization.k8s.io"}, Resources: []string{"subjectaccessreviews"}, Verbs: []string{"create"}},
 	})
 	subjects := []rbacv1.Subject{{Kind: "ServiceAccount", Name: "router", Namespace: names.RouterNamespace}}
 	var crb rbacv1.ClusterRoleBinding

@@ -4,6 +4,7 @@
 package config
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -61,6 +62,15 @@ type Config struct {
 	HTTPSPort   int
 	// StatsAddress is where /healthz, /healthz/ready and /metrics are served.
 	StatsAddress string
+	// StatsUsername and StatsPassword, when set, let a client with them
+	// read /metrics (basic auth, OKD's STATS_USERNAME and STATS_PASSWORD,
+	// or their _FILE variants); any other needs a bearer token the API
+	// server lets get routers/metrics.
+	StatsUsername, StatsPassword string
+	// MetricsTLS, when set, is a certificate and key (PEM) the stats port
+	// also serves HTTPS with, beside plain HTTP for the kubelet's probes
+	// (ROUTER_METRICS_TLS_CERT_FILE, ROUTER_METRICS_TLS_KEY_FILE).
+	MetricsTLS *tls.Certificate
 
 	// RouteSelector and NamespaceSelector shard routes (ROUTE_LABELS, NAMESPACE_LABELS).
 	RouteSelector     labels.Selector
@@ -266,6 +276,9 @@ func (c *Config) FromEnv(lookup func(string) (string, bool)) error {
 		c.StatsAddress = ":" + strconv.Itoa(p)
 	}
 	e.str(names.EnvRouterListenAddr, &c.StatsAddress)
+	e.secret(names.EnvStatsUsername, names.EnvStatsUsernameFile, &c.StatsUsername)
+	e.secret(names.EnvStatsPassword, names.EnvStatsPasswordFile, &c.StatsPassword)
+	e.metricsTLS(&c.MetricsTLS)
 	e.selector(names.EnvRouteLabels, &c.RouteSelector)
 	e.selector(names.EnvNamespaceLabels, &c.NamespaceSelector)
 	e.boolean(names.EnvRouterDisableNamespaceOwnershipCheck, &c.InterNamespaceAllowed)

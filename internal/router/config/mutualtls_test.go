@@ -178,3 +178,52 @@ func TestDefaultDestinationCAFromEnv(t *testing.T) {
 		})
 	}
 }
+
+// The stats user comes from its variables or, winning, their files; the
+// metrics certificate needs its key, and a pair that loads.
+func TestStatsUserAndMetricsTLSFromEnv(t *testing.T) {
+	dir := t.TempDir()
+	ca, err := certs.NewCA("metrics", time.Hour, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(name, s string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(s), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	userFile, certFile, keyFile := write("user", "from-file\n"), write("tls.crt", string(ca.CertPEM)), write("tls.key", string(ca.KeyPEM))
+	for _, tc := range []struct {
+		name           string
+		env            map[string]string
+		user, password string
+		tls            bool
+		err            string
+	}{
+		{name: "none"},
+		{name: "variables", env: map[string]string{"STATS_USERNAME": "u", "STATS_PASSWORD": "p"}, user: "u", password: "p"},
+		{name: "a file wins", env: map[string]string{"STATS_USERNAME": "u", "STATS_USERNAME_FILE": userFile, "STATS_PASSWORD": "p"},
+			user: "from-file", password: "p"},
+		{name: "a missing file", env: map[string]string{"STATS_PASSWORD_FILE": filepath.Join(dir, "gone")}, err: "STATS_PASSWORD_FILE"},
+		{name: "a certificate and its key", env: map[string]string{"ROUTER_METRICS_TLS_CERT_FILE": certFile, "ROUTER_METRICS_TLS_KEY_FILE": keyFile}, tls: true},
+		{name: "a certificate without its key", env: map[string]string{"ROUTER_METRICS_TLS_CERT_FILE": certFile}, err: "set with ROUTER_METRICS_TLS_KEY_FILE"},
+		{name: "a key that is no certificate", env: map[string]string{"ROUTER_METRICS_TLS_CERT_FILE": keyFile, "ROUTER_METRICS_TLS_KEY_FILE": keyFile},
+			err: "ROUTER_METRICS_TLS_CERT_FILE"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := Defaults()
+			err := c.FromEnv(func(k string) (string, bool) { v, ok := tc.env[k]; return v, ok })
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("error %v, want one with %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil || c.StatsUsername != tc.user || c.StatsPassword != tc.password || (c.MetricsTLS != nil) != tc.tls {
+				t.Fatalf("got %q/%q, TLS %v, %v", c.StatsUsername, c.StatsPassword, c.MetricsTLS != nil, err)
+			}
+		})
+	}
+}

@@ -113,6 +113,7 @@ func startRouter(o RouterOptions, addr, dir string) (*Router, error) {
 		"ROUTER_BIND_ADDRESS": r.Addr, "ROUTER_LISTEN_ADDR": net.JoinHostPort(r.Addr, "1936"),
 		"ROUTER_HAPROXY_BINARY": haproxy, "ROUTER_CONFIG_DIR": filepath.Join(dir, "conf"), "ROUTER_RUN_DIR": filepath.Join(dir, "run"),
 		"RELOAD_INTERVAL": "100ms", "ROUTER_THREADS": "1", "DEFAULT_CERTIFICATE_PATH": o.DefaultCertificate,
+		"STATS_USERNAME": StatsUsername, "STATS_PASSWORD": StatsPassword,
 	}
 	for k, v := range o.Env {
 		env[k] = v
@@ -221,11 +222,27 @@ func (r *Router) showProcRetry() (*haproxy.ProcList, error) {
 	return pl, err
 }
 
+// The stats user every router started here has, unless its options say
+// otherwise: /metrics asks for it.
+const (
+	StatsUsername = "e2e-stats"
+	StatsPassword = "e2e-stats-password"
+)
+
 // Metric returns the value of an unlabelled series on /metrics.
 func (r *Router) Metric(name string) (float64, error) {
-	resp, err := http.Get("http://" + net.JoinHostPort(r.Addr, "1936") + "/metrics")
+	req, err := http.NewRequest(http.MethodGet, "http://"+net.JoinHostPort(r.Addr, "1936")+"/metrics", nil)
 	if err != nil {
 		return 0, err
+	}
+	req.SetBasicAuth(StatsUsername, StatsPassword)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		resp.Body.Close()
+		return 0, fmt.Errorf("/metrics: %s", resp.Status)
 	}
 	defer resp.Body.Close()
 	sc := bufio.NewScanner(resp.Body)

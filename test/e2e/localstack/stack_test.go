@@ -91,7 +91,26 @@ spec:
 				out = append(out, served(n, "https", "svcca."+domain, routerCA)())
 			}
 			return out
-		}).WithTimeout(2*converge).Should(SatisfyAll(HaveLen(2), HaveEach("hello")))
+		}).WithTimeout(2 * converge).Should(SatisfyAll(HaveLen(2), HaveEach("hello")))
+	})
+
+	It("lets only the stats user the operator made read a router's metrics without a token", func() {
+		var stats corev1.Secret
+		Expect(k8s.Get(context.Background(), client.ObjectKey{Namespace: names.RouterNamespace, Name: names.StatsSecret("default")}, &stats)).To(Succeed())
+		metrics := func(user, password string) int {
+			req, err := http.NewRequest(http.MethodGet, "http://"+net.JoinHostPort(routerNodes("default")[0], "1936")+"/metrics", nil)
+			Expect(err).NotTo(HaveOccurred())
+			if user != "" {
+				req.SetBasicAuth(user, password)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			Expect(err).NotTo(HaveOccurred())
+			resp.Body.Close()
+			return resp.StatusCode
+		}
+		Expect(metrics("", "")).To(Equal(http.StatusUnauthorized))
+		Expect(metrics(string(stats.Data[names.StatsUsernameKey]), "wrong")).To(Equal(http.StatusUnauthorized))
+		Expect(metrics(string(stats.Data[names.StatsUsernameKey]), string(stats.Data[names.StatsPasswordKey]))).To(Equal(http.StatusOK))
 	})
 
 	It("scales to three routers with kubectl scale, each serving every route", func() {

@@ -86,7 +86,15 @@ var _ = Describe("Health, metrics and render", func() {
 		create(route(ns, "web", "observe.example.com", "web", "http"))
 		c := router.NewClient(framework.ClientOptions{})
 		Eventually(servedBy(c, "http://observe.example.com/")).WithTimeout(wait).Should(Equal("web"))
-		body := getBody("http://" + net.JoinHostPort(router.Addr, "1936") + "/metrics")
+		req, err := http.NewRequest(http.MethodGet, "http://"+net.JoinHostPort(router.Addr, "1936")+"/metrics", nil)
+		Expect(err).NotTo(HaveOccurred())
+		req.SetBasicAuth(framework.StatsUsername, framework.StatsPassword)
+		resp, err := http.DefaultClient.Do(req)
+		Expect(err).NotTo(HaveOccurred())
+		b, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		Expect(err).NotTo(HaveOccurred())
+		body := string(b)
 		for _, series := range []string{"okd_router_reloads_total", "okd_router_last_reload_duration_seconds", "okd_router_routes{admitted=\"true\"}",
 			"okd_router_render_duration_seconds_count", "okd_router_sync_duration_seconds_count", "haproxy_frontend_http_requests_total", "haproxy_backend_"} {
 			Expect(body).To(ContainSubstring(series))

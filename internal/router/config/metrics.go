@@ -1,0 +1,46 @@
+package config
+
+import (
+	"crypto/tls"
+	"os"
+	"strings"
+
+	"github.com/okd-ingress/okd-ingress/internal/names"
+)
+
+// secret reads a value given directly (name) or in a file (fileName, as
+// the operator mounts a Secret's key), the file winning as on OKD.
+func (e *envReader) secret(name, fileName string, dst *string) {
+	if path, ok := e.get(fileName); ok {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			e.fail(fileName, path, err.Error())
+			return
+		}
+		*dst = strings.TrimSpace(string(b))
+		return
+	}
+	if v, ok := e.get(name); ok {
+		*dst = v
+	}
+}
+
+// metricsTLS loads the stats port's certificate; one without the other,
+// or a pair that does not load, stops the router.
+func (e *envReader) metricsTLS(dst **tls.Certificate) {
+	cert, certOK := e.get(names.EnvRouterMetricsTLSCertFile)
+	key, keyOK := e.get(names.EnvRouterMetricsTLSKeyFile)
+	switch {
+	case !certOK && !keyOK:
+		return
+	case !certOK || !keyOK:
+		e.fail(names.EnvRouterMetricsTLSCertFile, cert, "set with "+names.EnvRouterMetricsTLSKeyFile+", or neither")
+		return
+	}
+	pair, err := tls.LoadX509KeyPair(cert, key)
+	if err != nil {
+		e.fail(names.EnvRouterMetricsTLSCertFile, cert, err.Error())
+		return
+	}
+	*dst = &pair
+}

@@ -1,0 +1,130 @@
+package router
+
+import (
+	"crypto/tls"
+	"errors"
+	"net"
+	"sync"
+	"time"
+)
+
+// splitListener serves HTTP and HTTPS on one port, as OKD's router does
+// on its stats port: the kubelet probes over HTTP, scrapers come over
+// TLS. Each connection goes by its first byte: a TLS record of a
+// handshake starts with 0x16, which no HTTP method does.
+type splitListener struct {
+	net.Listener
+	plain, secure *chanListener
+	once          sync.Once
+}
+
+// firstByteTimeout bounds a client that connects and sends nothing.
+const firstByteTimeout = 10 * time.Second
+
+func newSplitListener(l net.Listener) *splitListener {
+	s := &splitListener{Listener: l, plain: newChanListener(l.Addr()), secure: newChanListener(l.Addr())}
+	go s.run()
+	return s
+}
+
+func (s *splitListener) run() {
+	defer s.closeBoth()
+	for {
+		c, err := s.Listener.Accept()
+		if err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				continue
+			}
+			return
+		}
+		go s.route(c)
+	}
+}
+
+func (s *splitListener) route(c net.Conn) {
+	_ = c.SetReadDeadline(time.Now().Add(firstByteTimeout))
+	b := make([]byte, 1)
+	if _, err := c.Read(b); err != nil {
+		c.Close()
+		return
+	}
+	_ = c.SetReadDeadline(time.Time{})
+	pc := &peekedConn{Conn: c, first: b}
+	to := s.plain
+	if b[0] == 0x16 {
+		to = s.secure
+	}
+	if !to.put(pc) {
+		c.Close()
+	}
+}
+
+func (s *splitListener) closeBoth() {
+	s.once.Do(func() { s.plain.Close(); s.secure.Close() })
+}
+
+// Close stops accepting on the port and on both halves.
+func (s *splitListener) Close() error {
+	err := s.Listener.Close()
+	s.closeBoth()
+	return err
+}
+
+// peekedConn gives back the byte read to route it.
+type peekedConn struct {
+	net.Conn
+	first []byte
+}
+
+func (c *peekedConn) Read(p []byte) (int, error) {
+	if len(c.first) > 0 && len(p) > 0 {
+		n := copy(p, c.first)
+		c.first = c.first[n:]
+		return n, nil
+	}
+	return c.Conn.Read(p)
+}
+
+// chanListener is a listener fed connections by splitListener.
+type chanListener struct {
+	addr   net.Addr
+	conns  chan net.Conn
+	done   chan struct{}
+	closer sync.Once
+}
+
+func newChanListener(addr net.Addr) *chanListener {
+	return &chanListener{addr: addr, conns: make(chan net.Conn), done: make(chan struct{})}
+}
+
+func (l *chanListener) put(c net.Conn) bool {
+	select {
+	case l.conns <- c:
+		return true
+	case <-l.done:
+		return false
+	}
+}
+
+func (l *chanListener) Accept() (net.Conn, error) {
+	select {
+	case c := <-l.conns:
+		return c, nil
+	case <-l.done:
+		return nil, net.ErrClosed
+	}
+}
+
+func (l *chanListener) Close() error {
+	l.closer.Do(func() { close(l.done) })
+	return nil
+}
+
+func (l *chanListener) Addr() net.Addr { return l.addr }
+
+// metricsTLSConfig serves the stats port's certificate with the
+// router's TLS floor.
+func metricsTLSConfig(cert *tls.Certificate) *tls.Config {
+	return &tls.Config{Certificates: []tls.Certificate{*cert}, MinVersion: tls.VersionTLS12}
+}
