@@ -28,6 +28,12 @@ type certificateVerdict struct {
 // the current CA (OKD never re-signs after a CA change; we do), and not be
 // within renewBefore of expiry (OKD never renews; we do).
 func checkDefaultCertificate(data map[string][]byte, ca caPair, domain string, renewBefore time.Duration, now time.Time) certificateVerdict {
+	return checkIssued(data, ca, "*."+domain, renewBefore, now)
+}
+
+// checkIssued decides whether a certificate the operator issued from the
+// router CA for name can stay (checkDefaultCertificate's rules).
+func checkIssued(data map[string][]byte, ca caPair, name string, renewBefore time.Duration, now time.Time) certificateVerdict {
 	kp := certs.KeyPair{CertPEM: data[corev1.TLSCertKey], KeyPEM: data[corev1.TLSPrivateKeyKey]}
 	leaf, _, err := kp.Parse()
 	if err != nil {
@@ -39,8 +45,8 @@ func checkDefaultCertificate(data map[string][]byte, ca caPair, domain string, r
 		return certificateVerdict{reason: "the CA is unreadable"}
 	}
 	switch {
-	case !slices.Contains(leaf.DNSNames, "*."+domain):
-		v.reason = fmt.Sprintf("it does not cover *.%s", domain)
+	case !slices.Contains(leaf.DNSNames, name):
+		v.reason = fmt.Sprintf("it does not cover %s", name)
 	case leaf.CheckSignatureFrom(caCert) != nil:
 		v.reason = "it is not signed by the current router CA"
 	case now.Add(renewBefore).After(leaf.NotAfter):
@@ -54,7 +60,12 @@ func checkDefaultCertificate(data map[string][]byte, ca caPair, domain string, r
 // newDefaultCertificate issues the wildcard certificate for domain, with
 // the CA appended so that clients can build the chain.
 func newDefaultCertificate(ca caPair, domain string, validity time.Duration, now time.Time) (map[string][]byte, time.Time, error) {
-	kp, err := certs.NewServingCert(ca, []string{"*." + domain, domain}, nil, validity, now)
+	return issue(ca, []string{"*." + domain, domain}, validity, now)
+}
+
+// issue signs a serving certificate for dnsNames with the router CA.
+func issue(ca caPair, dnsNames []string, validity time.Duration, now time.Time) (map[string][]byte, time.Time, error) {
+	kp, err := certs.NewServingCert(ca, dnsNames, nil, validity, now)
 	if err != nil {
 		return nil, time.Time{}, err
 	}

@@ -177,6 +177,9 @@ func (r *Reconciler) ensureOperands(ctx context.Context, ic *operatorv1.IngressC
 	if in.StatsVersion, err = r.ensureStatsUser(ctx, ic); err != nil {
 		return obs, err
 	}
+	if err := r.ensureMetricsCertificate(ctx, ic); err != nil {
+		return obs, err
+	}
 	if in.IPMode, err = r.clusterIPMode(ctx); err != nil {
 		return obs, err
 	}

@@ -84,6 +84,11 @@ func desiredDeployment(ic *operatorv1.IngressController, a admission, o Options,
 				VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{
 					SecretName: defaultCertificateName(ic), DefaultMode: ptr.To(int32(0o440)),
 				}},
+			}, {
+				Name: metricsCertificateVolume,
+				VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{
+					SecretName: names.MetricsCertificateSecret(ic.Name), DefaultMode: ptr.To(int32(0o440)),
+				}},
 			}},
 		},
 	}
@@ -232,9 +237,13 @@ func routerContainer(ic *operatorv1.IngressController, a admission, o Options, i
 		}},
 		SecurityContext:          containerSecurityContext(hostNet, http, https, stats),
 		TerminationMessagePolicy: corev1.TerminationMessageFallbackToLogsOnError,
-		VolumeMounts:             []corev1.VolumeMount{{Name: "default-certificate", MountPath: defaultCertificateDir, ReadOnly: true}},
+		VolumeMounts: []corev1.VolumeMount{{Name: "default-certificate", MountPath: defaultCertificateDir, ReadOnly: true},
+			{Name: metricsCertificateVolume, MountPath: names.MetricsCertificateDir, ReadOnly: true}},
 	}
 }
+
+// metricsCertificateVolume holds the certificate of the metrics' HTTPS.
+const metricsCertificateVolume = "metrics-certs"
 
 // podSecurityContext runs routers as non-root. Off the host network the
 // pod lets unprivileged processes bind ports 80 and 443 through a safe,

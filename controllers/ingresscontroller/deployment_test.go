@@ -182,13 +182,16 @@ func TestDesiredDeploymentCommon(t *testing.T) {
 			LabelSelector: &metav1.LabelSelector{MatchLabels: map[string]string{deploymentLabel: "edge"}},
 		}}}}})
 	check("volumes", pod.Volumes, []corev1.Volume{{Name: "default-certificate", VolumeSource: corev1.VolumeSource{
-		Secret: &corev1.SecretVolumeSource{SecretName: "router-certs-edge", DefaultMode: ptr.To(int32(0o440))}}}})
+		Secret: &corev1.SecretVolumeSource{SecretName: "router-certs-edge", DefaultMode: ptr.To(int32(0o440))}}},
+		{Name: "metrics-certs", VolumeSource: corev1.VolumeSource{
+			Secret: &corev1.SecretVolumeSource{SecretName: "router-metrics-certs-edge", DefaultMode: ptr.To(int32(0o440))}}}})
 	check("containers", len(pod.Containers), 1)
 	c := pod.Containers[0]
 	check("container name", c.Name, "router")
 	check("image", c.Image, "router:test")
 	check("imagePullPolicy", c.ImagePullPolicy, corev1.PullIfNotPresent)
-	check("volumeMounts", c.VolumeMounts, []corev1.VolumeMount{{Name: "default-certificate", MountPath: "/etc/pki/tls/private", ReadOnly: true}})
+	check("volumeMounts", c.VolumeMounts, []corev1.VolumeMount{{Name: "default-certificate", MountPath: "/etc/pki/tls/private", ReadOnly: true},
+		{Name: "metrics-certs", MountPath: "/etc/pki/tls/metrics-certs", ReadOnly: true}})
 	check("env", c.Env, routerEnv(ic, admitted(ic, o), o, clusterInputs{}))
 	check("requests", c.Resources.Requests.Cpu().String()+" "+c.Resources.Requests.Memory().String(), "100m 256Mi")
 }
@@ -230,8 +233,8 @@ func TestDesiredDeploymentLogsSidecar(t *testing.T) {
 	ic = newIC("logged", withStrategy(operatorv1.HostNetworkStrategyType), logTo(operatorv1.LoggingDestination{Type: operatorv1.SyslogLoggingDestinationType,
 		Syslog: &operatorv1.SyslogLoggingDestinationParameters{Address: "198.51.100.1", Port: 514}}))
 	pod = desiredDeployment(ic, admitted(ic, o), o, clusterInputs{}).Spec.Template.Spec
-	if len(pod.Containers) != 1 || len(pod.Volumes) != 1 {
-		t.Errorf("syslog: %d containers and %d volumes, want the router and its certificate only", len(pod.Containers), len(pod.Volumes))
+	if len(pod.Containers) != 1 || len(pod.Volumes) != 2 {
+		t.Errorf("syslog: %d containers and %d volumes, want the router and its two certificates only", len(pod.Containers), len(pod.Volumes))
 	}
 }
 

@@ -39,6 +39,8 @@ func routerEnv(ic *operatorv1.IngressController, a admission, o Options, in clus
 		names.EnvRouterCanonicalHostname:    names.CanonicalHostname(ic.Name, a.Domain),
 		names.EnvRouterDomain:               a.Domain,
 		names.EnvDefaultCertificateDir:      defaultCertificateDir,
+		names.EnvRouterMetricsTLSCertFile:   names.MetricsCertificateDir + "/" + corev1.TLSCertKey,
+		names.EnvRouterMetricsTLSKeyFile:    names.MetricsCertificateDir + "/" + corev1.TLSPrivateKeyKey,
 		names.EnvStatsPort:                  strconv.Itoa(int(statsPort(a.Strategy))),
 		names.EnvRouterThreads:              "4",
 		names.EnvRouterLoadBalanceAlgorithm: loadBalancingAlgorithm(ic),

@@ -35,6 +35,8 @@ var baseEnv = map[string]string{
 	"ROUTER_CIPHERS":                intermediateCiphersEnv,
 	"ROUTER_CIPHERSUITES":           tls13SuitesEnv,
 	"ROUTER_COOKIE_KEY":             "secret router-cookie-key-shard key",
+	"ROUTER_METRICS_TLS_CERT_FILE":  "/etc/pki/tls/metrics-certs/tls.crt",
+	"ROUTER_METRICS_TLS_KEY_FILE":   "/etc/pki/tls/metrics-certs/tls.key",
 	"STATS_USERNAME":                "secret router-stats-shard statsUsername",
 	"STATS_PASSWORD":                "secret router-stats-shard statsPassword",
 	"ROUTER_DISABLE_HTTP2":          "false",
@@ -448,6 +450,19 @@ func routerAccepts(t *testing.T, env []corev1.EnvVar) {
 			t.Fatal(err)
 		}
 		vals[names.EnvRouterMutualTLSAuthCA] = file
+	}
+	if _, ok := vals[names.EnvRouterMetricsTLSCertFile]; ok {
+		// The router loads the metrics certificate as it starts: here,
+		// one of the test's.
+		ca, err := certs.NewCA("metrics", time.Hour, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		file := filepath.Join(t.TempDir(), "metrics.pem")
+		if err := os.WriteFile(file, append(ca.CertPEM, ca.KeyPEM...), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		vals[names.EnvRouterMetricsTLSCertFile], vals[names.EnvRouterMetricsTLSKeyFile] = file, file
 	}
 	c := config.Defaults()
 	if err := c.FromEnv(func(k string) (string, bool) { v, ok := vals[k]; return v, ok }); err != nil {

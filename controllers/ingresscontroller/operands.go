@@ -287,6 +287,38 @@ func (r *Reconciler) ensureDefaultCertificate(ctx context.Context, ic *operatorv
 	return err
 }
 
+// ensureMetricsCertificate keeps the certificate the routers serve their
+// metrics over HTTPS with (OKD's Secret router-metrics-certs-<ic>, which
+// OKD's service CA signs): issued by the router CA for the internal
+// Service's names, and renewed as the default certificate is. The routers
+// read it again when the kubelet swaps a renewed one in.
+func (r *Reconciler) ensureMetricsCertificate(ctx context.Context, ic *operatorv1.IngressController) error {
+	ca, err := r.ensureCA(ctx)
+	if err != nil {
+		return err
+	}
+	s := &corev1.Secret{}
+	s.Name, s.Namespace = names.MetricsCertificateSecret(ic.Name), r.Options.RouterNamespace
+	if err := r.Get(ctx, client.ObjectKeyFromObject(s), s); err != nil && !apierrors.IsNotFound(err) {
+		return err
+	}
+	svc := names.InternalService(ic.Name) + "." + r.Options.RouterNamespace + ".svc"
+	now := r.Now()
+	if checkIssued(s.Data, ca, svc, r.Options.CertificateRenewBefore, now).ok {
+		return nil
+	}
+	data, _, err := issue(ca, []string{svc, svc + ".cluster.local"}, r.Options.CertificateValidity, now)
+	if err != nil {
+		return err
+	}
+	s.Labels = mergeMaps(s.Labels, ownedLabels(ic.Name))
+	s.Type, s.Data = corev1.SecretTypeTLS, data
+	if s.CreationTimestamp.IsZero() {
+		return r.Create(ctx, s)
+	}
+	return r.Update(ctx, s)
+}
+
 // ensureCookieKey keeps the Secret with the key ic's routers hash
 // stickiness cookies with, and returns the key's version. The key is made
 // once and kept: a new one sends every sticky client to a pod of its own

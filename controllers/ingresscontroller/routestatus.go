@@ -86,6 +86,7 @@ func (r *Reconciler) operands(ic string) []client.Object {
 		named(&corev1.Secret{}, names.DefaultCertificateSecret(ic)),
 		named(&corev1.Secret{}, names.CookieKeySecret(ic)),
 		named(&corev1.Secret{}, names.StatsSecret(ic)),
+		named(&corev1.Secret{}, names.MetricsCertificateSecret(ic)),
 		named(&corev1.ConfigMap{}, names.ErrorPagesConfigMap(ic)),
 		named(&corev1.ConfigMap{}, names.ClientCAConfigMap(ic)),
 		ingressClassFor(ic),

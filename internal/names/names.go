@@ -200,6 +200,12 @@ func NodePortService(ic string) string { return "router-nodeport-" + ic }
 // DefaultCertificateSecret is the generated default certificate.
 func DefaultCertificateSecret(ic string) string { return "router-certs-" + ic }
 
+// MetricsCertificateSecret is the certificate routers serve their metrics
+// over HTTPS with (OKD's name), mounted at MetricsCertificateDir.
+func MetricsCertificateSecret(ic string) string { return "router-metrics-certs-" + ic }
+
+const MetricsCertificateDir = "/etc/pki/tls/metrics-certs"
+
 // CookieKeySecret holds the key an IngressController's routers hash
 // stickiness cookies with, under CookieKeySecretKey.
 func CookieKeySecret(ic string) string { return "router-cookie-key-" + ic }

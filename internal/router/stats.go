@@ -115,7 +115,7 @@ func (r *Router) serveStats(ctx context.Context) error {
 		return serveUntilClosed(srv, l)
 	}
 	split := newSplitListener(l)
-	tlsSrv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, TLSConfig: metricsTLSConfig(r.cfg.MetricsTLS)}
+	tlsSrv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, TLSConfig: metricsTLSConfig(&certFiles{certFile: r.cfg.MetricsTLS.CertFile, keyFile: r.cfg.MetricsTLS.KeyFile})}
 	go func() { <-ctx.Done(); shutdown(srv); shutdown(tlsSrv); split.Close() }()
 	errs := make(chan error, 2)
 	go func() { errs <- serveUntilClosed(srv, split.plain) }()

@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"net"
+	"os"
 	"sync"
 	"time"
 )
@@ -123,8 +124,41 @@ func (l *chanListener) Close() error {
 
 func (l *chanListener) Addr() net.Addr { return l.addr }
 
-// metricsTLSConfig serves the stats port's certificate with the
-// router's TLS floor.
-func metricsTLSConfig(cert *tls.Certificate) *tls.Config {
-	return &tls.Config{Certificates: []tls.Certificate{*cert}, MinVersion: tls.VersionTLS12}
+// certFiles serves a certificate from files that may be replaced while
+// the router runs (a renewed Secret, which the kubelet swaps in): a
+// handshake reads them again once their modification times change. Until
+// a new pair loads, the last one serves.
+type certFiles struct {
+	certFile, keyFile string
+	mu                sync.Mutex
+	stamp             [2]time.Time
+	cert              *tls.Certificate
+}
+
+func (c *certFiles) get(*tls.ClientHelloInfo) (*tls.Certificate, error) {
+	var stamp [2]time.Time
+	for i, f := range []string{c.certFile, c.keyFile} {
+		if fi, err := os.Stat(f); err == nil {
+			stamp[i] = fi.ModTime()
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cert != nil && stamp == c.stamp {
+		return c.cert, nil
+	}
+	pair, err := tls.LoadX509KeyPair(c.certFile, c.keyFile)
+	if err != nil {
+		if c.cert != nil {
+			return c.cert, nil
+		}
+		return nil, err
+	}
+	c.cert, c.stamp = &pair, stamp
+	return c.cert, nil
+}
+
+// metricsTLSConfig serves the stats port's certificate.
+func metricsTLSConfig(files *certFiles) *tls.Config {
+	return &tls.Config{GetCertificate: files.get, MinVersion: tls.VersionTLS12}
 }

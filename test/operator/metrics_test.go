@@ -1,21 +1,25 @@
 package operator
 
 import (
+	"crypto/x509"
 	"fmt"
+	"slices"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	operatorv1 "github.com/okd-ingress/okd-ingress/api/operator/v1"
 	"github.com/okd-ingress/okd-ingress/internal/names"
 )
 
-// TestStatsUser: each IngressController's routers get a stats user of
+// TestMetricsAccess: each IngressController's routers get a stats user of
 // their own (OKD's Secret router-stats-<name>) from their environment,
 // never in the pod template; a Secret deleted or emptied is made anew and
-// rolls them. (TestRouterRBAC: they may ask the API server about
-// scrapers' tokens.)
-func TestStatsUser(t *testing.T) {
+// rolls them (TestRouterRBAC: they may ask the API server about
+// scrapers' tokens); and a certificate from the router CA for HTTPS.
+func TestMetricsAccess(t *testing.T) {
 	const ic = "stats"
 	createIC(t, ic, domain("stats.op.test"), strategy(operatorv1.EndpointPublishingStrategy{Type: operatorv1.PrivateStrategyType}))
 	createIC(t, ic+"-b", domain("stats-b.op.test"), strategy(operatorv1.EndpointPublishingStrategy{Type: operatorv1.PrivateStrategyType}))
@@ -49,4 +53,36 @@ func TestStatsUser(t *testing.T) {
 		return nil
 	})
 
+	// The metrics' HTTPS certificate: the router CA's, for the internal
+	// Service's name; made again when deleted.
+	certOf := func() *x509.Certificate {
+		t.Helper()
+		var leaf *x509.Certificate
+		eventually(t, "the metrics certificate", func() error {
+			c := &corev1.Secret{}
+			if err := k8s.Get(ctx, client.ObjectKey{Namespace: names.RouterNamespace, Name: "router-metrics-certs-" + ic}, c); err != nil {
+				return err
+			}
+			var err error
+			leaf, _, err = leafOf(c)
+			return err
+		})
+		return leaf
+	}
+	_, ca := routerCA(t)
+	leaf := certOf()
+	must(t, leaf.CheckSignatureFrom(ca))
+	must(t, leaf.VerifyHostname("router-internal-stats.openshift-ingress.svc"))
+	c := deployment(t, ic).Spec.Template.Spec.Containers[0]
+	expect(t, "ROUTER_METRICS_TLS_CERT_FILE", envOf(deployment(t, ic))["ROUTER_METRICS_TLS_CERT_FILE"], "/etc/pki/tls/metrics-certs/tls.crt")
+	if !slices.ContainsFunc(c.VolumeMounts, func(m corev1.VolumeMount) bool { return m.MountPath == "/etc/pki/tls/metrics-certs" }) {
+		t.Errorf("mounts %v", c.VolumeMounts)
+	}
+	must(t, k8s.Delete(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: names.RouterNamespace, Name: "router-metrics-certs-" + ic}}))
+	eventually(t, "a new metrics certificate", func() error {
+		if l := certOf(); l.SerialNumber.Cmp(leaf.SerialNumber) == 0 {
+			return fmt.Errorf("the same certificate")
+		}
+		return nil
+	})
 }

@@ -49,6 +49,8 @@ func baseEnv(ic, domain string) map[string]string {
 		"ROUTER_THREADS":                "4",
 		"SSL_MIN_VERSION":               "TLSv1.2",
 		"STATS_PORT":                    "1936",
+		"ROUTER_METRICS_TLS_CERT_FILE":  "/etc/pki/tls/metrics-certs/tls.crt",
+		"ROUTER_METRICS_TLS_KEY_FILE":   "/etc/pki/tls/metrics-certs/tls.key",
 		"STATS_USERNAME":                "secret router-stats-" + ic + " statsUsername",
 		"STATS_PASSWORD":                "secret router-stats-" + ic + " statsPassword",
 	}
@@ -212,7 +214,9 @@ func checkDeployment(t *testing.T, ic string, d *appsv1.Deployment, replicas int
 			TopologyKey: "kubernetes.io/hostname", LabelSelector: &metav1.LabelSelector{MatchLabels: map[string]string{names.DeploymentLabel: ic}},
 		}}}}})
 	expect(t, "volumes", pod.Volumes, []corev1.Volume{{Name: "default-certificate", VolumeSource: corev1.VolumeSource{
-		Secret: &corev1.SecretVolumeSource{SecretName: volumeSecret, DefaultMode: ptr.To(int32(0o440))}}}})
+		Secret: &corev1.SecretVolumeSource{SecretName: volumeSecret, DefaultMode: ptr.To(int32(0o440))}}},
+		{Name: "metrics-certs", VolumeSource: corev1.VolumeSource{
+			Secret: &corev1.SecretVolumeSource{SecretName: "router-metrics-certs-" + ic, DefaultMode: ptr.To(int32(0o440))}}}})
 	if len(pod.Containers) != 1 {
 		t.Fatalf("containers = %d", len(pod.Containers))
 	}
@@ -220,7 +224,8 @@ func checkDeployment(t *testing.T, ic string, d *appsv1.Deployment, replicas int
 	expect(t, "image", c.Image, "okd-ingress:test")
 	expect(t, "liveness terminationGracePeriodSeconds", c.LivenessProbe.TerminationGracePeriodSeconds, ptr.To(int64(10)))
 	expect(t, "readiness terminationGracePeriodSeconds", c.ReadinessProbe.TerminationGracePeriodSeconds, (*int64)(nil))
-	expect(t, "volumeMounts", c.VolumeMounts, []corev1.VolumeMount{{Name: "default-certificate", MountPath: "/etc/pki/tls/private", ReadOnly: true}})
+	expect(t, "volumeMounts", c.VolumeMounts, []corev1.VolumeMount{{Name: "default-certificate", MountPath: "/etc/pki/tls/private", ReadOnly: true},
+		{Name: "metrics-certs", MountPath: "/etc/pki/tls/metrics-certs", ReadOnly: true}})
 	return pod
 }
 

@@ -4,7 +4,6 @@
 package config
 
 import (
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -67,10 +66,10 @@ type Config struct {
 	// or their _FILE variants); any other needs a bearer token the API
 	// server lets get routers/metrics.
 	StatsUsername, StatsPassword string
-	// MetricsTLS, when set, is a certificate and key (PEM) the stats port
-	// also serves HTTPS with, beside plain HTTP for the kubelet's probes
-	// (ROUTER_METRICS_TLS_CERT_FILE, ROUTER_METRICS_TLS_KEY_FILE).
-	MetricsTLS *tls.Certificate
+	// MetricsTLS, when set, names the certificate and key files (PEM) the
+	// stats port also serves HTTPS with, beside plain HTTP for the
+	// kubelet's probes (ROUTER_METRICS_TLS_CERT_FILE and _KEY_FILE).
+	MetricsTLS *MetricsTLS
 
 	// RouteSelector and NamespaceSelector shard routes (ROUTE_LABELS, NAMESPACE_LABELS).
 	RouteSelector     labels.Selector

@@ -25,9 +25,12 @@ func (e *envReader) secret(name, fileName string, dst *string) {
 	}
 }
 
-// metricsTLS loads the stats port's certificate; one without the other,
-// or a pair that does not load, stops the router.
-func (e *envReader) metricsTLS(dst **tls.Certificate) {
+// MetricsTLS names the stats port's certificate and key files.
+type MetricsTLS struct{ CertFile, KeyFile string }
+
+// metricsTLS checks that the stats port's certificate loads; one file
+// without the other, or a pair that does not load, stops the router.
+func (e *envReader) metricsTLS(dst **MetricsTLS) {
 	cert, certOK := e.get(names.EnvRouterMetricsTLSCertFile)
 	key, keyOK := e.get(names.EnvRouterMetricsTLSKeyFile)
 	switch {
@@ -37,10 +40,9 @@ func (e *envReader) metricsTLS(dst **tls.Certificate) {
 		e.fail(names.EnvRouterMetricsTLSCertFile, cert, "set with "+names.EnvRouterMetricsTLSKeyFile+", or neither")
 		return
 	}
-	pair, err := tls.LoadX509KeyPair(cert, key)
-	if err != nil {
+	if _, err := tls.LoadX509KeyPair(cert, key); err != nil {
 		e.fail(names.EnvRouterMetricsTLSCertFile, cert, err.Error())
 		return
 	}
-	*dst = &pair
+	*dst = &MetricsTLS{CertFile: cert, KeyFile: key}
 }

@@ -94,23 +94,32 @@ spec:
 		}).WithTimeout(2 * converge).Should(SatisfyAll(HaveLen(2), HaveEach("hello")))
 	})
 
-	It("lets only the stats user the operator made read a router's metrics without a token", func() {
+	It("lets only the stats user the operator made read a router's metrics without a token, over HTTP and HTTPS", func() {
 		var stats corev1.Secret
 		Expect(k8s.Get(context.Background(), client.ObjectKey{Namespace: names.RouterNamespace, Name: names.StatsSecret("default")}, &stats)).To(Succeed())
-		metrics := func(user, password string) int {
-			req, err := http.NewRequest(http.MethodGet, "http://"+net.JoinHostPort(routerNodes("default")[0], "1936")+"/metrics", nil)
+		// HTTPS too, with the operator's certificate for the internal Service.
+		httpsClient := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: routerCA,
+			ServerName: names.InternalService("default") + "." + names.RouterNamespace + ".svc"}}}
+		metrics := func(scheme, user, password string) int {
+			req, err := http.NewRequest(http.MethodGet, scheme+"://"+net.JoinHostPort(routerNodes("default")[0], "1936")+"/metrics", nil)
 			Expect(err).NotTo(HaveOccurred())
 			if user != "" {
 				req.SetBasicAuth(user, password)
 			}
-			resp, err := http.DefaultClient.Do(req)
+			c := http.DefaultClient
+			if scheme == "https" {
+				c = httpsClient
+			}
+			resp, err := c.Do(req)
 			Expect(err).NotTo(HaveOccurred())
 			resp.Body.Close()
 			return resp.StatusCode
 		}
-		Expect(metrics("", "")).To(Equal(http.StatusUnauthorized))
-		Expect(metrics(string(stats.Data[names.StatsUsernameKey]), "wrong")).To(Equal(http.StatusUnauthorized))
-		Expect(metrics(string(stats.Data[names.StatsUsernameKey]), string(stats.Data[names.StatsPasswordKey]))).To(Equal(http.StatusOK))
+		for _, scheme := range []string{"http", "https"} {
+			Expect(metrics(scheme, "", "")).To(Equal(http.StatusUnauthorized))
+			Expect(metrics(scheme, string(stats.Data[names.StatsUsernameKey]), "wrong")).To(Equal(http.StatusUnauthorized))
+			Expect(metrics(scheme, string(stats.Data[names.StatsUsernameKey]), string(stats.Data[names.StatsPasswordKey]))).To(Equal(http.StatusOK))
+		}
 	})
 
 	It("scales to three routers with kubectl scale, each serving every route", func() {

@@ -15,6 +15,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/okd-ingress/okd-ingress/internal/certs"
 	"github.com/okd-ingress/okd-ingress/test/e2e/framework"
 )
 
@@ -27,7 +28,7 @@ var _ = Describe("Metrics access", func() {
 		Expect(err).NotTo(HaveOccurred())
 		r := startRouter("metrics", map[string]string{"ROUTER_METRICS_TLS_CERT_FILE": pemFile, "ROUTER_METRICS_TLS_KEY_FILE": pemFile})
 		port := net.JoinHostPort(r.Addr, "1936")
-		httpsClient := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: routerCA.Pool,
+		httpsClient := &http.Client{Transport: &http.Transport{DisableKeepAlives: true, TLSClientConfig: &tls.Config{RootCAs: routerCA.Pool,
 			ServerName: "router-internal-metrics.openshift-ingress.svc"}}}
 		type auth struct{ user, password, token string }
 		status := func(scheme, path string, a auth) int {
@@ -99,5 +100,21 @@ var _ = Describe("Metrics access", func() {
 			Expect(status(scheme, "/metrics", auth{token: elsewhere})).To(Equal(403))
 			Expect(status(scheme, "/metrics", auth{token: nobody})).To(Equal(403))
 		}
+
+		By("a renewed certificate, written over the files, served on the next connection without a restart")
+		renewed, err := routerCA.Issue("router-internal-metrics.openshift-ingress.svc")
+		Expect(err).NotTo(HaveOccurred())
+		_, err = framework.WritePEM(tmpDir, "metrics.pem", renewed)
+		Expect(err).NotTo(HaveOccurred())
+		leaf, err := certs.ParseCertificates(renewed.CertPEM)
+		Expect(err).NotTo(HaveOccurred())
+		Eventually(func() string {
+			resp, err := httpsClient.Get("https://" + port + "/healthz")
+			if err != nil {
+				return err.Error()
+			}
+			resp.Body.Close()
+			return resp.TLS.PeerCertificates[0].SerialNumber.String()
+		}).WithTimeout(wait).Should(Equal(leaf[0].SerialNumber.String()))
 	})
 })
