@@ -59,16 +59,9 @@ func TestMutualTLSFromEnv(t *testing.T) {
 			"ROUTER_MUTUAL_TLS_AUTH_FILTER": "CN=a\x01"}, err: "byte 0x1: want printable ASCII"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := Defaults()
-			err := c.FromEnv(func(k string) (string, bool) { v, ok := tc.env[k]; return v, ok })
-			if tc.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.err) {
-					t.Fatalf("error %v, want one with %q", err, tc.err)
-				}
+			c, ok := fromEnvWant(t, tc.env, tc.err)
+			if !ok {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if tc.want == nil {
 				if c.MutualTLS != nil {
@@ -162,18 +155,12 @@ func TestDefaultDestinationCAFromEnv(t *testing.T) {
 		{name: "an empty file", path: empty, err: "DEFAULT_DESTINATION_CA_PATH=\"" + empty + "\": no certificate found"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := Defaults()
-			err := c.FromEnv(func(k string) (string, bool) {
-				return tc.path, k == "DEFAULT_DESTINATION_CA_PATH" && tc.path != ""
-			})
-			if tc.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.err) {
-					t.Fatalf("error %v, want one with %q", err, tc.err)
-				}
-				return
+			env := map[string]string{}
+			if tc.path != "" {
+				env["DEFAULT_DESTINATION_CA_PATH"] = tc.path
 			}
-			if err != nil || c.DefaultDestinationCA != tc.want {
-				t.Fatalf("got %q, %v; want %q", c.DefaultDestinationCA, err, tc.want)
+			if c, ok := fromEnvWant(t, env, tc.err); ok && c.DefaultDestinationCA != tc.want {
+				t.Fatalf("got %q, want %q", c.DefaultDestinationCA, tc.want)
 			}
 		})
 	}
@@ -213,17 +200,28 @@ func TestStatsUserAndMetricsTLSFromEnv(t *testing.T) {
 			err: "ROUTER_METRICS_TLS_CERT_FILE"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := Defaults()
-			err := c.FromEnv(func(k string) (string, bool) { v, ok := tc.env[k]; return v, ok })
-			if tc.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.err) {
-					t.Fatalf("error %v, want one with %q", err, tc.err)
-				}
-				return
-			}
-			if err != nil || c.StatsUsername != tc.user || c.StatsPassword != tc.password || (c.MetricsTLS != nil) != tc.tls {
-				t.Fatalf("got %q/%q, TLS %v, %v", c.StatsUsername, c.StatsPassword, c.MetricsTLS != nil, err)
+			c, ok := fromEnvWant(t, tc.env, tc.err)
+			if ok && (c.StatsUsername != tc.user || c.StatsPassword != tc.password || (c.MetricsTLS != nil) != tc.tls) {
+				t.Fatalf("got %q/%q, TLS %v", c.StatsUsername, c.StatsPassword, c.MetricsTLS != nil)
 			}
 		})
 	}
+}
+
+// fromEnvWant reads env into the defaults; with wantErr, the start error
+// must name it (and ok is false), without, there must be none.
+func fromEnvWant(t *testing.T, env map[string]string, wantErr string) (c Config, ok bool) {
+	t.Helper()
+	c = Defaults()
+	err := c.FromEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	if wantErr != "" {
+		if err == nil || !strings.Contains(err.Error(), wantErr) {
+			t.Fatalf("error %v, want one with %q", err, wantErr)
+		}
+		return c, false
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, true
 }
