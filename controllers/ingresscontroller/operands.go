@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -311,6 +312,14 @@ func (r *Reconciler) ensureMetricsCertificate(ctx context.Context, ic *operatorv
 	if err != nil {
 		return err
 	}
+	if !s.CreationTimestamp.IsZero() && (s.Type != corev1.SecretTypeTLS || ptr.Deref(s.Immutable, false)) {
+		// Neither the type nor an immutable Secret's data can change.
+		uid := s.UID
+		if err := r.Delete(ctx, s, client.Preconditions{UID: &uid}); client.IgnoreNotFound(err) != nil {
+			return err
+		}
+		s = &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: s.Name, Namespace: s.Namespace, Labels: s.Labels}}
+	}
 	s.Labels = mergeMaps(s.Labels, ownedLabels(ic.Name))
 	s.Type, s.Data = corev1.SecretTypeTLS, data
 	if s.CreationTimestamp.IsZero() {
@@ -353,7 +362,7 @@ func (r *Reconciler) ensureStatsUser(ctx context.Context, ic *operatorv1.Ingress
 			password, err2 := newCookieKey()
 			return map[string][]byte{names.StatsUsernameKey: user[:16], names.StatsPasswordKey: password}, errors.Join(err1, err2)
 		})
-	return cookieKeyVersion(append(data[names.StatsUsernameKey], data[names.StatsPasswordKey]...)), err
+	return cookieKeyVersion(slices.Concat(data[names.StatsUsernameKey], []byte{0}, data[names.StatsPasswordKey])), err
 }
 
 // ensureGeneratedSecret keeps an opaque Secret of ic whose data the

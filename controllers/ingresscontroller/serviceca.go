@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -58,8 +59,8 @@ func (r *Reconciler) ensureServiceCA(ctx context.Context) (serviceCA, error) {
 // serviceCABundle reads the bundle: none is no problem (no service CA in
 // this cluster); one the routers cannot verify with is named.
 func serviceCABundle(data map[string]string) serviceCA {
-	bundle, ok := data[names.ServiceCAKey]
-	if !ok {
+	bundle := data[names.ServiceCAKey]
+	if strings.TrimSpace(bundle) == "" {
 		return serviceCA{}
 	}
 	if _, err := certs.ParseCertificates([]byte(bundle)); err != nil {

@@ -25,7 +25,8 @@ func TestServiceCABundle(t *testing.T) {
 		{name: "no ConfigMap data: no service CA, no problem"},
 		{name: "another key only", data: map[string]string{"ca.crt": string(ca.CertPEM)}},
 		{name: "a bundle", data: map[string]string{names.ServiceCAKey: string(ca.CertPEM)}, used: true},
-		{name: "empty", data: map[string]string{names.ServiceCAKey: ""}, problem: "no certificate found"},
+		{name: "empty, as a service CA operator creates it before filling it: none, no problem", data: map[string]string{names.ServiceCAKey: " \n"}},
+		{name: "not PEM", data: map[string]string{names.ServiceCAKey: "CA"}, problem: "not PEM-encoded"},
 		{name: "a key in it", data: map[string]string{names.ServiceCAKey: string(ca.CertPEM) + string(ca.KeyPEM)},
 			problem: `unexpected PEM block "PRIVATE KEY"`},
 	} {

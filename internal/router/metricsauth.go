@@ -4,11 +4,13 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
+	"maps"
 	"net/http"
 	"strings"
 	"sync"
 	"time"
 
+	"golang.org/x/sync/singleflight"
 	authnv1 "k8s.io/api/authentication/v1"
 	authzv1 "k8s.io/api/authorization/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -37,8 +39,9 @@ type metricsAuth struct {
 	tokens         authnclient.TokenReviewInterface
 	access         authzclient.SubjectAccessReviewInterface
 
-	mu      sync.Mutex
-	answers map[[sha256.Size]byte]authAnswer
+	mu       sync.Mutex
+	answers  map[[sha256.Size]byte]authAnswer
+	inflight singleflight.Group
 }
 
 type authAnswer struct {
@@ -63,35 +66,62 @@ func (a *metricsAuth) wrap(next http.Handler) http.Handler {
 }
 
 func (a *metricsAuth) check(req *http.Request) (int, string) {
-	if u, p, ok := req.BasicAuth(); ok && (a.user != "" || a.password != "") {
-		if subtle.ConstantTimeCompare([]byte(u), []byte(a.user)) == 1 && subtle.ConstantTimeCompare([]byte(p), []byte(a.password)) == 1 {
+	if u, p, ok := req.BasicAuth(); ok && a.user != "" && a.password != "" {
+		// Digests, so that the comparisons take the same time whatever
+		// the lengths, and both always run.
+		uh, ph := sha256.Sum256([]byte(u)), sha256.Sum256([]byte(p))
+		wu, wp := sha256.Sum256([]byte(a.user)), sha256.Sum256([]byte(a.password))
+		if subtle.ConstantTimeCompare(uh[:], wu[:])&subtle.ConstantTimeCompare(ph[:], wp[:]) == 1 {
 			return 0, ""
 		}
 		return http.StatusUnauthorized, "Unauthorized"
 	}
 	token, ok := strings.CutPrefix(req.Header.Get("Authorization"), "Bearer ")
-	if !ok || strings.TrimSpace(token) == "" || a.tokens == nil {
+	token = strings.TrimSpace(token)
+	if !ok || token == "" || a.tokens == nil {
 		return http.StatusUnauthorized, "Unauthorized: the stats user, or a bearer token allowed to get routers/metrics"
 	}
 	key := sha256.Sum256([]byte(token))
-	now := time.Now()
-	a.mu.Lock()
-	ans, ok := a.answers[key]
-	a.mu.Unlock()
-	if !ok || now.After(ans.until) {
-		ans = a.review(req.Context(), strings.TrimSpace(token))
-		if ans.code == http.StatusInternalServerError {
-			return ans.code, ans.message
-		}
-		ans.until = now.Add(metricsAuthTTL)
-		a.mu.Lock()
-		if a.answers == nil || len(a.answers) >= maxMetricsAuthCache {
-			a.answers = map[[sha256.Size]byte]authAnswer{}
-		}
-		a.answers[key] = ans
-		a.mu.Unlock()
+	if ans, ok := a.cached(key); ok {
+		return ans.code, ans.message
 	}
+	// One review at a time per token: a scraper's burst, or many
+	// requests with one stolen token, cost the API server one pair.
+	v, _, _ := a.inflight.Do(string(key[:]), func() (any, error) {
+		ans := a.review(req.Context(), token)
+		if ans.code != http.StatusInternalServerError {
+			a.keep(key, ans)
+		}
+		return ans, nil
+	})
+	ans := v.(authAnswer)
 	return ans.code, ans.message
+}
+
+func (a *metricsAuth) cached(key [sha256.Size]byte) (authAnswer, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	ans, ok := a.answers[key]
+	return ans, ok && time.Now().Before(ans.until)
+}
+
+// keep stores an answer; when the cache is full, expired answers go
+// first, and only if none has expired does everything go.
+func (a *metricsAuth) keep(key [sha256.Size]byte, ans authAnswer) {
+	now := time.Now()
+	ans.until = now.Add(metricsAuthTTL)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.answers == nil {
+		a.answers = map[[sha256.Size]byte]authAnswer{}
+	}
+	if len(a.answers) >= maxMetricsAuthCache {
+		maps.DeleteFunc(a.answers, func(_ [sha256.Size]byte, v authAnswer) bool { return now.After(v.until) })
+	}
+	if len(a.answers) >= maxMetricsAuthCache {
+		clear(a.answers)
+	}
+	a.answers[key] = ans
 }
 
 // review asks the API server who the token is and whether that user may

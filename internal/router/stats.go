@@ -109,21 +109,30 @@ func (r *Router) serveStats(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	// The port is a node's on HostNetwork: idle connections do not stay.
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: time.Minute}
 	if r.cfg.MetricsTLS == nil {
 		go func() { <-ctx.Done(); shutdown(srv) }()
 		return serveUntilClosed(srv, l)
 	}
+	files := &certFiles{certFile: r.cfg.MetricsTLS.CertFile, keyFile: r.cfg.MetricsTLS.KeyFile}
+	if _, err := files.get(nil); err != nil {
+		// Metrics must not keep the router from serving routes: HTTPS
+		// waits for a pair that loads, plain HTTP serves meanwhile.
+		r.log.Error(err, "the metrics certificate does not load: HTTPS on the stats port fails until it does")
+	}
 	split := newSplitListener(l)
-	tlsSrv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, TLSConfig: metricsTLSConfig(&certFiles{certFile: r.cfg.MetricsTLS.CertFile, keyFile: r.cfg.MetricsTLS.KeyFile})}
+	tlsSrv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: time.Minute, TLSConfig: metricsTLSConfig(files)}
 	go func() { <-ctx.Done(); shutdown(srv); shutdown(tlsSrv); split.Close() }()
 	errs := make(chan error, 2)
 	go func() { errs <- serveUntilClosed(srv, split.plain) }()
 	go func() { errs <- serveUntilClosed(tlsSrv, tls.NewListener(split.secure, tlsSrv.TLSConfig)) }()
-	if err := <-errs; err != nil {
-		return err
+	err = <-errs
+	if err == nil && ctx.Err() == nil {
+		err = errors.New("the stats port stopped serving")
 	}
-	return <-errs
+	split.Close()
+	return errors.Join(err, <-errs)
 }
 
 func shutdown(srv *http.Server) {

@@ -28,17 +28,23 @@ func newSplitListener(l net.Listener) *splitListener {
 	return s
 }
 
+// run accepts until the port is closed. Other errors (too many open
+// files, say) pass: it waits and accepts again, as net/http does, rather
+// than leave the probes unanswered.
 func (s *splitListener) run() {
 	defer s.closeBoth()
+	var delay time.Duration
 	for {
 		c, err := s.Listener.Accept()
 		if err != nil {
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				continue
+			if errors.Is(err, net.ErrClosed) {
+				return
 			}
-			return
+			delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+			time.Sleep(delay)
+			continue
 		}
+		delay = 0
 		go s.route(c)
 	}
 }
@@ -76,6 +82,16 @@ func (s *splitListener) Close() error {
 type peekedConn struct {
 	net.Conn
 	first []byte
+}
+
+// CloseWrite half-closes a TCP connection, which net/http does before
+// closing one whose request it refused, so that the client reads the
+// answer.
+func (c *peekedConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return nil
 }
 
 func (c *peekedConn) Read(p []byte) (int, error) {

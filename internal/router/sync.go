@@ -132,7 +132,7 @@ func Plan(params render.Params, nofile int, snap *watch.Snapshot, prev *model.Mo
 	}
 	m := model.Build(model.Input{Routes: res.Routes, Services: snap.Services, Slices: snap.Slices, Options: model.Options{
 		BalanceHTTP: cfg.BalanceHTTP, BalanceTCP: cfg.BalanceTCP, DisableHTTP2: cfg.DisableHTTP2,
-		DefaultDestinationCA: cfg.DefaultDestinationCA, CookieName: cfg.CookieName,
+		DefaultDestinationCA: render.DefaultDestinationCA(cfg), CookieName: cfg.CookieName,
 	}})
 	m = withSpares(prev, m, cfg.BalanceHTTP, pool)
 	params.Config.MaxConnections = fitMaxConnections(cfg.MaxConnections, nofile, checkedServers(m, cfg.Timeouts.HealthCheck))

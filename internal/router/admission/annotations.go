@@ -265,16 +265,14 @@ func parseHSTS(v string) (string, error) {
 			if len(val) >= 2 && val[0] == '"' && val[len(val)-1] == '"' {
 				val = val[1 : len(val)-1]
 			}
-			if !digits.MatchString(val) {
+			// Any number of seconds OKD takes, past 32 bits too, up to
+			// 64 bits (centuries past any browser's cap; longer digit
+			// runs only lengthen the config line).
+			n, err := strconv.ParseUint(val, 10, 64)
+			if err != nil || !digits.MatchString(val) {
 				return "", fmt.Errorf("has max-age %s, not a number of seconds", quoteValue(val))
 			}
-			// Any number, as OKD takes it; one past 64 bits is sent as
-			// 2^31, which is how caches read an overflowing delta-seconds
-			// (RFC 9111 §1.2.2), and keeps the config line short.
-			maxAge = "2147483648"
-			if n, err := strconv.ParseUint(val, 10, 64); err == nil {
-				maxAge = strconv.FormatUint(n, 10)
-			}
+			maxAge = strconv.FormatUint(n, 10)
 		case (name == "includesubdomains" || name == "preload") && !hasVal:
 		default:
 			return "", fmt.Errorf("is not max-age=<seconds> with optional includeSubDomains and preload, separated by semicolons")

@@ -95,8 +95,13 @@ type Config struct {
 	// generates a self-signed one for *.<Domain>.
 	DefaultCertificate string
 	// DefaultDestinationCA verifies reencrypt backends of routes without
-	// destinationCACertificate (DEFAULT_DESTINATION_CA_PATH).
-	DefaultDestinationCA string
+	// destinationCACertificate (DEFAULT_DESTINATION_CA_PATH), and
+	// DefaultDestinationCABundle is what that file held at start: the
+	// router serves its own copy, so that a bundle spoiled in the mounted
+	// file later (the kubelet updates it in running pods) never reaches
+	// HAProxy.
+	DefaultDestinationCA       string
+	DefaultDestinationCABundle []byte
 
 	// HAProxy and its files.
 	HAProxyBinary string
@@ -287,7 +292,7 @@ func (c *Config) FromEnv(lookup func(string) (string, bool)) error {
 	e.boolean(names.EnvExtendedValidation, &c.ExtendedValidation)
 	e.boolean(names.EnvRouterUpdateStatus, &c.UpdateStatus)
 	e.defaultCertificate(&c.DefaultCertificate)
-	e.caPath(names.EnvDefaultDestinationCAPath, &c.DefaultDestinationCA)
+	e.caPath(names.EnvDefaultDestinationCAPath, &c.DefaultDestinationCA, &c.DefaultDestinationCABundle)
 	e.integer(names.EnvRouterThreads, &c.Threads, 1, 64)
 	e.maxConnections(&c.MaxConnections)
 	e.forwarded(&c.ForwardedHeaders)

@@ -1,7 +1,6 @@
 package config
 
 import (
-	"crypto/tls"
 	"os"
 	"strings"
 
@@ -28,8 +27,10 @@ func (e *envReader) secret(name, fileName string, dst *string) {
 // MetricsTLS names the stats port's certificate and key files.
 type MetricsTLS struct{ CertFile, KeyFile string }
 
-// metricsTLS checks that the stats port's certificate loads; one file
-// without the other, or a pair that does not load, stops the router.
+// metricsTLS reads the stats port's certificate files; one without the
+// other stops the router. A pair that does not load does not: metrics
+// must not keep routes from being served (the stats server says so, and
+// serves HTTPS once the files load).
 func (e *envReader) metricsTLS(dst **MetricsTLS) {
 	cert, certOK := e.get(names.EnvRouterMetricsTLSCertFile)
 	key, keyOK := e.get(names.EnvRouterMetricsTLSKeyFile)
@@ -38,10 +39,6 @@ func (e *envReader) metricsTLS(dst **MetricsTLS) {
 		return
 	case !certOK || !keyOK:
 		e.fail(names.EnvRouterMetricsTLSCertFile, cert, "set with "+names.EnvRouterMetricsTLSKeyFile+", or neither")
-		return
-	}
-	if _, err := tls.LoadX509KeyPair(cert, key); err != nil {
-		e.fail(names.EnvRouterMetricsTLSCertFile, cert, err.Error())
 		return
 	}
 	*dst = &MetricsTLS{CertFile: cert, KeyFile: key}

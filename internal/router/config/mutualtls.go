@@ -72,9 +72,9 @@ func (e *envReader) mutualTLS(dst **MutualTLS) {
 	}
 }
 
-// caPath takes the path of a CA bundle HAProxy reads itself, once the
-// bundle is checked: a path that holds none would fail every reload.
-func (e *envReader) caPath(name string, dst *string) {
+// caPath takes the path of a CA bundle and what it holds, once checked:
+// a path that holds none would fail every reload.
+func (e *envReader) caPath(name string, dst *string, bundle *[]byte) {
 	path, ok := e.get(name)
 	if !ok || path == "" {
 		return
@@ -87,7 +87,7 @@ func (e *envReader) caPath(name string, dst *string) {
 		e.fail(name, path, err.Error())
 		return
 	}
-	*dst = path
+	*dst, *bundle = path, b
 }
 
 // pemFile reads the file the variable name gives and checks it.

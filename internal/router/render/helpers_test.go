@@ -259,7 +259,7 @@ func pipeline(routes []*routev1.Route, cfg config.Config, prev *model.Model) (*m
 	svcs, slices := testCluster(list...)
 	m := model.Build(model.Input{Routes: res.Routes, Services: svcs, Slices: slices, Options: model.Options{
 		BalanceHTTP: cfg.BalanceHTTP, BalanceTCP: cfg.BalanceTCP, DisableHTTP2: cfg.DisableHTTP2,
-		DefaultDestinationCA: cfg.DefaultDestinationCA,
+		DefaultDestinationCA: DefaultDestinationCA(cfg),
 	}})
 	model.AssignSlots(prev, m)
 	return m, res

@@ -98,6 +98,9 @@ const (
 	// router's copies of what it read at start.
 	ClientCAFile  = "client-ca.pem"
 	ClientCRLFile = "client-crl.pem"
+	// DefaultDestinationCAFile is the router's copy of the default
+	// destination CA bundle it read at start.
+	DefaultDestinationCAFile = "default-destination-ca.pem"
 	MapDir        = "maps"
 	// ForwardedMapFile lists the backends whose routes have a forwarded-
 	// header policy of their own (not a routing map: it changes by reload).
@@ -164,6 +167,9 @@ func Render(m *model.Model, p Params) (Files, error) {
 	files[CrtListFile] = crtList.Bytes()
 	for _, e := range errorPages(p.Config) {
 		files[e.File] = e.Page
+	}
+	if b := p.Config.DefaultDestinationCABundle; len(b) > 0 {
+		files[DefaultDestinationCAFile] = b
 	}
 	if m := p.Config.MutualTLS; m != nil {
 		files[ClientCAFile] = m.CA
@@ -586,4 +592,14 @@ func forwardedRules(policy config.ForwardedPolicy, st fwdStyle) []string {
 		rule("set-header", fwdHeader{"X-Forwarded-Proto-Version", "h2", "{ ssl_fc_alpn -i h2 }"}, "")
 	}
 	return lines
+}
+
+// DefaultDestinationCA is the file the model names for reencrypt routes
+// verified by the default destination CA: the router's copy (relative to
+// the config directory) when it read the bundle, else c's path.
+func DefaultDestinationCA(c config.Config) string {
+	if len(c.DefaultDestinationCABundle) > 0 {
+		return DefaultDestinationCAFile
+	}
+	return c.DefaultDestinationCA
 }

@@ -386,6 +386,18 @@ func TestRenderOptions(t *testing.T) {
 			absent: []string{"@system-ca"},
 		},
 		{
+			name: "default destination CA read at start: HAProxy reads the router's copy, never the mounted file again",
+			edit: func(dir string, c *config.Config) {
+				c.DefaultDestinationCA = filepath.Join(dir, "mounted", "service-ca.crt") // not there any more
+				c.DefaultDestinationCABundle = fixtures(t).ca.CertPEM
+			},
+			present: []string{
+				"  default-server check inter 5000ms ssl verify required ca-file {dir}/default-destination-ca.pem alpn h2,http/1.1\n" +
+					"  server s1 198.18.0.10:8080 weight 1 verifyhost web.ns2.svc sni str(web.ns2.svc)\n",
+			},
+			absent: []string{"@system-ca", "mounted"},
+		},
+		{
 			name: "PROXY protocol with bind address and ports and no maxconn",
 			edit: func(_ string, c *config.Config) {
 				c.ProxyProtocol, c.BindAddress, c.HTTPPort, c.HTTPSPort, c.MaxConnections = true, "127.0.0.1", 10080, 10443, 0
