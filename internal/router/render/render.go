@@ -101,7 +101,7 @@ const (
 	// DefaultDestinationCAFile is the router's copy of the default
 	// destination CA bundle it read at start.
 	DefaultDestinationCAFile = "default-destination-ca.pem"
-	MapDir        = "maps"
+	MapDir                   = "maps"
 	// ForwardedMapFile lists the backends whose routes have a forwarded-
 	// header policy of their own (not a routing map: it changes by reload).
 	ForwardedMapFile = "forwarded.map"
