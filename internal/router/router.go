@@ -68,6 +68,8 @@ type Router struct {
 	stopping atomic.Bool
 	// metricsAuth decides who reads /metrics.
 	metricsAuth *metricsAuth
+	// proxyLabels are OKD's labels of the served backends (serving).
+	proxyLabels atomic.Pointer[map[string]proxyLabels]
 	// crls keeps the revocation lists the client CA bundle names, unless
 	// ROUTER_MUTUAL_TLS_AUTH_CRL gives them (nil then, or without mutual
 	// TLS); servedCRL is the file HAProxy checks clients with.

@@ -1,6 +1,7 @@
 package router
 
 import (
+	"bufio"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -187,5 +188,16 @@ func (r *Router) copyHAProxyMetrics(ctx context.Context, w io.Writer) {
 		return
 	}
 	defer resp.Body.Close()
-	_, _ = io.Copy(w, resp.Body)
+	var labels map[string]proxyLabels
+	if l := r.proxyLabels.Load(); l != nil {
+		labels = *l
+	}
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	bw := bufio.NewWriter(w)
+	for sc.Scan() {
+		bw.WriteString(relabel(sc.Text(), labels))
+		bw.WriteByte('\n')
+	}
+	_ = bw.Flush()
 }

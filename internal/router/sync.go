@@ -322,6 +322,8 @@ func perBackendCost(costs []time.Duration) time.Duration {
 func (r *Router) serving(m *model.Model, taken time.Time) {
 	before := heldSpares(r.prev)
 	r.prev = m
+	labels := routeLabels(m)
+	r.proxyLabels.Store(&labels)
 	after := heldSpares(m)
 	for range after - before {
 		r.takes = append(r.takes, taken)

@@ -80,7 +80,7 @@ var _ = Describe("HTTP routing", func() {
 })
 
 var _ = Describe("Health, metrics and render", func() {
-	It("serves /healthz, /metrics with the router's and HAProxy's series, and prints its config with `router render`", func() {
+	It("serves /healthz, /metrics with the router's and HAProxy's series (a route's with OKD's labels), and prints its config with `router render`", func() {
 		ns := newNamespace("observe", nil)
 		newBackend(ns, "web", 1)
 		create(route(ns, "web", "observe.example.com", "web", "http"))
@@ -99,6 +99,11 @@ var _ = Describe("Health, metrics and render", func() {
 			"okd_router_render_duration_seconds_count", "okd_router_sync_duration_seconds_count", "haproxy_frontend_http_requests_total", "haproxy_backend_"} {
 			Expect(body).To(ContainSubstring(series))
 		}
+		// OKD's labels on a route's series, beside HAProxy's own (a new
+		// route may still be in a spare backend: its proxy is the spare's).
+		Expect(body).To(MatchRegexp(`(?m)^haproxy_backend_http_responses_total\{proxy="(be_http:` + ns + `:web|_spare_\d+)",code="2xx",backend="(http|spare)",namespace="` + ns + `",route="web"\} [1-9]`))
+		Expect(body).To(MatchRegexp(`(?m)^haproxy_server_\w+\{proxy="(be_http:` + ns + `:web|_spare_\d+)",server="[^"]+",namespace="` + ns + `",route="web"\} `))
+		Expect(body).To(MatchRegexp(`(?m)^haproxy_frontend_\w+\{proxy="public",frontend="public"\} `))
 		Expect(getBody("http://" + net.JoinHostPort(router.Addr, "1936") + "/healthz")).To(Equal("ok\n"))
 		Expect(getBody("http://" + net.JoinHostPort(router.Addr, "1936") + "/healthz/ready")).To(Equal("ok\n"))
 
