@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"golang.org/x/sync/singleflight"
+	"golang.org/x/time/rate"
 	authnv1 "k8s.io/api/authentication/v1"
 	authzv1 "k8s.io/api/authorization/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -39,10 +40,22 @@ type metricsAuth struct {
 	tokens         authnclient.TokenReviewInterface
 	access         authzclient.SubjectAccessReviewInterface
 
+	// reviews bounds the token reviews of tokens not in the cache: a
+	// flood of made-up tokens from the network gets 429, not one API call
+	// each (nil: no bound).
+	reviews *rate.Limiter
+
 	mu       sync.Mutex
 	answers  map[[sha256.Size]byte]authAnswer
 	inflight singleflight.Group
 }
+
+// Token reviews of tokens not in the cache, per router: a scraper per
+// IngressController every few seconds needs a handful a minute.
+const (
+	metricsReviewsPerSecond = 10
+	metricsReviewsBurst     = 20
+)
 
 type authAnswer struct {
 	code    int // 0: allowed
@@ -88,6 +101,9 @@ func (a *metricsAuth) check(req *http.Request) (int, string) {
 	// One review at a time per token: a scraper's burst, or many
 	// requests with one stolen token, cost the API server one pair.
 	v, _, _ := a.inflight.Do(string(key[:]), func() (any, error) {
+		if a.reviews != nil && !a.reviews.Allow() {
+			return authAnswer{code: http.StatusTooManyRequests, message: "Too many token reviews: try again"}, nil
+		}
 		ans := a.review(req.Context(), token)
 		if ans.code != http.StatusInternalServerError {
 			a.keep(key, ans)

@@ -4,8 +4,14 @@ import (
 	"crypto/sha256"
 	"net/http"
 	"net/http/httptest"
+	"slices"
+	"strconv"
 	"testing"
 	"time"
+
+	"golang.org/x/time/rate"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 )
 
 // The stats user's check (tokens go to a real API server in the router
@@ -53,5 +59,27 @@ func TestMetricsAuthCacheEviction(t *testing.T) {
 	a.keep(sha256.Sum256([]byte("new")), authAnswer{code: http.StatusForbidden})
 	if _, ok := a.cached(live); !ok || len(a.answers) != 2 {
 		t.Fatalf("after eviction: live kept %v, %d answers (want the live and the new one)", ok, len(a.answers))
+	}
+}
+
+// Reviews of tokens not in the cache are bounded: past the burst, a
+// made-up token gets 429 without a call to the API server. (The API
+// server here is a closed port: each review that is made fails, 500.)
+func TestMetricsAuthReviewBound(t *testing.T) {
+	kc, err := kubernetes.NewForConfig(&rest.Config{Host: "http://127.0.0.1:1", Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &metricsAuth{routerName: "default", tokens: kc.AuthenticationV1().TokenReviews(),
+		access: kc.AuthorizationV1().SubjectAccessReviews(), reviews: rate.NewLimiter(rate.Every(time.Hour), 2)}
+	var codes []int
+	for i := range 4 {
+		req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+		req.Header.Set("Authorization", "Bearer made-up-"+strconv.Itoa(i))
+		code, _ := a.check(req)
+		codes = append(codes, code)
+	}
+	if want := []int{500, 500, 429, 429}; !slices.Equal(codes, want) {
+		t.Fatalf("codes %v, want %v", codes, want)
 	}
 }

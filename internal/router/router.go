@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
+	"golang.org/x/time/rate"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
@@ -120,7 +121,8 @@ func New(restCfg *rest.Config, scheme *runtime.Scheme, cfg config.Config, log lo
 		return nil, err
 	}
 	r.metricsAuth = &metricsAuth{user: cfg.StatsUsername, password: cfg.StatsPassword, routerName: cfg.RouterName,
-		tokens: kc.AuthenticationV1().TokenReviews(), access: kc.AuthorizationV1().SubjectAccessReviews()}
+		tokens: kc.AuthenticationV1().TokenReviews(), access: kc.AuthorizationV1().SubjectAccessReviews(),
+		reviews: rate.NewLimiter(metricsReviewsPerSecond, metricsReviewsBurst)}
 	if m := cfg.MutualTLS; m != nil && m.CRL == nil {
 		var skipped []string
 		if r.crls, skipped, err = crl.New(m.CA, crl.Options{Log: log.WithName("crl")}); err != nil {
