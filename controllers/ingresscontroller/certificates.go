@@ -110,6 +110,13 @@ func newCookieKey() ([]byte, error) {
 	return []byte(hex.EncodeToString(b)), nil
 }
 
+// contentVersion names what the routers read (a CA bundle, the stats
+// user) on their pod template without telling it: a change rolls them.
+func contentVersion(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])[:16]
+}
+
 // cookieKeyVersion names a key on the pods without telling it.
 func cookieKeyVersion(key []byte) string {
 	sum := sha256.Sum256(key)

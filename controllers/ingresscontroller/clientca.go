@@ -2,8 +2,6 @@ package ingresscontroller
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"strings"
 
@@ -67,8 +65,7 @@ func (r *Reconciler) ensureClientCA(ctx context.Context, ic *operatorv1.IngressC
 	if err := r.writeCopy(ctx, ic.Name, cp, t.ClientCA.Name, map[string]string{names.ClientCAKey: bundle}); err != nil {
 		return ca, err
 	}
-	sum := sha256.Sum256([]byte(bundle))
-	ca.Version = hex.EncodeToString(sum[:])[:16]
+	ca.Version = contentVersion([]byte(bundle))
 	return ca, nil
 }
 

@@ -166,18 +166,23 @@ func (r *Reconciler) ensureOperands(ctx context.Context, ic *operatorv1.IngressC
 	if err := r.ensureRBAC(ctx); err != nil {
 		return obs, err
 	}
-	if err := r.ensureDefaultCertificate(ctx, ic, a); err != nil {
+	// The router CA signs the generated default certificate and the
+	// metrics' one; read (or made) once.
+	ca, err := r.ensureCA(ctx)
+	if err != nil {
+		return obs, err
+	}
+	if err := r.ensureDefaultCertificate(ctx, ic, a, ca); err != nil {
 		return obs, err
 	}
 	var in clusterInputs
-	var err error
 	if in.CookieKeyVersion, err = r.ensureCookieKey(ctx, ic); err != nil {
 		return obs, err
 	}
 	if in.StatsVersion, err = r.ensureStatsUser(ctx, ic); err != nil {
 		return obs, err
 	}
-	if err := r.ensureMetricsCertificate(ctx, ic); err != nil {
+	if err := r.ensureMetricsCertificate(ctx, ic, ca); err != nil {
 		return obs, err
 	}
 	if in.IPMode, err = r.clusterIPMode(ctx); err != nil {

@@ -249,18 +249,14 @@ func (r *Reconciler) ensureIngressClass(ctx context.Context, ic *operatorv1.Ingr
 // ensureDefaultCertificate keeps router-ca and, unless spec names its own
 // Secret, a wildcard certificate for the domain signed by it — renewed
 // before it expires and re-issued when the CA changes.
-func (r *Reconciler) ensureDefaultCertificate(ctx context.Context, ic *operatorv1.IngressController, a admission) error {
+func (r *Reconciler) ensureDefaultCertificate(ctx context.Context, ic *operatorv1.IngressController, a admission, ca caPair) error {
 	generated := &corev1.Secret{}
 	generated.Name, generated.Namespace = names.DefaultCertificateSecret(ic.Name), r.Options.RouterNamespace
 	if ic.Spec.DefaultCertificate != nil && ic.Spec.DefaultCertificate.Name != "" {
 		return r.useOwnCertificate(ctx, ic, generated)
 	}
-	ca, err := r.ensureCA(ctx)
-	if err != nil {
-		return err
-	}
 	now := r.Now()
-	err = r.Get(ctx, client.ObjectKeyFromObject(generated), generated)
+	err := r.Get(ctx, client.ObjectKeyFromObject(generated), generated)
 	if err != nil && !apierrors.IsNotFound(err) {
 		return err
 	}
@@ -293,39 +289,18 @@ func (r *Reconciler) ensureDefaultCertificate(ctx context.Context, ic *operatorv
 // OKD's service CA signs): issued by the router CA for the internal
 // Service's names, and renewed as the default certificate is. The routers
 // read it again when the kubelet swaps a renewed one in.
-func (r *Reconciler) ensureMetricsCertificate(ctx context.Context, ic *operatorv1.IngressController) error {
-	ca, err := r.ensureCA(ctx)
-	if err != nil {
-		return err
-	}
-	s := &corev1.Secret{}
-	s.Name, s.Namespace = names.MetricsCertificateSecret(ic.Name), r.Options.RouterNamespace
-	if err := r.Get(ctx, client.ObjectKeyFromObject(s), s); err != nil && !apierrors.IsNotFound(err) {
-		return err
-	}
+func (r *Reconciler) ensureMetricsCertificate(ctx context.Context, ic *operatorv1.IngressController, ca caPair) error {
 	svc := names.InternalService(ic.Name) + "." + r.Options.RouterNamespace + ".svc"
 	now := r.Now()
-	if checkIssued(s.Data, ca, svc, r.Options.CertificateRenewBefore, now).ok {
-		return nil
-	}
-	data, _, err := issue(ca, []string{svc, svc + ".cluster.local"}, r.Options.CertificateValidity, now)
-	if err != nil {
-		return err
-	}
-	if !s.CreationTimestamp.IsZero() && (s.Type != corev1.SecretTypeTLS || ptr.Deref(s.Immutable, false)) {
-		// Neither the type nor an immutable Secret's data can change.
-		uid := s.UID
-		if err := r.Delete(ctx, s, client.Preconditions{UID: &uid}); client.IgnoreNotFound(err) != nil {
-			return err
-		}
-		s = &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: s.Name, Namespace: s.Namespace, Labels: s.Labels}}
-	}
-	s.Labels = mergeMaps(s.Labels, ownedLabels(ic.Name))
-	s.Type, s.Data = corev1.SecretTypeTLS, data
-	if s.CreationTimestamp.IsZero() {
-		return r.Create(ctx, s)
-	}
-	return r.Update(ctx, s)
+	_, _, err := r.ensureGeneratedSecret(ctx, ic, names.MetricsCertificateSecret(ic.Name), corev1.SecretTypeTLS,
+		func(d map[string][]byte) bool {
+			return checkIssued(d, ca, svc, r.Options.CertificateRenewBefore, now).ok
+		},
+		func() (map[string][]byte, error) {
+			data, _, err := issue(ca, []string{svc, svc + ".cluster.local"}, r.Options.CertificateValidity, now)
+			return data, err
+		})
+	return err
 }
 
 // ensureCookieKey keeps the Secret with the key ic's routers hash
@@ -334,7 +309,7 @@ func (r *Reconciler) ensureMetricsCertificate(ctx context.Context, ic *operatorv
 // choosing again. Only a key the routers would refuse is replaced.
 func (r *Reconciler) ensureCookieKey(ctx context.Context, ic *operatorv1.IngressController) (string, error) {
 	name := names.CookieKeySecret(ic.Name)
-	data, replaced, err := r.ensureGeneratedSecret(ctx, ic, name,
+	data, replaced, err := r.ensureGeneratedSecret(ctx, ic, name, corev1.SecretTypeOpaque,
 		func(d map[string][]byte) bool { return config.ValidCookieKey(string(d[names.CookieKeySecretKey])) },
 		func() (map[string][]byte, error) {
 			key, err := newCookieKey()
@@ -353,7 +328,7 @@ func (r *Reconciler) ensureCookieKey(ctx context.Context, ic *operatorv1.Ingress
 // made again when gone or emptied. The routers read it from their
 // environment, so its version rolls them.
 func (r *Reconciler) ensureStatsUser(ctx context.Context, ic *operatorv1.IngressController) (string, error) {
-	data, _, err := r.ensureGeneratedSecret(ctx, ic, names.StatsSecret(ic.Name),
+	data, _, err := r.ensureGeneratedSecret(ctx, ic, names.StatsSecret(ic.Name), corev1.SecretTypeOpaque,
 		func(d map[string][]byte) bool {
 			return len(d[names.StatsUsernameKey]) > 0 && len(d[names.StatsPasswordKey]) > 0
 		},
@@ -362,13 +337,13 @@ func (r *Reconciler) ensureStatsUser(ctx context.Context, ic *operatorv1.Ingress
 			password, err2 := newCookieKey()
 			return map[string][]byte{names.StatsUsernameKey: user[:16], names.StatsPasswordKey: password}, errors.Join(err1, err2)
 		})
-	return cookieKeyVersion(slices.Concat(data[names.StatsUsernameKey], []byte{0}, data[names.StatsPasswordKey])), err
+	return contentVersion(slices.Concat(data[names.StatsUsernameKey], []byte{0}, data[names.StatsPasswordKey])), err
 }
 
-// ensureGeneratedSecret keeps an opaque Secret of ic whose data the
+// ensureGeneratedSecret keeps a Secret of ic, of type typ, whose data the
 // operator makes (generate) and keeps while valid; replaced says it made
 // anew the data of a Secret that was there.
-func (r *Reconciler) ensureGeneratedSecret(ctx context.Context, ic *operatorv1.IngressController, name string,
+func (r *Reconciler) ensureGeneratedSecret(ctx context.Context, ic *operatorv1.IngressController, name string, typ corev1.SecretType,
 	valid func(map[string][]byte) bool, generate func() (map[string][]byte, error)) (map[string][]byte, bool, error) {
 	s := &corev1.Secret{}
 	s.Name, s.Namespace = name, r.Options.RouterNamespace
@@ -384,7 +359,7 @@ func (r *Reconciler) ensureGeneratedSecret(ctx context.Context, ic *operatorv1.I
 		return nil, false, err
 	}
 	replaced := !s.CreationTimestamp.IsZero()
-	if replaced && (s.Type != corev1.SecretTypeOpaque || ptr.Deref(s.Immutable, false)) {
+	if replaced && (s.Type != typ || ptr.Deref(s.Immutable, false)) {
 		// Neither the type nor an immutable Secret's data can change: a
 		// new Secret, in place of the one seen (and not of a newer one).
 		uid := s.UID
@@ -396,7 +371,7 @@ func (r *Reconciler) ensureGeneratedSecret(ctx context.Context, ic *operatorv1.I
 	s.Labels = mergeMaps(s.Labels, ownedLabels(ic.Name))
 	s.Data = data
 	if s.CreationTimestamp.IsZero() {
-		s.Type = corev1.SecretTypeOpaque
+		s.Type = typ
 		err = r.Create(ctx, s)
 	} else {
 		err = r.Update(ctx, s)

@@ -2,8 +2,6 @@ package ingresscontroller
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -67,8 +65,7 @@ func serviceCABundle(data map[string]string) serviceCA {
 		return serviceCA{Problem: "ConfigMap " + names.ServiceCAConfigMap + " key " + names.ServiceCAKey +
 			" is not used (reencrypt routes without a destination CA are verified against the system's CAs): " + err.Error()}
 	}
-	sum := sha256.Sum256([]byte(bundle))
-	return serviceCA{Version: hex.EncodeToString(sum[:])[:16]}
+	return serviceCA{Version: contentVersion([]byte(bundle))}
 }
 
 // addServiceCAEnv points the routers at the mounted bundle.
