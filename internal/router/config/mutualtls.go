@@ -75,19 +75,10 @@ func (e *envReader) mutualTLS(dst **MutualTLS) {
 // caPath takes the path of a CA bundle and what it holds, once checked:
 // a path that holds none would fail every reload.
 func (e *envReader) caPath(name string, dst *string, bundle *[]byte) {
-	path, ok := e.get(name)
-	if !ok || path == "" {
-		return
+	path, _ := e.get(name)
+	if b := e.pemFile(name, ClientCAError, false); b != nil {
+		*dst, *bundle = path, b
 	}
-	b, err := os.ReadFile(path)
-	if err == nil {
-		err = ClientCAError(b)
-	}
-	if err != nil {
-		e.fail(name, path, err.Error())
-		return
-	}
-	*dst, *bundle = path, b
 }
 
 // pemFile reads the file the variable name gives and checks it.
