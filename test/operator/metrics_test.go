@@ -1,14 +1,12 @@
 package operator
 
 import (
-	"crypto/x509"
 	"fmt"
 	"slices"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	operatorv1 "github.com/okd-ingress/okd-ingress/api/operator/v1"
 	"github.com/okd-ingress/okd-ingress/internal/names"
@@ -55,34 +53,14 @@ func TestMetricsAccess(t *testing.T) {
 
 	// The metrics' HTTPS certificate: the router CA's, for the internal
 	// Service's name; made again when deleted.
-	certOf := func() *x509.Certificate {
-		t.Helper()
-		var leaf *x509.Certificate
-		eventually(t, "the metrics certificate", func() error {
-			c := &corev1.Secret{}
-			if err := k8s.Get(ctx, client.ObjectKey{Namespace: names.RouterNamespace, Name: "router-metrics-certs-" + ic}, c); err != nil {
-				return err
-			}
-			var err error
-			leaf, _, err = leafOf(c)
-			return err
-		})
-		return leaf
-	}
 	_, ca := routerCA(t)
-	leaf := certOf()
-	must(t, leaf.CheckSignatureFrom(ca))
+	leaf := waitReissued(t, names.MetricsCertificateSecret(ic), nil, ca)
 	must(t, leaf.VerifyHostname("router-internal-stats.openshift-ingress.svc"))
 	c := deployment(t, ic).Spec.Template.Spec.Containers[0]
 	expect(t, "ROUTER_METRICS_TLS_CERT_FILE", envOf(deployment(t, ic))["ROUTER_METRICS_TLS_CERT_FILE"], "/etc/pki/tls/metrics-certs/tls.crt")
 	if !slices.ContainsFunc(c.VolumeMounts, func(m corev1.VolumeMount) bool { return m.MountPath == "/etc/pki/tls/metrics-certs" }) {
 		t.Errorf("mounts %v", c.VolumeMounts)
 	}
-	must(t, k8s.Delete(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: names.RouterNamespace, Name: "router-metrics-certs-" + ic}}))
-	eventually(t, "a new metrics certificate", func() error {
-		if l := certOf(); l.SerialNumber.Cmp(leaf.SerialNumber) == 0 {
-			return fmt.Errorf("the same certificate")
-		}
-		return nil
-	})
+	must(t, k8s.Delete(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: names.RouterNamespace, Name: names.MetricsCertificateSecret(ic)}}))
+	waitReissued(t, names.MetricsCertificateSecret(ic), leaf, ca)
 }
