@@ -16,7 +16,6 @@ import (
 type splitListener struct {
 	net.Listener
 	plain, secure *chanListener
-	once          sync.Once
 }
 
 // firstByteTimeout bounds a client that connects and sends nothing.
@@ -67,8 +66,10 @@ func (s *splitListener) route(c net.Conn) {
 	}
 }
 
+// closeBoth closes both halves (each closes once, however often asked).
 func (s *splitListener) closeBoth() {
-	s.once.Do(func() { s.plain.Close(); s.secure.Close() })
+	s.plain.Close()
+	s.secure.Close()
 }
 
 // Close stops accepting on the port and on both halves.
