@@ -14,10 +14,14 @@ var CRDs embed.FS
 //go:embed webhook/webhooks.yaml
 var Webhooks []byte
 
-// CustomHostRoles holds the ClusterRoles that grant routes/custom-host.
+// RBAC holds config/rbac but its kustomization: the manager's and the
+// routers' ServiceAccounts, roles and bindings, and the roles for users.
+// The local stack and the tests run the manager and the routers with
+// exactly these.
 //
-//go:embed rbac/custom_host_roles.yaml
-var CustomHostRoles []byte
+//go:embed rbac/service_account.yaml rbac/role.yaml rbac/role_binding.yaml rbac/router_rbac.yaml
+//go:embed rbac/custom_host_roles.yaml rbac/router_metrics_role.yaml
+var RBAC embed.FS
 
 // RouteAPIService is the APIService of route.openshift.io/v1 for the
 // aggregated install.

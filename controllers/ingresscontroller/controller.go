@@ -163,7 +163,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 // order they need it, and returns what it observed for status.
 func (r *Reconciler) ensureOperands(ctx context.Context, ic *operatorv1.IngressController, a admission) (observed, error) {
 	obs := observed{admission: a}
-	if err := r.ensureRBAC(ctx); err != nil {
+	if err := r.ensureServiceAccount(ctx); err != nil {
 		return obs, err
 	}
 	// The router CA signs the generated default certificate and the

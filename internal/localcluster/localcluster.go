@@ -269,7 +269,7 @@ func (c *Cluster) setUp(o Options) error {
 	} else if err := c.startRouteAPIServer(o); err != nil {
 		return err
 	}
-	if err := c.apply(ctx, config.CustomHostRoles); err != nil {
+	if err := c.applyRBAC(ctx); err != nil {
 		return err
 	}
 	if o.Dir != "" {
@@ -307,8 +307,14 @@ func (c *Cluster) startManager(o Options) error {
 		return err
 	}
 	certDir := filepath.Join(c.tmp, "webhook")
+	// The manager runs as its ServiceAccount, with the manifests' RBAC, so
+	// that every test and the local stack prove those rules suffice.
+	sa, err := c.serviceAccount(names.OperatorNamespace, names.ManagerServiceAccount)
+	if err != nil {
+		return err
+	}
 	ctx, cancel := context.WithCancel(context.Background())
-	mgr, err := manager.New(ctx, c.Config, manager.Options{
+	mgr, err := manager.New(ctx, sa.Config(), manager.Options{
 		Domain: o.domain(), OperatorNamespace: names.OperatorNamespace, RouterNamespace: names.RouterNamespace,
 		WebhookHost: "127.0.0.1", WebhookPort: port, WebhookCertDir: certDir,
 		WebhookURL:  manager.LocalWebhookURL("127.0.0.1", port),
@@ -366,6 +372,25 @@ func (c *Cluster) UserClient(name string, groups ...string) (client.Client, erro
 		return nil, err
 	}
 	return client.New(u.Config(), client.Options{Scheme: manager.Scheme()})
+}
+
+// applyRBAC installs config/rbac: the manager's and the routers' roles,
+// and the roles for users.
+func (c *Cluster) applyRBAC(ctx context.Context) error {
+	files, err := fs.Glob(config.RBAC, "rbac/*.yaml")
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		data, err := config.RBAC.ReadFile(f)
+		if err != nil {
+			return err
+		}
+		if err := c.apply(ctx, data); err != nil {
+			return fmt.Errorf("%s: %w", f, err)
+		}
+	}
+	return nil
 }
 
 func (c *Cluster) apply(ctx context.Context, manifest []byte) error {

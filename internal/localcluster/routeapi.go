@@ -207,10 +207,7 @@ func (c *Cluster) pointAPIService(ctx context.Context, port int32) error {
 // named ServiceAccount's user (a client certificate with its user name and
 // groups), so that the manifests' RBAC for it is what is tested.
 func (c *Cluster) serviceAccountKubeconfig(dir, namespace, name string) (string, error) {
-	u, err := c.Env.AddUser(envtest.User{
-		Name:   "system:serviceaccount:" + namespace + ":" + name,
-		Groups: []string{"system:serviceaccounts", "system:serviceaccounts:" + namespace, "system:authenticated"},
-	}, nil)
+	u, err := c.serviceAccount(namespace, name)
 	if err != nil {
 		return "", err
 	}
@@ -220,6 +217,15 @@ func (c *Cluster) serviceAccountKubeconfig(dir, namespace, name string) (string,
 	}
 	path := filepath.Join(dir, name+".kubeconfig")
 	return path, os.WriteFile(path, data, 0o600)
+}
+
+// serviceAccount is a user of the API server authenticated as the named
+// ServiceAccount, with its groups.
+func (c *Cluster) serviceAccount(namespace, name string) (*envtest.AuthenticatedUser, error) {
+	return c.Env.AddUser(envtest.User{
+		Name:   "system:serviceaccount:" + namespace + ":" + name,
+		Groups: []string{"system:serviceaccounts", "system:serviceaccounts:" + namespace, "system:authenticated"},
+	}, c.Config)
 }
 
 // waitForRouteAPI waits until discovery through the main API server lists

@@ -113,9 +113,12 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 			Host: o.WebhookHost, Port: o.WebhookPort, CertDir: o.WebhookCertDir,
 		}),
 		Cache: cache.Options{ByObject: map[client.Object]cache.ByObject{
+			// IngressControllers of other namespaces are not reconciled.
+			&operatorv1.IngressController{}: {Namespaces: map[string]cache.Config{o.OperatorNamespace: {}}},
 			// Operands live in the router namespace: watch nothing else.
 			&appsv1.Deployment{}:            {Namespaces: map[string]cache.Config{o.RouterNamespace: {}}},
 			&policyv1.PodDisruptionBudget{}: {Namespaces: map[string]cache.Config{o.RouterNamespace: {}}},
+			&corev1.ServiceAccount{}:        {Namespaces: map[string]cache.Config{o.RouterNamespace: {}}},
 			// Error pages: the admin's, and the routers' copies.
 			&corev1.ConfigMap{}: {Namespaces: map[string]cache.Config{o.RouterNamespace: {}, names.ConfigNamespace: {}}},
 			// Wildcard records live beside their IngressControllers.

@@ -163,9 +163,13 @@ const (
 	// IngressControllerFinalizer lets the operator clean up before an
 	// IngressController goes.
 	IngressControllerFinalizer = "ingresscontroller.operator.openshift.io/finalizer-ingresscontroller"
+	// ManagerServiceAccount runs the manager, in the operator namespace
+	// (config/rbac).
+	ManagerServiceAccount = "okd-ingress-manager"
 	// RouterServiceAccount runs every router pod.
 	RouterServiceAccount = "router"
-	// RouterClusterRole is what routers may read and write cluster-wide.
+	// RouterClusterRole is what routers may read and write cluster-wide;
+	// installed with the manager (config/rbac/router_rbac.yaml).
 	RouterClusterRole = "openshift-ingress-router"
 	// RouterCASecret is the CA that signs generated default certificates.
 	RouterCASecret = "router-ca"

@@ -12,7 +12,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
-	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -500,65 +499,111 @@ func freeNodePort(t *testing.T) int32 {
 	return 0
 }
 
-// The routers' RBAC: what they need and nothing more; no Secrets at all.
+// The routers' RBAC, installed with the manager: what they need and
+// nothing more; no Secrets at all. The operator keeps their ServiceAccount.
 func TestRouterRBAC(t *testing.T) {
 	const ic = "rbac"
 	createIC(t, ic, domain("rbac.op.test"), replicas(1), strategy(operatorv1.EndpointPublishingStrategy{Type: operatorv1.PrivateStrategyType}))
 	deployment(t, ic)
 
 	var sa corev1.ServiceAccount
-	operand(t, "router", &sa)
-	var cr rbacv1.ClusterRole
-	must(t, k8s.Get(ctx, client.ObjectKey{Name: "openshift-ingress-router"}, &cr))
-	expect(t, "ClusterRole rules", cr.Rules, []rbacv1.PolicyRule{
-		{APIGroups: []string{"route.openshift.io"}, Resources: []string{"routes"}, Verbs: []string{"get", "list", "watch"}},
-		{APIGroups: []string{"route.openshift.io"}, Resources: []string{"routes/status"}, Verbs: []string{"get", "update", "patch"}},
-		{APIGroups: []string{""}, Resources: []string{"services", "namespaces"}, Verbs: []string{"get", "list", "watch"}},
-		{APIGroups: []string{"discovery.k8s.io"}, Resources: []string{"endpointslices"}, Verbs: []string{"get", "list", "watch"}},
-		{APIGroups: []string{"authentication.k8s.io"}, Resources: []string{"tokenreviews"}, Verbs: []string{"create"}},
-		{APIGroups: []string{"authorization.k8s.io"}, Resources: []string{"subjectaccessreviews"}, Verbs: []string{"create"}},
+	operand(t, names.RouterServiceAccount, &sa)
+	must(t, k8s.Delete(ctx, &sa))
+	touch(t, ic)
+	eventually(t, "the router ServiceAccount made again", func() error {
+		var again corev1.ServiceAccount
+		if err := k8s.Get(ctx, client.ObjectKey{Namespace: names.RouterNamespace, Name: names.RouterServiceAccount}, &again); err != nil {
+			return err
+		}
+		if again.UID == sa.UID {
+			return fmt.Errorf("still the deleted one")
+		}
+		return nil
 	})
-	subjects := []rbacv1.Subject{{Kind: "ServiceAccount", Name: "router", Namespace: names.RouterNamespace}}
-	var crb rbacv1.ClusterRoleBinding
-	must(t, k8s.Get(ctx, client.ObjectKey{Name: "openshift-ingress-router"}, &crb))
-	expect(t, "ClusterRoleBinding roleRef", crb.RoleRef, rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: "openshift-ingress-router"})
-	expect(t, "ClusterRoleBinding subjects", crb.Subjects, subjects)
-	var role rbacv1.Role
-	operand(t, "openshift-ingress-router", &role)
-	expect(t, "Role rules", role.Rules, []rbacv1.PolicyRule{
-		{APIGroups: []string{"coordination.k8s.io"}, Resources: []string{"leases"}, Verbs: []string{"get", "create", "update"}}})
-	var rb rbacv1.RoleBinding
-	operand(t, "openshift-ingress-router", &rb)
-	expect(t, "RoleBinding roleRef", rb.RoleRef, rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "Role", Name: "openshift-ingress-router"})
-	expect(t, "RoleBinding subjects", rb.Subjects, subjects)
 
-	// What the API server's authorizer makes of it.
-	for _, tc := range []struct {
-		ns, group, resource, sub, verb string
-		allowed                        bool
-	}{
-		{"", "route.openshift.io", "routes", "", "watch", true},
-		{"team-a", "route.openshift.io", "routes", "status", "patch", true},
-		{"team-a", "route.openshift.io", "routes", "", "update", false},
-		{"", "discovery.k8s.io", "endpointslices", "", "list", true},
-		{"", "", "namespaces", "", "list", true},
-		{names.RouterNamespace, "coordination.k8s.io", "leases", "", "create", true},
-		{"team-a", "coordination.k8s.io", "leases", "", "create", false},
-		{"", "", "secrets", "", "list", false},
-		{"", "", "secrets", "", "get", false},
-		{names.RouterNamespace, "", "secrets", "", "get", false},
-		{names.OperatorNamespace, "", "secrets", "", "get", false},
-		{"", "", "pods", "", "list", false},
-	} {
+	checkAccess(t, names.RouterNamespace, names.RouterServiceAccount, []access{
+		{"", "route.openshift.io", "routes", "", "", "watch", true},
+		{"team-a", "route.openshift.io", "routes", "", "", "list", true},
+		{"team-a", "route.openshift.io", "routes", "status", "", "update", true},
+		{"team-a", "route.openshift.io", "routes", "status", "", "patch", false},
+		{"team-a", "route.openshift.io", "routes", "", "", "update", false},
+		{"", "discovery.k8s.io", "endpointslices", "", "", "list", true},
+		{"", "", "namespaces", "", "", "list", true},
+		{"", "", "services", "", "", "watch", true},
+		{"", "authentication.k8s.io", "tokenreviews", "", "", "create", true},
+		{"", "authorization.k8s.io", "subjectaccessreviews", "", "", "create", true},
+		{names.RouterNamespace, "coordination.k8s.io", "leases", "", "", "create", true},
+		{"team-a", "coordination.k8s.io", "leases", "", "", "create", false},
+		{"", "", "secrets", "", "", "list", false},
+		{"", "", "secrets", "", "", "get", false},
+		{names.RouterNamespace, "", "secrets", "", "", "get", false},
+		{names.OperatorNamespace, "", "secrets", "", "", "get", false},
+		{"", "", "pods", "", "", "list", false},
+	})
+}
+
+// TestManagerRBAC: the manager runs as its ServiceAccount here (so every
+// test of this suite proves its rules suffice); these are the rules that
+// must stay out of them, because with them its credentials could grant or
+// intercept what it was never meant to touch.
+func TestManagerRBAC(t *testing.T) {
+	checkAccess(t, names.OperatorNamespace, names.ManagerServiceAccount, []access{
+		// Its own webhook configurations and APIService, by name only.
+		{"", "admissionregistration.k8s.io", "validatingwebhookconfigurations", "", names.ValidatingWebhookConfigurationName, "patch", true},
+		{"", "admissionregistration.k8s.io", "mutatingwebhookconfigurations", "", names.MutatingWebhookConfigurationName, "patch", true},
+		{"", "apiregistration.k8s.io", "apiservices", "", names.RouteAPIServiceName, "patch", true},
+		{"", "admissionregistration.k8s.io", "validatingwebhookconfigurations", "", "another-product", "patch", false},
+		{"", "admissionregistration.k8s.io", "mutatingwebhookconfigurations", "", "", "create", false},
+		{"", "apiregistration.k8s.io", "apiservices", "", "v1.apps", "patch", false},
+		{"", "apiregistration.k8s.io", "apiservices", "", "", "list", false},
+		// No RBAC writes at all: the routers' roles are installed with it.
+		{"", "rbac.authorization.k8s.io", "clusterroles", "", "", "create", false},
+		{"", "rbac.authorization.k8s.io", "clusterroles", "", "admin", "update", false},
+		{"", "rbac.authorization.k8s.io", "clusterrolebindings", "", "", "create", false},
+		{names.RouterNamespace, "rbac.authorization.k8s.io", "rolebindings", "", "", "create", false},
+		{names.RouterNamespace, "rbac.authorization.k8s.io", "roles", "", "", "create", false},
+		// Leases only for its own election; nothing it only passed on.
+		{names.OperatorNamespace, "coordination.k8s.io", "leases", "", "", "update", true},
+		{"kube-system", "coordination.k8s.io", "leases", "", "", "update", false},
+		{"", "discovery.k8s.io", "endpointslices", "", "", "list", false},
+		{"", "authentication.k8s.io", "tokenreviews", "", "", "create", false},
+		// IngressControllers of its namespace only.
+		{names.OperatorNamespace, "operator.openshift.io", "ingresscontrollers", "", "", "update", true},
+		{"team-a", "operator.openshift.io", "ingresscontrollers", "", "", "list", false},
+		// Operands in the router namespace only; no exec, no tokens.
+		{names.RouterNamespace, "apps", "deployments", "", "", "create", true},
+		{"team-a", "apps", "deployments", "", "", "create", false},
+		{names.RouterNamespace, "", "pods", "exec", "", "create", false},
+		{names.RouterNamespace, "", "serviceaccounts", "token", "", "create", false},
+		// What the Ingress controller and the Route webhook need.
+		{"team-a", "", "secrets", "", "", "get", true},
+		{"team-a", "", "secrets", "", "", "update", false},
+		{"team-a", "route.openshift.io", "routes", "custom-host", "", "create", true},
+		{"team-a", "route.openshift.io", "routes", "status", "", "patch", true},
+		{"team-a", "route.openshift.io", "routes", "migrate", "", "create", false},
+	})
+}
+
+// access is one question to the API server's authorizer and its answer.
+type access struct {
+	ns, group, resource, sub, name, verb string
+	allowed                              bool
+}
+
+// checkAccess asks the API server, for the named ServiceAccount, each
+// question of cases.
+func checkAccess(t *testing.T, saNamespace, saName string, cases []access) {
+	t.Helper()
+	for _, tc := range cases {
 		sar := &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{
-			User:   "system:serviceaccount:openshift-ingress:router",
-			Groups: []string{"system:serviceaccounts", "system:serviceaccounts:openshift-ingress", "system:authenticated"},
+			User:   "system:serviceaccount:" + saNamespace + ":" + saName,
+			Groups: []string{"system:serviceaccounts", "system:serviceaccounts:" + saNamespace, "system:authenticated"},
 			ResourceAttributes: &authorizationv1.ResourceAttributes{Namespace: tc.ns, Group: tc.group, Resource: tc.resource,
-				Subresource: tc.sub, Verb: tc.verb},
+				Subresource: tc.sub, Name: tc.name, Verb: tc.verb},
 		}}
 		must(t, k8s.Create(ctx, sar))
 		if sar.Status.Allowed != tc.allowed {
-			t.Errorf("router may %s %s/%s %s in %q: %v, want %v (%s)", tc.verb, tc.group, tc.resource, tc.sub, tc.ns,
+			t.Errorf("%s may %s %s/%s %s %q in %q: %v, want %v (%s)", saName, tc.verb, tc.group, tc.resource, tc.sub, tc.name, tc.ns,
 				sar.Status.Allowed, tc.allowed, sar.Status.Reason)
 		}
 	}
