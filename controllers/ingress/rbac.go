@@ -10,6 +10,10 @@ package ingress
 // +kubebuilder:rbac:groups=networking.k8s.io,resources=ingressclasses,verbs=get;list;watch
 // +kubebuilder:rbac:groups=route.openshift.io,resources=routes,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=route.openshift.io,resources=routes/custom-host,verbs=create;update
+// An Ingress's spec.defaultBackend becomes a Route the routers answer
+// unmatched requests with, which the Route API allows only to holders of
+// routes/default-backend across the cluster.
+// +kubebuilder:rbac:groups=route.openshift.io,resources=routes/default-backend,verbs=create
 // +kubebuilder:rbac:groups="",resources=services,verbs=get;list;watch
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch

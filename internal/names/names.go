@@ -71,7 +71,7 @@ const RouteAPIServerHeader = "X-Okd-Ingress-Route-Api-Server"
 // CreatedAnnotation carries a Route's original creation time and UID across
 // a move between the Route CRD and the Route API server, so that routers
 // keep giving each contested host to the same Route. Only a migration
-// (`create routes/migrate`) may set it.
+// (`create routes/migrate` across the cluster) may set it.
 const CreatedAnnotation = "route.okd-ingress.io/created"
 
 // RouteAPIServerServiceDNS is the name the main API server verifies the
@@ -96,7 +96,8 @@ const (
 	// DefaultBackendAnnotation, "true" on a Route, makes its backend the
 	// router's answer to requests no route matches (the Ingress
 	// controller sets it on the Route generated for an Ingress's
-	// spec.defaultBackend). The oldest such Route wins.
+	// spec.defaultBackend). The oldest such Route wins. Only a user allowed
+	// `create routes/default-backend` across the cluster may set it.
 	DefaultBackendAnnotation = "router.okd-ingress.io/default-backend"
 )
 

@@ -2,10 +2,12 @@ package routeapi
 
 import (
 	"context"
+	"fmt"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
+	"github.com/okd-ingress/okd-ingress/internal/names"
 )
 
 // Checks are the checks of one Route write that need the cluster: who the
@@ -20,13 +22,16 @@ type Checks struct {
 }
 
 // CheckCreate validates a new, defaulted Route whose host has been assigned
-// (AssignHost): the field rules, who may set the created annotation, then
-// the external certificate.
+// (AssignHost): the field rules, who may set the created and default-backend
+// annotations, then the external certificate.
 func (c Checks) CheckCreate(ctx context.Context, r *routev1.Route) field.ErrorList {
 	if errs := Validate(r); len(errs) > 0 {
 		return errs
 	}
 	if errs := validateCreated(ctx, r, nil, c.Access); len(errs) > 0 {
+		return errs
+	}
+	if errs := validateDefaultBackend(ctx, r, nil, c.Access); len(errs) > 0 {
 		return errs
 	}
 	return ValidateExternalCertificate(ctx, r, c.Access, c.Secrets, c.RouterNamespace)
@@ -45,8 +50,34 @@ func (c Checks) CheckUpdate(ctx context.Context, r, old *routev1.Route) field.Er
 	if errs := validateCreated(ctx, r, old, c.Access); len(errs) > 0 {
 		return errs
 	}
+	if errs := validateDefaultBackend(ctx, r, old, c.Access); len(errs) > 0 {
+		return errs
+	}
 	if externalCertificate(r) != "" && externalCertificate(r) != externalCertificate(old) {
 		return ValidateExternalCertificate(ctx, r, c.Access, c.Secrets, c.RouterNamespace)
+	}
+	return nil
+}
+
+// validateDefaultBackend lets only a user allowed `create
+// routes/default-backend` across the cluster make a route the routers'
+// default backend (old is nil on creation): it would answer requests for
+// every host no route serves, those of other namespaces included, and with
+// the router's default certificate. Turning it off is anyone's right.
+func validateDefaultBackend(ctx context.Context, r, old *routev1.Route, access Access) field.ErrorList {
+	on := func(r *routev1.Route) bool {
+		return r != nil && r.Annotations[names.DefaultBackendAnnotation] == "true"
+	}
+	if !on(r) || on(old) {
+		return nil
+	}
+	fld := field.NewPath("metadata", "annotations").Key(names.DefaultBackendAnnotation)
+	ok, err := access.UserAllowed(ctx, defaultBackend)
+	if err != nil {
+		return field.ErrorList{field.InternalError(fld, fmt.Errorf("checking routes/default-backend: %w", err))}
+	}
+	if !ok {
+		return field.ErrorList{field.Forbidden(fld, "only a user allowed create routes/default-backend across the cluster may make a route the routers' default backend: it answers requests for every host no route serves")}
 	}
 	return nil
 }

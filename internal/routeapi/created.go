@@ -18,7 +18,8 @@ import (
 // its original creation time and UID in the annotation
 // route.okd-ingress.io/created ("<RFC 3339 time> <UID>"), and its age is
 // read from there. Backdating a Route would take hosts from others, so only
-// a user allowed to `create routes/migrate` (cluster admins) may set or change
+// a user allowed to `create routes/migrate` across the cluster (cluster
+// admins; a grant in one namespace does not count) may set or change
 // the annotation.
 
 // FormatCreated is the annotation's value for a creation time and UID.
@@ -72,12 +73,12 @@ func validateCreated(ctx context.Context, r, old *routev1.Route, access Access) 
 	if _, _, err := parseCreated(v); err != nil {
 		return field.ErrorList{field.Invalid(fld, v, err.Error())}
 	}
-	ok, err := access.UserAllowed(ctx, migrate(r.Namespace))
+	ok, err := access.UserAllowed(ctx, migrate)
 	if err != nil {
 		return field.ErrorList{field.InternalError(fld, fmt.Errorf("checking routes/migrate: %w", err))}
 	}
 	if !ok {
-		return field.ErrorList{field.Forbidden(fld, "only a Route migration (create routes/migrate) may set this annotation: it decides which Route keeps a contested host")}
+		return field.ErrorList{field.Forbidden(fld, "only a Route migration (create routes/migrate, granted across the cluster) may set this annotation: it decides which Route keeps a contested host")}
 	}
 	return nil
 }

@@ -14,11 +14,24 @@ import (
 	"github.com/okd-ingress/okd-ingress/internal/names"
 )
 
-// subresourceAccess allows exactly the listed subresources of routes.
+// subresourceAccess allows exactly the listed subresources of routes,
+// anywhere.
 type subresourceAccess map[string]bool
 
 func (a subresourceAccess) UserAllowed(_ context.Context, attrs authorizationv1.ResourceAttributes) (bool, error) {
 	return a[attrs.Subresource], nil
+}
+
+// namespaceAccess allows the listed subresources of routes in namespace
+// "ns" only, as a RoleBinding there would.
+type namespaceAccess map[string]bool
+
+func (a namespaceAccess) UserAllowed(_ context.Context, attrs authorizationv1.ResourceAttributes) (bool, error) {
+	return attrs.Namespace == "ns" && a[attrs.Subresource], nil
+}
+
+func (a namespaceAccess) Allowed(context.Context, string, authorizationv1.ResourceAttributes) (bool, error) {
+	return false, nil
 }
 
 func (a subresourceAccess) Allowed(context.Context, string, authorizationv1.ResourceAttributes) (bool, error) {
@@ -67,8 +80,9 @@ func TestCreatedAnnotationChecks(t *testing.T) {
 		wantErr string
 	}{
 		{"no annotation", routeAt("a", 1, "u", ""), nil, user, ""},
-		{"a user backdates a new Route", routeAt("a", 1, "u", valid), nil, user, "only a Route migration (create routes/migrate)"},
+		{"a user backdates a new Route", routeAt("a", 1, "u", valid), nil, user, "only a Route migration (create routes/migrate"},
 		{"the migration sets it", routeAt("a", 1, "u", valid), nil, migrator, ""},
+		{"a namespace's migrator backdates a Route", routeAt("a", 1, "u", valid), nil, namespaceAccess{"migrate": true}, "granted across the cluster"},
 		{"the migration sets garbage", routeAt("a", 1, "u", "2020-01-01"), nil, migrator, "<RFC 3339 time> <UID>"},
 		{"an update keeps it", routeAt("a", 1, "u", valid), routeAt("a", 1, "u", valid), user, ""},
 		{"an update changes it", routeAt("a", 1, "u", FormatCreated(time.Unix(1, 0), "x")), routeAt("a", 1, "u", valid), user, "create routes/migrate"},

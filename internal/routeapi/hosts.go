@@ -43,14 +43,23 @@ func customHost(namespace, verb string) authorizationv1.ResourceAttributes {
 	}
 }
 
-// migrate is the permission to move Routes between Route API servers,
-// which may set the created annotation.
-func migrate(namespace string) authorizationv1.ResourceAttributes {
+// clusterWide is a permission on routes that only a grant across the
+// cluster gives (a ClusterRoleBinding): what it allows reaches beyond the
+// route's namespace, so a namespace's admin must not hold it.
+func clusterWide(subresource string) authorizationv1.ResourceAttributes {
 	return authorizationv1.ResourceAttributes{
-		Namespace: namespace, Verb: "create",
-		Group: routev1.GroupVersion.Group, Resource: "routes", Subresource: "migrate",
+		Verb: "create", Group: routev1.GroupVersion.Group, Resource: "routes", Subresource: subresource,
 	}
 }
+
+// migrate is the permission to move Routes between Route API servers,
+// which may set the created annotation: it decides which route of any
+// namespace keeps a contested host.
+var migrate = clusterWide("migrate")
+
+// defaultBackend is the permission to make a route the routers' answer to
+// requests no route matches, in every namespace's stead.
+var defaultBackend = clusterWide("default-backend")
 
 // AssignHost runs on creation, before validation: a user who sets spec.host
 // or certificate fields needs `create routes/custom-host`; a route with

@@ -112,10 +112,16 @@ func (statusStrategy) GetResetFields() map[fieldpath.APIVersion]*fieldpath.Set {
 	return statusResetFields
 }
 
+// PrepareForUpdate keeps all but the new status (and the managed fields
+// that record who wrote it), as a custom resource's status strategy does:
+// labels and annotations written here would skip the checks of the main
+// resource (the created annotation decides who keeps a contested host, and
+// routers' ServiceAccounts may write status).
 func (statusStrategy) PrepareForUpdate(_ context.Context, obj, old runtime.Object) {
 	r := obj.(*routev1.Route)
-	r.Spec = old.(*routev1.Route).Spec
-	routeapi.Default(r)
+	status, managed := r.Status, r.ManagedFields
+	*r = *old.(*routev1.Route).DeepCopy()
+	r.Status, r.ManagedFields = status, managed
 }
 
 func (statusStrategy) ValidateUpdate(_ context.Context, obj, old runtime.Object) field.ErrorList {
