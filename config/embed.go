@@ -39,3 +39,9 @@ var RouteAPIServerRBAC []byte
 //
 //go:embed components/externaldns/rbac.yaml
 var ExternalDNSRBAC []byte
+
+// RouterPodPolicy is the admission policy that keeps privileged pods out of
+// the router namespace.
+//
+//go:embed manager/router_pod_policy.yaml
+var RouterPodPolicy []byte

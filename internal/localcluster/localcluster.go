@@ -272,6 +272,9 @@ func (c *Cluster) setUp(o Options) error {
 	if err := c.applyRBAC(ctx); err != nil {
 		return err
 	}
+	if err := c.apply(ctx, config.RouterPodPolicy); err != nil {
+		return err
+	}
 	if o.Dir != "" {
 		if err := c.writeKubeconfig(o.Dir); err != nil {
 			return err
