@@ -2,7 +2,6 @@ package routeapi
 
 import (
 	"context"
-	"fmt"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
@@ -72,14 +71,8 @@ func validateDefaultBackend(ctx context.Context, r, old *routev1.Route, access A
 		return nil
 	}
 	fld := field.NewPath("metadata", "annotations").Key(names.DefaultBackendAnnotation)
-	ok, err := access.UserAllowed(ctx, defaultBackend)
-	if err != nil {
-		return field.ErrorList{field.InternalError(fld, fmt.Errorf("checking routes/default-backend: %w", err))}
-	}
-	if !ok {
-		return field.ErrorList{field.Forbidden(fld, "only a user allowed create routes/default-backend across the cluster may make a route the routers' default backend: it answers requests for every host no route serves")}
-	}
-	return nil
+	return requireAccess(ctx, access, defaultBackend, fld,
+		"only a user allowed create routes/default-backend across the cluster may make a route the routers' default backend: it answers requests for every host no route serves")
 }
 
 // Warnings are the non-fatal remarks OKD makes about a Route.

@@ -73,12 +73,6 @@ func validateCreated(ctx context.Context, r, old *routev1.Route, access Access) 
 	if _, _, err := parseCreated(v); err != nil {
 		return field.ErrorList{field.Invalid(fld, v, err.Error())}
 	}
-	ok, err := access.UserAllowed(ctx, migrate)
-	if err != nil {
-		return field.ErrorList{field.InternalError(fld, fmt.Errorf("checking routes/migrate: %w", err))}
-	}
-	if !ok {
-		return field.ErrorList{field.Forbidden(fld, "only a Route migration (create routes/migrate, granted across the cluster) may set this annotation: it decides which Route keeps a contested host")}
-	}
-	return nil
+	return requireAccess(ctx, access, migrate, fld,
+		"only a Route migration (create routes/migrate, granted across the cluster) may set this annotation: it decides which Route keeps a contested host")
 }

@@ -57,6 +57,18 @@ func clusterWide(subresource string) authorizationv1.ResourceAttributes {
 // namespace keeps a contested host.
 var migrate = clusterWide("migrate")
 
+// requireAccess refuses fld with denied unless the user holds perm.
+func requireAccess(ctx context.Context, access Access, perm authorizationv1.ResourceAttributes, fld *field.Path, denied string) field.ErrorList {
+	ok, err := access.UserAllowed(ctx, perm)
+	if err != nil {
+		return field.ErrorList{field.InternalError(fld, fmt.Errorf("checking routes/%s: %w", perm.Subresource, err))}
+	}
+	if !ok {
+		return field.ErrorList{field.Forbidden(fld, denied)}
+	}
+	return nil
+}
+
 // defaultBackend is the permission to make a route the routers' answer to
 // requests no route matches, in every namespace's stead.
 var defaultBackend = clusterWide("default-backend")
