@@ -40,8 +40,8 @@ var RouteAPIServerRBAC []byte
 //go:embed components/externaldns/rbac.yaml
 var ExternalDNSRBAC []byte
 
-// RouterPodPolicy is the admission policy that keeps privileged pods out of
-// the router namespace.
+// AdmissionPolicies keep privileged pods out of the router namespace and
+// hold the manager's writes to what RBAC cannot narrow.
 //
-//go:embed manager/router_pod_policy.yaml
-var RouterPodPolicy []byte
+//go:embed manager/router_pod_policy.yaml manager/manager_policy.yaml
+var AdmissionPolicies embed.FS

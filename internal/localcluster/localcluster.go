@@ -269,10 +269,10 @@ func (c *Cluster) setUp(o Options) error {
 	} else if err := c.startRouteAPIServer(o); err != nil {
 		return err
 	}
-	if err := c.applyRBAC(ctx); err != nil {
+	if err := c.applyAll(ctx, config.RBAC, "rbac/*.yaml"); err != nil {
 		return err
 	}
-	if err := c.apply(ctx, config.RouterPodPolicy); err != nil {
+	if err := c.applyAll(ctx, config.AdmissionPolicies, "manager/*.yaml"); err != nil {
 		return err
 	}
 	if o.Dir != "" {
@@ -377,15 +377,14 @@ func (c *Cluster) UserClient(name string, groups ...string) (client.Client, erro
 	return client.New(u.Config(), client.Options{Scheme: manager.Scheme()})
 }
 
-// applyRBAC installs config/rbac: the manager's and the routers' roles,
-// and the roles for users.
-func (c *Cluster) applyRBAC(ctx context.Context) error {
-	files, err := fs.Glob(config.RBAC, "rbac/*.yaml")
+// applyAll installs the manifests of fsys that pattern names.
+func (c *Cluster) applyAll(ctx context.Context, fsys fs.FS, pattern string) error {
+	files, err := fs.Glob(fsys, pattern)
 	if err != nil {
 		return err
 	}
 	for _, f := range files {
-		data, err := config.RBAC.ReadFile(f)
+		data, err := fs.ReadFile(fsys, f)
 		if err != nil {
 			return err
 		}
