@@ -20,8 +20,8 @@ package ingresscontroller
 // +kubebuilder:rbac:groups="",resources=namespaces,verbs=get;list;watch
 // +kubebuilder:rbac:groups=apps,namespace=openshift-ingress,resources=deployments,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=policy,namespace=openshift-ingress,resources=poddisruptionbudgets,verbs=get;list;watch;create;update;patch;delete
-// +kubebuilder:rbac:groups="",namespace=openshift-ingress,resources=services;serviceaccounts,verbs=create;update;patch;delete
-// +kubebuilder:rbac:groups="",namespace=openshift-ingress,resources=serviceaccounts,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",namespace=openshift-ingress,resources=services,verbs=create;update;patch;delete
+// +kubebuilder:rbac:groups="",namespace=openshift-ingress,resources=serviceaccounts,verbs=get;list;watch;create
 // +kubebuilder:rbac:groups="",namespace=openshift-ingress,resources=secrets,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups="",namespace=openshift-ingress,resources=pods,verbs=list
 // +kubebuilder:rbac:groups="",namespace=openshift-ingress,resources=configmaps,verbs=get;list;watch;create;update;patch;delete
