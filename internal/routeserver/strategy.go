@@ -49,7 +49,11 @@ var (
 		fieldpath.APIVersion(routev1.GroupVersion.String()): fieldpath.NewSet(fieldpath.MakePathOrDie("status")),
 	}
 	statusResetFields = map[fieldpath.APIVersion]*fieldpath.Set{
-		fieldpath.APIVersion(routev1.GroupVersion.String()): fieldpath.NewSet(fieldpath.MakePathOrDie("spec")),
+		fieldpath.APIVersion(routev1.GroupVersion.String()): fieldpath.NewSet(fieldpath.MakePathOrDie("spec"),
+			// What the status strategy keeps from the stored route, so that a
+			// status apply does not claim fields it cannot change.
+			fieldpath.MakePathOrDie("metadata", "labels"), fieldpath.MakePathOrDie("metadata", "annotations"),
+			fieldpath.MakePathOrDie("metadata", "ownerReferences"), fieldpath.MakePathOrDie("metadata", "finalizers")),
 	}
 )
 
