@@ -69,4 +69,11 @@ func TestClusterWideRouteAnnotations(t *testing.T) {
 	if len(got.Labels) > 0 || got.Annotations[names.CreatedAnnotation] != "" || got.Annotations[names.DefaultBackendAnnotation] != "" {
 		t.Errorf("status writes changed the route's metadata: labels %v, annotations %v", got.Labels, got.Annotations)
 	}
+	// Nor do they claim it (the Route API server resets it for server-side
+	// apply; a custom resource's status resets only spec).
+	for _, mf := range got.ManagedFields {
+		if aggregated() && mf.Subresource == "status" && mf.FieldsV1 != nil && strings.Contains(string(mf.FieldsV1.Raw), `"f:labels"`) {
+			t.Errorf("the status writer %q manages labels it could not write: %s", mf.Manager, mf.FieldsV1.Raw)
+		}
+	}
 }
