@@ -3,7 +3,8 @@ package ingresscontroller
 // What the operator itself needs, generated into config/rbac/role.yaml.
 // Writes are confined to the router and operator namespaces; the manager's
 // cache watches IngressControllers of the operator namespace and
-// Deployments and PodDisruptionBudgets of the router namespace only. It
+// Deployments, PodDisruptionBudgets and ServiceAccounts of the router
+// namespace only (internal/manager). It
 // writes no RBAC: the routers' ServiceAccount is bound to roles installed
 // with the manager (config/rbac/router_rbac.yaml), since a manager allowed
 // to create ClusterRoleBindings could grant anyone what it holds.
