@@ -72,8 +72,8 @@ func TestClusterWideRouteAnnotations(t *testing.T) {
 	// Nor do they claim it (the Route API server resets it for server-side
 	// apply; a custom resource's status resets only spec).
 	for _, mf := range got.ManagedFields {
-		if aggregated() && mf.Subresource == "status" && mf.FieldsV1 != nil && strings.Contains(string(mf.FieldsV1.Raw), `"f:labels"`) {
-			t.Errorf("the status writer %q manages labels it could not write: %s", mf.Manager, mf.FieldsV1.Raw)
+		if aggregated() && mf.Subresource == "status" && mf.FieldsV1 != nil && strings.Contains(mf.FieldsV1.GetRawString(), `"f:labels"`) {
+			t.Errorf("the status writer %q manages labels it could not write: %s", mf.Manager, mf.FieldsV1.GetRawString())
 		}
 	}
 }
