@@ -117,8 +117,6 @@ func contentVersion(b []byte) string {
 	return hex.EncodeToString(sum[:])[:16]
 }
 
-// cookieKeyVersion names a key on the pods without telling it.
-func cookieKeyVersion(key []byte) string {
-	sum := sha256.Sum256(key)
-	return hex.EncodeToString(sum[:])[:10]
-}
+// cookieKeyVersion names a key on the pods without telling it; shorter
+// than contentVersion, as pods made before it already carry.
+func cookieKeyVersion(key []byte) string { return contentVersion(key)[:10] }

@@ -4,10 +4,10 @@ package ingresscontroller
 // Writes are confined to the router and operator namespaces; the manager's
 // cache watches IngressControllers of the operator namespace and
 // Deployments, PodDisruptionBudgets and ServiceAccounts of the router
-// namespace only (internal/manager). It
-// writes no RBAC: the routers' ServiceAccount is bound to roles installed
-// with the manager (config/rbac/router_rbac.yaml), since a manager allowed
-// to create ClusterRoleBindings could grant anyone what it holds.
+// namespace only (internal/manager). It writes no RBAC: the routers'
+// ServiceAccount is bound to roles installed with the manager
+// (config/rbac/router_rbac.yaml), since a manager allowed to create
+// ClusterRoleBindings could grant anyone what it holds.
 //
 // +kubebuilder:rbac:groups=operator.openshift.io,namespace=openshift-ingress-operator,resources=ingresscontrollers,verbs=get;list;watch;create;update;patch
 // +kubebuilder:rbac:groups=operator.openshift.io,namespace=openshift-ingress-operator,resources=ingresscontrollers/status;ingresscontrollers/finalizers,verbs=get;update;patch
