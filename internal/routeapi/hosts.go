@@ -209,10 +209,9 @@ func ValidateExternalCertificate(ctx context.Context, r *routev1.Route, access A
 	if name == "" {
 		return field.ErrorList{field.Required(fld.Child("name"), "the name of a kubernetes.io/tls Secret is required")}
 	}
-	if ok, err := access.UserAllowed(ctx, customHost(r.Namespace, "create")); err != nil {
-		return field.ErrorList{field.InternalError(fld, err)}
-	} else if !ok {
-		return field.ErrorList{field.Forbidden(fld, "you do not have permission to set an external certificate on the route (create routes/custom-host)")}
+	if errs := requireAccess(ctx, access, customHost(r.Namespace, "create"), fld,
+		"you do not have permission to set an external certificate on the route (create routes/custom-host)"); len(errs) > 0 {
+		return errs
 	}
 	router := names.RouterServiceAccountUser(routerNamespace)
 	for _, verb := range []string{"get", "list", "watch"} {
