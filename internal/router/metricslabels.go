@@ -31,13 +31,13 @@ func routeLabels(m *model.Model) map[string]proxyLabels {
 func backendKind(name string) string {
 	prefix, _, _ := strings.Cut(name, ":")
 	switch {
-	case prefix == "be_http":
+	case prefix == model.HTTPBackendPrefix:
 		return "http"
-	case prefix == "be_edge_http":
+	case prefix == model.EdgeBackendPrefix:
 		return "https-edge"
-	case prefix == "be_secure":
+	case prefix == model.ReencryptBackendPrefix:
 		return "https"
-	case prefix == "be_tcp":
+	case prefix == model.PassthroughBackendPrefix:
 		return "tcp"
 	case model.IsSpare(name):
 		// A route that went live without a reload; its kind shows once

@@ -62,18 +62,27 @@ func isDefaultBackend(r admission.Route) bool {
 	return r.Annotations[names.DefaultBackendAnnotation] == "true" && !r.TLS.Passthrough()
 }
 
+// The prefixes of OKD's backend names, which say how traffic reaches a
+// route: plain HTTP, edge, reencrypt or passthrough.
+const (
+	HTTPBackendPrefix        = "be_http"
+	EdgeBackendPrefix        = "be_edge_http"
+	ReencryptBackendPrefix   = "be_secure"
+	PassthroughBackendPrefix = "be_tcp"
+)
+
 // BackendName is OKD's backend name for a route: its prefix says how
 // traffic reaches it.
 func BackendName(r *routev1.Route) string {
-	prefix := "be_http"
+	prefix := HTTPBackendPrefix
 	if t := r.Spec.TLS; t != nil {
 		switch t.Termination {
 		case routev1.TLSTerminationEdge:
-			prefix = "be_edge_http"
+			prefix = EdgeBackendPrefix
 		case routev1.TLSTerminationReencrypt:
-			prefix = "be_secure"
+			prefix = ReencryptBackendPrefix
 		case routev1.TLSTerminationPassthrough:
-			prefix = "be_tcp"
+			prefix = PassthroughBackendPrefix
 		}
 	}
 	return prefix + ":" + r.Namespace + ":" + r.Name
