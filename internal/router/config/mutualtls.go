@@ -161,10 +161,13 @@ func SubjectFilterError(f string) error {
 var wideEscape = regexp.MustCompile(`\\(x\{|[4-7][0-7]{2})`)
 
 // quantifier is a counted repetition as PCRE2 reads one; nothingToRepeat,
-// a pattern's prefix after which there is nothing for it to repeat.
+// a pattern's prefix after which there is nothing for it to repeat;
+// leadingZero, a count Go does not read as one ("{01}", "{1,02}"), so the
+// whole stays text to Go.
 var (
 	quantifier      = regexp.MustCompile(`^\{[0-9]+(,[0-9]*)?\}`)
 	nothingToRepeat = regexp.MustCompile(`(^|[(|]|\(\?[a-zA-Z-]*[:)])$`)
+	leadingZero     = regexp.MustCompile(`[{,]0[0-9]`)
 )
 
 // posixClass is a POSIX class, as it may stand within a class.
@@ -209,8 +212,13 @@ func classSyntaxError(f string) error {
 			continue
 		}
 		if !inClass {
-			if c == '{' && quantifier.MatchString(f[i:]) && nothingToRepeat.MatchString(f[:i]) {
-				return fmt.Errorf("%q with nothing before it: Go reads it as text, PCRE2 refuses it; write \\{", quantifier.FindString(f[i:]))
+			if q := quantifier.FindString(f[i:]); c == '{' && q != "" {
+				switch {
+				case nothingToRepeat.MatchString(f[:i]):
+					return fmt.Errorf("%q with nothing before it: Go reads it as text, PCRE2 refuses it; write \\{", q)
+				case leadingZero.MatchString(q):
+					return fmt.Errorf("%q with a leading zero: Go reads it as text, PCRE2 as a repetition; write \\{ or the count without the zero", q)
+				}
 			}
 			if c == '[' {
 				j := i + 1

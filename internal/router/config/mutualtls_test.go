@@ -94,6 +94,8 @@ func TestSubjectFilterError(t *testing.T) {
 		{filter: `[a[.b]`}, {filter: `[a[.b.]]`, err: "in a class"}, {filter: `[a[=b=]]`, err: "in a class"}, {filter: `[a[:nope:]]`, err: "invalid character class"},
 		{filter: `\Qabc`, err: `\Q without \E`}, {filter: `(?P<n>a)(?P<n>b)`, err: `group name "n" used twice`},
 		{filter: `0$*`, err: "a quantifier after an anchor"}, {filter: `{00}`, err: "with nothing before it"},
+		{filter: `${00}`, err: "with a leading zero"}, {filter: `a{01}`, err: "with a leading zero"}, {filter: `a{1,02}`, err: "with a leading zero"},
+		{filter: `a{0}b`}, {filter: `a{10,20}`},
 		{filter: `a|{2}`, err: "missing argument"}, {filter: `a{2}{,3}`}, {filter: `x{2,}`}, {filter: `\700`, err: "write a byte as"}, {filter: `\x{263a}`, err: "write a byte as"},
 	} {
 		err := SubjectFilterError(tc.filter)
