@@ -145,7 +145,8 @@ func (c *container) start() (*process, error) {
 	if err != nil {
 		return nil, err
 	}
-	cmd := c.w.command(c.image.Binary, c.spec.Args...)
+	pod, _, _ := c.w.snapshot()
+	cmd := c.w.containerCommand(pod, c)
 	cmd.Env, cmd.Dir = env, c.w.dir
 	p, err := startProcess(cmd, c.log)
 	if err != nil {

@@ -57,12 +57,15 @@ func (e *envList) list() []string {
 //     configMapKeyRef values and $(VAR) expansion;
 //   - values naming a path under a volumeMount's mountPath are rewritten
 //     to the local copy of that volume (see localPath);
-//   - KUBECONFIG for the pod's ServiceAccount, and POD_NAME,
+//   - KUBECONFIG for the pod's ServiceAccount (when its token is
+//     automounted or the container mounts a volume projecting it), and POD_NAME,
 //     POD_NAMESPACE, NAMESPACE, POD_IP and SERVICE_NAME (the first
 //     Service selecting the pod) for the echo server, unless the
 //     container sets them;
-//   - for the router image, a per-pod ROUTER_CONFIG_DIR and ROUTER_RUN_DIR
-//     and the agent's HAProxy as ROUTER_HAPROXY_BINARY, over the pod's.
+//   - for the router image, ROUTER_CONFIG_DIR and ROUTER_RUN_DIR (the
+//     volumes mounted at the image's directories, else directories of the
+//     container's own) and the agent's HAProxy as ROUTER_HAPROXY_BINARY,
+//     over the pod's.
 func (w *podWorker) env(c *container) ([]string, error) {
 	pod, _, _ := w.snapshot()
 	ctx, cancel := context.WithTimeout(w.a.ctx, apiTimeout)
@@ -74,7 +77,7 @@ func (w *podWorker) env(c *container) ([]string, error) {
 	if err := w.containerEnv(ctx, pod, &c.spec, e); err != nil {
 		return nil, err
 	}
-	w.addHints(ctx, pod, e)
+	w.addHints(ctx, pod, &c.spec, e)
 	if c.image.Router {
 		if err := w.addRouterEnv(c, e); err != nil {
 			return nil, err
@@ -282,8 +285,8 @@ func expand(s string, vals map[string]string) string {
 
 // addHints adds the identity and credentials a process of this node may
 // want, unless the container set them.
-func (w *podWorker) addHints(ctx context.Context, pod *corev1.Pod, e *envList) {
-	if w.creds != nil {
+func (w *podWorker) addHints(ctx context.Context, pod *corev1.Pod, c *corev1.Container, e *envList) {
+	if w.creds != nil && hasToken(pod, c) {
 		e.setDefault("KUBECONFIG", w.creds.kubeconfig)
 	}
 	e.setDefault("POD_NAME", pod.Name)
@@ -315,12 +318,21 @@ func (w *podWorker) serviceOf(ctx context.Context, pod *corev1.Pod) string {
 	return matches[0]
 }
 
-// addRouterEnv gives a router process directories of its own (the image's
-// /var/lib/haproxy is shared by every router on this machine) and the
-// HAProxy binary of this machine.
+// addRouterEnv gives a router process its directories and the HAProxy
+// binary of this machine. The directories are the volumes the container
+// mounts at the image's (the operator's Deployment mounts emptyDirs there,
+// its root filesystem being read-only), else directories of the
+// container's own: the image's /var/lib/haproxy here would be shared by
+// every router on this machine.
 func (w *podWorker) addRouterEnv(c *container, e *envList) error {
-	base := filepath.Join(w.dir, c.spec.Name)
+	base, mounts := filepath.Join(w.dir, c.spec.Name), w.mounts(&c.spec)
 	cfg, run := filepath.Join(base, "config"), filepath.Join(base, "run")
+	if local := localPath(names.RouterConfigDir, mounts); local != names.RouterConfigDir {
+		cfg = local
+	}
+	if local := localPath(names.RouterRunDir, mounts); local != names.RouterRunDir {
+		run = local
+	}
 	for _, d := range []string{cfg, run} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return err

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -243,7 +244,7 @@ func (w *podWorker) prepare(pod *corev1.Pod) error {
 	}
 	ctx, cancel := context.WithTimeout(w.a.ctx, apiTimeout)
 	defer cancel()
-	if w.creds == nil && automount(pod) {
+	if w.creds == nil && (automount(pod) || projectsToken(pod)) {
 		creds, err := w.writeCredentials(ctx, pod)
 		if err != nil {
 			return err
@@ -262,6 +263,29 @@ func (w *podWorker) prepare(pod *corev1.Pod) error {
 
 func automount(pod *corev1.Pod) bool {
 	return pod.Spec.AutomountServiceAccountToken == nil || *pod.Spec.AutomountServiceAccountToken
+}
+
+// projectsToken tells whether a volume of the pod holds its token.
+func projectsToken(pod *corev1.Pod) bool {
+	return slices.ContainsFunc(pod.Spec.Volumes, holdsToken)
+}
+
+func holdsToken(v corev1.Volume) bool {
+	return v.Projected != nil && slices.ContainsFunc(v.Projected.Sources, func(p corev1.VolumeProjection) bool {
+		return p.ServiceAccountToken != nil
+	})
+}
+
+// hasToken tells whether the container gets the pod's credentials: every
+// container when the token is automounted (ServiceAccount admission would
+// mount it in each), else those that mount a volume holding it.
+func hasToken(pod *corev1.Pod, c *corev1.Container) bool {
+	if automount(pod) {
+		return true
+	}
+	return slices.ContainsFunc(c.VolumeMounts, func(m corev1.VolumeMount) bool {
+		return slices.ContainsFunc(pod.Spec.Volumes, func(v corev1.Volume) bool { return v.Name == m.Name && holdsToken(v) })
+	})
 }
 
 // stop ends every container with the given grace and removes the pod's

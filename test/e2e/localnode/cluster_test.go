@@ -1,6 +1,7 @@
 package localnode_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -74,6 +75,7 @@ func TestPodsRunOnLocalNodes(t *testing.T) {
 	checkRestart(t, s, pods[0])
 	checkDeletion(t, s, pods[1])
 	checkHostNetworkPod(t, s)
+	checkContainerIsolation(t, s)
 	checkUnknownImage(t, s)
 
 	start = time.Now()
@@ -430,6 +432,89 @@ func checkHostNetworkPod(t *testing.T, s *stack) {
 	}
 	t.Logf("hostNetwork pod served on %s after %s", nd.IP, since(start))
 	deleteAndWait(t, s, pod)
+}
+
+// checkContainerIsolation: a container with a read-only root filesystem
+// runs with every mount read-only but its writable volumes, and without
+// an automounted token only a container that mounts a volume projecting
+// it gets the pod's credentials.
+func checkContainerIsolation(t *testing.T, s *stack) {
+	t.Helper()
+	container := func(name, port string) corev1.Container {
+		return corev1.Container{Name: name, Image: echoImage,
+			Env: []corev1.EnvVar{{Name: "HTTP_PORT", Value: port}, {Name: "HTTPS_PORT", Value: "0"}}}
+	}
+	locked := container("locked", "8080")
+	locked.SecurityContext = &corev1.SecurityContext{ReadOnlyRootFilesystem: ptr.To(true)}
+	locked.VolumeMounts = []corev1.VolumeMount{{Name: "scratch", MountPath: "/scratch"},
+		{Name: "api", MountPath: "/var/run/secrets/kubernetes.io/serviceaccount", ReadOnly: true}}
+	pod := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: "isolated", Namespace: ns},
+		Spec: corev1.PodSpec{TerminationGracePeriodSeconds: ptr.To(int64(5)), AutomountServiceAccountToken: ptr.To(false),
+			Containers: []corev1.Container{locked, container("open", "8081")},
+			Volumes: []corev1.Volume{{Name: "scratch", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}},
+				{Name: "api", VolumeSource: corev1.VolumeSource{Projected: &corev1.ProjectedVolumeSource{Sources: []corev1.VolumeProjection{
+					{ServiceAccountToken: &corev1.ServiceAccountTokenProjection{Path: "token"}}}}}}}},
+	}
+	mustCreate(t, s.c, pod)
+	err := poll(waitTimeout, func() (bool, error) {
+		err := s.c.Client.Get(context.Background(), client.ObjectKeyFromObject(pod), pod)
+		running := 0
+		for _, cs := range pod.Status.ContainerStatuses {
+			if cs.State.Running != nil {
+				running++
+			}
+		}
+		return err == nil && running == 2, err
+	})
+	if err != nil {
+		t.Fatalf("pod with two containers not running: %v; %s", err, describe([]corev1.Pod{*pod}))
+	}
+	for _, cs := range pod.Status.ContainerStatuses {
+		var pid int
+		if _, err := fmt.Sscanf(cs.ContainerID, "localnode://%d", &pid); err != nil {
+			t.Fatalf("container %s ID %q: %v", cs.Name, cs.ContainerID, err)
+		}
+		env, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
+		if err != nil {
+			t.Fatal(err)
+		}
+		hasKubeconfig := bytes.Contains(append([]byte{0}, env...), []byte("\x00KUBECONFIG="))
+		mounts := mountOptions(t, pid)
+		scratch := ""
+		for point, opts := range mounts {
+			if strings.HasSuffix(point, "/volumes/scratch") {
+				scratch = opts
+			}
+		}
+		locked := cs.Name == "locked"
+		if hasKubeconfig != locked {
+			t.Errorf("container %s: KUBECONFIG given %v, want %v", cs.Name, hasKubeconfig, locked)
+		}
+		if ro := strings.HasPrefix(mounts["/"], "ro"); ro != locked {
+			t.Errorf("container %s: / mounted %q, want read-only %v", cs.Name, mounts["/"], locked)
+		}
+		if locked && !strings.HasPrefix(scratch, "rw") {
+			t.Errorf("container %s: its emptyDir mounted %q, want writable", cs.Name, scratch)
+		}
+	}
+	deleteAndWait(t, s, pod)
+}
+
+// mountOptions maps the mount points a process sees to their options.
+func mountOptions(t *testing.T, pid int) map[string]string {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/mountinfo", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for line := range strings.Lines(string(b)) {
+		if f := strings.Fields(line); len(f) > 5 {
+			out[f[4]] = f[5]
+		}
+	}
+	return out
 }
 
 // checkUnknownImage: a pod whose image the node cannot run is Running,

@@ -54,8 +54,14 @@ func TestRouterPodsServeRoutes(t *testing.T) {
 		ObjectMeta: metav1.ObjectMeta{Name: "default", Namespace: names.OperatorNamespace},
 		Spec:       operatorv1.IngressControllerSpec{Replicas: ptr.To(int32(2))},
 	})
-	waitRouters(t, s, 2)
-	t.Logf("2 router pods Ready after %s", since(start))
+	for _, p := range waitRouters(t, s, 2) {
+		// The operator's Deployment makes the root read-only: the router
+		// and HAProxy write only to the pod's emptyDirs.
+		if opts := mountOptions(t, podPID(t, &p))["/"]; !strings.HasPrefix(opts, "ro") {
+			t.Errorf("router %s runs with / mounted %q, want read-only", p.Name, opts)
+		}
+	}
+	t.Logf("2 router pods Ready after %s, their root filesystems read-only", since(start))
 
 	start = time.Now()
 	mustCreate(t, s.c, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})
@@ -98,7 +104,7 @@ func haproxyPath(t *testing.T) string {
 	return strings.TrimSpace(string(out))
 }
 
-func waitRouters(t *testing.T, s *stack, n int) {
+func waitRouters(t *testing.T, s *stack, n int) []corev1.Pod {
 	t.Helper()
 	var last []corev1.Pod
 	err := poll(waitTimeout, func() (bool, error) {
@@ -118,6 +124,7 @@ func waitRouters(t *testing.T, s *stack, n int) {
 	if err != nil {
 		t.Fatalf("router pods not Ready: %v; %s", err, describe(last))
 	}
+	return last
 }
 
 // defaultCertificate is the operator's default certificate for the
