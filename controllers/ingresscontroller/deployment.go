@@ -75,21 +75,13 @@ func desiredDeployment(ic *operatorv1.IngressController, a admission, o Options,
 			DNSPolicy:                     dnsPolicy(hostNet),
 			TerminationGracePeriodSeconds: ptr.To(int64(3600)),
 			SecurityContext:               podSecurityContext(hostNet),
-			NodeSelector:                  nodeSelector(ic),
-			Tolerations:                   tolerations(ic),
-			Affinity:                      spreadAffinity(ic.Name),
-			Containers:                    []corev1.Container{routerContainer(ic, a, o, in)},
-			Volumes: []corev1.Volume{{
-				Name: "default-certificate",
-				VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{
-					SecretName: defaultCertificateName(ic), DefaultMode: ptr.To(int32(0o440)),
-				}},
-			}, {
-				Name: metricsCertificateVolume,
-				VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{
-					SecretName: names.MetricsCertificateSecret(ic.Name), DefaultMode: ptr.To(int32(0o440)),
-				}},
-			}},
+			// Only the router container gets a token (routerVolumes).
+			AutomountServiceAccountToken: ptr.To(false),
+			NodeSelector:                 nodeSelector(ic),
+			Tolerations:                  tolerations(ic),
+			Affinity:                     spreadAffinity(ic.Name),
+			Containers:                   []corev1.Container{routerContainer(ic, a, o, in)},
+			Volumes:                      routerVolumes(ic),
 		},
 	}
 	if logsToContainer(ic) {
@@ -238,12 +230,50 @@ func routerContainer(ic *operatorv1.IngressController, a admission, o Options, i
 		SecurityContext:          containerSecurityContext(hostNet, http, https, stats),
 		TerminationMessagePolicy: corev1.TerminationMessageFallbackToLogsOnError,
 		VolumeMounts: []corev1.VolumeMount{{Name: "default-certificate", MountPath: defaultCertificateDir, ReadOnly: true},
-			{Name: metricsCertificateVolume, MountPath: names.MetricsCertificateDir, ReadOnly: true}},
+			{Name: metricsCertificateVolume, MountPath: names.MetricsCertificateDir, ReadOnly: true},
+			{Name: names.RouterConfigVolume, MountPath: names.RouterConfigDir},
+			{Name: names.RouterRunVolume, MountPath: names.RouterRunDir},
+			{Name: names.APIAccessVolume, MountPath: names.ServiceAccountDir, ReadOnly: true}},
 	}
 }
 
 // metricsCertificateVolume holds the certificate of the metrics' HTTPS.
 const metricsCertificateVolume = "metrics-certs"
+
+// routerVolumes are the router container's: its two certificates, the
+// directories it writes (its root filesystem is read-only) and its API
+// credentials.
+func routerVolumes(ic *operatorv1.IngressController) []corev1.Volume {
+	secret := func(name, secret string) corev1.Volume {
+		return corev1.Volume{Name: name, VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{
+			SecretName: secret, DefaultMode: ptr.To(int32(0o440)),
+		}}}
+	}
+	emptyDir := func(name string) corev1.Volume {
+		return corev1.Volume{Name: name, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}}
+	}
+	return []corev1.Volume{
+		secret("default-certificate", defaultCertificateName(ic)),
+		secret(metricsCertificateVolume, names.MetricsCertificateSecret(ic.Name)),
+		emptyDir(names.RouterConfigVolume), emptyDir(names.RouterRunVolume),
+		apiAccessVolume(),
+	}
+}
+
+// apiAccessVolume is what ServiceAccount admission would mount in every
+// container of the pod: a bound token, the cluster's CA and the namespace.
+func apiAccessVolume() corev1.Volume {
+	return corev1.Volume{Name: names.APIAccessVolume, VolumeSource: corev1.VolumeSource{Projected: &corev1.ProjectedVolumeSource{
+		DefaultMode: ptr.To(int32(0o444)),
+		Sources: []corev1.VolumeProjection{
+			{ServiceAccountToken: &corev1.ServiceAccountTokenProjection{Path: "token", ExpirationSeconds: ptr.To(int64(names.APITokenExpiration))}},
+			{ConfigMap: &corev1.ConfigMapProjection{LocalObjectReference: corev1.LocalObjectReference{Name: names.KubeRootCAConfigMap},
+				Items: []corev1.KeyToPath{{Key: "ca.crt", Path: "ca.crt"}}}},
+			{DownwardAPI: &corev1.DownwardAPIProjection{Items: []corev1.DownwardAPIVolumeFile{{Path: "namespace",
+				FieldRef: &corev1.ObjectFieldSelector{APIVersion: "v1", FieldPath: "metadata.namespace"}}}}},
+		},
+	}}}
+}
 
 // podSecurityContext runs routers as non-root. Off the host network the
 // pod lets unprivileged processes bind ports 80 and 443 through a safe,
@@ -259,14 +289,15 @@ func podSecurityContext(hostNet bool) *corev1.PodSecurityContext {
 	return sc
 }
 
-// containerSecurityContext drops every capability. On the host network a
-// port below 1024 needs NET_BIND_SERVICE, and nothing else: HAProxy gets it
-// from its file capability, which works only when privilege escalation is
-// allowed — so that is allowed then, and only then.
+// containerSecurityContext drops every capability and lets a container
+// write to its volumes only. On the host network a port below 1024 needs
+// NET_BIND_SERVICE, and nothing else: HAProxy gets it from its file
+// capability, which works only when privilege escalation is allowed — so
+// that is allowed then, and only then.
 func containerSecurityContext(hostNet bool, ports ...int32) *corev1.SecurityContext {
 	sc := &corev1.SecurityContext{
 		AllowPrivilegeEscalation: ptr.To(false),
-		ReadOnlyRootFilesystem:   ptr.To(false),
+		ReadOnlyRootFilesystem:   ptr.To(true),
 		Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
 	}
 	if hostNet && lowPorts(ports...) {

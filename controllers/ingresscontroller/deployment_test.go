@@ -51,9 +51,9 @@ var (
 	nonRootPodLowPorts = &corev1.PodSecurityContext{RunAsNonRoot: ptr.To(true),
 		SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
 		Sysctls:        []corev1.Sysctl{{Name: "net.ipv4.ip_unprivileged_port_start", Value: "0"}}}
-	dropAll = &corev1.SecurityContext{AllowPrivilegeEscalation: ptr.To(false), ReadOnlyRootFilesystem: ptr.To(false),
+	dropAll = &corev1.SecurityContext{AllowPrivilegeEscalation: ptr.To(false), ReadOnlyRootFilesystem: ptr.To(true),
 		Capabilities: &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}}}
-	bindLow = &corev1.SecurityContext{AllowPrivilegeEscalation: ptr.To(true), ReadOnlyRootFilesystem: ptr.To(false),
+	bindLow = &corev1.SecurityContext{AllowPrivilegeEscalation: ptr.To(true), ReadOnlyRootFilesystem: ptr.To(true),
 		Capabilities: &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}, Add: []corev1.Capability{"NET_BIND_SERVICE"}}}
 )
 
@@ -184,14 +184,30 @@ func TestDesiredDeploymentCommon(t *testing.T) {
 	check("volumes", pod.Volumes, []corev1.Volume{{Name: "default-certificate", VolumeSource: corev1.VolumeSource{
 		Secret: &corev1.SecretVolumeSource{SecretName: "router-certs-edge", DefaultMode: ptr.To(int32(0o440))}}},
 		{Name: "metrics-certs", VolumeSource: corev1.VolumeSource{
-			Secret: &corev1.SecretVolumeSource{SecretName: "router-metrics-certs-edge", DefaultMode: ptr.To(int32(0o440))}}}})
+			Secret: &corev1.SecretVolumeSource{SecretName: "router-metrics-certs-edge", DefaultMode: ptr.To(int32(0o440))}}},
+		{Name: "router-config", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}},
+		{Name: "router-run", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}},
+		{Name: "kube-api-access", VolumeSource: corev1.VolumeSource{Projected: &corev1.ProjectedVolumeSource{
+			DefaultMode: ptr.To(int32(0o444)),
+			Sources: []corev1.VolumeProjection{
+				{ServiceAccountToken: &corev1.ServiceAccountTokenProjection{Path: "token", ExpirationSeconds: ptr.To(int64(3607))}},
+				{ConfigMap: &corev1.ConfigMapProjection{LocalObjectReference: corev1.LocalObjectReference{Name: "kube-root-ca.crt"},
+					Items: []corev1.KeyToPath{{Key: "ca.crt", Path: "ca.crt"}}}},
+				{DownwardAPI: &corev1.DownwardAPIProjection{Items: []corev1.DownwardAPIVolumeFile{{Path: "namespace",
+					FieldRef: &corev1.ObjectFieldSelector{APIVersion: "v1", FieldPath: "metadata.namespace"}}}}},
+			}}}}})
+	// The token is the router container's only (the logs sidecar's test
+	// checks it has none).
+	check("automountServiceAccountToken", pod.AutomountServiceAccountToken, ptr.To(false))
 	check("containers", len(pod.Containers), 1)
 	c := pod.Containers[0]
 	check("container name", c.Name, "router")
 	check("image", c.Image, "router:test")
 	check("imagePullPolicy", c.ImagePullPolicy, corev1.PullIfNotPresent)
 	check("volumeMounts", c.VolumeMounts, []corev1.VolumeMount{{Name: "default-certificate", MountPath: "/etc/pki/tls/private", ReadOnly: true},
-		{Name: "metrics-certs", MountPath: "/etc/pki/tls/metrics-certs", ReadOnly: true}})
+		{Name: "metrics-certs", MountPath: "/etc/pki/tls/metrics-certs", ReadOnly: true},
+		{Name: "router-config", MountPath: "/var/lib/haproxy/router"}, {Name: "router-run", MountPath: "/var/lib/haproxy/run"},
+		{Name: "kube-api-access", MountPath: "/var/run/secrets/kubernetes.io/serviceaccount", ReadOnly: true}})
 	check("env", c.Env, routerEnv(ic, admitted(ic, o), o, clusterInputs{}))
 	check("requests", c.Resources.Requests.Cpu().String()+" "+c.Resources.Requests.Memory().String(), "100m 256Mi")
 }
@@ -220,8 +236,9 @@ func TestDesiredDeploymentLogsSidecar(t *testing.T) {
 		Env:          []corev1.EnvVar{{Name: "ROUTER_SYSLOG_ADDRESS", Value: "/var/lib/rsyslog/rsyslog.sock"}},
 		Resources:    corev1.ResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m"), corev1.ResourceMemory: resource.MustParse("64Mi")}},
 		VolumeMounts: []corev1.VolumeMount{mount}, TerminationMessagePolicy: corev1.TerminationMessageFallbackToLogsOnError,
-		// No capability even on the host network: it binds nothing.
-		SecurityContext: &corev1.SecurityContext{AllowPrivilegeEscalation: ptr.To(false), ReadOnlyRootFilesystem: ptr.To(false),
+		// No capability even on the host network: it binds nothing. No
+		// token either: it mounts the socket's volume only.
+		SecurityContext: &corev1.SecurityContext{AllowPrivilegeEscalation: ptr.To(false), ReadOnlyRootFilesystem: ptr.To(true),
 			Capabilities: &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}}}}
 	if !equality.Semantic.DeepEqual(logs, want) {
 		t.Errorf("logs container:\n%#v\nwant\n%#v", logs, want)
@@ -233,8 +250,8 @@ func TestDesiredDeploymentLogsSidecar(t *testing.T) {
 	ic = newIC("logged", withStrategy(operatorv1.HostNetworkStrategyType), logTo(operatorv1.LoggingDestination{Type: operatorv1.SyslogLoggingDestinationType,
 		Syslog: &operatorv1.SyslogLoggingDestinationParameters{Address: "198.51.100.1", Port: 514}}))
 	pod = desiredDeployment(ic, admitted(ic, o), o, clusterInputs{}).Spec.Template.Spec
-	if len(pod.Containers) != 1 || len(pod.Volumes) != 2 {
-		t.Errorf("syslog: %d containers and %d volumes, want the router and its two certificates only", len(pod.Containers), len(pod.Volumes))
+	if len(pod.Containers) != 1 || slices.ContainsFunc(pod.Volumes, func(v corev1.Volume) bool { return v.Name == mount.Name }) {
+		t.Errorf("syslog: %d containers and volumes %v, want the router and no socket volume", len(pod.Containers), pod.Volumes)
 	}
 }
 

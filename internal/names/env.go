@@ -104,3 +104,23 @@ const (
 	AccessLogSocketDir = "/var/lib/rsyslog"
 	AccessLogSocket    = AccessLogSocketDir + "/rsyslog.sock"
 )
+
+// What the router container may write: the router image's directories for
+// the generated config and HAProxy's sockets. Its root filesystem is
+// read-only in the operator's Deployment, which mounts an emptyDir at each.
+const (
+	RouterConfigDir    = "/var/lib/haproxy/router"
+	RouterRunDir       = "/var/lib/haproxy/run"
+	RouterConfigVolume = "router-config"
+	RouterRunVolume    = "router-run"
+)
+
+// The router container's API credentials: the projected volume a kubelet
+// would mount in every container, mounted in that container only (the
+// pod does not automount its token, so the logs sidecar has none).
+const (
+	APIAccessVolume     = "kube-api-access"
+	ServiceAccountDir   = "/var/run/secrets/kubernetes.io/serviceaccount"
+	APITokenExpiration  = 3607 // seconds; a kubelet's own projection asks for the same
+	KubeRootCAConfigMap = "kube-root-ca.crt"
+)

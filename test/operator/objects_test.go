@@ -215,7 +215,19 @@ func checkDeployment(t *testing.T, ic string, d *appsv1.Deployment, replicas int
 	expect(t, "volumes", pod.Volumes, []corev1.Volume{{Name: "default-certificate", VolumeSource: corev1.VolumeSource{
 		Secret: &corev1.SecretVolumeSource{SecretName: volumeSecret, DefaultMode: ptr.To(int32(0o440))}}},
 		{Name: "metrics-certs", VolumeSource: corev1.VolumeSource{
-			Secret: &corev1.SecretVolumeSource{SecretName: "router-metrics-certs-" + ic, DefaultMode: ptr.To(int32(0o440))}}}})
+			Secret: &corev1.SecretVolumeSource{SecretName: "router-metrics-certs-" + ic, DefaultMode: ptr.To(int32(0o440))}}},
+		{Name: "router-config", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}},
+		{Name: "router-run", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}},
+		{Name: "kube-api-access", VolumeSource: corev1.VolumeSource{Projected: &corev1.ProjectedVolumeSource{
+			DefaultMode: ptr.To(int32(0o444)),
+			Sources: []corev1.VolumeProjection{
+				{ServiceAccountToken: &corev1.ServiceAccountTokenProjection{Path: "token", ExpirationSeconds: ptr.To(int64(3607))}},
+				{ConfigMap: &corev1.ConfigMapProjection{LocalObjectReference: corev1.LocalObjectReference{Name: "kube-root-ca.crt"},
+					Items: []corev1.KeyToPath{{Key: "ca.crt", Path: "ca.crt"}}}},
+				{DownwardAPI: &corev1.DownwardAPIProjection{Items: []corev1.DownwardAPIVolumeFile{{Path: "namespace",
+					FieldRef: &corev1.ObjectFieldSelector{APIVersion: "v1", FieldPath: "metadata.namespace"}}}}},
+			}}}}})
+	expect(t, "automountServiceAccountToken", pod.AutomountServiceAccountToken, ptr.To(false))
 	if len(pod.Containers) != 1 {
 		t.Fatalf("containers = %d", len(pod.Containers))
 	}
@@ -224,7 +236,9 @@ func checkDeployment(t *testing.T, ic string, d *appsv1.Deployment, replicas int
 	expect(t, "liveness terminationGracePeriodSeconds", c.LivenessProbe.TerminationGracePeriodSeconds, ptr.To(int64(10)))
 	expect(t, "readiness terminationGracePeriodSeconds", c.ReadinessProbe.TerminationGracePeriodSeconds, (*int64)(nil))
 	expect(t, "volumeMounts", c.VolumeMounts, []corev1.VolumeMount{{Name: "default-certificate", MountPath: "/etc/pki/tls/private", ReadOnly: true},
-		{Name: "metrics-certs", MountPath: "/etc/pki/tls/metrics-certs", ReadOnly: true}})
+		{Name: "metrics-certs", MountPath: "/etc/pki/tls/metrics-certs", ReadOnly: true},
+		{Name: "router-config", MountPath: "/var/lib/haproxy/router"}, {Name: "router-run", MountPath: "/var/lib/haproxy/run"},
+		{Name: "kube-api-access", MountPath: "/var/run/secrets/kubernetes.io/serviceaccount", ReadOnly: true}})
 	return pod
 }
 
@@ -260,7 +274,7 @@ func TestHostNetworkObjects(t *testing.T) {
 		SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault}})
 	c := pod.Containers[0]
 	expect(t, "container securityContext", c.SecurityContext, &corev1.SecurityContext{AllowPrivilegeEscalation: ptr.To(true),
-		ReadOnlyRootFilesystem: ptr.To(false),
+		ReadOnlyRootFilesystem: ptr.To(true),
 		Capabilities:           &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}, Add: []corev1.Capability{"NET_BIND_SERVICE"}}})
 	expect(t, "ports", c.Ports, []corev1.ContainerPort{
 		{Name: "http", ContainerPort: 80, HostPort: 80, Protocol: corev1.ProtocolTCP},
@@ -307,7 +321,7 @@ func TestPrivateObjects(t *testing.T) {
 		Sysctls:        []corev1.Sysctl{{Name: "net.ipv4.ip_unprivileged_port_start", Value: "0"}}})
 	c := pod.Containers[0]
 	expect(t, "container securityContext", c.SecurityContext, &corev1.SecurityContext{AllowPrivilegeEscalation: ptr.To(false),
-		ReadOnlyRootFilesystem: ptr.To(false), Capabilities: &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}}})
+		ReadOnlyRootFilesystem: ptr.To(true), Capabilities: &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}}})
 	expect(t, "ports", c.Ports, []corev1.ContainerPort{
 		{Name: "http", ContainerPort: 80, Protocol: corev1.ProtocolTCP},
 		{Name: "https", ContainerPort: 443, Protocol: corev1.ProtocolTCP},

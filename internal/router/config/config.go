@@ -245,7 +245,7 @@ func Defaults() Config {
 		HTTPPort: 80, HTTPSPort: 443, StatsAddress: ":1936", IPMode: IPv4,
 		RouteSelector: labels.Everything(), NamespaceSelector: labels.Everything(),
 		ExtendedValidation: true, UpdateStatus: true,
-		HAProxyBinary: "haproxy", ConfigDir: "/var/lib/haproxy/router", RunDir: "/var/lib/haproxy/run",
+		HAProxyBinary: "haproxy", ConfigDir: names.RouterConfigDir, RunDir: names.RouterRunDir,
 		Threads: min(4, runtime.NumCPU()), MaxConnections: 50000, ForwardedHeaders: ForwardedAppend,
 		BalanceHTTP: "random", BalanceTCP: "source", CookieKey: DefaultCookieKey, SSLMinVersion: "TLSv1.2",
 		Ciphers: "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:" +

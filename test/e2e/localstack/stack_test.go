@@ -252,6 +252,24 @@ spec:
 			g.Expect(resp.StatusCode).To(Equal(http.StatusOK))
 			g.Expect(sidecarLog("logged")).To(MatchRegexp(`haproxy\[[0-9]+\]: [0-9.]+ GET /access-logged 200 be_[a-z_]+:demo:hello \{req-42\}`))
 		}).WithTimeout(converge).Should(Succeed())
+		By("giving the API token to the router container only")
+		Eventually(func(g Gomega) {
+			var pods corev1.PodList
+			g.Expect(k8s.List(context.Background(), &pods, client.InNamespace(names.RouterNamespace),
+				client.MatchingLabels{names.DeploymentLabel: "logged"})).To(Succeed())
+			g.Expect(pods.Items).NotTo(BeEmpty())
+			for _, p := range pods.Items {
+				g.Expect(p.Status.ContainerStatuses).To(HaveLen(2), p.Name)
+				for _, cs := range p.Status.ContainerStatuses {
+					var pid int
+					_, err := fmt.Sscanf(cs.ContainerID, "localnode://%d", &pid)
+					g.Expect(err).NotTo(HaveOccurred(), cs.ContainerID)
+					env, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
+					g.Expect(err).NotTo(HaveOccurred())
+					g.Expect(strings.Contains("\x00"+string(env), "\x00KUBECONFIG=")).To(Equal(cs.Name == "router"), "container %s of %s", cs.Name, p.Name)
+				}
+			}
+		}).WithTimeout(converge).Should(Succeed())
 	})
 
 	It("asks clients for certificates when an admin sets clientTLS, with the CA from openshift-config", func() {
