@@ -27,6 +27,10 @@ RUN apt-get update && \
     cp /usr/sbin/haproxy /usr/sbin/haproxy-bind-low-ports && \
     setcap 'cap_net_bind_service=+ep' /usr/sbin/haproxy-bind-low-ports && \
     rm -rf /var/lib/apt/lists/* && \
+    # No setuid or setgid program: HostNetwork routers run with privilege
+    # escalation allowed (for the file capability above), and nothing in
+    # the image needs to become another user.
+    find / -xdev -perm /6000 -type f -exec chmod a-s {} + && \
     mkdir -p /var/lib/haproxy/router /var/lib/haproxy/run && \
     chown -R 1001:0 /var/lib/haproxy && chmod -R g=u /var/lib/haproxy
 COPY --from=build /out/ /usr/bin/
