@@ -4,6 +4,7 @@ package localnode
 
 import (
 	"os/exec"
+	"path/filepath"
 	"slices"
 
 	corev1 "k8s.io/api/core/v1"
@@ -24,8 +25,11 @@ func (w *podWorker) writableDirs(pod *corev1.Pod, c *corev1.Container) []string 
 	for _, m := range c.VolumeMounts {
 		i := slices.IndexFunc(pod.Spec.Volumes, func(v corev1.Volume) bool { return v.Name == m.Name })
 		local, ok := w.volumes[m.Name]
-		if m.ReadOnly || i < 0 || !ok || m.SubPath != "" {
+		if m.ReadOnly || i < 0 || !ok {
 			continue
+		}
+		if m.SubPath != "" {
+			local = filepath.Join(local, filepath.Clean("/"+m.SubPath))
 		}
 		if v := pod.Spec.Volumes[i]; v.EmptyDir != nil || v.HostPath != nil {
 			out = append(out, local)
