@@ -48,6 +48,7 @@ func (w *podWorker) writableDirs(pod *corev1.Pod, c *corev1.Container) []string 
 const readOnlyRootScript = `set -e
 keep=
 while [ "$1" != -- ]; do
+	mkdir -p "$1"
 	mount --bind "$1" "$1"
 	keep="$keep$1
 "
