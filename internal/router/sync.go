@@ -603,7 +603,7 @@ func (r *Router) setServers(ctx context.Context, changes []model.ServerChange) e
 		}
 		if c.Added {
 			check := r.cfg.Timeouts.HealthCheck
-			opts := strings.TrimSpace(render.ServerOptions(r.params.ConfigDir, check, c.Backend) + " " + render.SlotOptions(c.VerifyHost))
+			opts := strings.TrimSpace(render.ServerOptions(r.params.ConfigDir, check, c.Backend) + " " + render.SlotOptions(c.Line))
 			more, err := haproxy.AddServerCommands(c.Backend.Name, c.Slot, addr, port, weight, opts, c.Backend.CheckEvery(check) > 0, ready)
 			if err != nil {
 				return err

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"slices"
 	"sort"
 	"strings"
 
@@ -124,9 +125,9 @@ func buildBackend(r admission.Route, in Input) *Backend {
 	if r.TLS != nil && r.TLS.Termination == routev1.TLSTerminationReencrypt {
 		b.Reencrypt = reencrypt(r, b.Name, in.Options)
 	}
-	var h2c bool
-	b.Servers, h2c = servers(r.Route, targets, in, b.Reencrypt != nil && b.Reencrypt.ServiceHost != "")
-	b.H2C = h2c && b.Mode == ModeHTTP && (r.TLS == nil || r.TLS.Termination == routev1.TLSTerminationEdge)
+	h2c := b.Mode == ModeHTTP && (r.TLS == nil || r.TLS.Termination == routev1.TLSTerminationEdge)
+	b.Servers = servers(r.Route, targets, in, b.Reencrypt != nil && b.Reencrypt.ServiceHost != "", h2c)
+	b.H2C = slices.ContainsFunc(b.Servers, func(s Server) bool { return s.H2C })
 	if h := r.Spec.HTTPHeaders; h != nil && b.Mode == ModeHTTP {
 		b.RequestHeaders = headerActions(h.Actions.Request)
 		b.ResponseHeaders = headerActions(h.Actions.Response)

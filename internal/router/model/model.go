@@ -81,7 +81,8 @@ type Backend struct {
 	Capacity int
 	// Reencrypt is set for reencrypt routes.
 	Reencrypt *Reencrypt
-	// H2C speaks cleartext HTTP/2 to the servers (appProtocol h2c).
+	// H2C is set when a server speaks cleartext HTTP/2 (Line.H2C), which
+	// a spare's servers do not.
 	H2C bool
 	// RequestHeaders and ResponseHeaders are the route's header actions.
 	RequestHeaders, ResponseHeaders []HeaderAction
@@ -167,10 +168,20 @@ type Server struct {
 	Addr   string
 	Port   int32
 	Weight int
+	Line
+}
+
+// Line is what a server line says beyond the backend's options that no
+// runtime command changes: a slot takes only a server that needs the
+// same.
+type Line struct {
 	// VerifyHost, when set, is the name the server's certificate must
 	// carry, also sent as SNI: <service>.<namespace>.svc of the Service
 	// the endpoint belongs to (Reencrypt.ServiceCA).
 	VerifyHost string
+	// H2C speaks cleartext HTTP/2 to the server: its Service port's
+	// appProtocol says so. Per server, as a route's Services may differ.
+	H2C bool
 }
 
 // Key identifies a server across models.
@@ -180,10 +191,9 @@ func (s Server) Key() string { return net.JoinHostPort(s.Addr, strconv.Itoa(int(
 type Slot struct {
 	Name   string
 	Server *Server
-	// VerifyHost is the name HAProxy checks on this slot's server line,
-	// which no runtime command changes: only a server with the same name
-	// may take the slot.
-	VerifyHost string
+	// Line is what the slot's server line says: only a server with the
+	// same Line may take the slot.
+	Line
 }
 
 // Reencrypt says how the router verifies a reencrypt backend.

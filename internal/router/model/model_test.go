@@ -389,10 +389,24 @@ func TestWeights(t *testing.T) {
 			balance: "roundrobin",
 		},
 		{
-			name:    "a service named twice: one server per endpoint, the first weight",
+			name:    "a service named twice: one server per endpoint",
 			cluster: newCluster().web("a", 1, 1),
 			route:   route("ns", "r", 1, "x.com", to("a", 100), alt("a", 0)),
 			want:    []srv{{"198.18.1.1", 1}},
+			balance: "random",
+		},
+		{
+			name:    "a pod of two services gets both shares (OKD writes a server line for each)",
+			cluster: newCluster().web("a", 1, 1).web("b", 1, 2),
+			route:   route("ns", "r", 1, "x.com", to("a", 50), alt("b", 50)),
+			want:    []srv{{"198.18.1.1", 256}, {"198.18.1.2", 85}},
+			balance: "roundrobin",
+		},
+		{
+			name:    "a pod of a weight-0 service and of the active one gets the active share",
+			cluster: newCluster().web("canary", 1, 1).web("stable", 1, 2),
+			route:   route("ns", "r", 1, "x.com", to("canary", 0), alt("stable", 100)),
+			want:    []srv{{"198.18.1.1", 1}, {"198.18.1.2", 1}},
 			balance: "random",
 		},
 		{
@@ -566,6 +580,32 @@ func TestBackendOptions(t *testing.T) {
 			func(t *testing.T, b *Backend) {
 				if b.H2C {
 					t.Error("H2C true on passthrough")
+				}
+			}},
+		{"h2c per server: an HTTP/1 service beside an h2c one keeps HTTP/1", h2cCluster().web("web", 1, 1),
+			route("ns", "r", 1, "x.com", to("web", 1), alt("svc", 0)), defaultOptions,
+			func(t *testing.T, b *Backend) {
+				got := map[string]bool{}
+				for _, s := range b.Servers {
+					got[s.Addr] = s.H2C
+				}
+				if want := map[string]bool{"198.18.1.1": false, "198.18.0.1": true}; !reflect.DeepEqual(got, want) || !b.H2C {
+					t.Errorf("servers' h2c %v, want %v; backend H2C %v (spares must not take it)", got, want, b.H2C)
+				}
+			}},
+		{"endpoints: one listed in two slices is one server, one address on two ports two", newCluster().
+			service("svc", svcPort("http", 80, intstr.FromString("http"))).
+			slice("svc", discoveryv1.AddressTypeIPv4, []discoveryv1.EndpointPort{epPort("http", 8080)}, ep(nil, "198.18.0.1", "198.18.0.2")).
+			slice("svc", discoveryv1.AddressTypeIPv4, []discoveryv1.EndpointPort{epPort("http", 8080)}, ep(nil, "198.18.0.1")).
+			slice("svc", discoveryv1.AddressTypeIPv4, []discoveryv1.EndpointPort{epPort("http", 8081)}, ep(nil, "198.18.0.2")),
+			route("ns", "r", 1, "x.com"), defaultOptions,
+			func(t *testing.T, b *Backend) {
+				var got []string
+				for _, s := range b.Servers {
+					got = append(got, s.Key())
+				}
+				if want := []string{"198.18.0.1:8080", "198.18.0.2:8080", "198.18.0.2:8081"}; !reflect.DeepEqual(got, want) {
+					t.Errorf("servers %v, want %v", got, want)
 				}
 			}},
 		{"reencrypt with the route's destination CA", newCluster(), route("ns", "r", 1, "x.com", termination(R, ""), destCA),
@@ -882,7 +922,7 @@ func TestServiceCANames(t *testing.T) {
 	var added []string
 	for _, c := range ServerChanges(prev, next) {
 		if c.Added {
-			added = append(added, c.Slot+"@"+c.VerifyHost)
+			added = append(added, c.Slot+"@"+c.Line.VerifyHost)
 		}
 	}
 	if got, want := strings.Join(added, " "), "s4@canary.ns.svc"; got != want {
@@ -893,6 +933,52 @@ func TestServiceCANames(t *testing.T) {
 	AssignSlots(next, again)
 	if got, want := namesOf(again.Backends[0]), "s1=198.18.1.1@app.ns.svc s2=198.18.1.2@app.ns.svc s3=198.18.2.1@canary.ns.svc s4=-@canary.ns.svc"; got != want {
 		t.Errorf("back\n got  %s\n want %s", got, want)
+	}
+}
+
+// TestH2CSlots: a slot that speaks HTTP/1 never takes an h2c pod, nor the
+// reverse: HAProxy cannot change a server line's protocol at runtime.
+func TestH2CSlots(t *testing.T) {
+	h2c := "kubernetes.io/h2c"
+	r := route("ns", "r", 1, "x.com", to("web", 50), alt("grpc", 50))
+	buildWith := func(web, grpc int) *Model {
+		c := newCluster().web("web", 1, web).service("grpc", svcPort("http", 80, intstr.FromInt32(8080)))
+		p := epPort("http", 8080)
+		p.AppProtocol = &h2c
+		var eps []discoveryv1.Endpoint
+		for i := 1; i <= grpc; i++ {
+			eps = append(eps, ep(nil, fmt.Sprintf("198.18.2.%d", i)))
+		}
+		return Build(c.slice("grpc", discoveryv1.AddressTypeIPv4, []discoveryv1.EndpointPort{p}, eps...).input(admit(t, r), defaultOptions))
+	}
+	lines := func(b *Backend) string {
+		var parts []string
+		for _, s := range b.Slots {
+			v := "-"
+			if s.Server != nil {
+				v = s.Server.Addr
+			}
+			parts = append(parts, fmt.Sprintf("%s=%s@h2c:%v", s.Name, v, s.H2C))
+		}
+		return strings.Join(parts, " ")
+	}
+	prev := buildWith(2, 1)
+	AssignSlots(nil, prev)
+	if got, want := lines(prev.Backends[0]), "s1=198.18.1.1@h2c:false s2=198.18.1.2@h2c:false s3=198.18.2.1@h2c:true"; got != want {
+		t.Fatalf("first model\n got  %s\n want %s", got, want)
+	}
+	next := buildWith(1, 2)
+	AssignSlots(prev, next)
+	if got, want := lines(next.Backends[0]), "s1=198.18.1.1@h2c:false s2=-@h2c:false s3=198.18.2.1@h2c:true s4=198.18.2.2@h2c:true"; got != want {
+		t.Errorf("after churn\n got  %s\n want %s", got, want)
+	}
+	if !SameShape(prev, next) {
+		t.Fatal("the churn needs a reload; want runtime changes")
+	}
+	for _, c := range ServerChanges(prev, next) {
+		if c.Added && (c.Slot != "s4" || !c.Line.H2C) {
+			t.Errorf("added %s with line %+v, want s4 speaking h2c", c.Slot, c.Line)
+		}
 	}
 }
 

@@ -61,64 +61,54 @@ type endpoint struct {
 
 // servers resolves each target Service to its ready endpoints and gives
 // every endpoint a weight such that each Service receives its share of
-// traffic however many endpoints it has (OKD's rule). It reports whether
-// the endpoints asked for cleartext HTTP/2. With serviceCA, each server
-// must show a certificate for its Service.
-func servers(r *routev1.Route, targets []target, in Input, serviceCA bool) ([]Server, bool) {
-	type group struct {
-		weight int32
-		eps    []endpoint
-		verify string
-	}
-	var groups []group
-	h2c := false
+// traffic however many endpoints it has (OKD's rule). A pod of two of the
+// Services gets both shares, as OKD's two server lines for it would; it
+// speaks as its first Service's port says. With serviceCA, each server must
+// show a certificate for its Service; with h2c, servers speak cleartext
+// HTTP/2 where their port's appProtocol asks.
+func servers(r *routev1.Route, targets []target, in Input, serviceCA, h2c bool) []Server {
+	single := len(activeTargets(targets)) == 1
+	shares := map[string]float64{}
+	var out []Server
 	for _, t := range targets {
 		key := types.NamespacedName{Namespace: r.Namespace, Name: t.name}
 		eps := readyEndpoints(in.Services[key], in.Slices[key], r.Spec.Port)
-		for _, e := range eps {
-			h2c = h2c || e.h2c
-		}
-		g := group{weight: t.weight, eps: eps}
+		line := Line{}
 		if serviceCA {
-			g.verify = serviceHost(t.name, r.Namespace)
+			line.VerifyHost = serviceHost(t.name, r.Namespace)
 		}
-		groups = append(groups, g)
-	}
-	// The largest per-endpoint share gets the largest HAProxy weight.
-	maxShare := 0.0
-	for _, g := range groups {
-		if len(g.eps) > 0 {
-			maxShare = math.Max(maxShare, float64(g.weight)/float64(len(g.eps)))
-		}
-	}
-	// With one active Service every server gets the same weight. At 256
-	// `balance random` builds 4,096 consistent-hash nodes per server (~200
-	// kB of HAProxy memory, ~0.3 ms of parsing); at 1 it builds 16, at the
-	// price of slightly less even shares, the trade-off OKD made too
-	// (openshift/router#377, #576).
-	single := len(activeTargets(targets)) == 1
-	seen := map[string]bool{}
-	var out []Server
-	for _, g := range groups {
-		w := 0
-		switch {
-		case g.weight > 0 && single:
-			w = 1
-		case g.weight > 0 && maxShare > 0:
-			share := float64(g.weight) / float64(len(g.eps))
-			w = max(1, int(math.Round(maxWeight*share/maxShare)))
-		}
-		for _, e := range g.eps {
-			s := Server{Addr: e.addr, Port: e.port, Weight: w, VerifyHost: g.verify}
-			// A Service named twice, or two Services sharing pods: one server each.
-			if !seen[s.Key()] {
-				seen[s.Key()] = true
+		for _, e := range eps {
+			s := Server{Addr: e.addr, Port: e.port, Line: line}
+			s.H2C = h2c && e.h2c
+			if _, ok := shares[s.Key()]; !ok {
 				out = append(out, s)
 			}
+			shares[s.Key()] += float64(max(0, t.weight)) / float64(len(eps))
+		}
+	}
+	// The largest share gets the largest HAProxy weight.
+	maxShare := 0.0
+	for _, sh := range shares {
+		maxShare = math.Max(maxShare, sh)
+	}
+	for i := range out {
+		sh := shares[out[i].Key()]
+		switch {
+		case sh == 0:
+		case single:
+			// With one active Service every server gets the same weight.
+			// At 256 `balance random` builds 4,096 consistent-hash nodes
+			// per server (~200 kB of HAProxy memory, ~0.3 ms of parsing);
+			// at 1 it builds 16, at the price of slightly less even
+			// shares, the trade-off OKD made too (openshift/router#377,
+			// #576).
+			out[i].Weight = 1
+		default:
+			out[i].Weight = max(1, int(math.Round(maxWeight*sh/maxShare)))
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Key() < out[j].Key() })
-	return out, h2c
+	return out
 }
 
 // readyEndpoints returns the ready endpoints of a Service on the port the
@@ -131,7 +121,7 @@ func readyEndpoints(svc *corev1.Service, slices []*discoveryv1.EndpointSlice, po
 	if !ok {
 		return nil
 	}
-	seen := map[string]bool{}
+	seen := map[endpoint]bool{}
 	var out []endpoint
 	for _, sl := range slices {
 		if sl.AddressType != discoveryv1.AddressTypeIPv4 && sl.AddressType != discoveryv1.AddressTypeIPv6 {
@@ -148,11 +138,15 @@ func readyEndpoints(svc *corev1.Service, slices []*discoveryv1.EndpointSlice, po
 				continue
 			}
 			for _, a := range ep.Addresses {
-				if net.ParseIP(a) == nil || seen[a] {
+				// An endpoint listed twice (in two slices while they are
+				// rebalanced) is one server; one address on two ports
+				// (host-network pods of one node) is two.
+				e := endpoint{addr: a, port: *p.Port, h2c: h2c}
+				if net.ParseIP(a) == nil || seen[e] {
 					continue
 				}
-				seen[a] = true
-				out = append(out, endpoint{addr: a, port: *p.Port, h2c: h2c})
+				seen[e] = true
+				out = append(out, e)
 			}
 		}
 	}

@@ -70,11 +70,11 @@ func assign(b, prev *Backend) {
 			current[b.Servers[i].Key()] = i
 		}
 		for i, s := range prev.Slots {
-			b.Slots[i].VerifyHost = s.VerifyHost
+			b.Slots[i].Line = s.Line
 			if s.Server == nil {
 				continue
 			}
-			if j, ok := current[s.Server.Key()]; ok && b.Servers[j].VerifyHost == s.VerifyHost {
+			if j, ok := current[s.Server.Key()]; ok && b.Servers[j].Line == s.Line {
 				b.Slots[i].Server = &b.Servers[j]
 				placed[s.Server.Key()] = true
 			}
@@ -89,17 +89,17 @@ func assign(b, prev *Backend) {
 }
 
 // place puts s into the first free slot that may take it: a slot HAProxy
-// has (the first kept) only if it checks the same name; else a new one.
+// has (the first kept) only if its line is the same; else a new one.
 // A backend that needs more slots than it has reloads (Resized).
 func place(b *Backend, s *Server, kept int) {
 	for i := range b.Slots {
 		sl := &b.Slots[i]
-		if sl.Server == nil && (i >= kept || sl.VerifyHost == s.VerifyHost) {
-			sl.Server, sl.VerifyHost = s, s.VerifyHost
+		if sl.Server == nil && (i >= kept || sl.Line == s.Line) {
+			sl.Server, sl.Line = s, s.Line
 			return
 		}
 	}
-	b.Slots = append(b.Slots, Slot{Name: slotName(len(b.Slots)), Server: s, VerifyHost: s.VerifyHost})
+	b.Slots = append(b.Slots, Slot{Name: slotName(len(b.Slots)), Server: s, Line: s.Line})
 	b.Capacity = max(b.Capacity, len(b.Slots))
 }
 
@@ -152,8 +152,8 @@ type ServerChange struct {
 	Prev *Server
 	// Added: the slot is new; HAProxy does not have it yet.
 	Added bool
-	// VerifyHost is the name the slot checks (an added slot's option).
-	VerifyHost string
+	// Line is what the slot's line says (an added slot's options).
+	Line Line
 }
 
 // ServerChanges lists the slot changes from prev to next for backends whose
@@ -173,7 +173,7 @@ func ServerChanges(prev, next *Model) []ServerChange {
 		for i, s := range b.Slots {
 			switch {
 			case i >= len(p.Slots):
-				out = append(out, ServerChange{Backend: b, Slot: s.Name, Server: s.Server, Added: true, VerifyHost: s.VerifyHost})
+				out = append(out, ServerChange{Backend: b, Slot: s.Name, Server: s.Server, Added: true, Line: s.Line})
 			case !sameServer(s.Server, p.Slots[i].Server):
 				out = append(out, ServerChange{Backend: b, Slot: s.Name, Server: s.Server, Prev: p.Slots[i].Server})
 			}

@@ -418,10 +418,28 @@ func TestServerOptionsTuned(t *testing.T) {
 			"check inter 5000ms maxconn 7 ssl verify required ca-file /conf/cacerts/x.pem alpn h2,http/1.1"},
 		{"service CA: the name is each slot's", 0, model.Backend{Reencrypt: &model.Reencrypt{CAFile: "/ca.pem", ServiceHost: "web.ns.svc"}},
 			"ssl verify required ca-file /ca.pem"},
+		{"h2c: each slot's", 0, model.Backend{H2C: true}, ""},
 	}
 	for _, tc := range cases {
 		if got := ServerOptions("/conf", tc.router, &tc.b); got != tc.want {
 			t.Errorf("%s: ServerOptions = %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
+
+// TestSlotOptions: what one server line says beyond its backend's.
+func TestSlotOptions(t *testing.T) {
+	for _, tc := range []struct {
+		line model.Line
+		want string
+	}{
+		{model.Line{}, ""},
+		{model.Line{VerifyHost: "web.ns.svc"}, "verifyhost web.ns.svc sni str(web.ns.svc)"},
+		{model.Line{H2C: true}, "proto h2"},
+		{model.Line{VerifyHost: "a.b.svc", H2C: true}, "verifyhost a.b.svc sni str(a.b.svc) proto h2"},
+	} {
+		if got := SlotOptions(tc.line); got != tc.want {
+			t.Errorf("SlotOptions(%+v) = %q, want %q", tc.line, got, tc.want)
 		}
 	}
 }

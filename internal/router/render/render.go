@@ -33,7 +33,7 @@ func newTemplate(configDir string, c config.Config) *template.Template {
 		"quote":             Quote,
 		"hostPort":          func(a string, p int32) string { return net.JoinHostPort(a, strconv.Itoa(int(p))) },
 		"serverOptions":     func(b *model.Backend) string { return ServerOptions(configDir, c.Timeouts.HealthCheck, b) },
-		"slotOptions":       func(s model.Slot) string { return SlotOptions(s.VerifyHost) },
+		"slotOptions":       func(s model.Slot) string { return SlotOptions(s.Line) },
 		"configPath":        func(f string) string { return path.Join(configDir, f) },
 		"ms":                ms,
 		"rewrite":           rewriteArgs,
@@ -350,9 +350,6 @@ func ServerOptions(configDir string, checkInterval time.Duration, b *model.Backe
 	if b.MaxConn > 0 {
 		o = append(o, "maxconn "+strconv.Itoa(b.MaxConn))
 	}
-	if b.H2C {
-		o = append(o, "proto h2")
-	}
 	if re := b.Reencrypt; re != nil {
 		ca := re.CAFile
 		if !strings.HasPrefix(ca, "/") && !strings.HasPrefix(ca, "@") {
@@ -374,13 +371,18 @@ func ServerOptions(configDir string, checkInterval time.Duration, b *model.Backe
 }
 
 // SlotOptions are the options of one server line beyond the backend's
-// (ServerOptions): the name its certificate must carry, sent as SNI too.
-// The name is a Service's and a namespace's, both DNS labels (admission).
-func SlotOptions(verifyHost string) string {
-	if verifyHost == "" {
-		return ""
+// (ServerOptions): the name its certificate must carry, sent as SNI too
+// (a Service's and a namespace's, both DNS labels: admission), and
+// cleartext HTTP/2.
+func SlotOptions(l model.Line) string {
+	var o []string
+	if l.VerifyHost != "" {
+		o = append(o, "verifyhost "+l.VerifyHost+" sni str("+l.VerifyHost+")")
 	}
-	return "verifyhost " + verifyHost + " sni str(" + verifyHost + ")"
+	if l.H2C {
+		o = append(o, "proto h2")
+	}
+	return strings.Join(o, " ")
 }
 
 // rewriteArgs are the regex and the format of the replace-path rule that

@@ -126,7 +126,8 @@ func (b *Backend) publish(ctx context.Context) error {
 		sl.AddressType = discoveryv1.AddressTypeIPv4
 		sl.Ports = nil
 		for _, p := range b.ports {
-			sl.Ports = append(sl.Ports, discoveryv1.EndpointPort{Name: ptr.To(p.Name), Port: ptr.To(podPort(p.TargetPort)), Protocol: ptr.To(corev1.ProtocolTCP)})
+			sl.Ports = append(sl.Ports, discoveryv1.EndpointPort{Name: ptr.To(p.Name), Port: ptr.To(podPort(p.TargetPort)),
+				Protocol: ptr.To(corev1.ProtocolTCP), AppProtocol: p.AppProtocol})
 		}
 		sl.Endpoints = nil
 		for _, p := range b.pods {

@@ -20,6 +20,7 @@ import (
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/strategicpatch"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -305,6 +306,38 @@ var _ = Describe("Weighted backends", func() {
 		Expect(counts["grey"]).To(BeZero())
 		Expect(counts["blue"] + counts["green"]).To(Equal(2000))
 		Expect(float64(counts["blue"]) / 2000).To(BeNumerically("~", 0.75, 0.05))
+	})
+
+	It("speaks cleartext HTTP/2 only to the service whose port's appProtocol is h2c, also to pods added at runtime", func() {
+		ns := newNamespace("h2c", nil)
+		newBackend(ns, "web", 1)
+		cert, err := backendCA.TLSCertificate("grpc." + ns + ".svc")
+		Expect(err).NotTo(HaveOccurred())
+		grpc, err := framework.NewBackend(context.Background(), k8s, ns, "grpc", 1, cert, corev1.ServicePort{
+			Name: "http", Port: 80, TargetPort: intstr.FromInt32(framework.HTTPPort), AppProtocol: ptr.To("kubernetes.io/h2c")})
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(grpc.Close)
+		r := route(ns, "mixed", "mixed.example.com", "web", "http")
+		r.Spec.AlternateBackends = []routev1.RouteTargetReference{{Kind: "Service", Name: "grpc", Weight: ptr.To(int32(100))}}
+		create(r)
+		c := router.NewClient(framework.ClientOptions{})
+		// Each service's pods as they answered: the protocol the router
+		// spoke to each pod.
+		protos := func(g Gomega) map[string]string {
+			seen := map[string]string{}
+			for range 40 {
+				reply, err := c.Get("http://mixed.example.com/")
+				g.Expect(err).NotTo(HaveOccurred())
+				g.Expect(reply.Status).To(Equal(http.StatusOK))
+				seen[reply.Echo.Pod] = reply.Echo.Service + " " + reply.Echo.Proto
+			}
+			return seen
+		}
+		Eventually(protos).WithTimeout(wait).Should(Equal(map[string]string{
+			"web-1": "web HTTP/1.1", "grpc-1": "grpc HTTP/2.0"}))
+		Expect(grpc.Scale(context.Background(), 2)).To(Succeed())
+		Eventually(protos).WithTimeout(wait).Should(Equal(map[string]string{
+			"web-1": "web HTTP/1.1", "grpc-1": "grpc HTTP/2.0", "grpc-2": "grpc HTTP/2.0"}))
 	})
 
 	It("moves the traffic when `oc set route-backends` patches the weights", func() {
