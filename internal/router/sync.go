@@ -595,6 +595,20 @@ const emptySlotWeight = 1
 // setServers applies slot changes in as few round trips as the runtime
 // API's request size allows: a burst of routes taking spares sets many.
 func (r *Router) setServers(ctx context.Context, changes []model.ServerChange) error {
+	cmds, err := serverCommands(changes, r.params.ConfigDir, r.cfg.Timeouts.HealthCheck)
+	if err != nil || len(cmds) == 0 {
+		return err
+	}
+	if _, err := r.hap.Exec(ctx, cmds...); err != nil {
+		return fmt.Errorf("servers: %w", err)
+	}
+	r.metrics.runtimeUpdates.WithLabelValues("server").Add(float64(len(changes)))
+	return nil
+}
+
+// serverCommands are the runtime API commands that make the slots what
+// changes say; check is the router's health-check interval.
+func serverCommands(changes []model.ServerChange, configDir string, check time.Duration) ([]string, error) {
 	var cmds []string
 	for _, c := range changes {
 		addr, port, weight, ready := "127.0.0.1", 1, emptySlotWeight, false
@@ -602,11 +616,10 @@ func (r *Router) setServers(ctx context.Context, changes []model.ServerChange) e
 			addr, port, weight, ready = s.Addr, int(s.Port), s.Weight, true
 		}
 		if c.Added {
-			check := r.cfg.Timeouts.HealthCheck
-			opts := strings.TrimSpace(render.ServerOptions(r.params.ConfigDir, check, c.Backend) + " " + render.SlotOptions(c.Line))
+			opts := strings.TrimSpace(render.ServerOptions(configDir, check, c.Backend) + " " + render.SlotOptions(c.Line))
 			more, err := haproxy.AddServerCommands(c.Backend.Name, c.Slot, addr, port, weight, opts, c.Backend.CheckEvery(check) > 0, ready)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			cmds = append(cmds, more...)
 			continue
@@ -618,20 +631,25 @@ func (r *Router) setServers(ctx context.Context, changes []model.ServerChange) e
 		if weight == before {
 			weight = -1 // unchanged: one command fewer per server when a burst fills spares
 		}
+		if moved(c) {
+			// A server keeps its health across "set server addr": a slot
+			// whose pod failed its checks would hold the new pod down until
+			// checks pass again. Out of maintenance, health starts afresh.
+			more, _ := haproxy.ServerCommands(c.Backend.Name, c.Slot, "", 0, -1, false)
+			cmds = append(cmds, more...)
+		}
 		more, err := haproxy.ServerCommands(c.Backend.Name, c.Slot, addr, port, weight, ready)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		cmds = append(cmds, more...)
 	}
-	if len(cmds) == 0 {
-		return nil
-	}
-	if _, err := r.hap.Exec(ctx, cmds...); err != nil {
-		return fmt.Errorf("servers: %w", err)
-	}
-	r.metrics.runtimeUpdates.WithLabelValues("server").Add(float64(len(changes)))
-	return nil
+	return cmds, nil
+}
+
+// moved reports whether c points a serving slot at another pod.
+func moved(c model.ServerChange) bool {
+	return c.Prev != nil && c.Server != nil && (c.Prev.Addr != c.Server.Addr || c.Prev.Port != c.Server.Port)
 }
 
 func mapsEqual(a, b []model.Entry) bool {

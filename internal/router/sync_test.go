@@ -326,3 +326,40 @@ func TestSparePool(t *testing.T) {
 		})
 	}
 }
+
+// TestServerCommands: a slot pointed at another pod passes through
+// maintenance, so the pod starts with fresh health, not the health checks
+// gave the pod before; a weight change alone is one command; an emptied
+// slot goes to maintenance first, a filled one leaves it last.
+func TestServerCommands(t *testing.T) {
+	b := &model.Backend{Name: "be_http:ns:r"}
+	a := &model.Server{Addr: "198.18.0.1", Port: 8080, Weight: 1}
+	moved := &model.Server{Addr: "198.18.0.2", Port: 8080, Weight: 1}
+	heavier := &model.Server{Addr: "198.18.0.1", Port: 8080, Weight: 5}
+	cases := []struct {
+		name   string
+		change model.ServerChange
+		want   []string
+	}{
+		{"another pod", model.ServerChange{Backend: b, Slot: "s1", Prev: a, Server: moved}, []string{
+			"set server be_http:ns:r/s1 state maint",
+			"set server be_http:ns:r/s1 addr 198.18.0.2 port 8080",
+			"set server be_http:ns:r/s1 state ready"}},
+		{"another weight", model.ServerChange{Backend: b, Slot: "s1", Prev: a, Server: heavier}, []string{
+			"set server be_http:ns:r/s1 addr 198.18.0.1 port 8080",
+			"set server be_http:ns:r/s1 weight 5",
+			"set server be_http:ns:r/s1 state ready"}},
+		{"emptied", model.ServerChange{Backend: b, Slot: "s1", Prev: a}, []string{
+			"set server be_http:ns:r/s1 state maint",
+			"set server be_http:ns:r/s1 addr 127.0.0.1 port 1"}},
+		{"filled", model.ServerChange{Backend: b, Slot: "s1", Server: moved}, []string{
+			"set server be_http:ns:r/s1 addr 198.18.0.2 port 8080",
+			"set server be_http:ns:r/s1 state ready"}},
+	}
+	for _, tc := range cases {
+		got, err := serverCommands([]model.ServerChange{tc.change}, "/conf", 5*time.Second)
+		if err != nil || strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
+			t.Errorf("%s: %q, %v; want %q", tc.name, got, err, tc.want)
+		}
+	}
+}

@@ -185,6 +185,59 @@ func TestSetServerWithoutReload(t *testing.T) {
 	}
 }
 
+// TestMovedServerHealth: HAProxy keeps a server's health across "set
+// server addr", so a slot whose pod failed its checks, pointed at a new
+// pod, stays down until checks pass again; through maintenance first (what
+// the router sends when a slot changes pods), the new pod serves at once.
+func TestMovedServerHealth(t *testing.T) {
+	e := newEnv(t)
+	host, port := startPod(t, "new-pod")
+	dead := freePort(t) // nothing listens there
+	e.reload(Files{MainConfig: e.config([]string{"default_backend be"},
+		fmt.Sprintf("backend be\n    server s1 127.0.0.1:%d check inter 200ms fall 1 rise 10\n", dead))})
+	ctx := context.Background()
+	// waitDown waits until checks mark s1 down (srv_op_state 0 in "show
+	// servers state": be_id be_name srv_id srv_name srv_addr srv_op_state).
+	waitDown := func() {
+		t.Helper()
+		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			out, err := e.sup.Exec(ctx, "show servers state be")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, l := range strings.Split(out[0], "\n") {
+				if f := strings.Fields(l); len(f) > 5 && f[3] == "s1" && f[5] == "0" {
+					return
+				}
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("s1 not down within 5 s: %q", out)
+			}
+		}
+	}
+	move := func(addr string, port int, throughMaint bool) {
+		t.Helper()
+		var cmds []string
+		if throughMaint {
+			cmds, _ = ServerCommands("be", "s1", "", 0, -1, false)
+		}
+		more, err := ServerCommands("be", "s1", addr, port, -1, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.sup.Exec(ctx, append(cmds, more...)...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitDown()
+	move(host, port, false)
+	e.expect("", 503, "") // still down: ten checks (2 s) to rise
+	move("127.0.0.1", dead, false)
+	waitDown()
+	move(host, port, true)
+	e.expect("", 200, "new-pod")
+}
+
 // A spare backend has no servers until a route takes it: they are added
 // at runtime, checked or not, and start serving only once enabled.
 func TestAddServerWithoutReload(t *testing.T) {
