@@ -76,6 +76,10 @@ type Router struct {
 	// TLS); servedCRL is the file HAProxy checks clients with.
 	crls      *crl.Manager
 	servedCRL []byte
+	// stale is set when HAProxy may not run prev: a runtime update failed
+	// partway, or a reload failed after HAProxy took it (a timeout). The
+	// next sync reloads rather than diff against prev.
+	stale bool
 }
 
 // New prepares a router; Run starts it.

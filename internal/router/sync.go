@@ -152,6 +152,7 @@ func (r *Router) serveEarly(ctx context.Context, p *plan) bool {
 	}
 	if err := r.applyRuntime(ctx, early); err != nil {
 		r.log.Error(err, "runtime update before a reload failed")
+		r.stale = true
 		return false
 	}
 	// r.seen stays: the routes left out arrived before p.taken.
@@ -173,7 +174,7 @@ func (r *Router) changedMeanwhile() bool {
 // earlyPlan is p without the new routes that prev's free spares cannot
 // take, when that needs no reload; else nil.
 func (r *Router) earlyPlan(p *plan) *plan {
-	if r.startsAnew() {
+	if r.stale || r.startsAnew() {
 		return nil
 	}
 	_, free := model.Spares(r.prev)
@@ -405,7 +406,7 @@ func spareCount(base int, rate float64, cycle time.Duration) int {
 
 // needsReload is whether p cannot be served by runtime updates alone.
 func (r *Router) needsReload(p *plan) bool {
-	return r.startsAnew() || !model.SameShape(r.prev, p.model) || len(r.crlChange(p)) > maxRuntimeCRL
+	return r.stale || r.startsAnew() || !model.SameShape(r.prev, p.model) || len(r.crlChange(p)) > maxRuntimeCRL
 }
 
 // maxRuntimeCRL is the largest revocation-list file set at runtime: the
@@ -514,6 +515,8 @@ func (r *Router) serveEarlyOnChange(ctx context.Context) {
 	case r.applyRuntime(ctx, p) == nil:
 		r.serving(p.model, p.taken)
 		r.seen = p.taken
+	default:
+		r.stale = true // the reload under way serves it
 	}
 }
 
@@ -540,8 +543,12 @@ func (r *Router) apply(ctx context.Context, p *plan) error {
 	// says nothing of what a backend costs a reload.
 	reloaded := !r.startsAnew()
 	if err := r.hap.Reload(ctx, haproxy.Files(p.files), reason); err != nil {
+		if _, refused := haproxy.Refusal(err); !refused {
+			r.stale = true // HAProxy may run p's files, or the old ones
+		}
 		return err
 	}
+	r.stale = false
 	r.servedCRL = p.files[render.ClientCRLFile]
 	if reloaded {
 		r.noteReload(len(p.model.Backends))
