@@ -650,6 +650,12 @@ func serverCommands(changes []model.ServerChange, configDir string, check time.D
 			return nil, err
 		}
 		cmds = append(cmds, more...)
+		if moved(c) && c.Backend.CheckEvery(check) > 0 {
+			// Out of maintenance, health is just up: a check of the old
+			// pod still under way would take the new one down when it
+			// fails. Fully up, it takes as many failures as ever.
+			cmds = append(cmds, "set server "+c.Backend.Name+"/"+c.Slot+" health up")
+		}
 	}
 	return cmds, nil
 }

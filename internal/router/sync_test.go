@@ -329,10 +329,11 @@ func TestSparePool(t *testing.T) {
 
 // TestServerCommands: a slot pointed at another pod passes through
 // maintenance, so the pod starts with fresh health, not the health checks
-// gave the pod before; a weight change alone is one command; an emptied
-// slot goes to maintenance first, a filled one leaves it last.
+// gave the pod before, and is then put fully up, so that a late check of
+// the old pod cannot take it down; an emptied slot goes to maintenance
+// first, a filled one leaves it last.
 func TestServerCommands(t *testing.T) {
-	b := &model.Backend{Name: "be_http:ns:r"}
+	b, unchecked := &model.Backend{Name: "be_http:ns:r"}, &model.Backend{Name: "be_http:ns:u"}
 	a := &model.Server{Addr: "198.18.0.1", Port: 8080, Weight: 1}
 	moved := &model.Server{Addr: "198.18.0.2", Port: 8080, Weight: 1}
 	heavier := &model.Server{Addr: "198.18.0.1", Port: 8080, Weight: 5}
@@ -344,7 +345,12 @@ func TestServerCommands(t *testing.T) {
 		{"another pod", model.ServerChange{Backend: b, Slot: "s1", Prev: a, Server: moved}, []string{
 			"set server be_http:ns:r/s1 state maint",
 			"set server be_http:ns:r/s1 addr 198.18.0.2 port 8080",
-			"set server be_http:ns:r/s1 state ready"}},
+			"set server be_http:ns:r/s1 state ready",
+			"set server be_http:ns:r/s1 health up"}},
+		{"another pod, unchecked", model.ServerChange{Backend: unchecked, Slot: "s1", Prev: a, Server: moved}, []string{
+			"set server be_http:ns:u/s1 state maint",
+			"set server be_http:ns:u/s1 addr 198.18.0.2 port 8080",
+			"set server be_http:ns:u/s1 state ready"}},
 		{"another weight", model.ServerChange{Backend: b, Slot: "s1", Prev: a, Server: heavier}, []string{
 			"set server be_http:ns:r/s1 addr 198.18.0.1 port 8080",
 			"set server be_http:ns:r/s1 weight 5",
@@ -357,7 +363,11 @@ func TestServerCommands(t *testing.T) {
 			"set server be_http:ns:r/s1 state ready"}},
 	}
 	for _, tc := range cases {
-		got, err := serverCommands([]model.ServerChange{tc.change}, "/conf", 5*time.Second)
+		check := 5 * time.Second
+		if tc.change.Backend == unchecked {
+			check = 0
+		}
+		got, err := serverCommands([]model.ServerChange{tc.change}, "/conf", check)
 		if err != nil || strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
 			t.Errorf("%s: %q, %v; want %q", tc.name, got, err, tc.want)
 		}

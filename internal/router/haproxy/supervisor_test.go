@@ -238,6 +238,85 @@ func TestMovedServerHealth(t *testing.T) {
 	e.expect("", 200, "new-pod")
 }
 
+// TestMovedServerLateCheck: a check of the old pod still under way when a
+// slot moves ends after it, failing. Out of maintenance a server's health
+// is just up (rise), and that one failure takes it down; fully up ("set
+// server health up", which the router sends after moving a checked slot),
+// it stays up through it, as it would through fall-1 failures.
+func TestMovedServerLateCheck(t *testing.T) {
+	for _, fullyUp := range []bool{false, true} {
+		t.Run(fmt.Sprintf("health up %v", fullyUp), func(t *testing.T) {
+			e := newEnv(t)
+			host, port := startPod(t, "new-pod")
+			var slow atomic.Bool
+			started, done := make(chan struct{}, 1), make(chan struct{}, 1)
+			old := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if slow.Load() {
+					started <- struct{}{}
+					time.Sleep(700 * time.Millisecond)
+					defer func() { done <- struct{}{} }()
+				}
+				w.WriteHeader(http.StatusInternalServerError)
+			}))
+			t.Cleanup(old.Close)
+			_, oldPort, _ := net.SplitHostPort(old.Listener.Addr().String())
+			e.reload(Files{MainConfig: e.config([]string{"default_backend be"}, "backend be\n    option httpchk GET /\n"+
+				"    timeout check 2s\n    server s1 127.0.0.1:"+oldPort+" check inter 300ms fall 3 rise 2\n")})
+			ctx := context.Background()
+			state := func() string {
+				out, err := e.sup.Exec(ctx, "show servers state be")
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, l := range strings.Split(out[0], "\n") {
+					if f := strings.Fields(l); len(f) > 5 && f[3] == "s1" {
+						return f[5] // srv_op_state: 0 down, 2 up
+					}
+				}
+				t.Fatalf("no s1 in %q", out)
+				return ""
+			}
+			for deadline := time.Now().Add(5 * time.Second); state() != "0"; time.Sleep(20 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatal("s1 not down within 5 s")
+				}
+			}
+			recv := func(ch chan struct{}, what string) {
+				t.Helper()
+				select {
+				case <-ch:
+				case <-time.After(5 * time.Second):
+					t.Fatalf("no %s within 5 s", what)
+				}
+			}
+			slow.Store(true)
+			recv(started, "check of the old pod") // now under way
+			cmds, _ := ServerCommands("be", "s1", "", 0, -1, false)
+			more, err := ServerCommands("be", "s1", host, port, -1, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cmds = append(cmds, more...)
+			if fullyUp {
+				cmds = append(cmds, "set server be/s1 health up")
+			}
+			if _, err := e.sup.Exec(ctx, cmds...); err != nil {
+				t.Fatal(err)
+			}
+			e.expect("", 200, "new-pod")
+			recv(done, "end of the late check")
+			slow.Store(false)
+			wentDown := false
+			for end := time.Now().Add(400 * time.Millisecond); time.Now().Before(end) && !wentDown; time.Sleep(10 * time.Millisecond) {
+				wentDown = state() == "0"
+			}
+			if wentDown == fullyUp {
+				t.Errorf("after the late failed check: down %v, want %v", wentDown, !fullyUp)
+			}
+		})
+	}
+}
+
 // A spare backend has no servers until a route takes it: they are added
 // at runtime, checked or not, and start serving only once enabled.
 func TestAddServerWithoutReload(t *testing.T) {
