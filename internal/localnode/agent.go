@@ -88,7 +88,9 @@ type Config struct {
 	DNS netip.Addr
 }
 
-// maxDirLen leaves room under Dir for <uid8>/<container>/run/<socket>.
+// maxDirLen leaves room under Dir for <uid8>/volumes/router-run/<socket>
+// (the router's run directory: 41 bytes with its longest socket name and
+// HAProxy's ".<pid>.tmp") within a socket path's 108 bytes.
 const maxDirLen = 48
 
 // Agent is a running node agent.

@@ -39,8 +39,9 @@ func (w *podWorker) writableDirs(pod *corev1.Pod, c *corev1.Container) []string 
 }
 
 // readOnlyRootScript runs a program (the arguments after "--") in a mount
-// namespace of its own where every mount is read-only but the directories
-// before "--", and /proc, /sys and /dev, which a container has of its own:
+// namespace of its own where every mount is read-only but the paths before
+// "--" (made as directories when missing; kept by their real path, which
+// mountinfo shows), and /proc, /sys and /dev, which a container has of its own:
 // what a container runtime does for readOnlyRootFilesystem, with this
 // machine's filesystem standing for the image's. Mount points are read
 // from mountinfo (octal escapes decoded); any mount that cannot be made
@@ -48,9 +49,9 @@ func (w *podWorker) writableDirs(pod *corev1.Pod, c *corev1.Container) []string 
 const readOnlyRootScript = `set -e
 keep=
 while [ "$1" != -- ]; do
-	mkdir -p "$1"
+	[ -e "$1" ] || mkdir -p "$1"
 	mount --bind "$1" "$1"
-	keep="$keep$1
+	keep="$keep$(realpath "$1")
 "
 	shift
 done

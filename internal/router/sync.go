@@ -529,6 +529,7 @@ func (r *Router) apply(ctx context.Context, p *plan) error {
 			return nil
 		}
 		r.log.Error(err, "runtime update failed; reloading instead")
+		r.stale = true // until a reload lands: it may be refused
 		// A runtime failure that repeats (say, a weight HAProxy refuses)
 		// must not turn every change into an immediate reload.
 		if _, err := r.waitReloadInterval(ctx, nil); err != nil {

@@ -543,11 +543,14 @@ func ptr[T any](v T) *T { return &v }
 
 func TestBackendOptions(t *testing.T) {
 	h2c := "kubernetes.io/h2c"
-	h2cCluster := func() *cluster {
+	h2cPort := func() discoveryv1.EndpointPort {
 		p := epPort("http", 8080)
 		p.AppProtocol = &h2c
+		return p
+	}
+	h2cCluster := func() *cluster {
 		return newCluster().service("svc", svcPort("http", 80, intstr.FromInt32(8080))).
-			slice("svc", discoveryv1.AddressTypeIPv4, []discoveryv1.EndpointPort{p}, ep(nil, "198.18.0.1"))
+			slice("svc", discoveryv1.AddressTypeIPv4, []discoveryv1.EndpointPort{h2cPort()}, ep(nil, "198.18.0.1"))
 	}
 	destCA := func(r *routev1.Route) { r.Spec.TLS.DestinationCACertificate = testCAPEM(t) }
 	E, R, P := routev1.TLSTerminationEdge, routev1.TLSTerminationReencrypt, routev1.TLSTerminationPassthrough
@@ -593,10 +596,10 @@ func TestBackendOptions(t *testing.T) {
 					t.Errorf("servers' h2c %v, want %v; backend H2C %v (spares must not take it)", got, want, b.H2C)
 				}
 			}},
-		{"endpoints: one listed in two slices is one server, one address on two ports two", newCluster().
+		{"endpoints: one listed in two slices is one server (the first's protocol), one address on two ports two", newCluster().
 			service("svc", svcPort("http", 80, intstr.FromString("http"))).
 			slice("svc", discoveryv1.AddressTypeIPv4, []discoveryv1.EndpointPort{epPort("http", 8080)}, ep(nil, "198.18.0.1", "198.18.0.2")).
-			slice("svc", discoveryv1.AddressTypeIPv4, []discoveryv1.EndpointPort{epPort("http", 8080)}, ep(nil, "198.18.0.1")).
+			slice("svc", discoveryv1.AddressTypeIPv4, []discoveryv1.EndpointPort{h2cPort()}, ep(nil, "198.18.0.1")).
 			slice("svc", discoveryv1.AddressTypeIPv4, []discoveryv1.EndpointPort{epPort("http", 8081)}, ep(nil, "198.18.0.2")),
 			route("ns", "r", 1, "x.com"), defaultOptions,
 			func(t *testing.T, b *Backend) {
@@ -604,8 +607,8 @@ func TestBackendOptions(t *testing.T) {
 				for _, s := range b.Servers {
 					got = append(got, s.Key())
 				}
-				if want := []string{"198.18.0.1:8080", "198.18.0.2:8080", "198.18.0.2:8081"}; !reflect.DeepEqual(got, want) {
-					t.Errorf("servers %v, want %v", got, want)
+				if want := []string{"198.18.0.1:8080", "198.18.0.2:8080", "198.18.0.2:8081"}; !reflect.DeepEqual(got, want) || b.H2C {
+					t.Errorf("servers %v (h2c %v), want %v, none h2c", got, b.H2C, want)
 				}
 			}},
 		{"reencrypt with the route's destination CA", newCluster(), route("ns", "r", 1, "x.com", termination(R, ""), destCA),

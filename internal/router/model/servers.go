@@ -121,7 +121,7 @@ func readyEndpoints(svc *corev1.Service, slices []*discoveryv1.EndpointSlice, po
 	if !ok {
 		return nil
 	}
-	seen := map[endpoint]bool{}
+	seen := map[string]bool{}
 	var out []endpoint
 	for _, sl := range slices {
 		if sl.AddressType != discoveryv1.AddressTypeIPv4 && sl.AddressType != discoveryv1.AddressTypeIPv6 {
@@ -139,13 +139,15 @@ func readyEndpoints(svc *corev1.Service, slices []*discoveryv1.EndpointSlice, po
 			}
 			for _, a := range ep.Addresses {
 				// An endpoint listed twice (in two slices while they are
-				// rebalanced) is one server; one address on two ports
-				// (host-network pods of one node) is two.
+				// rebalanced, or while its port's appProtocol changes) is
+				// one server, as its first slice says; one address on two
+				// ports (host-network pods of one node) is two.
 				e := endpoint{addr: a, port: *p.Port, h2c: h2c}
-				if net.ParseIP(a) == nil || seen[e] {
+				key := net.JoinHostPort(a, strconv.Itoa(int(e.port)))
+				if net.ParseIP(a) == nil || seen[key] {
 					continue
 				}
-				seen[e] = true
+				seen[key] = true
 				out = append(out, e)
 			}
 		}

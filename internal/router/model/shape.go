@@ -27,7 +27,7 @@ func SameShape(a, b *Model) bool {
 }
 
 func sameBackendShape(x, y *Backend) bool {
-	if x.Name != y.Name || x.Mode != y.Mode || x.Balance != y.Balance || x.H2C != y.H2C ||
+	if x.Name != y.Name || x.Mode != y.Mode || x.Balance != y.Balance ||
 		!sameSlotCount(x, y) || !sameReencrypt(x.Reencrypt, y.Reencrypt) ||
 		!slices.Equal(x.RequestHeaders, y.RequestHeaders) || !slices.Equal(x.ResponseHeaders, y.ResponseHeaders) ||
 		x.TimeoutServer != y.TimeoutServer || x.TimeoutTunnel != y.TimeoutTunnel || x.CheckInterval != y.CheckInterval ||
