@@ -49,7 +49,12 @@ func newREST(s strategy, opts generic.RESTOptionsGetter) (*REST, *StatusREST, er
 	return &REST{store}, &StatusREST{store: &status}, nil
 }
 
+// Categories puts Routes in "all", as OKD's API server does: `oc get all`
+// and `kubectl get all` list them.
+func (*REST) Categories() []string { return []string{"all"} }
+
 var (
+	_ rest.CategoriesProvider   = &REST{}
 	_ rest.Patcher              = &StatusREST{}
 	_ rest.ResetFieldsStrategy  = &StatusREST{}
 	_ rest.TableConvertor       = &StatusREST{}

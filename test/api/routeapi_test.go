@@ -185,6 +185,34 @@ spec:
 	if out, err := run("apply", "--server-side", "--field-manager=someone-else", "-f", manifest); err == nil || !strings.Contains(out, "conflict") {
 		t.Fatalf("a second manager applying spec.host: %v\n%s\nwant a conflict", err, out)
 	}
+
+	// Alternate backends without a kind, applied again (as Argo CD, Flux
+	// and Helm 4 do on every sync): the list's key defaults to Service in
+	// the schema as in the stored object, so the second apply finds the
+	// entry the first made instead of adding a duplicate.
+	must(t, os.WriteFile(manifest, []byte(`apiVersion: route.openshift.io/v1
+kind: Route
+metadata:
+  name: split
+spec:
+  to: {name: frontend, weight: 3}
+  alternateBackends:
+  - {name: canary, weight: 1}
+`), 0o600))
+	for i := range 2 {
+		if out, err := run("apply", "--server-side", "-f", manifest); err != nil {
+			t.Fatalf("server-side apply %d of alternate backends without a kind: %v\n%s", i+1, err, out)
+		}
+	}
+	if alt := getRoute(t, ns, "split").Spec.AlternateBackends; len(alt) != 1 || alt[0].Kind != "Service" || alt[0].Name != "canary" {
+		t.Fatalf("alternate backends %+v, want the one canary", alt)
+	}
+
+	// Routes are in the "all" category, as on OKD.
+	out, err = run("get", "all", "-o", "name")
+	if err != nil || !strings.Contains(out, "route.route.openshift.io/web") {
+		t.Fatalf("kubectl get all: %v\n%s\nwant the Routes listed", err, out)
+	}
 }
 
 func managedBy(r *routev1.Route, manager string, op metav1.ManagedFieldsOperationType) bool {

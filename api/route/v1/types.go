@@ -11,7 +11,7 @@ import (
 //
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status
-// +kubebuilder:resource:path=routes,scope=Namespaced
+// +kubebuilder:resource:path=routes,scope=Namespaced,categories=all
 // +kubebuilder:printcolumn:name="Host/Port",type=string,JSONPath=`.spec.host`
 // +kubebuilder:printcolumn:name="Path",type=string,JSONPath=`.spec.path`
 // +kubebuilder:printcolumn:name="Services",type=string,JSONPath=`.spec.to.name`
@@ -122,8 +122,9 @@ type RouteTargetReference struct {
 	// kind of the backend; only Service is supported.
 	// +kubebuilder:validation:Enum=Service;""
 	// +kubebuilder:default=Service
+	// +default="Service"
 	// +optional
-	Kind string `json:"kind"`
+	Kind string `json:"kind,omitempty"`
 
 	// name of the Service.
 	// +kubebuilder:validation:MinLength=1

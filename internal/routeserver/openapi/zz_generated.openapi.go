@@ -659,7 +659,7 @@ func schema_okd_ingress_api_route_v1_RouteTargetReference(ref common.ReferenceCa
 					"kind": {
 						SchemaProps: spec.SchemaProps{
 							Description: "kind of the backend; only Service is supported.",
-							Default:     "",
+							Default:     "Service",
 							Type:        []string{"string"},
 							Format:      "",
 						},
