@@ -57,6 +57,7 @@ func NewOptions() *Options {
 	// routes/custom-host answers: a role granted a moment ago must count at
 	// once, as with the CRD's webhook; allowed answers stay cached briefly.
 	ro.Authorization.DenyCacheTTL = 0
+	addQuota(ro)
 	return &Options{Recommended: ro, RouterNamespace: names.RouterNamespace}
 }
 
