@@ -74,6 +74,16 @@ func addToScheme(s *runtime.Scheme) error {
 	return nil
 }
 
+// namerScheme holds the served version's types only: the OpenAPI documents
+// name each schema's kinds from it, and the internal version the registry
+// works in is none a client can ask for.
+func namerScheme() *runtime.Scheme {
+	s := runtime.NewScheme()
+	utilruntime.Must(routev1.AddToScheme(s))
+	metav1.AddToGroupVersion(s, schema.GroupVersion{Version: "v1"})
+	return s
+}
+
 // fieldLabel accepts the field selectors OKD's Route API supports.
 func fieldLabel(label, value string) (string, string, error) {
 	switch label {

@@ -86,7 +86,7 @@ func (o *Options) NewServer() (*genericapiserver.GenericAPIServer, error) {
 	}
 	cfg := genericapiserver.NewRecommendedConfig(Codecs)
 	cfg.EffectiveVersion = compatibility.DefaultBuildEffectiveVersion()
-	namer := openapinamer.NewDefinitionNamer(Scheme)
+	namer := openapinamer.NewDefinitionNamer(namerScheme())
 	cfg.OpenAPIConfig = genericapiserver.DefaultOpenAPIConfig(openapi.GetOpenAPIDefinitions, namer)
 	cfg.OpenAPIConfig.Info.Title, cfg.OpenAPIConfig.Info.Version = "okd-ingress Route API", "v1"
 	cfg.OpenAPIV3Config = genericapiserver.DefaultOpenAPIV3Config(openapi.GetOpenAPIDefinitions, namer)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/x509"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -18,6 +19,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/strategicpatch"
 	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	apiregistrationv1 "k8s.io/kube-aggregator/pkg/apis/apiregistration/v1"
 	"k8s.io/utils/ptr"
@@ -461,5 +463,51 @@ func TestRouteProtobufAccept(t *testing.T) {
 		if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
 			t.Errorf("GET %s: %d %s: %.200s", path, resp.StatusCode, resp.Header.Get("Content-Type"), body)
 		}
+	}
+}
+
+// TestRouteOpenAPI: the OpenAPI document names Route by its one version
+// (no internal version a client cannot ask for) and gives an alternate
+// backend's kind the default the server applies.
+func TestRouteOpenAPI(t *testing.T) {
+	kc, err := kubernetes.NewForConfig(cluster.Config)
+	must(t, err)
+	// The main API server publishes the group's document once it has read it.
+	var doc []byte
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(time.Second) {
+		doc, err = kc.Discovery().RESTClient().Get().AbsPath("/openapi/v3/apis/route.openshift.io/v1").DoRaw(context.Background())
+		if err == nil || time.Now().After(deadline) {
+			break
+		}
+	}
+	must(t, err)
+	var v3 struct {
+		Components struct {
+			Schemas map[string]struct {
+				GVK        []map[string]string `json:"x-kubernetes-group-version-kind"`
+				Properties map[string]struct {
+					Default any `json:"default"`
+				} `json:"properties"`
+			} `json:"schemas"`
+		} `json:"components"`
+	}
+	must(t, json.Unmarshal(doc, &v3))
+	var route, target string
+	for name, s := range v3.Components.Schemas {
+		for _, gvk := range s.GVK {
+			if gvk["kind"] == "Route" {
+				route += gvk["version"] + " "
+			}
+		}
+		if strings.HasSuffix(name, ".RouteTargetReference") {
+			target = fmt.Sprint(s.Properties["kind"].Default)
+		}
+	}
+	if route != "v1 " {
+		t.Errorf("Route's versions in the OpenAPI document: %q, want v1 only", route)
+	}
+	// (The CRD's schema is inline, with the same default: the apply test.)
+	if aggregated() && target != "Service" {
+		t.Errorf("RouteTargetReference's kind defaults to %q, want Service", target)
 	}
 }

@@ -49,7 +49,8 @@ type RouteList struct {
 // RouteSpec describes the host, path and backends of a route.
 //
 // The rules below mirror the structural rules of OKD's own Route CRD; the
-// complete rule set lives in Go (internal/routeapi) and runs in the webhook.
+// complete rule set lives in Go (internal/routeapi) and runs in the Route
+// API server (or, with the CRD, its webhook).
 //
 // +kubebuilder:validation:XValidation:rule="!has(self.tls) || self.tls.termination != 'passthrough' || !has(self.httpHeaders)",message="header actions are not permitted when tls termination is passthrough."
 // +kubebuilder:validation:XValidation:rule="!has(self.path) || size(self.path) == 0 || !has(self.tls) || self.tls.termination != 'passthrough'",message="passthrough termination does not support paths"
@@ -61,7 +62,7 @@ type RouteSpec struct {
 	// <name>-<namespace>.<default domain> (dots in the name become dashes). Each label must be lowercase and at
 	// most 63 characters; the annotation
 	// route.openshift.io/allow-non-dns-compliant-host: "true" lifts the length
-	// limit (checked by the webhook, so the pattern here does not bound labels).
+	// limit (checked by the API server or webhook, so the pattern here does not bound labels).
 	// +optional
 	// +kubebuilder:validation:MaxLength=253
 	// +kubebuilder:validation:Pattern=`^[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?)*$`

@@ -529,12 +529,12 @@ func schema_okd_ingress_api_route_v1_RouteSpec(ref common.ReferenceCallback) com
 	return common.OpenAPIDefinition{
 		Schema: spec.Schema{
 			SchemaProps: spec.SchemaProps{
-				Description: "RouteSpec describes the host, path and backends of a route.\n\nThe rules below mirror the structural rules of OKD's own Route CRD; the complete rule set lives in Go (internal/routeapi) and runs in the webhook.",
+				Description: "RouteSpec describes the host, path and backends of a route.\n\nThe rules below mirror the structural rules of OKD's own Route CRD; the complete rule set lives in Go (internal/routeapi) and runs in the Route API server (or, with the CRD, its webhook).",
 				Type:        []string{"object"},
 				Properties: map[string]spec.Schema{
 					"host": {
 						SchemaProps: spec.SchemaProps{
-							Description: "host is an alias or DNS name that points to the router. When host and subdomain are both empty, a host is generated as <name>-<namespace>.<default domain> (dots in the name become dashes). Each label must be lowercase and at most 63 characters; the annotation route.openshift.io/allow-non-dns-compliant-host: \"true\" lifts the length limit (checked by the webhook, so the pattern here does not bound labels).",
+							Description: "host is an alias or DNS name that points to the router. When host and subdomain are both empty, a host is generated as <name>-<namespace>.<default domain> (dots in the name become dashes). Each label must be lowercase and at most 63 characters; the annotation route.openshift.io/allow-non-dns-compliant-host: \"true\" lifts the length limit (checked by the API server or webhook, so the pattern here does not bound labels).",
 							Type:        []string{"string"},
 							Format:      "",
 						},
