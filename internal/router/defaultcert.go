@@ -1,7 +1,10 @@
 package router
 
 import (
+	"bytes"
+	"crypto/x509"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -16,31 +19,68 @@ import (
 // and chain): from DEFAULT_CERTIFICATE_PATH, from the tls.crt and tls.key
 // of DEFAULT_CERTIFICATE_DIR (a mounted kubernetes.io/tls Secret), or, when
 // neither is set, a self-signed wildcard for the router's domain so that
-// HTTPS works out of the box. The result is validated like a route's.
+// HTTPS works out of the box. It is read as a route's certificate is (text
+// around the blocks, EC PARAMETERS before an EC key) and written anew,
+// key first, for HAProxy: what an admin's Secret holds as OKD's router and
+// HAProxy take it must not stop the router.
 func loadDefaultCertificate(cfg config.Config, now time.Time) ([]byte, error) {
-	var kp certs.KeyPair
+	var data []byte
 	var err error
 	switch {
 	case cfg.DefaultCertificate == "":
-		kp, err = selfSigned(cfg.Domain, now)
+		var kp certs.KeyPair
+		if kp, err = selfSigned(cfg.Domain, now); err == nil {
+			data = append(kp.KeyPEM, kp.CertPEM...)
+		}
 	case strings.HasSuffix(cfg.DefaultCertificate, "/"):
-		kp.CertPEM, err = os.ReadFile(filepath.Join(cfg.DefaultCertificate, "tls.crt"))
-		if err == nil {
-			kp.KeyPEM, err = os.ReadFile(filepath.Join(cfg.DefaultCertificate, "tls.key"))
+		var key []byte
+		if data, err = os.ReadFile(filepath.Join(cfg.DefaultCertificate, "tls.crt")); err == nil {
+			key, err = os.ReadFile(filepath.Join(cfg.DefaultCertificate, "tls.key"))
+			data = append(append(data, '\n'), key...)
 		}
 	default:
-		var data []byte
-		if data, err = os.ReadFile(cfg.DefaultCertificate); err == nil {
-			kp = splitPEM(data)
-		}
+		data, err = os.ReadFile(cfg.DefaultCertificate)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("default certificate: %w", err)
 	}
-	if _, _, err := kp.Parse(); err != nil {
+	out, err := normalizeDefaultCertificate(data)
+	if err != nil {
 		return nil, fmt.Errorf("default certificate: %w", err)
 	}
-	return append(append([]byte{}, kp.KeyPEM...), kp.CertPEM...), nil
+	return out, nil
+}
+
+// normalizeDefaultCertificate checks a key and its chain (leaf first) and
+// writes them as PEM, the key first.
+func normalizeDefaultCertificate(data []byte) ([]byte, error) {
+	c, err := certs.ParsePEM(data)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case len(c.Certificates) == 0:
+		return nil, errors.New("no certificate found")
+	case len(c.Keys) == 0:
+		return nil, errors.New("no private key found")
+	}
+	for _, k := range c.Keys[1:] {
+		if !certs.SameKey(c.Keys[0], k) {
+			return nil, errors.New("more than one private key")
+		}
+	}
+	if !certs.Matches(c.Certificates[0], c.Keys[0]) {
+		return nil, errors.New("the private key does not match the certificate (the first certificate must be the router's own)")
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(c.Keys[0])
+	if err != nil {
+		return nil, err
+	}
+	out := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
+	for _, cert := range c.Certificates {
+		out = append(out, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw})...)
+	}
+	return out, nil
 }
 
 func selfSigned(domain string, now time.Time) (certs.KeyPair, error) {
@@ -54,19 +94,33 @@ func selfSigned(domain string, now time.Time) (certs.KeyPair, error) {
 	return certs.NewServingCert(ca, []string{"*." + domain, domain}, nil, 2*365*24*time.Hour, now)
 }
 
-// splitPEM separates the private key from the certificates of a combined
-// PEM file, the form DEFAULT_CERTIFICATE_PATH takes.
-func splitPEM(data []byte) certs.KeyPair {
-	var kp certs.KeyPair
-	for {
-		var b *pem.Block
-		if b, data = pem.Decode(data); b == nil {
-			return kp
-		}
-		if strings.HasSuffix(b.Type, "PRIVATE KEY") {
-			kp.KeyPEM = append(kp.KeyPEM, pem.EncodeToMemory(b)...)
-		} else {
-			kp.CertPEM = append(kp.CertPEM, pem.EncodeToMemory(b)...)
-		}
+// defaultCertificateCheck is how often the router reads its default
+// certificate again: the operator renews it, and an admin's Secret may be
+// renewed in place (cert-manager), which a kubelet passes on to the
+// mounted files; OKD's router follows the files too.
+const defaultCertificateCheck = 10 * time.Second
+
+// defaultCertificateChanged reads the default certificate again and, when
+// it changed and loads, has the next sync reload HAProxy with it. One that
+// does not load (or a Secret caught half updated) is reported once per
+// error, and HAProxy keeps the certificate it serves.
+func (r *Router) defaultCertificateChanged() bool {
+	if r.cfg.DefaultCertificate == "" {
+		return false // self-signed, made once at start
 	}
+	cert, err := loadDefaultCertificate(r.cfg, time.Now())
+	if err != nil {
+		if msg := err.Error(); msg != r.defaultCertErr {
+			r.defaultCertErr = msg
+			r.log.Error(err, "reading the default certificate again; still serving the one loaded before")
+		}
+		return false
+	}
+	r.defaultCertErr = ""
+	if bytes.Equal(cert, r.params.DefaultCertificate) {
+		return false
+	}
+	r.params.DefaultCertificate, r.stale = cert, true
+	r.log.Info("the default certificate changed; reloading")
+	return true
 }

@@ -76,10 +76,14 @@ type Router struct {
 	// TLS); servedCRL is the file HAProxy checks clients with.
 	crls      *crl.Manager
 	servedCRL []byte
-	// stale is set when HAProxy may not run prev: a runtime update failed
-	// partway, or a reload failed after HAProxy took it (a timeout). The
-	// next sync reloads rather than diff against prev.
+	// stale is set when HAProxy may not run what prev and params say: a
+	// runtime update failed partway, a reload failed after HAProxy took it
+	// (a timeout), or the default certificate changed. The next sync
+	// reloads rather than diff against prev.
 	stale bool
+	// defaultCertErr is the last error reading the default certificate
+	// again, so that a broken Secret is logged once, not every check.
+	defaultCertErr string
 }
 
 // New prepares a router; Run starts it.
@@ -190,6 +194,8 @@ func (r *Router) loop(ctx context.Context, errs <-chan error) error {
 	if r.crls != nil {
 		crlChanged = r.crls.Changed()
 	}
+	certCheck := time.NewTicker(defaultCertificateCheck)
+	defer certCheck.Stop()
 	for {
 		idle := time.Now()
 		select {
@@ -217,6 +223,10 @@ func (r *Router) loop(ctx context.Context, errs <-chan error) error {
 			}
 		case <-retry.C:
 		case <-crlChanged:
+		case <-certCheck.C:
+			if !r.defaultCertificateChanged() {
+				continue
+			}
 		}
 		if err := r.sync(ctx); err != nil {
 			r.log.Error(err, "sync failed; retrying")

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/big"
 	"net"
 	"net/http"
 	"os"
@@ -546,6 +547,53 @@ var _ = Describe("Reencrypt endpoints", func() {
 })
 
 var _ = Describe("Replicas and shards", func() {
+	It("serves its default certificate renewed in place without a restart, and keeps it when the new files are broken", func() {
+		ns := newNamespace("renew", nil)
+		newBackend(ns, "web", 1)
+		dir := filepath.Join(tmpDir, "renew")
+		Expect(os.MkdirAll(dir, 0o700)).To(Succeed())
+		issue := func() (string, *big.Int) {
+			kp, err := routerCA.Issue("*."+domain, domain)
+			Expect(err).NotTo(HaveOccurred())
+			// As a kubelet swaps a Secret's files: all at once.
+			_, err = framework.WritePEM(dir, "next.pem", kp)
+			Expect(err).NotTo(HaveOccurred())
+			leaf, _, err := kp.Parse()
+			Expect(err).NotTo(HaveOccurred())
+			return filepath.Join(dir, "next.pem"), leaf.SerialNumber
+		}
+		path := filepath.Join(dir, "default.pem")
+		next, first := issue()
+		Expect(os.Rename(next, path)).To(Succeed())
+		r, err := framework.StartRouter(framework.RouterOptions{Kubeconfig: cluster.Kubeconfig, Name: "renew", DefaultCertificate: path})
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(func() {
+			if CurrentSpecReport().Failed() {
+				GinkgoWriter.Printf("router renew log:\n%s\n", r.Log())
+			}
+			r.Stop()
+		})
+		Expect(r.WaitReady(30 * time.Second)).To(Succeed())
+		def := route(ns, "def", "renew."+domain, "web", "http")
+		def.Spec.TLS = &routev1.TLSConfig{Termination: "edge"}
+		create(def)
+		// A new connection each time: a handshake with what HAProxy serves now.
+		serial := func() string {
+			reply, err := r.NewClient(framework.ClientOptions{RootCAs: routerCA.Pool}).Get("https://renew." + domain + "/")
+			if err != nil {
+				return err.Error()
+			}
+			return reply.PeerCert.SerialNumber.String()
+		}
+		Eventually(serial).WithTimeout(wait).Should(Equal(first.String()))
+		next, second := issue()
+		Expect(os.Rename(next, path)).To(Succeed())
+		Eventually(serial).WithTimeout(30 * time.Second).Should(Equal(second.String()))
+		Expect(os.WriteFile(path, []byte("not a certificate"), 0o600)).To(Succeed())
+		Eventually(r.Log).WithTimeout(30 * time.Second).Should(ContainSubstring("still serving the one loaded before"))
+		Expect(serial()).To(Equal(second.String()))
+	})
+
 	It("runs three routers of one IngressController that all serve, with one status entry per route", func() {
 		ns := newNamespace("replicas", nil)
 		newBackend(ns, "web", 1)
