@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"net"
 	"slices"
 	"time"
 
@@ -58,14 +59,21 @@ func checkIssued(data map[string][]byte, ca caPair, name string, renewBefore tim
 }
 
 // newDefaultCertificate issues the wildcard certificate for domain, with
-// the CA appended so that clients can build the chain.
+// the CA appended so that clients can build the chain. Its key is RSA, as
+// OKD's: a TLS security profile may list only RSA-authenticated suites.
 func newDefaultCertificate(ca caPair, domain string, validity time.Duration, now time.Time) (map[string][]byte, time.Time, error) {
-	return issue(ca, []string{"*." + domain, domain}, validity, now)
+	return issueWith(certs.NewRSAServingCert, ca, []string{"*." + domain, domain}, validity, now)
 }
 
 // issue signs a serving certificate for dnsNames with the router CA.
 func issue(ca caPair, dnsNames []string, validity time.Duration, now time.Time) (map[string][]byte, time.Time, error) {
-	kp, err := certs.NewServingCert(ca, dnsNames, nil, validity, now)
+	return issueWith(certs.NewServingCert, ca, dnsNames, validity, now)
+}
+
+type servingIssuer func(ca certs.KeyPair, dnsNames []string, ips []net.IP, validity time.Duration, now time.Time) (certs.KeyPair, error)
+
+func issueWith(newCert servingIssuer, ca caPair, dnsNames []string, validity time.Duration, now time.Time) (map[string][]byte, time.Time, error) {
+	kp, err := newCert(ca, dnsNames, nil, validity, now)
 	if err != nil {
 		return nil, time.Time{}, err
 	}
@@ -87,7 +95,7 @@ func caUsable(data map[string][]byte, validityNeeded time.Duration, now time.Tim
 }
 
 func newCA(now time.Time) (map[string][]byte, error) {
-	kp, err := certs.NewCA(fmt.Sprintf("ingress-operator@%d", now.Unix()), caValidity, now)
+	kp, err := certs.NewRSACA(fmt.Sprintf("ingress-operator@%d", now.Unix()), caValidity, now)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package ingresscontroller
 
 import (
+	"crypto/rsa"
 	"slices"
 	"testing"
 	"time"
@@ -95,6 +96,12 @@ func TestNewDefaultCertificate(t *testing.T) {
 	}
 	if v := checkDefaultCertificate(data, ca, "apps.example.com", 30*24*time.Hour, clock); !v.ok {
 		t.Errorf("a fresh certificate fails the check: %s", v.reason)
+	}
+	// RSA 2048, as OKD's: a TLS profile may list only RSA-authenticated suites.
+	for name, pub := range map[string]any{"leaf": leaf.PublicKey, "CA": caCert.PublicKey} {
+		if k, ok := pub.(*rsa.PublicKey); !ok || k.N.BitLen() != 2048 {
+			t.Errorf("the %s's key is %T, want RSA 2048", name, pub)
+		}
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
@@ -31,6 +32,17 @@ const backdate = 5 * time.Minute
 
 // NewCA returns a self-signed CA certificate valid for the given duration.
 func NewCA(commonName string, validity time.Duration, now time.Time) (KeyPair, error) {
+	return newCA(commonName, validity, now, ecdsaKey)
+}
+
+// NewRSACA is NewCA with an RSA 2048 key, as OKD's ingress operator makes
+// the router CA: clients old enough to need TLS 1.2 suites with RSA
+// authentication may verify nothing else.
+func NewRSACA(commonName string, validity time.Duration, now time.Time) (KeyPair, error) {
+	return newCA(commonName, validity, now, rsaKey)
+}
+
+func newCA(commonName string, validity time.Duration, now time.Time, newKey keyGenerator) (KeyPair, error) {
 	tmpl := &x509.Certificate{
 		Subject:               pkix.Name{CommonName: commonName},
 		NotBefore:             now.Add(-backdate),
@@ -40,13 +52,24 @@ func NewCA(commonName string, validity time.Duration, now time.Time) (KeyPair, e
 		IsCA:                  true,
 		MaxPathLenZero:        true,
 	}
-	return issue(tmpl, nil, nil)
+	return issue(tmpl, nil, nil, newKey)
 }
 
 // NewServingCert returns a server certificate for the DNS names and IPs,
 // signed by ca.
 func NewServingCert(ca KeyPair, dnsNames []string, ips []net.IP, validity time.Duration, now time.Time) (KeyPair, error) {
 	return newLeaf(ca, hostTemplate(dnsNames, ips, validity, now, x509.ExtKeyUsageServerAuth))
+}
+
+// NewRSAServingCert is NewServingCert with an RSA 2048 key, as OKD's
+// default ingress certificate: a TLS profile may list only suites with RSA
+// authentication (ECDHE-RSA-…), which an ECDSA certificate cannot serve.
+func NewRSAServingCert(ca KeyPair, dnsNames []string, ips []net.IP, validity time.Duration, now time.Time) (KeyPair, error) {
+	caCert, caKey, err := ca.Parse()
+	if err != nil {
+		return KeyPair{}, fmt.Errorf("parsing CA: %w", err)
+	}
+	return issue(hostTemplate(dnsNames, ips, validity, now, x509.ExtKeyUsageServerAuth), caCert, caKey, rsaKey)
 }
 
 // NewPeerCert returns a certificate for the DNS names and IPs that serves
@@ -88,11 +111,18 @@ func newLeaf(ca KeyPair, tmpl *x509.Certificate) (KeyPair, error) {
 	if err != nil {
 		return KeyPair{}, fmt.Errorf("parsing CA: %w", err)
 	}
-	return issue(tmpl, caCert, caKey)
+	return issue(tmpl, caCert, caKey, ecdsaKey)
 }
 
-func issue(tmpl, parent *x509.Certificate, parentKey crypto.Signer) (KeyPair, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+// keyGenerator makes a certificate's private key.
+type keyGenerator func() (crypto.Signer, error)
+
+func ecdsaKey() (crypto.Signer, error) { return ecdsa.GenerateKey(elliptic.P256(), rand.Reader) }
+
+func rsaKey() (crypto.Signer, error) { return rsa.GenerateKey(rand.Reader, 2048) }
+
+func issue(tmpl, parent *x509.Certificate, parentKey crypto.Signer, newKey keyGenerator) (KeyPair, error) {
+	key, err := newKey()
 	if err != nil {
 		return KeyPair{}, err
 	}
