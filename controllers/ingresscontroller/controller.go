@@ -101,6 +101,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		// The default certificate and the cookie key: a Secret deleted or
 		// spoiled is made again at once, before a restarted router needs it.
 		WatchesMetadata(&corev1.Secret{}, toIC, inRouterNS).
+		WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.defaultCertificateUsers), inRouterNS).
 		// Error pages and client CAs: the admin's ConfigMaps, and the
 		// routers' copies.
 		Watches(&corev1.ConfigMap{}, toIC, inRouterNS).

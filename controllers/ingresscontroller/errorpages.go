@@ -87,18 +87,20 @@ func copiedFrom(source string) string { return names.ConfigNamespace + "/" + sou
 // configMapUsers are the IngressControllers whose httpErrorCodePages or
 // clientTLS.clientCA name cm.
 func (r *Reconciler) configMapUsers(ctx context.Context, cm client.Object) []reconcile.Request {
-	var list operatorv1.IngressControllerList
-	if err := r.List(ctx, &list, client.InNamespace(r.Options.OperatorNamespace)); err != nil {
-		return nil
-	}
-	var out []reconcile.Request
-	for _, ic := range list.Items {
+	return r.ingressControllersThat(ctx, func(ic *operatorv1.IngressController) bool {
 		pages, tls := ic.Spec.HTTPErrorCodePages, ic.Spec.ClientTLS
-		if pages != nil && pages.Name == cm.GetName() || tls != nil && tls.ClientCA.Name == cm.GetName() {
-			out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&ic)})
-		}
-	}
-	return out
+		return pages != nil && pages.Name == cm.GetName() || tls != nil && tls.ClientCA.Name == cm.GetName()
+	})
+}
+
+// defaultCertificateUsers maps an admin's Secret in the router namespace to
+// the IngressControllers whose spec.defaultCertificate names it: one made
+// after the spec that names it is used at once, not at the next retry of
+// a reconcile that failed without it.
+func (r *Reconciler) defaultCertificateUsers(ctx context.Context, s client.Object) []reconcile.Request {
+	return r.ingressControllersThat(ctx, func(ic *operatorv1.IngressController) bool {
+		return ic.Spec.DefaultCertificate != nil && ic.Spec.DefaultCertificate.Name == s.GetName()
+	})
 }
 
 // checkedPages keeps the pages of src that HAProxy would serve.

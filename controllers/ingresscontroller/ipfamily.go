@@ -67,13 +67,21 @@ func served(mapper meta.RESTMapper, gvk schema.GroupVersionKind) bool {
 
 // everyIngressController asks for a reconcile of each IngressController.
 func (r *Reconciler) everyIngressController(ctx context.Context, _ client.Object) []reconcile.Request {
+	return r.ingressControllersThat(ctx, func(*operatorv1.IngressController) bool { return true })
+}
+
+// ingressControllersThat asks for a reconcile of each IngressController
+// that uses says.
+func (r *Reconciler) ingressControllersThat(ctx context.Context, uses func(*operatorv1.IngressController) bool) []reconcile.Request {
 	var list operatorv1.IngressControllerList
 	if err := r.List(ctx, &list, client.InNamespace(r.Options.OperatorNamespace)); err != nil {
 		return nil
 	}
-	out := make([]reconcile.Request, 0, len(list.Items))
+	var out []reconcile.Request
 	for i := range list.Items {
-		out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])})
+		if uses(&list.Items[i]) {
+			out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])})
+		}
 	}
 	return out
 }
