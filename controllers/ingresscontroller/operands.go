@@ -18,6 +18,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	operatorv1 "github.com/okd-ingress/okd-ingress/api/operator/v1"
+	"github.com/okd-ingress/okd-ingress/internal/certs"
 	"github.com/okd-ingress/okd-ingress/internal/names"
 	"github.com/okd-ingress/okd-ingress/internal/router/config"
 )
@@ -379,8 +380,11 @@ func (r *Reconciler) ensureGeneratedSecret(ctx context.Context, ic *operatorv1.I
 	return data, replaced, err
 }
 
-// useOwnCertificate checks that the named Secret exists, and only then
-// removes the generated one (OKD's order: never leave the routers without one).
+// useOwnCertificate checks that the named Secret exists and holds a key
+// and certificate the routers can load, and only then removes the
+// generated one (OKD's order: never leave the routers without one). A
+// Secret they could not load would crash every new router pod while the
+// rollout takes the old ones away.
 func (r *Reconciler) useOwnCertificate(ctx context.Context, ic *operatorv1.IngressController, generated *corev1.Secret) error {
 	var own corev1.Secret
 	key := client.ObjectKey{Namespace: r.Options.RouterNamespace, Name: ic.Spec.DefaultCertificate.Name}
@@ -390,6 +394,12 @@ func (r *Reconciler) useOwnCertificate(ctx context.Context, ic *operatorv1.Ingre
 				"spec.defaultCertificate names Secret %s, which does not exist in namespace %s", key.Name, key.Namespace)
 		}
 		return err
+	}
+	pair := append(append(append([]byte{}, own.Data[corev1.TLSCertKey]...), '\n'), own.Data[corev1.TLSPrivateKeyKey]...)
+	if _, err := certs.KeyAndChain(pair); err != nil {
+		r.Recorder.Eventf(ic, nil, corev1.EventTypeWarning, "DefaultCertificateInvalid", "Reconcile",
+			"spec.defaultCertificate names Secret %s/%s, whose tls.crt and tls.key the routers cannot serve: %v", key.Namespace, key.Name, err)
+		return fmt.Errorf("default certificate Secret %s/%s: %w", key.Namespace, key.Name, err)
 	}
 	return r.deleteOwned(ctx, generated, ic.Name)
 }

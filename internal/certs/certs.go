@@ -277,3 +277,37 @@ func publicKeysEqual(a, b crypto.PublicKey) bool {
 	ea, ok := a.(equaler)
 	return ok && ea.Equal(b)
 }
+
+// KeyAndChain reads a private key and its certificate chain, leaf first, as
+// ParsePEM reads (what a Secret's tls.crt and tls.key hold together) and
+// writes them anew as one PEM, the key first: the form HAProxy loads. Any
+// other key than the leaf's is an error.
+func KeyAndChain(data []byte) ([]byte, error) {
+	c, err := ParsePEM(data)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case len(c.Certificates) == 0:
+		return nil, errors.New("no certificate found")
+	case len(c.Keys) == 0:
+		return nil, errors.New("no private key found")
+	}
+	for _, k := range c.Keys[1:] {
+		if !SameKey(c.Keys[0], k) {
+			return nil, errors.New("more than one private key")
+		}
+	}
+	if !Matches(c.Certificates[0], c.Keys[0]) {
+		return nil, errors.New("the private key does not match the certificate (the first certificate must be the server's own)")
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(c.Keys[0])
+	if err != nil {
+		return nil, err
+	}
+	out := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
+	for _, cert := range c.Certificates {
+		out = append(out, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw})...)
+	}
+	return out, nil
+}

@@ -2,9 +2,6 @@ package router
 
 import (
 	"bytes"
-	"crypto/x509"
-	"encoding/pem"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -44,41 +41,9 @@ func loadDefaultCertificate(cfg config.Config, now time.Time) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("default certificate: %w", err)
 	}
-	out, err := normalizeDefaultCertificate(data)
+	out, err := certs.KeyAndChain(data)
 	if err != nil {
 		return nil, fmt.Errorf("default certificate: %w", err)
-	}
-	return out, nil
-}
-
-// normalizeDefaultCertificate checks a key and its chain (leaf first) and
-// writes them as PEM, the key first.
-func normalizeDefaultCertificate(data []byte) ([]byte, error) {
-	c, err := certs.ParsePEM(data)
-	if err != nil {
-		return nil, err
-	}
-	switch {
-	case len(c.Certificates) == 0:
-		return nil, errors.New("no certificate found")
-	case len(c.Keys) == 0:
-		return nil, errors.New("no private key found")
-	}
-	for _, k := range c.Keys[1:] {
-		if !certs.SameKey(c.Keys[0], k) {
-			return nil, errors.New("more than one private key")
-		}
-	}
-	if !certs.Matches(c.Certificates[0], c.Keys[0]) {
-		return nil, errors.New("the private key does not match the certificate (the first certificate must be the router's own)")
-	}
-	der, err := x509.MarshalPKCS8PrivateKey(c.Keys[0])
-	if err != nil {
-		return nil, err
-	}
-	out := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
-	for _, cert := range c.Certificates {
-		out = append(out, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw})...)
 	}
 	return out, nil
 }

@@ -178,17 +178,30 @@ func TestDefaultCertificate(t *testing.T) {
 		generatedSecret(t, ic)
 		expect(t, "volume meanwhile", deployment(t, ic).Spec.Template.Spec.Volumes[0].Secret.SecretName, "router-certs-certs")
 
-		// The admin makes the Secret later, when the failed reconcile's
-		// retries are 10 s apart: the Secret itself must start the next.
-		time.Sleep(11 * time.Second)
+		// The admin makes the Secret, first with another certificate's key:
+		// the routers could not load it, so the generated one stays.
 		own, err := certs.NewServingCert(caPair, []string{"*.certs.op.test"}, nil, 24*time.Hour, time.Now())
 		must(t, err)
-		must(t, k8s.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: names.RouterNamespace, Name: "certs-own"},
-			Type: corev1.SecretTypeTLS, Data: map[string][]byte{"tls.crt": own.CertPEM, "tls.key": own.KeyPEM}}))
-		created := time.Now()
+		other, err := certs.NewServingCert(caPair, []string{"other.certs.op.test"}, nil, 24*time.Hour, time.Now())
+		must(t, err)
+		secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: names.RouterNamespace, Name: "certs-own"},
+			Type: corev1.SecretTypeTLS, Data: map[string][]byte{"tls.crt": own.CertPEM, "tls.key": other.KeyPEM}}
+		must(t, k8s.Create(ctx, secret))
+		e = waitEvent(t, ic, "DefaultCertificateInvalid")
+		expect(t, "event note", e.Note, "spec.defaultCertificate names Secret openshift-ingress/certs-own, whose tls.crt and tls.key "+
+			"the routers cannot serve: the private key does not match the certificate (the first certificate must be the server's own)")
+		generatedSecret(t, ic)
+		expect(t, "volume meanwhile", deployment(t, ic).Spec.Template.Spec.Volumes[0].Secret.SecretName, "router-certs-certs")
+
+		// Fixed later, when the failed reconcile's retries are 10 s apart:
+		// the Secret's change itself must start the next.
+		time.Sleep(11 * time.Second)
+		secret.Data["tls.key"] = own.KeyPEM
+		must(t, k8s.Update(ctx, secret))
+		fixed := time.Now()
 		eventually(t, "generated Secret deleted", gone(&corev1.Secret{}, names.RouterNamespace, "router-certs-certs"))
-		if took := time.Since(created); took > 5*time.Second {
-			t.Errorf("the Secret was used %v after it was made: at the next retry, not when it came", took)
+		if took := time.Since(fixed); took > 5*time.Second {
+			t.Errorf("the fixed Secret was used %v after it changed: at the next retry, not when it came", took)
 		}
 		eventually(t, "Deployment mounts certs-own", func() error {
 			if v := deployment(t, ic).Spec.Template.Spec.Volumes[0].Secret.SecretName; v != "certs-own" {
