@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -257,32 +258,28 @@ func (r *Reconciler) ensureDefaultCertificate(ctx context.Context, ic *operatorv
 		return r.useOwnCertificate(ctx, ic, generated)
 	}
 	now := r.Now()
-	err := r.Get(ctx, client.ObjectKeyFromObject(generated), generated)
-	if err != nil && !apierrors.IsNotFound(err) {
-		return err
-	}
-	v := checkDefaultCertificate(generated.Data, ca, a.Domain, r.Options.CertificateRenewBefore, now)
-	observeCertificateExpiry(ic.Name, v.expiry)
-	if v.ok {
-		return nil
-	}
-	data, expiry, err := newDefaultCertificate(ca, a.Domain, r.Options.CertificateValidity, now)
+	var v certificateVerdict
+	var expiry time.Time
+	_, replaced, err := r.ensureGeneratedSecret(ctx, ic, generated.Name, corev1.SecretTypeTLS,
+		func(data map[string][]byte) bool {
+			v = checkDefaultCertificate(data, ca, a.Domain, r.Options.CertificateRenewBefore, now)
+			expiry = v.expiry
+			return v.ok
+		},
+		func() (map[string][]byte, error) {
+			data, exp, err := newDefaultCertificate(ca, a.Domain, r.Options.CertificateValidity, now)
+			expiry = exp
+			return data, err
+		})
 	if err != nil {
 		return err
 	}
-	generated.Labels = mergeMaps(generated.Labels, ownedLabels(ic.Name))
-	generated.Type, generated.Data = corev1.SecretTypeTLS, data
-	if generated.CreationTimestamp.IsZero() {
-		err = r.Create(ctx, generated)
-	} else {
+	if replaced {
 		r.Recorder.Eventf(ic, nil, corev1.EventTypeNormal, "DefaultCertificateRenewed", "Reconcile",
 			"the generated default certificate was re-issued: %s", v.reason)
-		err = r.Update(ctx, generated)
 	}
-	if err == nil {
-		observeCertificateExpiry(ic.Name, expiry)
-	}
-	return err
+	observeCertificateExpiry(ic.Name, expiry)
+	return nil
 }
 
 // ensureMetricsCertificate keeps the certificate the routers serve their

@@ -156,6 +156,28 @@ func TestDefaultCertificate(t *testing.T) {
 		waitReissued(t, names.DefaultCertificateSecret(ic), expLeaf, ca)
 	})
 
+	t.Run("an immutable Opaque Secret in its place is made anew", func(t *testing.T) {
+		old := generatedSecret(t, ic)
+		must(t, k8s.Delete(ctx, old))
+		eventually(t, "Secret gone", gone(&corev1.Secret{}, names.RouterNamespace, old.Name))
+		// Made by hand (say, restored from a backup) before the operator
+		// makes it again: neither its type nor its data can change.
+		must(t, k8s.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: names.RouterNamespace, Name: old.Name},
+			Type: corev1.SecretTypeOpaque, Immutable: ptr.To(true), Data: map[string][]byte{"tls.crt": []byte("junk")}}))
+		touch(t, ic)
+		eventually(t, "a kubernetes.io/tls Secret again", func() error {
+			s := &corev1.Secret{}
+			if err := k8s.Get(ctx, client.ObjectKey{Namespace: names.RouterNamespace, Name: old.Name}, s); err != nil {
+				return err
+			}
+			if s.Type != corev1.SecretTypeTLS {
+				return fmt.Errorf("type %s", s.Type)
+			}
+			_, _, err := leafOf(s)
+			return err
+		})
+	})
+
 	t.Run("a valid certificate is kept", func(t *testing.T) {
 		before := generatedSecret(t, ic)
 		touch(t, ic)
