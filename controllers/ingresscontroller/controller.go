@@ -173,6 +173,9 @@ func (r *Reconciler) ensureOperands(ctx context.Context, ic *operatorv1.IngressC
 	if err != nil {
 		return obs, err
 	}
+	if err := r.publishCA(ctx, ca); err != nil {
+		return obs, err
+	}
 	if err := r.ensureDefaultCertificate(ctx, ic, a, ca); err != nil {
 		return obs, err
 	}

@@ -401,6 +401,19 @@ func (r *Reconciler) useOwnCertificate(ctx context.Context, ic *operatorv1.Ingre
 	return r.deleteOwned(ctx, generated, ic.Name)
 }
 
+// publishCA keeps the router CA's certificate, without its key, in a
+// ConfigMap of the router namespace: what clients of the generated
+// certificates and metrics scrapers trust (OKD publishes its default
+// ingress certificate for clients in openshift-config-managed).
+func (r *Reconciler) publishCA(ctx context.Context, ca caPair) error {
+	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: r.Options.RouterNamespace, Name: names.RouterCAConfigMap}}
+	_, err := controllerutil.CreateOrPatch(ctx, r.Client, cm, func() error {
+		cm.Data = map[string]string{names.RouterCABundleKey: string(ca.CertPEM)}
+		return nil
+	})
+	return err
+}
+
 // ensureCA returns router-ca, creating or replacing it when unusable.
 func (r *Reconciler) ensureCA(ctx context.Context) (caPair, error) {
 	s := &corev1.Secret{}

@@ -90,9 +90,10 @@ func addServiceCA(spec *corev1.PodSpec, ca serviceCA) {
 	c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: names.ServiceCAVolume, MountPath: names.ServiceCADir, ReadOnly: true})
 }
 
-// serviceCAUsers maps the service CA ConfigMap to every IngressController.
+// serviceCAUsers maps the service CA ConfigMap, and the published router
+// CA, to every IngressController.
 func (r *Reconciler) serviceCAUsers(ctx context.Context, o client.Object) []reconcile.Request {
-	if o.GetName() != names.ServiceCAConfigMap {
+	if o.GetName() != names.ServiceCAConfigMap && o.GetName() != names.RouterCAConfigMap {
 		return nil
 	}
 	return r.everyIngressController(ctx, o)

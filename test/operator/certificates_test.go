@@ -134,6 +134,22 @@ func TestDefaultCertificate(t *testing.T) {
 		t.Errorf("generated certificate valid for %v, want two years", left)
 	}
 
+	t.Run("the CA's certificate is published without its key, and again if deleted", func(t *testing.T) {
+		published := func() error {
+			var cm corev1.ConfigMap
+			if err := k8s.Get(ctx, client.ObjectKey{Namespace: names.RouterNamespace, Name: "router-ca"}, &cm); err != nil {
+				return err
+			}
+			if got, want := cm.Data["ca-bundle.crt"], string(caPair.CertPEM); got != want || len(cm.Data) != 1 || len(cm.BinaryData) != 0 {
+				return fmt.Errorf("ConfigMap router-ca holds %v, want ca-bundle.crt = router-ca's certificate only", cm.Data)
+			}
+			return nil
+		}
+		eventually(t, "router-ca published", published)
+		must(t, k8s.Delete(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: names.RouterNamespace, Name: "router-ca"}}))
+		eventually(t, "router-ca published again", published)
+	})
+
 	t.Run("signed by another CA is re-issued", func(t *testing.T) {
 		impostorCA, err := certs.NewCA("impostor", 24*time.Hour, time.Now())
 		must(t, err)
