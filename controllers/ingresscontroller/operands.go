@@ -392,8 +392,7 @@ func (r *Reconciler) useOwnCertificate(ctx context.Context, ic *operatorv1.Ingre
 		}
 		return err
 	}
-	pair := append(append(append([]byte{}, own.Data[corev1.TLSCertKey]...), '\n'), own.Data[corev1.TLSPrivateKeyKey]...)
-	if _, err := certs.KeyAndChain(pair); err != nil {
+	if _, err := certs.KeyAndChain(own.Data[corev1.TLSCertKey], own.Data[corev1.TLSPrivateKeyKey]); err != nil {
 		r.Recorder.Eventf(ic, nil, corev1.EventTypeWarning, "DefaultCertificateInvalid", "Reconcile",
 			"spec.defaultCertificate names Secret %s/%s, whose tls.crt and tls.key the routers cannot serve: %v", key.Namespace, key.Name, err)
 		return fmt.Errorf("default certificate Secret %s/%s: %w", key.Namespace, key.Name, err)

@@ -58,24 +58,20 @@ func newCA(commonName string, validity time.Duration, now time.Time, newKey keyG
 // NewServingCert returns a server certificate for the DNS names and IPs,
 // signed by ca.
 func NewServingCert(ca KeyPair, dnsNames []string, ips []net.IP, validity time.Duration, now time.Time) (KeyPair, error) {
-	return newLeaf(ca, hostTemplate(dnsNames, ips, validity, now, x509.ExtKeyUsageServerAuth))
+	return newLeaf(ca, hostTemplate(dnsNames, ips, validity, now, x509.ExtKeyUsageServerAuth), ecdsaKey)
 }
 
 // NewRSAServingCert is NewServingCert with an RSA 2048 key, as OKD's
 // default ingress certificate: a TLS profile may list only suites with RSA
 // authentication (ECDHE-RSA-…), which an ECDSA certificate cannot serve.
 func NewRSAServingCert(ca KeyPair, dnsNames []string, ips []net.IP, validity time.Duration, now time.Time) (KeyPair, error) {
-	caCert, caKey, err := ca.Parse()
-	if err != nil {
-		return KeyPair{}, fmt.Errorf("parsing CA: %w", err)
-	}
-	return issue(hostTemplate(dnsNames, ips, validity, now, x509.ExtKeyUsageServerAuth), caCert, caKey, rsaKey)
+	return newLeaf(ca, hostTemplate(dnsNames, ips, validity, now, x509.ExtKeyUsageServerAuth), rsaKey)
 }
 
 // NewPeerCert returns a certificate for the DNS names and IPs that serves
 // and also authenticates as a client, as an etcd member does to its peers.
 func NewPeerCert(ca KeyPair, dnsNames []string, ips []net.IP, validity time.Duration, now time.Time) (KeyPair, error) {
-	return newLeaf(ca, hostTemplate(dnsNames, ips, validity, now, x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth))
+	return newLeaf(ca, hostTemplate(dnsNames, ips, validity, now, x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth), ecdsaKey)
 }
 
 // NewClientCert returns a client certificate for commonName (the user name
@@ -87,7 +83,7 @@ func NewClientCert(ca KeyPair, commonName string, orgs []string, validity time.D
 		NotAfter:    now.Add(validity),
 		KeyUsage:    x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
-	})
+	}, ecdsaKey)
 }
 
 func hostTemplate(dnsNames []string, ips []net.IP, validity time.Duration, now time.Time, usages ...x509.ExtKeyUsage) *x509.Certificate {
@@ -106,12 +102,12 @@ func hostTemplate(dnsNames []string, ips []net.IP, validity time.Duration, now t
 	}
 }
 
-func newLeaf(ca KeyPair, tmpl *x509.Certificate) (KeyPair, error) {
+func newLeaf(ca KeyPair, tmpl *x509.Certificate, newKey keyGenerator) (KeyPair, error) {
 	caCert, caKey, err := ca.Parse()
 	if err != nil {
 		return KeyPair{}, fmt.Errorf("parsing CA: %w", err)
 	}
-	return issue(tmpl, caCert, caKey, ecdsaKey)
+	return issue(tmpl, caCert, caKey, newKey)
 }
 
 // keyGenerator makes a certificate's private key.
@@ -279,11 +275,11 @@ func publicKeysEqual(a, b crypto.PublicKey) bool {
 }
 
 // KeyAndChain reads a private key and its certificate chain, leaf first, as
-// ParsePEM reads (what a Secret's tls.crt and tls.key hold together) and
-// writes them anew as one PEM, the key first: the form HAProxy loads. Any
-// other key than the leaf's is an error.
-func KeyAndChain(data []byte) ([]byte, error) {
-	c, err := ParsePEM(data)
+// ParsePEM reads, from one or more PEM texts (a combined file, or a
+// Secret's tls.crt and tls.key) and writes them anew as one PEM, the key
+// first: the form HAProxy loads. Any other key than the leaf's is an error.
+func KeyAndChain(texts ...[]byte) ([]byte, error) {
+	c, err := ParsePEM(bytes.Join(texts, []byte("\n")))
 	if err != nil {
 		return nil, err
 	}

@@ -21,27 +21,28 @@ import (
 // key first, for HAProxy: what an admin's Secret holds as OKD's router and
 // HAProxy take it must not stop the router.
 func loadDefaultCertificate(cfg config.Config, now time.Time) ([]byte, error) {
-	var data []byte
+	var texts [][]byte
 	var err error
 	switch {
 	case cfg.DefaultCertificate == "":
 		var kp certs.KeyPair
-		if kp, err = selfSigned(cfg.Domain, now); err == nil {
-			data = append(kp.KeyPEM, kp.CertPEM...)
-		}
+		kp, err = selfSigned(cfg.Domain, now)
+		texts = [][]byte{kp.KeyPEM, kp.CertPEM}
 	case strings.HasSuffix(cfg.DefaultCertificate, "/"):
-		var key []byte
-		if data, err = os.ReadFile(filepath.Join(cfg.DefaultCertificate, "tls.crt")); err == nil {
+		var crt, key []byte
+		if crt, err = os.ReadFile(filepath.Join(cfg.DefaultCertificate, "tls.crt")); err == nil {
 			key, err = os.ReadFile(filepath.Join(cfg.DefaultCertificate, "tls.key"))
-			data = append(append(data, '\n'), key...)
 		}
+		texts = [][]byte{crt, key}
 	default:
-		data, err = os.ReadFile(cfg.DefaultCertificate)
+		var pem []byte
+		pem, err = os.ReadFile(cfg.DefaultCertificate)
+		texts = [][]byte{pem}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("default certificate: %w", err)
 	}
-	out, err := certs.KeyAndChain(data)
+	out, err := certs.KeyAndChain(texts...)
 	if err != nil {
 		return nil, fmt.Errorf("default certificate: %w", err)
 	}
