@@ -639,7 +639,8 @@ func serverCommands(changes []model.ServerChange, configDir string, check time.D
 		if weight == before {
 			weight = -1 // unchanged: one command fewer per server when a burst fills spares
 		}
-		if moved(c) {
+		move := moved(c)
+		if move {
 			// A server keeps its health across "set server addr": a slot
 			// whose pod failed its checks would hold the new pod down until
 			// checks pass again. Out of maintenance, health starts afresh.
@@ -651,7 +652,7 @@ func serverCommands(changes []model.ServerChange, configDir string, check time.D
 			return nil, err
 		}
 		cmds = append(cmds, more...)
-		if moved(c) && c.Backend.CheckEvery(check) > 0 {
+		if move && c.Backend.CheckEvery(check) > 0 {
 			// Out of maintenance, health is just up: a check of the old
 			// pod still under way would take the new one down when it
 			// fails. Fully up, it takes as many failures as ever.

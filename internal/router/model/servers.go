@@ -80,10 +80,11 @@ func servers(r *routev1.Route, targets []target, in Input, serviceCA, h2c bool) 
 		for _, e := range eps {
 			s := Server{Addr: e.addr, Port: e.port, Line: line}
 			s.H2C = h2c && e.h2c
-			if _, ok := shares[s.Key()]; !ok {
+			k := s.Key()
+			if _, ok := shares[k]; !ok {
 				out = append(out, s)
 			}
-			shares[s.Key()] += float64(max(0, t.weight)) / float64(len(eps))
+			shares[k] += float64(max(0, t.weight)) / float64(len(eps))
 		}
 	}
 	// The largest share gets the largest HAProxy weight.
@@ -121,7 +122,7 @@ func readyEndpoints(svc *corev1.Service, slices []*discoveryv1.EndpointSlice, po
 	if !ok {
 		return nil
 	}
-	seen := map[string]bool{}
+	seen := map[endpoint]bool{} // by address and port
 	var out []endpoint
 	for _, sl := range slices {
 		if sl.AddressType != discoveryv1.AddressTypeIPv4 && sl.AddressType != discoveryv1.AddressTypeIPv6 {
@@ -142,13 +143,12 @@ func readyEndpoints(svc *corev1.Service, slices []*discoveryv1.EndpointSlice, po
 				// rebalanced, or while its port's appProtocol changes) is
 				// one server, as its first slice says; one address on two
 				// ports (host-network pods of one node) is two.
-				e := endpoint{addr: a, port: *p.Port, h2c: h2c}
-				key := net.JoinHostPort(a, strconv.Itoa(int(e.port)))
+				key := endpoint{addr: a, port: *p.Port}
 				if net.ParseIP(a) == nil || seen[key] {
 					continue
 				}
 				seen[key] = true
-				out = append(out, e)
+				out = append(out, endpoint{addr: a, port: *p.Port, h2c: h2c})
 			}
 		}
 	}
