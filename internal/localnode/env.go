@@ -326,13 +326,13 @@ func (w *podWorker) serviceOf(ctx context.Context, pod *corev1.Pod) string {
 // every router on this machine.
 func (w *podWorker) addRouterEnv(c *container, e *envList) error {
 	base, mounts := filepath.Join(w.dir, c.spec.Name), w.mounts(&c.spec)
-	cfg, run := filepath.Join(base, "config"), filepath.Join(base, "run")
-	if local := localPath(names.RouterConfigDir, mounts); local != names.RouterConfigDir {
-		cfg = local
+	dir := func(image, own string) string {
+		if local := localPath(image, mounts); local != image {
+			return local
+		}
+		return filepath.Join(base, own)
 	}
-	if local := localPath(names.RouterRunDir, mounts); local != names.RouterRunDir {
-		run = local
-	}
+	cfg, run := dir(names.RouterConfigDir, "config"), dir(names.RouterRunDir, "run")
 	for _, d := range []string{cfg, run} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return err

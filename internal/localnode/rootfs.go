@@ -4,8 +4,6 @@ package localnode
 
 import (
 	"os/exec"
-	"path/filepath"
-	"slices"
 
 	corev1 "k8s.io/api/core/v1"
 )
@@ -23,15 +21,9 @@ func readOnlyRoot(c *corev1.Container) bool {
 func (w *podWorker) writableDirs(pod *corev1.Pod, c *corev1.Container) []string {
 	var out []string
 	for _, m := range c.VolumeMounts {
-		i := slices.IndexFunc(pod.Spec.Volumes, func(v corev1.Volume) bool { return v.Name == m.Name })
-		local, ok := w.volumes[m.Name]
-		if m.ReadOnly || i < 0 || !ok {
-			continue
-		}
-		if m.SubPath != "" {
-			local = filepath.Join(local, filepath.Clean("/"+m.SubPath))
-		}
-		if v := pod.Spec.Volumes[i]; v.EmptyDir != nil || v.HostPath != nil {
+		v, known := volumeOf(pod, m)
+		local, ok := w.localOf(m)
+		if !m.ReadOnly && known && ok && (v.EmptyDir != nil || v.HostPath != nil) {
 			out = append(out, local)
 		}
 	}

@@ -205,17 +205,21 @@ type mount struct{ path, local string }
 func (w *podWorker) mounts(c *corev1.Container) []mount {
 	var out []mount
 	for _, m := range c.VolumeMounts {
-		local, ok := w.volumes[m.Name]
-		if !ok {
-			continue
+		if local, ok := w.localOf(m); ok {
+			out = append(out, mount{path: filepath.Clean(m.MountPath), local: local})
 		}
-		if m.SubPath != "" {
-			local = filepath.Join(local, filepath.Clean("/"+m.SubPath))
-		}
-		out = append(out, mount{path: filepath.Clean(m.MountPath), local: local})
 	}
 	sort.Slice(out, func(i, j int) bool { return len(out[i].path) > len(out[j].path) })
 	return out
+}
+
+// localOf is where the volume m mounts is here (its subPath included).
+func (w *podWorker) localOf(m corev1.VolumeMount) (string, bool) {
+	local, ok := w.volumes[m.Name]
+	if ok && m.SubPath != "" {
+		local = filepath.Join(local, filepath.Clean("/"+m.SubPath))
+	}
+	return local, ok
 }
 
 // localPath rewrites a value that names a path under a mount into the

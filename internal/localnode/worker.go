@@ -284,8 +284,18 @@ func hasToken(pod *corev1.Pod, c *corev1.Container) bool {
 		return true
 	}
 	return slices.ContainsFunc(c.VolumeMounts, func(m corev1.VolumeMount) bool {
-		return slices.ContainsFunc(pod.Spec.Volumes, func(v corev1.Volume) bool { return v.Name == m.Name && holdsToken(v) })
+		v, ok := volumeOf(pod, m)
+		return ok && holdsToken(v)
 	})
+}
+
+// volumeOf is the pod's volume that m mounts.
+func volumeOf(pod *corev1.Pod, m corev1.VolumeMount) (corev1.Volume, bool) {
+	i := slices.IndexFunc(pod.Spec.Volumes, func(v corev1.Volume) bool { return v.Name == m.Name })
+	if i < 0 {
+		return corev1.Volume{}, false
+	}
+	return pod.Spec.Volumes[i], true
 }
 
 // stop ends every container with the given grace and removes the pod's
