@@ -105,8 +105,9 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		// Error pages and client CAs: the admin's ConfigMaps, and the
 		// routers' copies.
 		Watches(&corev1.ConfigMap{}, toIC, inRouterNS).
-		// The service CA bundle, which every IngressController's routers use.
-		Watches(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(r.serviceCAUsers), inRouterNS).
+		// The service CA bundle, which every IngressController's routers use,
+		// and the router CA the operator publishes.
+		Watches(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(r.sharedConfigMapUsers), inRouterNS).
 		Watches(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(r.configMapUsers), builder.WithPredicates(
 			predicate.NewPredicateFuncs(func(o client.Object) bool { return o.GetNamespace() == names.ConfigNamespace }))).
 		Owns(&externaldnsv1alpha1.DNSEndpoint{})

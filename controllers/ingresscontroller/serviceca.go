@@ -90,9 +90,10 @@ func addServiceCA(spec *corev1.PodSpec, ca serviceCA) {
 	c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: names.ServiceCAVolume, MountPath: names.ServiceCADir, ReadOnly: true})
 }
 
-// serviceCAUsers maps the service CA ConfigMap, and the published router
-// CA, to every IngressController.
-func (r *Reconciler) serviceCAUsers(ctx context.Context, o client.Object) []reconcile.Request {
+// sharedConfigMapUsers maps the ConfigMaps of the router namespace that
+// serve every IngressController (the service CA bundle, the published
+// router CA) to every IngressController.
+func (r *Reconciler) sharedConfigMapUsers(ctx context.Context, o client.Object) []reconcile.Request {
 	if o.GetName() != names.ServiceCAConfigMap && o.GetName() != names.RouterCAConfigMap {
 		return nil
 	}

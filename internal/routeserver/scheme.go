@@ -51,7 +51,7 @@ func (w withoutProtobuf) SupportedMediaTypes() []runtime.SerializerInfo {
 }
 
 func addToScheme(s *runtime.Scheme) error {
-	if err := routev1.AddToScheme(s); err != nil {
+	if err := addServedTypes(s); err != nil {
 		return err
 	}
 	internal := schema.GroupVersion{Group: routev1.GroupVersion.Group, Version: runtime.APIVersionInternal}
@@ -66,8 +66,6 @@ func addToScheme(s *runtime.Scheme) error {
 	if err := s.AddFieldLabelConversionFunc(routev1.GroupVersion.WithKind("Route"), fieldLabel); err != nil {
 		return err
 	}
-	// The generic server expects the meta types in the core "v1" group.
-	metav1.AddToGroupVersion(s, schema.GroupVersion{Version: "v1"})
 	unversioned := schema.GroupVersion{Group: "", Version: "v1"}
 	s.AddUnversionedTypes(unversioned, &metav1.Status{}, &metav1.APIVersions{}, &metav1.APIGroupList{},
 		&metav1.APIGroup{}, &metav1.APIResourceList{})
@@ -79,9 +77,19 @@ func addToScheme(s *runtime.Scheme) error {
 // works in is none a client can ask for.
 func namerScheme() *runtime.Scheme {
 	s := runtime.NewScheme()
-	utilruntime.Must(routev1.AddToScheme(s))
-	metav1.AddToGroupVersion(s, schema.GroupVersion{Version: "v1"})
+	utilruntime.Must(addServedTypes(s))
 	return s
+}
+
+// addServedTypes registers the Route types under their served version,
+// and the meta types in the core "v1" group, where the generic server
+// expects them.
+func addServedTypes(s *runtime.Scheme) error {
+	if err := routev1.AddToScheme(s); err != nil {
+		return err
+	}
+	metav1.AddToGroupVersion(s, schema.GroupVersion{Version: "v1"})
+	return nil
 }
 
 // fieldLabel accepts the field selectors OKD's Route API supports.
