@@ -27,6 +27,11 @@ type observed struct {
 	// whether it is published.
 	dns      dnsManagement
 	dnsCheck dnsCheck
+	// fieldsUnknown: an error came before the fields without effect were
+	// worked out; FieldsSupported keeps its last value.
+	fieldsUnknown bool
+	// operandsErr is the error that stopped the operands' update.
+	operandsErr error
 }
 
 // Degraded grace periods, as OKD's: how long each condition may be wrong
@@ -39,6 +44,22 @@ var graceFor = map[string]time.Duration{
 	operatorv1.LoadBalancerReadyIngressConditionType:                        90 * time.Second,
 	operatorv1.DNSReadyIngressConditionType:                                 30 * time.Second,
 	FieldsSupportedConditionType:                                            0,
+	OperandsReconciledConditionType:                                         time.Minute,
+}
+
+// OperandsReconciledConditionType is present, False, while an error keeps
+// the operator from updating the router's objects (a name taken by an
+// object it does not own, a default certificate Secret missing, the API
+// refusing a write); the other conditions still describe what runs.
+const OperandsReconciledConditionType = "OperandsReconciled"
+
+// carried is the condition t as it was, if it was.
+func carried(prev []operatorv1.OperatorCondition, t string) []cond {
+	p := findCondition(prev, t)
+	if p == nil {
+		return nil
+	}
+	return []cond{{t: t, ok: p.Status == operatorv1.ConditionTrue, reason: p.Reason, msg: p.Message}}
 }
 
 type cond struct {
@@ -58,8 +79,15 @@ func conditions(prev []operatorv1.OperatorCondition, obs observed, now time.Time
 		low = append(low, loadBalancerReadyCond(obs.loadBalancer), loadBalancerProgressingCond(obs.lbChange))
 	}
 	low = append(low, dnsConds(obs)...)
-	if fields := obs.admission.Ignored; len(fields) > 0 {
+	switch fields := obs.admission.Ignored; {
+	case obs.fieldsUnknown:
+		low = append(low, carried(prev, FieldsSupportedConditionType)...)
+	case len(fields) > 0:
 		low = append(low, ignoredCond(fields))
+	}
+	if obs.operandsErr != nil {
+		low = append(low, cond{t: OperandsReconciledConditionType, reason: "OperandsFailed",
+			msg: "The router's objects could not all be brought in line with the spec: " + obs.operandsErr.Error()})
 	}
 	for _, c := range low {
 		out = append(out, merge(prev, c, now))
@@ -93,17 +121,21 @@ func rejectedConditions(prev []operatorv1.OperatorCondition, a admission, now ti
 func aggregate(prev, out []operatorv1.OperatorCondition, managed, dnsManaged bool, now time.Time) ([]operatorv1.OperatorCondition, time.Duration) {
 	// As OKD: the record counts once the load balancer does.
 	dnsNeeded := managed && dnsManaged && isTrue(out, operatorv1.LoadBalancerReadyIngressConditionType)
-	available := isTrue(out, operatorv1.IngressControllerDeploymentAvailableConditionType) &&
-		(!managed || isTrue(out, operatorv1.LoadBalancerReadyIngressConditionType)) &&
-		(!dnsNeeded || isTrue(out, operatorv1.DNSReadyIngressConditionType))
+	// Available is these conditions; its message names those not met.
+	needed := []string{operatorv1.IngressControllerDeploymentAvailableConditionType}
+	if managed {
+		needed = append(needed, operatorv1.LoadBalancerReadyIngressConditionType)
+	}
+	if dnsNeeded {
+		needed = append(needed, operatorv1.DNSReadyIngressConditionType)
+	}
 	var failing []string
-	for _, c := range out {
-		// A field with no effect is Degraded's business, not a reason the
-		// routers serve no traffic.
-		if !healthy(c) && c.Type != FieldsSupportedConditionType {
-			failing = append(failing, c.Type+" ("+c.Message+")")
+	for _, t := range needed {
+		if c := findCondition(out, t); c == nil || c.Status != operatorv1.ConditionTrue {
+			failing = append(failing, t+" ("+messageOf(c)+")")
 		}
 	}
+	available := len(failing) == 0
 	out = append(out, merge(prev, cond{t: operatorv1.OperatorStatusTypeAvailable, ok: available,
 		reason: reasonIf(available, "IngressControllerAvailable", "IngressControllerUnavailable"),
 		msg:    msgIf(available, "The router serves traffic.", "One or more conditions are not met: "+strings.Join(failing, ", "))}, now))
@@ -286,6 +318,13 @@ func merge(prev []operatorv1.OperatorCondition, c cond, now time.Time) operatorv
 		out.LastTransitionTime = p.LastTransitionTime
 	}
 	return out
+}
+
+func messageOf(c *operatorv1.OperatorCondition) string {
+	if c == nil {
+		return "not observed yet"
+	}
+	return c.Message
 }
 
 func isTrue(cs []operatorv1.OperatorCondition, t string) bool {

@@ -1,6 +1,7 @@
 package ingresscontroller
 
 import (
+	"errors"
 	"maps"
 	"strings"
 	"testing"
@@ -46,6 +47,12 @@ func obsFor(strategy operatorv1.EndpointPublishingStrategyType, d *appsv1.Deploy
 	return obs
 }
 
+// withOperandsErr says an operand failed.
+func withOperandsErr(obs observed) observed {
+	obs.operandsErr = errors.New("services \"router-x\" is forbidden")
+	return obs
+}
+
 // withDNS replaces the verdict on the wildcard record.
 func withDNS(obs observed, c dnsCheck) observed {
 	obs.dnsCheck = c
@@ -83,7 +90,9 @@ func TestConditionsFirstLook(t *testing.T) {
 		want    condStatus
 		reasons map[string]string
 		msgHas  map[string]string
-		requeue time.Duration
+		// msgLacks: texts a condition's message must not have.
+		msgLacks map[string][]string
+		requeue  time.Duration
 	}{
 		{name: "Deployment not created yet",
 			obs:   obsFor(operatorv1.HostNetworkStrategyType, nil, nil),
@@ -94,8 +103,10 @@ func TestConditionsFirstLook(t *testing.T) {
 			reasons: map[string]string{"DeploymentAvailable": "DeploymentNotFound", "LoadBalancerManaged": "EndpointPublishingStrategyExcludesManagedLoadBalancer",
 				"DNSManaged": "UnsupportedEndpointPublishingStrategy",
 				"Available":  "IngressControllerUnavailable", "Progressing": "IngressControllerProgressing", "Degraded": "NoDegradedConditions"},
-			msgHas:  map[string]string{"Available": "DeploymentAvailable (The router Deployment does not exist yet.)"},
-			requeue: 30 * time.Second},
+			msgHas: map[string]string{"Available": "DeploymentAvailable (The router Deployment does not exist yet.)"},
+			// Only what Available is computed from is named.
+			msgLacks: map[string][]string{"Available": {"LoadBalancerManaged", "DNSManaged", "DeploymentReplicas", "DeploymentRollingOut"}},
+			requeue:  30 * time.Second},
 		{name: "rolled out and available on the host network",
 			obs:   obsFor(operatorv1.HostNetworkStrategyType, routerDeployment(2, 2, 2, corev1.ConditionTrue), nil),
 			types: []string{"Admitted", "DeploymentAvailable", "DeploymentReplicasMinAvailable", "DeploymentReplicasAllAvailable", "DeploymentRollingOut", "LoadBalancerManaged", "DNSManaged", "Available", "Progressing", "Degraded"},
@@ -184,6 +195,18 @@ func TestConditionsFirstLook(t *testing.T) {
 			want:    condStatus{"LoadBalancerProgressing": T, "Progressing": T, "Available": T, "Degraded": F},
 			reasons: map[string]string{"LoadBalancerProgressing": "OperandsProgressing"},
 			msgHas:  map[string]string{"Progressing": "The scope changed from Internal to External"}},
+		{name: "an operand failed: OperandsReconciled False, the routers still available",
+			obs: func() observed {
+				o := obsFor(operatorv1.HostNetworkStrategyType, routerDeployment(2, 2, 2, corev1.ConditionTrue), nil)
+				o.operandsErr = errors.New(`Secret "mine" not found`)
+				return o
+			}(),
+			types: []string{"Admitted", "DeploymentAvailable", "DeploymentReplicasMinAvailable", "DeploymentReplicasAllAvailable", "DeploymentRollingOut",
+				"LoadBalancerManaged", "DNSManaged", "OperandsReconciled", "Available", "Progressing", "Degraded"},
+			want:    condStatus{"OperandsReconciled": F, "Available": T, "Degraded": F},
+			reasons: map[string]string{"OperandsReconciled": "OperandsFailed"},
+			msgHas:  map[string]string{"OperandsReconciled": `could not all be brought in line with the spec: Secret "mine" not found`},
+			requeue: time.Minute},
 		{name: "not admitted",
 			obs: observed{admission: admission{Reason: "Invalid", Message: "domain x is already used by IngressController y",
 				Strategy: &operatorv1.EndpointPublishingStrategy{Type: operatorv1.HostNetworkStrategyType}}},
@@ -221,6 +244,11 @@ func TestConditionsFirstLook(t *testing.T) {
 				if m, ok := tc.msgHas[c.Type]; ok && !strings.Contains(c.Message, m) {
 					t.Errorf("%s message = %q, want it to contain %q", c.Type, c.Message, m)
 				}
+				for _, m := range tc.msgLacks[c.Type] {
+					if strings.Contains(c.Message, m) {
+						t.Errorf("%s message = %q, want it without %q", c.Type, c.Message, m)
+					}
+				}
 			}
 		})
 	}
@@ -254,6 +282,10 @@ func TestConditionsGracePeriods(t *testing.T) {
 			wrongFor: 89 * time.Second, requeue: time.Second},
 		{name: "LoadBalancerReady after 90s", obs: obsFor(operatorv1.LoadBalancerServiceStrategyType, available, provisioned("")),
 			wrongFor: 90 * time.Second, degraded: true, lateType: "LoadBalancerReady=False"},
+		{name: "OperandsReconciled within 1m", obs: withOperandsErr(obsFor(operatorv1.PrivateStrategyType, available, nil)),
+			wrongFor: 59 * time.Second, requeue: time.Second},
+		{name: "OperandsReconciled after 1m", obs: withOperandsErr(obsFor(operatorv1.PrivateStrategyType, available, nil)),
+			wrongFor: time.Minute, degraded: true, lateType: "OperandsReconciled=False"},
 		{name: "rolling out is not a fault", obs: obsFor(operatorv1.PrivateStrategyType, routerDeployment(4, 2, 4, corev1.ConditionTrue), nil),
 			wrongFor: 24 * time.Hour},
 	} {
@@ -272,6 +304,24 @@ func TestConditionsGracePeriods(t *testing.T) {
 				t.Errorf("requeue = %v, want %v", requeue, tc.requeue)
 			}
 		})
+	}
+}
+
+// Before the fields without effect are worked out (an operand failed
+// first), FieldsSupported stays as it was, present or not, so no event
+// tells of a change that did not happen.
+func TestConditionsFieldsUnknown(t *testing.T) {
+	ignoring := obsFor(operatorv1.PrivateStrategyType, routerDeployment(2, 2, 2, corev1.ConditionTrue), nil)
+	ignoring.admission.Ignored = []string{"spec.httpErrorCodePages (ConfigMap openshift-config/pages does not exist)"}
+	first, _ := conditions(nil, ignoring, clock)
+	unknown := withOperandsErr(obsFor(operatorv1.PrivateStrategyType, routerDeployment(2, 2, 2, corev1.ConditionTrue), nil))
+	unknown.fieldsUnknown = true
+	later, _ := conditions(first, unknown, clock.Add(time.Minute))
+	if got, want := findCondition(later, FieldsSupportedConditionType), findCondition(first, FieldsSupportedConditionType); got == nil || *got != *want {
+		t.Errorf("FieldsSupported = %+v, want it kept: %+v", got, want)
+	}
+	if none, _ := conditions(nil, unknown, clock); findCondition(none, FieldsSupportedConditionType) != nil {
+		t.Errorf("FieldsSupported appeared from nothing")
 	}
 }
 

@@ -2,7 +2,9 @@ package ingresscontroller
 
 import (
 	"context"
+	"errors"
 	"slices"
+	"sync"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -10,6 +12,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -42,6 +45,9 @@ type Reconciler struct {
 	Recorder  recorder.EventRecorder
 	// Now is the clock (tests may fix it).
 	Now func() time.Time
+	// written holds, by Deployment name, the pod template as the API server
+	// stored it when the operator last wrote or checked it.
+	written sync.Map
 }
 
 // SetupWithManager registers the controller: IngressControllers of the
@@ -139,14 +145,26 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 			return ctrl.Result{}, err
 		}
 	}
-	obs, err := r.ensureOperands(ctx, &ic, a)
-	if err != nil {
-		r.Recorder.Eventf(&ic, nil, corev1.EventTypeWarning, "OperandsFailed", "Reconcile", "%v", err)
-		return ctrl.Result{}, err
+	if ic.Spec.Replicas == nil {
+		// Written into spec, so that the scale subresource reads it; the
+		// write starts the next reconcile.
+		before := ic.DeepCopy()
+		ic.Spec.Replicas = ptr.To(clusterReplicas(ctx, r.APIReader))
+		return ctrl.Result{}, r.Patch(ctx, &ic, client.MergeFrom(before))
+	}
+	obs, opErr := r.ensureOperands(ctx, &ic, a)
+	if opErr != nil {
+		// Status still tells what runs, and what failed: the routers
+		// serve on, whatever step the error stopped.
+		r.Recorder.Eventf(&ic, nil, corev1.EventTypeWarning, "OperandsFailed", "Reconcile", "%v", opErr)
+		r.observeLive(ctx, ic.Name, a, &obs)
+		if !apierrors.IsConflict(opErr) { // a lost race, retried at once
+			obs.operandsErr = opErr
+		}
 	}
 	requeue, err := r.syncStatus(ctx, &ic, obs)
-	if err != nil {
-		return ctrl.Result{}, err
+	if opErr != nil || err != nil {
+		return ctrl.Result{}, errors.Join(opErr, err)
 	}
 	if err := r.syncSelectorChange(ctx, &ic, obs); err != nil {
 		return ctrl.Result{}, err
@@ -154,8 +172,10 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if requeue == 0 || requeue > certificateCheckInterval {
 		requeue = certificateCheckInterval
 	}
-	if obs.dns.managed && !obs.dnsCheck.ready && requeue > dnsCheckInterval {
-		// ExternalDNS's status write wakes us; a DNS answer does not.
+	if obs.dnsCheck.reason == recordNotResolving && requeue > dnsCheckInterval {
+		// A DNS answer wakes nobody, so look again. A record not made yet
+		// waits for the load balancer's address, and one not read yet for
+		// ExternalDNS's status write: both are watched.
 		requeue = dnsCheckInterval
 	}
 	return ctrl.Result{RequeueAfter: requeue}, nil
@@ -164,7 +184,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 // ensureOperands creates or updates everything the routers need, in the
 // order they need it, and returns what it observed for status.
 func (r *Reconciler) ensureOperands(ctx context.Context, ic *operatorv1.IngressController, a admission) (observed, error) {
-	obs := observed{admission: a}
+	obs := observed{admission: a, dns: dnsManaged(a, r.Options), fieldsUnknown: true}
 	if err := r.ensureServiceAccount(ctx); err != nil {
 		return obs, err
 	}
@@ -206,6 +226,7 @@ func (r *Reconciler) ensureOperands(ctx context.Context, ic *operatorv1.IngressC
 		r.Recorder.Eventf(ic, nil, corev1.EventTypeWarning, "ServiceCABundleInvalid", "Reconcile", "%s", p)
 	}
 	obs.admission.Ignored = slices.Concat(a.Ignored, errorPagesIgnored(in.ErrorPages), clientCAIgnored(in.ClientCA))
+	obs.fieldsUnknown = false
 	var plan lbPlan
 	if a.Strategy.LoadBalancer != nil {
 		if plan, err = r.planLoadBalancer(ctx, ic, a, in); err != nil {
@@ -221,7 +242,6 @@ func (r *Reconciler) ensureOperands(ctx context.Context, ic *operatorv1.IngressC
 	if obs.loadBalancer, err = r.ensureServices(ctx, ic, a, d, in, plan); err != nil {
 		return obs, err
 	}
-	obs.dns = dnsManaged(a, r.Options)
 	ep, err := r.ensureDNS(ctx, ic, a, obs.loadBalancer)
 	if err != nil {
 		return obs, err
@@ -233,6 +253,30 @@ func (r *Reconciler) ensureOperands(ctx context.Context, ic *operatorv1.IngressC
 		return obs, err
 	}
 	return obs, r.ensureIngressClass(ctx, ic)
+}
+
+// observeLive fills in what the steps an error stopped would have
+// observed, from the live objects ic owns.
+func (r *Reconciler) observeLive(ctx context.Context, ic string, a admission, obs *observed) {
+	if obs.deployment == nil {
+		obs.deployment = getOwned(ctx, r, &appsv1.Deployment{}, r.Options.RouterNamespace, names.RouterDeployment(ic), ic)
+	}
+	if obs.loadBalancer == nil && a.Strategy.LoadBalancer != nil {
+		obs.loadBalancer = getOwned(ctx, r, &corev1.Service{}, r.Options.RouterNamespace, names.LoadBalancerService(ic), ic)
+	}
+	if obs.dns.managed && obs.dnsCheck.reason == "" {
+		ep := getOwned(ctx, r, &externaldnsv1alpha1.DNSEndpoint{}, r.Options.OperatorNamespace, names.WildcardDNSEndpoint(ic), ic)
+		obs.dnsCheck = r.checkDNS(ctx, ep, a.Domain)
+	}
+}
+
+// getOwned reads the object ns/name if ic owns it, else gives nil.
+func getOwned[T client.Object](ctx context.Context, r *Reconciler, obj T, ns, name, ic string) T {
+	var none T
+	if err := r.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, obj); err != nil || obj.GetLabels()[names.OwningLabel] != ic {
+		return none
+	}
+	return obj
 }
 
 // firstVerdict tells whether an update gave an IngressController its first

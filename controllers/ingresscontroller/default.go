@@ -59,7 +59,7 @@ func (d *DefaultIngressController) Ensure(ctx context.Context) error {
 	}
 	ic = operatorv1.IngressController{
 		ObjectMeta: metav1.ObjectMeta{Namespace: d.Namespace, Name: names.DefaultIngressController},
-		Spec:       operatorv1.IngressControllerSpec{Replicas: ptr.To(d.replicas(ctx))},
+		Spec:       operatorv1.IngressControllerSpec{Replicas: ptr.To(clusterReplicas(ctx, d.Reader))},
 	}
 	if d.Strategy != "" {
 		ic.Spec.EndpointPublishingStrategy = &operatorv1.EndpointPublishingStrategy{Type: d.Strategy}
@@ -70,14 +70,15 @@ func (d *DefaultIngressController) Ensure(ctx context.Context) error {
 	return nil
 }
 
-// replicas is the default IngressController's replica count: one where a
-// single node can run pods, as OKD on a single-node cluster (topology
-// SingleReplica), since a second router could never run beside the first
-// on HostNetwork, and would leave the IngressController degraded; two
-// otherwise, and when the nodes cannot be read (none yet, or forbidden).
-func (d *DefaultIngressController) replicas(ctx context.Context) int32 {
+// clusterReplicas is the replica count of an IngressController that does
+// not say: one where a single node can run pods, as OKD on a single-node
+// cluster (topology SingleReplica), since a second router could never run
+// beside the first on HostNetwork, and would leave the IngressController
+// degraded; two otherwise, and when the nodes cannot be read (none yet, or
+// forbidden).
+func clusterReplicas(ctx context.Context, reader client.Reader) int32 {
 	var nodes corev1.NodeList
-	if d.Reader == nil || d.Reader.List(ctx, &nodes) != nil {
+	if reader == nil || reader.List(ctx, &nodes) != nil {
 		return defaultReplicas
 	}
 	n := 0

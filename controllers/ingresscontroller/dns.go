@@ -146,6 +146,10 @@ func (r *Reconciler) ensureDNS(ctx context.Context, ic *operatorv1.IngressContro
 	return live, nil
 }
 
+// recordNotResolving is DNSReady's reason while the check server does not
+// answer with the record yet.
+const recordNotResolving = "RecordNotResolving"
+
 // dnsCheck is the verdict on a published record.
 type dnsCheck struct {
 	ready           bool
@@ -169,10 +173,10 @@ func (r *Reconciler) checkDNS(ctx context.Context, ep *externaldnsv1alpha1.DNSEn
 	probe := "okd-ingress-dns-check." + domain
 	got, err := lookup(ctx, r.Options.DNS.CheckServer, probe, ep.Spec.Endpoints)
 	if err != nil {
-		return dnsCheck{reason: "RecordNotResolving", message: fmt.Sprintf("%s does not resolve at %s: %v", probe, r.Options.DNS.CheckServer, err)}
+		return dnsCheck{reason: recordNotResolving, message: fmt.Sprintf("%s does not resolve at %s: %v", probe, r.Options.DNS.CheckServer, err)}
 	}
 	if want := targets(ep.Spec.Endpoints); !slices.Equal(got, want) {
-		return dnsCheck{reason: "RecordNotResolving", message: fmt.Sprintf("%s resolves at %s to %v, want %v", probe, r.Options.DNS.CheckServer, got, want)}
+		return dnsCheck{reason: recordNotResolving, message: fmt.Sprintf("%s resolves at %s to %v, want %v", probe, r.Options.DNS.CheckServer, got, want)}
 	}
 	return dnsCheck{ready: true, reason: "RecordPublished", message: fmt.Sprintf("*.%s resolves at %s.", domain, r.Options.DNS.CheckServer)}
 }

@@ -12,6 +12,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
@@ -25,8 +26,10 @@ import (
 )
 
 // ensureDeployment creates the router Deployment or updates the fields
-// the operator owns. The template is replaced only when its hash changed,
-// so fields the API server defaulted do not cause a write every time.
+// the operator owns. The pod template is written whole when the operator's
+// changed (its hash) or the live one is not what the API server stored for
+// the last write (templateDrifted): a hand edit is undone, while the fields
+// the API server defaults cause no write on every reconcile.
 func (r *Reconciler) ensureDeployment(ctx context.Context, ic *operatorv1.IngressController, a admission, in clusterInputs) (*appsv1.Deployment, error) {
 	want := desiredDeployment(ic, a, r.Options, in)
 	d := &appsv1.Deployment{}
@@ -39,8 +42,8 @@ func (r *Reconciler) ensureDeployment(ctx context.Context, ic *operatorv1.Ingres
 		if d.CreationTimestamp.IsZero() {
 			d.Spec.Selector = want.Spec.Selector
 		}
-		if d.Spec.Template.Labels[names.HashLabel] != want.Spec.Template.Labels[names.HashLabel] {
-			d.Spec.Template = want.Spec.Template
+		if r.templateDrifted(d.Name, &d.Spec.Template, &want.Spec.Template) {
+			d.Spec.Template = keepRestart(want.Spec.Template, d.Spec.Template)
 		}
 		d.Spec.Replicas = want.Spec.Replicas
 		d.Spec.Strategy = want.Spec.Strategy
@@ -52,8 +55,39 @@ func (r *Reconciler) ensureDeployment(ctx context.Context, ic *operatorv1.Ingres
 	if err != nil {
 		return nil, fmt.Errorf("deployment %s: %w", want.Name, err)
 	}
+	r.written.Store(d.Name, *d.Spec.Template.DeepCopy())
 	return d, nil
 }
+
+// templateDrifted reports whether the live template must be written: the
+// operator's changed, or the live one differs from what the API server
+// stored, defaults included, when the operator last wrote or saw its own
+// (kept in r.written; after a restart, the first write finds out, and
+// changes nothing if nothing drifted).
+func (r *Reconciler) templateDrifted(deployment string, live, want *corev1.PodTemplateSpec) bool {
+	if live.Labels[names.HashLabel] != want.Labels[names.HashLabel] {
+		return true
+	}
+	last, ok := r.written.Load(deployment)
+	return !ok || !equality.Semantic.DeepEqual(last.(corev1.PodTemplateSpec), *live)
+}
+
+// keepRestart is the template want with the live one's restart stamp, so
+// that `kubectl rollout restart` is not undone.
+func keepRestart(want, live corev1.PodTemplateSpec) corev1.PodTemplateSpec {
+	if at, ok := live.Annotations[restartedAtAnnotation]; ok {
+		want.Annotations = maps.Clone(want.Annotations)
+		if want.Annotations == nil {
+			want.Annotations = map[string]string{}
+		}
+		want.Annotations[restartedAtAnnotation] = at
+	}
+	return want
+}
+
+// restartedAtAnnotation is the pod template annotation `kubectl rollout
+// restart` sets.
+const restartedAtAnnotation = "kubectl.kubernetes.io/restartedAt"
 
 // ensureServices keeps the internal Service and the one the strategy
 // publishes with (for a LoadBalancer, as planLoadBalancer planned it), and

@@ -25,6 +25,7 @@ package ingresscontroller
 // +kubebuilder:rbac:groups="",namespace=openshift-ingress,resources=serviceaccounts,verbs=get;list;watch;create
 // +kubebuilder:rbac:groups="",namespace=openshift-ingress,resources=secrets,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups="",namespace=openshift-ingress,resources=pods,verbs=list
+// +kubebuilder:rbac:groups=coordination.k8s.io,namespace=openshift-ingress,resources=leases,verbs=delete
 // +kubebuilder:rbac:groups="",namespace=openshift-ingress,resources=configmaps,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups="",namespace=openshift-config,resources=configmaps,verbs=get;list;watch
 // +kubebuilder:rbac:groups="",namespace=openshift-ingress-operator,resources=secrets,verbs=get;create;update

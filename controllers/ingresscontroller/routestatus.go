@@ -6,6 +6,7 @@ import (
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
+	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -61,7 +62,14 @@ func (r *Reconciler) finalize(ctx context.Context, ic *operatorv1.IngressControl
 	if err := r.clearRouteStatus(ctx, ic.Name, func(*routev1.Route) bool { return true }); err != nil {
 		return ctrl.Result{}, err
 	}
+	// The routers made their status Lease themselves, without an owner; with
+	// none of them left, nothing renews or recreates it.
+	lease := &coordinationv1.Lease{ObjectMeta: metav1.ObjectMeta{Namespace: r.Options.RouterNamespace, Name: names.RouterStatusLease(ic.Name)}}
+	if err := r.deleteIfExists(ctx, lease); err != nil {
+		return ctrl.Result{}, err
+	}
 	forgetCertificateExpiry(ic.Name)
+	r.written.Delete(names.RouterDeployment(ic.Name))
 	controllerutil.RemoveFinalizer(ic, names.IngressControllerFinalizer)
 	// A stale cache may show an IngressController already gone.
 	return ctrl.Result{}, client.IgnoreNotFound(r.Update(ctx, ic))

@@ -215,6 +215,21 @@ func TestDefaultCertificate(t *testing.T) {
 		// Never without a certificate: the generated one stays meanwhile.
 		generatedSecret(t, ic)
 		expect(t, "volume meanwhile", deployment(t, ic).Spec.Template.Spec.Volumes[0].Secret.SecretName, "router-certs-certs")
+		// Status says what failed, and still what runs.
+		eventually(t, "OperandsReconciled False", func() error {
+			x, err := getIC(ic)
+			if err != nil {
+				return err
+			}
+			c := condition(x, "OperandsReconciled")
+			if c == nil || c.Status != operatorv1.ConditionFalse || !strings.Contains(c.Message, `"certs-own" not found`) {
+				return fmt.Errorf("OperandsReconciled %+v", c)
+			}
+			if condition(x, "DeploymentAvailable") == nil || x.Status.ObservedGeneration != x.Generation {
+				return fmt.Errorf("conditions %v, observedGeneration %d of %d", conditionTypes(x), x.Status.ObservedGeneration, x.Generation)
+			}
+			return nil
+		})
 
 		// The admin makes the Secret, first with another certificate's key:
 		// the routers could not load it, so the generated one stays.
@@ -244,6 +259,16 @@ func TestDefaultCertificate(t *testing.T) {
 		eventually(t, "Deployment mounts certs-own", func() error {
 			if v := deployment(t, ic).Spec.Template.Spec.Volumes[0].Secret.SecretName; v != "certs-own" {
 				return fmt.Errorf("volume Secret %s", v)
+			}
+			return nil
+		})
+		eventually(t, "OperandsReconciled gone", func() error {
+			x, err := getIC(ic)
+			if err != nil {
+				return err
+			}
+			if c := condition(x, "OperandsReconciled"); c != nil {
+				return fmt.Errorf("OperandsReconciled %+v", c)
 			}
 			return nil
 		})

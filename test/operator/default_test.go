@@ -72,3 +72,30 @@ func TestDefaultReplicas(t *testing.T) {
 		})
 	}
 }
+
+// TestReplicasWritten: an IngressController created without replicas gets
+// them written by the operator, counted as for the default one, so that
+// one on a single-node cluster is not left wanting a second router.
+func TestReplicasWritten(t *testing.T) {
+	n := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "only-node"}}
+	must(t, k8s.Create(ctx, n))
+	t.Cleanup(func() { must(t, client.IgnoreNotFound(k8s.Delete(ctx, n))) })
+	const ic = "single"
+	createIC(t, ic, domain("single.op.test"), strategy(operatorv1.EndpointPublishingStrategy{Type: operatorv1.HostNetworkStrategyType}))
+	eventually(t, "replicas written", func() error {
+		x, err := getIC(ic)
+		if err != nil {
+			return err
+		}
+		if x.Spec.Replicas == nil || *x.Spec.Replicas != 1 {
+			return fmt.Errorf("spec.replicas %v", x.Spec.Replicas)
+		}
+		return nil
+	})
+	eventually(t, "Deployment at 1 replica", func() error {
+		if d := deployment(t, ic); *d.Spec.Replicas != 1 {
+			return fmt.Errorf("replicas %d", *d.Spec.Replicas)
+		}
+		return nil
+	})
+}

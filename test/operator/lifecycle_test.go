@@ -8,9 +8,11 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
+	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
@@ -277,6 +279,11 @@ func TestDeletion(t *testing.T) {
 	createRoute(t, ns, "mine", nil, "del")
 	createRoute(t, ns, "theirs", nil, "other")
 	createRoute(t, ns, "other-first", nil, "other", "del", "third")
+	// The Leases electing each router's status writer, which the routers
+	// make; the deleted one's goes with it.
+	for _, router := range []string{ic, "other"} {
+		must(t, k8s.Create(ctx, &coordinationv1.Lease{ObjectMeta: metav1.ObjectMeta{Namespace: names.RouterNamespace, Name: "router-status-" + router}}))
+	}
 
 	must(t, k8s.Delete(ctx, x))
 	eventually(t, "IngressController gone", gone(&operatorv1.IngressController{}, names.OperatorNamespace, ic))
@@ -288,6 +295,10 @@ func TestDeletion(t *testing.T) {
 	if err := gone(&networkingv1.IngressClass{}, "", "openshift-del")(); err != nil {
 		t.Error(err)
 	}
+	if err := gone(&coordinationv1.Lease{}, names.RouterNamespace, "router-status-del")(); err != nil {
+		t.Error(err)
+	}
+	must(t, k8s.Get(ctx, client.ObjectKey{Namespace: names.RouterNamespace, Name: "router-status-other"}, &coordinationv1.Lease{}))
 	expect(t, "both", routersOf(t, ns, "both"), []string{"other"})
 	expect(t, "mine", routersOf(t, ns, "mine"), []string(nil))
 	expect(t, "theirs", routersOf(t, ns, "theirs"), []string{"other"})
@@ -393,4 +404,57 @@ func equalSelector(a, b *metav1.LabelSelector) bool {
 		return a == b
 	}
 	return a.String() == b.String()
+}
+
+// TestDeploymentDrift: a hand edit of the router Deployment's pod template
+// is undone, as OKD's operator does, while `kubectl rollout restart` is
+// kept and nothing is written when nothing drifted.
+func TestDeploymentDrift(t *testing.T) {
+	const ic = "drift"
+	createIC(t, ic, domain("drift.op.test"), replicas(1), strategy(operatorv1.EndpointPublishingStrategy{Type: operatorv1.PrivateStrategyType}))
+	orig := deployment(t, ic)
+	stable := func(what string) *appsv1.Deployment {
+		t.Helper()
+		touch(t, ic)
+		time.Sleep(time.Second) // the reconcile the touch starts has run
+		d := deployment(t, ic)
+		touch(t, ic)
+		time.Sleep(time.Second)
+		if again := deployment(t, ic); again.ResourceVersion != d.ResourceVersion {
+			t.Fatalf("%s: the Deployment was written on a reconcile with nothing to change (resourceVersion %s → %s)",
+				what, d.ResourceVersion, again.ResourceVersion)
+		}
+		return d
+	}
+	d := stable("as created")
+	expect(t, "generation", d.Generation, orig.Generation)
+
+	// kubectl set env, set image, and a container that may write its root
+	// and gain privileges.
+	before := d.DeepCopy()
+	c := &d.Spec.Template.Spec.Containers[0]
+	c.Image = "example.test/evil:latest"
+	c.Env = append(c.Env, corev1.EnvVar{Name: "ROUTER_EXTRA", Value: "1"})
+	c.SecurityContext.ReadOnlyRootFilesystem, c.SecurityContext.AllowPrivilegeEscalation = ptr.To(false), ptr.To(true)
+	must(t, k8s.Patch(ctx, d, client.MergeFrom(before)))
+	eventually(t, "the edit undone", func() error {
+		got := deployment(t, ic)
+		if !equality.Semantic.DeepEqual(got.Spec.Template, orig.Spec.Template) {
+			c := got.Spec.Template.Spec.Containers[0]
+			return fmt.Errorf("template still differs: image %s, readOnlyRootFilesystem %v, %d env",
+				c.Image, *c.SecurityContext.ReadOnlyRootFilesystem, len(c.Env))
+		}
+		return nil
+	})
+	stable("after the edit was undone")
+
+	// kubectl rollout restart stamps the template; the stamp stays.
+	d = deployment(t, ic)
+	before = d.DeepCopy()
+	d.Spec.Template.Annotations["kubectl.kubernetes.io/restartedAt"] = time.Now().Format(time.RFC3339)
+	must(t, k8s.Patch(ctx, d, client.MergeFrom(before)))
+	d = stable("after a restart")
+	if _, ok := d.Spec.Template.Annotations["kubectl.kubernetes.io/restartedAt"]; !ok {
+		t.Errorf("the restart stamp was removed")
+	}
 }

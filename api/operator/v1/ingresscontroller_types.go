@@ -86,11 +86,11 @@ type IngressControllerSpec struct {
 	// +optional
 	HTTPErrorCodePages *ConfigMapNameReference `json:"httpErrorCodePages,omitempty"`
 
-	// replicas is the number of router pods. It defaults to 2 in the CRD
-	// (OKD leaves it unset, which breaks the scale subresource), so that
-	// `kubectl scale` works on any IngressController.
+	// replicas is the number of router pods. When absent the operator sets
+	// it, as OKD picks it: 1 where a single node can run routers (a
+	// single-node cluster), else 2. Unlike OKD's, it is then written here, so
+	// that `kubectl scale` reads the count in force.
 	// +optional
-	// +kubebuilder:default=2
 	// +kubebuilder:validation:Minimum=0
 	Replicas *int32 `json:"replicas,omitempty"`
 
