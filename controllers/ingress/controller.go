@@ -99,6 +99,11 @@ func (r *Reconciler) sync(ctx context.Context, ing *networkingv1.Ingress, owned 
 	if w.retry {
 		return ctrl.Result{RequeueAfter: conflictRetry}, nil
 	}
+	if len(w.rejected) > 0 {
+		// What the API refused may pass later with nothing here changing
+		// (a permission granted, a host freed), as OKD's retries find.
+		return ctrl.Result{RequeueAfter: rejectedRetry}, nil
+	}
 	return ctrl.Result{}, nil
 }
 

@@ -42,14 +42,18 @@ func owningIngress(obj metav1.Object) (string, bool) {
 // moment (HostAlreadyClaimed).
 type routeKey struct {
 	host, path, pathType string
-	defaultBackend       bool
+	// wildcard: a rule for *.<domain> and one for wildcard.<domain> give
+	// the same host, and a Route's wildcardPolicy cannot change.
+	wildcard       bool
+	defaultBackend bool
 }
 
 func keyOf(r *routev1.Route) routeKey {
 	if isDefaultBackend(r) {
 		return routeKey{defaultBackend: true}
 	}
-	return routeKey{host: r.Spec.Host, path: r.Spec.Path, pathType: r.Annotations[names.PathTypeAnnotation]}
+	return routeKey{host: r.Spec.Host, path: r.Spec.Path, pathType: r.Annotations[names.PathTypeAnnotation],
+		wildcard: r.Spec.WildcardPolicy == routev1.WildcardPolicySubdomain}
 }
 
 // looseKeyOf is keyOf with the path types that match alike as a claim

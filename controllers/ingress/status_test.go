@@ -1,6 +1,7 @@
 package ingress
 
 import (
+	"errors"
 	"regexp"
 	"slices"
 	"strings"
@@ -9,8 +10,12 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/diff"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
 	"github.com/okd-ingress/okd-ingress/internal/names"
@@ -94,6 +99,58 @@ func TestPlan(t *testing.T) {
 	}
 	if len(p.deletes) != 1 || p.deletes[0] != other {
 		t.Errorf("deletes %v, want o", p.deletes)
+	}
+}
+
+// A rule for *.example.com and one for wildcard.example.com give Routes of
+// the same host, which cannot turn into each other (wildcardPolicy is
+// immutable): a change from one to the other replaces the Route.
+func TestPlanWildcardPolicy(t *testing.T) {
+	wildcard := func(r *routev1.Route) {
+		r.Name, r.Spec.Host, r.Spec.WildcardPolicy = "w", "wildcard.example.com", routev1.WildcardPolicySubdomain
+	}
+	literal := func(r *routev1.Route) {
+		r.Spec.Host, r.Spec.WildcardPolicy = "wildcard.example.com", routev1.WildcardPolicyNone
+	}
+	old := route(wildcard)
+	p := plan([]Wanted{{Route: route(literal)}}, []*routev1.Route{old})
+	if len(p.updates) != 0 || len(p.creates) != 1 || len(p.deletes) != 1 || p.deletes[0] != old {
+		t.Errorf("updates %v, creates %d, deletes %d: want the wildcard Route replaced", ownedNames(p.updates), len(p.creates), len(p.deletes))
+	}
+	if p := plan([]Wanted{{Route: route(wildcard)}}, []*routev1.Route{old}); len(p.updates) != 1 || len(p.creates)+len(p.deletes) != 0 {
+		t.Errorf("the same wildcard rule does not keep its Route")
+	}
+}
+
+// The API's refusals of a Route are not retried, a check it could not
+// make is, as are other failures.
+func TestWriteFailures(t *testing.T) {
+	gk := routev1.GroupVersion.WithKind("Route").GroupKind()
+	for _, tc := range []struct {
+		name                  string
+		err                   error
+		rejected, failed, try bool
+	}{
+		{name: "invalid", err: apierrors.NewInvalid(gk, "r", field.ErrorList{field.Invalid(field.NewPath("spec", "host"), "x", "bad")}), rejected: true},
+		{name: "forbidden host", err: apierrors.NewInvalid(gk, "r", field.ErrorList{field.Forbidden(field.NewPath("spec", "host"), "no custom-host")}), rejected: true},
+		{name: "a permission check that failed", err: apierrors.NewInvalid(gk, "r",
+			field.ErrorList{field.InternalError(field.NewPath("spec", "host"), errors.New("checking routes/custom-host: timeout"))}), failed: true},
+		{name: "conflict", err: apierrors.NewConflict(schema.GroupResource{Resource: "routes"}, "r", errors.New("modified")), try: true},
+		{name: "unavailable", err: apierrors.NewServiceUnavailable("later"), failed: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var w written
+			w.fail(tc.err)
+			if got := len(w.rejected) > 0; got != tc.rejected {
+				t.Errorf("rejected = %v, want %v", got, tc.rejected)
+			}
+			if got := w.err != nil; got != tc.failed {
+				t.Errorf("failed = %v, want %v", got, tc.failed)
+			}
+			if w.retry != tc.try {
+				t.Errorf("retry = %v, want %v", w.retry, tc.try)
+			}
+		})
 	}
 }
 
@@ -187,14 +244,38 @@ func TestClassName(t *testing.T) {
 }
 
 // TestGenerateName checks OKD's names: <ingress>- cut to 58 characters,
-// then 5 random characters of apimachinery's alphabet.
+// then 5 random characters of apimachinery's alphabet; shorter where the
+// API generates the host from the name and the namespace.
 func TestGenerateName(t *testing.T) {
 	suffix := regexp.MustCompile(`^[bcdfghjklmnpqrstvwxz2456789]{5}$`)
 	long := "a-very-long-ingress-name-that-goes-on-and-on-and-on-past-the-limit"
-	for base, prefix := range map[string]string{"1": "1-", "frontend": "frontend-", long: long[:58]} {
-		n := generateName(base)
-		if !strings.HasPrefix(n, prefix) || len(n) != len(prefix)+5 || !suffix.MatchString(n[len(prefix):]) {
-			t.Errorf("generateName(%q) = %q", base, n)
+	withHost := func(ns string) *routev1.Route {
+		return &routev1.Route{ObjectMeta: metav1.ObjectMeta{Namespace: ns}, Spec: routev1.RouteSpec{Host: "a.example.com"}}
+	}
+	generated := func(ns string) *routev1.Route { return &routev1.Route{ObjectMeta: metav1.ObjectMeta{Namespace: ns}} }
+	ns32 := "team-payments-production-eu-west"
+	for _, tc := range []struct {
+		base   string
+		rt     *routev1.Route
+		prefix string
+	}{
+		{"1", withHost("default"), "1-"},
+		{"frontend", withHost("default"), "frontend-"},
+		{long, withHost("default"), long[:58]},
+		{long, withHost(ns32), long[:58]},
+		// <name>-<namespace> is the generated host's first label.
+		{"payments-service-public-ingress", generated(ns32), "payments-service-public-i"},
+		{"web", generated(ns32), "web-"},
+		{long, generated("default"), long[:63-1-7-5]},
+		// A namespace that leaves no room: the API refuses with its reason.
+		{long, generated(strings.Repeat("n", 60)), long[:58]},
+	} {
+		n := generateName(tc.base, hostRoom(tc.rt))
+		if !strings.HasPrefix(n, tc.prefix) || len(n) != len(tc.prefix)+5 || !suffix.MatchString(n[len(tc.prefix):]) {
+			t.Errorf("generateName(%q) in %s = %q, want %q and 5 characters", tc.base, tc.rt.Namespace, n, tc.prefix)
+		}
+		if tc.rt.Spec.Host == "" && len(tc.rt.Namespace) < 50 && len(n)+1+len(tc.rt.Namespace) > 63 {
+			t.Errorf("%s-%s does not fit a DNS label", n, tc.rt.Namespace)
 		}
 	}
 }

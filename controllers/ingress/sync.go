@@ -2,11 +2,14 @@ package ingress
 
 import (
 	"context"
+	"errors"
+	"slices"
 	"sort"
 	"time"
 
 	networkingv1 "k8s.io/api/networking/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	utilrand "k8s.io/apimachinery/pkg/util/rand"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -17,6 +20,9 @@ import (
 // conflictRetry is how soon a sync that lost a race with another writer,
 // or with its own cache, runs again.
 const conflictRetry = time.Second
+
+// rejectedRetry is how soon Routes the API refused are tried again.
+const rejectedRetry = 10 * time.Minute
 
 // pairing says what to do with each wanted and each owned Route.
 type pairing struct {
@@ -86,11 +92,24 @@ func (w *written) fail(err error) {
 	switch {
 	case apierrors.IsConflict(err) || apierrors.IsNotFound(err) || apierrors.IsAlreadyExists(err):
 		w.retry = true
-	case apierrors.IsInvalid(err) || apierrors.IsBadRequest(err):
+	case (apierrors.IsInvalid(err) || apierrors.IsBadRequest(err)) && !internalCause(err):
 		w.rejected = append(w.rejected, err.Error())
 	case w.err == nil:
 		w.err = err
 	}
+}
+
+// internalCause reports whether a refusal came from a check that failed
+// rather than from the Route (a permission check the API could not make
+// is reported as an invalid field, as in OKD): retried like other errors.
+func internalCause(err error) bool {
+	var status apierrors.APIStatus
+	if !errors.As(err, &status) || status.Status().Details == nil {
+		return false
+	}
+	return slices.ContainsFunc(status.Status().Details.Causes, func(c metav1.StatusCause) bool {
+		return c.Type == metav1.CauseTypeInternal
+	})
 }
 
 // apply writes a plan: updates and creations first, so that a Route
@@ -140,7 +159,7 @@ func (r *Reconciler) create(ctx context.Context, ing *networkingv1.Ingress, desi
 	var err error
 	for range nameAttempts {
 		rt := desired.DeepCopy()
-		rt.Name = generateName(ing.Name)
+		rt.Name = generateName(ing.Name, hostRoom(rt))
 		if err = r.Create(ctx, rt); err == nil {
 			r.exp.Created(key(ing), rt)
 			return rt, nil
@@ -153,14 +172,29 @@ func (r *Reconciler) create(ctx context.Context, ing *networkingv1.Ingress, desi
 }
 
 // generateName is <base>-<5 random characters>, the base cut so that the
-// name fits a DNS label (generated hosts start with it).
-func generateName(base string) string {
-	const maxBase = 63 - 5
+// name is at most room characters long.
+func generateName(base string, room int) string {
+	maxBase := room - 5
 	base += "-"
 	if len(base) > maxBase {
 		base = base[:maxBase]
 	}
 	return base + utilrand.String(5)
+}
+
+// hostRoom is how long rt's name may be: a DNS label; and when the API is
+// to generate its host, <name>-<namespace>, the host's first label, must
+// fit one too (a default backend's Route), while a name cut to nothing
+// useful is left to the API to refuse.
+func hostRoom(rt *routev1.Route) int {
+	const label = 63
+	if rt.Spec.Host != "" {
+		return label
+	}
+	if room := label - 1 - len(rt.Namespace); room >= 5+4 {
+		return room
+	}
+	return label
 }
 
 func (r *Reconciler) delete(ctx context.Context, ing *networkingv1.Ingress, rt *routev1.Route, w *written) {

@@ -6,6 +6,7 @@ package manager
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net"
 	"strconv"
 	"time"
@@ -15,6 +16,8 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
@@ -123,6 +126,9 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 			&corev1.ConfigMap{}: {Namespaces: map[string]cache.Config{o.RouterNamespace: {}, names.ConfigNamespace: {}}},
 			// Wildcard records live beside their IngressControllers.
 			&externaldnsv1alpha1.DNSEndpoint{}: {Namespaces: map[string]cache.Config{o.OperatorNamespace: {}}},
+			// Secrets are watched by metadata only; what of their metadata
+			// can hold their contents is not kept either.
+			secretMetadata(): {Transform: stripSecretContents},
 		}},
 		// Secrets are read rarely and must not be cached cluster-wide.
 		Client: client.Options{Cache: &client.CacheOptions{DisableFor: []client.Object{&corev1.Secret{}}}},
@@ -242,4 +248,28 @@ func setUpOperator(mgr manager.Manager, o Options) error {
 	return mgr.Add(&ingresscontroller.DefaultIngressController{
 		Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Namespace: o.OperatorNamespace, Strategy: o.DefaultStrategy,
 	})
+}
+
+// secretMetadata stands for the Secrets that controllers watch by metadata.
+func secretMetadata() *metav1.PartialObjectMetadata {
+	m := &metav1.PartialObjectMetadata{}
+	m.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
+	return m
+}
+
+// stripSecretContents drops, before a Secret's metadata is cached, the
+// fields that can repeat its data: the annotation `kubectl apply` keeps the
+// whole applied object in, and the managed fields.
+func stripSecretContents(in any) (any, error) {
+	if obj, err := meta.Accessor(in); err == nil {
+		obj.SetManagedFields(nil)
+		if a := obj.GetAnnotations(); a != nil {
+			if _, ok := a[corev1.LastAppliedConfigAnnotation]; ok {
+				a = maps.Clone(a)
+				delete(a, corev1.LastAppliedConfigAnnotation)
+				obj.SetAnnotations(a)
+			}
+		}
+	}
+	return in, nil
 }
