@@ -26,6 +26,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -42,6 +43,7 @@ import (
 	apiregistrationv1 "k8s.io/kube-aggregator/pkg/apis/apiregistration/v1"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
 	"github.com/okd-ingress/okd-ingress/internal/names"
@@ -149,14 +151,30 @@ func (m *Migrator) Run(ctx context.Context, target Target) (Report, error) {
 	if err != nil {
 		return Report{}, err
 	}
-	if aggregated == (target == ToAggregated) {
+	earlier, err := m.earlierBackup(ctx)
+	if err != nil {
+		return Report{}, err
+	}
+	switched := aggregated == (target == ToAggregated)
+	if switched && earlier == "" {
 		m.o.Logf("Routes are already served from %s: nothing to move", target)
 		return Report{Duration: time.Since(start)}, nil
 	}
-	if err := m.freeze(ctx); err != nil {
-		return Report{}, err
+	var routes []routev1.Route
+	if switched {
+		// An earlier run switched the APIService and stopped, writes frozen:
+		// what serves Routes now may hold only part of them, or stale ones;
+		// that run's backup is the truth.
+		m.o.Logf("an earlier run to %s stopped after the switch: finishing it with the Routes in %s", target, earlier)
+		if routes, err = readBackup(earlier); err != nil {
+			return Report{}, err
+		}
+		err = m.freeze(ctx, earlier)
+	} else {
+		if err = m.freeze(ctx, m.o.BackupFile); err == nil {
+			routes, err = m.backup(ctx)
+		}
 	}
-	routes, err := m.backup(ctx)
 	if err != nil {
 		return Report{}, err
 	}
@@ -187,6 +205,11 @@ func (m *Migrator) toAggregated(ctx context.Context, routes []routev1.Route) err
 		return err
 	}
 	if err := m.copyRoutes(ctx, routes); err != nil {
+		return err
+	}
+	// The Route API server keeps its storage while scaled down: Routes
+	// deleted since an earlier move would come back.
+	if err := m.pruneRoutes(ctx, routes); err != nil {
 		return err
 	}
 	if err := m.saveAndDeleteWebhooks(ctx); err != nil {
@@ -252,9 +275,46 @@ func (m *Migrator) backup(ctx context.Context) ([]routev1.Route, error) {
 	return list.Items, nil
 }
 
+// readBackup reads the Routes an earlier run backed up.
+func readBackup(file string) ([]routev1.Route, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("an earlier run froze Route writes and switched, and its backup cannot be read "+
+			"(run where it ran, or copy the file there): %w", err)
+	}
+	var list routev1.RouteList
+	if err := json.Unmarshal(data, &list); err != nil {
+		return nil, fmt.Errorf("reading the backup %s: %w", file, err)
+	}
+	return list.Items, nil
+}
+
+// earlierBackup is the backup of a run that left Route writes frozen, as
+// its freeze names it; "" when writes are not frozen.
+func (m *Migrator) earlierBackup(ctx context.Context) (string, error) {
+	var p admissionregistrationv1.ValidatingAdmissionPolicy
+	err := m.c.Get(ctx, client.ObjectKey{Name: freezeName}, &p)
+	switch {
+	case apierrors.IsNotFound(err):
+		return "", nil
+	case err != nil:
+		return "", err
+	case p.Annotations[backupAnnotation] != "":
+		return p.Annotations[backupAnnotation], nil
+	}
+	return m.o.BackupFile, nil
+}
+
+// backupAnnotation, on the freeze, names the backup of the run that froze.
+const backupAnnotation = "route.okd-ingress.io/migration-backup"
+
 // freeze installs the policy that refuses Route writes from everyone but
-// this migration, and waits until the API server applies it.
-func (m *Migrator) freeze(ctx context.Context) error {
+// this migration, naming the backup that holds them, and waits until the API
+// server applies it.
+func (m *Migrator) freeze(ctx context.Context, backup string) error {
+	if abs, err := filepath.Abs(backup); err == nil {
+		backup = abs
+	}
 	review := &authenticationv1.SelfSubjectReview{}
 	if err := m.c.Create(ctx, review); err != nil {
 		return fmt.Errorf("who am I: %w", err)
@@ -281,10 +341,18 @@ func (m *Migrator) freeze(ctx context.Context) error {
 		Spec: admissionregistrationv1.ValidatingAdmissionPolicyBindingSpec{PolicyName: freezeName,
 			ValidationActions: []admissionregistrationv1.ValidationAction{admissionregistrationv1.Deny}},
 	}
-	for _, obj := range []client.Object{policy, binding} {
-		if err := m.c.Create(ctx, obj); err != nil && !apierrors.IsAlreadyExists(err) {
-			return fmt.Errorf("freezing Route writes: %w", err)
-		}
+	// An earlier run's policy may exempt another user: it is made ours.
+	policySpec, bindingSpec := policy.Spec, binding.Spec
+	mutate := func() error {
+		policy.Spec = policySpec
+		metav1.SetMetaDataAnnotation(&policy.ObjectMeta, backupAnnotation, backup)
+		return nil
+	}
+	if _, err := controllerutil.CreateOrUpdate(ctx, m.c, policy, mutate); err != nil {
+		return fmt.Errorf("freezing Route writes: %w", err)
+	}
+	if _, err := controllerutil.CreateOrUpdate(ctx, m.c, binding, func() error { binding.Spec = bindingSpec; return nil }); err != nil {
+		return fmt.Errorf("freezing Route writes: %w", err)
 	}
 	m.o.Logf("Route writes frozen (ValidatingAdmissionPolicy %s)", freezeName)
 	return m.waitFrozen(ctx)
@@ -413,6 +481,14 @@ func (m *Migrator) copyRoute(ctx context.Context, r *routev1.Route) error {
 			if !sameRoute(got, want) {
 				got.Labels, got.Annotations, got.OwnerReferences, got.Spec = want.Labels, want.Annotations, want.OwnerReferences, want.Spec
 				err = m.c.Update(ctx, got)
+			}
+			if apierrors.IsInvalid(err) {
+				// Another Route of that name, left by an earlier move, whose
+				// immutable fields (wildcardPolicy) differ: made anew.
+				if err = m.c.Delete(ctx, got); err == nil {
+					got = want.DeepCopy()
+					err = m.c.Create(ctx, got)
+				}
 			}
 		}
 		if err != nil {

@@ -7,9 +7,11 @@ package migration_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -22,6 +24,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
@@ -164,6 +167,17 @@ func admittedBy(r *routev1.Route, router string) corev1.ConditionStatus {
 	return ""
 }
 
+// frozenForOthers reports whether a Route write by another admin than
+// the migration's is refused by the migration's freeze.
+func frozenForOthers() bool {
+	cfg := rest.CopyConfig(cluster.Config)
+	cfg.Impersonate = rest.ImpersonationConfig{UserName: "another-admin", Groups: []string{"system:masters"}}
+	other, err := client.New(cfg, client.Options{Scheme: manager.Scheme()})
+	Expect(err).NotTo(HaveOccurred())
+	err = other.Create(context.Background(), route("default", "frozen-probe", "frozen-probe.migrate.test", "web"), client.DryRunAll)
+	return err != nil && strings.Contains(err.Error(), routemigrate.FreezeMessage)
+}
+
 func routesCRD() *apiextensionsv1.CustomResourceDefinition {
 	data, err := config.CRDs.ReadFile(filepath.Join("crd", "bases", "route.openshift.io_routes.yaml"))
 	Expect(err).NotTo(HaveOccurred())
@@ -178,6 +192,11 @@ var _ = Describe("Moving Routes between the CRD and the Route API server", Order
 		targets  map[string]string
 		before   routev1.RouteList
 		migrator *routemigrate.Migrator
+		// newMigrator is a migration run as the command makes one, with its
+		// own backup file.
+		newMigrator func(backup string) *routemigrate.Migrator
+		// stopFails is how many times ending the server's watches fails.
+		stopFails int
 	)
 
 	BeforeAll(func() {
@@ -232,13 +251,24 @@ var _ = Describe("Moving Routes between the CRD and the Route API server", Order
 
 		port, err := cluster.StartStandbyRouteAPIServer()
 		Expect(err).NotTo(HaveOccurred())
-		migrator, err = routemigrate.New(cluster.Config, manager.Scheme(), routemigrate.Options{
-			Namespace: names.OperatorNamespace, ServicePort: port, CRD: routesCRD(),
-			BackupFile: filepath.Join(tmpDir, "routes.json"), WebhooksFile: filepath.Join(tmpDir, "webhooks.json"),
-			EndServerWatches: func(context.Context) error { cluster.StopRouteAPIServer(); return nil },
-			Logf:             func(f string, a ...any) { GinkgoWriter.Printf(time.Now().Format("15:04:05.000 ")+f+"\n", a...) },
-		})
-		Expect(err).NotTo(HaveOccurred())
+		newMigrator = func(backup string) *routemigrate.Migrator {
+			m, err := routemigrate.New(cluster.Config, manager.Scheme(), routemigrate.Options{
+				Namespace: names.OperatorNamespace, ServicePort: port, CRD: routesCRD(),
+				BackupFile: filepath.Join(tmpDir, backup), WebhooksFile: filepath.Join(tmpDir, "webhooks.json"),
+				EndServerWatches: func(context.Context) error {
+					if stopFails > 0 {
+						stopFails--
+						return errors.New("ending the Route API server's watches: failed on purpose")
+					}
+					cluster.StopRouteAPIServer()
+					return nil
+				},
+				Logf: func(f string, a ...any) { GinkgoWriter.Printf(time.Now().Format("15:04:05.000 ")+f+"\n", a...) },
+			})
+			Expect(err).NotTo(HaveOccurred())
+			return m
+		}
+		migrator = newMigrator("routes.json")
 	})
 
 	// after checks that the Routes now served are the ones from before,
@@ -273,7 +303,14 @@ var _ = Describe("Moving Routes between the CRD and the Route API server", Order
 		l := startLoad(targets)
 		time.Sleep(time.Second)
 		start := time.Now()
-		rep, err := migrator.Run(context.Background(), target)
+		if stopFails > 0 {
+			// A run that stops after the switch leaves writes refused; the
+			// next finishes it, from its backup.
+			_, err := migrator.Run(context.Background(), target)
+			Expect(err).To(MatchError(ContainSubstring("failed on purpose")))
+			Expect(frozenForOthers()).To(BeTrue())
+		}
+		rep, err := newMigrator("routes-"+marker+".json").Run(context.Background(), target)
 		took := time.Since(start)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(rep.Routes).To(Equal(routes + 2))
@@ -299,7 +336,9 @@ var _ = Describe("Moving Routes between the CRD and the Route API server", Order
 		Expect(crd.Spec.Versions[0].Served).To(BeFalse())
 	})
 
-	It("moves them back to the CRD with no failed request", func() {
-		move(routemigrate.ToCRD, "back to the CRD", "after-return")
+	It("moves them back to the CRD with no failed request, finishing a run that stopped after the switch", func() {
+		stopFails = 1
+		move(routemigrate.ToCRD, "back to the CRD (the first run stopped after the switch, the second finished it)", "after-return")
+		Expect(frozenForOthers()).To(BeFalse())
 	})
 })
