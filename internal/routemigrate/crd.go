@@ -15,6 +15,7 @@ import (
 
 	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
 	"github.com/okd-ingress/okd-ingress/internal/names"
+	"github.com/okd-ingress/okd-ingress/internal/webhookcert"
 )
 
 // setCRDServed turns serving of the Route CRD's versions on or off.
@@ -75,7 +76,7 @@ func (m *Migrator) serverCA(ctx context.Context) ([]byte, error) {
 	if len(s.Data["ca.crt"]) == 0 {
 		return nil, fmt.Errorf("secret %s/%s has no ca.crt", s.Namespace, s.Name)
 	}
-	return s.Data["ca.crt"], nil
+	return webhookcert.Bundle(&s, time.Now()), nil
 }
 
 // scaleServerDown scales the Route API server's Deployment to zero, which

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -16,6 +17,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/okd-ingress/okd-ingress/internal/names"
+	"github.com/okd-ingress/okd-ingress/internal/webhookcert"
 )
 
 // webhooks are the Route webhook configurations of the CRD install.
@@ -121,7 +123,7 @@ func (m *Migrator) manifestWebhooks(ctx context.Context) (webhooks, error) {
 	if err := m.c.Get(ctx, client.ObjectKey{Namespace: m.o.Namespace, Name: names.WebhookCertSecretName}, &secret); err != nil {
 		return w, fmt.Errorf("the manager's webhook certificate: %w", err)
 	}
-	ca := secret.Data["ca.crt"]
+	ca := webhookcert.Bundle(&secret, time.Now())
 	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(m.o.WebhookManifest), 4096)
 	for {
 		var probe struct{ Kind string }

@@ -33,6 +33,10 @@ const (
 
 	keyCACert = "ca.crt"
 	keyCAKey  = "ca.key"
+	// keyPreviousCA holds the CA a renewal replaced, trusted beside the new
+	// one until it expires: replicas and servers that read the Secret later
+	// serve its certificates meanwhile.
+	keyPreviousCA = "ca-previous.crt"
 )
 
 // Options say where the certificate lives and how the API server reaches the webhooks.
@@ -59,7 +63,7 @@ type Options struct {
 // by the webhook configurations. It is idempotent; call it at start-up and
 // periodically. c must read from the API server, not a cache.
 func Ensure(ctx context.Context, c client.Client, o Options, now time.Time) error {
-	ca, serving, err := ensureSecret(ctx, c, o, now)
+	bundle, serving, err := ensureSecret(ctx, c, o, now)
 	if err != nil {
 		return err
 	}
@@ -68,34 +72,42 @@ func Ensure(ctx context.Context, c client.Client, o Options, now time.Time) erro
 			return err
 		}
 	}
-	return patchConfigurations(ctx, c, o, ca.CertPEM)
+	return patchConfigurations(ctx, c, o, bundle)
 }
 
-func ensureSecret(ctx context.Context, c client.Client, o Options, now time.Time) (ca, serving certs.KeyPair, err error) {
+// ensureSecret keeps the Secret usable and returns the CA bundle to trust
+// (the CA, and the one it replaced while that is valid) and the serving
+// certificate.
+func ensureSecret(ctx context.Context, c client.Client, o Options, now time.Time) (bundle []byte, serving certs.KeyPair, err error) {
 	var s corev1.Secret
 	err = c.Get(ctx, client.ObjectKey{Namespace: o.Namespace, Name: o.SecretName}, &s)
 	if err != nil && !apierrors.IsNotFound(err) {
-		return ca, serving, err
+		return nil, serving, err
 	}
 	exists := err == nil
-	ca = certs.KeyPair{CertPEM: s.Data[keyCACert], KeyPEM: s.Data[keyCAKey]}
+	ca := certs.KeyPair{CertPEM: s.Data[keyCACert], KeyPEM: s.Data[keyCAKey]}
+	previous := s.Data[keyPreviousCA]
 	serving = certs.KeyPair{CertPEM: s.Data[corev1.TLSCertKey], KeyPEM: s.Data[corev1.TLSPrivateKeyKey]}
 	if usable(ca, serving, o, now) {
-		return ca, serving, nil
+		return caBundle(ca.CertPEM, previous, now), serving, nil
 	}
 	if !caUsable(ca, now) {
+		previous = ca.CertPEM
 		if ca, err = certs.NewCA("okd-ingress-webhook-ca@"+fmt.Sprint(now.Unix()), caValidity, now); err != nil {
-			return ca, serving, err
+			return nil, serving, err
 		}
 	}
 	if serving, err = certs.NewServingCert(ca, o.DNSNames, o.IPs, certValidity, now); err != nil {
-		return ca, serving, err
+		return nil, serving, err
 	}
 	s.ObjectMeta = metav1.ObjectMeta{Name: o.SecretName, Namespace: o.Namespace, ResourceVersion: s.ResourceVersion,
 		Labels: s.Labels, Annotations: s.Annotations}
 	s.Type = corev1.SecretTypeTLS
 	s.Data = map[string][]byte{keyCACert: ca.CertPEM, keyCAKey: ca.KeyPEM,
 		corev1.TLSCertKey: serving.CertPEM, corev1.TLSPrivateKeyKey: serving.KeyPEM}
+	if b := caBundle(nil, previous, now); len(b) > 0 {
+		s.Data[keyPreviousCA] = b
+	}
 	if exists {
 		err = c.Update(ctx, &s)
 	} else {
@@ -105,7 +117,23 @@ func ensureSecret(ctx context.Context, c client.Client, o Options, now time.Time
 		// Another replica won the race: use what it stored.
 		return ensureSecret(ctx, c, o, now)
 	}
-	return ca, serving, err
+	return caBundle(ca.CertPEM, previous, now), serving, err
+}
+
+// Bundle is the CA bundle that trusts the certificates of the Secret s
+// keeps, as Ensure publishes it.
+func Bundle(s *corev1.Secret, now time.Time) []byte {
+	return caBundle(s.Data[keyCACert], s.Data[keyPreviousCA], now)
+}
+
+// caBundle is ca followed by previous, when previous is a certificate that
+// has not expired.
+func caBundle(ca, previous []byte, now time.Time) []byte {
+	cs, err := certs.ParseCertificates(previous)
+	if err != nil || len(cs) == 0 || !now.Before(cs[0].NotAfter) {
+		return ca
+	}
+	return append(bytes.Clone(ca), previous...)
 }
 
 func caUsable(ca certs.KeyPair, now time.Time) bool {
@@ -158,6 +186,9 @@ func writeFiles(dir string, kp certs.KeyPair) error {
 	return nil
 }
 
+// patchConfigurations puts the CA bundle into each configuration that is
+// installed (the aggregated Route API needs no webhooks; either webhook
+// configuration may be missing on its own).
 func patchConfigurations(ctx context.Context, c client.Client, o Options, caPEM []byte) error {
 	if o.APIService != "" {
 		if err := patchAPIService(ctx, c, o.APIService, caPEM); err != nil {
@@ -165,37 +196,36 @@ func patchConfigurations(ctx context.Context, c client.Client, o Options, caPEM 
 		}
 	}
 	if o.Mutating != "" {
-		var m admissionregistrationv1.MutatingWebhookConfiguration
-		if err := c.Get(ctx, client.ObjectKey{Name: o.Mutating}, &m); apierrors.IsNotFound(err) {
-			// Not installed (the aggregated Route API needs no webhooks).
-			return nil
-		} else if err != nil {
+		err := patchWebhooks(ctx, c, &admissionregistrationv1.MutatingWebhookConfiguration{}, o.Mutating, func(m *admissionregistrationv1.MutatingWebhookConfiguration) {
+			for i := range m.Webhooks {
+				setClientConfig(&m.Webhooks[i].ClientConfig, o.URL, caPEM)
+			}
+		})
+		if err != nil {
 			return fmt.Errorf("mutating webhook configuration %s: %w", o.Mutating, err)
-		}
-		orig := m.DeepCopy()
-		for i := range m.Webhooks {
-			setClientConfig(&m.Webhooks[i].ClientConfig, o.URL, caPEM)
-		}
-		if err := c.Patch(ctx, &m, client.MergeFrom(orig)); err != nil {
-			return err
 		}
 	}
 	if o.Validating != "" {
-		var v admissionregistrationv1.ValidatingWebhookConfiguration
-		if err := c.Get(ctx, client.ObjectKey{Name: o.Validating}, &v); apierrors.IsNotFound(err) {
-			return nil
-		} else if err != nil {
+		err := patchWebhooks(ctx, c, &admissionregistrationv1.ValidatingWebhookConfiguration{}, o.Validating, func(v *admissionregistrationv1.ValidatingWebhookConfiguration) {
+			for i := range v.Webhooks {
+				setClientConfig(&v.Webhooks[i].ClientConfig, o.URL, caPEM)
+			}
+		})
+		if err != nil {
 			return fmt.Errorf("validating webhook configuration %s: %w", o.Validating, err)
-		}
-		orig := v.DeepCopy()
-		for i := range v.Webhooks {
-			setClientConfig(&v.Webhooks[i].ClientConfig, o.URL, caPEM)
-		}
-		if err := c.Patch(ctx, &v, client.MergeFrom(orig)); err != nil {
-			return err
 		}
 	}
 	return nil
+}
+
+// patchWebhooks applies set to the configuration name, if it exists.
+func patchWebhooks[T client.Object](ctx context.Context, c client.Client, obj T, name string, set func(T)) error {
+	if err := c.Get(ctx, client.ObjectKey{Name: name}, obj); err != nil {
+		return client.IgnoreNotFound(err)
+	}
+	orig := obj.DeepCopyObject().(client.Object)
+	set(obj)
+	return c.Patch(ctx, obj, client.MergeFrom(orig))
 }
 
 func patchAPIService(ctx context.Context, c client.Client, name string, caPEM []byte) error {
