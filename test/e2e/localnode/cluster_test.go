@@ -480,14 +480,20 @@ func checkContainerIsolation(t *testing.T, s *stack) {
 			t.Fatal(err)
 		}
 		hasKubeconfig := bytes.Contains(append([]byte{0}, env...), []byte("\x00KUBECONFIG="))
-		mounts := mountOptions(t, pid)
+		locked := cs.Name == "locked"
+		// The container counts as running from its first process, which
+		// makes its mounts read-only before it runs the image's command.
+		var mounts map[string]string
+		_ = poll(5*time.Second, func() (bool, error) {
+			mounts = mountOptions(t, pid)
+			return !locked || strings.HasPrefix(mounts["/"], "ro"), nil
+		})
 		scratch := ""
 		for point, opts := range mounts {
 			if strings.HasSuffix(point, "/volumes/scratch") {
 				scratch = opts
 			}
 		}
-		locked := cs.Name == "locked"
 		if hasKubeconfig != locked {
 			t.Errorf("container %s: KUBECONFIG given %v, want %v", cs.Name, hasKubeconfig, locked)
 		}
