@@ -18,7 +18,7 @@ func TestSecretMetadataCache(t *testing.T) {
 	applied := `{"apiVersion":"v1","kind":"Secret","data":{"tls.key":"c2VjcmV0"}}`
 	in := &metav1.PartialObjectMetadata{ObjectMeta: metav1.ObjectMeta{Name: "s",
 		Annotations:   map[string]string{corev1.LastAppliedConfigAnnotation: applied, "team": "a"},
-		ManagedFields: []metav1.ManagedFieldsEntry{{Manager: "kubectl", FieldsV1: &metav1.FieldsV1{Raw: []byte(`{"f:data":{"f:tls.key":{}}}`)}}},
+		ManagedFields: []metav1.ManagedFieldsEntry{{Manager: "kubectl", FieldsV1: metav1.NewFieldsV1(`{"f:data":{"f:tls.key":{}}}`)}},
 	}}
 	shared := in.Annotations
 	out, err := stripSecretContents(in)
