@@ -37,6 +37,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/util/retry"
@@ -151,30 +152,18 @@ func (m *Migrator) Run(ctx context.Context, target Target) (Report, error) {
 	if err != nil {
 		return Report{}, err
 	}
-	earlier, err := m.earlierBackup(ctx)
+	earlier, err := m.earlierRun(ctx)
 	if err != nil {
 		return Report{}, err
 	}
-	switched := aggregated == (target == ToAggregated)
-	if switched && earlier == "" {
+	served := aggregated == (target == ToAggregated)
+	if served && !earlier.backedUp() {
+		// Nothing to move: writes were never frozen, or a run froze them
+		// and stopped before its backup, so before it changed anything.
 		m.o.Logf("Routes are already served from %s: nothing to move", target)
-		return Report{Duration: time.Since(start)}, nil
+		return Report{Duration: time.Since(start)}, m.thaw(ctx)
 	}
-	var routes []routev1.Route
-	if switched {
-		// An earlier run switched the APIService and stopped, writes frozen:
-		// what serves Routes now may hold only part of them, or stale ones;
-		// that run's backup is the truth.
-		m.o.Logf("an earlier run to %s stopped after the switch: finishing it with the Routes in %s", target, earlier)
-		if routes, err = readBackup(earlier); err != nil {
-			return Report{}, err
-		}
-		err = m.freeze(ctx, earlier)
-	} else {
-		if err = m.freeze(ctx, m.o.BackupFile); err == nil {
-			routes, err = m.backup(ctx)
-		}
-	}
+	routes, backup, err := m.source(ctx, earlier)
 	if err != nil {
 		return Report{}, err
 	}
@@ -187,7 +176,7 @@ func (m *Migrator) Run(ctx context.Context, target Target) (Report, error) {
 		err = m.Verify(ctx, routes)
 	}
 	if err != nil {
-		return Report{}, fmt.Errorf("%w (Route writes stay refused until a run succeeds; the Routes are in %s)", err, m.o.BackupFile)
+		return Report{}, fmt.Errorf("%w (Route writes stay refused until a run succeeds; the Routes are in %s)", err, backup)
 	}
 	if err := m.thaw(ctx); err != nil {
 		return Report{}, err
@@ -195,6 +184,27 @@ func (m *Migrator) Run(ctx context.Context, target Target) (Report, error) {
 	rep := Report{Routes: len(routes), Duration: time.Since(start)}
 	m.o.Logf("moved %d Routes to %s in %s", rep.Routes, target, rep.Duration.Round(time.Millisecond))
 	return rep, nil
+}
+
+// source freezes Route writes and returns the Routes to move and the file
+// that holds them. After a run that froze writes and backed them up, its
+// backup is the truth, whichever way this run goes: that run may have
+// switched, and what serves Routes now may hold only part of them, or
+// stale ones. Otherwise what serves Routes now is backed up.
+func (m *Migrator) source(ctx context.Context, earlier earlierRun) ([]routev1.Route, string, error) {
+	if err := m.freeze(ctx, earlier.backedUp()); err != nil {
+		return nil, "", err
+	}
+	if earlier.backedUp() {
+		m.o.Logf("an earlier run stopped with Route writes frozen: going on with the Routes in its backup %s", earlier.backup)
+		routes, err := readBackup(earlier.backup)
+		return routes, earlier.backup, err
+	}
+	routes, err := m.backup(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	return routes, m.o.BackupFile, m.recordBackup(ctx)
 }
 
 func (m *Migrator) toAggregated(ctx context.Context, routes []routev1.Route) error {
@@ -289,32 +299,51 @@ func readBackup(file string) ([]routev1.Route, error) {
 	return list.Items, nil
 }
 
-// earlierBackup is the backup of a run that left Route writes frozen, as
-// its freeze names it; "" when writes are not frozen.
-func (m *Migrator) earlierBackup(ctx context.Context) (string, error) {
+// earlierRun is what a run that stopped left: writes frozen (policy and
+// binding in place; a thaw deletes the binding first), and the backup it
+// wrote before it changed anything.
+type earlierRun struct {
+	frozen bool
+	backup string
+}
+
+func (e earlierRun) backedUp() bool { return e.frozen && e.backup != "" }
+
+func (m *Migrator) earlierRun(ctx context.Context) (earlierRun, error) {
 	var p admissionregistrationv1.ValidatingAdmissionPolicy
-	err := m.c.Get(ctx, client.ObjectKey{Name: freezeName}, &p)
-	switch {
-	case apierrors.IsNotFound(err):
-		return "", nil
-	case err != nil:
-		return "", err
-	case p.Annotations[backupAnnotation] != "":
-		return p.Annotations[backupAnnotation], nil
+	if err := m.c.Get(ctx, client.ObjectKey{Name: freezeName}, &p); err != nil {
+		return earlierRun{}, client.IgnoreNotFound(err)
 	}
-	return m.o.BackupFile, nil
+	err := m.c.Get(ctx, client.ObjectKey{Name: freezeName}, &admissionregistrationv1.ValidatingAdmissionPolicyBinding{})
+	if err != nil {
+		return earlierRun{}, client.IgnoreNotFound(err)
+	}
+	return earlierRun{frozen: true, backup: p.Annotations[backupAnnotation]}, nil
+}
+
+// recordBackup names, on the freeze, the backup just written: a run that
+// stops from now on may have changed what serves Routes.
+func (m *Migrator) recordBackup(ctx context.Context) error {
+	backup, err := filepath.Abs(m.o.BackupFile)
+	if err != nil {
+		return err
+	}
+	p := &admissionregistrationv1.ValidatingAdmissionPolicy{ObjectMeta: metav1.ObjectMeta{Name: freezeName}}
+	patch := client.RawPatch(types.MergePatchType, fmt.Appendf(nil, `{"metadata":{"annotations":{%q:%q}}}`, backupAnnotation, backup))
+	if err := m.c.Patch(ctx, p, patch); err != nil {
+		return fmt.Errorf("recording the backup on the freeze: %w", err)
+	}
+	return nil
 }
 
 // backupAnnotation, on the freeze, names the backup of the run that froze.
 const backupAnnotation = "route.okd-ingress.io/migration-backup"
 
 // freeze installs the policy that refuses Route writes from everyone but
-// this migration, naming the backup that holds them, and waits until the API
-// server applies it.
-func (m *Migrator) freeze(ctx context.Context, backup string) error {
-	if abs, err := filepath.Abs(backup); err == nil {
-		backup = abs
-	}
+// this migration, and waits until the API server applies it. An earlier
+// run's freeze is taken over; the backup it names is kept when asked
+// (keepBackup), as the one this run moves.
+func (m *Migrator) freeze(ctx context.Context, keepBackup bool) error {
 	review := &authenticationv1.SelfSubjectReview{}
 	if err := m.c.Create(ctx, review); err != nil {
 		return fmt.Errorf("who am I: %w", err)
@@ -345,7 +374,9 @@ func (m *Migrator) freeze(ctx context.Context, backup string) error {
 	policySpec, bindingSpec := policy.Spec, binding.Spec
 	mutate := func() error {
 		policy.Spec = policySpec
-		metav1.SetMetaDataAnnotation(&policy.ObjectMeta, backupAnnotation, backup)
+		if !keepBackup {
+			delete(policy.Annotations, backupAnnotation)
+		}
 		return nil
 	}
 	if _, err := controllerutil.CreateOrUpdate(ctx, m.c, policy, mutate); err != nil {
@@ -375,16 +406,23 @@ func (m *Migrator) waitFrozen(ctx context.Context) error {
 	})
 }
 
+// thaw deletes the freeze, binding first: once it is gone writes are
+// allowed, and earlierRun no longer counts the policy left.
 func (m *Migrator) thaw(ctx context.Context) error {
+	deleted := false
 	for _, obj := range []client.Object{
 		&admissionregistrationv1.ValidatingAdmissionPolicyBinding{ObjectMeta: metav1.ObjectMeta{Name: freezeName}},
 		&admissionregistrationv1.ValidatingAdmissionPolicy{ObjectMeta: metav1.ObjectMeta{Name: freezeName}},
 	} {
-		if err := m.c.Delete(ctx, obj); client.IgnoreNotFound(err) != nil {
+		err := m.c.Delete(ctx, obj)
+		if client.IgnoreNotFound(err) != nil {
 			return fmt.Errorf("thawing Route writes: %w", err)
 		}
+		deleted = deleted || err == nil
 	}
-	m.o.Logf("Route writes allowed again")
+	if deleted {
+		m.o.Logf("Route writes allowed again")
+	}
 	return nil
 }
 
@@ -478,14 +516,15 @@ func (m *Migrator) copyRoute(ctx context.Context, r *routev1.Route) error {
 			if err = m.c.Get(ctx, client.ObjectKeyFromObject(want), got); err != nil {
 				return err
 			}
+			liveWildcard := got.Spec.WildcardPolicy
 			if !sameRoute(got, want) {
 				got.Labels, got.Annotations, got.OwnerReferences, got.Spec = want.Labels, want.Annotations, want.OwnerReferences, want.Spec
 				err = m.c.Update(ctx, got)
 			}
-			if apierrors.IsInvalid(err) {
+			if apierrors.IsInvalid(err) && liveWildcard != want.Spec.WildcardPolicy && len(got.Finalizers) == 0 {
 				// Another Route of that name, left by an earlier move, whose
-				// immutable fields (wildcardPolicy) differ: made anew.
-				if err = m.c.Delete(ctx, got); err == nil {
+				// wildcardPolicy, which is immutable, differs: made anew.
+				if err = m.c.Delete(ctx, got, client.Preconditions{UID: &got.UID}); err == nil {
 					got = want.DeepCopy()
 					err = m.c.Create(ctx, got)
 				}

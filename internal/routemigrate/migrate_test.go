@@ -1,0 +1,64 @@
+package routemigrate
+
+import (
+	"context"
+	"testing"
+
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+)
+
+// What a stopped run left decides the next: writes count as frozen only
+// with the binding in place (a thaw deletes it first), and its backup is
+// used only once it recorded one.
+func TestEarlierRun(t *testing.T) {
+	policy := func(backup string) client.Object {
+		p := &admissionregistrationv1.ValidatingAdmissionPolicy{ObjectMeta: metav1.ObjectMeta{Name: freezeName}}
+		if backup != "" {
+			p.Annotations = map[string]string{backupAnnotation: backup}
+		}
+		return p
+	}
+	binding := &admissionregistrationv1.ValidatingAdmissionPolicyBinding{ObjectMeta: metav1.ObjectMeta{Name: freezeName}}
+	for _, tc := range []struct {
+		name     string
+		objs     []client.Object
+		frozen   bool
+		backedUp bool
+	}{
+		{name: "no run", frozen: false},
+		{name: "frozen before its backup", objs: []client.Object{policy(""), binding}, frozen: true},
+		{name: "frozen after its backup", objs: []client.Object{policy("/b/routes.json"), binding}, frozen: true, backedUp: true},
+		{name: "half thawed", objs: []client.Object{policy("/b/routes.json")}},
+		{name: "half frozen", objs: []client.Object{policy("")}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := runtime.NewScheme()
+			if err := clientgoscheme.AddToScheme(s); err != nil {
+				t.Fatal(err)
+			}
+			m := &Migrator{c: fake.NewClientBuilder().WithScheme(s).WithObjects(tc.objs...).Build(), o: Options{Logf: t.Logf}}
+			e, err := m.earlierRun(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if e.frozen != tc.frozen || e.backedUp() != tc.backedUp {
+				t.Errorf("frozen %v, backed up %v; want %v, %v", e.frozen, e.backedUp(), tc.frozen, tc.backedUp)
+			}
+			if tc.backedUp && e.backup != "/b/routes.json" {
+				t.Errorf("backup %q", e.backup)
+			}
+			// A thaw leaves nothing, whatever was left.
+			if err := m.thaw(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			if e, _ := m.earlierRun(context.Background()); e.frozen {
+				t.Errorf("still frozen after a thaw")
+			}
+		})
+	}
+}
