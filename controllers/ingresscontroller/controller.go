@@ -158,7 +158,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		// serve on, whatever step the error stopped.
 		r.Recorder.Eventf(&ic, nil, corev1.EventTypeWarning, "OperandsFailed", "Reconcile", "%v", opErr)
 		r.observeLive(ctx, ic.Name, a, &obs)
-		if !apierrors.IsConflict(opErr) { // a lost race, retried at once
+		if !apierrors.IsConflict(opErr) { // a lost race, retried: no fault to report
 			obs.operandsErr = opErr
 		}
 	}
