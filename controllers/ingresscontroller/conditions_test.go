@@ -391,3 +391,32 @@ func TestRejectedConditions(t *testing.T) {
 		t.Errorf("rejected at once: %v, want %v", s, want)
 	}
 }
+
+// Admission's events tell of a new verdict, domain or strategy only.
+func TestVerdictChanged(t *testing.T) {
+	ic := func(status operatorv1.ConditionStatus, msg, domain string, strategy operatorv1.EndpointPublishingStrategyType) *operatorv1.IngressController {
+		x := &operatorv1.IngressController{}
+		x.Status.Domain = domain
+		x.Status.EndpointPublishingStrategy = &operatorv1.EndpointPublishingStrategy{Type: strategy}
+		x.Status.Conditions = []operatorv1.OperatorCondition{{Type: "Admitted", Status: status, Message: msg}}
+		return x
+	}
+	admitted := ic(T, "ok", "apps.example.com", operatorv1.HostNetworkStrategyType)
+	for _, tc := range []struct {
+		name          string
+		before, after *operatorv1.IngressController
+		want          bool
+	}{
+		{"first verdict", &operatorv1.IngressController{}, admitted, true},
+		{"a new generation, same verdict (kubectl scale)", admitted, admitted.DeepCopy(), false},
+		{"rejected again, same reason", ic(F, "domain taken", "", ""), ic(F, "domain taken", "", ""), false},
+		{"rejected for another reason", ic(F, "domain taken", "", ""), ic(F, "invalid domain", "", ""), true},
+		{"admitted after a rejection", ic(F, "domain taken", "", ""), admitted, true},
+		{"another domain", admitted, ic(T, "ok", "apps2.example.com", operatorv1.HostNetworkStrategyType), true},
+		{"another strategy", admitted, ic(T, "ok", "apps.example.com", operatorv1.PrivateStrategyType), true},
+	} {
+		if got := verdictChanged(tc.before, tc.after); got != tc.want {
+			t.Errorf("%s: changed = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}

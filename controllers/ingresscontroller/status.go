@@ -47,8 +47,23 @@ func (r *Reconciler) admit(ctx context.Context, ic *operatorv1.IngressController
 	if err := r.Status().Patch(ctx, ic, client.MergeFrom(before)); err != nil {
 		return a, err
 	}
-	r.announce(ic, a)
+	if verdictChanged(before, ic) {
+		r.announce(ic, a)
+	}
 	return a, nil
+}
+
+// verdictChanged reports whether admission says something new: a new
+// generation that changes nothing of it (kubectl scale, say), or a rejected
+// IngressController looked at again, tells no one again.
+func verdictChanged(before, after *operatorv1.IngressController) bool {
+	b := findCondition(before.Status.Conditions, operatorv1.IngressControllerAdmittedConditionType)
+	a := findCondition(after.Status.Conditions, operatorv1.IngressControllerAdmittedConditionType)
+	if b == nil || a == nil || b.Status != a.Status || b.Message != a.Message {
+		return true
+	}
+	return before.Status.Domain != after.Status.Domain ||
+		!equality.Semantic.DeepEqual(before.Status.EndpointPublishingStrategy, after.Status.EndpointPublishingStrategy)
 }
 
 func (r *Reconciler) announce(ic *operatorv1.IngressController, a admission) {
