@@ -12,6 +12,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -140,17 +141,17 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if err != nil || !a.Admitted {
 		return ctrl.Result{}, err
 	}
-	if controllerutil.AddFinalizer(&ic, names.IngressControllerFinalizer) {
-		if err := r.Update(ctx, &ic); err != nil {
+	added := controllerutil.AddFinalizer(&ic, names.IngressControllerFinalizer)
+	// Replicas are written into spec, so that the scale subresource reads
+	// them; that write starts the next reconcile.
+	defaulted := ic.Spec.Replicas == nil
+	if defaulted {
+		ic.Spec.Replicas = ptr.To(clusterReplicas(ctx, r.APIReader))
+	}
+	if added || defaulted {
+		if err := r.Update(ctx, &ic); err != nil || defaulted {
 			return ctrl.Result{}, err
 		}
-	}
-	if ic.Spec.Replicas == nil {
-		// Written into spec, so that the scale subresource reads it; the
-		// write starts the next reconcile.
-		before := ic.DeepCopy()
-		ic.Spec.Replicas = ptr.To(clusterReplicas(ctx, r.APIReader))
-		return ctrl.Result{}, r.Patch(ctx, &ic, client.MergeFrom(before))
 	}
 	obs, opErr := r.ensureOperands(ctx, &ic, a)
 	if opErr != nil {
@@ -258,22 +259,23 @@ func (r *Reconciler) ensureOperands(ctx context.Context, ic *operatorv1.IngressC
 // observeLive fills in what the steps an error stopped would have
 // observed, from the live objects ic owns.
 func (r *Reconciler) observeLive(ctx context.Context, ic string, a admission, obs *observed) {
+	routerNS, operatorNS := r.Options.RouterNamespace, r.Options.OperatorNamespace
 	if obs.deployment == nil {
-		obs.deployment = getOwned(ctx, r, &appsv1.Deployment{}, r.Options.RouterNamespace, names.RouterDeployment(ic), ic)
+		obs.deployment = getOwned(ctx, r, &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Namespace: routerNS, Name: names.RouterDeployment(ic)}}, ic)
 	}
 	if obs.loadBalancer == nil && a.Strategy.LoadBalancer != nil {
-		obs.loadBalancer = getOwned(ctx, r, &corev1.Service{}, r.Options.RouterNamespace, names.LoadBalancerService(ic), ic)
+		obs.loadBalancer = getOwned(ctx, r, &corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: routerNS, Name: names.LoadBalancerService(ic)}}, ic)
 	}
 	if obs.dns.managed && obs.dnsCheck.reason == "" {
-		ep := getOwned(ctx, r, &externaldnsv1alpha1.DNSEndpoint{}, r.Options.OperatorNamespace, names.WildcardDNSEndpoint(ic), ic)
+		ep := getOwned(ctx, r, &externaldnsv1alpha1.DNSEndpoint{ObjectMeta: metav1.ObjectMeta{Namespace: operatorNS, Name: names.WildcardDNSEndpoint(ic)}}, ic)
 		obs.dnsCheck = r.checkDNS(ctx, ep, a.Domain)
 	}
 }
 
-// getOwned reads the object ns/name if ic owns it, else gives nil.
-func getOwned[T client.Object](ctx context.Context, r *Reconciler, obj T, ns, name, ic string) T {
+// getOwned is obj as read if ic owns it, else nil.
+func getOwned[T client.Object](ctx context.Context, r *Reconciler, obj T, ic string) T {
 	var none T
-	if err := r.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, obj); err != nil || obj.GetLabels()[names.OwningLabel] != ic {
+	if owned, _ := r.readOwned(ctx, obj, ic); !owned {
 		return none
 	}
 	return obj

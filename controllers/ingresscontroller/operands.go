@@ -237,13 +237,19 @@ func mergeMaps(live, want map[string]string) map[string]string {
 
 // deleteOwned deletes obj if it exists and belongs to ic.
 func (r *Reconciler) deleteOwned(ctx context.Context, obj client.Object, ic string) error {
-	if err := r.Get(ctx, client.ObjectKeyFromObject(obj), obj); err != nil {
-		return client.IgnoreNotFound(err)
-	}
-	if obj.GetLabels()[names.OwningLabel] != ic {
-		return nil
+	if owned, err := r.readOwned(ctx, obj, ic); !owned || err != nil {
+		return err
 	}
 	return r.deleteIfExists(ctx, obj)
+}
+
+// readOwned reads obj (its namespace and name set) and reports whether it
+// exists and ic owns it.
+func (r *Reconciler) readOwned(ctx context.Context, obj client.Object, ic string) (bool, error) {
+	if err := r.Get(ctx, client.ObjectKeyFromObject(obj), obj); err != nil {
+		return false, client.IgnoreNotFound(err)
+	}
+	return obj.GetLabels()[names.OwningLabel] == ic, nil
 }
 
 // ensurePDB keeps the disruption budget, or removes it for one replica.

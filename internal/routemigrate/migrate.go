@@ -289,7 +289,7 @@ func (m *Migrator) backup(ctx context.Context) ([]routev1.Route, error) {
 func readBackup(file string) ([]routev1.Route, error) {
 	data, err := os.ReadFile(file)
 	if err != nil {
-		return nil, fmt.Errorf("an earlier run froze Route writes and switched, and its backup cannot be read "+
+		return nil, fmt.Errorf("an earlier run froze Route writes and backed them up, and its backup cannot be read "+
 			"(run where it ran, or copy the file there): %w", err)
 	}
 	var list routev1.RouteList

@@ -304,8 +304,7 @@ var _ = Describe("Moving Routes between the CRD and the Route API server", Order
 		time.Sleep(time.Second)
 		start := time.Now()
 		if stopFails > 0 {
-			// A run that stops after the switch leaves writes refused; the
-			// next finishes it, from its backup.
+			// A run that stops after the switch leaves writes refused.
 			_, err := migrator.Run(context.Background(), target)
 			Expect(err).To(MatchError(ContainSubstring("failed on purpose")))
 			Expect(frozenForOthers()).To(BeTrue())
