@@ -198,10 +198,14 @@ func (r *Reconciler) ensureOperands(ctx context.Context, ic *operatorv1.IngressC
 	if err := r.publishCA(ctx, ca); err != nil {
 		return obs, err
 	}
-	if err := r.ensureDefaultCertificate(ctx, ic, a, ca); err != nil {
+	var in clusterInputs
+	// An unusable spec.defaultCertificate is reported at the end: the
+	// rest goes on, with the routers serving another certificate.
+	in.Certificate, err = r.ensureDefaultCertificate(ctx, ic, a, ca)
+	certErr := err
+	if err != nil && !errors.As(err, new(*unusableCertificate)) {
 		return obs, err
 	}
-	var in clusterInputs
 	if in.CookieKeyVersion, err = r.ensureCookieKey(ctx, ic); err != nil {
 		return obs, err
 	}
@@ -253,7 +257,10 @@ func (r *Reconciler) ensureOperands(ctx context.Context, ic *operatorv1.IngressC
 	if err := r.ensurePDB(ctx, ic, d); err != nil {
 		return obs, err
 	}
-	return obs, r.ensureIngressClass(ctx, ic)
+	if err := r.ensureIngressClass(ctx, ic); err != nil {
+		return obs, err
+	}
+	return obs, certErr
 }
 
 // observeLive fills in what the steps an error stopped would have

@@ -40,6 +40,9 @@ type clusterInputs struct {
 	// force (planLoadBalancer), whose PROXY protocol and idle timeout the
 	// routers follow; nil: those spec asks for.
 	LoadBalancer map[string]string
+	// Certificate is the default certificate's Secret the routers mount
+	// (ensureDefaultCertificate); empty: the one spec asks for.
+	Certificate servedCertificate
 }
 
 // defaultReplicas is OKD's replica count for a highly available cluster.
@@ -81,7 +84,7 @@ func desiredDeployment(ic *operatorv1.IngressController, a admission, o Options,
 			Tolerations:                  tolerations(ic),
 			Affinity:                     spreadAffinity(ic.Name),
 			Containers:                   []corev1.Container{routerContainer(ic, a, o, in)},
-			Volumes:                      routerVolumes(ic),
+			Volumes:                      routerVolumes(ic, in.Certificate),
 		},
 	}
 	if logsToContainer(ic) {
@@ -180,10 +183,22 @@ func dnsPolicy(hostNet bool) corev1.DNSPolicy {
 	return corev1.DNSClusterFirst
 }
 
-// defaultCertificateName is the Secret the routers serve by default.
-func defaultCertificateName(ic *operatorv1.IngressController) string {
-	if ic.Spec.DefaultCertificate != nil && ic.Spec.DefaultCertificate.Name != "" {
+// ownCertificate is the Secret spec.defaultCertificate names, if any.
+func ownCertificate(ic *operatorv1.IngressController) string {
+	if ic.Spec.DefaultCertificate != nil {
 		return ic.Spec.DefaultCertificate.Name
+	}
+	return ""
+}
+
+// defaultCertificateName is the Secret the routers serve by default: the
+// one spec asks for unless served says otherwise.
+func defaultCertificateName(ic *operatorv1.IngressController, served servedCertificate) string {
+	if served.Secret != "" {
+		return served.Secret
+	}
+	if own := ownCertificate(ic); own != "" {
+		return own
 	}
 	return names.DefaultCertificateSecret(ic.Name)
 }
@@ -229,7 +244,7 @@ func routerContainer(ic *operatorv1.IngressController, a admission, o Options, i
 		}},
 		SecurityContext:          containerSecurityContext(hostNet, http, https, stats),
 		TerminationMessagePolicy: corev1.TerminationMessageFallbackToLogsOnError,
-		VolumeMounts: []corev1.VolumeMount{{Name: "default-certificate", MountPath: defaultCertificateDir, ReadOnly: true},
+		VolumeMounts: []corev1.VolumeMount{{Name: defaultCertificateVolume, MountPath: defaultCertificateDir, ReadOnly: true},
 			{Name: metricsCertificateVolume, MountPath: names.MetricsCertificateDir, ReadOnly: true},
 			{Name: names.RouterConfigVolume, MountPath: names.RouterConfigDir},
 			{Name: names.RouterRunVolume, MountPath: names.RouterRunDir},
@@ -237,13 +252,17 @@ func routerContainer(ic *operatorv1.IngressController, a admission, o Options, i
 	}
 }
 
+// defaultCertificateVolume holds the certificate served to clients no
+// route's own certificate matches.
+const defaultCertificateVolume = "default-certificate"
+
 // metricsCertificateVolume holds the certificate of the metrics' HTTPS.
 const metricsCertificateVolume = "metrics-certs"
 
 // routerVolumes are the router container's: its two certificates, the
 // directories it writes (its root filesystem is read-only) and its API
 // credentials.
-func routerVolumes(ic *operatorv1.IngressController) []corev1.Volume {
+func routerVolumes(ic *operatorv1.IngressController, served servedCertificate) []corev1.Volume {
 	secret := func(name, secret string) corev1.Volume {
 		return corev1.Volume{Name: name, VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{
 			SecretName: secret, DefaultMode: ptr.To(int32(0o440)),
@@ -253,7 +272,7 @@ func routerVolumes(ic *operatorv1.IngressController) []corev1.Volume {
 		return corev1.Volume{Name: name, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}}
 	}
 	return []corev1.Volume{
-		secret("default-certificate", defaultCertificateName(ic)),
+		secret(defaultCertificateVolume, defaultCertificateName(ic, served)),
 		secret(metricsCertificateVolume, names.MetricsCertificateSecret(ic.Name)),
 		emptyDir(names.RouterConfigVolume), emptyDir(names.RouterRunVolume),
 		apiAccessVolume(),

@@ -303,18 +303,20 @@ func TestDesiredDeploymentPlacement(t *testing.T) {
 func TestDesiredDeploymentDefaultCertificate(t *testing.T) {
 	o := testOptions(PlatformNone)
 	for _, tc := range []struct {
-		name, ref, want string
+		name, ref, served, want string
 	}{
 		{name: "generated", want: "router-certs-edge"},
 		{name: "empty name means generated", ref: "", want: "router-certs-edge"},
 		{name: "spec.defaultCertificate", ref: "wildcard-tls", want: "wildcard-tls"},
+		{name: "generated while spec's is unusable", ref: "wildcard-tls", served: "router-certs-edge", want: "router-certs-edge"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ic := newIC("edge")
 			if tc.name != "generated" {
 				ic.Spec.DefaultCertificate = &corev1.LocalObjectReference{Name: tc.ref}
 			}
-			pod := desiredDeployment(ic, admitted(ic, o), o, clusterInputs{CookieKeyVersion: "v1"}).Spec.Template.Spec
+			in := clusterInputs{CookieKeyVersion: "v1", Certificate: servedCertificate{Secret: tc.served}}
+			pod := desiredDeployment(ic, admitted(ic, o), o, in).Spec.Template.Spec
 			if got := pod.Volumes[0].Secret.SecretName; got != tc.want {
 				t.Errorf("default-certificate volume Secret = %q, want %q", got, tc.want)
 			}

@@ -29,7 +29,8 @@ import (
 // the operator owns. The pod template is written whole when the operator's
 // changed (its hash) or the live one is not what the API server stored for
 // the last write (templateDrifted): a hand edit is undone, while the fields
-// the API server defaults cause no write on every reconcile.
+// the API server defaults cause no write on every reconcile. It is kept
+// as it is while the certificate it mounts is unusable (servedCertificate).
 func (r *Reconciler) ensureDeployment(ctx context.Context, ic *operatorv1.IngressController, a admission, in clusterInputs) (*appsv1.Deployment, error) {
 	want := desiredDeployment(ic, a, r.Options, in)
 	d := &appsv1.Deployment{}
@@ -42,7 +43,8 @@ func (r *Reconciler) ensureDeployment(ctx context.Context, ic *operatorv1.Ingres
 		if d.CreationTimestamp.IsZero() {
 			d.Spec.Selector = want.Spec.Selector
 		}
-		if r.templateDrifted(d.Name, &d.Spec.Template, &want.Spec.Template) {
+		hold := in.Certificate.Hold && !d.CreationTimestamp.IsZero()
+		if !hold && r.templateDrifted(d.Name, &d.Spec.Template, &want.Spec.Template) {
 			d.Spec.Template = keepRestart(want.Spec.Template, d.Spec.Template)
 		}
 		d.Spec.Replicas = want.Spec.Replicas
@@ -288,19 +290,91 @@ func (r *Reconciler) ensureIngressClass(ctx context.Context, ic *operatorv1.Ingr
 	return err
 }
 
+// servedCertificate is the default certificate the routers get.
+type servedCertificate struct {
+	// Secret is its Secret's name.
+	Secret string
+	// Hold keeps the routers' live pod template as it is: they mount a
+	// Secret that has become unusable, which new pods could not serve.
+	Hold bool
+}
+
+// unusableCertificate is a spec.defaultCertificate Secret that is missing
+// or that the routers could not load. It does not stop the reconcile: the
+// routers serve another certificate meanwhile.
+type unusableCertificate struct {
+	err error
+	// serving is the Secret the routers serve meanwhile.
+	serving string
+}
+
+func (u *unusableCertificate) Error() string {
+	if u.serving == "" {
+		return u.err.Error()
+	}
+	return fmt.Sprintf("%v; the routers serve %s meanwhile", u.err, u.serving)
+}
+
+func (u *unusableCertificate) Unwrap() error { return u.err }
+
 // ensureDefaultCertificate keeps router-ca and, unless spec names its own
 // Secret, a wildcard certificate for the domain signed by it — renewed
-// before it expires and re-issued when the CA changes.
-func (r *Reconciler) ensureDefaultCertificate(ctx context.Context, ic *operatorv1.IngressController, a admission, ca caPair) error {
+// before it expires and re-issued when the CA changes. It returns the
+// Secret the routers are to serve: spec's own once usable; while it is
+// not, the one they mount already if that is it (their running pods keep
+// what they loaded), else the generated one.
+func (r *Reconciler) ensureDefaultCertificate(ctx context.Context, ic *operatorv1.IngressController, a admission, ca caPair) (servedCertificate, error) {
 	generated := &corev1.Secret{}
 	generated.Name, generated.Namespace = names.DefaultCertificateSecret(ic.Name), r.Options.RouterNamespace
-	if ic.Spec.DefaultCertificate != nil && ic.Spec.DefaultCertificate.Name != "" {
-		return r.useOwnCertificate(ctx, ic, generated)
+	own := ownCertificate(ic)
+	if own == "" {
+		return servedCertificate{Secret: generated.Name}, r.ensureGeneratedCertificate(ctx, ic, a, ca, generated.Name)
 	}
+	err := r.checkOwnCertificate(ctx, ic, own)
+	if err == nil {
+		return servedCertificate{Secret: own}, r.deleteOwned(ctx, generated, ic.Name)
+	}
+	var unusable *unusableCertificate
+	if !errors.As(err, &unusable) {
+		return servedCertificate{}, err
+	}
+	mounted, err := r.mountedCertificate(ctx, ic.Name)
+	if err != nil {
+		return servedCertificate{}, err
+	}
+	if mounted == own {
+		unusable.serving = "the certificate they loaded from it"
+		return servedCertificate{Secret: own, Hold: true}, unusable
+	}
+	if err := r.ensureGeneratedCertificate(ctx, ic, a, ca, generated.Name); err != nil {
+		return servedCertificate{}, err
+	}
+	unusable.serving = "the generated one, Secret " + generated.Name
+	return servedCertificate{Secret: generated.Name}, unusable
+}
+
+// mountedCertificate is the default certificate's Secret in the live
+// router Deployment's pod template; empty when there is none.
+func (r *Reconciler) mountedCertificate(ctx context.Context, ic string) (string, error) {
+	d := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Namespace: r.Options.RouterNamespace, Name: names.RouterDeployment(ic)}}
+	if owned, err := r.readOwned(ctx, d, ic); !owned {
+		return "", err
+	}
+	for _, v := range d.Spec.Template.Spec.Volumes {
+		if v.Name == defaultCertificateVolume && v.Secret != nil {
+			return v.Secret.SecretName, nil
+		}
+	}
+	return "", nil
+}
+
+// ensureGeneratedCertificate keeps the generated wildcard certificate in
+// Secret name.
+func (r *Reconciler) ensureGeneratedCertificate(ctx context.Context, ic *operatorv1.IngressController, a admission, ca caPair, name string) error {
 	now := r.Now()
 	var v certificateVerdict
 	var expiry time.Time
-	_, replaced, err := r.ensureGeneratedSecret(ctx, ic, generated.Name, corev1.SecretTypeTLS,
+	_, replaced, err := r.ensureGeneratedSecret(ctx, ic, name, corev1.SecretTypeTLS,
 		func(data map[string][]byte) bool {
 			v = checkDefaultCertificate(data, ca, a.Domain, r.Options.CertificateRenewBefore, now)
 			expiry = v.expiry
@@ -417,27 +491,28 @@ func (r *Reconciler) ensureGeneratedSecret(ctx context.Context, ic *operatorv1.I
 	return data, replaced, err
 }
 
-// useOwnCertificate checks that the named Secret exists and holds a key
-// and certificate the routers can load, and only then removes the
-// generated one (OKD's order: never leave the routers without one). A
-// Secret they could not load would crash every new router pod while the
-// rollout takes the old ones away.
-func (r *Reconciler) useOwnCertificate(ctx context.Context, ic *operatorv1.IngressController, generated *corev1.Secret) error {
+// checkOwnCertificate checks that Secret name exists and holds a key and
+// certificate the routers can load: an *unusableCertificate if not. Only
+// then may the generated one go (OKD's order: never leave the routers
+// without one), and new router pods mount it: a Secret they could not
+// load would crash every one while the rollout takes the old ones away.
+func (r *Reconciler) checkOwnCertificate(ctx context.Context, ic *operatorv1.IngressController, name string) error {
 	var own corev1.Secret
-	key := client.ObjectKey{Namespace: r.Options.RouterNamespace, Name: ic.Spec.DefaultCertificate.Name}
+	key := client.ObjectKey{Namespace: r.Options.RouterNamespace, Name: name}
 	if err := r.Get(ctx, key, &own); err != nil {
-		if apierrors.IsNotFound(err) {
-			r.Recorder.Eventf(ic, nil, corev1.EventTypeWarning, "DefaultCertificateMissing", "Reconcile",
-				"spec.defaultCertificate names Secret %s, which does not exist in namespace %s", key.Name, key.Namespace)
+		if !apierrors.IsNotFound(err) {
+			return err
 		}
-		return err
+		r.Recorder.Eventf(ic, nil, corev1.EventTypeWarning, "DefaultCertificateMissing", "Reconcile",
+			"spec.defaultCertificate names Secret %s, which does not exist in namespace %s", key.Name, key.Namespace)
+		return &unusableCertificate{err: fmt.Errorf("default certificate: %w", err)}
 	}
 	if _, err := certs.KeyAndChain(own.Data[corev1.TLSCertKey], own.Data[corev1.TLSPrivateKeyKey]); err != nil {
 		r.Recorder.Eventf(ic, nil, corev1.EventTypeWarning, "DefaultCertificateInvalid", "Reconcile",
 			"spec.defaultCertificate names Secret %s/%s, whose tls.crt and tls.key the routers cannot serve: %v", key.Namespace, key.Name, err)
-		return fmt.Errorf("default certificate Secret %s/%s: %w", key.Namespace, key.Name, err)
+		return &unusableCertificate{err: fmt.Errorf("default certificate Secret %s/%s: %w", key.Namespace, key.Name, err)}
 	}
-	return r.deleteOwned(ctx, generated, ic.Name)
+	return nil
 }
 
 // publishCA keeps the router CA's certificate, without its key, in a

@@ -10,6 +10,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
@@ -222,7 +223,8 @@ func TestDefaultCertificate(t *testing.T) {
 				return err
 			}
 			c := condition(x, "OperandsReconciled")
-			if c == nil || c.Status != operatorv1.ConditionFalse || !strings.Contains(c.Message, `"certs-own" not found`) {
+			if c == nil || c.Status != operatorv1.ConditionFalse || !strings.Contains(c.Message, `"certs-own" not found`) ||
+				!strings.Contains(c.Message, "the routers serve the generated one, Secret router-certs-certs meanwhile") {
 				return fmt.Errorf("OperandsReconciled %+v", c)
 			}
 			if condition(x, "DeploymentAvailable") == nil || x.Status.ObservedGeneration != x.Generation {
@@ -230,6 +232,16 @@ func TestDefaultCertificate(t *testing.T) {
 			}
 			return nil
 		})
+
+		// The rest of the spec still reaches the routers meanwhile.
+		updateIC(t, ic, func(x *operatorv1.IngressController) { x.Spec.Replicas = ptr.To(int32(2)) })
+		eventually(t, "Deployment scaled", func() error {
+			if d := deployment(t, ic); *d.Spec.Replicas != 2 {
+				return fmt.Errorf("replicas %d", *d.Spec.Replicas)
+			}
+			return nil
+		})
+		expect(t, "volume meanwhile", deployment(t, ic).Spec.Template.Spec.Volumes[0].Secret.SecretName, "router-certs-certs")
 
 		// The admin makes the Secret, first with another certificate's key:
 		// the routers could not load it, so the generated one stays.
@@ -277,6 +289,52 @@ func TestDefaultCertificate(t *testing.T) {
 		if !slices.Equal(s.Data["tls.crt"], own.CertPEM) {
 			t.Error("the operator changed the user's Secret")
 		}
+	})
+
+	t.Run("a Secret in use that becomes unusable holds the routers' template", func(t *testing.T) {
+		before := deployment(t, ic).Spec.Template
+		expect(t, "volume", before.Spec.Volumes[0].Secret.SecretName, "certs-own")
+		var own corev1.Secret
+		must(t, k8s.Get(ctx, client.ObjectKey{Namespace: names.RouterNamespace, Name: "certs-own"}, &own))
+		must(t, k8s.Delete(ctx, &own))
+		// New pods could not mount it: a change that would roll them
+		// waits, while the rest (replicas) goes on.
+		updateIC(t, ic, func(x *operatorv1.IngressController) {
+			x.Spec.Replicas = ptr.To(int32(1))
+			x.Spec.HTTPHeaders = &operatorv1.IngressControllerHTTPHeaders{ForwardedHeaderPolicy: operatorv1.NeverHTTPHeaderPolicy}
+		})
+		eventually(t, "Deployment scaled", func() error {
+			if d := deployment(t, ic); *d.Spec.Replicas != 1 {
+				return fmt.Errorf("replicas %d", *d.Spec.Replicas)
+			}
+			return nil
+		})
+		eventually(t, "OperandsReconciled False", func() error {
+			x, err := getIC(ic)
+			if err != nil {
+				return err
+			}
+			c := condition(x, "OperandsReconciled")
+			if c == nil || c.Status != operatorv1.ConditionFalse ||
+				!strings.Contains(c.Message, "the routers serve the certificate they loaded from it meanwhile") {
+				return fmt.Errorf("OperandsReconciled %+v", c)
+			}
+			return nil
+		})
+		if after := deployment(t, ic).Spec.Template; !equality.Semantic.DeepEqual(after, before) {
+			t.Fatalf("the pod template changed while its certificate was unusable: env %v", envOf(deployment(t, ic)))
+		}
+
+		// Back: the held change goes out.
+		own.ResourceVersion, own.UID = "", ""
+		must(t, k8s.Create(ctx, &own))
+		eventually(t, "forwarded headers policy in the template", func() error {
+			if v := envOf(deployment(t, ic))["ROUTER_SET_FORWARDED_HEADERS"]; v != "never" {
+				return fmt.Errorf("ROUTER_SET_FORWARDED_HEADERS %q", v)
+			}
+			return nil
+		})
+		expect(t, "volume", deployment(t, ic).Spec.Template.Spec.Volumes[0].Secret.SecretName, "certs-own")
 	})
 
 	t.Run("removing spec.defaultCertificate generates one again", func(t *testing.T) {
