@@ -33,6 +33,23 @@ func (c Checks) CheckCreate(ctx context.Context, r *routev1.Route) field.ErrorLi
 	if errs := validateDefaultBackend(ctx, r, nil, c.Access); len(errs) > 0 {
 		return errs
 	}
+	return c.checkExternalCertificate(ctx, r)
+}
+
+// checkExternalCertificate checks a newly referenced external certificate,
+// unless a migration writes the Route: it moves a Route checked when it
+// was made, and whether the Secret is still there and readable is the
+// routers' to report (they refuse the route), as on the server it came
+// from; refusing it would stop the whole move.
+func (c Checks) checkExternalCertificate(ctx context.Context, r *routev1.Route) field.ErrorList {
+	if externalCertificate(r) == "" {
+		return nil
+	}
+	if _, moved := r.Annotations[names.CreatedAnnotation]; moved {
+		if ok, err := c.Access.UserAllowed(ctx, migrate); err == nil && ok {
+			return nil
+		}
+	}
 	return ValidateExternalCertificate(ctx, r, c.Access, c.Secrets, c.RouterNamespace)
 }
 
@@ -52,8 +69,8 @@ func (c Checks) CheckUpdate(ctx context.Context, r, old *routev1.Route) field.Er
 	if errs := validateDefaultBackend(ctx, r, old, c.Access); len(errs) > 0 {
 		return errs
 	}
-	if externalCertificate(r) != "" && externalCertificate(r) != externalCertificate(old) {
-		return ValidateExternalCertificate(ctx, r, c.Access, c.Secrets, c.RouterNamespace)
+	if externalCertificate(r) != externalCertificate(old) {
+		return c.checkExternalCertificate(ctx, r)
 	}
 	return nil
 }

@@ -7,8 +7,10 @@ import (
 	"time"
 
 	authorizationv1 "k8s.io/api/authorization/v1"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
 	"github.com/okd-ingress/okd-ingress/internal/names"
@@ -90,6 +92,57 @@ func TestCreatedAnnotationChecks(t *testing.T) {
 	}
 	for _, tc := range cases {
 		errs := validateCreated(context.Background(), tc.r, tc.old, tc.access)
+		switch {
+		case tc.wantErr == "" && len(errs) > 0:
+			t.Errorf("%s: %v", tc.name, errs)
+		case tc.wantErr != "" && (len(errs) == 0 || !strings.Contains(errs.ToAggregate().Error(), tc.wantErr)):
+			t.Errorf("%s: errors %v, want one containing %q", tc.name, errs, tc.wantErr)
+		}
+	}
+}
+
+// noSecrets finds no Secret.
+type noSecrets struct{}
+
+func (noSecrets) SecretType(context.Context, string, string) (corev1.SecretType, bool, error) {
+	return "", false, nil
+}
+
+// A migration moves a Route whose external certificate's Secret is gone
+// (the routers refuse it, on either server): the move must not stop there.
+func TestExternalCertificateOnMove(t *testing.T) {
+	edge := func(created string) *routev1.Route {
+		r := routeAt("a", 1, "u", created)
+		r.Spec = routev1.RouteSpec{Host: "a.example.test", To: routev1.RouteTargetReference{Kind: "Service", Name: "web"},
+			TLS: &routev1.TLSConfig{Termination: routev1.TLSTerminationEdge,
+				ExternalCertificate: &routev1.LocalObjectReference{Name: "gone"}}}
+		return r
+	}
+	valid := FormatCreated(time.Unix(5, 0), "uid-1")
+	everything := subresourceAccess{"migrate": true, "custom-host": true}
+	cases := []struct {
+		name    string
+		r, old  *routev1.Route
+		access  Access
+		wantErr string
+	}{
+		{"a user's new Route", edge(""), nil, everything, "router serviceaccount"},
+		{"a migration's new Route", edge(valid), nil, everything, ""},
+		{"a user's update that names it", edge(""), routeAt("a", 1, "u", ""), everything, "router serviceaccount"},
+		{"a migration's update of a leftover", edge(valid), routeAt("a", 1, "u", valid), everything, ""},
+		{"a user who keeps a moved Route's annotation", edge(valid), routeAt("a", 1, "u", valid), subresourceAccess{"custom-host": true}, "router serviceaccount"},
+	}
+	for _, tc := range cases {
+		c := Checks{Access: tc.access, Secrets: noSecrets{}, RouterNamespace: "openshift-ingress"}
+		var errs field.ErrorList
+		if tc.old == nil {
+			errs = c.CheckCreate(context.Background(), tc.r)
+		} else {
+			tc.r.ResourceVersion, tc.old.ResourceVersion = "2", "1"
+			tc.old.Spec = tc.r.Spec
+			tc.old.Spec.TLS = &routev1.TLSConfig{Termination: routev1.TLSTerminationEdge}
+			errs = c.CheckUpdate(context.Background(), tc.r, tc.old)
+		}
 		switch {
 		case tc.wantErr == "" && len(errs) > 0:
 			t.Errorf("%s: %v", tc.name, errs)

@@ -27,6 +27,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -167,6 +168,7 @@ func (m *Migrator) Run(ctx context.Context, target Target) (Report, error) {
 	if err != nil {
 		return Report{}, err
 	}
+	routes = portable(routes)
 	if target == ToAggregated {
 		err = m.toAggregated(ctx, routes)
 	} else {
@@ -584,9 +586,27 @@ func (m *Migrator) pruneRoutes(ctx context.Context, keep []routev1.Route) error 
 	return nil
 }
 
-// Verify checks that the Routes served now are exactly want: same names,
-// labels, annotations (but for the created one) and specs.
+// portable is routes as both Route APIs take them: the Route API server
+// takes an empty httpHeaders on a passthrough route, as OKD's does, and
+// the CRD refuses any, as OKD's does; it means no header actions, as no
+// httpHeaders does.
+func portable(routes []routev1.Route) []routev1.Route {
+	out := slices.Clone(routes)
+	for i := range out {
+		s := &out[i].Spec
+		if s.TLS != nil && s.TLS.Termination == routev1.TLSTerminationPassthrough && s.HTTPHeaders != nil &&
+			len(s.HTTPHeaders.Actions.Request)+len(s.HTTPHeaders.Actions.Response) == 0 {
+			s.HTTPHeaders = nil
+		}
+	}
+	return out
+}
+
+// Verify checks that the Routes served now are exactly want (as portable
+// makes them): same names, labels, annotations (but for the created one)
+// and specs.
 func (m *Migrator) Verify(ctx context.Context, want []routev1.Route) error {
+	want = portable(want)
 	var list routev1.RouteList
 	if err := m.c.List(ctx, &list); err != nil {
 		return err

@@ -10,6 +10,8 @@ import (
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+
+	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
 )
 
 // What a stopped run left decides the next: writes count as frozen only
@@ -60,5 +62,40 @@ func TestEarlierRun(t *testing.T) {
 				t.Errorf("still frozen after a thaw")
 			}
 		})
+	}
+}
+
+func TestPortable(t *testing.T) {
+	headers := func(actions routev1.RouteHTTPHeaderActions) *routev1.RouteHTTPHeaders {
+		return &routev1.RouteHTTPHeaders{Actions: actions}
+	}
+	some := routev1.RouteHTTPHeaderActions{Response: []routev1.RouteHTTPHeader{{Name: "X-A"}}}
+	route := func(termination routev1.TLSTerminationType, h *routev1.RouteHTTPHeaders) routev1.Route {
+		r := routev1.Route{Spec: routev1.RouteSpec{HTTPHeaders: h}}
+		if termination != "" {
+			r.Spec.TLS = &routev1.TLSConfig{Termination: termination}
+		}
+		return r
+	}
+	cases := []struct {
+		name        string
+		in          routev1.Route
+		wantHeaders bool
+	}{
+		{"passthrough, empty httpHeaders", route(routev1.TLSTerminationPassthrough, headers(routev1.RouteHTTPHeaderActions{})), false},
+		{"passthrough, no httpHeaders", route(routev1.TLSTerminationPassthrough, nil), false},
+		{"passthrough with actions (refused by both; kept for the API to say so)", route(routev1.TLSTerminationPassthrough, headers(some)), true},
+		{"edge, empty httpHeaders", route(routev1.TLSTerminationEdge, headers(routev1.RouteHTTPHeaderActions{})), true},
+		{"plain HTTP, empty httpHeaders", route("", headers(routev1.RouteHTTPHeaderActions{})), true},
+	}
+	for _, tc := range cases {
+		in := []routev1.Route{tc.in}
+		out := portable(in)
+		if got := out[0].Spec.HTTPHeaders != nil; got != tc.wantHeaders {
+			t.Errorf("%s: httpHeaders kept = %v, want %v", tc.name, got, tc.wantHeaders)
+		}
+		if in[0].Spec.HTTPHeaders != tc.in.Spec.HTTPHeaders {
+			t.Errorf("%s: the input changed", tc.name)
+		}
 	}
 }

@@ -20,6 +20,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -29,6 +30,7 @@ import (
 
 	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
 	"github.com/okd-ingress/okd-ingress/config"
+	"github.com/okd-ingress/okd-ingress/internal/certs"
 	"github.com/okd-ingress/okd-ingress/internal/localcluster"
 	"github.com/okd-ingress/okd-ingress/internal/manager"
 	"github.com/okd-ingress/okd-ingress/internal/names"
@@ -212,6 +214,9 @@ var _ = Describe("Moving Routes between the CRD and the Route API server", Order
 		Expect(k8s.Create(ctx, route(claimA, "older", "claimed.migrate.test", "web"))).To(Succeed())
 		time.Sleep(1100 * time.Millisecond) // creation times have one-second resolution
 		Expect(k8s.Create(ctx, route(claimB, "newer", "claimed.migrate.test", "web"))).To(Succeed())
+		// A Route whose certificate's Secret was deleted after it was made:
+		// the routers refuse it, and a move keeps it as it is.
+		orphanedCertificateRoute(ns)
 
 		work := make(chan int)
 		var wg sync.WaitGroup
@@ -247,7 +252,7 @@ var _ = Describe("Moving Routes between the CRD and the Route API server", Order
 			g.Expect(admittedBy(&r, "default")).To(Equal(corev1.ConditionFalse))
 		}).WithTimeout(wait).Should(Succeed())
 		Expect(k8s.List(ctx, &before)).To(Succeed())
-		Expect(before.Items).To(HaveLen(routes + 2))
+		Expect(before.Items).To(HaveLen(routes + 3))
 
 		port, err := cluster.StartStandbyRouteAPIServer()
 		Expect(err).NotTo(HaveOccurred())
@@ -283,7 +288,7 @@ var _ = Describe("Moving Routes between the CRD and the Route API server", Order
 			for i := range now.Items {
 				r := &now.Items[i]
 				want := corev1.ConditionTrue
-				if r.Name == "newer" {
+				if r.Name == "newer" || r.Name == "orphaned-cert" {
 					want = corev1.ConditionFalse
 				}
 				g.Expect(admittedBy(r, "default")).To(Equal(want), "%s/%s", r.Namespace, r.Name)
@@ -314,7 +319,7 @@ var _ = Describe("Moving Routes between the CRD and the Route API server", Order
 				routemigrate.ToAggregated: routemigrate.ToCRD}[target]
 			rep, err := newMigrator("routes-rollback-"+marker+".json").Run(context.Background(), back)
 			Expect(err).NotTo(HaveOccurred())
-			Expect(rep.Routes).To(Equal(routes + 2))
+			Expect(rep.Routes).To(Equal(len(before.Items)))
 			Expect(migrator.Verify(context.Background(), before.Items)).To(Succeed())
 			// The API server applies a deleted policy's end within a moment.
 			Eventually(frozenForOthers).WithTimeout(wait).Should(BeFalse())
@@ -322,7 +327,7 @@ var _ = Describe("Moving Routes between the CRD and the Route API server", Order
 		rep, err := newMigrator("routes-"+marker+".json").Run(context.Background(), target)
 		took := time.Since(start)
 		Expect(err).NotTo(HaveOccurred())
-		Expect(rep.Routes).To(Equal(routes + 2))
+		Expect(rep.Routes).To(Equal(len(before.Items)))
 		after(marker)
 		requests, failures := l.end()
 		line := fmt.Sprintf("Route migration: %d Routes %s in %s, %d requests to %d hosts during the move, %d failed",
@@ -343,6 +348,16 @@ var _ = Describe("Moving Routes between the CRD and the Route API server", Order
 		var crd apiextensionsv1.CustomResourceDefinition
 		Expect(ext.Get(context.Background(), client.ObjectKey{Name: "routes.route.openshift.io"}, &crd)).To(Succeed())
 		Expect(crd.Spec.Versions[0].Served).To(BeFalse())
+
+		// The Route API server takes an empty httpHeaders on a passthrough
+		// Route, as OKD's does; the CRD refuses any, as OKD's does. The move
+		// back drops it: it means no header actions either way.
+		pass := route(ns, "passthrough-empty-headers", "pass.migrate.test", "blue")
+		pass.Spec.TLS = &routev1.TLSConfig{Termination: routev1.TLSTerminationPassthrough}
+		pass.Spec.HTTPHeaders = &routev1.RouteHTTPHeaders{}
+		Expect(k8s.Create(context.Background(), pass)).To(Succeed())
+		Expect(k8s.List(context.Background(), &before)).To(Succeed())
+		Expect(before.Items).To(HaveLen(routes + 4))
 	})
 
 	It("moves them back to the CRD with no failed request, after a run that stopped after the switch was rolled back", func() {
@@ -351,3 +366,28 @@ var _ = Describe("Moving Routes between the CRD and the Route API server", Order
 		Eventually(frozenForOthers).WithTimeout(wait).Should(BeFalse())
 	})
 })
+
+// orphanedCertificateRoute makes an edge Route in ns that takes its
+// certificate from a Secret, which is then deleted.
+func orphanedCertificateRoute(ns string) {
+	ctx := context.Background()
+	ca, err := certs.NewCA("migration", time.Hour, time.Now())
+	Expect(err).NotTo(HaveOccurred())
+	kp, err := certs.NewServingCert(ca, []string{"orphaned.migrate.test"}, nil, time.Hour, time.Now())
+	Expect(err).NotTo(HaveOccurred())
+	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "orphaned-cert"}, Type: corev1.SecretTypeTLS,
+		Data: map[string][]byte{corev1.TLSCertKey: kp.CertPEM, corev1.TLSPrivateKeyKey: kp.KeyPEM}}
+	Expect(k8s.Create(ctx, secret)).To(Succeed())
+	// The routers may read it, as OKD requires for an external certificate.
+	Expect(k8s.Create(ctx, &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "router-reads-orphaned-cert"},
+		Rules: []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"secrets"}, ResourceNames: []string{secret.Name},
+			Verbs: []string{"get", "list", "watch"}}}})).To(Succeed())
+	Expect(k8s.Create(ctx, &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "router-reads-orphaned-cert"},
+		RoleRef: rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: "router-reads-orphaned-cert"},
+		Subjects: []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Namespace: names.RouterNamespace, Name: names.RouterServiceAccount}}})).To(Succeed())
+	r := route(ns, "orphaned-cert", "orphaned.migrate.test", "blue")
+	r.Spec.TLS = &routev1.TLSConfig{Termination: routev1.TLSTerminationEdge,
+		ExternalCertificate: &routev1.LocalObjectReference{Name: secret.Name}}
+	Eventually(func() error { return k8s.Create(ctx, r) }).WithTimeout(wait).Should(Succeed())
+	Expect(k8s.Delete(ctx, secret)).To(Succeed())
+}
