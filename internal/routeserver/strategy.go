@@ -6,6 +6,7 @@ import (
 
 	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
@@ -65,6 +66,10 @@ func (strategy) GetResetFields() map[fieldpath.APIVersion]*fieldpath.Set { retur
 func (strategy) PrepareForCreate(_ context.Context, obj runtime.Object) {
 	r := obj.(*routev1.Route)
 	r.Status = routev1.RouteStatus{}
+	// generation counts spec changes from 1, as for a custom resource (the
+	// routers tell a spec change from a status write by it), whatever the
+	// client sent (a manifest exported with its generation).
+	r.Generation = 1
 	routeapi.Default(r)
 }
 
@@ -86,6 +91,9 @@ func (strategy) PrepareForUpdate(_ context.Context, obj, old runtime.Object) {
 	r.Status = o.Status
 	routeapi.KeepHost(r, o)
 	routeapi.Default(r)
+	if !equality.Semantic.DeepEqual(r.Spec, o.Spec) {
+		r.Generation = o.Generation + 1
+	}
 }
 
 func (s strategy) ValidateUpdate(ctx context.Context, obj, old runtime.Object) field.ErrorList {

@@ -353,3 +353,38 @@ func grantRouterSecretRead(t *testing.T, ns, secret string) {
 		RoleRef:  rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "Role", Name: role.Name},
 		Subjects: []rbacv1.Subject{{Kind: "ServiceAccount", Namespace: names.RouterNamespace, Name: "router"}}}))
 }
+
+// metadata.generation counts spec changes from 1, whatever a client sends
+// (a manifest exported with its generation), as for any custom resource:
+// the routers tell a spec change from a status write by it.
+func TestRouteGeneration(t *testing.T) {
+	ns := newNamespace(t, "route-generation")
+	ctx := context.Background()
+	r := newRoute(ns, "exported")
+	r.Generation = 7
+	must(t, cluster.Client.Create(ctx, r))
+	expectGeneration := func(step string, want int64) {
+		t.Helper()
+		var got routev1.Route
+		must(t, cluster.Client.Get(ctx, client.ObjectKeyFromObject(r), &got))
+		if got.Generation != want {
+			t.Fatalf("%s: generation %d, want %d", step, got.Generation, want)
+		}
+		*r = got
+	}
+	expectGeneration("created", 1)
+	r.Spec.Path = "/changed"
+	must(t, cluster.Client.Update(ctx, r))
+	expectGeneration("spec changed", 2)
+	r.Labels = map[string]string{"team": "a"}
+	must(t, cluster.Client.Update(ctx, r))
+	expectGeneration("labels changed", 2)
+	r.Status.Ingress = []routev1.RouteIngress{{Host: r.Spec.Host, RouterName: "default",
+		Conditions: []routev1.RouteIngressCondition{{Type: "Admitted", Status: "True"}}}}
+	must(t, cluster.Client.Status().Update(ctx, r))
+	expectGeneration("status written", 2)
+	r.Generation = 40
+	r.Spec.Path = "/again"
+	must(t, cluster.Client.Update(ctx, r))
+	expectGeneration("spec changed with a generation sent", 3)
+}
