@@ -1,6 +1,8 @@
 package model
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"slices"
 	"sort"
 	"strings"
@@ -89,9 +91,23 @@ func BackendName(r *routev1.Route) string {
 	return prefix + ":" + r.Namespace + ":" + r.Name
 }
 
+// maxFileName bounds the files named after a backend, well below the
+// 255 bytes of a Linux file name: the writer's temporary name adds to it.
+const maxFileName = 200
+
 // fileName turns a backend name into a file name: ':' is legal in both,
-// but some tools mis-read it in paths.
-func fileName(backend string) string { return strings.ReplaceAll(backend, ":", "_") }
+// but some tools mis-read it in paths. A namespace and a route name may
+// together be 316 characters long: a longer name keeps its start and ends
+// with a hash of the whole, so that it stays unique.
+func fileName(backend string) string {
+	name := strings.ReplaceAll(backend, ":", "_")
+	if len(name) <= maxFileName {
+		return name
+	}
+	sum := sha256.Sum256([]byte(backend))
+	suffix := "_" + hex.EncodeToString(sum[:12])
+	return name[:maxFileName-len(suffix)] + suffix
+}
 
 func sniName(r admission.Route) string {
 	if r.Wildcard {

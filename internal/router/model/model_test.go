@@ -1184,3 +1184,48 @@ func TestCompact(t *testing.T) {
 		})
 	}
 }
+
+// A namespace and route name at their longest still give files the router
+// can write (a Linux file name holds 255 bytes), and distinct ones.
+func TestLongNamesFiles(t *testing.T) {
+	ca, err := certs.NewCA("test", time.Hour, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns := strings.Repeat("n", 63)
+	long := func(i int) *routev1.Route {
+		host := fmt.Sprintf("x%d.example.com", i)
+		kp, err := certs.NewServingCert(ca, []string{host}, nil, time.Hour, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := route(ns, strings.Repeat("a", 250)+fmt.Sprintf(".x%d", i), i, host,
+			termination(routev1.TLSTerminationReencrypt, ""), annotate(names.IPAllowlistAnnotation, "198.18.0.0/15"))
+		r.Spec.TLS.Certificate, r.Spec.TLS.Key = string(kp.CertPEM), string(kp.KeyPEM)
+		r.Spec.TLS.DestinationCACertificate = string(ca.CertPEM)
+		return r
+	}
+	m := build(t, nil, long(1), long(2))
+	seen := map[string]bool{}
+	file := func(f string) {
+		t.Helper()
+		base := f[strings.IndexByte(f, '/')+1:]
+		if len(base) > 210 || seen[f] {
+			t.Errorf("file %s: %d bytes, or named twice", f, len(base))
+		}
+		seen[f] = true
+	}
+	for _, c := range m.Certs {
+		file(c.File)
+	}
+	for _, b := range m.Backends {
+		if b.AllowList == nil || b.Reencrypt == nil {
+			t.Fatalf("backend %s: no allowlist or reencrypt settings", b.Name)
+		}
+		file(b.AllowList.File)
+		file(b.Reencrypt.CAFile)
+	}
+	if len(seen) != 6 {
+		t.Errorf("%d files, want 6: %v", len(seen), seen)
+	}
+}
