@@ -3,6 +3,7 @@ package admission
 import (
 	"net/netip"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -102,8 +103,9 @@ func TestTuning(t *testing.T) {
 			want: Tuning{AllowListSet: true}, problems: []string{"which is not an IP address or CIDR"}},
 		{name: "an injected file name", opts: []opt{annotate(names.IPAllowlistAnnotation, "-f /etc/passwd")},
 			want: Tuning{AllowListSet: true}, problems: []string{`has "-f"`}},
-		{name: "too many entries", opts: []opt{annotate(names.IPAllowlistAnnotation, strings.Repeat("192.0.2.1 ", maxAllowList+1))},
-			want: Tuning{AllowListSet: true}, problems: []string{"has 1001 entries, more than 1000"}},
+		{name: "thousands of entries", opts: []opt{annotate(names.IPAllowlistAnnotation, strings.Repeat("192.0.2.1 198.18.0.0/15 ", 5000))},
+			want: Tuning{AllowListSet: true, AllowList: slices.Repeat([]netip.Prefix{netip.MustParsePrefix("192.0.2.1/32"),
+				netip.MustParsePrefix("198.18.0.0/15")}, 5000)}},
 		{name: "pod connections", opts: []opt{annotate(names.PodConcurrentConnectionsAnnotation, "10")}, want: Tuning{MaxConn: 10}},
 		{name: "pod connections 0 is no cap", opts: []opt{annotate(names.PodConcurrentConnectionsAnnotation, "0")}, want: Tuning{}},
 		{
