@@ -389,11 +389,18 @@ func TestWeights(t *testing.T) {
 			balance: "roundrobin",
 		},
 		{
-			name:    "a service named twice: one server per endpoint",
+			name:    "a service named twice: one server per endpoint, the last weight (OKD's are per Service)",
 			cluster: newCluster().web("a", 1, 1),
 			route:   route("ns", "r", 1, "x.com", to("a", 100), alt("a", 0)),
-			want:    []srv{{"198.18.1.1", 1}},
+			want:    []srv{{"198.18.1.1", 0}},
 			balance: "random",
+		},
+		{
+			name:    "a service named twice, last weight not 0",
+			cluster: newCluster().web("a", 1, 2).web("b", 2, 1),
+			route:   route("ns", "r", 1, "x.com", to("a", 0), alt("b", 50), alt("a", 50)),
+			want:    []srv{{"198.18.1.1", 128}, {"198.18.1.2", 128}, {"198.18.2.1", 256}},
+			balance: "roundrobin",
 		},
 		{
 			name:    "a pod of two services gets both shares (OKD writes a server line for each)",
@@ -1227,5 +1234,26 @@ func TestLongNamesFiles(t *testing.T) {
 	}
 	if len(seen) != 6 {
 		t.Errorf("%d files, want 6: %v", len(seen), seen)
+	}
+}
+
+func TestServable(t *testing.T) {
+	for addr, want := range map[string]bool{
+		"198.18.0.1": true, "10.128.0.5": true, "2001:db8::1": true, "fd00::5": true,
+		"not-an-ip": false, "": false, "0.0.0.0": false, "::": false, "127.0.0.1": false, "::1": false,
+		"169.254.169.254": false, "fe80::1": false, "fe80::1%eth0": false, "224.0.0.1": false, "239.1.2.3": false,
+		"ff02::1": false, "ff05::2": false, "::ffff:198.18.0.1": false, "168.63.129.16": false, "fd00:ec2::254": false,
+		"010.0.0.1": false,
+	} {
+		if got := servable(addr); got != want {
+			t.Errorf("servable(%q) = %v, want %v", addr, got, want)
+		}
+	}
+	c := newCluster().service("svc", svcPort("http", 80, intstr.FromInt32(8080))).
+		slice("svc", discoveryv1.AddressTypeIPv4, []discoveryv1.EndpointPort{epPort("http", 8080)},
+			ep(nil, "198.18.0.1"), ep(nil, "168.63.129.16"), ep(nil, "224.0.0.1"))
+	m := build(t, c, route("ns", "r", 1, "x.com", to("svc", 100)))
+	if got := m.Backends[0].Servers; len(got) != 1 || got[0].Addr != "198.18.0.1" {
+		t.Errorf("servers %+v: want 198.18.0.1 alone", got)
 	}
 }

@@ -2,7 +2,8 @@ package model
 
 import (
 	"math"
-	"net"
+	"net/netip"
+	"slices"
 	"sort"
 	"strconv"
 
@@ -23,6 +24,9 @@ type target struct {
 	weight int32
 }
 
+// targetsOf lists a route's Services with their weights. A Service named
+// twice (in spec.to and alternateBackends) is one target with the last
+// weight given, as OKD keys its weights by Service.
 func targetsOf(r *routev1.Route) []target {
 	refs := append([]routev1.RouteTargetReference{r.Spec.To}, r.Spec.AlternateBackends...)
 	out := make([]target, 0, len(refs))
@@ -33,6 +37,10 @@ func targetsOf(r *routev1.Route) []target {
 		w := int32(100)
 		if ref.Weight != nil {
 			w = *ref.Weight
+		}
+		if i := slices.IndexFunc(out, func(t target) bool { return t.name == ref.Name }); i >= 0 {
+			out[i].weight = w
+			continue
 		}
 		out = append(out, target{name: ref.Name, weight: w})
 	}
@@ -144,7 +152,7 @@ func readyEndpoints(svc *corev1.Service, slices []*discoveryv1.EndpointSlice, po
 				// one server, as its first slice says; one address on two
 				// ports (host-network pods of one node) is two.
 				key := endpoint{addr: a, port: *p.Port}
-				if net.ParseIP(a) == nil || seen[key] {
+				if !servable(a) || seen[key] {
 					continue
 				}
 				seen[key] = true
@@ -153,6 +161,29 @@ func readyEndpoints(svc *corev1.Service, slices []*discoveryv1.EndpointSlice, po
 		}
 	}
 	return out
+}
+
+// metadataAddresses are clouds' instance metadata and platform services,
+// which answer on behalf of the node: no pod has them.
+var metadataAddresses = []netip.Addr{
+	netip.MustParseAddr("168.63.129.16"), // Azure
+	netip.MustParseAddr("fd00:ec2::254"), // AWS, over IPv6
+}
+
+// servable reports whether an endpoint address may become a server. The
+// API server takes any address in an EndpointSlice but loopback and link
+// local, and whoever may write one (a Service without a selector) could
+// point a route at what the router's node reaches alone: the rest of
+// those OKD's router refuses is refused here too.
+func servable(a string) bool {
+	ip, err := netip.ParseAddr(a)
+	if err != nil || ip.Zone() != "" {
+		return false
+	}
+	if ip.Is4In6() || ip.IsUnspecified() || ip.IsLoopback() || ip.IsLinkLocalUnicast() || ip.IsMulticast() {
+		return false
+	}
+	return !slices.Contains(metadataAddresses, ip)
 }
 
 // portSelector says which EndpointSlice port a route uses.
