@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"sort"
 
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
@@ -196,6 +197,12 @@ func (w *Watcher) Snapshot(ctx context.Context) (*Snapshot, error) {
 			key := types.NamespacedName{Namespace: sl.Namespace, Name: svc}
 			s.Slices[key] = append(s.Slices[key], sl)
 		}
+	}
+	// The cache lists in no set order; the model reads an endpoint listed
+	// twice (while slices are rebalanced) as its first slice says, which
+	// must not change from one snapshot to the next.
+	for _, list := range s.Slices {
+		sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name })
 	}
 	return s, nil
 }
