@@ -434,9 +434,9 @@ func TestSlotOptions(t *testing.T) {
 		want string
 	}{
 		{model.Line{}, ""},
-		{model.Line{VerifyHost: "web.ns.svc"}, "verifyhost web.ns.svc sni str(web.ns.svc)"},
+		{model.Line{VerifyHost: "web.ns.svc"}, "verifyhost web.ns.svc sni str(web.ns.svc) check-sni web.ns.svc"},
 		{model.Line{H2C: true}, "proto h2"},
-		{model.Line{VerifyHost: "a.b.svc", H2C: true}, "verifyhost a.b.svc sni str(a.b.svc) proto h2"},
+		{model.Line{VerifyHost: "a.b.svc", H2C: true}, "verifyhost a.b.svc sni str(a.b.svc) check-sni a.b.svc proto h2"},
 	} {
 		if got := SlotOptions(tc.line); got != tc.want {
 			t.Errorf("SlotOptions(%+v) = %q, want %q", tc.line, got, tc.want)

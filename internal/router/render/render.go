@@ -371,13 +371,14 @@ func ServerOptions(configDir string, checkInterval time.Duration, b *model.Backe
 }
 
 // SlotOptions are the options of one server line beyond the backend's
-// (ServerOptions): the name its certificate must carry, sent as SNI too
-// (a Service's and a namespace's, both DNS labels: admission), and
+// (ServerOptions): the name its certificate must carry (a Service's and a
+// namespace's, both DNS labels: admission), sent as SNI too, by health
+// checks as well (a pod that needs SNI would fail them alone), and
 // cleartext HTTP/2.
 func SlotOptions(l model.Line) string {
 	var o []string
 	if l.VerifyHost != "" {
-		o = append(o, "verifyhost "+l.VerifyHost+" sni str("+l.VerifyHost+")")
+		o = append(o, "verifyhost "+l.VerifyHost+" sni str("+l.VerifyHost+") check-sni "+l.VerifyHost)
 	}
 	if l.H2C {
 		o = append(o, "proto h2")

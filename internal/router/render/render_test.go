@@ -380,7 +380,7 @@ func TestRenderOptions(t *testing.T) {
 			},
 			present: []string{
 				"  default-server check inter 5000ms ssl verify required ca-file {dir}/service-ca.pem alpn h2,http/1.1\n" +
-					"  server s1 198.18.0.10:8080 weight 1 verifyhost web.ns2.svc sni str(web.ns2.svc)\n",
+					"  server s1 198.18.0.10:8080 weight 1 verifyhost web.ns2.svc sni str(web.ns2.svc) check-sni web.ns2.svc\n",
 				"  default-server check inter 5000ms ssl verify required ca-file {dir}/cacerts/be_secure_ns2_re.pem alpn h2,http/1.1",
 			},
 			absent: []string{"@system-ca"},
@@ -393,7 +393,7 @@ func TestRenderOptions(t *testing.T) {
 			},
 			present: []string{
 				"  default-server check inter 5000ms ssl verify required ca-file {dir}/default-destination-ca.pem alpn h2,http/1.1\n" +
-					"  server s1 198.18.0.10:8080 weight 1 verifyhost web.ns2.svc sni str(web.ns2.svc)\n",
+					"  server s1 198.18.0.10:8080 weight 1 verifyhost web.ns2.svc sni str(web.ns2.svc) check-sni web.ns2.svc\n",
 			},
 			absent: []string{"@system-ca", "mounted"},
 		},
@@ -685,7 +685,7 @@ func TestRenderHostileServiceName(t *testing.T) {
 			t.Errorf("haproxy.cfg contains %q", bad)
 		}
 	}
-	if !bytes.Contains(cfg, []byte("verifyhost web.ns.svc sni str(web.ns.svc)")) {
+	if !bytes.Contains(cfg, []byte("verifyhost web.ns.svc sni str(web.ns.svc) check-sni web.ns.svc")) {
 		t.Error("the good route lost its verifyhost")
 	}
 	mustPassHAProxy(t, dir, files)
