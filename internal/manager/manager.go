@@ -37,6 +37,7 @@ import (
 	"github.com/okd-ingress/okd-ingress/controllers/ingresscontroller"
 	"github.com/okd-ingress/okd-ingress/internal/etcdcert"
 	"github.com/okd-ingress/okd-ingress/internal/names"
+	"github.com/okd-ingress/okd-ingress/internal/routeapi"
 	routewebhook "github.com/okd-ingress/okd-ingress/internal/webhook"
 	"github.com/okd-ingress/okd-ingress/internal/webhookcert"
 )
@@ -95,6 +96,9 @@ func Scheme() *runtime.Scheme {
 // from one to the other. The webhook certificate exists and is trusted
 // before New returns, so the webhook server can start serving.
 func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, error) {
+	if err := routeapi.ValidateDomain(o.Domain); o.Domain != "" && err != nil {
+		return nil, fmt.Errorf("--domain %q: %w", o.Domain, err)
+	}
 	scheme := Scheme()
 	direct, err := client.New(cfg, client.Options{Scheme: scheme})
 	if err != nil {

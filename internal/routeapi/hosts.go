@@ -2,12 +2,14 @@ package routeapi
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
 	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
@@ -231,6 +233,22 @@ func ValidateExternalCertificate(ctx context.Context, r *routev1.Route, access A
 		return field.ErrorList{field.NotFound(fld, name)}
 	case t != corev1.SecretTypeTLS:
 		return field.ErrorList{field.Invalid(fld, name, fmt.Sprintf("secret of type %q is not supported: use type %q", t, corev1.SecretTypeTLS))}
+	}
+	return nil
+}
+
+// ValidateDomain checks a router domain given to the API (generated hosts
+// end with it): a DNS subdomain of labels a host can have, lower case and
+// without a trailing dot. A bad one would make every generated host fail
+// with a message about the route's name.
+func ValidateDomain(domain string) error {
+	if msgs := validation.IsDNS1123Subdomain(domain); len(msgs) > 0 {
+		return errors.New(strings.Join(msgs, "; "))
+	}
+	for _, label := range strings.Split(domain, ".") {
+		if msgs := validation.IsDNS1123Label(label); len(msgs) > 0 {
+			return fmt.Errorf("label %q: %s", label, strings.Join(msgs, "; "))
+		}
 	}
 	return nil
 }

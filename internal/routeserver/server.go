@@ -22,6 +22,7 @@ import (
 
 	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
 	"github.com/okd-ingress/okd-ingress/internal/names"
+	"github.com/okd-ingress/okd-ingress/internal/routeapi"
 	"github.com/okd-ingress/okd-ingress/internal/routeserver/openapi"
 )
 
@@ -42,6 +43,10 @@ type Options struct {
 	// RouterNamespace is where the routers' ServiceAccount lives, for the
 	// external certificate checks.
 	RouterNamespace string
+	// ShutdownDelay is how long a server told to stop keeps serving, with
+	// /readyz failing, so that its endpoint is gone from the aggregator
+	// before it stops listening: a rollout then fails no request.
+	ShutdownDelay time.Duration
 }
 
 // NewOptions returns the defaults: Routes stored as JSON under
@@ -67,11 +72,22 @@ func (o *Options) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Domain, "route-domain", o.Domain,
 		"default router domain: a Route without host or subdomain gets <name>-<namespace>.<domain>")
 	fs.StringVar(&o.RouterNamespace, "router-namespace", o.RouterNamespace, "namespace of the routers' ServiceAccount")
+	fs.DurationVar(&o.ShutdownDelay, "shutdown-delay", o.ShutdownDelay,
+		"how long to keep serving after SIGTERM with /readyz failing, so that load balancers and the aggregator stop sending requests first")
 }
 
 // Validate reports every invalid option.
 func (o *Options) Validate() error {
-	return utilerrors.NewAggregate(o.Recommended.Validate())
+	errs := o.Recommended.Validate()
+	if o.Domain != "" {
+		if err := routeapi.ValidateDomain(o.Domain); err != nil {
+			errs = append(errs, fmt.Errorf("--route-domain %q: %w", o.Domain, err))
+		}
+	}
+	if o.ShutdownDelay < 0 {
+		errs = append(errs, fmt.Errorf("--shutdown-delay %v: negative", o.ShutdownDelay))
+	}
+	return utilerrors.NewAggregate(errs)
 }
 
 // NewServer builds the server: the generic API server with the Route group
@@ -96,6 +112,7 @@ func (o *Options) NewServer() (*genericapiserver.GenericAPIServer, error) {
 	// watches within a few seconds, so routers and controllers reconnect to
 	// another replica or server at once instead of at their watch timeout.
 	cfg.ShutdownWatchTerminationGracePeriod = 5 * time.Second
+	cfg.ShutdownDelayDuration = o.ShutdownDelay
 	if err := o.Recommended.ApplyTo(cfg); err != nil {
 		return nil, err
 	}
