@@ -276,6 +276,10 @@ func (m *Migrator) backup(ctx context.Context) ([]routev1.Route, error) {
 		return nil, fmt.Errorf("listing Routes: %w", err)
 	}
 	list.APIVersion, list.Kind = routev1.GroupVersion.String(), "RouteList"
+	list.ResourceVersion = ""
+	for i := range list.Items {
+		restorable(&list.Items[i])
+	}
 	data, err := json.Marshal(&list)
 	if err != nil {
 		return nil, err
@@ -285,6 +289,14 @@ func (m *Migrator) backup(ctx context.Context) ([]routev1.Route, error) {
 	}
 	m.o.Logf("%d Routes backed up to %s", len(list.Items), m.o.BackupFile)
 	return list.Items, nil
+}
+
+// restorable makes r a Route `kubectl create -f` takes back: without the
+// fields the API server sets (a resourceVersion is refused on creation),
+// with its age in the created annotation (which the copy sets anyway).
+func restorable(r *routev1.Route) {
+	r.Annotations = withCreated(r)
+	r.ResourceVersion, r.Generation, r.ManagedFields = "", 0, nil
 }
 
 // readBackup reads the Routes an earlier run backed up.
