@@ -154,6 +154,11 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		}
 	}
 	obs, opErr := r.ensureOperands(ctx, &ic, a)
+	if errors.As(opErr, new(*unusableCertificate)) {
+		// Everything else was done: a fault for status, not a retry (the
+		// Secret's watch wakes the next reconcile).
+		obs.operandsErr, opErr = opErr, nil
+	}
 	if opErr != nil {
 		// Status still tells what runs, and what failed: the routers
 		// serve on, whatever step the error stopped.

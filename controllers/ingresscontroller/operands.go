@@ -57,6 +57,10 @@ func (r *Reconciler) ensureDeployment(ctx context.Context, ic *operatorv1.Ingres
 	if err != nil {
 		return nil, fmt.Errorf("deployment %s: %w", want.Name, err)
 	}
+	if in.Certificate.Hold {
+		// Not written: an edit by hand meanwhile is still undone after.
+		return d, nil
+	}
 	r.written.Store(d.Name, *d.Spec.Template.DeepCopy())
 	return d, nil
 }
@@ -295,16 +299,19 @@ type servedCertificate struct {
 	// Secret is its Secret's name.
 	Secret string
 	// Hold keeps the routers' live pod template as it is: they mount a
-	// Secret that has become unusable, which new pods could not serve.
+	// Secret that has become unusable, which new pods could not serve,
+	// while some still run with what they loaded from it.
 	Hold bool
 }
 
 // unusableCertificate is a spec.defaultCertificate Secret that is missing
 // or that the routers could not load. It does not stop the reconcile: the
-// routers serve another certificate meanwhile.
+// routers serve another certificate meanwhile, and status says so.
 type unusableCertificate struct {
 	err error
-	// serving is the Secret the routers serve meanwhile.
+	// reason and note are the event's.
+	reason, note string
+	// serving says what the routers serve meanwhile.
 	serving string
 }
 
@@ -312,7 +319,7 @@ func (u *unusableCertificate) Error() string {
 	if u.serving == "" {
 		return u.err.Error()
 	}
-	return fmt.Sprintf("%v; the routers serve %s meanwhile", u.err, u.serving)
+	return fmt.Sprintf("%v; %s", u.err, u.serving)
 }
 
 func (u *unusableCertificate) Unwrap() error { return u.err }
@@ -320,52 +327,80 @@ func (u *unusableCertificate) Unwrap() error { return u.err }
 // ensureDefaultCertificate keeps router-ca and, unless spec names its own
 // Secret, a wildcard certificate for the domain signed by it — renewed
 // before it expires and re-issued when the CA changes. It returns the
-// Secret the routers are to serve: spec's own once usable; while it is
-// not, the one they mount already if that is it (their running pods keep
-// what they loaded), else the generated one.
+// Secret the routers are to serve: spec's own once usable, and while it is
+// not, what fallbackCertificate picks.
 func (r *Reconciler) ensureDefaultCertificate(ctx context.Context, ic *operatorv1.IngressController, a admission, ca caPair) (servedCertificate, error) {
-	generated := &corev1.Secret{}
-	generated.Name, generated.Namespace = names.DefaultCertificateSecret(ic.Name), r.Options.RouterNamespace
+	generated := names.DefaultCertificateSecret(ic.Name)
 	own := ownCertificate(ic)
 	if own == "" {
-		return servedCertificate{Secret: generated.Name}, r.ensureGeneratedCertificate(ctx, ic, a, ca, generated.Name)
+		return servedCertificate{Secret: generated}, r.ensureGeneratedCertificate(ctx, ic, a, ca, generated)
 	}
-	err := r.checkOwnCertificate(ctx, ic, own)
-	if err == nil {
-		return servedCertificate{Secret: own}, r.deleteOwned(ctx, generated, ic.Name)
-	}
-	var unusable *unusableCertificate
-	if !errors.As(err, &unusable) {
-		return servedCertificate{}, err
-	}
-	mounted, err := r.mountedCertificate(ctx, ic.Name)
+	unusable, err := r.certificateProblem(ctx, own)
 	if err != nil {
 		return servedCertificate{}, err
 	}
-	if mounted == own {
-		unusable.serving = "the certificate they loaded from it"
-		return servedCertificate{Secret: own, Hold: true}, unusable
+	if unusable == nil {
+		old := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: r.Options.RouterNamespace, Name: generated}}
+		return servedCertificate{Secret: own}, r.deleteOwned(ctx, old, ic.Name)
 	}
-	if err := r.ensureGeneratedCertificate(ctx, ic, a, ca, generated.Name); err != nil {
+	r.Recorder.Eventf(ic, nil, corev1.EventTypeWarning, unusable.reason, "Reconcile", "%s", unusable.note)
+	served, err := r.fallbackCertificate(ctx, ic, a, ca, unusable)
+	if err != nil {
 		return servedCertificate{}, err
 	}
-	unusable.serving = "the generated one, Secret " + generated.Name
-	return servedCertificate{Secret: generated.Name}, unusable
+	return served, unusable
+}
+
+// fallbackCertificate is what the routers serve while spec's Secret is
+// unusable: never less than they serve now. What they mount, if it still
+// loads (an earlier Secret of the admin's, or the generated one); what
+// they loaded from spec's Secret, with their pod template held, while some
+// of them run; else the generated certificate.
+func (r *Reconciler) fallbackCertificate(ctx context.Context, ic *operatorv1.IngressController, a admission, ca caPair,
+	unusable *unusableCertificate) (servedCertificate, error) {
+	generated := names.DefaultCertificateSecret(ic.Name)
+	mounted, available, err := r.mountedCertificate(ctx, ic.Name)
+	if err != nil {
+		return servedCertificate{}, err
+	}
+	switch mounted {
+	case ownCertificate(ic):
+		if available > 0 {
+			unusable.serving = "the routers keep the certificate they loaded from it, and changes to their pods wait"
+			return servedCertificate{Secret: mounted, Hold: true}, nil
+		}
+	case "", generated:
+	default:
+		problem, err := r.certificateProblem(ctx, mounted)
+		if err != nil {
+			return servedCertificate{}, err
+		}
+		if problem == nil {
+			unusable.serving = "the routers keep serving Secret " + mounted
+			return servedCertificate{Secret: mounted}, nil
+		}
+	}
+	if err := r.ensureGeneratedCertificate(ctx, ic, a, ca, generated); err != nil {
+		return servedCertificate{}, err
+	}
+	unusable.serving = "the routers serve the generated one, Secret " + generated + ", meanwhile"
+	return servedCertificate{Secret: generated}, nil
 }
 
 // mountedCertificate is the default certificate's Secret in the live
-// router Deployment's pod template; empty when there is none.
-func (r *Reconciler) mountedCertificate(ctx context.Context, ic string) (string, error) {
+// router Deployment's pod template, and how many routers are available;
+// empty when there is none.
+func (r *Reconciler) mountedCertificate(ctx context.Context, ic string) (string, int32, error) {
 	d := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Namespace: r.Options.RouterNamespace, Name: names.RouterDeployment(ic)}}
 	if owned, err := r.readOwned(ctx, d, ic); !owned {
-		return "", err
+		return "", 0, err
 	}
 	for _, v := range d.Spec.Template.Spec.Volumes {
 		if v.Name == defaultCertificateVolume && v.Secret != nil {
-			return v.Secret.SecretName, nil
+			return v.Secret.SecretName, d.Status.AvailableReplicas, nil
 		}
 	}
-	return "", nil
+	return "", 0, nil
 }
 
 // ensureGeneratedCertificate keeps the generated wildcard certificate in
@@ -491,28 +526,28 @@ func (r *Reconciler) ensureGeneratedSecret(ctx context.Context, ic *operatorv1.I
 	return data, replaced, err
 }
 
-// checkOwnCertificate checks that Secret name exists and holds a key and
-// certificate the routers can load: an *unusableCertificate if not. Only
-// then may the generated one go (OKD's order: never leave the routers
-// without one), and new router pods mount it: a Secret they could not
-// load would crash every one while the rollout takes the old ones away.
-func (r *Reconciler) checkOwnCertificate(ctx context.Context, ic *operatorv1.IngressController, name string) error {
-	var own corev1.Secret
+// certificateProblem says why the routers could not serve Secret name
+// (missing, or no key and certificate they can load), or nil if they can.
+// Only a usable Secret may replace the generated one (OKD's order: never
+// leave the routers without one) or be mounted by new router pods: one
+// they could not load would crash every one while the rollout takes the
+// old ones away.
+func (r *Reconciler) certificateProblem(ctx context.Context, name string) (*unusableCertificate, error) {
+	var s corev1.Secret
 	key := client.ObjectKey{Namespace: r.Options.RouterNamespace, Name: name}
-	if err := r.Get(ctx, key, &own); err != nil {
+	if err := r.Get(ctx, key, &s); err != nil {
 		if !apierrors.IsNotFound(err) {
-			return err
+			return nil, err
 		}
-		r.Recorder.Eventf(ic, nil, corev1.EventTypeWarning, "DefaultCertificateMissing", "Reconcile",
-			"spec.defaultCertificate names Secret %s, which does not exist in namespace %s", key.Name, key.Namespace)
-		return &unusableCertificate{err: fmt.Errorf("default certificate: %w", err)}
+		return &unusableCertificate{err: fmt.Errorf("default certificate: %w", err), reason: "DefaultCertificateMissing",
+			note: fmt.Sprintf("spec.defaultCertificate names Secret %s, which does not exist in namespace %s", key.Name, key.Namespace)}, nil
 	}
-	if _, err := certs.KeyAndChain(own.Data[corev1.TLSCertKey], own.Data[corev1.TLSPrivateKeyKey]); err != nil {
-		r.Recorder.Eventf(ic, nil, corev1.EventTypeWarning, "DefaultCertificateInvalid", "Reconcile",
-			"spec.defaultCertificate names Secret %s/%s, whose tls.crt and tls.key the routers cannot serve: %v", key.Namespace, key.Name, err)
-		return &unusableCertificate{err: fmt.Errorf("default certificate Secret %s/%s: %w", key.Namespace, key.Name, err)}
+	if _, err := certs.KeyAndChain(s.Data[corev1.TLSCertKey], s.Data[corev1.TLSPrivateKeyKey]); err != nil {
+		return &unusableCertificate{err: fmt.Errorf("default certificate Secret %s/%s: %w", key.Namespace, key.Name, err),
+			reason: "DefaultCertificateInvalid", note: fmt.Sprintf("spec.defaultCertificate names Secret %s/%s, "+
+				"whose tls.crt and tls.key the routers cannot serve: %v", key.Namespace, key.Name, err)}, nil
 	}
-	return nil
+	return nil, nil
 }
 
 // publishCA keeps the router CA's certificate, without its key, in a

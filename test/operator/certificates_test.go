@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -217,21 +218,7 @@ func TestDefaultCertificate(t *testing.T) {
 		generatedSecret(t, ic)
 		expect(t, "volume meanwhile", deployment(t, ic).Spec.Template.Spec.Volumes[0].Secret.SecretName, "router-certs-certs")
 		// Status says what failed, and still what runs.
-		eventually(t, "OperandsReconciled False", func() error {
-			x, err := getIC(ic)
-			if err != nil {
-				return err
-			}
-			c := condition(x, "OperandsReconciled")
-			if c == nil || c.Status != operatorv1.ConditionFalse || !strings.Contains(c.Message, `"certs-own" not found`) ||
-				!strings.Contains(c.Message, "the routers serve the generated one, Secret router-certs-certs meanwhile") {
-				return fmt.Errorf("OperandsReconciled %+v", c)
-			}
-			if condition(x, "DeploymentAvailable") == nil || x.Status.ObservedGeneration != x.Generation {
-				return fmt.Errorf("conditions %v, observedGeneration %d of %d", conditionTypes(x), x.Status.ObservedGeneration, x.Generation)
-			}
-			return nil
-		})
+		waitOperandsFault(t, ic, `"certs-own" not found; the routers serve the generated one, Secret router-certs-certs, meanwhile`)
 
 		// The rest of the spec still reaches the routers meanwhile.
 		updateIC(t, ic, func(x *operatorv1.IngressController) { x.Spec.Replicas = ptr.To(int32(2)) })
@@ -292,6 +279,7 @@ func TestDefaultCertificate(t *testing.T) {
 	})
 
 	t.Run("a Secret in use that becomes unusable holds the routers' template", func(t *testing.T) {
+		setRolledOut(t, ic) // routers run with what they loaded from it
 		before := deployment(t, ic).Spec.Template
 		expect(t, "volume", before.Spec.Volumes[0].Secret.SecretName, "certs-own")
 		var own corev1.Secret
@@ -309,20 +297,12 @@ func TestDefaultCertificate(t *testing.T) {
 			}
 			return nil
 		})
-		eventually(t, "OperandsReconciled False", func() error {
-			x, err := getIC(ic)
-			if err != nil {
-				return err
-			}
-			c := condition(x, "OperandsReconciled")
-			if c == nil || c.Status != operatorv1.ConditionFalse ||
-				!strings.Contains(c.Message, "the routers serve the certificate they loaded from it meanwhile") {
-				return fmt.Errorf("OperandsReconciled %+v", c)
-			}
-			return nil
-		})
+		waitOperandsFault(t, ic, "the routers keep the certificate they loaded from it, and changes to their pods wait")
 		if after := deployment(t, ic).Spec.Template; !equality.Semantic.DeepEqual(after, before) {
 			t.Fatalf("the pod template changed while its certificate was unusable: env %v", envOf(deployment(t, ic)))
+		}
+		if _, err := getSecret(names.DefaultCertificateSecret(ic)); !apierrors.IsNotFound(err) {
+			t.Fatalf("generated Secret: %v, want none while the routers hold theirs", err)
 		}
 
 		// Back: the held change goes out.
@@ -335,6 +315,68 @@ func TestDefaultCertificate(t *testing.T) {
 			return nil
 		})
 		expect(t, "volume", deployment(t, ic).Spec.Template.Spec.Volumes[0].Secret.SecretName, "certs-own")
+
+		// An edit by hand while held is undone once the hold ends.
+		setRolledOut(t, ic)
+		must(t, k8s.Delete(ctx, &own))
+		waitOperandsFault(t, ic, "changes to their pods wait")
+		eventually(t, "a hand edit", func() error {
+			d := deployment(t, ic)
+			c := &d.Spec.Template.Spec.Containers[0]
+			c.Env = append(c.Env, corev1.EnvVar{Name: "HAND_EDIT", Value: "1"})
+			return k8s.Update(ctx, d)
+		})
+		touch(t, ic)
+		own.ResourceVersion, own.UID = "", ""
+		must(t, k8s.Create(ctx, &own))
+		eventually(t, "the hand edit undone", func() error {
+			if v, ok := envOf(deployment(t, ic))["HAND_EDIT"]; ok {
+				return fmt.Errorf("HAND_EDIT=%s", v)
+			}
+			return nil
+		})
+	})
+
+	t.Run("a Secret named while it is not there yet leaves the routers on the one they serve", func(t *testing.T) {
+		updateIC(t, ic, func(x *operatorv1.IngressController) {
+			x.Spec.DefaultCertificate = &corev1.LocalObjectReference{Name: "certs-renamed"}
+			x.Spec.HTTPHeaders = nil
+		})
+		waitOperandsFault(t, ic, "the routers keep serving Secret certs-own")
+		eventually(t, "the rest of the spec applied", func() error {
+			if v := envOf(deployment(t, ic))["ROUTER_SET_FORWARDED_HEADERS"]; v == "never" {
+				return fmt.Errorf("ROUTER_SET_FORWARDED_HEADERS %q", v)
+			}
+			return nil
+		})
+		expect(t, "volume", deployment(t, ic).Spec.Template.Spec.Volumes[0].Secret.SecretName, "certs-own")
+	})
+
+	t.Run("with no router running, an unusable Secret gives way to the generated one", func(t *testing.T) {
+		updateIC(t, ic, func(x *operatorv1.IngressController) {
+			x.Spec.DefaultCertificate = &corev1.LocalObjectReference{Name: "certs-own"}
+		})
+		eventually(t, "OperandsReconciled gone", func() error {
+			x, err := getIC(ic)
+			if err != nil {
+				return err
+			}
+			if c := condition(x, "OperandsReconciled"); c != nil {
+				return fmt.Errorf("OperandsReconciled %+v", c)
+			}
+			return nil
+		})
+		d := deployment(t, ic)
+		d.Status = appsv1.DeploymentStatus{ObservedGeneration: d.Generation}
+		must(t, k8s.Status().Update(ctx, d))
+		must(t, k8s.Delete(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: names.RouterNamespace, Name: "certs-own"}}))
+		waitOperandsFault(t, ic, "the routers serve the generated one, Secret router-certs-certs, meanwhile")
+		eventually(t, "Deployment mounts the generated one", func() error {
+			if v := deployment(t, ic).Spec.Template.Spec.Volumes[0].Secret.SecretName; v != "router-certs-certs" {
+				return fmt.Errorf("volume Secret %s", v)
+			}
+			return nil
+		})
 	})
 
 	t.Run("removing spec.defaultCertificate generates one again", func(t *testing.T) {
@@ -450,4 +492,30 @@ func TestCookieKey(t *testing.T) {
 			return nil
 		})
 	})
+}
+
+// waitOperandsFault waits for ic's OperandsReconciled condition to be False
+// with a message that holds msg, the rest of status up to date.
+func waitOperandsFault(t *testing.T, ic, msg string) {
+	t.Helper()
+	eventually(t, "OperandsReconciled False: "+msg, func() error {
+		x, err := getIC(ic)
+		if err != nil {
+			return err
+		}
+		c := condition(x, "OperandsReconciled")
+		if c == nil || c.Status != operatorv1.ConditionFalse || !strings.Contains(c.Message, msg) {
+			return fmt.Errorf("OperandsReconciled %+v", c)
+		}
+		if condition(x, "DeploymentAvailable") == nil || x.Status.ObservedGeneration != x.Generation {
+			return fmt.Errorf("conditions %v, observedGeneration %d of %d", conditionTypes(x), x.Status.ObservedGeneration, x.Generation)
+		}
+		return nil
+	})
+}
+
+// getSecret reads a Secret of the router namespace.
+func getSecret(name string) (*corev1.Secret, error) {
+	s := &corev1.Secret{}
+	return s, k8s.Get(ctx, client.ObjectKey{Namespace: names.RouterNamespace, Name: name}, s)
 }
