@@ -615,8 +615,7 @@ func portable(routes []routev1.Route) []routev1.Route {
 }
 
 // Verify checks that the Routes served now are exactly want (as portable
-// makes them): same names, labels, annotations (but for the created one)
-// and specs.
+// makes them): same names, labels and specs.
 func (m *Migrator) Verify(ctx context.Context, want []routev1.Route) error {
 	want = portable(want)
 	var list routev1.RouteList
