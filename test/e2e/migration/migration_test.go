@@ -383,7 +383,7 @@ func orphanedCertificateRoute(ns string) {
 		Rules: []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"secrets"}, ResourceNames: []string{secret.Name},
 			Verbs: []string{"get", "list", "watch"}}}})).To(Succeed())
 	Expect(k8s.Create(ctx, &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "router-reads-orphaned-cert"},
-		RoleRef: rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: "router-reads-orphaned-cert"},
+		RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: "router-reads-orphaned-cert"},
 		Subjects: []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Namespace: names.RouterNamespace, Name: names.RouterServiceAccount}}})).To(Succeed())
 	r := route(ns, "orphaned-cert", "orphaned.migrate.test", "blue")
 	r.Spec.TLS = &routev1.TLSConfig{Termination: routev1.TLSTerminationEdge,
