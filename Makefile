@@ -44,8 +44,16 @@ help: ## show the targets
 ##@ The two commands
 
 .PHONY: run
-run: bins build ## start the whole stack on this machine (root; Ctrl-C stops it)
+run: need-root bins build ## start the whole stack on this machine (root; Ctrl-C stops it)
 	OKD_INGRESS_HAPROXY=$(HAPROXY) $(BIN)/okd-ingress-local
+
+# need-root says so before anything is built: the binaries are cached per
+# user (~/.cache), so building them as another user first is 20 lost minutes.
+.PHONY: need-root
+need-root:
+	@if [ "$$(id -u)" != 0 ]; then \
+		echo "make run needs root: it creates a bridge, network namespaces and routes in 198.18.0.0/15 for its local nodes. Run sudo make run." >&2; \
+		exit 1; fi
 
 .PHONY: test
 test: bins verify ## every test: unit, API (envtest), router and end-to-end

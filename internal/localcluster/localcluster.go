@@ -229,6 +229,9 @@ func Start(o Options) (*Cluster, error) {
 		api.Set("v", v)
 	}
 	api.Set("service-cluster-ip-range", ServiceCIDR)
+	// Nodes are reached (kubectl logs, exec) at their address in the test
+	// range, never by looking their names up in the machine's DNS.
+	api.Set("kubelet-preferred-address-types", "InternalIP")
 	if o.AdvertiseAddress != "" {
 		api.Set("advertise-address", o.AdvertiseAddress)
 	}
