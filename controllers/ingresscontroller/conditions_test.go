@@ -42,7 +42,7 @@ func obsFor(strategy operatorv1.EndpointPublishingStrategyType, d *appsv1.Deploy
 	obs := observed{admission: a, deployment: d, loadBalancer: lb, dns: dnsManaged(a, Options{})}
 	obs.dnsCheck = dnsCheck{reason: "RecordNotFound"}
 	if lb != nil && len(lb.Status.LoadBalancer.Ingress) > 0 {
-		obs.dnsCheck = dnsCheck{ready: true, reason: "RecordPublished"}
+		obs.dnsCheck = dnsCheck{ready: true, reason: "NoFailedZones"}
 	}
 	return obs
 }

@@ -168,7 +168,7 @@ func (r *Reconciler) checkDNS(ctx context.Context, ep *externaldnsv1alpha1.DNSEn
 			message: fmt.Sprintf("ExternalDNS has not read DNSEndpoint %s/%s yet (is it running with --source=crd?)", ep.Namespace, ep.Name)}
 	}
 	if r.Options.DNS.CheckServer == "" {
-		return dnsCheck{ready: true, reason: "RecordPublished", message: "ExternalDNS has read the record."}
+		return dnsCheck{ready: true, reason: "NoFailedZones", message: "ExternalDNS has read the record."}
 	}
 	probe := "okd-ingress-dns-check." + domain
 	got, err := lookup(ctx, r.Options.DNS.CheckServer, probe, ep.Spec.Endpoints)
@@ -178,7 +178,7 @@ func (r *Reconciler) checkDNS(ctx context.Context, ep *externaldnsv1alpha1.DNSEn
 	if want := targets(ep.Spec.Endpoints); !slices.Equal(got, want) {
 		return dnsCheck{reason: recordNotResolving, message: fmt.Sprintf("%s resolves at %s to %v, want %v", probe, r.Options.DNS.CheckServer, got, want)}
 	}
-	return dnsCheck{ready: true, reason: "RecordPublished", message: fmt.Sprintf("*.%s resolves at %s.", domain, r.Options.DNS.CheckServer)}
+	return dnsCheck{ready: true, reason: "NoFailedZones", message: fmt.Sprintf("*.%s resolves at %s.", domain, r.Options.DNS.CheckServer)}
 }
 
 // targets lists a record's targets as a resolver returns them: addresses,

@@ -1,9 +1,9 @@
 package ingresscontroller
 
 import (
+	"cmp"
 	"fmt"
 	"net"
-	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -394,11 +394,11 @@ func addTuning(env map[string]string, t *operatorv1.IngressControllerTuningOptio
 	if t.ThreadCount > 0 {
 		env[names.EnvRouterThreads] = strconv.Itoa(int(t.ThreadCount))
 	}
-	if t.HeaderBufferBytes > 0 {
-		env[names.EnvRouterBufSize] = strconv.Itoa(int(t.HeaderBufferBytes))
+	if b := headerBuffers(t); b.buf > 0 {
+		env[names.EnvRouterBufSize] = strconv.Itoa(b.buf)
 	}
-	if t.HeaderBufferMaxRewriteBytes > 0 {
-		env[names.EnvRouterMaxRewriteSize] = strconv.Itoa(int(t.HeaderBufferMaxRewriteBytes))
+	if b := headerBuffers(t); b.rewrite > 0 {
+		env[names.EnvRouterMaxRewriteSize] = strconv.Itoa(b.rewrite)
 	}
 	switch {
 	case t.MaxConnections == -1:
@@ -427,13 +427,50 @@ func addTuning(env map[string]string, t *operatorv1.IngressControllerTuningOptio
 	}
 }
 
-// durationEnv writes a duration the way the router (and OKD's) reads it:
-// whole milliseconds with a unit.
-func durationEnv(d time.Duration) string {
-	if d%time.Second == 0 {
-		return strconv.FormatInt(int64(d/time.Second), 10) + "s"
+// headerBuffer are the header buffer sizes the routers get, 0 for their
+// default, and the fields set to what they cannot take (config's bounds;
+// OKD's API has none above), which FieldsSupported names.
+type headerBuffer struct {
+	buf, rewrite int
+	ignored      []string
+}
+
+func headerBuffers(t *operatorv1.IngressControllerTuningOptions) headerBuffer {
+	var b headerBuffer
+	if t == nil {
+		return b
 	}
-	return strconv.FormatInt(d.Milliseconds(), 10) + "ms"
+	if v := int(t.HeaderBufferBytes); v > 0 {
+		if v >= config.MinBufSize && v <= config.MaxBufSize {
+			b.buf = v
+		} else {
+			b.ignored = append(b.ignored, fmt.Sprintf("spec.tuningOptions.headerBufferBytes (the routers' %d is used: they take %d to %d)",
+				config.DefaultBufSize, config.MinBufSize, config.MaxBufSize))
+		}
+	}
+	buf := cmp.Or(b.buf, config.DefaultBufSize)
+	if v := int(t.HeaderBufferMaxRewriteBytes); v > 0 {
+		if v >= config.MinMaxRewrite && v <= config.MaxMaxRewrite && v < buf {
+			b.rewrite = v
+		} else {
+			b.ignored = append(b.ignored, fmt.Sprintf("spec.tuningOptions.headerBufferMaxRewriteBytes (the routers' %d is used: they take %d to %d, less than the header buffer of %d)",
+				config.DefaultMaxRewrite, config.MinMaxRewrite, config.MaxMaxRewrite, buf))
+		}
+	}
+	return b
+}
+
+// durationEnv writes a duration the way the router (and OKD's) reads it:
+// whole seconds or milliseconds with a unit, else microseconds (HAProxy
+// reads a 0 as no timeout at all).
+func durationEnv(d time.Duration) string {
+	switch {
+	case d%time.Second == 0:
+		return strconv.FormatInt(int64(d/time.Second), 10) + "s"
+	case d%time.Millisecond == 0:
+		return strconv.FormatInt(d.Milliseconds(), 10) + "ms"
+	}
+	return strconv.FormatInt(max(1, d.Microseconds()), 10) + "us"
 }
 
 // tlsProfiles are OKD's named profiles (Mozilla's server-side TLS guidelines).
@@ -498,7 +535,7 @@ func splitCiphers(list []string) (suites, ciphers, unknown []string) {
 			suites = append(suites, c)
 		case ianaToOpenSSL[c] != "":
 			ciphers = append(ciphers, ianaToOpenSSL[c])
-		case openSSLName.MatchString(c):
+		case openSSLCiphers[c]:
 			ciphers = append(ciphers, c)
 		default:
 			unknown = append(unknown, c)
@@ -582,9 +619,6 @@ var ianaToOpenSSL = map[string]string{
 	"TLS_RSA_WITH_AES_128_CBC_SHA":                  "AES128-SHA",
 	"TLS_RSA_WITH_AES_256_CBC_SHA":                  "AES256-SHA",
 }
-
-// openSSLName is the shape of an OpenSSL cipher name.
-var openSSLName = regexp.MustCompile(`^[A-Z0-9]+(-[A-Z0-9]+)*$`)
 
 // http2Enabled reads OKD's annotation as OKD does (strconv.ParseBool), with
 // HTTP/2 on unless it says false: the routers answer 421 to a request that

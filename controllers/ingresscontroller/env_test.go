@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -374,7 +375,8 @@ func TestRouterEnv(t *testing.T) {
 		{name: "TLS Custom: IANA names translated, TLS 1.3 suites split, unknown dropped",
 			mods: []icMod{private, custom(operatorv1.VersionTLS11,
 				"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "ECDHE-ECDSA-CHACHA20-POLY1305",
-				"NOT_A_CIPHER", "tls_aes_128_gcm_sha256", "TLS_RSA_WITH_AES_128_CBC_SHA", "TLS_AES_128_CCM_SHA256", "rc4; drop")},
+				"NOT_A_CIPHER", "tls_aes_128_gcm_sha256", "TLS_RSA_WITH_AES_128_CBC_SHA", "TLS_AES_128_CCM_SHA256", "rc4; drop",
+				"ECDHE-RSA-AES128-GCM-SHA265", "NULL-SHA256")},
 			change: map[string]string{"SSL_MIN_VERSION": "TLSv1.1",
 				"ROUTER_CIPHERS":      "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-CHACHA20-POLY1305:AES128-SHA",
 				"ROUTER_CIPHERSUITES": "TLS_AES_256_GCM_SHA384:TLS_AES_128_CCM_SHA256"}},
@@ -590,5 +592,59 @@ func TestServedTLSProfile(t *testing.T) {
 	}
 	if got, want := servedTLSProfile(nil), effectiveTLSProfile(nil); !slices.Equal(got.Ciphers, want.Ciphers) {
 		t.Errorf("intermediate profile changed: %q, want %q", got.Ciphers, want.Ciphers)
+	}
+}
+
+// Every cipher of OKD's named profiles is one the routers configure: none
+// is reported as unknown.
+func TestNamedProfilesCiphersKnown(t *testing.T) {
+	for typ, spec := range tlsProfiles {
+		if _, _, unknown := splitCiphers(spec.Ciphers); len(unknown) > 0 {
+			t.Errorf("profile %s: unknown ciphers %q", typ, unknown)
+		}
+	}
+}
+
+func TestDurationEnv(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		30 * time.Second: "30s", 1500 * time.Millisecond: "1500ms", 500 * time.Microsecond: "500us",
+		1500 * time.Microsecond: "1500us", 100 * time.Nanosecond: "1us", time.Hour: "3600s",
+	} {
+		if got := durationEnv(d); got != want {
+			t.Errorf("durationEnv(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
+
+func TestHeaderBuffers(t *testing.T) {
+	for _, tc := range []struct {
+		name              string
+		buf, rewrite      int32
+		wantBuf, wantRewr int
+		ignored           int
+	}{
+		{name: "unset"},
+		{name: "in range", buf: 65536, rewrite: 16384, wantBuf: 65536, wantRewr: 16384},
+		{name: "above the routers' range: their default", buf: 2 << 20, ignored: 1},
+		{name: "rewrite above its range", buf: 1 << 20, rewrite: 600000, wantBuf: 1 << 20, ignored: 1},
+		{name: "rewrite not less than the default buffer left in force", buf: 4 << 20, rewrite: 40000, ignored: 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := headerBuffers(&operatorv1.IngressControllerTuningOptions{HeaderBufferBytes: tc.buf, HeaderBufferMaxRewriteBytes: tc.rewrite})
+			if b.buf != tc.wantBuf || b.rewrite != tc.wantRewr || len(b.ignored) != tc.ignored {
+				t.Errorf("headerBuffers = %d, %d, %q; want %d, %d and %d ignored", b.buf, b.rewrite, b.ignored, tc.wantBuf, tc.wantRewr, tc.ignored)
+			}
+			env := map[string]string{}
+			if b.buf > 0 {
+				env[names.EnvRouterBufSize] = strconv.Itoa(b.buf)
+			}
+			if b.rewrite > 0 {
+				env[names.EnvRouterMaxRewriteSize] = strconv.Itoa(b.rewrite)
+			}
+			c := config.Defaults()
+			if err := c.FromEnv(func(k string) (string, bool) { v, ok := env[k]; return v, ok }); err != nil {
+				t.Errorf("the router refuses %v: %v", env, err)
+			}
+		})
 	}
 }

@@ -48,6 +48,7 @@ func ignoredFields(s *operatorv1.IngressControllerSpec) []string {
 	if _, _, unknown := splitCiphers(effectiveTLSProfile(s.TLSSecurityProfile).Ciphers); len(unknown) > 0 {
 		out = append(out, fmt.Sprintf("spec.tlsSecurityProfile.custom.ciphers (not offered: %q, which are not TLS ciphers HAProxy knows)", unknown))
 	}
+	out = append(out, headerBuffers(s.TuningOptions).ignored...)
 	out = append(out, ignoredOverrides(s.UnsupportedConfigOverrides.Raw)...)
 	if f := accessLogFormat(s); f != "" {
 		if err := config.LogFormatError(f); err != nil {
@@ -121,9 +122,12 @@ func parseOverrides(raw []byte) (o overrides, ignored []string) {
 			ignored = append(ignored, "spec.unsupportedConfigOverrides."+k+" (no effect in okd-ingress)")
 			continue
 		}
-		if err := json.Unmarshal(keys[k], &o.LoadBalancingAlgorithm); err != nil || o.LoadBalancingAlgorithm != "leastconn" {
+		err := json.Unmarshal(keys[k], &o.LoadBalancingAlgorithm)
+		if err != nil || o.LoadBalancingAlgorithm != "leastconn" {
+			if err != nil || o.LoadBalancingAlgorithm != "random" { // random: the default, said again
+				ignored = append(ignored, "spec.unsupportedConfigOverrides.loadBalancingAlgorithm (only \"leastconn\" is read, as in OKD)")
+			}
 			o.LoadBalancingAlgorithm = ""
-			ignored = append(ignored, "spec.unsupportedConfigOverrides.loadBalancingAlgorithm (only \"leastconn\" is read, as in OKD)")
 		}
 	}
 	return o, ignored

@@ -21,6 +21,7 @@ func TestParseOverrides(t *testing.T) {
 		{raw: "null"},
 		{raw: "{}"},
 		{raw: `{"loadBalancingAlgorithm": "leastconn"}`, algorithm: "leastconn"},
+		{raw: `{"loadBalancingAlgorithm": "random"}`}, // the default, said again
 		{raw: `{"loadBalancingAlgorithm": "roundrobin"}`, ignored: []string{"spec.unsupportedConfigOverrides.loadBalancingAlgorithm"}},
 		{raw: `{"loadBalancingAlgorithm": 3}`, ignored: []string{"spec.unsupportedConfigOverrides.loadBalancingAlgorithm"}},
 		{raw: `{"maxDynamicServers": 4, "contStats": true}`, ignored: []string{"spec.unsupportedConfigOverrides.contStats", "spec.unsupportedConfigOverrides.maxDynamicServers"}},

@@ -182,7 +182,8 @@ type Config struct {
 	CipherSuites  string
 
 	Timeouts Timeouts
-	// BufSize and MaxRewrite tune HAProxy's header buffers.
+	// BufSize and MaxRewrite tune HAProxy's header buffers (the Min, Max
+	// and Default constants).
 	BufSize    int
 	MaxRewrite int
 
@@ -254,7 +255,7 @@ func Defaults() Config {
 		Timeouts: Timeouts{Connect: 5 * time.Second, Client: 30 * time.Second, ClientFin: time.Second,
 			Server: 30 * time.Second, ServerFin: time.Second, Tunnel: time.Hour, HTTPRequest: 10 * time.Second,
 			HTTPKeepAlive: 300 * time.Second, InspectDelay: 5 * time.Second, HealthCheck: 5 * time.Second},
-		BufSize: 32768, MaxRewrite: 8192,
+		BufSize: DefaultBufSize, MaxRewrite: DefaultMaxRewrite,
 		ReloadInterval: 500 * time.Millisecond, SpareBackends: 10, HardStopAfter: DefaultHardStopAfter,
 	}
 }
@@ -326,8 +327,8 @@ func (c *Config) FromEnv(lookup func(string) (string, bool)) error {
 	e.duration(names.EnvRouterSlowlorisHTTPKeepalive, &c.Timeouts.HTTPKeepAlive)
 	e.duration(names.EnvRouterInspectDelay, &c.Timeouts.InspectDelay)
 	e.duration(names.EnvRouterBackendCheckInterval, &c.Timeouts.HealthCheck)
-	e.integer(names.EnvRouterBufSize, &c.BufSize, 16384, 1<<20)
-	e.integer(names.EnvRouterMaxRewriteSize, &c.MaxRewrite, 4096, 1<<19)
+	e.integer(names.EnvRouterBufSize, &c.BufSize, MinBufSize, MaxBufSize)
+	e.integer(names.EnvRouterMaxRewriteSize, &c.MaxRewrite, MinMaxRewrite, MaxMaxRewrite)
 	e.duration(names.EnvReloadInterval, &c.ReloadInterval)
 	e.integer(names.EnvRouterBlueprintRoutePoolSize, &c.SpareBackends, 0, MaxSpareBackends)
 	e.duration(names.EnvRouterGracefulShutdownDelay, &c.GracefulShutdownDelay)
@@ -684,3 +685,11 @@ func (e *envReader) hardStopAfter(c *Config) {
 	}
 	c.HardStopAfter = d
 }
+
+// The header buffers the router takes (ROUTER_BUF_SIZE, ROUTER_MAX_REWRITE_SIZE,
+// which must be less), in bytes: each connection may hold two buffers,
+// so a larger one costs memory per connection.
+const (
+	MinBufSize, MaxBufSize, DefaultBufSize          = 16384, 1 << 20, 32768
+	MinMaxRewrite, MaxMaxRewrite, DefaultMaxRewrite = 4096, 1 << 19, 8192
+)

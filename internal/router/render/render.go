@@ -336,7 +336,15 @@ func ipv6Clients(c config.Config) bool {
 	return c.IPMode != config.IPv4 || strings.Contains(c.BindAddress, ":") || c.ProxyProtocol
 }
 
-func ms(d time.Duration) string { return strconv.FormatInt(d.Milliseconds(), 10) + "ms" }
+// ms writes a duration as HAProxy reads it: in milliseconds, or in
+// microseconds when it is not a whole number of them (a 0 would read as
+// no timeout at all).
+func ms(d time.Duration) string {
+	if d%time.Millisecond != 0 {
+		return strconv.FormatInt(max(1, d.Microseconds()), 10) + "us"
+	}
+	return strconv.FormatInt(d.Milliseconds(), 10) + "ms"
+}
 
 // ServerOptions are the options every server of a backend carries: its
 // default-server line, and what a server added at runtime is given (the
