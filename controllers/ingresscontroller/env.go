@@ -415,11 +415,13 @@ func addTuning(env map[string]string, t *operatorv1.IngressControllerTuningOptio
 		names.EnvRouterDefaultConnectTimeout:   t.ConnectTimeout,
 		names.EnvRouterSlowlorisHTTPKeepalive:  t.HTTPKeepAliveTimeout,
 		names.EnvRouterInspectDelay:            t.TLSInspectDelay,
-		names.EnvRouterBackendCheckInterval:    t.HealthCheckInterval,
 	} {
 		if d != nil && d.Duration > 0 {
 			env[key] = durationEnv(d.Duration)
 		}
+	}
+	if d := t.HealthCheckInterval; d != nil && d.Duration >= time.Second {
+		env[names.EnvRouterBackendCheckInterval] = durationEnv(d.Duration) // shorter: ignored, as OKD (ignoredFields)
 	}
 	if d := t.ReloadInterval; d != nil && d.Duration > 0 {
 		// Clamped to 1s–120s, not rejected, as the API documents (and OKD does).

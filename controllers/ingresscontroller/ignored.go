@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	operatorv1 "github.com/okd-ingress/okd-ingress/api/operator/v1"
 	"github.com/okd-ingress/okd-ingress/internal/names"
@@ -49,6 +50,9 @@ func ignoredFields(s *operatorv1.IngressControllerSpec) []string {
 		out = append(out, fmt.Sprintf("spec.tlsSecurityProfile.custom.ciphers (not offered: %q, which are not TLS ciphers HAProxy knows)", unknown))
 	}
 	out = append(out, headerBuffers(s.TuningOptions).ignored...)
+	if t := s.TuningOptions; t != nil && t.HealthCheckInterval != nil && t.HealthCheckInterval.Duration > 0 && t.HealthCheckInterval.Duration < time.Second {
+		out = append(out, "spec.tuningOptions.healthCheckInterval (below 1s: the routers' 5s is used, as OKD ignores it too)")
+	}
 	out = append(out, ignoredOverrides(s.UnsupportedConfigOverrides.Raw)...)
 	if f := accessLogFormat(s); f != "" {
 		if err := config.LogFormatError(f); err != nil {

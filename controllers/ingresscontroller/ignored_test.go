@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -57,6 +58,9 @@ func TestIgnoredFields(t *testing.T) {
 			HTTPCompression: &operatorv1.HTTPCompressionPolicy{MimeTypes: []operatorv1.CompressionMIMEType{"text/html", `text/plain; a="é"`}},
 			HTTPHeaders:     &operatorv1.IngressControllerHTTPHeaders{UniqueId: &operatorv1.IngressControllerHTTPUniqueIdHeaderPolicy{Name: "Cookie"}},
 		}, want: []string{"spec.httpCompression.mimeTypes", "spec.httpHeaders.uniqueId.name"}},
+		{name: "tuning the routers cannot take", spec: operatorv1.IngressControllerSpec{TuningOptions: &operatorv1.IngressControllerTuningOptions{
+			HeaderBufferBytes: 4 << 20, HealthCheckInterval: &metav1.Duration{Duration: 500 * time.Millisecond}}},
+			want: []string{"spec.tuningOptions.headerBufferBytes", "spec.tuningOptions.healthCheckInterval"}},
 		{name: "every field without effect", spec: operatorv1.IngressControllerSpec{
 			// Checked with its ConfigMap, by ensureClientCA.
 			ClientTLS: &operatorv1.ClientTLS{ClientCertificatePolicy: operatorv1.ClientCertificatePolicyRequired},

@@ -203,6 +203,19 @@ func TestIngressControllerCreate(t *testing.T) {
 				Name: "X-Request-Id", Format: "%{+X}o %ci:%cp_%fi:%fp_%Ts_%rt:%pid"}}
 		})}},
 		{name: name47, mods: []icMod{icDomain("apps.example.com")}},
+		// OKD manifests OKD's API takes.
+		{name: "1shard"},
+		{name: "okd-health-check-below-1s", mods: []icMod{icTuning(func(o *operatorv1.IngressControllerTuningOptions) { o.HealthCheckInterval = dur("500ms") })}},
+		{name: "okd-tls-profile-other-member", mods: []icMod{icSpec(func(s *operatorv1.IngressControllerSpec) {
+			s.TLSSecurityProfile = &operatorv1.TLSSecurityProfile{Type: operatorv1.TLSProfileOldType, Custom: &operatorv1.CustomTLSProfile{
+				TLSProfileSpec: operatorv1.TLSProfileSpec{MinTLSVersion: operatorv1.VersionTLS12, Ciphers: []string{"AES128-SHA"}}}}
+		})}},
+		{name: "okd-capture-cookie-both-names", mods: []icMod{icSpec(func(s *operatorv1.IngressControllerSpec) {
+			s.Logging = &operatorv1.IngressControllerLogging{Access: &operatorv1.AccessLogging{
+				Destination: operatorv1.LoggingDestination{Type: operatorv1.ContainerLoggingDestinationType},
+				HTTPCaptureCookies: []operatorv1.IngressControllerCaptureHTTPCookie{{MatchType: operatorv1.CookieMatchTypeExact,
+					Name: "a", NamePrefix: "b", MaxLength: 10}}}}
+		})}},
 		{name: "tuning", mods: []icMod{icTuning(func(o *operatorv1.IngressControllerTuningOptions) {
 			o.HeaderBufferBytes, o.HeaderBufferMaxRewriteBytes, o.ThreadCount, o.MaxConnections = 16384, 8192, 64, -1
 			o.ClientTimeout, o.TunnelTimeout, o.HealthCheckInterval, o.HTTPKeepAliveTimeout = dur("1m30s"), dur("596h"), dur("1s"), dur("15m")
@@ -218,8 +231,8 @@ func TestIngressControllerCreate(t *testing.T) {
 			icHeader("response", "X-Server", "%[res.hdr(server)]"), icHeader("response", "X-Percent", "100%%")}},
 
 		// Names and domains.
-		{name: "1router", wantErr: "metadata.name must be a DNS-1035 label"},
-		{name: "a.b", wantErr: "metadata.name must be a DNS-1035 label"},
+		{name: "-router", wantErr: "metadata.name must be a DNS label"},
+		{name: "a.b", wantErr: "metadata.name must be a DNS label"},
 		{name: name47 + "x", wantErr: "of at most 47 characters"},
 		{name: "domain-uppercase", mods: []icMod{icDomain("Apps.example.com")}, wantErr: "domain must be a DNS subdomain"},
 		{name: "domain-underscore", mods: []icMod{icDomain("apps_1.example.com")}, wantErr: "domain must be a DNS subdomain"},
@@ -268,8 +281,8 @@ func TestIngressControllerCreate(t *testing.T) {
 			wantErr: "spec.tuningOptions.clientTimeout in body should match"},
 		{name: "timeout-too-long", mods: []icMod{icTuning(func(o *operatorv1.IngressControllerTuningOptions) { o.ServerTimeout = dur("597h") })},
 			wantErr: "serverTimeout must be at most 2147483647ms"},
-		{name: "health-check-below-1s", mods: []icMod{icTuning(func(o *operatorv1.IngressControllerTuningOptions) { o.HealthCheckInterval = dur("500ms") })},
-			wantErr: "healthCheckInterval must be 0 (default) or between 1s and 2147483647ms"},
+		{name: "health-check-too-long", mods: []icMod{icTuning(func(o *operatorv1.IngressControllerTuningOptions) { o.HealthCheckInterval = dur("597h") })},
+			wantErr: "healthCheckInterval must be at most 2147483647ms"},
 		{name: "keepalive-too-long", mods: []icMod{icTuning(func(o *operatorv1.IngressControllerTuningOptions) { o.HTTPKeepAliveTimeout = dur("16m") })},
 			wantErr: "httpKeepAliveTimeout must be between 1ms and 15m"},
 
@@ -293,9 +306,6 @@ func TestIngressControllerCreate(t *testing.T) {
 		{name: "client-tls-without-ca", mods: []icMod{icSpec(func(s *operatorv1.IngressControllerSpec) {
 			s.ClientTLS = &operatorv1.ClientTLS{ClientCertificatePolicy: operatorv1.ClientCertificatePolicyRequired}
 		})}, wantErr: "clientCA.name is required when clientCertificatePolicy is set"},
-		{name: "tls-profile-wrong-member", mods: []icMod{icSpec(func(s *operatorv1.IngressControllerSpec) {
-			s.TLSSecurityProfile = &operatorv1.TLSSecurityProfile{Type: operatorv1.TLSProfileOldType, Modern: &operatorv1.ModernTLSProfile{}}
-		})}, wantErr: "modern may only be set when type is Modern"},
 		{name: "tls-profile-custom-no-ciphers", mods: []icMod{icSpec(func(s *operatorv1.IngressControllerSpec) {
 			s.TLSSecurityProfile = &operatorv1.TLSSecurityProfile{Type: operatorv1.TLSProfileCustomType,
 				Custom: &operatorv1.CustomTLSProfile{TLSProfileSpec: operatorv1.TLSProfileSpec{MinTLSVersion: operatorv1.VersionTLS12}}}

@@ -34,7 +34,7 @@ import (
 // +kubebuilder:printcolumn:name="Replicas",type=integer,JSONPath=`.spec.replicas`
 // +kubebuilder:printcolumn:name="Available",type=integer,JSONPath=`.status.availableReplicas`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
-// +kubebuilder:validation:XValidation:rule=`self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$') && size(self.metadata.name) <= 47`,message="metadata.name must be a DNS-1035 label (lowercase letters, digits and '-', starting with a letter) of at most 47 characters: it becomes part of the Service names router-internal-<name> and router-nodeport-<name>"
+// +kubebuilder:validation:XValidation:rule=`self.metadata.name.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$') && size(self.metadata.name) <= 47`,message="metadata.name must be a DNS label (lowercase letters, digits and '-', starting and ending with a letter or digit) of at most 47 characters: it becomes part of the Service names router-internal-<name> and router-nodeport-<name>"
 // +kubebuilder:validation:XValidation:rule=`!has(self.spec) || !has(self.spec.domain) || size('router-' + self.metadata.name + '.' + self.spec.domain) <= 253`,message="'router-' + metadata.name + '.' + spec.domain (the router's canonical hostname) must be at most 253 characters"
 // +kubebuilder:validation:XValidation:rule=`!has(self.spec) || !has(self.spec.domain) || (has(oldSelf.spec) && has(oldSelf.spec.domain)) || !has(oldSelf.status) || !has(oldSelf.status.domain) || size(oldSelf.status.domain) == 0 || self.spec.domain == oldSelf.status.domain`,message="spec.domain may only be added with the domain already in use (status.domain): the domain names the router's certificates, canonical hostname and the hosts of existing routes; create a new IngressController for a new domain",fieldPath=.spec.domain
 // +kubebuilder:validation:XValidation:rule=`!has(self.spec) || !has(self.spec.endpointPublishingStrategy) || (has(oldSelf.spec) && has(oldSelf.spec.endpointPublishingStrategy)) || !has(oldSelf.status) || !has(oldSelf.status.endpointPublishingStrategy) || self.spec.endpointPublishingStrategy.type == oldSelf.status.endpointPublishingStrategy.type`,message="spec.endpointPublishingStrategy may only be added with the type already in use (status.endpointPublishingStrategy.type): to change strategy, create a new IngressController with the new strategy, move routes to it, then delete the old one",fieldPath=.spec.endpointPublishingStrategy.type
@@ -815,8 +815,8 @@ const (
 // whose name matches is captured. OKD writes both name and namePrefix, the
 // unused one empty, so an empty value counts as unset.
 //
-// +kubebuilder:validation:XValidation:rule="self.matchType != 'Exact' || (has(self.name) && size(self.name) > 0 && (!has(self.namePrefix) || size(self.namePrefix) == 0))",message="matchType Exact needs name and no namePrefix"
-// +kubebuilder:validation:XValidation:rule="self.matchType != 'Prefix' || (has(self.namePrefix) && size(self.namePrefix) > 0 && (!has(self.name) || size(self.name) == 0))",message="matchType Prefix needs namePrefix and no name"
+// +kubebuilder:validation:XValidation:rule="self.matchType != 'Exact' || (has(self.name) && size(self.name) > 0)",message="matchType Exact needs name (namePrefix is then not used)"
+// +kubebuilder:validation:XValidation:rule="self.matchType != 'Prefix' || (has(self.namePrefix) && size(self.namePrefix) > 0)",message="matchType Prefix needs namePrefix (name is then not used)"
 type IngressControllerCaptureHTTPCookie struct {
 	// matchType is Exact (match name) or Prefix (match namePrefix).
 	// +required
@@ -1112,13 +1112,14 @@ type IngressControllerTuningOptions struct {
 	TLSInspectDelay *metav1.Duration `json:"tlsInspectDelay,omitempty"`
 
 	// healthCheckInterval is the time between backend health checks: 0
-	// (default, 5s) or 1s to 2147483647ms. OKD ignores values below 1s; we
-	// reject them. A route annotation can override it.
+	// (default, 5s) or 1s to 2147483647ms. A value below 1s is ignored, as
+	// OKD ignores it (FieldsSupported names it). A route annotation can
+	// override it.
 	// +optional
 	// +kubebuilder:validation:Type=string
 	// +kubebuilder:validation:MaxLength=32
 	// +kubebuilder:validation:Pattern=`^0$|^([0-9]+([.][0-9]+)?(ns|us|µs|μs|ms|s|m|h))+$`
-	// +kubebuilder:validation:XValidation:rule=`!self.matches('^0$|^([0-9]+([.][0-9]+)?(ns|us|µs|μs|ms|s|m|h))+$') || duration(self) == duration('0s') || (duration(self) >= duration('1s') && duration(self) <= duration('2147483647ms'))`,message="healthCheckInterval must be 0 (default) or between 1s and 2147483647ms"
+	// +kubebuilder:validation:XValidation:rule=`!self.matches('^0$|^([0-9]+([.][0-9]+)?(ns|us|µs|μs|ms|s|m|h))+$') || duration(self) <= duration('2147483647ms')`,message="healthCheckInterval must be at most 2147483647ms"
 	HealthCheckInterval *metav1.Duration `json:"healthCheckInterval,omitempty"`
 
 	// maxConnections is the most simultaneous connections per HAProxy
@@ -1198,12 +1199,9 @@ type CompressionMIMEType string
 // TLSSecurityProfile selects TLS versions and ciphers, with the shape of
 // OKD's config.openshift.io/v1 TLSSecurityProfile. type picks a named profile
 // (based on Mozilla's server-side TLS recommendations) or Custom; only the
-// member of that type may be set.
+// member of that type is read (as OKD, another one may stay set, so that a
+// merge patch of type alone applies).
 //
-// +kubebuilder:validation:XValidation:rule="!has(self.old) || (has(self.type) && self.type == 'Old')",message="old may only be set when type is Old"
-// +kubebuilder:validation:XValidation:rule="!has(self.intermediate) || (has(self.type) && self.type == 'Intermediate')",message="intermediate may only be set when type is Intermediate"
-// +kubebuilder:validation:XValidation:rule="!has(self.modern) || (has(self.type) && self.type == 'Modern')",message="modern may only be set when type is Modern"
-// +kubebuilder:validation:XValidation:rule="!has(self.custom) || (has(self.type) && self.type == 'Custom')",message="custom may only be set when type is Custom"
 // +kubebuilder:validation:XValidation:rule="!has(self.type) || self.type != 'Custom' || (has(self.custom) && has(self.custom.ciphers) && size(self.custom.ciphers) > 0)",message="type Custom needs custom.ciphers with at least one cipher"
 type TLSSecurityProfile struct {
 	// type is Old, Intermediate, Modern or Custom. Named profiles may change
