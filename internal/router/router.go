@@ -147,6 +147,7 @@ func New(restCfg *rest.Config, scheme *runtime.Scheme, cfg config.Config, log lo
 		}
 		r.status = status.New(restCfg, w.Reader(), direct, status.Options{
 			RouterName: cfg.RouterName, CanonicalHostname: cfg.CanonicalHostname, Namespace: cfg.Namespace,
+			Sharded: cfg.RouteSelector != nil && !cfg.RouteSelector.Empty(),
 		})
 	}
 	return r, nil

@@ -57,6 +57,10 @@ type Verdict struct {
 	// InvalidAnnotations says, for an admitted route, which of its
 	// annotations were not honoured and why; empty when all were.
 	InvalidAnnotations string
+	// UID and Generation are those of the Route judged, so that a verdict
+	// is never written on another object of the same name.
+	UID        types.UID
+	Generation int64
 }
 
 // Route is an admitted route with what admission worked out about it.
@@ -98,6 +102,7 @@ func Admit(routes []*routev1.Route, p Policy) Result {
 	for _, r := range sorted {
 		key := types.NamespacedName{Namespace: r.Namespace, Name: r.Name}
 		a, v := admitOne(r, p, claims)
+		v.UID, v.Generation = r.UID, r.Generation
 		res.Verdicts[key] = v
 		if v.Admitted {
 			res.Routes = append(res.Routes, a)

@@ -1,13 +1,17 @@
 // Package status writes this router's entry in Route status.ingress[]. All
 // replicas of one IngressController compute the same verdicts, but only the
 // holder of a Lease writes, and only entries that differ from what is
-// stored, so replicas never fight and an idle router writes nothing.
+// stored, so replicas never fight and an idle router writes nothing. It
+// takes the entry off routes that leave the router, backs off from a
+// failing API server and from another writer of the same router name.
 package status
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -34,10 +38,29 @@ type Options struct {
 	Namespace string
 	// Identity names this replica in the Lease (pod name and pid by default).
 	Identity string
+	// Sharded says the router serves only Routes of a label selector,
+	// which the reader's cache holds alone: a new status writer then
+	// looks at every Route once, for entries of Routes that left the
+	// shard while no writer watched.
+	Sharded bool
 }
 
 // LeaseName is the Lease that elects the status writer of a router.
 func LeaseName(routerName string) string { return names.RouterStatusLease(routerName) }
+
+// The pace of status writes. A write that fails is tried again after
+// retryFirst, doubling up to retryMax, so that a failing API server gets
+// no storm. An entry changed by another writer contentionLimit times
+// within contentionWindow (another router of the same name) is left alone
+// for contentionPause: two writers would otherwise fight at API speed.
+const (
+	retryFirst       = time.Second
+	retryMax         = 5 * time.Minute
+	contentionLimit  = 5
+	contentionWindow = time.Minute
+	contentionPause  = time.Minute
+	sweepPageSize    = 500
+)
 
 // Writer writes route status when it holds the Lease.
 type Writer struct {
@@ -45,10 +68,28 @@ type Writer struct {
 	cfg    *rest.Config
 	reader client.Reader
 	writer client.Client
+	now    func() time.Time
 
 	mu       sync.Mutex
 	verdicts map[types.NamespacedName]admission.Verdict
 	wake     chan struct{}
+
+	// Only the write loop uses these.
+	state   map[types.NamespacedName]*routeState
+	swept   bool
+	retries *time.Timer
+}
+
+// routeState is what the writer knows of one Route it wrote or judged.
+type routeState struct {
+	uid types.UID
+	// readRV and wroteRV are the resourceVersions its last write was made
+	// over and made; wrote is the entry it wrote.
+	readRV, wroteRV string
+	wrote           *routev1.RouteIngress
+	failures        int
+	retryAt         time.Time
+	overwrites      []time.Time
 }
 
 // New creates a writer; reader is the router's informer cache, writer a
@@ -58,7 +99,7 @@ func New(cfg *rest.Config, reader client.Reader, writer client.Client, o Options
 		host, _ := os.Hostname()
 		o.Identity = fmt.Sprintf("%s-%d", host, os.Getpid())
 	}
-	return &Writer{o: o, cfg: cfg, reader: reader, writer: writer, wake: make(chan struct{}, 1)}
+	return &Writer{o: o, cfg: cfg, reader: reader, writer: writer, now: time.Now, wake: make(chan struct{}, 1)}
 }
 
 // Update records the latest verdicts and wakes the writer.
@@ -105,6 +146,10 @@ func (w *Writer) Run(ctx context.Context) error {
 func (w *Writer) writeLoop(ctx context.Context) {
 	log := ctrl.LoggerFrom(ctx).WithName("status")
 	log.Info("writing route status", "router", w.o.RouterName, "identity", w.o.Identity)
+	// A new term starts afresh: another replica may have written since.
+	w.state, w.swept = map[types.NamespacedName]*routeState{}, false
+	w.retries = time.AfterFunc(time.Hour, w.Poke)
+	defer w.retries.Stop()
 	w.Poke()
 	for {
 		select {
@@ -112,61 +157,222 @@ func (w *Writer) writeLoop(ctx context.Context) {
 			return
 		case <-w.wake:
 		}
-		if n, err := w.writeAll(ctx); err != nil {
-			// Retry soon: conflicts resolve once the cache catches up.
-			time.AfterFunc(time.Second, w.Poke)
-			if apierrors.IsConflict(err) {
-				// Expected: every IngressController's router writes its own
-				// entry of a route it serves, and so do the others.
-				log.V(1).Info("route status conflict, retrying", "written", n, "reason", err.Error())
-			} else {
-				log.Error(err, "writing route status", "written", n)
-			}
-		} else if n > 0 {
+		n, next, err := w.writeAll(ctx)
+		switch {
+		case apierrors.IsConflict(err):
+			// Expected: every IngressController's router writes its own
+			// entry of a route it serves, and so do the others.
+			log.V(1).Info("route status conflict, retrying", "written", n, "reason", err.Error())
+		case err != nil:
+			log.Error(err, "writing route status", "written", n)
+		case n > 0:
 			log.V(1).Info("route status written", "routes", n)
+		}
+		if !next.IsZero() {
+			w.retries.Reset(max(next.Sub(w.now()), 10*time.Millisecond))
 		}
 	}
 }
 
-func (w *Writer) writeAll(ctx context.Context) (int, error) {
+// writeAll brings every route's entry in line with its verdict and takes
+// this router's entry off routes it no longer judges. It returns how many
+// it wrote and when a route waits to be tried again.
+func (w *Writer) writeAll(ctx context.Context) (int, time.Time, error) {
 	w.mu.Lock()
 	verdicts := w.verdicts
 	w.mu.Unlock()
-	written := 0
+	if verdicts == nil {
+		return 0, time.Time{}, nil // no sync yet: nothing is known
+	}
 	var firstErr error
-	for key, v := range verdicts {
-		if ctx.Err() != nil {
-			return written, ctx.Err()
-		}
-		ok, err := w.writeOne(ctx, key, v)
-		if ok {
-			written++
-		}
+	keep := func(err error) {
 		if err != nil && firstErr == nil {
 			firstErr = err
 		}
 	}
-	return written, firstErr
+	keep(w.leaveAll(ctx, verdicts))
+	written, now := 0, w.now()
+	var next time.Time
+	for key, v := range verdicts {
+		if ctx.Err() != nil {
+			return written, next, ctx.Err()
+		}
+		st := w.state[key]
+		if st == nil {
+			st = &routeState{}
+			w.state[key] = st
+		}
+		if now.Before(st.retryAt) {
+			next = earliest(next, st.retryAt)
+			continue
+		}
+		ok, err := w.writeOne(ctx, key, v, st, now)
+		if ok {
+			written++
+		}
+		keep(err)
+		if !st.retryAt.IsZero() && now.Before(st.retryAt) {
+			next = earliest(next, st.retryAt)
+		}
+	}
+	return written, next, firstErr
+}
+
+func earliest(a, b time.Time) time.Time {
+	if a.IsZero() || b.Before(a) {
+		return b
+	}
+	return a
 }
 
 // writeOne updates one route's entry if it differs from the verdict.
-func (w *Writer) writeOne(ctx context.Context, key types.NamespacedName, v admission.Verdict) (bool, error) {
+func (w *Writer) writeOne(ctx context.Context, key types.NamespacedName, v admission.Verdict, st *routeState, now time.Time) (bool, error) {
+	log := ctrl.LoggerFrom(ctx).WithName("status")
 	var r routev1.Route
 	if err := w.reader.Get(ctx, key, &r); err != nil {
 		return false, client.IgnoreNotFound(err)
 	}
-	entries, changed := Merge(r.Status.Ingress, w.entry(v), metav1.Now())
-	if !changed {
+	if v.UID != "" && r.UID != v.UID {
+		return false, nil // a new Route of that name: its own verdict comes with the next sync
+	}
+	if st.wrote != nil && r.UID == st.uid && r.ResourceVersion == st.readRV {
+		return false, nil // the cache has not seen the last write yet
+	}
+	if w.contended(st, &r, now) {
+		st.retryAt, st.overwrites, st.wrote = now.Add(contentionPause), nil, nil
+		log.Info("another writer keeps changing this router's entry of the route: left alone for a while",
+			"route", key, "router", w.o.RouterName, "pause", contentionPause)
 		return false, nil
 	}
-	r.Status.Ingress = entries
-	if err := w.writer.Status().Update(ctx, &r); err != nil {
-		if apierrors.IsNotFound(err) {
-			return false, nil
-		}
-		return false, fmt.Errorf("route %s: %w", key, err)
+	entries, changed := Merge(r.Status.Ingress, w.entry(v), metav1.NewTime(now))
+	if !changed {
+		st.failures = 0
+		return false, nil
 	}
-	return true, nil
+	readRV := r.ResourceVersion
+	r.Status.Ingress = entries
+	err := w.writer.Status().Update(ctx, &r)
+	switch {
+	case err == nil:
+		mine, _ := own(r.Status.Ingress, w.o.RouterName)
+		st.uid, st.readRV, st.wroteRV, st.wrote, st.failures, st.retryAt = r.UID, readRV, r.ResourceVersion, mine, 0, time.Time{}
+		return true, nil
+	case apierrors.IsNotFound(err):
+		return false, nil
+	case apierrors.IsConflict(err):
+		st.retryAt = now.Add(retryFirst) // the watch event that comes sooner wakes the writer too
+	default:
+		st.retryAt = now.Add(min(retryMax, retryFirst<<min(st.failures, 10)))
+		st.failures++
+	}
+	return false, fmt.Errorf("route %s: %w", key, err)
+}
+
+// contended records whether r shows this router's entry changed by
+// someone else since the writer's last write, and reports whether that
+// happened contentionLimit times within contentionWindow.
+func (w *Writer) contended(st *routeState, r *routev1.Route, now time.Time) bool {
+	if st.wrote == nil || r.UID != st.uid || r.ResourceVersion == st.wroteRV {
+		return false
+	}
+	if cur, ok := own(r.Status.Ingress, w.o.RouterName); ok && sameEntry(*cur, *st.wrote) {
+		return false // another router's entry changed, not ours
+	}
+	st.wrote = nil // counted once per write
+	recent := st.overwrites[:0]
+	for _, t := range st.overwrites {
+		if now.Sub(t) < contentionWindow {
+			recent = append(recent, t)
+		}
+	}
+	st.overwrites = append(recent, now)
+	return len(st.overwrites) >= contentionLimit
+}
+
+// own is this router's entry among entries.
+func own(entries []routev1.RouteIngress, router string) (*routev1.RouteIngress, bool) {
+	for i := range entries {
+		if entries[i].RouterName == router {
+			e := entries[i]
+			return &e, true
+		}
+	}
+	return nil, false
+}
+
+// leaveAll takes this router's entry off routes it no longer judges (they
+// left the shard, by their labels or their namespace's, or were
+// deleted), as OKD's router does not (OCPBUGS-1689): status would claim a
+// router serves a route it does not. Routes the writer judged in this term
+// are read directly, as the cache drops a route whose labels no longer
+// match; at the start of a term, every route is looked at once.
+func (w *Writer) leaveAll(ctx context.Context, verdicts map[types.NamespacedName]admission.Verdict) error {
+	var firstErr error
+	for key := range w.state {
+		if _, ok := verdicts[key]; ok {
+			continue
+		}
+		delete(w.state, key)
+		var r routev1.Route
+		if err := w.writer.Get(ctx, key, &r); err != nil {
+			if !apierrors.IsNotFound(err) && firstErr == nil {
+				firstErr = err
+			}
+			continue
+		}
+		if err := w.leave(ctx, &r); err != nil && firstErr == nil {
+			firstErr = err
+		}
+	}
+	if !w.swept {
+		if err := w.sweep(ctx, verdicts); err != nil {
+			return errors.Join(firstErr, err)
+		}
+		w.swept = true
+	}
+	return firstErr
+}
+
+// sweep takes this router's entry off every route that has one and that
+// it does not judge: the cache's routes, and, for a sharded router, every
+// route of the cluster, a page at a time.
+func (w *Writer) sweep(ctx context.Context, verdicts map[types.NamespacedName]admission.Verdict) error {
+	var list routev1.RouteList
+	reader, opts := w.reader, []client.ListOption{}
+	if w.o.Sharded {
+		reader, opts = w.writer, []client.ListOption{client.Limit(sweepPageSize)}
+	}
+	for {
+		if err := reader.List(ctx, &list, opts...); err != nil {
+			return err
+		}
+		for i := range list.Items {
+			r := &list.Items[i]
+			if _, judged := verdicts[types.NamespacedName{Namespace: r.Namespace, Name: r.Name}]; judged {
+				continue
+			}
+			if err := w.leave(ctx, r); err != nil {
+				return err
+			}
+		}
+		if list.Continue == "" {
+			return nil
+		}
+		opts = []client.ListOption{client.Limit(sweepPageSize), client.Continue(list.Continue)}
+	}
+}
+
+// leave removes this router's entry from r, if it has one.
+func (w *Writer) leave(ctx context.Context, r *routev1.Route) error {
+	kept := slices.DeleteFunc(slices.Clone(r.Status.Ingress), func(e routev1.RouteIngress) bool { return e.RouterName == w.o.RouterName })
+	if len(kept) == len(r.Status.Ingress) {
+		return nil
+	}
+	r.Status.Ingress = kept
+	if err := w.writer.Status().Update(ctx, r); err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("route %s/%s: taking off the entry of router %s: %w", r.Namespace, r.Name, w.o.RouterName, err)
+	}
+	return nil
 }
 
 func (w *Writer) entry(v admission.Verdict) routev1.RouteIngress {

@@ -20,6 +20,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/strategicpatch"
@@ -638,6 +639,43 @@ var _ = Describe("Replicas and shards", func() {
 		Expect(status(c, "http://wrongns.example.com/")()).To(Equal(404))
 		Consistently(admitted(shardNS, "unlabelled", "shard")).WithTimeout(time.Second).Should(BeZero())
 		Consistently(admitted(otherNS, "wrongns", "shard")).WithTimeout(time.Second).Should(BeZero())
+
+		// A route that leaves the shard loses the shard's entry (OKD's
+		// keeps it: OCPBUGS-1689): by its labels, by its namespace's, and
+		// while no router of the shard ran.
+		relabel := func(obj client.Object, key, value string) {
+			GinkgoHelper()
+			Eventually(func() error {
+				if err := k8s.Get(context.Background(), client.ObjectKeyFromObject(obj), obj); err != nil {
+					return err
+				}
+				l := obj.GetLabels()
+				if l == nil {
+					l = map[string]string{}
+				}
+				if value == "" {
+					delete(l, key)
+				} else {
+					l[key] = value
+				}
+				obj.SetLabels(l)
+				return k8s.Update(context.Background(), obj)
+			}).WithTimeout(wait).Should(Succeed())
+		}
+		relabel(in, "expose", "")
+		Eventually(admitted(shardNS, "in", "shard")).WithTimeout(wait).Should(BeZero())
+		Expect(status(c, "http://in.example.com/")()).To(Equal(404))
+		relabel(in, "expose", "yes")
+		Eventually(admitted(shardNS, "in", "shard")).WithTimeout(wait).Should(HaveField("Status", corev1.ConditionTrue))
+		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: shardNS}}
+		relabel(ns, "shard", "b")
+		Eventually(admitted(shardNS, "in", "shard")).WithTimeout(wait).Should(BeZero())
+		relabel(ns, "shard", "a")
+		Eventually(admitted(shardNS, "in", "shard")).WithTimeout(wait).Should(HaveField("Status", corev1.ConditionTrue))
+		shard.Stop()
+		relabel(in, "expose", "")
+		startRouter("shard", map[string]string{"ROUTE_LABELS": "expose=yes", "NAMESPACE_LABELS": "shard=a"})
+		Eventually(admitted(shardNS, "in", "shard")).WithTimeout(wait).Should(BeZero())
 	})
 })
 

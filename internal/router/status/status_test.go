@@ -1,0 +1,134 @@
+package status
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
+
+	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
+	"github.com/okd-ingress/okd-ingress/internal/router/admission"
+)
+
+// testWriter is a writer of router "default" over a fake API holding n
+// routes, all admitted, whose status updates go through update (nil: the
+// fake's own); the clock is the returned pointer's.
+func testWriter(t *testing.T, n int, update func(ctx context.Context, c client.Client, obj client.Object) error) (*Writer, client.Client, *time.Time) {
+	t.Helper()
+	s := runtime.NewScheme()
+	if err := routev1.AddToScheme(s); err != nil {
+		t.Fatal(err)
+	}
+	verdicts := map[types.NamespacedName]admission.Verdict{}
+	b := fake.NewClientBuilder().WithScheme(s).WithStatusSubresource(&routev1.Route{})
+	for i := range n {
+		r := &routev1.Route{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: fmt.Sprintf("r%d", i), UID: types.UID(fmt.Sprint("uid-", i))},
+			Spec: routev1.RouteSpec{Host: fmt.Sprintf("r%d.example.com", i)}}
+		b = b.WithObjects(r)
+		verdicts[types.NamespacedName{Namespace: "ns", Name: r.Name}] = admission.Verdict{Admitted: true, Host: r.Spec.Host,
+			WildcardPolicy: routev1.WildcardPolicyNone, UID: r.UID}
+	}
+	if update != nil {
+		b = b.WithInterceptorFuncs(interceptor.Funcs{SubResourceUpdate: func(ctx context.Context, c client.Client, _ string, obj client.Object, _ ...client.SubResourceUpdateOption) error {
+			return update(ctx, c, obj)
+		}})
+	}
+	c := b.Build()
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	w := New(nil, c, c, Options{RouterName: "default", CanonicalHostname: "router-default.apps.example.com"})
+	w.now = func() time.Time { return now }
+	w.state, w.swept = map[types.NamespacedName]*routeState{}, true
+	w.Update(verdicts)
+	return w, c, &now
+}
+
+// A failing API server gets each route's write again after 1 s, 2 s, 4 s…,
+// not every route every second.
+func TestWriteBackoff(t *testing.T) {
+	attempts := 0
+	w, _, now := testWriter(t, 20, func(context.Context, client.Client, client.Object) error {
+		attempts++
+		return apierrors.NewServiceUnavailable("overloaded")
+	})
+	start := *now
+	if _, next, err := w.writeAll(context.Background()); err == nil || !next.Equal(start.Add(retryFirst)) {
+		t.Fatalf("a failed write: error %v, next try at %v; want an error and %v", err, next, start.Add(retryFirst))
+	}
+	for ; now.Sub(start) < time.Minute; *now = now.Add(100 * time.Millisecond) {
+		_, _, _ = w.writeAll(context.Background())
+	}
+	// Tries at 0, 1, 3, 7, 15 and 31 s: six per route, where a retry every
+	// second would be sixty.
+	if attempts < 20*5 || attempts > 20*7 {
+		t.Errorf("%d status updates in a minute for 20 routes against a failing API server, want about %d", attempts, 20*6)
+	}
+}
+
+// Another writer of the same router name, which writes its own entry back
+// after each of ours, is left alone after a few rounds instead of fought at
+// API speed.
+func TestWriteContention(t *testing.T) {
+	ours := 0
+	w, _, now := testWriter(t, 1, func(ctx context.Context, c client.Client, obj client.Object) error {
+		ours++
+		if err := c.Status().Update(ctx, obj); err != nil {
+			return err
+		}
+		// The other writer, at once.
+		r := obj.(*routev1.Route).DeepCopy()
+		r.Status.Ingress[0].RouterCanonicalHostname = "router-default.apps.other.example.com"
+		return c.Status().Update(ctx, r)
+	})
+	for range 50 {
+		if _, _, err := w.writeAll(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		*now = now.Add(10 * time.Millisecond)
+	}
+	if ours != contentionLimit {
+		t.Errorf("%d writes while contended, want %d, then a pause", ours, contentionLimit)
+	}
+	*now = now.Add(contentionPause)
+	if _, _, err := w.writeAll(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if ours != contentionLimit+1 {
+		t.Errorf("%d writes after the pause, want one more", ours)
+	}
+}
+
+// A verdict is not written on another Route of the same name (deleted and
+// made again), nor again while the cache has not seen the last write.
+func TestWriteNoStaleVerdict(t *testing.T) {
+	writes := 0
+	w, c, _ := testWriter(t, 1, func(ctx context.Context, c client.Client, obj client.Object) error {
+		writes++
+		return c.Status().Update(ctx, obj)
+	})
+	key := types.NamespacedName{Namespace: "ns", Name: "r0"}
+	var r routev1.Route
+	if err := c.Get(context.Background(), key, &r); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Delete(context.Background(), &r); err != nil {
+		t.Fatal(err)
+	}
+	r = routev1.Route{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "r0", UID: "uid-new"}, Spec: routev1.RouteSpec{Host: "new.example.com"}}
+	if err := c.Create(context.Background(), &r); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := w.writeAll(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if writes != 0 {
+		t.Errorf("the old Route's verdict was written on the new one")
+	}
+}
