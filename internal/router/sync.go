@@ -3,7 +3,9 @@ package router
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"fmt"
+	"maps"
 	"math"
 	"path/filepath"
 	"regexp"
@@ -725,7 +727,7 @@ func (r *Router) quarantine(p *plan, alerts []haproxy.Alert) bool {
 	blame := func(route types.NamespacedName, msg string) {
 		r.rejected[quarantineKey(route, p)] = admission.Verdict{
 			Reason:  admission.ReasonExtendedValidationFailed,
-			Message: "HAProxy rejected this route's configuration: " + msg,
+			Message: "HAProxy rejected this route's configuration: " + placeless(msg),
 		}
 		blamed = true
 	}
@@ -764,6 +766,20 @@ func enclosingBackend(lines [][]byte, n int) string {
 	return ""
 }
 
+// alertPlaces are the file names and line numbers in HAProxy's alerts,
+// which move with other routes: a route's status message must not.
+var alertPlaces = regexp.MustCompile(`\[[^\[\]]*:\d+\]|line \d+ in file '[^']*'`)
+
+// placeless is an alert without its file names and line numbers.
+func placeless(msg string) string {
+	return strings.Join(strings.Fields(alertPlaces.ReplaceAllStringFunc(msg, func(m string) string {
+		if strings.HasPrefix(m, "line ") {
+			return "its certificate"
+		}
+		return ""
+	})), " ")
+}
+
 // quarantineKey ties a rejection to the route's current version: editing
 // the route gives it a new chance.
 func quarantineKey(route types.NamespacedName, p *plan) string {
@@ -775,11 +791,17 @@ func quarantineKey(route types.NamespacedName, p *plan) string {
 	return route.String()
 }
 
-// routeVersion names what the router served of a route: its version, and
-// that of the Secret it takes its certificate from, so that a fixed
-// Secret, too, gives a refused route a new chance.
+// routeVersion names what the router served of a route: its spec's
+// generation, its annotations, and the version of the Secret it takes its
+// certificate from, so that a change of any, and only of those, gives a
+// refused route a new chance. Not its resourceVersion: the router's own
+// status write (that it is refused) changes that.
 func routeVersion(a admission.Route) string {
-	return string(a.UID) + "/" + a.ResourceVersion + "/" + a.SecretVersion
+	h := sha256.New()
+	for _, k := range slices.Sorted(maps.Keys(a.Annotations)) {
+		fmt.Fprintf(h, "%q=%q;", k, a.Annotations[k])
+	}
+	return fmt.Sprintf("%s/%d/%x/%s", a.UID, a.Generation, h.Sum(nil)[:8], a.SecretVersion)
 }
 
 // applyQuarantine moves quarantined routes from admitted to rejected.
@@ -798,6 +820,7 @@ func (r *Router) applyQuarantine(res admission.Result) admission.Result {
 		}
 		live[key] = true
 		v.Host, v.WildcardPolicy = a.Host, res.Verdicts[types.NamespacedName{Namespace: a.Namespace, Name: a.Name}].WildcardPolicy
+		v.UID, v.Generation = a.UID, a.Generation
 		res.Verdicts[types.NamespacedName{Namespace: a.Namespace, Name: a.Name}] = v
 	}
 	for k := range r.rejected {

@@ -87,6 +87,31 @@ func TestQuarantineBlamesCertificates(t *testing.T) {
 	if n := strings.Count(string(p.files[render.CrtListFile]), "\n"); n != 2 {
 		t.Errorf("crt-list has %d lines after the quarantine, want 2:\n%s", n, p.files[render.CrtListFile])
 	}
+	// The message does not move with other routes' lines.
+	if strings.Contains(v.Message, "haproxy.cfg:57") || strings.Contains(v.Message, "line 2") {
+		t.Errorf("message %q names a place in the files", v.Message)
+	}
+	// Its own status write (a new resourceVersion) gives the route no new
+	// chance; a change of its spec does.
+	second := func(edit func(*routev1.Route)) bool {
+		t.Helper()
+		for _, rt := range snap.Routes {
+			if rt.Name == "second" {
+				edit(rt)
+			}
+		}
+		p, err := r.plan(snap)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p.result.Verdicts[types.NamespacedName{Namespace: "ns", Name: "second"}].Admitted
+	}
+	if second(func(rt *routev1.Route) { rt.ResourceVersion = "999" }) {
+		t.Error("admitted again after a status write")
+	}
+	if !second(func(rt *routev1.Route) { rt.Generation++ }) {
+		t.Error("still refused after a spec change")
+	}
 }
 
 func TestSpareCount(t *testing.T) {
