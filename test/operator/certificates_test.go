@@ -261,16 +261,7 @@ func TestDefaultCertificate(t *testing.T) {
 			}
 			return nil
 		})
-		eventually(t, "OperandsReconciled gone", func() error {
-			x, err := getIC(ic)
-			if err != nil {
-				return err
-			}
-			if c := condition(x, "OperandsReconciled"); c != nil {
-				return fmt.Errorf("OperandsReconciled %+v", c)
-			}
-			return nil
-		})
+		waitOperandsReconciled(t, ic)
 		var s corev1.Secret
 		must(t, k8s.Get(ctx, client.ObjectKey{Namespace: names.RouterNamespace, Name: "certs-own"}, &s))
 		if !slices.Equal(s.Data["tls.crt"], own.CertPEM) {
@@ -356,16 +347,7 @@ func TestDefaultCertificate(t *testing.T) {
 		updateIC(t, ic, func(x *operatorv1.IngressController) {
 			x.Spec.DefaultCertificate = &corev1.LocalObjectReference{Name: "certs-own"}
 		})
-		eventually(t, "OperandsReconciled gone", func() error {
-			x, err := getIC(ic)
-			if err != nil {
-				return err
-			}
-			if c := condition(x, "OperandsReconciled"); c != nil {
-				return fmt.Errorf("OperandsReconciled %+v", c)
-			}
-			return nil
-		})
+		waitOperandsReconciled(t, ic)
 		d := deployment(t, ic)
 		d.Status = appsv1.DeploymentStatus{ObservedGeneration: d.Generation}
 		must(t, k8s.Status().Update(ctx, d))
@@ -518,4 +500,19 @@ func waitOperandsFault(t *testing.T, ic, msg string) {
 func getSecret(name string) (*corev1.Secret, error) {
 	s := &corev1.Secret{}
 	return s, k8s.Get(ctx, client.ObjectKey{Namespace: names.RouterNamespace, Name: name}, s)
+}
+
+// waitOperandsReconciled waits for ic's OperandsReconciled condition to go.
+func waitOperandsReconciled(t *testing.T, ic string) {
+	t.Helper()
+	eventually(t, "OperandsReconciled gone", func() error {
+		x, err := getIC(ic)
+		if err != nil {
+			return err
+		}
+		if c := condition(x, "OperandsReconciled"); c != nil {
+			return fmt.Errorf("OperandsReconciled %+v", c)
+		}
+		return nil
+	})
 }
