@@ -66,15 +66,27 @@ var _ = Describe("RBAC", func() {
 
 		By("running a router as the ServiceAccount")
 		kubeconfig := impersonatingKubeconfig(full.Kubeconfig, saUser)
-		r, err := framework.StartRouter(routerOptions(kubeconfig, "rbac", nil))
+		// A shard: its status writer lists every route once, and reads one
+		// that leaves it to take its entry off.
+		r, err := framework.StartRouter(routerOptions(kubeconfig, "rbac", map[string]string{"ROUTE_LABELS": "shard=rbac"}))
 		Expect(err).NotTo(HaveOccurred())
 		stopOnCleanup(r, "rbac")
 		Expect(r.WaitReady(30 * time.Second)).To(Succeed())
 		ns := newNamespace(full.Client, "rbac-app", nil)
 		newBackend(full.Client, ns, "web", 1)
-		Expect(full.Client.Create(ctx, plainRoute(ns, "web", "rbac-app.hardening.test"))).To(Succeed())
+		route := plainRoute(ns, "web", "rbac-app.hardening.test")
+		route.Labels = map[string]string{"shard": "rbac"}
+		Expect(full.Client.Create(ctx, route)).To(Succeed())
 		Eventually(servedBy(r.NewClient(framework.ClientOptions{}), "http://rbac-app.hardening.test/")).WithTimeout(wait).Should(Equal("web"))
 		Eventually(condition(full.Client, ns, "web", "rbac")).WithTimeout(wait).Should(HaveField("Status", corev1.ConditionTrue))
+		Eventually(func() error {
+			if err := full.Client.Get(ctx, client.ObjectKeyFromObject(route), route); err != nil {
+				return err
+			}
+			route.Labels = nil
+			return full.Client.Update(ctx, route)
+		}).WithTimeout(wait).Should(Succeed())
+		Eventually(condition(full.Client, ns, "web", "rbac")).WithTimeout(wait).Should(BeZero())
 		Expect(r.Log()).NotTo(ContainSubstring("forbidden"), "the router ran into missing permissions")
 	})
 
