@@ -43,8 +43,10 @@ type Router struct {
 	watcher *watch.Watcher
 	hap     *haproxy.Supervisor
 	status  *status.Writer
-	params  render.Params
-	metrics *metrics
+	// failedSyncs counts syncs that failed in a row (syncOutcome).
+	failedSyncs int
+	params      render.Params
+	metrics     *metrics
 
 	// prev is the model HAProxy runs; rejected holds routes whose config
 	// HAProxy refused, until they change.
@@ -229,10 +231,28 @@ func (r *Router) loop(ctx context.Context, errs <-chan error) error {
 				continue
 			}
 		}
-		if err := r.sync(ctx); err != nil {
+		err := r.sync(ctx)
+		r.syncOutcome(err)
+		if err != nil {
 			r.log.Error(err, "sync failed; retrying")
 			retry.Reset(time.Second)
 		}
+	}
+}
+
+// failedSyncsToStepDown is how many syncs in a row may fail (a second
+// apart) before the router gives up writing status to another replica.
+const failedSyncsToStepDown = 5
+
+// syncOutcome counts failed syncs in a row, and tells the status writer.
+func (r *Router) syncOutcome(err error) {
+	if err == nil {
+		r.failedSyncs = 0
+	} else {
+		r.failedSyncs++
+	}
+	if r.status != nil {
+		r.status.SetHealthy(r.failedSyncs < failedSyncsToStepDown)
 	}
 }
 

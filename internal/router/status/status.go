@@ -73,6 +73,12 @@ type Writer struct {
 	mu       sync.Mutex
 	verdicts map[types.NamespacedName]admission.Verdict
 	wake     chan struct{}
+	// unhealthy says the router fails to sync: it gives up the Lease, and
+	// campaigns again once healthy (healthyWake), so that a replica that
+	// serves writes status. stopTerm ends the current term.
+	unhealthy   bool
+	healthyWake chan struct{}
+	stopTerm    context.CancelFunc
 
 	// Only the write loop uses these.
 	state   map[types.NamespacedName]*routeState
@@ -99,7 +105,8 @@ func New(cfg *rest.Config, reader client.Reader, writer client.Client, o Options
 		host, _ := os.Hostname()
 		o.Identity = fmt.Sprintf("%s-%d", host, os.Getpid())
 	}
-	return &Writer{o: o, cfg: cfg, reader: reader, writer: writer, now: time.Now, wake: make(chan struct{}, 1)}
+	return &Writer{o: o, cfg: cfg, reader: reader, writer: writer, now: time.Now,
+		wake: make(chan struct{}, 1), healthyWake: make(chan struct{}, 1)}
 }
 
 // Update records the latest verdicts and wakes the writer.
@@ -119,6 +126,46 @@ func (w *Writer) Poke() {
 	}
 }
 
+// SetHealthy says whether the router syncs: one that keeps failing gives
+// up the Lease to a replica that does (its own verdicts are stale).
+func (w *Writer) SetHealthy(ok bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.unhealthy != ok {
+		return
+	}
+	w.unhealthy = !ok
+	if !ok && w.stopTerm != nil {
+		w.stopTerm()
+	}
+	if ok {
+		select {
+		case w.healthyWake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// startTerm waits until the router is healthy and returns the context of
+// a term of campaigning and writing, which SetHealthy(false) ends.
+func (w *Writer) startTerm(ctx context.Context) (context.Context, context.CancelFunc, bool) {
+	for {
+		w.mu.Lock()
+		if !w.unhealthy {
+			term, stop := context.WithCancel(ctx)
+			w.stopTerm = stop
+			w.mu.Unlock()
+			return term, stop, true
+		}
+		w.mu.Unlock()
+		select {
+		case <-ctx.Done():
+			return nil, nil, false
+		case <-w.healthyWake:
+		}
+	}
+}
+
 // Run campaigns for the Lease and writes while holding it, until ctx ends.
 func (w *Writer) Run(ctx context.Context) error {
 	cs, err := kubernetes.NewForConfig(w.cfg)
@@ -131,7 +178,11 @@ func (w *Writer) Run(ctx context.Context) error {
 		LockConfig: resourcelock.ResourceLockConfig{Identity: w.o.Identity},
 	}
 	for ctx.Err() == nil {
-		leaderelection.RunOrDie(ctx, leaderelection.LeaderElectionConfig{
+		term, stop, ok := w.startTerm(ctx)
+		if !ok {
+			return nil
+		}
+		leaderelection.RunOrDie(term, leaderelection.LeaderElectionConfig{
 			Lock: lock, ReleaseOnCancel: true,
 			LeaseDuration: 15 * time.Second, RenewDeadline: 10 * time.Second, RetryPeriod: 2 * time.Second,
 			Callbacks: leaderelection.LeaderCallbacks{
@@ -139,6 +190,7 @@ func (w *Writer) Run(ctx context.Context) error {
 				OnStoppedLeading: func() {},
 			},
 		})
+		stop()
 	}
 	return nil
 }
@@ -190,9 +242,9 @@ func (w *Writer) writeAll(ctx context.Context) (int, time.Time, error) {
 			firstErr = err
 		}
 	}
-	keep(w.leaveAll(ctx, verdicts))
 	written, now := 0, w.now()
-	var next time.Time
+	next, err := w.leaveAll(ctx, verdicts, now)
+	keep(err)
 	for key, v := range verdicts {
 		if ctx.Err() != nil {
 			return written, next, ctx.Err()
@@ -306,31 +358,44 @@ func own(entries []routev1.RouteIngress, router string) (*routev1.RouteIngress, 
 // router serves a route it does not. Routes the writer judged in this term
 // are read directly, as the cache drops a route whose labels no longer
 // match; at the start of a term, every route is looked at once.
-func (w *Writer) leaveAll(ctx context.Context, verdicts map[types.NamespacedName]admission.Verdict) error {
+func (w *Writer) leaveAll(ctx context.Context, verdicts map[types.NamespacedName]admission.Verdict, now time.Time) (time.Time, error) {
 	var firstErr error
-	for key := range w.state {
+	var next time.Time
+	for key, st := range w.state {
 		if _, ok := verdicts[key]; ok {
 			continue
 		}
-		delete(w.state, key)
-		var r routev1.Route
-		if err := w.writer.Get(ctx, key, &r); err != nil {
-			if !apierrors.IsNotFound(err) && firstErr == nil {
-				firstErr = err
-			}
+		if now.Before(st.retryAt) {
+			next = earliest(next, st.retryAt)
 			continue
 		}
-		if err := w.leave(ctx, &r); err != nil && firstErr == nil {
+		var r routev1.Route
+		err := w.writer.Get(ctx, key, &r)
+		if err == nil {
+			err = w.leave(ctx, &r)
+		}
+		if err == nil || apierrors.IsNotFound(err) {
+			delete(w.state, key)
+			continue
+		}
+		// Tried again, as a write is (a conflict: at once).
+		st.retryAt = now
+		if !apierrors.IsConflict(err) {
+			st.retryAt = now.Add(min(retryMax, retryFirst<<min(st.failures, 10)))
+			st.failures++
+		}
+		next = earliest(next, st.retryAt)
+		if firstErr == nil {
 			firstErr = err
 		}
 	}
 	if !w.swept {
 		if err := w.sweep(ctx, verdicts); err != nil {
-			return errors.Join(firstErr, err)
+			return earliest(next, now.Add(retryFirst)), errors.Join(firstErr, err)
 		}
 		w.swept = true
 	}
-	return firstErr
+	return next, firstErr
 }
 
 // sweep takes this router's entry off every route that has one and that

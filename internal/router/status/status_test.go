@@ -132,3 +132,40 @@ func TestWriteNoStaleVerdict(t *testing.T) {
 		t.Errorf("the old Route's verdict was written on the new one")
 	}
 }
+
+// A router that keeps failing to sync ends its term (giving up the Lease)
+// and campaigns again only once it syncs.
+func TestUnhealthyEndsTerm(t *testing.T) {
+	w, _, _ := testWriter(t, 0, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	term, _, ok := w.startTerm(ctx)
+	if !ok {
+		t.Fatal("no term while healthy")
+	}
+	w.SetHealthy(false)
+	select {
+	case <-term.Done():
+	case <-time.After(time.Second):
+		t.Fatal("the term goes on while the router fails")
+	}
+	started := make(chan context.Context)
+	go func() {
+		next, _, _ := w.startTerm(ctx)
+		started <- next
+	}()
+	select {
+	case <-started:
+		t.Fatal("a new term while the router fails")
+	case <-time.After(100 * time.Millisecond):
+	}
+	w.SetHealthy(true)
+	select {
+	case next := <-started:
+		if next == nil || next.Err() != nil {
+			t.Fatal("the new term is over already")
+		}
+	case <-time.After(time.Second):
+		t.Fatal("no new term once the router syncs")
+	}
+}
