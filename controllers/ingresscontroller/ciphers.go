@@ -1,13 +1,14 @@
 package ingresscontroller
 
 // openSSLCiphers are the names of the ciphers below TLS 1.3 that the
-// routers' HAProxy can be given: `openssl ciphers 'ALL:COMPLEMENTOFALL'`
-// of OpenSSL 3, less those without encryption or authentication
-// (NULL, ADH, AECDH), which OpenSSL's security level refuses, so that a
-// list of them alone would stop HAProxy. DES-CBC3-SHA, of OKD's Old
-// profile, is kept: OpenSSL 3 leaves it out of the list it is in, as
-// OKD's routers do. A name not here is reported, not configured: HAProxy
-// refuses a cipher list it can use nothing of.
+// routers' HAProxy can serve with: `openssl ciphers 'ALL:COMPLEMENTOFALL'`
+// of OpenSSL 3, less those without encryption or authentication (NULL,
+// ADH, AECDH), which OpenSSL's security level refuses, and those that need
+// a pre-shared key or password the routers never have (PSK, SRP). A name
+// not here is left out and reported, not configured: HAProxy refuses a
+// cipher list it can use nothing of. (OKD's Old profile names
+// DES-CBC3-SHA, which OpenSSL 3 no longer has: it is left out of that
+// profile silently, as OpenSSL leaves it out of OKD's.)
 var openSSLCiphers = map[string]bool{
 	"AES128-CCM":                     true,
 	"AES128-CCM8":                    true,
@@ -25,7 +26,6 @@ var openSSLCiphers = map[string]bool{
 	"CAMELLIA128-SHA256":             true,
 	"CAMELLIA256-SHA":                true,
 	"CAMELLIA256-SHA256":             true,
-	"DES-CBC3-SHA":                   true,
 	"DHE-DSS-AES128-GCM-SHA256":      true,
 	"DHE-DSS-AES128-SHA":             true,
 	"DHE-DSS-AES128-SHA256":          true,
@@ -38,21 +38,6 @@ var openSSLCiphers = map[string]bool{
 	"DHE-DSS-CAMELLIA128-SHA256":     true,
 	"DHE-DSS-CAMELLIA256-SHA":        true,
 	"DHE-DSS-CAMELLIA256-SHA256":     true,
-	"DHE-PSK-AES128-CBC-SHA":         true,
-	"DHE-PSK-AES128-CBC-SHA256":      true,
-	"DHE-PSK-AES128-CCM":             true,
-	"DHE-PSK-AES128-CCM8":            true,
-	"DHE-PSK-AES128-GCM-SHA256":      true,
-	"DHE-PSK-AES256-CBC-SHA":         true,
-	"DHE-PSK-AES256-CBC-SHA384":      true,
-	"DHE-PSK-AES256-CCM":             true,
-	"DHE-PSK-AES256-CCM8":            true,
-	"DHE-PSK-AES256-GCM-SHA384":      true,
-	"DHE-PSK-ARIA128-GCM-SHA256":     true,
-	"DHE-PSK-ARIA256-GCM-SHA384":     true,
-	"DHE-PSK-CAMELLIA128-SHA256":     true,
-	"DHE-PSK-CAMELLIA256-SHA384":     true,
-	"DHE-PSK-CHACHA20-POLY1305":      true,
 	"DHE-RSA-AES128-CCM":             true,
 	"DHE-RSA-AES128-CCM8":            true,
 	"DHE-RSA-AES128-GCM-SHA256":      true,
@@ -87,13 +72,6 @@ var openSSLCiphers = map[string]bool{
 	"ECDHE-ECDSA-CAMELLIA128-SHA256": true,
 	"ECDHE-ECDSA-CAMELLIA256-SHA384": true,
 	"ECDHE-ECDSA-CHACHA20-POLY1305":  true,
-	"ECDHE-PSK-AES128-CBC-SHA":       true,
-	"ECDHE-PSK-AES128-CBC-SHA256":    true,
-	"ECDHE-PSK-AES256-CBC-SHA":       true,
-	"ECDHE-PSK-AES256-CBC-SHA384":    true,
-	"ECDHE-PSK-CAMELLIA128-SHA256":   true,
-	"ECDHE-PSK-CAMELLIA256-SHA384":   true,
-	"ECDHE-PSK-CHACHA20-POLY1305":    true,
 	"ECDHE-RSA-AES128-GCM-SHA256":    true,
 	"ECDHE-RSA-AES128-SHA":           true,
 	"ECDHE-RSA-AES128-SHA256":        true,
@@ -103,36 +81,4 @@ var openSSLCiphers = map[string]bool{
 	"ECDHE-RSA-CAMELLIA128-SHA256":   true,
 	"ECDHE-RSA-CAMELLIA256-SHA384":   true,
 	"ECDHE-RSA-CHACHA20-POLY1305":    true,
-	"PSK-AES128-CBC-SHA":             true,
-	"PSK-AES128-CBC-SHA256":          true,
-	"PSK-AES128-CCM":                 true,
-	"PSK-AES128-CCM8":                true,
-	"PSK-AES128-GCM-SHA256":          true,
-	"PSK-AES256-CBC-SHA":             true,
-	"PSK-AES256-CBC-SHA384":          true,
-	"PSK-AES256-CCM":                 true,
-	"PSK-AES256-CCM8":                true,
-	"PSK-AES256-GCM-SHA384":          true,
-	"PSK-ARIA128-GCM-SHA256":         true,
-	"PSK-ARIA256-GCM-SHA384":         true,
-	"PSK-CAMELLIA128-SHA256":         true,
-	"PSK-CAMELLIA256-SHA384":         true,
-	"PSK-CHACHA20-POLY1305":          true,
-	"RSA-PSK-AES128-CBC-SHA":         true,
-	"RSA-PSK-AES128-CBC-SHA256":      true,
-	"RSA-PSK-AES128-GCM-SHA256":      true,
-	"RSA-PSK-AES256-CBC-SHA":         true,
-	"RSA-PSK-AES256-CBC-SHA384":      true,
-	"RSA-PSK-AES256-GCM-SHA384":      true,
-	"RSA-PSK-ARIA128-GCM-SHA256":     true,
-	"RSA-PSK-ARIA256-GCM-SHA384":     true,
-	"RSA-PSK-CAMELLIA128-SHA256":     true,
-	"RSA-PSK-CAMELLIA256-SHA384":     true,
-	"RSA-PSK-CHACHA20-POLY1305":      true,
-	"SRP-AES-128-CBC-SHA":            true,
-	"SRP-AES-256-CBC-SHA":            true,
-	"SRP-DSS-AES-128-CBC-SHA":        true,
-	"SRP-DSS-AES-256-CBC-SHA":        true,
-	"SRP-RSA-AES-128-CBC-SHA":        true,
-	"SRP-RSA-AES-256-CBC-SHA":        true,
 }

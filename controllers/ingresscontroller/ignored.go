@@ -46,7 +46,9 @@ func ignoredFields(s *operatorv1.IngressControllerSpec) []string {
 			out = append(out, refusedActions(h.Actions.Response, true, "response")...)
 		}
 	}
-	if _, _, unknown := splitCiphers(effectiveTLSProfile(s.TLSSecurityProfile).Ciphers); len(unknown) > 0 {
+	if p := s.TLSSecurityProfile; p == nil || p.Type != operatorv1.TLSProfileCustomType {
+		// A named profile is OKD's, what OpenSSL lacks of it left out.
+	} else if _, _, unknown := splitCiphers(effectiveTLSProfile(p).Ciphers); len(unknown) > 0 {
 		out = append(out, fmt.Sprintf("spec.tlsSecurityProfile.custom.ciphers (not offered: %q, which are not TLS ciphers HAProxy knows)", unknown))
 	}
 	out = append(out, headerBuffers(s.TuningOptions).ignored...)
