@@ -75,7 +75,7 @@ func (r *Router) sync(ctx context.Context) error {
 	}
 	r.serving(p.model, p.taken)
 	if r.status != nil {
-		r.status.Update(p.result.Verdicts)
+		r.status.Update(p.result.Verdicts, p.taken)
 	}
 	r.seen = p.taken
 	r.metrics.observeSync(p.result, p.model, time.Since(start))

@@ -72,6 +72,7 @@ type Writer struct {
 
 	mu       sync.Mutex
 	verdicts map[types.NamespacedName]admission.Verdict
+	taken    time.Time
 	wake     chan struct{}
 	// unhealthy says the router fails to sync: it gives up the Lease, and
 	// campaigns again once healthy (healthyWake), so that a replica that
@@ -82,8 +83,15 @@ type Writer struct {
 
 	// Only the write loop uses these.
 	state   map[types.NamespacedName]*routeState
-	swept   bool
+	sweep   sweepState
 	retries *time.Timer
+}
+
+// sweepState is the progress of a term's look at every route.
+type sweepState struct {
+	done     bool
+	failures int
+	retryAt  time.Time
 }
 
 // routeState is what the writer knows of one Route it wrote or judged.
@@ -109,10 +117,11 @@ func New(cfg *rest.Config, reader client.Reader, writer client.Client, o Options
 		wake: make(chan struct{}, 1), healthyWake: make(chan struct{}, 1)}
 }
 
-// Update records the latest verdicts and wakes the writer.
-func (w *Writer) Update(v map[types.NamespacedName]admission.Verdict) {
+// Update records the latest verdicts, judged on the cluster as it was at
+// taken, and wakes the writer.
+func (w *Writer) Update(v map[types.NamespacedName]admission.Verdict, taken time.Time) {
 	w.mu.Lock()
-	w.verdicts = v
+	w.verdicts, w.taken = v, taken
 	w.mu.Unlock()
 	w.Poke()
 }
@@ -182,15 +191,23 @@ func (w *Writer) Run(ctx context.Context) error {
 		if !ok {
 			return nil
 		}
+		// client-go starts the term's loop and does not wait for it: the
+		// next term's must not start before it is over.
+		var loop sync.WaitGroup
 		leaderelection.RunOrDie(term, leaderelection.LeaderElectionConfig{
 			Lock: lock, ReleaseOnCancel: true,
 			LeaseDuration: 15 * time.Second, RenewDeadline: 10 * time.Second, RetryPeriod: 2 * time.Second,
 			Callbacks: leaderelection.LeaderCallbacks{
-				OnStartedLeading: w.writeLoop,
+				OnStartedLeading: func(ctx context.Context) {
+					loop.Add(1)
+					defer loop.Done()
+					w.writeLoop(ctx)
+				},
 				OnStoppedLeading: func() {},
 			},
 		})
 		stop()
+		loop.Wait()
 	}
 	return nil
 }
@@ -199,7 +216,7 @@ func (w *Writer) writeLoop(ctx context.Context) {
 	log := ctrl.LoggerFrom(ctx).WithName("status")
 	log.Info("writing route status", "router", w.o.RouterName, "identity", w.o.Identity)
 	// A new term starts afresh: another replica may have written since.
-	w.state, w.swept = map[types.NamespacedName]*routeState{}, false
+	w.state, w.sweep = map[types.NamespacedName]*routeState{}, sweepState{}
 	w.retries = time.AfterFunc(time.Hour, w.Poke)
 	defer w.retries.Stop()
 	w.Poke()
@@ -231,7 +248,7 @@ func (w *Writer) writeLoop(ctx context.Context) {
 // it wrote and when a route waits to be tried again.
 func (w *Writer) writeAll(ctx context.Context) (int, time.Time, error) {
 	w.mu.Lock()
-	verdicts := w.verdicts
+	verdicts, taken := w.verdicts, w.taken
 	w.mu.Unlock()
 	if verdicts == nil {
 		return 0, time.Time{}, nil // no sync yet: nothing is known
@@ -243,7 +260,7 @@ func (w *Writer) writeAll(ctx context.Context) (int, time.Time, error) {
 		}
 	}
 	written, now := 0, w.now()
-	next, err := w.leaveAll(ctx, verdicts, now)
+	next, err := w.leaveAll(ctx, verdicts, taken, now)
 	keep(err)
 	for key, v := range verdicts {
 		if ctx.Err() != nil {
@@ -284,8 +301,8 @@ func (w *Writer) writeOne(ctx context.Context, key types.NamespacedName, v admis
 	if err := w.reader.Get(ctx, key, &r); err != nil {
 		return false, client.IgnoreNotFound(err)
 	}
-	if v.UID != "" && r.UID != v.UID {
-		return false, nil // a new Route of that name: its own verdict comes with the next sync
+	if v.UID != "" && (r.UID != v.UID || r.Generation != v.Generation) {
+		return false, nil // a new Route of that name, or a new spec: their verdict comes with the next sync
 	}
 	if st.wrote != nil && r.UID == st.uid && r.ResourceVersion == st.readRV {
 		return false, nil // the cache has not seen the last write yet
@@ -358,7 +375,7 @@ func own(entries []routev1.RouteIngress, router string) (*routev1.RouteIngress, 
 // router serves a route it does not. Routes the writer judged in this term
 // are read directly, as the cache drops a route whose labels no longer
 // match; at the start of a term, every route is looked at once.
-func (w *Writer) leaveAll(ctx context.Context, verdicts map[types.NamespacedName]admission.Verdict, now time.Time) (time.Time, error) {
+func (w *Writer) leaveAll(ctx context.Context, verdicts map[types.NamespacedName]admission.Verdict, taken, now time.Time) (time.Time, error) {
 	var firstErr error
 	var next time.Time
 	for key, st := range w.state {
@@ -389,19 +406,28 @@ func (w *Writer) leaveAll(ctx context.Context, verdicts map[types.NamespacedName
 			firstErr = err
 		}
 	}
-	if !w.swept {
-		if err := w.sweep(ctx, verdicts); err != nil {
-			return earliest(next, now.Add(retryFirst)), errors.Join(firstErr, err)
-		}
-		w.swept = true
+	if w.sweep.done {
+		return next, firstErr
 	}
+	if now.Before(w.sweep.retryAt) {
+		return earliest(next, w.sweep.retryAt), firstErr
+	}
+	if err := w.sweepAll(ctx, verdicts, taken); err != nil {
+		w.sweep.retryAt = now.Add(min(retryMax, retryFirst<<min(w.sweep.failures, 10)))
+		w.sweep.failures++
+		return earliest(next, w.sweep.retryAt), errors.Join(firstErr, err)
+	}
+	w.sweep.done = true
 	return next, firstErr
 }
 
-// sweep takes this router's entry off every route that has one and that
-// it does not judge: the cache's routes, and, for a sharded router, every
-// route of the cluster, a page at a time.
-func (w *Writer) sweep(ctx context.Context, verdicts map[types.NamespacedName]admission.Verdict) error {
+// sweepAll takes this router's entry off every route that has one and
+// that it does not judge: the cache's routes, and, for a sharded router,
+// every route of the cluster, a page at a time. A route made, or an entry
+// written, after the verdicts were judged is left for the next sync: the
+// last writer may have seen it come. A route whose entry cannot be taken
+// off is left to leaveAll, which tries again.
+func (w *Writer) sweepAll(ctx context.Context, verdicts map[types.NamespacedName]admission.Verdict, taken time.Time) error {
 	var list routev1.RouteList
 	reader, opts := w.reader, []client.ListOption{}
 	if w.o.Sharded {
@@ -413,11 +439,12 @@ func (w *Writer) sweep(ctx context.Context, verdicts map[types.NamespacedName]ad
 		}
 		for i := range list.Items {
 			r := &list.Items[i]
-			if _, judged := verdicts[types.NamespacedName{Namespace: r.Namespace, Name: r.Name}]; judged {
+			key := types.NamespacedName{Namespace: r.Namespace, Name: r.Name}
+			if _, judged := verdicts[key]; judged || newerThan(r, w.o.RouterName, taken) {
 				continue
 			}
 			if err := w.leave(ctx, r); err != nil {
-				return err
+				w.state[key] = &routeState{} // tried again by leaveAll
 			}
 		}
 		if list.Continue == "" {
@@ -425,6 +452,24 @@ func (w *Writer) sweep(ctx context.Context, verdicts map[types.NamespacedName]ad
 		}
 		opts = []client.ListOption{client.Limit(sweepPageSize), client.Continue(list.Continue)}
 	}
+}
+
+// newerThan reports whether r, or this router's entry of it, changed
+// after t.
+func newerThan(r *routev1.Route, router string, t time.Time) bool {
+	if r.CreationTimestamp.After(t) {
+		return true
+	}
+	e, ok := own(r.Status.Ingress, router)
+	if !ok {
+		return false
+	}
+	for _, c := range e.Conditions {
+		if c.LastTransitionTime != nil && c.LastTransitionTime.After(t) {
+			return true
+		}
+	}
+	return false
 }
 
 // leave removes this router's entry from r, if it has one.

@@ -45,8 +45,8 @@ func testWriter(t *testing.T, n int, update func(ctx context.Context, c client.C
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	w := New(nil, c, c, Options{RouterName: "default", CanonicalHostname: "router-default.apps.example.com"})
 	w.now = func() time.Time { return now }
-	w.state, w.swept = map[types.NamespacedName]*routeState{}, true
-	w.Update(verdicts)
+	w.state, w.sweep = map[types.NamespacedName]*routeState{}, sweepState{done: true}
+	w.Update(verdicts, now)
 	return w, c, &now
 }
 
@@ -167,5 +167,59 @@ func TestUnhealthyEndsTerm(t *testing.T) {
 		}
 	case <-time.After(time.Second):
 		t.Fatal("no new term once the router syncs")
+	}
+}
+
+// The first pass of a term takes the router's entry off every route it no
+// longer judges, but not off one newer than its verdicts (the last writer
+// may have seen it come), and one failure stops neither the others nor
+// costs a look at every route each second.
+func TestSweep(t *testing.T) {
+	lists, armed := 0, false
+	w, c, now := testWriter(t, 0, func(ctx context.Context, c client.Client, obj client.Object) error {
+		if armed && obj.GetName() == "bad" {
+			return apierrors.NewInternalError(fmt.Errorf("refused"))
+		}
+		return c.Status().Update(ctx, obj)
+	})
+	taken := *now
+	entry := func(at time.Time) []routev1.RouteIngress {
+		lt := metav1.NewTime(at)
+		return []routev1.RouteIngress{{RouterName: "default", Host: "x.example.com",
+			Conditions: []routev1.RouteIngressCondition{{Type: routev1.RouteAdmitted, Status: "True", LastTransitionTime: &lt}}}}
+	}
+	for name, at := range map[string]time.Time{"bad": taken.Add(-time.Hour), "left": taken.Add(-time.Hour), "new": taken.Add(time.Second)} {
+		r := &routev1.Route{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: name}}
+		if err := c.Create(context.Background(), r); err != nil {
+			t.Fatal(err)
+		}
+		r.Status.Ingress = entry(at)
+		if err := c.Status().Update(context.Background(), r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.reader = interceptor.NewClient(c.(client.WithWatch), interceptor.Funcs{List: func(ctx context.Context, c client.WithWatch, l client.ObjectList, o ...client.ListOption) error {
+		lists++
+		return c.List(ctx, l, o...)
+	}})
+	w.sweep, armed = sweepState{}, true
+	w.Update(map[types.NamespacedName]admission.Verdict{}, taken)
+	has := func(name string) bool {
+		var r routev1.Route
+		if err := c.Get(context.Background(), types.NamespacedName{Namespace: "ns", Name: name}, &r); err != nil {
+			t.Fatal(err)
+		}
+		_, ok := own(r.Status.Ingress, "default")
+		return ok
+	}
+	for range 100 {
+		_, _, _ = w.writeAll(context.Background())
+		*now = now.Add(100 * time.Millisecond)
+	}
+	if has("left") || !has("new") || !has("bad") {
+		t.Errorf("entries left %v, new %v, bad %v; want false, true, true", has("left"), has("new"), has("bad"))
+	}
+	if lists != 1 {
+		t.Errorf("%d looks at every route, want 1", lists)
 	}
 }
