@@ -394,10 +394,11 @@ func addTuning(env map[string]string, t *operatorv1.IngressControllerTuningOptio
 	if t.ThreadCount > 0 {
 		env[names.EnvRouterThreads] = strconv.Itoa(int(t.ThreadCount))
 	}
-	if b := headerBuffers(t); b.buf > 0 {
+	b := headerBuffers(t)
+	if b.buf > 0 {
 		env[names.EnvRouterBufSize] = strconv.Itoa(b.buf)
 	}
-	if b := headerBuffers(t); b.rewrite > 0 {
+	if b.rewrite > 0 {
 		env[names.EnvRouterMaxRewriteSize] = strconv.Itoa(b.rewrite)
 	}
 	switch {
@@ -420,7 +421,7 @@ func addTuning(env map[string]string, t *operatorv1.IngressControllerTuningOptio
 			env[key] = durationEnv(d.Duration)
 		}
 	}
-	if d := t.HealthCheckInterval; d != nil && d.Duration >= time.Second {
+	if d := t.HealthCheckInterval; d != nil && d.Duration >= minHealthCheckInterval {
 		env[names.EnvRouterBackendCheckInterval] = durationEnv(d.Duration) // shorter: ignored, as OKD (ignoredFields)
 	}
 	if d := t.ReloadInterval; d != nil && d.Duration > 0 {
@@ -428,6 +429,10 @@ func addTuning(env map[string]string, t *operatorv1.IngressControllerTuningOptio
 		env[names.EnvReloadInterval] = durationEnv(min(max(d.Duration, time.Second), 120*time.Second))
 	}
 }
+
+// minHealthCheckInterval is the shortest healthCheckInterval the routers
+// get: OKD ignores shorter ones.
+const minHealthCheckInterval = time.Second
 
 // headerBuffer are the header buffer sizes the routers get, 0 for their
 // default, and the fields set to what they cannot take (config's bounds;

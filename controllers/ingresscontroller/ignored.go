@@ -7,7 +7,6 @@ import (
 	"maps"
 	"slices"
 	"strings"
-	"time"
 
 	operatorv1 "github.com/okd-ingress/okd-ingress/api/operator/v1"
 	"github.com/okd-ingress/okd-ingress/internal/names"
@@ -46,13 +45,15 @@ func ignoredFields(s *operatorv1.IngressControllerSpec) []string {
 			out = append(out, refusedActions(h.Actions.Response, true, "response")...)
 		}
 	}
-	if p := s.TLSSecurityProfile; p == nil || p.Type != operatorv1.TLSProfileCustomType {
-		// A named profile is OKD's, what OpenSSL lacks of it left out.
-	} else if _, _, unknown := splitCiphers(effectiveTLSProfile(p).Ciphers); len(unknown) > 0 {
-		out = append(out, fmt.Sprintf("spec.tlsSecurityProfile.custom.ciphers (not offered: %q, which are not TLS ciphers HAProxy knows)", unknown))
+	// Only a Custom profile's names are the admin's: what OpenSSL lacks of
+	// a named profile (OKD's) is left out silently.
+	if p := s.TLSSecurityProfile; p != nil && p.Type == operatorv1.TLSProfileCustomType {
+		if _, _, unknown := splitCiphers(effectiveTLSProfile(p).Ciphers); len(unknown) > 0 {
+			out = append(out, fmt.Sprintf("spec.tlsSecurityProfile.custom.ciphers (not offered: %q, which are not TLS ciphers HAProxy knows)", unknown))
+		}
 	}
 	out = append(out, headerBuffers(s.TuningOptions).ignored...)
-	if t := s.TuningOptions; t != nil && t.HealthCheckInterval != nil && t.HealthCheckInterval.Duration > 0 && t.HealthCheckInterval.Duration < time.Second {
+	if t := s.TuningOptions; t != nil && t.HealthCheckInterval != nil && t.HealthCheckInterval.Duration > 0 && t.HealthCheckInterval.Duration < minHealthCheckInterval {
 		out = append(out, "spec.tuningOptions.healthCheckInterval (below 1s: the routers' 5s is used, as OKD ignores it too)")
 	}
 	out = append(out, ignoredOverrides(s.UnsupportedConfigOverrides.Raw)...)
@@ -128,12 +129,13 @@ func parseOverrides(raw []byte) (o overrides, ignored []string) {
 			ignored = append(ignored, "spec.unsupportedConfigOverrides."+k+" (no effect in okd-ingress)")
 			continue
 		}
-		err := json.Unmarshal(keys[k], &o.LoadBalancingAlgorithm)
-		if err != nil || o.LoadBalancingAlgorithm != "leastconn" {
-			if err != nil || o.LoadBalancingAlgorithm != "random" { // random: the default, said again
-				ignored = append(ignored, "spec.unsupportedConfigOverrides.loadBalancingAlgorithm (only \"leastconn\" is read, as in OKD)")
-			}
+		switch err := json.Unmarshal(keys[k], &o.LoadBalancingAlgorithm); {
+		case err == nil && o.LoadBalancingAlgorithm == "leastconn":
+		case err == nil && o.LoadBalancingAlgorithm == "random": // the default, said again
 			o.LoadBalancingAlgorithm = ""
+		default:
+			o.LoadBalancingAlgorithm = ""
+			ignored = append(ignored, "spec.unsupportedConfigOverrides.loadBalancingAlgorithm (only \"leastconn\" is read, as in OKD)")
 		}
 	}
 	return o, ignored

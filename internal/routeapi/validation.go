@@ -81,7 +81,7 @@ func validateSpec(r *routev1.Route, fld *field.Path, checkHostLabels bool) field
 		errs = append(errs, validatePort(s.Port.TargetPort, fld.Child("port", "targetPort"))...)
 	}
 	errs = append(errs, validateTLS(s.TLS, fld.Child("tls"))...)
-	if hasHeaderActions(s.HTTPHeaders) && s.TLS != nil && s.TLS.Termination == routev1.TLSTerminationPassthrough {
+	if HasHeaderActions(s.HTTPHeaders) && s.TLS != nil && s.TLS.Termination == routev1.TLSTerminationPassthrough {
 		errs = append(errs, field.Invalid(fld.Child("httpHeaders"), "", "header actions are not permitted when tls termination is passthrough."))
 	} else {
 		errs = append(errs, validateHeaders(s.HTTPHeaders, fld.Child("httpHeaders"))...)
@@ -208,8 +208,8 @@ func validatePort(p intstr.IntOrString, fld *field.Path) field.ErrorList {
 	return nil
 }
 
-// hasHeaderActions tells whether h holds any action: OKD refuses actions,
+// HasHeaderActions tells whether h holds any action: OKD refuses actions,
 // not an empty httpHeaders, on a passthrough route.
-func hasHeaderActions(h *routev1.RouteHTTPHeaders) bool {
+func HasHeaderActions(h *routev1.RouteHTTPHeaders) bool {
 	return h != nil && len(h.Actions.Request)+len(h.Actions.Response) > 0
 }

@@ -607,7 +607,7 @@ func portable(routes []routev1.Route) []routev1.Route {
 	for i := range out {
 		s := &out[i].Spec
 		if s.TLS != nil && s.TLS.Termination == routev1.TLSTerminationPassthrough && s.HTTPHeaders != nil &&
-			len(s.HTTPHeaders.Actions.Request)+len(s.HTTPHeaders.Actions.Response) == 0 {
+			!routeapi.HasHeaderActions(s.HTTPHeaders) {
 			s.HTTPHeaders = nil
 		}
 	}

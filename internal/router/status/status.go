@@ -287,6 +287,14 @@ func (w *Writer) writeAll(ctx context.Context) (int, time.Time, error) {
 	return written, next, firstErr
 }
 
+// retryAfter is when to try again after one more failure, counted in
+// failures: retryFirst, doubling up to retryMax.
+func retryAfter(now time.Time, failures *int) time.Time {
+	at := now.Add(min(retryMax, retryFirst<<min(*failures, 10)))
+	*failures++
+	return at
+}
+
 func earliest(a, b time.Time) time.Time {
 	if a.IsZero() || b.Before(a) {
 		return b
@@ -331,8 +339,7 @@ func (w *Writer) writeOne(ctx context.Context, key types.NamespacedName, v admis
 	case apierrors.IsConflict(err):
 		st.retryAt = now.Add(retryFirst) // the watch event that comes sooner wakes the writer too
 	default:
-		st.retryAt = now.Add(min(retryMax, retryFirst<<min(st.failures, 10)))
-		st.failures++
+		st.retryAt = retryAfter(now, &st.failures)
 	}
 	return false, fmt.Errorf("route %s: %w", key, err)
 }
@@ -398,8 +405,7 @@ func (w *Writer) leaveAll(ctx context.Context, verdicts map[types.NamespacedName
 		// Tried again, as a write is (a conflict: at once).
 		st.retryAt = now
 		if !apierrors.IsConflict(err) {
-			st.retryAt = now.Add(min(retryMax, retryFirst<<min(st.failures, 10)))
-			st.failures++
+			st.retryAt = retryAfter(now, &st.failures)
 		}
 		next = earliest(next, st.retryAt)
 		if firstErr == nil {
@@ -413,8 +419,7 @@ func (w *Writer) leaveAll(ctx context.Context, verdicts map[types.NamespacedName
 		return earliest(next, w.sweep.retryAt), firstErr
 	}
 	if err := w.sweepAll(ctx, verdicts, taken); err != nil {
-		w.sweep.retryAt = now.Add(min(retryMax, retryFirst<<min(w.sweep.failures, 10)))
-		w.sweep.failures++
+		w.sweep.retryAt = retryAfter(now, &w.sweep.failures)
 		return earliest(next, w.sweep.retryAt), errors.Join(firstErr, err)
 	}
 	w.sweep.done = true
