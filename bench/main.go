@@ -47,7 +47,16 @@ import (
 	"github.com/okd-ingress/okd-ingress/test/e2e/framework"
 )
 
-func main() { os.Exit(framework.RunInNetNS(suite{})) }
+func main() {
+	// framework.RunInNetNS skips (exit 0) without root, as a test suite
+	// may; a benchmark run that measured nothing must fail instead, or
+	// `make bench` would succeed with empty results.
+	if os.Geteuid() != 0 {
+		fmt.Fprintln(os.Stderr, "bench: needs root (it runs in a private network namespace, pins CPUs and raises the open-file limit): run `make bench` as root; nothing was measured")
+		os.Exit(1)
+	}
+	os.Exit(framework.RunInNetNS(suite{}))
+}
 
 // benchmark is one numbered benchmark of the issue.
 type benchmark struct {
