@@ -533,11 +533,18 @@ func checkRouting(p proxy) ([]string, error) {
 // pinForLoad puts both HAProxys on CPU 0 and this process (backend, and
 // the load tools it starts) on CPU 1, so that HAProxy has a core to
 // itself and both configs run under the same conditions. With more than
-// one HAProxy thread nothing is pinned.
-func pinForLoad(e *env, ps ...proxy) (bool, error) {
+// one HAProxy thread nothing is pinned. When it fails it gives every
+// process its CPUs back before returning (on success the caller's defer
+// unpinAll does).
+func pinForLoad(e *env, ps ...proxy) (pinned bool, err error) {
 	if e.s.threads != 1 || runtime.NumCPU() < 2 {
 		return false, nil
 	}
+	defer func() {
+		if err != nil {
+			unpinAll()
+		}
+	}()
 	// Everything else this run started (the API server and etcd of the
 	// earlier benchmarks too) goes to CPU 1 with the load tools.
 	if err := pinAll("1"); err != nil {

@@ -14,8 +14,12 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/okd-ingress/okd-ingress/internal/router/haproxy"
 )
@@ -87,13 +91,31 @@ func pin(pid int, cpus string) error {
 // later inherit it, and so do child processes.
 func pinSelf(cpus string) error { return pin(os.Getpid(), cpus) }
 
-// unpinAll gives this process and its children every CPU again.
-func unpinAll() { _ = pinAll(fmt.Sprintf("0-%d", max(1, runtime.NumCPU()-1))) }
+// unpinAll gives this process and its children the CPUs this process had
+// before the first pinning (all of them when that cannot be read).
+func unpinAll() { _ = pinAll(origCPUs()) }
+
+// origCPUs is this process's CPU list before any pinning, read on first
+// use: pinAll reads it before it pins anything.
+var origCPUs = sync.OnceValue(func() string {
+	var set unix.CPUSet
+	if err := unix.SchedGetaffinity(os.Getpid(), &set); err == nil && set.Count() > 0 {
+		var cpus []string
+		for i := 0; len(cpus) < set.Count() && i < 8*int(unsafe.Sizeof(set)); i++ {
+			if set.IsSet(i) {
+				cpus = append(cpus, strconv.Itoa(i))
+			}
+		}
+		return strings.Join(cpus, ",")
+	}
+	return fmt.Sprintf("0-%d", max(1, runtime.NumCPU()-1))
+})
 
 // pinAll moves this process and every process it started before (the
 // control plane of the earlier benchmarks, HAProxys) to cpus. A process
 // that exits meanwhile is skipped.
 func pinAll(cpus string) error {
+	origCPUs()
 	for _, pid := range descendants(os.Getpid()) {
 		_ = pin(pid, cpus)
 	}
