@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"regexp"
 	"strconv"
 	"time"
@@ -22,7 +21,7 @@ type loadResult struct {
 // wrk runs `wrk` with keep-alive connections against url for d.
 func wrk(url, host string, conns int, d time.Duration, extra ...string) (loadResult, error) {
 	args := append([]string{"-t1", "-c", strconv.Itoa(conns), "-d", seconds(d), "--latency", "-H", "Host: " + host}, extra...)
-	out, err := exec.Command("wrk", append(args, url)...).CombinedOutput()
+	out, err := command("wrk", append(args, url)...).CombinedOutput()
 	if err != nil {
 		return loadResult{}, fmt.Errorf("wrk: %v: %s", err, out)
 	}
@@ -99,7 +98,7 @@ func parseWrk(out string) (loadResult, error) {
 // heyNewConns runs `hey` for d with a new connection (and TLS handshake)
 // per request; hey sends host as the Host header and as the TLS SNI.
 func heyNewConns(url, host string, workers int, d time.Duration) (loadResult, error) {
-	out, err := exec.Command("hey", "-z", seconds(d), "-c", strconv.Itoa(workers), "-disable-keepalive", "-host", host, url).CombinedOutput()
+	out, err := command("hey", "-z", seconds(d), "-c", strconv.Itoa(workers), "-disable-keepalive", "-host", host, url).CombinedOutput()
 	if err != nil {
 		return loadResult{}, fmt.Errorf("hey: %v: %s", err, out)
 	}
@@ -162,7 +161,7 @@ func latency(d time.Duration) string {
 // authority and SNI. h2load reports no percentiles: p50 holds its mean
 // request time and p99 stays empty.
 func h2loadStreams(addr, host string, conns, streams int, d time.Duration) (loadResult, error) {
-	out, err := exec.Command("h2load", "-c", strconv.Itoa(conns), "-m", strconv.Itoa(streams), "-D", strconv.Itoa(int(d.Seconds())),
+	out, err := command("h2load", "-c", strconv.Itoa(conns), "-m", strconv.Itoa(streams), "-D", strconv.Itoa(int(d.Seconds())),
 		"--connect-to="+addr, "https://"+host+"/").CombinedOutput()
 	if err != nil {
 		return loadResult{}, fmt.Errorf("h2load: %v: %s", err, out)

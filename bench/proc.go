@@ -79,6 +79,28 @@ func parentPID(pid int) int {
 	return p
 }
 
+// command is exec.Command for the children the benchmark waits on for
+// seconds or keeps running (load tools, HAProxy, `haproxy -c`): see
+// dieWithBench.
+func command(name string, args ...string) *exec.Cmd { return dieWithBench(exec.Command(name, args...)) }
+
+// dieWithBench makes cmd's process get SIGKILL when the benchmark dies
+// (Pdeathsig), so that a benchmark killed or crashing mid-run leaves no
+// load tool or HAProxy behind holding CPUs, ports or descriptors. Other
+// SysProcAttr fields already set (Setpgid, …) are kept. The kernel sends
+// the signal when the thread that started the child exits, not the
+// process: the Go runtime ends a thread only when a goroutine exits while
+// locked to it (runtime.LockOSThread), which nothing linked into the
+// benchmark does (internal/localnet does, and is not linked), so the
+// threads live as long as the process and no thread is locked here.
+func dieWithBench(cmd *exec.Cmd) *exec.Cmd {
+	if cmd.SysProcAttr == nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{}
+	}
+	cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
+	return cmd
+}
+
 // pin moves every thread of pid to the CPUs listed ("0", "1", "0-1").
 func pin(pid int, cpus string) error {
 	if out, err := exec.Command("taskset", "-a", "-cp", cpus, strconv.Itoa(pid)).CombinedOutput(); err != nil {

@@ -210,8 +210,7 @@ func (l *legacyReloader) reload(files render.Files) error {
 			args = append(args, strconv.Itoa(c.Process.Pid))
 		}
 	}
-	cmd := exec.Command(l.bin, args...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
+	cmd := command(l.bin, args...)
 	if err := cmd.Start(); err != nil {
 		return err
 	}

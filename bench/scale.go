@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"sort"
@@ -207,7 +206,7 @@ func heapKB() int {
 // timeCheck times `haproxy -c` on a written config, as the Supervisor runs it before a first start.
 func timeCheck(bin, cfg string) (time.Duration, error) {
 	start := time.Now()
-	out, err := exec.Command(bin, "-c", "-f", cfg).CombinedOutput()
+	out, err := command(bin, "-c", "-f", cfg).CombinedOutput()
 	if err != nil {
 		return 0, fmt.Errorf("haproxy -c %s: %v: %s", filepath.Base(cfg), err, out)
 	}
