@@ -28,6 +28,7 @@ type reloadRun struct {
 	newConns   *tally
 	peakOld    int // old processes seen at once, after a reload
 	peakOldRSS int // kB
+	oldFailed  int // reloads after which the old processes could not be listed
 	endOld     int // old processes 2 s after the load stopped
 	endOldRSS  int // kB
 }
@@ -115,7 +116,9 @@ func measureReloads(e *env, mech, backendAddr string, filler, n int) (reloadRun,
 			break
 		}
 		res.durations = append(res.durations, time.Since(start))
-		if c, rss := rl.old(); c > res.peakOld || rss > res.peakOldRSS {
+		if c, rss := rl.old(); c < 0 {
+			res.oldFailed++
+		} else if c > res.peakOld || rss > res.peakOldRSS {
 			res.peakOld, res.peakOldRSS = max(res.peakOld, c), max(res.peakOldRSS, rss)
 		}
 	}
@@ -294,6 +297,29 @@ func writeFiles(dir string, files render.Files) error {
 	return nil
 }
 
+// oldCell prints a count of old processes and their memory: "failed"
+// when they could not be listed (count < 0), no memory for none.
+func oldCell(count, rssKB int) string {
+	switch {
+	case count < 0:
+		return "failed"
+	case count == 0:
+		return "0"
+	}
+	return fmt.Sprintf("%d (%s)", count, mib(rssKB))
+}
+
+// peakCell is the old processes' peak, with how many reads failed.
+func peakCell(r reloadRun) string {
+	if r.oldFailed == 0 {
+		return oldCell(r.peakOld, r.peakOldRSS)
+	}
+	if r.oldFailed >= len(r.durations) {
+		return "failed"
+	}
+	return fmt.Sprintf("%s; %d of %d reads failed", oldCell(r.peakOld, r.peakOldRSS), r.oldFailed, len(r.durations))
+}
+
 func reloadTable(rs []reloadRun, routes int) *table {
 	t := newTable(fmt.Sprintf("Reload under load: %d reloads back to back, %d routes, while clients send requests (goal: 0 failed)", rs[0].reloads, routes),
 		"reload mechanism", "reload p50", "reload p99", "keep-alive: requests", "failed", "new connections: requests", "failed",
@@ -302,7 +328,7 @@ func reloadTable(rs []reloadRun, routes int) *table {
 		t.add(r.name, ms(percentile(r.durations, 50)), ms(percentile(r.durations, 99)),
 			fmt.Sprint(r.keepAlive.requests.Load()), fmt.Sprint(r.keepAlive.failures.Load()),
 			fmt.Sprint(r.newConns.requests.Load()), fmt.Sprint(r.newConns.failures.Load()),
-			fmt.Sprintf("%d (%s)", r.peakOld, mib(r.peakOldRSS)), fmt.Sprintf("%d (%s)", r.endOld, mib(r.endOldRSS)))
+			peakCell(r), oldCell(r.endOld, r.endOldRSS))
 		for _, tl := range []struct {
 			what string
 			t    *tally

@@ -3,7 +3,9 @@ package main
 import (
 	"fmt"
 	"io"
+	"math"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -51,8 +53,20 @@ func percentile(ds []time.Duration, p float64) time.Duration {
 	return s[min(max(i, 0), len(s)-1)]
 }
 
-// ms prints a duration in milliseconds, with one decimal below 100 ms.
+// Failed, skipped or unreadable measurements are zero (an empty
+// percentile, a process gone before its memory was read) or not finite (a
+// division by such a zero): the helpers below print them as "–", never as
+// 0.0 ms, 0.0 MiB, +Inf or NaN, which read as results.
+
+// finite reports whether v is a number to print: not NaN, not ±Inf.
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+// ms prints a duration in milliseconds, with one decimal below 100 ms;
+// "–" for none.
 func ms(d time.Duration) string {
+	if d <= 0 {
+		return "–"
+	}
 	v := float64(d) / float64(time.Millisecond)
 	if v < 100 {
 		return fmt.Sprintf("%.1f ms", v)
@@ -60,24 +74,44 @@ func ms(d time.Duration) string {
 	return fmt.Sprintf("%.0f ms", v)
 }
 
-// ratio prints a/b, "–" when b is zero.
+// ratio prints a/b, "–" when either is zero (not measured) or not finite.
 func ratio(a, b float64) string {
-	if b == 0 {
+	if a <= 0 || b <= 0 || !finite(a) || !finite(b) {
 		return "–"
 	}
 	return fmt.Sprintf("%.2f×", a/b)
 }
 
-// pct prints a/b as a percentage.
+// pct prints a/b as a percentage, "–" when b is zero or either is not
+// finite. a = 0 prints 0.0 %: a rate that was measured as zero.
 func pct(a, b float64) string {
-	if b == 0 {
+	if b == 0 || !finite(a) || !finite(b) || !finite(a/b) {
 		return "–"
 	}
 	return fmt.Sprintf("%.1f %%", 100*a/b)
 }
 
-// mib prints kilobytes as MiB.
-func mib(kb int) string { return fmt.Sprintf("%.1f MiB", float64(kb)/1024) }
+// num prints a positive quantity with prec decimals, "–" for zero (not
+// measured), a negative or a non-finite one.
+func num(v float64, prec int) string {
+	if v <= 0 || !finite(v) {
+		return "–"
+	}
+	return strconv.FormatFloat(v, 'f', prec, 64)
+}
 
-// bytesMiB prints a byte count as MiB.
-func bytesMiB(b int) string { return fmt.Sprintf("%.2f MiB", float64(b)/(1<<20)) }
+// mib prints kilobytes as MiB, "–" for none (not measured).
+func mib(kb int) string {
+	if kb <= 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.1f MiB", float64(kb)/1024)
+}
+
+// bytesMiB prints a byte count as MiB, "–" for none.
+func bytesMiB(b int) string {
+	if b <= 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.2f MiB", float64(b)/(1<<20))
+}

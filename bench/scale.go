@@ -84,7 +84,7 @@ func kindTable(e *env, n int) (*table, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", kind, err)
 		}
-		t.add(kind, ms(check), fmt.Sprintf("%.0f", msPerK(check, float64(n))), mib(mem.WorkerRSS), fmt.Sprintf("%.1f", float64(mem.WorkerRSS)/float64(n)))
+		t.add(kind, ms(check), num(msPerK(check, float64(n)), 0), mib(mem.WorkerRSS), num(float64(mem.WorkerRSS)/float64(n), 1))
 	}
 	t.note("Same mix rules as above: a third of the edge routes carry their own certificate, half the reencrypt routes a destination CA; the others verify against @system-ca (no service CA bundle in the benchmark), and HAProxy builds a TLS context per server slot, disabled slots included.")
 	return t, nil
@@ -235,11 +235,11 @@ func scaleTables(rs []scaleResult) []*table {
 		perRender, perCheck, perReload := usPer(r.render, n), msPerK(r.check, n), msPerK(r.reload, n)
 		perRSS, perCfg := float64(r.mem.WorkerRSS)/n, float64(r.configSize)/n
 		per.add(fmt.Sprint(r.routes),
-			fmt.Sprintf("%.1f", perRender), ratio(perRender, usPer(base.render, b)),
-			fmt.Sprintf("%.1f", perCheck), ratio(perCheck, msPerK(base.check, b)),
-			fmt.Sprintf("%.1f", perReload), ratio(perReload, msPerK(base.reload, b)),
-			fmt.Sprintf("%.1f", perRSS), ratio(perRSS, float64(base.mem.WorkerRSS)/b),
-			fmt.Sprintf("%.0f", perCfg), ratio(perCfg, float64(base.configSize)/b))
+			num(perRender, 1), ratio(perRender, usPer(base.render, b)),
+			num(perCheck, 1), ratio(perCheck, msPerK(base.check, b)),
+			num(perReload, 1), ratio(perReload, msPerK(base.reload, b)),
+			num(perRSS, 1), ratio(perRSS, float64(base.mem.WorkerRSS)/b),
+			num(perCfg, 0), ratio(perCfg, float64(base.configSize)/b))
 	}
 	per.note("Per-route costs include fixed costs (HAProxy's own memory, the default certificate, process start), which weigh most at 1k: a ratio below 1.00× at larger sizes is that fixed part spreading out.")
 	return []*table{abs, per}
