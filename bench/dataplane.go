@@ -189,8 +189,12 @@ func runScenarios(t *table, ss []scenario, suffix string, ours, minimal proxy, d
 		if err != nil {
 			return fmt.Errorf("%s%s: %w", s.name, suffix, err)
 		}
-		t.add(s.name+suffix, fmt.Sprintf("%.0f", o.rps), latency(o.p50), latency(o.p99), pct(o.cpu, 1), fmt.Sprintf("%.0f", m.rps), latency(m.p50),
-			latency(m.p99), pct(m.cpu, 1), pct(o.rps, m.rps), pairedRatios(rounds), pct(o.rps/o.cpu, m.rps/m.cpu), fmt.Sprintf("%d / %d", o.errors, m.errors))
+		name := s.name + suffix
+		if o.errors+m.errors > 0 {
+			name += " — **had errors**"
+		}
+		t.add(name, fmt.Sprintf("%.0f", o.rps), latency(o.p50), latency(o.p99), pct(o.cpu, 1), fmt.Sprintf("%.0f", m.rps), latency(m.p50),
+			latency(m.p99), pct(m.cpu, 1), pct(o.rps, m.rps), pairedRatios(rounds), pct(o.rps/o.cpu, m.rps/m.cpu), errorsCell(o)+" / "+errorsCell(m))
 	}
 	return nil
 }
@@ -202,21 +206,34 @@ func runScenarios(t *table, ss []scenario, suffix string, ours, minimal proxy, d
 const dpRounds = 4
 
 // runScenario warms each proxy up, then measures ours and the minimal
-// config alternately, dpRounds times each, and keeps each one's best run:
-// on two shared cores a single run can catch a background hiccup. It
-// also returns each round's ratio of ours to the minimal config's req/s,
-// two runs measured back to back, which a slow spell of the machine
-// moves less than it moves either best run. The proxy not being measured
-// is frozen (SIGSTOP), so that its health checks and timers take nothing
-// from the one that is. Errors add up over all runs.
+// config alternately, dpRounds times each, and keeps each one's best run
+// (see better): on two shared cores a single run can catch a background
+// hiccup. It also returns each round's ratio of ours to the minimal
+// config's req/s, two runs measured back to back, which a slow spell of
+// the machine moves less than it moves either best run. The proxy not
+// being measured is frozen (SIGSTOP), so that its health checks and
+// timers take nothing from the one that is. Errors add up over all runs,
+// warm-ups included, and errRuns counts the runs that had any.
 func runScenario(s scenario, ours, minimal proxy, d time.Duration) (o, m loadResult, rounds []float64, err error) {
 	pairs := [][2]proxy{{ours, minimal}, {minimal, ours}}
-	for _, pp := range pairs {
-		if _, err := measureAlone(s, pp[0], pp[1], 2*time.Second); err != nil {
-			return o, m, nil, err
+	var errO, errM, runsO, runsM int
+	count := func(name string, r loadResult) {
+		e, runs := &errM, &runsM
+		if name == ours.name {
+			e, runs = &errO, &runsO
+		}
+		*e += r.errors
+		if r.errors > 0 {
+			*runs++
 		}
 	}
-	var errO, errM int
+	for _, pp := range pairs {
+		r, err := measureAlone(s, pp[0], pp[1], 2*time.Second)
+		if err != nil {
+			return o, m, nil, err
+		}
+		count(pp[0].name, r)
+	}
 	for i := range dpRounds {
 		// Which goes first alternates, so that a drift within a round
 		// does not favour one config in every round.
@@ -227,16 +244,25 @@ func runScenario(s scenario, ours, minimal proxy, d time.Duration) (o, m loadRes
 				return o, m, nil, err
 			}
 			got[pp[0].name] = r
+			count(pp[0].name, r)
 		}
 		ro, rm := got[ours.name], got[minimal.name]
-		o, errO = better(o, ro), errO+ro.errors
-		m, errM = better(m, rm), errM+rm.errors
+		o, m = better(o, ro), better(m, rm)
 		if rm.rps > 0 {
 			rounds = append(rounds, ro.rps/rm.rps)
 		}
 	}
-	o.errors, m.errors = errO, errM
+	o.errors, o.errRuns, m.errors, m.errRuns = errO, runsO, errM, runsM
 	return o, m, rounds, nil
+}
+
+// errorsCell prints a config's errors over a scenario's runs, with how
+// many of the runs had them.
+func errorsCell(r loadResult) string {
+	if r.errors == 0 && r.errRuns == 0 {
+		return "0"
+	}
+	return fmt.Sprintf("**%d** (%d of %d runs)", r.errors, r.errRuns, dpRounds+1)
 }
 
 // pairedRatios prints the median of the rounds' ratios and their range.
@@ -299,7 +325,19 @@ func measure(s scenario, p proxy, d time.Duration) (loadResult, error) {
 	return r, err
 }
 
+// better is the run to keep of two: one without errors over one with
+// them, then the one with more successful requests per second. a is the
+// best so far, the zero loadResult before the first run.
 func better(a, b loadResult) loadResult {
+	if a.secs == 0 {
+		return b
+	}
+	if (a.errors == 0) != (b.errors == 0) {
+		if a.errors == 0 {
+			return a
+		}
+		return b
+	}
 	if b.rps > a.rps {
 		return b
 	}
@@ -574,7 +612,8 @@ func pids(ps []haproxy.Proc) []int {
 
 func dataPlaneNotes(t *table, e *env, pinned bool, d time.Duration) {
 	t.note("HAProxy CPU: the worker's CPU time over the run, in cores (100 %% = one core busy). req/s per HAProxy core (req/s ÷ HAProxy CPU) compares the work HAProxy does per request, which is what decides throughput once HAProxy, not the client, is the limit.")
-	t.note("Same HAProxy binary, nbthread %d (ROUTER_THREADS), same backend (a Go HTTP/TLS server answering 3 bytes), measured alternately, each %s after a 2 s warm-up, best of %d runs each; \"per round\": the ratio of each round's two runs, measured back to back (which goes first alternates), their median and range.", e.s.threads, d, dpRounds)
+	t.note("Same HAProxy binary, nbthread %d (ROUTER_THREADS), same backend (a Go HTTP/TLS server answering 3 bytes), measured alternately, each %s after a 2 s warm-up, best of %d runs each (a run without errors before one with them, then the most req/s); req/s counts successful requests only (2xx and 3xx answers; the load tools' own req/s counts failed ones too), over the tool's run time; \"per round\": the ratio of each round's two runs, measured back to back (which goes first alternates), their median and range.", e.s.threads, d, dpRounds)
+	t.note("errors ours / minimal: socket errors and unsuccessful answers over all of a row's runs, the warm-ups included, and how many of those runs had any (0 when none); a row with errors says \"had errors\" after its traffic, and its req/s is that of its best run without errors, or of its best run when all had some.")
 	if pinned {
 		t.note("CPU: HAProxy pinned to CPU 0; the load tool, the backend and every other process of the run (the API server and etcd of benchmarks 1–2 included) share CPU 1 (taskset); the config not being measured is frozen (SIGSTOP). On 2 cores the client side is often the limit: a ratio near 100 %% then means the router is not the bottleneck, not that it is free.")
 	} else {
