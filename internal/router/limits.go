@@ -45,7 +45,7 @@ const spareCheckedServers = 4
 
 // checkedServers counts the servers HAProxy may health-check without a
 // reload: every slot when checks are on (disabled slots carry the check
-// too), the servers a backend may gain at runtime (its capacity),
+// too, and a backend with one server, unchecked, may gain a second), the servers a backend may gain at runtime (its capacity),
 // and for a spare at least the servers a route that takes it is likely to
 // bring. check is the router's interval; a route's own turns checks on
 // for its backend.

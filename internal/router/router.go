@@ -78,6 +78,9 @@ type Router struct {
 	// TLS); servedCRL is the file HAProxy checks clients with.
 	crls      *crl.Manager
 	servedCRL []byte
+	// health is which servers of the running worker have their health
+	// checks turned off (setServers).
+	health healthState
 	// stale is set when HAProxy may not run what prev and params say: a
 	// runtime update failed partway, a reload failed after HAProxy took it
 	// (a timeout), or the default certificate changed. The next sync

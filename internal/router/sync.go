@@ -78,6 +78,7 @@ func (r *Router) sync(ctx context.Context) error {
 		r.status.Update(p.result.Verdicts, p.taken)
 	}
 	r.seen = p.taken
+	r.checkLoneServers(ctx)
 	r.metrics.observeSync(p.result, p.model, time.Since(start))
 	held, free := model.Spares(p.model)
 	r.log.V(1).Info("synced", "took", time.Since(start), "planned", planned, "routes", len(p.result.Routes), "sparesHeld", held-free, "sparesFree", free)
@@ -574,7 +575,7 @@ func (r *Router) applyRuntime(ctx context.Context, p *plan) error {
 	if err := r.setCRL(ctx, p); err != nil {
 		return err
 	}
-	if err := r.setServers(ctx, model.ServerChanges(r.prev, p.model)); err != nil {
+	if err := r.setServers(ctx, model.ServerChanges(r.prev, p.model), p.model); err != nil {
 		return err
 	}
 	var changed []haproxy.MapContent
@@ -603,17 +604,46 @@ func (r *Router) applyRuntime(ctx context.Context, p *plan) error {
 const emptySlotWeight = 1
 
 // setServers applies slot changes in as few round trips as the runtime
-// API's request size allows: a burst of routes taking spares sets many.
-func (r *Router) setServers(ctx context.Context, changes []model.ServerChange) error {
-	cmds, err := serverCommands(changes, r.params.ConfigDir, r.cfg.Timeouts.HealthCheck)
-	if err != nil || len(cmds) == 0 {
+// API's request size allows (a burst of routes taking spares sets many),
+// and turns health checks on or off where m's backends gained or lost
+// their second server (in a new worker, off for every lone server).
+func (r *Router) setServers(ctx context.Context, changes []model.ServerChange, m *model.Model) error {
+	check := r.cfg.Timeouts.HealthCheck
+	cmds, err := serverCommands(changes, r.params.ConfigDir, check)
+	if err != nil {
 		return err
 	}
+	health := r.health.forWorker(r.hap.Workers())
+	health.added(changes, check)
+	cmds = append(cmds, health.commands(m, check)...)
+	if len(cmds) == 0 {
+		r.health = health
+		return nil
+	}
 	if _, err := r.hap.Exec(ctx, cmds...); err != nil {
+		// Some commands may have run: no server counts as fresh, and
+		// the lone ones are turned off again next time. (A runtime
+		// update that fails is followed by a reload, a new worker.)
+		r.health = healthState{worker: health.worker, off: map[slotKey]bool{}}
 		return fmt.Errorf("servers: %w", err)
 	}
+	r.health = health
 	r.metrics.runtimeUpdates.WithLabelValues("server").Add(float64(len(changes)))
 	return nil
+}
+
+// checkLoneServers turns off the health checks of lone servers in a new
+// worker (a reload, or a restart after a crash), whose server lines all
+// check. It comes after the routes are served and their status handed
+// on: ten thousand lone servers take HAProxy about half a second. A
+// failure only costs checks; the next sync tries again.
+func (r *Router) checkLoneServers(ctx context.Context) {
+	if r.health.worker == r.hap.Workers() {
+		return
+	}
+	if err := r.setServers(ctx, nil, r.prev); err != nil {
+		r.log.Error(err, "cannot turn off the health checks of backends with one server")
+	}
 }
 
 // serverCommands are the runtime API commands that make the slots what
@@ -627,7 +657,9 @@ func serverCommands(changes []model.ServerChange, configDir string, check time.D
 		}
 		if c.Added {
 			opts := strings.TrimSpace(render.ServerOptions(configDir, check, c.Backend) + " " + render.SlotOptions(c.Line))
-			more, err := haproxy.AddServerCommands(c.Backend.Name, c.Slot, addr, port, weight, opts, c.Backend.CheckEvery(check) > 0, ready)
+			// Its checks start off; setServers turns them on if the
+			// backend has more servers than this one.
+			more, err := haproxy.AddServerCommands(c.Backend.Name, c.Slot, addr, port, weight, opts, ready)
 			if err != nil {
 				return nil, err
 			}

@@ -153,6 +153,9 @@ func (s *Supervisor) reloadMaster(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("reload succeeded, but %w", err)
 	}
+	s.mu.Lock()
+	s.workers++
+	s.mu.Unlock()
 	return s.waitWorker(ctx, pid)
 }
 

@@ -173,6 +173,7 @@ func (s *Supervisor) adopt(p *process) error {
 	}
 	s.proc = p
 	s.started = true
+	s.workers++
 	return nil
 }
 

@@ -240,11 +240,27 @@ func ServerCommands(backend, server string, addr string, port int, weight int, r
 	return cmds, nil
 }
 
+// HealthCommands turn the health checks of a server configured with them on
+// or off. Turning them off makes HAProxy ignore the last check from then
+// on, but a server the checks took down would stay down: when they may
+// have run (checked), the server is set up too.
+func HealthCommands(backend, server string, on, checked bool) []string {
+	target := backend + "/" + server
+	if on {
+		return []string{"enable health " + target}
+	}
+	if !checked {
+		return []string{"disable health " + target}
+	}
+	return []string{"disable health " + target, "set server " + target + " health up"}
+}
+
 // AddServerCommands are the runtime API commands that add a server to a backend (HAProxy's
 // dynamic servers) with options, the backend's server options (a default-server line does not
 // apply to added servers), and, when ready, put it in service: an added server starts in
-// maintenance, with its health check off (checked: the options turn checks on).
-func AddServerCommands(backend, server, addr string, port, weight int, options string, checked, ready bool) ([]string, error) {
+// maintenance, with its health check off even when its options configure one (HealthCommands
+// turns it on).
+func AddServerCommands(backend, server, addr string, port, weight int, options string, ready bool) ([]string, error) {
 	target := backend + "/" + server
 	ip, err := serverAddr("add server", target, addr, port)
 	if err != nil {
@@ -260,14 +276,10 @@ func AddServerCommands(backend, server, addr string, port, weight int, options s
 	if options != "" {
 		add += " " + options
 	}
-	var enable []string
-	if checked {
-		enable = append(enable, "enable health "+target)
-	}
 	if ready {
-		enable = append(enable, "enable server "+target)
+		return []string{add, "enable server " + target}, nil
 	}
-	return append([]string{add}, enable...), nil
+	return []string{add}, nil
 }
 
 // serverOptionsGrammar is what server options are made of (keywords, numbers, durations, paths,

@@ -72,6 +72,9 @@ type Supervisor struct {
 	done     chan struct{} // closed when the supervisor is finished
 	doneErr  error
 	metrics  Metrics
+	// workers counts the workers started (by starts, restarts and
+	// reloads): what the runtime API changed dies with a worker.
+	workers uint64
 }
 
 // New returns a Supervisor; nothing runs until the first Reload.
@@ -107,6 +110,15 @@ func StatsSocket(runDir string) string { return filepath.Join(runDir, "haproxy.s
 
 // MasterSocket is the master CLI socket passed with -S.
 func MasterSocket(runDir string) string { return filepath.Join(runDir, "master.sock") }
+
+// Workers counts the HAProxy workers started so far. A change made through
+// the runtime API that the files do not hold (a health check turned off)
+// lasts only while this stays the same.
+func (s *Supervisor) Workers() uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.workers
+}
 
 // ConfigPath is the absolute path of the main config file.
 func (s *Supervisor) ConfigPath() string { return s.cfgPath }

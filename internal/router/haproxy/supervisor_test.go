@@ -327,9 +327,12 @@ func TestAddServerWithoutReload(t *testing.T) {
 	e.expect("", 503, "")
 	ctx := context.Background()
 	execSetup := func(slot, options string, checked, ready bool) error {
-		cmds, err := AddServerCommands("_spare_1", slot, host, port, 1, options, checked, ready)
+		cmds, err := AddServerCommands("_spare_1", slot, host, port, 1, options, ready)
 		if err != nil {
 			return err
+		}
+		if checked {
+			cmds = append(cmds, HealthCommands("_spare_1", slot, true, false)...)
 		}
 		_, err = e.sup.Exec(ctx, cmds...)
 		return err
@@ -369,13 +372,13 @@ func TestAddServerWithoutReload(t *testing.T) {
 		port   int
 		weight int
 	}{{"not-an-ip", 80, 1}, {"198.18.0.1", 0, 1}, {"198.18.0.1", 80, 257}, {"198.18.0.1 check", 80, 1}} {
-		if _, err := AddServerCommands("_spare_1", "s3", bad.addr, bad.port, bad.weight, "", false, true); err == nil {
+		if _, err := AddServerCommands("_spare_1", "s3", bad.addr, bad.port, bad.weight, "", true); err == nil {
 			t.Errorf("AddServerCommands(%q, %d, weight %d) accepted", bad.addr, bad.port, bad.weight)
 		}
 	}
 	// Options never end the command or start a payload.
 	for _, bad := range []string{"check; shutdown sessions server _spare_1/s1", "check\nadd map", "check\r", "check # x", "sni str(a;b)"} {
-		if _, err := AddServerCommands("_spare_1", "s3", host, port, 1, bad, true, true); err == nil {
+		if _, err := AddServerCommands("_spare_1", "s3", host, port, 1, bad, true); err == nil {
 			t.Errorf("AddServerCommands with options %q accepted", bad)
 		}
 	}
@@ -531,4 +534,56 @@ func TestNoFailedRequestsDuringReloads(t *testing.T) {
 	}
 	e.expect("", 200, "v20")
 	t.Logf("%d requests, 0 failed, across 20 reloads", ok.Load())
+}
+
+// TestHealthCommands: a lone server whose checks fail is down, so
+// requests get 503; turning its checks off alone leaves it down, turning
+// them off with its health set up serves the pod again, and turning them
+// on takes it down again. Every start and reload is a new worker.
+func TestHealthCommands(t *testing.T) {
+	e := newEnv(t)
+	host, port := startPod(t, "lone-pod")
+	if got := e.sup.Workers(); got != 0 {
+		t.Fatalf("Workers before the first start = %d", got)
+	}
+	// The pod answers requests but not the check's path.
+	e.reload(Files{MainConfig: e.config([]string{"default_backend be"}, fmt.Sprintf(
+		"backend be\n    option httpchk GET /missing\n    http-check expect status 204\n"+
+			"    server s1 %s check inter 100ms fall 2 rise 2\n", net.JoinHostPort(host, strconv.Itoa(port))))})
+	ctx := context.Background()
+	waitStatus := func(want int) {
+		t.Helper()
+		got := 0
+		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			if got, _, _ = e.get(http.DefaultClient, ""); got == want {
+				return
+			}
+		}
+		t.Fatalf("status %d, want %d within 5 s", got, want)
+	}
+	run := func(cmds []string) {
+		t.Helper()
+		if _, err := e.sup.Exec(ctx, cmds...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitStatus(503)
+	run(HealthCommands("be", "s1", false, false))
+	time.Sleep(300 * time.Millisecond) // three check intervals: none comes to bring it up
+	if got, _, _ := e.get(http.DefaultClient, ""); got != 503 {
+		t.Fatalf("checks off, health not set up: status %d, want the 503 of a server still down", got)
+	}
+	run(HealthCommands("be", "s1", false, true))
+	e.expect("", 200, "lone-pod")
+	time.Sleep(300 * time.Millisecond)
+	e.expect("", 200, "lone-pod") // no check takes it down
+	run(HealthCommands("be", "s1", true, false))
+	waitStatus(503)
+	if got := e.sup.Workers(); got != 1 {
+		t.Fatalf("Workers after the start = %d, want 1", got)
+	}
+	e.reload(Files{MainConfig: e.config([]string{"default_backend be"}, "backend be\n")})
+	if got := e.sup.Workers(); got != 2 {
+		t.Fatalf("Workers after a reload = %d, want 2", got)
+	}
 }

@@ -119,6 +119,14 @@ func (b *Backend) CheckEvery(router time.Duration) time.Duration {
 	return router
 }
 
+// HealthChecked reports whether the backend's servers are to be checked
+// now: as on OKD, only when it has more than one. A lone server has no
+// other to take its requests, so checking it would only cost connections
+// (two thousand a second for ten thousand one-pod routes).
+func (b *Backend) HealthChecked(router time.Duration) bool {
+	return b.CheckEvery(router) > 0 && len(b.Servers) > 1
+}
+
 // Cookie is a stickiness cookie the router inserts. Its value is a hash of
 // the endpoint's address, alike in every router, so that a client keeps
 // its endpoint whichever router replica it reaches.

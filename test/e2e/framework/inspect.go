@@ -2,6 +2,7 @@ package framework
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -9,8 +10,11 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/okd-ingress/okd-ingress/internal/router/haproxy"
 )
 
 // ConfigDir is the router's config directory: haproxy.cfg, maps/, crt-list,
@@ -106,4 +110,36 @@ func cli(socket, cmd string) (string, error) {
 		b.WriteByte('\n')
 	}
 	return b.String(), sc.Err()
+}
+
+// CheckedServers maps each server of backend that is in service (not in
+// maintenance) to whether HAProxy health-checks it, from the worker's
+// `show servers state`.
+func (r *Router) CheckedServers(backend string) (map[string]bool, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	out, err := haproxy.New(haproxy.Options{RunDir: filepath.Join(r.Dir, "run")}).Exec(ctx, "show servers state "+backend)
+	if err != nil {
+		return nil, err
+	}
+	// Columns: be_id be_name srv_id srv_name srv_addr srv_op_state
+	// srv_admin_state ... srv_check_state (14th), a mask where 0x4 is
+	// "enabled"; an admin state with a bit of 0x23 is maintenance (0x4
+	// only says the config line was "disabled").
+	servers := map[string]bool{}
+	for _, line := range strings.Split(out[0], "\n") {
+		f := strings.Fields(line)
+		if len(f) < 14 || f[1] != backend {
+			continue
+		}
+		admin, err1 := strconv.Atoi(f[6])
+		check, err2 := strconv.Atoi(f[13])
+		if err1 != nil || err2 != nil {
+			return nil, fmt.Errorf("show servers state: unexpected line %q", line)
+		}
+		if admin&0x23 == 0 {
+			servers[f[3]] = check&0x4 != 0
+		}
+	}
+	return servers, nil
 }

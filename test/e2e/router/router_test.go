@@ -32,6 +32,7 @@ import (
 	"github.com/okd-ingress/okd-ingress/internal/names"
 	"github.com/okd-ingress/okd-ingress/internal/router/admission"
 	"github.com/okd-ingress/okd-ingress/internal/router/model"
+	"github.com/okd-ingress/okd-ingress/internal/router/render"
 	"github.com/okd-ingress/okd-ingress/test/e2e/framework"
 )
 
@@ -115,6 +116,39 @@ var _ = Describe("Health, metrics and render", func() {
 		out, err := cmd.Output()
 		Expect(err).NotTo(HaveOccurred())
 		Expect(string(out)).To(And(ContainSubstring("backend be_http:"+ns+":web"), ContainSubstring("observe.example.com/ be_http:"+ns+":web")))
+	})
+})
+
+var _ = Describe("Health checks", func() {
+	It("run only on a backend with more than one server, as on OKD, turned on and off as pods come and go", func() {
+		ns := newNamespace("checks", nil)
+		web := newBackend(ns, "web", 1)
+		create(route(ns, "web", "checks.example.com", "web", "http"))
+		c := router.NewClient(framework.ClientOptions{})
+		Eventually(servedBy(c, "http://checks.example.com/")).WithTimeout(wait).Should(Equal("web"))
+		// A spare backend may serve the route until a reload (a new
+		// worker, whose lines all check) brings its own: ask the map.
+		checked := func(g Gomega) map[string]bool {
+			files, err := router.ConfigFiles()
+			g.Expect(err).NotTo(HaveOccurred())
+			backend := ""
+			for _, l := range strings.Split(files[render.MapDir+"/"+model.MapHTTPPrefix], "\n") {
+				if k, v, _ := strings.Cut(l, " "); k == "checks.example.com/" {
+					backend = v
+				}
+			}
+			g.Expect(backend).NotTo(BeEmpty())
+			servers, err := router.CheckedServers(backend)
+			g.Expect(err).NotTo(HaveOccurred())
+			return servers
+		}
+		lone := And(HaveLen(1), Not(ContainElement(true)))
+		Eventually(checked).WithTimeout(wait).Should(lone)
+		Expect(web.Scale(context.Background(), 3)).To(Succeed())
+		Eventually(checked).WithTimeout(wait).Should(And(HaveLen(3), Not(ContainElement(false))))
+		Expect(web.Scale(context.Background(), 1)).To(Succeed())
+		Eventually(checked).WithTimeout(wait).Should(lone)
+		Expect(servedBy(c, "http://checks.example.com/")()).To(Equal("web"))
 	})
 })
 

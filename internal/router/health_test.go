@@ -1,0 +1,70 @@
+package router
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/okd-ingress/okd-ingress/internal/router/model"
+)
+
+// backendWith builds a backend whose first filled slots hold servers.
+func backendWith(name string, slots, filled int) *model.Backend {
+	b := &model.Backend{Name: name}
+	for i := range slots {
+		s := model.Slot{Name: "s" + string(rune('1'+i))}
+		if i < filled {
+			srv := model.Server{Addr: "198.18.0.1", Port: int32(8080 + i), Weight: 1}
+			s.Server = &srv
+			b.Servers = append(b.Servers, srv)
+		}
+		b.Slots = append(b.Slots, s)
+	}
+	return b
+}
+
+// TestHealthState: a new worker turns off the checks of lone servers only
+// (they are up from their lines); in the same worker, a backend that gains
+// a second server turns them on, one that loses it turns them off with
+// the server set up, added slots start off; nothing is sent twice; a
+// backend without checks is left alone.
+func TestHealthState(t *testing.T) {
+	const check = 5 * time.Second
+	steps := []struct {
+		name     string
+		worker   uint64
+		backends []*model.Backend
+		changes  []model.ServerChange
+		want     []string
+	}{
+		{"new worker", 1, []*model.Backend{backendWith("a", 2, 1), backendWith("b", 2, 2), backendWith("e", 2, 0)},
+			nil, []string{"disable health a/s1"}},
+		{"nothing changed", 1, []*model.Backend{backendWith("a", 2, 1), backendWith("b", 2, 2)}, nil, nil},
+		{"a gains a server, b loses one", 1, []*model.Backend{backendWith("a", 2, 2), backendWith("b", 2, 1)}, nil,
+			[]string{"enable health a/s1", "disable health b/s1", "set server b/s1 health up"}},
+		{"a gains an added slot", 1, []*model.Backend{backendWith("a", 3, 3), backendWith("b", 2, 1)},
+			[]model.ServerChange{{Slot: "s3", Added: true}}, []string{"enable health a/s3"}},
+		{"b gains its second server back", 1, []*model.Backend{backendWith("a", 3, 3), backendWith("b", 2, 2)}, nil,
+			[]string{"enable health b/s1"}},
+		{"a reload", 2, []*model.Backend{backendWith("a", 3, 1), backendWith("b", 2, 2)}, nil,
+			[]string{"disable health a/s1"}},
+	}
+	var h healthState
+	for _, st := range steps {
+		m := &model.Model{Backends: st.backends}
+		next := h.forWorker(st.worker)
+		for i := range st.changes {
+			st.changes[i].Backend = st.backends[0]
+		}
+		next.added(st.changes, check)
+		got := next.commands(m, check)
+		if strings.Join(got, "\n") != strings.Join(st.want, "\n") {
+			t.Errorf("%s: %q, want %q", st.name, got, st.want)
+		}
+		h = next
+	}
+	unchecked := &model.Model{Backends: []*model.Backend{backendWith("a", 2, 1)}}
+	if got := (healthState{}).forWorker(1).commands(unchecked, 0); len(got) != 0 {
+		t.Errorf("without checks: %q", got)
+	}
+}
