@@ -19,12 +19,25 @@ import (
 
 const reloadHost = "rl-http.reload.bench.test"
 
+// Clients of the reload benchmark: keep-alive ones that send the next
+// request as soon as a response is read (their connections are almost
+// never idle), keep-alive ones that pause between requests (mostly idle:
+// they meet a stopping worker's closing of idle connections), and ones
+// opening a connection per request.
+const (
+	keepAliveClients = 4
+	pausingClients   = 32
+	newConnClients   = 4
+)
+
 // reloadRun is one reload mechanism's result.
 type reloadRun struct {
 	name       string
 	reloads    int
 	durations  []time.Duration
 	keepAlive  *tally
+	pausing    *tally // keep-alive clients pausing between requests
+	idleClosed int64  // their connections HAProxy closed while idle
 	newConns   *tally
 	peakOld    int // old processes seen at once, after a reload
 	peakOldRSS int // kB
@@ -100,7 +113,9 @@ func measureReloads(e *env, mech, backendAddr string, filler, n int) (reloadRun,
 		return res, err
 	}
 	defer rl.stop()
-	l := startLoad(addr+":80", reloadHost, 4, 4)
+	// The bound on the clients is generous: each reload waits at most a
+	// minute for its new worker.
+	l := startLoad(addr+":80", reloadHost, keepAliveClients, pausingClients, newConnClients, time.Duration(n+2)*time.Minute)
 	time.Sleep(time.Second) // clients connected and running before the first reload
 	for i := range n {
 		snap := with
@@ -124,7 +139,7 @@ func measureReloads(e *env, mech, backendAddr string, filler, n int) (reloadRun,
 	}
 	time.Sleep(time.Second) // the last new worker serves a while under load
 	l.finish()
-	res.keepAlive, res.newConns = &l.keepAlive, &l.newConns
+	res.keepAlive, res.pausing, res.newConns, res.idleClosed = &l.keepAlive, &l.pausing, &l.newConns, l.idleClosed.Load()
 	time.Sleep(2 * time.Second)
 	res.endOld, res.endOldRSS = rl.old()
 	return res, err
@@ -309,6 +324,21 @@ func oldCell(count, rssKB int) string {
 	return fmt.Sprintf("%d (%s)", count, mib(rssKB))
 }
 
+// idleClosedList says per mechanism how many pausing connections HAProxy
+// closed while idle.
+func idleClosedList(rs []reloadRun) string {
+	var out []string
+	for _, r := range rs {
+		name, _, _ := strings.Cut(r.name, ":")
+		name, _, _ = strings.Cut(name, ",")
+		if strings.Contains(r.name, "Deferred") {
+			name += ", Deferred"
+		}
+		out = append(out, fmt.Sprintf("%s %d", name, r.idleClosed))
+	}
+	return strings.Join(out, "; ")
+}
+
 // peakCell is the old processes' peak, with how many reads failed.
 func peakCell(r reloadRun) string {
 	if r.oldFailed == 0 {
@@ -322,23 +352,26 @@ func peakCell(r reloadRun) string {
 
 func reloadTable(rs []reloadRun, routes int) *table {
 	t := newTable(fmt.Sprintf("Reload under load: %d reloads back to back, %d routes, while clients send requests (goal: 0 failed)", rs[0].reloads, routes),
-		"reload mechanism", "reload p50", "reload p99", "keep-alive: requests", "failed", "new connections: requests", "failed",
+		"reload mechanism", "reload p50", "reload p99", "keep-alive: requests", "failed", "keep-alive, pausing: requests", "failed",
+		"new connections: requests", "failed",
 		"old processes: peak (RSS)", "2 s after the load")
 	for _, r := range rs {
 		t.add(r.name, ms(percentile(r.durations, 50)), ms(percentile(r.durations, 99)),
 			fmt.Sprint(r.keepAlive.requests.Load()), fmt.Sprint(r.keepAlive.failures.Load()),
+			fmt.Sprint(r.pausing.requests.Load()), fmt.Sprint(r.pausing.failures.Load()),
 			fmt.Sprint(r.newConns.requests.Load()), fmt.Sprint(r.newConns.failures.Load()),
 			peakCell(r), oldCell(r.endOld, r.endOldRSS))
 		for _, tl := range []struct {
 			what string
 			t    *tally
-		}{{"keep-alive", r.keepAlive}, {"new connections", r.newConns}} {
+		}{{"keep-alive", r.keepAlive}, {"keep-alive, pausing", r.pausing}, {"new connections", r.newConns}} {
 			if k := tl.t.kindsString(); k != "" {
 				t.note("%s, %s failures: %s", r.name, tl.what, k)
 			}
 		}
 	}
-	t.note("Clients: 4 keep-alive connections that never retry (a request written and not answered 200 is a failure; a connection HAProxy closes after a response is reopened) and 4 clients opening a new connection per request, all to one HTTP route, from 1 s before the first reload to 1 s after the last.")
+	t.note("Clients, all to one HTTP route, from 1 s before the first reload to 1 s after the last, none of them retrying: %d keep-alive connections that send the next request as soon as a response is read (a request written and not answered 200 is a failure; a connection HAProxy closes after a response is reopened); %d keep-alive connections, \"pausing\", that wait a random %s–%s between a response and the next request, so that their connections are idle most of the time, as a browser's or an API client's are; and %d clients opening a new connection per request.", keepAliveClients, pausingClients, minPause, maxPause, newConnClients)
+	t.note("keep-alive, pausing: before each request a client checks whether HAProxy has closed the idle connection (a 1 ms read, as net/http's connection pool notices a close) and then opens a new one, which is not a failure; a request HAProxy closes after it was written is one. Connections closed while idle, reopened: %s.", idleClosedList(rs))
 	t.note("ours: haproxy.Supervisor.Reload, which the router calls for every reload: write files, master CLI `reload` (the master parses and checks the config), wait until the new worker answers. Here reloads run back to back; the router spaces them by RELOAD_INTERVAL (500 ms).")
 	t.note("OKD-style: what OKD's reload script runs, `haproxy -f haproxy.cfg -x <stats socket> -sf <old pids>` (no check, no master), timed until the new process answers on its stats socket. Both render the same files with the router's pipeline, health checks on.")
 	t.note("The keep-alive failures are HAProxy closing an idle keep-alive connection of a stopping worker while the client's next request is on its way (browsers and net/http retry such requests; a client that does not sees an error). idleConnectionTerminationPolicy: Deferred (`option idle-close-on-response`) makes the old worker answer that request with Connection: close instead; its cost is that old workers wait for idle clients up to `timeout http-keep-alive` (300 s here) or hard-stop-after, holding their memory.")
