@@ -120,7 +120,8 @@ func endpointsOurs(e *env, c *localcluster.Cluster, s *endpointsSetup, n int) (e
 	if pid, err := routerPID(r); err == nil {
 		waitQuiet(pid, time.Minute) // initial status writes done
 	}
-	before, err := r.ReloadCount()
+	settle := reloadSettle(defaultReloadInterval)
+	before, err := settledReloads(r.ReloadCount, settle)
 	if err != nil {
 		return res, err
 	}
@@ -128,7 +129,7 @@ func endpointsOurs(e *env, c *localcluster.Cluster, s *endpointsSetup, n int) (e
 	if err != nil {
 		return res, err
 	}
-	after, err := r.ReloadCount()
+	after, err := settledReloads(r.ReloadCount, settle)
 	res.reloads = after - before
 	return res, err
 }
@@ -170,14 +171,18 @@ func endpointsReloading(e *env, c *localcluster.Cluster, s *endpointsSetup, n in
 	defer w.Stop()
 	errs := make(chan error, 1)
 	go func() { errs <- reloadOnChange(ctx, w, p, sup, snap, m) }()
-	before, err := sup.ReloadCount(ctx)
+	// No reload interval here, but the watch delivers the last changes
+	// and their reloads after the last request: the same settling.
+	count := func() (int, error) { return sup.ReloadCount(ctx) }
+	settle := reloadSettle(defaultReloadInterval)
+	before, err := settledReloads(count, settle)
 	if err != nil {
 		return res, err
 	}
 	if res.lat, err = scaleUps(c.Client, s, addr, n); err != nil {
 		return res, err
 	}
-	after, err := sup.ReloadCount(ctx)
+	after, err := settledReloads(count, settle)
 	res.reloads = after - before
 	cancel()
 	if werr := <-errs; werr != nil && err == nil {
@@ -306,7 +311,7 @@ func endpointsTable(rs []endpointsRun, routes int) *table {
 		t.add("ratio reload / ours", "", ratio(float64(percentile(rs[1].lat, 50)), float64(percentile(rs[0].lat, 50))),
 			ratio(float64(percentile(rs[1].lat, 99)), float64(percentile(rs[0].lat, 99))), "", "", "")
 	}
-	t.note("ours: a real router process watching the API server; it adds the new server with the runtime API (or sets it into a slot an earlier scale-down emptied). Reloads count scale-ups and scale-downs (2 changes per sample).")
+	t.note("ours: a real router process watching the API server; it adds the new server with the runtime API (or sets it into a slot an earlier scale-down emptied). Reloads count scale-ups and scale-downs (2 changes per sample); both rows read the count once settled (two reads %s apart agree), before and after, so that reloads still queued count.", reloadSettle(defaultReloadInterval))
 	t.note("reload per change: the same watch → pipeline → Supervisor path, but every EndpointSlice change is a reload (write, master CLI reload, which parses the config, new worker ready), with no rate limit; OKD without its dynamic configuration manager also reloads per change, after up to RELOAD_INTERVAL (5 s).")
 	t.note("A client requests the route every 2 ms; the time ends when the new pod receives its first request. Both configs hold the same %d routes (mixed kinds, health checks on).", routes)
 	return t

@@ -214,6 +214,37 @@ func waitOldWorkers(runDir string, timeout time.Duration) (*haproxy.ProcList, er
 	}
 }
 
+// settledReloads reads a reload count until two reads settle apart
+// agree, and returns it. A router reloads at most once per
+// RELOAD_INTERVAL, so a change it has queued shows in the count within an
+// interval and a reload's length: read at once, the count can miss the
+// reloads a run caused last. Bounded: after 10 reads that all differ it
+// gives up with an error.
+func settledReloads(read func() (int, error), settle time.Duration) (int, error) {
+	const tries = 10
+	prev, err := read()
+	if err != nil {
+		return 0, err
+	}
+	for range tries - 1 {
+		time.Sleep(settle)
+		cur, err := read()
+		if err != nil {
+			return 0, err
+		}
+		if cur == prev {
+			return cur, nil
+		}
+		prev = cur
+	}
+	return prev, fmt.Errorf("reload count still changing after %d reads %s apart (last %d)", tries, settle, prev)
+}
+
+// reloadSettle is how far apart settledReloads reads for a router with
+// reload interval interval: the interval, and half a second for the
+// reload itself to start.
+func reloadSettle(interval time.Duration) time.Duration { return interval + 500*time.Millisecond }
+
 // waitQuiet waits until pid uses less than 5 % of a CPU over half a
 // second (a router done writing statuses), up to timeout.
 func waitQuiet(pid int, timeout time.Duration) {
