@@ -96,9 +96,12 @@ var _ = Describe("Stickiness cookies", func() {
 
 		By("Secure on a route served over TLS only")
 		Eventually(servedBy(c, "https://sticky."+domain+"/")).WithTimeout(wait).Should(Equal("web"))
-		_, set = stickyGet(c, "https://sticky."+domain+"/", nil)
-		Expect(set).NotTo(BeNil())
-		Expect(set.Secure).To(BeTrue())
+		// A spare serving the route first may not yet say Secure: the
+		// route's own backend, after a reload, does.
+		Eventually(func() *http.Cookie {
+			_, set = stickyGet(c, "https://sticky."+domain+"/", nil)
+			return set
+		}).WithTimeout(wait).Should(And(Not(BeNil()), HaveField("Secure", BeTrue())))
 		Expect(set.SameSite).To(Equal(http.SameSiteNoneMode), "OKD's default on a route served over TLS only")
 
 		By("none with disable_cookies")

@@ -65,8 +65,11 @@ var _ = Describe("HTTP routing", func() {
 		Expect(servedBy(c, "http://paths.example.com/api/v2/x/y")()).To(Equal("deep"))
 		Expect(servedBy(c, "http://paths.example.com/api/v2/x/yz")()).To(Equal("apiv2"))
 		Expect(servedBy(c, "http://paths.example.com/api/v2/x")()).To(Equal("apiv2"))
+		// Each route may go live in its own sync (spares are given out
+		// in no fixed order): wait for the others too.
+		Eventually(servedBy(c, "http://paths.example.com/api")).WithTimeout(wait).Should(Equal("api"))
+		Eventually(servedBy(c, "http://paths.example.com/")).WithTimeout(wait).Should(Equal("root"))
 		Expect(servedBy(c, "http://paths.example.com/api/v3")()).To(Equal("api"))
-		Expect(servedBy(c, "http://paths.example.com/api")()).To(Equal("api"))
 		Expect(servedBy(c, "http://paths.example.com/apis")()).To(Equal("root"), "OKD paths match whole path elements")
 		Expect(servedBy(c, "http://paths.example.com/")()).To(Equal("root"))
 		Expect(servedBy(c, "http://PATHS.example.com./api?q=1")()).To(Equal("api"), "host is case-insensitive, trailing dot and query ignored")
@@ -504,7 +507,7 @@ var _ = Describe("Endpoints", func() {
 					seen[r.Echo.Pod] = true
 				}
 				return len(seen)
-			}).WithTimeout(time.Second).WithPolling(5 * time.Millisecond).Should(BeNumerically(">=", n))
+			}).WithTimeout(wait).WithPolling(5 * time.Millisecond).Should(BeNumerically(">=", n))
 			for p := range seen {
 				Expect(want).To(ContainElement(p), "only current pods answer")
 			}
@@ -513,7 +516,7 @@ var _ = Describe("Endpoints", func() {
 		for _, n := range []int{3, 0, 2} {
 			Expect(b.Scale(context.Background(), n)).To(Succeed())
 			if n == 0 {
-				Eventually(status(c, "http://scale.example.com/")).WithTimeout(time.Second).Should(Equal(503))
+				Eventually(status(c, "http://scale.example.com/")).WithTimeout(wait).Should(Equal(503))
 				continue
 			}
 			allAnswer(n)
@@ -636,9 +639,9 @@ var _ = Describe("Replicas and shards", func() {
 			Eventually(servedBy(r.NewClient(framework.ClientOptions{}), "http://triple.example.com/")).WithTimeout(wait).Should(Equal("web"))
 		}
 		Eventually(admitted(ns, "web", "triple")).WithTimeout(wait).Should(HaveField("Status", corev1.ConditionTrue))
-		Consistently(func() int {
+		Consistently(func(g Gomega) int {
 			var r routev1.Route
-			Expect(k8s.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: "web"}, &r)).To(Succeed())
+			g.Expect(k8s.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: "web"}, &r)).To(Succeed())
 			n := 0
 			for _, in := range r.Status.Ingress {
 				if in.RouterName == "triple" {
