@@ -1243,7 +1243,7 @@ func TestServable(t *testing.T) {
 		"not-an-ip": false, "": false, "0.0.0.0": false, "::": false, "127.0.0.1": false, "::1": false,
 		"169.254.169.254": false, "fe80::1": false, "fe80::1%eth0": false, "224.0.0.1": false, "239.1.2.3": false,
 		"ff02::1": false, "ff05::2": false, "::ffff:198.18.0.1": false, "168.63.129.16": false, "fd00:ec2::254": false,
-		"010.0.0.1": false,
+		"fd20:ce::254": false, "100.100.100.200": false, "100.100.100.201": true, "010.0.0.1": false,
 	} {
 		if got := servable(addr); got != want {
 			t.Errorf("servable(%q) = %v, want %v", addr, got, want)

@@ -164,10 +164,13 @@ func readyEndpoints(svc *corev1.Service, slices []*discoveryv1.EndpointSlice, po
 }
 
 // metadataAddresses are clouds' instance metadata and platform services,
-// which answer on behalf of the node: no pod has them.
+// which answer on behalf of the node: no pod has them. (Most clouds' is
+// 169.254.169.254, link local.)
 var metadataAddresses = []netip.Addr{
-	netip.MustParseAddr("168.63.129.16"), // Azure
-	netip.MustParseAddr("fd00:ec2::254"), // AWS, over IPv6
+	netip.MustParseAddr("168.63.129.16"),   // Azure's platform service
+	netip.MustParseAddr("fd00:ec2::254"),   // AWS, over IPv6
+	netip.MustParseAddr("fd20:ce::254"),    // Google Cloud, over IPv6
+	netip.MustParseAddr("100.100.100.200"), // Alibaba Cloud
 }
 
 // servable reports whether an endpoint address may become a server. The
