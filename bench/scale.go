@@ -86,6 +86,7 @@ func kindTable(e *env, n int) (*table, error) {
 		}
 		t.add(kind, ms(check), num(msPerK(check, float64(n)), 0), mib(mem.WorkerRSS), num(float64(mem.WorkerRSS)/float64(n), 1))
 	}
+	t.note("%s", scaleChecksNote())
 	t.note("Same mix rules as above: a third of the edge routes carry their own certificate, half the reencrypt routes a destination CA; the others verify against @system-ca (no service CA bundle in the benchmark), and HAProxy builds a TLS context per server slot, disabled slots included.")
 	return t, nil
 }
@@ -225,6 +226,7 @@ func scaleTables(rs []scaleResult) []*table {
 	abs.note("start and reload go through the router's haproxy.Supervisor: write files, then `haproxy -c` and a start, or `reload` on the master CLI (no separate check: the master parses the config) and wait until the new worker answers; reload is a one-route-fewer change.")
 	abs.note("router heap: live Go heap holding the snapshot, model and rendered files (runtime.MemStats after GC), not a router process's RSS: informer caches hold fuller objects, and a process adds its runtime and client libraries (bench 1 reports a real router's RSS).")
 	abs.note("RSS counts pages a worker shares with its master twice; PSS (master + worker) counts them once.")
+	abs.note("%s", scaleChecksNote())
 	base := rs[0]
 	per := newTable("Scale: per-route cost and growth (ratio of per-route cost to the 1k run's; 1.00× is linear)",
 		"routes", "render µs/route", "×", "haproxy -c ms/1k routes", "×", "reload ms/1k routes", "×",
@@ -241,9 +243,19 @@ func scaleTables(rs []scaleResult) []*table {
 			num(perRSS, 1), ratio(perRSS, float64(base.mem.WorkerRSS)/b),
 			num(perCfg, 0), ratio(perCfg, float64(base.configSize)/b))
 	}
+	per.note("%s", scaleChecksNote())
 	per.note("Per-route costs include fixed costs (HAProxy's own memory, the default certificate, process start), which weigh most at 1k: a ratio below 1.00× at larger sizes is that fixed part spreading out.")
 	return []*table{abs, per}
 }
 
 func usPer(d time.Duration, n float64) float64  { return float64(d.Microseconds()) / n }
 func msPerK(d time.Duration, n float64) float64 { return float64(d.Milliseconds()) * 1000 / n }
+
+// scaleChecksNote says whether the scale configs ran health checks, and
+// why not: the data-plane benchmark's reason (the open-file limit).
+func scaleChecksNote() string {
+	if checksFit() {
+		return "HAProxy configs: health checks on (as deployed)."
+	}
+	return "HAProxy configs: " + checksNote() + ". A deployed router runs them: the descriptors, memory and check traffic they add are not in these numbers (the same holds for the data-plane benchmark)."
+}
