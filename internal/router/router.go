@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"sync/atomic"
@@ -89,6 +90,10 @@ type Router struct {
 	// defaultCertErr is the last error reading the default certificate
 	// again, so that a broken Secret is logged once, not every check.
 	defaultCertErr string
+	// logTargetErr is the last error looking up the access log's host;
+	// lookupHost looks it up (nil: the default resolver).
+	logTargetErr string
+	lookupHost   func(ctx context.Context, network, host string) ([]netip.Addr, error)
 }
 
 // New prepares a router; Run starts it.
@@ -129,6 +134,7 @@ func New(restCfg *rest.Config, scheme *runtime.Scheme, cfg config.Config, log lo
 		},
 		metrics: newMetrics(),
 	}
+	r.params.Config.AccessLog = withoutLogHostName(cfg.AccessLog)
 	kc, err := kubernetes.NewForConfig(restCfg)
 	if err != nil {
 		return nil, err
@@ -179,6 +185,7 @@ func (r *Router) Run(ctx context.Context) error {
 		r.fetchFirstCRLs(ctx)
 		go r.crls.Run(ctx)
 	}
+	r.resolveLogTarget(ctx)
 	err := r.loop(ctx, errs)
 	r.stopping.Store(true)
 	if d := r.cfg.GracefulShutdownDelay; d > 0 && err == nil {
@@ -202,6 +209,8 @@ func (r *Router) loop(ctx context.Context, errs <-chan error) error {
 	}
 	certCheck := time.NewTicker(defaultCertificateCheck)
 	defer certCheck.Stop()
+	logCheck := time.NewTicker(logTargetCheck)
+	defer logCheck.Stop()
 	for {
 		idle := time.Now()
 		select {
@@ -231,6 +240,10 @@ func (r *Router) loop(ctx context.Context, errs <-chan error) error {
 		case <-crlChanged:
 		case <-certCheck.C:
 			if !r.defaultCertificateChanged() {
+				continue
+			}
+		case <-logCheck.C:
+			if !r.resolveLogTarget(ctx) {
 				continue
 			}
 		}
@@ -277,6 +290,7 @@ func (r *Router) RenderOnce(ctx context.Context) (render.Files, error) {
 			return nil, errors.New("the informer caches did not sync")
 		}
 	}
+	r.resolveLogTarget(ctx)
 	snap, err := r.watcher.Snapshot(ctx)
 	if err != nil {
 		return nil, err

@@ -114,6 +114,12 @@ func icLogging(dest operatorv1.LoggingDestination) icMod {
 	}
 }
 
+// syslogAt sends access logs to a syslog endpoint at address, port 514.
+func syslogAt(address string) icMod {
+	return icLogging(operatorv1.LoggingDestination{Type: operatorv1.SyslogLoggingDestinationType,
+		Syslog: &operatorv1.SyslogLoggingDestinationParameters{Address: address, Port: 514}})
+}
+
 // replicas prints spec.replicas for a failure message.
 func replicas(r *int32) string {
 	if r == nil {
@@ -205,6 +211,8 @@ func TestIngressControllerCreate(t *testing.T) {
 		{name: name47, mods: []icMod{icDomain("apps.example.com")}},
 		// OKD manifests OKD's API takes.
 		{name: "1shard"},
+		{name: "okd-syslog-hostname", mods: []icMod{syslogAt("rsyslog.logging.svc.cluster.local")}},
+		{name: "okd-syslog-ipv6", mods: []icMod{syslogAt("2001:db8::5")}},
 		{name: "okd-health-check-below-1s", mods: []icMod{icTuning(func(o *operatorv1.IngressControllerTuningOptions) { o.HealthCheckInterval = dur("500ms") })}},
 		{name: "okd-tls-profile-other-member", mods: []icMod{icSpec(func(s *operatorv1.IngressControllerSpec) {
 			s.TLSSecurityProfile = &operatorv1.TLSSecurityProfile{Type: operatorv1.TLSProfileOldType, Custom: &operatorv1.CustomTLSProfile{
@@ -325,9 +333,12 @@ func TestIngressControllerCreate(t *testing.T) {
 		})}, wantErr: "matchExpressions[].values must be set for operators In and NotIn"},
 		{name: "syslog-missing", mods: []icMod{icLogging(operatorv1.LoggingDestination{Type: operatorv1.SyslogLoggingDestinationType})},
 			wantErr: "syslog is required when type is Syslog"},
-		{name: "syslog-hostname", mods: []icMod{icLogging(operatorv1.LoggingDestination{Type: operatorv1.SyslogLoggingDestinationType,
-			Syslog: &operatorv1.SyslogLoggingDestinationParameters{Address: "logs.example.com", Port: 514}})},
-			wantErr: "address must be an IPv4 or IPv6 address"},
+		{name: "syslog-hostname-space", mods: []icMod{syslogAt("logs.example.com local0")},
+			wantErr: "address must be an IPv4 or IPv6 address or a DNS name"},
+		{name: "syslog-hostname-digits", mods: []icMod{syslogAt("300.1.1.1")},
+			wantErr: "address must be an IPv4 or IPv6 address or a DNS name"},
+		{name: "syslog-hostname-empty-label", mods: []icMod{syslogAt("logs..example.com")},
+			wantErr: "address must be an IPv4 or IPv6 address or a DNS name"},
 		{name: "compression-bad-mime", mods: []icMod{icSpec(func(s *operatorv1.IngressControllerSpec) {
 			s.HTTPCompression = &operatorv1.HTTPCompressionPolicy{MimeTypes: []operatorv1.CompressionMIMEType{"text/html", "foo/bar"}}
 		})}, wantErr: "spec.httpCompression.mimeTypes[1] in body should match"},

@@ -734,10 +734,12 @@ type LoggingDestination struct {
 // SyslogLoggingDestinationParameters holds the parameters of the Syslog
 // destination.
 type SyslogLoggingDestinationParameters struct {
-	// address is the IP address of the syslog endpoint.
+	// address is the IP address of the syslog endpoint, or its DNS name,
+	// which the routers look up (and again every 30 seconds): until it
+	// resolves they serve without access logs.
 	// +required
-	// +kubebuilder:validation:MaxLength=45
-	// +kubebuilder:validation:XValidation:rule="isIP(self)",message="address must be an IPv4 or IPv6 address"
+	// +kubebuilder:validation:MaxLength=254
+	// +kubebuilder:validation:XValidation:rule="isIP(self) || (self.matches('^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?([.][A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*[.]?$') && !self.matches('^[0-9.]+$'))",message="address must be an IPv4 or IPv6 address or a DNS name"
 	Address string `json:"address"`
 
 	// port is the UDP port of the syslog endpoint.

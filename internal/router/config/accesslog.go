@@ -15,7 +15,8 @@ import (
 // IngressController's logging.access); nil: no access log.
 type AccessLog struct {
 	// Address is a unix datagram socket (an absolute path: the "logs"
-	// sidecar's) or a syslog endpoint's IP:port, over UDP.
+	// sidecar's) or a syslog endpoint's host:port, over UDP, the host an
+	// IP address or a DNS name (LogHostName: the router resolves it).
 	Address   string
 	Facility  string // syslog facility, local1 by default
 	Level     string // the most verbose level sent, info by default
@@ -64,7 +65,7 @@ func (e *envReader) accessLog(dst **AccessLog) {
 		return
 	}
 	if !validLogAddress(addr) {
-		e.fail(names.EnvRouterSyslogAddress, addr, "want an absolute path to a unix socket, or an IP address and a port")
+		e.fail(names.EnvRouterSyslogAddress, addr, "want an absolute path to a unix socket, or an IP address or DNS name and a port")
 		return
 	}
 	l := &AccessLog{Address: addr, Facility: "local1", Level: "info", MaxLength: 1024}
@@ -89,7 +90,39 @@ func validLogAddress(a string) bool {
 	}
 	host, port, err := net.SplitHostPort(a)
 	p, perr := strconv.Atoi(port)
-	return err == nil && net.ParseIP(host) != nil && perr == nil && p > 0 && p < 65536
+	if err != nil || perr != nil || p < 1 || p > 65535 {
+		return false
+	}
+	return net.ParseIP(host) != nil || validDNSName(host)
+}
+
+// dnsLabel is one label of a DNS name (RFC 1123), of either case.
+var dnsLabel = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$`)
+
+// validDNSName reports whether s is a DNS name of labels, at most 253
+// characters, a root dot allowed. A name of digits and dots alone would
+// read as an address.
+func validDNSName(s string) bool {
+	s = strings.TrimSuffix(s, ".")
+	if s == "" || len(s) > 253 || strings.Trim(s, "0123456789.") == "" {
+		return false
+	}
+	for _, l := range strings.Split(s, ".") {
+		if !dnsLabel.MatchString(l) {
+			return false
+		}
+	}
+	return true
+}
+
+// LogHostName returns the DNS name and port of an access-log address
+// given by name; ok is false for a socket path or an IP address.
+func LogHostName(addr string) (host, port string, ok bool) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil || net.ParseIP(host) != nil {
+		return "", "", false
+	}
+	return host, port, true
 }
 
 // captures reads "name:len,name:len" (OKD's form). A cookie name may end

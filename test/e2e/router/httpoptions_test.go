@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -135,6 +136,46 @@ var _ = Describe("Access log", func() {
 		// The hop's connection ended with the client's, before the
 		// passthrough one began; a line for it would be there by now.
 		Consistently(lines.String).WithTimeout(time.Second).ShouldNot(ContainSubstring("_terminate"), "the hop's own connection is not logged")
+	})
+})
+
+var _ = Describe("Access log to a syslog host name", func() {
+	It("logs to the address the name resolves to, and serves without access logs while it does not resolve", func() {
+		ns := newNamespace("sysloghost", nil)
+		newBackend(ns, "web", 1)
+		create(sharded("sysloghost")(route(ns, "web", "sysloghost.example.com", "web", "http")))
+		// Every address of the host, both families: "localhost" may
+		// resolve to either.
+		pc, err := net.ListenPacket("udp", ":0")
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(pc.Close)
+		var lines syncbuf.Buffer
+		go func() {
+			buf := make([]byte, 8192)
+			for {
+				n, _, err := pc.ReadFrom(buf)
+				if err != nil {
+					return
+				}
+				_, _ = lines.Write(append(buf[:n:n], '\n'))
+			}
+		}()
+		port := strconv.Itoa(pc.LocalAddr().(*net.UDPAddr).Port)
+		r := startRouter("sysloghost", map[string]string{"ROUTE_LABELS": "shard=sysloghost", names.EnvRouterSyslogAddress: "localhost:" + port})
+		c := r.NewClient(framework.ClientOptions{})
+		Eventually(servedBy(c, "http://sysloghost.example.com/by-name")).WithTimeout(wait).Should(Equal("web"))
+		Eventually(lines.String).WithTimeout(wait).Should(ContainSubstring("be_http:" + ns + ":web"))
+		files, err := r.ConfigFiles()
+		Expect(err).NotTo(HaveOccurred())
+		Expect(files["haproxy.cfg"]).To(MatchRegexp(`(?m)^  log udp[46]@(127\.0\.0\.1|::1):`+port+` `), "HAProxy is given the address, not the name")
+
+		By("a name that does not resolve: routes served, no access log")
+		un := startRouter("sysloghost", map[string]string{"ROUTE_LABELS": "shard=sysloghost", names.EnvRouterSyslogAddress: "syslog.invalid:514"})
+		Eventually(servedBy(un.NewClient(framework.ClientOptions{}), "http://sysloghost.example.com/")).WithTimeout(wait).Should(Equal("web"))
+		files, err = un.ConfigFiles()
+		Expect(err).NotTo(HaveOccurred())
+		Expect(files["haproxy.cfg"]).NotTo(MatchRegexp(`(?m)^  log `))
+		Expect(un.Log()).To(ContainSubstring("serving without access logs until it resolves"))
 	})
 })
 
