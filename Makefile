@@ -78,7 +78,8 @@ fuzz: ## run the fuzz targets for FUZZTIME each (seed corpora also run in every 
 bench: bins ## benchmarks against baselines (bench/, ~21 min, root); output also in bin/bench-results.md
 	bash hack/bins.sh bench-tools
 	go build -o $(BIN)/okd-ingress-bench ./bench
-	$(TEST_ENV) BENCH_QUICK=$(BENCH_QUICK) $(BIN)/okd-ingress-bench | tee $(BIN)/bench-results.md
+	$(TEST_ENV) BENCH_QUICK=$(BENCH_QUICK) $(BIN)/okd-ingress-bench | tee $(BIN)/bench-results.md.partial
+	mv $(BIN)/bench-results.md.partial $(BIN)/bench-results.md # a failed run keeps the last results
 
 .PHONY: bench-quick
 bench-quick: ## a ~3-minute smoke run of the benchmarks (fewer samples; not numbers to quote)
