@@ -17,15 +17,13 @@ type slotKey struct{ backend, slot string }
 type healthState struct {
 	worker uint64
 	off    map[slotKey]bool
-	// fresh: the worker is new, its servers up from their lines.
-	fresh bool
 }
 
 // forWorker returns a copy of h to change for the worker numbered worker:
 // empty when that is a new worker.
 func (h healthState) forWorker(worker uint64) healthState {
-	next := healthState{worker: worker, off: map[slotKey]bool{}, fresh: worker != h.worker}
-	if !next.fresh {
+	next := healthState{worker: worker, off: map[slotKey]bool{}}
+	if worker == h.worker {
 		for k, v := range h.off {
 			next.off[k] = v
 		}
@@ -45,8 +43,7 @@ func (h healthState) added(changes []model.ServerChange, check time.Duration) {
 // commands turns checks on for the servers of backends with more than one
 // and off for a lone server (model.HealthChecked), recording it in h.
 // Empty slots are left as they are: in maintenance nothing is checked,
-// and a slot is looked at again when it is filled. A server set at
-// runtime is up (out of maintenance, or moved: sync sets its health up).
+// and a slot is looked at again when it is filled.
 func (h healthState) commands(m *model.Model, check time.Duration) []string {
 	var cmds []string
 	for _, b := range m.Backends {
@@ -59,7 +56,7 @@ func (h healthState) commands(m *model.Model, check time.Duration) []string {
 			if s.Server == nil || h.off[k] == !want {
 				continue
 			}
-			cmds = append(cmds, haproxy.HealthCommands(b.Name, s.Name, want, !h.fresh)...)
+			cmds = append(cmds, haproxy.HealthCommands(b.Name, s.Name, want)...)
 			if want {
 				delete(h.off, k)
 			} else {

@@ -23,11 +23,11 @@ func backendWith(name string, slots, filled int) *model.Backend {
 	return b
 }
 
-// TestHealthState: a new worker turns off the checks of lone servers only
-// (they are up from their lines); in the same worker, a backend that gains
-// a second server turns them on, one that loses it turns them off with
-// the server set up, added slots start off; nothing is sent twice; a
-// backend without checks is left alone.
+// TestHealthState: a new worker turns off the checks of lone servers only,
+// setting them up (a first check may have taken one down); in the same
+// worker, a backend that gains a second server turns them on, one that
+// loses it turns them off, added slots start off; nothing is sent twice;
+// a backend without checks is left alone.
 func TestHealthState(t *testing.T) {
 	const check = 5 * time.Second
 	steps := []struct {
@@ -38,7 +38,7 @@ func TestHealthState(t *testing.T) {
 		want     []string
 	}{
 		{"new worker", 1, []*model.Backend{backendWith("a", 2, 1), backendWith("b", 2, 2), backendWith("e", 2, 0)},
-			nil, []string{"disable health a/s1"}},
+			nil, []string{"disable health a/s1", "set server a/s1 health up"}},
 		{"nothing changed", 1, []*model.Backend{backendWith("a", 2, 1), backendWith("b", 2, 2)}, nil, nil},
 		{"a gains a server, b loses one", 1, []*model.Backend{backendWith("a", 2, 2), backendWith("b", 2, 1)}, nil,
 			[]string{"enable health a/s1", "disable health b/s1", "set server b/s1 health up"}},
@@ -47,7 +47,7 @@ func TestHealthState(t *testing.T) {
 		{"b gains its second server back", 1, []*model.Backend{backendWith("a", 3, 3), backendWith("b", 2, 2)}, nil,
 			[]string{"enable health b/s1"}},
 		{"a reload", 2, []*model.Backend{backendWith("a", 3, 1), backendWith("b", 2, 2)}, nil,
-			[]string{"disable health a/s1"}},
+			[]string{"disable health a/s1", "set server a/s1 health up"}},
 	}
 	var h healthState
 	for _, st := range steps {
@@ -62,6 +62,13 @@ func TestHealthState(t *testing.T) {
 			t.Errorf("%s: %q, want %q", st.name, got, st.want)
 		}
 		h = next
+	}
+	// A server of weight 0 takes no requests: its backend has one server.
+	w := backendWith("w", 2, 2)
+	w.Servers[1].Weight = 0
+	got := (healthState{}).forWorker(1).commands(&model.Model{Backends: []*model.Backend{w}}, check)
+	if want := []string{"disable health w/s1", "set server w/s1 health up", "disable health w/s2", "set server w/s2 health up"}; strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("one server of weight 0: %q, want %q", got, want)
 	}
 	unchecked := &model.Model{Backends: []*model.Backend{backendWith("a", 2, 1)}}
 	if got := (healthState{}).forWorker(1).commands(unchecked, 0); len(got) != 0 {

@@ -9,7 +9,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"sync/atomic"
@@ -91,9 +90,9 @@ type Router struct {
 	// again, so that a broken Secret is logged once, not every check.
 	defaultCertErr string
 	// logTargetErr is the last error looking up the access log's host;
-	// lookupHost looks it up (nil: the default resolver).
+	// logLookups brings the answers (nil: its address is not a name).
 	logTargetErr string
-	lookupHost   func(ctx context.Context, network, host string) ([]netip.Addr, error)
+	logLookups   chan logLookup
 }
 
 // New prepares a router; Run starts it.
@@ -185,7 +184,10 @@ func (r *Router) Run(ctx context.Context) error {
 		r.fetchFirstCRLs(ctx)
 		go r.crls.Run(ctx)
 	}
-	r.resolveLogTarget(ctx)
+	if host := r.logHost(); host != "" {
+		r.logLookups = make(chan logLookup)
+		go watchLogHost(ctx, host, r.logLookups)
+	}
 	err := r.loop(ctx, errs)
 	r.stopping.Store(true)
 	if d := r.cfg.GracefulShutdownDelay; d > 0 && err == nil {
@@ -209,8 +211,6 @@ func (r *Router) loop(ctx context.Context, errs <-chan error) error {
 	}
 	certCheck := time.NewTicker(defaultCertificateCheck)
 	defer certCheck.Stop()
-	logCheck := time.NewTicker(logTargetCheck)
-	defer logCheck.Stop()
 	for {
 		idle := time.Now()
 		select {
@@ -222,6 +222,9 @@ func (r *Router) loop(ctx context.Context, errs <-chan error) error {
 			}
 		case <-r.hap.Done():
 			return fmt.Errorf("haproxy supervisor stopped: %w", r.hap.Err())
+		case <-r.hap.Restarted():
+			r.checkLoneServers(ctx) // a new worker, checking every server
+			continue
 		case <-r.watcher.StatusChanged():
 			if r.status != nil {
 				r.status.Poke()
@@ -242,8 +245,8 @@ func (r *Router) loop(ctx context.Context, errs <-chan error) error {
 			if !r.defaultCertificateChanged() {
 				continue
 			}
-		case <-logCheck.C:
-			if !r.resolveLogTarget(ctx) {
+		case answer := <-r.logLookups:
+			if !r.applyLogTarget(answer) {
 				continue
 			}
 		}
@@ -290,7 +293,9 @@ func (r *Router) RenderOnce(ctx context.Context) (render.Files, error) {
 			return nil, errors.New("the informer caches did not sync")
 		}
 	}
-	r.resolveLogTarget(ctx)
+	if host := r.logHost(); host != "" {
+		r.applyLogTarget(lookupLogHost(ctx, host))
+	}
 	snap, err := r.watcher.Snapshot(ctx)
 	if err != nil {
 		return nil, err

@@ -638,7 +638,7 @@ func (r *Router) setServers(ctx context.Context, changes []model.ServerChange, m
 // on: ten thousand lone servers take HAProxy about half a second. A
 // failure only costs checks; the next sync tries again.
 func (r *Router) checkLoneServers(ctx context.Context) {
-	if r.health.worker == r.hap.Workers() {
+	if r.prev == nil || r.health.worker == r.hap.Workers() {
 		return
 	}
 	if err := r.setServers(ctx, nil, r.prev); err != nil {

@@ -140,6 +140,9 @@ func (s *Supervisor) reloadMaster(ctx context.Context) error {
 	log = strings.TrimPrefix(log, "--\n")
 	switch strings.TrimSpace(status) {
 	case "Success=1":
+		s.mu.Lock()
+		s.workers++ // whether or not the wait below succeeds
+		s.mu.Unlock()
 	case "Success=0":
 		return &ReloadError{Log: log, Alerts: parseAlerts(log)}
 	default:
@@ -153,9 +156,6 @@ func (s *Supervisor) reloadMaster(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("reload succeeded, but %w", err)
 	}
-	s.mu.Lock()
-	s.workers++
-	s.mu.Unlock()
 	return s.waitWorker(ctx, pid)
 }
 

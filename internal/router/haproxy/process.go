@@ -170,6 +170,10 @@ func (s *Supervisor) adopt(p *process) error {
 	if s.crashed {
 		s.metrics.RestartsTotal++
 		s.crashed = false
+		select {
+		case s.restarted <- struct{}{}:
+		default: // one waiting is enough
+		}
 	}
 	s.proc = p
 	s.started = true

@@ -242,15 +242,12 @@ func ServerCommands(backend, server string, addr string, port int, weight int, r
 
 // HealthCommands turn the health checks of a server configured with them on
 // or off. Turning them off makes HAProxy ignore the last check from then
-// on, but a server the checks took down would stay down: when they may
-// have run (checked), the server is set up too.
-func HealthCommands(backend, server string, on, checked bool) []string {
+// on, but a server a check took down (one may be under way, and a new
+// worker checks its first servers at once) would stay down: it is set up.
+func HealthCommands(backend, server string, on bool) []string {
 	target := backend + "/" + server
 	if on {
 		return []string{"enable health " + target}
-	}
-	if !checked {
-		return []string{"disable health " + target}
 	}
 	return []string{"disable health " + target, "set server " + target + " health up"}
 }

@@ -75,6 +75,8 @@ type Supervisor struct {
 	// workers counts the workers started (by starts, restarts and
 	// reloads): what the runtime API changed dies with a worker.
 	workers uint64
+	// restarted receives after a restart that followed a crash.
+	restarted chan struct{}
 }
 
 // New returns a Supervisor; nothing runs until the first Reload.
@@ -100,6 +102,7 @@ func New(o Options) *Supervisor {
 		files:      map[string][]byte{},
 		stopCh:     make(chan struct{}),
 		done:       make(chan struct{}),
+		restarted:  make(chan struct{}, 1),
 		metrics:    Metrics{ReloadsByReason: map[string]uint64{}},
 	}
 }
@@ -119,6 +122,10 @@ func (s *Supervisor) Workers() uint64 {
 	defer s.mu.Unlock()
 	return s.workers
 }
+
+// Restarted receives after HAProxy was restarted following a crash: it
+// runs the files, without what the runtime API changed but they hold.
+func (s *Supervisor) Restarted() <-chan struct{} { return s.restarted }
 
 // ConfigPath is the absolute path of the main config file.
 func (s *Supervisor) ConfigPath() string { return s.cfgPath }

@@ -332,7 +332,7 @@ func TestAddServerWithoutReload(t *testing.T) {
 			return err
 		}
 		if checked {
-			cmds = append(cmds, HealthCommands("_spare_1", slot, true, false)...)
+			cmds = append(cmds, HealthCommands("_spare_1", slot, true)...)
 		}
 		_, err = e.sup.Exec(ctx, cmds...)
 		return err
@@ -568,16 +568,16 @@ func TestHealthCommands(t *testing.T) {
 		}
 	}
 	waitStatus(503)
-	run(HealthCommands("be", "s1", false, false))
+	run([]string{"disable health be/s1"})
 	time.Sleep(300 * time.Millisecond) // three check intervals: none comes to bring it up
 	if got, _, _ := e.get(http.DefaultClient, ""); got != 503 {
 		t.Fatalf("checks off, health not set up: status %d, want the 503 of a server still down", got)
 	}
-	run(HealthCommands("be", "s1", false, true))
+	run(HealthCommands("be", "s1", false))
 	e.expect("", 200, "lone-pod")
 	time.Sleep(300 * time.Millisecond)
 	e.expect("", 200, "lone-pod") // no check takes it down
-	run(HealthCommands("be", "s1", true, false))
+	run(HealthCommands("be", "s1", true))
 	waitStatus(503)
 	if got := e.sup.Workers(); got != 1 {
 		t.Fatalf("Workers after the start = %d, want 1", got)

@@ -120,11 +120,21 @@ func (b *Backend) CheckEvery(router time.Duration) time.Duration {
 }
 
 // HealthChecked reports whether the backend's servers are to be checked
-// now: as on OKD, only when it has more than one. A lone server has no
-// other to take its requests, so checking it would only cost connections
-// (two thousand a second for ten thousand one-pod routes).
+// now: as on OKD, only when more than one takes requests (weight 0 takes
+// none). A lone server has no other to take its requests, so checking it
+// would only cost connections (two thousand a second for ten thousand
+// one-pod routes).
 func (b *Backend) HealthChecked(router time.Duration) bool {
-	return b.CheckEvery(router) > 0 && len(b.Servers) > 1
+	if b.CheckEvery(router) == 0 {
+		return false
+	}
+	serving := 0
+	for _, s := range b.Servers {
+		if s.Weight > 0 {
+			serving++
+		}
+	}
+	return serving > 1
 }
 
 // Cookie is a stickiness cookie the router inserts. Its value is a hash of

@@ -143,3 +143,18 @@ func (r *Router) CheckedServers(backend string) (map[string]bool, error) {
 	}
 	return servers, nil
 }
+
+// PrefixBackend is the backend the router's prefix map sends key (a host
+// and path, "host/") to: a spare's until a reload gives the route its own.
+func (r *Router) PrefixBackend(key string) (string, error) {
+	b, err := os.ReadFile(filepath.Join(r.ConfigDir(), "maps", "http_prefix.map"))
+	if err != nil {
+		return "", err
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if k, v, _ := strings.Cut(l, " "); k == key {
+			return v, nil
+		}
+	}
+	return "", fmt.Errorf("no %q in the prefix map", key)
+}

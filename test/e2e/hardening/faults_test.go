@@ -166,6 +166,15 @@ var _ = Describe("Faults", func() {
 		measured("HAProxy SIGKILL → serving again", fmt.Sprintf("%v (first failed request %v after the kill)", back.Round(time.Millisecond), down.Round(time.Millisecond)))
 		Expect(back).To(BeNumerically("<", 3*time.Second), "the goal is one second; 3s leaves room for a busy machine")
 		Eventually(func() (float64, error) { return r.Metric("okd_router_haproxy_restarts_total") }).WithTimeout(wait).Should(Equal(1.0))
+		// The new worker checks every server; the router turns the lone
+		// one's checks off again without waiting for a change.
+		Eventually(func(g Gomega) map[string]bool {
+			backend, err := r.PrefixBackend("crash.hardening.test/")
+			g.Expect(err).NotTo(HaveOccurred())
+			servers, err := r.CheckedServers(backend)
+			g.Expect(err).NotTo(HaveOccurred())
+			return servers
+		}).WithTimeout(wait).Should(And(HaveLen(1), Not(ContainElement(true))))
 	})
 
 	It("restarts the router with no listener gap beyond the restart itself", func() {

@@ -32,7 +32,6 @@ import (
 	"github.com/okd-ingress/okd-ingress/internal/names"
 	"github.com/okd-ingress/okd-ingress/internal/router/admission"
 	"github.com/okd-ingress/okd-ingress/internal/router/model"
-	"github.com/okd-ingress/okd-ingress/internal/router/render"
 	"github.com/okd-ingress/okd-ingress/test/e2e/framework"
 )
 
@@ -132,15 +131,8 @@ var _ = Describe("Health checks", func() {
 		// A spare backend may serve the route until a reload (a new
 		// worker, whose lines all check) brings its own: ask the map.
 		checked := func(g Gomega) map[string]bool {
-			files, err := router.ConfigFiles()
+			backend, err := router.PrefixBackend("checks.example.com/")
 			g.Expect(err).NotTo(HaveOccurred())
-			backend := ""
-			for _, l := range strings.Split(files[render.MapDir+"/"+model.MapHTTPPrefix], "\n") {
-				if k, v, _ := strings.Cut(l, " "); k == "checks.example.com/" {
-					backend = v
-				}
-			}
-			g.Expect(backend).NotTo(BeEmpty())
 			servers, err := router.CheckedServers(backend)
 			g.Expect(err).NotTo(HaveOccurred())
 			return servers
