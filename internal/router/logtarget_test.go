@@ -1,7 +1,6 @@
 package router
 
 import (
-	"context"
 	"errors"
 	"net/netip"
 	"testing"
@@ -11,22 +10,18 @@ import (
 	"github.com/okd-ingress/okd-ingress/internal/router/config"
 )
 
-// TestResolveLogTarget: a host name is served as the address it resolves
+// TestApplyLogTarget: a host name is served as the address it resolves
 // to; none until a first answer, the last one through failed lookups, the
 // same one while it is among the answers (round robin), the new first
-// answer once it is not. An IP address or a socket is left as it is.
-func TestResolveLogTarget(t *testing.T) {
+// answer once it is not; zoned answers are skipped. An IP address or a
+// socket is served as it is, and has no host to look up.
+func TestApplyLogTarget(t *testing.T) {
 	want := &config.AccessLog{Address: "syslog.example.com:514", Facility: "local1"}
-	var answer []netip.Addr
-	var fail error
-	r := &Router{cfg: config.Config{AccessLog: want}, log: logr.Discard(),
-		lookupHost: func(_ context.Context, network, host string) ([]netip.Addr, error) {
-			if network != "ip" || host != "syslog.example.com" {
-				t.Fatalf("lookup %s %s", network, host)
-			}
-			return answer, fail
-		}}
+	r := &Router{cfg: config.Config{AccessLog: want}, log: logr.Discard()}
 	r.params.Config.AccessLog = withoutLogHostName(want)
+	if r.logHost() != "syslog.example.com" || r.params.Config.AccessLog != nil {
+		t.Fatalf("host %q, served %+v before any answer", r.logHost(), r.params.Config.AccessLog)
+	}
 	addrs := func(s ...string) []netip.Addr {
 		var out []netip.Addr
 		for _, a := range s {
@@ -36,21 +31,21 @@ func TestResolveLogTarget(t *testing.T) {
 	}
 	for _, st := range []struct {
 		name    string
-		answer  []netip.Addr
-		fail    error
+		answer  logLookup
 		changed bool
 		served  string // "": no access log
 	}{
-		{"not resolved yet", nil, errors.New("no such host"), false, ""},
-		{"no address", nil, nil, false, ""},
-		{"resolved", addrs("198.18.5.1", "198.18.5.2"), nil, true, "198.18.5.1:514"},
-		{"round robin", addrs("198.18.5.2", "198.18.5.1"), nil, false, "198.18.5.1:514"},
-		{"lookup failing", nil, errors.New("timeout"), false, "198.18.5.1:514"},
-		{"moved", addrs("::ffff:198.18.5.9", "2001:db8::9"), nil, true, "198.18.5.9:514"},
-		{"moved to IPv6", addrs("2001:db8::9"), nil, true, "[2001:db8::9]:514"},
+		{"not resolved yet", logLookup{err: errors.New("no such host")}, false, ""},
+		{"no address", logLookup{}, false, ""},
+		{"only a zoned address", logLookup{addrs: addrs("fe80::1%eth0")}, false, ""},
+		{"resolved", logLookup{addrs: addrs("fe80::1%eth0", "198.18.5.1", "198.18.5.2")}, true, "198.18.5.1:514"},
+		{"round robin", logLookup{addrs: addrs("198.18.5.2", "198.18.5.1")}, false, "198.18.5.1:514"},
+		{"lookup failing", logLookup{err: errors.New("timeout")}, false, "198.18.5.1:514"},
+		{"moved", logLookup{addrs: addrs("::ffff:198.18.5.9", "2001:db8::9")}, true, "198.18.5.9:514"},
+		{"moved to IPv6", logLookup{addrs: addrs("2001:db8::9")}, true, "[2001:db8::9]:514"},
 	} {
-		answer, fail, r.stale = st.answer, st.fail, false
-		changed := r.resolveLogTarget(context.Background())
+		r.stale = false
+		changed := r.applyLogTarget(st.answer)
 		got := ""
 		if l := r.params.Config.AccessLog; l != nil {
 			got = l.Address
@@ -65,12 +60,10 @@ func TestResolveLogTarget(t *testing.T) {
 	if want.Address != "syslog.example.com:514" {
 		t.Errorf("the configured address was changed: %q", want.Address)
 	}
-	for _, addr := range []string{"198.18.5.1:514", "/var/lib/rsyslog/rsyslog.sock"} {
+	for _, addr := range []string{"198.18.5.1:514", "[2001:db8::5]:514", "/var/lib/rsyslog/rsyslog.sock"} {
 		l := &config.AccessLog{Address: addr}
-		r := &Router{cfg: config.Config{AccessLog: l}, log: logr.Discard(),
-			lookupHost: func(context.Context, string, string) ([]netip.Addr, error) { t.Fatal("looked up"); return nil, nil }}
-		r.params.Config.AccessLog = withoutLogHostName(l)
-		if r.resolveLogTarget(context.Background()) || r.params.Config.AccessLog != l {
+		r := &Router{cfg: config.Config{AccessLog: l}}
+		if r.logHost() != "" || withoutLogHostName(l) != l {
 			t.Errorf("%s: not served as it is", addr)
 		}
 	}

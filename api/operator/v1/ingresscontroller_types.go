@@ -738,7 +738,7 @@ type SyslogLoggingDestinationParameters struct {
 	// which the routers look up (and again every 30 seconds): until it
 	// resolves they serve without access logs.
 	// +required
-	// +kubebuilder:validation:MaxLength=254
+	// +kubebuilder:validation:MaxLength=253
 	// +kubebuilder:validation:XValidation:rule="isIP(self) || (self.matches('^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?([.][A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*[.]?$') && !self.matches('^[0-9.]+$'))",message="address must be an IPv4 or IPv6 address or a DNS name"
 	Address string `json:"address"`
 

@@ -100,11 +100,14 @@ func validLogAddress(a string) bool {
 var dnsLabel = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$`)
 
 // validDNSName reports whether s is a DNS name of labels, at most 253
-// characters, a root dot allowed. A name of digits and dots alone would
-// read as an address.
+// characters (as the API takes it), a root dot allowed. A name of digits
+// and dots alone would read as an address.
 func validDNSName(s string) bool {
+	if len(s) > 253 {
+		return false
+	}
 	s = strings.TrimSuffix(s, ".")
-	if s == "" || len(s) > 253 || strings.Trim(s, "0123456789.") == "" {
+	if s == "" || strings.Trim(s, "0123456789.") == "" {
 		return false
 	}
 	for _, l := range strings.Split(s, ".") {
