@@ -237,7 +237,7 @@ var _ = Describe("OKD rate limits", func() {
 		}
 
 		By("HTTP: 5 requests per 10 s, then 429")
-		// A burst again comes after the last one's window has passed.
+		// A burst again comes two windows after the last.
 		Eventually(func(g Gomega) {
 			counts := withoutReload(g, func() map[string]int {
 				counts := map[string]int{}
@@ -246,9 +246,9 @@ var _ = Describe("OKD rate limits", func() {
 				}
 				return counts
 			})
-			g.Expect(counts["web"]).To(BeNumerically("<=", 5), "answers: %v", counts)
+			g.Expect(counts["web"]).To(And(BeNumerically(">=", 1), BeNumerically("<=", 5)), "answers: %v", counts)
 			g.Expect(counts["status 429"]).To(BeNumerically(">=", 6), "answers: %v", counts)
-		}).WithTimeout(40 * time.Second).WithPolling(11 * time.Second).Should(Succeed())
+		}).WithTimeout(50 * time.Second).WithPolling(21 * time.Second).Should(Succeed()) // HAProxy's rate weighs in the window before
 
 		By("HTTP: 2 requests in flight, the others 429")
 		Eventually(func(g Gomega) {
@@ -283,9 +283,9 @@ var _ = Describe("OKD rate limits", func() {
 				}
 				return got
 			})
-			g.Expect(got["web"]).To(BeNumerically("<=", 3), "answers: %v", got)
+			g.Expect(got["web"]).To(And(BeNumerically(">=", 1), BeNumerically("<=", 3)), "answers: %v", got)
 			g.Expect(got["refused"]).To(BeNumerically(">=", 4), "answers: %v", got)
-		}).WithTimeout(30 * time.Second).WithPolling(4 * time.Second).Should(Succeed())
+		}).WithTimeout(30 * time.Second).WithPolling(7 * time.Second).Should(Succeed())
 	})
 })
 

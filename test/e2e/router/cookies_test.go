@@ -99,9 +99,18 @@ var _ = Describe("Stickiness cookies", func() {
 		// A spare serving the route first may not yet say Secure: the
 		// route's own backend, after a reload, does.
 		Eventually(func() *http.Cookie {
-			_, set = stickyGet(c, "https://sticky."+domain+"/", nil)
-			return set
+			r, err := c.Get("https://sticky." + domain + "/")
+			if err != nil || r.Status != http.StatusOK {
+				return nil
+			}
+			if cookies := (&http.Response{Header: r.Header}).Cookies(); len(cookies) == 1 {
+				return cookies[0]
+			}
+			return nil
 		}).WithTimeout(wait).Should(And(Not(BeNil()), HaveField("Secure", BeTrue())))
+		_, set = stickyGet(c, "https://sticky."+domain+"/", nil)
+		Expect(set).NotTo(BeNil())
+		Expect(set.Secure).To(BeTrue())
 		Expect(set.SameSite).To(Equal(http.SameSiteNoneMode), "OKD's default on a route served over TLS only")
 
 		By("none with disable_cookies")
