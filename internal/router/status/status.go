@@ -305,8 +305,10 @@ func earliest(a, b time.Time) time.Time {
 // writeOne updates one route's entry if it differs from the verdict.
 func (w *Writer) writeOne(ctx context.Context, key types.NamespacedName, v admission.Verdict, st *routeState, now time.Time) (bool, error) {
 	log := ctrl.LoggerFrom(ctx).WithName("status")
+	// Every status event compares every route: read the cache's own copy
+	// (nothing below changes it) and copy only a route to write.
 	var r routev1.Route
-	if err := w.reader.Get(ctx, key, &r); err != nil {
+	if err := w.reader.Get(ctx, key, &r, client.UnsafeDisableDeepCopy); err != nil {
 		return false, client.IgnoreNotFound(err)
 	}
 	if v.UID != "" && (r.UID != v.UID || r.Generation != v.Generation) {
@@ -327,12 +329,13 @@ func (w *Writer) writeOne(ctx context.Context, key types.NamespacedName, v admis
 		return false, nil
 	}
 	readRV := r.ResourceVersion
-	r.Status.Ingress = entries
-	err := w.writer.Status().Update(ctx, &r)
+	upd := r.DeepCopy()
+	upd.Status.Ingress = entries
+	err := w.writer.Status().Update(ctx, upd)
 	switch {
 	case err == nil:
-		mine, _ := own(r.Status.Ingress, w.o.RouterName)
-		st.uid, st.readRV, st.wroteRV, st.wrote, st.failures, st.retryAt = r.UID, readRV, r.ResourceVersion, mine, 0, time.Time{}
+		mine, _ := own(upd.Status.Ingress, w.o.RouterName)
+		st.uid, st.readRV, st.wroteRV, st.wrote, st.failures, st.retryAt = upd.UID, readRV, upd.ResourceVersion, mine, 0, time.Time{}
 		return true, nil
 	case apierrors.IsNotFound(err):
 		return false, nil
