@@ -17,6 +17,8 @@ type slotKey struct{ backend, slot string }
 type healthState struct {
 	worker uint64
 	off    map[slotKey]bool
+	// unsure: a try failed partway; every server is told again.
+	unsure bool
 }
 
 // forWorker returns a copy of h to change for the worker numbered worker:
@@ -24,6 +26,7 @@ type healthState struct {
 func (h healthState) forWorker(worker uint64) healthState {
 	next := healthState{worker: worker, off: map[slotKey]bool{}}
 	if worker == h.worker {
+		next.unsure = h.unsure
 		for k, v := range h.off {
 			next.off[k] = v
 		}
@@ -44,7 +47,7 @@ func (h healthState) added(changes []model.ServerChange, check time.Duration) {
 // and off for a lone server (model.HealthChecked), recording it in h.
 // Empty slots are left as they are: in maintenance nothing is checked,
 // and a slot is looked at again when it is filled.
-func (h healthState) commands(m *model.Model, check time.Duration) []string {
+func (h *healthState) commands(m *model.Model, check time.Duration) []string {
 	var cmds []string
 	for _, b := range m.Backends {
 		if b.CheckEvery(check) == 0 {
@@ -53,7 +56,7 @@ func (h healthState) commands(m *model.Model, check time.Duration) []string {
 		want := b.HealthChecked(check)
 		for _, s := range b.Slots {
 			k := slotKey{b.Name, s.Name}
-			if s.Server == nil || h.off[k] == !want {
+			if s.Server == nil || h.off[k] == !want && !h.unsure {
 				continue
 			}
 			cmds = append(cmds, haproxy.HealthCommands(b.Name, s.Name, want)...)
@@ -64,5 +67,6 @@ func (h healthState) commands(m *model.Model, check time.Duration) []string {
 			}
 		}
 	}
+	h.unsure = false // once the commands ran: setServers keeps h only then
 	return cmds
 }

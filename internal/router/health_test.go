@@ -63,15 +63,28 @@ func TestHealthState(t *testing.T) {
 		}
 		h = next
 	}
+	// After a failed try, every filled slot of a checked backend is told
+	// again, and then no more.
+	unsure := healthState{worker: 3, off: map[slotKey]bool{}, unsure: true}.forWorker(3)
+	m := &model.Model{Backends: []*model.Backend{backendWith("a", 2, 1), backendWith("b", 3, 2)}}
+	got := unsure.commands(m, check)
+	if want := []string{"disable health a/s1", "set server a/s1 health up", "enable health b/s1", "enable health b/s2"}; strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("unsure: %q, want %q", got, want)
+	}
+	if again := unsure.commands(m, check); unsure.unsure || len(again) != 0 {
+		t.Errorf("after telling every server: unsure %v, %q", unsure.unsure, again)
+	}
 	// A server of weight 0 takes no requests: its backend has one server.
 	w := backendWith("w", 2, 2)
 	w.Servers[1].Weight = 0
-	got := (healthState{}).forWorker(1).commands(&model.Model{Backends: []*model.Backend{w}}, check)
+	lone := (healthState{}).forWorker(1)
+	got = lone.commands(&model.Model{Backends: []*model.Backend{w}}, check)
 	if want := []string{"disable health w/s1", "set server w/s1 health up", "disable health w/s2", "set server w/s2 health up"}; strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("one server of weight 0: %q, want %q", got, want)
 	}
 	unchecked := &model.Model{Backends: []*model.Backend{backendWith("a", 2, 1)}}
-	if got := (healthState{}).forWorker(1).commands(unchecked, 0); len(got) != 0 {
+	none := (healthState{}).forWorker(1)
+	if got := none.commands(unchecked, 0); len(got) != 0 {
 		t.Errorf("without checks: %q", got)
 	}
 }

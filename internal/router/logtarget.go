@@ -14,8 +14,12 @@ import (
 // again: a syslog Service may be recreated with another address.
 const logTargetCheck = 30 * time.Second
 
-// logTargetLookup bounds one lookup of the access-log host name.
-const logTargetLookup = 5 * time.Second
+// logTargetLookup bounds one lookup of the access-log host name;
+// firstLogLookupWait how long a starting router waits for the first.
+const (
+	logTargetLookup    = 5 * time.Second
+	firstLogLookupWait = time.Second
+)
 
 // logLookup is one answer for the access log's host name.
 type logLookup struct {

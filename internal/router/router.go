@@ -187,6 +187,13 @@ func (r *Router) Run(ctx context.Context) error {
 	if host := r.logHost(); host != "" {
 		r.logLookups = make(chan logLookup)
 		go watchLogHost(ctx, host, r.logLookups)
+		// HAProxy's first start waits a moment for the address: without
+		// it, a reload soon after would only add the access log.
+		select {
+		case answer := <-r.logLookups:
+			r.applyLogTarget(answer)
+		case <-time.After(firstLogLookupWait):
+		}
 	}
 	err := r.loop(ctx, errs)
 	r.stopping.Store(true)
@@ -224,6 +231,9 @@ func (r *Router) loop(ctx context.Context, errs <-chan error) error {
 			return fmt.Errorf("haproxy supervisor stopped: %w", r.hap.Err())
 		case <-r.hap.Restarted():
 			r.checkLoneServers(ctx) // a new worker, checking every server
+			if r.health.unsure {
+				retry.Reset(time.Second)
+			}
 			continue
 		case <-r.watcher.StatusChanged():
 			if r.status != nil {
@@ -255,6 +265,8 @@ func (r *Router) loop(ctx context.Context, errs <-chan error) error {
 		if err != nil {
 			r.log.Error(err, "sync failed; retrying")
 			retry.Reset(time.Second)
+		} else if r.health.unsure {
+			retry.Reset(time.Second) // checkLoneServers failed
 		}
 	}
 }

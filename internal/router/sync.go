@@ -621,10 +621,10 @@ func (r *Router) setServers(ctx context.Context, changes []model.ServerChange, m
 		return nil
 	}
 	if _, err := r.hap.Exec(ctx, cmds...); err != nil {
-		// Some commands may have run: no server counts as fresh, and
-		// the lone ones are turned off again next time. (A runtime
-		// update that fails is followed by a reload, a new worker.)
-		r.health = healthState{worker: health.worker, off: map[slotKey]bool{}}
+		// Some commands may have run: which checks are on is not known
+		// until every server is told again (a runtime update that fails
+		// is followed by a reload anyway: a new worker).
+		r.health = healthState{worker: health.worker, off: map[slotKey]bool{}, unsure: true}
 		return fmt.Errorf("servers: %w", err)
 	}
 	r.health = health
@@ -634,15 +634,17 @@ func (r *Router) setServers(ctx context.Context, changes []model.ServerChange, m
 
 // checkLoneServers turns off the health checks of lone servers in a new
 // worker (a reload, or a restart after a crash), whose server lines all
-// check. It comes after the routes are served and their status handed
-// on: ten thousand lone servers take HAProxy about half a second. A
-// failure only costs checks; the next sync tries again.
+// check, or sets every server's after a failed try. It comes after the
+// routes are served and their status handed on: ten thousand lone
+// servers take HAProxy about half a second. A failure only costs checks;
+// the loop tries again a second later.
 func (r *Router) checkLoneServers(ctx context.Context) {
-	if r.prev == nil || r.health.worker == r.hap.Workers() {
+	// A stale router reloads next (HAProxy may run other files than prev).
+	if r.prev == nil || r.stale || r.health.worker == r.hap.Workers() && !r.health.unsure {
 		return
 	}
 	if err := r.setServers(ctx, nil, r.prev); err != nil {
-		r.log.Error(err, "cannot turn off the health checks of backends with one server")
+		r.log.Error(err, "cannot set the health checks of backends by their server count; trying again")
 	}
 }
 

@@ -323,14 +323,13 @@ func (w *Writer) writeOne(ctx context.Context, key types.NamespacedName, v admis
 			"route", key, "router", w.o.RouterName, "pause", contentionPause)
 		return false, nil
 	}
-	entries, changed := Merge(r.Status.Ingress, w.entry(v), metav1.NewTime(now))
-	if !changed {
+	if _, changed := Merge(r.Status.Ingress, w.entry(v), metav1.NewTime(now)); !changed {
 		st.failures = 0
 		return false, nil
 	}
 	readRV := r.ResourceVersion
 	upd := r.DeepCopy()
-	upd.Status.Ingress = entries
+	upd.Status.Ingress, _ = Merge(upd.Status.Ingress, w.entry(v), metav1.NewTime(now)) // nothing shared with the cache
 	err := w.writer.Status().Update(ctx, upd)
 	switch {
 	case err == nil:
