@@ -76,7 +76,7 @@ func BackendLine(ns, name string) *regexp.Regexp {
 		`  http-(?:request|response) set-header "` + SafeWord + `" "` + SafeWord + `"`,
 		`  http-(?:request|response) del-header "` + SafeWord + `"`,
 		`  default-server(?: check inter [0-9]+ms)?(?: maxconn [1-9][0-9]*)?(?: proto h2)?(?: ssl verify required ca-file (?:@system-ca|/[^\s]+)(?: alpn h2,http/1\.1)?)?(?: hash-key addr-port)?`,
-		`  server s[1-9][0-9]* (?:(?:[0-9.]+|\[[0-9a-f:]+\]):[0-9]+ weight [0-9]+|127\.0\.0\.1:1 disabled weight 1)(?: verifyhost [a-z0-9.-]+ sni str\([a-z0-9.-]+\))?`,
+		`  server s[1-9][0-9]* (?:(?:[0-9.]+|\[[0-9a-f:]+\]):[0-9]+ weight [0-9]+|127\.0\.0\.1:1 disabled weight 1)(?: verifyhost [a-z0-9.-]+ sni str\([a-z0-9.-]+\) check-sni [a-z0-9.-]+)?`,
 	}, "|")+`)$`))
 	return re.(*regexp.Regexp)
 }
