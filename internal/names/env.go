@@ -25,6 +25,7 @@ const (
 	EnvRouterConfigDir                      = "ROUTER_CONFIG_DIR"
 	EnvRouterCookieKey                      = "ROUTER_COOKIE_KEY"
 	EnvRouterCookieName                     = "ROUTER_COOKIE_NAME"
+	EnvRouterCurves                         = "ROUTER_CURVES"
 	EnvRouterDefaultClientTimeout           = "ROUTER_DEFAULT_CLIENT_TIMEOUT"
 	EnvRouterDefaultConnectTimeout          = "ROUTER_DEFAULT_CONNECT_TIMEOUT"
 	EnvRouterDefaultServerFinTimeout        = "ROUTER_DEFAULT_SERVER_FIN_TIMEOUT"
