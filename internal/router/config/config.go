@@ -180,6 +180,11 @@ type Config struct {
 	SSLMinVersion string
 	Ciphers       string
 	CipherSuites  string
+	// Curves are the TLS key-exchange groups the router offers, OpenSSL
+	// names joined by ':' (ROUTER_CURVES; the TLS profile's curves); empty:
+	// OpenSSL's defaults. The router gives HAProxy only those its OpenSSL
+	// knows (an unknown one would keep HAProxy from starting).
+	Curves string
 
 	Timeouts Timeouts
 	// BufSize and MaxRewrite tune HAProxy's header buffers (the Min, Max
@@ -317,6 +322,8 @@ func (c *Config) FromEnv(lookup func(string) (string, bool)) error {
 	e.checked(names.EnvRouterCookieName, &c.CookieName, ValidCookieName, "want 1 to 256 letters, digits, '-' or '_'", false)
 	e.cipherList(names.EnvRouterCiphers, &c.Ciphers)
 	e.cipherList(names.EnvRouterCipherSuites, &c.CipherSuites)
+	e.checked(names.EnvRouterCurves, &c.Curves, ValidCurves,
+		fmt.Sprintf("want 1 to %d OpenSSL group names of letters, digits, '-' or '_' (%d at most each), separated by ':'", MaxCurves, MaxCurveName), false)
 	e.duration(names.EnvRouterDefaultConnectTimeout, &c.Timeouts.Connect)
 	e.duration(names.EnvRouterDefaultClientTimeout, &c.Timeouts.Client)
 	e.duration(names.EnvRouterClientFinTimeout, &c.Timeouts.ClientFin)
@@ -603,6 +610,19 @@ func (e *envReader) cipherList(name string, dst *string) {
 	}
 	*dst = v
 }
+
+// MaxCurves and MaxCurveName bound ROUTER_CURVES: far more groups, and
+// longer names, than OpenSSL has.
+const MaxCurves, MaxCurveName = 16, 64
+
+// curvesGrammar is a list of OpenSSL group names joined by single ':',
+// in characters that need no quoting in haproxy.cfg: the value is
+// written there as one word. (OpenSSL's "?name" and key-share prefixes
+// are not taken: the operator sends plain names.)
+var curvesGrammar = regexp.MustCompile(fmt.Sprintf(`^[A-Za-z0-9_-]{1,%[1]d}(:[A-Za-z0-9_-]{1,%[1]d}){0,%[2]d}$`, MaxCurveName, MaxCurves-1))
+
+// ValidCurves reports whether the router takes list as ROUTER_CURVES.
+func ValidCurves(list string) bool { return curvesGrammar.MatchString(list) }
 
 // defaultCertificate reads DEFAULT_CERTIFICATE_PATH, or the tls.crt and
 // tls.key pair that DEFAULT_CERTIFICATE_DIR holds (joined later).
