@@ -486,10 +486,23 @@ var tlsProfiles = map[operatorv1.TLSProfileType]operatorv1.TLSProfileSpec{
 		"ECDHE-ECDSA-AES128-SHA256", "ECDHE-RSA-AES128-SHA256", "ECDHE-ECDSA-AES128-SHA", "ECDHE-RSA-AES128-SHA",
 		"ECDHE-ECDSA-AES256-SHA384", "ECDHE-RSA-AES256-SHA384", "ECDHE-ECDSA-AES256-SHA", "ECDHE-RSA-AES256-SHA",
 		"DHE-RSA-AES128-SHA256", "DHE-RSA-AES256-SHA256", "AES128-GCM-SHA256", "AES256-GCM-SHA384",
-		"AES128-SHA256", "AES256-SHA256", "AES128-SHA", "AES256-SHA", "DES-CBC3-SHA")},
-	operatorv1.TLSProfileIntermediateType: {MinTLSVersion: operatorv1.VersionTLS12, Ciphers: intermediateCiphers()},
+		"AES128-SHA256", "AES256-SHA256", "AES128-SHA", "AES256-SHA", "DES-CBC3-SHA"), Groups: namedGroups()},
+	operatorv1.TLSProfileIntermediateType: {MinTLSVersion: operatorv1.VersionTLS12, Ciphers: intermediateCiphers(), Groups: namedGroups()},
 	operatorv1.TLSProfileModernType: {MinTLSVersion: operatorv1.VersionTLS13,
-		Ciphers: []string{"TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"}},
+		Ciphers: []string{"TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"}, Groups: namedGroups()},
+}
+
+// namedGroups are the key-exchange groups of OKD's named profiles (Mozilla's
+// guidelines 5.8), the post-quantum hybrid first.
+func namedGroups() []operatorv1.TLSGroup {
+	return []operatorv1.TLSGroup{operatorv1.TLSGroupX25519MLKEM768, operatorv1.TLSGroupX25519,
+		operatorv1.TLSGroupSecP256r1, operatorv1.TLSGroupSecP384r1}
+}
+
+// defaultGroups are what OKD's operator hands its routers for a Custom
+// profile without groups: the named profiles' groups and P-521.
+func defaultGroups() []operatorv1.TLSGroup {
+	return append(namedGroups(), operatorv1.TLSGroupSecP521r1)
 }
 
 func intermediateCiphers() []string {
@@ -502,7 +515,8 @@ func intermediateCiphers() []string {
 // effectiveTLSProfile is the profile the routers run: the named or custom
 // one from spec, Intermediate by default. TLS 1.0 is raised to 1.1, as OKD
 // does without a word (Old and Custom profiles written for OKD mean 1.1
-// there), and status shows the version the routers run.
+// there), and status shows the version the routers run; a Custom profile
+// without groups gets OKD's default ones, which status shows too.
 func effectiveTLSProfile(p *operatorv1.TLSSecurityProfile) operatorv1.TLSProfileSpec {
 	spec := tlsProfiles[operatorv1.TLSProfileIntermediateType]
 	switch {
@@ -515,6 +529,9 @@ func effectiveTLSProfile(p *operatorv1.TLSSecurityProfile) operatorv1.TLSProfile
 	}
 	if spec.MinTLSVersion == operatorv1.VersionTLS10 {
 		spec.MinTLSVersion = operatorv1.VersionTLS11
+	}
+	if len(spec.Groups) == 0 {
+		spec.Groups = defaultGroups()
 	}
 	return spec
 }
@@ -573,7 +590,7 @@ func tlsProfileProblems(p *operatorv1.TLSSecurityProfile) []string {
 
 // addTLSProfile hands the routers the profile's TLS 1.3 suites
 // (ROUTER_CIPHERSUITES) and older ciphers (ROUTER_CIPHERS) apart, as
-// HAProxy configures them separately.
+// HAProxy configures them separately, and its groups (ROUTER_CURVES).
 func addTLSProfile(env map[string]string, p *operatorv1.TLSSecurityProfile) {
 	spec := effectiveTLSProfile(p)
 	suites, ciphers, _ := splitCiphers(spec.Ciphers)
@@ -586,6 +603,17 @@ func addTLSProfile(env map[string]string, p *operatorv1.TLSSecurityProfile) {
 	env[names.EnvSSLMinVersion] = map[operatorv1.TLSProtocolVersion]string{
 		operatorv1.VersionTLS11: "TLSv1.1", operatorv1.VersionTLS12: "TLSv1.2", operatorv1.VersionTLS13: "TLSv1.3",
 	}[spec.MinTLSVersion]
+	env[names.EnvRouterCurves] = curves(spec.Groups)
+}
+
+// curves is ROUTER_CURVES: the profile's groups in OpenSSL's names (the
+// API's own), which each router filters by what its OpenSSL supports.
+func curves(groups []operatorv1.TLSGroup) string {
+	names := make([]string, len(groups))
+	for i, g := range groups {
+		names[i] = string(g)
+	}
+	return strings.Join(names, ":")
 }
 
 // hardStopAfter is the IngressController's hard-stop-after annotation, when

@@ -26,6 +26,7 @@ const (
 		"ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:" +
 		"DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384"
 	tls13SuitesEnv = "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256"
+	namedCurvesEnv = "X25519MLKEM768:X25519:secp256r1:secp384r1"
 )
 
 // baseEnv is the whole environment of a Private IngressController "shard"
@@ -36,6 +37,7 @@ var baseEnv = map[string]string{
 	"ROUTER_CIPHERS":                intermediateCiphersEnv,
 	"ROUTER_CIPHERSUITES":           tls13SuitesEnv,
 	"ROUTER_COOKIE_KEY":             "secret router-cookie-key-shard key",
+	"ROUTER_CURVES":                 namedCurvesEnv,
 	"ROUTER_METRICS_TLS_CERT_FILE":  "/etc/pki/tls/metrics-certs/tls.crt",
 	"ROUTER_METRICS_TLS_KEY_FILE":   "/etc/pki/tls/metrics-certs/tls.key",
 	"STATS_USERNAME":                "secret router-stats-shard statsUsername",
@@ -379,18 +381,28 @@ func TestRouterEnv(t *testing.T) {
 				"ECDHE-RSA-AES128-GCM-SHA265", "NULL-SHA256", "DES-CBC3-SHA", "PSK-AES128-GCM-SHA256")},
 			change: map[string]string{"SSL_MIN_VERSION": "TLSv1.1",
 				"ROUTER_CIPHERS":      "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-CHACHA20-POLY1305:AES128-SHA",
-				"ROUTER_CIPHERSUITES": "TLS_AES_256_GCM_SHA384:TLS_AES_128_CCM_SHA256"}},
+				"ROUTER_CIPHERSUITES": "TLS_AES_256_GCM_SHA384:TLS_AES_128_CCM_SHA256",
+				"ROUTER_CURVES":       "X25519MLKEM768:X25519:secp256r1:secp384r1:secp521r1"}},
+		{name: "TLS Custom with groups: in their order",
+			mods: []icMod{private, tls(operatorv1.TLSSecurityProfile{Type: operatorv1.TLSProfileCustomType,
+				Custom: &operatorv1.CustomTLSProfile{TLSProfileSpec: operatorv1.TLSProfileSpec{MinTLSVersion: operatorv1.VersionTLS13,
+					Ciphers: []string{"TLS_AES_128_GCM_SHA256"},
+					Groups:  []operatorv1.TLSGroup{operatorv1.TLSGroupSecP384r1, operatorv1.TLSGroupSecP384r1MLKEM1024}}}})},
+			change: map[string]string{"SSL_MIN_VERSION": "TLSv1.3", "ROUTER_CIPHERS": absent, "ROUTER_CIPHERSUITES": "TLS_AES_128_GCM_SHA256",
+				"ROUTER_CURVES": "secp384r1:SecP384r1MLKEM1024"}},
 		{name: "TLS Custom: TLS 1.0 is raised to 1.1",
-			mods:   []icMod{private, custom(operatorv1.VersionTLS10, "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384")},
-			change: map[string]string{"SSL_MIN_VERSION": "TLSv1.1", "ROUTER_CIPHERS": "ECDHE-ECDSA-AES256-GCM-SHA384", "ROUTER_CIPHERSUITES": absent}},
+			mods: []icMod{private, custom(operatorv1.VersionTLS10, "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384")},
+			change: map[string]string{"SSL_MIN_VERSION": "TLSv1.1", "ROUTER_CIPHERS": "ECDHE-ECDSA-AES256-GCM-SHA384", "ROUTER_CIPHERSUITES": absent,
+				"ROUTER_CURVES": "X25519MLKEM768:X25519:secp256r1:secp384r1:secp521r1"}},
 		{name: "hard-stop-after annotation",
 			mods:   []icMod{private, annotate("ingress.operator.openshift.io/hard-stop-after", "30m")},
 			change: map[string]string{"ROUTER_HARD_STOP_AFTER": "30m"}},
 		{name: "hard-stop-after annotation that is not an HAProxy time is left out",
 			mods: []icMod{private, annotate("ingress.operator.openshift.io/hard-stop-after", "30 minutes")}},
 		{name: "TLS Custom with TLS 1.2 ciphers only",
-			mods:   []icMod{private, custom(operatorv1.VersionTLS12, "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384")},
-			change: map[string]string{"ROUTER_CIPHERS": "ECDHE-ECDSA-AES256-GCM-SHA384", "ROUTER_CIPHERSUITES": absent}},
+			mods: []icMod{private, custom(operatorv1.VersionTLS12, "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384")},
+			change: map[string]string{"ROUTER_CIPHERS": "ECDHE-ECDSA-AES256-GCM-SHA384", "ROUTER_CIPHERSUITES": absent,
+				"ROUTER_CURVES": "X25519MLKEM768:X25519:secp256r1:secp384r1:secp521r1"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			o := testOptions(PlatformNone)
@@ -577,15 +589,17 @@ func TestHardStopAfter(t *testing.T) {
 
 // TestServedTLSProfile: status.tlsProfile names only the ciphers the
 // routers get; one they are not given (a typo) is left out, as from the
-// routers' environment.
+// routers' environment; a Custom profile without groups shows the
+// default groups the routers are given.
 func TestServedTLSProfile(t *testing.T) {
 	custom := &operatorv1.TLSSecurityProfile{Type: operatorv1.TLSProfileCustomType, Custom: &operatorv1.CustomTLSProfile{
 		TLSProfileSpec: operatorv1.TLSProfileSpec{MinTLSVersion: operatorv1.VersionTLS12,
 			Ciphers: []string{"TLS_AES_128_GCM_SHA256", "ECDHE-RSA-AES128-GCM-SHA256", "rc4; drop", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"}}}}
 	got := servedTLSProfile(custom)
 	want := []string{"TLS_AES_128_GCM_SHA256", "ECDHE-RSA-AES128-GCM-SHA256", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"}
-	if !slices.Equal(got.Ciphers, want) || got.MinTLSVersion != operatorv1.VersionTLS12 {
-		t.Errorf("served profile = %+v, want ciphers %q", got, want)
+	wantGroups := []operatorv1.TLSGroup{"X25519MLKEM768", "X25519", "secp256r1", "secp384r1", "secp521r1"}
+	if !slices.Equal(got.Ciphers, want) || got.MinTLSVersion != operatorv1.VersionTLS12 || !slices.Equal(got.Groups, wantGroups) {
+		t.Errorf("served profile = %+v, want ciphers %q and the default groups %q", got, want, wantGroups)
 	}
 	if n := len(custom.Custom.Ciphers); n != 4 {
 		t.Errorf("the spec lost ciphers: %d left", n)

@@ -120,6 +120,15 @@ func syslogAt(address string) icMod {
 		Syslog: &operatorv1.SyslogLoggingDestinationParameters{Address: address, Port: 514}})
 }
 
+// tlsGroups is a Custom profile (TLS 1.2, one cipher) with these groups.
+func tlsGroups(groups ...operatorv1.TLSGroup) icMod {
+	return icSpec(func(s *operatorv1.IngressControllerSpec) {
+		s.TLSSecurityProfile = &operatorv1.TLSSecurityProfile{Type: operatorv1.TLSProfileCustomType,
+			Custom: &operatorv1.CustomTLSProfile{TLSProfileSpec: operatorv1.TLSProfileSpec{MinTLSVersion: operatorv1.VersionTLS12,
+				Ciphers: []string{"ECDHE-RSA-AES128-GCM-SHA256"}, Groups: groups}}}
+	})
+}
+
 // replicas prints spec.replicas for a failure message.
 func replicas(r *int32) string {
 	if r == nil {
@@ -318,6 +327,12 @@ func TestIngressControllerCreate(t *testing.T) {
 			s.TLSSecurityProfile = &operatorv1.TLSSecurityProfile{Type: operatorv1.TLSProfileCustomType,
 				Custom: &operatorv1.CustomTLSProfile{TLSProfileSpec: operatorv1.TLSProfileSpec{MinTLSVersion: operatorv1.VersionTLS12}}}
 		})}, wantErr: "type Custom needs custom.ciphers with at least one cipher"},
+		{name: "okd-tls-profile-groups", mods: []icMod{tlsGroups("X25519MLKEM768", "X25519", "secp256r1", "secp384r1", "secp521r1",
+			"SecP256r1MLKEM768", "SecP384r1MLKEM1024")}},
+		{name: "tls-profile-groups-unknown", mods: []icMod{tlsGroups("X25519", "P-256")},
+			wantErr: `spec.tlsSecurityProfile.custom.groups[1]: Unsupported value: "P-256"`},
+		{name: "tls-profile-groups-twice", mods: []icMod{tlsGroups("X25519", "X25519")},
+			wantErr: `spec.tlsSecurityProfile.custom.groups[1]: Duplicate value: "X25519"`},
 		{name: "route-selector-in-without-values", mods: []icMod{icSpec(func(s *operatorv1.IngressControllerSpec) {
 			s.RouteSelector = &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{Key: "shard", Operator: metav1.LabelSelectorOpIn}}}
 		})}, wantErr: "spec.routeSelector: Invalid value: matchExpressions[].values must be set for operators In and NotIn"},

@@ -106,7 +106,8 @@ func TestStatusAndScale(t *testing.T) {
 		"TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256",
 		"ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES256-GCM-SHA384",
 		"ECDHE-RSA-AES256-GCM-SHA384", "ECDHE-ECDSA-CHACHA20-POLY1305", "ECDHE-RSA-CHACHA20-POLY1305",
-		"DHE-RSA-AES128-GCM-SHA256", "DHE-RSA-AES256-GCM-SHA384"}})
+		"DHE-RSA-AES128-GCM-SHA256", "DHE-RSA-AES256-GCM-SHA384"},
+		Groups: []operatorv1.TLSGroup{"X25519MLKEM768", "X25519", "secp256r1", "secp384r1"}})
 	expect(t, "finalizers", x.Finalizers, []string{"ingresscontroller.operator.openshift.io/finalizer-ingresscontroller"})
 	expect(t, "condition types", conditionTypes(x), []string{"Admitted", "DeploymentAvailable", "DeploymentReplicasMinAvailable",
 		"DeploymentReplicasAllAvailable", "DeploymentRollingOut", "LoadBalancerManaged", "LoadBalancerReady", "LoadBalancerProgressing", "DNSManaged", "DNSReady",

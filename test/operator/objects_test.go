@@ -37,6 +37,7 @@ func baseEnv(ic, domain string) map[string]string {
 		"ROUTER_CANONICAL_HOSTNAME":     "router-" + ic + "." + domain,
 		"ROUTER_CIPHERS":                intermediateCiphers,
 		"ROUTER_CIPHERSUITES":           tls13Suites,
+		"ROUTER_CURVES":                 "X25519MLKEM768:X25519:secp256r1:secp384r1",
 		"ROUTER_COOKIE_KEY":             "secret router-cookie-key-" + ic + " key",
 		"ROUTER_DISABLE_HTTP2":          "false",
 		"ROUTER_DOMAIN":                 domain,

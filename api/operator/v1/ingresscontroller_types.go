@@ -1266,10 +1266,42 @@ type TLSProfileSpec struct {
 	// +listType=atomic
 	Ciphers []string `json:"ciphers,omitempty"`
 
+	// groups are the key-exchange groups (formerly elliptic curves) to offer,
+	// most preferred first, as in OKD's newest API. Omitted: the named
+	// profiles' groups (X25519MLKEM768, X25519, secp256r1, secp384r1) and
+	// secp521r1. A router drops the groups its OpenSSL does not support
+	// (the ML-KEM hybrids need OpenSSL 3.5) and says so in its log.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=7
+	Groups []TLSGroup `json:"groups,omitempty"`
+
 	// minTLSVersion is the lowest TLS version accepted.
 	// +required
 	MinTLSVersion TLSProtocolVersion `json:"minTLSVersion"`
 }
+
+// TLSGroup is a TLS key-exchange group, in the name OpenSSL gives it.
+// +kubebuilder:validation:Enum=X25519;secp256r1;secp384r1;secp521r1;X25519MLKEM768;SecP256r1MLKEM768;SecP384r1MLKEM1024
+type TLSGroup string
+
+const (
+	// TLSGroupX25519 is X25519.
+	TLSGroupX25519 TLSGroup = "X25519"
+	// TLSGroupSecP256r1 is P-256.
+	TLSGroupSecP256r1 TLSGroup = "secp256r1"
+	// TLSGroupSecP384r1 is P-384.
+	TLSGroupSecP384r1 TLSGroup = "secp384r1"
+	// TLSGroupSecP521r1 is P-521.
+	TLSGroupSecP521r1 TLSGroup = "secp521r1"
+	// TLSGroupX25519MLKEM768 is the X25519 and ML-KEM-768 hybrid.
+	TLSGroupX25519MLKEM768 TLSGroup = "X25519MLKEM768"
+	// TLSGroupSecP256r1MLKEM768 is the P-256 and ML-KEM-768 hybrid.
+	TLSGroupSecP256r1MLKEM768 TLSGroup = "SecP256r1MLKEM768"
+	// TLSGroupSecP384r1MLKEM1024 is the P-384 and ML-KEM-1024 hybrid.
+	TLSGroupSecP384r1MLKEM1024 TLSGroup = "SecP384r1MLKEM1024"
+)
 
 // TLSProtocolVersion is a TLS protocol version. SSLv3 is not supported.
 // +kubebuilder:validation:Enum=VersionTLS10;VersionTLS11;VersionTLS12;VersionTLS13
