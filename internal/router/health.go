@@ -17,21 +17,21 @@ type slotKey struct{ backend, slot string }
 type healthState struct {
 	worker uint64
 	off    map[slotKey]bool
+	// all: every backend is looked at (a new worker); otherwise only
+	// those whose slots change, as only they can gain or lose a server.
+	all bool
 	// unsure: a try failed partway; every server is told again.
 	unsure bool
 }
 
-// forWorker returns a copy of h to change for the worker numbered worker:
-// empty when that is a new worker.
+// forWorker returns h to change for the worker numbered worker: h itself,
+// changed in place (setServers drops it when a try fails), or an empty
+// state for a new worker.
 func (h healthState) forWorker(worker uint64) healthState {
-	next := healthState{worker: worker, off: map[slotKey]bool{}}
-	if worker == h.worker {
-		next.unsure = h.unsure
-		for k, v := range h.off {
-			next.off[k] = v
-		}
+	if worker == h.worker && h.off != nil {
+		return h
 	}
-	return next
+	return healthState{worker: worker, off: map[slotKey]bool{}, all: true}
 }
 
 // added records the slots added at runtime with their checks off.
@@ -44,29 +44,55 @@ func (h healthState) added(changes []model.ServerChange, check time.Duration) {
 }
 
 // commands turns checks on for the servers of backends with more than one
-// and off for a lone server (model.HealthChecked), recording it in h.
-// Empty slots are left as they are: in maintenance nothing is checked,
-// and a slot is looked at again when it is filled.
-func (h *healthState) commands(m *model.Model, check time.Duration) []string {
+// and off for a lone server (model.HealthChecked), recording it in h: in
+// every backend of m for a new worker or after a failed try, else in the
+// backends changes touch. Empty slots are left as they are: in
+// maintenance nothing is checked, and a slot is looked at again when it is
+// filled.
+func (h *healthState) commands(m *model.Model, changes []model.ServerChange, check time.Duration) []string {
+	backends := m.Backends
+	if !h.all && !h.unsure {
+		backends = changed(changes)
+	}
 	var cmds []string
-	for _, b := range m.Backends {
-		if b.CheckEvery(check) == 0 {
+	for _, b := range backends {
+		cmds = append(cmds, h.backendCommands(b, check)...)
+	}
+	h.all, h.unsure = false, false // once the commands ran: setServers keeps h only then
+	return cmds
+}
+
+// backendCommands sets the checks of b's filled slots as its server count
+// wants them, where h does not record them so already.
+func (h *healthState) backendCommands(b *model.Backend, check time.Duration) []string {
+	if b.CheckEvery(check) == 0 {
+		return nil
+	}
+	want := b.HealthChecked(check)
+	var cmds []string
+	for _, s := range b.Slots {
+		k := slotKey{b.Name, s.Name}
+		if s.Server == nil || h.off[k] == !want && !h.unsure {
 			continue
 		}
-		want := b.HealthChecked(check)
-		for _, s := range b.Slots {
-			k := slotKey{b.Name, s.Name}
-			if s.Server == nil || h.off[k] == !want && !h.unsure {
-				continue
-			}
-			cmds = append(cmds, haproxy.HealthCommands(b.Name, s.Name, want)...)
-			if want {
-				delete(h.off, k)
-			} else {
-				h.off[k] = true
-			}
+		cmds = append(cmds, haproxy.HealthCommands(b.Name, s.Name, want)...)
+		if want {
+			delete(h.off, k)
+		} else {
+			h.off[k] = true
 		}
 	}
-	h.unsure = false // once the commands ran: setServers keeps h only then
 	return cmds
+}
+
+// changed lists the backends of changes once each (a backend's changes
+// are listed together).
+func changed(changes []model.ServerChange) []*model.Backend {
+	var out []*model.Backend
+	for _, c := range changes {
+		if len(out) == 0 || out[len(out)-1] != c.Backend {
+			out = append(out, c.Backend)
+		}
+	}
+	return out
 }

@@ -615,7 +615,7 @@ func (r *Router) setServers(ctx context.Context, changes []model.ServerChange, m
 	}
 	health := r.health.forWorker(r.hap.Workers())
 	health.added(changes, check)
-	cmds = append(cmds, health.commands(m, check)...)
+	cmds = append(cmds, health.commands(m, changes, check)...)
 	if len(cmds) == 0 {
 		r.health = health
 		return nil
