@@ -553,6 +553,16 @@ func TestRenderOptions(t *testing.T) {
 			absent:  []string{"dynamic-cookie-key " + config.DefaultCookieKey},
 		},
 		{
+			name:    "TLS groups: after the TLS profile's ciphers",
+			edit:    func(_ string, c *config.Config) { c.Curves = "X25519:secp384r1" },
+			present: []string{"  ssl-default-bind-ciphersuites TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256\n  ssl-default-bind-curves X25519:secp384r1\n"},
+			count:   map[string]int{"curves": 1},
+		},
+		{
+			name:   "no TLS groups: OpenSSL's defaults",
+			absent: []string{"curves"},
+		},
+		{
 			name:    "balance algorithms from the config",
 			edit:    func(_ string, c *config.Config) { c.BalanceHTTP, c.BalanceTCP = "leastconn", "roundrobin" },
 			present: []string{"  balance leastconn\n"},
