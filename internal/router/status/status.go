@@ -323,13 +323,16 @@ func (w *Writer) writeOne(ctx context.Context, key types.NamespacedName, v admis
 			"route", key, "router", w.o.RouterName, "pause", contentionPause)
 		return false, nil
 	}
-	if _, changed := Merge(r.Status.Ingress, w.entry(v), metav1.NewTime(now)); !changed {
+	ingress, changed := Merge(r.Status.Ingress, w.entry(v), metav1.NewTime(now))
+	if !changed {
 		st.failures = 0
 		return false, nil
 	}
 	readRV := r.ResourceVersion
 	upd := r.DeepCopy()
-	upd.Status.Ingress, _ = Merge(upd.Status.Ingress, w.entry(v), metav1.NewTime(now)) // nothing shared with the cache
+	// The merged entries share conditions with the cache, and the update
+	// decodes the answer into upd: copy them.
+	upd.Status.Ingress = (&routev1.RouteStatus{Ingress: ingress}).DeepCopy().Ingress
 	err := w.writer.Status().Update(ctx, upd)
 	switch {
 	case err == nil:
