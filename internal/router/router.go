@@ -117,6 +117,10 @@ func New(restCfg *rest.Config, scheme *runtime.Scheme, cfg config.Config, log lo
 	}
 	configDir, _ := filepath.Abs(cfg.ConfigDir)
 	runDir, _ := filepath.Abs(cfg.RunDir)
+	curves, err := offeredCurves(cfg, runDir, log)
+	if err != nil {
+		return nil, err
+	}
 	r := &Router{
 		cfg: cfg, log: log, watcher: w, rejected: map[string]admission.Verdict{}, nofile: nofile,
 		hap: haproxy.New(haproxy.Options{Binary: cfg.HAProxyBinary, ConfigDir: configDir, RunDir: runDir,
@@ -134,6 +138,7 @@ func New(restCfg *rest.Config, scheme *runtime.Scheme, cfg config.Config, log lo
 		metrics: newMetrics(),
 	}
 	r.params.Config.AccessLog = withoutLogHostName(cfg.AccessLog)
+	r.params.Config.Curves = curves
 	kc, err := kubernetes.NewForConfig(restCfg)
 	if err != nil {
 		return nil, err
