@@ -39,9 +39,9 @@ const probeChecks = 4
 //
 // It runs `haproxy -c` on throw-away configs in a temporary directory
 // under dir: the whole list first, and only when that is refused each name
-// alone. kept holds the names taken, in list's order, joined by ':';
-// dropped the others. err is for a probe that could not run, or that
-// HAProxy refuses even without groups.
+// alone, then the survivors together. kept holds the names taken, in
+// list's order, joined by ':'; dropped the others. err is for a probe that
+// could not run, or that HAProxy refuses even without groups.
 func SupportedCurves(ctx context.Context, binary, dir, list string) (kept string, dropped []string, err error) {
 	if list == "" {
 		return "", nil, nil
@@ -55,20 +55,7 @@ func SupportedCurves(ctx context.Context, binary, dir, list string) (kept string
 		return "", nil, err
 	}
 	p := curveProbe{binary: binary, dir: tmp, names: strings.Split(list, ":")}
-	var wellFormed []int
-	for i, n := range p.names {
-		if curveName.MatchString(n) {
-			wellFormed = append(wellFormed, i)
-		}
-	}
-	taken := wellFormed
-	ok, _, err := p.check(ctx, "list", p.join(wellFormed))
-	if err == nil && !ok {
-		taken, err = p.checkEach(ctx, wellFormed)
-		if err == nil {
-			taken, err = p.together(ctx, taken)
-		}
-	}
+	taken, err := p.taken(ctx)
 	if err != nil {
 		return "", nil, err
 	}
@@ -88,6 +75,27 @@ func SupportedCurves(ctx context.Context, binary, dir, list string) (kept string
 type curveProbe struct {
 	binary, dir string
 	names       []string
+}
+
+// taken returns the positions of the names HAProxy takes, in order:
+// all the well-formed ones when it takes them as one list, else those it
+// takes alone and then together.
+func (p curveProbe) taken(ctx context.Context) ([]int, error) {
+	var wellFormed []int
+	for i, n := range p.names {
+		if curveName.MatchString(n) {
+			wellFormed = append(wellFormed, i)
+		}
+	}
+	ok, _, err := p.check(ctx, "list", p.join(wellFormed))
+	if err != nil || ok {
+		return wellFormed, err
+	}
+	alone, err := p.checkEach(ctx, wellFormed)
+	if err != nil {
+		return nil, err
+	}
+	return p.together(ctx, alone)
 }
 
 // join is the list of the names at positions at.
