@@ -769,8 +769,9 @@ func (r *Router) quarantine(p *plan, alerts []haproxy.Alert) bool {
 		// A certificate is loaded from a crt-list line, which the alert
 		// names; the config line it gives is the frontend's bind.
 		if m := crtListAlert.FindStringSubmatch(a.Message); m != nil && filepath.Base(m[2]) == render.CrtListFile {
-			if n, _ := strconv.Atoi(m[1]); n >= 1 && n <= len(p.model.Certs) {
-				blame(p.model.Certs[n-1].Route, a.Message)
+			n, _ := strconv.Atoi(m[1])
+			if i, ok := render.CertOfCrtListLine(n); ok && i < len(p.model.Certs) {
+				blame(p.model.Certs[i].Route, a.Message)
 			}
 			continue
 		}

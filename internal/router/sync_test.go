@@ -58,13 +58,13 @@ func TestQuarantineBlamesCertificates(t *testing.T) {
 		t.Fatal(err)
 	}
 	crtList := strings.Split(strings.TrimSuffix(string(p.files[render.CrtListFile]), "\n"), "\n")
-	if len(crtList) != 3 || !strings.Contains(crtList[1], "ns_second") {
-		t.Fatalf("crt-list %q: the test expects the second route's certificate on line 2", crtList)
+	if len(crtList) != 4 || !strings.Contains(crtList[2], "ns_second") {
+		t.Fatalf("crt-list %q: the test expects the default certificate, then the second route's certificate on line 3", crtList)
 	}
 	// As HAProxy 3.0 prints it for a 512-bit RSA key (the config line is the bind's).
 	msg := "config : parsing [/conf/haproxy.cfg:57] : 'bind abns@quarantine-test' in section 'frontend' : 'crt-list' : " +
-		"error processing line 2 in file '/conf/crt-list' : unable to load SSL certificate into SSL Context '" +
-		strings.Fields(crtList[1])[0] + "': ee key too small."
+		"error processing line 3 in file '/conf/crt-list' : unable to load SSL certificate into SSL Context '" +
+		strings.Fields(crtList[2])[0] + "': ee key too small."
 	alerts := []haproxy.Alert{{File: "/conf/haproxy.cfg", Line: 57, Message: msg}}
 	if !r.quarantine(p, alerts) {
 		t.Fatal("no route blamed for a certificate HAProxy refused")
@@ -84,11 +84,11 @@ func TestQuarantineBlamesCertificates(t *testing.T) {
 	if strings.Join(admitted, ",") != "first,third" {
 		t.Errorf("admitted %v, want first and third", admitted)
 	}
-	if n := strings.Count(string(p.files[render.CrtListFile]), "\n"); n != 2 {
-		t.Errorf("crt-list has %d lines after the quarantine, want 2:\n%s", n, p.files[render.CrtListFile])
+	if n := strings.Count(string(p.files[render.CrtListFile]), "\n"); n != 3 {
+		t.Errorf("crt-list has %d lines after the quarantine, want 3:\n%s", n, p.files[render.CrtListFile])
 	}
 	// The message does not move with other routes' lines.
-	if strings.Contains(v.Message, "haproxy.cfg:57") || strings.Contains(v.Message, "line 2") {
+	if strings.Contains(v.Message, "haproxy.cfg:57") || strings.Contains(v.Message, "line 3") {
 		t.Errorf("message %q names a place in the files", v.Message)
 	}
 	// Its own status write (a new resourceVersion) gives the route no new

@@ -160,6 +160,7 @@ func Render(m *model.Model, p Params) (Files, error) {
 		files[path.Join(MapDir, name)] = MapFile(m.Maps[name])
 	}
 	var crtList bytes.Buffer
+	fmt.Fprintf(&crtList, "%s !*\n", path.Join(p.ConfigDir, DefaultCrtFile))
 	for _, c := range m.Certs {
 		files[c.File] = c.PEM
 		fmt.Fprintf(&crtList, "%s %s\n", path.Join(p.ConfigDir, c.File), c.SNI)
@@ -214,22 +215,22 @@ type mapPair struct{ Exact, Prefix string }
 
 type data struct {
 	config.Config
-	Timeouts                        timeouts
-	MaxConn                         int
-	StatsSocket, MetricsSocket      string
-	TLSSocket, DefaultCert, CrtList string
-	ALPN                            string
-	ClientVerify                    string // the TLS binds' client-certificate options
-	HTTPMaps, HTTPSMaps             mapPair
-	PassthroughMap                  string
-	DirectTLS                       bool // no passthrough backend: terminate on the public port
-	RedirectValue                   string
-	ForwardedHTTP, ForwardedHTTPS   string
-	HTTPBind, HTTPSBind             string // the public listeners' addresses
-	DualStack                       bool   // they take IPv4 clients on IPv6
-	HardStopAfter                   string
-	Backends                        []*model.Backend
-	DefaultBackend                  string
+	Timeouts                      timeouts
+	MaxConn                       int
+	StatsSocket, MetricsSocket    string
+	TLSSocket, CrtList            string
+	ALPN                          string
+	ClientVerify                  string // the TLS binds' client-certificate options
+	HTTPMaps, HTTPSMaps           mapPair
+	PassthroughMap                string
+	DirectTLS                     bool // no passthrough backend: terminate on the public port
+	RedirectValue                 string
+	ForwardedHTTP, ForwardedHTTPS string
+	HTTPBind, HTTPSBind           string // the public listeners' addresses
+	DualStack                     bool   // they take IPv4 clients on IPv6
+	HardStopAfter                 string
+	Backends                      []*model.Backend
+	DefaultBackend                string
 }
 
 // timeouts are printed in HAProxy's syntax (milliseconds).
@@ -248,7 +249,7 @@ func templateData(m *model.Model, p Params, fwdMap string) data {
 		Timeouts: timeouts{ms(t.Connect), ms(t.Client), ms(t.ClientFin), ms(t.Server), ms(t.ServerFin),
 			ms(t.Tunnel), ms(t.HTTPRequest), ms(t.HTTPKeepAlive), ms(t.InspectDelay)},
 		StatsSocket: p.StatsSocket, MetricsSocket: p.MetricsSocket, TLSSocket: p.TLSSocket,
-		DefaultCert: path.Join(p.ConfigDir, DefaultCrtFile), CrtList: path.Join(p.ConfigDir, CrtListFile),
+		CrtList:        path.Join(p.ConfigDir, CrtListFile),
 		ALPN:           "h2,http/1.1",
 		HTTPMaps:       mapPair{mp(model.MapHTTPExact), mp(model.MapHTTPPrefix)},
 		HTTPSMaps:      mapPair{mp(model.MapHTTPSExact), mp(model.MapHTTPSPrefix)},
@@ -613,4 +614,18 @@ func DefaultDestinationCA(c config.Config) string {
 		return DefaultDestinationCAFile
 	}
 	return c.DefaultDestinationCA
+}
+
+// The crt-list starts with the default certificate, filtered "!*": it is
+// the certificate of names no route's certificate has (the first one
+// declared), but its own names (*.apps...) are not looked up. HAProxy
+// picks among every certificate of a name, exact and wildcard alike, by
+// key type (ECDSA first): an ECDSA default found by its wildcard would
+// displace the RSA certificate of each route under it.
+const crtListDefaultLines = 1
+
+// CertOfCrtListLine is the index in the model's Certs of the certificate
+// on line n (from 1) of the crt-list; false for the default certificate.
+func CertOfCrtListLine(n int) (int, bool) {
+	return n - 1 - crtListDefaultLines, n > crtListDefaultLines
 }

@@ -182,7 +182,7 @@ func TestRenderSample(t *testing.T) {
 		t.Errorf("backends %v: want 7, sorted", order)
 	}
 	for _, want := range []string{
-		"  bind unix@" + dir + "/run/tls.sock mode 600 accept-proxy ssl crt " + dir + "/default.pem crt-list " + dir + "/crt-list alpn h2,http/1.1",
+		"  bind unix@" + dir + "/run/tls.sock mode 600 accept-proxy ssl crt-list " + dir + "/crt-list alpn h2,http/1.1",
 		"  http-request set-var(txn.be) base,map_str(" + dir + "/maps/http_exact.map) if !{ path -m sub % // /. '\\' }",
 		"  http-request set-var(txn.be) var(txn.key),map_str(" + dir + "/maps/http_exact.map) if !{ var(txn.be) -m found }",
 		"  http-request set-var(txn.be) var(txn.key),map_beg(" + dir + "/maps/https_prefix.map) if !{ var(txn.be) -m found }",
@@ -229,7 +229,10 @@ func TestRenderSample(t *testing.T) {
 		}
 	}
 
-	wantCrtList := dir + "/certs/be_edge_http_ns1_edge.pem secure.example.com\n" +
+	// The default certificate first: the certificate of names no route's
+	// has, never looked up by its own names.
+	wantCrtList := dir + "/default.pem !*\n" +
+		dir + "/certs/be_edge_http_ns1_edge.pem secure.example.com\n" +
 		dir + "/certs/be_edge_http_ns1_wild.pem *.wild.example.com\n"
 	if got := string(files[CrtListFile]); got != wantCrtList {
 		t.Errorf("crt-list:\n got  %q\n want %q", got, wantCrtList)
@@ -616,8 +619,8 @@ func TestRenderEmptyModel(t *testing.T) {
 			t.Errorf("map %s: present=%v, %d bytes", name, ok, len(f))
 		}
 	}
-	if f, ok := files[CrtListFile]; !ok || len(f) != 0 {
-		t.Errorf("crt-list: present=%v, %q", ok, f)
+	if f, want := string(files[CrtListFile]), dir+"/default.pem !*\n"; f != want {
+		t.Errorf("crt-list: %q, want %q", f, want)
 	}
 	if bytes.Contains(files[ConfigFile], []byte("backend be_")) {
 		t.Error("backends without routes")
@@ -625,7 +628,7 @@ func TestRenderEmptyModel(t *testing.T) {
 	// Without a passthrough route, TLS is terminated on the public port: no
 	// SNI inspection, no hop to the internal socket. The socket stays bound
 	// for connections that an older worker's SNI inspection still holds.
-	tls := " ssl crt " + dir + "/default.pem crt-list " + dir + "/crt-list alpn h2,http/1.1\n"
+	tls := " ssl crt-list " + dir + "/crt-list alpn h2,http/1.1\n"
 	want := "frontend fe_tls\n  bind :443" + tls + "  bind " + params.TLSSocket + " mode 600 accept-proxy" + tls
 	if !bytes.Contains(files[ConfigFile], []byte(want)) {
 		t.Errorf("haproxy.cfg lacks %q", want)
@@ -827,7 +830,7 @@ func TestRenderDirectTLSWithProxyProtocol(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "\n  bind 127.0.0.1:10443 accept-proxy ssl crt "
+	want := "\n  bind 127.0.0.1:10443 accept-proxy ssl crt-list "
 	if !bytes.Contains(files[ConfigFile], []byte(want)) {
 		t.Errorf("haproxy.cfg lacks %q:\n%s", want, files[ConfigFile])
 	}

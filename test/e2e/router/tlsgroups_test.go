@@ -3,6 +3,8 @@ package router_test
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
 	"fmt"
 	"net/http"
 	"time"
@@ -105,3 +107,38 @@ func runsOpenSSL35() bool {
 	Expect(err).NotTo(HaveOccurred(), "haproxy -vv names no OpenSSL version: %q", v)
 	return major > 3 || major == 3 && minor >= 5
 }
+
+var _ = Describe("A route's own certificate", func() {
+	It("is served for its host under the default certificate's wildcard, whatever their key types", func() {
+		ns := newNamespace("owncert", nil)
+		newBackend(ns, "web", 1)
+		host := "owncert." + domain
+		kp, err := certs.NewRSAServingCert(routerCA.KeyPair, []string{host}, nil, time.Hour, time.Now())
+		Expect(err).NotTo(HaveOccurred())
+		block, _ := pem.Decode(kp.CertPEM)
+		own, err := x509.ParseCertificate(block.Bytes)
+		Expect(err).NotTo(HaveOccurred())
+		rt := sharded("owncert")(route(ns, "own", host, "web", "http"))
+		rt.Spec.TLS = &routev1.TLSConfig{Termination: routev1.TLSTerminationEdge, Certificate: string(kp.CertPEM), Key: string(kp.KeyPEM)}
+		create(rt)
+		create(terminated(routev1.TLSTerminationEdge)(sharded("owncert")(route(ns, "shared", "shared."+domain, "web", "http"))))
+		r := startRouter("owncert", map[string]string{"ROUTE_LABELS": "shard=owncert"})
+		c := r.NewClient(framework.ClientOptions{RootCAs: routerCA.Pool})
+		peer := func(url string) func() *x509.Certificate {
+			return func() *x509.Certificate {
+				reply, err := c.Get(url)
+				if err != nil || reply.Status != 200 {
+					return nil
+				}
+				return reply.PeerCert
+			}
+		}
+
+		By("a host without a certificate of its own gets the default one, an ECDSA wildcard")
+		Eventually(peer("https://shared." + domain + "/")).WithTimeout(wait).Should(And(Not(BeNil()),
+			HaveField("PublicKeyAlgorithm", x509.ECDSA), HaveField("DNSNames", ContainElement("*."+domain))))
+
+		By("the route's own RSA certificate wins over it, for a client that takes ECDSA too")
+		Eventually(peer("https://" + host + "/")).WithTimeout(wait).Should(Satisfy(own.Equal))
+	})
+})
