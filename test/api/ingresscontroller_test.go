@@ -327,6 +327,12 @@ func TestIngressControllerCreate(t *testing.T) {
 			s.TLSSecurityProfile = &operatorv1.TLSSecurityProfile{Type: operatorv1.TLSProfileCustomType,
 				Custom: &operatorv1.CustomTLSProfile{TLSProfileSpec: operatorv1.TLSProfileSpec{MinTLSVersion: operatorv1.VersionTLS12}}}
 		})}, wantErr: "type Custom needs custom.ciphers with at least one cipher"},
+		{name: "okd-configuration-management", mods: []icMod{icTuning(func(o *operatorv1.IngressControllerTuningOptions) {
+			o.ConfigurationManagement = operatorv1.IngressControllerConfigurationManagementDynamic
+		})}},
+		{name: "configuration-management-unknown", mods: []icMod{icTuning(func(o *operatorv1.IngressControllerTuningOptions) {
+			o.ConfigurationManagement = "Hot"
+		})}, wantErr: `spec.tuningOptions.configurationManagement: Unsupported value: "Hot"`},
 		{name: "okd-tls-profile-groups", mods: []icMod{tlsGroups("X25519MLKEM768", "X25519", "secp256r1", "secp384r1", "secp521r1",
 			"SecP256r1MLKEM768", "SecP384r1MLKEM1024")}},
 		{name: "tls-profile-groups-unknown", mods: []icMod{tlsGroups("X25519", "P-256")},

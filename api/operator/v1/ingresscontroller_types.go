@@ -1141,7 +1141,30 @@ type IngressControllerTuningOptions struct {
 	// +kubebuilder:validation:Pattern=`^0$|^([0-9]+([.][0-9]+)?(ns|us|µs|μs|ms|s|m|h))+$`
 	// +kubebuilder:validation:XValidation:rule=`!self.matches('^0$|^([0-9]+([.][0-9]+)?(ns|us|µs|μs|ms|s|m|h))+$') || duration(self) <= duration('2147483647ms')`,message="reloadInterval must be at most 2147483647ms"
 	ReloadInterval *metav1.Duration `json:"reloadInterval,omitempty"`
+
+	// configurationManagement is how OKD's routers apply changes:
+	// ForkAndReload (OKD's default) reloads HAProxy for each, Dynamic (OKD's
+	// Dynamic Configuration Manager) changes servers through HAProxy's
+	// runtime API and serves new routes from spare backends. The routers
+	// here always do the latter, and reload for the rest; both values are
+	// taken, so that OKD's manifests apply, and change nothing.
+	// +optional
+	ConfigurationManagement IngressControllerConfigurationManagement `json:"configurationManagement,omitempty"`
 }
+
+// IngressControllerConfigurationManagement is OKD's choice of how routers
+// apply changes.
+// +kubebuilder:validation:Enum=Dynamic;ForkAndReload
+type IngressControllerConfigurationManagement string
+
+const (
+	// IngressControllerConfigurationManagementDynamic changes HAProxy at
+	// runtime where it can.
+	IngressControllerConfigurationManagementDynamic IngressControllerConfigurationManagement = "Dynamic"
+	// IngressControllerConfigurationManagementForkAndReload reloads HAProxy
+	// for every change on OKD.
+	IngressControllerConfigurationManagementForkAndReload IngressControllerConfigurationManagement = "ForkAndReload"
+)
 
 // HTTPEmptyRequestsPolicy is what the router does with connections on which
 // no request arrives.
