@@ -55,7 +55,47 @@ func Build(in Input) *Model {
 	}
 	sort.Slice(m.Backends, func(i, j int) bool { return m.Backends[i].Name < m.Backends[j].Name })
 	m.Maps = maps.build()
+	excludeExactHosts(m.Certs)
 	return m
+}
+
+// A wildcard certificate's crt-list line holds at most this many
+// exclusions and bytes of them: HAProxy reads 2048 words and 64 kB a line.
+const (
+	maxExclusions     = 1000
+	maxExclusionBytes = 60000
+)
+
+// excludeExactHosts names, on each wildcard route's certificate, the hosts
+// under it that have certificates of their own. HAProxy chooses among the
+// exact and the wildcard certificates of a name alike, by key type (ECDSA
+// first): a wildcard route's ECDSA certificate would displace an exact
+// route's RSA one. An exclusion on the wildcard's line keeps it out. Past
+// the bounds above, further hosts go without (as on OKD).
+func excludeExactHosts(certs []Cert) {
+	wild := map[string][]int{}
+	for i, c := range certs {
+		if d, ok := strings.CutPrefix(c.SNI, "*."); ok {
+			wild[d] = append(wild[d], i)
+		}
+	}
+	if len(wild) == 0 {
+		return
+	}
+	size := map[int]int{}
+	seen := map[string]bool{}
+	for _, c := range certs {
+		if strings.HasPrefix(c.SNI, "*.") || seen[c.SNI] {
+			continue
+		}
+		seen[c.SNI] = true
+		for _, i := range wild[parentDomain(c.SNI)] {
+			if len(certs[i].Exclude) < maxExclusions && size[i]+len(c.SNI)+2 <= maxExclusionBytes {
+				certs[i].Exclude = append(certs[i].Exclude, c.SNI)
+				size[i] += len(c.SNI) + 2
+			}
+		}
+	}
 }
 
 // isDefaultBackend reports whether r asks to answer unmatched requests;

@@ -242,6 +242,9 @@ type Cert struct {
 	PEM  []byte
 	// SNI is the host, or "*.<domain>" for a wildcard route.
 	SNI string
+	// Exclude, on a wildcard route's certificate, are the hosts under it
+	// with certificates of their own (see excludeExactHosts).
+	Exclude []string
 	// Route is the route the certificate belongs to, to blame it when
 	// HAProxy refuses the certificate.
 	Route types.NamespacedName

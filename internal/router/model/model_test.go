@@ -3,6 +3,7 @@ package model
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -1255,5 +1256,42 @@ func TestServable(t *testing.T) {
 	m := build(t, c, route("ns", "r", 1, "x.com", to("svc", 100)))
 	if got := m.Backends[0].Servers; len(got) != 1 || got[0].Addr != "198.18.0.1" {
 		t.Errorf("servers %+v: want 198.18.0.1 alone", got)
+	}
+}
+
+// TestExcludeExactHosts: a wildcard route's certificate excludes each host
+// under it (one label deeper, not more) that has a certificate of its own,
+// once, in route order, within HAProxy's bounds for a crt-list line.
+func TestExcludeExactHosts(t *testing.T) {
+	certs := []Cert{
+		{SNI: "a.wild.example.com"}, {SNI: "*.wild.example.com"}, {SNI: "b.other.com"},
+		{SNI: "x.a.wild.example.com"}, {SNI: "a.wild.example.com"}, {SNI: "*.wild.example.com"},
+		{SNI: "c.wild.example.com"}, {SNI: "*.other.org"},
+	}
+	excludeExactHosts(certs)
+	want := [][]string{nil, {"a.wild.example.com", "c.wild.example.com"}, nil, nil, nil, {"a.wild.example.com", "c.wild.example.com"}, nil, nil}
+	for i, c := range certs {
+		if !slices.Equal(c.Exclude, want[i]) {
+			t.Errorf("%s (#%d) excludes %q, want %q", c.SNI, i, c.Exclude, want[i])
+		}
+	}
+	for _, tc := range []struct {
+		name  string
+		label int
+		hosts int
+	}{{"many short hosts", 3, 1200}, {"long hosts", 200, 400}} {
+		many := []Cert{{SNI: "*.wild.example.com"}}
+		for i := range tc.hosts {
+			many = append(many, Cert{SNI: fmt.Sprintf("%0*d.wild.example.com", tc.label, i)})
+		}
+		excludeExactHosts(many)
+		n := 0
+		for _, h := range many[0].Exclude {
+			n += len(h) + 2
+		}
+		each := len(many[1].SNI) + 2
+		if want := min(tc.hosts, maxExclusions, maxExclusionBytes/each); len(many[0].Exclude) != want || n > maxExclusionBytes {
+			t.Errorf("%s: %d exclusions of %d bytes", tc.name, len(many[0].Exclude), n)
+		}
 	}
 }

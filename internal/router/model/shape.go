@@ -19,7 +19,7 @@ func SameShape(a, b *Model) bool {
 	}
 	for i := range a.Certs {
 		x, y := a.Certs[i], b.Certs[i]
-		if x.File != y.File || x.SNI != y.SNI || !bytes.Equal(x.PEM, y.PEM) {
+		if x.File != y.File || x.SNI != y.SNI || !bytes.Equal(x.PEM, y.PEM) || !slices.Equal(x.Exclude, y.Exclude) {
 			return false
 		}
 	}

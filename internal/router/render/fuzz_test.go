@@ -252,6 +252,7 @@ func TestFuzzCheckerCatchesInjection(t *testing.T) {
 		"a map value of another backend": replace("maps/"+model.MapHTTPSPrefix, "be_edge_http:fuzz:route", "be_http:other:x"),
 		"an extra crt-list line":         replace(CrtListFile, "\n", "\n/etc/passwd evil.com\n"),
 		"a crt-list line with filters":   replace(CrtListFile, " fuzz.example.com", " [verify none] fuzz.example.com"),
+		"an exclusion not on a wildcard": replace(CrtListFile, " fuzz.example.com", " fuzz.example.com !a.example.com"),
 	}
 	for name, tamper := range cases {
 		t.Run(name, func(t *testing.T) {

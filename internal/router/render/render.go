@@ -163,7 +163,11 @@ func Render(m *model.Model, p Params) (Files, error) {
 	fmt.Fprintf(&crtList, "%s !*\n", path.Join(p.ConfigDir, DefaultCrtFile))
 	for _, c := range m.Certs {
 		files[c.File] = c.PEM
-		fmt.Fprintf(&crtList, "%s %s\n", path.Join(p.ConfigDir, c.File), c.SNI)
+		fmt.Fprintf(&crtList, "%s %s", path.Join(p.ConfigDir, c.File), c.SNI)
+		for _, h := range c.Exclude {
+			fmt.Fprintf(&crtList, " !%s", h)
+		}
+		crtList.WriteByte('\n')
 	}
 	files[CrtListFile] = crtList.Bytes()
 	for _, e := range errorPages(p.Config) {

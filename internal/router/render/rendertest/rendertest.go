@@ -171,18 +171,36 @@ func splitBackend(cfg []byte, backend string) (outside []string, inside []int) {
 	return outside, inside
 }
 
-// CrtListProblems checks that every crt-list line is "<file> <sni>".
+// CrtListProblems checks that every crt-list line is "<file> <sni>", and
+// a wildcard's may exclude hosts: "<file> *.<domain> !<host> ...".
 func CrtListProblems(crtList []byte) []string {
 	var problems []string
 	for _, l := range Lines(bytes.TrimSuffix(crtList, []byte("\n"))) {
 		if l == "" {
 			continue
 		}
-		if f := strings.Fields(l); len(f) != 2 || HasControl(l) || l != f[0]+" "+f[1] {
-			problems = append(problems, fmt.Sprintf("crt-list line %q is not <file> <sni>", l))
+		f := strings.Fields(l)
+		if len(f) < 2 || HasControl(l) || l != strings.Join(f, " ") || !exclusions(f[1], f[2:]) {
+			problems = append(problems, fmt.Sprintf("crt-list line %q is not <file> <sni>, or <file> *.<domain> !<host>...", l))
 		}
 	}
 	return problems
+}
+
+// exclusion is "!" and a host name.
+var exclusion = regexp.MustCompile(`^![a-z0-9]([-a-z0-9.]*[a-z0-9])?$`)
+
+// exclusions reports whether words are hosts excluded from a wildcard sni.
+func exclusions(sni string, words []string) bool {
+	if len(words) > 0 && !strings.HasPrefix(sni, "*.") {
+		return false
+	}
+	for _, w := range words {
+		if !exclusion.MatchString(w) {
+			return false
+		}
+	}
+	return true
 }
 
 // ConfigProblems compares haproxy.cfg rendered for one admitted route with

@@ -115,24 +115,14 @@ var _ = Describe("A route's own certificate", func() {
 		host := "owncert." + domain
 		kp, err := certs.NewRSAServingCert(routerCA.KeyPair, []string{host}, nil, time.Hour, time.Now())
 		Expect(err).NotTo(HaveOccurred())
-		block, _ := pem.Decode(kp.CertPEM)
-		own, err := x509.ParseCertificate(block.Bytes)
-		Expect(err).NotTo(HaveOccurred())
+		own := parseCert(kp.CertPEM)
 		rt := sharded("owncert")(route(ns, "own", host, "web", "http"))
 		rt.Spec.TLS = &routev1.TLSConfig{Termination: routev1.TLSTerminationEdge, Certificate: string(kp.CertPEM), Key: string(kp.KeyPEM)}
 		create(rt)
 		create(terminated(routev1.TLSTerminationEdge)(sharded("owncert")(route(ns, "shared", "shared."+domain, "web", "http"))))
 		r := startRouter("owncert", map[string]string{"ROUTE_LABELS": "shard=owncert"})
 		c := r.NewClient(framework.ClientOptions{RootCAs: routerCA.Pool})
-		peer := func(url string) func() *x509.Certificate {
-			return func() *x509.Certificate {
-				reply, err := c.Get(url)
-				if err != nil || reply.Status != 200 {
-					return nil
-				}
-				return reply.PeerCert
-			}
-		}
+		peer := func(url string) func() *x509.Certificate { return peerCert(c, url) }
 
 		By("a host without a certificate of its own gets the default one, an ECDSA wildcard")
 		Eventually(peer("https://shared." + domain + "/")).WithTimeout(wait).Should(And(Not(BeNil()),
@@ -141,4 +131,47 @@ var _ = Describe("A route's own certificate", func() {
 		By("the route's own RSA certificate wins over it, for a client that takes ECDSA too")
 		Eventually(peer("https://" + host + "/")).WithTimeout(wait).Should(Satisfy(own.Equal))
 	})
+	It("is served for its host under a wildcard route's certificate, whatever their key types", func() {
+		ns := newNamespace("wildcert", nil)
+		newBackend(ns, "web", 1)
+		const domain = "wildcert.example.com"
+		wildKP, err := routerCA.Issue("*." + domain)
+		Expect(err).NotTo(HaveOccurred())
+		exactKP, err := certs.NewRSAServingCert(routerCA.KeyPair, []string{"exact." + domain}, nil, time.Hour, time.Now())
+		Expect(err).NotTo(HaveOccurred())
+		wild, exact := parseCert(wildKP.CertPEM), parseCert(exactKP.CertPEM)
+		Expect(wild.PublicKeyAlgorithm).To(Equal(x509.ECDSA), "the wildcard's certificate is ECDSA, which HAProxy prefers")
+		w := sharded("wildcert")(route(ns, "wild", "www."+domain, "web", "http"))
+		w.Spec.WildcardPolicy = routev1.WildcardPolicySubdomain
+		w.Spec.TLS = &routev1.TLSConfig{Termination: routev1.TLSTerminationEdge, Certificate: string(wildKP.CertPEM), Key: string(wildKP.KeyPEM)}
+		create(w)
+		e := sharded("wildcert")(route(ns, "exact", "exact."+domain, "web", "http"))
+		e.Spec.TLS = &routev1.TLSConfig{Termination: routev1.TLSTerminationEdge, Certificate: string(exactKP.CertPEM), Key: string(exactKP.KeyPEM)}
+		create(e)
+		r := startRouter("wildcert", map[string]string{"ROUTE_LABELS": "shard=wildcert", names.EnvRouterAllowWildcardRoutes: "true"})
+		c := r.NewClient(framework.ClientOptions{RootCAs: routerCA.Pool})
+		Eventually(peerCert(c, "https://any."+domain+"/")).WithTimeout(wait).Should(Satisfy(wild.Equal), "a host the wildcard route serves")
+		Eventually(peerCert(c, "https://exact."+domain+"/")).WithTimeout(wait).Should(Satisfy(exact.Equal), "the exact route's own certificate")
+	})
 })
+
+// peerCert returns the certificate the router shows for url, nil until
+// it answers 200.
+func peerCert(c *framework.Client, url string) func() *x509.Certificate {
+	return func() *x509.Certificate {
+		reply, err := c.Get(url)
+		if err != nil || reply.Status != 200 {
+			return nil
+		}
+		return reply.PeerCert
+	}
+}
+
+func parseCert(pemBytes []byte) *x509.Certificate {
+	GinkgoHelper()
+	block, _ := pem.Decode(pemBytes)
+	Expect(block).NotTo(BeNil())
+	cert, err := x509.ParseCertificate(block.Bytes)
+	Expect(err).NotTo(HaveOccurred())
+	return cert
+}
