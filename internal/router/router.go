@@ -241,8 +241,8 @@ func (r *Router) loop(ctx context.Context, errs <-chan error) error {
 			}
 			continue
 		case <-r.watcher.StatusChanged():
-			if r.status != nil {
-				r.status.Poke()
+			if keys := r.watcher.StatusChangedRoutes(); r.status != nil {
+				r.status.PokeRoutes(keys)
 			}
 			continue
 		case <-r.watcher.Changed():

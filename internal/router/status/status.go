@@ -7,6 +7,7 @@
 package status
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -73,7 +74,10 @@ type Writer struct {
 	mu       sync.Mutex
 	verdicts map[types.NamespacedName]admission.Verdict
 	taken    time.Time
-	wake     chan struct{}
+	// full asks the next pass to look at every route, dirty only at these.
+	full  bool
+	dirty map[types.NamespacedName]struct{}
+	wake  chan struct{}
 	// unhealthy says the router fails to sync: it gives up the Lease, and
 	// campaigns again once healthy (healthyWake), so that a replica that
 	// serves writes status. stopTerm ends the current term.
@@ -85,6 +89,7 @@ type Writer struct {
 	state   map[types.NamespacedName]*routeState
 	sweep   sweepState
 	retries *time.Timer
+	retryAt time.Time // when retries fires; zero: not set
 }
 
 // sweepState is the progress of a term's look at every route.
@@ -126,9 +131,37 @@ func (w *Writer) Update(v map[types.NamespacedName]admission.Verdict, taken time
 	w.Poke()
 }
 
-// Poke asks the writer to compare stored status with the verdicts again,
-// e.g. after someone else changed a route's status.
+// Poke asks the writer to compare every route's stored status with its
+// verdict again.
 func (w *Writer) Poke() {
+	w.mu.Lock()
+	w.full = true
+	w.mu.Unlock()
+	w.wakeUp()
+}
+
+// PokeRoutes asks the writer to compare these routes' stored status with
+// their verdicts again: someone else changed it. Only they are looked at
+// (unless a pass over all is due): another router's bulk write would
+// otherwise make a pass over every route per event.
+func (w *Writer) PokeRoutes(keys []types.NamespacedName) {
+	if len(keys) == 0 {
+		return
+	}
+	w.mu.Lock()
+	if !w.full {
+		if w.dirty == nil {
+			w.dirty = map[types.NamespacedName]struct{}{}
+		}
+		for _, k := range keys {
+			w.dirty[k] = struct{}{}
+		}
+	}
+	w.mu.Unlock()
+	w.wakeUp()
+}
+
+func (w *Writer) wakeUp() {
 	select {
 	case w.wake <- struct{}{}:
 	default:
@@ -226,7 +259,7 @@ func (w *Writer) writeLoop(ctx context.Context) {
 			return
 		case <-w.wake:
 		}
-		n, next, err := w.writeAll(ctx)
+		n, next, full, err := w.writeAll(ctx)
 		switch {
 		case apierrors.IsConflict(err):
 			// Expected: every IngressController's router writes its own
@@ -237,21 +270,34 @@ func (w *Writer) writeLoop(ctx context.Context) {
 		case n > 0:
 			log.V(1).Info("route status written", "routes", n)
 		}
-		if !next.IsZero() {
-			w.retries.Reset(max(next.Sub(w.now()), 10*time.Millisecond))
-		}
+		w.scheduleRetry(next, full)
 	}
 }
 
-// writeAll brings every route's entry in line with its verdict and takes
-// this router's entry off routes it no longer judges. It returns how many
-// it wrote and when a route waits to be tried again.
-func (w *Writer) writeAll(ctx context.Context) (int, time.Time, error) {
+// scheduleRetry sets the retries timer for next, the earliest retry a pass
+// found: after a pass over every route, whatever it was; after one over
+// some, only sooner (the others' retries stand).
+func (w *Writer) scheduleRetry(next time.Time, full bool) {
+	if !full && (next.IsZero() || !w.retryAt.IsZero() && !next.Before(w.retryAt)) {
+		return
+	}
+	w.retryAt = next
+	if !next.IsZero() {
+		w.retries.Reset(max(next.Sub(w.now()), 10*time.Millisecond))
+	}
+}
+
+// writeAll brings the routes' entries in line with their verdicts, all of
+// them (and takes this router's entry off routes it no longer judges) or
+// those PokeRoutes named. It returns how many it wrote, when a route waits
+// to be tried again, and whether it looked at all.
+func (w *Writer) writeAll(ctx context.Context) (int, time.Time, bool, error) {
 	w.mu.Lock()
-	verdicts, taken := w.verdicts, w.taken
+	verdicts, taken, full, dirty := w.verdicts, w.taken, w.full, w.dirty
+	w.full, w.dirty = false, nil
 	w.mu.Unlock()
 	if verdicts == nil {
-		return 0, time.Time{}, nil // no sync yet: nothing is known
+		return 0, time.Time{}, full, nil // no sync yet: nothing is known
 	}
 	var firstErr error
 	keep := func(err error) {
@@ -259,32 +305,49 @@ func (w *Writer) writeAll(ctx context.Context) (int, time.Time, error) {
 			firstErr = err
 		}
 	}
-	written, now := 0, w.now()
-	next, err := w.leaveAll(ctx, verdicts, taken, now)
-	keep(err)
-	for key, v := range verdicts {
-		if ctx.Err() != nil {
-			return written, next, ctx.Err()
-		}
-		st := w.state[key]
-		if st == nil {
-			st = &routeState{}
-			w.state[key] = st
-		}
-		if now.Before(st.retryAt) {
-			next = earliest(next, st.retryAt)
-			continue
-		}
-		ok, err := w.writeOne(ctx, key, v, st, now)
+	written, now, next := 0, w.now(), time.Time{}
+	write := func(key types.NamespacedName, v admission.Verdict) {
+		ok, retryAt, err := w.writeRoute(ctx, key, v, now)
 		if ok {
 			written++
 		}
 		keep(err)
-		if !st.retryAt.IsZero() && now.Before(st.retryAt) {
-			next = earliest(next, st.retryAt)
+		if !retryAt.IsZero() && now.Before(retryAt) {
+			next = earliest(next, retryAt)
 		}
 	}
-	return written, next, firstErr
+	if !full {
+		for key := range dirty {
+			if v, ok := verdicts[key]; ok && ctx.Err() == nil {
+				write(key, v)
+			}
+		}
+		return written, next, false, cmp.Or(ctx.Err(), firstErr)
+	}
+	next, err := w.leaveAll(ctx, verdicts, taken, now)
+	keep(err)
+	for key, v := range verdicts {
+		if ctx.Err() != nil {
+			return written, next, true, ctx.Err()
+		}
+		write(key, v)
+	}
+	return written, next, true, firstErr
+}
+
+// writeRoute writes one route's entry unless it waits for a retry; it
+// returns whether it wrote, and when the route is to be tried again.
+func (w *Writer) writeRoute(ctx context.Context, key types.NamespacedName, v admission.Verdict, now time.Time) (bool, time.Time, error) {
+	st := w.state[key]
+	if st == nil {
+		st = &routeState{}
+		w.state[key] = st
+	}
+	if now.Before(st.retryAt) {
+		return false, st.retryAt, nil
+	}
+	ok, err := w.writeOne(ctx, key, v, st, now)
+	return ok, st.retryAt, err
 }
 
 // retryAfter is when to try again after one more failure, counted in

@@ -50,6 +50,70 @@ func testWriter(t *testing.T, n int, update func(ctx context.Context, c client.C
 	return w, c, &now
 }
 
+// pass runs a pass over every route, as the write loop does after Poke.
+func pass(w *Writer) (int, time.Time, error) {
+	w.Poke()
+	<-w.wake
+	n, next, _, err := w.writeAll(context.Background())
+	return n, next, err
+}
+
+// PokeRoutes looks at the routes it names only: another router's status
+// write does not make a pass over every route. A later full pass still
+// finds the others.
+func TestPokeRoutes(t *testing.T) {
+	w, c, _ := testWriter(t, 20, nil)
+	if n, _, err := pass(w); err != nil || n != 20 {
+		t.Fatalf("first pass: %d written, %v", n, err)
+	}
+	ctx := context.Background()
+	for _, name := range []string{"r3", "r7"} {
+		var r routev1.Route
+		if err := c.Get(ctx, types.NamespacedName{Namespace: "ns", Name: name}, &r); err != nil {
+			t.Fatal(err)
+		}
+		r.Status.Ingress = nil // someone took the entry off
+		if err := c.Status().Update(ctx, &r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.PokeRoutes([]types.NamespacedName{{Namespace: "ns", Name: "r3"}, {Namespace: "ns", Name: "gone"}})
+	<-w.wake
+	if n, _, full, err := w.writeAll(ctx); err != nil || n != 1 || full {
+		t.Errorf("a pass over r3: %d written, full %v, %v; want r3 alone", n, full, err)
+	}
+	if n, _, err := pass(w); err != nil || n != 1 {
+		t.Errorf("a full pass after it: %d written, %v; want r7", n, err)
+	}
+}
+
+// A pass over some routes only brings the retry timer forward; one over
+// all sets it.
+func TestScheduleRetry(t *testing.T) {
+	w, _, now := testWriter(t, 0, nil)
+	w.retries = time.AfterFunc(time.Hour, func() {})
+	defer w.retries.Stop()
+	at := func(d time.Duration) time.Time { return now.Add(d) }
+	for _, step := range []struct {
+		next time.Time
+		full bool
+		want time.Time
+	}{
+		{at(time.Minute), true, at(time.Minute)},
+		{at(2 * time.Minute), false, at(time.Minute)},
+		{time.Time{}, false, at(time.Minute)},
+		{at(time.Second), false, at(time.Second)},
+		{at(time.Hour), true, at(time.Hour)},
+		{time.Time{}, true, time.Time{}},
+		{at(time.Minute), false, at(time.Minute)},
+	} {
+		w.scheduleRetry(step.next, step.full)
+		if !w.retryAt.Equal(step.want) {
+			t.Errorf("after %v (full %v): retry at %v, want %v", step.next, step.full, w.retryAt, step.want)
+		}
+	}
+}
+
 // A failing API server gets each route's write again after 1 s, 2 s, 4 s…,
 // not every route every second.
 func TestWriteBackoff(t *testing.T) {
@@ -59,11 +123,11 @@ func TestWriteBackoff(t *testing.T) {
 		return apierrors.NewServiceUnavailable("overloaded")
 	})
 	start := *now
-	if _, next, err := w.writeAll(context.Background()); err == nil || !next.Equal(start.Add(retryFirst)) {
+	if _, next, err := pass(w); err == nil || !next.Equal(start.Add(retryFirst)) {
 		t.Fatalf("a failed write: error %v, next try at %v; want an error and %v", err, next, start.Add(retryFirst))
 	}
 	for ; now.Sub(start) < time.Minute; *now = now.Add(100 * time.Millisecond) {
-		_, _, _ = w.writeAll(context.Background())
+		_, _, _ = pass(w)
 	}
 	// Tries at 0, 1, 3, 7, 15 and 31 s: six per route, where a retry every
 	// second would be sixty.
@@ -88,7 +152,7 @@ func TestWriteContention(t *testing.T) {
 		return c.Status().Update(ctx, r)
 	})
 	for range 50 {
-		if _, _, err := w.writeAll(context.Background()); err != nil {
+		if _, _, err := pass(w); err != nil {
 			t.Fatal(err)
 		}
 		*now = now.Add(10 * time.Millisecond)
@@ -97,7 +161,7 @@ func TestWriteContention(t *testing.T) {
 		t.Errorf("%d writes while contended, want %d, then a pause", ours, contentionLimit)
 	}
 	*now = now.Add(contentionPause)
-	if _, _, err := w.writeAll(context.Background()); err != nil {
+	if _, _, err := pass(w); err != nil {
 		t.Fatal(err)
 	}
 	if ours != contentionLimit+1 {
@@ -125,7 +189,7 @@ func TestWriteNoStaleVerdict(t *testing.T) {
 	if err := c.Create(context.Background(), &r); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := w.writeAll(context.Background()); err != nil {
+	if _, _, err := pass(w); err != nil {
 		t.Fatal(err)
 	}
 	if writes != 0 {
@@ -213,7 +277,7 @@ func TestSweep(t *testing.T) {
 		return ok
 	}
 	for range 100 {
-		_, _, _ = w.writeAll(context.Background())
+		_, _, _ = pass(w)
 		*now = now.Add(100 * time.Millisecond)
 	}
 	if has("left") || !has("new") || !has("bad") {

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"maps"
 	"sort"
+	"sync"
 
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
@@ -60,6 +61,11 @@ type Watcher struct {
 	opts          Options
 	changed       chan struct{}
 	statusChanged chan struct{}
+
+	mu sync.Mutex
+	// statusRoutes are the routes whose status changed since the last
+	// StatusChangedRoutes.
+	statusRoutes map[types.NamespacedName]struct{}
 }
 
 // New creates the informers; Start runs them.
@@ -134,6 +140,12 @@ func (w *Watcher) routeUpdated(oldObj, newObj any) {
 	n, ok2 := newObj.(*routev1.Route)
 	if ok1 && ok2 && o.Generation == n.Generation && o.Generation != 0 &&
 		maps.Equal(o.Labels, n.Labels) && maps.Equal(o.Annotations, n.Annotations) {
+		w.mu.Lock()
+		if w.statusRoutes == nil {
+			w.statusRoutes = map[types.NamespacedName]struct{}{}
+		}
+		w.statusRoutes[types.NamespacedName{Namespace: n.Namespace, Name: n.Name}] = struct{}{}
+		w.mu.Unlock()
 		notify(w.statusChanged)
 		return
 	}
@@ -155,6 +167,19 @@ func (w *Watcher) Changed() <-chan struct{} { return w.changed }
 
 // StatusChanged signals that some Route's status changed.
 func (w *Watcher) StatusChanged() <-chan struct{} { return w.statusChanged }
+
+// StatusChangedRoutes returns the routes whose status changed since it was
+// last called, and forgets them.
+func (w *Watcher) StatusChangedRoutes() []types.NamespacedName {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	keys := make([]types.NamespacedName, 0, len(w.statusRoutes))
+	for k := range w.statusRoutes {
+		keys = append(keys, k)
+	}
+	w.statusRoutes = nil
+	return keys
+}
 
 // Reader reads from the informer cache.
 func (w *Watcher) Reader() client.Reader { return w.cache }
