@@ -533,6 +533,9 @@ func effectiveTLSProfile(p *operatorv1.TLSSecurityProfile) operatorv1.TLSProfile
 	if len(spec.Groups) == 0 {
 		spec.Groups = defaultGroups()
 	}
+	// Status takes this spec, and a patch decodes the answer into it: it
+	// must share no array with tlsProfiles or the IngressController.
+	spec.Ciphers, spec.Groups = slices.Clone(spec.Ciphers), slices.Clone(spec.Groups)
 	return spec
 }
 

@@ -607,6 +607,13 @@ func TestServedTLSProfile(t *testing.T) {
 	if got, want := servedTLSProfile(nil), effectiveTLSProfile(nil); !slices.Equal(got.Ciphers, want.Ciphers) {
 		t.Errorf("intermediate profile changed: %q, want %q", got.Ciphers, want.Ciphers)
 	}
+	// Status holds the served profile, and a patch decodes into it: writing
+	// into it changes no named profile.
+	served := servedTLSProfile(nil)
+	served.Ciphers[0], served.Groups[0] = "x", "x"
+	if named := tlsProfiles[operatorv1.TLSProfileIntermediateType]; named.Ciphers[0] == "x" || named.Groups[0] == "x" {
+		t.Errorf("the Intermediate profile shares its lists with status: %+v", named)
+	}
 }
 
 // Every cipher of OKD's named profiles is one the routers configure, but

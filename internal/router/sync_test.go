@@ -65,6 +65,11 @@ func TestQuarantineBlamesCertificates(t *testing.T) {
 	msg := "config : parsing [/conf/haproxy.cfg:57] : 'bind abns@quarantine-test' in section 'frontend' : 'crt-list' : " +
 		"error processing line 3 in file '/conf/crt-list' : unable to load SSL certificate into SSL Context '" +
 		strings.Fields(crtList[2])[0] + "': ee key too small."
+	// An alert naming line 1, the default certificate's, blames no route.
+	first := strings.Replace(msg, "error processing line 3", "error processing line 1", 1)
+	if r.quarantine(p, []haproxy.Alert{{File: "/conf/haproxy.cfg", Line: 57, Message: first}}) || len(r.rejected) != 0 {
+		t.Fatalf("a route blamed for the default certificate: %v", r.rejected)
+	}
 	alerts := []haproxy.Alert{{File: "/conf/haproxy.cfg", Line: 57, Message: msg}}
 	if !r.quarantine(p, alerts) {
 		t.Fatal("no route blamed for a certificate HAProxy refused")

@@ -46,6 +46,11 @@ func SupportedCurves(ctx context.Context, binary, dir, list string) (kept string
 	if list == "" {
 		return "", nil, nil
 	}
+	// The probe runs in its own directory: a relative path (which the
+	// Supervisor takes from the router's) would be resolved from there.
+	if binary, err = absBinary(binary); err != nil {
+		return "", nil, err
+	}
 	tmp, err := os.MkdirTemp(dir, "curves-")
 	if err != nil {
 		return "", nil, err
@@ -68,6 +73,16 @@ func SupportedCurves(ctx context.Context, binary, dir, list string) (kept string
 		}
 	}
 	return strings.Join(keep, ":"), dropped, nil
+}
+
+// absBinary is binary as exec finds it from this process's directory, made
+// absolute.
+func absBinary(binary string) (string, error) {
+	path, err := exec.LookPath(binary)
+	if err != nil {
+		return "", fmt.Errorf("run haproxy -c to probe TLS groups: %w", err)
+	}
+	return filepath.Abs(path)
 }
 
 // curveProbe runs `haproxy -c` on configs in its directory, with groups

@@ -112,3 +112,18 @@ func TestSupportedCurvesCannotProbe(t *testing.T) {
 		})
 	}
 }
+
+// A relative path to HAProxy is the router's, as for the Supervisor, not
+// the probe directory's.
+func TestSupportedCurvesRelativeBinary(t *testing.T) {
+	bin := haproxyBinary(t)
+	wd := t.TempDir()
+	if err := os.Symlink(bin, filepath.Join(wd, "haproxy")); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(wd)
+	kept, dropped, err := SupportedCurves(context.Background(), "./haproxy", t.TempDir(), "X25519:secp384r1")
+	if err != nil || kept != "X25519:secp384r1" || len(dropped) != 0 {
+		t.Errorf("kept %q, dropped %q, %v; want both kept", kept, dropped, err)
+	}
+}

@@ -37,8 +37,9 @@ var _ = Describe("Client certificates", func() {
 		edge := sharded("mtls")(route(ns, "edge", "mtls."+domain, "web", "http"))
 		edge.Spec.TLS = &routev1.TLSConfig{Termination: routev1.TLSTerminationEdge, InsecureEdgeTerminationPolicy: routev1.InsecureEdgeTerminationPolicyAllow}
 		create(edge)
-		// A route's own certificate is served from the crt-list by SNI, not by
-		// the bind's default certificate: it must be verified alike.
+		// A route's own certificate is served from its crt-list line by SNI,
+		// the default certificate from the first line: each must be verified
+		// alike.
 		kp, err := routerCA.Issue("mtls-own.example.com")
 		Expect(err).NotTo(HaveOccurred())
 		own := sharded("mtls")(route(ns, "own", "mtls-own.example.com", "web", "http"))
