@@ -122,9 +122,6 @@ const (
 	IPWhitelistAnnotation = "haproxy.router.openshift.io/ip_whitelist"
 	// PodConcurrentConnectionsAnnotation caps the connections each endpoint gets.
 	PodConcurrentConnectionsAnnotation = "haproxy.router.openshift.io/pod-concurrent-connections"
-	// PoolSizeAnnotation is how many servers a route's backend takes
-	// without a reload (OKD's dynamic configuration manager's pool).
-	PoolSizeAnnotation = "router.openshift.io/pool-size"
 	// RewriteTargetAnnotation replaces the route's path in the request
 	// path the pod receives ("/" strips it).
 	RewriteTargetAnnotation = "haproxy.router.openshift.io/rewrite-target"

@@ -33,9 +33,6 @@ type Tuning struct {
 	AllowListSet bool
 	// MaxConn caps each server's concurrent connections; 0 is no cap.
 	MaxConn int
-	// PoolSize is how many servers the backend takes at least without a
-	// reload; 0 leaves it to the router.
-	PoolSize int
 	// RewriteTarget replaces the route's path at the start of the request
 	// path (an absolute path, checked against rewriteTarget).
 	RewriteTarget string
@@ -51,10 +48,6 @@ type Tuning struct {
 	// IngressController lists, for pods that read them case-sensitively.
 	H1AdjustCase bool
 }
-
-// MaxPoolSize bounds a route's pool-size: each server a backend may have
-// is health-check budget taken from maxconn (the router's limits).
-const MaxPoolSize = 256
 
 // RateLimit is a route's per-client limits; 0 is no limit.
 type RateLimit struct {
@@ -167,13 +160,6 @@ func parseTuning(r *routev1.Route, tls *TLS) (Tuning, []string) {
 			t.MaxConn = n
 		} else {
 			bad(names.PodConcurrentConnectionsAnnotation, v, "is not a whole number from 0 (no limit) to 2147483647")
-		}
-	}
-	if v, ok := ann[names.PoolSizeAnnotation]; ok {
-		if n, ok := wholeNumber(v); ok && n <= MaxPoolSize {
-			t.PoolSize = n
-		} else {
-			bad(names.PoolSizeAnnotation, v, fmt.Sprintf("is not a whole number from 0 (the router's choice) to %d", MaxPoolSize))
 		}
 	}
 	if v, ok := ann[names.RewriteTargetAnnotation]; ok {

@@ -106,11 +106,6 @@ func TestTuning(t *testing.T) {
 		{name: "thousands of entries", opts: []opt{annotate(names.IPAllowlistAnnotation, strings.Repeat("192.0.2.1 198.18.0.0/15 ", 5000))},
 			want: Tuning{AllowListSet: true, AllowList: slices.Repeat([]netip.Prefix{netip.MustParsePrefix("192.0.2.1/32"),
 				netip.MustParsePrefix("198.18.0.0/15")}, 5000)}},
-		{name: "pool size", opts: []opt{annotate(names.PoolSizeAnnotation, "32")}, want: Tuning{PoolSize: 32}},
-		{name: "pool size too large", opts: []opt{annotate(names.PoolSizeAnnotation, "257")},
-			want: Tuning{}, problems: []string{names.PoolSizeAnnotation + `: "257" is not a whole number from 0 (the router's choice) to 256`}},
-		{name: "pool size not a number", opts: []opt{annotate(names.PoolSizeAnnotation, "ten")},
-			want: Tuning{}, problems: []string{names.PoolSizeAnnotation + `: "ten" is not a whole number`}},
 		{name: "pod connections", opts: []opt{annotate(names.PodConcurrentConnectionsAnnotation, "10")}, want: Tuning{MaxConn: 10}},
 		{name: "pod connections 0 is no cap", opts: []opt{annotate(names.PodConcurrentConnectionsAnnotation, "0")}, want: Tuning{}},
 		{

@@ -200,7 +200,6 @@ func tune(b *Backend, r admission.Route, o Options) {
 		b.Balance = t.Balance
 	}
 	b.TimeoutServer, b.TimeoutTunnel, b.CheckInterval, b.MaxConn = t.TimeoutServer, t.TimeoutTunnel, t.CheckInterval, t.MaxConn
-	b.MinCapacity = t.PoolSize
 	if b.Mode == ModeTCP {
 		// A TCP connection is a tunnel from its start: HAProxy applies the
 		// tunnel timeout, never the server one. OKD's timeout annotation

@@ -124,9 +124,8 @@ func takeSpare(t *testing.T, prev, next *Model, what string) *Model {
 // a field added later cannot go live without the reload it needs.
 func TestSameShapeSeesEveryField(t *testing.T) {
 	// What the runtime API changes, or the config never shows (H2C sums
-	// up the servers' lines, which slots carry; MinCapacity reaches
-	// HAProxy as the Capacity it raises).
-	runtime := map[string]bool{"Servers": true, "Slots": true, "Capacity": true, "MinCapacity": true, "Route": true, "H2C": true}
+	// up the servers' lines, which slots carry).
+	runtime := map[string]bool{"Servers": true, "Slots": true, "Capacity": true, "Route": true, "H2C": true}
 	base := func() *Backend {
 		return &Backend{Name: "be_http:ns:r", Mode: ModeHTTP, Balance: "random", Slots: []Slot{{Name: "s1"}}, Capacity: 4}
 	}

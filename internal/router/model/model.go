@@ -77,8 +77,8 @@ type Backend struct {
 	// HAProxy adds servers at runtime, up to Capacity.
 	Slots []Slot
 	// Capacity is how many servers the backend may have without a reload
-	// (AssignSlots sets it, at least MinCapacity).
-	Capacity, MinCapacity int
+	// (AssignSlots sets it).
+	Capacity int
 	// Reencrypt is set for reencrypt routes.
 	Reencrypt *Reencrypt
 	// H2C is set when a server speaks cleartext HTTP/2 (Line.H2C), which

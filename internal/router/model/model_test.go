@@ -715,38 +715,6 @@ func backendWith(name string, servers ...srv) *Model {
 	return &Model{Backends: []*Backend{b}}
 }
 
-// pooled sets the first backend's pool size (its MinCapacity).
-func pooled(m *Model, size int) *Model {
-	m.Backends[0].MinCapacity = size
-	return m
-}
-
-// A pool size raises a backend's capacity, and a larger one given later
-// raises it again (a reload); a smaller one keeps what HAProxy has.
-func TestPoolSizeCapacity(t *testing.T) {
-	const be = "be_http:ns:r"
-	a := srv{"198.18.0.1", 1}
-	for _, tc := range []struct {
-		name       string
-		prev, next int // pool sizes; -1: no previous model
-		want       int
-	}{
-		{"none", -1, 0, 4}, {"first model", -1, 20, 20}, {"raised", 20, 40, 40},
-		{"lowered: capacity stays", 40, 8, 40}, {"below the default", -1, 2, 4},
-	} {
-		next := pooled(backendWith(be, a), tc.next)
-		var prev *Model
-		if tc.prev >= 0 {
-			prev = pooled(backendWith(be, a), tc.prev)
-			AssignSlots(nil, prev)
-		}
-		AssignSlots(prev, next)
-		if got := next.Backends[0].Capacity; got != tc.want {
-			t.Errorf("%s: capacity %d, want %d", tc.name, got, tc.want)
-		}
-	}
-}
-
 func TestSlotCount(t *testing.T) {
 	for n, want := range map[int]int{0: 4, 1: 4, 2: 4, 3: 4, 4: 8, 5: 8, 6: 12, 8: 12, 9: 16, 100: 152} {
 		if got := slotCount(n); got != want {
@@ -822,13 +790,6 @@ func TestAssignSlots(t *testing.T) {
 			next:        backendWith(be, c),
 			wantSlots:   "s1=- s2=- s3=198.18.0.3/256 s4=- s5=-",
 			wantChanges: be + "/s1=- " + be + "/s2=- " + be + "/s4=- " + be + "/s5=-",
-		},
-		{
-			name:        "a pool size: growth within it is added at runtime",
-			prev:        pooled(backendWith(be, a, b, c, d), 12),
-			next:        pooled(backendWith(be, a, b, c, d, srv{"198.18.0.5", 256}, srv{"198.18.0.6", 256}, srv{"198.18.0.7", 256}, srv{"198.18.0.8", 256}, srv{"198.18.0.9", 256}), 12),
-			wantSlots:   "s1=198.18.0.1/256 s2=198.18.0.2/256 s3=198.18.0.3/256 s4=198.18.0.4/256 s5=198.18.0.5/256 s6=198.18.0.6/256 s7=198.18.0.7/256 s8=198.18.0.8/256 s9=198.18.0.9/256",
-			wantChanges: "+" + be + "/s5=198.18.0.5/256 +" + be + "/s6=198.18.0.6/256 +" + be + "/s7=198.18.0.7/256 +" + be + "/s8=198.18.0.8/256 +" + be + "/s9=198.18.0.9/256",
 		},
 		{
 			name:      "a new backend: not a runtime change",

@@ -42,10 +42,10 @@ func slotsFor(b, prev *Backend) (n, capacity int) {
 	switch {
 	case IsSpare(b.Name):
 		capacity = SpareServerLimit // a route with more needs its own backend (fitsSpare)
-	case prev != nil && prev.Capacity >= max(len(b.Servers), b.MinCapacity):
+	case prev != nil && prev.Capacity >= len(b.Servers):
 		capacity = prev.Capacity
 	default:
-		capacity = max(slotCount(len(b.Servers)), b.MinCapacity)
+		capacity = slotCount(len(b.Servers))
 	}
 	n = len(b.Servers)
 	if prev != nil {
