@@ -282,9 +282,11 @@ func (w *Writer) scheduleRetry(next time.Time, full bool) {
 		return
 	}
 	w.retryAt = next
-	if !next.IsZero() {
-		w.retries.Reset(max(next.Sub(w.now()), 10*time.Millisecond))
+	if next.IsZero() {
+		w.retries.Stop() // nothing waits: no pass for an old retry
+		return
 	}
+	w.retries.Reset(max(next.Sub(w.now()), 10*time.Millisecond))
 }
 
 // writeAll brings the routes' entries in line with their verdicts, all of
@@ -372,7 +374,11 @@ func (w *Writer) writeOne(ctx context.Context, key types.NamespacedName, v admis
 	// (nothing below changes it) and copy only a route to write.
 	var r routev1.Route
 	if err := w.reader.Get(ctx, key, &r, client.UnsafeDisableDeepCopy); err != nil {
-		return false, client.IgnoreNotFound(err)
+		if apierrors.IsNotFound(err) {
+			return false, nil
+		}
+		st.retryAt = retryAfter(now, &st.failures) // nothing else would try it again
+		return false, fmt.Errorf("route %s: %w", key, err)
 	}
 	if v.UID != "" && (r.UID != v.UID || r.Generation != v.Generation) {
 		return false, nil // a new Route of that name, or a new spec: their verdict comes with the next sync

@@ -287,3 +287,25 @@ func TestSweep(t *testing.T) {
 		t.Errorf("%d looks at every route, want 1", lists)
 	}
 }
+
+// A route the writer cannot read is tried again later, with backoff:
+// nothing else would bring it back.
+func TestReadFailureRetried(t *testing.T) {
+	w, c, now := testWriter(t, 1, nil)
+	failing := true
+	w.reader = interceptor.NewClient(c.(client.WithWatch), interceptor.Funcs{
+		Get: func(ctx context.Context, c client.WithWatch, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+			if failing {
+				return apierrors.NewServiceUnavailable("cache not ready")
+			}
+			return c.Get(ctx, key, obj, opts...)
+		}})
+	if _, next, err := pass(w); err == nil || !next.Equal(now.Add(retryFirst)) {
+		t.Fatalf("a failed read: error %v, next try at %v; want an error and %v", err, next, now.Add(retryFirst))
+	}
+	failing = false
+	*now = now.Add(retryFirst)
+	if n, _, err := pass(w); err != nil || n != 1 {
+		t.Errorf("after the retry time: %d written, %v; want the route written", n, err)
+	}
+}
