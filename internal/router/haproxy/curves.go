@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -17,11 +16,8 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/okd-ingress/okd-ingress/internal/certs"
+	"github.com/okd-ingress/okd-ingress/internal/router/config"
 )
-
-// curveName is a group name the probe writes into its config: anything
-// else could add words or lines to it, so it is dropped unprobed.
-var curveName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
 // probeFile is the certificate and key the probe's TLS listener loads:
 // HAProxy sets the groups only on a listener that has one.
@@ -98,7 +94,10 @@ type curveProbe struct {
 func (p curveProbe) taken(ctx context.Context) ([]int, error) {
 	var wellFormed []int
 	for i, n := range p.names {
-		if curveName.MatchString(n) {
+		// Each name goes into the probe's config: one the router's own
+		// grammar would refuse could add words or lines to it, so it is
+		// dropped unprobed.
+		if config.ValidCurves(n) {
 			wellFormed = append(wellFormed, i)
 		}
 	}
