@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/pem"
 	"fmt"
 	"net/http"
 	"time"
@@ -167,11 +166,10 @@ func peerCert(c *framework.Client, url string) func() *x509.Certificate {
 	}
 }
 
+// parseCert is the certificate of a key pair's PEM.
 func parseCert(pemBytes []byte) *x509.Certificate {
 	GinkgoHelper()
-	block, _ := pem.Decode(pemBytes)
-	Expect(block).NotTo(BeNil())
-	cert, err := x509.ParseCertificate(block.Bytes)
+	chain, err := certs.ParseCertificates(pemBytes)
 	Expect(err).NotTo(HaveOccurred())
-	return cert
+	return chain[0]
 }
