@@ -6,6 +6,9 @@
 //	router render [maps]   print the haproxy.cfg (and map files) it would serve, then exit
 //	router logs            the "logs" sidecar: print the access log HAProxy sends to
 //	                       ROUTER_SYSLOG_ADDRESS (a unix socket), a line per message
+//	router serve-healthcheck
+//	                       the canary DaemonSet's server (internal/canary): answer on
+//	                       ports 8080 and 8888, for the operator's canary check
 package main
 
 import (
@@ -19,6 +22,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
+	"github.com/okd-ingress/okd-ingress/internal/canary"
 	"github.com/okd-ingress/okd-ingress/internal/manager"
 	"github.com/okd-ingress/okd-ingress/internal/names"
 	"github.com/okd-ingress/okd-ingress/internal/router"
@@ -30,6 +34,9 @@ import (
 func main() {
 	if len(os.Args) > 1 && os.Args[1] == "logs" {
 		os.Exit(relayLogs())
+	}
+	if len(os.Args) > 1 && os.Args[1] == "serve-healthcheck" {
+		os.Exit(serveHealthcheck())
 	}
 	cfg := config.Defaults()
 	if err := cfg.FromOSEnv(); err != nil {
@@ -92,6 +99,15 @@ func relayLogs() int {
 	// drains, until 10 s pass without a message.
 	if err := logrelay.Serve(ctrl.SetupSignalHandler(), conn, os.Stdout, 10*time.Second); err != nil {
 		fmt.Fprintln(os.Stderr, "router logs:", err)
+		return 1
+	}
+	return 0
+}
+
+func serveHealthcheck() int {
+	fmt.Fprintf(os.Stderr, "serving the canary healthcheck on ports %v\n", canary.Ports)
+	if err := canary.Serve(ctrl.SetupSignalHandler()); err != nil {
+		fmt.Fprintln(os.Stderr, "serve-healthcheck:", err)
 		return 1
 	}
 	return 0
