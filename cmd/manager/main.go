@@ -35,6 +35,8 @@ func main() {
 	var minReady int
 	flag.IntVar(&minReady, "router-min-ready-seconds", 30, "seconds a router pod must be ready to count as available (time for load balancer health checks)")
 	flag.DurationVar(&o.Operator.GracefulShutdownDelay, "router-graceful-shutdown-delay", 45*time.Second, "how long a stopping router keeps serving while load balancers take it out")
+	flag.BoolVar(&o.Operator.CanaryChecks, "canary-checks", true, "run the default IngressController's canary in "+names.CanaryNamespace+" and check it through the routers every --canary-interval (condition CanaryChecksSucceeding)")
+	flag.DurationVar(&o.Operator.CanaryInterval, "canary-interval", time.Minute, "how often the canary is checked")
 	flag.BoolVar(&o.DefaultIngressController, "default-ingresscontroller", true, "create the IngressController \"default\" when absent")
 	flag.StringVar((*string)(&o.DefaultStrategy), "default-strategy", "", "endpoint publishing strategy of the default IngressController (empty: the platform's default)")
 	zapOpts := zap.Options{}

@@ -32,6 +32,10 @@ type observed struct {
 	fieldsUnknown bool
 	// operandsErr is the error that stopped the operands' update.
 	operandsErr error
+	// canaryChecked: this IngressController's canary is checked (the
+	// default one's, when the checks are on); canary is their last result.
+	canaryChecked bool
+	canary        *canaryResult
 }
 
 // Degraded grace periods, as OKD's: how long each condition may be wrong
@@ -45,6 +49,7 @@ var graceFor = map[string]time.Duration{
 	operatorv1.DNSReadyIngressConditionType:                                 30 * time.Second,
 	FieldsSupportedConditionType:                                            0,
 	OperandsReconciledConditionType:                                         time.Minute,
+	CanaryChecksSucceedingConditionType:                                     time.Minute,
 }
 
 // OperandsReconciledConditionType is present, False, while an error keeps
@@ -84,6 +89,9 @@ func conditions(prev []operatorv1.OperatorCondition, obs observed, now time.Time
 		low = append(low, carried(prev, FieldsSupportedConditionType)...)
 	case len(fields) > 0:
 		low = append(low, ignoredCond(fields))
+	}
+	if obs.canaryChecked {
+		low = append(low, canaryConds(prev, obs.canary)...)
 	}
 	if obs.operandsErr != nil {
 		low = append(low, cond{t: OperandsReconciledConditionType, reason: "OperandsFailed",

@@ -22,6 +22,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 	"sigs.k8s.io/controller-runtime/pkg/recorder"
 
 	externaldnsv1alpha1 "github.com/okd-ingress/okd-ingress/api/externaldns/v1alpha1"
@@ -49,6 +50,8 @@ type Reconciler struct {
 	// written holds, by Deployment name, the pod template as the API server
 	// stored it when the operator last wrote or checked it.
 	written sync.Map
+	// canary checks the default IngressController (Options.CanaryChecks).
+	canary *canaryChecker
 }
 
 // SetupWithManager registers the controller: IngressControllers of the
@@ -124,6 +127,13 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if served(mgr.GetRESTMapper(), networkingv1.SchemeGroupVersion.WithKind("ServiceCIDR")) {
 		b = b.Watches(&networkingv1.ServiceCIDR{}, handler.EnqueueRequestsFromMapFunc(r.everyIngressController))
 	}
+	if r.Options.CanaryChecks {
+		r.canary = &canaryChecker{r: r, interval: r.Options.CanaryInterval, wake: make(chan event.GenericEvent, 1)}
+		if err := mgr.Add(r.canary); err != nil {
+			return err
+		}
+		b = b.WatchesRawSource(source.Channel(r.canary.wake, &handler.EnqueueRequestForObject{}))
+	}
 	return b.Complete(r)
 }
 
@@ -167,6 +177,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		if !apierrors.IsConflict(opErr) { // a lost race, retried: no fault to report
 			obs.operandsErr = opErr
 		}
+	}
+	if r.canary != nil && ic.Name == names.DefaultIngressController {
+		obs.canaryChecked, obs.canary = true, r.canary.current()
 	}
 	requeue, err := r.syncStatus(ctx, &ic, obs)
 	if opErr != nil || err != nil {

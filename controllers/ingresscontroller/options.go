@@ -53,6 +53,12 @@ type Options struct {
 	// DNS configures the wildcard records of load-balanced
 	// IngressControllers.
 	DNS DNSOptions
+	// CanaryChecks keeps the default IngressController's canary (OKD's
+	// DaemonSet, Service and Route in openshift-ingress-canary) and checks
+	// it through the routers every CanaryInterval (a minute when 0),
+	// reporting CanaryChecksSucceeding.
+	CanaryChecks   bool
+	CanaryInterval time.Duration
 	// Proxy is the egress proxy the routers use for what they fetch
 	// (client revocation lists; the API server too, unless NoProxy
 	// names it): OKD's operator passes the cluster proxy's, ours its own.
@@ -85,6 +91,9 @@ func (o Options) WithDefaults() Options {
 	}
 	if o.CertificateValidity == 0 {
 		o.CertificateValidity = 2 * 365 * 24 * time.Hour
+	}
+	if o.CanaryInterval == 0 {
+		o.CanaryInterval = time.Minute
 	}
 	if o.CertificateRenewBefore == 0 {
 		o.CertificateRenewBefore = 30 * 24 * time.Hour

@@ -260,7 +260,7 @@ func (c *Cluster) setUp(o Options) error {
 		return err
 	}
 	ctx := context.Background()
-	for _, ns := range []string{names.OperatorNamespace, names.RouterNamespace, names.ConfigNamespace} {
+	for _, ns := range []string{names.OperatorNamespace, names.RouterNamespace, names.ConfigNamespace, names.CanaryNamespace} {
 		if err := c.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil && !apierrors.IsAlreadyExists(err) {
 			return err
 		}

@@ -126,6 +126,8 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, err
 			&appsv1.Deployment{}:            {Namespaces: map[string]cache.Config{o.RouterNamespace: {}}},
 			&policyv1.PodDisruptionBudget{}: {Namespaces: map[string]cache.Config{o.RouterNamespace: {}}},
 			&corev1.ServiceAccount{}:        {Namespaces: map[string]cache.Config{o.RouterNamespace: {}}},
+			// The default IngressController's canary.
+			&appsv1.DaemonSet{}: {Namespaces: map[string]cache.Config{names.CanaryNamespace: {}}},
 			// Error pages: the admin's, and the routers' copies.
 			&corev1.ConfigMap{}: {Namespaces: map[string]cache.Config{o.RouterNamespace: {}, names.ConfigNamespace: {}}},
 			// Wildcard records live beside their IngressControllers.

@@ -195,6 +195,19 @@ const (
 	AutoDeleteLoadBalancerAnnotation = "ingress.operator.openshift.io/auto-delete-load-balancer"
 )
 
+// The default IngressController's canary, as OKD names it: a DaemonSet
+// serving a healthcheck, its Service and an edge Route the operator probes
+// through the routers.
+const (
+	CanaryNamespace = "openshift-ingress-canary"
+	CanaryDaemonSet = "ingress-canary"
+	CanaryService   = "ingress-canary"
+	CanaryRoute     = "canary"
+)
+
+// CanaryHost is the canary Route's host under an apps domain.
+func CanaryHost(domain string) string { return CanaryRoute + "-" + CanaryNamespace + "." + domain }
+
 // RouterDeployment is the router Deployment of an IngressController.
 func RouterDeployment(ic string) string { return "router-" + ic }
 

@@ -1,0 +1,167 @@
+package ingresscontroller
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	operatorv1 "github.com/okd-ingress/okd-ingress/api/operator/v1"
+	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
+	"github.com/okd-ingress/okd-ingress/internal/names"
+)
+
+// TestCanaryResults follows results through sequences of checks: True
+// after a success, False only after five failures in a row, as it was in
+// between; nothing checked leaves the condition as it was.
+func TestCanaryResults(t *testing.T) {
+	fail := &canaryFailure{canaryReasonFailures, "router down"}
+	for _, tc := range []struct {
+		name   string
+		checks []*canaryFailure // nil: success
+		skip   bool             // the last check found nothing to check
+		want   string           // the condition's status, "" for none
+		reason string
+	}{
+		{"a success", []*canaryFailure{nil}, false, "True", canaryReasonSucceeding},
+		{"four failures after a success", []*canaryFailure{nil, fail, fail, fail, fail}, false, "True", canaryReasonSucceeding},
+		{"five failures", []*canaryFailure{nil, fail, fail, fail, fail, fail}, false, "False", canaryReasonFailures},
+		{"five failures, the last not admitted", []*canaryFailure{fail, fail, fail, fail, {canaryReasonNotAdmitted, "x"}}, false, "False", canaryReasonNotAdmitted},
+		{"four failures from the start", []*canaryFailure{fail, fail, fail, fail}, false, "", ""},
+		{"a success after failures", []*canaryFailure{fail, fail, fail, fail, fail, nil}, false, "True", canaryReasonSucceeding},
+		{"failures interrupted by a success", []*canaryFailure{fail, fail, fail, nil, fail, fail, fail}, false, "True", canaryReasonSucceeding},
+		{"nothing to check", []*canaryFailure{nil}, true, "", ""},
+		{"nothing to check after a success", []*canaryFailure{nil, nil}, true, "True", canaryReasonSucceeding},
+	} {
+		var res *canaryResult
+		var prev []operatorv1.OperatorCondition
+		for i, f := range tc.checks {
+			ran := !(tc.skip && i == len(tc.checks)-1)
+			res = nextResult(res, ran, f)
+			for _, c := range canaryConds(prev, res) {
+				prev = []operatorv1.OperatorCondition{merge(prev, c, clock)}
+			}
+		}
+		got, reason := "", ""
+		if c := findCondition(prev, CanaryChecksSucceedingConditionType); c != nil {
+			got, reason = string(c.Status), c.Reason
+		}
+		if got != tc.want || reason != tc.reason {
+			t.Errorf("%s: got %q (%s), want %q (%s)", tc.name, got, reason, tc.want, tc.reason)
+		}
+	}
+}
+
+// TestCanaryDegraded: a False canary condition degrades the default
+// IngressController after a minute, not before; Available is not touched.
+func TestCanaryDegraded(t *testing.T) {
+	obs := obsFor(operatorv1.HostNetworkStrategyType, routerDeployment(2, 2, 2, corev1.ConditionTrue), nil)
+	obs.canaryChecked = true
+	obs.canary = &canaryResult{failures: 5, reason: canaryReasonFailures, msg: "router down"}
+	first, requeue := conditions(nil, obs, clock)
+	if s := statuses(first); s[CanaryChecksSucceedingConditionType] != "False" || s["Degraded"] != "False" || s["Available"] != "True" {
+		t.Fatalf("at once: %v", s)
+	}
+	if requeue != time.Minute {
+		t.Errorf("requeue %v, want the grace period, 1m", requeue)
+	}
+	later, _ := conditions(first, obs, clock.Add(time.Minute))
+	if s := statuses(later); s["Degraded"] != "True" || s["Available"] != "True" {
+		t.Fatalf("a minute later: %v", s)
+	}
+	if c := findCondition(later, "Degraded"); !strings.Contains(c.Message, "CanaryChecksSucceeding=False") {
+		t.Errorf("Degraded message %q does not name the canary", c.Message)
+	}
+	obs.canaryChecked = false
+	if s := statuses(mustConditions(first, obs)); s[CanaryChecksSucceedingConditionType] != "" {
+		t.Errorf("not the checked IngressController: %v", s)
+	}
+}
+
+func mustConditions(prev []operatorv1.OperatorCondition, obs observed) []operatorv1.OperatorCondition {
+	out, _ := conditions(prev, obs, clock)
+	return out
+}
+
+func TestCanaryCondChanged(t *testing.T) {
+	ok := &canaryResult{ok: true}
+	for _, tc := range []struct {
+		name string
+		a, b *canaryResult
+		want bool
+	}{
+		{"first success", nil, ok, true},
+		{"success again", ok, ok, false},
+		{"a first failure", ok, &canaryResult{failures: 1, reason: canaryReasonFailures}, false},
+		{"the fifth failure", &canaryResult{failures: 4}, &canaryResult{failures: 5, reason: canaryReasonFailures}, true},
+		{"the sixth, alike", &canaryResult{failures: 5, reason: canaryReasonFailures}, &canaryResult{failures: 6, reason: canaryReasonFailures}, false},
+		{"nothing to check any more", ok, nil, false},
+	} {
+		if got := canaryConditionChanged(tc.a, tc.b); got != tc.want {
+			t.Errorf("%s: got %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestDesiredCanary(t *testing.T) {
+	ds := desiredCanaryDaemonSet(testOptions(PlatformNone))
+	pod := ds.Spec.Template.Spec
+	c := pod.Containers[0]
+	if c.Image != testOptions(PlatformNone).RouterImage || strings.Join(c.Args, " ") != "serve-healthcheck" {
+		t.Errorf("container runs %s %v", c.Image, c.Args)
+	}
+	// Pod Security "restricted", which the canary namespace enforces.
+	if !*pod.SecurityContext.RunAsNonRoot || pod.SecurityContext.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault ||
+		*c.SecurityContext.AllowPrivilegeEscalation || len(c.SecurityContext.Capabilities.Add) > 0 ||
+		c.SecurityContext.Capabilities.Drop[0] != "ALL" || *pod.AutomountServiceAccountToken {
+		t.Errorf("pod not restricted: %+v %+v", pod.SecurityContext, c.SecurityContext)
+	}
+	if ds.Spec.Template.Labels[names.HashLabel] == "" {
+		t.Error("no template hash")
+	}
+	again := desiredCanaryDaemonSet(testOptions(PlatformNone))
+	if again.Spec.Template.Labels[names.HashLabel] != ds.Spec.Template.Labels[names.HashLabel] {
+		t.Error("the template hash is not stable")
+	}
+	o := testOptions(PlatformNone)
+	o.RouterImage = "example.com/okd-ingress:v2"
+	if desiredCanaryDaemonSet(o).Spec.Template.Labels[names.HashLabel] == ds.Spec.Template.Labels[names.HashLabel] {
+		t.Error("a new image keeps the hash")
+	}
+	r := desiredCanaryRoute("apps.example.com")
+	if r.Spec.Host != "canary-openshift-ingress-canary.apps.example.com" || r.Spec.TLS.Termination != routev1.TLSTerminationEdge ||
+		r.Spec.TLS.InsecureEdgeTerminationPolicy != routev1.InsecureEdgeTerminationPolicyRedirect || r.Spec.Port.TargetPort.String() != "8080-tcp" {
+		t.Errorf("route %+v", r.Spec)
+	}
+	svc := desiredCanaryService()
+	if len(svc.Spec.Ports) != 2 || svc.Spec.Ports[0].Name != "8080-tcp" || svc.Spec.Selector[firstKey(canaryLabel)] == "" {
+		t.Errorf("service %+v", svc.Spec)
+	}
+}
+
+func firstKey(m map[string]string) string {
+	for k := range m {
+		return k
+	}
+	return ""
+}
+
+func TestAdmittedHost(t *testing.T) {
+	admittedBy := func(router, host string, status corev1.ConditionStatus) routev1.RouteIngress {
+		return routev1.RouteIngress{RouterName: router, Host: host,
+			Conditions: []routev1.RouteIngressCondition{{Type: routev1.RouteAdmitted, Status: status, LastTransitionTime: &metav1.Time{}}}}
+	}
+	r := &routev1.Route{Status: routev1.RouteStatus{Ingress: []routev1.RouteIngress{
+		admittedBy("sharded", "canary.apps.shard.example.com", corev1.ConditionTrue),
+		admittedBy("default", "canary.apps.example.com", corev1.ConditionTrue),
+	}}}
+	if h, ok := admittedHost(r, "default"); !ok || h != "canary.apps.example.com" {
+		t.Errorf("got %q %v", h, ok)
+	}
+	r.Status.Ingress[1] = admittedBy("default", "canary.apps.example.com", corev1.ConditionFalse)
+	if _, ok := admittedHost(r, "default"); ok {
+		t.Error("a refused route counts as admitted")
+	}
+}
