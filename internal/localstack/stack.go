@@ -47,6 +47,9 @@ type Options struct {
 	// GracefulShutdownDelay is the routers' (short locally: nothing
 	// outside needs time to take a router out of rotation).
 	GracefulShutdownDelay time.Duration
+	// CanaryInterval is how often the manager checks the default
+	// IngressController's canary (a minute when 0, as on OKD).
+	CanaryInterval time.Duration
 	// Progress receives one line per step; Log the components' logs.
 	Progress func(format string, args ...any)
 	Log      io.Writer
@@ -117,6 +120,7 @@ func startCluster(o Options) (*localcluster.Cluster, error) {
 		DefaultIngressController: o.DefaultIngressController, DefaultStrategy: o.DefaultStrategy,
 		Operator: ingresscontroller.Options{
 			RouterImage: RouterImage, GracefulShutdownDelay: o.GracefulShutdownDelay, MinReadySeconds: 2,
+			CanaryChecks: true, CanaryInterval: o.CanaryInterval,
 			// A wildcard record is ready once the stack's CoreDNS answers it.
 			DNS: ingresscontroller.DNSOptions{CheckServer: net.JoinHostPort(host, "53")},
 		},

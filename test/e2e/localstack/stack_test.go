@@ -25,6 +25,8 @@ import (
 
 	operatorv1 "github.com/okd-ingress/okd-ingress/api/operator/v1"
 	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
+	"github.com/okd-ingress/okd-ingress/controllers/ingresscontroller"
+	"github.com/okd-ingress/okd-ingress/internal/canary"
 	"github.com/okd-ingress/okd-ingress/internal/certs"
 	"github.com/okd-ingress/okd-ingress/internal/echo"
 	"github.com/okd-ingress/okd-ingress/internal/localcluster"
@@ -45,6 +47,41 @@ var _ = Describe("The whole stack", Ordered, func() {
 		Expect(k8s.Get(context.Background(), client.ObjectKey{Namespace: names.OperatorNamespace, Name: names.RouterCASecret}, &ca)).To(Succeed())
 		routerCA = x509.NewCertPool()
 		Expect(routerCA.AppendCertsFromPEM(ca.Data[corev1.TLSCertKey])).To(BeTrue())
+	})
+
+	It("checks the default IngressController's canary through every router, reporting CanaryChecksSucceeding", func() {
+		canaryCond := condition("default", ingresscontroller.CanaryChecksSucceedingConditionType)
+		Eventually(canaryCond).WithTimeout(converge).Should(Equal(operatorv1.ConditionTrue))
+		// The canary's DaemonSet runs a pod on each node, and its edge Route
+		// answers through a router as OKD's does, plain HTTP redirected.
+		var ds appsv1.DaemonSet
+		Expect(k8s.Get(context.Background(), client.ObjectKey{Namespace: names.CanaryNamespace, Name: names.CanaryDaemonSet}, &ds)).To(Succeed())
+		Expect(ds.Status.NumberReady).To(BeEquivalentTo(3))
+		host := names.CanaryHost(domain)
+		for _, node := range routerNodes("default") {
+			resp, err := httpClient(node, routerCA, false).Get("https://" + host + "/")
+			Expect(err).NotTo(HaveOccurred())
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			Expect(string(body)).To(Equal(canary.Body))
+			Expect(resp.Header.Get(canary.RequestPortHeader)).To(Equal("8080"))
+			plain := httpClient(node, nil, false)
+			plain.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+			resp, err = plain.Get("http://" + host + "/")
+			Expect(err).NotTo(HaveOccurred())
+			resp.Body.Close()
+			Expect(resp.StatusCode).To(Equal(http.StatusFound))
+			Expect(resp.Header.Get("Location")).To(Equal("https://" + host + "/"))
+		}
+		// With no router to serve it, the checks fail: False after five in
+		// a row (two seconds apart here), True again once routers serve.
+		kubectl("scale", "ingresscontroller/default", "-n", names.OperatorNamespace, "--replicas=0")
+		Eventually(canaryCond).WithTimeout(converge).Should(Equal(operatorv1.ConditionFalse))
+		Expect(conditionReason("default", ingresscontroller.CanaryChecksSucceedingConditionType)).To(Equal("NoReadyRouters"))
+		kubectl("scale", "ingresscontroller/default", "-n", names.OperatorNamespace, "--replicas=2")
+		Eventually(canaryCond).WithTimeout(converge).Should(Equal(operatorv1.ConditionTrue))
+		Eventually(func() []string { return routerNodes("default") }).WithTimeout(converge).Should(HaveLen(2))
+		Eventually(condition("default", "Available")).WithTimeout(converge).Should(Equal(operatorv1.ConditionTrue))
 	})
 
 	It("serves the samples' Routes of every TLS kind", func() {
@@ -401,6 +438,18 @@ func condition(ic, t string) func() operatorv1.ConditionStatus {
 		}
 		return ""
 	}
+}
+
+func conditionReason(ic, t string) string {
+	GinkgoHelper()
+	var obj operatorv1.IngressController
+	Expect(k8s.Get(context.Background(), client.ObjectKey{Namespace: names.OperatorNamespace, Name: ic}, &obj)).To(Succeed())
+	for _, c := range obj.Status.Conditions {
+		if c.Type == t {
+			return c.Reason
+		}
+	}
+	return ""
 }
 
 func deployment(ic string) *appsv1.Deployment {

@@ -63,6 +63,7 @@ var _ = BeforeSuite(func() {
 		// Longer than it takes a not-ready router to leave the load
 		// balancer: the rollout below must not fail a request.
 		GracefulShutdownDelay: 5 * time.Second,
+		CanaryInterval:        2 * time.Second,
 		Log:                   logFile,
 	})
 	Expect(err).NotTo(HaveOccurred())
