@@ -11,12 +11,14 @@ import (
 	"sync"
 	"time"
 
+	"github.com/go-logr/logr"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -45,6 +47,9 @@ const (
 	canaryReasonNotAdmitted    = "CanaryRouteNotAdmitted"
 	canaryReasonNoRoute        = "CanaryRouteDoesNotExist"
 	canaryReasonNoReadyRouters = "NoReadyRouters"
+	// canaryReasonClientCertificates: the routers require client
+	// certificates, so the check cannot pass through them.
+	canaryReasonClientCertificates = "ClientCertificatesRequired"
 )
 
 // canaryTargetPort is the canary's port the Route sends requests to.
@@ -53,12 +58,19 @@ const canaryTargetPort int32 = 8080
 // canaryLabel selects the canary's pods (OKD's label).
 var canaryLabel = map[string]string{"ingresscanary.operator.openshift.io/daemonset-ingresscanary": "canary_controller"}
 
-// canaryResult is what the checks found so far.
+// canaryOwnerLabel marks every canary object, as OKD's operator does.
+var canaryOwnerLabel = map[string]string{"ingress.openshift.io/canary": "canary_controller"}
+
+// canaryResult is what the checks of one default IngressController (uid)
+// found so far.
 type canaryResult struct {
+	uid      types.UID
 	ok       bool // the last check succeeded
 	failures int  // checks failed in a row
-	// reason and msg describe the last failure.
+	// reason and msg describe the last failure; unknown: it left the
+	// traffic unchecked (see canaryFailure).
 	reason, msg string
+	unknown     bool
 }
 
 // canaryChecker keeps the default IngressController's canary (a DaemonSet,
@@ -80,11 +92,13 @@ func (c *canaryChecker) NeedLeaderElection() bool { return true }
 func (c *canaryChecker) Start(ctx context.Context) error {
 	log := ctrl.LoggerFrom(ctx).WithName("canary")
 	for {
-		ran, failure := c.check(ctx)
+		checkCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		uid, failure := c.check(checkCtx, log)
+		cancel()
 		if failure != nil {
 			log.Info("canary check failed", "reason", failure.reason, "message", failure.msg)
 		}
-		c.record(ran, failure)
+		c.record(uid, failure)
 		select {
 		case <-ctx.Done():
 			return nil
@@ -93,23 +107,27 @@ func (c *canaryChecker) Start(ctx context.Context) error {
 	}
 }
 
-// current is the last result, nil if none.
-func (c *canaryChecker) current() *canaryResult {
+// current is the last result for the IngressController uid, nil if none.
+func (c *canaryChecker) current(uid types.UID) *canaryResult {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.result == nil {
+	if c.result == nil || c.result.uid != uid {
 		return nil
 	}
 	res := *c.result
 	return &res
 }
 
-// record keeps the outcome of a check and wakes the reconciler when the
-// condition it reports may change.
-func (c *canaryChecker) record(ran bool, failure *canaryFailure) {
+// record keeps the outcome of a check of the IngressController uid ("":
+// nothing to check) and wakes the reconciler when the condition it
+// reports changes.
+func (c *canaryChecker) record(uid types.UID, failure *canaryFailure) {
 	c.mu.Lock()
 	before := c.result
-	c.result = nextResult(before, ran, failure)
+	if before != nil && before.uid != uid {
+		before = nil
+	}
+	c.result = nextResult(before, uid, failure)
 	after := c.result
 	c.mu.Unlock()
 	if canaryConditionChanged(before, after) {
@@ -124,78 +142,135 @@ func (c *canaryChecker) record(ran bool, failure *canaryFailure) {
 
 // nextResult is the result after a check: none when nothing was checked,
 // else the check's outcome, counting failures in a row.
-func nextResult(before *canaryResult, ran bool, failure *canaryFailure) *canaryResult {
+func nextResult(before *canaryResult, uid types.UID, failure *canaryFailure) *canaryResult {
 	switch {
-	case !ran:
+	case uid == "":
 		return nil
 	case failure == nil:
-		return &canaryResult{ok: true}
+		return &canaryResult{uid: uid, ok: true}
 	}
-	next := &canaryResult{reason: failure.reason, msg: failure.msg, failures: 1}
+	next := &canaryResult{uid: uid, reason: failure.reason, msg: failure.msg, unknown: failure.unknown, failures: 1}
 	if before != nil && !before.ok {
 		next.failures = before.failures + 1
 	}
 	return next
 }
 
-// canaryConditionChanged tells whether b decides a condition other than
-// the one a reported (a result that decides none keeps the condition).
+// canaryConditionChanged tells whether b decides a condition of another
+// status or reason than a did (a result that decides none keeps the
+// condition; a new message alone waits for the next reconcile).
 func canaryConditionChanged(a, b *canaryResult) bool {
-	cb := canaryConds(nil, b)
-	return len(cb) > 0 && !slices.Equal(canaryConds(nil, a), cb)
+	ca, cb := canaryConds(nil, a), canaryConds(nil, b)
+	if len(cb) == 0 {
+		return false
+	}
+	return len(ca) == 0 || ca[0].ok != cb[0].ok || ca[0].unknown != cb[0].unknown || ca[0].reason != cb[0].reason
 }
 
 // canaryFailure is a failed check: the condition's reason and message.
-type canaryFailure struct{ reason, msg string }
+// unknown: the traffic could not be checked (the Route not admitted, or
+// the routers asking for client certificates), which is no fault of the
+// routers: the condition turns Unknown at once and degrades nothing.
+type canaryFailure struct {
+	reason, msg string
+	unknown     bool
+}
 
 // check ensures the canary's objects and probes the Route through every
-// ready router of the default IngressController. ran is false when there
-// is no default IngressController to check (none, not admitted, going).
-func (c *canaryChecker) check(ctx context.Context) (ran bool, failure *canaryFailure) {
+// ready router of the default IngressController, whose uid it returns;
+// "" when there is none to check (none, not admitted, going).
+func (c *canaryChecker) check(ctx context.Context, log logr.Logger) (types.UID, *canaryFailure) {
 	r := c.r
 	var ic operatorv1.IngressController
 	key := client.ObjectKey{Namespace: r.Options.OperatorNamespace, Name: names.DefaultIngressController}
 	if err := r.Get(ctx, key, &ic); err != nil || !ic.DeletionTimestamp.IsZero() || !isAdmitted(&ic) || ic.Status.Domain == "" {
-		return false, nil
+		return "", nil
 	}
+	// A write that fails is logged; the objects as they are are still
+	// checked: the condition tells of the traffic.
 	if err := r.ensureCanary(ctx, ic.Status.Domain); err != nil {
-		return true, &canaryFailure{canaryReasonFailures, "The canary's objects could not be written: " + err.Error()}
+		log.Error(err, "keeping the canary's objects")
 	}
+	return ic.UID, c.probe(ctx, ic.Name)
+}
+
+// probe checks the canary Route through each ready router of ic.
+func (c *canaryChecker) probe(ctx context.Context, ic string) *canaryFailure {
+	r := c.r
 	var route routev1.Route
 	if err := r.Get(ctx, client.ObjectKey{Namespace: names.CanaryNamespace, Name: names.CanaryRoute}, &route); err != nil {
-		return true, &canaryFailure{canaryReasonNoRoute, "The canary route cannot be read: " + err.Error()}
+		return &canaryFailure{reason: canaryReasonNoRoute, msg: "The canary route cannot be read: " + err.Error(), unknown: true}
 	}
-	host, ok := admittedHost(&route, ic.Name)
+	host, ok := admittedHost(&route, ic)
 	if !ok {
-		return true, &canaryFailure{canaryReasonNotAdmitted, fmt.Sprintf("The default ingress controller has not admitted the canary route %s/%s.", names.CanaryNamespace, names.CanaryRoute)}
+		return &canaryFailure{reason: canaryReasonNotAdmitted, unknown: true,
+			msg: fmt.Sprintf("The default ingress controller has not admitted the canary route %s/%s.", names.CanaryNamespace, names.CanaryRoute)}
 	}
-	routers, err := r.readyRouters(ctx, ic.Name)
+	var d appsv1.Deployment
+	if err := r.Get(ctx, client.ObjectKey{Namespace: r.Options.RouterNamespace, Name: names.RouterDeployment(ic)}, &d); err != nil {
+		return &canaryFailure{reason: canaryReasonNoReadyRouters, msg: "The router Deployment cannot be read: " + err.Error()}
+	}
+	if deploymentEnv(&d, names.EnvRouterMutualTLSAuth) == "required" {
+		return &canaryFailure{reason: canaryReasonClientCertificates, unknown: true,
+			msg: "The routers require client certificates (spec.clientTLS), which the canary check has none of: not checked."}
+	}
+	routers, err := r.readyRouters(ctx, ic)
 	if err != nil {
-		return true, &canaryFailure{canaryReasonNoReadyRouters, "The routers' endpoints cannot be read: " + err.Error()}
+		return &canaryFailure{reason: canaryReasonNoReadyRouters, msg: "The routers' endpoints cannot be read: " + err.Error()}
 	}
 	if len(routers) == 0 {
-		return true, &canaryFailure{canaryReasonNoReadyRouters, "No router of the default ingress controller is ready to be checked."}
+		return &canaryFailure{reason: canaryReasonNoReadyRouters, msg: "No router of the default ingress controller is ready to be checked."}
 	}
-	if failed := probeAll(ctx, routers, host); len(failed) > 0 {
-		return true, &canaryFailure{canaryReasonFailures, fmt.Sprintf("Canary route checks for the default ingress controller are failing: %d of %d routers: %s",
-			len(failed), len(routers), strings.Join(failed, "; "))}
+	proxy := deploymentEnv(&d, names.EnvRouterUseProxyProtocol) == "true"
+	if failed := probeAll(ctx, routers, host, proxy); len(failed) > 0 {
+		return &canaryFailure{reason: canaryReasonFailures, msg: fmt.Sprintf("Canary route checks for the default ingress controller are failing on %d of %d routers: %s",
+			len(failed), len(routers), strings.Join(firstN(failed, 3), "; "))}
 	}
-	return true, nil
+	return nil
+}
+
+// firstN is s cut to n entries, saying how many more there were.
+func firstN(s []string, n int) []string {
+	if len(s) <= n {
+		return s
+	}
+	return append(slices.Clone(s[:n]), fmt.Sprintf("and %d more", len(s)-n))
+}
+
+// deploymentEnv is the value of the router container's variable name.
+func deploymentEnv(d *appsv1.Deployment, name string) string {
+	for _, c := range d.Spec.Template.Spec.Containers {
+		if c.Name != "router" {
+			continue
+		}
+		for _, e := range c.Env {
+			if e.Name == name {
+				return e.Value
+			}
+		}
+	}
+	return ""
 }
 
 // probeAll probes host through each router at once and returns what
-// failed, in the routers' order.
-func probeAll(ctx context.Context, routers []string, host string) []string {
+// failed, in the routers' order, each error cut to 200 bytes.
+func probeAll(ctx context.Context, routers []string, host string, proxy bool) []string {
 	errs := make([]error, len(routers))
 	var wg sync.WaitGroup
 	for i, addr := range routers {
-		wg.Go(func() { errs[i] = canary.Probe(ctx, addr, host, canaryTargetPort) })
+		wg.Go(func() {
+			errs[i] = canary.Probe(ctx, canary.Target{Addr: addr, Host: host, Port: canaryTargetPort, ProxyProtocol: proxy})
+		})
 	}
 	wg.Wait()
 	var failed []string
 	for i, err := range errs {
 		if err != nil {
-			failed = append(failed, fmt.Sprintf("%s: %v", routers[i], err))
+			msg := err.Error()
+			if len(msg) > 200 {
+				msg = msg[:200] + "…"
+			}
+			failed = append(failed, routers[i]+": "+msg)
 		}
 	}
 	return failed
@@ -217,30 +292,43 @@ func admittedHost(route *routev1.Route, ic string) (string, bool) {
 }
 
 // readyRouters are the HTTPS addresses (host:port) of the ready routers
-// of ic, from the internal Service's EndpointSlices.
+// of ic, from the internal Service's EndpointSlices: one per router pod,
+// its IPv4 address where it has both (a dual-stack Service has a slice
+// per family).
 func (r *Reconciler) readyRouters(ctx context.Context, ic string) ([]string, error) {
 	var list discoveryv1.EndpointSliceList
 	if err := r.APIReader.List(ctx, &list, client.InNamespace(r.Options.RouterNamespace),
 		client.MatchingLabels{discoveryv1.LabelServiceName: names.InternalService(ic)}); err != nil {
 		return nil, err
 	}
-	var out []string
-	for _, s := range list.Items {
-		port := slicePort(s.Ports, "https")
-		if port == 0 {
-			continue
-		}
-		for _, ep := range s.Endpoints {
-			if ep.Conditions.Ready != nil && !*ep.Conditions.Ready {
+	return routerAddresses(list.Items), nil
+}
+
+// routerAddresses picks an HTTPS address per ready endpoint of slices.
+func routerAddresses(eps []discoveryv1.EndpointSlice) []string {
+	byPod := map[string]string{}
+	for _, fam := range []discoveryv1.AddressType{discoveryv1.AddressTypeIPv4, discoveryv1.AddressTypeIPv6} {
+		for _, s := range eps {
+			port := slicePort(s.Ports, "https")
+			if s.AddressType != fam || port == 0 {
 				continue
 			}
-			for _, a := range ep.Addresses {
-				out = append(out, net.JoinHostPort(a, strconv.Itoa(int(port))))
+			for _, ep := range s.Endpoints {
+				if ep.Conditions.Ready != nil && !*ep.Conditions.Ready || len(ep.Addresses) == 0 {
+					continue
+				}
+				key := ep.Addresses[0]
+				if ep.TargetRef != nil {
+					key = string(ep.TargetRef.UID) + "/" + ep.TargetRef.Name
+				}
+				if _, seen := byPod[key]; !seen {
+					byPod[key] = net.JoinHostPort(ep.Addresses[0], strconv.Itoa(int(port)))
+				}
 			}
 		}
 	}
-	slices.Sort(out)
-	return out, nil
+	out := slices.Sorted(maps.Values(byPod))
+	return slices.Compact(out)
 }
 
 // slicePort is the number of the port named name, 0 if none.
@@ -262,6 +350,8 @@ func canaryConds(prev []operatorv1.OperatorCondition, res *canaryResult) []cond 
 	case res.ok:
 		return []cond{{t: CanaryChecksSucceedingConditionType, ok: true, reason: canaryReasonSucceeding,
 			msg: "Canary route checks for the default ingress controller are successful."}}
+	case res.unknown:
+		return []cond{{t: CanaryChecksSucceedingConditionType, unknown: true, reason: res.reason, msg: res.msg}}
 	case res.failures >= canaryFailuresToFail:
 		return []cond{{t: CanaryChecksSucceedingConditionType, reason: res.reason,
 			msg: fmt.Sprintf("%d checks in a row failed; the last: %s", canaryFailuresToFail, res.msg)}}
@@ -274,7 +364,7 @@ func canaryConds(prev []operatorv1.OperatorCondition, res *canaryResult) []cond 
 func (r *Reconciler) ensureCanary(ctx context.Context, domain string) error {
 	ds := desiredCanaryDaemonSet(r.Options)
 	if err := ensureCanaryObject(ctx, r.Client, &appsv1.DaemonSet{}, ds, func(live *appsv1.DaemonSet) {
-		live.Labels = ds.Labels
+		live.Labels = withLabels(live.Labels, ds.Labels)
 		if live.CreationTimestamp.IsZero() {
 			live.Spec.Selector = ds.Spec.Selector
 		}
@@ -289,16 +379,25 @@ func (r *Reconciler) ensureCanary(ctx context.Context, domain string) error {
 	}
 	svc := desiredCanaryService()
 	if err := ensureCanaryObject(ctx, r.Client, &corev1.Service{}, svc, func(live *corev1.Service) {
-		live.Labels = svc.Labels
+		live.Labels = withLabels(live.Labels, svc.Labels)
 		live.Spec.Selector, live.Spec.Ports = svc.Spec.Selector, svc.Spec.Ports
 	}); err != nil {
 		return err
 	}
 	route := desiredCanaryRoute(domain)
 	return ensureCanaryObject(ctx, r.Client, &routev1.Route{}, route, func(live *routev1.Route) {
-		live.Labels = route.Labels
+		live.Labels = withLabels(live.Labels, route.Labels)
 		live.Spec = route.Spec
 	})
+}
+
+// withLabels is labels with want's added: others' labels stay.
+func withLabels(labels, want map[string]string) map[string]string {
+	if labels == nil {
+		labels = map[string]string{}
+	}
+	maps.Copy(labels, want)
+	return labels
 }
 
 // ensureCanaryObject creates want, or patches the live object with set.
@@ -326,7 +425,9 @@ func desiredCanaryDaemonSet(o Options) *appsv1.DaemonSet {
 	}
 	probe := func(period int32) *corev1.Probe {
 		return &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/", Port: intstr.FromInt32(canaryTargetPort)}},
-			PeriodSeconds: period, TimeoutSeconds: 1}
+			// Every field the API server would default, so that the
+			// template compares equal to what it stored.
+			PeriodSeconds: period, TimeoutSeconds: 1, SuccessThreshold: 1, FailureThreshold: 3}
 	}
 	tmpl := corev1.PodTemplateSpec{
 		ObjectMeta: metav1.ObjectMeta{Labels: maps.Clone(labels)},
@@ -354,7 +455,7 @@ func desiredCanaryDaemonSet(o Options) *appsv1.DaemonSet {
 	}
 	tmpl.Labels[names.HashLabel] = templateHash(tmpl)
 	return &appsv1.DaemonSet{
-		ObjectMeta: metav1.ObjectMeta{Name: names.CanaryDaemonSet, Namespace: names.CanaryNamespace, Labels: labels},
+		ObjectMeta: metav1.ObjectMeta{Name: names.CanaryDaemonSet, Namespace: names.CanaryNamespace, Labels: maps.Clone(canaryOwnerLabel)},
 		Spec: appsv1.DaemonSetSpec{
 			Selector: &metav1.LabelSelector{MatchLabels: maps.Clone(labels)},
 			Template: tmpl,
@@ -372,7 +473,7 @@ func desiredCanaryService() *corev1.Service {
 		ports = append(ports, corev1.ServicePort{Name: canaryPortName(p), Port: p, TargetPort: intstr.FromInt32(p), Protocol: corev1.ProtocolTCP})
 	}
 	return &corev1.Service{
-		ObjectMeta: metav1.ObjectMeta{Name: names.CanaryService, Namespace: names.CanaryNamespace, Labels: maps.Clone(canaryLabel)},
+		ObjectMeta: metav1.ObjectMeta{Name: names.CanaryService, Namespace: names.CanaryNamespace, Labels: maps.Clone(canaryOwnerLabel)},
 		Spec:       corev1.ServiceSpec{Selector: maps.Clone(canaryLabel), Ports: ports},
 	}
 }
@@ -381,11 +482,11 @@ func desiredCanaryService() *corev1.Service {
 // default certificate, plain HTTP redirected, on canaryTargetPort.
 func desiredCanaryRoute(domain string) *routev1.Route {
 	return &routev1.Route{
-		ObjectMeta: metav1.ObjectMeta{Name: names.CanaryRoute, Namespace: names.CanaryNamespace, Labels: maps.Clone(canaryLabel)},
+		ObjectMeta: metav1.ObjectMeta{Name: names.CanaryRoute, Namespace: names.CanaryNamespace, Labels: maps.Clone(canaryOwnerLabel)},
 		Spec: routev1.RouteSpec{
 			Host:           names.CanaryHost(domain),
 			To:             routev1.RouteTargetReference{Kind: "Service", Name: names.CanaryService, Weight: ptr.To[int32](100)},
-			Port:           &routev1.RoutePort{TargetPort: intstr.FromString(canaryPortName(canaryTargetPort))},
+			Port:           &routev1.RoutePort{TargetPort: intstr.FromInt32(canaryTargetPort)},
 			TLS:            &routev1.TLSConfig{Termination: routev1.TLSTerminationEdge, InsecureEdgeTerminationPolicy: routev1.InsecureEdgeTerminationPolicyRedirect},
 			WildcardPolicy: routev1.WildcardPolicyNone,
 		},

@@ -6,18 +6,67 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
 
 	operatorv1 "github.com/okd-ingress/okd-ingress/api/operator/v1"
 	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
 	"github.com/okd-ingress/okd-ingress/internal/names"
 )
 
+// TestCanaryUnknownDegradesNothing: the Route not admitted (or client
+// certificates required) leaves the traffic unchecked: Unknown, and not
+// Degraded however long.
+func TestCanaryUnknownDegradesNothing(t *testing.T) {
+	obs := obsFor(operatorv1.HostNetworkStrategyType, routerDeployment(2, 2, 2, corev1.ConditionTrue), nil)
+	obs.canaryChecked = true
+	obs.canary = &canaryResult{uid: "u1", failures: 1, unknown: true, reason: canaryReasonNotAdmitted}
+	first := mustConditions(nil, obs)
+	later, _ := conditions(first, obs, clock.Add(time.Hour))
+	if s := statuses(later); s[CanaryChecksSucceedingConditionType] != "Unknown" || s["Degraded"] != "False" {
+		t.Errorf("an hour later: %v", s)
+	}
+	// An operator restarted keeps it (no result yet).
+	obs.canary = nil
+	if s := statuses(mustConditions(later, obs)); s[CanaryChecksSucceedingConditionType] != "Unknown" {
+		t.Errorf("carried: %v", s)
+	}
+}
+
+// TestRouterAddresses: one address per ready router pod, IPv4 where a
+// dual-stack Service has a slice per family, the HTTPS port.
+func TestRouterAddresses(t *testing.T) {
+	pod := func(name string) *corev1.ObjectReference {
+		return &corev1.ObjectReference{Kind: "Pod", Name: name, UID: types.UID("uid-" + name)}
+	}
+	ep := func(addr string, ready bool, ref *corev1.ObjectReference) discoveryv1.Endpoint {
+		return discoveryv1.Endpoint{Addresses: []string{addr}, Conditions: discoveryv1.EndpointConditions{Ready: &ready}, TargetRef: ref}
+	}
+	ports := []discoveryv1.EndpointPort{{Name: ptr.To("http"), Port: ptr.To[int32](80)}, {Name: ptr.To("https"), Port: ptr.To[int32](443)}}
+	slices := []discoveryv1.EndpointSlice{
+		{AddressType: discoveryv1.AddressTypeIPv6, Ports: ports, Endpoints: []discoveryv1.Endpoint{
+			ep("fd00::1", true, pod("a")), ep("fd00::2", true, pod("b")), ep("fd00::3", true, pod("c"))}},
+		{AddressType: discoveryv1.AddressTypeIPv4, Ports: ports, Endpoints: []discoveryv1.Endpoint{
+			ep("198.18.1.1", true, pod("a")), ep("198.18.1.2", true, pod("b")), ep("198.18.1.4", false, pod("d"))}},
+		// A slice overlapping another, as during an update.
+		{AddressType: discoveryv1.AddressTypeIPv4, Ports: ports, Endpoints: []discoveryv1.Endpoint{ep("198.18.1.1", true, pod("a"))}},
+	}
+	got := routerAddresses(slices)
+	want := []string{"198.18.1.1:443", "198.18.1.2:443", "[fd00::3]:443"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("got %v, want %v", got, want)
+	}
+}
+
 // TestCanaryResults follows results through sequences of checks: True
 // after a success, False only after five failures in a row, as it was in
 // between; nothing checked leaves the condition as it was.
 func TestCanaryResults(t *testing.T) {
-	fail := &canaryFailure{canaryReasonFailures, "router down"}
+	fail := &canaryFailure{reason: canaryReasonFailures, msg: "router down"}
+	notAdmitted := &canaryFailure{reason: canaryReasonNotAdmitted, msg: "x", unknown: true}
 	for _, tc := range []struct {
 		name   string
 		checks []*canaryFailure // nil: success
@@ -28,7 +77,9 @@ func TestCanaryResults(t *testing.T) {
 		{"a success", []*canaryFailure{nil}, false, "True", canaryReasonSucceeding},
 		{"four failures after a success", []*canaryFailure{nil, fail, fail, fail, fail}, false, "True", canaryReasonSucceeding},
 		{"five failures", []*canaryFailure{nil, fail, fail, fail, fail, fail}, false, "False", canaryReasonFailures},
-		{"five failures, the last not admitted", []*canaryFailure{fail, fail, fail, fail, {canaryReasonNotAdmitted, "x"}}, false, "False", canaryReasonNotAdmitted},
+		{"not admitted: Unknown at once", []*canaryFailure{nil, notAdmitted}, false, "Unknown", canaryReasonNotAdmitted},
+		{"failures, then not admitted", []*canaryFailure{fail, fail, fail, fail, fail, notAdmitted}, false, "Unknown", canaryReasonNotAdmitted},
+		{"not admitted, then failures", []*canaryFailure{notAdmitted, fail, fail, fail, fail}, false, "False", canaryReasonFailures},
 		{"four failures from the start", []*canaryFailure{fail, fail, fail, fail}, false, "", ""},
 		{"a success after failures", []*canaryFailure{fail, fail, fail, fail, fail, nil}, false, "True", canaryReasonSucceeding},
 		{"failures interrupted by a success", []*canaryFailure{fail, fail, fail, nil, fail, fail, fail}, false, "True", canaryReasonSucceeding},
@@ -38,8 +89,11 @@ func TestCanaryResults(t *testing.T) {
 		var res *canaryResult
 		var prev []operatorv1.OperatorCondition
 		for i, f := range tc.checks {
-			ran := !(tc.skip && i == len(tc.checks)-1)
-			res = nextResult(res, ran, f)
+			uid := types.UID("u1")
+			if tc.skip && i == len(tc.checks)-1 {
+				uid = ""
+			}
+			res = nextResult(res, uid, f)
 			for _, c := range canaryConds(prev, res) {
 				prev = []operatorv1.OperatorCondition{merge(prev, c, clock)}
 			}
@@ -98,6 +152,8 @@ func TestCanaryCondChanged(t *testing.T) {
 		{"the fifth failure", &canaryResult{failures: 4}, &canaryResult{failures: 5, reason: canaryReasonFailures}, true},
 		{"the sixth, alike", &canaryResult{failures: 5, reason: canaryReasonFailures}, &canaryResult{failures: 6, reason: canaryReasonFailures}, false},
 		{"nothing to check any more", ok, nil, false},
+		{"the sixth, another message", &canaryResult{failures: 5, reason: canaryReasonFailures, msg: "a"}, &canaryResult{failures: 6, reason: canaryReasonFailures, msg: "b"}, false},
+		{"not admitted", ok, &canaryResult{failures: 1, unknown: true, reason: canaryReasonNotAdmitted}, true},
 	} {
 		if got := canaryConditionChanged(tc.a, tc.b); got != tc.want {
 			t.Errorf("%s: got %v, want %v", tc.name, got, tc.want)
@@ -132,7 +188,7 @@ func TestDesiredCanary(t *testing.T) {
 	}
 	r := desiredCanaryRoute("apps.example.com")
 	if r.Spec.Host != "canary-openshift-ingress-canary.apps.example.com" || r.Spec.TLS.Termination != routev1.TLSTerminationEdge ||
-		r.Spec.TLS.InsecureEdgeTerminationPolicy != routev1.InsecureEdgeTerminationPolicyRedirect || r.Spec.Port.TargetPort.String() != "8080-tcp" {
+		r.Spec.TLS.InsecureEdgeTerminationPolicy != routev1.InsecureEdgeTerminationPolicyRedirect || r.Spec.Port.TargetPort.IntValue() != 8080 {
 		t.Errorf("route %+v", r.Spec)
 	}
 	svc := desiredCanaryService()
@@ -163,5 +219,29 @@ func TestAdmittedHost(t *testing.T) {
 	r.Status.Ingress[1] = admittedBy("default", "canary.apps.example.com", corev1.ConditionFalse)
 	if _, ok := admittedHost(r, "default"); ok {
 		t.Error("a refused route counts as admitted")
+	}
+}
+
+// TestCanaryTemplateMatchesDefaulted: the DaemonSet's template, as the API
+// server stores it with its defaults, still counts as the operator's, so a
+// check writes nothing (DeepDerivative compares numbers even when zero).
+func TestCanaryTemplateMatchesDefaulted(t *testing.T) {
+	want := desiredCanaryDaemonSet(testOptions(PlatformNone)).Spec.Template
+	live := *want.DeepCopy()
+	spec := &live.Spec
+	spec.RestartPolicy, spec.DNSPolicy, spec.SchedulerName = corev1.RestartPolicyAlways, corev1.DNSClusterFirst, corev1.DefaultSchedulerName
+	spec.TerminationGracePeriodSeconds = ptr.To[int64](30)
+	c := &spec.Containers[0]
+	c.TerminationMessagePath = corev1.TerminationMessagePathDefault
+	for _, p := range []*corev1.Probe{c.ReadinessProbe, c.LivenessProbe} {
+		p.HTTPGet.Scheme = corev1.URISchemeHTTP
+		p.SuccessThreshold, p.FailureThreshold = 1, 3
+	}
+	if !equality.Semantic.DeepDerivative(want, live) {
+		t.Error("the defaulted template differs from the operator's: every check would write it")
+	}
+	c.Args = []string{"other"}
+	if equality.Semantic.DeepDerivative(want, live) {
+		t.Error("an edited template counts as the operator's")
 	}
 }

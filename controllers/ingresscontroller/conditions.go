@@ -64,12 +64,14 @@ func carried(prev []operatorv1.OperatorCondition, t string) []cond {
 	if p == nil {
 		return nil
 	}
-	return []cond{{t: t, ok: p.Status == operatorv1.ConditionTrue, reason: p.Reason, msg: p.Message}}
+	return []cond{{t: t, ok: p.Status == operatorv1.ConditionTrue, unknown: p.Status == operatorv1.ConditionUnknown, reason: p.Reason, msg: p.Message}}
 }
 
 type cond struct {
 	t, reason, msg string
 	ok             bool
+	// unknown makes the status Unknown, whatever ok says.
+	unknown bool
 }
 
 // conditions computes every condition. A condition keeps its
@@ -204,6 +206,9 @@ func healthy(c operatorv1.OperatorCondition) bool {
 	if c.Type == operatorv1.IngressControllerDeploymentRollingOutConditionType {
 		return true // a rollout is progress, not a fault
 	}
+	if c.Type == CanaryChecksSucceedingConditionType && c.Status == operatorv1.ConditionUnknown {
+		return true // not checked (canaryFailure.unknown): no fault seen
+	}
 	return c.Status == operatorv1.ConditionTrue
 }
 
@@ -318,7 +323,10 @@ func degradedCond(cs []operatorv1.OperatorCondition, now time.Time) (cond, time.
 // when the status is unchanged.
 func merge(prev []operatorv1.OperatorCondition, c cond, now time.Time) operatorv1.OperatorCondition {
 	status := operatorv1.ConditionFalse
-	if c.ok {
+	switch {
+	case c.unknown:
+		status = operatorv1.ConditionUnknown
+	case c.ok:
 		status = operatorv1.ConditionTrue
 	}
 	out := operatorv1.OperatorCondition{Type: c.t, Status: status, Reason: c.reason, Message: c.msg, LastTransitionTime: metav1.NewTime(now)}

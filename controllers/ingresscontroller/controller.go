@@ -179,7 +179,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		}
 	}
 	if r.canary != nil && ic.Name == names.DefaultIngressController {
-		obs.canaryChecked, obs.canary = true, r.canary.current()
+		obs.canaryChecked, obs.canary = true, r.canary.current(ic.UID)
 	}
 	requeue, err := r.syncStatus(ctx, &ic, obs)
 	if opErr != nil || err != nil {

@@ -92,8 +92,11 @@ func (o Options) WithDefaults() Options {
 	if o.CertificateValidity == 0 {
 		o.CertificateValidity = 2 * 365 * 24 * time.Hour
 	}
-	if o.CanaryInterval == 0 {
+	switch {
+	case o.CanaryInterval <= 0:
 		o.CanaryInterval = time.Minute
+	case o.CanaryInterval < time.Second: // not a busy loop of API reads and probes
+		o.CanaryInterval = time.Second
 	}
 	if o.CertificateRenewBefore == 0 {
 		o.CertificateRenewBefore = 30 * 24 * time.Hour

@@ -31,7 +31,7 @@ package ingresscontroller
 // +kubebuilder:rbac:groups="",namespace=openshift-ingress-operator,resources=secrets,verbs=get;create;update
 // The default IngressController's canary (canary.go); its Route is written
 // with the cluster-wide Route permissions of the Ingress controller.
-// +kubebuilder:rbac:groups=apps,namespace=openshift-ingress-canary,resources=daemonsets,verbs=get;list;watch;create;update;patch
-// +kubebuilder:rbac:groups="",namespace=openshift-ingress-canary,resources=services,verbs=create;update;patch
+// +kubebuilder:rbac:groups=apps,namespace=openshift-ingress-canary,resources=daemonsets,verbs=get;list;watch;create;patch
+// +kubebuilder:rbac:groups="",namespace=openshift-ingress-canary,resources=services,verbs=create;patch
 // +kubebuilder:rbac:groups=discovery.k8s.io,namespace=openshift-ingress,resources=endpointslices,verbs=list
 // +kubebuilder:rbac:groups=externaldns.k8s.io,namespace=openshift-ingress-operator,resources=dnsendpoints,verbs=get;list;watch;create;update;patch;delete

@@ -73,18 +73,39 @@ func Serve(ctx context.Context) error {
 	return nil
 }
 
-// Probe sends one HTTPS request for host to the router at addr (host:port)
-// and checks that the canary answered it on port wantPort. The router's
-// certificate is not verified: an admin's default certificate need not be
-// one the operator trusts, and what is checked is that traffic flows.
-func Probe(ctx context.Context, addr, host string, wantPort int32) error {
+// Target is where a probe goes.
+type Target struct {
+	// Addr is the router (host:port of its HTTPS listener); Host the
+	// canary Route's host, sent as SNI and Host.
+	Addr, Host string
+	// Port is the canary's port the Route targets: the answer must come
+	// from it.
+	Port int32
+	// ProxyProtocol: the router's listener expects a PROXY protocol
+	// header first, as the load balancer in front of it sends.
+	ProxyProtocol bool
+}
+
+// Probe sends one HTTPS request to t and checks that the canary answered
+// it. The router's certificate is not verified: an admin's default
+// certificate need not be one the operator trusts, and what is checked
+// is that traffic flows.
+func Probe(ctx context.Context, t Target) error {
 	dialer := &net.Dialer{Timeout: 5 * time.Second}
 	tr := &http.Transport{
 		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
-			return dialer.DialContext(ctx, network, addr)
+			conn, err := dialer.DialContext(ctx, network, t.Addr)
+			if err != nil || !t.ProxyProtocol {
+				return conn, err
+			}
+			if _, err := io.WriteString(conn, proxyHeader(conn.LocalAddr(), conn.RemoteAddr())); err != nil {
+				_ = conn.Close()
+				return nil, err
+			}
+			return conn, nil
 		},
 		// #nosec G402 -- see above: reachability, not identity, is checked.
-		TLSClientConfig:     &tls.Config{ServerName: host, InsecureSkipVerify: true, MinVersion: tls.VersionTLS12},
+		TLSClientConfig:     &tls.Config{ServerName: t.Host, InsecureSkipVerify: true, MinVersion: tls.VersionTLS12},
 		DisableKeepAlives:   true,
 		TLSHandshakeTimeout: 5 * time.Second,
 		Proxy:               nil, // straight to the router, whatever the environment says
@@ -92,7 +113,7 @@ func Probe(ctx context.Context, addr, host string, wantPort int32) error {
 	defer tr.CloseIdleConnections()
 	c := &http.Client{Transport: tr, Timeout: 10 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "https://"+host+"/", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "https://"+t.Host+"/", nil)
 	if err != nil {
 		return err
 	}
@@ -105,7 +126,18 @@ func Probe(ctx context.Context, addr, host string, wantPort int32) error {
 	if err != nil {
 		return fmt.Errorf("reading the answer: %w", err)
 	}
-	return checkAnswer(resp.StatusCode, resp.Header.Get(RequestPortHeader), string(body), wantPort)
+	return checkAnswer(resp.StatusCode, resp.Header.Get(RequestPortHeader), string(body), t.Port)
+}
+
+// proxyHeader is a PROXY protocol v1 header for a connection from src to
+// dst (both TCP).
+func proxyHeader(src, dst net.Addr) string {
+	s, d := src.(*net.TCPAddr), dst.(*net.TCPAddr)
+	family := "TCP4"
+	if s.IP.To4() == nil {
+		family = "TCP6"
+	}
+	return fmt.Sprintf("PROXY %s %s %s %d %d\r\n", family, s.IP, d.IP, s.Port, d.Port)
 }
 
 // checkAnswer tells whether an answer is the canary's, on wantPort.

@@ -57,6 +57,17 @@ var _ = Describe("The whole stack", Ordered, func() {
 		var ds appsv1.DaemonSet
 		Expect(k8s.Get(context.Background(), client.ObjectKey{Namespace: names.CanaryNamespace, Name: names.CanaryDaemonSet}, &ds)).To(Succeed())
 		Expect(ds.Status.NumberReady).To(BeEquivalentTo(3))
+		// Checked every two seconds, the objects are not written again.
+		var svc corev1.Service
+		Expect(k8s.Get(context.Background(), client.ObjectKey{Namespace: names.CanaryNamespace, Name: names.CanaryService}, &svc)).To(Succeed())
+		Consistently(func(g Gomega) {
+			var nowDS appsv1.DaemonSet
+			var nowSvc corev1.Service
+			g.Expect(k8s.Get(context.Background(), client.ObjectKeyFromObject(&ds), &nowDS)).To(Succeed())
+			g.Expect(k8s.Get(context.Background(), client.ObjectKeyFromObject(&svc), &nowSvc)).To(Succeed())
+			g.Expect(nowDS.Generation).To(Equal(ds.Generation))
+			g.Expect(nowSvc.ResourceVersion).To(Equal(svc.ResourceVersion))
+		}).WithTimeout(7 * time.Second).WithPolling(time.Second).Should(Succeed())
 		host := names.CanaryHost(domain)
 		for _, node := range routerNodes("default") {
 			resp, err := httpClient(node, routerCA, false).Get("https://" + host + "/")
