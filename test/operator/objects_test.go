@@ -590,6 +590,14 @@ func TestManagerRBAC(t *testing.T) {
 		{"team-a", "apps", "deployments", "", "", "create", false},
 		{names.RouterNamespace, "", "pods", "exec", "", "create", false},
 		{names.RouterNamespace, "", "serviceaccounts", "token", "", "create", false},
+		// The default IngressController's canary: its own namespace, and
+		// the routers' endpoints to probe them.
+		{names.CanaryNamespace, "apps", "daemonsets", "", "", "patch", true},
+		{names.RouterNamespace, "apps", "daemonsets", "", "", "create", false},
+		{names.CanaryNamespace, "", "services", "", "", "create", true},
+		{names.CanaryNamespace, "", "services", "", "", "delete", false},
+		{names.RouterNamespace, "discovery.k8s.io", "endpointslices", "", "", "list", true},
+		{names.CanaryNamespace, "", "pods", "", "", "list", false},
 		// What the Ingress controller and the Route webhook need.
 		{"team-a", "", "secrets", "", "", "get", true},
 		{"team-a", "", "secrets", "", "", "update", false},
