@@ -2,6 +2,7 @@ package ingresscontroller
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"net"
@@ -16,6 +17,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -92,9 +94,7 @@ func (c *canaryChecker) NeedLeaderElection() bool { return true }
 func (c *canaryChecker) Start(ctx context.Context) error {
 	log := ctrl.LoggerFrom(ctx).WithName("canary")
 	for {
-		checkCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		uid, failure := c.check(checkCtx, log)
-		cancel()
+		uid, failure := c.check(ctx, log)
 		if failure != nil {
 			log.Info("canary check failed", "reason", failure.reason, "message", failure.msg)
 		}
@@ -150,7 +150,9 @@ func nextResult(before *canaryResult, uid types.UID, failure *canaryFailure) *ca
 		return &canaryResult{uid: uid, ok: true}
 	}
 	next := &canaryResult{uid: uid, reason: failure.reason, msg: failure.msg, unknown: failure.unknown, failures: 1}
-	if before != nil && !before.ok {
+	// Checks that could not look at the traffic are no failures of it:
+	// five failures in a row means five of the routers.
+	if before != nil && !before.ok && !before.unknown {
 		next.failures = before.failures + 1
 	}
 	return next
@@ -187,19 +189,30 @@ func (c *canaryChecker) check(ctx context.Context, log logr.Logger) (types.UID, 
 		return "", nil
 	}
 	// A write that fails is logged; the objects as they are are still
-	// checked: the condition tells of the traffic.
-	if err := r.ensureCanary(ctx, ic.Status.Domain); err != nil {
+	// checked: the condition tells of the traffic. Each step has a
+	// deadline of its own, so that a stuck call delays the next check at
+	// most (nothing bounds API calls otherwise).
+	ensureCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	err := r.ensureCanary(ensureCtx, ic.Status.Domain)
+	cancel()
+	if err != nil {
 		log.Error(err, "keeping the canary's objects")
 	}
-	return ic.UID, c.probe(ctx, ic.Name)
+	probeCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	return ic.UID, c.probe(probeCtx, ic.Name)
 }
 
 // probe checks the canary Route through each ready router of ic.
 func (c *canaryChecker) probe(ctx context.Context, ic string) *canaryFailure {
 	r := c.r
 	var route routev1.Route
-	if err := r.Get(ctx, client.ObjectKey{Namespace: names.CanaryNamespace, Name: names.CanaryRoute}, &route); err != nil {
-		return &canaryFailure{reason: canaryReasonNoRoute, msg: "The canary route cannot be read: " + err.Error(), unknown: true}
+	switch err := r.Get(ctx, client.ObjectKey{Namespace: names.CanaryNamespace, Name: names.CanaryRoute}, &route); {
+	case apierrors.IsNotFound(err):
+		return &canaryFailure{reason: canaryReasonNoRoute, unknown: true,
+			msg: fmt.Sprintf("The canary route %s/%s does not exist.", names.CanaryNamespace, names.CanaryRoute)}
+	case err != nil:
+		return &canaryFailure{reason: canaryReasonFailures, msg: "The canary route cannot be read: " + err.Error()}
 	}
 	host, ok := admittedHost(&route, ic)
 	if !ok {
@@ -210,9 +223,9 @@ func (c *canaryChecker) probe(ctx context.Context, ic string) *canaryFailure {
 	if err := r.Get(ctx, client.ObjectKey{Namespace: r.Options.RouterNamespace, Name: names.RouterDeployment(ic)}, &d); err != nil {
 		return &canaryFailure{reason: canaryReasonNoReadyRouters, msg: "The router Deployment cannot be read: " + err.Error()}
 	}
-	if deploymentEnv(&d, names.EnvRouterMutualTLSAuth) == "required" {
+	if why := uncheckable(&d); why != "" {
 		return &canaryFailure{reason: canaryReasonClientCertificates, unknown: true,
-			msg: "The routers require client certificates (spec.clientTLS), which the canary check has none of: not checked."}
+			msg: "The routers " + why + " (spec.clientTLS), and the canary check has no client certificate: not checked."}
 	}
 	routers, err := r.readyRouters(ctx, ic)
 	if err != nil {
@@ -221,7 +234,7 @@ func (c *canaryChecker) probe(ctx context.Context, ic string) *canaryFailure {
 	if len(routers) == 0 {
 		return &canaryFailure{reason: canaryReasonNoReadyRouters, msg: "No router of the default ingress controller is ready to be checked."}
 	}
-	proxy := deploymentEnv(&d, names.EnvRouterUseProxyProtocol) == "true"
+	proxy := expectsProxyHeader(&d)
 	if failed := probeAll(ctx, routers, host, proxy); len(failed) > 0 {
 		return &canaryFailure{reason: canaryReasonFailures, msg: fmt.Sprintf("Canary route checks for the default ingress controller are failing on %d of %d routers: %s",
 			len(failed), len(routers), strings.Join(firstN(failed, 3), "; "))}
@@ -235,6 +248,25 @@ func firstN(s []string, n int) []string {
 		return s
 	}
 	return append(slices.Clone(s[:n]), fmt.Sprintf("and %d more", len(s)-n))
+}
+
+// uncheckable says why the routers of d refuse a request without a
+// client certificate: they require one, or accept only certain subjects
+// (HAProxy then answers 403 to a request without); "" if they do not.
+func uncheckable(d *appsv1.Deployment) string {
+	switch {
+	case deploymentEnv(d, names.EnvRouterMutualTLSAuth) == "required":
+		return "require client certificates"
+	case deploymentEnv(d, names.EnvRouterMutualTLSAuth) != "" && deploymentEnv(d, names.EnvRouterMutualTLSAuthFilter) != "":
+		return "accept only client certificates of certain subjects"
+	}
+	return ""
+}
+
+// expectsProxyHeader tells whether the routers of d read a PROXY protocol
+// header before anything else.
+func expectsProxyHeader(d *appsv1.Deployment) bool {
+	return deploymentEnv(d, names.EnvRouterUseProxyProtocol) == "true"
 }
 
 // deploymentEnv is the value of the router container's variable name.
@@ -314,13 +346,12 @@ func routerAddresses(eps []discoveryv1.EndpointSlice) []string {
 				continue
 			}
 			for _, ep := range s.Endpoints {
-				if ep.Conditions.Ready != nil && !*ep.Conditions.Ready || len(ep.Addresses) == 0 {
+				// Router pods only: the endpoints Kubernetes keeps name
+				// theirs, which is how a pod's two families are one.
+				if ep.Conditions.Ready != nil && !*ep.Conditions.Ready || len(ep.Addresses) == 0 || ep.TargetRef == nil {
 					continue
 				}
-				key := ep.Addresses[0]
-				if ep.TargetRef != nil {
-					key = string(ep.TargetRef.UID) + "/" + ep.TargetRef.Name
-				}
+				key := string(ep.TargetRef.UID) + "/" + ep.TargetRef.Name
 				if _, seen := byPod[key]; !seen {
 					byPod[key] = net.JoinHostPort(ep.Addresses[0], strconv.Itoa(int(port)))
 				}
@@ -360,10 +391,10 @@ func canaryConds(prev []operatorv1.OperatorCondition, res *canaryResult) []cond 
 }
 
 // ensureCanary keeps the canary's DaemonSet, Service and Route as the
-// operator wants them.
+// operator wants them, each whatever became of the others.
 func (r *Reconciler) ensureCanary(ctx context.Context, domain string) error {
 	ds := desiredCanaryDaemonSet(r.Options)
-	if err := ensureCanaryObject(ctx, r.Client, &appsv1.DaemonSet{}, ds, func(live *appsv1.DaemonSet) {
+	dsErr := ensureCanaryObject(ctx, r.Client, &appsv1.DaemonSet{}, ds, func(live *appsv1.DaemonSet) {
 		live.Labels = withLabels(live.Labels, ds.Labels)
 		if live.CreationTimestamp.IsZero() {
 			live.Spec.Selector = ds.Spec.Selector
@@ -374,21 +405,18 @@ func (r *Reconciler) ensureCanary(ctx context.Context, domain string) error {
 			!equality.Semantic.DeepDerivative(ds.Spec.Template, live.Spec.Template) {
 			live.Spec.Template = ds.Spec.Template
 		}
-	}); err != nil {
-		return err
-	}
+	})
 	svc := desiredCanaryService()
-	if err := ensureCanaryObject(ctx, r.Client, &corev1.Service{}, svc, func(live *corev1.Service) {
+	svcErr := ensureCanaryObject(ctx, r.Client, &corev1.Service{}, svc, func(live *corev1.Service) {
 		live.Labels = withLabels(live.Labels, svc.Labels)
 		live.Spec.Selector, live.Spec.Ports = svc.Spec.Selector, svc.Spec.Ports
-	}); err != nil {
-		return err
-	}
+	})
 	route := desiredCanaryRoute(domain)
-	return ensureCanaryObject(ctx, r.Client, &routev1.Route{}, route, func(live *routev1.Route) {
+	routeErr := ensureCanaryObject(ctx, r.Client, &routev1.Route{}, route, func(live *routev1.Route) {
 		live.Labels = withLabels(live.Labels, route.Labels)
 		live.Spec = route.Spec
 	})
+	return errors.Join(dsErr, svcErr, routeErr)
 }
 
 // withLabels is labels with want's added: others' labels stay.

@@ -53,9 +53,13 @@ func TestRouterAddresses(t *testing.T) {
 			ep("198.18.1.1", true, pod("a")), ep("198.18.1.2", true, pod("b")), ep("198.18.1.4", false, pod("d"))}},
 		// A slice overlapping another, as during an update.
 		{AddressType: discoveryv1.AddressTypeIPv4, Ports: ports, Endpoints: []discoveryv1.Endpoint{ep("198.18.1.1", true, pod("a"))}},
+		// HostNetwork routers on a port of their own (spec.endpointPublishingStrategy.hostNetwork.httpsPort);
+		// readiness unknown counts as ready, as Kubernetes says; an address without a pod is no router.
+		{AddressType: discoveryv1.AddressTypeIPv4, Ports: []discoveryv1.EndpointPort{{Name: ptr.To("https"), Port: ptr.To[int32](8443)}},
+			Endpoints: []discoveryv1.Endpoint{{Addresses: []string{"198.18.1.5"}, TargetRef: pod("e")}, ep("198.18.1.6", true, nil)}},
 	}
 	got := routerAddresses(slices)
-	want := []string{"198.18.1.1:443", "198.18.1.2:443", "[fd00::3]:443"}
+	want := []string{"198.18.1.1:443", "198.18.1.2:443", "198.18.1.5:8443", "[fd00::3]:443"}
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("got %v, want %v", got, want)
 	}
@@ -79,7 +83,9 @@ func TestCanaryResults(t *testing.T) {
 		{"five failures", []*canaryFailure{nil, fail, fail, fail, fail, fail}, false, "False", canaryReasonFailures},
 		{"not admitted: Unknown at once", []*canaryFailure{nil, notAdmitted}, false, "Unknown", canaryReasonNotAdmitted},
 		{"failures, then not admitted", []*canaryFailure{fail, fail, fail, fail, fail, notAdmitted}, false, "Unknown", canaryReasonNotAdmitted},
-		{"not admitted, then failures", []*canaryFailure{notAdmitted, fail, fail, fail, fail}, false, "False", canaryReasonFailures},
+		{"not admitted, then four failures", []*canaryFailure{notAdmitted, fail, fail, fail, fail}, false, "Unknown", canaryReasonNotAdmitted},
+		{"not admitted, then five failures", []*canaryFailure{notAdmitted, fail, fail, fail, fail, fail}, false, "False", canaryReasonFailures},
+		{"failures around an unchecked one", []*canaryFailure{fail, fail, fail, notAdmitted, fail, fail}, false, "Unknown", canaryReasonNotAdmitted},
 		{"four failures from the start", []*canaryFailure{fail, fail, fail, fail}, false, "", ""},
 		{"a success after failures", []*canaryFailure{fail, fail, fail, fail, fail, nil}, false, "True", canaryReasonSucceeding},
 		{"failures interrupted by a success", []*canaryFailure{fail, fail, fail, nil, fail, fail, fail}, false, "True", canaryReasonSucceeding},
@@ -243,5 +249,33 @@ func TestCanaryTemplateMatchesDefaulted(t *testing.T) {
 	c.Args = []string{"other"}
 	if equality.Semantic.DeepDerivative(want, live) {
 		t.Error("an edited template counts as the operator's")
+	}
+}
+
+// TestProbeSettings reads, from the router Deployment the operator
+// writes, whether the routers expect a PROXY header and whether they turn
+// away a client without a certificate.
+func TestProbeSettings(t *testing.T) {
+	o := testOptions(PlatformNone)
+	for _, tc := range []struct {
+		name        string
+		ic          *operatorv1.IngressController
+		ca          clientCA
+		proxy       bool
+		uncheckable bool
+	}{
+		{"plain", newIC("default", withStrategy(operatorv1.HostNetworkStrategyType)), clientCA{}, false, false},
+		{"PROXY", newIC("default", withHostPorts(operatorv1.ProxyProtocol, 0, 0, 0)), clientCA{}, true, false},
+		{"client certificates required", newIC("default", withStrategy(operatorv1.HostNetworkStrategyType)), clientCA{Policy: "required"}, false, true},
+		{"optional", newIC("default", withStrategy(operatorv1.HostNetworkStrategyType)), clientCA{Policy: "optional"}, false, false},
+		{"optional, certain subjects", newIC("default", withStrategy(operatorv1.HostNetworkStrategyType)), clientCA{Policy: "optional", Filter: "^/CN=a$"}, false, true},
+	} {
+		d := desiredDeployment(tc.ic, admitted(tc.ic, o), o, clusterInputs{CookieKeyVersion: "v1", ClientCA: tc.ca})
+		if got := expectsProxyHeader(d); got != tc.proxy {
+			t.Errorf("%s: PROXY header %v, want %v", tc.name, got, tc.proxy)
+		}
+		if got := uncheckable(d) != ""; got != tc.uncheckable {
+			t.Errorf("%s: uncheckable %v (%q), want %v", tc.name, got, uncheckable(d), tc.uncheckable)
+		}
 	}
 }

@@ -55,18 +55,25 @@ var _ = Describe("The whole stack", Ordered, func() {
 		// The canary's DaemonSet runs a pod on each node, and its edge Route
 		// answers through a router as OKD's does, plain HTTP redirected.
 		var ds appsv1.DaemonSet
-		Expect(k8s.Get(context.Background(), client.ObjectKey{Namespace: names.CanaryNamespace, Name: names.CanaryDaemonSet}, &ds)).To(Succeed())
-		Expect(ds.Status.NumberReady).To(BeEquivalentTo(3))
+		Eventually(func(g Gomega) {
+			g.Expect(k8s.Get(context.Background(), client.ObjectKey{Namespace: names.CanaryNamespace, Name: names.CanaryDaemonSet}, &ds)).To(Succeed())
+			g.Expect(ds.Status.NumberReady).To(BeEquivalentTo(3))
+		}).WithTimeout(converge).Should(Succeed())
 		// Checked every two seconds, the objects are not written again.
 		var svc corev1.Service
+		var route routev1.Route
 		Expect(k8s.Get(context.Background(), client.ObjectKey{Namespace: names.CanaryNamespace, Name: names.CanaryService}, &svc)).To(Succeed())
+		Expect(k8s.Get(context.Background(), client.ObjectKey{Namespace: names.CanaryNamespace, Name: names.CanaryRoute}, &route)).To(Succeed())
 		Consistently(func(g Gomega) {
 			var nowDS appsv1.DaemonSet
 			var nowSvc corev1.Service
+			var nowRoute routev1.Route
 			g.Expect(k8s.Get(context.Background(), client.ObjectKeyFromObject(&ds), &nowDS)).To(Succeed())
 			g.Expect(k8s.Get(context.Background(), client.ObjectKeyFromObject(&svc), &nowSvc)).To(Succeed())
+			g.Expect(k8s.Get(context.Background(), client.ObjectKeyFromObject(&route), &nowRoute)).To(Succeed())
 			g.Expect(nowDS.Generation).To(Equal(ds.Generation))
 			g.Expect(nowSvc.ResourceVersion).To(Equal(svc.ResourceVersion))
+			g.Expect(nowRoute.Generation).To(Equal(route.Generation))
 		}).WithTimeout(7 * time.Second).WithPolling(time.Second).Should(Succeed())
 		host := names.CanaryHost(domain)
 		for _, node := range routerNodes("default") {
