@@ -199,8 +199,43 @@ func (c *canaryChecker) check(ctx context.Context, log logr.Logger) (types.UID, 
 		log.Error(err, "keeping the canary's objects")
 	}
 	probeCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	return ic.UID, c.probe(probeCtx, ic.Name)
+	failure := c.probe(probeCtx, ic.Name)
+	cancel()
+	if ic.Annotations[names.RotateCanaryRouteAnnotation] == "true" {
+		rotateCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		if err := r.rotateCanaryRoute(rotateCtx); err != nil {
+			log.Error(err, "rotating the canary route's port")
+		}
+		cancel()
+	}
+	return ic.UID, failure
+}
+
+// rotateCanaryRoute moves the canary Route to the canary's other port: the
+// next check expects the answer from there.
+func (r *Reconciler) rotateCanaryRoute(ctx context.Context) error {
+	var route routev1.Route
+	if err := r.Get(ctx, client.ObjectKey{Namespace: names.CanaryNamespace, Name: names.CanaryRoute}, &route); err != nil {
+		return err
+	}
+	before := route.DeepCopy()
+	next := canary.Ports[0]
+	if canaryRoutePort(&route) == next {
+		next = canary.Ports[1]
+	}
+	route.Spec.Port = &routev1.RoutePort{TargetPort: intstr.FromInt32(next)}
+	return r.Patch(ctx, &route, client.MergeFrom(before))
+}
+
+// canaryRoutePort is the canary's port the Route targets: one of
+// canary.Ports, canaryTargetPort if it names none of them.
+func canaryRoutePort(route *routev1.Route) int32 {
+	if route.Spec.Port != nil && route.Spec.Port.TargetPort.Type == intstr.Int {
+		if p := route.Spec.Port.TargetPort.IntVal; slices.Contains(canary.Ports, p) {
+			return p
+		}
+	}
+	return canaryTargetPort
 }
 
 // probe checks the canary Route through each ready router of ic.
@@ -235,7 +270,7 @@ func (c *canaryChecker) probe(ctx context.Context, ic string) *canaryFailure {
 		return &canaryFailure{reason: canaryReasonNoReadyRouters, msg: "No router of the default ingress controller is ready to be checked."}
 	}
 	proxy := expectsProxyHeader(&d)
-	if failed := probeAll(ctx, routers, host, proxy); len(failed) > 0 {
+	if failed := probeAll(ctx, routers, canary.Target{Host: host, Port: canaryRoutePort(&route), ProxyProtocol: proxy}); len(failed) > 0 {
 		return &canaryFailure{reason: canaryReasonFailures, msg: fmt.Sprintf("Canary route checks for the default ingress controller are failing on %d of %d routers: %s",
 			len(failed), len(routers), strings.Join(firstN(failed, 3), "; "))}
 	}
@@ -284,14 +319,16 @@ func deploymentEnv(d *appsv1.Deployment, name string) string {
 	return ""
 }
 
-// probeAll probes host through each router at once and returns what
-// failed, in the routers' order, each error cut to 200 bytes.
-func probeAll(ctx context.Context, routers []string, host string, proxy bool) []string {
+// probeAll probes t through each router at once and returns what failed,
+// in the routers' order, each error cut to 200 bytes.
+func probeAll(ctx context.Context, routers []string, t canary.Target) []string {
 	errs := make([]error, len(routers))
 	var wg sync.WaitGroup
 	for i, addr := range routers {
 		wg.Go(func() {
-			errs[i] = canary.Probe(ctx, canary.Target{Addr: addr, Host: host, Port: canaryTargetPort, ProxyProtocol: proxy})
+			t := t
+			t.Addr = addr
+			errs[i] = canary.Probe(ctx, t)
 		})
 	}
 	wg.Wait()
@@ -414,7 +451,10 @@ func (r *Reconciler) ensureCanary(ctx context.Context, domain string) error {
 	route := desiredCanaryRoute(domain)
 	routeErr := ensureCanaryObject(ctx, r.Client, &routev1.Route{}, route, func(live *routev1.Route) {
 		live.Labels = withLabels(live.Labels, route.Labels)
+		// Either of the canary's ports, where rotation left it.
+		port := canaryRoutePort(live)
 		live.Spec = route.Spec
+		live.Spec.Port = &routev1.RoutePort{TargetPort: intstr.FromInt32(port)}
 	})
 	return errors.Join(dsErr, svcErr, routeErr)
 }

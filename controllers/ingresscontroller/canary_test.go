@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 
 	operatorv1 "github.com/okd-ingress/okd-ingress/api/operator/v1"
@@ -276,6 +277,24 @@ func TestProbeSettings(t *testing.T) {
 		}
 		if got := uncheckable(d) != ""; got != tc.uncheckable {
 			t.Errorf("%s: uncheckable %v (%q), want %v", tc.name, got, uncheckable(d), tc.uncheckable)
+		}
+	}
+}
+
+func TestCanaryRoutePort(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		port *routev1.RoutePort
+		want int32
+	}{
+		{"none", nil, 8080},
+		{"8080", &routev1.RoutePort{TargetPort: intstr.FromInt32(8080)}, 8080},
+		{"rotated", &routev1.RoutePort{TargetPort: intstr.FromInt32(8888)}, 8888},
+		{"another port", &routev1.RoutePort{TargetPort: intstr.FromInt32(9000)}, 8080},
+		{"a name", &routev1.RoutePort{TargetPort: intstr.FromString("8888-tcp")}, 8080},
+	} {
+		if got := canaryRoutePort(&routev1.Route{Spec: routev1.RouteSpec{Port: tc.port}}); got != tc.want {
+			t.Errorf("%s: got %d, want %d", tc.name, got, tc.want)
 		}
 	}
 }

@@ -193,6 +193,11 @@ const (
 	// operator delete and recreate its LoadBalancer Service when a scope
 	// change needs a new load balancer (OKD's annotation; any value).
 	AutoDeleteLoadBalancerAnnotation = "ingress.operator.openshift.io/auto-delete-load-balancer"
+	// RotateCanaryRouteAnnotation, "true" on the default IngressController,
+	// switches the canary Route between the canary's two ports after each
+	// check, so that the checks also see the routers follow a change of a
+	// Route (OKD's).
+	RotateCanaryRouteAnnotation = "ingress.operator.openshift.io/rotate-canary-route"
 )
 
 // The default IngressController's canary, as OKD names it: a DaemonSet
