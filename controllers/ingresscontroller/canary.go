@@ -270,7 +270,13 @@ func (c *canaryChecker) probe(ctx context.Context, ic string) *canaryFailure {
 		return &canaryFailure{reason: canaryReasonNoReadyRouters, msg: "No router of the default ingress controller is ready to be checked."}
 	}
 	proxy := expectsProxyHeader(&d)
-	if failed := probeAll(ctx, routers, canary.Target{Host: host, Port: canaryRoutePort(&route), ProxyProtocol: proxy}); len(failed) > 0 {
+	failed := probeAll(ctx, routers, canary.Target{Host: host, Port: canaryRoutePort(&route), ProxyProtocol: proxy})
+	reachable := 0.0
+	if len(failed) == 0 {
+		reachable = 1
+	}
+	canaryRouteReachable.WithLabelValues(host).Set(reachable)
+	if len(failed) > 0 {
 		return &canaryFailure{reason: canaryReasonFailures, msg: fmt.Sprintf("Canary route checks for the default ingress controller are failing on %d of %d routers: %s",
 			len(failed), len(routers), strings.Join(firstN(failed, 3), "; "))}
 	}
@@ -328,7 +334,14 @@ func probeAll(ctx context.Context, routers []string, t canary.Target) []string {
 		wg.Go(func() {
 			t := t
 			t.Addr = addr
+			start := time.Now()
 			errs[i] = canary.Probe(ctx, t)
+			switch {
+			case errs[i] == nil:
+				canaryCheckDuration.WithLabelValues(t.Host).Observe(float64(time.Since(start)) / float64(time.Millisecond))
+			case errors.Is(errs[i], canary.ErrWrongPort):
+				canaryWrongPort.Inc()
+			}
 		})
 	}
 	wg.Wait()

@@ -1,10 +1,13 @@
 package ingresscontroller
 
 import (
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -15,6 +18,7 @@ import (
 
 	operatorv1 "github.com/okd-ingress/okd-ingress/api/operator/v1"
 	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
+	"github.com/okd-ingress/okd-ingress/internal/canary"
 	"github.com/okd-ingress/okd-ingress/internal/names"
 )
 
@@ -296,5 +300,48 @@ func TestCanaryRoutePort(t *testing.T) {
 		if got := canaryRoutePort(&routev1.Route{Spec: routev1.RouteSpec{Port: tc.port}}); got != tc.want {
 			t.Errorf("%s: got %d, want %d", tc.name, got, tc.want)
 		}
+	}
+}
+
+// TestProbeAllMetrics: two routers, one still sending to the port the
+// Route named before: one failure, counted as a wrong port, and the other
+// request's time observed.
+func TestProbeAllMetrics(t *testing.T) {
+	onPort := httptest.NewTLSServer(canary.Handler(8080))
+	defer onPort.Close()
+	stale := httptest.NewTLSServer(canary.Handler(8888))
+	defer stale.Close()
+	host := "canary-openshift-ingress-canary.apps.metrics.example.com"
+	wrongBefore := testutil.ToFloat64(canaryWrongPort)
+	routers := []string{strings.TrimPrefix(onPort.URL, "https://"), strings.TrimPrefix(stale.URL, "https://")}
+	failed := probeAll(t.Context(), routers, canary.Target{Host: host, Port: 8080})
+	if len(failed) != 1 || !strings.HasPrefix(failed[0], routers[1]+": ") || !strings.Contains(failed[0], "port") {
+		t.Fatalf("failed %q", failed)
+	}
+	if got := testutil.ToFloat64(canaryWrongPort) - wrongBefore; got != 1 {
+		t.Errorf("wrong-port answers counted %v, want 1", got)
+	}
+	if n := testutil.CollectAndCount(canaryCheckDuration.MustCurryWith(prometheus.Labels{"host": host})); n != 1 {
+		t.Errorf("%d duration series for the host, want 1", n)
+	}
+}
+
+func TestConditionsMetric(t *testing.T) {
+	ic := newIC("metrics-test")
+	ic.Status.Conditions = []operatorv1.OperatorCondition{
+		{Type: operatorv1.OperatorStatusTypeAvailable, Status: operatorv1.ConditionTrue},
+		{Type: operatorv1.OperatorStatusTypeDegraded, Status: operatorv1.ConditionFalse},
+		{Type: operatorv1.OperatorStatusTypeProgressing, Status: operatorv1.ConditionTrue},
+	}
+	observeConditions(ic)
+	if v := testutil.ToFloat64(icConditions.WithLabelValues("metrics-test", "Available")); v != 1 {
+		t.Errorf("Available %v", v)
+	}
+	if v := testutil.ToFloat64(icConditions.WithLabelValues("metrics-test", "Degraded")); v != 0 {
+		t.Errorf("Degraded %v", v)
+	}
+	forgetIngressController("metrics-test")
+	if n := testutil.CollectAndCount(icConditions.MustCurryWith(prometheus.Labels{"name": "metrics-test"})); n != 0 {
+		t.Errorf("%d series left after deletion", n)
 	}
 }

@@ -5,6 +5,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
+
+	operatorv1 "github.com/okd-ingress/okd-ingress/api/operator/v1"
 )
 
 // certificateExpiry makes the generated default certificates' expiry
@@ -14,7 +16,36 @@ var certificateExpiry = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 	Help: "When the generated default certificate of an IngressController expires (Unix time).",
 }, []string{"ingresscontroller"})
 
-func init() { metrics.Registry.MustRegister(certificateExpiry) }
+// icConditions is OKD's metric of the conditions its alerts watch
+// (IngressControllerUnavailable, IngressControllerDegraded).
+var icConditions = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+	Name: "ingress_controller_conditions",
+	Help: "The Available and Degraded conditions of each IngressController: 1 when True, 0 otherwise.",
+}, []string{"name", "condition"})
+
+// reportedConditions are the conditions icConditions reports, as OKD's.
+var reportedConditions = []string{operatorv1.OperatorStatusTypeAvailable, operatorv1.OperatorStatusTypeDegraded}
+
+// The canary's metrics, OKD's names and units.
+var (
+	canaryCheckDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "ingress_canary_check_duration",
+		Help:    "Time a canary request through a router took, in milliseconds.",
+		Buckets: []float64{25, 50, 100, 200, 400, 800, 1600},
+	}, []string{"host"})
+	canaryRouteReachable = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "ingress_canary_route_reachable",
+		Help: "1 when the last canary check reached the canary through every ready router, 0 when it did not.",
+	}, []string{"host"})
+	canaryWrongPort = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "ingress_canary_endpoint_wrong_port_echo",
+		Help: "Canary requests the canary answered on another port than the canary Route names: a router still sending to where the Route pointed before.",
+	})
+)
+
+func init() {
+	metrics.Registry.MustRegister(certificateExpiry, icConditions, canaryCheckDuration, canaryRouteReachable, canaryWrongPort)
+}
 
 func observeCertificateExpiry(ic string, t time.Time) {
 	if t.IsZero() {
@@ -23,4 +54,21 @@ func observeCertificateExpiry(ic string, t time.Time) {
 	certificateExpiry.WithLabelValues(ic).Set(float64(t.Unix()))
 }
 
-func forgetCertificateExpiry(ic string) { certificateExpiry.DeleteLabelValues(ic) }
+// observeConditions reports ic's conditions in icConditions.
+func observeConditions(ic *operatorv1.IngressController) {
+	for _, t := range reportedConditions {
+		v := 0.0
+		if isTrue(ic.Status.Conditions, t) {
+			v = 1
+		}
+		icConditions.WithLabelValues(ic.Name, t).Set(v)
+	}
+}
+
+// forgetIngressController drops the metrics of a deleted IngressController.
+func forgetIngressController(ic string) {
+	certificateExpiry.DeleteLabelValues(ic)
+	for _, t := range reportedConditions {
+		icConditions.DeleteLabelValues(ic, t)
+	}
+}

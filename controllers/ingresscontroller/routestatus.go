@@ -68,7 +68,7 @@ func (r *Reconciler) finalize(ctx context.Context, ic *operatorv1.IngressControl
 	if err := r.deleteIfExists(ctx, lease); err != nil {
 		return ctrl.Result{}, err
 	}
-	forgetCertificateExpiry(ic.Name)
+	forgetIngressController(ic.Name)
 	r.written.Delete(names.RouterDeployment(ic.Name))
 	controllerutil.RemoveFinalizer(ic, names.IngressControllerFinalizer)
 	// A stale cache may show an IngressController already gone.

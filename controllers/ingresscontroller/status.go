@@ -47,6 +47,7 @@ func (r *Reconciler) admit(ctx context.Context, ic *operatorv1.IngressController
 	if err := r.Status().Patch(ctx, ic, client.MergeFrom(before)); err != nil {
 		return a, err
 	}
+	observeConditions(ic)
 	if verdictChanged(before, ic) {
 		r.announce(ic, a)
 	}
@@ -93,6 +94,7 @@ func (r *Reconciler) syncStatus(ctx context.Context, ic *operatorv1.IngressContr
 	ic.Status.TLSProfile = &profile
 	var requeue time.Duration
 	ic.Status.Conditions, requeue = conditions(ic.Status.Conditions, obs, r.Now())
+	observeConditions(ic)
 	if equality.Semantic.DeepEqual(before.Status, ic.Status) {
 		return requeue, nil
 	}

@@ -140,6 +140,10 @@ func proxyHeader(src, dst net.Addr) string {
 	return fmt.Sprintf("PROXY %s %s %s %d %d\r\n", family, s.IP, d.IP, s.Port, d.Port)
 }
 
+// ErrWrongPort is the canary answering on another port than the Route
+// names: the router has not followed a change of the Route.
+var ErrWrongPort = errors.New("wrong port")
+
 // checkAnswer tells whether an answer is the canary's, on wantPort.
 func checkAnswer(status int, port, body string, wantPort int32) error {
 	switch {
@@ -148,7 +152,7 @@ func checkAnswer(status int, port, body string, wantPort int32) error {
 	case body != Body:
 		return errors.New("the answer is not the canary's: " + strconv.Quote(firstLine(body)))
 	case port != strconv.Itoa(int(wantPort)):
-		return fmt.Errorf("the canary answered on port %q, the Route targets %d", port, wantPort)
+		return fmt.Errorf("%w: the canary answered on port %q, the Route targets %d", ErrWrongPort, port, wantPort)
 	}
 	return nil
 }
