@@ -86,6 +86,11 @@ type canaryChecker struct {
 
 	mu     sync.Mutex
 	result *canaryResult // nil before a check has run
+
+	// Kept by the checking goroutine alone: successful checks since the
+	// last rotation, and the host of the last metrics.
+	sinceRotation int
+	lastHost      string
 }
 
 func (c *canaryChecker) NeedLeaderElection() bool { return true }
@@ -186,6 +191,7 @@ func (c *canaryChecker) check(ctx context.Context, log logr.Logger) (types.UID, 
 	var ic operatorv1.IngressController
 	key := client.ObjectKey{Namespace: r.Options.OperatorNamespace, Name: names.DefaultIngressController}
 	if err := r.Get(ctx, key, &ic); err != nil || !ic.DeletionTimestamp.IsZero() || !isAdmitted(&ic) || ic.Status.Domain == "" {
+		c.reportReachable("", 0)
 		return "", nil
 	}
 	// A write that fails is logged; the objects as they are are still
@@ -201,7 +207,7 @@ func (c *canaryChecker) check(ctx context.Context, log logr.Logger) (types.UID, 
 	probeCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	failure := c.probe(probeCtx, ic.Name)
 	cancel()
-	if ic.Annotations[names.RotateCanaryRouteAnnotation] == "true" {
+	if failure == nil && c.rotateNow(ic.Annotations[names.RotateCanaryRouteAnnotation]) {
 		rotateCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		if err := r.rotateCanaryRoute(rotateCtx); err != nil {
 			log.Error(err, "rotating the canary route's port")
@@ -209,6 +215,39 @@ func (c *canaryChecker) check(ctx context.Context, log logr.Logger) (types.UID, 
 		cancel()
 	}
 	return ic.UID, failure
+}
+
+// canaryChecksPerRotation is how many successful checks come between two
+// rotations (OKD's): a Route change makes the routers reload.
+const canaryChecksPerRotation = 5
+
+// rotateNow counts a successful check and tells whether the Route's port
+// is to move now. Only successes count: a router that does not follow the
+// move fails every check after it, five in a row.
+func (c *canaryChecker) rotateNow(annotation string) bool {
+	if on, _ := strconv.ParseBool(annotation); !on {
+		c.sinceRotation = 0
+		return false
+	}
+	c.sinceRotation++
+	if c.sinceRotation < canaryChecksPerRotation {
+		return false
+	}
+	c.sinceRotation = 0
+	return true
+}
+
+// reportReachable sets ingress_canary_route_reachable for host, dropping
+// the series of a host checked before (a new domain); host "" drops it.
+func (c *canaryChecker) reportReachable(host string, v float64) {
+	if c.lastHost != "" && c.lastHost != host {
+		canaryRouteReachable.DeleteLabelValues(c.lastHost)
+		canaryCheckDuration.DeleteLabelValues(c.lastHost)
+	}
+	c.lastHost = host
+	if host != "" {
+		canaryRouteReachable.WithLabelValues(host).Set(v)
+	}
 }
 
 // rotateCanaryRoute moves the canary Route to the canary's other port: the
@@ -244,6 +283,7 @@ func (c *canaryChecker) probe(ctx context.Context, ic string) *canaryFailure {
 	var route routev1.Route
 	switch err := r.Get(ctx, client.ObjectKey{Namespace: names.CanaryNamespace, Name: names.CanaryRoute}, &route); {
 	case apierrors.IsNotFound(err):
+		c.reportReachable("", 0)
 		return &canaryFailure{reason: canaryReasonNoRoute, unknown: true,
 			msg: fmt.Sprintf("The canary route %s/%s does not exist.", names.CanaryNamespace, names.CanaryRoute)}
 	case err != nil:
@@ -251,22 +291,27 @@ func (c *canaryChecker) probe(ctx context.Context, ic string) *canaryFailure {
 	}
 	host, ok := admittedHost(&route, ic)
 	if !ok {
+		c.reportReachable("", 0)
 		return &canaryFailure{reason: canaryReasonNotAdmitted, unknown: true,
 			msg: fmt.Sprintf("The default ingress controller has not admitted the canary route %s/%s.", names.CanaryNamespace, names.CanaryRoute)}
 	}
 	var d appsv1.Deployment
 	if err := r.Get(ctx, client.ObjectKey{Namespace: r.Options.RouterNamespace, Name: names.RouterDeployment(ic)}, &d); err != nil {
+		c.reportReachable(host, 0)
 		return &canaryFailure{reason: canaryReasonNoReadyRouters, msg: "The router Deployment cannot be read: " + err.Error()}
 	}
 	if why := uncheckable(&d); why != "" {
+		c.reportReachable("", 0)
 		return &canaryFailure{reason: canaryReasonClientCertificates, unknown: true,
 			msg: "The routers " + why + " (spec.clientTLS), and the canary check has no client certificate: not checked."}
 	}
 	routers, err := r.readyRouters(ctx, ic)
 	if err != nil {
+		c.reportReachable(host, 0)
 		return &canaryFailure{reason: canaryReasonNoReadyRouters, msg: "The routers' endpoints cannot be read: " + err.Error()}
 	}
 	if len(routers) == 0 {
+		c.reportReachable(host, 0)
 		return &canaryFailure{reason: canaryReasonNoReadyRouters, msg: "No router of the default ingress controller is ready to be checked."}
 	}
 	proxy := expectsProxyHeader(&d)
@@ -275,7 +320,7 @@ func (c *canaryChecker) probe(ctx context.Context, ic string) *canaryFailure {
 	if len(failed) == 0 {
 		reachable = 1
 	}
-	canaryRouteReachable.WithLabelValues(host).Set(reachable)
+	c.reportReachable(host, reachable)
 	if len(failed) > 0 {
 		return &canaryFailure{reason: canaryReasonFailures, msg: fmt.Sprintf("Canary route checks for the default ingress controller are failing on %d of %d routers: %s",
 			len(failed), len(routers), strings.Join(firstN(failed, 3), "; "))}

@@ -1,6 +1,7 @@
 package ingresscontroller
 
 import (
+	"fmt"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	dto "github.com/prometheus/client_model/go"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -321,8 +323,46 @@ func TestProbeAllMetrics(t *testing.T) {
 	if got := testutil.ToFloat64(canaryWrongPort) - wrongBefore; got != 1 {
 		t.Errorf("wrong-port answers counted %v, want 1", got)
 	}
-	if n := testutil.CollectAndCount(canaryCheckDuration.MustCurryWith(prometheus.Labels{"host": host})); n != 1 {
-		t.Errorf("%d duration series for the host, want 1", n)
+	var m dto.Metric
+	if err := canaryCheckDuration.WithLabelValues(host).(prometheus.Metric).Write(&m); err != nil {
+		t.Fatal(err)
+	}
+	if n := m.GetHistogram().GetSampleCount(); n != 1 {
+		t.Errorf("%d request times observed, want 1 (the answer from the right port)", n)
+	}
+}
+
+// TestRotateNow: the Route moves after every fifth successful check while
+// the annotation says so (strconv.ParseBool's true), and the count starts
+// over when it is taken off.
+func TestRotateNow(t *testing.T) {
+	c := &canaryChecker{}
+	var got []bool
+	for _, a := range []string{"true", "true", "true", "true", "true", "True", "1", "", "true", "true", "true", "true", "true"} {
+		got = append(got, c.rotateNow(a))
+	}
+	want := []bool{false, false, false, false, true, false, false, false, false, false, false, false, true}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+}
+
+// TestReportReachable: a check of another host (a new domain) drops the
+// old host's series; nothing to check drops it too.
+func TestReportReachable(t *testing.T) {
+	c := &canaryChecker{}
+	count := func(host string) int { return seriesWith(t, canaryRouteReachable, "host", host) }
+	c.reportReachable("canary.apps.one.example.com", 1)
+	c.reportReachable("canary.apps.two.example.com", 0)
+	if count("canary.apps.one.example.com") != 0 || count("canary.apps.two.example.com") != 1 {
+		t.Errorf("after a new domain: %d old, %d new series", count("canary.apps.one.example.com"), count("canary.apps.two.example.com"))
+	}
+	if v := testutil.ToFloat64(canaryRouteReachable.WithLabelValues("canary.apps.two.example.com")); v != 0 {
+		t.Errorf("reachable %v, want 0", v)
+	}
+	c.reportReachable("", 0)
+	if count("canary.apps.two.example.com") != 0 {
+		t.Error("a series left with nothing to check")
 	}
 }
 
@@ -340,8 +380,40 @@ func TestConditionsMetric(t *testing.T) {
 	if v := testutil.ToFloat64(icConditions.WithLabelValues("metrics-test", "Degraded")); v != 0 {
 		t.Errorf("Degraded %v", v)
 	}
+	ic.Status.Conditions[1].Status = operatorv1.ConditionUnknown
+	observeConditions(ic)
+	if n := seriesWith(t, icConditions, "condition", "Degraded", "name", "metrics-test"); n != 0 {
+		t.Errorf("Degraded Unknown: %d series, want none (as OKD)", n)
+	}
 	forgetIngressController("metrics-test")
-	if n := testutil.CollectAndCount(icConditions.MustCurryWith(prometheus.Labels{"name": "metrics-test"})); n != 0 {
+	if n := seriesWith(t, icConditions, "name", "metrics-test"); n != 0 {
 		t.Errorf("%d series left after deletion", n)
 	}
+}
+
+// seriesWith counts c's series whose labels include every name, value
+// pair given.
+func seriesWith(t *testing.T, c prometheus.Collector, pairs ...string) int {
+	t.Helper()
+	ch := make(chan prometheus.Metric, 100)
+	go func() { c.Collect(ch); close(ch) }()
+	n := 0
+	for m := range ch {
+		var out dto.Metric
+		if err := m.Write(&out); err != nil {
+			t.Fatal(err)
+		}
+		labels := map[string]string{}
+		for _, l := range out.GetLabel() {
+			labels[l.GetName()] = l.GetValue()
+		}
+		match := true
+		for i := 0; i+1 < len(pairs); i += 2 {
+			match = match && labels[pairs[i]] == pairs[i+1]
+		}
+		if match {
+			n++
+		}
+	}
+	return n
 }

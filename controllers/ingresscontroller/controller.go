@@ -142,6 +142,11 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	var ic operatorv1.IngressController
 	if err := r.Get(ctx, req.NamespacedName, &ic); err != nil {
+		if apierrors.IsNotFound(err) {
+			// Gone without the finalizer's pass (never admitted, or the
+			// finalizer removed by hand): its metrics go too.
+			forgetIngressController(req.Name)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if !ic.DeletionTimestamp.IsZero() {

@@ -54,14 +54,18 @@ func observeCertificateExpiry(ic string, t time.Time) {
 	certificateExpiry.WithLabelValues(ic).Set(float64(t.Unix()))
 }
 
-// observeConditions reports ic's conditions in icConditions.
+// observeConditions reports an admitted ic's conditions in icConditions,
+// as OKD does: 1 for True, 0 for False, no series for another status.
 func observeConditions(ic *operatorv1.IngressController) {
 	for _, t := range reportedConditions {
-		v := 0.0
-		if isTrue(ic.Status.Conditions, t) {
-			v = 1
+		switch c := findCondition(ic.Status.Conditions, t); {
+		case c != nil && c.Status == operatorv1.ConditionTrue:
+			icConditions.WithLabelValues(ic.Name, t).Set(1)
+		case c != nil && c.Status == operatorv1.ConditionFalse:
+			icConditions.WithLabelValues(ic.Name, t).Set(0)
+		default:
+			icConditions.DeleteLabelValues(ic.Name, t)
 		}
-		icConditions.WithLabelValues(ic.Name, t).Set(v)
 	}
 }
 

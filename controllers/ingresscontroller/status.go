@@ -47,7 +47,9 @@ func (r *Reconciler) admit(ctx context.Context, ic *operatorv1.IngressController
 	if err := r.Status().Patch(ctx, ic, client.MergeFrom(before)); err != nil {
 		return a, err
 	}
-	observeConditions(ic)
+	if a.Admitted { // as OKD: a rejected spec's conditions are not reported
+		observeConditions(ic)
+	}
 	if verdictChanged(before, ic) {
 		r.announce(ic, a)
 	}
