@@ -287,6 +287,7 @@ func (c *canaryChecker) probe(ctx context.Context, ic string) *canaryFailure {
 		return &canaryFailure{reason: canaryReasonNoRoute, unknown: true,
 			msg: fmt.Sprintf("The canary route %s/%s does not exist.", names.CanaryNamespace, names.CanaryRoute)}
 	case err != nil:
+		c.reportReachable(c.lastHost, 0)
 		return &canaryFailure{reason: canaryReasonFailures, msg: "The canary route cannot be read: " + err.Error()}
 	}
 	host, ok := admittedHost(&route, ic)

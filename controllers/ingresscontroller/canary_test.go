@@ -385,6 +385,12 @@ func TestConditionsMetric(t *testing.T) {
 	if n := seriesWith(t, icConditions, "condition", "Degraded", "name", "metrics-test"); n != 0 {
 		t.Errorf("Degraded Unknown: %d series, want none (as OKD)", n)
 	}
+	observeConditions(ic)
+	forgetConditions("metrics-test") // the spec rejected
+	if n := seriesWith(t, icConditions, "name", "metrics-test"); n != 0 {
+		t.Errorf("rejected: %d series left", n)
+	}
+	observeConditions(ic)
 	forgetIngressController("metrics-test")
 	if n := seriesWith(t, icConditions, "name", "metrics-test"); n != 0 {
 		t.Errorf("%d series left after deletion", n)

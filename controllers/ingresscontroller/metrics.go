@@ -20,7 +20,7 @@ var certificateExpiry = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 // (IngressControllerUnavailable, IngressControllerDegraded).
 var icConditions = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 	Name: "ingress_controller_conditions",
-	Help: "The Available and Degraded conditions of each IngressController: 1 when True, 0 otherwise.",
+	Help: "The Available and Degraded conditions of each admitted IngressController: 1 when True, 0 when False, no series otherwise.",
 }, []string{"name", "condition"})
 
 // reportedConditions are the conditions icConditions reports, as OKD's.
@@ -69,10 +69,16 @@ func observeConditions(ic *operatorv1.IngressController) {
 	}
 }
 
-// forgetIngressController drops the metrics of a deleted IngressController.
-func forgetIngressController(ic string) {
-	certificateExpiry.DeleteLabelValues(ic)
+// forgetConditions drops ic's icConditions series (a rejected spec's
+// conditions are not reported, as on OKD).
+func forgetConditions(ic string) {
 	for _, t := range reportedConditions {
 		icConditions.DeleteLabelValues(ic, t)
 	}
+}
+
+// forgetIngressController drops the metrics of a deleted IngressController.
+func forgetIngressController(ic string) {
+	certificateExpiry.DeleteLabelValues(ic)
+	forgetConditions(ic)
 }

@@ -47,8 +47,10 @@ func (r *Reconciler) admit(ctx context.Context, ic *operatorv1.IngressController
 	if err := r.Status().Patch(ctx, ic, client.MergeFrom(before)); err != nil {
 		return a, err
 	}
-	if a.Admitted { // as OKD: a rejected spec's conditions are not reported
+	if a.Admitted {
 		observeConditions(ic)
+	} else { // as OKD: a rejected spec's conditions are not reported
+		forgetConditions(ic.Name)
 	}
 	if verdictChanged(before, ic) {
 		r.announce(ic, a)
