@@ -296,12 +296,16 @@ func (c *canaryChecker) probe(ctx context.Context, ic string) *canaryFailure {
 		return &canaryFailure{reason: canaryReasonNotAdmitted, unknown: true,
 			msg: fmt.Sprintf("The default ingress controller has not admitted the canary route %s/%s.", names.CanaryNamespace, names.CanaryRoute)}
 	}
-	var d appsv1.Deployment
-	if err := r.Get(ctx, client.ObjectKey{Namespace: r.Options.RouterNamespace, Name: names.RouterDeployment(ic)}, &d); err != nil {
+	tmpl, err := r.routerTemplate(ctx, ic)
+	switch {
+	case err != nil:
 		c.reportReachable(host, 0)
 		return &canaryFailure{reason: canaryReasonNoReadyRouters, msg: "The router Deployment cannot be read: " + err.Error()}
+	case tmpl == nil:
+		c.reportReachable(host, 0)
+		return &canaryFailure{reason: canaryReasonNoReadyRouters, msg: "The router Deployment does not exist."}
 	}
-	if why := uncheckable(&d); why != "" {
+	if why := uncheckable(tmpl); why != "" {
 		c.reportReachable("", 0)
 		return &canaryFailure{reason: canaryReasonClientCertificates, unknown: true,
 			msg: "The routers " + why + " (spec.clientTLS), and the canary check has no client certificate: not checked."}
@@ -315,7 +319,7 @@ func (c *canaryChecker) probe(ctx context.Context, ic string) *canaryFailure {
 		c.reportReachable(host, 0)
 		return &canaryFailure{reason: canaryReasonNoReadyRouters, msg: "No router of the default ingress controller is ready to be checked."}
 	}
-	proxy := expectsProxyHeader(&d)
+	proxy := expectsProxyHeader(tmpl)
 	failed := probeAll(ctx, routers, canary.Target{Host: host, Port: canaryRoutePort(&route), ProxyProtocol: proxy})
 	reachable := 0.0
 	if len(failed) == 0 {
@@ -337,38 +341,23 @@ func firstN(s []string, n int) []string {
 	return append(slices.Clone(s[:n]), fmt.Sprintf("and %d more", len(s)-n))
 }
 
-// uncheckable says why the routers of d refuse a request without a
+// uncheckable says why the routers of tmpl refuse a request without a
 // client certificate: they require one, or accept only certain subjects
 // (HAProxy then answers 403 to a request without); "" if they do not.
-func uncheckable(d *appsv1.Deployment) string {
+func uncheckable(tmpl *corev1.PodTemplateSpec) string {
 	switch {
-	case deploymentEnv(d, names.EnvRouterMutualTLSAuth) == "required":
+	case templateEnv(tmpl, names.EnvRouterMutualTLSAuth) == "required":
 		return "require client certificates"
-	case deploymentEnv(d, names.EnvRouterMutualTLSAuth) != "" && deploymentEnv(d, names.EnvRouterMutualTLSAuthFilter) != "":
+	case templateEnv(tmpl, names.EnvRouterMutualTLSAuth) != "" && templateEnv(tmpl, names.EnvRouterMutualTLSAuthFilter) != "":
 		return "accept only client certificates of certain subjects"
 	}
 	return ""
 }
 
-// expectsProxyHeader tells whether the routers of d read a PROXY protocol
-// header before anything else.
-func expectsProxyHeader(d *appsv1.Deployment) bool {
-	return deploymentEnv(d, names.EnvRouterUseProxyProtocol) == "true"
-}
-
-// deploymentEnv is the value of the router container's variable name.
-func deploymentEnv(d *appsv1.Deployment, name string) string {
-	for _, c := range d.Spec.Template.Spec.Containers {
-		if c.Name != "router" {
-			continue
-		}
-		for _, e := range c.Env {
-			if e.Name == name {
-				return e.Value
-			}
-		}
-	}
-	return ""
+// expectsProxyHeader tells whether the routers of tmpl read a PROXY
+// protocol header before anything else.
+func expectsProxyHeader(tmpl *corev1.PodTemplateSpec) bool {
+	return templateEnv(tmpl, names.EnvRouterUseProxyProtocol) == "true"
 }
 
 // probeAll probes t through each router at once and returns what failed,

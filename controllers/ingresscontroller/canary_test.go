@@ -278,11 +278,11 @@ func TestProbeSettings(t *testing.T) {
 		{"optional, certain subjects", newIC("default", withStrategy(operatorv1.HostNetworkStrategyType)), clientCA{Policy: "optional", Filter: "^/CN=a$"}, false, true},
 	} {
 		d := desiredDeployment(tc.ic, admitted(tc.ic, o), o, clusterInputs{CookieKeyVersion: "v1", ClientCA: tc.ca})
-		if got := expectsProxyHeader(d); got != tc.proxy {
+		if got := expectsProxyHeader(&d.Spec.Template); got != tc.proxy {
 			t.Errorf("%s: PROXY header %v, want %v", tc.name, got, tc.proxy)
 		}
-		if got := uncheckable(d) != ""; got != tc.uncheckable {
-			t.Errorf("%s: uncheckable %v (%q), want %v", tc.name, got, uncheckable(d), tc.uncheckable)
+		if got := uncheckable(&d.Spec.Template) != ""; got != tc.uncheckable {
+			t.Errorf("%s: uncheckable %v (%q), want %v", tc.name, got, uncheckable(&d.Spec.Template), tc.uncheckable)
 		}
 	}
 }

@@ -74,14 +74,8 @@ func (r *Reconciler) ensureClientCA(ctx context.Context, ic *operatorv1.IngressC
 func heldClientCA(tmpl *corev1.PodTemplateSpec, want clientCA, problem string) clientCA {
 	held := clientCA{}
 	if mountsClientCA(tmpl) {
-		for _, e := range tmpl.Spec.Containers[0].Env {
-			switch e.Name {
-			case names.EnvRouterMutualTLSAuth:
-				held.Policy = e.Value
-			case names.EnvRouterMutualTLSAuthFilter:
-				held.Filter = envValue(e.Value)
-			}
-		}
+		held.Policy = templateEnv(tmpl, names.EnvRouterMutualTLSAuth)
+		held.Filter = templateEnv(tmpl, names.EnvRouterMutualTLSAuthFilter)
 		held.Version = tmpl.Annotations[names.ClientCAVersionAnnotation]
 	}
 	switch {

@@ -29,6 +29,20 @@ func literalEnv(v string) string { return strings.ReplaceAll(v, "$", "$$") }
 // envValue is the value the kubelet hands over for one literalEnv wrote.
 func envValue(written string) string { return strings.ReplaceAll(written, "$$", "$") }
 
+// templateEnv is what the router container of tmpl (its first) has for
+// the variable name, unescaped (envValue); "" if nothing.
+func templateEnv(tmpl *corev1.PodTemplateSpec, name string) string {
+	if tmpl == nil || len(tmpl.Spec.Containers) == 0 {
+		return ""
+	}
+	for _, e := range tmpl.Spec.Containers[0].Env {
+		if e.Name == name {
+			return envValue(e.Value)
+		}
+	}
+	return ""
+}
+
 // routerEnv is the ROUTER_* environment of an IngressController's routers,
 // OKD's contract, sorted by name so the pod template is stable.
 func routerEnv(ic *operatorv1.IngressController, a admission, o Options, in clusterInputs) []corev1.EnvVar {
