@@ -3,7 +3,9 @@
 // API server's client certificate, each in a Secret of the operator
 // namespace. Leaves are renewed a month before they expire and re-issued when
 // the CA changes; etcd and the Route API server read them from mounted
-// Secrets, which the kubelet refreshes.
+// Secrets, which the kubelet refreshes. Neither rereads its trusted CA: a
+// member that started before the CA it must trust is restarted, and the Route
+// API server restarts itself when the file changes (routeserver).
 package etcdcert
 
 import (
@@ -64,7 +66,37 @@ func Ensure(ctx context.Context, c client.Client, namespace string, now time.Tim
 			return fmt.Errorf("secret %s: %w", l.secret, err)
 		}
 	}
-	return nil
+	return restartStaleMember(ctx, c, namespace, ca)
+}
+
+// Member is the one etcd member's pod, which the StatefulSet names.
+const Member = names.RouteEtcdName + "-0"
+
+// restartStaleMember deletes the member's pod when it was created before
+// the CA was made: etcd read the CA it trusts for clients and peers when it
+// started, so it would refuse the Route API server's certificate, issued
+// by the new one, until restarted. The StatefulSet makes the pod again with
+// the Secret as it is now. Comparing times keeps this level-based: a manager
+// that stopped between writing the Secrets and this still restarts it.
+func restartStaleMember(ctx context.Context, c client.Client, namespace string, ca certs.KeyPair) error {
+	cert, _, err := ca.Parse()
+	if err != nil {
+		return err
+	}
+	pod := &corev1.Pod{}
+	err = c.Get(ctx, client.ObjectKey{Namespace: namespace, Name: Member}, pod)
+	if apierrors.IsNotFound(err) || (err == nil && pod.CreationTimestamp.After(certs.Issued(cert))) {
+		return nil // none (the CRD serves Routes, or not made yet), or it read this CA
+	}
+	if err != nil {
+		return err
+	}
+	// The UID precondition spares a pod made again meanwhile.
+	err = c.Delete(ctx, pod, client.Preconditions{UID: &pod.UID})
+	if apierrors.IsNotFound(err) || apierrors.IsConflict(err) {
+		return nil
+	}
+	return err
 }
 
 func ensureCA(ctx context.Context, c client.Client, namespace string, now time.Time) (certs.KeyPair, bool, error) {

@@ -18,3 +18,7 @@ package manager
 // +kubebuilder:rbac:groups="",namespace=openshift-ingress-operator,resources=secrets,verbs=create;update
 // +kubebuilder:rbac:groups=coordination.k8s.io,namespace=openshift-ingress-operator,resources=leases,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups="",namespace=openshift-ingress-operator,resources=events,verbs=create;patch
+//
+// The Route API server's etcd member, by name: restarted when it predates
+// the CA it must trust (etcdcert); deleting it changes nothing it runs.
+// +kubebuilder:rbac:groups="",namespace=openshift-ingress-operator,resources=pods,verbs=get;delete,resourceNames=okd-ingress-route-etcd-0

@@ -1,10 +1,13 @@
 package routeserver
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -162,11 +165,63 @@ func markResponses(h http.Handler, c *genericapiserver.Config) http.Handler {
 	})
 }
 
-// Run serves until ctx ends.
+// Run serves until ctx ends, or until the etcd CA file changes.
 func Run(ctx context.Context, o *Options) error {
+	ca := o.Recommended.Etcd.StorageConfig.Transport.TrustedCAFile
+	var trusted []byte
+	if ca != "" {
+		trusted, _ = os.ReadFile(ca) // what the server is about to read
+	}
 	server, err := o.NewServer()
 	if err != nil {
 		return err
 	}
-	return server.PrepareRun().RunWithContext(ctx)
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	// The etcd client reads its CA once. The manager makes a new one when
+	// the old nears expiry or its Secret is lost, and re-issues etcd's
+	// certificates under it; the kubelet then updates the mounted file. A
+	// server that goes on could reach etcd no more: it stops, gracefully
+	// (--shutdown-delay), and the restarted one trusts the new CA.
+	if len(trusted) > 0 {
+		go watchFile(ctx, ca, trusted, caCheckInterval, func() { stop(fmt.Errorf("%w: %s", ErrEtcdCAChanged, ca)) })
+	}
+	err = server.PrepareRun().RunWithContext(ctx)
+	if cause := context.Cause(ctx); errors.Is(cause, ErrEtcdCAChanged) {
+		return cause
+	}
+	return err
+}
+
+// ErrEtcdCAChanged ends Run when the etcd CA file changed.
+var ErrEtcdCAChanged = errors.New("the etcd CA file changed; stopping so that a restart reads it")
+
+// caCheckInterval is how often Run reads the etcd CA file; the kubelet
+// takes up to about a minute to update a mounted Secret anyway.
+const caCheckInterval = 10 * time.Second
+
+// watchFile calls changed once, when path holds other bytes than first. A
+// file that cannot be read, or is empty, is not a change: it may be between
+// writes, and the server runs on what it read.
+func watchFile(ctx context.Context, path string, first []byte, every time.Duration, changed func()) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if changedFrom(path, first) {
+			changed()
+			return
+		}
+	}
+}
+
+// changedFrom reports whether path now holds bytes other than first (and
+// some: see watchFile).
+func changedFrom(path string, first []byte) bool {
+	now, err := os.ReadFile(path)
+	return err == nil && len(now) > 0 && !bytes.Equal(now, first)
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/types"
@@ -420,9 +421,33 @@ func TestEtcdCertificateRenewal(t *testing.T) {
 		}
 		return out
 	}
+	// The etcd member's pod (no node: the API server deletes it at once).
+	member := func() *corev1.Pod {
+		p := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: etcdcert.Member},
+			Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "etcd", Image: "etcd"}}}}
+		must(t, cluster.Client.Create(ctx, p))
+		return p
+	}
+	memberIs := func(when string, p *corev1.Pod, want bool) {
+		t.Helper()
+		got := &corev1.Pod{}
+		err := cluster.Client.Get(ctx, client.ObjectKeyFromObject(p), got)
+		if err != nil && !apierrors.IsNotFound(err) {
+			t.Fatal(err)
+		}
+		if kept := err == nil && got.UID == p.UID; kept != want {
+			t.Errorf("%s: member kept %v, want %v", when, kept, want)
+		}
+	}
 	now := time.Now()
+	installed := member() // made with the StatefulSet, before the manager made a CA
 	must(t, etcdcert.Ensure(ctx, cluster.Client, ns, now))
+	memberIs("made before the CA", installed, false)
 	first := snapshot()
+	// The API server stamps creation in whole seconds; a pod of the CA's
+	// second is restarted too.
+	time.Sleep(time.Until(now.Truncate(time.Second).Add(time.Second)))
+	pod := member()
 	must(t, etcdcert.Ensure(ctx, cluster.Client, ns, now.Add(24*time.Hour)))
 	if got := snapshot(); got[names.RouteEtcdServingSecretName] != first[names.RouteEtcdServingSecretName] || got[names.RouteEtcdClientSecretName] != first[names.RouteEtcdClientSecretName] {
 		t.Fatalf("certificates re-issued a day later: %v → %v", first, got)
@@ -434,12 +459,15 @@ func TestEtcdCertificateRenewal(t *testing.T) {
 		renewed[names.RouteEtcdClientSecretName] == first[names.RouteEtcdClientSecretName] {
 		t.Fatalf("25 days before expiry: %v → %v, want new leaves under the same CA", first, renewed)
 	}
+	// etcd reads renewed leaves at each handshake: no restart for them.
+	memberIs("leaves renewed under the same CA", pod, true)
 	must(t, etcdcert.Ensure(ctx, cluster.Client, ns, now.Add(10*365*24*time.Hour)))
 	for n, s := range snapshot() {
 		if s == renewed[n] {
 			t.Errorf("%s kept when the CA expired", n)
 		}
 	}
+	memberIs("a new CA", pod, false)
 }
 
 // TestRouteProtobufAccept: a client that prefers protobuf with JSON as its

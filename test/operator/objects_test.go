@@ -582,6 +582,12 @@ func TestManagerRBAC(t *testing.T) {
 		{"kube-system", "coordination.k8s.io", "leases", "", "", "update", false},
 		{"", "discovery.k8s.io", "endpointslices", "", "", "list", false},
 		{"", "authentication.k8s.io", "tokenreviews", "", "", "create", false},
+		// The Route API server's etcd member, restarted for a new CA: that
+		// pod only, and nothing it could change.
+		{names.OperatorNamespace, "", "pods", "", names.RouteEtcdName + "-0", "delete", true},
+		{names.OperatorNamespace, "", "pods", "", "okd-ingress-route-apiserver-5d8f7-abcde", "delete", false},
+		{names.OperatorNamespace, "", "pods", "", names.RouteEtcdName + "-0", "patch", false},
+		{names.OperatorNamespace, "apps", "statefulsets", "", names.RouteEtcdName, "patch", false},
 		// IngressControllers of its namespace only.
 		{names.OperatorNamespace, "operator.openshift.io", "ingresscontrollers", "", "", "update", true},
 		{"team-a", "operator.openshift.io", "ingresscontrollers", "", "", "list", false},
