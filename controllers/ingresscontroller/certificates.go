@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"net"
 	"slices"
 	"time"
@@ -87,11 +88,78 @@ func issueWith(newCert servingIssuer, ca caPair, dnsNames []string, validity tim
 	}, leaf[0].NotAfter, nil
 }
 
-// caUsable reports whether the CA in data parses and is not about to expire.
-func caUsable(data map[string][]byte, validityNeeded time.Duration, now time.Time) bool {
-	kp := certs.KeyPair{CertPEM: data[corev1.TLSCertKey], KeyPEM: data[corev1.TLSPrivateKeyKey]}
+// Keys of router-ca beside tls.crt and tls.key (the CA that signs): its
+// successor, made caOverlap before it takes over, and the certificate of
+// the CA it replaced, published until that one expires. Clients that
+// refresh the published bundle within that year never meet a default
+// certificate they do not trust, before or after the switch.
+const (
+	caNextCertKey     = "next.crt"
+	caNextKeyKey      = "next.key"
+	caPreviousCertKey = "previous.crt"
+	caOverlap         = 365 * 24 * time.Hour
+)
+
+// caUsable reports whether kp is a CA that can still sign leaves valid for
+// validityNeeded.
+func caUsable(kp caPair, validityNeeded time.Duration, now time.Time) bool {
 	c, _, err := kp.Parse()
 	return err == nil && c.IsCA && now.Add(validityNeeded).Before(c.NotAfter)
+}
+
+// rotateCA returns router-ca's data as it is to be at now, and whether it
+// changed. The CA signs while it outlives a new leaf (leafValidity); its
+// successor is made a year earlier and then takes over, or a new CA when
+// there is none (a first start, a lost or spoiled Secret).
+func rotateCA(data map[string][]byte, leafValidity time.Duration, now time.Time) (map[string][]byte, bool, error) {
+	out := maps.Clone(data)
+	if out == nil {
+		out = map[string][]byte{}
+	}
+	changed := false
+	next := caPair{CertPEM: out[caNextCertKey], KeyPEM: out[caNextKeyKey]}
+	if !caUsable(pairOf(out), leafValidity, now) {
+		if !caUsable(next, leafValidity, now) {
+			fresh, err := newCA(now)
+			if err != nil {
+				return nil, false, err
+			}
+			next = pairOf(fresh)
+		}
+		delete(out, caPreviousCertKey)
+		if old, err := certs.ParseCertificates(out[corev1.TLSCertKey]); err == nil && old[0].IsCA && now.Before(old[0].NotAfter) {
+			out[caPreviousCertKey] = out[corev1.TLSCertKey]
+		}
+		out[corev1.TLSCertKey], out[corev1.TLSPrivateKeyKey] = next.CertPEM, next.KeyPEM
+		delete(out, caNextCertKey)
+		delete(out, caNextKeyKey)
+		changed = true
+	}
+	if !caUsable(pairOf(out), leafValidity+caOverlap, now) && !caUsable(next, leafValidity+caOverlap, now) {
+		fresh, err := newCA(now)
+		if err != nil {
+			return nil, false, err
+		}
+		out[caNextCertKey], out[caNextKeyKey] = fresh[corev1.TLSCertKey], fresh[corev1.TLSPrivateKeyKey]
+		changed = true
+	}
+	if prev, ok := out[caPreviousCertKey]; ok {
+		if c, err := certs.ParseCertificates(prev); err != nil || !now.Before(c[0].NotAfter) {
+			delete(out, caPreviousCertKey)
+			changed = true
+		}
+	}
+	return out, changed, nil
+}
+
+// caBundle is what clients of the router CA are to trust: the CA that
+// signs, its successor and its predecessor, those router-ca holds.
+func caBundle(data map[string][]byte) []byte {
+	var b []byte
+	for _, k := range []string{corev1.TLSCertKey, caNextCertKey, caPreviousCertKey} {
+		b = append(b, data[k]...)
+	}
+	return b
 }
 
 func newCA(now time.Time) (map[string][]byte, error) {

@@ -126,8 +126,137 @@ func TestCAUsable(t *testing.T) {
 		{name: "missing", data: nil, needed: time.Hour, now: clock},
 		{name: "not a CA", data: leaf, needed: time.Minute, now: clock},
 	} {
-		if got := caUsable(tc.data, tc.needed, tc.now); got != tc.want {
+		if got := caUsable(pairOf(tc.data), tc.needed, tc.now); got != tc.want {
 			t.Errorf("%s: caUsable = %v, want %v", tc.name, got, tc.want)
 		}
 	}
+}
+
+// TestRotateCA follows router-ca through two rotations with OKD's leaf
+// validity (two years): the successor is published a year before it signs,
+// and the CA it replaces a year after.
+func TestRotateCA(t *testing.T) {
+	const leaf = 2 * 365 * 24 * time.Hour
+	day := 24 * time.Hour
+	year := 365 * day
+	serial := func(pem []byte) string {
+		if len(pem) == 0 {
+			return ""
+		}
+		c, err := certs.ParseCertificates(pem)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c[0].SerialNumber.String()
+	}
+	type state struct{ current, next, previous string }
+	stateOf := func(d map[string][]byte) state {
+		return state{serial(d[corev1.TLSCertKey]), serial(d[caNextCertKey]), serial(d[caPreviousCertKey])}
+	}
+	data, changed, err := rotateCA(nil, leaf, clock)
+	if err != nil || !changed {
+		t.Fatalf("first start: changed %v, %v", changed, err)
+	}
+	first := stateOf(data)
+	if first.current == "" || first.next != "" || first.previous != "" {
+		t.Fatalf("first start: %+v, want a CA alone", first)
+	}
+	step := func(at time.Duration, wantChanged bool, check func(prev, now state) string) {
+		t.Helper()
+		before := stateOf(data)
+		var changed bool
+		data, changed, err = rotateCA(data, leaf, clock.Add(at))
+		if err != nil {
+			t.Fatal(err)
+		}
+		now := stateOf(data)
+		if changed != wantChanged {
+			t.Errorf("at %v: changed %v, want %v (%+v → %+v)", at, changed, wantChanged, before, now)
+		}
+		if msg := check(before, now); msg != "" {
+			t.Errorf("at %v: %s (%+v → %+v)", at, msg, before, now)
+		}
+		if got := bundleSerials(t, caBundle(data)); !slices.Equal(got, nonEmpty(now.current, now.next, now.previous)) {
+			t.Errorf("at %v: bundle %v, want %+v", at, got, now)
+		}
+	}
+	same := func(prev, now state) string {
+		if prev != now {
+			return "changed"
+		}
+		return ""
+	}
+	step(year, false, same)
+	step(2*year+day, true, func(prev, now state) string {
+		if now.current != prev.current || now.next == "" || now.previous != "" {
+			return "want a successor published beside the CA that signs"
+		}
+		return ""
+	})
+	step(2*year+180*day, false, same)
+	step(3*year+day, true, func(prev, now state) string {
+		if now.current != prev.next || now.previous != prev.current || now.next != "" {
+			return "want the successor to sign and the old CA kept as previous"
+		}
+		return ""
+	})
+	step(4*year, false, same)
+	step(4*year+2*day, true, func(prev, now state) string {
+		if now.current != prev.current || now.previous != prev.previous || now.next == "" {
+			return "want the next successor beside both"
+		}
+		return ""
+	})
+	step(5*year, true, func(prev, now state) string {
+		if now.current != prev.current || now.next != prev.next || now.previous != "" {
+			return "want the expired previous CA dropped"
+		}
+		return ""
+	})
+	// A spoiled CA: its successor, already published, signs at once.
+	data[corev1.TLSPrivateKeyKey] = []byte("junk")
+	data["admin-note"] = []byte("kept")
+	step(5*year+12*time.Hour, true, func(prev, now state) string {
+		if now.current != prev.next || now.previous != prev.current || now.next != "" {
+			return "want the published successor to take over"
+		}
+		return ""
+	})
+	if string(data["admin-note"]) != "kept" {
+		t.Error("a key router-ca does not use was dropped")
+	}
+	// A lost Secret: a new CA, nothing else to trust.
+	data = nil
+	step(6*year, true, func(prev, now state) string {
+		if now.current == "" || now.next != "" || now.previous != "" {
+			return "want a new CA alone"
+		}
+		return ""
+	})
+}
+
+func bundleSerials(t *testing.T, bundle []byte) []string {
+	t.Helper()
+	if len(bundle) == 0 {
+		return nil
+	}
+	cs, err := certs.ParseCertificates(bundle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, c := range cs {
+		out = append(out, c.SerialNumber.String())
+	}
+	return out
+}
+
+func nonEmpty(s ...string) []string {
+	var out []string
+	for _, v := range s {
+		if v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }

@@ -214,11 +214,11 @@ func (r *Reconciler) ensureOperands(ctx context.Context, ic *operatorv1.IngressC
 	}
 	// The router CA signs the generated default certificate and the
 	// metrics' one; read (or made) once.
-	ca, err := r.ensureCA(ctx)
+	ca, bundle, err := r.ensureCA(ctx)
 	if err != nil {
 		return obs, err
 	}
-	if err := r.publishCA(ctx, ca); err != nil {
+	if err := r.publishCA(ctx, bundle); err != nil {
 		return obs, err
 	}
 	var in clusterInputs

@@ -550,33 +550,31 @@ func (r *Reconciler) certificateProblem(ctx context.Context, name string) (*unus
 	return nil, nil
 }
 
-// publishCA keeps the router CA's certificate, without its key, in a
+// publishCA keeps the router CA's bundle (caBundle), without keys, in a
 // ConfigMap of the router namespace: what clients of the generated
 // certificates and metrics scrapers trust (OKD publishes its default
 // ingress certificate for clients in openshift-config-managed).
-func (r *Reconciler) publishCA(ctx context.Context, ca caPair) error {
+func (r *Reconciler) publishCA(ctx context.Context, bundle []byte) error {
 	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: r.Options.RouterNamespace, Name: names.RouterCAConfigMap}}
 	_, err := controllerutil.CreateOrPatch(ctx, r.Client, cm, func() error {
-		cm.Data = map[string]string{names.RouterCABundleKey: string(ca.CertPEM)}
+		cm.Data = map[string]string{names.RouterCABundleKey: string(bundle)}
 		return nil
 	})
 	return err
 }
 
-// ensureCA returns router-ca, creating or replacing it when unusable.
-func (r *Reconciler) ensureCA(ctx context.Context) (caPair, error) {
+// ensureCA returns the router CA that signs and the bundle to publish,
+// creating router-ca or rotating its CAs as rotateCA says.
+func (r *Reconciler) ensureCA(ctx context.Context) (caPair, []byte, error) {
 	s := &corev1.Secret{}
 	s.Name, s.Namespace = names.RouterCASecret, r.Options.OperatorNamespace
 	err := r.Get(ctx, client.ObjectKeyFromObject(s), s)
 	if err != nil && !apierrors.IsNotFound(err) {
-		return caPair{}, err
+		return caPair{}, nil, err
 	}
-	if caUsable(s.Data, r.Options.CertificateValidity, r.Now()) {
-		return pairOf(s.Data), nil
-	}
-	data, err := newCA(r.Now())
-	if err != nil {
-		return caPair{}, err
+	data, changed, err := rotateCA(s.Data, r.Options.CertificateValidity, r.Now())
+	if err != nil || !changed {
+		return pairOf(data), caBundle(data), err
 	}
 	s.Type, s.Data = corev1.SecretTypeTLS, data
 	if s.CreationTimestamp.IsZero() {
@@ -584,5 +582,5 @@ func (r *Reconciler) ensureCA(ctx context.Context) (caPair, error) {
 	} else {
 		err = r.Update(ctx, s)
 	}
-	return pairOf(data), err
+	return pairOf(data), caBundle(data), err
 }
