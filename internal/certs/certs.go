@@ -30,10 +30,6 @@ type KeyPair struct {
 // backdate tolerates clock skew between the signer and the verifiers.
 const backdate = 5 * time.Minute
 
-// Issued is when a certificate made here was signed: its NotBefore is
-// backdated.
-func Issued(c *x509.Certificate) time.Time { return c.NotBefore.Add(backdate) }
-
 // NewCA returns a self-signed CA certificate valid for the given duration.
 func NewCA(commonName string, validity time.Duration, now time.Time) (KeyPair, error) {
 	return newCA(commonName, validity, now, ecdsaKey)

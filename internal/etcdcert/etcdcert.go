@@ -9,6 +9,7 @@
 package etcdcert
 
 import (
+	"bytes"
 	"context"
 	"crypto/x509"
 	"fmt"
@@ -66,27 +67,38 @@ func Ensure(ctx context.Context, c client.Client, namespace string, now time.Tim
 			return fmt.Errorf("secret %s: %w", l.secret, err)
 		}
 	}
-	return restartStaleMember(ctx, c, namespace, ca)
+	return restartStaleMember(ctx, c, namespace)
 }
 
 // Member is the one etcd member's pod, which the StatefulSet names.
 const Member = names.RouteEtcdName + "-0"
 
+// CAWrittenAnnotation, on a leaf Secret, is when its ca.crt last changed
+// (RFC 3339, the manager's clock): from then on a pod that mounts it
+// trusts that CA.
+const CAWrittenAnnotation = "route.okd-ingress.io/ca-written"
+
 // restartStaleMember deletes the member's pod when it was created before
-// the CA was made: etcd read the CA it trusts for clients and peers when it
-// started, so it would refuse the Route API server's certificate, issued
-// by the new one, until restarted. The StatefulSet makes the pod again with
-// the Secret as it is now. Comparing times keeps this level-based: a manager
-// that stopped between writing the Secrets and this still restarts it.
-func restartStaleMember(ctx context.Context, c client.Client, namespace string, ca certs.KeyPair) error {
-	cert, _, err := ca.Parse()
-	if err != nil {
+// the members' Secret got the CA it holds: etcd read the CA it trusts for
+// clients and peers when it started, so it would refuse the Route API
+// server's certificate, issued by the new one, until restarted. The
+// StatefulSet makes the pod again with the Secret as it is now. Comparing
+// times keeps this level-based: a manager that stopped between writing the
+// Secret and this still restarts it, and a pod made again before the Secret
+// was written is restarted too.
+func restartStaleMember(ctx context.Context, c client.Client, namespace string) error {
+	s, exists, err := get(ctx, c, namespace, names.RouteEtcdServingSecretName)
+	if err != nil || !exists {
 		return err
+	}
+	written, err := time.Parse(time.RFC3339, s.Annotations[CAWrittenAnnotation])
+	if err != nil {
+		return nil // written before the annotation: nothing known to be stale
 	}
 	pod := &corev1.Pod{}
 	err = c.Get(ctx, client.ObjectKey{Namespace: namespace, Name: Member}, pod)
-	if apierrors.IsNotFound(err) || (err == nil && pod.CreationTimestamp.After(certs.Issued(cert))) {
-		return nil // none (the CRD serves Routes, or not made yet), or it read this CA
+	if apierrors.IsNotFound(err) || (err == nil && pod.CreationTimestamp.After(written)) {
+		return nil // none (the CRD serves Routes, or not made yet), or it mounted this CA
 	}
 	if err != nil {
 		return err
@@ -128,6 +140,9 @@ func ensureLeaf(ctx context.Context, c client.Client, namespace, name string, ca
 	}
 	if kp, err = issue(); err != nil {
 		return err
+	}
+	if !bytes.Equal(s.Data[keyCACert], ca.CertPEM) {
+		metav1.SetMetaDataAnnotation(&s.ObjectMeta, CAWrittenAnnotation, now.UTC().Format(time.RFC3339))
 	}
 	s.Type = corev1.SecretTypeTLS
 	s.Data = map[string][]byte{keyCACert: ca.CertPEM, corev1.TLSCertKey: kp.CertPEM, corev1.TLSPrivateKeyKey: kp.KeyPEM}

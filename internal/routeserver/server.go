@@ -176,17 +176,24 @@ func Run(ctx context.Context, o *Options) error {
 	if err != nil {
 		return err
 	}
+	return untilChanged(ctx, ca, trusted, caCheckInterval, server.PrepareRun().RunWithContext)
+}
+
+// untilChanged runs run until ctx ends or, when trusted holds what file
+// held, until the file holds other bytes. The etcd client reads its CA
+// once. The manager makes a new one when the old nears expiry or its
+// Secret is lost, and re-issues etcd's certificates under it; the kubelet
+// then updates the mounted file. A server that went on could reach etcd no
+// more: it stops, gracefully (run's shutdown, --shutdown-delay), and
+// returns ErrEtcdCAChanged, for its container to restart and trust the new
+// CA.
+func untilChanged(ctx context.Context, file string, trusted []byte, every time.Duration, run func(context.Context) error) error {
 	ctx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
-	// The etcd client reads its CA once. The manager makes a new one when
-	// the old nears expiry or its Secret is lost, and re-issues etcd's
-	// certificates under it; the kubelet then updates the mounted file. A
-	// server that goes on could reach etcd no more: it stops, gracefully
-	// (--shutdown-delay), and the restarted one trusts the new CA.
 	if len(trusted) > 0 {
-		go watchFile(ctx, ca, trusted, caCheckInterval, func() { stop(fmt.Errorf("%w: %s", ErrEtcdCAChanged, ca)) })
+		go watchFile(ctx, file, trusted, every, func() { stop(fmt.Errorf("%w: %s", ErrEtcdCAChanged, file)) })
 	}
-	err = server.PrepareRun().RunWithContext(ctx)
+	err := run(ctx)
 	if cause := context.Cause(ctx); errors.Is(cause, ErrEtcdCAChanged) {
 		return cause
 	}

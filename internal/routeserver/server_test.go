@@ -2,6 +2,7 @@ package routeserver
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -65,4 +66,41 @@ func TestWatchFile(t *testing.T) {
 	}()
 	cancel()
 	<-done
+}
+
+// TestUntilChanged: a server told to stop by its context returns what it
+// returns; one stopped for a changed CA file returns ErrEtcdCAChanged,
+// after its own graceful return.
+func TestUntilChanged(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ca.crt")
+	if err := os.WriteFile(path, []byte("old CA"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	serve := func(ctx context.Context) error { <-ctx.Done(); return nil } // as RunWithContext
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := untilChanged(ctx, path, []byte("old CA"), time.Millisecond, serve); err != nil {
+		t.Errorf("stopped by its context: %v, want nil", err)
+	}
+	started := make(chan struct{})
+	done := make(chan error)
+	go func() {
+		done <- untilChanged(context.Background(), path, []byte("old CA"), time.Millisecond, func(ctx context.Context) error {
+			close(started)
+			return serve(ctx)
+		})
+	}()
+	<-started
+	if err := os.WriteFile(path, []byte("new CA"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; !errors.Is(err, ErrEtcdCAChanged) {
+		t.Errorf("after the CA file changed: %v, want ErrEtcdCAChanged", err)
+	}
+	// No CA file (an etcd without TLS): nothing watched.
+	ctx, cancel = context.WithCancel(context.Background())
+	cancel()
+	if err := untilChanged(ctx, "", nil, time.Millisecond, serve); err != nil {
+		t.Errorf("without a CA file: %v", err)
+	}
 }

@@ -439,13 +439,13 @@ func TestEtcdCertificateRenewal(t *testing.T) {
 			t.Errorf("%s: member kept %v, want %v", when, kept, want)
 		}
 	}
-	now := time.Now()
 	installed := member() // made with the StatefulSet, before the manager made a CA
+	now := time.Now()
 	must(t, etcdcert.Ensure(ctx, cluster.Client, ns, now))
 	memberIs("made before the CA", installed, false)
 	first := snapshot()
-	// The API server stamps creation in whole seconds; a pod of the CA's
-	// second is restarted too.
+	// The API server stamps creation in whole seconds, the Secret is
+	// stamped alike, and a pod of the same second is restarted too.
 	time.Sleep(time.Until(now.Truncate(time.Second).Add(time.Second)))
 	pod := member()
 	must(t, etcdcert.Ensure(ctx, cluster.Client, ns, now.Add(24*time.Hour)))
@@ -461,6 +461,18 @@ func TestEtcdCertificateRenewal(t *testing.T) {
 	}
 	// etcd reads renewed leaves at each handshake: no restart for them.
 	memberIs("leaves renewed under the same CA", pod, true)
+	// A CA Secret restored from a backup: an older CA, still valid. The
+	// leaves follow it, and so must the member.
+	restored, err := certs.NewCA("restored", 10*365*24*time.Hour, now.Add(-30*24*time.Hour))
+	must(t, err)
+	caSecret := &corev1.Secret{}
+	must(t, cluster.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: names.RouteEtcdCASecretName}, caSecret))
+	caSecret.Data = map[string][]byte{"ca.crt": restored.CertPEM, "ca.key": restored.KeyPEM}
+	must(t, cluster.Client.Update(ctx, caSecret))
+	must(t, etcdcert.Ensure(ctx, cluster.Client, ns, time.Now()))
+	memberIs("a restored CA", pod, false)
+	renewed = snapshot()
+	pod = member()
 	must(t, etcdcert.Ensure(ctx, cluster.Client, ns, now.Add(10*365*24*time.Hour)))
 	for n, s := range snapshot() {
 		if s == renewed[n] {

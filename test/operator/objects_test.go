@@ -584,6 +584,7 @@ func TestManagerRBAC(t *testing.T) {
 		{"", "authentication.k8s.io", "tokenreviews", "", "", "create", false},
 		// The Route API server's etcd member, restarted for a new CA: that
 		// pod only, and nothing it could change.
+		{names.OperatorNamespace, "", "pods", "", names.RouteEtcdName + "-0", "get", true},
 		{names.OperatorNamespace, "", "pods", "", names.RouteEtcdName + "-0", "delete", true},
 		{names.OperatorNamespace, "", "pods", "", "okd-ingress-route-apiserver-5d8f7-abcde", "delete", false},
 		{names.OperatorNamespace, "", "pods", "", names.RouteEtcdName + "-0", "patch", false},
