@@ -133,9 +133,10 @@ func rotateCA(data map[string][]byte, leafValidity time.Duration, now time.Time)
 		out[corev1.TLSCertKey], out[corev1.TLSPrivateKeyKey] = next.CertPEM, next.KeyPEM
 		delete(out, caNextCertKey)
 		delete(out, caNextKeyKey)
-		changed = true
+		next, changed = caPair{}, true
 	}
-	if !caUsable(pairOf(out), leafValidity+caOverlap, now) && !caUsable(next, leafValidity+caOverlap, now) {
+	// A successor, once published, is kept until it signs: clients trust it.
+	if !caUsable(pairOf(out), leafValidity+caOverlap, now) && !caUsable(next, leafValidity, now) {
 		fresh, err := newCA(now)
 		if err != nil {
 			return nil, false, err
@@ -153,11 +154,15 @@ func rotateCA(data map[string][]byte, leafValidity time.Duration, now time.Time)
 }
 
 // caBundle is what clients of the router CA are to trust: the CA that
-// signs, its successor and its predecessor, those router-ca holds.
-func caBundle(data map[string][]byte) []byte {
-	var b []byte
-	for _, k := range []string{corev1.TLSCertKey, caNextCertKey, caPreviousCertKey} {
-		b = append(b, data[k]...)
+// signs, and its successor and predecessor where router-ca holds usable
+// ones (a bundle with a bad block may be refused whole).
+func caBundle(data map[string][]byte, now time.Time) []byte {
+	b := slices.Clone(data[corev1.TLSCertKey])
+	if next := (caPair{CertPEM: data[caNextCertKey], KeyPEM: data[caNextKeyKey]}); caUsable(next, 0, now) {
+		b = append(b, next.CertPEM...)
+	}
+	if prev, err := certs.ParseCertificates(data[caPreviousCertKey]); err == nil && len(prev) == 1 && prev[0].IsCA && now.Before(prev[0].NotAfter) {
+		b = append(b, data[caPreviousCertKey]...)
 	}
 	return b
 }

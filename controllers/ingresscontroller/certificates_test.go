@@ -134,7 +134,7 @@ func TestCAUsable(t *testing.T) {
 
 // TestRotateCA follows router-ca through two rotations with OKD's leaf
 // validity (two years): the successor is published a year before it signs,
-// and the CA it replaces a year after.
+// and the CA it replaces until it expires.
 func TestRotateCA(t *testing.T) {
 	const leaf = 2 * 365 * 24 * time.Hour
 	day := 24 * time.Hour
@@ -176,7 +176,7 @@ func TestRotateCA(t *testing.T) {
 		if msg := check(before, now); msg != "" {
 			t.Errorf("at %v: %s (%+v → %+v)", at, msg, before, now)
 		}
-		if got := bundleSerials(t, caBundle(data)); !slices.Equal(got, nonEmpty(now.current, now.next, now.previous)) {
+		if got := bundleSerials(t, caBundle(data, clock.Add(at))); !slices.Equal(got, nonEmpty(now.current, now.next, now.previous)) {
 			t.Errorf("at %v: bundle %v, want %+v", at, got, now)
 		}
 	}
@@ -259,4 +259,54 @@ func nonEmpty(s ...string) []string {
 		}
 	}
 	return out
+}
+
+// TestRotateCAReplay reconciles every ten days for twelve years, with
+// the shortest and the longest leaf validity the options allow: a second
+// reconcile at the same moment changes nothing, every CA is published at
+// least a year before it signs, and no bad block reaches the bundle.
+func TestRotateCAReplay(t *testing.T) {
+	year := 365 * 24 * time.Hour
+	longest := (&Options{CertificateValidity: 5 * year}).WithDefaults().CertificateValidity
+	if longest != caValidity-2*caOverlap {
+		t.Fatalf("a five-year certificate validity becomes %v, want %v", longest, caValidity-2*caOverlap)
+	}
+	for _, leaf := range []time.Duration{time.Hour, longest} {
+		var data map[string][]byte
+		published := map[string]time.Time{} // serial → first in the bundle
+		const step = 10 * 24 * time.Hour
+		for at := time.Duration(0); at < 12*year; at += step {
+			now := clock.Add(at)
+			var err error
+			if data, _, err = rotateCA(data, leaf, now); err != nil {
+				t.Fatal(err)
+			}
+			if _, again, _ := rotateCA(data, leaf, now); again {
+				t.Fatalf("leaf %v, at %v: a second reconcile changed router-ca", leaf, at)
+			}
+			for _, s := range bundleSerials(t, caBundle(data, now)) {
+				if _, ok := published[s]; !ok {
+					published[s] = now
+				}
+			}
+			signer := bundleSerials(t, data[corev1.TLSCertKey])[0]
+			// Within a step: the successor is made at the first reconcile
+			// that finds the signer short of a year beyond a certificate.
+			if now.Sub(published[signer]) < caOverlap-step && published[signer] != clock {
+				t.Fatalf("leaf %v, at %v: the CA that signs was published %v before", leaf, at, now.Sub(published[signer]))
+			}
+		}
+		if len(published) < 3 {
+			t.Errorf("leaf %v: %d CAs in twelve years, want rotations", leaf, len(published))
+		}
+	}
+	// A successor that does not parse is never published.
+	data, _, err := rotateCA(nil, time.Hour, clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data[caNextCertKey], data[caPreviousCertKey] = []byte("junk"), []byte("junk")
+	if got := bundleSerials(t, caBundle(data, clock)); len(got) != 1 {
+		t.Errorf("bundle with a spoiled successor and predecessor: %d certificates, want the CA alone", len(got))
+	}
 }

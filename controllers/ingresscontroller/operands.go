@@ -1,6 +1,7 @@
 package ingresscontroller
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
@@ -564,7 +566,10 @@ func (r *Reconciler) publishCA(ctx context.Context, bundle []byte) error {
 }
 
 // ensureCA returns the router CA that signs and the bundle to publish,
-// creating router-ca or rotating its CAs as rotateCA says.
+// creating router-ca or rotating its CAs as rotateCA says. A Secret that
+// cannot be written (made immutable, or of another type) fails the
+// reconcile only once its CA can sign no more: until then the routers are
+// served as they are, without the successor published ahead.
 func (r *Reconciler) ensureCA(ctx context.Context) (caPair, []byte, error) {
 	s := &corev1.Secret{}
 	s.Name, s.Namespace = names.RouterCASecret, r.Options.OperatorNamespace
@@ -572,15 +577,22 @@ func (r *Reconciler) ensureCA(ctx context.Context) (caPair, []byte, error) {
 	if err != nil && !apierrors.IsNotFound(err) {
 		return caPair{}, nil, err
 	}
-	data, changed, err := rotateCA(s.Data, r.Options.CertificateValidity, r.Now())
+	now := r.Now()
+	data, changed, err := rotateCA(s.Data, r.Options.CertificateValidity, now)
 	if err != nil || !changed {
-		return pairOf(data), caBundle(data), err
+		return pairOf(data), caBundle(data, now), err
 	}
-	s.Type, s.Data = corev1.SecretTypeTLS, data
+	stored := s.Data
+	s.Data = data
 	if s.CreationTimestamp.IsZero() {
+		s.Type = corev1.SecretTypeTLS
 		err = r.Create(ctx, s)
 	} else {
 		err = r.Update(ctx, s)
 	}
-	return pairOf(data), caBundle(data), err
+	if err != nil && bytes.Equal(stored[corev1.TLSCertKey], data[corev1.TLSCertKey]) {
+		ctrl.LoggerFrom(ctx).Error(err, "router-ca: the successor CA cannot be saved; the current one signs meanwhile")
+		return pairOf(stored), caBundle(stored, now), nil
+	}
+	return pairOf(data), caBundle(data, now), err
 }

@@ -92,6 +92,10 @@ func (o Options) WithDefaults() Options {
 	if o.CertificateValidity == 0 {
 		o.CertificateValidity = 2 * 365 * 24 * time.Hour
 	}
+	// A router CA signs while it outlives a new certificate, and its
+	// successor is published a year before: longer certificates would leave
+	// a CA no time to sign in (rotateCA).
+	o.CertificateValidity = min(o.CertificateValidity, caValidity-2*caOverlap)
 	switch {
 	case o.CanaryInterval <= 0:
 		o.CanaryInterval = time.Minute

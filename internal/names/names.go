@@ -174,9 +174,10 @@ const (
 	RouterClusterRole = "openshift-ingress-router"
 	// RouterCASecret is the CA that signs generated default certificates.
 	RouterCASecret = "router-ca"
-	// RouterCAConfigMap publishes that CA's certificate alone, in the
-	// router namespace under RouterCABundleKey, for clients and metrics
-	// scrapers to trust without reading the CA's key.
+	// RouterCAConfigMap publishes that CA's certificate, with its
+	// successor's and its predecessor's while they overlap, in the router
+	// namespace under RouterCABundleKey, for clients and metrics scrapers to
+	// trust without reading the CAs' keys.
 	RouterCAConfigMap = "router-ca"
 	RouterCABundleKey = "ca-bundle.crt"
 	// IngressClassController is the controller of IngressClasses whose

@@ -142,6 +142,7 @@ func TestDefaultCertificate(t *testing.T) {
 			if err := k8s.Get(ctx, client.ObjectKey{Namespace: names.RouterNamespace, Name: "router-ca"}, &cm); err != nil {
 				return err
 			}
+			// A fresh CA has neither successor nor predecessor yet.
 			if got, want := cm.Data["ca-bundle.crt"], string(caPair.CertPEM); got != want || len(cm.Data) != 1 || len(cm.BinaryData) != 0 {
 				return fmt.Errorf("ConfigMap router-ca holds %v, want ca-bundle.crt = router-ca's certificate only", cm.Data)
 			}
