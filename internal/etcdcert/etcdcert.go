@@ -1,19 +1,23 @@
 // Package etcdcert keeps the certificates of the Route API server's etcd in
 // a cluster: a CA, the members' serving and peer certificate, and the Route
 // API server's client certificate, each in a Secret of the operator
-// namespace. Leaves are renewed a month before they expire and re-issued when
-// the CA changes; etcd and the Route API server read them from mounted
-// Secrets, which the kubelet refreshes. Neither rereads its trusted CA: a
-// member that started before the CA it must trust is restarted, and the Route
-// API server restarts itself when the file changes (routeserver).
+// namespace. Leaves are renewed a month before they expire; etcd and the Route
+// API server read them from mounted Secrets, which the kubelet refreshes.
+// Neither rereads the CAs it trusts (each leaf Secret's ca.crt), so the
+// trusted set changes ahead of the leaves: a new CA is trusted while the
+// leaves it will sign are still the old CA's, and an old CA until no kept leaf
+// is its. When the set changes, the member is restarted, and the Route API
+// server restarts itself (routeserver).
 package etcdcert
 
 import (
 	"bytes"
 	"context"
 	"crypto/x509"
+	"encoding/pem"
 	"fmt"
 	"net"
+	"slices"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -32,6 +36,12 @@ const (
 
 	keyCACert = "ca.crt"
 	keyCAKey  = "ca.key"
+	// keyNextCert and keyNextKey, in the CA Secret, hold the CA's successor:
+	// made overlap before the CA can no longer sign a leaf, trusted from
+	// then on, signing after.
+	keyNextCert = "next.crt"
+	keyNextKey  = "next.key"
+	overlap     = 365 * 24 * time.Hour
 	// ClientUser is the client certificate's common name.
 	ClientUser = "okd-ingress-route-apiserver"
 )
@@ -46,28 +56,74 @@ func MemberNames(namespace string) []string {
 // Ensure makes sure the three Secrets exist and hold usable certificates.
 // It is idempotent; c must read from the API server, not a cache.
 func Ensure(ctx context.Context, c client.Client, namespace string, now time.Time) error {
-	ca, caChanged, err := ensureCA(ctx, c, namespace, now)
+	ca, err := ensureCA(ctx, c, namespace, now)
 	if err != nil {
 		return err
 	}
-	leaves := []struct {
-		secret string
-		usable func(*x509.Certificate) bool
-		issue  func() (certs.KeyPair, error)
-	}{
-		{names.RouteEtcdServingSecretName, coversMembers(namespace), func() (certs.KeyPair, error) {
-			return certs.NewPeerCert(ca, MemberNames(namespace), []net.IP{net.IPv4(127, 0, 0, 1)}, leafValidity, now)
+	leaves := []*leaf{
+		{secret: names.RouteEtcdServingSecretName, usable: coversMembers(namespace), issue: func() (certs.KeyPair, error) {
+			return certs.NewPeerCert(ca.current, MemberNames(namespace), []net.IP{net.IPv4(127, 0, 0, 1)}, leafValidity, now)
 		}},
-		{names.RouteEtcdClientSecretName, func(*x509.Certificate) bool { return true }, func() (certs.KeyPair, error) {
-			return certs.NewClientCert(ca, ClientUser, nil, leafValidity, now)
+		{secret: names.RouteEtcdClientSecretName, usable: func(*x509.Certificate) bool { return true }, issue: func() (certs.KeyPair, error) {
+			return certs.NewClientCert(ca.current, ClientUser, nil, leafValidity, now)
 		}},
 	}
+	trusted := [][]byte{ca.current.CertPEM, ca.next.CertPEM}
 	for _, l := range leaves {
-		if err := ensureLeaf(ctx, c, namespace, l.secret, ca, caChanged, now, l.usable, l.issue); err != nil {
+		if err := l.read(ctx, c, namespace, ca.current, now); err != nil {
+			return fmt.Errorf("secret %s: %w", l.secret, err)
+		}
+		trusted = append(trusted, l.signer)
+	}
+	bundle := joinCerts(trusted)
+	for _, l := range leaves {
+		if err := l.write(ctx, c, bundle, now); err != nil {
 			return fmt.Errorf("secret %s: %w", l.secret, err)
 		}
 	}
 	return restartStaleMember(ctx, c, namespace)
+}
+
+// leaf is one leaf Secret: read, then written when it changes.
+type leaf struct {
+	secret string
+	usable func(*x509.Certificate) bool
+	issue  func() (certs.KeyPair, error)
+
+	s      *corev1.Secret
+	exists bool
+	kp     certs.KeyPair
+	// signer is the CA of a leaf kept (in PEM), nil when it is re-issued.
+	signer []byte
+}
+
+// read keeps the Secret's certificate when it is fresh, passes usable and
+// is signed by ca or by a CA its bundle already trusts; else it issues one.
+func (l *leaf) read(ctx context.Context, c client.Client, namespace string, ca certs.KeyPair, now time.Time) (err error) {
+	if l.s, l.exists, err = get(ctx, c, namespace, l.secret); err != nil {
+		return err
+	}
+	l.kp = certs.KeyPair{CertPEM: l.s.Data[corev1.TLSCertKey], KeyPEM: l.s.Data[corev1.TLSPrivateKeyKey]}
+	if l.signer = signerOf(l.kp, append(slices.Clone(ca.CertPEM), l.s.Data[keyCACert]...), now, l.usable); l.signer != nil {
+		return nil
+	}
+	l.kp, err = l.issue()
+	return err
+}
+
+// write saves the leaf with bundle as its ca.crt, when either changed. A
+// new bundle is stamped (CAWrittenAnnotation) for restartStaleMember.
+func (l *leaf) write(ctx context.Context, c client.Client, bundle []byte, now time.Time) error {
+	sameBundle := bytes.Equal(l.s.Data[keyCACert], bundle)
+	if l.signer != nil && sameBundle {
+		return nil
+	}
+	if !sameBundle {
+		metav1.SetMetaDataAnnotation(&l.s.ObjectMeta, CAWrittenAnnotation, now.UTC().Format(time.RFC3339))
+	}
+	l.s.Type = corev1.SecretTypeTLS
+	l.s.Data = map[string][]byte{keyCACert: bundle, corev1.TLSCertKey: l.kp.CertPEM, corev1.TLSPrivateKeyKey: l.kp.KeyPEM}
+	return put(ctx, c, l.s, l.exists)
 }
 
 // Member is the one etcd member's pod, which the StatefulSet names.
@@ -111,55 +167,95 @@ func restartStaleMember(ctx context.Context, c client.Client, namespace string) 
 	return err
 }
 
-func ensureCA(ctx context.Context, c client.Client, namespace string, now time.Time) (certs.KeyPair, bool, error) {
+// authority is the CA that signs, and its successor when one is made.
+type authority struct{ current, next certs.KeyPair }
+
+// ensureCA keeps the CA Secret: the CA signs while it outlives a new leaf;
+// its successor is made overlap earlier and then takes over; a new CA when
+// neither can sign (a first start, a lost or spoiled Secret).
+func ensureCA(ctx context.Context, c client.Client, namespace string, now time.Time) (authority, error) {
 	s, exists, err := get(ctx, c, namespace, names.RouteEtcdCASecretName)
 	if err != nil {
-		return certs.KeyPair{}, false, err
+		return authority{}, err
 	}
-	ca := certs.KeyPair{CertPEM: s.Data[keyCACert], KeyPEM: s.Data[keyCAKey]}
-	if cert, _, err := ca.Parse(); err == nil && cert.IsCA && now.Add(leafValidity).Before(cert.NotAfter) {
-		return ca, false, nil
+	a := authority{current: certs.KeyPair{CertPEM: s.Data[keyCACert], KeyPEM: s.Data[keyCAKey]},
+		next: certs.KeyPair{CertPEM: s.Data[keyNextCert], KeyPEM: s.Data[keyNextKey]}}
+	changed := false
+	if !caUsable(a.current, leafValidity, now) {
+		a.current, a.next, changed = a.next, certs.KeyPair{}, true
+		if !caUsable(a.current, leafValidity, now) {
+			if a.current, err = newCA(now); err != nil {
+				return a, err
+			}
+		}
 	}
-	if ca, err = certs.NewCA("okd-ingress-route-etcd-ca@"+fmt.Sprint(now.Unix()), caValidity, now); err != nil {
-		return ca, false, err
+	if !caUsable(a.current, leafValidity+overlap, now) && !caUsable(a.next, leafValidity, now) {
+		if a.next, err = newCA(now); err != nil {
+			return a, err
+		}
+		changed = true
 	}
-	s.Type = corev1.SecretTypeOpaque
-	s.Data = map[string][]byte{keyCACert: ca.CertPEM, keyCAKey: ca.KeyPEM}
-	return ca, true, put(ctx, c, s, exists)
+	if !changed {
+		return a, nil
+	}
+	if !exists {
+		s.Type = corev1.SecretTypeOpaque
+	}
+	s.Data = map[string][]byte{keyCACert: a.current.CertPEM, keyCAKey: a.current.KeyPEM}
+	if a.next.CertPEM != nil {
+		s.Data[keyNextCert], s.Data[keyNextKey] = a.next.CertPEM, a.next.KeyPEM
+	}
+	return a, put(ctx, c, s, exists)
 }
 
-func ensureLeaf(ctx context.Context, c client.Client, namespace, name string, ca certs.KeyPair, caChanged bool, now time.Time,
-	usable func(*x509.Certificate) bool, issue func() (certs.KeyPair, error)) error {
-	s, exists, err := get(ctx, c, namespace, name)
-	if err != nil {
-		return err
-	}
-	kp := certs.KeyPair{CertPEM: s.Data[corev1.TLSCertKey], KeyPEM: s.Data[corev1.TLSPrivateKeyKey]}
-	if !caChanged && signedAndFresh(ca, kp, now, usable) {
-		return nil
-	}
-	if kp, err = issue(); err != nil {
-		return err
-	}
-	if !bytes.Equal(s.Data[keyCACert], ca.CertPEM) {
-		metav1.SetMetaDataAnnotation(&s.ObjectMeta, CAWrittenAnnotation, now.UTC().Format(time.RFC3339))
-	}
-	s.Type = corev1.SecretTypeTLS
-	s.Data = map[string][]byte{keyCACert: ca.CertPEM, corev1.TLSCertKey: kp.CertPEM, corev1.TLSPrivateKeyKey: kp.KeyPEM}
-	return put(ctx, c, s, exists)
+func newCA(now time.Time) (certs.KeyPair, error) {
+	return certs.NewCA("okd-ingress-route-etcd-ca@"+fmt.Sprint(now.Unix()), caValidity, now)
 }
 
-// signedAndFresh reports whether kp is signed by ca, passes usable and is
-// not about to expire.
-func signedAndFresh(ca, kp certs.KeyPair, now time.Time, usable func(*x509.Certificate) bool) bool {
+// caUsable reports whether kp is a CA that outlives now+needed.
+func caUsable(kp certs.KeyPair, needed time.Duration, now time.Time) bool {
+	cert, _, err := kp.Parse()
+	return err == nil && cert.IsCA && now.Add(needed).Before(cert.NotAfter)
+}
+
+// signerOf returns, in PEM, the CA among cas (PEM) that signed kp, when kp
+// passes usable and is not about to expire; nil otherwise.
+func signerOf(kp certs.KeyPair, cas []byte, now time.Time, usable func(*x509.Certificate) bool) []byte {
 	leaf, _, err := kp.Parse()
 	if err != nil || now.Add(renewBefore).After(leaf.NotAfter) || !usable(leaf) {
-		return false
+		return nil
 	}
-	roots := x509.NewCertPool()
-	roots.AppendCertsFromPEM(ca.CertPEM)
-	_, err = leaf.Verify(x509.VerifyOptions{Roots: roots, CurrentTime: now, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
-	return err == nil
+	candidates, _ := certs.ParseCertificates(cas)
+	for _, ca := range candidates {
+		if !ca.IsCA {
+			continue
+		}
+		roots := x509.NewCertPool()
+		roots.AddCert(ca)
+		if _, err := leaf.Verify(x509.VerifyOptions{Roots: roots, CurrentTime: now, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}); err == nil {
+			return pemOf(ca)
+		}
+	}
+	return nil
+}
+
+// joinCerts is the bundle of the distinct certificates in blocks (each
+// PEM, some empty), in one order whatever theirs: the same CAs make the
+// same bytes, and no restart.
+func joinCerts(blocks [][]byte) []byte {
+	var each [][]byte
+	for _, b := range blocks {
+		cs, _ := certs.ParseCertificates(b)
+		for _, c := range cs {
+			each = append(each, pemOf(c))
+		}
+	}
+	slices.SortFunc(each, bytes.Compare)
+	return bytes.Join(slices.CompactFunc(each, bytes.Equal), nil)
+}
+
+func pemOf(c *x509.Certificate) []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})
 }
 
 func coversMembers(namespace string) func(*x509.Certificate) bool {

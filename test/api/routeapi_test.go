@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -481,6 +482,97 @@ func TestEtcdCertificateRenewal(t *testing.T) {
 	}
 	memberIs("a new CA", pod, false)
 }
+
+// TestEtcdCARotation: a new etcd CA is trusted (and the trust written,
+// restarting etcd and the Route API server) before it signs anything, and
+// the old one while leaves it signed are kept, so the two never distrust
+// each other; a lost CA Secret keeps the leaves and trusts both CAs.
+func TestEtcdCARotation(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t, "etcd-ca-rotation")
+	year, day := 365*24*time.Hour, 24*time.Hour
+	secret := func(name string) *corev1.Secret {
+		s := &corev1.Secret{}
+		must(t, cluster.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, s))
+		return s
+	}
+	serialsOf := func(pem []byte) []string {
+		cs, err := certs.ParseCertificates(pem)
+		must(t, err)
+		var out []string
+		for _, c := range cs {
+			out = append(out, c.SerialNumber.String())
+		}
+		slices.Sort(out)
+		return out
+	}
+	type state struct {
+		ca, next, serving, client, written string
+		trusted                            []string // the leaf Secrets' ca.crt
+	}
+	read := func() state {
+		ca, serving, cl := secret(names.RouteEtcdCASecretName), secret(names.RouteEtcdServingSecretName), secret(names.RouteEtcdClientSecretName)
+		st := state{ca: serialsOf(ca.Data["ca.crt"])[0], serving: serialsOf(serving.Data["tls.crt"])[0],
+			client: serialsOf(cl.Data["tls.crt"])[0], written: serving.Annotations[etcdcert.CAWrittenAnnotation],
+			trusted: serialsOf(serving.Data["ca.crt"])}
+		if next := ca.Data["next.crt"]; next != nil {
+			st.next = serialsOf(next)[0]
+		}
+		if got := serialsOf(cl.Data["ca.crt"]); !slices.Equal(got, st.trusted) {
+			t.Errorf("the client's trusted CAs %v differ from the members' %v", got, st.trusted)
+		}
+		return st
+	}
+	ensure := func(at time.Duration) state {
+		t.Helper()
+		must(t, etcdcert.Ensure(ctx, cluster.Client, ns, clock0.Add(at)))
+		return read()
+	}
+	sorted := func(s ...string) []string { slices.Sort(s); return s }
+
+	first := ensure(0)
+	if first.next != "" || !slices.Equal(first.trusted, []string{first.ca}) {
+		t.Fatalf("first start: %+v, want one CA, trusted alone", first)
+	}
+	// The CA's last two years: a successor, trusted at once, signing nothing.
+	pre := ensure(8*year + 100*day)
+	if pre.ca != first.ca || pre.next == "" || !slices.Equal(pre.trusted, sorted(pre.ca, pre.next)) || pre.written == first.written {
+		t.Fatalf("two years before the CA ends: %+v, want its successor trusted beside it", pre)
+	}
+	// Its last year: the successor signs; the leaves the old CA signed stay,
+	// and so does the trust in it: nothing is written, nothing restarts.
+	promoted := ensure(9*year + 10*day)
+	if promoted.ca != pre.next || promoted.next != "" || promoted.serving != pre.serving || promoted.client != pre.client ||
+		!slices.Equal(promoted.trusted, pre.trusted) || promoted.written != pre.written {
+		t.Fatalf("the CA's last year: %+v → %+v, want the successor signing and the same leaves and trust", pre, promoted)
+	}
+	// The leaves renewed under the new CA: the old one is trusted no more.
+	renewed := ensure(9*year + 80*day)
+	if renewed.serving == promoted.serving || renewed.client == promoted.client || !slices.Equal(renewed.trusted, []string{renewed.ca}) ||
+		renewed.written == promoted.written {
+		t.Fatalf("leaves renewed: %+v → %+v, want them under the new CA, trusted alone", promoted, renewed)
+	}
+	// A lost CA Secret: a new CA, trusted beside the one of the leaves,
+	// which stay.
+	must(t, cluster.Client.Delete(ctx, secret(names.RouteEtcdCASecretName)))
+	lost := ensure(9*year + 90*day)
+	if lost.ca == renewed.ca || lost.serving != renewed.serving || lost.client != renewed.client ||
+		!slices.Equal(lost.trusted, sorted(lost.ca, renewed.ca)) || lost.written == renewed.written {
+		t.Fatalf("CA Secret lost: %+v → %+v, want a new CA trusted beside the leaves' own", renewed, lost)
+	}
+	// The CA and the leaves lost (to replace a CA at once): all new, the
+	// new CA trusted alone.
+	for _, n := range []string{names.RouteEtcdCASecretName, names.RouteEtcdServingSecretName, names.RouteEtcdClientSecretName} {
+		must(t, cluster.Client.Delete(ctx, secret(n)))
+	}
+	anew := ensure(9*year + 100*day)
+	if anew.ca == lost.ca || anew.serving == lost.serving || !slices.Equal(anew.trusted, []string{anew.ca}) {
+		t.Fatalf("everything lost: %+v, want a new CA trusted alone", anew)
+	}
+}
+
+// clock0 is the start of TestEtcdCARotation's years.
+var clock0 = time.Now()
 
 // TestRouteProtobufAccept: a client that prefers protobuf with JSON as its
 // fallback, as client-go asks, gets JSON (the Route types, like OKD's
