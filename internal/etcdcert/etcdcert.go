@@ -73,7 +73,7 @@ func Ensure(ctx context.Context, c client.Client, namespace string, now time.Tim
 		if err := l.read(ctx, c, namespace, ca.current, now); err != nil {
 			return fmt.Errorf("secret %s: %w", l.secret, err)
 		}
-		trusted = append(trusted, l.signer)
+		trusted = append(trusted, l.signer, l.retiring)
 	}
 	bundle := joinCerts(trusted)
 	for _, l := range leaves {
@@ -95,6 +95,10 @@ type leaf struct {
 	kp     certs.KeyPair
 	// signer is the CA of a leaf kept (in PEM), nil when it is re-issued.
 	signer []byte
+	// retiring is the CA of a leaf being replaced, while that leaf is
+	// valid: trusted until the next check, since the process that presents
+	// it keeps doing so until the kubelet has updated its mounted Secret.
+	retiring []byte
 }
 
 // read keeps the Secret's certificate when it is fresh, passes usable and
@@ -104,9 +108,11 @@ func (l *leaf) read(ctx context.Context, c client.Client, namespace string, ca c
 		return err
 	}
 	l.kp = certs.KeyPair{CertPEM: l.s.Data[corev1.TLSCertKey], KeyPEM: l.s.Data[corev1.TLSPrivateKeyKey]}
-	if l.signer = signerOf(l.kp, append(slices.Clone(ca.CertPEM), l.s.Data[keyCACert]...), now, l.usable); l.signer != nil {
+	cas := append(certsIn(ca.CertPEM), certsIn(l.s.Data[keyCACert])...)
+	if l.signer = signerOf(l.kp, cas, now, renewBefore, l.usable); l.signer != nil {
 		return nil
 	}
+	l.retiring = signerOf(l.kp, cas, now, 0, func(*x509.Certificate) bool { return true })
 	l.kp, err = l.issue()
 	return err
 }
@@ -181,6 +187,9 @@ func ensureCA(ctx context.Context, c client.Client, namespace string, now time.T
 	a := authority{current: certs.KeyPair{CertPEM: s.Data[keyCACert], KeyPEM: s.Data[keyCAKey]},
 		next: certs.KeyPair{CertPEM: s.Data[keyNextCert], KeyPEM: s.Data[keyNextKey]}}
 	changed := false
+	if a.next.CertPEM != nil && !caUsable(a.next, 0, now) {
+		a.next, changed = certs.KeyPair{}, true // spoiled or expired: trusted by nobody
+	}
 	if !caUsable(a.current, leafValidity, now) {
 		a.current, a.next, changed = a.next, certs.KeyPair{}, true
 		if !caUsable(a.current, leafValidity, now) {
@@ -218,15 +227,14 @@ func caUsable(kp certs.KeyPair, needed time.Duration, now time.Time) bool {
 	return err == nil && cert.IsCA && now.Add(needed).Before(cert.NotAfter)
 }
 
-// signerOf returns, in PEM, the CA among cas (PEM) that signed kp, when kp
-// passes usable and is not about to expire; nil otherwise.
-func signerOf(kp certs.KeyPair, cas []byte, now time.Time, usable func(*x509.Certificate) bool) []byte {
+// signerOf returns, in PEM, the CA among cas that signed kp, when kp
+// passes usable and outlives now+margin; nil otherwise.
+func signerOf(kp certs.KeyPair, cas []*x509.Certificate, now time.Time, margin time.Duration, usable func(*x509.Certificate) bool) []byte {
 	leaf, _, err := kp.Parse()
-	if err != nil || now.Add(renewBefore).After(leaf.NotAfter) || !usable(leaf) {
+	if err != nil || !now.Add(margin).Before(leaf.NotAfter) || !usable(leaf) {
 		return nil
 	}
-	candidates, _ := certs.ParseCertificates(cas)
-	for _, ca := range candidates {
+	for _, ca := range cas {
 		if !ca.IsCA {
 			continue
 		}
@@ -239,14 +247,28 @@ func signerOf(kp certs.KeyPair, cas []byte, now time.Time, usable func(*x509.Cer
 	return nil
 }
 
+// certsIn returns the certificates of the PEM blocks in data that parse,
+// skipping the others: a spoiled block does not hide the rest.
+func certsIn(data []byte) []*x509.Certificate {
+	var out []*x509.Certificate
+	for {
+		var block *pem.Block
+		if block, data = pem.Decode(data); block == nil {
+			return out
+		}
+		if c, err := x509.ParseCertificate(block.Bytes); err == nil && block.Type == "CERTIFICATE" {
+			out = append(out, c)
+		}
+	}
+}
+
 // joinCerts is the bundle of the distinct certificates in blocks (each
 // PEM, some empty), in one order whatever theirs: the same CAs make the
 // same bytes, and no restart.
 func joinCerts(blocks [][]byte) []byte {
 	var each [][]byte
 	for _, b := range blocks {
-		cs, _ := certs.ParseCertificates(b)
-		for _, c := range cs {
+		for _, c := range certsIn(b) {
 			each = append(each, pemOf(c))
 		}
 	}

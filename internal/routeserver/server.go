@@ -180,13 +180,11 @@ func Run(ctx context.Context, o *Options) error {
 }
 
 // untilChanged runs run until ctx ends or, when trusted holds what file
-// held, until the file holds other bytes. The etcd client reads its CA
-// once. The manager makes a new one when the old nears expiry or its
-// Secret is lost, and re-issues etcd's certificates under it; the kubelet
-// then updates the mounted file. A server that went on could reach etcd no
-// more: it stops, gracefully (run's shutdown, --shutdown-delay), and
-// returns ErrEtcdCAChanged, for its container to restart and trust the new
-// CA.
+// held, until the file holds other bytes. The etcd client reads the CAs it
+// trusts once, and the manager changes that set (a successor CA ahead of
+// its use, a lost CA Secret); the kubelet then updates the mounted file. The
+// server stops, gracefully (run's shutdown, --shutdown-delay), and returns
+// ErrEtcdCAChanged, for its container to restart and trust the new set.
 func untilChanged(ctx context.Context, file string, trusted []byte, every time.Duration, run func(context.Context) error) error {
 	ctx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)

@@ -462,8 +462,9 @@ func TestEtcdCertificateRenewal(t *testing.T) {
 	}
 	// etcd reads renewed leaves at each handshake: no restart for them.
 	memberIs("leaves renewed under the same CA", pod, true)
-	// A CA Secret restored from a backup: an older CA, still valid. The
-	// leaves follow it, and so must the member.
+	// A CA Secret restored from a backup: an older CA, still valid, which
+	// the members must come to trust (here the leaves, dated in the future
+	// by the steps above, are also re-issued).
 	restored, err := certs.NewCA("restored", 10*365*24*time.Hour, now.Add(-30*24*time.Hour))
 	must(t, err)
 	caSecret := &corev1.Secret{}
@@ -509,12 +510,14 @@ func TestEtcdCARotation(t *testing.T) {
 	type state struct {
 		ca, next, serving, client, written string
 		trusted                            []string // the leaf Secrets' ca.crt
+		servingPEM, clientPEM, bundle      []byte
 	}
 	read := func() state {
 		ca, serving, cl := secret(names.RouteEtcdCASecretName), secret(names.RouteEtcdServingSecretName), secret(names.RouteEtcdClientSecretName)
 		st := state{ca: serialsOf(ca.Data["ca.crt"])[0], serving: serialsOf(serving.Data["tls.crt"])[0],
 			client: serialsOf(cl.Data["tls.crt"])[0], written: serving.Annotations[etcdcert.CAWrittenAnnotation],
-			trusted: serialsOf(serving.Data["ca.crt"])}
+			trusted: serialsOf(serving.Data["ca.crt"]), servingPEM: serving.Data["tls.crt"], clientPEM: cl.Data["tls.crt"],
+			bundle: serving.Data["ca.crt"]}
 		if next := ca.Data["next.crt"]; next != nil {
 			st.next = serialsOf(next)[0]
 		}
@@ -523,16 +526,52 @@ func TestEtcdCARotation(t *testing.T) {
 		}
 		return st
 	}
+	// trusts reports whether a process that loaded bundle accepts leaf.
+	trusts := func(bundle, leaf []byte, at time.Time) bool {
+		roots := x509.NewCertPool()
+		roots.AppendCertsFromPEM(bundle)
+		cs, err := certs.ParseCertificates(leaf)
+		must(t, err)
+		_, err = cs[0].Verify(x509.VerifyOptions{Roots: roots, CurrentTime: at, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
+		return err == nil
+	}
+	var last state
 	ensure := func(at time.Duration) state {
 		t.Helper()
-		must(t, etcdcert.Ensure(ctx, cluster.Client, ns, clock0.Add(at)))
-		return read()
+		when := clock0.Add(at)
+		must(t, etcdcert.Ensure(ctx, cluster.Client, ns, when))
+		now := read()
+		// etcd and the API server restart, and the kubelet updates their
+		// files, each in its own time: whichever of the old and new trust
+		// one holds, it accepts whichever of the old and new leaves the
+		// other presents.
+		if last.bundle != nil {
+			for _, b := range [][]byte{last.bundle, now.bundle} {
+				for _, l := range [][]byte{last.servingPEM, now.servingPEM, last.clientPEM, now.clientPEM} {
+					if cs, _ := certs.ParseCertificates(l); !when.Before(cs[0].NotAfter) {
+						continue // expired: the process that has it has been refused anyway
+					}
+					if !trusts(b, l, when) {
+						t.Errorf("at %v: a leaf is not trusted by one of the bundles (%+v → %+v)", at, last.trusted, now.trusted)
+					}
+				}
+			}
+		}
+		last = now
+		return now
 	}
 	sorted := func(s ...string) []string { slices.Sort(s); return s }
 
 	first := ensure(0)
 	if first.next != "" || !slices.Equal(first.trusted, []string{first.ca}) {
 		t.Fatalf("first start: %+v, want one CA, trusted alone", first)
+	}
+	// A spoiled successor is trusted by nobody.
+	caSecret := secret(names.RouteEtcdCASecretName)
+	caSecret.Data["next.crt"], caSecret.Data["next.key"] = first.servingPEM, []byte("junk")
+	must(t, cluster.Client.Update(ctx, caSecret))
+	if spoiled := ensure(year); spoiled.next != "" || !slices.Equal(spoiled.trusted, first.trusted) {
+		t.Fatalf("a spoiled successor: %+v, want it dropped", spoiled)
 	}
 	// The CA's last two years: a successor, trusted at once, signing nothing.
 	pre := ensure(8*year + 100*day)
@@ -546,11 +585,21 @@ func TestEtcdCARotation(t *testing.T) {
 		!slices.Equal(promoted.trusted, pre.trusted) || promoted.written != pre.written {
 		t.Fatalf("the CA's last year: %+v → %+v, want the successor signing and the same leaves and trust", pre, promoted)
 	}
-	// The leaves renewed under the new CA: the old one is trusted no more.
-	renewed := ensure(9*year + 80*day)
-	if renewed.serving == promoted.serving || renewed.client == promoted.client || !slices.Equal(renewed.trusted, []string{renewed.ca}) ||
-		renewed.written == promoted.written {
-		t.Fatalf("leaves renewed: %+v → %+v, want them under the new CA, trusted alone", promoted, renewed)
+	// The leaves renewed under the new CA; the old one stays trusted until
+	// the next check, as the processes present the old leaves until the
+	// kubelet has updated their files.
+	renewing := ensure(9*year + 80*day)
+	if renewing.serving == promoted.serving || renewing.client == promoted.client || !slices.Equal(renewing.trusted, promoted.trusted) ||
+		renewing.written != promoted.written {
+		t.Fatalf("leaves renewed: %+v → %+v, want them under the new CA, the old one still trusted", promoted, renewing)
+	}
+	if !trusts(secret(names.RouteEtcdCASecretName).Data["ca.crt"], renewing.servingPEM, clock0.Add(9*year+80*day)) {
+		t.Fatal("the renewed leaf is not the new CA's")
+	}
+	// The next check: the old CA is trusted no more.
+	renewed := ensure(9*year + 80*day + 6*time.Hour)
+	if renewed.serving != renewing.serving || !slices.Equal(renewed.trusted, []string{renewed.ca}) || renewed.written == renewing.written {
+		t.Fatalf("a check after the renewal: %+v → %+v, want the new CA trusted alone", renewing, renewed)
 	}
 	// A lost CA Secret: a new CA, trusted beside the one of the leaves,
 	// which stay.
@@ -561,10 +610,12 @@ func TestEtcdCARotation(t *testing.T) {
 		t.Fatalf("CA Secret lost: %+v → %+v, want a new CA trusted beside the leaves' own", renewed, lost)
 	}
 	// The CA and the leaves lost (to replace a CA at once): all new, the
-	// new CA trusted alone.
+	// new CA trusted alone (the one case where the two distrust each other
+	// until both have restarted).
 	for _, n := range []string{names.RouteEtcdCASecretName, names.RouteEtcdServingSecretName, names.RouteEtcdClientSecretName} {
 		must(t, cluster.Client.Delete(ctx, secret(n)))
 	}
+	last = state{}
 	anew := ensure(9*year + 100*day)
 	if anew.ca == lost.ca || anew.serving == lost.serving || !slices.Equal(anew.trusted, []string{anew.ca}) {
 		t.Fatalf("everything lost: %+v, want a new CA trusted alone", anew)
