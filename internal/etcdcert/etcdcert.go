@@ -74,6 +74,7 @@ func Ensure(ctx context.Context, c client.Client, namespace string, now time.Tim
 			return fmt.Errorf("secret %s: %w", l.secret, err)
 		}
 		trusted = append(trusted, l.signer, l.retiring)
+		trusted = append(trusted, l.carried...)
 	}
 	bundle := joinCerts(trusted)
 	for _, l := range leaves {
@@ -99,7 +100,16 @@ type leaf struct {
 	// valid: trusted until the next check, since the process that presents
 	// it keeps doing so until the kubelet has updated its mounted Secret.
 	retiring []byte
+	// carried are the CAs the Secret's bundle trusts, kept while its leaf
+	// is young (newGrace): another manager replica, or this one restarted,
+	// checks again before the kubelet has updated the processes' files.
+	carried [][]byte
 }
+
+// newGrace is how long after a leaf is issued the CAs its Secret trusted
+// stay trusted: the kubelet's Secret refresh (about a minute) with room.
+// Leaves are backdated five minutes (certs), hence from NotBefore.
+const newGrace = 5*time.Minute + 15*time.Minute
 
 // read keeps the Secret's certificate when it is fresh, passes usable and
 // is signed by ca or by a CA its bundle already trusts; else it issues one.
@@ -110,6 +120,13 @@ func (l *leaf) read(ctx context.Context, c client.Client, namespace string, ca c
 	l.kp = certs.KeyPair{CertPEM: l.s.Data[corev1.TLSCertKey], KeyPEM: l.s.Data[corev1.TLSPrivateKeyKey]}
 	cas := append(certsIn(ca.CertPEM), certsIn(l.s.Data[keyCACert])...)
 	if l.signer = signerOf(l.kp, cas, now, renewBefore, l.usable); l.signer != nil {
+		if cert, _, _ := l.kp.Parse(); now.Before(cert.NotBefore.Add(newGrace)) {
+			for _, c := range certsIn(l.s.Data[keyCACert]) {
+				if now.Before(c.NotAfter) {
+					l.carried = append(l.carried, pemOf(c))
+				}
+			}
+		}
 		return nil
 	}
 	l.retiring = signerOf(l.kp, cas, now, 0, func(*x509.Certificate) bool { return true })

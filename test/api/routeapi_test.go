@@ -596,6 +596,11 @@ func TestEtcdCARotation(t *testing.T) {
 	if !trusts(secret(names.RouteEtcdCASecretName).Data["ca.crt"], renewing.servingPEM, clock0.Add(9*year+80*day)) {
 		t.Fatal("the renewed leaf is not the new CA's")
 	}
+	// Another manager replica's check a minute later: still trusted, as
+	// the kubelet may not have updated the files yet.
+	if soon := ensure(9*year + 80*day + time.Minute); !slices.Equal(soon.trusted, renewing.trusted) || soon.written != renewing.written {
+		t.Fatalf("a check a minute after the renewal: %+v → %+v, want the old CA still trusted", renewing, soon)
+	}
 	// The next check: the old CA is trusted no more.
 	renewed := ensure(9*year + 80*day + 6*time.Hour)
 	if renewed.serving != renewing.serving || !slices.Equal(renewed.trusted, []string{renewed.ca}) || renewed.written == renewing.written {
