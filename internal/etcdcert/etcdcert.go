@@ -106,10 +106,9 @@ type leaf struct {
 	carried [][]byte
 }
 
-// newGrace is how long after a leaf is issued the CAs its Secret trusted
-// stay trusted: the kubelet's Secret refresh (about a minute) with room.
-// Leaves are backdated five minutes (certs), hence from NotBefore.
-const newGrace = 5*time.Minute + 15*time.Minute
+// newGrace is how long after its NotBefore a leaf is young: settle after
+// it was issued, as leaves are backdated five minutes (certs).
+const newGrace = 5*time.Minute + settle
 
 // read keeps the Secret's certificate when it is fresh, passes usable and
 // is signed by ca or by a CA its bundle already trusts; else it issues one.
@@ -129,9 +128,31 @@ func (l *leaf) read(ctx context.Context, c client.Client, namespace string, ca c
 		}
 		return nil
 	}
+	// Due but still valid: while the processes may not trust the CA that
+	// would sign its successor (a CA new to the Secret's bundle, or put
+	// there less than settle ago), the leaf stays; this write brings the
+	// trust, and a later check the new leaf (the renewal month has room).
+	if l.signer = signerOf(l.kp, cas, now, 0, l.usable); l.signer != nil && !l.settled(ca, now) {
+		return nil
+	}
+	l.signer = nil
 	l.retiring = signerOf(l.kp, cas, now, 0, func(*x509.Certificate) bool { return true })
 	l.kp, err = l.issue()
 	return err
+}
+
+// settle is how long after a bundle is written the processes are taken to
+// trust it: the kubelet's Secret refresh (about a minute) and a restart.
+const settle = 15 * time.Minute
+
+// settled reports whether the Secret's bundle has trusted ca for settle.
+func (l *leaf) settled(ca certs.KeyPair, now time.Time) bool {
+	cert, _, err := ca.Parse()
+	if err != nil || !slices.ContainsFunc(certsIn(l.s.Data[keyCACert]), cert.Equal) {
+		return false
+	}
+	written, err := time.Parse(time.RFC3339, l.s.Annotations[CAWrittenAnnotation])
+	return err != nil || !now.Before(written.Add(settle)) // no stamp: written before stamps, long ago
 }
 
 // write saves the leaf with bundle as its ca.crt, when either changed. A

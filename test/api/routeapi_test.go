@@ -606,13 +606,26 @@ func TestEtcdCARotation(t *testing.T) {
 	if renewed.serving != renewing.serving || !slices.Equal(renewed.trusted, []string{renewed.ca}) || renewed.written == renewing.written {
 		t.Fatalf("a check after the renewal: %+v → %+v, want the new CA trusted alone", renewing, renewed)
 	}
-	// A lost CA Secret: a new CA, trusted beside the one of the leaves,
-	// which stay.
+	// A lost CA Secret, in the leaves' last month: a new CA, trusted beside
+	// the one of the leaves, which stay though due, until the processes
+	// have had time to trust it.
 	must(t, cluster.Client.Delete(ctx, secret(names.RouteEtcdCASecretName)))
-	lost := ensure(9*year + 90*day)
+	lost := ensure(10*year + 60*day)
 	if lost.ca == renewed.ca || lost.serving != renewed.serving || lost.client != renewed.client ||
 		!slices.Equal(lost.trusted, sorted(lost.ca, renewed.ca)) || lost.written == renewed.written {
 		t.Fatalf("CA Secret lost: %+v → %+v, want a new CA trusted beside the leaves' own", renewed, lost)
+	}
+	if again := ensure(10*year + 60*day + time.Minute); again.serving != lost.serving || again.written != lost.written {
+		t.Fatalf("a minute later: %+v → %+v, want the leaves kept while the new trust settles", lost, again)
+	}
+	// Settled: the leaves are renewed under the new CA, the old one
+	// trusted a little longer, then not at all.
+	settled := ensure(10*year + 60*day + 6*time.Hour)
+	if settled.serving == lost.serving || settled.client == lost.client || !slices.Equal(settled.trusted, lost.trusted) {
+		t.Fatalf("six hours later: %+v → %+v, want the leaves renewed, the trust as it was", lost, settled)
+	}
+	if after := ensure(10*year + 60*day + 12*time.Hour); !slices.Equal(after.trusted, []string{after.ca}) {
+		t.Fatalf("twelve hours later: %+v, want the new CA trusted alone", after)
 	}
 	// The CA and the leaves lost (to replace a CA at once): all new, the
 	// new CA trusted alone (the one case where the two distrust each other
@@ -621,7 +634,7 @@ func TestEtcdCARotation(t *testing.T) {
 		must(t, cluster.Client.Delete(ctx, secret(n)))
 	}
 	last = state{}
-	anew := ensure(9*year + 100*day)
+	anew := ensure(10*year + 70*day)
 	if anew.ca == lost.ca || anew.serving == lost.serving || !slices.Equal(anew.trusted, []string{anew.ca}) {
 		t.Fatalf("everything lost: %+v, want a new CA trusted alone", anew)
 	}
