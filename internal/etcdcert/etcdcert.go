@@ -132,7 +132,7 @@ func (l *leaf) read(ctx context.Context, c client.Client, namespace string, ca c
 	// would sign its successor (a CA new to the Secret's bundle, or put
 	// there less than settle ago), the leaf stays; this write brings the
 	// trust, and a later check the new leaf (the renewal month has room).
-	if l.signer = signerOf(l.kp, cas, now, 0, l.usable); l.signer != nil && !l.settled(ca, now) {
+	if l.signer = signerOf(l.kp, cas, now, outlast, l.usable); l.signer != nil && !l.settled(ca, now) {
 		return nil
 	}
 	l.signer = nil
@@ -140,6 +140,11 @@ func (l *leaf) read(ctx context.Context, c client.Client, namespace string, ca c
 	l.kp, err = l.issue()
 	return err
 }
+
+// outlast is how long a due leaf must still be valid to wait for the
+// next check (the manager's, every six hours): one that would expire
+// first is re-issued at once.
+const outlast = 6*time.Hour + settle + time.Hour
 
 // settle is how long after a bundle is written the processes are taken to
 // trust it: the kubelet's Secret refresh (about a minute) and a restart.

@@ -624,8 +624,16 @@ func TestEtcdCARotation(t *testing.T) {
 	if settled.serving == lost.serving || settled.client == lost.client || !slices.Equal(settled.trusted, lost.trusted) {
 		t.Fatalf("six hours later: %+v → %+v, want the leaves renewed, the trust as it was", lost, settled)
 	}
-	if after := ensure(10*year + 60*day + 12*time.Hour); !slices.Equal(after.trusted, []string{after.ca}) {
+	after := ensure(10*year + 60*day + 12*time.Hour)
+	if !slices.Equal(after.trusted, []string{after.ca}) {
 		t.Fatalf("twelve hours later: %+v, want the new CA trusted alone", after)
+	}
+	// A lost CA Secret in the leaves' last hours: they cannot wait for the
+	// next check, and are re-issued at once (a window until both restart).
+	must(t, cluster.Client.Delete(ctx, secret(names.RouteEtcdCASecretName)))
+	last = state{}
+	if late := ensure(11*year + 60*day + 3*time.Hour); late.serving == after.serving || late.client == after.client {
+		t.Fatalf("CA Secret lost three hours before the leaves expire: %+v → %+v, want them re-issued", after, late)
 	}
 	// The CA and the leaves lost (to replace a CA at once): all new, the
 	// new CA trusted alone (the one case where the two distrust each other
@@ -634,7 +642,7 @@ func TestEtcdCARotation(t *testing.T) {
 		must(t, cluster.Client.Delete(ctx, secret(n)))
 	}
 	last = state{}
-	anew := ensure(10*year + 70*day)
+	anew := ensure(11*year + 70*day)
 	if anew.ca == lost.ca || anew.serving == lost.serving || !slices.Equal(anew.trusted, []string{anew.ca}) {
 		t.Fatalf("everything lost: %+v, want a new CA trusted alone", anew)
 	}
