@@ -1,6 +1,7 @@
 package ingresscontroller
 
 import (
+	"bytes"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
@@ -100,13 +101,6 @@ const (
 	caOverlap         = 365 * 24 * time.Hour
 )
 
-// caUsable reports whether kp is a CA that can still sign leaves valid for
-// validityNeeded.
-func caUsable(kp caPair, validityNeeded time.Duration, now time.Time) bool {
-	c, _, err := kp.Parse()
-	return err == nil && c.IsCA && now.Add(validityNeeded).Before(c.NotAfter)
-}
-
 // rotateCA returns router-ca's data as it is to be at now, and whether it
 // changed. The CA signs while it outlives a new leaf (leafValidity); its
 // successor is made a year earlier and then takes over, or a new CA when
@@ -116,33 +110,27 @@ func rotateCA(data map[string][]byte, leafValidity time.Duration, now time.Time)
 	if out == nil {
 		out = map[string][]byte{}
 	}
-	changed := false
-	next := caPair{CertPEM: out[caNextCertKey], KeyPEM: out[caNextKeyKey]}
-	if !caUsable(pairOf(out), leafValidity, now) {
-		if !caUsable(next, leafValidity, now) {
-			fresh, err := newCA(now)
-			if err != nil {
-				return nil, false, err
-			}
-			next = pairOf(fresh)
-		}
+	was := certs.Succession{Current: pairOf(out), Next: caPair{CertPEM: out[caNextCertKey], KeyPEM: out[caNextKeyKey]}}
+	s, changed, err := was.Advance(leafValidity, caOverlap, now, func() (certs.KeyPair, error) {
+		fresh, err := newCA(now)
+		return pairOf(fresh), err
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	if !samePair(s.Current, was.Current) {
 		delete(out, caPreviousCertKey)
-		if old, err := certs.ParseCertificates(out[corev1.TLSCertKey]); err == nil && old[0].IsCA && now.Before(old[0].NotAfter) {
-			out[caPreviousCertKey] = out[corev1.TLSCertKey]
+		if old, err := certs.ParseCertificates(was.Current.CertPEM); err == nil && old[0].IsCA && now.Before(old[0].NotAfter) {
+			out[caPreviousCertKey] = was.Current.CertPEM
 		}
-		out[corev1.TLSCertKey], out[corev1.TLSPrivateKeyKey] = next.CertPEM, next.KeyPEM
+		out[corev1.TLSCertKey], out[corev1.TLSPrivateKeyKey] = s.Current.CertPEM, s.Current.KeyPEM
+	}
+	if !samePair(s.Next, was.Next) {
 		delete(out, caNextCertKey)
 		delete(out, caNextKeyKey)
-		next, changed = caPair{}, true
-	}
-	// A successor, once published, is kept until it signs: clients trust it.
-	if !caUsable(pairOf(out), leafValidity+caOverlap, now) && !caUsable(next, leafValidity, now) {
-		fresh, err := newCA(now)
-		if err != nil {
-			return nil, false, err
+		if s.Next.CertPEM != nil {
+			out[caNextCertKey], out[caNextKeyKey] = s.Next.CertPEM, s.Next.KeyPEM
 		}
-		out[caNextCertKey], out[caNextKeyKey] = fresh[corev1.TLSCertKey], fresh[corev1.TLSPrivateKeyKey]
-		changed = true
 	}
 	if prev, ok := out[caPreviousCertKey]; ok {
 		if c, err := certs.ParseCertificates(prev); err != nil || !now.Before(c[0].NotAfter) {
@@ -153,12 +141,16 @@ func rotateCA(data map[string][]byte, leafValidity time.Duration, now time.Time)
 	return out, changed, nil
 }
 
+func samePair(a, b caPair) bool {
+	return bytes.Equal(a.CertPEM, b.CertPEM) && bytes.Equal(a.KeyPEM, b.KeyPEM)
+}
+
 // caBundle is what clients of the router CA are to trust: the CA that
 // signs, and its successor and predecessor where router-ca holds usable
 // ones (a bundle with a bad block may be refused whole).
 func caBundle(data map[string][]byte, now time.Time) []byte {
 	b := slices.Clone(data[corev1.TLSCertKey])
-	if next := (caPair{CertPEM: data[caNextCertKey], KeyPEM: data[caNextKeyKey]}); caUsable(next, 0, now) {
+	if next := (caPair{CertPEM: data[caNextCertKey], KeyPEM: data[caNextKeyKey]}); certs.CAUsable(next, 0, now) {
 		b = append(b, next.CertPEM...)
 	}
 	if prev, err := certs.ParseCertificates(data[caPreviousCertKey]); err == nil && len(prev) == 1 && prev[0].IsCA && now.Before(prev[0].NotAfter) {

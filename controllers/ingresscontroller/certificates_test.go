@@ -126,8 +126,8 @@ func TestCAUsable(t *testing.T) {
 		{name: "missing", data: nil, needed: time.Hour, now: clock},
 		{name: "not a CA", data: leaf, needed: time.Minute, now: clock},
 	} {
-		if got := caUsable(pairOf(tc.data), tc.needed, tc.now); got != tc.want {
-			t.Errorf("%s: caUsable = %v, want %v", tc.name, got, tc.want)
+		if got := certs.CAUsable(pairOf(tc.data), tc.needed, tc.now); got != tc.want {
+			t.Errorf("%s: CAUsable = %v, want %v", tc.name, got, tc.want)
 		}
 	}
 }

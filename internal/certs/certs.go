@@ -161,6 +161,42 @@ func (kp KeyPair) Parse() (*x509.Certificate, crypto.Signer, error) {
 	return certs[0], key, nil
 }
 
+// CAUsable reports whether kp is a CA, with its key, that outlives
+// now+needed: one that can still sign a leaf valid for needed.
+func CAUsable(kp KeyPair, needed time.Duration, now time.Time) bool {
+	c, _, err := kp.Parse()
+	return err == nil && c.IsCA && now.Add(needed).Before(c.NotAfter)
+}
+
+// Succession is a CA that signs and the successor made to take over from
+// it, which clients are to trust before it signs.
+type Succession struct{ Current, Next KeyPair }
+
+// Advance returns s as it is to be at now, and whether it changed. The
+// current CA signs while it outlives a new leaf (leaf); then its successor
+// takes over, or a new CA (mint) when there is none that can. A successor
+// is minted overlap before the CA stops signing, and one that can sign is
+// kept until it does: clients may trust it already.
+func (s Succession) Advance(leaf, overlap time.Duration, now time.Time, mint func() (KeyPair, error)) (Succession, bool, error) {
+	changed := false
+	var err error
+	if !CAUsable(s.Current, leaf, now) {
+		s, changed = Succession{Current: s.Next}, true
+		if !CAUsable(s.Current, leaf, now) {
+			if s.Current, err = mint(); err != nil {
+				return s, false, err
+			}
+		}
+	}
+	if !CAUsable(s.Current, leaf+overlap, now) && !CAUsable(s.Next, leaf, now) {
+		if s.Next, err = mint(); err != nil {
+			return s, false, err
+		}
+		changed = true
+	}
+	return s, changed, nil
+}
+
 // ParseCertificates parses every CERTIFICATE block of a PEM bundle and fails
 // on anything else, or on an empty bundle.
 func ParseCertificates(data []byte) ([]*x509.Certificate, error) {

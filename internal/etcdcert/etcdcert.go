@@ -60,17 +60,18 @@ func Ensure(ctx context.Context, c client.Client, namespace string, now time.Tim
 	if err != nil {
 		return err
 	}
+	members := &leaf{secret: names.RouteEtcdServingSecretName, usable: coversMembers(namespace), issue: func() (certs.KeyPair, error) {
+		return certs.NewPeerCert(ca.Current, MemberNames(namespace), []net.IP{net.IPv4(127, 0, 0, 1)}, leafValidity, now)
+	}}
 	leaves := []*leaf{
-		{secret: names.RouteEtcdServingSecretName, usable: coversMembers(namespace), issue: func() (certs.KeyPair, error) {
-			return certs.NewPeerCert(ca.current, MemberNames(namespace), []net.IP{net.IPv4(127, 0, 0, 1)}, leafValidity, now)
-		}},
+		members,
 		{secret: names.RouteEtcdClientSecretName, usable: func(*x509.Certificate) bool { return true }, issue: func() (certs.KeyPair, error) {
-			return certs.NewClientCert(ca.current, ClientUser, nil, leafValidity, now)
+			return certs.NewClientCert(ca.Current, ClientUser, nil, leafValidity, now)
 		}},
 	}
-	trusted := [][]byte{ca.current.CertPEM, ca.next.CertPEM}
+	trusted := [][]byte{ca.Current.CertPEM, ca.Next.CertPEM}
 	for _, l := range leaves {
-		if err := l.read(ctx, c, namespace, ca.current, now); err != nil {
+		if err := l.read(ctx, c, namespace, ca.Current, now); err != nil {
 			return fmt.Errorf("secret %s: %w", l.secret, err)
 		}
 		trusted = append(trusted, l.signer, l.retiring)
@@ -82,7 +83,7 @@ func Ensure(ctx context.Context, c client.Client, namespace string, now time.Tim
 			return fmt.Errorf("secret %s: %w", l.secret, err)
 		}
 	}
-	return restartStaleMember(ctx, c, namespace)
+	return restartStaleMember(ctx, c, members.s)
 }
 
 // leaf is one leaf Secret: read, then written when it changes.
@@ -117,10 +118,11 @@ func (l *leaf) read(ctx context.Context, c client.Client, namespace string, ca c
 		return err
 	}
 	l.kp = certs.KeyPair{CertPEM: l.s.Data[corev1.TLSCertKey], KeyPEM: l.s.Data[corev1.TLSPrivateKeyKey]}
-	cas := append(certsIn(ca.CertPEM), certsIn(l.s.Data[keyCACert])...)
+	trusted := certsIn(l.s.Data[keyCACert])
+	cas := append(certsIn(ca.CertPEM), trusted...)
 	if l.signer = signerOf(l.kp, cas, now, renewBefore, l.usable); l.signer != nil {
 		if cert, _, _ := l.kp.Parse(); now.Before(cert.NotBefore.Add(newGrace)) {
-			for _, c := range certsIn(l.s.Data[keyCACert]) {
+			for _, c := range trusted {
 				if now.Before(c.NotAfter) {
 					l.carried = append(l.carried, pemOf(c))
 				}
@@ -132,7 +134,7 @@ func (l *leaf) read(ctx context.Context, c client.Client, namespace string, ca c
 	// would sign its successor (a CA new to the Secret's bundle, or put
 	// there less than settle ago), the leaf stays; this write brings the
 	// trust, and a later check the new leaf (the renewal month has room).
-	if l.signer = signerOf(l.kp, cas, now, outlast, l.usable); l.signer != nil && !l.settled(ca, now) {
+	if l.signer = signerOf(l.kp, cas, now, outlast, l.usable); l.signer != nil && !l.settled(ca, trusted, now) {
 		return nil
 	}
 	l.signer = nil
@@ -150,10 +152,11 @@ const outlast = 6*time.Hour + settle + time.Hour
 // trust it: the kubelet's Secret refresh (about a minute) and a restart.
 const settle = 15 * time.Minute
 
-// settled reports whether the Secret's bundle has trusted ca for settle.
-func (l *leaf) settled(ca certs.KeyPair, now time.Time) bool {
+// settled reports whether the Secret's bundle, trusted, has held ca for
+// settle.
+func (l *leaf) settled(ca certs.KeyPair, trusted []*x509.Certificate, now time.Time) bool {
 	cert, _, err := ca.Parse()
-	if err != nil || !slices.ContainsFunc(certsIn(l.s.Data[keyCACert]), cert.Equal) {
+	if err != nil || !slices.ContainsFunc(trusted, cert.Equal) {
 		return false
 	}
 	written, err := time.Parse(time.RFC3339, l.s.Annotations[CAWrittenAnnotation])
@@ -184,24 +187,20 @@ const Member = names.RouteEtcdName + "-0"
 const CAWrittenAnnotation = "route.okd-ingress.io/ca-written"
 
 // restartStaleMember deletes the member's pod when it was created before
-// the members' Secret got the CA it holds: etcd read the CA it trusts for
+// the members' Secret (as Ensure read or wrote it) got the CA it holds: etcd read the CA it trusts for
 // clients and peers when it started, so it would refuse the Route API
 // server's certificate, issued by the new one, until restarted. The
 // StatefulSet makes the pod again with the Secret as it is now. Comparing
 // times keeps this level-based: a manager that stopped between writing the
 // Secret and this still restarts it, and a pod made again before the Secret
 // was written is restarted too.
-func restartStaleMember(ctx context.Context, c client.Client, namespace string) error {
-	s, exists, err := get(ctx, c, namespace, names.RouteEtcdServingSecretName)
-	if err != nil || !exists {
-		return err
-	}
-	written, err := time.Parse(time.RFC3339, s.Annotations[CAWrittenAnnotation])
+func restartStaleMember(ctx context.Context, c client.Client, members *corev1.Secret) error {
+	written, err := time.Parse(time.RFC3339, members.Annotations[CAWrittenAnnotation])
 	if err != nil {
 		return nil // written before the annotation: nothing known to be stale
 	}
 	pod := &corev1.Pod{}
-	err = c.Get(ctx, client.ObjectKey{Namespace: namespace, Name: Member}, pod)
+	err = c.Get(ctx, client.ObjectKey{Namespace: members.Namespace, Name: Member}, pod)
 	if apierrors.IsNotFound(err) || (err == nil && pod.CreationTimestamp.After(written)) {
 		return nil // none (the CRD serves Routes, or not made yet), or it mounted this CA
 	}
@@ -216,58 +215,34 @@ func restartStaleMember(ctx context.Context, c client.Client, namespace string) 
 	return err
 }
 
-// authority is the CA that signs, and its successor when one is made.
-type authority struct{ current, next certs.KeyPair }
-
 // ensureCA keeps the CA Secret: the CA signs while it outlives a new leaf;
 // its successor is made overlap earlier and then takes over; a new CA when
 // neither can sign (a first start, a lost or spoiled Secret).
-func ensureCA(ctx context.Context, c client.Client, namespace string, now time.Time) (authority, error) {
+func ensureCA(ctx context.Context, c client.Client, namespace string, now time.Time) (certs.Succession, error) {
 	s, exists, err := get(ctx, c, namespace, names.RouteEtcdCASecretName)
 	if err != nil {
-		return authority{}, err
+		return certs.Succession{}, err
 	}
-	a := authority{current: certs.KeyPair{CertPEM: s.Data[keyCACert], KeyPEM: s.Data[keyCAKey]},
-		next: certs.KeyPair{CertPEM: s.Data[keyNextCert], KeyPEM: s.Data[keyNextKey]}}
+	a := certs.Succession{Current: certs.KeyPair{CertPEM: s.Data[keyCACert], KeyPEM: s.Data[keyCAKey]},
+		Next: certs.KeyPair{CertPEM: s.Data[keyNextCert], KeyPEM: s.Data[keyNextKey]}}
 	changed := false
-	if a.next.CertPEM != nil && !caUsable(a.next, 0, now) {
-		a.next, changed = certs.KeyPair{}, true // spoiled or expired: trusted by nobody
+	if a.Next.CertPEM != nil && !certs.CAUsable(a.Next, 0, now) {
+		a.Next, changed = certs.KeyPair{}, true // spoiled or expired: trusted by nobody
 	}
-	if !caUsable(a.current, leafValidity, now) {
-		a.current, a.next, changed = a.next, certs.KeyPair{}, true
-		if !caUsable(a.current, leafValidity, now) {
-			if a.current, err = newCA(now); err != nil {
-				return a, err
-			}
-		}
-	}
-	if !caUsable(a.current, leafValidity+overlap, now) && !caUsable(a.next, leafValidity, now) {
-		if a.next, err = newCA(now); err != nil {
-			return a, err
-		}
-		changed = true
-	}
-	if !changed {
-		return a, nil
+	a, advanced, err := a.Advance(leafValidity, overlap, now, func() (certs.KeyPair, error) {
+		return certs.NewCA("okd-ingress-route-etcd-ca@"+fmt.Sprint(now.Unix()), caValidity, now)
+	})
+	if err != nil || !changed && !advanced {
+		return a, err
 	}
 	if !exists {
 		s.Type = corev1.SecretTypeOpaque
 	}
-	s.Data = map[string][]byte{keyCACert: a.current.CertPEM, keyCAKey: a.current.KeyPEM}
-	if a.next.CertPEM != nil {
-		s.Data[keyNextCert], s.Data[keyNextKey] = a.next.CertPEM, a.next.KeyPEM
+	s.Data = map[string][]byte{keyCACert: a.Current.CertPEM, keyCAKey: a.Current.KeyPEM}
+	if a.Next.CertPEM != nil {
+		s.Data[keyNextCert], s.Data[keyNextKey] = a.Next.CertPEM, a.Next.KeyPEM
 	}
 	return a, put(ctx, c, s, exists)
-}
-
-func newCA(now time.Time) (certs.KeyPair, error) {
-	return certs.NewCA("okd-ingress-route-etcd-ca@"+fmt.Sprint(now.Unix()), caValidity, now)
-}
-
-// caUsable reports whether kp is a CA that outlives now+needed.
-func caUsable(kp certs.KeyPair, needed time.Duration, now time.Time) bool {
-	cert, _, err := kp.Parse()
-	return err == nil && cert.IsCA && now.Add(needed).Before(cert.NotAfter)
 }
 
 // signerOf returns, in PEM, the CA among cas that signed kp, when kp

@@ -91,7 +91,7 @@ func ensureSecret(ctx context.Context, c client.Client, o Options, now time.Time
 	if usable(ca, serving, o, now) {
 		return caBundle(ca.CertPEM, previous, now), serving, nil
 	}
-	if !caUsable(ca, now) {
+	if !certs.CAUsable(ca, certValidity, now) {
 		previous = ca.CertPEM
 		if ca, err = certs.NewCA("okd-ingress-webhook-ca@"+fmt.Sprint(now.Unix()), caValidity, now); err != nil {
 			return nil, serving, err
@@ -136,15 +136,10 @@ func caBundle(ca, previous []byte, now time.Time) []byte {
 	return append(bytes.Clone(ca), previous...)
 }
 
-func caUsable(ca certs.KeyPair, now time.Time) bool {
-	cert, _, err := ca.Parse()
-	return err == nil && cert.IsCA && now.Add(certValidity).Before(cert.NotAfter)
-}
-
 // usable reports whether the stored certificate is signed by the stored CA,
 // covers every wanted name and is not about to expire.
 func usable(ca, serving certs.KeyPair, o Options, now time.Time) bool {
-	if !caUsable(ca, now) {
+	if !certs.CAUsable(ca, certValidity, now) {
 		return false
 	}
 	leaf, _, err := serving.Parse()
