@@ -95,7 +95,12 @@ func measureRoutes(e *env, c client.Client, kubeconfig, name, interval, spares s
 	if dir := os.Getenv("BENCH_LOG_DIR"); dir != "" {
 		// The router's log, kept after the run (its directory is not).
 		defer func() {
-			_ = copyFile(filepath.Join(r.Dir, "router.log"), filepath.Join(dir, "route-"+sanitize(name)+".log"))
+			b, err := os.ReadFile(filepath.Join(r.Dir, "router.log"))
+			if err != nil {
+				fmt.Fprintf(os.Stderr, "BENCH_LOG_DIR: %v\n", err)
+				return
+			}
+			keepLog(dir, "route-"+sanitize(name)+".log", b)
 		}()
 	}
 	client := r.NewClient(framework.ClientOptions{})
@@ -235,7 +240,7 @@ func burst(ctx context.Context, c client.Client, routerAddr, ns string, n int) (
 		for i := range created {
 			fmt.Fprintf(&b, "%d %s %d %d %d\n", i, created[i].UTC().Format("15:04:05.000"), created[i].Sub(start).Milliseconds(), got[i].Milliseconds(), createdDone[i].Sub(created[i]).Milliseconds())
 		}
-		_ = os.WriteFile(filepath.Join(dir, fmt.Sprintf("burst-%s.txt", ns)), []byte(b.String()), 0o644)
+		keepLog(dir, fmt.Sprintf("burst-%s.txt", ns), []byte(b.String()))
 	}
 	if err != nil {
 		return nil, 0, err
@@ -348,10 +353,14 @@ func routeTable(rs []routeRun) *table {
 	return t
 }
 
-func copyFile(from, to string) error {
-	b, err := os.ReadFile(from)
-	if err != nil {
-		return err
+// keepLog writes b to name in BENCH_LOG_DIR, which it creates; a log that
+// cannot be kept is said on stderr rather than missed at reading time.
+func keepLog(dir, name string, b []byte) {
+	err := os.MkdirAll(dir, 0o755)
+	if err == nil {
+		err = os.WriteFile(filepath.Join(dir, name), b, 0o644)
 	}
-	return os.WriteFile(to, b, 0o644)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "BENCH_LOG_DIR: %v\n", err)
+	}
 }
