@@ -901,6 +901,63 @@ func TestAdmit(t *testing.T) {
 			order: []string{"ns1/edge-path", "ns1/pt-a", "ns1/edge-root"},
 		},
 		{
+			// OKD compares routes of the same spec.host, whatever their
+			// wildcard policies: HTTPS for www.example.com goes to the
+			// passthrough pods, so the wildcard route could not serve /x there.
+			name:   "an exact passthrough route keeps a newer wildcard TLS route of its spec.host off, not one of another spec.host",
+			policy: wild,
+			routes: []*routev1.Route{
+				route("ns1", "pt", 1, "www.example.com", tls(routev1.TLSConfig{Termination: routev1.TLSTerminationPassthrough})),
+				route("ns1", "wild-www", 2, "www.example.com", wildcard(), path("/x"), edge(routev1.TLSConfig{})),
+				route("ns1", "wild-foo", 3, "foo.example.com", wildcard(), path("/y"), edge(routev1.TLSConfig{})),
+			},
+			want: []verdict{
+				ok("ns1/pt", "www.example.com"),
+				rejected("ns1/wild-www", "www.example.com", ReasonHostAlreadyClaimed,
+					"route pt is older and passes TLS for host www.example.com through to its pods"),
+				ok("ns1/wild-foo", "foo.example.com"),
+			},
+			order: []string{"ns1/pt", "ns1/wild-foo"},
+			rerun: &rerun{
+				without: []string{"ns1/pt"},
+				want:    []verdict{ok("ns1/wild-www", "www.example.com"), ok("ns1/wild-foo", "foo.example.com")},
+				order:   []string{"ns1/wild-www", "ns1/wild-foo"},
+			},
+		},
+		{
+			// The reverse order, as OKD: the older wildcard route has a path,
+			// the passthrough route none, and the older is not passthrough.
+			name:   "a newer exact passthrough route is admitted beside an older wildcard TLS route with a path on its spec.host",
+			policy: wild,
+			routes: []*routev1.Route{
+				route("ns1", "wild-www", 1, "www.example.com", wildcard(), path("/x"), edge(routev1.TLSConfig{})),
+				route("ns1", "pt", 2, "www.example.com", tls(routev1.TLSConfig{Termination: routev1.TLSTerminationPassthrough})),
+			},
+			want:  []verdict{ok("ns1/wild-www", "www.example.com"), ok("ns1/pt", "www.example.com")},
+			order: []string{"ns1/wild-www", "ns1/pt"},
+		},
+		{
+			name:   "a wildcard passthrough route keeps newer TLS routes off its spec.host and its domain, not exact routes of other hosts",
+			policy: wild,
+			routes: []*routev1.Route{
+				route("ns1", "wild-pt", 1, "www.example.com", wildcard(), tls(routev1.TLSConfig{Termination: routev1.TLSTerminationPassthrough})),
+				route("ns1", "www", 2, "www.example.com", path("/api"), edge(routev1.TLSConfig{})),
+				route("ns1", "wild-edge", 3, "bar.example.com", wildcard(), path("/api"), edge(routev1.TLSConfig{})),
+				route("ns1", "foo", 4, "foo.example.com", path("/api"), edge(routev1.TLSConfig{})),
+				route("ns1", "www-plain", 5, "www.example.com", path("/plain")),
+			},
+			want: []verdict{
+				ok("ns1/wild-pt", "www.example.com"),
+				rejected("ns1/www", "www.example.com", ReasonHostAlreadyClaimed,
+					"route wild-pt is older and passes TLS for host www.example.com through to its pods"),
+				rejected("ns1/wild-edge", "bar.example.com", ReasonHostAlreadyClaimed,
+					"route wild-pt is older and passes TLS for host *.example.com through to its pods"),
+				ok("ns1/foo", "foo.example.com"),
+				ok("ns1/www-plain", "www.example.com"),
+			},
+			order: []string{"ns1/wild-pt", "ns1/foo", "ns1/www-plain"},
+		},
+		{
 			name: "allowed and denied domains: whole labels, the domain itself, denied first",
 			policy: Policy{Domain: "apps.example.com", AllowedDomains: []string{"example.com", "apps.example.org"},
 				DeniedDomains: []string{"secret.example.com"}},

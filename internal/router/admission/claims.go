@@ -86,18 +86,34 @@ func (c *claims) claim(r *routev1.Route, host string, wildcard bool, path Path) 
 // request. (A newer passthrough route on a host whose older routes have
 // paths is admitted, as in OKD: it takes the host's TLS, they keep HTTP.)
 // It records r when r is the host's first passthrough route.
+//
+// OKD applies the rule among routes with the same spec.host, whatever
+// their wildcard policies, so a route is checked, and a passthrough route
+// recorded, under its spec.host as well as under *.domain when it is a
+// wildcard route: an exact passthrough route for www.example.com keeps off
+// a newer wildcard edge route whose spec.host is www.example.com (HTTPS
+// for www would reach the passthrough pods), and a wildcard passthrough
+// route keeps an exact TLS route off its own spec.host, as in OKD. Exact
+// routes of other hosts of the domain are no concern of a wildcard's.
 func (c *claims) passthroughConflict(r *routev1.Route, host string, wildcard bool) string {
 	if r.Spec.TLS == nil {
 		return ""
 	}
-	hk := hostKey(host, wildcard)
-	if holder, ok := c.passthrough[hk]; ok {
-		return fmt.Sprintf("%s is older and passes TLS for host %s through to its pods: a route with spec.tls "+
-			"cannot share that host, since HTTPS requests for it never reach the router's TLS termination",
-			holderName(holder, r.Namespace), hk)
+	keys := []string{hostKey(host, wildcard)}
+	if wildcard {
+		keys = append(keys, host)
+	}
+	for _, hk := range keys {
+		if holder, ok := c.passthrough[hk]; ok {
+			return fmt.Sprintf("%s is older and passes TLS for host %s through to its pods: a route with spec.tls "+
+				"cannot share that host, since HTTPS requests for it never reach the router's TLS termination",
+				holderName(holder, r.Namespace), hk)
+		}
 	}
 	if r.Spec.TLS.Termination == routev1.TLSTerminationPassthrough {
-		c.passthrough[hk] = r
+		for _, hk := range keys {
+			c.passthrough[hk] = r
+		}
 	}
 	return ""
 }

@@ -7,7 +7,9 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -229,26 +231,129 @@ func weakSignatures(cs []*x509.Certificate) error {
 	return nil
 }
 
-// verifyChain checks signatures only: expiry is the client's business and
-// must not make a route flip between admitted and rejected over time.
+// maxChainInstants bounds the instants verifyChain tries after the leaf's
+// midpoint: each is one x509 Verify (which Go bounds to 100 signature
+// checks), and a caCertificate holding many certificates with the leaf's
+// issuer name must not multiply that work without limit.
+const maxChainInstants = 8
+
+// verifyChain checks that the leaf links to the roots (caCertificate)
+// through the intermediates, as OKD checks it: every caCertificate
+// certificate may serve as a root or as an intermediate, so a v1 root
+// without basicConstraints verifies, and so does a self-signed leaf
+// (CA:FALSE) given as its own caCertificate (cert-manager's SelfSigned
+// issuer). As in OKD, the chain must allow serverAuth (Go's default usage).
+//
+// Expiry is the client's business (OKD ignores x509.Expired), and the
+// verdict must not depend on the clock, or a route would flip between
+// admitted and rejected as time passes: so the chain is verified at
+// instants taken from the certificates, never at now. The leaf's midpoint
+// comes first, which settles an ordinary chain with one Verify. When a
+// certificate the chain could go through is not valid then (a CA that
+// expires before it, or was re-issued with a later notBefore), the chain
+// is tried where the validities of a chain's certificates overlap, and is
+// accepted if it verifies at any of them, or if x509 finds it links to
+// caCertificate and fails only on that CA's validity (expiredRoot). A
+// chain that does not link (wrong issuer, bad signature) fails everywhere
+// and reports the midpoint's error, as before.
 func verifyChain(leaf *x509.Certificate, intermediates, roots []*x509.Certificate) error {
-	opts := x509.VerifyOptions{
-		Roots: x509.NewCertPool(), Intermediates: x509.NewCertPool(),
-		CurrentTime: leaf.NotBefore.Add(leaf.NotAfter.Sub(leaf.NotBefore) / 2),
-		KeyUsages:   []x509.ExtKeyUsage{x509.ExtKeyUsageAny},
-	}
+	opts := x509.VerifyOptions{Roots: x509.NewCertPool(), Intermediates: x509.NewCertPool()}
 	for _, c := range roots {
-		if c.IsCA {
-			opts.Roots.AddCert(c)
-		} else {
-			opts.Intermediates.AddCert(c)
-		}
+		opts.Roots.AddCert(c)
+		opts.Intermediates.AddCert(c)
 	}
 	for _, c := range intermediates {
 		opts.Intermediates.AddCert(c)
 	}
-	_, err := leaf.Verify(opts)
+	verifyAt := func(t time.Time) error {
+		opts.CurrentTime = t
+		_, err := leaf.Verify(opts)
+		return err
+	}
+	mid := leaf.NotBefore.Add(leaf.NotAfter.Sub(leaf.NotBefore) / 2)
+	err := verifyAt(mid)
+	if err == nil || expiredRoot(err, roots) {
+		return nil
+	}
+	pool := append(append([]*x509.Certificate(nil), intermediates...), roots...)
+	for _, t := range retryInstants(leaf, mid, linkedIssuers(leaf, pool)) {
+		if e := verifyAt(t); e == nil || expiredRoot(e, roots) {
+			return nil
+		}
+	}
 	return err
+}
+
+// expiredRoot reports whether err is x509's Expired for a certificate of
+// roots (caCertificate). x509 checks a candidate issuer's validity only
+// after its signature on the chain below it (every link of which was
+// valid) has verified, so such a chain links to caCertificate and fails on
+// time alone. OKD admits it, since it ignores Expired, and so does the
+// router: this covers the chains no instant can verify, those whose CA's
+// validity never meets the leaf's. (x509 returns the error of the last
+// candidate issuer it tried, not "unknown authority"; OKD's tolerance of
+// expired CAs rests on that too, and the tests pin it.)
+func expiredRoot(err error, roots []*x509.Certificate) bool {
+	var invalid x509.CertificateInvalidError
+	if !errors.As(err, &invalid) || invalid.Reason != x509.Expired || invalid.Cert == nil {
+		return false
+	}
+	return slices.ContainsFunc(roots, func(c *x509.Certificate) bool { return bytes.Equal(c.Raw, invalid.Cert.Raw) })
+}
+
+// linkedIssuers is every certificate of pool that a chain from leaf could
+// go through: reached from the leaf by names, issuer to subject, the only
+// way x509 links a chain. Each name is followed once, so loops of
+// cross-signatures end.
+func linkedIssuers(leaf *x509.Certificate, pool []*x509.Certificate) []*x509.Certificate {
+	bySubject := map[string][]*x509.Certificate{}
+	for _, c := range pool {
+		bySubject[string(c.RawSubject)] = append(bySubject[string(c.RawSubject)], c)
+	}
+	var out []*x509.Certificate
+	followed := map[string]bool{}
+	for next := []string{string(leaf.RawIssuer)}; len(next) > 0; next = next[1:] {
+		if followed[next[0]] {
+			continue
+		}
+		followed[next[0]] = true
+		for _, c := range bySubject[next[0]] {
+			out = append(out, c)
+			next = append(next, string(c.RawIssuer))
+		}
+	}
+	return out
+}
+
+// retryInstants are the instants, other than mid, at which a chain
+// through issuers can verify though it failed at mid; none when every
+// issuer is valid at mid, since then time was not what failed. A chain
+// verifies at the latest notBefore of its certificates if anywhere, which
+// is the leaf's or one of issuers' inside the leaf's validity: those are
+// the instants, the leaf's first (the CAs that signed it were usually
+// valid when they did), then the others in order, at most maxChainInstants.
+func retryInstants(leaf *x509.Certificate, mid time.Time, issuers []*x509.Certificate) []time.Time {
+	allValid := true
+	for _, c := range issuers {
+		allValid = allValid && !mid.Before(c.NotBefore) && !mid.After(c.NotAfter)
+	}
+	if allValid {
+		return nil
+	}
+	var later []time.Time
+	for _, c := range issuers {
+		if c.NotBefore.After(leaf.NotBefore) && !c.NotBefore.After(leaf.NotAfter) {
+			later = append(later, c.NotBefore)
+		}
+	}
+	slices.SortFunc(later, time.Time.Compare)
+	var out []time.Time
+	for _, t := range slices.CompactFunc(append([]time.Time{leaf.NotBefore}, later...), time.Time.Equal) {
+		if !t.Equal(mid) && len(out) < maxChainInstants {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 func encodeCerts(cs []*x509.Certificate) []byte {
