@@ -219,33 +219,71 @@ func (w *Writer) Run(ctx context.Context) error {
 		Client:     cs.CoordinationV1(),
 		LockConfig: resourcelock.ResourceLockConfig{Identity: w.o.Identity},
 	}
+	elect := func(term context.Context, lead func(context.Context)) {
+		leaderelection.RunOrDie(term, leaderelection.LeaderElectionConfig{
+			Lock: lock, ReleaseOnCancel: true,
+			LeaseDuration: 15 * time.Second, RenewDeadline: 10 * time.Second, RetryPeriod: 2 * time.Second,
+			Callbacks: leaderelection.LeaderCallbacks{OnStartedLeading: lead, OnStoppedLeading: func() {}},
+		})
+	}
 	for ctx.Err() == nil {
 		term, stop, ok := w.startTerm(ctx)
 		if !ok {
 			return nil
 		}
-		// client-go starts the term's loop and does not wait for it: the
-		// next term's must not start before it is over.
-		var loop sync.WaitGroup
-		leaderelection.RunOrDie(term, leaderelection.LeaderElectionConfig{
-			Lock: lock, ReleaseOnCancel: true,
-			LeaseDuration: 15 * time.Second, RenewDeadline: 10 * time.Second, RetryPeriod: 2 * time.Second,
-			Callbacks: leaderelection.LeaderCallbacks{
-				OnStartedLeading: func(ctx context.Context) {
-					loop.Add(1)
-					defer loop.Done()
-					w.writeLoop(ctx)
-				},
-				OnStoppedLeading: func() {},
-			},
-		})
-		stop()
-		loop.Wait()
+		w.runTerm(term, stop, elect)
 	}
 	return nil
 }
 
+// runTerm campaigns for the Lease through elect, which calls lead (maybe
+// from another goroutine) once it holds it and returns when the Lease is
+// lost or term ends; lead writes until its context ends. runTerm returns
+// only when no write loop of this term runs or can start any more: the
+// loop uses the writer's state unlocked, and two would interleave writes.
+func (w *Writer) runTerm(term context.Context, stop context.CancelFunc, elect func(context.Context, func(context.Context))) {
+	var loop termLoop
+	elect(term, func(ctx context.Context) { loop.run(ctx, w.writeLoop) })
+	stop()
+	loop.end()
+}
+
+// termLoop runs at most one term's write loop and waits for it. client-go
+// starts OnStartedLeading in a goroutine and does not wait for it, so the
+// term may be over before that goroutine runs: counting the loop only once
+// it runs would let end return first and the loop then run beside the next
+// term's. end therefore also closes the term to loops that come late.
+type termLoop struct {
+	mu      sync.Mutex
+	over    bool
+	running sync.WaitGroup
+}
+
+// run calls loop unless end was called first.
+func (t *termLoop) run(ctx context.Context, loop func(context.Context)) {
+	t.mu.Lock()
+	if t.over {
+		t.mu.Unlock()
+		return
+	}
+	t.running.Add(1)
+	t.mu.Unlock()
+	defer t.running.Done()
+	loop(ctx)
+}
+
+// end keeps loops from starting and waits for the one that started.
+func (t *termLoop) end() {
+	t.mu.Lock()
+	t.over = true
+	t.mu.Unlock()
+	t.running.Wait()
+}
+
 func (w *Writer) writeLoop(ctx context.Context) {
+	if ctx.Err() != nil {
+		return // the Lease is lost already: the state is the next term's
+	}
 	log := ctrl.LoggerFrom(ctx).WithName("status")
 	log.Info("writing route status", "router", w.o.RouterName, "identity", w.o.Identity)
 	// A new term starts afresh: another replica may have written since.
@@ -258,6 +296,11 @@ func (w *Writer) writeLoop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-w.wake:
+		}
+		// select picks at random when both are ready: a term that just
+		// ended must not write once more.
+		if ctx.Err() != nil {
+			return
 		}
 		n, next, full, err := w.writeAll(ctx)
 		switch {
@@ -463,6 +506,9 @@ func (w *Writer) leaveAll(ctx context.Context, verdicts map[types.NamespacedName
 		if _, ok := verdicts[key]; ok {
 			continue
 		}
+		if err := ctx.Err(); err != nil {
+			return next, err // the term is over: no write after it
+		}
 		if now.Before(st.retryAt) {
 			next = earliest(next, st.retryAt)
 			continue
@@ -522,6 +568,9 @@ func (w *Writer) sweepAll(ctx context.Context, verdicts map[types.NamespacedName
 			if _, judged := verdicts[key]; judged || newerThan(r, w.o.RouterName, taken) {
 				continue
 			}
+			if err := ctx.Err(); err != nil {
+				return err // the term is over: no write after it
+			}
 			if err := w.leave(ctx, r); err != nil {
 				w.state[key] = &routeState{} // tried again by leaveAll
 			}
@@ -533,10 +582,17 @@ func (w *Writer) sweepAll(ctx context.Context, verdicts map[types.NamespacedName
 	}
 }
 
-// newerThan reports whether r, or this router's entry of it, changed
-// after t.
+// newerThan reports whether r, or this router's entry of it, may have
+// changed after t. The API server stores creationTimestamp and
+// lastTransitionTime to the second, rounded down, while t has nanoseconds:
+// a route made, or an entry written, later in t's own second reads as made
+// before t. So any stored time in t's second or after counts as newer. The
+// cost is that the sweep leaves alone what changed a little before t in
+// that second; sweeping something newer than the verdicts would instead
+// take off an entry the next sync writes back, with a new transition time.
 func newerThan(r *routev1.Route, router string, t time.Time) bool {
-	if r.CreationTimestamp.After(t) {
+	since := t.Truncate(time.Second)
+	if !r.CreationTimestamp.Time.Before(since) {
 		return true
 	}
 	e, ok := own(r.Status.Ingress, router)
@@ -544,7 +600,7 @@ func newerThan(r *routev1.Route, router string, t time.Time) bool {
 		return false
 	}
 	for _, c := range e.Conditions {
-		if c.LastTransitionTime != nil && c.LastTransitionTime.After(t) {
+		if c.LastTransitionTime != nil && !c.LastTransitionTime.Time.Before(since) {
 			return true
 		}
 	}

@@ -309,3 +309,146 @@ func TestReadFailureRetried(t *testing.T) {
 		t.Errorf("after the retry time: %d written, %v; want the route written", n, err)
 	}
 }
+
+// The API server stores creationTimestamp and lastTransitionTime to the
+// second, rounded down, while a sync's taken has nanoseconds: a route made,
+// or an entry written by the last writer, later in taken's own second reads
+// as older than taken. The sweep leaves such entries alone (the next sync
+// judges them) but still takes off one a second or more older.
+func TestSweepSameSecond(t *testing.T) {
+	w, c, now := testWriter(t, 0, nil)
+	taken := now.Add(400 * time.Millisecond)
+	*now = taken.Add(time.Second)
+	after := metav1.NewTime(taken.Add(300 * time.Millisecond).Truncate(time.Second)) // as stored
+	before := metav1.NewTime(taken.Truncate(time.Second).Add(-time.Second))
+	long := metav1.NewTime(taken.Add(-time.Hour).Truncate(time.Second))
+	for _, tc := range []struct {
+		name                string
+		created, transition metav1.Time
+		kept                bool
+	}{
+		{"made-after", after, after, true},
+		{"written-after", long, after, true},
+		{"made-after-old-entry", after, before, true},
+		{"old", long, before, false},
+	} {
+		r := &routev1.Route{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: tc.name, CreationTimestamp: tc.created}}
+		if err := c.Create(context.Background(), r); err != nil {
+			t.Fatal(err)
+		}
+		r.Status.Ingress = []routev1.RouteIngress{{RouterName: "default", Host: "x.example.com",
+			Conditions: []routev1.RouteIngressCondition{{Type: routev1.RouteAdmitted, Status: "True", LastTransitionTime: &tc.transition}}}}
+		if err := c.Status().Update(context.Background(), r); err != nil {
+			t.Fatal(err)
+		}
+		defer func() {
+			var r routev1.Route
+			if err := c.Get(context.Background(), types.NamespacedName{Namespace: "ns", Name: tc.name}, &r); err != nil {
+				t.Fatal(err)
+			}
+			if _, ok := own(r.Status.Ingress, "default"); ok != tc.kept {
+				t.Errorf("%s (created %v, entry of %v, verdicts of %v): entry kept %v, want %v",
+					tc.name, tc.created.UTC(), tc.transition.UTC(), taken, ok, tc.kept)
+			}
+		}()
+	}
+	if !taken.Truncate(time.Second).Equal(after.Time) {
+		t.Fatalf("the test wants taken+300ms in taken's second")
+	}
+	w.sweep = sweepState{}
+	w.Update(map[types.NamespacedName]admission.Verdict{}, taken)
+	if _, _, err := pass(w); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A term may end before client-go's goroutine starts its write loop: that
+// loop must then not run at all, or it would reset the state of, and write
+// beside, the next term's.
+func TestTermLoopStartsLate(t *testing.T) {
+	writes := 0
+	w, _, _ := testWriter(t, 1, func(ctx context.Context, c client.Client, obj client.Object) error {
+		writes++
+		return c.Status().Update(ctx, obj)
+	})
+	var lead func(context.Context)
+	term, stop := context.WithCancel(context.Background())
+	w.runTerm(term, stop, func(_ context.Context, l func(context.Context)) { lead = l })
+	// The goroutine runs now, with a live context (it would block for ever
+	// then, so the first write ends it).
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	w.writer = interceptor.NewClient(w.writer.(client.WithWatch), interceptor.Funcs{
+		SubResourceUpdate: func(ctx context.Context, c client.Client, sub string, obj client.Object, o ...client.SubResourceUpdateOption) error {
+			cancel()
+			return c.SubResource(sub).Update(ctx, obj, o...)
+		}})
+	lead(ctx)
+	if writes != 0 {
+		t.Errorf("the write loop of a term that is over wrote %d routes", writes)
+	}
+}
+
+// A term waits for its write loop to return.
+func TestTermLoopWaited(t *testing.T) {
+	var loop termLoop
+	ctx, cancel := context.WithCancel(context.Background())
+	started, returned := make(chan struct{}), false
+	go loop.run(ctx, func(ctx context.Context) {
+		close(started)
+		<-ctx.Done()
+		returned = true // read after end: the race detector checks the order
+	})
+	<-started
+	cancel()
+	loop.end()
+	if !returned {
+		t.Error("the term ended before its write loop returned")
+	}
+}
+
+// A write loop whose term is over writes nothing more, though a wake is
+// pending, nor does a pass go on writing once the term ends in it.
+func TestNoWriteAfterTerm(t *testing.T) {
+	writes := 0
+	var cancel context.CancelFunc
+	w, c, now := testWriter(t, 0, func(ctx context.Context, c client.Client, obj client.Object) error {
+		writes++
+		if cancel != nil {
+			cancel()
+		}
+		return c.Status().Update(ctx, obj)
+	})
+	long := metav1.NewTime(now.Add(-time.Hour))
+	for _, name := range []string{"a", "b"} {
+		r := &routev1.Route{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: name, CreationTimestamp: long}}
+		if err := c.Create(context.Background(), r); err != nil {
+			t.Fatal(err)
+		}
+		r.Status.Ingress = []routev1.RouteIngress{{RouterName: "default", Host: "x.example.com",
+			Conditions: []routev1.RouteIngressCondition{{Type: routev1.RouteAdmitted, Status: "True", LastTransitionTime: &long}}}}
+		if err := c.Status().Update(context.Background(), r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.Update(map[types.NamespacedName]admission.Verdict{}, *now)
+	writes = 0
+	// The select of the loop picks at random among ready cases: try often.
+	for range 20 {
+		ctx, done := context.WithCancel(context.Background())
+		done()
+		w.Poke()
+		w.writeLoop(ctx)
+	}
+	if writes != 0 {
+		t.Fatalf("%d writes by write loops whose term was over", writes)
+	}
+	// Both routes are to be swept; the term ends at the first write.
+	var ctx context.Context
+	ctx, cancel = context.WithCancel(context.Background())
+	defer cancel()
+	w.writeLoop(ctx)
+	if writes != 1 {
+		t.Errorf("%d writes in a pass whose term ended at the first, want 1", writes)
+	}
+}
