@@ -55,6 +55,11 @@ func Build(in Input) *Model {
 	}
 	sort.Slice(m.Backends, func(i, j int) bool { return m.Backends[i].Name < m.Backends[j].Name })
 	m.Maps = maps.build()
+	if m.DefaultBackend == "" {
+		// Nothing reads it: an empty map costs no runtime update as
+		// routes come and go.
+		m.Maps[MapHosts] = []Entry{}
+	}
 	excludeExactHosts(m.Certs)
 	return m
 }

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"reflect"
 	"testing"
 
 	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
@@ -26,6 +27,39 @@ func TestDefaultBackend(t *testing.T) {
 			m := build(t, newCluster(), tc.routes...)
 			if m.DefaultBackend != tc.want {
 				t.Errorf("DefaultBackend = %q, want %q", m.DefaultBackend, tc.want)
+			}
+		})
+	}
+}
+
+// TestHostsMap: while a route is the default backend, the hosts map names
+// every served host (wildcards by their parent domain, passthrough hosts
+// too), which the frontends keep away from it; without one it is empty.
+func TestHostsMap(t *testing.T) {
+	fallback := annotate(names.DefaultBackendAnnotation, "true")
+	routes := []*routev1.Route{
+		route("ns1", "plain", 1, "a.example.com", path("/app")),
+		route("ns1", "edge", 2, "b.example.com", termination(routev1.TLSTerminationEdge, "")),
+		route("ns2", "pt", 3, "c.example.com", termination(routev1.TLSTerminationPassthrough, "")),
+		route("ns2", "wild", 4, "www.wild.example.com", wildcard()),
+		route("ns2", "again", 5, "a.example.com", path("/other")),
+	}
+	cases := []struct {
+		name   string
+		routes []*routev1.Route
+		want   []Entry
+	}{
+		{"no default backend: empty", routes, []Entry{}},
+		{"a default backend: every host once", append(routes, route("ns3", "catch", 6, "d.example.com", fallback)), []Entry{
+			{".wild.example.com", HostValue}, {"a.example.com", HostValue}, {"b.example.com", HostValue},
+			{"c.example.com", HostValue}, {"d.example.com", HostValue},
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := build(t, newCluster(), tc.routes...).Maps[MapHosts]
+			if len(got) != len(tc.want) || len(got) > 0 && !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("%s:\n got  %v\n want %v", MapHosts, got, tc.want)
 			}
 		})
 	}

@@ -55,6 +55,7 @@ func (m *mapBuilder) addRoute(r admission.Route, backend string, order int) {
 		hostKey = "." + parentDomain(r.Host)
 	}
 	c := candidate{value: backend, exact: r.Path.Type == admission.PathExact, plen: len(r.Path.Value), order: order}
+	m.put(MapHosts, hostKey, candidate{value: HostValue})
 	if r.TLS == nil {
 		m.putPaths(MapHTTPExact, MapHTTPPrefix, hostKey, r.Path, c)
 		return

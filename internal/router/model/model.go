@@ -35,10 +35,20 @@ const (
 	MapHTTPSExact  = "https_exact.map"
 	MapHTTPSPrefix = "https_prefix.map"
 	MapPassthrough = "passthrough.map"
+	// MapHosts holds every host some route serves (a wildcard route's as
+	// ".<domain>"), each with the value HostValue, and only while a route
+	// is the default backend: that one answers requests for hosts no route
+	// serves, never a served host's unmatched paths. Those are another
+	// namespace's, whose requests (decrypted, with their cookies and
+	// credentials) must not reach the default backend's pods.
+	MapHosts = "hosts.map"
 )
 
 // MapNames lists the maps in a fixed order.
-var MapNames = []string{MapHTTPExact, MapHTTPPrefix, MapHTTPSExact, MapHTTPSPrefix, MapPassthrough}
+var MapNames = []string{MapHTTPExact, MapHTTPPrefix, MapHTTPSExact, MapHTTPSPrefix, MapPassthrough, MapHosts}
+
+// HostValue is the value of every MapHosts entry.
+const HostValue = "1"
 
 // RedirectValue in an HTTP map sends the request to HTTPS instead of a backend.
 const RedirectValue = "_redirect"
@@ -51,7 +61,8 @@ type Model struct {
 	Maps map[string][]Entry
 	// Certs are the route certificates, in the order SNI should prefer them.
 	Certs []Cert
-	// DefaultBackend answers requests no route matches; empty means 404.
+	// DefaultBackend answers requests for hosts no route serves; empty
+	// means 404, as do a served host's unmatched paths.
 	DefaultBackend string
 	// CookieName is the stickiness cookie of routes without cookie_name
 	// (ROUTER_COOKIE_NAME); empty: a hash of each route.

@@ -168,7 +168,7 @@ func TestFitSpares(t *testing.T) {
 			prev:        func(t *testing.T) *Model { return withSpares(t, web(), 1, a) },
 			next:        []*routev1.Route{a, route("ns", "b", 2, "b.com", annotate(names.DefaultBackendAnnotation, "true"))},
 			wantHolders: "_spare_1=ns/b be_http:ns:a=ns/a",
-			wantMaps:    maps{MapHTTPPrefix: {e("a.com/", "be_http:ns:a"), e("b.com/", "_spare_1")}},
+			wantMaps:    maps{MapHTTPPrefix: {e("a.com/", "be_http:ns:a"), e("b.com/", "_spare_1")}, MapHosts: {e("a.com", HostValue), e("b.com", HostValue)}},
 		},
 	}
 	for _, tc := range cases {

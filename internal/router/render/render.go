@@ -227,7 +227,9 @@ type data struct {
 	ClientVerify                  string // the TLS binds' client-certificate options
 	HTTPMaps, HTTPSMaps           mapPair
 	PassthroughMap                string
-	DirectTLS                     bool // no passthrough backend: terminate on the public port
+	HostsMap                      string // read only when RouteDefault
+	RouteDefault                  bool   // a route is the default backend
+	DirectTLS                     bool   // no passthrough backend: terminate on the public port
 	RedirectValue                 string
 	ForwardedHTTP, ForwardedHTTPS string
 	HTTPBind, HTTPSBind           string // the public listeners' addresses
@@ -258,6 +260,8 @@ func templateData(m *model.Model, p Params, fwdMap string) data {
 		HTTPMaps:       mapPair{mp(model.MapHTTPExact), mp(model.MapHTTPPrefix)},
 		HTTPSMaps:      mapPair{mp(model.MapHTTPSExact), mp(model.MapHTTPSPrefix)},
 		PassthroughMap: mp(model.MapPassthrough),
+		HostsMap:       mp(model.MapHosts),
+		RouteDefault:   m.DefaultBackend != "",
 		RedirectValue:  model.RedirectValue,
 		ForwardedHTTP:  forwarded(c.ForwardedHeaders, fwdStyle{proto: "http", ipv6: ipv6Clients(c)}, fwdMap),
 		ForwardedHTTPS: forwarded(c.ForwardedHeaders, fwdStyle{proto: "https", ipv6: ipv6Clients(c)}, fwdMap),

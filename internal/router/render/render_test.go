@@ -217,6 +217,7 @@ func TestRenderSample(t *testing.T) {
 			"re2.example.com/ be_secure:ns2:re-default\n" +
 			"secure.example.com/ be_edge_http:ns1:edge\n",
 		model.MapPassthrough: "pt.example.com be_tcp:ns2:pt\n",
+		model.MapHosts:       "", // no route is the default backend
 	}
 	for name, want := range wantMaps {
 		got := string(files[filepath.ToSlash(filepath.Join(MapDir, name))])
@@ -253,6 +254,7 @@ func TestRenderSample(t *testing.T) {
 		"maps/" + model.MapHTTPSExact:     nil,
 		"maps/" + model.MapHTTPSPrefix:    []byte(wantMaps[model.MapHTTPSPrefix]),
 		"maps/" + model.MapPassthrough:    []byte(wantMaps[model.MapPassthrough]),
+		"maps/" + model.MapHosts:          nil,
 	} {
 		got, ok := files[file]
 		if !ok {
@@ -261,13 +263,13 @@ func TestRenderSample(t *testing.T) {
 			t.Errorf("%s has unexpected content", file)
 		}
 	}
-	if len(files) != 11 {
+	if len(files) != 12 {
 		var names []string
 		for k := range files {
 			names = append(names, k)
 		}
 		sort.Strings(names)
-		t.Errorf("files %v, want 11", names)
+		t.Errorf("files %v, want 12", names)
 	}
 	if !bytes.Contains(byName["edge"].TLS.Certificate, p.secure.CertPEM) {
 		t.Error("edge certificate file lacks the route's certificate")

@@ -175,15 +175,44 @@ var _ = Describe("Kubernetes path types", func() {
 })
 
 var _ = Describe("Default backend", func() {
-	It("sends requests no route matches to the oldest route marked as the default backend, and 404 once it goes", func() {
+	It("sends requests for hosts no route serves to the oldest route marked as the default backend, and 404 once it goes", func() {
+		// A router of its own: its default backend must not answer the
+		// other specs' requests, and wildcard routes are allowed.
+		shard := sharded("fallback")
 		ns := newNamespace("fallback", nil)
 		newBackend(ns, "fallback", 1)
-		r := route(ns, "fallback", "fallback.example.com", "fallback", "http")
+		r := shard(route(ns, "fallback", "fallback.example.com", "fallback", "http"))
 		r.Annotations = map[string]string{names.DefaultBackendAnnotation: "true"}
 		create(r)
-		c := router.NewClient(framework.ClientOptions{})
+		// Another namespace's hosts are its own, unmatched paths included:
+		// their requests (decrypted, with that namespace's cookies) never
+		// reach the default backend.
+		other := newNamespace("tenant", nil)
+		newBackend(other, "tenant", 1)
+		plain := shard(route(other, "plain", "tenant.example.com", "tenant", "http"))
+		plain.Spec.Path = "/app"
+		edge := shard(route(other, "edge", "tenant."+domain, "tenant", "http"))
+		edge.Spec.Path = "/app"
+		edge.Spec.TLS = &routev1.TLSConfig{Termination: routev1.TLSTerminationEdge}
+		wild := shard(route(other, "wild", "www.tenant-wild.example.com", "tenant", "http"))
+		wild.Spec.Path = "/app"
+		wild.Spec.WildcardPolicy = routev1.WildcardPolicySubdomain
+		for _, r := range []*routev1.Route{plain, edge, wild} {
+			create(r)
+		}
+		router := startRouter("fallback", map[string]string{"ROUTE_LABELS": "shard=fallback", names.EnvRouterAllowWildcardRoutes: "true"})
+		c := router.NewClient(framework.ClientOptions{RootCAs: routerCA.Pool})
 		Eventually(servedBy(c, "http://nobody.example.com/x")).WithTimeout(wait).Should(Equal("fallback"))
 		Expect(servedBy(c, "http://fallback.example.com/")()).To(Equal("fallback"))
+		Eventually(servedBy(c, "http://tenant.example.com/app")).WithTimeout(wait).Should(Equal("tenant"))
+		Eventually(servedBy(c, "https://tenant."+domain+"/app")).WithTimeout(wait).Should(Equal("tenant"))
+		Eventually(servedBy(c, "http://any.tenant-wild.example.com/app")).WithTimeout(wait).Should(Equal("tenant"))
+		for _, url := range []string{"http://tenant.example.com/else", "http://Tenant.example.com:80/else", "https://tenant." + domain + "/else",
+			"http://tenant." + domain + "/app", "http://any.tenant-wild.example.com/else"} {
+			Expect(status(c, url)()).To(Equal(404), url)
+		}
+		Expect(servedBy(c, "http://a.b.tenant-wild.example.com/app")()).To(Equal("fallback"), "a wildcard covers one label")
+
 		Expect(k8s.Delete(context.Background(), r)).To(Succeed())
 		Eventually(status(c, "http://nobody.example.com/x")).WithTimeout(wait).Should(Equal(404))
 	})

@@ -99,7 +99,8 @@ func Lines(data []byte) []string { return strings.Split(string(data), "\n") }
 
 // MapProblems checks the map files rendered for one admitted route: every
 // line is "<key> <value>", its key is the route's host (passthrough) or
-// host and path, its value the route's backend or the redirect marker.
+// host and path, its value the route's backend or the redirect marker; the
+// hosts map holds the host alone.
 func MapProblems(files map[string][]byte, route admission.Route) []string {
 	var problems []string
 	errorf := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
@@ -123,6 +124,12 @@ func MapProblems(files map[string][]byte, route admission.Route) []string {
 				continue
 			}
 			k, v := fields[0], fields[1]
+			if name == model.MapHosts {
+				if k != hostKey || v != model.HostValue {
+					errorf("%s: line %q is not %q", name, l, hostKey+" "+model.HostValue)
+				}
+				continue
+			}
 			if v != backend && v != model.RedirectValue {
 				errorf("%s: value %q is neither %s nor %s", name, v, backend, model.RedirectValue)
 			}
