@@ -104,6 +104,12 @@ func (r *Reconciler) sync(ctx context.Context, ing *networkingv1.Ingress, owned 
 		// (a permission granted, a host freed), as OKD's retries find.
 		return ctrl.Result{RequeueAfter: rejectedRetry}, nil
 	}
+	if r.exp.Pending(key(ing)) {
+		// A Route written now whose event never comes (deleted during a
+		// watch gap) is taken as existing until its expectation expires;
+		// nothing else may sync the Ingress after that.
+		return ctrl.Result{RequeueAfter: expectationTTL + time.Second}, nil
+	}
 	return ctrl.Result{}, nil
 }
 

@@ -129,7 +129,8 @@ func routePath(path string, pathType networkingv1.PathType, tls *routev1.TLSConf
 }
 
 // defaultBackend adds the Route of spec.defaultBackend. It has no host: the
-// API generates one, and routers use it for requests no route matches.
+// API generates one, and routers use it for requests for hosts no route
+// serves.
 func (c *converter) defaultBackend() {
 	b := c.in.Ingress.Spec.DefaultBackend
 	if b == nil {

@@ -44,7 +44,7 @@ func (r *Reconciler) checkDefaultBackend(ctx context.Context, ing *networkingv1.
 		return
 	}
 	r.event(ing, eventNormal, "DefaultBackendNotUsed", fmt.Sprintf(
-		"Default backend not in use: routers answer requests that no route matches with the default backend of %s, the oldest; "+
+		"Default backend not in use: routers answer requests for hosts that no route serves with the default backend of %s, the oldest; "+
 			"this Ingress's takes over once that one is gone", describe(winner)))
 }
 

@@ -17,9 +17,10 @@
 //   - spec.defaultBackend becomes a Route annotated
 //     router.okd-ingress.io/default-backend: "true", with no host of its own:
 //     the API generates one (<route>-<namespace>.<domain>) and the
-//     controller keeps it on updates. Routers answer requests no route
-//     matches with the oldest such Route; newer Ingresses with a default
-//     backend get an event naming the one in use.
+//     controller keeps it on updates. Routers answer requests for hosts no
+//     route serves with the oldest such Route (a served host's unmatched
+//     paths get 404: they are its namespace's); newer Ingresses with a
+//     default backend get an event naming the one in use.
 //   - A spec.tls entry that lists a rule's host without a secretName enables
 //     edge TLS with the router's default certificate, as Kubernetes
 //     documents, instead of deleting the Route as OKD does.

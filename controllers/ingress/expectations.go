@@ -98,6 +98,22 @@ func (e *expectations) Adjust(ing types.NamespacedName, listed []*routev1.Route)
 	return out
 }
 
+// Pending reports whether a write to an Ingress's Routes is still expected
+// to show in the cache: if its event was missed, only a sync after the
+// expectation expires sees the cache as it is.
+func (e *expectations) Pending(ing types.NamespacedName) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, m := range []map[types.NamespacedName]expected{e.created, e.deleted} {
+		for _, x := range m {
+			if x.ingress == ing {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // Forget drops everything expected for an Ingress that is gone.
 func (e *expectations) Forget(ing types.NamespacedName) {
 	e.mu.Lock()

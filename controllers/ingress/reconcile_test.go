@@ -2,18 +2,22 @@ package ingress
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
 	networkingv1 "k8s.io/api/networking/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/tools/events"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
 	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
+	"github.com/okd-ingress/okd-ingress/internal/names"
 )
 
 // laggingCache is a cache that has not seen any Route yet, while the API
@@ -97,5 +101,68 @@ func TestDeletedIngress(t *testing.T) {
 	}
 	if n := routeCount(t, c.Client); n != 1 {
 		t.Errorf("%d routes, want the one the garbage collector will delete", n)
+	}
+}
+
+// failingCreates refuses Route creations as an overloaded API server does.
+type failingCreates struct {
+	*laggingCache
+	failing bool
+}
+
+func (c *failingCreates) Create(ctx context.Context, obj client.Object, opts ...client.CreateOption) error {
+	if _, ok := obj.(*routev1.Route); ok && c.failing {
+		return apierrors.NewServiceUnavailable("try again")
+	}
+	return c.laggingCache.Create(ctx, obj, opts...)
+}
+
+// TestSuccessorFirst: a path whose type changes from Prefix to Exact gets
+// a Route of its own; while creating it fails, the old Route keeps serving
+// the path, and goes once its successor exists.
+func TestSuccessorFirst(t *testing.T) {
+	svcs, _ := fixtures()
+	ing := newIngress(rule("a.com", stdPath))
+	r, lag := newFakeReconciler(t, ing, svcs["service-1"])
+	c := &failingCreates{laggingCache: lag}
+	r.Client = c
+	req := ctrl.Request{NamespacedName: key(ing)}
+	if _, err := r.Reconcile(context.Background(), req); err != nil {
+		t.Fatal(err)
+	}
+	pathTypes := func() []string {
+		var list routev1.RouteList
+		if err := lag.Client.List(context.Background(), &list); err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, rt := range list.Items {
+			out = append(out, rt.Annotations[names.PathTypeAnnotation])
+		}
+		return out
+	}
+	if got := pathTypes(); !slices.Equal(got, []string{"Prefix"}) {
+		t.Fatalf("path types %v, want [Prefix]", got)
+	}
+	if err := lag.Client.Get(context.Background(), key(ing), ing); err != nil {
+		t.Fatal(err)
+	}
+	ing.Spec.Rules[0].HTTP.Paths[0].PathType = ptr.To(networkingv1.PathTypeExact)
+	if err := lag.Client.Update(context.Background(), ing); err != nil {
+		t.Fatal(err)
+	}
+	c.failing = true
+	if _, err := r.Reconcile(context.Background(), req); err == nil {
+		t.Fatal("a sync whose creation failed reported no error")
+	}
+	if got := pathTypes(); !slices.Equal(got, []string{"Prefix"}) {
+		t.Fatalf("path types %v while the successor cannot be created, want the old route kept: [Prefix]", got)
+	}
+	c.failing = false
+	if _, err := r.Reconcile(context.Background(), req); err != nil {
+		t.Fatal(err)
+	}
+	if got := pathTypes(); !slices.Equal(got, []string{"Exact"}) {
+		t.Errorf("path types %v once the successor exists, want [Exact]", got)
 	}
 }

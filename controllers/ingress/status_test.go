@@ -289,7 +289,13 @@ func TestExpectations(t *testing.T) {
 		r.Name, r.UID = n, types.UID(uid)
 		return r
 	}
+	if e.Pending(ing) {
+		t.Error("pending before any write")
+	}
 	e.Created(ing, named("1-new", "u1"))
+	if !e.Pending(ing) || e.Pending(types.NamespacedName{Namespace: testNS, Name: "other"}) {
+		t.Error("a creation the cache lacks is pending for its Ingress only")
+	}
 	if got := e.Adjust(ing, nil); len(got) != 1 || got[0].Name != "1-new" {
 		t.Fatalf("a created Route the cache lacks must count: %v", got)
 	}
@@ -305,7 +311,7 @@ func TestExpectations(t *testing.T) {
 		t.Errorf("a deleted Route the cache still shows must not count: %v", got)
 	}
 	e.Observed(routeName(old), true)
-	if len(e.deleted) != 0 {
+	if len(e.deleted) != 0 || e.Pending(ing) {
 		t.Errorf("a delete event settles the deletion")
 	}
 	e.Created(ing, named("1-lost", "u3"))

@@ -112,9 +112,10 @@ func internalCause(err error) bool {
 	})
 }
 
-// apply writes a plan: updates and creations first, so that a Route
-// replaced because its host or path changed is deleted only once its
-// successor exists.
+// apply writes a plan: updates and creations first, and deletions only
+// when those all succeeded or were refused, so that a Route replaced
+// because its host or path changed is deleted only once its successor
+// exists.
 func (r *Reconciler) apply(ctx context.Context, ing *networkingv1.Ingress, p pairing, labels bool) written {
 	var w written
 	for _, u := range p.updates {
@@ -126,6 +127,14 @@ func (r *Reconciler) apply(ctx context.Context, ing *networkingv1.Ingress, p pai
 		} else {
 			w.kept = append(w.kept, rt)
 		}
+	}
+	if w.err != nil || w.retry {
+		// A Route replaced by one whose write failed (a path type that
+		// changed between Exact and Prefix, say) would leave its traffic
+		// without a Route until the retry: the old ones stay until then.
+		// A refusal (w.rejected) will not pass on a retry: those go.
+		w.kept = append(w.kept, p.deletes...)
+		return w
 	}
 	for _, o := range p.deletes {
 		r.delete(ctx, ing, o, &w)

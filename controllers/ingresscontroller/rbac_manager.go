@@ -30,7 +30,9 @@ package ingresscontroller
 // +kubebuilder:rbac:groups="",namespace=openshift-config,resources=configmaps,verbs=get;list;watch
 // +kubebuilder:rbac:groups="",namespace=openshift-ingress-operator,resources=secrets,verbs=get;create;update
 // The default IngressController's canary (canary.go); its Route is written
-// with the cluster-wide Route permissions of the Ingress controller.
+// with the cluster-wide Route permissions of the Ingress controller, and
+// patched (its port rotated) in the canary namespace only.
+// +kubebuilder:rbac:groups=route.openshift.io,namespace=openshift-ingress-canary,resources=routes,verbs=patch
 // +kubebuilder:rbac:groups=apps,namespace=openshift-ingress-canary,resources=daemonsets,verbs=get;list;watch;create;patch
 // +kubebuilder:rbac:groups="",namespace=openshift-ingress-canary,resources=services,verbs=create;patch
 // +kubebuilder:rbac:groups=discovery.k8s.io,namespace=openshift-ingress,resources=endpointslices,verbs=list

@@ -94,7 +94,7 @@ const (
 	// Routes it generates; users may set it on their own Routes too.
 	PathTypeAnnotation = "router.okd-ingress.io/path-type"
 	// DefaultBackendAnnotation, "true" on a Route, makes its backend the
-	// router's answer to requests no route matches (the Ingress
+	// router's answer to requests for hosts no route serves (the Ingress
 	// controller sets it on the Route generated for an Ingress's
 	// spec.defaultBackend). The oldest such Route wins. Only a user allowed
 	// `create routes/default-backend` across the cluster may set it.

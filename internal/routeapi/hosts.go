@@ -72,7 +72,7 @@ func requireAccess(ctx context.Context, access Access, perm authorizationv1.Reso
 }
 
 // defaultBackend is the permission to make a route the routers' answer to
-// requests no route matches, in every namespace's stead.
+// requests for hosts no route serves, in every namespace's stead.
 var defaultBackend = clusterWide("default-backend")
 
 // AssignHost runs on creation, before validation: a user who sets spec.host

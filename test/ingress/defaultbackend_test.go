@@ -42,7 +42,7 @@ func TestDefaultBackend(t *testing.T) {
 	newer := newEnv(t)
 	newer.createIngress(newIngress(named("b"), defaultBackend("service-1", portName("http"))), nil)
 	newer.expectRoutes(route(owned("b"), rDefaultBackend))
-	newer.expectEvents(fmt.Sprintf("Normal DefaultBackendNotUsed Default backend not in use: routers answer requests that no route matches "+
+	newer.expectEvents(fmt.Sprintf("Normal DefaultBackendNotUsed Default backend not in use: routers answer requests for hosts that no route serves "+
 		"with the default backend of Ingress %s/a, the oldest; this Ingress's takes over once that one is gone", older.ns))
 	if slices.ContainsFunc(older.events(), func(e string) bool { return strings.Contains(e, "DefaultBackendNotUsed") }) {
 		t.Errorf("the oldest default backend's Ingress was told it is not in use: %q", older.events())
