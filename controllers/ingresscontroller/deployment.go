@@ -203,6 +203,9 @@ func defaultCertificateName(ic *operatorv1.IngressController, served servedCerti
 	return names.DefaultCertificateSecret(ic.Name)
 }
 
+// routerContainerName names the router's container, as OKD's does.
+const routerContainerName = "router"
+
 func routerContainer(ic *operatorv1.IngressController, a admission, o Options, in clusterInputs) corev1.Container {
 	s := a.Strategy
 	http, https, stats := int32(80), int32(443), statsPort(s)
@@ -232,7 +235,7 @@ func routerContainer(ic *operatorv1.IngressController, a admission, o Options, i
 	// normal stop: a hung router would take up to an hour to restart.
 	liveness.TerminationGracePeriodSeconds = ptr.To(int64(10))
 	return corev1.Container{
-		Name: "router", Image: o.RouterImage, ImagePullPolicy: corev1.PullIfNotPresent,
+		Name: routerContainerName, Image: o.RouterImage, ImagePullPolicy: corev1.PullIfNotPresent,
 		Env:            routerEnv(ic, a, o, in),
 		Ports:          []corev1.ContainerPort{port("http", http), port("https", https), port("metrics", stats)},
 		LivenessProbe:  liveness,

@@ -47,7 +47,7 @@ func (r *Reconciler) ensureDeployment(ctx context.Context, ic *operatorv1.Ingres
 		}
 		hold := in.Certificate.Hold && !d.CreationTimestamp.IsZero()
 		if !hold && r.templateDrifted(d.Name, &d.Spec.Template, &want.Spec.Template) {
-			d.Spec.Template = keepRestart(want.Spec.Template, d.Spec.Template)
+			d.Spec.Template = keepLiveTuning(want.Spec.Template, d.Spec.Template)
 		}
 		d.Spec.Replicas = want.Spec.Replicas
 		d.Spec.Strategy = want.Spec.Strategy
@@ -80,9 +80,12 @@ func (r *Reconciler) templateDrifted(deployment string, live, want *corev1.PodTe
 	return !ok || !equality.Semantic.DeepEqual(last.(corev1.PodTemplateSpec), *live)
 }
 
-// keepRestart is the template want with the live one's restart stamp, so
-// that `kubectl rollout restart` is not undone.
-func keepRestart(want, live corev1.PodTemplateSpec) corev1.PodTemplateSpec {
+// keepLiveTuning is the template want with what admins may set on the
+// live one and OKD keeps: the restart stamp, so that `kubectl rollout
+// restart` is not undone, and the router container's probe timeouts (a
+// slow node's kubelet needs more than a second; OKD's e2e
+// TestTunableRouterKubeletProbesForCustomIngressController).
+func keepLiveTuning(want, live corev1.PodTemplateSpec) corev1.PodTemplateSpec {
 	if at, ok := live.Annotations[restartedAtAnnotation]; ok {
 		want.Annotations = maps.Clone(want.Annotations)
 		if want.Annotations == nil {
@@ -90,7 +93,34 @@ func keepRestart(want, live corev1.PodTemplateSpec) corev1.PodTemplateSpec {
 		}
 		want.Annotations[restartedAtAnnotation] = at
 	}
+	from, to := routerContainerOf(&live.Spec), routerContainerOf(&want.Spec)
+	if from == nil || to == nil {
+		return want
+	}
+	// want shares its containers with the desired Deployment: copy before
+	// editing.
+	want.Spec.Containers = slices.Clone(want.Spec.Containers)
+	to = routerContainerOf(&want.Spec)
+	for _, p := range []struct{ from, to **corev1.Probe }{
+		{&from.LivenessProbe, &to.LivenessProbe}, {&from.ReadinessProbe, &to.ReadinessProbe}, {&from.StartupProbe, &to.StartupProbe},
+	} {
+		if *p.from != nil && *p.to != nil && (*p.from).TimeoutSeconds > 0 && (*p.from).TimeoutSeconds != (*p.to).TimeoutSeconds {
+			tuned := (*p.to).DeepCopy()
+			tuned.TimeoutSeconds = (*p.from).TimeoutSeconds
+			*p.to = tuned
+		}
+	}
 	return want
+}
+
+// routerContainerOf is the router container of a pod spec, or nil.
+func routerContainerOf(spec *corev1.PodSpec) *corev1.Container {
+	for i := range spec.Containers {
+		if spec.Containers[i].Name == routerContainerName {
+			return &spec.Containers[i]
+		}
+	}
+	return nil
 }
 
 // restartedAtAnnotation is the pod template annotation `kubectl rollout

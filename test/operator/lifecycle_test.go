@@ -458,4 +458,30 @@ func TestDeploymentDrift(t *testing.T) {
 	if _, ok := d.Spec.Template.Annotations["kubectl.kubernetes.io/restartedAt"]; !ok {
 		t.Errorf("the restart stamp was removed")
 	}
+
+	// Probe timeouts tuned for a slow kubelet stay, as in OKD
+	// (TestTunableRouterKubeletProbesForCustomIngressController), also
+	// when the operator's template changes.
+	before = d.DeepCopy()
+	c = &d.Spec.Template.Spec.Containers[0]
+	c.LivenessProbe.TimeoutSeconds, c.ReadinessProbe.TimeoutSeconds = 5, 4
+	must(t, k8s.Patch(ctx, d, client.MergeFrom(before)))
+	timeouts := func(d *appsv1.Deployment) [2]int32 {
+		c := d.Spec.Template.Spec.Containers[0]
+		return [2]int32{c.LivenessProbe.TimeoutSeconds, c.ReadinessProbe.TimeoutSeconds}
+	}
+	expect(t, "probe timeouts after a reconcile", timeouts(stable("after the probes were tuned")), [2]int32{5, 4})
+	updateIC(t, ic, func(ic *operatorv1.IngressController) {
+		ic.Spec.TuningOptions = &operatorv1.IngressControllerTuningOptions{MaxConnections: 40000}
+	})
+	eventually(t, "the operator's new template", func() error {
+		got := deployment(t, ic)
+		if got.Spec.Template.Labels[names.HashLabel] == d.Spec.Template.Labels[names.HashLabel] {
+			return fmt.Errorf("template hash unchanged")
+		}
+		if tm := timeouts(got); tm != [2]int32{5, 4} {
+			return fmt.Errorf("probe timeouts %v, want [5 4]", tm)
+		}
+		return nil
+	})
 }
