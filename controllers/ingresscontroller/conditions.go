@@ -176,7 +176,7 @@ func loadBalancerProgressingCond(lbChange string) cond {
 // waits for a change.
 func progressingCond(out []operatorv1.OperatorCondition) cond {
 	var what []string
-	if isTrue(out, operatorv1.IngressControllerDeploymentRollingOutConditionType) {
+	if rollingOut(out) {
 		what = append(what, "The router Deployment is rolling out.")
 	}
 	for _, c := range out {
@@ -267,8 +267,15 @@ func deploymentConds(d *appsv1.Deployment) []cond {
 		}
 	}
 	minAvail := want - maxUnavailable(d, want)
-	rolling := st.ObservedGeneration < d.Generation || st.UpdatedReplicas < want || st.Replicas > st.UpdatedReplicas ||
-		st.AvailableReplicas < st.UpdatedReplicas
+	replacing := st.ObservedGeneration < d.Generation || st.UpdatedReplicas < want || st.Replicas > st.UpdatedReplicas
+	rolling := replacing || st.AvailableReplicas < st.UpdatedReplicas
+	rollingReason, rollingMsg := "DeploymentRollingOut", fmt.Sprintf("Waiting for the rollout: %d of %d updated replicas are available.", st.AvailableReplicas, want)
+	if rolling && !replacing && rolloutComplete(d) {
+		// Every pod runs the current template and the Deployment finished
+		// its rollout: pods lost since (an eviction, a node gone) are being
+		// replaced. As in OKD, not a rollout, so not Progressing.
+		rollingReason, rollingMsg = replicasStabilizing, fmt.Sprintf("%d of %d router replicas are available; the others are being replaced (not a rollout).", st.AvailableReplicas, want)
+	}
 	return []cond{
 		avail,
 		{t: operatorv1.IngressControllerDeploymentReplicasMinAvailableConditionType, ok: st.AvailableReplicas >= minAvail,
@@ -278,10 +285,37 @@ func deploymentConds(d *appsv1.Deployment) []cond {
 			reason: reasonIf(st.AvailableReplicas >= want, "DeploymentReplicasAvailable", "DeploymentReplicasNotAvailable"),
 			msg:    fmt.Sprintf("%d of %d router replicas are available.", st.AvailableReplicas, want)},
 		{t: operatorv1.IngressControllerDeploymentRollingOutConditionType, ok: rolling,
-			reason: reasonIf(rolling, "DeploymentRollingOut", "DeploymentNotRollingOut"),
-			msg: msgIf(rolling, fmt.Sprintf("Waiting for the rollout: %d of %d updated replicas are available.", st.AvailableReplicas, want),
-				"The router Deployment is not rolling out.")},
+			reason: reasonIf(rolling, rollingReason, "DeploymentNotRollingOut"),
+			msg:    msgIf(rolling, rollingMsg, "The router Deployment is not rolling out.")},
 	}
+}
+
+// replicasStabilizing is OKD's DeploymentRollingOut reason for pods that
+// are replaced after the rollout ended, which is not progress.
+const replicasStabilizing = "ReplicasStabilizing"
+
+// rolloutComplete reports whether the Deployment controller finished the
+// rollout of the current ReplicaSet: it keeps that reason on its
+// Progressing condition until the template changes, whatever happens to
+// the pods after.
+func rolloutComplete(d *appsv1.Deployment) bool {
+	for _, c := range d.Status.Conditions {
+		if c.Type == appsv1.DeploymentProgressing {
+			return c.Status == corev1.ConditionTrue && c.Reason == "NewReplicaSetAvailable"
+		}
+	}
+	return false
+}
+
+// rollingOut reports whether conditions say the routers roll out to a new
+// template (not pods replaced after one).
+func rollingOut(cs []operatorv1.OperatorCondition) bool {
+	for _, c := range cs {
+		if c.Type == operatorv1.IngressControllerDeploymentRollingOutConditionType {
+			return c.Status == operatorv1.ConditionTrue && c.Reason != replicasStabilizing
+		}
+	}
+	return false
 }
 
 func maxUnavailable(d *appsv1.Deployment, want int32) int32 {

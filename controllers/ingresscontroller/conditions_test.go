@@ -168,8 +168,18 @@ func TestConditionsFirstLook(t *testing.T) {
 			}(), nil),
 			want: condStatus{"DeploymentRollingOut": T, "Progressing": T}},
 		{name: "rolling out: updated replicas not available",
-			obs:  obsFor(operatorv1.PrivateStrategyType, routerDeployment(4, 4, 3, corev1.ConditionTrue), nil),
-			want: condStatus{"DeploymentRollingOut": T, "DeploymentReplicasMinAvailable": T, "DeploymentReplicasAllAvailable": F}},
+			obs:     obsFor(operatorv1.PrivateStrategyType, routerDeployment(4, 4, 3, corev1.ConditionTrue), nil),
+			want:    condStatus{"DeploymentRollingOut": T, "Progressing": T, "DeploymentReplicasMinAvailable": T, "DeploymentReplicasAllAvailable": F},
+			reasons: map[string]string{"DeploymentRollingOut": "DeploymentRollingOut"}},
+		{name: "rolled out, then a pod lost (eviction, node gone): stabilizing, not progressing",
+			obs: obsFor(operatorv1.PrivateStrategyType, func() *appsv1.Deployment {
+				d := routerDeployment(4, 4, 3, corev1.ConditionTrue)
+				d.Status.Conditions = append(d.Status.Conditions, appsv1.DeploymentCondition{Type: appsv1.DeploymentProgressing,
+					Status: corev1.ConditionTrue, Reason: "NewReplicaSetAvailable"})
+				return d
+			}(), nil),
+			want:    condStatus{"DeploymentRollingOut": T, "Progressing": F, "Available": T, "DeploymentReplicasAllAvailable": F},
+			reasons: map[string]string{"DeploymentRollingOut": "ReplicasStabilizing", "Progressing": "IngressControllerNotProgressing"}},
 		{name: "below the minimum: 4 replicas, 25% unavailable allowed, 2 available",
 			obs:    obsFor(operatorv1.PrivateStrategyType, routerDeployment(4, 4, 2, corev1.ConditionFalse), nil),
 			want:   condStatus{"DeploymentAvailable": F, "DeploymentReplicasMinAvailable": F, "Available": F},

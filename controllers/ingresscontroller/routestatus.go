@@ -140,7 +140,7 @@ func (r *Reconciler) syncSelectorChange(ctx context.Context, ic *operatorv1.Ingr
 		equality.Semantic.DeepEqual(ic.Spec.NamespaceSelector, ic.Status.NamespaceSelector) {
 		return nil
 	}
-	if isTrue(ic.Status.Conditions, operatorv1.IngressControllerDeploymentRollingOutConditionType) {
+	if rollingOut(ic.Status.Conditions) {
 		return nil // the Deployment's progress will bring us back
 	}
 	routeSel, err := selectorOf(ic.Spec.RouteSelector)
