@@ -78,6 +78,12 @@ func specProblems(ic *operatorv1.IngressController) []string {
 	if _, err := placementNodeSelector(ic); err != nil {
 		out = append(out, fmt.Sprintf("ingresscontroller %q has invalid spec.nodePlacement.nodeSelector: %v", ic.Name, err))
 	}
+	if t := ic.Spec.ClientTLS; t != nil && t.ClientCertificatePolicy != "" {
+		_, bad := subjectFilter(t.AllowedSubjectPatterns)
+		for _, b := range bad {
+			out = append(out, fmt.Sprintf("ingresscontroller %q has invalid spec.clientTLS.allowedSubjectPatterns: %s", ic.Name, b))
+		}
+	}
 	return append(out, tlsProfileProblems(ic.Spec.TLSSecurityProfile)...)
 }
 

@@ -130,15 +130,17 @@ func (r *Reconciler) sourceCA(ctx context.Context, name string) (bundle, problem
 	return bundle, "", nil
 }
 
-// subjectFilter joins the patterns the routers can match into one
-// expression, as OKD does, each in a group of its own so that an inline
-// flag ("(?i)") stays in its pattern; and names those they cannot. If the
-// routers cannot take the joined expression, no client gets in.
+// subjectFilter joins the patterns into one expression, as OKD does, each
+// in a group of its own so that an inline flag ("(?i)") stays in its
+// pattern; and names those the routers cannot match. Admission rejects a
+// spec with any (specProblems), as OKD does: dropping one would lock out
+// the clients only it lets in. Should one get here all the same, no client
+// gets in.
 func subjectFilter(patterns []string) (string, []string) {
 	var ok, problems []string
 	for i, p := range patterns {
 		if err := config.SubjectFilterError(p); err != nil {
-			problems = append(problems, fmt.Sprintf("allowedSubjectPatterns[%d] %q is left out: %v", i, p, err))
+			problems = append(problems, fmt.Sprintf("[%d] %q: %v", i, p, err))
 			continue
 		}
 		ok = append(ok, "(?:"+p+")")
@@ -146,14 +148,14 @@ func subjectFilter(patterns []string) (string, []string) {
 	switch {
 	case len(patterns) == 0:
 		return "", nil
-	case len(ok) == 0:
-		return matchNothing, append(problems, "no pattern is left: no client is let in")
+	case len(problems) > 0:
+		return matchNothing, problems
 	}
 	joined := "(?:" + strings.Join(ok, "|") + ")"
 	if err := config.SubjectFilterError(joined); err != nil {
-		return matchNothing, append(problems, fmt.Sprintf("the patterns together: %v: no client is let in", err))
+		return matchNothing, []string{fmt.Sprintf("the patterns together: %v", err)}
 	}
-	return joined, problems
+	return joined, nil
 }
 
 // clientCAIgnored is the FieldsSupported entry for what clientTLS asks

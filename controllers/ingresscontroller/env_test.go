@@ -374,11 +374,10 @@ func TestRouterEnv(t *testing.T) {
 		{name: "TLS Modern has only TLS 1.3 suites",
 			mods:   []icMod{private, tls(operatorv1.TLSSecurityProfile{Type: operatorv1.TLSProfileModernType})},
 			change: map[string]string{"SSL_MIN_VERSION": "TLSv1.3", "ROUTER_CIPHERS": absent}},
-		{name: "TLS Custom: IANA names translated, TLS 1.3 suites split, unknown dropped",
+		{name: "TLS Custom: IANA names translated, TLS 1.3 suites split, exclusions and 3DES dropped",
 			mods: []icMod{private, custom(operatorv1.VersionTLS11,
 				"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "ECDHE-ECDSA-CHACHA20-POLY1305",
-				"NOT_A_CIPHER", "tls_aes_128_gcm_sha256", "TLS_RSA_WITH_AES_128_CBC_SHA", "TLS_AES_128_CCM_SHA256", "rc4; drop",
-				"ECDHE-RSA-AES128-GCM-SHA265", "NULL-SHA256", "DES-CBC3-SHA", "PSK-AES128-GCM-SHA256")},
+				"!RC4", "TLS_RSA_WITH_AES_128_CBC_SHA", "TLS_AES_128_CCM_SHA256", "!aNULL", "DES-CBC3-SHA", "TLS_RSA_WITH_3DES_EDE_CBC_SHA")},
 			change: map[string]string{"SSL_MIN_VERSION": "TLSv1.1",
 				"ROUTER_CIPHERS":      "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-CHACHA20-POLY1305:AES128-SHA",
 				"ROUTER_CIPHERSUITES": "TLS_AES_256_GCM_SHA384:TLS_AES_128_CCM_SHA256",
@@ -588,13 +587,13 @@ func TestHardStopAfter(t *testing.T) {
 }
 
 // TestServedTLSProfile: status.tlsProfile names only the ciphers the
-// routers get; one they are not given (a typo) is left out, as from the
+// routers get; one they are not given (an exclusion) is left out, as from the
 // routers' environment; a Custom profile without groups shows the
 // default groups the routers are given.
 func TestServedTLSProfile(t *testing.T) {
 	custom := &operatorv1.TLSSecurityProfile{Type: operatorv1.TLSProfileCustomType, Custom: &operatorv1.CustomTLSProfile{
 		TLSProfileSpec: operatorv1.TLSProfileSpec{MinTLSVersion: operatorv1.VersionTLS12,
-			Ciphers: []string{"TLS_AES_128_GCM_SHA256", "ECDHE-RSA-AES128-GCM-SHA256", "rc4; drop", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"}}}}
+			Ciphers: []string{"TLS_AES_128_GCM_SHA256", "ECDHE-RSA-AES128-GCM-SHA256", "!RC4", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"}}}}
 	got := servedTLSProfile(custom)
 	want := []string{"TLS_AES_128_GCM_SHA256", "ECDHE-RSA-AES128-GCM-SHA256", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"}
 	wantGroups := []operatorv1.TLSGroup{"X25519MLKEM768", "X25519", "secp256r1", "secp384r1", "secp521r1"}

@@ -77,7 +77,7 @@ func TestIgnoredFields(t *testing.T) {
 			},
 			UnsupportedConfigOverrides: runtime.RawExtension{Raw: []byte(`{"loadBalancingAlgorithm":"leastconn","dynamicConfigManager":true}`)},
 			TLSSecurityProfile: &operatorv1.TLSSecurityProfile{Type: operatorv1.TLSProfileCustomType, Custom: &operatorv1.CustomTLSProfile{
-				TLSProfileSpec: operatorv1.TLSProfileSpec{MinTLSVersion: operatorv1.VersionTLS12, Ciphers: []string{"AES128-SHA", "rc4; drop"}}}},
+				TLSProfileSpec: operatorv1.TLSProfileSpec{MinTLSVersion: operatorv1.VersionTLS12, Ciphers: []string{"AES128-SHA", "!RC4"}}}},
 		}, want: []string{"spec.httpHeaders.uniqueId.format",
 			"spec.httpHeaders.actions.response[1]", "spec.tlsSecurityProfile.custom.ciphers", "spec.unsupportedConfigOverrides.dynamicConfigManager",
 			"spec.logging.access.httpLogFormat"}},

@@ -166,7 +166,7 @@ func TestClientTLS(t *testing.T) {
 	createIC(t, ic, domain("mtls.op.test"), strategy(operatorv1.EndpointPublishingStrategy{Type: operatorv1.PrivateStrategyType}),
 		func(ic *operatorv1.IngressController) {
 			ic.Spec.ClientTLS = &operatorv1.ClientTLS{ClientCertificatePolicy: operatorv1.ClientCertificatePolicyRequired,
-				ClientCA: operatorv1.ConfigMapNameReference{Name: "client-cas"}, AllowedSubjectPatterns: []string{`^/CN=ops$`, `CN=(?!admin)`}}
+				ClientCA: operatorv1.ConfigMapNameReference{Name: "client-cas"}, AllowedSubjectPatterns: []string{`^/CN=ops$`}}
 		})
 	copyKey := client.ObjectKey{Namespace: names.RouterNamespace, Name: names.ClientCAConfigMap(ic)}
 	cp := &corev1.ConfigMap{}
@@ -197,7 +197,14 @@ func TestClientTLS(t *testing.T) {
 		t.Helper()
 		eventually(t, what, func() error { return ignoredFieldsSay(ic, want) })
 	}
-	waitMessage("the refused pattern reported", `spec.clientTLS (allowedSubjectPatterns[1] "CN=(?!admin)" is left out: error parsing regexp`)
+	// A pattern the routers cannot match: rejected, as in OKD, and the
+	// routers keep the filter they have (dropping it would lock out the
+	// clients only it lets in).
+	updateIC(t, ic, func(x *operatorv1.IngressController) {
+		x.Spec.ClientTLS.AllowedSubjectPatterns = []string{`^/CN=ops$`, `CN=(?!admin)`}
+	})
+	rejectedWith(t, ic, `spec.clientTLS.allowedSubjectPatterns: [1] "CN=(?!admin)": error parsing regexp`)
+	expect(t, "ROUTER_MUTUAL_TLS_AUTH_FILTER while rejected", envOf(deployment(t, ic))["ROUTER_MUTUAL_TLS_AUTH_FILTER"], `(?:(?:^/CN=ops$$))`)
 
 	// Fixed patterns and a new bundle: a new version, nothing to report.
 	updateIC(t, ic, func(x *operatorv1.IngressController) {
