@@ -120,6 +120,10 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(r.sharedConfigMapUsers), inRouterNS).
 		Watches(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(r.configMapUsers), builder.WithPredicates(
 			predicate.NewPredicateFuncs(func(o client.Object) bool { return o.GetNamespace() == names.ConfigNamespace }))).
+		// An IngressClass deleted or edited is put back at once, as OKD
+		// does (its Ingresses would otherwise go unmanaged until the next
+		// reconcile, up to the certificate check hours away).
+		Watches(&networkingv1.IngressClass{}, toIC).
 		Owns(&externaldnsv1alpha1.DNSEndpoint{})
 	// The cluster's address families decide the routers' listeners. Before
 	// Kubernetes 1.33 there is no such API: a watch on it would keep the

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	authorizationv1 "k8s.io/api/authorization/v1"
@@ -344,6 +345,27 @@ func TestPrivateObjects(t *testing.T) {
 	checkNoService(t, "router-priv")
 	checkNoService(t, "router-nodeport-priv")
 	checkPDB(t, ic, ptr.To(intstr.FromString("25%")), d)
+	checkIngressClass(t, ic)
+
+	// Deleted, the IngressClass comes back at once, as on OKD, without a
+	// change of the IngressController, which is settled (rolled out,
+	// available: nothing else brings a reconcile soon).
+	setRolledOut(t, ic)
+	waitConditions(t, ic, map[string]string{"Available": "True", "Progressing": "False"})
+	time.Sleep(2 * time.Second) // the reconciles that status change brought are over
+	class := &networkingv1.IngressClass{ObjectMeta: metav1.ObjectMeta{Name: "openshift-" + ic}}
+	must(t, k8s.Get(ctx, client.ObjectKeyFromObject(class), class))
+	uid := class.UID
+	must(t, k8s.Delete(ctx, class))
+	eventually(t, "the IngressClass made again", func() error {
+		if err := k8s.Get(ctx, client.ObjectKeyFromObject(class), class); err != nil {
+			return err
+		}
+		if class.UID == uid {
+			return fmt.Errorf("still the deleted one")
+		}
+		return nil
+	})
 	checkIngressClass(t, ic)
 }
 
