@@ -2,7 +2,9 @@ package ingresscontroller
 
 import (
 	"reflect"
+	"slices"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 
@@ -86,5 +88,31 @@ func TestDNSTargets(t *testing.T) {
 	}
 	if got, want := targets([]externaldnsv1alpha1.Endpoint{{RecordType: "CNAME", Targets: []string{"lb.example.net"}}}), []string{"lb.example.net."}; !reflect.DeepEqual(got, want) {
 		t.Errorf("CNAME targets %v, want %v", got, want)
+	}
+}
+
+// TestDNSRecheck: a record that does not resolve is looked at again every
+// two seconds for DNSReady's grace period, then twice as long after each
+// miss up to a minute; once it resolves, the next miss starts over, and so
+// does another IngressController's.
+func TestDNSRecheck(t *testing.T) {
+	var r Reconciler
+	var got []time.Duration
+	for range dnsQuickChecks + 7 {
+		got = append(got, r.dnsRecheck("a", true))
+	}
+	want := slices.Repeat([]time.Duration{2 * time.Second}, dnsQuickChecks)
+	want = append(want, 4*time.Second, 8*time.Second, 16*time.Second, 32*time.Second, time.Minute, time.Minute, time.Minute)
+	if !slices.Equal(got, want) {
+		t.Errorf("rechecks %v, want %v", got, want)
+	}
+	if d := r.dnsRecheck("b", true); d != dnsCheckInterval {
+		t.Errorf("another IngressController's first miss: %v", d)
+	}
+	if d := r.dnsRecheck("a", false); d != 0 {
+		t.Errorf("resolving: %v, want no recheck", d)
+	}
+	if d := r.dnsRecheck("a", true); d != dnsCheckInterval {
+		t.Errorf("a miss after resolving: %v, want %v", d, dnsCheckInterval)
 	}
 }

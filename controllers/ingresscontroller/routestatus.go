@@ -70,6 +70,7 @@ func (r *Reconciler) finalize(ctx context.Context, ic *operatorv1.IngressControl
 	}
 	forgetIngressController(ic.Name)
 	r.written.Delete(names.RouterDeployment(ic.Name))
+	r.dnsMisses.Delete(ic.Name)
 	controllerutil.RemoveFinalizer(ic, names.IngressControllerFinalizer)
 	// A stale cache may show an IngressController already gone.
 	return ctrl.Result{}, client.IgnoreNotFound(r.Update(ctx, ic))
