@@ -257,10 +257,13 @@ func deploymentConds(d *appsv1.Deployment) []cond {
 		want = *d.Spec.Replicas
 	}
 	st := d.Status
-	avail := cond{t: operatorv1.IngressControllerDeploymentAvailableConditionType, reason: "DeploymentUnavailable",
-		msg: "The router Deployment is not available."}
+	// Until the Deployment controller reports, availability is unknown,
+	// as OKD says it.
+	avail := cond{t: operatorv1.IngressControllerDeploymentAvailableConditionType, unknown: true, reason: "DeploymentAvailabilityUnknown",
+		msg: "The router Deployment has not reported its availability yet."}
 	for _, c := range st.Conditions {
-		if c.Type == appsv1.DeploymentAvailable {
+		if c.Type == appsv1.DeploymentAvailable && c.Status != corev1.ConditionUnknown {
+			avail.unknown = false
 			avail.ok = c.Status == corev1.ConditionTrue
 			avail.reason = reasonIf(avail.ok, "DeploymentAvailable", "DeploymentUnavailable")
 			avail.msg = fmt.Sprintf("The router Deployment is %s: %s", map[bool]string{true: "available", false: "unavailable"}[avail.ok], c.Message)

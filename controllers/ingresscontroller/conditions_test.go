@@ -80,6 +80,7 @@ func statuses(cs []operatorv1.OperatorCondition) condStatus {
 const (
 	T = operatorv1.ConditionTrue
 	F = operatorv1.ConditionFalse
+	U = operatorv1.ConditionUnknown
 )
 
 func TestConditionsFirstLook(t *testing.T) {
@@ -157,6 +158,11 @@ func TestConditionsFirstLook(t *testing.T) {
 			}(),
 			want:    condStatus{"DNSManaged": F, "Available": F},
 			reasons: map[string]string{"DNSManaged": "DNSManagementDisabled"}},
+		{name: "Deployment made, availability not reported yet: Unknown, as OKD",
+			obs:     obsFor(operatorv1.PrivateStrategyType, routerDeployment(2, 0, 0, ""), nil),
+			want:    condStatus{"DeploymentAvailable": U, "Available": F, "Progressing": T},
+			reasons: map[string]string{"DeploymentAvailable": "DeploymentAvailabilityUnknown"},
+			msgHas:  map[string]string{"Available": "DeploymentAvailable (The router Deployment has not reported its availability yet.)"}},
 		{name: "rolling out: new replicas not updated yet",
 			obs:  obsFor(operatorv1.NodePortServiceStrategyType, routerDeployment(4, 2, 4, corev1.ConditionTrue), nil),
 			want: condStatus{"DeploymentRollingOut": T, "Progressing": T, "Available": T, "DeploymentReplicasMinAvailable": T, "DeploymentReplicasAllAvailable": T}},

@@ -112,7 +112,7 @@ func TestStatusAndScale(t *testing.T) {
 	expect(t, "condition types", conditionTypes(x), []string{"Admitted", "DeploymentAvailable", "DeploymentReplicasMinAvailable",
 		"DeploymentReplicasAllAvailable", "DeploymentRollingOut", "LoadBalancerManaged", "LoadBalancerReady", "LoadBalancerProgressing", "DNSManaged", "DNSReady",
 		"Available", "Progressing", "Degraded"})
-	want := map[string]operatorv1.ConditionStatus{"Admitted": "True", "DeploymentAvailable": "False", "DeploymentReplicasMinAvailable": "False",
+	want := map[string]operatorv1.ConditionStatus{"Admitted": "True", "DeploymentAvailable": "Unknown", "DeploymentReplicasMinAvailable": "False",
 		"DeploymentReplicasAllAvailable": "False", "DeploymentRollingOut": "True", "LoadBalancerManaged": "True", "LoadBalancerReady": "False",
 		"LoadBalancerProgressing": "False", "DNSManaged": "True", "DNSReady": "False", "Available": "False", "Progressing": "True"}
 	// Degraded waits for the shortest grace period (30s) to pass.
