@@ -2,6 +2,7 @@ package ingress
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"testing"
 	"time"
@@ -104,15 +105,16 @@ func TestDeletedIngress(t *testing.T) {
 	}
 }
 
-// failingCreates refuses Route creations as an overloaded API server does.
+// failingCreates refuses Route creations with err, as an overloaded API
+// server (or a quota) does.
 type failingCreates struct {
 	*laggingCache
-	failing bool
+	err error
 }
 
 func (c *failingCreates) Create(ctx context.Context, obj client.Object, opts ...client.CreateOption) error {
-	if _, ok := obj.(*routev1.Route); ok && c.failing {
-		return apierrors.NewServiceUnavailable("try again")
+	if _, ok := obj.(*routev1.Route); ok && c.err != nil {
+		return c.err
 	}
 	return c.laggingCache.Create(ctx, obj, opts...)
 }
@@ -151,18 +153,62 @@ func TestSuccessorFirst(t *testing.T) {
 	if err := lag.Client.Update(context.Background(), ing); err != nil {
 		t.Fatal(err)
 	}
-	c.failing = true
+	c.err = apierrors.NewServiceUnavailable("try again")
 	if _, err := r.Reconcile(context.Background(), req); err == nil {
 		t.Fatal("a sync whose creation failed reported no error")
 	}
 	if got := pathTypes(); !slices.Equal(got, []string{"Prefix"}) {
 		t.Fatalf("path types %v while the successor cannot be created, want the old route kept: [Prefix]", got)
 	}
-	c.failing = false
+	c.err = nil
 	if _, err := r.Reconcile(context.Background(), req); err != nil {
 		t.Fatal(err)
 	}
 	if got := pathTypes(); !slices.Equal(got, []string{"Exact"}) {
 		t.Errorf("path types %v once the successor exists, want [Exact]", got)
+	}
+}
+
+// TestOtherDeletesGo: while a new path's Route cannot be created (a quota,
+// a policy webhook), the Route of a path removed from the Ingress goes all
+// the same: only a Route replaced by one serving the same requests waits.
+func TestOtherDeletesGo(t *testing.T) {
+	svcs, _ := fixtures()
+	ing := newIngress(rule("a.com", stdPath), rule("b.com", stdPath))
+	r, lag := newFakeReconciler(t, ing, svcs["service-1"])
+	c := &failingCreates{laggingCache: lag}
+	r.Client = c
+	req := ctrl.Request{NamespacedName: key(ing)}
+	if _, err := r.Reconcile(context.Background(), req); err != nil {
+		t.Fatal(err)
+	}
+	hosts := func() []string {
+		var list routev1.RouteList
+		if err := lag.Client.List(context.Background(), &list); err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, rt := range list.Items {
+			out = append(out, rt.Spec.Host)
+		}
+		slices.Sort(out)
+		return out
+	}
+	if got := hosts(); !slices.Equal(got, []string{"a.com", "b.com"}) {
+		t.Fatalf("hosts %v", got)
+	}
+	if err := lag.Client.Get(context.Background(), key(ing), ing); err != nil {
+		t.Fatal(err)
+	}
+	ing.Spec.Rules[1].Host = "c.com"
+	if err := lag.Client.Update(context.Background(), ing); err != nil {
+		t.Fatal(err)
+	}
+	c.err = apierrors.NewForbidden(routev1.Resource("routes"), "", errors.New("exceeded quota"))
+	for range 2 {
+		_, _ = r.Reconcile(context.Background(), req)
+	}
+	if got := hosts(); !slices.Equal(got, []string{"a.com"}) {
+		t.Errorf("hosts %v while c.com's Route cannot be created, want b.com's gone: [a.com]", got)
 	}
 }

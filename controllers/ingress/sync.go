@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	networkingv1 "k8s.io/api/networking/v1"
@@ -88,15 +89,19 @@ type written struct {
 	retry bool
 }
 
-func (w *written) fail(err error) {
+// fail records a failed write, and says whether the API refused it (the
+// same write will not pass on a retry).
+func (w *written) fail(err error) (refused bool) {
 	switch {
 	case apierrors.IsConflict(err) || apierrors.IsNotFound(err) || apierrors.IsAlreadyExists(err):
 		w.retry = true
 	case (apierrors.IsInvalid(err) || apierrors.IsBadRequest(err)) && !internalCause(err):
 		w.rejected = append(w.rejected, err.Error())
+		return true
 	case w.err == nil:
 		w.err = err
 	}
+	return false
 }
 
 // internalCause reports whether a refusal came from a check that failed
@@ -112,34 +117,47 @@ func internalCause(err error) bool {
 	})
 }
 
-// apply writes a plan: updates and creations first, and deletions only
-// when those all succeeded or were refused, so that a Route replaced
-// because its host or path changed is deleted only once its successor
-// exists.
+// apply writes a plan: updates and creations first, then deletions, so
+// that a Route replaced by another serving the same requests (a path type
+// changed between Exact and Prefix, say) goes only once its successor
+// exists: while that creation fails, and may pass on a retry, the old one
+// stays. Other deletions go ahead.
 func (r *Reconciler) apply(ctx context.Context, ing *networkingv1.Ingress, p pairing, labels bool) written {
 	var w written
 	for _, u := range p.updates {
 		r.update(ctx, u, labels, &w)
 	}
+	pending := map[[2]string]bool{} // the traffic of creations to retry
 	for _, c := range p.creates {
 		if rt, err := r.create(ctx, ing, c.Route); err != nil {
-			w.fail(err)
+			if !w.fail(err) {
+				pending[trafficKey(c.Route)] = true
+			}
 		} else {
 			w.kept = append(w.kept, rt)
 		}
 	}
-	if w.err != nil || w.retry {
-		// A Route replaced by one whose write failed (a path type that
-		// changed between Exact and Prefix, say) would leave its traffic
-		// without a Route until the retry: the old ones stay until then.
-		// A refusal (w.rejected) will not pass on a retry: those go.
-		w.kept = append(w.kept, p.deletes...)
-		return w
-	}
 	for _, o := range p.deletes {
+		if pending[trafficKey(o)] {
+			w.kept = append(w.kept, o)
+			continue
+		}
 		r.delete(ctx, ing, o, &w)
 	}
 	return w
+}
+
+// trafficKey names the requests a Route serves, whatever the spelling:
+// the host (a wildcard Route's as "*." and its domain) and the path
+// without a final "/" (passthrough's "/" and "" are one).
+func trafficKey(r *routev1.Route) [2]string {
+	host := r.Spec.Host
+	if r.Spec.WildcardPolicy == routev1.WildcardPolicySubdomain {
+		if _, parent, ok := strings.Cut(host, "."); ok {
+			host = "*." + parent
+		}
+	}
+	return [2]string{host, strings.TrimSuffix(r.Spec.Path, "/")}
 }
 
 func (r *Reconciler) update(ctx context.Context, u pair, labels bool, w *written) {
