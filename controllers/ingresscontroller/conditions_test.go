@@ -186,6 +186,25 @@ func TestConditionsFirstLook(t *testing.T) {
 			}(), nil),
 			want:    condStatus{"DeploymentRollingOut": T, "Progressing": F, "Available": T, "DeploymentReplicasAllAvailable": F},
 			reasons: map[string]string{"DeploymentRollingOut": "ReplicasStabilizing", "Progressing": "IngressControllerNotProgressing"}},
+		{name: "rolled out, a pod lost, its replacement not counted yet: stabilizing too",
+			obs: obsFor(operatorv1.PrivateStrategyType, func() *appsv1.Deployment {
+				d := routerDeployment(4, 3, 3, corev1.ConditionTrue)
+				d.Status.Conditions = append(d.Status.Conditions, appsv1.DeploymentCondition{Type: appsv1.DeploymentProgressing,
+					Status: corev1.ConditionTrue, Reason: "NewReplicaSetAvailable"})
+				return d
+			}(), nil),
+			want:    condStatus{"DeploymentRollingOut": T, "Progressing": F},
+			reasons: map[string]string{"DeploymentRollingOut": "ReplicasStabilizing"}},
+		{name: "rolling out to a new template: old pods still there",
+			obs: obsFor(operatorv1.PrivateStrategyType, func() *appsv1.Deployment {
+				d := routerDeployment(4, 2, 4, corev1.ConditionTrue)
+				d.Status.Replicas = 5
+				d.Status.Conditions = append(d.Status.Conditions, appsv1.DeploymentCondition{Type: appsv1.DeploymentProgressing,
+					Status: corev1.ConditionTrue, Reason: "ReplicaSetUpdated"})
+				return d
+			}(), nil),
+			want:    condStatus{"DeploymentRollingOut": T, "Progressing": T},
+			reasons: map[string]string{"DeploymentRollingOut": "DeploymentRollingOut"}},
 		{name: "below the minimum: 4 replicas, 25% unavailable allowed, 2 available",
 			obs:    obsFor(operatorv1.PrivateStrategyType, routerDeployment(4, 4, 2, corev1.ConditionFalse), nil),
 			want:   condStatus{"DeploymentAvailable": F, "DeploymentReplicasMinAvailable": F, "Available": F},

@@ -50,8 +50,8 @@ type Reconciler struct {
 	// written holds, by Deployment name, the pod template as the API server
 	// stored it when the operator last wrote or checked it.
 	written sync.Map
-	// dnsMisses counts, by IngressController, the checks in a row that
-	// found its record not resolving (dnsRecheck).
+	// dnsMisses holds, by IngressController, when its record was first
+	// found not resolving, since it last resolved (dnsRecheck).
 	dnsMisses sync.Map
 	// canary checks the default IngressController (Options.CanaryChecks).
 	canary *canaryChecker
@@ -203,7 +203,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if requeue == 0 || requeue > certificateCheckInterval {
 		requeue = certificateCheckInterval
 	}
-	if again := r.dnsRecheck(ic.Name, obs.dnsCheck.reason == recordNotResolving); again > 0 && requeue > again {
+	if again := r.dnsRecheck(ic.Name, obs.dnsCheck.reason == recordNotResolving, time.Now()); again > 0 && requeue > again {
 		// A DNS answer wakes nobody, so look again. A record not made yet
 		// waits for the load balancer's address, and one not read yet for
 		// ExternalDNS's status write: both are watched.
@@ -215,27 +215,29 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 // maxDNSCheckInterval bounds dnsRecheck's backoff.
 const maxDNSCheckInterval = time.Minute
 
-// dnsQuickChecks is how many checks in a row come dnsCheckInterval apart:
-// as long as DNSReady's grace period, within which a new record resolves.
-const dnsQuickChecks = 15
+// dnsQuickPeriod is how long after its first miss a record is looked at
+// every dnsCheckInterval: DNSReady's grace period, within which a new
+// record resolves.
+const dnsQuickPeriod = 30 * time.Second
 
 // dnsRecheck is how soon to look again at a record that does not resolve
-// (0: it does): every dnsCheckInterval for dnsQuickChecks misses, then
-// twice as long after each further miss, up to maxDNSCheckInterval, so
+// (0: it does): every dnsCheckInterval for dnsQuickPeriod after the first
+// miss, then a quarter of the time since, up to maxDNSCheckInterval, so
 // that a check server that never answers for the domain (split horizon, a
 // wrong address) does not cost a reconcile, and its reads of Secrets,
-// every two seconds for as long as that lasts.
-func (r *Reconciler) dnsRecheck(ic string, missed bool) time.Duration {
+// every two seconds for as long as that lasts. It counts time, not
+// reconciles: other events bring reconciles too.
+func (r *Reconciler) dnsRecheck(ic string, missed bool, now time.Time) time.Duration {
 	if !missed {
 		r.dnsMisses.Delete(ic)
 		return 0
 	}
-	n := 0
-	if v, ok := r.dnsMisses.Load(ic); ok {
-		n = v.(int)
+	first, _ := r.dnsMisses.LoadOrStore(ic, now)
+	since := now.Sub(first.(time.Time))
+	if since < dnsQuickPeriod {
+		return dnsCheckInterval
 	}
-	r.dnsMisses.Store(ic, n+1)
-	return min(dnsCheckInterval<<min(max(0, n+1-dnsQuickChecks), 10), maxDNSCheckInterval)
+	return min(max(dnsCheckInterval, since/4), maxDNSCheckInterval)
 }
 
 // ensureOperands creates or updates everything the routers need, in the

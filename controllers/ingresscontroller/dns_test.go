@@ -2,7 +2,6 @@ package ingresscontroller
 
 import (
 	"reflect"
-	"slices"
 	"testing"
 	"time"
 
@@ -92,27 +91,32 @@ func TestDNSTargets(t *testing.T) {
 }
 
 // TestDNSRecheck: a record that does not resolve is looked at again every
-// two seconds for DNSReady's grace period, then twice as long after each
-// miss up to a minute; once it resolves, the next miss starts over, and so
-// does another IngressController's.
+// two seconds for DNSReady's grace period after its first miss, however
+// many reconciles come meanwhile, then less often as time goes, up to a
+// minute; once it resolves, the next miss starts over, and another
+// IngressController's record has its own clock.
 func TestDNSRecheck(t *testing.T) {
 	var r Reconciler
-	var got []time.Duration
-	for range dnsQuickChecks + 7 {
-		got = append(got, r.dnsRecheck("a", true))
+	t0 := time.Unix(1000, 0)
+	for i := range 50 { // a burst of reconciles (a rollout's events)
+		if d := r.dnsRecheck("a", true, t0.Add(time.Duration(i)*10*time.Millisecond)); d != dnsCheckInterval {
+			t.Fatalf("reconcile %d within the grace period: %v", i, d)
+		}
 	}
-	want := slices.Repeat([]time.Duration{2 * time.Second}, dnsQuickChecks)
-	want = append(want, 4*time.Second, 8*time.Second, 16*time.Second, 32*time.Second, time.Minute, time.Minute, time.Minute)
-	if !slices.Equal(got, want) {
-		t.Errorf("rechecks %v, want %v", got, want)
+	for _, c := range []struct {
+		at, want time.Duration
+	}{{29 * time.Second, 2 * time.Second}, {40 * time.Second, 10 * time.Second}, {2 * time.Minute, 30 * time.Second}, {10 * time.Minute, time.Minute}} {
+		if d := r.dnsRecheck("a", true, t0.Add(c.at)); d != c.want {
+			t.Errorf("%v after the first miss: %v, want %v", c.at, d, c.want)
+		}
 	}
-	if d := r.dnsRecheck("b", true); d != dnsCheckInterval {
+	if d := r.dnsRecheck("b", true, t0.Add(10*time.Minute)); d != dnsCheckInterval {
 		t.Errorf("another IngressController's first miss: %v", d)
 	}
-	if d := r.dnsRecheck("a", false); d != 0 {
+	if d := r.dnsRecheck("a", false, t0.Add(11*time.Minute)); d != 0 {
 		t.Errorf("resolving: %v, want no recheck", d)
 	}
-	if d := r.dnsRecheck("a", true); d != dnsCheckInterval {
+	if d := r.dnsRecheck("a", true, t0.Add(12*time.Minute)); d != dnsCheckInterval {
 		t.Errorf("a miss after resolving: %v, want %v", d, dnsCheckInterval)
 	}
 }
