@@ -305,3 +305,33 @@ func TestRetryInstants(t *testing.T) {
 		t.Errorf("the leaf's CA after 200 others of its name: rejected: %s", v.Message)
 	}
 }
+
+// TestVerdictCache: a chain's verdict is remembered by its certificates'
+// bytes (the same error for the same chain, another for another chain),
+// and the cache starts anew past its limit.
+func TestVerdictCache(t *testing.T) {
+	ca := issue(t, caTemplate("cache-ca", day(2024, 1, 1), day(2034, 1, 1)), nil, nil)
+	other := issue(t, caTemplate("cache-other", day(2024, 1, 1), day(2034, 1, 1)), nil, nil)
+	leaf := issue(t, leafTemplate(day(2025, 1, 1), day(2026, 1, 1)), &ca, nil)
+	c := &verdictCache{verdicts: map[[sha256.Size]byte]error{}, limit: 2}
+	if err := c.verify(leaf.cert, nil, []*x509.Certificate{ca.cert}); err != nil {
+		t.Fatalf("good chain: %v", err)
+	}
+	bad := c.verify(leaf.cert, nil, []*x509.Certificate{other.cert})
+	if bad == nil {
+		t.Fatal("a leaf of another CA verified")
+	}
+	if len(c.verdicts) != 2 {
+		t.Errorf("%d verdicts, want 2", len(c.verdicts))
+	}
+	if again := c.verify(leaf.cert, nil, []*x509.Certificate{other.cert}); again != bad {
+		t.Errorf("remembered verdict %v, want the same error %v", again, bad)
+	}
+	// The leaf given as an intermediate instead is another chain.
+	if err := c.verify(leaf.cert, []*x509.Certificate{ca.cert}, nil); err == nil {
+		t.Error("a chain without roots verified")
+	}
+	if len(c.verdicts) != 1 {
+		t.Errorf("%d verdicts past the limit, want the cache started anew with 1", len(c.verdicts))
+	}
+}

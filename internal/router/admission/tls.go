@@ -3,12 +3,14 @@ package admission
 import (
 	"bytes"
 	"crypto"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -128,7 +130,7 @@ func certificateFile(t *routev1.TLSConfig, verifyChains bool) ([]byte, error) {
 			return nil, fmt.Errorf("spec.tls.caCertificate: %v", err)
 		}
 		if verifyChains {
-			if err := verifyChain(chain[0], chain[1:], cas); err != nil {
+			if err := chainVerdicts.verify(chain[0], chain[1:], cas); err != nil {
 				return nil, fmt.Errorf("spec.tls.certificate does not verify against spec.tls.caCertificate: %v", err)
 			}
 		}
@@ -229,6 +231,47 @@ func weakSignatures(cs []*x509.Certificate) error {
 		}
 	}
 	return nil
+}
+
+// chainVerdicts remembers verifyChain's verdicts: admission runs on every
+// snapshot, several times per sync, on every router, and a chain's verdict
+// depends on its certificates alone (never on the clock), while one check
+// may take up to 1 + maxChainInstants x509 verifications.
+var chainVerdicts = &verdictCache{verdicts: map[[sha256.Size]byte]error{}, limit: 8192}
+
+// verdictCache holds up to limit verdicts; past it, it starts anew.
+type verdictCache struct {
+	mu       sync.Mutex
+	verdicts map[[sha256.Size]byte]error
+	limit    int
+}
+
+// verify is verifyChain, remembered by the certificates' bytes.
+func (c *verdictCache) verify(leaf *x509.Certificate, intermediates, roots []*x509.Certificate) error {
+	h := sha256.New()
+	for _, group := range [][]*x509.Certificate{{leaf}, intermediates, roots} {
+		fmt.Fprintf(h, "%d;", len(group))
+		for _, cert := range group {
+			fmt.Fprintf(h, "%d:", len(cert.Raw))
+			h.Write(cert.Raw)
+		}
+	}
+	var key [sha256.Size]byte
+	h.Sum(key[:0])
+	c.mu.Lock()
+	err, ok := c.verdicts[key]
+	c.mu.Unlock()
+	if ok {
+		return err
+	}
+	err = verifyChain(leaf, intermediates, roots)
+	c.mu.Lock()
+	if len(c.verdicts) >= c.limit {
+		clear(c.verdicts)
+	}
+	c.verdicts[key] = err
+	c.mu.Unlock()
+	return err
 }
 
 // maxChainInstants bounds the instants verifyChain tries after the leaf's
