@@ -433,12 +433,18 @@ func TestNoWriteAfterTerm(t *testing.T) {
 	}
 	w.Update(map[types.NamespacedName]admission.Verdict{}, *now)
 	writes = 0
-	// The select of the loop picks at random among ready cases: try often.
-	for range 20 {
+	// A loop whose term is over before it starts, and one whose term ends
+	// once it is past its first check, with a wake pending: its select
+	// then picks at random between the end and the wake, so try often.
+	for i := range 40 {
 		ctx, done := context.WithCancel(context.Background())
 		done()
 		w.Poke()
-		w.writeLoop(ctx)
+		if i%2 == 0 {
+			w.writeLoop(ctx)
+		} else {
+			w.writeLoop(&endsAfterFirstCheck{Context: ctx})
+		}
 	}
 	if writes != 0 {
 		t.Fatalf("%d writes by write loops whose term was over", writes)
@@ -451,4 +457,19 @@ func TestNoWriteAfterTerm(t *testing.T) {
 	if writes != 1 {
 		t.Errorf("%d writes in a pass whose term ended at the first, want 1", writes)
 	}
+}
+
+// endsAfterFirstCheck is a term's context that reads as live to its first
+// Err call and as over afterwards (its Done channel is closed).
+type endsAfterFirstCheck struct {
+	context.Context
+	checked bool
+}
+
+func (c *endsAfterFirstCheck) Err() error {
+	if !c.checked {
+		c.checked = true
+		return nil
+	}
+	return c.Context.Err()
 }
