@@ -290,16 +290,17 @@ func TestValidateFuzzCheckerCatchesInjection(t *testing.T) {
 	}
 	mapFile := "maps/" + model.MapHTTPSExact
 	for name, tamper := range map[string]func(render.Files){
-		"an extra line in the backend":   replace(render.ConfigFile, `"X-A" "v"`, "\"X-A\" \"v\"\n  server evil 198.51.100.1:80"),
-		"a directive swapped in place":   replace(render.ConfigFile, `http-request set-header "X-A" "v"`, `http-request set-var(txn.be) str(x)`),
-		"an unquoted header value":       replace(render.ConfigFile, `"X-B" "w"`, `"X-B" w`),
-		"a changed global line":          replace(render.ConfigFile, "stats timeout 2m", "stats timeout 3m"),
-		"another default backend":        replace(render.ConfigFile, "default_backend be_edge_http:fuzz:route", "default_backend be_http:evil:x"),
-		"an extra section":               replace(render.ConfigFile, "backend _not_found", "listen evil\n  bind :1\n\nbackend _not_found"),
-		"a third field in a map":         replace(mapFile, " be_edge_http", " evil be_edge_http"),
-		"a map key for another host":     replace(mapFile, "fuzz.example.com", "other.example.com"),
-		"a map value of another backend": replace(mapFile, "be_edge_http:fuzz:route", "be_http:other:x"),
-		"a crt-list line with filters":   replace(render.CrtListFile, " fuzz.example.com", " [verify none] fuzz.example.com"),
+		"an extra line in the backend":     replace(render.ConfigFile, `"X-A" "v"`, "\"X-A\" \"v\"\n  server evil 198.51.100.1:80"),
+		"a directive swapped in place":     replace(render.ConfigFile, `http-request set-header "X-A" "v"`, `http-request set-var(txn.be) str(x)`),
+		"an unquoted header value":         replace(render.ConfigFile, `"X-B" "w"`, `"X-B" w`),
+		"a changed global line":            replace(render.ConfigFile, "stats timeout 2m", "stats timeout 3m"),
+		"another default backend":          replace(render.ConfigFile, "use_backend be_edge_http:fuzz:route if", "use_backend be_http:evil:x if"),
+		"a default backend for every host": replace(render.ConfigFile, "default_backend _not_found", "default_backend be_edge_http:fuzz:route"),
+		"an extra section":                 replace(render.ConfigFile, "backend _not_found", "listen evil\n  bind :1\n\nbackend _not_found"),
+		"a third field in a map":           replace(mapFile, " be_edge_http", " evil be_edge_http"),
+		"a map key for another host":       replace(mapFile, "fuzz.example.com", "other.example.com"),
+		"a map value of another backend":   replace(mapFile, "be_edge_http:fuzz:route", "be_http:other:x"),
+		"a crt-list line with filters":     replace(render.CrtListFile, " fuzz.example.com", " [verify none] fuzz.example.com"),
 	} {
 		t.Run(name, func(t *testing.T) {
 			bad := render.Files{}

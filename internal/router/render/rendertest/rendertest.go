@@ -12,6 +12,7 @@ import (
 	_ "embed"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 
@@ -235,9 +236,12 @@ func ConfigProblems(cfg, empty []byte, route admission.Route) []string {
 		}
 	}
 	if route.Annotations[names.DefaultBackendAnnotation] == "true" {
-		for i, l := range outside {
-			outside[i] = strings.Replace(l, "default_backend "+backend, "default_backend _not_found", 1)
-		}
+		// The default backend's rule, in each frontend that routes HTTP, is
+		// the route's only line outside its backend.
+		rule := regexp.MustCompile(`^  use_backend ` + regexp.QuoteMeta(backend) + ` if !\{ var\(txn\.be\) -m found \} ` +
+			`!\{ var\(txn\.host\),map_str\(\S+/` + regexp.QuoteMeta(model.MapHosts) + `\) -m found \} ` +
+			`!\{ var\(txn\.host\),regsub\(\^\[\^\.\]\*,\),map_str\(\S+/` + regexp.QuoteMeta(model.MapHosts) + `\) -m found \}$`)
+		outside = slices.DeleteFunc(outside, rule.MatchString)
 	}
 	want := Lines(empty)
 	if len(outside) != len(want) {
