@@ -97,7 +97,16 @@ type sweepState struct {
 	done     bool
 	failures int
 	retryAt  time.Time
+	// unsure is the snapshot time of a sweep that left entries alone only
+	// because they were stored in its own second (newerThan): the next
+	// sweep takes them off if no later snapshot came meanwhile.
+	unsure time.Time
 }
+
+// unsureWait is how long a sweep that left entries in doubt waits for a
+// later snapshot before it takes them as older: a change that made another
+// router write one is an event this router syncs on within that time.
+const unsureWait = 2 * time.Second
 
 // routeState is what the writer knows of one Route it wrote or judged.
 type routeState struct {
@@ -538,9 +547,17 @@ func (w *Writer) leaveAll(ctx context.Context, verdicts map[types.NamespacedName
 	if now.Before(w.sweep.retryAt) {
 		return earliest(next, w.sweep.retryAt), firstErr
 	}
-	if err := w.sweepAll(ctx, verdicts, taken); err != nil {
+	// A second look with the same snapshot: nothing changed since, so what
+	// was in doubt is older than the verdicts.
+	sure := w.sweep.unsure.Equal(taken)
+	unsure, err := w.sweepAll(ctx, verdicts, taken, sure)
+	if err != nil {
 		w.sweep.retryAt = retryAfter(now, &w.sweep.failures)
 		return earliest(next, w.sweep.retryAt), errors.Join(firstErr, err)
+	}
+	if unsure {
+		w.sweep.unsure, w.sweep.retryAt = taken, now.Add(unsureWait)
+		return earliest(next, w.sweep.retryAt), firstErr
 	}
 	w.sweep.done = true
 	return next, firstErr
@@ -550,9 +567,10 @@ func (w *Writer) leaveAll(ctx context.Context, verdicts map[types.NamespacedName
 // that it does not judge: the cache's routes, and, for a sharded router,
 // every route of the cluster, a page at a time. A route made, or an entry
 // written, after the verdicts were judged is left for the next sync: the
-// last writer may have seen it come. A route whose entry cannot be taken
-// off is left to leaveAll, which tries again.
-func (w *Writer) sweepAll(ctx context.Context, verdicts map[types.NamespacedName]admission.Verdict, taken time.Time) error {
+// last writer may have seen it come. One stored in taken's own second is
+// left too, unless sure, and reported (unsure): it may be either. A route
+// whose entry cannot be taken off is left to leaveAll, which tries again.
+func (w *Writer) sweepAll(ctx context.Context, verdicts map[types.NamespacedName]admission.Verdict, taken time.Time, sure bool) (unsure bool, err error) {
 	var list routev1.RouteList
 	reader, opts := w.reader, []client.ListOption{}
 	if w.o.Sharded {
@@ -560,51 +578,68 @@ func (w *Writer) sweepAll(ctx context.Context, verdicts map[types.NamespacedName
 	}
 	for {
 		if err := reader.List(ctx, &list, opts...); err != nil {
-			return err
+			return unsure, err
 		}
 		for i := range list.Items {
 			r := &list.Items[i]
 			key := types.NamespacedName{Namespace: r.Namespace, Name: r.Name}
-			if _, judged := verdicts[key]; judged || newerThan(r, w.o.RouterName, taken) {
+			if _, judged := verdicts[key]; judged {
 				continue
 			}
+			switch newerThan(r, w.o.RouterName, taken) {
+			case after:
+				continue
+			case sameSecond:
+				if !sure {
+					unsure = true
+					continue
+				}
+			}
 			if err := ctx.Err(); err != nil {
-				return err // the term is over: no write after it
+				return unsure, err // the term is over: no write after it
 			}
 			if err := w.leave(ctx, r); err != nil {
 				w.state[key] = &routeState{} // tried again by leaveAll
 			}
 		}
 		if list.Continue == "" {
-			return nil
+			return unsure, nil
 		}
 		opts = []client.ListOption{client.Limit(sweepPageSize), client.Continue(list.Continue)}
 	}
 }
 
-// newerThan reports whether r, or this router's entry of it, may have
-// changed after t. The API server stores creationTimestamp and
-// lastTransitionTime to the second, rounded down, while t has nanoseconds:
-// a route made, or an entry written, later in t's own second reads as made
-// before t. So any stored time in t's second or after counts as newer. The
-// cost is that the sweep leaves alone what changed a little before t in
-// that second; sweeping something newer than the verdicts would instead
-// take off an entry the next sync writes back, with a new transition time.
-func newerThan(r *routev1.Route, router string, t time.Time) bool {
-	since := t.Truncate(time.Second)
-	if !r.CreationTimestamp.Time.Before(since) {
-		return true
-	}
-	e, ok := own(r.Status.Ingress, router)
-	if !ok {
-		return false
-	}
-	for _, c := range e.Conditions {
-		if c.LastTransitionTime != nil && !c.LastTransitionTime.Time.Before(since) {
-			return true
+// storedAge places what the API server stored of a route against a time t:
+// before t, after it, or in t's own second, which the stored times (to the
+// second, rounded down) cannot tell apart from t.
+type storedAge int
+
+const (
+	before storedAge = iota
+	sameSecond
+	after
+)
+
+// newerThan places r and this router's entry of it against t: the newest
+// of its creation and the entry's transition times.
+func newerThan(r *routev1.Route, router string, t time.Time) storedAge {
+	newest := r.CreationTimestamp.Time
+	if e, ok := own(r.Status.Ingress, router); ok {
+		for _, c := range e.Conditions {
+			if c.LastTransitionTime != nil && c.LastTransitionTime.After(newest) {
+				newest = c.LastTransitionTime.Time
+			}
 		}
 	}
-	return false
+	switch since := t.Truncate(time.Second); {
+	case newest.Before(since):
+		return before
+	case newest.Equal(since):
+		return sameSecond // rounded down: before t or after it
+	case newest.After(t):
+		return after
+	}
+	return before // a time kept finer than the second, before t
 }
 
 // leave removes this router's entry from r, if it has one.

@@ -322,16 +322,20 @@ func TestSweepSameSecond(t *testing.T) {
 	after := metav1.NewTime(taken.Add(300 * time.Millisecond).Truncate(time.Second)) // as stored
 	before := metav1.NewTime(taken.Truncate(time.Second).Add(-time.Second))
 	long := metav1.NewTime(taken.Add(-time.Hour).Truncate(time.Second))
-	for _, tc := range []struct {
+	later := metav1.NewTime(taken.Truncate(time.Second).Add(2 * time.Second))
+	cases := []struct {
 		name                string
 		created, transition metav1.Time
-		kept                bool
+		kept                bool // by the first sweep
+		keptLater           bool // by the one after unsureWait, the snapshot unchanged
 	}{
-		{"made-after", after, after, true},
-		{"written-after", long, after, true},
-		{"made-after-old-entry", after, before, true},
-		{"old", long, before, false},
-	} {
+		{"made-in-taken's-second", after, after, true, false},
+		{"written-in-taken's-second", long, after, true, false},
+		{"made-in-taken's-second-old-entry", after, before, true, false},
+		{"old", long, before, false, false},
+		{"written-after", long, later, true, true},
+	}
+	for _, tc := range cases {
 		r := &routev1.Route{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: tc.name, CreationTimestamp: tc.created}}
 		if err := c.Create(context.Background(), r); err != nil {
 			t.Fatal(err)
@@ -341,16 +345,19 @@ func TestSweepSameSecond(t *testing.T) {
 		if err := c.Status().Update(context.Background(), r); err != nil {
 			t.Fatal(err)
 		}
-		defer func() {
+	}
+	check := func(when string, kept func(int) bool) {
+		t.Helper()
+		for i, tc := range cases {
 			var r routev1.Route
 			if err := c.Get(context.Background(), types.NamespacedName{Namespace: "ns", Name: tc.name}, &r); err != nil {
 				t.Fatal(err)
 			}
-			if _, ok := own(r.Status.Ingress, "default"); ok != tc.kept {
-				t.Errorf("%s (created %v, entry of %v, verdicts of %v): entry kept %v, want %v",
-					tc.name, tc.created.UTC(), tc.transition.UTC(), taken, ok, tc.kept)
+			if _, ok := own(r.Status.Ingress, "default"); ok != kept(i) {
+				t.Errorf("%s: %s (created %v, entry of %v, verdicts of %v): entry kept %v, want %v",
+					when, tc.name, tc.created.UTC(), tc.transition.UTC(), taken, ok, kept(i))
 			}
-		}()
+		}
 	}
 	if !taken.Truncate(time.Second).Equal(after.Time) {
 		t.Fatalf("the test wants taken+300ms in taken's second")
@@ -359,6 +366,19 @@ func TestSweepSameSecond(t *testing.T) {
 	w.Update(map[types.NamespacedName]admission.Verdict{}, taken)
 	if _, _, err := pass(w); err != nil {
 		t.Fatal(err)
+	}
+	check("first sweep", func(i int) bool { return cases[i].kept })
+	if w.sweep.done {
+		t.Fatal("a sweep that left entries in doubt is done")
+	}
+	// No later snapshot came: what was in doubt is older than the verdicts.
+	*now = now.Add(unsureWait)
+	if _, _, err := pass(w); err != nil {
+		t.Fatal(err)
+	}
+	check("after unsureWait", func(i int) bool { return cases[i].keptLater })
+	if !w.sweep.done {
+		t.Error("the second sweep is not done")
 	}
 }
 
