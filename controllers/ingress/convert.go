@@ -39,7 +39,6 @@ func Convert(in Input) Result {
 	for i, rule := range in.Ingress.Spec.Rules {
 		c.rule(i, rule)
 	}
-	c.hostDefaults()
 	c.defaultBackend()
 	return c.res
 }
@@ -129,49 +128,9 @@ func routePath(path string, pathType networkingv1.PathType, tls *routev1.TLSConf
 	return "", fmt.Sprintf("Passthrough termination does not support path %q (%s): use an empty path", path, pathType)
 }
 
-// hostDefaults adds, for each host of the rules whose paths leave some of
-// its requests unmatched, a Route for "/" (Prefix) to spec.defaultBackend:
-// Kubernetes sends an Ingress's requests that match no rule there, and the
-// routers answer a served host's unmatched paths with 404, never with the
-// cluster's default backend (which serves only hosts no route serves, and
-// may be another namespace's). A host with a catch-all path of its own
-// needs none. Problems with the backend itself are reported once, by
-// defaultBackend.
-func (c *converter) hostDefaults() {
-	b := c.in.Ingress.Spec.DefaultBackend
-	if b == nil || b.Service == nil || b.Service.Name == "" {
-		return
-	}
-	if _, msg := targetPort(c.in.Services[b.Service.Name], b.Service); msg != "" {
-		return
-	}
-	var hosts []string
-	covered := map[string]bool{}
-	for _, rule := range c.in.Ingress.Spec.Rules {
-		if rule.Host == "" || rule.HTTP == nil {
-			continue
-		}
-		if _, seen := covered[rule.Host]; !seen {
-			hosts = append(hosts, rule.Host)
-			covered[rule.Host] = false
-		}
-		for _, p := range rule.HTTP.Paths {
-			if (p.Path == "" || p.Path == "/") && (p.PathType == nil || *p.PathType != networkingv1.PathTypeExact) {
-				covered[rule.Host] = true
-			}
-		}
-	}
-	prefix := networkingv1.PathTypePrefix
-	for _, h := range hosts {
-		if !covered[h] {
-			c.path(h, networkingv1.HTTPIngressPath{Path: "/", PathType: &prefix, Backend: *b}, " in default backend for host "+h)
-		}
-	}
-}
-
 // defaultBackend adds the Route of spec.defaultBackend. It has no host: the
 // API generates one, and routers use it for requests for hosts no route
-// serves (the Ingress's own hosts get theirs from hostDefaults).
+// serves.
 func (c *converter) defaultBackend() {
 	b := c.in.Ingress.Spec.DefaultBackend
 	if b == nil {

@@ -20,10 +20,7 @@
 //     controller keeps it on updates. Routers answer requests for hosts no
 //     route serves with the oldest such Route (a served host's unmatched
 //     paths get 404: they are its namespace's); newer Ingresses with a
-//     default backend get an event naming the one in use. Each host of the
-//     Ingress's rules without a catch-all path of its own also gets a
-//     Route for "/" (Prefix) to the default backend, so that its requests
-//     matching no rule reach it, as Kubernetes defines.
+//     default backend get an event naming the one in use.
 //   - A spec.tls entry that lists a rule's host without a secretName enables
 //     edge TLS with the router's default certificate, as Kubernetes
 //     documents, instead of deleting the Route as OKD does.
