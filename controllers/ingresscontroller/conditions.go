@@ -270,15 +270,14 @@ func deploymentConds(d *appsv1.Deployment) []cond {
 		}
 	}
 	minAvail := want - maxUnavailable(d, want)
-	// After a finished rollout, a lost pod briefly shows as fewer updated
-	// replicas too (the ReplicaSet counts its pods before it makes the
-	// replacement): only old pods or an unobserved generation are a
-	// rollout then.
-	complete := rolloutComplete(d)
-	replacing := st.ObservedGeneration < d.Generation || st.Replicas > st.UpdatedReplicas || st.UpdatedReplicas < want && !complete
-	rolling := replacing || st.UpdatedReplicas < want || st.AvailableReplicas < st.UpdatedReplicas
+	// Fewer updated replicas than wanted is a rollout, a scale-up or pods
+	// that cannot be made, whatever the Deployment's Progressing reason
+	// (which a scale-up leaves as it was); so is a lost pod, for the moment
+	// before its ReplicaSet counts the replacement.
+	replacing := st.ObservedGeneration < d.Generation || st.UpdatedReplicas < want || st.Replicas > st.UpdatedReplicas
+	rolling := replacing || st.AvailableReplicas < st.UpdatedReplicas
 	rollingReason, rollingMsg := "DeploymentRollingOut", fmt.Sprintf("Waiting for the rollout: %d of %d updated replicas are available.", st.AvailableReplicas, want)
-	if rolling && !replacing && complete {
+	if rolling && !replacing && rolloutComplete(d) {
 		// Every pod runs the current template and the Deployment finished
 		// its rollout: pods lost since (an eviction, a node gone) are being
 		// replaced. As in OKD, not a rollout, so not Progressing.

@@ -186,15 +186,15 @@ func TestConditionsFirstLook(t *testing.T) {
 			}(), nil),
 			want:    condStatus{"DeploymentRollingOut": T, "Progressing": F, "Available": T, "DeploymentReplicasAllAvailable": F},
 			reasons: map[string]string{"DeploymentRollingOut": "ReplicasStabilizing", "Progressing": "IngressControllerNotProgressing"}},
-		{name: "rolled out, a pod lost, its replacement not counted yet: stabilizing too",
+		{name: "scaled up after a finished rollout (the Deployment keeps NewReplicaSetAvailable): rolling out",
 			obs: obsFor(operatorv1.PrivateStrategyType, func() *appsv1.Deployment {
 				d := routerDeployment(4, 3, 3, corev1.ConditionTrue)
 				d.Status.Conditions = append(d.Status.Conditions, appsv1.DeploymentCondition{Type: appsv1.DeploymentProgressing,
 					Status: corev1.ConditionTrue, Reason: "NewReplicaSetAvailable"})
 				return d
 			}(), nil),
-			want:    condStatus{"DeploymentRollingOut": T, "Progressing": F},
-			reasons: map[string]string{"DeploymentRollingOut": "ReplicasStabilizing"}},
+			want:    condStatus{"DeploymentRollingOut": T, "Progressing": T},
+			reasons: map[string]string{"DeploymentRollingOut": "DeploymentRollingOut"}},
 		{name: "rolling out to a new template: old pods still there",
 			obs: obsFor(operatorv1.PrivateStrategyType, func() *appsv1.Deployment {
 				d := routerDeployment(4, 2, 4, corev1.ConditionTrue)

@@ -9,6 +9,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/pem"
+	"errors"
 	"math/big"
 	"strings"
 	"testing"
@@ -326,6 +327,11 @@ func TestVerdictCache(t *testing.T) {
 	}
 	if again := c.verify(leaf.cert, nil, []*x509.Certificate{other.cert}); again != bad {
 		t.Errorf("remembered verdict %v, want the same error %v", again, bad)
+	}
+	var unknown x509.UnknownAuthorityError
+	var invalid x509.CertificateInvalidError
+	if errors.As(bad, &unknown) || errors.As(bad, &invalid) {
+		t.Errorf("the remembered verdict %T holds certificates", bad)
 	}
 	// The leaf given as an intermediate instead is another chain.
 	if err := c.verify(leaf.cert, []*x509.Certificate{ca.cert}, nil); err == nil {

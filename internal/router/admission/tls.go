@@ -264,7 +264,11 @@ func (c *verdictCache) verify(leaf *x509.Certificate, intermediates, roots []*x5
 	if ok {
 		return err
 	}
-	err = verifyChain(leaf, intermediates, roots)
+	if err = verifyChain(leaf, intermediates, roots); err != nil {
+		// x509's errors hold the certificates: keep only the words, or
+		// the cache would keep deleted routes' certificates alive.
+		err = errors.New(err.Error())
+	}
 	c.mu.Lock()
 	if len(c.verdicts) >= c.limit {
 		clear(c.verdicts)

@@ -105,8 +105,11 @@ type sweepState struct {
 
 // unsureWait is how long a sweep that left entries in doubt waits for a
 // later snapshot before it takes them as older: a change that made another
-// router write one is an event this router syncs on within that time.
-const unsureWait = 2 * time.Second
+// router write one is an event this router syncs on, and reports, within
+// that time (its reload interval, 0.5 s by default, 5 s as OKD's, and the
+// reload). Longer, a router restarted in the second its predecessor wrote
+// keeps a stale entry that long.
+const unsureWait = 6 * time.Second
 
 // routeState is what the writer knows of one Route it wrote or judged.
 type routeState struct {
@@ -585,6 +588,9 @@ func (w *Writer) sweepAll(ctx context.Context, verdicts map[types.NamespacedName
 			key := types.NamespacedName{Namespace: r.Namespace, Name: r.Name}
 			if _, judged := verdicts[key]; judged {
 				continue
+			}
+			if _, has := own(r.Status.Ingress, w.o.RouterName); !has {
+				continue // nothing to take off, nor to doubt
 			}
 			switch newerThan(r, w.o.RouterName, taken) {
 			case after:

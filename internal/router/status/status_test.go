@@ -382,6 +382,26 @@ func TestSweepSameSecond(t *testing.T) {
 	}
 }
 
+// A route made in the snapshot's second without this router's entry leaves
+// the sweep in no doubt: there is nothing to take off.
+func TestSweepNoEntryNoDoubt(t *testing.T) {
+	w, c, now := testWriter(t, 0, nil)
+	taken := now.Add(400 * time.Millisecond)
+	*now = taken.Add(time.Second)
+	route := &routev1.Route{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "fresh", CreationTimestamp: metav1.NewTime(taken.Truncate(time.Second))}}
+	if err := c.Create(context.Background(), route); err != nil {
+		t.Fatal(err)
+	}
+	w.sweep = sweepState{}
+	w.Update(map[types.NamespacedName]admission.Verdict{}, taken)
+	if _, _, err := pass(w); err != nil {
+		t.Fatal(err)
+	}
+	if !w.sweep.done {
+		t.Error("a route without this router's entry left the sweep in doubt")
+	}
+}
+
 // A term may end before client-go's goroutine starts its write loop: that
 // loop must then not run at all, or it would reset the state of, and write
 // beside, the next term's.
