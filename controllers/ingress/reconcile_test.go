@@ -119,12 +119,11 @@ func (c *failingCreates) Create(ctx context.Context, obj client.Object, opts ...
 	return c.laggingCache.Create(ctx, obj, opts...)
 }
 
-// TestSuccessorFirst: a path whose type changes from Prefix to Exact gets
-// a Route of its own; while creating it fails, the old Route keeps serving
-// the path, and goes once its successor exists.
-func TestSuccessorFirst(t *testing.T) {
+// failingReconciler is a reconciler whose Route creations fail while its
+// client's err is set, after a first sync of ing (with service-1).
+func failingReconciler(t *testing.T, ing *networkingv1.Ingress) (*Reconciler, *laggingCache, *failingCreates, ctrl.Request) {
+	t.Helper()
 	svcs, _ := fixtures()
-	ing := newIngress(rule("a.com", stdPath))
 	r, lag := newFakeReconciler(t, ing, svcs["service-1"])
 	c := &failingCreates{laggingCache: lag}
 	r.Client = c
@@ -132,16 +131,32 @@ func TestSuccessorFirst(t *testing.T) {
 	if _, err := r.Reconcile(context.Background(), req); err != nil {
 		t.Fatal(err)
 	}
+	return r, lag, c, req
+}
+
+// routeFields is a field of every Route the API server holds, sorted.
+func routeFields(t *testing.T, lag *laggingCache, field func(*routev1.Route) string) []string {
+	t.Helper()
+	var list routev1.RouteList
+	if err := lag.Client.List(context.Background(), &list); err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for i := range list.Items {
+		out = append(out, field(&list.Items[i]))
+	}
+	slices.Sort(out)
+	return out
+}
+
+// TestSuccessorFirst: a path whose type changes from Prefix to Exact gets
+// a Route of its own; while creating it fails, the old Route keeps serving
+// the path, and goes once its successor exists.
+func TestSuccessorFirst(t *testing.T) {
+	ing := newIngress(rule("a.com", stdPath))
+	r, lag, c, req := failingReconciler(t, ing)
 	pathTypes := func() []string {
-		var list routev1.RouteList
-		if err := lag.Client.List(context.Background(), &list); err != nil {
-			t.Fatal(err)
-		}
-		var out []string
-		for _, rt := range list.Items {
-			out = append(out, rt.Annotations[names.PathTypeAnnotation])
-		}
-		return out
+		return routeFields(t, lag, func(rt *routev1.Route) string { return rt.Annotations[names.PathTypeAnnotation] })
 	}
 	if got := pathTypes(); !slices.Equal(got, []string{"Prefix"}) {
 		t.Fatalf("path types %v, want [Prefix]", got)
@@ -173,26 +188,10 @@ func TestSuccessorFirst(t *testing.T) {
 // a policy webhook), the Route of a path removed from the Ingress goes all
 // the same: only a Route replaced by one serving the same requests waits.
 func TestOtherDeletesGo(t *testing.T) {
-	svcs, _ := fixtures()
 	ing := newIngress(rule("a.com", stdPath), rule("b.com", stdPath))
-	r, lag := newFakeReconciler(t, ing, svcs["service-1"])
-	c := &failingCreates{laggingCache: lag}
-	r.Client = c
-	req := ctrl.Request{NamespacedName: key(ing)}
-	if _, err := r.Reconcile(context.Background(), req); err != nil {
-		t.Fatal(err)
-	}
+	r, lag, c, req := failingReconciler(t, ing)
 	hosts := func() []string {
-		var list routev1.RouteList
-		if err := lag.Client.List(context.Background(), &list); err != nil {
-			t.Fatal(err)
-		}
-		var out []string
-		for _, rt := range list.Items {
-			out = append(out, rt.Spec.Host)
-		}
-		slices.Sort(out)
-		return out
+		return routeFields(t, lag, func(rt *routev1.Route) string { return rt.Spec.Host })
 	}
 	if got := hosts(); !slices.Equal(got, []string{"a.com", "b.com"}) {
 		t.Fatalf("hosts %v", got)

@@ -34,6 +34,14 @@ func routerDeployment(want, updated, available int32, availableCond corev1.Condi
 	return d
 }
 
+// progressing is d with the Deployment controller's Progressing condition
+// (True) of the given reason.
+func progressing(d *appsv1.Deployment, reason string) *appsv1.Deployment {
+	d.Status.Conditions = append(d.Status.Conditions, appsv1.DeploymentCondition{Type: appsv1.DeploymentProgressing,
+		Status: corev1.ConditionTrue, Reason: reason})
+	return d
+}
+
 // obsFor observes an IngressController with the given strategy whose
 // wildcard record, when managed, is published once the load balancer has
 // an address.
@@ -178,29 +186,17 @@ func TestConditionsFirstLook(t *testing.T) {
 			want:    condStatus{"DeploymentRollingOut": T, "Progressing": T, "DeploymentReplicasMinAvailable": T, "DeploymentReplicasAllAvailable": F},
 			reasons: map[string]string{"DeploymentRollingOut": "DeploymentRollingOut"}},
 		{name: "rolled out, then a pod lost (eviction, node gone): stabilizing, not progressing",
-			obs: obsFor(operatorv1.PrivateStrategyType, func() *appsv1.Deployment {
-				d := routerDeployment(4, 4, 3, corev1.ConditionTrue)
-				d.Status.Conditions = append(d.Status.Conditions, appsv1.DeploymentCondition{Type: appsv1.DeploymentProgressing,
-					Status: corev1.ConditionTrue, Reason: "NewReplicaSetAvailable"})
-				return d
-			}(), nil),
+			obs:     obsFor(operatorv1.PrivateStrategyType, progressing(routerDeployment(4, 4, 3, corev1.ConditionTrue), "NewReplicaSetAvailable"), nil),
 			want:    condStatus{"DeploymentRollingOut": T, "Progressing": F, "Available": T, "DeploymentReplicasAllAvailable": F},
 			reasons: map[string]string{"DeploymentRollingOut": "ReplicasStabilizing", "Progressing": "IngressControllerNotProgressing"}},
 		{name: "scaled up after a finished rollout (the Deployment keeps NewReplicaSetAvailable): rolling out",
-			obs: obsFor(operatorv1.PrivateStrategyType, func() *appsv1.Deployment {
-				d := routerDeployment(4, 3, 3, corev1.ConditionTrue)
-				d.Status.Conditions = append(d.Status.Conditions, appsv1.DeploymentCondition{Type: appsv1.DeploymentProgressing,
-					Status: corev1.ConditionTrue, Reason: "NewReplicaSetAvailable"})
-				return d
-			}(), nil),
+			obs:     obsFor(operatorv1.PrivateStrategyType, progressing(routerDeployment(4, 3, 3, corev1.ConditionTrue), "NewReplicaSetAvailable"), nil),
 			want:    condStatus{"DeploymentRollingOut": T, "Progressing": T},
 			reasons: map[string]string{"DeploymentRollingOut": "DeploymentRollingOut"}},
 		{name: "rolling out to a new template: old pods still there",
 			obs: obsFor(operatorv1.PrivateStrategyType, func() *appsv1.Deployment {
-				d := routerDeployment(4, 2, 4, corev1.ConditionTrue)
+				d := progressing(routerDeployment(4, 2, 4, corev1.ConditionTrue), "ReplicaSetUpdated")
 				d.Status.Replicas = 5
-				d.Status.Conditions = append(d.Status.Conditions, appsv1.DeploymentCondition{Type: appsv1.DeploymentProgressing,
-					Status: corev1.ConditionTrue, Reason: "ReplicaSetUpdated"})
 				return d
 			}(), nil),
 			want:    condStatus{"DeploymentRollingOut": T, "Progressing": T},
