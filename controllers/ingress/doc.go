@@ -20,7 +20,10 @@
 //     controller keeps it on updates. Routers answer requests for hosts no
 //     route serves with the oldest such Route (a served host's unmatched
 //     paths get 404: they are its namespace's); newer Ingresses with a
-//     default backend get an event naming the one in use.
+//     default backend get an event naming the one in use. The unmatched
+//     paths of the Ingress's own hosts get 404, as on OKD (which ignores
+//     spec.defaultBackend): a Route generated for "/" on each host would
+//     outrank a user's Route without a path on that host.
 //   - A spec.tls entry that lists a rule's host without a secretName enables
 //     edge TLS with the router's default certificate, as Kubernetes
 //     documents, instead of deleting the Route as OKD does.
