@@ -8,6 +8,7 @@ const (
 	EnvDefaultDestinationCAPath             = "DEFAULT_DESTINATION_CA_PATH"
 	EnvExtendedValidation                   = "EXTENDED_VALIDATION"
 	EnvNamespaceLabels                      = "NAMESPACE_LABELS"
+	EnvProjectLabels                        = "PROJECT_LABELS"
 	EnvReloadInterval                       = "RELOAD_INTERVAL"
 	EnvRouterAbortOnClose                   = "ROUTER_ABORT_ON_CLOSE"
 	EnvRouterAllowWildcardRoutes            = "ROUTER_ALLOW_WILDCARD_ROUTES"

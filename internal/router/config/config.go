@@ -247,7 +247,7 @@ type Timeouts struct {
 // Defaults returns OKD's router defaults.
 func Defaults() Config {
 	return Config{
-		RouterName: "default", Namespace: "openshift-ingress",
+		RouterName: "public", Namespace: "openshift-ingress",
 		HTTPPort: 80, HTTPSPort: 443, StatsAddress: ":1936", IPMode: IPv4,
 		RouteSelector: labels.Everything(), NamespaceSelector: labels.Everything(),
 		ExtendedValidation: true, UpdateStatus: true,
@@ -290,6 +290,8 @@ func (c *Config) FromEnv(lookup func(string) (string, bool)) error {
 	e.secret(names.EnvStatsPassword, names.EnvStatsPasswordFile, &c.StatsPassword)
 	e.metricsTLS(&c.MetricsTLS)
 	e.selector(names.EnvRouteLabels, &c.RouteSelector)
+	// PROJECT_LABELS is OKD's older name of NAMESPACE_LABELS, which wins.
+	e.selector(names.EnvProjectLabels, &c.NamespaceSelector)
 	e.selector(names.EnvNamespaceLabels, &c.NamespaceSelector)
 	e.boolean(names.EnvRouterDisableNamespaceOwnershipCheck, &c.InterNamespaceAllowed)
 	e.boolean(names.EnvRouterAllowWildcardRoutes, &c.AllowWildcards)

@@ -34,8 +34,13 @@ func TestFromEnv(t *testing.T) {
 	}{
 		{name: "nothing set: OKD's defaults and the public cookie key", env: nil,
 			check: func(c Config) bool {
-				return c.CookieKey == DefaultCookieKey && c.HTTPPort == 80 && c.ForwardedHeaders == ForwardedAppend
+				return c.CookieKey == DefaultCookieKey && c.HTTPPort == 80 && c.ForwardedHeaders == ForwardedAppend && c.RouterName == "public"
 			}},
+		{name: "PROJECT_LABELS, OKD's older name of NAMESPACE_LABELS", env: map[string]string{"PROJECT_LABELS": "team=a"},
+			check: func(c Config) bool { return c.NamespaceSelector.String() == "team=a" }},
+		{name: "NAMESPACE_LABELS wins over PROJECT_LABELS", env: map[string]string{"PROJECT_LABELS": "team=a", "NAMESPACE_LABELS": "team=b"},
+			check: func(c Config) bool { return c.NamespaceSelector.String() == "team=b" }},
+		{name: "a PROJECT_LABELS that is no selector", env: map[string]string{"PROJECT_LABELS": "a b"}, wantErr: "PROJECT_LABELS"},
 		{name: "the operator's cookie key", env: map[string]string{"ROUTER_COOKIE_KEY": key},
 			check: func(c Config) bool { return c.CookieKey == key }},
 		{name: "an empty cookie key is none", env: map[string]string{"ROUTER_COOKIE_KEY": " "},
