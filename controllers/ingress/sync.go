@@ -127,7 +127,7 @@ func (r *Reconciler) apply(ctx context.Context, ing *networkingv1.Ingress, p pai
 	for _, u := range p.updates {
 		r.update(ctx, u, labels, &w)
 	}
-	pending := map[[2]string]bool{} // the traffic of creations to retry
+	pending := map[routeKey]bool{} // the traffic of creations to retry
 	for _, c := range p.creates {
 		if rt, err := r.create(ctx, ing, c.Route); err != nil {
 			if !w.fail(err) {
@@ -147,17 +147,13 @@ func (r *Reconciler) apply(ctx context.Context, ing *networkingv1.Ingress, p pai
 	return w
 }
 
-// trafficKey names the requests a Route serves, whatever the spelling:
-// the host (a wildcard Route's as "*." and its domain) and the path
-// without a final "/" (passthrough's "/" and "" are one).
-func trafficKey(r *routev1.Route) [2]string {
-	host := r.Spec.Host
-	if r.Spec.WildcardPolicy == routev1.WildcardPolicySubdomain {
-		if _, parent, ok := strings.Cut(host, "."); ok {
-			host = "*." + parent
-		}
-	}
-	return [2]string{host, strings.TrimSuffix(r.Spec.Path, "/")}
+// trafficKey is keyOf without what does not change the requests a Route
+// serves: its path type, and a final "/" of its path (passthrough's "/"
+// and "" are one).
+func trafficKey(r *routev1.Route) routeKey {
+	k := keyOf(r)
+	k.pathType, k.path = "", strings.TrimSuffix(k.path, "/")
+	return k
 }
 
 func (r *Reconciler) update(ctx context.Context, u pair, labels bool, w *written) {
