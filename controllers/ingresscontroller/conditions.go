@@ -317,12 +317,8 @@ func rolloutComplete(d *appsv1.Deployment) bool {
 // rollingOut reports whether conditions say the routers roll out to a new
 // template (not pods replaced after one).
 func rollingOut(cs []operatorv1.OperatorCondition) bool {
-	for _, c := range cs {
-		if c.Type == operatorv1.IngressControllerDeploymentRollingOutConditionType {
-			return c.Status == operatorv1.ConditionTrue && c.Reason != replicasStabilizing
-		}
-	}
-	return false
+	c := findCondition(cs, operatorv1.IngressControllerDeploymentRollingOutConditionType)
+	return c != nil && c.Status == operatorv1.ConditionTrue && c.Reason != replicasStabilizing
 }
 
 func maxUnavailable(d *appsv1.Deployment, want int32) int32 {
