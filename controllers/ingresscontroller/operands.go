@@ -93,24 +93,30 @@ func keepLiveTuning(want, live corev1.PodTemplateSpec) corev1.PodTemplateSpec {
 		}
 		want.Annotations[restartedAtAnnotation] = at
 	}
-	from, to := routerContainerOf(&live.Spec), routerContainerOf(&want.Spec)
-	if from == nil || to == nil {
+	from := routerContainerOf(&live.Spec)
+	if from == nil {
 		return want
 	}
 	// want shares its containers with the desired Deployment: copy before
 	// editing.
 	want.Spec.Containers = slices.Clone(want.Spec.Containers)
-	to = routerContainerOf(&want.Spec)
-	for _, p := range []struct{ from, to **corev1.Probe }{
-		{&from.LivenessProbe, &to.LivenessProbe}, {&from.ReadinessProbe, &to.ReadinessProbe}, {&from.StartupProbe, &to.StartupProbe},
-	} {
-		if *p.from != nil && *p.to != nil && (*p.from).TimeoutSeconds > 0 && (*p.from).TimeoutSeconds != (*p.to).TimeoutSeconds {
-			tuned := (*p.to).DeepCopy()
-			tuned.TimeoutSeconds = (*p.from).TimeoutSeconds
-			*p.to = tuned
-		}
+	if to := routerContainerOf(&want.Spec); to != nil {
+		keepTimeout(&to.LivenessProbe, from.LivenessProbe)
+		keepTimeout(&to.ReadinessProbe, from.ReadinessProbe)
+		keepTimeout(&to.StartupProbe, from.StartupProbe)
 	}
 	return want
+}
+
+// keepTimeout sets *want's timeout to live's, when both probes exist and
+// live's is set, on a copy of *want.
+func keepTimeout(want **corev1.Probe, live *corev1.Probe) {
+	if *want == nil || live == nil || live.TimeoutSeconds <= 0 || live.TimeoutSeconds == (*want).TimeoutSeconds {
+		return
+	}
+	tuned := (*want).DeepCopy()
+	tuned.TimeoutSeconds = live.TimeoutSeconds
+	*want = tuned
 }
 
 // routerContainerOf is the router container of a pod spec, or nil.
