@@ -227,8 +227,7 @@ type data struct {
 	ClientVerify                  string // the TLS binds' client-certificate options
 	HTTPMaps, HTTPSMaps           mapPair
 	PassthroughMap                string
-	HostsMap                      string // read only when RouteDefault
-	RouteDefault                  bool   // a route is the default backend
+	HostsMap                      string // read only with a DefaultBackend
 	DirectTLS                     bool   // no passthrough backend: terminate on the public port
 	RedirectValue                 string
 	ForwardedHTTP, ForwardedHTTPS string
@@ -261,7 +260,6 @@ func templateData(m *model.Model, p Params, fwdMap string) data {
 		HTTPSMaps:      mapPair{mp(model.MapHTTPSExact), mp(model.MapHTTPSPrefix)},
 		PassthroughMap: mp(model.MapPassthrough),
 		HostsMap:       mp(model.MapHosts),
-		RouteDefault:   m.DefaultBackend != "",
 		RedirectValue:  model.RedirectValue,
 		ForwardedHTTP:  forwarded(c.ForwardedHeaders, fwdStyle{proto: "http", ipv6: ipv6Clients(c)}, fwdMap),
 		ForwardedHTTPS: forwarded(c.ForwardedHeaders, fwdStyle{proto: "https", ipv6: ipv6Clients(c)}, fwdMap),
@@ -271,9 +269,6 @@ func templateData(m *model.Model, p Params, fwdMap string) data {
 		DefaultBackend: m.DefaultBackend,
 		DirectTLS:      !hasTCPBackend(m),
 		ClientVerify:   clientVerify(c.MutualTLS, p.ConfigDir),
-	}
-	if d.DefaultBackend == "" {
-		d.DefaultBackend = "_not_found"
 	}
 	if c.DisableHTTP2 {
 		d.ALPN = "http/1.1"
