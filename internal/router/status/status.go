@@ -589,10 +589,11 @@ func (w *Writer) sweepAll(ctx context.Context, verdicts map[types.NamespacedName
 			if _, judged := verdicts[key]; judged {
 				continue
 			}
-			if _, has := own(r.Status.Ingress, w.o.RouterName); !has {
+			e, has := own(r.Status.Ingress, w.o.RouterName)
+			if !has {
 				continue // nothing to take off, nor to doubt
 			}
-			switch newerThan(r, w.o.RouterName, taken) {
+			switch newerThan(r, e, taken) {
 			case after:
 				continue
 			case sameSecond:
@@ -626,15 +627,13 @@ const (
 	after
 )
 
-// newerThan places r and this router's entry of it against t: the newest
-// of its creation and the entry's transition times.
-func newerThan(r *routev1.Route, router string, t time.Time) storedAge {
+// newerThan places r and this router's entry of it, e, against t: the
+// newest of its creation and the entry's transition times.
+func newerThan(r *routev1.Route, e *routev1.RouteIngress, t time.Time) storedAge {
 	newest := r.CreationTimestamp.Time
-	if e, ok := own(r.Status.Ingress, router); ok {
-		for _, c := range e.Conditions {
-			if c.LastTransitionTime != nil && c.LastTransitionTime.After(newest) {
-				newest = c.LastTransitionTime.Time
-			}
+	for _, c := range e.Conditions {
+		if c.LastTransitionTime != nil && c.LastTransitionTime.After(newest) {
+			newest = c.LastTransitionTime.Time
 		}
 	}
 	switch since := t.Truncate(time.Second); {
