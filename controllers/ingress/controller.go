@@ -89,6 +89,7 @@ func (r *Reconciler) sync(ctx context.Context, ing *networkingv1.Ingress, owned 
 	}
 	w := r.apply(ctx, ing, plan(res.Routes, owned), labels)
 	w.problems = append(res.Problems, w.problems...)
+	w.defaultBackendUnused = res.DefaultBackendUnused
 	if w.err == nil {
 		w.err = r.writeStatus(ctx, ing, w.kept)
 	}

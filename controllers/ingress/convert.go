@@ -22,6 +22,9 @@ type Input struct {
 	Ingress  *networkingv1.Ingress
 	Services map[string]*corev1.Service
 	Secrets  map[string]*corev1.Secret
+	// DefaultBackendAllowed: the Ingress's namespace carries
+	// names.DefaultBackendNamespaceLabel, so spec.defaultBackend is used.
+	DefaultBackendAllowed bool
 }
 
 // Result is what an Ingress asks for.
@@ -31,6 +34,9 @@ type Result struct {
 	Routes []Wanted
 	// Problems explain, in OKD's words, each rule or path that gives no Route.
 	Problems []string
+	// DefaultBackendUnused: spec.defaultBackend is set in a namespace not
+	// allowed one.
+	DefaultBackendUnused bool
 }
 
 // Convert computes the Routes an Ingress asks for.
@@ -134,6 +140,10 @@ func routePath(path string, pathType networkingv1.PathType, tls *routev1.TLSConf
 func (c *converter) defaultBackend() {
 	b := c.in.Ingress.Spec.DefaultBackend
 	if b == nil {
+		return
+	}
+	if !c.in.DefaultBackendAllowed {
+		c.res.DefaultBackendUnused = true
 		return
 	}
 	const at = " in default backend"

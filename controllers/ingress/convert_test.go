@@ -162,3 +162,21 @@ func TestConvert(t *testing.T) {
 		})
 	}
 }
+
+// TestConvertDefaultBackendNotAllowed: outside an allowed namespace,
+// spec.defaultBackend gives no Route and no problem, only the flag the
+// warning event comes from; the rules are converted as usual.
+func TestConvertDefaultBackendNotAllowed(t *testing.T) {
+	in := input(newIngress(rule("test.com", stdPath), defaultBackend("service-1", portName("http"))))
+	in.DefaultBackendAllowed = false
+	res := Convert(in)
+	if len(res.Routes) != 1 || res.Routes[0].Route.Annotations[names.DefaultBackendAnnotation] != "" {
+		t.Errorf("routes: got %d, want the rule's only", len(res.Routes))
+	}
+	if !res.DefaultBackendUnused || len(res.Problems) > 0 {
+		t.Errorf("DefaultBackendUnused %v, problems %q; want true and none", res.DefaultBackendUnused, res.Problems)
+	}
+	if in.DefaultBackendAllowed = true; Convert(in).DefaultBackendUnused {
+		t.Error("DefaultBackendUnused in an allowed namespace")
+	}
+}

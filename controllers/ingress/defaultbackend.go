@@ -45,13 +45,17 @@ func (r *Reconciler) checkDefaultBackend(ctx context.Context, ing *networkingv1.
 	}
 	r.event(ing, eventNormal, "DefaultBackendNotUsed", fmt.Sprintf(
 		"Default backend not in use: routers answer requests for hosts that no route serves with the default backend of %s, the oldest; "+
-			"this Ingress's takes over once that one is gone", describe(winner)))
+			"this Ingress's takes over once that one is gone", describe(winner, ing.Namespace)))
 }
 
-// describe names the Ingress that owns a Route, or else the Route.
-func describe(rt *routev1.Route) string {
-	if name, ok := owningIngress(rt); ok {
-		return fmt.Sprintf("Ingress %s/%s", rt.Namespace, name)
+// describe names the Ingress that owns a Route, or else the Route; one of
+// another namespace than ns only as such (its names are not ns's to read).
+func describe(rt *routev1.Route, ns string) string {
+	if rt.Namespace != ns {
+		return "a route in another namespace"
 	}
-	return fmt.Sprintf("Route %s/%s", rt.Namespace, rt.Name)
+	if name, ok := owningIngress(rt); ok {
+		return fmt.Sprintf("Ingress %s", name)
+	}
+	return fmt.Sprintf("Route %s", rt.Name)
 }

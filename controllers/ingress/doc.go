@@ -14,7 +14,8 @@
 //     router.okd-ingress.io/path-type (ImplementationSpecific when unset),
 //     and the router matches Exact, Prefix and ImplementationSpecific paths
 //     as Kubernetes defines them.
-//   - spec.defaultBackend becomes a Route annotated
+//   - spec.defaultBackend, in a namespace a cluster administrator labelled
+//     router.okd-ingress.io/default-backend=allowed, becomes a Route annotated
 //     router.okd-ingress.io/default-backend: "true", with no host of its own:
 //     the API generates one (<route>-<namespace>.<domain>) and the
 //     controller keeps it on updates. Routers answer requests for hosts no
@@ -23,7 +24,10 @@
 //     default backend get an event naming the one in use. The unmatched
 //     paths of the Ingress's own hosts get 404, as on OKD (which ignores
 //     spec.defaultBackend): a Route generated for "/" on each host would
-//     outrank a user's Route without a path on that host.
+//     outrank a user's Route without a path on that host. In other
+//     namespaces it is not used, as on OKD, and the Ingress gets a warning
+//     event: this controller writes the Route with its own rights, which
+//     would let any Ingress author answer every host no route serves.
 //   - A spec.tls entry that lists a rule's host without a secretName enables
 //     edge TLS with the router's default certificate, as Kubernetes
 //     documents, instead of deleting the Route as OKD does.

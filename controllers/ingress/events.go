@@ -6,6 +6,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+
+	"github.com/okd-ingress/okd-ingress/internal/names"
 )
 
 const (
@@ -29,6 +31,11 @@ func (r *Reconciler) report(ctx context.Context, ing *networkingv1.Ingress, w wr
 	}
 	if w.err != nil {
 		r.event(ing, eventWarning, "FailedIngressToRouteConversion", "Error in converting Ingress to Route: "+w.err.Error())
+	}
+	if w.defaultBackendUnused {
+		r.event(ing, eventWarning, "DefaultBackendNotAllowed", "spec.defaultBackend is not used: routers take a default backend from "+
+			"an Ingress only in namespaces a cluster administrator labelled "+names.DefaultBackendNamespaceLabel+"="+names.DefaultBackendAllowed+
+			" (as on OKD, which ignores it); the rules are served without it")
 	}
 	r.checkDefaultBackend(ctx, ing, w.kept)
 }

@@ -134,7 +134,7 @@ func fixtures() (map[string]*corev1.Service, map[string]*corev1.Secret) {
 
 func input(ing *networkingv1.Ingress) Input {
 	svcs, secrets := fixtures()
-	return Input{Ingress: ing, Services: svcs, Secrets: secrets}
+	return Input{Ingress: ing, Services: svcs, Secrets: secrets, DefaultBackendAllowed: true}
 }
 
 // Route side.

@@ -81,6 +81,8 @@ type written struct {
 	kept []*routev1.Route
 	// problems are incomplete-rule messages found while writing.
 	problems []string
+	// defaultBackendUnused: spec.defaultBackend is set where it is not allowed.
+	defaultBackendUnused bool
 	// rejected are the API's refusals of generated Routes: retrying the
 	// same Route cannot help, a change of the Ingress will.
 	rejected []string

@@ -6,6 +6,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/util/workqueue"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -133,7 +134,27 @@ func (r *Reconciler) watch(b *builder.Builder) *builder.Builder {
 		Watches(&routev1.Route{}, r.routeEvents()).
 		Watches(&corev1.Service{}, handler.EnqueueRequestsFromMapFunc(r.namingIngresses(serviceIndex))).
 		WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.namingIngresses(secretIndex))).
-		Watches(&networkingv1.IngressClass{}, handler.EnqueueRequestsFromMapFunc(r.classIngresses))
+		Watches(&networkingv1.IngressClass{}, handler.EnqueueRequestsFromMapFunc(r.classIngresses)).
+		WatchesMetadata(&corev1.Namespace{}, handler.EnqueueRequestsFromMapFunc(r.namespaceIngresses),
+			builder.WithPredicates(predicate.LabelChangedPredicate{}))
+}
+
+// namespaceIngresses maps a Namespace whose labels changed to its
+// Ingresses, so that allowing or withdrawing default backends there takes
+// effect at once.
+func (r *Reconciler) namespaceIngresses(ctx context.Context, o client.Object) []reconcile.Request {
+	return r.ingressRequests(ctx, client.InNamespace(o.GetName()))
+}
+
+// defaultBackendAllowed reports whether an administrator allowed the
+// Ingresses of namespace ns default backends (names.DefaultBackendNamespaceLabel).
+func (r *Reconciler) defaultBackendAllowed(ctx context.Context, ns string) (bool, error) {
+	meta := &metav1.PartialObjectMetadata{}
+	meta.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Namespace"))
+	if err := r.Get(ctx, client.ObjectKey{Name: ns}, meta); err != nil {
+		return false, client.IgnoreNotFound(err)
+	}
+	return meta.Labels[names.DefaultBackendNamespaceLabel] == names.DefaultBackendAllowed, nil
 }
 
 // routeEvents settles expectations and syncs a Route's owning Ingress.
@@ -194,6 +215,13 @@ func (r *Reconciler) ingressRequests(ctx context.Context, opts ...client.ListOpt
 // left out: the conversion reports them.
 func (r *Reconciler) input(ctx context.Context, ing *networkingv1.Ingress) (Input, error) {
 	in := Input{Ingress: ing, Services: map[string]*corev1.Service{}, Secrets: map[string]*corev1.Secret{}}
+	if ing.Spec.DefaultBackend != nil {
+		allowed, err := r.defaultBackendAllowed(ctx, ing.Namespace)
+		if err != nil {
+			return in, err
+		}
+		in.DefaultBackendAllowed = allowed
+	}
 	for _, name := range serviceNames(ing) {
 		svc := &corev1.Service{}
 		if err := r.Get(ctx, client.ObjectKey{Namespace: ing.Namespace, Name: name}, svc); err == nil {

@@ -99,6 +99,16 @@ const (
 	// spec.defaultBackend). The oldest such Route wins. Only a user allowed
 	// `create routes/default-backend` across the cluster may set it.
 	DefaultBackendAnnotation = "router.okd-ingress.io/default-backend"
+	// DefaultBackendNamespaceLabel, "allowed" on a Namespace, lets the
+	// Ingresses there make their spec.defaultBackend the routers' default
+	// backend. Elsewhere it is not used, as on OKD: the Ingress controller
+	// makes the Route with its own rights, so without this an Ingress's
+	// author in any namespace would catch every host no route serves (under
+	// the routers' wildcard certificate). Namespaces are the tenant
+	// boundary, and only cluster administrators label them.
+	DefaultBackendNamespaceLabel = "router.okd-ingress.io/default-backend"
+	// DefaultBackendAllowed is that label's value.
+	DefaultBackendAllowed = "allowed"
 )
 
 // OKD's route annotations that tune a route's backend, honoured as OKD's

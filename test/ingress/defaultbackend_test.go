@@ -1,7 +1,6 @@
 package ingress
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -20,6 +19,7 @@ import (
 // test makes one.
 func TestDefaultBackend(t *testing.T) {
 	older := newEnv(t)
+	older.allowDefaultBackend(true)
 	older.createIngress(newIngress(named("a"), annotate("team", "blue"), std, defaultBackend("service-1", portName("http"))), nil)
 	rule := route(owned("a"), rAnnotate("team", "blue"))
 	first := older.expectRoutes(rule, route(owned("a"), rAnnotate("team", "blue"), rDefaultBackend))
@@ -40,10 +40,11 @@ func TestDefaultBackend(t *testing.T) {
 		}
 	}
 	newer := newEnv(t)
+	newer.allowDefaultBackend(true)
 	newer.createIngress(newIngress(named("b"), defaultBackend("service-1", portName("http"))), nil)
 	newer.expectRoutes(route(owned("b"), rDefaultBackend))
-	newer.expectEvents(fmt.Sprintf("Normal DefaultBackendNotUsed Default backend not in use: routers answer requests for hosts that no route serves "+
-		"with the default backend of Ingress %s/a, the oldest; this Ingress's takes over once that one is gone", older.ns))
+	newer.expectEvents("Normal DefaultBackendNotUsed Default backend not in use: routers answer requests for hosts that no route serves "+
+		"with the default backend of a route in another namespace, the oldest; this Ingress's takes over once that one is gone")
 	if slices.ContainsFunc(older.events(), func(e string) bool { return strings.Contains(e, "DefaultBackendNotUsed") }) {
 		t.Errorf("the oldest default backend's Ingress was told it is not in use: %q", older.events())
 	}
@@ -56,4 +57,25 @@ func defaultBackendRoute(routes []routev1.Route) string {
 		}
 	}
 	return ""
+}
+
+// TestDefaultBackendNotAllowed: outside a namespace an administrator
+// labelled, spec.defaultBackend gives no Route (this controller writes
+// Routes with its own rights: any Ingress author would otherwise answer
+// every host no route serves) and a warning; labelling the namespace
+// brings the Route, and taking the label away removes it.
+func TestDefaultBackendNotAllowed(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.createIngress(newIngress(named("catch"), std, defaultBackend("service-1", portName("http"))), nil)
+	rule := route(owned("catch"))
+	e.expectRoutes(rule)
+	e.expectEvents("Warning DefaultBackendNotAllowed spec.defaultBackend is not used: routers take a default backend from an Ingress " +
+		"only in namespaces a cluster administrator labelled router.okd-ingress.io/default-backend=allowed (as on OKD, which ignores it); " +
+		"the rules are served without it")
+
+	e.allowDefaultBackend(true)
+	e.expectRoutes(rule, route(owned("catch"), rDefaultBackend))
+	e.allowDefaultBackend(false)
+	e.expectRoutes(rule)
 }

@@ -253,6 +253,24 @@ func newEnv(t *testing.T) *env {
 	return e
 }
 
+// allowDefaultBackend labels the env's namespace so that its Ingresses'
+// default backends are used, or takes the label away.
+func (e *env) allowDefaultBackend(allow bool) {
+	e.t.Helper()
+	ns := &corev1.Namespace{}
+	e.eventually("label namespace", func() error {
+		if err := e.c.Get(e.ctx, client.ObjectKey{Name: e.ns}, ns); err != nil {
+			return err
+		}
+		if allow {
+			ns.Labels = map[string]string{names.DefaultBackendNamespaceLabel: names.DefaultBackendAllowed}
+		} else {
+			delete(ns.Labels, names.DefaultBackendNamespaceLabel)
+		}
+		return e.c.Update(e.ctx, ns)
+	})
+}
+
 func (e *env) create(obj client.Object) {
 	e.t.Helper()
 	obj.SetNamespace(e.ns)

@@ -113,7 +113,10 @@ var nsSeq atomic.Int32
 func newNamespace(prefix string) string {
 	GinkgoHelper()
 	name := fmt.Sprintf("%s-%d", prefix, nsSeq.Add(1))
-	Expect(k8s.Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}})).To(Succeed())
+	// The suite's default-backend scenarios need the cluster administrator's
+	// leave to use an Ingress's spec.defaultBackend.
+	labels := map[string]string{names.DefaultBackendNamespaceLabel: names.DefaultBackendAllowed}
+	Expect(k8s.Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels}})).To(Succeed())
 	return name
 }
 
