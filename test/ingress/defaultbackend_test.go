@@ -43,7 +43,7 @@ func TestDefaultBackend(t *testing.T) {
 	newer.allowDefaultBackend(true)
 	newer.createIngress(newIngress(named("b"), defaultBackend("service-1", portName("http"))), nil)
 	newer.expectRoutes(route(owned("b"), rDefaultBackend))
-	newer.expectEvents("Normal DefaultBackendNotUsed Default backend not in use: routers answer requests for hosts that no route serves "+
+	newer.expectEvents("Normal DefaultBackendNotUsed Default backend not in use: routers answer requests for hosts that no route serves " +
 		"with the default backend of a route in another namespace, the oldest; this Ingress's takes over once that one is gone")
 	if slices.ContainsFunc(older.events(), func(e string) bool { return strings.Contains(e, "DefaultBackendNotUsed") }) {
 		t.Errorf("the oldest default backend's Ingress was told it is not in use: %q", older.events())
