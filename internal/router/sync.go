@@ -133,7 +133,7 @@ func Plan(params render.Params, nofile int, snap *watch.Snapshot, prev *model.Mo
 	if filter != nil {
 		res = filter(res)
 	}
-	m := model.Build(model.Input{Routes: res.Routes, Services: snap.Services, Slices: snap.Slices, Options: model.Options{
+	m := model.Build(model.Input{Routes: res.Routes, Held: res.Held, Services: snap.Services, Slices: snap.Slices, Options: model.Options{
 		BalanceHTTP: cfg.BalanceHTTP, BalanceTCP: cfg.BalanceTCP, DisableHTTP2: cfg.DisableHTTP2,
 		DefaultDestinationCA: render.DefaultDestinationCA(cfg), CookieName: cfg.CookieName,
 	}})
@@ -854,6 +854,7 @@ func (r *Router) applyQuarantine(res admission.Result) admission.Result {
 			continue
 		}
 		live[key] = true
+		res.Held = append(res.Held, a)
 		v.Host, v.WildcardPolicy = a.Host, res.Verdicts[types.NamespacedName{Namespace: a.Namespace, Name: a.Name}].WildcardPolicy
 		v.UID, v.Generation = a.UID, a.Generation
 		res.Verdicts[types.NamespacedName{Namespace: a.Namespace, Name: a.Name}] = v

@@ -88,6 +88,10 @@ type Result struct {
 	Routes []Route
 	// Verdicts has an entry for every route given, admitted or not.
 	Verdicts map[types.NamespacedName]Verdict
+	// Held are routes that keep their host but are not served (a broken
+	// certificate, or HAProxy refused them): no other route may take the
+	// host, and neither may the default backend.
+	Held []Route
 }
 
 // Admit admits routes. Routes are processed oldest first (creation time,
@@ -101,17 +105,21 @@ func Admit(routes []*routev1.Route, p Policy) Result {
 	claims := newClaims(p.InterNamespaceAllowed)
 	for _, r := range sorted {
 		key := types.NamespacedName{Namespace: r.Namespace, Name: r.Name}
-		a, v := admitOne(r, p, claims)
+		a, v, claimed := admitOne(r, p, claims)
 		v.UID, v.Generation = r.UID, r.Generation
 		res.Verdicts[key] = v
-		if v.Admitted {
+		switch {
+		case v.Admitted:
 			res.Routes = append(res.Routes, a)
+		case claimed:
+			res.Held = append(res.Held, a)
 		}
 	}
 	return res
 }
 
-func admitOne(r *routev1.Route, p Policy, c *claims) (Route, Verdict) {
+// admitOne admits r or says why not, and whether r holds its host anyway.
+func admitOne(r *routev1.Route, p Policy, c *claims) (_ Route, _ Verdict, claimed bool) {
 	host := effectiveHost(r, p.Domain)
 	wildcard := r.Spec.WildcardPolicy == routev1.WildcardPolicySubdomain
 	v := Verdict{Host: host, WildcardPolicy: routev1.WildcardPolicyNone}
@@ -119,9 +127,9 @@ func admitOne(r *routev1.Route, p Policy, c *claims) (Route, Verdict) {
 		v.WildcardPolicy = routev1.WildcardPolicySubdomain
 	}
 	a := Route{Route: r, Host: host, Wildcard: wildcard}
-	reject := func(reason, msg string) (Route, Verdict) {
+	reject := func(reason, msg string) (Route, Verdict, bool) {
 		v.Reason, v.Message = reason, msg
-		return a, v
+		return a, v, claimed
 	}
 	if host == "" {
 		return reject(ReasonNoHostValue, "no host value was defined for the route")
@@ -152,6 +160,7 @@ func admitOne(r *routev1.Route, p Policy, c *claims) (Route, Verdict) {
 	if msg := c.claim(r, host, wildcard, a.Path); msg != "" {
 		return reject(ReasonHostAlreadyClaimed, msg)
 	}
+	claimed = true
 	if ref, ok := routeapi.ServedExternalCertificate(r); ok {
 		a.TLS, a.SecretVersion, reason, err = parseExternalTLS(r, ref, p)
 		if err != nil {
@@ -163,7 +172,7 @@ func admitOne(r *routev1.Route, p Policy, c *claims) (Route, Verdict) {
 	var problems []string
 	a.Tuning, problems = parseTuning(r, a.TLS)
 	v.Admitted, v.InvalidAnnotations = true, strings.Join(problems, "; ")
-	return a, v
+	return a, v, claimed
 }
 
 // effectiveHost is spec.host, or spec.subdomain joined with the router's

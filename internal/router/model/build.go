@@ -20,6 +20,11 @@ import (
 type Input struct {
 	// Routes are the admitted routes, oldest first.
 	Routes []admission.Route
+	// Held are routes not served that keep their hosts: requests for them
+	// never reach the default backend, which would otherwise receive a
+	// host's requests (and, over TLS, under the router's certificate) as
+	// soon as its route's certificate broke.
+	Held []admission.Route
 	// Services and Slices (by Service) are the cluster's.
 	Services map[types.NamespacedName]*corev1.Service
 	Slices   map[types.NamespacedName][]*discoveryv1.EndpointSlice
@@ -52,6 +57,9 @@ func Build(in Input) *Model {
 		if r.TLS != nil && r.TLS.Certificate != nil {
 			m.Certs = append(m.Certs, Cert{File: "certs/" + fileName(b.Name) + ".pem", PEM: r.TLS.Certificate, SNI: sniName(r), Route: b.Route})
 		}
+	}
+	for _, r := range in.Held {
+		maps.put(MapHosts, hostKey(r), candidate{value: HostValue})
 	}
 	sort.Slice(m.Backends, func(i, j int) bool { return m.Backends[i].Name < m.Backends[j].Name })
 	m.Maps = maps.build()

@@ -6,6 +6,7 @@ import (
 
 	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
 	"github.com/okd-ingress/okd-ingress/internal/names"
+	"github.com/okd-ingress/okd-ingress/internal/router/admission"
 )
 
 func TestDefaultBackend(t *testing.T) {
@@ -62,5 +63,37 @@ func TestHostsMap(t *testing.T) {
 				t.Errorf("%s:\n got  %v\n want %v", MapHosts, got, tc.want)
 			}
 		})
+	}
+}
+
+// TestHostsMapHeld: a route that keeps its host but is not served (here its
+// certificate is no certificate) still keeps that host from the default
+// backend; a route that lost its host to an older one adds nothing.
+func TestHostsMapHeld(t *testing.T) {
+	broken := func(r *routev1.Route) {
+		r.Spec.TLS = &routev1.TLSConfig{Termination: routev1.TLSTerminationEdge, Certificate: "not a certificate", Key: "not a key"}
+	}
+	res := admission.Admit([]*routev1.Route{
+		route("ns1", "catch", 1, "d.example.com", annotate(names.DefaultBackendAnnotation, "true")),
+		route("ns2", "shop", 2, "shop.example.com", broken),
+		route("ns3", "late", 3, "shop.example.com"),
+		route("ns3", "wild", 4, "www.wild.example.com", wildcard(), broken),
+	}, admission.Policy{AllowWildcards: true})
+	if len(res.Held) != 2 || res.Held[0].Name != "shop" || res.Held[1].Name != "wild" {
+		t.Fatalf("held: %v, want shop and wild", res.Held)
+	}
+	in := newCluster().input(res.Routes, defaultOptions)
+	in.Held = res.Held
+	m := Build(in)
+	want := []Entry{{".wild.example.com", HostValue}, {"d.example.com", HostValue}, {"shop.example.com", HostValue}}
+	if got := m.Maps[MapHosts]; !reflect.DeepEqual(got, want) {
+		t.Errorf("%s:\n got  %v\n want %v", MapHosts, got, want)
+	}
+	for _, name := range []string{MapHTTPSPrefix, MapHTTPPrefix} {
+		for _, e := range m.Maps[name] {
+			if e.Key != "d.example.com/" {
+				t.Errorf("%s serves %s", name, e.Key)
+			}
+		}
 	}
 }

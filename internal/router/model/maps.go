@@ -50,10 +50,7 @@ func (m *mapBuilder) put(mapName, key string, c candidate) {
 // (edge, reencrypt) and the HTTP side (plain routes, or TLS routes whose
 // insecure policy is Allow or Redirect).
 func (m *mapBuilder) addRoute(r admission.Route, backend string, order int) {
-	hostKey := r.Host
-	if r.Wildcard {
-		hostKey = "." + parentDomain(r.Host)
-	}
+	hostKey := hostKey(r)
 	c := candidate{value: backend, exact: r.Path.Type == admission.PathExact, plen: len(r.Path.Value), order: order}
 	m.put(MapHosts, hostKey, candidate{value: HostValue})
 	if r.TLS == nil {
@@ -72,6 +69,15 @@ func (m *mapBuilder) addRoute(r admission.Route, backend string, order int) {
 		c.value = RedirectValue
 		m.putPaths(MapHTTPExact, MapHTTPPrefix, hostKey, r.Path, c)
 	}
+}
+
+// hostKey is the key of r's host in the maps: a wildcard route's is
+// ".<domain>".
+func hostKey(r admission.Route) string {
+	if r.Wildcard {
+		return "." + parentDomain(r.Host)
+	}
+	return r.Host
 }
 
 // putPaths encodes a path's match semantics as one exact key and one

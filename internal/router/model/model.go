@@ -35,8 +35,9 @@ const (
 	MapHTTPSExact  = "https_exact.map"
 	MapHTTPSPrefix = "https_prefix.map"
 	MapPassthrough = "passthrough.map"
-	// MapHosts holds every host some route serves (a wildcard route's as
-	// ".<domain>"), each with the value HostValue, and only while a route
+	// MapHosts holds every host some route serves or holds unserved (a
+	// wildcard route's as ".<domain>"), each with the value HostValue, and
+	// only while a route
 	// is the default backend: that one answers requests for hosts no route
 	// serves, never a served host's unmatched paths. Those are another
 	// namespace's, whose requests (decrypted, with their cookies and

@@ -197,7 +197,16 @@ var _ = Describe("Default backend", func() {
 		wild := shard(route(other, "wild", "www.tenant-wild.example.com", "tenant", "http"))
 		wild.Spec.Path = "/app"
 		wild.Spec.WildcardPolicy = routev1.WildcardPolicySubdomain
-		for _, r := range []*routev1.Route{plain, edge, wild} {
+		// A route that keeps its host while its certificate is broken (the
+		// key is another certificate's) keeps it from the default backend.
+		kp, err := routerCA.Issue("held.example.com")
+		Expect(err).NotTo(HaveOccurred())
+		other2, err := routerCA.Issue("held.example.com")
+		Expect(err).NotTo(HaveOccurred())
+		broken := shard(route(other, "broken", "held.example.com", "tenant", "http"))
+		broken.Spec.TLS = &routev1.TLSConfig{Termination: routev1.TLSTerminationEdge, Certificate: string(kp.CertPEM), Key: string(other2.KeyPEM),
+			InsecureEdgeTerminationPolicy: routev1.InsecureEdgeTerminationPolicyAllow}
+		for _, r := range []*routev1.Route{plain, edge, wild, broken} {
 			create(r)
 		}
 		router := startRouter("fallback", map[string]string{"ROUTE_LABELS": "shard=fallback", names.EnvRouterAllowWildcardRoutes: "true"})
@@ -208,7 +217,7 @@ var _ = Describe("Default backend", func() {
 		Eventually(servedBy(c, "https://tenant."+domain+"/app")).WithTimeout(wait).Should(Equal("tenant"))
 		Eventually(servedBy(c, "http://any.tenant-wild.example.com/app")).WithTimeout(wait).Should(Equal("tenant"))
 		for _, url := range []string{"http://tenant.example.com/else", "http://Tenant.example.com:80/else", "https://tenant." + domain + "/else",
-			"http://tenant." + domain + "/app", "http://any.tenant-wild.example.com/else"} {
+			"http://tenant." + domain + "/app", "http://any.tenant-wild.example.com/else", "http://held.example.com/"} {
 			Expect(status(c, url)()).To(Equal(404), url)
 		}
 		Expect(servedBy(c, "http://a.b.tenant-wild.example.com/app")()).To(Equal("fallback"), "a wildcard covers one label")
