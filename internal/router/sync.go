@@ -44,7 +44,7 @@ func (r *Router) sync(ctx context.Context) error {
 	}
 	planned := time.Since(start)
 	if r.needsReload(p) {
-		served := r.serveEarly(ctx, p)
+		served := r.serveEarly(ctx, p) || r.serveServers(ctx, p)
 		waited, err := r.waitReloadInterval(ctx, r.serveEarlyOnChange)
 		if err != nil {
 			return err
@@ -133,14 +133,53 @@ func Plan(params render.Params, nofile int, snap *watch.Snapshot, prev *model.Mo
 	if filter != nil {
 		res = filter(res)
 	}
-	m := model.Build(model.Input{Routes: res.Routes, Held: res.Held, Services: snap.Services, Slices: snap.Slices, Options: model.Options{
+	m := withSpares(prev, buildModel(cfg, snap, res), cfg.BalanceHTTP, pool)
+	files, err := renderModel(m, params, nofile)
+	return res, m, files, err
+}
+
+// buildModel is the model of res's routes.
+func buildModel(cfg config.Config, snap *watch.Snapshot, res admission.Result) *model.Model {
+	return model.Build(model.Input{Routes: res.Routes, Held: res.Held, Services: snap.Services, Slices: snap.Slices, Options: model.Options{
 		BalanceHTTP: cfg.BalanceHTTP, BalanceTCP: cfg.BalanceTCP, DisableHTTP2: cfg.DisableHTTP2,
 		DefaultDestinationCA: render.DefaultDestinationCA(cfg), CookieName: cfg.CookieName,
 	}})
-	m = withSpares(prev, m, cfg.BalanceHTTP, pool)
+}
+
+// renderModel renders m, with maxconn fitted to the open-file limit nofile.
+func renderModel(m *model.Model, params render.Params, nofile int) (render.Files, error) {
+	cfg := params.Config
 	params.Config.MaxConnections = fitMaxConnections(cfg.MaxConnections, nofile, checkedServers(m, cfg.Timeouts.HealthCheck))
-	files, err := render.Render(m, params)
-	return res, m, files, err
+	return render.Render(m, params)
+}
+
+// serveServers applies, before the reload p needs, the server changes
+// (endpoints, weights) of the backends whose shape the reload keeps, when
+// serveEarly could not: a route added or changed must not hold back every
+// other route's endpoints for the reload interval and the reload itself
+// (seconds, with tens of thousands of routes), during which a pod that went
+// away would still be sent requests. It is a best effort, as serveEarly.
+func (r *Router) serveServers(ctx context.Context, p *plan) bool {
+	if r.stale || r.startsAnew() {
+		return false
+	}
+	next := buildModel(r.params.Config, p.snap, p.result)
+	model.AssignSlots(r.prev, next) // p.model's slots may be compacted for the reload
+	m := model.WithServersOf(r.prev, next)
+	if m == nil {
+		return false
+	}
+	files, err := renderModel(m, r.paramsWithCRL(r.servedCRL), r.nofile)
+	if err == nil {
+		err = r.applyRuntime(ctx, &plan{snap: p.snap, result: p.result, model: m, files: files})
+	}
+	if err != nil {
+		r.log.Error(err, "runtime update of servers before a reload failed")
+		r.stale = true
+		return false
+	}
+	r.serving(m, p.taken)
+	return true
 }
 
 // serveEarly puts as many of p's new routes live as prev's free spares
@@ -514,7 +553,7 @@ func (r *Router) serveEarlyOnChange(ctx context.Context) {
 	switch {
 	case err != nil:
 	case r.needsReload(p):
-		r.serveEarly(ctx, p)
+		_ = r.serveEarly(ctx, p) || r.serveServers(ctx, p)
 	case r.applyRuntime(ctx, p) == nil:
 		r.serving(p.model, p.taken)
 		r.seen = p.taken

@@ -1295,3 +1295,37 @@ func TestExcludeExactHosts(t *testing.T) {
 		}
 	}
 }
+
+// TestWithServersOf: of a next model that needs a reload (a route added,
+// another's header changed), the servers of the backends that keep their
+// shape go live now; the rest of prev stays as it is.
+func TestWithServersOf(t *testing.T) {
+	routes := func(header string, more ...*routev1.Route) []admission.Route {
+		return admit(t, append([]*routev1.Route{route("ns", "r", 1, "x.com", to("svc", 100)),
+			route("ns", "h", 2, "h.com", to("b", 100), setHeader("X-A", header))}, more...)...)
+	}
+	o := Options{BalanceHTTP: "random", BalanceTCP: "source"}
+	prev := Build(newCluster().web("svc", 1, 3).web("b", 2, 2).input(routes("1"), o))
+	AssignSlots(nil, prev)
+	next := Build(newCluster().web("svc", 1, 1).web("b", 2, 1).input(routes("2", route("ns", "n", 3, "n.com", to("svc", 100))), o))
+	AssignSlots(prev, next)
+	if SameShape(prev, next) {
+		t.Fatal("next must need a reload")
+	}
+	got := WithServersOf(prev, next)
+	if got == nil {
+		t.Fatal("nil; want r's servers applied")
+	}
+	if len(got.Backends) != len(prev.Backends) || !reflect.DeepEqual(got.Maps, prev.Maps) || !SameShape(prev, got) {
+		t.Fatalf("not prev's shape: %d backends, maps %v", len(got.Backends), got.Maps)
+	}
+	changes := ServerChanges(prev, got)
+	if len(changes) != 2 || changes[0].Backend.Name != "be_http:ns:r" || changes[0].Server != nil || changes[1].Server != nil {
+		t.Errorf("changes: %+v; want r's two departed servers emptied, nothing of h", changes)
+	}
+	same := Build(newCluster().web("svc", 1, 3).web("b", 2, 2).input(routes("2"), o))
+	AssignSlots(prev, same)
+	if WithServersOf(prev, same) != nil {
+		t.Error("no server changed, yet not nil")
+	}
+}

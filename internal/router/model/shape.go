@@ -76,3 +76,28 @@ func samePtr[T comparable](x, y *T) bool {
 	}
 	return *x == *y
 }
+
+// WithServersOf is prev with the servers that next gives those of prev's
+// backends whose shape next keeps (slots assigned from prev, before any
+// Compact): the part of next that can go live at runtime while the rest
+// waits for a reload. nil when that changes no server.
+func WithServersOf(prev, next *Model) *Model {
+	if prev == nil {
+		return nil
+	}
+	nb := make(map[string]*Backend, len(next.Backends))
+	for _, b := range next.Backends {
+		nb[b.Name] = b
+	}
+	out := *prev
+	out.Backends = slices.Clone(prev.Backends)
+	for i, b := range out.Backends {
+		if n := nb[b.Name]; n != nil && sameBackendShape(b, n) {
+			out.Backends[i] = n
+		}
+	}
+	if len(ServerChanges(prev, &out)) == 0 {
+		return nil
+	}
+	return &out
+}

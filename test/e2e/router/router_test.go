@@ -578,6 +578,39 @@ var _ = Describe("Endpoints", func() {
 	})
 })
 
+var _ = Describe("Endpoints while a reload waits", func() {
+	It("follows a route's endpoints at runtime while another route's reload waits for its interval", func() {
+		ns := newNamespace("pending", nil)
+		web := newBackend(ns, "web", 1)
+		newBackend(ns, "other", 1)
+		shard := sharded("pending")
+		create(shard(route(ns, "web", "pending-web.example.com", "web", "http")))
+		r := startRouter("pending", map[string]string{"ROUTE_LABELS": "shard=pending", names.EnvReloadInterval: "40s"})
+		c := r.NewClient(framework.ClientOptions{})
+		Eventually(servedBy(c, "http://pending-web.example.com/")).WithTimeout(wait).Should(Equal("web"))
+		before, err := r.ReloadCount()
+		Expect(err).NotTo(HaveOccurred())
+
+		// A route with its own backend needs a reload, which waits for the
+		// interval since HAProxy started; the new pod must not wait with it.
+		create(withOwnBackend(shard(route(ns, "other", "pending-other.example.com", "other", "http"))))
+		time.Sleep(500 * time.Millisecond)
+		Expect(web.Scale(context.Background(), 2)).To(Succeed())
+		newPod := web.Pods()[1]
+		Eventually(func() string {
+			r, err := c.Get("http://pending-web.example.com/")
+			if err != nil || r.Status != 200 {
+				return ""
+			}
+			return r.Echo.Pod
+		}).WithTimeout(10*time.Second).WithPolling(10*time.Millisecond).Should(Equal(newPod), "the new pod serves before the reload")
+		Expect(status(c, "http://pending-other.example.com/")()).To(Equal(404), "the other route still waits for its reload")
+		after, err := r.ReloadCount()
+		Expect(err).NotTo(HaveOccurred())
+		Expect(after).To(Equal(before))
+	})
+})
+
 var _ = Describe("Reencrypt endpoints", func() {
 	It("adds verified TLS servers at runtime to a route configured without endpoints, and still fails closed on a wrong CA", func() {
 		ns := newNamespace("re-scale", nil)
