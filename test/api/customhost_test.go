@@ -104,7 +104,7 @@ func TestCustomHost(t *testing.T) {
 		denied string     // the error for plain-user; "" when allowed
 		// editorDenied: the editor gets denied too (only update allows it)
 		editorDenied bool
-		checks []check    // on the route after the user's request
+		checks       []check // on the route after the user's request
 	}{
 		{name: "create-host", create: []routeMod{host("chosen.example.com")}, denied: hostDenied,
 			checks: []check{wantHost("chosen.example.com")}},
