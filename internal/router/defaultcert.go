@@ -2,6 +2,7 @@ package router
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/okd-ingress/okd-ingress/internal/certs"
 	"github.com/okd-ingress/okd-ingress/internal/router/config"
+	"github.com/okd-ingress/okd-ingress/internal/router/haproxy"
 )
 
 // loadDefaultCertificate returns the default certificate as one PEM (key
@@ -83,10 +85,35 @@ func (r *Router) defaultCertificateChanged() bool {
 		return false
 	}
 	r.defaultCertErr = ""
-	if bytes.Equal(cert, r.params.DefaultCertificate) {
+	if bytes.Equal(cert, r.params.DefaultCertificate) || bytes.Equal(cert, r.refusedDefaultCert) {
 		return false
 	}
 	r.params.DefaultCertificate, r.stale = cert, true
 	r.log.Info("the default certificate changed; reloading")
 	return true
+}
+
+// keepServedDefaultCertificate goes back to the default certificate
+// HAProxy serves after HAProxy refused a configuration that no route was
+// to blame for, if the certificate had changed since: otherwise every
+// sync would try the refused one again, and neither new routes nor
+// endpoint changes would go live until an admin replaced it. It says
+// whether it went back.
+func (r *Router) keepServedDefaultCertificate(alerts []haproxy.Alert) bool {
+	if r.servedDefaultCert == nil || bytes.Equal(r.params.DefaultCertificate, r.servedDefaultCert) {
+		return false
+	}
+	r.refusedDefaultCert = r.params.DefaultCertificate
+	r.params.DefaultCertificate = r.servedDefaultCert
+	r.log.Error(errors.New(alertText(alerts)), "HAProxy refused the new default certificate; still serving the one loaded before")
+	return true
+}
+
+// alertText is HAProxy's [ALERT] messages, in one line.
+func alertText(alerts []haproxy.Alert) string {
+	msgs := make([]string, len(alerts))
+	for i, a := range alerts {
+		msgs[i] = a.Message
+	}
+	return strings.Join(msgs, "; ")
 }

@@ -89,6 +89,10 @@ type Router struct {
 	// defaultCertErr is the last error reading the default certificate
 	// again, so that a broken Secret is logged once, not every check.
 	defaultCertErr string
+	// servedDefaultCert is the default certificate HAProxy last loaded;
+	// refusedDefaultCert one it refused (say, a key too small for its
+	// OpenSSL), which is not tried again until the files change.
+	servedDefaultCert, refusedDefaultCert []byte
 	// logTargetErr is the last error looking up the access log's host;
 	// logLookups brings the answers (nil: its address is not a name).
 	logTargetErr string

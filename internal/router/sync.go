@@ -60,7 +60,11 @@ func (r *Router) sync(ctx context.Context) error {
 	}
 	if err := r.apply(ctx, p); err != nil {
 		alerts, refused := haproxy.Refusal(err)
-		if !refused || !r.quarantine(p, alerts) {
+		if !refused {
+			return err
+		}
+		if !r.quarantine(p, alerts) {
+			r.keepServedDefaultCertificate(alerts) // the next sync tries without the new one
 			return err
 		}
 		// The routes HAProxy refused are now rejected: serve the others.
@@ -593,6 +597,7 @@ func (r *Router) apply(ctx context.Context, p *plan) error {
 	}
 	r.stale = false
 	r.servedCRL = p.files[render.ClientCRLFile]
+	r.servedDefaultCert = r.params.DefaultCertificate
 	if reloaded {
 		r.noteReload(len(p.model.Backends))
 	}

@@ -3,6 +3,11 @@ package router_test
 import (
 	"bufio"
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -691,6 +696,15 @@ var _ = Describe("Replicas and shards", func() {
 		Expect(os.WriteFile(path, []byte("not a certificate"), 0o600)).To(Succeed())
 		Eventually(r.Log).WithTimeout(30 * time.Second).Should(ContainSubstring("still serving the one loaded before"))
 		Expect(serial()).To(Equal(second.String()))
+
+		By("a certificate that loads here but that HAProxy refuses (a key its OpenSSL finds too small) is left, and routes still go live")
+		Expect(os.WriteFile(filepath.Join(dir, "next.pem"), weakCertificate("*."+domain), 0o600)).To(Succeed())
+		Expect(os.Rename(filepath.Join(dir, "next.pem"), path)).To(Succeed())
+		Eventually(r.Log).WithTimeout(30 * time.Second).Should(ContainSubstring("HAProxy refused the new default certificate"))
+		newBackend(ns, "late", 1)
+		create(withOwnBackend(route(ns, "late", "renew-late.example.com", "late", "http")))
+		Eventually(servedBy(r.NewClient(framework.ClientOptions{}), "http://renew-late.example.com/")).WithTimeout(wait).Should(Equal("late"))
+		Expect(serial()).To(Equal(second.String()))
 	})
 
 	It("runs three routers of one IngressController that all serve, with one status entry per route", func() {
@@ -1121,3 +1135,18 @@ var _ = Describe("Spare backends", func() {
 		Expect(files["haproxy.cfg"]).NotTo(ContainSubstring("_spare_"))
 	})
 })
+
+// weakCertificate is a self-signed certificate for host with a 1024-bit RSA
+// key, and the key, in PEM: Go loads it, HAProxy's OpenSSL (security level
+// 2) refuses it.
+func weakCertificate(host string) []byte {
+	key, err := rsa.GenerateKey(rand.Reader, 1024)
+	Expect(err).NotTo(HaveOccurred())
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: host}, DNSNames: []string{host},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour), KeyUsage: x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	Expect(err).NotTo(HaveOccurred())
+	out := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+	return append(out, pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})...)
+}
