@@ -167,7 +167,7 @@ func (r *Router) serveServers(ctx context.Context, p *plan) bool {
 	if r.stale || r.startsAnew() {
 		return false
 	}
-	next := buildModel(r.params.Config, p.snap, p.result)
+	next := model.KeepSpares(r.prev, buildModel(r.params.Config, p.snap, p.result))
 	model.AssignSlots(r.prev, next) // p.model's slots may be compacted for the reload
 	m := model.WithServersOf(r.prev, next)
 	if m == nil {

@@ -183,6 +183,29 @@ func (b *Backend) tuned() bool {
 	return b.TimeoutServer != 0 || b.TimeoutTunnel != 0 || b.CheckInterval != 0 || b.MaxConn != 0 || b.HSTS != "" || b.AllowList != nil || b.Rewrite != nil || b.RateLimit != nil || b.Forwarded != "" || b.H1AdjustCase
 }
 
+// KeepSpares is next with the backend of each route that holds a spare in
+// prev under that spare's name, while the route still fits it: next's
+// servers of such a route then compare with the spare's (WithServersOf),
+// as a reload that waits keeps the route there.
+func KeepSpares(prev, next *Model) *Model {
+	held := map[types.NamespacedName]*Backend{}
+	for _, b := range prev.Backends {
+		if IsSpare(b.Name) && b.Route != (types.NamespacedName{}) {
+			held[b.Route] = b
+		}
+	}
+	rename := map[string]string{}
+	for _, b := range next.Backends {
+		if s := held[b.Route]; s != nil && !IsSpare(b.Name) && fitsSpare(b, s, next.CookieName) {
+			rename[b.Name] = s.Name
+		}
+	}
+	if len(rename) == 0 {
+		return next
+	}
+	return renamed(next, rename, nil)
+}
+
 // spares lists the spares whose routes are gone: they are free again.
 func spares(held map[types.NamespacedName]*Backend) []*Backend {
 	out := make([]*Backend, 0, len(held))

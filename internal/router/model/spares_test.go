@@ -277,3 +277,25 @@ func TestSparesWithSourceBalance(t *testing.T) {
 		}
 	}
 }
+
+// TestWithServersOfSpare: a route that holds a spare keeps it while a
+// reload waits, and its servers change there.
+func TestWithServersOfSpare(t *testing.T) {
+	a, b := route("ns", "a", 1, "a.com"), route("ns", "b", 2, "b.com", to("svc3", 100))
+	tuned := route("ns", "t", 3, "t.com", setHeader("X-A", "1"))
+	before := func() *cluster { return newCluster().web("svc", 1, 2).web("svc3", 3, 1) }
+	start := withSpares(t, before(), 2, a)
+	prev, _ := FitSpares(start, build(t, before(), a, b), "random")
+	AssignSlots(start, prev)
+	next := build(t, newCluster().web("svc", 1, 2).web("svc3", 3, 2), a, b, tuned)
+	next = KeepSpares(prev, next)
+	AssignSlots(prev, next)
+	got := WithServersOf(prev, next)
+	if got == nil {
+		t.Fatal("nil; want b's new server in its spare")
+	}
+	changes := ServerChanges(prev, got)
+	if len(changes) != 1 || changes[0].Backend.Name != "_spare_1" || changes[0].Server == nil || changes[0].Server.Addr != "198.18.3.2" {
+		t.Errorf("changes %+v; want 198.18.3.2 added to b's spare", changes)
+	}
+}
