@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/okd-ingress/okd-ingress/internal/certs"
 	"github.com/okd-ingress/okd-ingress/internal/router/config"
 	"github.com/okd-ingress/okd-ingress/internal/router/haproxy"
+	"github.com/okd-ingress/okd-ingress/internal/router/render"
 )
 
 // loadDefaultCertificate returns the default certificate as one PEM (key
@@ -100,7 +102,7 @@ func (r *Router) defaultCertificateChanged() bool {
 // endpoint changes would go live until an admin replaced it. It says
 // whether it went back.
 func (r *Router) keepServedDefaultCertificate(alerts []haproxy.Alert) bool {
-	if r.servedDefaultCert == nil || bytes.Equal(r.params.DefaultCertificate, r.servedDefaultCert) {
+	if r.servedDefaultCert == nil || bytes.Equal(r.params.DefaultCertificate, r.servedDefaultCert) || !blamesDefaultCertificate(alerts) {
 		return false
 	}
 	r.refusedDefaultCert = r.params.DefaultCertificate
@@ -116,4 +118,25 @@ func alertText(alerts []haproxy.Alert) string {
 		msgs[i] = a.Message
 	}
 	return strings.Join(msgs, "; ")
+}
+
+// blamesDefaultCertificate reports whether an alert is about the default
+// certificate: HAProxy names it, or its crt-list line. Only then is a
+// refusal the certificate's (a refusal for any other reason must not keep
+// a renewed certificate out until it expires).
+func blamesDefaultCertificate(alerts []haproxy.Alert) bool {
+	for _, a := range alerts {
+		if m := crtListAlert.FindStringSubmatch(a.Message); m != nil && filepath.Base(m[2]) == render.CrtListFile {
+			if n, _ := strconv.Atoi(m[1]); n > 0 {
+				if _, route := render.CertOfCrtListLine(n); !route {
+					return true
+				}
+			}
+			continue
+		}
+		if strings.Contains(a.Message, "/"+render.DefaultCrtFile+"'") {
+			return true
+		}
+	}
+	return false
 }

@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"encoding/pem"
+	"fmt"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/okd-ingress/okd-ingress/internal/certs"
 	"github.com/okd-ingress/okd-ingress/internal/router/config"
+	"github.com/okd-ingress/okd-ingress/internal/router/haproxy"
 )
 
 // TestLoadDefaultCertificate: the default certificate is read as a route's
@@ -103,3 +105,28 @@ func mustKey(t *testing.T, keyPEM []byte) crypto.Signer {
 }
 
 func big1() *big.Int { return big.NewInt(1) }
+
+// TestBlamesDefaultCertificate: only an alert about the default
+// certificate's crt-list line, or naming its file, is the certificate's.
+func TestBlamesDefaultCertificate(t *testing.T) {
+	crtList := func(line int, file string) haproxy.Alert {
+		return haproxy.Alert{Message: fmt.Sprintf("parsing [/conf/haproxy.cfg:40] : 'bind :443' in section 'frontend' : 'crt-list' : "+
+			"error processing line %d in file '/conf/crt-list' : unable to load SSL certificate into SSL Context '/conf/%s': ee key too small.", line, file)}
+	}
+	cases := []struct {
+		name   string
+		alerts []haproxy.Alert
+		want   bool
+	}{
+		{"the default certificate's line", []haproxy.Alert{crtList(1, "default.pem")}, true},
+		{"a route's certificate", []haproxy.Alert{crtList(2, "certs/be_edge_http_ns_r.pem")}, false},
+		{"another alert naming the file", []haproxy.Alert{{Message: "unable to stat SSL certificate from file '/conf/default.pem' : No such file"}}, true},
+		{"a backend line", []haproxy.Alert{{Message: "parsing [/conf/haproxy.cfg:90] : 'server s1' : invalid address", File: "/conf/haproxy.cfg", Line: 90}}, false},
+		{"no alert (a port taken, Success=0 without one)", nil, false},
+	}
+	for _, tc := range cases {
+		if got := blamesDefaultCertificate(tc.alerts); got != tc.want {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}

@@ -89,6 +89,9 @@ func TestQuarantineBlamesCertificates(t *testing.T) {
 	if strings.Join(admitted, ",") != "first,third" {
 		t.Errorf("admitted %v, want first and third", admitted)
 	}
+	if len(p.result.Held) != 1 || p.result.Held[0].Name != "second" {
+		t.Errorf("held %v, want second: it keeps its host, away from any default backend", p.result.Held)
+	}
 	if n := strings.Count(string(p.files[render.CrtListFile]), "\n"); n != 3 {
 		t.Errorf("crt-list has %d lines after the quarantine, want 3:\n%s", n, p.files[render.CrtListFile])
 	}
