@@ -14,6 +14,9 @@ package ingress
 // unmatched requests with, which the Route API allows only to holders of
 // routes/default-backend across the cluster.
 // +kubebuilder:rbac:groups=route.openshift.io,resources=routes/default-backend,verbs=create
+// Namespaces are read for their labels only: whether an administrator
+// allowed the default backends of their Ingresses.
+// +kubebuilder:rbac:groups="",resources=namespaces,verbs=get;list;watch
 // +kubebuilder:rbac:groups="",resources=services,verbs=get;list;watch
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
