@@ -97,6 +97,9 @@ func AssignHost(ctx context.Context, r *routev1.Route, access Access, domain str
 	if r.Spec.WildcardPolicy == routev1.WildcardPolicySubdomain || hostSet || r.Spec.Subdomain != "" || domain == "" {
 		return nil
 	}
+	if len(validation.IsDNS1123Subdomain(r.Name)) > 0 {
+		return nil // no host from a name that validation refuses, with the name's own error
+	}
 	host := GenerateHost(r.Name, r.Namespace, domain)
 	if errs := hostLabelErrors(host, field.NewPath("spec", "host")); len(errs) > 0 && r.Annotations[names.AllowNonDNSCompliantHostAnnotation] != "true" {
 		return field.ErrorList{field.Invalid(field.NewPath("spec", "host"), host,

@@ -26,8 +26,12 @@ var routeColumns = []metav1.TableColumnDefinition{
 	{Name: "Wildcard", Type: "string", Description: "Wildcard policy"},
 }
 
-func (tableConvertor) ConvertToTable(_ context.Context, obj runtime.Object, _ runtime.Object) (*metav1.Table, error) {
-	table := &metav1.Table{ColumnDefinitions: routeColumns}
+func (tableConvertor) ConvertToTable(_ context.Context, obj runtime.Object, tableOptions runtime.Object) (*metav1.Table, error) {
+	table := &metav1.Table{}
+	// A watch asks for the columns with its first event only.
+	if o, ok := tableOptions.(*metav1.TableOptions); !ok || !o.NoHeaders {
+		table.ColumnDefinitions = routeColumns
+	}
 	var routes []routev1.Route
 	switch o := obj.(type) {
 	case *routev1.Route:
