@@ -99,7 +99,7 @@ func checkAndStart(p pipeline, files render.Files) (time.Duration, memory, error
 		return 0, memory{}, err
 	}
 	defer stopSupervisor(sup)
-	if err := sup.WriteFiles(haproxy.Files(files)); err != nil {
+	if _, err := sup.WriteFiles(haproxy.Files(files)); err != nil {
 		return 0, memory{}, err
 	}
 	check, err := timeCheck(p.params.Config.HAProxyBinary, sup.ConfigPath())
@@ -139,7 +139,7 @@ func measureScale(e *env, n int) (scaleResult, error) {
 		return res, err
 	}
 	defer stopSupervisor(sup)
-	if err := sup.WriteFiles(haproxy.Files(files)); err != nil {
+	if _, err := sup.WriteFiles(haproxy.Files(files)); err != nil {
 		return res, err
 	}
 	if res.check, err = timeCheck(e.haproxy, sup.ConfigPath()); err != nil {

@@ -609,13 +609,20 @@ func (r *Router) apply(ctx context.Context, p *plan) error {
 // committing them together: a route that takes a spare backend finds its
 // servers ready when its map entries appear, and its entries in the
 // exact and prefix maps appear together.
-func (r *Router) applyRuntime(ctx context.Context, p *plan) error {
+func (r *Router) applyRuntime(ctx context.Context, p *plan) (err error) {
 	stop := prometheusTimer(r.metrics.writeSeconds)
-	err := r.hap.WriteFiles(haproxy.Files(p.files))
+	restore, err := r.hap.WriteFiles(haproxy.Files(p.files))
 	stop()
 	if err != nil {
 		return err
 	}
+	// A failure leaves the disk as HAProxy last loaded it (the reload that
+	// follows writes p's files itself, and a refused one keeps the disk).
+	defer func() {
+		if err != nil {
+			restore()
+		}
+	}()
 	if err := r.setCRL(ctx, p); err != nil {
 		return err
 	}

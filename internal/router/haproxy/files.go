@@ -28,15 +28,25 @@ type undo struct {
 
 // WriteFiles writes the files whose content changed, without checking or reloading. It is meant to
 // go with runtime-API updates (which are lost on the next reload, so the disk is updated first), for
-// content whose structure was already checked by a Reload. It never removes files.
-func (s *Supervisor) WriteFiles(files Files) error {
+// content whose structure was already checked by a Reload. It never removes files. restore puts the
+// disk back as it was, for a caller whose runtime update then fails: the disk must not hold what
+// HAProxy never ran, which a crash restart would load (and a refused reload's rollback would keep).
+func (s *Supervisor) WriteFiles(files Files) (restore func(), err error) {
 	if err := validatePaths(files); err != nil {
-		return err
+		return func() {}, err
 	}
 	s.opMu.Lock()
 	defer s.opMu.Unlock()
-	_, err := s.writeChanged(files)
-	return err
+	u, err := s.writeChanged(files)
+	if err != nil {
+		s.rollback(u)
+		return func() {}, err
+	}
+	return func() {
+		s.opMu.Lock()
+		defer s.opMu.Unlock()
+		s.rollback(u)
+	}, nil
 }
 
 // apply makes the disk hold exactly files (plus files not written by us): changed and new files are

@@ -1,6 +1,7 @@
 package haproxy
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -405,7 +406,7 @@ func TestReplaceMapWithoutReload(t *testing.T) {
 		t.Fatalf("%d chunks: the test must exercise several add map payloads", len(chunks))
 	}
 	// Disk first, as the router does: runtime changes are lost on the next reload.
-	if err := e.sup.WriteFiles(Files{mapRel: []byte(disk.String())}); err != nil {
+	if _, err := e.sup.WriteFiles(Files{mapRel: []byte(disk.String())}); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.sup.ReplaceMaps(context.Background(), MapContent{mapPath, entries}); err != nil {
@@ -585,5 +586,34 @@ func TestHealthCommands(t *testing.T) {
 	e.reload(Files{MainConfig: e.config([]string{"default_backend be"}, "backend be\n")})
 	if got := e.sup.Workers(); got != 2 {
 		t.Fatalf("Workers after a reload = %d, want 2", got)
+	}
+}
+
+// TestWriteFilesRestore: the disk written for a runtime update that then
+// fails goes back to what HAProxy loaded, and a refused reload after it
+// keeps that: a crash restart must not load files HAProxy never ran.
+func TestWriteFilesRestore(t *testing.T) {
+	e := newEnv(t)
+	mapRel := "maps/hosts.map"
+	loaded := []byte("old.example be_a\n")
+	e.reload(Files{MainConfig: e.config(nil, ""), mapRel: loaded})
+	path := filepath.Join(e.cfgDir, mapRel)
+	restore, err := e.sup.WriteFiles(Files{mapRel: []byte("new.example be_a\n")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != "new.example be_a\n" {
+		t.Fatalf("disk %q after WriteFiles", b)
+	}
+	restore()
+	if b, _ := os.ReadFile(path); !bytes.Equal(b, loaded) {
+		t.Fatalf("disk %q after restore, want %q", b, loaded)
+	}
+	bad := Files{MainConfig: []byte("global\n  no-such-keyword\n"), mapRel: []byte("newer.example be_a\n")}
+	if err := e.sup.Reload(context.Background(), bad, "test"); err == nil {
+		t.Fatal("a broken config was not refused")
+	}
+	if b, _ := os.ReadFile(path); !bytes.Equal(b, loaded) {
+		t.Errorf("disk %q after a refused reload, want %q", b, loaded)
 	}
 }
