@@ -43,10 +43,16 @@ const (
 	// namespace's, whose requests (decrypted, with their cookies and
 	// credentials) must not reach the default backend's pods.
 	MapHosts = "hosts.map"
+	// MapSecureSpares holds the spares (by name, with the value HostValue)
+	// that routes served over TLS only hold: a spare's cookie line cannot
+	// change at runtime, so its stickiness cookie gets Secure and
+	// SameSite=None from a response rule that reads this map, as the
+	// route's own backend would give them.
+	MapSecureSpares = "secure_spares.map"
 )
 
 // MapNames lists the maps in a fixed order.
-var MapNames = []string{MapHTTPExact, MapHTTPPrefix, MapHTTPSExact, MapHTTPSPrefix, MapPassthrough, MapHosts}
+var MapNames = []string{MapHTTPExact, MapHTTPPrefix, MapHTTPSExact, MapHTTPSPrefix, MapPassthrough, MapHosts, MapSecureSpares}
 
 // HostValue is the value of every MapHosts entry.
 const HostValue = "1"

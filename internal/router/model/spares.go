@@ -156,8 +156,8 @@ func blueprint(balance, cookieName string) *Backend {
 // one named for the spare. The name cannot change at runtime, so a route
 // keeps its spare's until a reload gives it its own backend and, without
 // a router-wide name, its own name (its clients are then balanced afresh,
-// once). Nor can Secure and SameSite change: a route served over TLS only
-// gets them back at that reload.
+// once). Nor can Secure and SameSite change: for a route served over TLS
+// only, MapSecureSpares names the spare, and a response rule adds them.
 func spareCookie(router, spare string) *Cookie {
 	return &Cookie{Name: defaultCookieName(router, types.NamespacedName{Name: spare})}
 }
@@ -222,8 +222,12 @@ func renamed(next *Model, rename map[string]string, empty []*Backend) *Model {
 	if to, ok := rename[out.DefaultBackend]; ok {
 		out.DefaultBackend = to
 	}
+	var secure []Entry
 	for _, b := range next.Backends {
 		if to, ok := rename[b.Name]; ok {
+			if b.Cookie != nil && b.Cookie.Secure {
+				secure = append(secure, Entry{Key: to, Value: HostValue})
+			}
 			c := *b
 			c.Name, c.Cookie = to, spareCookie(next.CookieName, to)
 			b = &c
@@ -248,6 +252,8 @@ func renamed(next *Model, rename map[string]string, empty []*Backend) *Model {
 		}
 		out.Maps[name] = list
 	}
+	sort.Slice(secure, func(i, j int) bool { return secure[i].Key < secure[j].Key })
+	out.Maps[MapSecureSpares] = secure
 	return out
 }
 

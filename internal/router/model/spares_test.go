@@ -1,6 +1,7 @@
 package model
 
 import (
+	"reflect"
 	"sort"
 	"strings"
 	"testing"
@@ -82,8 +83,28 @@ func TestFitSpares(t *testing.T) {
 			next:        []*routev1.Route{a, edge},
 			wantHolders: "_spare_1=ns/b be_http:ns:a=ns/a",
 			wantMaps: maps{MapHTTPPrefix: {e("a.com/", "be_http:ns:a"), e("b.com/", RedirectValue)},
+				MapHTTPSPrefix: {e("b.com/", "_spare_1")}, MapSecureSpares: {e("_spare_1", HostValue)}},
+			wantShape: true, wantChanges: "+_spare_1/s1=198.18.1.1/1 +_spare_1/s2=198.18.1.2/1",
+		},
+		{
+			name: "an edge route served over HTTP too: its cookie is not Secure", prev: func(t *testing.T) *Model { return withSpares(t, web(), 1, a) },
+			next:        []*routev1.Route{a, route("ns", "b", 2, "b.com", termination(routev1.TLSTerminationEdge, routev1.InsecureEdgeTerminationPolicyAllow))},
+			wantHolders: "_spare_1=ns/b be_http:ns:a=ns/a",
+			wantMaps: maps{MapHTTPPrefix: {e("a.com/", "be_http:ns:a"), e("b.com/", "_spare_1")},
 				MapHTTPSPrefix: {e("b.com/", "_spare_1")}},
 			wantShape: true, wantChanges: "+_spare_1/s1=198.18.1.1/1 +_spare_1/s2=198.18.1.2/1",
+		},
+		{
+			name: "an edge route that gives up its spare takes its Secure mark along", prev: func(t *testing.T) *Model {
+				prev := withSpares(t, web(), 1, a)
+				m, _ := FitSpares(prev, build(t, web(), a, edge), "random")
+				AssignSlots(prev, m)
+				return m
+			},
+			next:        []*routev1.Route{a},
+			wantHolders: "_spare_1=- be_http:ns:a=ns/a",
+			wantMaps:    maps{MapHTTPPrefix: {e("a.com/", "be_http:ns:a")}},
+			wantShape:   true, wantChanges: "_spare_1/s1=- _spare_1/s2=-",
 		},
 		{
 			name: "a route keeps its spare while it changes within it", prev: held,
@@ -297,5 +318,22 @@ func TestWithServersOfSpare(t *testing.T) {
 	changes := ServerChanges(prev, got)
 	if len(changes) != 1 || changes[0].Backend.Name != "_spare_1" || changes[0].Server == nil || changes[0].Server.Addr != "198.18.3.2" {
 		t.Errorf("changes %+v; want 198.18.3.2 added to b's spare", changes)
+	}
+}
+
+// TestKeepSparesSecure: while a reload waits, an edge route kept in its
+// spare stays named in MapSecureSpares, so its cookie keeps Secure.
+func TestKeepSparesSecure(t *testing.T) {
+	web := func() *cluster { return newCluster().web("svc", 1, 2) }
+	a := route("ns", "a", 1, "a.com")
+	edge := route("ns", "b", 2, "b.com", termination(routev1.TLSTerminationEdge, ""))
+	start := withSpares(t, web(), 1, a)
+	prev, _ := FitSpares(start, build(t, web(), a, edge), "random")
+	AssignSlots(start, prev)
+	tuned := route("ns", "t", 3, "t.com", setHeader("X-A", "1"))
+	got := KeepSpares(prev, build(t, web(), a, edge, tuned))
+	want := []Entry{e("_spare_1", HostValue)}
+	if m := got.Maps[MapSecureSpares]; !reflect.DeepEqual(m, want) {
+		t.Errorf("%s = %v, want %v", MapSecureSpares, m, want)
 	}
 }

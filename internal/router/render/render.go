@@ -43,6 +43,7 @@ func newTemplate(configDir string, c config.Config) *template.Template {
 		"errorPages":        func() []errorPage { return errorPages(c) },
 		"clientCertHeaders": func() []clientCertHeader { return clientCertHeaders },
 		"lower":             strings.ToLower,
+		"spare":             model.IsSpare,
 		"forwarded": func(b *model.Backend) string {
 			return backendForwarded(b.Forwarded, c.ForwardedHeaders, ipv6Clients(c))
 		},
@@ -228,7 +229,8 @@ type data struct {
 	HTTPMaps, HTTPSMaps           mapPair
 	PassthroughMap                string
 	HostsMap                      string // read only with a DefaultBackend
-	DirectTLS                     bool   // no passthrough backend: terminate on the public port
+	SecureSparesMap               string
+	DirectTLS                     bool // no passthrough backend: terminate on the public port
 	RedirectValue                 string
 	ForwardedHTTP, ForwardedHTTPS string
 	HTTPBind, HTTPSBind           string // the public listeners' addresses
@@ -254,16 +256,17 @@ func templateData(m *model.Model, p Params, fwdMap string) data {
 		Timeouts: timeouts{ms(t.Connect), ms(t.Client), ms(t.ClientFin), ms(t.Server), ms(t.ServerFin),
 			ms(t.Tunnel), ms(t.HTTPRequest), ms(t.HTTPKeepAlive), ms(t.InspectDelay)},
 		StatsSocket: p.StatsSocket, MetricsSocket: p.MetricsSocket, TLSSocket: p.TLSSocket,
-		CrtList:        path.Join(p.ConfigDir, CrtListFile),
-		ALPN:           "h2,http/1.1",
-		HTTPMaps:       mapPair{mp(model.MapHTTPExact), mp(model.MapHTTPPrefix)},
-		HTTPSMaps:      mapPair{mp(model.MapHTTPSExact), mp(model.MapHTTPSPrefix)},
-		PassthroughMap: mp(model.MapPassthrough),
-		HostsMap:       mp(model.MapHosts),
-		RedirectValue:  model.RedirectValue,
-		ForwardedHTTP:  forwarded(c.ForwardedHeaders, fwdStyle{proto: "http", ipv6: ipv6Clients(c)}, fwdMap),
-		ForwardedHTTPS: forwarded(c.ForwardedHeaders, fwdStyle{proto: "https", ipv6: ipv6Clients(c)}, fwdMap),
-		HTTPBind:       listenAddress(c, c.HTTPPort), HTTPSBind: listenAddress(c, c.HTTPSPort), DualStack: dualStack(c),
+		CrtList:         path.Join(p.ConfigDir, CrtListFile),
+		ALPN:            "h2,http/1.1",
+		HTTPMaps:        mapPair{mp(model.MapHTTPExact), mp(model.MapHTTPPrefix)},
+		HTTPSMaps:       mapPair{mp(model.MapHTTPSExact), mp(model.MapHTTPSPrefix)},
+		PassthroughMap:  mp(model.MapPassthrough),
+		HostsMap:        mp(model.MapHosts),
+		SecureSparesMap: mp(model.MapSecureSpares),
+		RedirectValue:   model.RedirectValue,
+		ForwardedHTTP:   forwarded(c.ForwardedHeaders, fwdStyle{proto: "http", ipv6: ipv6Clients(c)}, fwdMap),
+		ForwardedHTTPS:  forwarded(c.ForwardedHeaders, fwdStyle{proto: "https", ipv6: ipv6Clients(c)}, fwdMap),
+		HTTPBind:        listenAddress(c, c.HTTPPort), HTTPSBind: listenAddress(c, c.HTTPSPort), DualStack: dualStack(c),
 		HardStopAfter:  ms(p.HardStopAfter),
 		Backends:       m.Backends,
 		DefaultBackend: m.DefaultBackend,

@@ -216,8 +216,9 @@ func TestRenderSample(t *testing.T) {
 			"re.example.com/ be_secure:ns2:re\n" +
 			"re2.example.com/ be_secure:ns2:re-default\n" +
 			"secure.example.com/ be_edge_http:ns1:edge\n",
-		model.MapPassthrough: "pt.example.com be_tcp:ns2:pt\n",
-		model.MapHosts:       "", // no route is the default backend
+		model.MapPassthrough:  "pt.example.com be_tcp:ns2:pt\n",
+		model.MapHosts:        "", // no route is the default backend
+		model.MapSecureSpares: "", // no spares
 	}
 	for name, want := range wantMaps {
 		got := string(files[filepath.ToSlash(filepath.Join(MapDir, name))])
@@ -263,13 +264,13 @@ func TestRenderSample(t *testing.T) {
 			t.Errorf("%s has unexpected content", file)
 		}
 	}
-	if len(files) != 12 {
+	if len(files) != 13 {
 		var names []string
 		for k := range files {
 			names = append(names, k)
 		}
 		sort.Strings(names)
-		t.Errorf("files %v, want 12", names)
+		t.Errorf("files %v, want 13", names)
 	}
 	if !bytes.Contains(byName["edge"].TLS.Certificate, p.secure.CertPEM) {
 		t.Error("edge certificate file lacks the route's certificate")
@@ -856,4 +857,40 @@ func testClientCA(t *testing.T) (ca, crl []byte) {
 		t.Fatal(err)
 	}
 	return kp.CertPEM, pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: der})
+}
+
+// TestRenderSpares: a spare's stickiness cookie gets Secure and
+// SameSite=None from a response rule while the map names the spare (a
+// route served over TLS only holds it); no other backend has the rule.
+func TestRenderSpares(t *testing.T) {
+	dir := t.TempDir()
+	params := testParams(t, dir, sampleConfig)
+	m, _ := pipeline(sampleRoutes(t), params.Config, nil)
+	model.AddSpares(m, 2, params.Config.BalanceHTTP)
+	files, err := Render(m, params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := files[ConfigFile]
+	mapPath := MapPath(dir, model.MapSecureSpares)
+	for _, name := range []string{"_spare_1", "_spare_2"} {
+		cookie := model.RouteCookieName(types.NamespacedName{Name: name})
+		want := []string{
+			"  cookie " + cookie + " insert indirect nocache httponly dynamic",
+			"  http-after-response replace-header Set-Cookie '^(" + cookie + "=[^;]*; path=/; HttpOnly)$' '\\1; Secure; SameSite=None' if { be_name,map_str(" + mapPath + ") -m found }",
+		}
+		got := strings.Join(section(cfg, "backend "+name), "\n")
+		for _, w := range want {
+			if !strings.Contains(got, w+"\n") {
+				t.Errorf("backend %s lacks %q:\n%s", name, w, got)
+			}
+		}
+	}
+	if n := bytes.Count(cfg, []byte("http-after-response")); n != 2 {
+		t.Errorf("%d http-after-response rules, want one per spare", n)
+	}
+	if _, ok := files[filepath.ToSlash(filepath.Join(MapDir, model.MapSecureSpares))]; !ok {
+		t.Errorf("no %s file", model.MapSecureSpares)
+	}
+	mustPassHAProxy(t, dir, files)
 }

@@ -1063,6 +1063,17 @@ var _ = Describe("Spare backends", func() {
 		Expect(r.WorkerPID()).To(Equal(worker), "no reload")
 		Eventually(func() (float64, error) { return r.Metric(`okd_router_spare_backends{state="held"}`) }).WithTimeout(wait).Should(Equal(2.0))
 
+		By("the edge route's stickiness cookie is Secure with SameSite=None in its spare, as in a backend of its own; the plain one's is not")
+		_, set := stickyGet(c, "https://edge-spares."+domain+"/", nil)
+		Expect(set).NotTo(BeNil())
+		Expect(set.Name).NotTo(Equal(model.RouteCookieName(types.NamespacedName{Namespace: ns, Name: "edge"})), "the spare's cookie")
+		Expect(set.Secure).To(BeTrue())
+		Expect(set.SameSite).To(Equal(http.SameSiteNoneMode))
+		_, set = stickyGet(c, "http://plain-spares."+domain+"/", nil)
+		Expect(set).NotTo(BeNil())
+		Expect(set.Secure).To(BeFalse())
+		Expect(set.SameSite).To(Equal(http.SameSite(0)))
+
 		By("endpoints follow at runtime")
 		Expect(b.Scale(context.Background(), 3)).To(Succeed())
 		seen := map[string]bool{}
@@ -1101,6 +1112,11 @@ var _ = Describe("Spare backends", func() {
 			Expect(servedBy(c, "http://"+host+"-spares."+domain+"/")()).To(Equal("web"))
 		}
 		Expect(servedBy(c, "https://edge-spares."+domain+"/")()).To(Equal("web"))
+		_, set = stickyGet(c, "https://edge-spares."+domain+"/", nil)
+		Expect(set).NotTo(BeNil())
+		Expect(set.Name).To(Equal(model.RouteCookieName(types.NamespacedName{Namespace: ns, Name: "edge"})), "its own backend's cookie")
+		Expect(set.Secure).To(BeTrue())
+		Expect(set.SameSite).To(Equal(http.SameSiteNoneMode))
 	})
 
 	It("puts a route that fits a spare live while a reload for another waits for its interval", func() {
