@@ -580,12 +580,30 @@ func (r *Reconciler) certificateProblem(ctx context.Context, name string) (*unus
 		return &unusableCertificate{err: fmt.Errorf("default certificate: %w", err), reason: "DefaultCertificateMissing",
 			note: fmt.Sprintf("spec.defaultCertificate names Secret %s, which does not exist in namespace %s", key.Name, key.Namespace)}, nil
 	}
-	if _, err := certs.KeyAndChain(s.Data[corev1.TLSCertKey], s.Data[corev1.TLSPrivateKeyKey]); err != nil {
+	if err := servable(s.Data[corev1.TLSCertKey], s.Data[corev1.TLSPrivateKeyKey]); err != nil {
 		return &unusableCertificate{err: fmt.Errorf("default certificate Secret %s/%s: %w", key.Namespace, key.Name, err),
 			reason: "DefaultCertificateInvalid", note: fmt.Sprintf("spec.defaultCertificate names Secret %s/%s, "+
 				"whose tls.crt and tls.key the routers cannot serve: %v", key.Namespace, key.Name, err)}, nil
 	}
 	return nil, nil
+}
+
+// servable checks a Secret's certificate as the routers' HAProxy will
+// load it: a key that is the leaf's, and a chain whose keys and signatures
+// its OpenSSL takes (certs.WeakKeys). Refused there, it would keep every
+// new router pod from starting.
+func servable(crt, key []byte) error {
+	if _, err := certs.KeyAndChain(crt, key); err != nil {
+		return err
+	}
+	c, err := certs.ParsePEM(bytes.Join([][]byte{crt, key}, []byte("\n")))
+	if err != nil {
+		return err
+	}
+	if err := certs.WeakSignatures(c.Certificates); err != nil {
+		return err
+	}
+	return certs.WeakKeys(c.Certificates)
 }
 
 // publishCA keeps the router CA's bundle (caBundle), without keys, in a

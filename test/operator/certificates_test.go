@@ -1,8 +1,13 @@
 package operator
 
 import (
+	"crypto/rand"
+	"crypto/rsa"
 	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"fmt"
+	"math/big"
 	"slices"
 	"strings"
 	"testing"
@@ -68,6 +73,13 @@ func replaceCertificate(t *testing.T, s *corev1.Secret, kp certs.KeyPair) {
 // waitEvent waits for an event of reason about IngressController ic.
 func waitEvent(t *testing.T, ic, reason string) eventsv1.Event {
 	t.Helper()
+	return waitEventNote(t, ic, reason, "")
+}
+
+// waitEventNote waits for an event of reason about ic whose note contains
+// note.
+func waitEventNote(t *testing.T, ic, reason, note string) eventsv1.Event {
+	t.Helper()
 	var found eventsv1.Event
 	eventually(t, reason+" event", func() error {
 		var evs eventsv1.EventList
@@ -75,7 +87,7 @@ func waitEvent(t *testing.T, ic, reason string) eventsv1.Event {
 			return err
 		}
 		for _, e := range evs.Items {
-			if e.Regarding.Name == ic && e.Reason == reason {
+			if e.Regarding.Name == ic && e.Reason == reason && strings.Contains(e.Note, note) {
 				found = e
 				return nil
 			}
@@ -246,10 +258,19 @@ func TestDefaultCertificate(t *testing.T) {
 		generatedSecret(t, ic)
 		expect(t, "volume meanwhile", deployment(t, ic).Spec.Template.Spec.Volumes[0].Secret.SecretName, "router-certs-certs")
 
+		// Then with a matching key too small for the routers' OpenSSL,
+		// which would keep every new router pod from starting.
+		weakCert, weakKey := weakKeyPair(t, "*.certs.op.test")
+		secret.Data = map[string][]byte{"tls.crt": weakCert, "tls.key": weakKey}
+		must(t, k8s.Update(ctx, secret))
+		waitEventNote(t, ic, "DefaultCertificateInvalid", `the certificate of "CN=*.certs.op.test" has a 1024-bit RSA key, `+
+			"which HAProxy's OpenSSL refuses: use at least 2048 bits")
+		expect(t, "volume meanwhile", deployment(t, ic).Spec.Template.Spec.Volumes[0].Secret.SecretName, "router-certs-certs")
+
 		// Fixed later, when the failed reconcile's retries are 10 s apart:
 		// the Secret's change itself must start the next.
 		time.Sleep(11 * time.Second)
-		secret.Data["tls.key"] = own.KeyPEM
+		secret.Data = map[string][]byte{"tls.crt": own.CertPEM, "tls.key": own.KeyPEM}
 		must(t, k8s.Update(ctx, secret))
 		fixed := time.Now()
 		eventually(t, "generated Secret deleted", gone(&corev1.Secret{}, names.RouterNamespace, "router-certs-certs"))
@@ -516,4 +537,18 @@ func waitOperandsReconciled(t *testing.T, ic string) {
 		}
 		return nil
 	})
+}
+
+// weakKeyPair is a self-signed certificate for host and its 1024-bit RSA
+// key, in PEM: Go takes it, HAProxy's OpenSSL (security level 2) does not.
+func weakKeyPair(t *testing.T, host string) (certPEM, keyPEM []byte) {
+	t.Helper()
+	key, err := rsa.GenerateKey(rand.Reader, 1024)
+	must(t, err)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: host}, DNSNames: []string{host},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	must(t, err)
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
+		pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})
 }

@@ -126,7 +126,7 @@ func certificateFile(t *routev1.TLSConfig, verifyChains bool) ([]byte, error) {
 			return nil, err
 		}
 		// Served as the chain: HAProxy checks each one's signature.
-		if err := weakSignatures(cas); err != nil {
+		if err := certs.WeakSignatures(cas); err != nil {
 			return nil, fmt.Errorf("spec.tls.caCertificate: %v", err)
 		}
 		if verifyChains {
@@ -162,7 +162,7 @@ func chainAndKey(t *routev1.TLSConfig) ([]*x509.Certificate, crypto.Signer, erro
 	if len(cert.Certificates) == 0 {
 		return nil, nil, errors.New("spec.tls.certificate: no certificate found")
 	}
-	if err := weakSignatures(cert.Certificates); err != nil {
+	if err := certs.WeakSignatures(cert.Certificates); err != nil {
 		return nil, nil, fmt.Errorf("spec.tls.certificate: %v", err)
 	}
 	keys := cert.Keys
@@ -198,39 +198,6 @@ func caBundle(field, data string) ([]*x509.Certificate, error) {
 		return nil, fmt.Errorf("spec.tls.%s: no certificate found", field)
 	}
 	return c.Certificates, nil
-}
-
-// selfSigned is OpenSSL's test: issuer and subject are the same name and
-// the authority key ID, when both IDs are there, names the certificate's
-// own key (a key rollover's cross-signature has the name, not the key).
-func selfSigned(c *x509.Certificate) bool {
-	if !bytes.Equal(c.RawIssuer, c.RawSubject) && c.Issuer.String() != c.Subject.String() {
-		return false
-	}
-	return len(c.AuthorityKeyId) == 0 || len(c.SubjectKeyId) == 0 || bytes.Equal(c.AuthorityKeyId, c.SubjectKeyId)
-}
-
-// weakAlgorithms are signatures OpenSSL refuses on a certificate an issuer
-// signed (HAProxy loads no such chain, TLS clients accept none), and which
-// OKD's validation refuses too.
-var weakAlgorithms = map[x509.SignatureAlgorithm]bool{
-	x509.MD2WithRSA: true, x509.MD5WithRSA: true, x509.SHA1WithRSA: true,
-	x509.DSAWithSHA1: true, x509.ECDSAWithSHA1: true,
-}
-
-// weakSignatures refuses certificates of a served chain signed with MD5
-// or SHA-1. A self-signed one (a root, or a self-signed leaf) is exempt,
-// as in OpenSSL: its signature proves nothing to anyone. (Not applied to a
-// destination CA bundle: OpenSSL checks only the chain it builds there,
-// and a bundle may well hold an old cross-signature it never uses.)
-func weakSignatures(cs []*x509.Certificate) error {
-	for _, c := range cs {
-		if weakAlgorithms[c.SignatureAlgorithm] && !selfSigned(c) {
-			return fmt.Errorf("the certificate of %q is signed with %s, which clients and HAProxy refuse: have it signed with SHA-256 or stronger",
-				c.Subject.String(), c.SignatureAlgorithm)
-		}
-	}
-	return nil
 }
 
 // chainVerdicts remembers verifyChain's verdicts: admission runs on every
