@@ -8,8 +8,10 @@ package localstack
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/netip"
 	"slices"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
@@ -86,12 +88,27 @@ func (l *LoadBalancers) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.R
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	nodes, err := l.targets(ctx, &svc)
+	nodes, waiting, err := l.targets(ctx, &svc)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	return ctrl.Result{}, l.Table.SetLoadBalancer(ip, nodePorts(&svc), nodes)
+	if err := l.Table.SetLoadBalancer(ip, nodePorts(&svc), nodes); err != nil {
+		return ctrl.Result{}, err
+	}
+	if waiting {
+		// A node's kube-proxy has yet to take its new endpoint: check
+		// again soon, as a cloud's health checks do.
+		return ctrl.Result{RequeueAfter: healthCheckRetry}, nil
+	}
+	return ctrl.Result{}, nil
 }
+
+// healthCheckRetry is how soon a node whose health check failed while its
+// endpoint is ready is checked again; healthCheckTimeout bounds a check.
+const (
+	healthCheckRetry   = 300 * time.Millisecond
+	healthCheckTimeout = time.Second
+)
 
 // nodePorts are the Service's TCP ports with the node ports behind them.
 func nodePorts(svc *corev1.Service) []localnet.LoadBalancerPort {
@@ -140,38 +157,80 @@ func (l *LoadBalancers) address(ctx context.Context, svc *corev1.Service) (netip
 	return netip.Addr{}, fmt.Errorf("load-balancer pool %s is exhausted", l.Pool)
 }
 
-// targets are the Ready nodes that take the Service's traffic.
-func (l *LoadBalancers) targets(ctx context.Context, svc *corev1.Service) ([]netip.Addr, error) {
+// targets are the Ready nodes that take the Service's traffic. With
+// externalTrafficPolicy Local, those with a ready endpoint whose kube-proxy
+// says so on the Service's health-check node port, as a cloud load
+// balancer checks: an endpoint is ready before every kube-proxy has
+// programmed it, and until then the node drops the connections a load
+// balancer sends it. waiting reports a node with a ready endpoint that
+// failed its check.
+func (l *LoadBalancers) targets(ctx context.Context, svc *corev1.Service) (out []netip.Addr, waiting bool, err error) {
 	var nodes corev1.NodeList
 	if err := l.List(ctx, &nodes); err != nil {
+		return nil, false, err
+	}
+	onlyLocal := svc.Spec.ExternalTrafficPolicy == corev1.ServiceExternalTrafficPolicyLocal
+	var local map[string]bool
+	if onlyLocal {
+		if local, err = l.readyNodes(ctx, svc); err != nil {
+			return nil, false, err
+		}
+	}
+	for _, n := range nodes.Items {
+		ip, ok := internalIP(&n)
+		if !ok || !nodeReady(&n) || (onlyLocal && !local[n.Name]) {
+			continue
+		}
+		if onlyLocal && !healthy(ctx, ip, svc.Spec.HealthCheckNodePort) {
+			waiting = true
+			continue
+		}
+		out = append(out, ip)
+	}
+	slices.SortFunc(out, func(a, b netip.Addr) int { return a.Compare(b) })
+	return out, waiting, nil
+}
+
+// readyNodes are the nodes that run a ready endpoint of svc.
+func (l *LoadBalancers) readyNodes(ctx context.Context, svc *corev1.Service) (map[string]bool, error) {
+	var eps discoveryv1.EndpointSliceList
+	if err := l.List(ctx, &eps, client.InNamespace(svc.Namespace), client.MatchingLabels{discoveryv1.LabelServiceName: svc.Name}); err != nil {
 		return nil, err
 	}
-	local := map[string]bool{}
-	onlyLocal := svc.Spec.ExternalTrafficPolicy == corev1.ServiceExternalTrafficPolicyLocal
-	if onlyLocal {
-		var eps discoveryv1.EndpointSliceList
-		if err := l.List(ctx, &eps, client.InNamespace(svc.Namespace), client.MatchingLabels{discoveryv1.LabelServiceName: svc.Name}); err != nil {
-			return nil, err
-		}
-		for _, sl := range eps.Items {
-			for _, ep := range sl.Endpoints {
-				if ep.NodeName != nil && (ep.Conditions.Ready == nil || *ep.Conditions.Ready) {
-					local[*ep.NodeName] = true
-				}
+	out := map[string]bool{}
+	for _, sl := range eps.Items {
+		for _, ep := range sl.Endpoints {
+			if ep.NodeName != nil && (ep.Conditions.Ready == nil || *ep.Conditions.Ready) {
+				out[*ep.NodeName] = true
 			}
 		}
 	}
-	var out []netip.Addr
-	for _, n := range nodes.Items {
-		if !nodeReady(&n) || (onlyLocal && !local[n.Name]) {
-			continue
-		}
-		if ip, ok := internalIP(&n); ok {
-			out = append(out, ip)
-		}
-	}
-	slices.SortFunc(out, func(a, b netip.Addr) int { return a.Compare(b) })
 	return out, nil
+}
+
+// healthClient asks kube-proxy directly, never through a proxy the
+// environment names, on a connection of its own each time.
+var healthClient = &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+
+// healthy asks the node's kube-proxy whether it serves a local endpoint of
+// the Service whose health-check node port is port (0: none to ask).
+func healthy(ctx context.Context, node netip.Addr, port int32) bool {
+	if port == 0 {
+		return true
+	}
+	ctx, cancel := context.WithTimeout(ctx, healthCheckTimeout)
+	defer cancel()
+	url := "http://" + netip.AddrPortFrom(node, uint16(port)).String() + "/"
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return false
+	}
+	resp, err := healthClient.Do(req)
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
 }
 
 func nodeReady(n *corev1.Node) bool {
