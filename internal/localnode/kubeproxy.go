@@ -80,23 +80,30 @@ func waitHTTP(ctx context.Context, url string, timeout time.Duration) error {
 	hc := &http.Client{Timeout: time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
 	var last error
 	for {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		if err != nil {
-			return err
+		if last = CheckHTTP(ctx, hc, url); last == nil {
+			return nil
 		}
-		resp, err := hc.Do(req)
-		if err == nil {
-			_ = resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-			err = fmt.Errorf("%s: %s", url, resp.Status)
-		}
-		last = err
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("not healthy after %s: %v", timeout, last)
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
+}
+
+// CheckHTTP asks url once with hc and says why it did not answer 200.
+func CheckHTTP(ctx context.Context, hc *http.Client, url string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return err
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s: %s", url, resp.Status)
+	}
+	return nil
 }

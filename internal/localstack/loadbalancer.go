@@ -18,6 +18,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/okd-ingress/okd-ingress/internal/localnet"
+	"github.com/okd-ingress/okd-ingress/internal/localnode"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
@@ -221,16 +222,7 @@ func healthy(ctx context.Context, node netip.Addr, port int32) bool {
 	ctx, cancel := context.WithTimeout(ctx, healthCheckTimeout)
 	defer cancel()
 	url := "http://" + netip.AddrPortFrom(node, uint16(port)).String() + "/"
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return false
-	}
-	resp, err := healthClient.Do(req)
-	if err != nil {
-		return false
-	}
-	resp.Body.Close()
-	return resp.StatusCode == http.StatusOK
+	return localnode.CheckHTTP(ctx, healthClient, url) == nil
 }
 
 func nodeReady(n *corev1.Node) bool {
