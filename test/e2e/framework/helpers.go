@@ -97,13 +97,25 @@ func WritePEM(dir, name string, kp certs.KeyPair) (string, error) {
 // self-signed RSA 2048 with the given CN, organisation and DNS SAN, valid
 // a year, key in PKCS#1 form.
 func SelfSignedPKCS1(cn, org, host string) (certPEM, keyPEM []byte, err error) {
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	return SelfSignedRSA(2048, cn, org, host)
+}
+
+// SelfSignedRSA is SelfSignedPKCS1 with an RSA key of bits (no
+// organisation when org is empty). Below 2048 bits, Go takes it and
+// HAProxy's OpenSSL (security level 2) refuses it; below 1024, only a test
+// binary with //go:debug rsa1024min=0 can make it.
+func SelfSignedRSA(bits int, cn, org, host string) (certPEM, keyPEM []byte, err error) {
+	key, err := rsa.GenerateKey(rand.Reader, bits)
 	if err != nil {
 		return nil, nil, err
 	}
+	subject := pkix.Name{CommonName: cn}
+	if org != "" {
+		subject.Organization = []string{org}
+	}
 	tmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(time.Now().UnixNano()),
-		Subject:      pkix.Name{CommonName: cn, Organization: []string{org}},
+		Subject:      subject,
 		DNSNames:     []string{host},
 		NotBefore:    time.Now().Add(-time.Hour), NotAfter: time.Now().Add(365 * 24 * time.Hour),
 		KeyUsage:    x509.KeyUsageKeyEncipherment | x509.KeyUsageDigitalSignature,

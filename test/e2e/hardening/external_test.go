@@ -2,12 +2,6 @@ package hardening_test
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -148,12 +142,7 @@ var _ = Describe("External certificates", func() {
 // OpenSSL's default security level).
 func smallKeyCert(host string) (certPEM, keyPEM []byte) {
 	GinkgoHelper()
-	key, err := rsa.GenerateKey(rand.Reader, 1024)
+	certPEM, keyPEM, err := framework.SelfSignedRSA(1024, host, "", host)
 	Expect(err).NotTo(HaveOccurred())
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: host}, DNSNames: []string{host},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	Expect(err).NotTo(HaveOccurred())
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
-		pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})
+	return certPEM, keyPEM
 }
