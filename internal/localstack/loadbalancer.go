@@ -7,10 +7,12 @@ package localstack
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/netip"
 	"slices"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -34,14 +36,17 @@ type LoadBalancerTable interface {
 }
 
 // LoadBalancers gives every Service of type LoadBalancer an address from
-// Pool and sends its traffic to the node ports of the nodes that can take
-// it — with externalTrafficPolicy Local, only those running a ready
-// endpoint — where kube-proxy hands it to the Service, as a cloud load
-// balancer does.
+// Pool, once a node can take its traffic, and sends that traffic to the
+// node ports of the nodes that can — with externalTrafficPolicy Local,
+// only those running a ready endpoint — where kube-proxy hands it to the
+// Service, as a cloud load balancer does.
 type LoadBalancers struct {
 	client.Client
 	Pool  netip.Prefix
 	Table LoadBalancerTable
+
+	mu    sync.Mutex
+	given map[client.ObjectKey]netip.Addr // addresses routed, by Service
 }
 
 // SetupWithManager watches Services, their EndpointSlices and Nodes.
@@ -73,27 +78,20 @@ func (l *LoadBalancers) SetupWithManager(mgr ctrl.Manager) error {
 		Complete(l)
 }
 
-// Reconcile assigns the address and routes it.
+// Reconcile gives the Service an address and routes it to the nodes that
+// take its traffic.
 func (l *LoadBalancers) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	var svc corev1.Service
-	if err := l.Get(ctx, req.NamespacedName, &svc); err != nil {
-		return ctrl.Result{}, client.IgnoreNotFound(err)
-	}
-	if svc.Spec.Type != corev1.ServiceTypeLoadBalancer || !svc.DeletionTimestamp.IsZero() {
-		if ip, ok := l.assigned(&svc); ok {
-			return ctrl.Result{}, l.Table.SetLoadBalancer(ip, nil, nil)
-		}
-		return ctrl.Result{}, nil
-	}
-	ip, err := l.address(ctx, &svc)
-	if err != nil {
+	if err := l.Get(ctx, req.NamespacedName, &svc); client.IgnoreNotFound(err) != nil {
 		return ctrl.Result{}, err
+	} else if err != nil || svc.Spec.Type != corev1.ServiceTypeLoadBalancer || !svc.DeletionTimestamp.IsZero() {
+		return ctrl.Result{}, l.release(req.NamespacedName)
 	}
 	nodes, waiting, err := l.targets(ctx, &svc)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	if err := l.Table.SetLoadBalancer(ip, nodePorts(&svc), nodes); err != nil {
+	if err := l.serve(ctx, &svc, nodes); err != nil {
 		return ctrl.Result{}, err
 	}
 	if waiting {
@@ -102,6 +100,58 @@ func (l *LoadBalancers) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.R
 		return ctrl.Result{RequeueAfter: healthCheckRetry}, nil
 	}
 	return ctrl.Result{}, nil
+}
+
+// serve routes the Service's address to nodes. A Service without one gets
+// the lowest free address once a node can take its traffic, and only after
+// the address routes there, so that the clients told of it (the
+// IngressController's LoadBalancerReady, then its DNS record) are answered
+// from their first connection; a cloud's new load balancer may drop
+// connections until its first health checks pass.
+func (l *LoadBalancers) serve(ctx context.Context, svc *corev1.Service, nodes []netip.Addr) error {
+	ip, published := l.assigned(svc)
+	if !published && len(nodes) == 0 {
+		return nil
+	}
+	if !published {
+		var err error
+		if ip, err = l.free(ctx); err != nil {
+			return err
+		}
+	}
+	l.remember(client.ObjectKeyFromObject(svc), ip)
+	if err := l.Table.SetLoadBalancer(ip, nodePorts(svc), nodes); err != nil || published {
+		return err
+	}
+	svc.Status.LoadBalancer.Ingress = []corev1.LoadBalancerIngress{{IP: ip.String(), IPMode: ptr.To(corev1.LoadBalancerIPModeVIP)}}
+	if err := l.Status().Update(ctx, svc); err != nil {
+		return errors.Join(err, l.release(client.ObjectKeyFromObject(svc)))
+	}
+	return nil
+}
+
+// remember notes the address a Service has or is being given: the cache
+// may not show the status just written when the next Service wants one.
+func (l *LoadBalancers) remember(svc client.ObjectKey, ip netip.Addr) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.given == nil {
+		l.given = map[client.ObjectKey]netip.Addr{}
+	}
+	l.given[svc] = ip
+}
+
+// release stops routing the address of a Service that is gone or no
+// longer of type LoadBalancer, and frees it.
+func (l *LoadBalancers) release(svc client.ObjectKey) error {
+	l.mu.Lock()
+	ip, ok := l.given[svc]
+	delete(l.given, svc)
+	l.mu.Unlock()
+	if !ok {
+		return nil
+	}
+	return l.Table.SetLoadBalancer(ip, nil, nil)
 }
 
 // healthCheckRetry is how soon a node whose health check failed while its
@@ -132,11 +182,8 @@ func (l *LoadBalancers) assigned(svc *corev1.Service) (netip.Addr, bool) {
 	return netip.Addr{}, false
 }
 
-// address keeps the Service's address or gives it the lowest free one.
-func (l *LoadBalancers) address(ctx context.Context, svc *corev1.Service) (netip.Addr, error) {
-	if ip, ok := l.assigned(svc); ok {
-		return ip, nil
-	}
+// free is the lowest pool address no Service has.
+func (l *LoadBalancers) free(ctx context.Context) (netip.Addr, error) {
 	var svcs corev1.ServiceList
 	if err := l.List(ctx, &svcs); err != nil {
 		return netip.Addr{}, err
@@ -147,13 +194,16 @@ func (l *LoadBalancers) address(ctx context.Context, svc *corev1.Service) (netip
 			used[ip] = true
 		}
 	}
+	l.mu.Lock()
+	for _, ip := range l.given {
+		used[ip] = true
+	}
+	l.mu.Unlock()
 	// Skip the network address; stop before the broadcast address.
 	for ip := l.Pool.Addr().Next(); l.Pool.Contains(ip.Next()); ip = ip.Next() {
-		if used[ip] {
-			continue
+		if !used[ip] {
+			return ip, nil
 		}
-		svc.Status.LoadBalancer.Ingress = []corev1.LoadBalancerIngress{{IP: ip.String(), IPMode: ptr.To(corev1.LoadBalancerIPModeVIP)}}
-		return ip, l.Status().Update(ctx, svc)
 	}
 	return netip.Addr{}, fmt.Errorf("load-balancer pool %s is exhausted", l.Pool)
 }

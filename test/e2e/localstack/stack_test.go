@@ -206,11 +206,16 @@ spec:
 		kubectl("apply", "-f", "config/samples/ingresscontroller-loadbalancer.yaml")
 		kubectl("label", "route/hello-edge", "-n", "demo", "type=internal")
 		kubectl("scale", "ingresscontroller/internal", "-n", names.OperatorNamespace, "--replicas=2")
-		Eventually(condition("internal", "Available")).WithTimeout(converge).Should(Equal(operatorv1.ConditionTrue))
 		Eventually(condition("internal", "LoadBalancerReady")).WithTimeout(converge).Should(Equal(operatorv1.ConditionTrue))
 		var svc corev1.Service
 		Expect(k8s.Get(context.Background(), client.ObjectKey{Namespace: names.RouterNamespace, Name: names.LoadBalancerService("internal")}, &svc)).To(Succeed())
 		lbIP = svc.Status.LoadBalancer.Ingress[0].IP
+		// The address is published once it answers: the first connection
+		// to it, at once, reaches a router.
+		conn, err := net.DialTimeout("tcp", net.JoinHostPort(lbIP, "443"), 2*time.Second)
+		Expect(err).NotTo(HaveOccurred(), "connecting to the load balancer's address as soon as it is published")
+		conn.Close()
+		Eventually(condition("internal", "Available")).WithTimeout(converge).Should(Equal(operatorv1.ConditionTrue))
 		// The internal routers serve their own default certificate, for *.internal.okd.test.
 		Eventually(served(lbIP, "https", "edge."+domain, nil)).WithTimeout(converge).Should(Equal("hello"))
 	})
