@@ -831,7 +831,8 @@ func (r *Router) quarantine(p *plan, alerts []haproxy.Alert) bool {
 		}
 		backend := enclosingBackend(lines, a.Line)
 		for _, b := range p.model.Backends {
-			if b.Name == backend {
+			// A free spare holds no route's input: nothing to blame.
+			if b.Name == backend && b.Route != (types.NamespacedName{}) {
 				blame(b.Route, a.Message)
 			}
 		}

@@ -70,6 +70,10 @@ func TestQuarantineBlamesCertificates(t *testing.T) {
 	if r.quarantine(p, []haproxy.Alert{{File: "/conf/haproxy.cfg", Line: 57, Message: first}}) || len(r.rejected) != 0 {
 		t.Fatalf("a route blamed for the default certificate: %v", r.rejected)
 	}
+	// Nor does one in a free spare backend, which holds no route's input.
+	if n := spareLine(t, p); r.quarantine(p, []haproxy.Alert{{File: "/conf/haproxy.cfg", Line: n, Message: "some alert"}}) || len(r.rejected) != 0 {
+		t.Fatalf("a route blamed for an alert at line %d, in a free spare: %v", n, r.rejected)
+	}
 	alerts := []haproxy.Alert{{File: "/conf/haproxy.cfg", Line: 57, Message: msg}}
 	if !r.quarantine(p, alerts) {
 		t.Fatal("no route blamed for a certificate HAProxy refused")
@@ -120,6 +124,18 @@ func TestQuarantineBlamesCertificates(t *testing.T) {
 	if !second(func(rt *routev1.Route) { rt.Generation++ }) {
 		t.Error("still refused after a spec change")
 	}
+}
+
+// spareLine is the number of a line inside a free spare backend of p's config.
+func spareLine(t *testing.T, p *plan) int {
+	t.Helper()
+	for i, l := range strings.Split(string(p.files[render.ConfigFile]), "\n") {
+		if name, ok := strings.CutPrefix(l, "backend "); ok && model.IsSpare(name) {
+			return i + 2 // the line after the section's
+		}
+	}
+	t.Fatal("no spare backend in the config")
+	return 0
 }
 
 func TestSpareCount(t *testing.T) {
