@@ -223,6 +223,13 @@ func (r *Router) earlyPlan(p *plan) *plan {
 	if r.stale || r.startsAnew() {
 		return nil
 	}
+	return r.sparesPlan(p)
+}
+
+// sparesPlan is p's routes that r.prev serves or its free spares can
+// take, when that needs no reload; else nil. The routes it leaves for the
+// reload keep their hosts, out of the default backend's reach.
+func (r *Router) sparesPlan(p *plan) *plan {
 	_, free := model.Spares(r.prev)
 	order := make([]types.NamespacedName, len(p.result.Routes))
 	for i, a := range p.result.Routes {
@@ -240,6 +247,8 @@ func (r *Router) earlyPlan(p *plan) *plan {
 			key := types.NamespacedName{Namespace: a.Namespace, Name: a.Name}
 			if had[key] || chosen[key] {
 				kept = append(kept, a)
+			} else {
+				res.Held = append(res.Held, a)
 			}
 		}
 		res.Routes = kept

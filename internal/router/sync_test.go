@@ -12,6 +12,7 @@ import (
 
 	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
 	"github.com/okd-ingress/okd-ingress/internal/certs"
+	"github.com/okd-ingress/okd-ingress/internal/names"
 	"github.com/okd-ingress/okd-ingress/internal/router/admission"
 	"github.com/okd-ingress/okd-ingress/internal/router/config"
 	"github.com/okd-ingress/okd-ingress/internal/router/haproxy"
@@ -136,6 +137,58 @@ func spareLine(t *testing.T, p *plan) int {
 	}
 	t.Fatal("no spare backend in the config")
 	return 0
+}
+
+// TestSparesPlanHoldsHosts: the routes a runtime update before a reload
+// leaves for the reload keep their hosts in hosts.map, so that until the
+// reload their requests do not reach another namespace's default backend.
+func TestSparesPlanHoldsHosts(t *testing.T) {
+	now := time.Now()
+	route := func(name string, age int, annotations map[string]string) *routev1.Route {
+		return &routev1.Route{
+			ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: name, UID: types.UID("uid-" + name), Annotations: annotations,
+				CreationTimestamp: metav1.NewTime(now.Add(time.Duration(age) * time.Second))},
+			Spec: routev1.RouteSpec{Host: name + ".example.com", To: routev1.RouteTargetReference{Kind: "Service", Name: "web"}},
+		}
+	}
+	cfg := config.Defaults()
+	r := &Router{cfg: cfg, log: logr.Discard(), rejected: map[string]admission.Verdict{}, metrics: newMetrics(),
+		params: render.Params{Config: cfg, ConfigDir: "/conf", StatsSocket: "/run/haproxy.sock", MetricsSocket: "unix@/run/metrics.sock",
+			TLSSocket: "abns@spares-test", HardStopAfter: time.Hour}}
+	plan := func(routes ...*routev1.Route) *plan {
+		t.Helper()
+		snap := &watch.Snapshot{Routes: routes}
+		res, m, files, err := Plan(r.renderParams(), 0, snap, r.prev, r.applyQuarantine, func(int, int) int { return 4 })
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &plan{snap: snap, result: res, model: m, files: files}
+	}
+	catchAll := route("catch-all", 0, map[string]string{names.DefaultBackendAnnotation: "true"})
+	r.serving(plan(catchAll).model, now)
+	// "fits" takes a spare; "tuned", whose timeout no spare has, waits for the reload.
+	fits, tuned := route("fits", 1, nil), route("tuned", 2, map[string]string{names.TimeoutAnnotation: "5m"})
+	p := plan(catchAll, fits, tuned)
+	early := r.sparesPlan(p)
+	if early == nil {
+		t.Fatal("no runtime update: the test expects the new plain route to take a spare")
+	}
+	var served []string
+	for _, a := range early.result.Routes {
+		served = append(served, a.Name)
+	}
+	if strings.Join(served, ",") != "catch-all,fits" {
+		t.Fatalf("served before the reload: %v, want catch-all and fits", served)
+	}
+	hosts := map[string]bool{}
+	for _, e := range early.model.Maps[model.MapHosts] {
+		hosts[e.Key] = true
+	}
+	for _, h := range []string{"fits.example.com", "tuned.example.com"} {
+		if !hosts[h] {
+			t.Errorf("hosts.map lacks %s: its requests would reach the default backend until the reload (%v)", h, early.model.Maps[model.MapHosts])
+		}
+	}
 }
 
 func TestSpareCount(t *testing.T) {
