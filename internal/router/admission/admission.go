@@ -134,9 +134,9 @@ func admitOne(r *routev1.Route, p Policy, c *claims) (_ Route, _ Verdict, claime
 	if host == "" {
 		return reject(ReasonNoHostValue, "no host value was defined for the route")
 	}
-	defaulted, reason, msg := specProblem(r, host)
-	if msg != "" {
-		return reject(reason, msg)
+	defaulted, specReason, specMsg, inClaim := specProblem(r, host)
+	if inClaim {
+		return reject(specReason, specMsg)
 	}
 	r, a.Route = defaulted, defaulted
 	// OKD checks the domains before the wildcard policy, with one reason.
@@ -153,15 +153,23 @@ func admitOne(r *routev1.Route, p Policy, c *claims) (_ Route, _ Verdict, claime
 	if a.Path, err = parsePath(r); err != nil {
 		return reject(ReasonRouteNotAdmitted, err.Error())
 	}
-	// The claim comes before the certificates, as in OKD (whose host
-	// plugins run before its validator): a route whose certificate breaks
-	// keeps its host, so that an owner's bad edit never hands the host to a
-	// route another namespace keeps waiting.
+	// The claim comes before the rest of the validation, as in OKD (whose
+	// host plugins run before its validator): a route whose certificate,
+	// path type or Service name an edit broke keeps its host, so that an
+	// owner's bad edit never hands the host to a route another namespace
+	// keeps waiting.
 	if msg := c.claim(r, host, wildcard, a.Path); msg != "" {
 		return reject(ReasonHostAlreadyClaimed, msg)
 	}
 	claimed = true
+	if specMsg != "" {
+		return reject(specReason, specMsg)
+	}
+	if msg := pathTypeProblem(r); msg != "" {
+		return reject(ReasonRouteNotAdmitted, msg)
+	}
 	if ref, ok := routeapi.ServedExternalCertificate(r); ok {
+		var reason string
 		a.TLS, a.SecretVersion, reason, err = parseExternalTLS(r, ref, p)
 		if err != nil {
 			return reject(reason, err.Error())

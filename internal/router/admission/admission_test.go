@@ -1038,6 +1038,36 @@ func TestAdmit(t *testing.T) {
 			order: []string{"ns1/sibling"},
 		},
 		{
+			name: "an older route refused for a path type or Service name the API lets through keeps its host: " +
+				"another namespace cannot take it over",
+			policy: strict,
+			routes: []*routev1.Route{
+				route("ns1", "typo", 1, "shop.example.com", pathType("prefix")),
+				route("ns1", "exact-nothing", 2, "cart.example.com", pathType("Exact")),
+				route("ns1", "upper", 3, "pay.example.com", func(r *routev1.Route) { r.Spec.To.Name = "My-svc" }),
+				route("ns2", "shop", 4, "shop.example.com"),
+				route("ns2", "cart", 5, "cart.example.com"),
+				route("ns2", "pay", 6, "pay.example.com"),
+			},
+			want: []verdict{
+				rejected("ns1/typo", "shop.example.com", ReasonRouteNotAdmitted, `must be Exact, Prefix or ImplementationSpecific, not "prefix"`),
+				rejected("ns1/exact-nothing", "cart.example.com", ReasonRouteNotAdmitted, "Exact needs a path"),
+				rejected("ns1/upper", "pay.example.com", ReasonExtendedValidationFailed, "spec.to.name"),
+				rejected("ns2/shop", "shop.example.com", ReasonHostAlreadyClaimed, "owned by a route in another namespace"),
+				rejected("ns2/cart", "cart.example.com", ReasonHostAlreadyClaimed, "owned by a route in another namespace"),
+				rejected("ns2/pay", "pay.example.com", ReasonHostAlreadyClaimed, "owned by a route in another namespace"),
+			},
+			check: func(t *testing.T, res Result) {
+				var held []string
+				for _, a := range res.Held {
+					held = append(held, a.Namespace+"/"+a.Name)
+				}
+				if strings.Join(held, " ") != "ns1/typo ns1/exact-nothing ns1/upper" {
+					t.Errorf("held %v, want the three refused ns1 routes: their hosts stay out of the default backend's reach", held)
+				}
+			},
+		},
+		{
 			name:   "an invalid target weight stored without the webhook is rejected",
 			policy: strict,
 			routes: []*routev1.Route{route("ns1", "a", 1, "a.example.com", func(r *routev1.Route) {

@@ -33,20 +33,17 @@ type Path struct {
 	Type  PathType
 }
 
+// parsePath is the route's path as the router matches it. A path type
+// annotation that pathTypeProblem refuses reads as ImplementationSpecific,
+// the path the route claims while it is refused for it.
 func parsePath(r *routev1.Route) (Path, error) {
 	p := Path{Value: r.Spec.Path, Type: PathImplementationSpecific}
-	if t, ok := r.Annotations[names.PathTypeAnnotation]; ok {
-		switch PathType(t) {
-		case PathImplementationSpecific, PathPrefix, PathExact:
+	if pathTypeProblem(r) == "" {
+		if t, ok := r.Annotations[names.PathTypeAnnotation]; ok {
 			p.Type = PathType(t)
-		default:
-			return p, fmt.Errorf("annotation %s must be Exact, Prefix or ImplementationSpecific, not %q", names.PathTypeAnnotation, t)
 		}
 	}
 	if p.Value == "" {
-		if p.Type == PathExact {
-			return p, fmt.Errorf("annotation %s: Exact needs a path", names.PathTypeAnnotation)
-		}
 		return p, nil
 	}
 	if !strings.HasPrefix(p.Value, "/") {
@@ -63,6 +60,26 @@ func parsePath(r *routev1.Route) (Path, error) {
 		}
 	}
 	return p, nil
+}
+
+// pathTypeProblem says what is wrong with the route's path type
+// annotation, or "". The API does not check it: the router refuses the
+// route after its claim, so a typo keeps the host.
+func pathTypeProblem(r *routev1.Route) string {
+	t, ok := r.Annotations[names.PathTypeAnnotation]
+	if !ok {
+		return ""
+	}
+	switch PathType(t) {
+	case PathImplementationSpecific, PathPrefix:
+		return ""
+	case PathExact:
+		if r.Spec.Path == "" {
+			return fmt.Sprintf("annotation %s: Exact needs a path", names.PathTypeAnnotation)
+		}
+		return ""
+	}
+	return fmt.Sprintf("annotation %s must be Exact, Prefix or ImplementationSpecific, not %q", names.PathTypeAnnotation, t)
 }
 
 // normalizePath spells a route path as the router matches request paths

@@ -17,8 +17,11 @@ import (
 // defaulted copy (with spec.host as written), which is what the router must
 // serve: what was validated, not the raw object (an empty termination with
 // a destination CA is reencrypt, "Passthrough" is passthrough). It also
-// returns the OKD reason (InvalidHost for host problems) and a message, or "".
-func specProblem(r *routev1.Route, host string) (defaulted *routev1.Route, reason, msg string) {
+// returns the OKD reason (InvalidHost for host problems) and a message, or
+// "", and whether the problem is in the host or path the route would claim:
+// a route is refused for those before its claim, for the rest only after
+// it, so that it keeps its host.
+func specProblem(r *routev1.Route, host string) (defaulted *routev1.Route, reason, msg string, inClaim bool) {
 	c := r.DeepCopy()
 	if c.Spec.Host == "" {
 		// spec.host is checked as written (the API rejects upper case);
@@ -29,23 +32,26 @@ func specProblem(r *routev1.Route, host string) (defaulted *routev1.Route, reaso
 	routeapi.Default(c)
 	errs := append(routeapi.Validate(c), serviceNameErrors(c)...)
 	if len(errs) == 0 {
-		return c, "", ""
+		return c, "", "", false
 	}
 	reason = ReasonExtendedValidationFailed
 	msgs := make([]string, 0, len(errs))
 	for _, e := range errs {
 		switch {
 		case e.Field == "spec.host":
-			reason = ReasonInvalidHost
+			reason, inClaim = ReasonInvalidHost, true
 			msgs = append(msgs, e.Error())
 		case strings.HasPrefix(e.Field, "spec.tls"):
 			// Certificates are long and sensitive: name the field, not the value.
 			msgs = append(msgs, e.Field+": "+e.Detail)
+		case e.Field == "spec.path":
+			inClaim = true
+			msgs = append(msgs, e.Error())
 		default:
 			msgs = append(msgs, e.Error())
 		}
 	}
-	return c, reason, strings.Join(msgs, "; ")
+	return c, reason, strings.Join(msgs, "; "), inClaim
 }
 
 // serviceNameErrors rejects target names that cannot name a Service. The
