@@ -66,8 +66,14 @@ func Older(a, b *routev1.Route) bool {
 // annotation (old is nil on creation).
 func validateCreated(ctx context.Context, r, old *routev1.Route, access Access) field.ErrorList {
 	v, set := r.Annotations[names.CreatedAnnotation]
-	if !set || old != nil && old.Annotations[names.CreatedAnnotation] == v {
+	if !set {
 		return nil
+	}
+	if old != nil {
+		// Compared with presence: an empty value added is a change.
+		if was, had := old.Annotations[names.CreatedAnnotation]; had && was == v {
+			return nil
+		}
 	}
 	fld := field.NewPath("metadata", "annotations").Key(names.CreatedAnnotation)
 	if _, _, err := parseCreated(v); err != nil {

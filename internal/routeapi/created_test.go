@@ -49,6 +49,12 @@ func routeAt(name string, sec int64, uid string, created string) *routev1.Route 
 	return r
 }
 
+// emptyCreated gives r the created annotation with an empty value.
+func emptyCreated(r *routev1.Route) *routev1.Route {
+	r.Annotations = map[string]string{names.CreatedAnnotation: ""}
+	return r
+}
+
 func TestOlder(t *testing.T) {
 	early := FormatCreated(time.Unix(5, 0), "uid-early")
 	cases := []struct {
@@ -89,6 +95,10 @@ func TestCreatedAnnotationChecks(t *testing.T) {
 		{"an update keeps it", routeAt("a", 1, "u", valid), routeAt("a", 1, "u", valid), user, ""},
 		{"an update changes it", routeAt("a", 1, "u", FormatCreated(time.Unix(1, 0), "x")), routeAt("a", 1, "u", valid), user, "create routes/migrate"},
 		{"an update removes it", routeAt("a", 1, "u", ""), routeAt("a", 1, "u", valid), user, ""},
+		// An empty value is a value: read as absent, it kept a migration
+		// from recording the Route's own age.
+		{"an update adds it empty", emptyCreated(routeAt("a", 1, "u", "")), routeAt("a", 1, "u", ""), user, "<RFC 3339 time> <UID>"},
+		{"a user creates a Route with it empty", emptyCreated(routeAt("a", 1, "u", "")), nil, user, "<RFC 3339 time> <UID>"},
 	}
 	for _, tc := range cases {
 		errs := validateCreated(context.Background(), tc.r, tc.old, tc.access)

@@ -561,16 +561,16 @@ func sameRoute(a, b *routev1.Route) bool {
 }
 
 // withCreated returns r's annotations with route.okd-ingress.io/created set
-// to r's original creation time and UID, unless it carries one already
-// (a Route moved before).
+// to r's age as routers read it: the annotation's, on a Route moved before,
+// else its creation time and UID (also over a value that does not parse,
+// which routers ignore: kept, the Route would lose its age in the move).
 func withCreated(r *routev1.Route) map[string]string {
 	out := make(map[string]string, len(r.Annotations)+1)
 	for k, v := range r.Annotations {
 		out[k] = v
 	}
-	if _, ok := out[names.CreatedAnnotation]; !ok {
-		out[names.CreatedAnnotation] = routeapi.FormatCreated(r.CreationTimestamp.Time, string(r.UID))
-	}
+	at, uid := routeapi.Age(r)
+	out[names.CreatedAnnotation] = routeapi.FormatCreated(at.Time, uid)
 	return out
 }
 

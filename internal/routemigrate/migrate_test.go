@@ -137,3 +137,36 @@ func TestBackupRestorable(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A Route keeps its age through a move: the one it was created with, or
+// the one an earlier move recorded; a value routers cannot read is
+// replaced, not carried along.
+func TestWithCreated(t *testing.T) {
+	created := time.Date(2024, 5, 1, 10, 0, 0, 0, time.UTC)
+	moved := routeapi.FormatCreated(time.Date(2020, 1, 2, 3, 4, 5, 0, time.UTC), "uid-first")
+	route := func(annotations map[string]string) *routev1.Route {
+		return &routev1.Route{ObjectMeta: metav1.ObjectMeta{Name: "r", Namespace: "ns", UID: "uid-now",
+			CreationTimestamp: metav1.NewTime(created), Annotations: annotations}}
+	}
+	own := routeapi.FormatCreated(created, "uid-now")
+	for _, tc := range []struct {
+		name        string
+		annotations map[string]string
+		want        string
+	}{
+		{"never moved", map[string]string{"a": "b"}, own},
+		{"moved before", map[string]string{names.CreatedAnnotation: moved}, moved},
+		{"empty", map[string]string{names.CreatedAnnotation: ""}, own},
+		{"garbage", map[string]string{names.CreatedAnnotation: "yesterday"}, own},
+	} {
+		got := withCreated(route(tc.annotations))
+		if got[names.CreatedAnnotation] != tc.want {
+			t.Errorf("%s: created %q, want %q", tc.name, got[names.CreatedAnnotation], tc.want)
+		}
+		for k, v := range tc.annotations {
+			if k != names.CreatedAnnotation && got[k] != v {
+				t.Errorf("%s: annotation %s lost", tc.name, k)
+			}
+		}
+	}
+}
