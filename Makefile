@@ -51,7 +51,7 @@ run: need-root bins build ## start the whole stack on this machine (root; Ctrl-C
 	OKD_INGRESS_HAPROXY=$(HAPROXY) $(BIN)/okd-ingress-local
 
 # need-root says so before anything is built: the binaries are cached per
-# user (~/.cache), so building them as another user first is 20 lost minutes.
+# user (~/.cache), so building them as another user first is 40 lost minutes.
 .PHONY: need-root
 need-root:
 	@if [ "$$(id -u)" != 0 ]; then \
