@@ -216,12 +216,13 @@ func (m *Migrator) toAggregated(ctx context.Context, routes []routev1.Route) err
 	if err := m.waitServedBy(ctx, true); err != nil {
 		return err
 	}
-	if err := m.copyRoutes(ctx, routes); err != nil {
+	// The Route API server keeps its storage while scaled down: Routes
+	// deleted since an earlier move would come back. Pruned first, they
+	// are gone before a client relisting during the copy could see them.
+	if err := m.pruneRoutes(ctx, routes); err != nil {
 		return err
 	}
-	// The Route API server keeps its storage while scaled down: Routes
-	// deleted since an earlier move would come back.
-	if err := m.pruneRoutes(ctx, routes); err != nil {
+	if err := m.copyRoutes(ctx, routes); err != nil {
 		return err
 	}
 	if err := m.saveAndDeleteWebhooks(ctx); err != nil {
@@ -248,10 +249,10 @@ func (m *Migrator) toCRD(ctx context.Context, routes []routev1.Route) error {
 	if err := m.waitServedBy(ctx, false); err != nil {
 		return err
 	}
-	if err := m.copyRoutes(ctx, routes); err != nil {
+	if err := m.pruneRoutes(ctx, routes); err != nil {
 		return err
 	}
-	if err := m.pruneRoutes(ctx, routes); err != nil {
+	if err := m.copyRoutes(ctx, routes); err != nil {
 		return err
 	}
 	m.o.Logf("ending the Route API server's watches, so that clients relist from the CRD")

@@ -194,6 +194,9 @@ var _ = Describe("Moving Routes between the CRD and the Route API server", Order
 		targets  map[string]string
 		before   routev1.RouteList
 		migrator *routemigrate.Migrator
+		// strays are Routes served from a move's target, when it starts
+		// copying, that the move does not carry.
+		strays []string
 		// newMigrator is a migration run as the command makes one, with its
 		// own backup file.
 		newMigrator func(backup string) *routemigrate.Migrator
@@ -268,7 +271,12 @@ var _ = Describe("Moving Routes between the CRD and the Route API server", Order
 					cluster.StopRouteAPIServer()
 					return nil
 				},
-				Logf: func(f string, a ...any) { GinkgoWriter.Printf(time.Now().Format("15:04:05.000 ")+f+"\n", a...) },
+				Logf: func(f string, a ...any) {
+					GinkgoWriter.Printf(time.Now().Format("15:04:05.000 ")+f+"\n", a...)
+					if strings.HasPrefix(f, "copying") {
+						strays = append(strays, notMoved(before.Items)...)
+					}
+				},
 			})
 			Expect(err).NotTo(HaveOccurred())
 			return m
@@ -327,6 +335,10 @@ var _ = Describe("Moving Routes between the CRD and the Route API server", Order
 		rep, err := newMigrator("routes-"+marker+".json").Run(context.Background(), target)
 		took := time.Since(start)
 		Expect(err).NotTo(HaveOccurred())
+		// Served from the target once it serves them, Routes that the move
+		// does not carry (left there by an earlier one) were gone already:
+		// a router relisting then must not see them.
+		Expect(strays).To(BeEmpty(), "Routes served from the target that the move does not carry")
 		Expect(rep.Routes).To(Equal(len(before.Items)))
 		after(marker)
 		requests, failures := l.end()
@@ -358,6 +370,12 @@ var _ = Describe("Moving Routes between the CRD and the Route API server", Order
 		Expect(k8s.Create(context.Background(), pass)).To(Succeed())
 		Expect(k8s.List(context.Background(), &before)).To(Succeed())
 		Expect(before.Items).To(HaveLen(routes + 4))
+
+		// A Route deleted here stays in the CRD's storage, unserved: the
+		// move back must not serve it again, not even for a moment.
+		Expect(k8s.Delete(context.Background(), route(ns, "r0007", host(7), "blue"))).To(Succeed())
+		Expect(k8s.List(context.Background(), &before)).To(Succeed())
+		Expect(before.Items).To(HaveLen(routes + 3))
 	})
 
 	It("moves them back to the CRD with no failed request, after a run that stopped after the switch was rolled back", func() {
@@ -366,6 +384,25 @@ var _ = Describe("Moving Routes between the CRD and the Route API server", Order
 		Eventually(frozenForOthers).WithTimeout(wait).Should(BeFalse())
 	})
 })
+
+// notMoved lists the Routes served now that are not among moved.
+func notMoved(moved []routev1.Route) []string {
+	want := map[string]bool{}
+	for _, r := range moved {
+		want[r.Namespace+"/"+r.Name] = true
+	}
+	var now routev1.RouteList
+	if err := k8s.List(context.Background(), &now); err != nil {
+		return []string{"listing Routes: " + err.Error()}
+	}
+	var out []string
+	for _, r := range now.Items {
+		if !want[r.Namespace+"/"+r.Name] {
+			out = append(out, r.Namespace+"/"+r.Name)
+		}
+	}
+	return out
+}
 
 // orphanedCertificateRoute makes an edge Route in ns that takes its
 // certificate from a Secret, which is then deleted.
