@@ -277,19 +277,24 @@ func healthz(url string) func(context.Context) error {
 			DisableKeepAlives: true,
 		},
 	}
-	return func(ctx context.Context) error {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		if err != nil {
-			return err
-		}
-		resp, err := hc.Do(req)
-		if err != nil {
-			return err
-		}
-		_ = resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("%s: %s", url, resp.Status)
-		}
-		return nil
+	return func(ctx context.Context) error { return CheckHTTP(ctx, hc, url) }
+}
+
+// CheckHTTP asks url once with hc and says why it did not answer 200: the
+// health check of the control plane's processes, kube-proxy's start-up
+// wait and the local load balancer's node checks.
+func CheckHTTP(ctx context.Context, hc *http.Client, url string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
 	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return err
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s: %s", url, resp.Status)
+	}
+	return nil
 }

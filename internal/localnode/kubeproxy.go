@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/okd-ingress/okd-ingress/internal/localcluster"
 	"github.com/okd-ingress/okd-ingress/internal/localnet"
 )
 
@@ -80,7 +81,7 @@ func waitHTTP(ctx context.Context, url string, timeout time.Duration) error {
 	hc := &http.Client{Timeout: time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
 	var last error
 	for {
-		if last = CheckHTTP(ctx, hc, url); last == nil {
+		if last = localcluster.CheckHTTP(ctx, hc, url); last == nil {
 			return nil
 		}
 		select {
@@ -89,21 +90,4 @@ func waitHTTP(ctx context.Context, url string, timeout time.Duration) error {
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
-}
-
-// CheckHTTP asks url once with hc and says why it did not answer 200.
-func CheckHTTP(ctx context.Context, hc *http.Client, url string) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return err
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return err
-	}
-	_ = resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s: %s", url, resp.Status)
-	}
-	return nil
 }

@@ -19,8 +19,8 @@ import (
 	discoveryv1 "k8s.io/api/discovery/v1"
 	"k8s.io/utils/ptr"
 
+	"github.com/okd-ingress/okd-ingress/internal/localcluster"
 	"github.com/okd-ingress/okd-ingress/internal/localnet"
-	"github.com/okd-ingress/okd-ingress/internal/localnode"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
@@ -272,7 +272,7 @@ func healthy(ctx context.Context, node netip.Addr, port int32) bool {
 	ctx, cancel := context.WithTimeout(ctx, healthCheckTimeout)
 	defer cancel()
 	url := "http://" + netip.AddrPortFrom(node, uint16(port)).String() + "/"
-	return localnode.CheckHTTP(ctx, healthClient, url) == nil
+	return localcluster.CheckHTTP(ctx, healthClient, url) == nil
 }
 
 func nodeReady(n *corev1.Node) bool {
