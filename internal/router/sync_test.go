@@ -47,12 +47,7 @@ func TestQuarantineBlamesCertificates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := config.Defaults()
-	r := &Router{
-		cfg: cfg, log: logr.Discard(), rejected: map[string]admission.Verdict{}, metrics: newMetrics(),
-		params: render.Params{Config: cfg, ConfigDir: "/conf", StatsSocket: "/run/haproxy.sock", MetricsSocket: "unix@/run/metrics.sock",
-			TLSSocket: "abns@quarantine-test", DefaultCertificate: append(def.KeyPEM, def.CertPEM...), HardStopAfter: time.Hour},
-	}
+	r := planningRouter("abns@quarantine-test", append(def.KeyPEM, def.CertPEM...))
 	snap := &watch.Snapshot{Routes: routes}
 	p, err := r.plan(snap)
 	if err != nil {
@@ -127,6 +122,17 @@ func TestQuarantineBlamesCertificates(t *testing.T) {
 	}
 }
 
+// planningRouter is a Router with the default settings that plans (runs
+// the pure stages) but runs no HAProxy; tlsSocket names its TLS listener.
+func planningRouter(tlsSocket string, defaultCert []byte) *Router {
+	cfg := config.Defaults()
+	return &Router{
+		cfg: cfg, log: logr.Discard(), rejected: map[string]admission.Verdict{}, metrics: newMetrics(),
+		params: render.Params{Config: cfg, ConfigDir: "/conf", StatsSocket: "/run/haproxy.sock", MetricsSocket: "unix@/run/metrics.sock",
+			TLSSocket: tlsSocket, DefaultCertificate: defaultCert, HardStopAfter: time.Hour},
+	}
+}
+
 // spareLine is the number of a line inside a free spare backend of p's config.
 func spareLine(t *testing.T, p *plan) int {
 	t.Helper()
@@ -151,10 +157,7 @@ func TestSparesPlanHoldsHosts(t *testing.T) {
 			Spec: routev1.RouteSpec{Host: name + ".example.com", To: routev1.RouteTargetReference{Kind: "Service", Name: "web"}},
 		}
 	}
-	cfg := config.Defaults()
-	r := &Router{cfg: cfg, log: logr.Discard(), rejected: map[string]admission.Verdict{}, metrics: newMetrics(),
-		params: render.Params{Config: cfg, ConfigDir: "/conf", StatsSocket: "/run/haproxy.sock", MetricsSocket: "unix@/run/metrics.sock",
-			TLSSocket: "abns@spares-test", HardStopAfter: time.Hour}}
+	r := planningRouter("abns@spares-test", nil)
 	plan := func(routes ...*routev1.Route) *plan {
 		t.Helper()
 		snap := &watch.Snapshot{Routes: routes}
