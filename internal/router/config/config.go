@@ -6,6 +6,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"os"
 	"regexp"
@@ -417,20 +418,23 @@ func (e *envReader) maxConnections(dst *int) {
 	e.integer(names.EnvRouterMaxConnections, dst, 2000, 2000000)
 }
 
-// duration accepts Go durations ("5s") and HAProxy's bare milliseconds and
-// unit suffixes as the operator writes them ("5000ms", "30s", "1h", "5000").
+// duration accepts HAProxy's times, as OKD's operator and templates write
+// them ("5000", "5000ms", "30s", "1d"), and Go durations ("1h30m", "1.5s").
 func (e *envReader) duration(name string, dst *time.Duration) {
 	v, ok := e.get(name)
 	if !ok {
 		return
 	}
-	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
-		*dst = time.Duration(n) * time.Millisecond
-		return
+	if m := haproxyTime.FindStringSubmatch(v); m != nil {
+		unit := haproxyUnits[m[2]]
+		if n, err := strconv.ParseInt(m[1], 10, 64); err == nil && n <= int64(math.MaxInt64/unit) {
+			*dst = time.Duration(n) * unit
+			return
+		}
 	}
 	d, err := time.ParseDuration(v)
 	if err != nil || d < 0 {
-		e.fail(name, v, "want a duration such as 500ms, 30s or 1h")
+		e.fail(name, v, "want a duration such as 500ms, 30s, 1h or 1d")
 		return
 	}
 	*dst = d

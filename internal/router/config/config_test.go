@@ -56,6 +56,13 @@ func TestFromEnv(t *testing.T) {
 			check: func(c Config) bool {
 				return c.Timeouts.Server == 5*time.Second && c.Timeouts.Tunnel == 2*time.Hour
 			}},
+		{name: "HAProxy's day and microsecond units, and Go's compound spelling",
+			env: map[string]string{"ROUTER_DEFAULT_TUNNEL_TIMEOUT": "1d", "ROUTER_DEFAULT_CONNECT_TIMEOUT": "2500000us", "ROUTER_DEFAULT_CLIENT_TIMEOUT": "1m30s"},
+			check: func(c Config) bool {
+				return c.Timeouts.Tunnel == 24*time.Hour && c.Timeouts.Connect == 2500*time.Millisecond && c.Timeouts.Client == 90*time.Second
+			}},
+		{name: "a time too long to hold", env: map[string]string{"ROUTER_DEFAULT_TUNNEL_TIMEOUT": "9999999999999d"}, wantErr: "ROUTER_DEFAULT_TUNNEL_TIMEOUT"},
+		{name: "a negative time", env: map[string]string{"ROUTER_DEFAULT_TUNNEL_TIMEOUT": "-5s"}, wantErr: "ROUTER_DEFAULT_TUNNEL_TIMEOUT"},
 		{name: "the router's cookie name", env: map[string]string{"ROUTER_COOKIE_NAME": "SESSION_ID-1"},
 			check: func(c Config) bool { return c.CookieName == "SESSION_ID-1" }},
 		{name: "a cookie name with a space", env: map[string]string{"ROUTER_COOKIE_NAME": "a b"}, wantErr: "ROUTER_COOKIE_NAME"},
