@@ -82,7 +82,7 @@ func (r *Router) registerReloadMetrics() {
 	)
 	if r.crls != nil {
 		r.metrics.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "okd_router_client_crls_missing",
-			Help: "Certificates of the client CA bundle whose revocation list is not fetched: their clients are refused."},
+			Help: "Certificates of the client CA bundle whose revocation list is not fetched or has expired: their clients are refused."},
 			func() float64 { return float64(len(r.crls.Missing())) }))
 	}
 }

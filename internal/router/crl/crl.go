@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"io"
 	"math/big"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -44,24 +45,39 @@ const (
 	// firstRetry and maxRetry bound the wait after a failed fetch.
 	firstRetry, maxRetry = 5 * time.Second, 5 * time.Minute
 	fetchTimeout         = 30 * time.Second
+	// maxFetches bounds the lists fetched at once: each source is fetched
+	// on its own, so that one slow point delays only its own list.
+	maxFetches = 8
 )
+
+// A point that does not connect, or that connects and does not answer,
+// gives way to the certificate's next point well within fetchTimeout.
+// Variables for the tests.
+var dialTimeout, headerTimeout = 5 * time.Second, 10 * time.Second
 
 // source is one certificate of the bundle that names distribution points.
 type source struct {
 	subject string
 	points  []string // http and https URLs, in the certificate's order
-	// Written under Manager.mu by Run's goroutine only, which reads them
-	// without.
+	// Written under Manager.mu by FetchDue's fetch of this source only;
+	// FetchDue reads them without, before its fetches start and after
+	// they end.
 	list     *x509.RevocationList // the last good list; nil before one
 	failures int
 	due      time.Time
 	lastErr  error
 }
 
+// expired tells whether the list held has passed its nextUpdate: OpenSSL
+// then refuses the clients it covers, as with none.
+func (s *source) expired(now time.Time) bool {
+	return s.list != nil && !s.list.NextUpdate.IsZero() && s.list.NextUpdate.Before(now)
+}
+
 // Options tune a Manager; the zero value is for production.
 type Options struct {
 	Log    logr.Logger
-	Client *http.Client // nil: HTTP(S)_PROXY and NO_PROXY from the environment, fetchTimeout
+	Client *http.Client // nil: newClient's, with HTTP(S)_PROXY and NO_PROXY from the environment
 	Now    func() time.Time
 }
 
@@ -106,13 +122,25 @@ func New(bundle []byte, opts Options) (m *Manager, skipped []string, err error) 
 		opts.Now = time.Now
 	}
 	if opts.Client == nil {
-		opts.Client = &http.Client{Timeout: fetchTimeout, Transport: &http.Transport{Proxy: http.ProxyFromEnvironment}}
+		opts.Client = newClient()
 	}
 	ph, err := placeholder()
 	if err != nil {
 		return nil, nil, err
 	}
 	return &Manager{opts: opts, bundle: list, placeholder: ph, sources: sources, changed: make(chan struct{}, 1)}, skipped, nil
+}
+
+// newClient fetches through the environment's proxy, within fetchTimeout
+// in all, and gives up on a point early when it does not connect or
+// answer.
+func newClient() *http.Client {
+	return &http.Client{Timeout: fetchTimeout, Transport: &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}).DialContext,
+		TLSHandshakeTimeout:   dialTimeout,
+		ResponseHeaderTimeout: headerTimeout,
+	}}
 }
 
 // PEM is the file HAProxy's crl-file names: every list fetched, in the
@@ -136,15 +164,22 @@ func (m *Manager) PEM() []byte {
 	return b.Bytes()
 }
 
-// Missing names the certificates whose list is not fetched, each with the
-// last error; empty when every list is in.
+// Missing names the certificates whose clients are refused for want of a
+// list: none fetched, or the one held expired; each with the last error.
+// Empty when every list is in and valid.
 func (m *Manager) Missing() []string {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	now := m.opts.Now()
 	var out []string
 	for _, s := range m.sources {
-		if s.list == nil {
+		switch {
+		case s.list == nil:
 			out = append(out, fmt.Sprintf("%s: %v", s.subject, s.lastErr))
+		case s.expired(now) && s.lastErr != nil:
+			out = append(out, fmt.Sprintf("%s: the list held expired at %s; %v", s.subject, s.list.NextUpdate.UTC().Format(time.RFC3339), s.lastErr))
+		case s.expired(now):
+			out = append(out, fmt.Sprintf("%s: the list held expired at %s", s.subject, s.list.NextUpdate.UTC().Format(time.RFC3339)))
 		}
 	}
 	return out
@@ -165,20 +200,28 @@ func (m *Manager) Run(ctx context.Context) {
 	}
 }
 
-// FetchDue fetches the lists that are due and returns when the next one
-// will be.
+// FetchDue fetches the lists that are due, each on its own (a point that
+// never answers must not hold back another CA's list, nor a starting
+// router's first wait), and returns when the next one will be.
 func (m *Manager) FetchDue(ctx context.Context) time.Time {
 	before := m.PEM()
 	now := m.opts.Now()
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, maxFetches)
 	for _, s := range m.sources {
 		if s.due.After(now) {
 			continue
 		}
-		list, err := m.fetch(ctx, s.points)
-		m.mu.Lock()
-		m.record(s, list, err)
-		m.mu.Unlock()
+		wg.Go(func() {
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			list, err := m.fetch(ctx, s.points)
+			m.mu.Lock()
+			m.record(s, list, err)
+			m.mu.Unlock()
+		})
 	}
+	wg.Wait()
 	if !bytes.Equal(before, m.PEM()) {
 		select {
 		case m.changed <- struct{}{}:
@@ -206,8 +249,11 @@ func (m *Manager) record(s *source, list *x509.RevocationList, err error) {
 	if err != nil {
 		s.lastErr, s.failures = err, s.failures+1
 		s.due = now.Add(min(maxRetry, firstRetry<<min(s.failures-1, 10)))
-		m.opts.Log.Error(err, "fetching a client CA's revocation list failed; clients of that CA are refused until it is in",
-			"certificate", s.subject, "retry", s.due.Sub(now).Round(time.Second))
+		msg := "fetching a client CA's revocation list failed; clients of that CA are refused until it is in"
+		if s.list != nil && !s.expired(now) {
+			msg = "fetching a client CA's revocation list failed; the list held serves until it expires"
+		}
+		m.opts.Log.Error(err, msg, "certificate", s.subject, "retry", s.due.Sub(now).Round(time.Second))
 		return
 	}
 	if s.list == nil || !bytes.Equal(s.list.Raw, list.Raw) {

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -330,3 +331,83 @@ func FuzzCheck(f *testing.F) {
 }
 
 var base64Line = regexp.MustCompile(`^[A-Za-z0-9+/]{1,64}={0,2}$`)
+
+// hanging serves nothing until the test ends: a point behind a firewall
+// that takes connections, or a server stuck.
+func hanging(t *testing.T) *httptest.Server {
+	done := make(chan struct{})
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-done:
+		}
+	}))
+	t.Cleanup(func() { close(done); ts.Close() })
+	return ts
+}
+
+// TestSlowPointHoldsNoOther: one CA's point that never answers does not
+// hold back another CA's list within a starting router's first wait, and
+// a certificate's second point serves when its first does not answer.
+func TestSlowPointHoldsNoOther(t *testing.T) {
+	defer func(h time.Duration) { headerTimeout = h }(headerTimeout)
+	headerTimeout = time.Second
+	stuck := hanging(t)
+	srv := &server{lists: map[string][]byte{}, hits: map[string]int{}}
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	a := newCA(t, "a", stuck.URL+"/a.crl")
+	d := newCA(t, "d", stuck.URL+"/d.crl")
+	b := newCA(t, "b", ts.URL+"/b.crl")
+	c := newCA(t, "c", stuck.URL+"/c.crl", ts.URL+"/c.crl")
+	srv.set("/b.crl", b.list(t, t0.Add(-time.Minute), t0.Add(time.Hour)))
+	srv.set("/c.crl", c.list(t, t0.Add(-time.Minute), t0.Add(time.Hour)))
+	m, _, err := New(slices.Concat(a.pem, d.pem, b.pem, c.pem), Options{Now: func() time.Time { return t0 }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The first wait, shortened: one point's header timeout and some, less
+	// than two (one after another, c's second point would come too late).
+	ctx, cancel := context.WithTimeout(context.Background(), 2500*time.Millisecond)
+	defer cancel()
+	m.FetchDue(ctx)
+	missing := m.Missing()
+	if len(missing) != 2 || !strings.HasPrefix(missing[0], "CN=a: ") || !strings.HasPrefix(missing[1], "CN=d: ") {
+		t.Fatalf("missing %q, want a's and d's lists alone", missing)
+	}
+	if lists := parsePEM(t, m.PEM()); len(lists) != 2 {
+		t.Errorf("PEM holds %d lists, want b's and c's", len(lists))
+	}
+}
+
+// TestExpiredListMissing: a list held past its nextUpdate (its CA stopped
+// publishing) has OpenSSL refuse that CA's clients, so it counts as
+// missing; it is kept until a good one replaces it.
+func TestExpiredListMissing(t *testing.T) {
+	srv := &server{lists: map[string][]byte{}, hits: map[string]int{}}
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	a := newCA(t, "a", ts.URL+"/a.crl")
+	now := t0
+	m, _, err := New(a.pem, Options{Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.set("/a.crl", a.list(t, now.Add(-time.Minute), now.Add(time.Hour)))
+	m.FetchDue(context.Background())
+	if missing := m.Missing(); len(missing) != 0 {
+		t.Fatalf("missing %q", missing)
+	}
+	srv.set("/a.crl", []byte("gone"))
+	now = now.Add(2 * time.Hour)
+	if missing := m.Missing(); len(missing) != 1 || !strings.Contains(missing[0], "expired at 2026-12-01T13:00:00Z") {
+		t.Errorf("missing %q, want a's expired list", missing)
+	}
+	m.FetchDue(context.Background())
+	if missing := m.Missing(); len(missing) != 1 || !strings.Contains(missing[0], "expired at") || !strings.Contains(missing[0], "/a.crl") {
+		t.Errorf("missing %q, want a's expired list and the failed fetch", missing)
+	}
+	if len(parsePEM(t, m.PEM())) != 1 {
+		t.Error("the expired list left the file: the placeholder covers no real CA")
+	}
+}
