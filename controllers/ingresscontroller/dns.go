@@ -55,9 +55,19 @@ func dnsManaged(a admission, o Options) dnsManagement {
 	return dnsManagement{managed: true, reason: "Normal", message: "The wildcard record of the domain is published through ExternalDNS."}
 }
 
-// dnsZone is the zone label value for the load balancer's scope.
-func dnsZone(a admission) string {
-	if a.Strategy.LoadBalancer != nil && a.Strategy.LoadBalancer.Scope == operatorv1.InternalLoadBalancer {
+// dnsZone is the zone label value for the scope of the load balancer in
+// force: where the platform marks it on lb, a scope change that waits for
+// a new Service (planLoadBalancer) keeps the record in its zone, rather
+// than take the address of an internet-facing load balancer out of the
+// public zone, or put an internal one's into it, before the change.
+func dnsZone(a admission, lb *corev1.Service, p Platform) string {
+	scope := operatorv1.ExternalLoadBalancer
+	if internal := internalLBAnnotations[p]; len(internal) > 0 {
+		scope = scopeOf(lb.Annotations, internal)
+	} else if a.Strategy.LoadBalancer != nil {
+		scope = a.Strategy.LoadBalancer.Scope
+	}
+	if scope == operatorv1.InternalLoadBalancer {
 		return "private"
 	}
 	return "public"
@@ -115,7 +125,7 @@ func desiredDNSEndpoint(ic *operatorv1.IngressController, a admission, lb *corev
 	return &externaldnsv1alpha1.DNSEndpoint{
 		ObjectMeta: metav1.ObjectMeta{
 			Namespace: o.OperatorNamespace, Name: names.WildcardDNSEndpoint(ic.Name),
-			Labels: map[string]string{names.OwningLabel: ic.Name, names.DNSZoneLabel: dnsZone(a)},
+			Labels: map[string]string{names.OwningLabel: ic.Name, names.DNSZoneLabel: dnsZone(a, lb, o.Platform)},
 		},
 		Spec: externaldnsv1alpha1.DNSEndpointSpec{Endpoints: eps},
 	}

@@ -18,6 +18,14 @@ func lbWith(ingress ...corev1.LoadBalancerIngress) *corev1.Service {
 	return s
 }
 
+func annotated(s *corev1.Service, kv ...string) *corev1.Service {
+	s.Annotations = map[string]string{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		s.Annotations[kv[i]] = kv[i+1]
+	}
+	return s
+}
+
 func TestDesiredDNSEndpoint(t *testing.T) {
 	ic := &operatorv1.IngressController{}
 	ic.Name = "public"
@@ -47,6 +55,15 @@ func TestDesiredDNSEndpoint(t *testing.T) {
 			want: []externaldnsv1alpha1.Endpoint{ep("CNAME", "lb-123.elb.example.net")}, zone: "public"},
 		{name: "internal scope: the private zone", a: lbAdmission(operatorv1.InternalLoadBalancer, operatorv1.ManagedLoadBalancerDNS),
 			lb: lbWith(corev1.LoadBalancerIngress{IP: "10.1.2.3"}), want: []externaldnsv1alpha1.Endpoint{ep("A", "10.1.2.3")}, zone: "private"},
+		{name: "internal scope on AWS, in force", a: lbAdmission(operatorv1.InternalLoadBalancer, operatorv1.ManagedLoadBalancerDNS),
+			lb: annotated(lbWith(corev1.LoadBalancerIngress{Hostname: "internal-lb.elb.example.net"}), awsInternal, "true"), o: Options{Platform: PlatformAWS},
+			want: []externaldnsv1alpha1.Endpoint{ep("CNAME", "internal-lb.elb.example.net")}, zone: "private"},
+		{name: "internal scope on AWS, waiting for a new Service: the internet-facing one stays public",
+			a: lbAdmission(operatorv1.InternalLoadBalancer, operatorv1.ManagedLoadBalancerDNS), o: Options{Platform: PlatformAWS},
+			lb: lbWith(corev1.LoadBalancerIngress{Hostname: "lb-123.elb.example.net"}), want: []externaldnsv1alpha1.Endpoint{ep("CNAME", "lb-123.elb.example.net")}, zone: "public"},
+		{name: "external scope on AWS, waiting for a new Service: the internal one stays private", a: external, o: Options{Platform: PlatformAWS},
+			lb:   annotated(lbWith(corev1.LoadBalancerIngress{Hostname: "internal-lb.elb.example.net"}), awsInternal, "true"),
+			want: []externaldnsv1alpha1.Endpoint{ep("CNAME", "internal-lb.elb.example.net")}, zone: "private"},
 		{name: "no address yet", a: external, lb: lbWith()},
 		{name: "no Service yet", a: external},
 		{name: "unmanaged", a: lbAdmission(operatorv1.ExternalLoadBalancer, operatorv1.UnmanagedLoadBalancerDNS),
