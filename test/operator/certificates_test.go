@@ -1,6 +1,7 @@
 package operator
 
 import (
+	"bytes"
 	"crypto/x509"
 	"fmt"
 	"slices"
@@ -391,6 +392,31 @@ func TestDefaultCertificate(t *testing.T) {
 			}
 			return nil
 		})
+	})
+
+	// Naming the generated Secret (a manifest copied from a running
+	// cluster, say) asks for the generated certificate: taken for the
+	// admin's own, it was deleted as no longer needed and issued anew, in
+	// a loop.
+	t.Run("spec.defaultCertificate naming the generated Secret keeps it", func(t *testing.T) {
+		before := generatedSecret(t, ic)
+		updateIC(t, ic, func(x *operatorv1.IngressController) {
+			x.Spec.DefaultCertificate = &corev1.LocalObjectReference{Name: names.DefaultCertificateSecret(ic)}
+		})
+		for range 30 {
+			time.Sleep(100 * time.Millisecond)
+			s, err := getSecret(before.Name)
+			must(t, err)
+			if s.UID != before.UID || !bytes.Equal(s.Data["tls.crt"], before.Data["tls.crt"]) {
+				t.Fatal("the generated Secret was made anew")
+			}
+			x, err := getIC(ic)
+			must(t, err)
+			if c := condition(x, "OperandsReconciled"); c != nil {
+				t.Fatalf("OperandsReconciled %+v", c)
+			}
+		}
+		updateIC(t, ic, func(x *operatorv1.IngressController) { x.Spec.DefaultCertificate = nil })
 	})
 }
 
