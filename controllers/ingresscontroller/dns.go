@@ -180,7 +180,9 @@ func (r *Reconciler) checkDNS(ctx context.Context, ep *externaldnsv1alpha1.DNSEn
 	if r.Options.DNS.CheckServer == "" {
 		return dnsCheck{ready: true, reason: "NoFailedZones", message: "ExternalDNS has read the record."}
 	}
-	probe := "okd-ingress-dns-check." + domain
+	// Rooted: the operator pod's search domains must not be tried first
+	// (one with a wildcard record of its own would answer for it).
+	probe := "okd-ingress-dns-check." + domain + "."
 	got, err := lookup(ctx, r.Options.DNS.CheckServer, probe, ep.Spec.Endpoints)
 	if err != nil {
 		return dnsCheck{reason: recordNotResolving, message: fmt.Sprintf("%s does not resolve at %s: %v", probe, r.Options.DNS.CheckServer, err)}
@@ -208,9 +210,24 @@ func targets(eps []externaldnsv1alpha1.Endpoint) []string {
 }
 
 // lookup asks server for name: its CNAME when the record is one, else its
-// addresses.
+// addresses. A failed lookup is made once more: one lost UDP packet must
+// not turn DNSReady, and Available with it, False until the next check.
+// (Any failure: when the A answer is lost and the AAAA one says there are
+// none, Go's resolver reports the name as not found.)
 func lookup(ctx context.Context, server, name string, eps []externaldnsv1alpha1.Endpoint) ([]string, error) {
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	got, err := lookupOnce(ctx, server, name, eps)
+	if err != nil && ctx.Err() == nil {
+		got, err = lookupOnce(ctx, server, name, eps)
+	}
+	return got, err
+}
+
+// dnsTimeout bounds one lookup: a server of the zone answers in
+// milliseconds, and a reconcile waits for it.
+const dnsTimeout = 1500 * time.Millisecond
+
+func lookupOnce(ctx context.Context, server, name string, eps []externaldnsv1alpha1.Endpoint) ([]string, error) {
+	ctx, cancel := context.WithTimeout(ctx, dnsTimeout)
 	defer cancel()
 	res := &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
 		var d net.Dialer

@@ -1,9 +1,15 @@
 package ingresscontroller
 
 import (
+	"context"
+	"net"
 	"reflect"
+	"slices"
+	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/net/dns/dnsmessage"
 
 	corev1 "k8s.io/api/core/v1"
 
@@ -135,5 +141,83 @@ func TestDNSRecheck(t *testing.T) {
 	}
 	if d := r.dnsRecheck("a", true, t0.Add(12*time.Minute)); d != dnsCheckInterval {
 		t.Errorf("a miss after resolving: %v, want %v", d, dnsCheckInterval)
+	}
+}
+
+// lossyDNS is a DNS server on 127.0.0.1 that answers every A question with
+// addr, except that it drops the first drop A questions it gets (UDP
+// packets lost; a lost AAAA answer alone, Go's resolver passes over), and
+// records the names asked.
+func lossyDNS(t *testing.T, addr string, drop int) (server string, asked func() []string) {
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pc.Close() })
+	var mu sync.Mutex
+	var names []string
+	go func() {
+		buf := make([]byte, 512)
+		for {
+			n, from, err := pc.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			var p dnsmessage.Parser
+			h, err := p.Start(buf[:n])
+			if err != nil {
+				continue
+			}
+			q, err := p.Question()
+			if err != nil {
+				continue
+			}
+			mu.Lock()
+			names = append(names, q.Name.String())
+			dropped := drop > 0 && q.Type == dnsmessage.TypeA
+			if dropped {
+				drop--
+			}
+			mu.Unlock()
+			if dropped {
+				continue
+			}
+			b := dnsmessage.NewBuilder(nil, dnsmessage.Header{ID: h.ID, Response: true, Authoritative: true})
+			_ = b.StartQuestions()
+			_ = b.Question(q)
+			_ = b.StartAnswers()
+			if q.Type == dnsmessage.TypeA {
+				_ = b.AResource(dnsmessage.ResourceHeader{Name: q.Name, Class: dnsmessage.ClassINET, TTL: 30},
+					dnsmessage.AResource{A: [4]byte(net.ParseIP(addr).To4())})
+			}
+			if out, err := b.Finish(); err == nil {
+				_, _ = pc.WriteTo(out, from)
+			}
+		}
+	}()
+	return pc.LocalAddr().String(), func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(names)
+	}
+}
+
+// TestDNSCheckLostPacket: one lost answer does not make the record read as
+// not resolving (DNSReady, and Available with it, False until the next
+// check), and the name asked is rooted, so that no search domain of the
+// operator's pod is tried first.
+func TestDNSCheckLostPacket(t *testing.T) {
+	server, asked := lossyDNS(t, "198.51.100.7", 1)
+	r := &Reconciler{Options: Options{DNS: DNSOptions{CheckServer: server}}}
+	ep := &externaldnsv1alpha1.DNSEndpoint{Spec: externaldnsv1alpha1.DNSEndpointSpec{Endpoints: []externaldnsv1alpha1.Endpoint{
+		{DNSName: "*.apps.example.com", RecordType: "A", Targets: []string{"198.51.100.7"}}}}}
+	got := r.checkDNS(context.Background(), ep, "apps.example.com")
+	if !got.ready {
+		t.Errorf("not ready after one lost packet: %s: %s", got.reason, got.message)
+	}
+	for _, n := range asked() {
+		if n != "okd-ingress-dns-check.apps.example.com." {
+			t.Errorf("asked %q", n)
+		}
 	}
 }
