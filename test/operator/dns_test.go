@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -149,7 +150,9 @@ func TestWildcardDNS(t *testing.T) {
 		waitRecord(t, ic, "private", record("A", "10.20.0.4")(dom))
 	})
 
-	t.Run("turned off: the record goes, and Available no longer waits for it", func(t *testing.T) {
+	// As OKD leaves the record in its zones: an admin taking the domain's
+	// DNS over does not begin with an outage.
+	t.Run("turned off: the record stays as it is, and Available no longer waits for it", func(t *testing.T) {
 		const ic, dom = "dns-off", "dns-off.op.test"
 		createIC(t, ic, domain(dom), lb(operatorv1.ExternalLoadBalancer, operatorv1.ManagedLoadBalancerDNS))
 		ready(ic)
@@ -159,11 +162,20 @@ func TestWildcardDNS(t *testing.T) {
 		updateIC(t, ic, func(x *operatorv1.IngressController) {
 			x.Spec.EndpointPublishingStrategy.LoadBalancer.DNSManagementPolicy = operatorv1.UnmanagedLoadBalancerDNS
 		})
-		waitRecord(t, ic, "")
 		waitConditions(t, ic, map[string]string{"DNSManaged": "False", "DNSReady": "", "Available": "True"})
 		x, err := getIC(ic)
 		must(t, err)
 		expect(t, "DNSManaged reason", condition(x, "DNSManaged").Reason, "UnmanagedLoadBalancerDNS")
+		setLoadBalancer(t, ic, corev1.LoadBalancerIngress{IP: "198.51.100.31"})
+		touch(t, ic)
+		time.Sleep(time.Second)
+		waitRecord(t, ic, "public", record("A", "198.51.100.30")(dom))
+
+		// Managed again, it follows the load balancer once more.
+		updateIC(t, ic, func(x *operatorv1.IngressController) {
+			x.Spec.EndpointPublishingStrategy.LoadBalancer.DNSManagementPolicy = operatorv1.ManagedLoadBalancerDNS
+		})
+		waitRecord(t, ic, "public", record("A", "198.51.100.31")(dom))
 	})
 
 	t.Run("other strategies publish nothing", func(t *testing.T) {
