@@ -188,7 +188,8 @@ func (r *Reconciler) checkDNS(ctx context.Context, ep *externaldnsv1alpha1.DNSEn
 	}
 	if ep.Status.ObservedGeneration < ep.Generation {
 		return dnsCheck{reason: "RecordNotObserved",
-			message: fmt.Sprintf("ExternalDNS has not read DNSEndpoint %s/%s yet (is it running with --source=crd?)", ep.Namespace, ep.Name)}
+			message: fmt.Sprintf("ExternalDNS has not read DNSEndpoint %s/%s yet (is one running with --source=crd, its --label-filter taking %s=%s?)",
+				ep.Namespace, ep.Name, names.DNSZoneLabel, ep.Labels[names.DNSZoneLabel])}
 	}
 	if r.Options.DNS.CheckServer == "" {
 		return dnsCheck{ready: true, reason: "NoFailedZones", message: "ExternalDNS has read the record."}
