@@ -264,8 +264,8 @@ func templateData(m *model.Model, p Params, fwdMap string) data {
 		HostsMap:        mp(model.MapHosts),
 		SecureSparesMap: mp(model.MapSecureSpares),
 		RedirectValue:   model.RedirectValue,
-		ForwardedHTTP:   forwarded(c.ForwardedHeaders, fwdStyle{proto: "http", ipv6: ipv6Clients(c)}, fwdMap),
-		ForwardedHTTPS:  forwarded(c.ForwardedHeaders, fwdStyle{proto: "https", ipv6: ipv6Clients(c)}, fwdMap),
+		ForwardedHTTP:   forwarded(c.ForwardedHeaders, fwdStyle{proto: "http", ipv6: ipv6Clients(c)}, fwdMap, m.DefaultBackend),
+		ForwardedHTTPS:  forwarded(c.ForwardedHeaders, fwdStyle{proto: "https", ipv6: ipv6Clients(c)}, fwdMap, m.DefaultBackend),
 		HTTPBind:        listenAddress(c, c.HTTPPort), HTTPSBind: listenAddress(c, c.HTTPSPort), DualStack: dualStack(c),
 		HardStopAfter:  ms(p.HardStopAfter),
 		Backends:       m.Backends,
@@ -455,8 +455,11 @@ func hexRegex(h string) string {
 // sends to backends, per ROUTER_SET_FORWARDED_HEADERS. With fwdMap set,
 // some routes have a policy of their own, rendered in their backends: the
 // frontend looks the backend up in that map first, and each rule skips
-// the routes found there.
-func forwarded(policy config.ForwardedPolicy, st fwdStyle, fwdMap string) string {
+// the routes found there. A request no route matched is looked up by the
+// default backend's name (defaultBackend, when there is one): that route's
+// policy is its own too; the others such a request may go to answer it
+// from HAProxy itself.
+func forwarded(policy config.ForwardedPolicy, st fwdStyle, fwdMap, defaultBackend string) string {
 	if fwdMap == "" {
 		st.option = true
 		return indented(forwardedRules(policy, st))
@@ -466,7 +469,11 @@ func forwarded(policy config.ForwardedPolicy, st fwdStyle, fwdMap string) string
 	if len(rules) == 0 {
 		return "" // never: no rule to skip, no lookup needed
 	}
-	return indented(append([]string{"http-request set-var(txn.fwd) var(txn.be),map_str(" + fwdMap + ") if { var(txn.be) -m found }"}, rules...))
+	lookup := []string{"http-request set-var(txn.fwd) var(txn.be),map_str(" + fwdMap + ") if { var(txn.be) -m found }"}
+	if defaultBackend != "" {
+		lookup = append(lookup, "http-request set-var(txn.fwd) str("+defaultBackend+"),map_str("+fwdMap+") if !{ var(txn.be) -m found }")
+	}
+	return indented(append(lookup, rules...))
 }
 
 // backendForwarded renders, in the backend of a route with a forwarded-

@@ -186,7 +186,9 @@ var _ = Describe("Default backend", func() {
 		ns := newNamespace("fallback", nil)
 		newBackend(ns, "fallback", 1)
 		r := shard(route(ns, "fallback", "fallback.example.com", "fallback", "http"))
-		r.Annotations = map[string]string{names.DefaultBackendAnnotation: "true"}
+		// Its own forwarded-header policy holds for the requests it answers
+		// as the default backend too.
+		r.Annotations = map[string]string{names.DefaultBackendAnnotation: "true", names.SetForwardedHeadersAnnotation: "never"}
 		create(r)
 		// Another namespace's hosts are its own, unmatched paths included:
 		// their requests (decrypted, with that namespace's cookies) never
@@ -217,6 +219,12 @@ var _ = Describe("Default backend", func() {
 		c := router.NewClient(framework.ClientOptions{RootCAs: routerCA.Pool})
 		Eventually(servedBy(c, "http://nobody.example.com/x")).WithTimeout(wait).Should(Equal("fallback"))
 		Expect(servedBy(c, "http://fallback.example.com/")()).To(Equal("fallback"))
+		for _, url := range []string{"http://nobody.example.com/x", "http://fallback.example.com/", "https://nobody." + domain + "/x"} {
+			resp, err := c.Get(url)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(resp.Echo.Headers).NotTo(HaveKey("X-Forwarded-For"), url)
+			Expect(resp.Echo.Headers).NotTo(HaveKey("Forwarded"), url)
+		}
 		Eventually(servedBy(c, "http://tenant.example.com/app")).WithTimeout(wait).Should(Equal("tenant"))
 		Eventually(servedBy(c, "https://tenant."+domain+"/app")).WithTimeout(wait).Should(Equal("tenant"))
 		Eventually(servedBy(c, "http://any.tenant-wild.example.com/app")).WithTimeout(wait).Should(Equal("tenant"))
