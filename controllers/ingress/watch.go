@@ -7,6 +7,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/client-go/util/workqueue"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -97,7 +98,10 @@ func serviceNames(ing *networkingv1.Ingress) []string {
 }
 
 // secretNames are the Secrets an Ingress names: its TLS secrets and its
-// destination-CA Secret.
+// destination-CA Secret. An annotation value that cannot name a Secret
+// ("other-ns/ca") names none, as a Secret that is not there: client-go
+// refuses to ask for it, and the error would stop the Ingress's every
+// Route (OKD's lister lookup just misses).
 func secretNames(ing *networkingv1.Ingress) []string {
 	var out []string
 	for _, t := range ing.Spec.TLS {
@@ -105,7 +109,7 @@ func secretNames(ing *networkingv1.Ingress) []string {
 			out = append(out, t.SecretName)
 		}
 	}
-	if name := ing.Annotations[names.DestinationCACertificateSecretAnnotation]; name != "" {
+	if name := ing.Annotations[names.DestinationCACertificateSecretAnnotation]; len(validation.IsDNS1123Subdomain(name)) == 0 {
 		out = append(out, name)
 	}
 	return dedupe(out)
