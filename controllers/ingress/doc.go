@@ -57,7 +57,8 @@
 //   - IngressClass changes reconcile the Ingresses of that class.
 //   - The Ingress status is recomputed from the Routes that exist, not
 //     patched incrementally, so hostnames of routers that stopped admitting
-//     a Route leave it; entries without a hostname, which this controller
-//     never writes, are kept.
+//     a Route leave it, and so do entries another controller wrote (an IP,
+//     an empty entry): OKD keeps their hostnames, and rewrites IP-only ones
+//     as empty entries.
 //   - A Route the API refuses gives a warning event with the API's message.
 package ingress

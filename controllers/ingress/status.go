@@ -10,24 +10,26 @@ import (
 )
 
 // LoadBalancer is the status.loadBalancer.ingress an Ingress should have:
-// the canonical hostnames of the routers that admitted its Routes, sorted,
-// after the entries without a hostname that others wrote. changed is false
-// when current already holds the same hostnames, in any order.
+// the canonical hostnames of the routers that admitted its Routes, sorted.
+// Nothing else: this controller alone writes the status of the Ingresses
+// it serves, and an address another controller wrote before the Ingress
+// came to this one (an IP of ingress-nginx's, say) would send clients
+// there for good. changed is false when current holds the same hostnames
+// alone, in any order.
 func LoadBalancer(current []networkingv1.IngressLoadBalancerIngress, routes []*routev1.Route) (lb []networkingv1.IngressLoadBalancerIngress, changed bool) {
 	hosts := admittedHostnames(routes)
 	var had []string
 	for _, in := range current {
-		if in.Hostname == "" {
-			lb = append(lb, in)
-		} else {
-			had = append(had, in.Hostname)
+		if in.Hostname == "" || in.IP != "" || len(in.Ports) > 0 {
+			changed = true
 		}
+		had = append(had, in.Hostname)
 	}
 	for _, h := range hosts {
 		lb = append(lb, networkingv1.IngressLoadBalancerIngress{Hostname: h})
 	}
 	slices.Sort(had)
-	return lb, !slices.Equal(slices.Compact(had), hosts)
+	return lb, changed || !slices.Equal(slices.Compact(had), hosts)
 }
 
 // admittedHostnames are the sorted, distinct canonical hostnames of the

@@ -58,8 +58,12 @@ func TestLoadBalancer(t *testing.T) {
 		{"no Admitted condition", nil, []*routev1.Route{route(admittedBy("apps.foo.com", ""))}, nil, false},
 		{"38 route deleted", lbHosts("apps.foo.com"), nil, nil, true},
 		{"several routes, one router", nil, []*routev1.Route{route(foo), route(rPath("/x"), foo)}, lbHosts("apps.foo.com"), true},
-		{"entries without hostname are kept", []networkingv1.IngressLoadBalancerIngress{ip}, []*routev1.Route{route(foo)},
-			[]networkingv1.IngressLoadBalancerIngress{ip, {Hostname: "apps.foo.com"}}, true},
+		{"another controller's address goes", []networkingv1.IngressLoadBalancerIngress{ip, {Hostname: "apps.foo.com"}}, []*routev1.Route{route(foo)},
+			lbHosts("apps.foo.com"), true},
+		{"another controller's address goes with the last route", []networkingv1.IngressLoadBalancerIngress{ip}, nil, nil, true},
+		{"an empty entry goes", []networkingv1.IngressLoadBalancerIngress{{}}, nil, nil, true},
+		{"a hostname with an IP is rewritten", []networkingv1.IngressLoadBalancerIngress{{Hostname: "apps.foo.com", IP: "198.18.0.1"}},
+			[]*routev1.Route{route(foo)}, lbHosts("apps.foo.com"), true},
 		{"wildcard routes count", nil, []*routev1.Route{route(rHost("wildcard.test.com"), rWildcard, foo)}, lbHosts("apps.foo.com"), true},
 	}
 	for _, tc := range cases {
