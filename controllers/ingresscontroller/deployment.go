@@ -183,13 +183,10 @@ func dnsPolicy(hostNet bool) corev1.DNSPolicy {
 	return corev1.DNSClusterFirst
 }
 
-// ownCertificate is the Secret spec.defaultCertificate names, if any. The
-// generated Secret's name asks for the generated certificate (a manifest
-// copied from a running cluster, say): taken for the admin's own, it would
-// be deleted as no longer needed, and issued anew, in a loop.
+// ownCertificate is the Secret spec.defaultCertificate names, if any.
 func ownCertificate(ic *operatorv1.IngressController) string {
-	if c := ic.Spec.DefaultCertificate; c != nil && c.Name != names.DefaultCertificateSecret(ic.Name) {
-		return c.Name
+	if ic.Spec.DefaultCertificate != nil {
+		return ic.Spec.DefaultCertificate.Name
 	}
 	return ""
 }

@@ -370,6 +370,19 @@ func (u *unusableCertificate) Unwrap() error { return u.err }
 func (r *Reconciler) ensureDefaultCertificate(ctx context.Context, ic *operatorv1.IngressController, a admission, ca caPair) (servedCertificate, error) {
 	generated := names.DefaultCertificateSecret(ic.Name)
 	own := ownCertificate(ic)
+	if own == generated {
+		// The generated Secret's name asks for the generated certificate
+		// (a manifest copied from a running cluster, say): taken for the
+		// admin's own, it was deleted as no longer needed, and issued
+		// anew, in a loop. An admin's Secret of that name stays theirs.
+		ours, err := r.generatedOrMissing(ctx, generated, ic.Name)
+		if err != nil {
+			return servedCertificate{}, err
+		}
+		if ours {
+			own = ""
+		}
+	}
 	if own == "" {
 		return servedCertificate{Secret: generated}, r.ensureGeneratedCertificate(ctx, ic, a, ca, generated)
 	}
@@ -387,6 +400,17 @@ func (r *Reconciler) ensureDefaultCertificate(ctx context.Context, ic *operatorv
 		return servedCertificate{}, err
 	}
 	return served, unusable
+}
+
+// generatedOrMissing tells whether the Secret name is the operator's for
+// ic (its owning label), or not there.
+func (r *Reconciler) generatedOrMissing(ctx context.Context, name, ic string) (bool, error) {
+	s := &corev1.Secret{}
+	err := r.Get(ctx, client.ObjectKey{Namespace: r.Options.RouterNamespace, Name: name}, s)
+	if apierrors.IsNotFound(err) {
+		return true, nil
+	}
+	return err == nil && s.Labels[names.OwningLabel] == ic, err
 }
 
 // fallbackCertificate is what the routers serve while spec's Secret is

@@ -420,6 +420,37 @@ func TestDefaultCertificate(t *testing.T) {
 	})
 }
 
+// TestDefaultCertificateOfTheGeneratedName: an admin's Secret (not the
+// operator's: no owning label) that spec.defaultCertificate names by the
+// generated Secret's name is the admin's certificate, served as it is:
+// never overwritten by a generated one.
+func TestDefaultCertificateOfTheGeneratedName(t *testing.T) {
+	const ic = "certsadm"
+	name := names.DefaultCertificateSecret(ic)
+	adminCA, err := certs.NewCA("admin", 24*time.Hour, time.Now())
+	must(t, err)
+	kp, err := certs.NewServingCert(adminCA, []string{"*.certsadm.op.test"}, nil, 24*time.Hour, time.Now())
+	must(t, err)
+	must(t, k8s.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: names.RouterNamespace, Name: name},
+		Type: corev1.SecretTypeTLS, Data: map[string][]byte{"tls.crt": kp.CertPEM, "tls.key": kp.KeyPEM}}))
+	createIC(t, ic, domain("certsadm.op.test"), replicas(1), strategy(operatorv1.EndpointPublishingStrategy{Type: operatorv1.PrivateStrategyType}),
+		func(x *operatorv1.IngressController) { x.Spec.DefaultCertificate = &corev1.LocalObjectReference{Name: name} })
+	eventually(t, "Deployment mounts the admin's Secret", func() error {
+		if v := deployment(t, ic).Spec.Template.Spec.Volumes[0].Secret.SecretName; v != name {
+			return fmt.Errorf("volume Secret %s", v)
+		}
+		return nil
+	})
+	for range 20 {
+		time.Sleep(100 * time.Millisecond)
+		s, err := getSecret(name)
+		must(t, err)
+		if _, ok := s.Labels[names.OwningLabel]; ok || !bytes.Equal(s.Data["tls.crt"], kp.CertPEM) {
+			t.Fatalf("the admin's Secret was overwritten: labels %v", s.Labels)
+		}
+	}
+}
+
 // TestCookieKey: every IngressController gets a random stickiness-cookie
 // key of its own, kept across reconciles (a new key re-balances sticky
 // clients), given to the routers from the Secret, and replaced, with a
