@@ -51,9 +51,10 @@ const (
 )
 
 // A point that does not connect, or that connects and does not answer,
-// gives way to the certificate's next point well within fetchTimeout.
-// Variables for the tests.
-var dialTimeout, headerTimeout = 5 * time.Second, 10 * time.Second
+// gives way to the certificate's next point well within fetchTimeout, and
+// within a starting router's first wait (firstCRLWait, 10 s: 2.5 times
+// headerTimeout, as in TestSlowPointHoldsNoOther). Variables for the tests.
+var dialTimeout, headerTimeout = 3 * time.Second, 4 * time.Second
 
 // source is one certificate of the bundle that names distribution points.
 type source struct {

@@ -366,8 +366,8 @@ func TestSlowPointHoldsNoOther(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The first wait, shortened: one point's header timeout and some, less
-	// than two (one after another, c's second point would come too late).
+	// The first wait, shortened as headerTimeout is: 2.5 times it, as in
+	// production (one after another, c's second point would come too late).
 	ctx, cancel := context.WithTimeout(context.Background(), 2500*time.Millisecond)
 	defer cancel()
 	m.FetchDue(ctx)
