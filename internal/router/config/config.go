@@ -420,24 +420,30 @@ func (e *envReader) maxConnections(dst *int) {
 
 // duration accepts HAProxy's times, as OKD's operator and templates write
 // them ("5000", "5000ms", "30s", "1d"), and Go durations ("1h30m", "1.5s").
+// A longer time than HAProxy takes (MaxHardStopAfter), which would have it
+// refuse the config, is clipped to that, as OKD's template clips its
+// timeouts (the operator passes tuningOptions on unbounded).
 func (e *envReader) duration(name string, dst *time.Duration) {
 	v, ok := e.get(name)
 	if !ok {
 		return
 	}
+	d, err := time.Duration(-1), error(nil)
 	if m := haproxyTime.FindStringSubmatch(v); m != nil {
 		unit := haproxyUnits[m[2]]
-		if n, err := strconv.ParseInt(m[1], 10, 64); err == nil && n <= int64(math.MaxInt64/unit) {
-			*dst = time.Duration(n) * unit
-			return
+		if n, perr := strconv.ParseInt(m[1], 10, 64); perr == nil && n <= int64(math.MaxInt64/unit) {
+			d = time.Duration(n) * unit
 		}
 	}
-	d, err := time.ParseDuration(v)
-	if err != nil || d < 0 {
-		e.fail(name, v, "want a duration such as 500ms, 30s, 1h or 1d")
-		return
+	if d < 0 {
+		d, err = time.ParseDuration(v)
 	}
-	*dst = d
+	switch {
+	case err != nil || d < 0:
+		e.fail(name, v, "want a duration such as 500ms, 30s, 1h or 1d")
+	default:
+		*dst = min(d, MaxHardStopAfter)
+	}
 }
 
 func (e *envReader) oneOf(name string, dst *string, allowed ...string) {

@@ -62,6 +62,11 @@ func TestFromEnv(t *testing.T) {
 				return c.Timeouts.Tunnel == 24*time.Hour && c.Timeouts.Connect == 2500*time.Millisecond && c.Timeouts.Client == 90*time.Second
 			}},
 		{name: "a time too long to hold", env: map[string]string{"ROUTER_DEFAULT_TUNNEL_TIMEOUT": "9999999999999d"}, wantErr: "ROUTER_DEFAULT_TUNNEL_TIMEOUT"},
+		{name: "times longer than HAProxy takes are clipped, as OKD's template clips them",
+			env: map[string]string{"ROUTER_DEFAULT_TUNNEL_TIMEOUT": "25d", "ROUTER_DEFAULT_CLIENT_TIMEOUT": "720h", "ROUTER_DEFAULT_SERVER_TIMEOUT": "2147483647"},
+			check: func(c Config) bool {
+				return c.Timeouts.Tunnel == MaxHardStopAfter && c.Timeouts.Client == MaxHardStopAfter && c.Timeouts.Server == MaxHardStopAfter
+			}},
 		{name: "a negative time", env: map[string]string{"ROUTER_DEFAULT_TUNNEL_TIMEOUT": "-5s"}, wantErr: "ROUTER_DEFAULT_TUNNEL_TIMEOUT"},
 		{name: "the router's cookie name", env: map[string]string{"ROUTER_COOKIE_NAME": "SESSION_ID-1"},
 			check: func(c Config) bool { return c.CookieName == "SESSION_ID-1" }},
