@@ -553,7 +553,10 @@ func (w *Writer) leaveAll(ctx context.Context, verdicts map[types.NamespacedName
 	// A second look with the same snapshot: nothing changed since, so what
 	// was in doubt is older than the verdicts.
 	sure := w.sweep.unsure.Equal(taken)
-	unsure, err := w.sweepAll(ctx, verdicts, taken, sure)
+	unsure, retry, err := w.sweepAll(ctx, verdicts, taken, now, sure)
+	if !retry.IsZero() {
+		next = earliest(next, retry)
+	}
 	if err != nil {
 		w.sweep.retryAt = retryAfter(now, &w.sweep.failures)
 		return earliest(next, w.sweep.retryAt), errors.Join(firstErr, err)
@@ -572,8 +575,9 @@ func (w *Writer) leaveAll(ctx context.Context, verdicts map[types.NamespacedName
 // written, after the verdicts were judged is left for the next sync: the
 // last writer may have seen it come. One stored in taken's own second is
 // left too, unless sure, and reported (unsure): it may be either. A route
-// whose entry cannot be taken off is left to leaveAll, which tries again.
-func (w *Writer) sweepAll(ctx context.Context, verdicts map[types.NamespacedName]admission.Verdict, taken time.Time, sure bool) (unsure bool, err error) {
+// whose entry cannot be taken off is left to leaveAll, which tries again
+// at retry (the earliest such), as it does its own.
+func (w *Writer) sweepAll(ctx context.Context, verdicts map[types.NamespacedName]admission.Verdict, taken, now time.Time, sure bool) (unsure bool, retry time.Time, err error) {
 	var list routev1.RouteList
 	reader, opts := w.reader, []client.ListOption{}
 	if w.o.Sharded {
@@ -581,7 +585,7 @@ func (w *Writer) sweepAll(ctx context.Context, verdicts map[types.NamespacedName
 	}
 	for {
 		if err := reader.List(ctx, &list, opts...); err != nil {
-			return unsure, err
+			return unsure, retry, err
 		}
 		for i := range list.Items {
 			r := &list.Items[i]
@@ -603,14 +607,19 @@ func (w *Writer) sweepAll(ctx context.Context, verdicts map[types.NamespacedName
 				}
 			}
 			if err := ctx.Err(); err != nil {
-				return unsure, err // the term is over: no write after it
+				return unsure, retry, err // the term is over: no write after it
 			}
-			if err := w.leave(ctx, r); err != nil {
-				w.state[key] = &routeState{} // tried again by leaveAll
+			if err := w.leave(ctx, r); err != nil && !apierrors.IsNotFound(err) {
+				st := &routeState{retryAt: now} // a conflict: at once
+				if !apierrors.IsConflict(err) {
+					st.retryAt = retryAfter(now, &st.failures)
+				}
+				w.state[key] = st
+				retry = earliest(retry, st.retryAt)
 			}
 		}
 		if list.Continue == "" {
-			return unsure, nil
+			return unsure, retry, nil
 		}
 		opts = []client.ListOption{client.Limit(sweepPageSize), client.Continue(list.Continue)}
 	}

@@ -288,6 +288,46 @@ func TestSweep(t *testing.T) {
 	}
 }
 
+// TestSweepRetriesRemoval: an entry the sweep at the start of a term
+// fails to take off (a conflict: another shard's router wrote the route)
+// is tried again, at once, by the writer's own timer: the sweep is done
+// with it, and nothing else would bring the route back.
+func TestSweepRetriesRemoval(t *testing.T) {
+	conflicts := 1
+	w, c, now := testWriter(t, 0, func(ctx context.Context, c client.Client, obj client.Object) error {
+		if obj.GetName() == "stale" && conflicts > 0 {
+			conflicts--
+			return apierrors.NewConflict(routev1.Resource("routes"), "stale", fmt.Errorf("changed"))
+		}
+		return c.Status().Update(ctx, obj)
+	})
+	lt := metav1.NewTime(now.Add(-time.Hour))
+	r := &routev1.Route{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "stale"}}
+	if err := c.Create(context.Background(), r); err != nil {
+		t.Fatal(err)
+	}
+	r.Status.Ingress = []routev1.RouteIngress{{RouterName: "default", Host: "x.example.com",
+		Conditions: []routev1.RouteIngressCondition{{Type: routev1.RouteAdmitted, Status: "True", LastTransitionTime: &lt}}}}
+	conflicts = 0
+	if err := c.Status().Update(context.Background(), r); err != nil {
+		t.Fatal(err)
+	}
+	conflicts = 1
+	w.sweep = sweepState{}
+	w.Update(map[types.NamespacedName]admission.Verdict{}, *now)
+	_, next, _ := pass(w)
+	if next.IsZero() || next.After(*now) {
+		t.Fatalf("after a conflict, next pass at %v; want one at once (%v)", next, *now)
+	}
+	_, _, _ = pass(w)
+	if err := c.Get(context.Background(), types.NamespacedName{Namespace: "ns", Name: "stale"}, r); err != nil {
+		t.Fatal(err)
+	}
+	if _, has := own(r.Status.Ingress, "default"); has {
+		t.Error("the entry is still there after the retry")
+	}
+}
+
 // A route the writer cannot read is tried again later, with backoff:
 // nothing else would bring it back.
 func TestReadFailureRetried(t *testing.T) {
