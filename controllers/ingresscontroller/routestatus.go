@@ -2,6 +2,7 @@ package ingresscontroller
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -28,13 +29,15 @@ import (
 const routerNameIndex = "status.ingress.routerName"
 
 func indexRouteStatus(ctx context.Context, mgr ctrl.Manager) error {
-	return mgr.GetFieldIndexer().IndexField(ctx, &routev1.Route{}, routerNameIndex, func(o client.Object) []string {
-		var out []string
-		for _, in := range o.(*routev1.Route).Status.Ingress {
-			out = append(out, in.RouterName)
-		}
-		return out
-	})
+	return mgr.GetFieldIndexer().IndexField(ctx, &routev1.Route{}, routerNameIndex, statusRouters)
+}
+
+func statusRouters(o client.Object) []string {
+	var out []string
+	for _, in := range o.(*routev1.Route).Status.Ingress {
+		out = append(out, in.RouterName)
+	}
+	return out
 }
 
 // podWait is how often deletion checks that the last router pod is gone.
@@ -111,6 +114,7 @@ func (r *Reconciler) clearRouteStatus(ctx context.Context, router string, drop f
 	if err := r.List(ctx, &routes, client.MatchingFields{routerNameIndex: router}); err != nil {
 		return err
 	}
+	var errs []error
 	for i := range routes.Items {
 		rt := &routes.Items[i]
 		if !drop(rt) {
@@ -126,11 +130,13 @@ func (r *Reconciler) clearRouteStatus(ctx context.Context, router string, drop f
 		rt.Status.Ingress = kept
 		// The status list is atomic: a merge patch replaces it whole, and
 		// the resourceVersion in it makes a concurrent writer retry.
-		if err := r.Status().Patch(ctx, rt, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})); err != nil {
-			return fmt.Errorf("clearing %s from route %s/%s: %w", router, rt.Namespace, rt.Name, client.IgnoreNotFound(err))
+		// A route gone since the list needs nothing; one that fails holds
+		// back none of the others.
+		if err := r.Status().Patch(ctx, rt, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})); client.IgnoreNotFound(err) != nil {
+			errs = append(errs, fmt.Errorf("clearing %s from route %s/%s: %w", router, rt.Namespace, rt.Name, err))
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // syncSelectorChange clears this router's status from routes its new
