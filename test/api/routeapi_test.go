@@ -191,9 +191,8 @@ spec:
 	}
 
 	// Alternate backends without a kind, applied again (as Argo CD, Flux
-	// and Helm 4 do on every sync): the list's key defaults to Service in
-	// the schema as in the stored object, so the second apply finds the
-	// entry the first made instead of adding a duplicate.
+	// and Helm 4 do on every sync): the second apply gives the same one
+	// entry, not a duplicate.
 	must(t, os.WriteFile(manifest, []byte(`apiVersion: route.openshift.io/v1
 kind: Route
 metadata:
@@ -210,6 +209,18 @@ spec:
 	}
 	if alt := getRoute(t, ns, "split").Spec.AlternateBackends; len(alt) != 1 || alt[0].Kind != "Service" || alt[0].Name != "canary" {
 		t.Fatalf("alternate backends %+v, want the one canary", alt)
+	}
+	// The list is one value, as in OKD's schema: after someone pointed the
+	// route at another canary (oc set route-backends), applying the
+	// manifest again, forced as GitOps tools do, gives its list, not both.
+	if out, err := run("patch", "route", "split", "--type=merge", "-p", `{"spec":{"alternateBackends":[{"kind":"Service","name":"canary2","weight":1}]}}`); err != nil {
+		t.Fatalf("merge patch of alternate backends: %v\n%s", err, out)
+	}
+	if out, err := run("apply", "--server-side", "--force-conflicts", "-f", manifest); err != nil {
+		t.Fatalf("forced server-side apply: %v\n%s", err, out)
+	}
+	if alt := getRoute(t, ns, "split").Spec.AlternateBackends; len(alt) != 1 || alt[0].Name != "canary" {
+		t.Fatalf("alternate backends %+v after a forced apply, want the manifest's one canary", alt)
 	}
 
 	// Routes are in the "all" category, as on OKD.

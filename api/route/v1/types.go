@@ -46,11 +46,12 @@ type RouteList struct {
 	Items []Route `json:"items"`
 }
 
+// RouteSpec's rules below mirror the structural rules of OKD's own Route
+// CRD; the complete rule set lives in Go (internal/routeapi) and runs in the
+// Route API server (or, with the CRD, its webhook). (Not in its doc comment,
+// which kubectl explain shows.)
+
 // RouteSpec describes the host, path and backends of a route.
-//
-// The rules below mirror the structural rules of OKD's own Route CRD; the
-// complete rule set lives in Go (internal/routeapi) and runs in the Route
-// API server (or, with the CRD, its webhook).
 //
 // +kubebuilder:validation:XValidation:rule="!has(self.tls) || self.tls.termination != 'passthrough' || !has(self.httpHeaders)",message="header actions are not permitted when tls termination is passthrough."
 // +kubebuilder:validation:XValidation:rule="!has(self.path) || size(self.path) == 0 || !has(self.tls) || self.tls.termination != 'passthrough'",message="passthrough termination does not support paths"
@@ -92,9 +93,7 @@ type RouteSpec struct {
 	// to and these in proportion to their weights.
 	// +optional
 	// +kubebuilder:validation:MaxItems=3
-	// +listType=map
-	// +listMapKey=name
-	// +listMapKey=kind
+	// +listType=atomic
 	AlternateBackends []RouteTargetReference `json:"alternateBackends,omitempty"`
 
 	// port selects the target port of the backend endpoints. When absent, every

@@ -529,7 +529,7 @@ func schema_okd_ingress_api_route_v1_RouteSpec(ref common.ReferenceCallback) com
 	return common.OpenAPIDefinition{
 		Schema: spec.Schema{
 			SchemaProps: spec.SchemaProps{
-				Description: "RouteSpec describes the host, path and backends of a route.\n\nThe rules below mirror the structural rules of OKD's own Route CRD; the complete rule set lives in Go (internal/routeapi) and runs in the Route API server (or, with the CRD, its webhook).",
+				Description: "RouteSpec describes the host, path and backends of a route.",
 				Type:        []string{"object"},
 				Properties: map[string]spec.Schema{
 					"host": {
@@ -563,11 +563,7 @@ func schema_okd_ingress_api_route_v1_RouteSpec(ref common.ReferenceCallback) com
 					"alternateBackends": {
 						VendorExtensible: spec.VendorExtensible{
 							Extensions: spec.Extensions{
-								"x-kubernetes-list-map-keys": []interface{}{
-									"name",
-									"kind",
-								},
-								"x-kubernetes-list-type": "map",
+								"x-kubernetes-list-type": "atomic",
 							},
 						},
 						SchemaProps: spec.SchemaProps{
