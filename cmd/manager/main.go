@@ -18,7 +18,7 @@ import (
 
 func main() {
 	var o manager.Options
-	flag.StringVar(&o.Domain, "domain", "apps.okd.test", "default router domain (OKD's apps.<base domain>): generated Route hosts are <name>-<namespace>.<domain>")
+	flag.StringVar(&o.Domain, "domain", "apps.okd.test", "default router domain (OKD's apps.<base domain>): the default IngressController's, and, with the Route CRD, that of generated Route hosts (<name>-<namespace>.<domain>; the Route API server's --route-domain otherwise; the installs set both from config/domain)")
 	flag.StringVar(&o.OperatorNamespace, "operator-namespace", names.OperatorNamespace, "namespace of the IngressControllers and of the manager")
 	flag.StringVar(&o.RouterNamespace, "router-namespace", names.RouterNamespace, "namespace of the router Deployments")
 	flag.StringVar(&o.WebhookHost, "webhook-host", "", "address the webhook server listens on (empty: all)")

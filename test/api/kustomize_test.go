@@ -102,6 +102,7 @@ func TestKustomizeInstalls(t *testing.T) {
 			"deployment.apps/okd-ingress-route-apiserver",
 			"statefulset.apps/okd-ingress-route-etcd",
 			"clusterrolebinding.rbac.authorization.k8s.io/okd-ingress-route-apiserver:auth-delegator",
+			"configmap/okd-ingress-domain",
 		}, wantNot: []string{"routes.route.openshift.io", "webhookconfiguration"}},
 		{install: "default", components: []string{"components/externaldns"}, manageDNS: "true", want: []string{
 			"customresourcedefinition.apiextensions.k8s.io/dnsendpoints.externaldns.k8s.io",
@@ -110,6 +111,7 @@ func TestKustomizeInstalls(t *testing.T) {
 		}},
 		{install: "route-apiserver-standby", want: []string{
 			"deployment.apps/okd-ingress-route-apiserver",
+			"configmap/okd-ingress-domain",
 			"statefulset.apps/okd-ingress-route-etcd",
 		}, wantNot: []string{"apiservice", "ingress-operator"}},
 		{install: "crd-mode", components: []string{"components/externaldns"}, manageDNS: "true", want: []string{
@@ -119,6 +121,7 @@ func TestKustomizeInstalls(t *testing.T) {
 			"customresourcedefinition.apiextensions.k8s.io/ingresscontrollers.operator.openshift.io",
 			"customresourcedefinition.apiextensions.k8s.io/routes.route.openshift.io",
 			"deployment.apps/ingress-operator",
+			"configmap/okd-ingress-domain",
 			"mutatingwebhookconfiguration.admissionregistration.k8s.io/dry-run-mutatingwebhookconfiguration created (server dry run)",
 			"validatingwebhookconfiguration.admissionregistration.k8s.io/dry-run-validatingwebhookconfiguration created (server dry run)",
 		}, wantNot: []string{"apiservice", "okd-ingress-route-apiserver"}},
@@ -132,6 +135,11 @@ func TestKustomizeInstalls(t *testing.T) {
 			// The last --manage-dns wins: DNS is managed only when ExternalDNS is there to publish it.
 			if i := strings.LastIndex(built, "--manage-dns="); tc.manageDNS != "" && (i < 0 || !strings.HasPrefix(built[i:], "--manage-dns="+tc.manageDNS+"\n")) {
 				t.Errorf("the manager's last --manage-dns is not %s:\n%s", tc.manageDNS, built)
+			}
+			// One domain, config/domain's: the manager's and the Route API
+			// server's flags name none of their own.
+			if strings.Contains(built, "domain=apps.") {
+				t.Errorf("a domain flag not from config/domain:\n%s", built)
 			}
 			objects := strings.Count("\n"+built, "\nkind: ")
 			if objects < 5 {
