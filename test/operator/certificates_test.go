@@ -434,7 +434,9 @@ func TestDefaultCertificateOfTheGeneratedName(t *testing.T) {
 	must(t, k8s.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: names.RouterNamespace, Name: name},
 		Type: corev1.SecretTypeTLS, Data: map[string][]byte{"tls.crt": kp.CertPEM, "tls.key": kp.KeyPEM}}))
 	createIC(t, ic, domain("certsadm.op.test"), replicas(1), strategy(operatorv1.EndpointPublishingStrategy{Type: operatorv1.PrivateStrategyType}),
-		func(x *operatorv1.IngressController) { x.Spec.DefaultCertificate = &corev1.LocalObjectReference{Name: name} })
+		func(x *operatorv1.IngressController) {
+			x.Spec.DefaultCertificate = &corev1.LocalObjectReference{Name: name}
+		})
 	eventually(t, "Deployment mounts the admin's Secret", func() error {
 		if v := deployment(t, ic).Spec.Template.Spec.Volumes[0].Secret.SecretName; v != name {
 			return fmt.Errorf("volume Secret %s", v)
