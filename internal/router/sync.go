@@ -917,7 +917,7 @@ func (r *Router) applyQuarantine(res admission.Result) admission.Result {
 		live[key] = true
 		res.Held = append(res.Held, a)
 		v.Host, v.WildcardPolicy = a.Host, res.Verdicts[types.NamespacedName{Namespace: a.Namespace, Name: a.Name}].WildcardPolicy
-		v.UID, v.Generation = a.UID, a.Generation
+		v.UID, v.Generation, v.Annotations = a.UID, a.Generation, a.Annotations
 		res.Verdicts[types.NamespacedName{Namespace: a.Namespace, Name: a.Name}] = v
 	}
 	for k := range r.rejected {

@@ -57,10 +57,14 @@ type Verdict struct {
 	// InvalidAnnotations says, for an admitted route, which of its
 	// annotations were not honoured and why; empty when all were.
 	InvalidAnnotations string
-	// UID and Generation are those of the Route judged, so that a verdict
-	// is never written on another object of the same name.
-	UID        types.UID
-	Generation int64
+	// UID, Generation and Annotations are those of the Route judged, so
+	// that a verdict is never written on another object of the same name,
+	// nor on a later spec or annotations (which can change it without a new
+	// generation: path-type, created, OKD's). Annotations is the route's
+	// own map, shared: read only.
+	UID         types.UID
+	Generation  int64
+	Annotations map[string]string
 }
 
 // Route is an admitted route with what admission worked out about it.
@@ -106,7 +110,7 @@ func Admit(routes []*routev1.Route, p Policy) Result {
 	for _, r := range sorted {
 		key := types.NamespacedName{Namespace: r.Namespace, Name: r.Name}
 		a, v, claimed := admitOne(r, p, claims)
-		v.UID, v.Generation = r.UID, r.Generation
+		v.UID, v.Generation, v.Annotations = r.UID, r.Generation, r.Annotations
 		res.Verdicts[key] = v
 		switch {
 		case v.Admitted:

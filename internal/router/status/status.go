@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"slices"
 	"sync"
@@ -435,8 +436,8 @@ func (w *Writer) writeOne(ctx context.Context, key types.NamespacedName, v admis
 		st.retryAt = retryAfter(now, &st.failures) // nothing else would try it again
 		return false, fmt.Errorf("route %s: %w", key, err)
 	}
-	if v.UID != "" && (r.UID != v.UID || r.Generation != v.Generation) {
-		return false, nil // a new Route of that name, or a new spec: their verdict comes with the next sync
+	if v.UID != "" && (r.UID != v.UID || r.Generation != v.Generation || !maps.Equal(r.Annotations, v.Annotations)) {
+		return false, nil // a new Route of that name, or a new spec or annotations: their verdict comes with the next sync
 	}
 	if st.wrote != nil && r.UID == st.uid && r.ResourceVersion == st.readRV {
 		return false, nil // the cache has not seen the last write yet

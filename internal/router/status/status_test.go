@@ -195,6 +195,23 @@ func TestWriteNoStaleVerdict(t *testing.T) {
 	if writes != 0 {
 		t.Errorf("the old Route's verdict was written on the new one")
 	}
+
+	// Nor on the same Route once its annotations changed (a path type the
+	// router refuses, say), which leaves its generation as it was: the
+	// next sync judges it again.
+	v := w.verdicts[key]
+	v.UID, v.Generation, v.Annotations = r.UID, r.Generation, nil
+	w.Update(map[types.NamespacedName]admission.Verdict{key: v}, time.Now())
+	r.Annotations = map[string]string{"router.okd-ingress.io/path-type": "prefix"}
+	if err := c.Update(context.Background(), &r); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := pass(w); err != nil {
+		t.Fatal(err)
+	}
+	if writes != 0 {
+		t.Errorf("a verdict on the Route's old annotations was written")
+	}
 }
 
 // A router that keeps failing to sync ends its term (giving up the Lease)
