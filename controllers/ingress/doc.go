@@ -57,8 +57,10 @@
 //   - IngressClass changes reconcile the Ingresses of that class.
 //   - The Ingress status is recomputed from the Routes that exist, not
 //     patched incrementally, so hostnames of routers that stopped admitting
-//     a Route leave it, and so do entries another controller wrote (an IP,
-//     an empty entry): OKD keeps their hostnames, and rewrites IP-only ones
-//     as empty entries.
+//     a Route leave it, and so do, from an Ingress that names our class,
+//     entries another controller wrote (an IP, an empty entry); one that
+//     names no class, which another controller may serve too, keeps those
+//     without a hostname, before ours. (OKD keeps their hostnames, and
+//     rewrites IP-only ones as empty entries.)
 //   - A Route the API refuses gives a warning event with the API's message.
 package ingress

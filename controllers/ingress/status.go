@@ -11,19 +11,26 @@ import (
 
 // LoadBalancer is the status.loadBalancer.ingress an Ingress should have:
 // the canonical hostnames of the routers that admitted its Routes, sorted.
-// Nothing else: this controller alone writes the status of the Ingresses
-// it serves, and an address another controller wrote before the Ingress
-// came to this one (an IP of ingress-nginx's, say) would send clients
-// there for good. changed is false when current holds the same hostnames
-// alone, in any order.
-func LoadBalancer(current []networkingv1.IngressLoadBalancerIngress, routes []*routev1.Route) (lb []networkingv1.IngressLoadBalancerIngress, changed bool) {
+// With exclusive (the Ingress names our class), nothing else: this
+// controller alone serves it, and an address another controller wrote
+// before the Ingress came to this one (an IP of ingress-nginx's, say)
+// would send clients there for good. Otherwise (an Ingress that names no
+// class, which another controller may serve too) the entries without a
+// hostname that others wrote are kept, before ours: removing them would
+// have the two controllers rewrite the list in turn. changed is false when
+// current holds the same entries, hostnames in any order.
+func LoadBalancer(current []networkingv1.IngressLoadBalancerIngress, routes []*routev1.Route, exclusive bool) (lb []networkingv1.IngressLoadBalancerIngress, changed bool) {
 	hosts := admittedHostnames(routes)
 	var had []string
 	for _, in := range current {
-		if in.Hostname == "" || in.IP != "" || len(in.Ports) > 0 {
-			changed = true
+		switch {
+		case in.Hostname != "" && in.IP == "" && len(in.Ports) == 0:
+			had = append(had, in.Hostname)
+		case exclusive || in.Hostname != "":
+			changed = true // not ours to keep
+		default:
+			lb = append(lb, in)
 		}
-		had = append(had, in.Hostname)
 	}
 	for _, h := range hosts {
 		lb = append(lb, networkingv1.IngressLoadBalancerIngress{Hostname: h})

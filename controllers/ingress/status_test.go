@@ -45,30 +45,35 @@ func TestLoadBalancer(t *testing.T) {
 	barRejected := admittedBy("apps.bar.com", corev1.ConditionFalse)
 	ip := networkingv1.IngressLoadBalancerIngress{IP: "198.18.0.1"}
 	cases := []struct {
-		name    string
-		current []networkingv1.IngressLoadBalancerIngress
-		routes  []*routev1.Route
-		want    []networkingv1.IngressLoadBalancerIngress
-		changed bool
+		name      string
+		current   []networkingv1.IngressLoadBalancerIngress
+		routes    []*routev1.Route
+		want      []networkingv1.IngressLoadBalancerIngress
+		changed   bool
+		exclusive bool // the Ingress names our class
 	}{
-		{"37 admitted and rejected", nil, []*routev1.Route{route(foo, barRejected)}, lbHosts("apps.foo.com"), true},
-		{"37 both admitted", lbHosts("apps.foo.com"), []*routev1.Route{route(foo, bar)}, lbHosts("apps.bar.com", "apps.foo.com"), true},
-		{"37 same set in another order", lbHosts("apps.foo.com", "apps.bar.com"), []*routev1.Route{route(foo, bar)}, lbHosts("apps.bar.com", "apps.foo.com"), false},
-		{"37 only rejected", nil, []*routev1.Route{route(barRejected)}, nil, false},
-		{"no Admitted condition", nil, []*routev1.Route{route(admittedBy("apps.foo.com", ""))}, nil, false},
-		{"38 route deleted", lbHosts("apps.foo.com"), nil, nil, true},
-		{"several routes, one router", nil, []*routev1.Route{route(foo), route(rPath("/x"), foo)}, lbHosts("apps.foo.com"), true},
-		{"another controller's address goes", []networkingv1.IngressLoadBalancerIngress{ip, {Hostname: "apps.foo.com"}}, []*routev1.Route{route(foo)},
-			lbHosts("apps.foo.com"), true},
-		{"another controller's address goes with the last route", []networkingv1.IngressLoadBalancerIngress{ip}, nil, nil, true},
-		{"an empty entry goes", []networkingv1.IngressLoadBalancerIngress{{}}, nil, nil, true},
+		{"37 admitted and rejected", nil, []*routev1.Route{route(foo, barRejected)}, lbHosts("apps.foo.com"), true, false},
+		{"37 both admitted", lbHosts("apps.foo.com"), []*routev1.Route{route(foo, bar)}, lbHosts("apps.bar.com", "apps.foo.com"), true, false},
+		{"37 same set in another order", lbHosts("apps.foo.com", "apps.bar.com"), []*routev1.Route{route(foo, bar)}, lbHosts("apps.bar.com", "apps.foo.com"), false, false},
+		{"37 only rejected", nil, []*routev1.Route{route(barRejected)}, nil, false, false},
+		{"no Admitted condition", nil, []*routev1.Route{route(admittedBy("apps.foo.com", ""))}, nil, false, false},
+		{"38 route deleted", lbHosts("apps.foo.com"), nil, nil, true, false},
+		{"several routes, one router", nil, []*routev1.Route{route(foo), route(rPath("/x"), foo)}, lbHosts("apps.foo.com"), true, false},
+		{"our class: another controller's address goes", []networkingv1.IngressLoadBalancerIngress{ip, {Hostname: "apps.foo.com"}}, []*routev1.Route{route(foo)},
+			lbHosts("apps.foo.com"), true, true},
+		{"our class: another controller's address goes with the last route", []networkingv1.IngressLoadBalancerIngress{ip}, nil, nil, true, true},
+		{"our class: an empty entry goes", []networkingv1.IngressLoadBalancerIngress{{}}, nil, nil, true, true},
 		{"a hostname with an IP is rewritten", []networkingv1.IngressLoadBalancerIngress{{Hostname: "apps.foo.com", IP: "198.18.0.1"}},
-			[]*routev1.Route{route(foo)}, lbHosts("apps.foo.com"), true},
-		{"wildcard routes count", nil, []*routev1.Route{route(rHost("wildcard.test.com"), rWildcard, foo)}, lbHosts("apps.foo.com"), true},
+			[]*routev1.Route{route(foo)}, lbHosts("apps.foo.com"), true, false},
+		{"no class: another controller's address is kept, before ours", []networkingv1.IngressLoadBalancerIngress{ip}, []*routev1.Route{route(foo)},
+			[]networkingv1.IngressLoadBalancerIngress{ip, {Hostname: "apps.foo.com"}}, true, false},
+		{"no class: kept, nothing to write", []networkingv1.IngressLoadBalancerIngress{ip, {Hostname: "apps.foo.com"}}, []*routev1.Route{route(foo)},
+			[]networkingv1.IngressLoadBalancerIngress{ip, {Hostname: "apps.foo.com"}}, false, false},
+		{"wildcard routes count", nil, []*routev1.Route{route(rHost("wildcard.test.com"), rWildcard, foo)}, lbHosts("apps.foo.com"), true, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got, changed := LoadBalancer(tc.current, tc.routes)
+			got, changed := LoadBalancer(tc.current, tc.routes, tc.exclusive)
 			if changed != tc.changed {
 				t.Errorf("changed = %v, want %v", changed, tc.changed)
 			}

@@ -250,7 +250,8 @@ func (r *Reconciler) ownedRoutes(ctx context.Context, ing *networkingv1.Ingress)
 
 // writeStatus writes the Ingress's load balancer status when it changed.
 func (r *Reconciler) writeStatus(ctx context.Context, ing *networkingv1.Ingress, routes []*routev1.Route) error {
-	lb, changed := LoadBalancer(ing.Status.LoadBalancer.Ingress, routes)
+	_, named := className(ing)
+	lb, changed := LoadBalancer(ing.Status.LoadBalancer.Ingress, routes, named)
 	if !changed {
 		return nil
 	}

@@ -70,7 +70,8 @@ func validateSpec(r *routev1.Route, fld *field.Path, checkHostLabels bool) field
 	seen := map[[2]string]bool{}
 	for i, b := range s.AlternateBackends {
 		errs = append(errs, validateTarget(b, fld.Child("alternateBackends").Index(i))...)
-		// name and kind key the list (server-side apply merges on them).
+		// A Service named twice would be one backend at HAProxy with two
+		// weights (stricter than OKD, on purpose: see README).
 		if key := [2]string{b.Name, b.Kind}; seen[key] {
 			errs = append(errs, field.Duplicate(fld.Child("alternateBackends").Index(i), b.Name))
 		} else {

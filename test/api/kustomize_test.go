@@ -111,9 +111,8 @@ func TestKustomizeInstalls(t *testing.T) {
 		}},
 		{install: "route-apiserver-standby", want: []string{
 			"deployment.apps/okd-ingress-route-apiserver",
-			"configmap/okd-ingress-domain",
 			"statefulset.apps/okd-ingress-route-etcd",
-		}, wantNot: []string{"apiservice", "ingress-operator"}},
+		}, wantNot: []string{"apiservice", "ingress-operator", "configmap/okd-ingress-domain"}},
 		{install: "crd-mode", components: []string{"components/externaldns"}, manageDNS: "true", want: []string{
 			"deployment.apps/okd-ingress-external-dns",
 		}},
