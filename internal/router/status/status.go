@@ -416,6 +416,15 @@ func retryAfter(now time.Time, failures *int) time.Time {
 	return at
 }
 
+// leaveFailed sets when to try taking this router's entry off again after
+// err: at once after a conflict (another writer's), else with backoff.
+func (st *routeState) leaveFailed(err error, now time.Time) {
+	st.retryAt = now
+	if !apierrors.IsConflict(err) {
+		st.retryAt = retryAfter(now, &st.failures)
+	}
+}
+
 func earliest(a, b time.Time) time.Time {
 	if a.IsZero() || b.Before(a) {
 		return b
@@ -535,11 +544,7 @@ func (w *Writer) leaveAll(ctx context.Context, verdicts map[types.NamespacedName
 			delete(w.state, key)
 			continue
 		}
-		// Tried again, as a write is (a conflict: at once).
-		st.retryAt = now
-		if !apierrors.IsConflict(err) {
-			st.retryAt = retryAfter(now, &st.failures)
-		}
+		st.leaveFailed(err, now)
 		next = earliest(next, st.retryAt)
 		if firstErr == nil {
 			firstErr = err
@@ -611,10 +616,8 @@ func (w *Writer) sweepAll(ctx context.Context, verdicts map[types.NamespacedName
 				return unsure, retry, err // the term is over: no write after it
 			}
 			if err := w.leave(ctx, r); err != nil && !apierrors.IsNotFound(err) {
-				st := &routeState{retryAt: now} // a conflict: at once
-				if !apierrors.IsConflict(err) {
-					st.retryAt = retryAfter(now, &st.failures)
-				}
+				st := &routeState{}
+				st.leaveFailed(err, now)
 				w.state[key] = st
 				retry = earliest(retry, st.retryAt)
 			}
