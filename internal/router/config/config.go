@@ -428,14 +428,9 @@ func (e *envReader) duration(name string, dst *time.Duration) {
 	if !ok {
 		return
 	}
-	d, err := time.Duration(-1), error(nil)
-	if m := haproxyTime.FindStringSubmatch(v); m != nil {
-		unit := haproxyUnits[m[2]]
-		if n, perr := strconv.ParseInt(m[1], 10, 64); perr == nil && n <= int64(math.MaxInt64/unit) {
-			d = time.Duration(n) * unit
-		}
-	}
-	if d < 0 {
+	d, _, fits := haproxyDuration(v)
+	var err error
+	if !fits {
 		d, err = time.ParseDuration(v)
 	}
 	switch {
@@ -683,6 +678,21 @@ var haproxyUnits = map[string]time.Duration{
 	"s": time.Second, "m": time.Minute, "h": time.Hour, "d": 24 * time.Hour,
 }
 
+// haproxyDuration reads v in HAProxy's time grammar: matched says whether
+// it is in it, fits whether it is short enough for a time.Duration.
+func haproxyDuration(v string) (d time.Duration, matched, fits bool) {
+	m := haproxyTime.FindStringSubmatch(v)
+	if m == nil {
+		return 0, false, false
+	}
+	unit := haproxyUnits[m[2]]
+	n, err := strconv.ParseInt(m[1], 10, 64)
+	if err != nil || n > int64(math.MaxInt64/unit) {
+		return 0, true, false
+	}
+	return time.Duration(n) * unit, true, true
+}
+
 // ParseHardStopAfter reads a hard-stop-after time in HAProxy's grammar,
 // as ROUTER_HARD_STOP_AFTER and the IngressController's annotation give
 // it, from 1ms to HAProxy's limit: HAProxy refuses a longer time (every
@@ -691,17 +701,15 @@ var haproxyUnits = map[string]time.Duration{
 // annotation with it, so that it never hands the routers a value they
 // refuse.
 func ParseHardStopAfter(v string) (time.Duration, error) {
-	m := haproxyTime.FindStringSubmatch(v)
-	if m == nil {
+	d, matched, fits := haproxyDuration(v)
+	if !matched {
 		return 0, errors.New("want an HAProxy time: digits with an optional unit us, ms, s, m, h or d, such as 30m or 1h")
 	}
-	unit := haproxyUnits[m[2]]
-	n, err := strconv.ParseInt(m[1], 10, 64)
-	if err != nil || n > int64(MaxHardStopAfter/unit) || time.Duration(n)*unit < time.Millisecond {
+	if !fits || d > MaxHardStopAfter || d < time.Millisecond {
 		return 0, fmt.Errorf("want from 1ms (old HAProxy workers must stop some time after a reload) to %dms (HAProxy's limit)",
 			MaxHardStopAfter.Milliseconds())
 	}
-	return time.Duration(n) * unit, nil
+	return d, nil
 }
 
 // hardStopAfter reads ROUTER_HARD_STOP_AFTER (ParseHardStopAfter).
