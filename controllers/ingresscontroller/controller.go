@@ -305,7 +305,7 @@ func (r *Reconciler) ensureOperands(ctx context.Context, ic *operatorv1.IngressC
 	if obs.loadBalancer, err = r.ensureServices(ctx, ic, a, d, in, plan); err != nil {
 		return obs, err
 	}
-	ep, err := r.ensureDNS(ctx, ic, a, obs.loadBalancer)
+	ep, err := r.ensureDNS(ctx, ic, a, obs.loadBalancer, obs.dns)
 	if err != nil {
 		return obs, err
 	}

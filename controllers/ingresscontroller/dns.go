@@ -34,16 +34,15 @@ type DNSOptions struct {
 	CheckServer string
 }
 
-// DNSManaged's reasons for a load-balanced IngressController whose record
-// the operator leaves alone.
-const (
-	unmanagedDNS = "UnmanagedLoadBalancerDNS"
-	dnsDisabled  = "DNSManagementDisabled"
-)
-
 // dnsManagement is whether the operator publishes ic's wildcard record.
 type dnsManagement struct {
-	managed         bool
+	managed bool
+	// leftAlone: a load-balanced IngressController's record that is not
+	// managed stays as it is (Unmanaged, --manage-dns=false), as OKD leaves
+	// its record in the zones: taking over a domain's DNS must not begin
+	// with an outage. It no longer follows the load balancer; deleting the
+	// DNSEndpoint removes it.
+	leftAlone       bool
 	reason, message string
 }
 
@@ -54,9 +53,9 @@ func dnsManaged(a admission, o Options) dnsManagement {
 		return dnsManagement{reason: "UnsupportedEndpointPublishingStrategy",
 			message: "DNS is published only for the LoadBalancerService strategy; point the domain's records at the routers yourself"}
 	case o.DNS.Disabled:
-		return dnsManagement{reason: dnsDisabled, message: "the manager runs with --manage-dns=false"}
+		return dnsManagement{leftAlone: true, reason: "DNSManagementDisabled", message: "the manager runs with --manage-dns=false"}
 	case s.LoadBalancer != nil && s.LoadBalancer.DNSManagementPolicy == operatorv1.UnmanagedLoadBalancerDNS:
-		return dnsManagement{reason: unmanagedDNS,
+		return dnsManagement{leftAlone: true, reason: "UnmanagedLoadBalancerDNS",
 			message: "spec.endpointPublishingStrategy.loadBalancer.dnsManagementPolicy is Unmanaged"}
 	}
 	return dnsManagement{managed: true, reason: "Normal", message: "The wildcard record of the domain is published through ExternalDNS."}
@@ -138,12 +137,10 @@ func desiredDNSEndpoint(ic *operatorv1.IngressController, a admission, lb *corev
 	}
 }
 
-// ensureDNS keeps ic's DNSEndpoint as desired, or deletes it.
-func (r *Reconciler) ensureDNS(ctx context.Context, ic *operatorv1.IngressController, a admission, lb *corev1.Service) (*externaldnsv1alpha1.DNSEndpoint, error) {
-	if m := dnsManaged(a, r.Options); m.reason == unmanagedDNS || m.reason == dnsDisabled {
-		// As OKD leaves the record in its zones: taking over a domain's
-		// DNS must not begin with an outage. The record no longer follows
-		// the load balancer; deleting the DNSEndpoint removes it.
+// ensureDNS keeps ic's DNSEndpoint as desired, deletes it, or, as m says,
+// leaves it alone.
+func (r *Reconciler) ensureDNS(ctx context.Context, ic *operatorv1.IngressController, a admission, lb *corev1.Service, m dnsManagement) (*externaldnsv1alpha1.DNSEndpoint, error) {
+	if m.leftAlone {
 		return nil, nil
 	}
 	want := desiredDNSEndpoint(ic, a, lb, r.Options)
