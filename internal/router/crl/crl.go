@@ -177,10 +177,12 @@ func (m *Manager) Missing() []string {
 		switch {
 		case s.list == nil:
 			out = append(out, fmt.Sprintf("%s: %v", s.subject, s.lastErr))
-		case s.expired(now) && s.lastErr != nil:
-			out = append(out, fmt.Sprintf("%s: the list held expired at %s; %v", s.subject, s.list.NextUpdate.UTC().Format(time.RFC3339), s.lastErr))
 		case s.expired(now):
-			out = append(out, fmt.Sprintf("%s: the list held expired at %s", s.subject, s.list.NextUpdate.UTC().Format(time.RFC3339)))
+			msg := fmt.Sprintf("%s: the list held expired at %s", s.subject, s.list.NextUpdate.UTC().Format(time.RFC3339))
+			if s.lastErr != nil {
+				msg += fmt.Sprintf("; %v", s.lastErr)
+			}
+			out = append(out, msg)
 		}
 	}
 	return out
