@@ -300,24 +300,43 @@ func checkPlaceholder(t *testing.T, b []byte, ca *x509.Certificate) {
 	}
 }
 
-// FuzzCheck: whatever a server sends, Check fails or gives a list whose
-// PEM form (all that reaches HAProxy's file and runtime API) is the
-// re-encoded list alone: base64 lines between the markers, no blank line.
+// FuzzCheck: whatever a server sends, Check fails or gives a list that is
+// valid at t0 and, when the bundle's CA names its issuer, signed by that
+// CA; and Manager.PEM (all that reaches HAProxy's file and runtime API)
+// carries that list alone, re-encoded: base64 lines between the markers,
+// nothing a server could smuggle in around them.
 func FuzzCheck(f *testing.F) {
-	ca := newCA(f, "fuzz")
+	ca, other := newCA(f, "fuzz"), newCA(f, "other")
 	good := ca.list(f, t0.Add(-time.Hour), t0.Add(time.Hour), 1, 2)
 	f.Add(good)
 	f.Add(pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: good}))
 	f.Add(append(pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: good}), "\n\ncommit ssl crl-file /x\n"...))
 	f.Add([]byte("-----BEGIN X509 CRL-----\nshow info\n-----END X509 CRL-----\n"))
 	f.Add(ca.pem)
+	// Lists Check must refuse: a flipped signature byte, expired, not yet
+	// valid, and the CA's name signed by another key.
+	flipped := bytes.Clone(good)
+	flipped[len(flipped)-1] ^= 1
+	f.Add(flipped)
+	f.Add(ca.list(f, t0.Add(-2*time.Hour), t0.Add(-time.Hour)))
+	f.Add(ca.list(f, t0.Add(time.Hour), t0.Add(2*time.Hour)))
+	f.Add(testCA{cert: ca.cert, key: other.key}.list(f, t0.Add(-time.Hour), t0.Add(time.Hour)))
 	bundle := []*x509.Certificate{ca.cert}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		list, err := Check(body, bundle, t0)
 		if err != nil {
 			return
 		}
-		out := pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: list.Raw})
+		if bytes.Equal(list.RawIssuer, ca.cert.RawSubject) {
+			if err := list.CheckSignatureFrom(ca.cert); err != nil {
+				t.Fatalf("accepted a list under the bundle CA's name that it did not sign: %v", err)
+			}
+		}
+		if list.ThisUpdate.After(t0) || !list.NextUpdate.IsZero() && list.NextUpdate.Before(t0) {
+			t.Fatalf("accepted a list valid from %s to %s at %s", list.ThisUpdate, list.NextUpdate, t0)
+		}
+		m := &Manager{sources: []*source{{list: list}}}
+		out := m.PEM()
 		lines := strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
 		for i, l := range lines {
 			switch {
@@ -326,6 +345,10 @@ func FuzzCheck(f *testing.F) {
 			default:
 				t.Fatalf("line %d of the PEM form: %q", i, l)
 			}
+		}
+		block, rest := pem.Decode(out)
+		if block == nil || len(rest) != 0 || !bytes.Equal(block.Bytes, list.Raw) {
+			t.Fatalf("the PEM form is not the list alone: %q", out)
 		}
 	})
 }
