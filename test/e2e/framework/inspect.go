@@ -147,7 +147,13 @@ func (r *Router) CheckedServers(backend string) (map[string]bool, error) {
 // PrefixBackend is the backend the router's prefix map sends key (a host
 // and path, "host/") to: a spare's until a reload gives the route its own.
 func (r *Router) PrefixBackend(key string) (string, error) {
-	b, err := os.ReadFile(filepath.Join(r.ConfigDir(), "maps", "http_prefix.map"))
+	return r.MapBackend("http_prefix.map", key)
+}
+
+// MapBackend is the backend the router's map file (e.g. https_prefix.map)
+// sends key to.
+func (r *Router) MapBackend(file, key string) (string, error) {
+	b, err := os.ReadFile(filepath.Join(r.ConfigDir(), "maps", file))
 	if err != nil {
 		return "", err
 	}
@@ -156,5 +162,5 @@ func (r *Router) PrefixBackend(key string) (string, error) {
 			return v, nil
 		}
 	}
-	return "", fmt.Errorf("no %q in the prefix map", key)
+	return "", fmt.Errorf("no %q in %s", key, file)
 }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -259,6 +260,18 @@ func (r *Router) Metric(name string) (float64, error) {
 type Client struct {
 	*http.Client
 	router string
+
+	mu    sync.Mutex
+	dials []time.Time // when each connection was made
+}
+
+// Dials says when the client made each of its connections. A keep-alive
+// client that made one while the router should have kept its connection
+// open saw that connection closed, which net/http hides by retrying.
+func (c *Client) Dials() []time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.dials)
 }
 
 // ClientOptions configure a Client.
@@ -274,10 +287,17 @@ type ClientOptions struct {
 // NewClient returns a client for r.
 func (r *Router) NewClient(o ClientOptions) *Client {
 	dialer := &net.Dialer{Timeout: 5 * time.Second}
+	c := &Client{router: r.Addr}
 	tr := &http.Transport{
 		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 			_, port, _ := net.SplitHostPort(addr)
-			return dialer.DialContext(ctx, network, net.JoinHostPort(r.Addr, port))
+			conn, err := dialer.DialContext(ctx, network, net.JoinHostPort(r.Addr, port))
+			if err == nil {
+				c.mu.Lock()
+				c.dials = append(c.dials, time.Now())
+				c.mu.Unlock()
+			}
+			return conn, err
 		},
 		TLSClientConfig:   &tls.Config{RootCAs: o.RootCAs, InsecureSkipVerify: o.RootCAs == nil},
 		ForceAttemptHTTP2: o.HTTP2,
@@ -286,8 +306,9 @@ func (r *Router) NewClient(o ClientOptions) *Client {
 	if !o.HTTP2 {
 		tr.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{}
 	}
-	return &Client{router: r.Addr, Client: &http.Client{
+	c.Client = &http.Client{
 		Transport: tr, Timeout: 10 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}}
+	}
+	return c
 }

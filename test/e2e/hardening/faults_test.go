@@ -271,6 +271,15 @@ var _ = Describe("Faults", func() {
 			total += len(log)
 			Expect(failures(log)).To(BeEmpty(), "prober %d (%s) saw failed requests", i, []string{"keep-alive", "new connections"}[i])
 		}
+		// net/http retries a request on a new connection when the router
+		// closed a reused one, so a dropped keep-alive connection shows
+		// only as a second dial.
+		dials := keepAlive.Dials()
+		Expect(dials).NotTo(BeEmpty())
+		for _, d := range dials[1:] {
+			Expect(d).NotTo(BeTemporally("<", up), "the keep-alive prober's connection was closed at %s, before the API server was back at %s",
+				d.Format("15:04:05.000"), up.Format("15:04:05.000"))
+		}
 		measured("API server outage", fmt.Sprintf("stopped for %v, %d requests, 0 failed; after the API server was back: a Route created at %v, served at %v, admitted in its status at %v",
 			up.Sub(stopping).Round(time.Second), total, created.Round(time.Millisecond), served.Round(time.Millisecond), admitted.Round(time.Millisecond)))
 	})

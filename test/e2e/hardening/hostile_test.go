@@ -5,6 +5,9 @@ import (
 	"encoding/pem"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -712,4 +715,34 @@ func servesReencrypted(c cell) {
 	Expect(err).NotTo(HaveOccurred())
 	Expect(r.Echo.TLS).NotTo(BeNil(), "the router sent plain HTTP to the pod")
 	Expect(r.PeerCert.DNSNames).To(ContainElement("*."+domain), "not the router's default certificate")
+	verifiesWithBackendCA(c)
+}
+
+// verifiesWithBackendCA: the route's backend checks the pod's certificate
+// against a file that holds the destination CA and nothing else. (The pod
+// would answer a router that checks nothing just the same.)
+func verifiesWithBackendCA(c cell) {
+	GinkgoHelper()
+	backend, err := c.col.router.MapBackend("https_prefix.map", c.host+"/")
+	Expect(err).NotTo(HaveOccurred())
+	cfg, err := os.ReadFile(filepath.Join(c.col.router.ConfigDir(), "haproxy.cfg"))
+	Expect(err).NotTo(HaveOccurred())
+	_, section, found := strings.Cut(string(cfg), "\nbackend "+backend+"\n")
+	Expect(found).To(BeTrue(), "no backend %s in haproxy.cfg", backend)
+	section, _, _ = strings.Cut(section, "\nbackend ")
+	m := regexp.MustCompile(`(?m)^\s*default-server .*\bssl verify required ca-file (\S+)`).FindStringSubmatch(section)
+	Expect(m).NotTo(BeNil(), "backend %s does not verify its pods:\n%s", backend, section)
+	bundle, err := os.ReadFile(m[1])
+	Expect(err).NotTo(HaveOccurred())
+	want, _ := pem.Decode(backendCA.CertPEM)
+	var blocks int
+	for rest := bundle; ; blocks++ {
+		var b *pem.Block
+		if b, rest = pem.Decode(rest); b == nil {
+			Expect(strings.TrimSpace(string(rest))).To(BeEmpty(), "%s holds more than certificates", m[1])
+			break
+		}
+		Expect(b.Bytes).To(Equal(want.Bytes), "%s holds another certificate than the destination CA", m[1])
+	}
+	Expect(blocks).To(BeNumerically(">", 0), "%s holds no certificate", m[1])
 }
