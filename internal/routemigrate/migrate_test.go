@@ -2,11 +2,14 @@ package routemigrate
 
 import (
 	"context"
+	"encoding/json"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
@@ -168,5 +171,50 @@ func TestWithCreated(t *testing.T) {
 				t.Errorf("%s: annotation %s lost", tc.name, k)
 			}
 		}
+	}
+}
+
+// Saved webhook configurations come back trusting the manager's webhook CA
+// as it is now, not as it was when they were saved.
+func TestRestoreWebhooksTakesTheCurrentCA(t *testing.T) {
+	s := runtime.NewScheme()
+	if err := clientgoscheme.AddToScheme(s); err != nil {
+		t.Fatal(err)
+	}
+	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "ops", Name: names.WebhookCertSecretName},
+		Data: map[string][]byte{"ca.crt": []byte("new CA")}}
+	c := fake.NewClientBuilder().WithScheme(s).WithObjects(secret).Build()
+	old := admissionregistrationv1.WebhookClientConfig{CABundle: []byte("old CA")}
+	saved := webhooks{
+		Mutating: &admissionregistrationv1.MutatingWebhookConfiguration{ObjectMeta: metav1.ObjectMeta{Name: names.MutatingWebhookConfigurationName},
+			Webhooks: []admissionregistrationv1.MutatingWebhook{{Name: "m.example", ClientConfig: old}}},
+		Validating: &admissionregistrationv1.ValidatingWebhookConfiguration{ObjectMeta: metav1.ObjectMeta{Name: names.ValidatingWebhookConfigurationName},
+			Webhooks: []admissionregistrationv1.ValidatingWebhook{{Name: "v.example", ClientConfig: old}}},
+	}
+	file := filepath.Join(t.TempDir(), "webhooks.json")
+	data, err := json.Marshal(&saved)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(file, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	m := &Migrator{c: c, o: Options{Namespace: "ops", WebhooksFile: file, Logf: t.Logf}}
+	if err := m.restoreWebhooks(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var mut admissionregistrationv1.MutatingWebhookConfiguration
+	var val admissionregistrationv1.ValidatingWebhookConfiguration
+	if err := c.Get(context.Background(), client.ObjectKey{Name: names.MutatingWebhookConfigurationName}, &mut); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Get(context.Background(), client.ObjectKey{Name: names.ValidatingWebhookConfigurationName}, &val); err != nil {
+		t.Fatal(err)
+	}
+	if got := string(mut.Webhooks[0].ClientConfig.CABundle); got != "new CA" {
+		t.Errorf("mutating webhook trusts %q, want the current CA", got)
+	}
+	if got := string(val.Webhooks[0].ClientConfig.CABundle); got != "new CA" {
+		t.Errorf("validating webhook trusts %q, want the current CA", got)
 	}
 }

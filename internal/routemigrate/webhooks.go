@@ -76,18 +76,29 @@ func (m *Migrator) saveAndDeleteWebhooks(ctx context.Context) error {
 }
 
 // restoreWebhooks installs the Route webhook configurations again: those
-// saved by the move to the Route API server, or config/webhook's with the
-// CA bundle of the manager's webhook certificate.
+// saved by the move to the Route API server, or config/webhook's, either
+// way with the CA bundle of the manager's webhook certificate now: the CA
+// may have changed since they were saved, and with the old bundle every
+// Route write would fail (failurePolicy Fail) until the manager's next
+// certificate check.
 func (m *Migrator) restoreWebhooks(ctx context.Context) error {
 	w, err := m.savedWebhooks()
 	if err != nil {
 		return err
 	}
 	if len(w.objects()) == 0 {
-		if w, err = m.manifestWebhooks(ctx); err != nil {
+		if w, err = m.manifestWebhooks(); err != nil {
 			return err
 		}
 	}
+	if len(w.objects()) == 0 {
+		return nil
+	}
+	ca, err := m.webhookCA(ctx)
+	if err != nil {
+		return err
+	}
+	w.setCABundle(ca)
 	m.o.Logf("installing the Route webhook configurations")
 	for _, obj := range w.objects() {
 		obj.SetResourceVersion("")
@@ -114,16 +125,35 @@ func (m *Migrator) savedWebhooks() (webhooks, error) {
 	return w, json.Unmarshal(data, &w)
 }
 
-func (m *Migrator) manifestWebhooks(ctx context.Context) (webhooks, error) {
+// webhookCA is the CA bundle that trusts the manager's webhook certificate.
+func (m *Migrator) webhookCA(ctx context.Context) ([]byte, error) {
+	var secret corev1.Secret
+	if err := m.c.Get(ctx, client.ObjectKey{Namespace: m.o.Namespace, Name: names.WebhookCertSecretName}, &secret); err != nil {
+		return nil, fmt.Errorf("the manager's webhook certificate: %w", err)
+	}
+	return webhookcert.Bundle(&secret, time.Now()), nil
+}
+
+// setCABundle makes every webhook trust ca.
+func (w webhooks) setCABundle(ca []byte) {
+	if w.Mutating != nil {
+		for i := range w.Mutating.Webhooks {
+			w.Mutating.Webhooks[i].ClientConfig.CABundle = ca
+		}
+	}
+	if w.Validating != nil {
+		for i := range w.Validating.Webhooks {
+			w.Validating.Webhooks[i].ClientConfig.CABundle = ca
+		}
+	}
+}
+
+// manifestWebhooks reads config/webhook's configurations (WebhookManifest).
+func (m *Migrator) manifestWebhooks() (webhooks, error) {
 	var w webhooks
 	if len(m.o.WebhookManifest) == 0 {
 		return w, nil
 	}
-	var secret corev1.Secret
-	if err := m.c.Get(ctx, client.ObjectKey{Namespace: m.o.Namespace, Name: names.WebhookCertSecretName}, &secret); err != nil {
-		return w, fmt.Errorf("the manager's webhook certificate: %w", err)
-	}
-	ca := webhookcert.Bundle(&secret, time.Now())
 	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(m.o.WebhookManifest), 4096)
 	for {
 		var probe struct{ Kind string }
@@ -142,16 +172,10 @@ func (m *Migrator) manifestWebhooks(ctx context.Context) (webhooks, error) {
 			if err := json.Unmarshal(raw, w.Mutating); err != nil {
 				return w, err
 			}
-			for i := range w.Mutating.Webhooks {
-				w.Mutating.Webhooks[i].ClientConfig.CABundle = ca
-			}
 		case "ValidatingWebhookConfiguration":
 			w.Validating = &admissionregistrationv1.ValidatingWebhookConfiguration{}
 			if err := json.Unmarshal(raw, w.Validating); err != nil {
 				return w, err
-			}
-			for i := range w.Validating.Webhooks {
-				w.Validating.Webhooks[i].ClientConfig.CABundle = ca
 			}
 		}
 	}
