@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/api/equality"
 	apivalidation "k8s.io/apimachinery/pkg/api/validation"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -43,17 +44,37 @@ func ValidateUpdate(r, old *routev1.Route) field.ErrorList {
 // ValidateStatusUpdate checks an update of the status subresource. An
 // entry without routerName is taken, as OKD takes it (a router keys its
 // own entry by its name and leaves others alone).
+//
+// Conditions need a type, unique within their entry: OKD's API server
+// checks neither, but its CRD (a list-map keyed by type) refuses both, and
+// a status that one of our two modes takes must move to the other. An
+// entry stored with duplicates before this check stays writable as it is.
 func ValidateStatusUpdate(r, old *routev1.Route) field.ErrorList {
 	errs := apivalidation.ValidateObjectMetaUpdate(&r.ObjectMeta, &old.ObjectMeta, field.NewPath("metadata"))
 	for i, in := range r.Status.Ingress {
-		p := field.NewPath("status", "ingress").Index(i)
+		p := field.NewPath("status", "ingress").Index(i).Child("conditions")
+		seen := map[routev1.RouteIngressConditionType]bool{}
 		for j, c := range in.Conditions {
-			if c.Type == "" {
-				errs = append(errs, field.Required(p.Child("conditions").Index(j).Child("type"), ""))
+			switch {
+			case c.Type == "":
+				errs = append(errs, field.Required(p.Index(j).Child("type"), ""))
+			case seen[c.Type] && !storedAsIs(in, old):
+				errs = append(errs, field.Duplicate(p.Index(j).Child("type"), c.Type))
 			}
+			seen[c.Type] = true
 		}
 	}
 	return errs
+}
+
+// storedAsIs reports whether old's status holds the entry in unchanged.
+func storedAsIs(in routev1.RouteIngress, old *routev1.Route) bool {
+	for _, o := range old.Status.Ingress {
+		if equality.Semantic.DeepEqual(in, o) {
+			return true
+		}
+	}
+	return false
 }
 
 func validateSpec(r *routev1.Route, fld *field.Path, checkHostLabels bool) field.ErrorList {

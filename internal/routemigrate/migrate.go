@@ -602,7 +602,10 @@ func (m *Migrator) pruneRoutes(ctx context.Context, keep []routev1.Route) error 
 // portable is routes as both Route APIs take them: the Route API server
 // takes an empty httpHeaders on a passthrough route, as OKD's does, and
 // the CRD refuses any, as OKD's does; it means no header actions, as no
-// httpHeaders does.
+// httpHeaders does. Conditions of a type already seen in their status
+// entry are dropped too: the CRD refuses them, and the Route API server
+// took them before it refused them as well (the first is the one a
+// reader finds).
 func portable(routes []routev1.Route) []routev1.Route {
 	out := slices.Clone(routes)
 	for i := range out {
@@ -611,8 +614,25 @@ func portable(routes []routev1.Route) []routev1.Route {
 			!routeapi.HasHeaderActions(s.HTTPHeaders) {
 			s.HTTPHeaders = nil
 		}
+		out[i].Status = uniqueConditions(out[i].Status)
 	}
 	return out
+}
+
+// uniqueConditions returns st without the conditions whose type comes
+// earlier in the same ingress entry; st itself is left as it is.
+func uniqueConditions(st routev1.RouteStatus) routev1.RouteStatus {
+	ingress := slices.Clone(st.Ingress)
+	for i := range ingress {
+		seen := map[routev1.RouteIngressConditionType]bool{}
+		ingress[i].Conditions = slices.DeleteFunc(slices.Clone(ingress[i].Conditions), func(c routev1.RouteIngressCondition) bool {
+			dup := seen[c.Type]
+			seen[c.Type] = true
+			return dup
+		})
+	}
+	st.Ingress = ingress
+	return st
 }
 
 // Verify checks that the Routes served now are exactly want (as portable

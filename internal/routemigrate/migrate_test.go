@@ -107,6 +107,30 @@ func TestPortable(t *testing.T) {
 	}
 }
 
+// A status entry with two conditions of one type, which the Route API
+// server took before it refused them, moves with the first alone: the
+// CRD refuses the second.
+func TestPortableConditions(t *testing.T) {
+	cond := func(typ routev1.RouteIngressConditionType, status corev1.ConditionStatus) routev1.RouteIngressCondition {
+		return routev1.RouteIngressCondition{Type: typ, Status: status}
+	}
+	in := []routev1.Route{{Status: routev1.RouteStatus{Ingress: []routev1.RouteIngress{
+		{RouterName: "a", Conditions: []routev1.RouteIngressCondition{cond("Admitted", "True"), cond("Other", "True"), cond("Admitted", "False")}},
+		{RouterName: "b", Conditions: []routev1.RouteIngressCondition{cond("Admitted", "False")}},
+	}}}}
+	out := portable(in)
+	a, b := out[0].Status.Ingress[0].Conditions, out[0].Status.Ingress[1].Conditions
+	if len(a) != 2 || a[0] != cond("Admitted", "True") || a[1] != cond("Other", "True") {
+		t.Errorf("router a's conditions %+v, want Admitted=True and Other", a)
+	}
+	if len(b) != 1 || b[0] != cond("Admitted", "False") {
+		t.Errorf("router b's conditions %+v, want them as they were", b)
+	}
+	if len(in[0].Status.Ingress[0].Conditions) != 3 {
+		t.Errorf("the input changed")
+	}
+}
+
 // The backup is what `kubectl create -f` takes back, ages kept.
 func TestBackupRestorable(t *testing.T) {
 	s := runtime.NewScheme()
