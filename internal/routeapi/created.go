@@ -20,7 +20,7 @@ import (
 // read from there. Backdating a Route would take hosts from others, so only
 // a user allowed to `create routes/migrate` across the cluster (cluster
 // admins; a grant in one namespace does not count) may set or change
-// the annotation.
+// the annotation, and no one may remove it (KeepCreated).
 
 // FormatCreated is the annotation's value for a creation time and UID.
 func FormatCreated(t time.Time, uid string) string {
@@ -62,8 +62,30 @@ func Older(a, b *routev1.Route) bool {
 	return a.Namespace+"/"+a.Name < b.Namespace+"/"+b.Name
 }
 
+// KeepCreated runs on update, before validation: an update that leaves the
+// created annotation out keeps the stored value, as KeepHost keeps the
+// host. `kubectl replace`, `helm upgrade --force` or a controller that
+// writes annotations wholesale would otherwise drop it, and a moved Route
+// would lose its age to the move's time and its host to a later Route.
+// No one, not even a migration, removes it this way: an update cannot tell
+// a deliberate removal from a forgotten field, and removal would only ever
+// make the Route younger. A user allowed `create routes/migrate` who wants
+// the Route's own age back sets the annotation to it (FormatCreated of its
+// creation time and UID).
+func KeepCreated(r, old *routev1.Route) {
+	v, had := old.Annotations[names.CreatedAnnotation]
+	if _, set := r.Annotations[names.CreatedAnnotation]; !had || set {
+		return
+	}
+	if r.Annotations == nil {
+		r.Annotations = map[string]string{}
+	}
+	r.Annotations[names.CreatedAnnotation] = v
+}
+
 // validateCreated lets only a migration set or change the created
-// annotation (old is nil on creation).
+// annotation (old is nil on creation); KeepCreated has already put back
+// one an update left out.
 func validateCreated(ctx context.Context, r, old *routev1.Route, access Access) field.ErrorList {
 	v, set := r.Annotations[names.CreatedAnnotation]
 	if !set {

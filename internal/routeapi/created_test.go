@@ -161,3 +161,36 @@ func TestExternalCertificateOnMove(t *testing.T) {
 		}
 	}
 }
+
+// An update that leaves the created annotation out keeps the stored one;
+// one that sets it is left to validateCreated.
+func TestKeepCreated(t *testing.T) {
+	stored := FormatCreated(time.Unix(5, 0), "uid-1")
+	other := FormatCreated(time.Unix(9, 0), "uid-2")
+	for _, tc := range []struct {
+		name       string
+		r, old     *routev1.Route
+		want       string
+		wantAbsent bool
+	}{
+		{"left out", routeAt("a", 1, "u", ""), routeAt("a", 1, "u", stored), stored, false},
+		{"left out with other annotations", withAnnotation(routeAt("a", 1, "u", ""), "x", "y"), routeAt("a", 1, "u", stored), stored, false},
+		{"changed", routeAt("a", 1, "u", other), routeAt("a", 1, "u", stored), other, false},
+		{"set empty", emptyCreated(routeAt("a", 1, "u", "")), routeAt("a", 1, "u", stored), "", false},
+		{"never set", routeAt("a", 1, "u", ""), routeAt("a", 1, "u", ""), "", true},
+	} {
+		KeepCreated(tc.r, tc.old)
+		got, ok := tc.r.Annotations[names.CreatedAnnotation]
+		if ok == tc.wantAbsent || got != tc.want {
+			t.Errorf("%s: created %q (present %v), want %q (present %v)", tc.name, got, ok, tc.want, !tc.wantAbsent)
+		}
+	}
+}
+
+func withAnnotation(r *routev1.Route, k, v string) *routev1.Route {
+	if r.Annotations == nil {
+		r.Annotations = map[string]string{}
+	}
+	r.Annotations[k] = v
+	return r
+}

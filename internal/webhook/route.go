@@ -41,10 +41,12 @@ func (w *RouteWebhook) SetupWithManager(mgr ctrl.Manager) error {
 		Complete()
 }
 
-// Default applies the Route defaults and, on creation, the custom-host
-// permission check and host generation. The permission check runs here, on
-// what the user sent, because the validating webhook would see a generated
-// host as one the user set.
+// Default applies the Route defaults; on update it keeps the stored host
+// and created annotation when the update leaves them out (as the Route API
+// server's strategy does); on creation, the custom-host permission check
+// and host generation. The permission check runs here, on what the user
+// sent, because the validating webhook would see a generated host as one
+// the user set.
 func (w *RouteWebhook) Default(ctx context.Context, r *routev1.Route) error {
 	req, err := admission.RequestFromContext(ctx)
 	if err != nil {
@@ -59,6 +61,7 @@ func (w *RouteWebhook) Default(ctx context.Context, r *routev1.Route) error {
 			return apierrors.NewBadRequest(fmt.Sprintf("decoding the stored Route: %v", err))
 		}
 		routeapi.KeepHost(r, old)
+		routeapi.KeepCreated(r, old)
 	}
 	routeapi.Default(r)
 	if req.Operation != "CREATE" {

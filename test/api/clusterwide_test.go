@@ -8,6 +8,7 @@ import (
 
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
@@ -76,4 +77,45 @@ func TestClusterWideRouteAnnotations(t *testing.T) {
 			t.Errorf("the status writer %q manages labels it could not write: %s", mf.Manager, mf.FieldsV1.GetRawString())
 		}
 	}
+}
+
+// TestCreatedAnnotationKept: an update that leaves the created annotation
+// out (kubectl replace, helm upgrade --force, a controller writing
+// annotations wholesale, a merge patch setting it to null) keeps it, for
+// the namespace's users and for a cluster admin alike: dropped, a moved
+// Route's age would become the time of its move, and a later Route could
+// take its host.
+func TestCreatedAnnotationKept(t *testing.T) {
+	ns := newNamespace(t, "created-kept")
+	ctx := context.Background()
+	bindUser(t, ns, "editor", "ClusterRole", "okd-ingress-route-edit")
+	waitRouteAccess(t, "editor", ns, "update", "")
+	editor, err := cluster.UserClient("editor")
+	must(t, err)
+	moved := routeapi.FormatCreated(time.Unix(1, 0), "00000000-moved")
+	must(t, cluster.Client.Create(ctx, newRoute(ns, "moved", host(""), annotate(names.CreatedAnnotation, moved))))
+
+	wantKept := func(how string) {
+		t.Helper()
+		if got := getRoute(t, ns, "moved").Annotations[names.CreatedAnnotation]; got != moved {
+			t.Errorf("after %s: created annotation %q, want %q", how, got, moved)
+		}
+	}
+	r := getRoute(t, ns, "moved")
+	r.Annotations = map[string]string{"team": "shop"}
+	must(t, editor.Update(ctx, r))
+	wantKept("an update by the namespace's editor without it")
+	if got := getRoute(t, ns, "moved").Annotations["team"]; got != "shop" {
+		t.Errorf("the update's own annotation: %q", got)
+	}
+
+	r = getRoute(t, ns, "moved")
+	null := client.RawPatch(types.MergePatchType, []byte(`{"metadata":{"annotations":{"`+names.CreatedAnnotation+`":null}}}`))
+	must(t, editor.Patch(ctx, r, null))
+	wantKept("a merge patch removing it")
+
+	r = getRoute(t, ns, "moved")
+	r.Annotations = nil
+	must(t, cluster.Client.Update(ctx, r))
+	wantKept("an update by a cluster admin without it")
 }
