@@ -482,20 +482,31 @@ func matches(want, got string) bool {
 // expectStatus waits for the Ingress's load balancer hostnames, in order.
 func (e *env) expectStatus(want ...string) {
 	e.t.Helper()
-	e.eventually("ingress status", func() error {
-		var ing networkingv1.Ingress
-		if err := e.c.Get(e.ctx, client.ObjectKey{Namespace: e.ns, Name: e.ingName()}, &ing); err != nil {
-			return err
-		}
-		var got []string
-		for _, in := range ing.Status.LoadBalancer.Ingress {
-			got = append(got, in.Hostname)
-		}
-		if !slices.Equal(got, want) {
-			return fmt.Errorf("status.loadBalancer.ingress hostnames %q, want %q", got, want)
-		}
-		return nil
-	})
+	e.eventually("ingress status", func() error { return e.statusIs(want) })
+}
+
+// holdStatus checks that the Ingress's load balancer hostnames stay want,
+// in order, for the quiet window: a status that already matched when
+// first polled (the controller not yet run, or about to rewrite it) is
+// only an end state once it has held.
+func (e *env) holdStatus(want ...string) {
+	e.t.Helper()
+	e.consistently("ingress status", func() error { return e.statusIs(want) })
+}
+
+func (e *env) statusIs(want []string) error {
+	var ing networkingv1.Ingress
+	if err := e.c.Get(e.ctx, client.ObjectKey{Namespace: e.ns, Name: e.ingName()}, &ing); err != nil {
+		return err
+	}
+	var got []string
+	for _, in := range ing.Status.LoadBalancer.Ingress {
+		got = append(got, in.Hostname)
+	}
+	if !slices.Equal(got, want) {
+		return fmt.Errorf("status.loadBalancer.ingress hostnames %q, want %q", got, want)
+	}
+	return nil
 }
 
 // admit writes router status entries on a Route, as a router would.
