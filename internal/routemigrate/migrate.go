@@ -295,6 +295,8 @@ func (m *Migrator) backup(ctx context.Context) ([]routev1.Route, error) {
 // restorable makes r a Route `kubectl create -f` takes back: without the
 // fields the API server sets (a resourceVersion is refused on creation),
 // with its age in the created annotation (which the copy sets anyway).
+// A deletionTimestamp stays, for the copy of a Route being deleted to be
+// deleted too (`kubectl create -f` ignores it).
 func restorable(r *routev1.Route) {
 	r.Annotations = withCreated(r)
 	r.ResourceVersion, r.Generation, r.ManagedFields = "", 0, nil
@@ -519,41 +521,73 @@ func (m *Migrator) copyRoutes(ctx context.Context, routes []routev1.Route) error
 	return parallel(ctx, routes, 16, m.copyRoute)
 }
 
+// copyRoute writes r, with its status, where Routes are served now, and,
+// when r was being deleted, deletes it there too.
 func (m *Migrator) copyRoute(ctx context.Context, r *routev1.Route) error {
-	want := &routev1.Route{ObjectMeta: metav1.ObjectMeta{
-		Namespace: r.Namespace, Name: r.Name, Labels: r.Labels, Annotations: withCreated(r),
-		OwnerReferences: r.OwnerReferences, Finalizers: r.Finalizers,
-	}, Spec: r.Spec}
 	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		got := want.DeepCopy()
-		err := m.c.Create(ctx, got)
-		if apierrors.IsAlreadyExists(err) {
-			if err = m.c.Get(ctx, client.ObjectKeyFromObject(want), got); err != nil {
-				return err
-			}
-			liveWildcard := got.Spec.WildcardPolicy
-			if !sameRoute(got, want) {
-				got.Labels, got.Annotations, got.OwnerReferences, got.Spec = want.Labels, want.Annotations, want.OwnerReferences, want.Spec
-				err = m.c.Update(ctx, got)
-			}
-			if apierrors.IsInvalid(err) && liveWildcard != want.Spec.WildcardPolicy && len(got.Finalizers) == 0 {
-				// Another Route of that name, left by an earlier move, whose
-				// wildcardPolicy, which is immutable, differs: made anew.
-				if err = m.c.Delete(ctx, got, client.Preconditions{UID: &got.UID}); err == nil {
-					got = want.DeepCopy()
-					err = m.c.Create(ctx, got)
-				}
-			}
+		got, err := m.createOrUpdate(ctx, r)
+		if err == nil {
+			err = m.copyStatus(ctx, got, r)
+		}
+		if err == nil {
+			err = m.copyDeletion(ctx, got, r)
 		}
 		if err != nil {
 			return fmt.Errorf("route %s/%s: %w", r.Namespace, r.Name, err)
 		}
-		if equality.Semantic.DeepEqual(got.Status, r.Status) {
-			return nil
-		}
-		got.Status = r.Status
-		return m.c.Status().Update(ctx, got)
+		return nil
 	})
+}
+
+// createOrUpdate creates r's copy, or updates one an earlier move left.
+func (m *Migrator) createOrUpdate(ctx context.Context, r *routev1.Route) (*routev1.Route, error) {
+	want := &routev1.Route{ObjectMeta: metav1.ObjectMeta{
+		Namespace: r.Namespace, Name: r.Name, Labels: r.Labels, Annotations: withCreated(r),
+		OwnerReferences: r.OwnerReferences, Finalizers: r.Finalizers,
+	}, Spec: r.Spec}
+	got := want.DeepCopy()
+	err := m.c.Create(ctx, got)
+	if !apierrors.IsAlreadyExists(err) {
+		return got, err
+	}
+	if err = m.c.Get(ctx, client.ObjectKeyFromObject(want), got); err != nil {
+		return got, err
+	}
+	liveWildcard := got.Spec.WildcardPolicy
+	if !sameRoute(got, want) {
+		got.Labels, got.Annotations, got.OwnerReferences, got.Spec = want.Labels, want.Annotations, want.OwnerReferences, want.Spec
+		err = m.c.Update(ctx, got)
+	}
+	if apierrors.IsInvalid(err) && liveWildcard != want.Spec.WildcardPolicy && len(got.Finalizers) == 0 {
+		// Another Route of that name, left by an earlier move, whose
+		// wildcardPolicy, which is immutable, differs: made anew.
+		if err = m.c.Delete(ctx, got, client.Preconditions{UID: &got.UID}); err == nil {
+			got = want.DeepCopy()
+			err = m.c.Create(ctx, got)
+		}
+	}
+	return got, err
+}
+
+func (m *Migrator) copyStatus(ctx context.Context, got, r *routev1.Route) error {
+	if equality.Semantic.DeepEqual(got.Status, r.Status) {
+		return nil
+	}
+	got.Status = r.Status
+	return m.c.Status().Update(ctx, got)
+}
+
+// copyDeletion deletes the copy of a Route that was being deleted: created
+// anew, it would be live again, and served, with its finalizers but no
+// deletionTimestamp; deleted, it waits in the target, terminating, for
+// its finalizers' owners, whom the freeze keeps from finishing until the
+// move ends.
+func (m *Migrator) copyDeletion(ctx context.Context, got, r *routev1.Route) error {
+	if r.DeletionTimestamp == nil || got.DeletionTimestamp != nil {
+		return nil
+	}
+	err := m.c.Delete(ctx, got, client.Preconditions{UID: &got.UID})
+	return client.IgnoreNotFound(err)
 }
 
 func sameRoute(a, b *routev1.Route) bool {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -240,5 +241,48 @@ func TestRestoreWebhooksTakesTheCurrentCA(t *testing.T) {
 	}
 	if got := string(val.Webhooks[0].ClientConfig.CABundle); got != "new CA" {
 		t.Errorf("validating webhook trusts %q, want the current CA", got)
+	}
+}
+
+// A Route being deleted when the move starts (a finalizer held) is
+// deleted in the target too, from a fresh backup or an earlier run's:
+// created live, it would be served again, its deletion forgotten.
+func TestCopyKeepsADeletion(t *testing.T) {
+	s := runtime.NewScheme()
+	if err := routev1.AddToScheme(s); err != nil {
+		t.Fatal(err)
+	}
+	deleted := metav1.NewTime(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
+	source := fake.NewClientBuilder().WithScheme(s).WithObjects(&routev1.Route{ObjectMeta: metav1.ObjectMeta{
+		Namespace: "ns", Name: "going", UID: "uid-1", DeletionTimestamp: &deleted, Finalizers: []string{"example.com/hold"}}}).Build()
+	file := filepath.Join(t.TempDir(), "routes.json")
+	if _, err := (&Migrator{c: source, o: Options{BackupFile: file, Logf: t.Logf}}).backup(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	routes, err := readBackup(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, leftLive := range []bool{false, true} {
+		target := fake.NewClientBuilder().WithScheme(s).WithStatusSubresource(&routev1.Route{}).Build()
+		if leftLive {
+			// What an earlier run of a tool without this fix left.
+			earlier := &routev1.Route{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "going", Finalizers: []string{"example.com/hold"}}}
+			if err := target.Create(context.Background(), earlier); err != nil {
+				t.Fatal(err)
+			}
+		}
+		m := &Migrator{c: target, o: Options{Logf: t.Logf}}
+		if err := m.copyRoutes(context.Background(), routes); err != nil {
+			t.Fatal(err)
+		}
+		var got routev1.Route
+		if err := target.Get(context.Background(), client.ObjectKey{Namespace: "ns", Name: "going"}, &got); err != nil {
+			t.Fatal(err)
+		}
+		if got.DeletionTimestamp == nil || !slices.Equal(got.Finalizers, []string{"example.com/hold"}) {
+			t.Errorf("copy (over a live one: %v): deletionTimestamp %v, finalizers %v; want it being deleted, finalizer held",
+				leftLive, got.DeletionTimestamp, got.Finalizers)
+		}
 	}
 }

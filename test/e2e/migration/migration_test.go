@@ -220,6 +220,12 @@ var _ = Describe("Moving Routes between the CRD and the Route API server", Order
 		// A Route whose certificate's Secret was deleted after it was made:
 		// the routers refuse it, and a move keeps it as it is.
 		orphanedCertificateRoute(ns)
+		// A Route being deleted, its finalizer's owner not done yet: each
+		// move keeps it being deleted, not live again.
+		terminating := route(ns, "terminating", "terminating.migrate.test", "blue")
+		terminating.Finalizers = []string{holdFinalizer}
+		Expect(k8s.Create(ctx, terminating)).To(Succeed())
+		Expect(k8s.Delete(ctx, terminating)).To(Succeed())
 
 		work := make(chan int)
 		var wg sync.WaitGroup
@@ -255,7 +261,7 @@ var _ = Describe("Moving Routes between the CRD and the Route API server", Order
 			g.Expect(admittedBy(&r, "default")).To(Equal(corev1.ConditionFalse))
 		}).WithTimeout(wait).Should(Succeed())
 		Expect(k8s.List(ctx, &before)).To(Succeed())
-		Expect(before.Items).To(HaveLen(routes + 3))
+		Expect(before.Items).To(HaveLen(routes + 4))
 
 		port, err := cluster.StartStandbyRouteAPIServer()
 		Expect(err).NotTo(HaveOccurred())
@@ -290,6 +296,10 @@ var _ = Describe("Moving Routes between the CRD and the Route API server", Order
 	after := func(marker string) {
 		ctx := context.Background()
 		Expect(migrator.Verify(ctx, before.Items)).To(Succeed())
+		var terminating routev1.Route
+		Expect(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "terminating"}, &terminating)).To(Succeed())
+		Expect(terminating.DeletionTimestamp).NotTo(BeNil(), "a Route being deleted came back live")
+		Expect(terminating.Finalizers).To(ConsistOf(holdFinalizer))
 		Eventually(func(g Gomega) {
 			var now routev1.RouteList
 			g.Expect(k8s.List(ctx, &now)).To(Succeed())
@@ -369,13 +379,13 @@ var _ = Describe("Moving Routes between the CRD and the Route API server", Order
 		pass.Spec.HTTPHeaders = &routev1.RouteHTTPHeaders{}
 		Expect(k8s.Create(context.Background(), pass)).To(Succeed())
 		Expect(k8s.List(context.Background(), &before)).To(Succeed())
-		Expect(before.Items).To(HaveLen(routes + 4))
+		Expect(before.Items).To(HaveLen(routes + 5))
 
 		// A Route deleted here stays in the CRD's storage, unserved: the
 		// move back must not serve it again, not even for a moment.
 		Expect(k8s.Delete(context.Background(), route(ns, "r0007", host(7), "blue"))).To(Succeed())
 		Expect(k8s.List(context.Background(), &before)).To(Succeed())
-		Expect(before.Items).To(HaveLen(routes + 3))
+		Expect(before.Items).To(HaveLen(routes + 4))
 	})
 
 	It("moves them back to the CRD with no failed request, after a run that stopped after the switch was rolled back", func() {
@@ -428,3 +438,7 @@ func orphanedCertificateRoute(ns string) {
 	Eventually(func() error { return k8s.Create(ctx, r) }).WithTimeout(wait).Should(Succeed())
 	Expect(k8s.Delete(ctx, secret)).To(Succeed())
 }
+
+// holdFinalizer keeps the Route "terminating" being deleted: its owner
+// never finishes.
+const holdFinalizer = "e2e.okd-ingress.io/hold"
