@@ -7,7 +7,8 @@
 //     from anyone but the migration, in whichever server serves them;
 //  2. read every Route and write them to a backup file;
 //  3. point the APIService v1.route.openshift.io at the new server;
-//  4. copy the Routes (spec, labels, annotations, owners, status) there,
+//  4. copy the Routes (spec, labels, annotations, owners, finalizers,
+//     status, managed fields, a deletion under way) there,
 //     each carrying its original creation time and UID in the
 //     route.okd-ingress.io/created annotation, which routers use to order
 //     host claims, so the same Route keeps each host;
@@ -295,11 +296,12 @@ func (m *Migrator) backup(ctx context.Context) ([]routev1.Route, error) {
 // restorable makes r a Route `kubectl create -f` takes back: without the
 // fields the API server sets (a resourceVersion is refused on creation),
 // with its age in the created annotation (which the copy sets anyway).
-// A deletionTimestamp stays, for the copy of a Route being deleted to be
-// deleted too (`kubectl create -f` ignores it).
+// Its managedFields stay, for the copy to take them (the API server keeps
+// them on creation too), and so does a deletionTimestamp, for the copy of
+// a Route being deleted to be deleted too (`kubectl create -f` ignores it).
 func restorable(r *routev1.Route) {
 	r.Annotations = withCreated(r)
-	r.ResourceVersion, r.Generation, r.ManagedFields = "", 0, nil
+	r.ResourceVersion, r.Generation = "", 0
 }
 
 // readBackup reads the Routes an earlier run backed up.
@@ -521,13 +523,17 @@ func (m *Migrator) copyRoutes(ctx context.Context, routes []routev1.Route) error
 	return parallel(ctx, routes, 16, m.copyRoute)
 }
 
-// copyRoute writes r, with its status, where Routes are served now, and,
+// copyRoute writes r, with its status, where Routes are served now; then
+// gives it r's managedFields, which the writes made the migration's, and,
 // when r was being deleted, deletes it there too.
 func (m *Migrator) copyRoute(ctx context.Context, r *routev1.Route) error {
 	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
 		got, err := m.createOrUpdate(ctx, r)
 		if err == nil {
 			err = m.copyStatus(ctx, got, r)
+		}
+		if err == nil {
+			err = m.copyManagedFields(ctx, got, r)
 		}
 		if err == nil {
 			err = m.copyDeletion(ctx, got, r)
@@ -575,6 +581,20 @@ func (m *Migrator) copyStatus(ctx context.Context, got, r *routev1.Route) error 
 	}
 	got.Status = r.Status
 	return m.c.Status().Update(ctx, got)
+}
+
+// copyManagedFields gives the copy r's managedFields with an update that
+// changes nothing else (the API server keeps a list an update sets): the
+// create and status write made the migration the manager of every field,
+// and server-side apply users (kubectl apply --server-side, Argo CD, Flux)
+// would meet conflicts, or fields they drop would stay. A backup without
+// them (an older tool's) leaves the copy's.
+func (m *Migrator) copyManagedFields(ctx context.Context, got, r *routev1.Route) error {
+	if len(r.ManagedFields) == 0 || equality.Semantic.DeepEqual(got.ManagedFields, r.ManagedFields) {
+		return nil
+	}
+	got.ManagedFields = r.ManagedFields
+	return m.c.Update(ctx, got)
 }
 
 // copyDeletion deletes the copy of a Route that was being deleted: created

@@ -7,10 +7,12 @@ package migration_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -23,6 +25,7 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/rest"
@@ -226,6 +229,9 @@ var _ = Describe("Moving Routes between the CRD and the Route API server", Order
 		terminating.Finalizers = []string{holdFinalizer}
 		Expect(k8s.Create(ctx, terminating)).To(Succeed())
 		Expect(k8s.Delete(ctx, terminating)).To(Succeed())
+		// A Route a GitOps tool applies server-side: it still owns its
+		// fields after each move, so what it stops applying goes.
+		applyAsGitOps(ns, "gitops-a", "gitops-b")
 
 		work := make(chan int)
 		var wg sync.WaitGroup
@@ -261,7 +267,7 @@ var _ = Describe("Moving Routes between the CRD and the Route API server", Order
 			g.Expect(admittedBy(&r, "default")).To(Equal(corev1.ConditionFalse))
 		}).WithTimeout(wait).Should(Succeed())
 		Expect(k8s.List(ctx, &before)).To(Succeed())
-		Expect(before.Items).To(HaveLen(routes + 4))
+		Expect(before.Items).To(HaveLen(routes + 5))
 
 		port, err := cluster.StartStandbyRouteAPIServer()
 		Expect(err).NotTo(HaveOccurred())
@@ -362,6 +368,10 @@ var _ = Describe("Moving Routes between the CRD and the Route API server", Order
 
 	It("moves 1,000 Routes to the Route API server with no failed request", func() {
 		move(routemigrate.ToAggregated, "from the CRD to the Route API server", "after-move")
+		// The GitOps tool still owns what it applied: an annotation it no
+		// longer applies goes.
+		applyAsGitOps(ns, "gitops-b")
+		Expect(gitOpsAnnotations(ns)).To(Equal([]string{"gitops-b"}))
 		// The CRD serves nothing now; it stays as a fallback.
 		scheme := manager.Scheme()
 		Expect(apiextensionsv1.AddToScheme(scheme)).To(Succeed())
@@ -379,18 +389,20 @@ var _ = Describe("Moving Routes between the CRD and the Route API server", Order
 		pass.Spec.HTTPHeaders = &routev1.RouteHTTPHeaders{}
 		Expect(k8s.Create(context.Background(), pass)).To(Succeed())
 		Expect(k8s.List(context.Background(), &before)).To(Succeed())
-		Expect(before.Items).To(HaveLen(routes + 5))
+		Expect(before.Items).To(HaveLen(routes + 6))
 
 		// A Route deleted here stays in the CRD's storage, unserved: the
 		// move back must not serve it again, not even for a moment.
 		Expect(k8s.Delete(context.Background(), route(ns, "r0007", host(7), "blue"))).To(Succeed())
 		Expect(k8s.List(context.Background(), &before)).To(Succeed())
-		Expect(before.Items).To(HaveLen(routes + 4))
+		Expect(before.Items).To(HaveLen(routes + 5))
 	})
 
 	It("moves them back to the CRD with no failed request, after a run that stopped after the switch was rolled back", func() {
 		stopFails = 1
 		move(routemigrate.ToCRD, "back to the CRD (a first run stopped after the switch and was rolled back)", "after-return")
+		applyAsGitOps(ns)
+		Expect(gitOpsAnnotations(ns)).To(BeEmpty())
 		Eventually(frozenForOthers).WithTimeout(wait).Should(BeFalse())
 	})
 })
@@ -442,3 +454,33 @@ func orphanedCertificateRoute(ns string) {
 // holdFinalizer keeps the Route "terminating" being deleted: its owner
 // never finishes.
 const holdFinalizer = "e2e.okd-ingress.io/hold"
+
+// applyAsGitOps applies, server-side as the manager "gitops", the Route
+// "gitops" in ns with an annotation "<key>=yes" for each key.
+func applyAsGitOps(ns string, keys ...string) {
+	annotations := map[string]string{}
+	for _, k := range keys {
+		annotations["example.com/"+k] = "yes"
+	}
+	r := route(ns, "gitops", "gitops.migrate.test", "blue")
+	r.APIVersion, r.Kind = routev1.GroupVersion.String(), "Route"
+	r.Annotations = annotations
+	data, err := json.Marshal(r)
+	Expect(err).NotTo(HaveOccurred())
+	Expect(k8s.Patch(context.Background(), r, client.RawPatch(types.ApplyPatchType, data), client.FieldOwner("gitops"))).To(Succeed())
+}
+
+// gitOpsAnnotations lists the keys of the Route "gitops"'s example.com
+// annotations.
+func gitOpsAnnotations(ns string) []string {
+	var r routev1.Route
+	Expect(k8s.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: "gitops"}, &r)).To(Succeed())
+	out := []string{}
+	for k := range r.Annotations {
+		if key, ok := strings.CutPrefix(k, "example.com/"); ok {
+			out = append(out, key)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
