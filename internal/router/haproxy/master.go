@@ -142,7 +142,14 @@ func (s *Supervisor) reloadMaster(ctx context.Context) error {
 	case "Success=1":
 		s.mu.Lock()
 		s.workers++ // whether or not the wait below succeeds
+		p := s.proc
 		s.mu.Unlock()
+		if p == nil {
+			return errors.New("haproxy exited during the reload")
+		}
+		var cancel context.CancelFunc
+		ctx, cancel = p.cancelOnExit(ctx)
+		defer cancel()
 	case "Success=0":
 		return &ReloadError{Log: log, Alerts: parseAlerts(log)}
 	default:

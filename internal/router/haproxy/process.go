@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"regexp"
 	"sync"
 	"syscall"
 	"time"
@@ -30,9 +31,42 @@ func (p *process) hasExited() bool {
 	}
 }
 
+// cancelOnExit returns ctx, cancelled when the master exits too: a wait for its worker gives way
+// at once to the crash restart, which needs the lock the waiter holds. Call cancel when done.
+func (p *process) cancelOnExit(ctx context.Context) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(ctx)
+	go func() {
+		select {
+		case <-p.exited:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, cancel
+}
+
 // signalGroup signals the master and every worker: they share the process group we created.
 func (p *process) signalGroup(sig syscall.Signal) {
 	_ = syscall.Kill(-p.cmd.Process.Pid, sig)
+}
+
+// reap waits for the workers a dead master left, which the caller killed: a dead master's workers
+// become children of PID 1, which is the router in its container, so nothing else would wait for
+// them and each crash would leave zombies under the pod's PID limit. Waiting on the group (-pgid)
+// takes only HAProxy's processes, never a child exec.Cmd waits for; call it once the master was
+// waited for. Outside a container the workers go to init, and the wait finds none (ECHILD).
+func (p *process) reap() {
+	pgid := p.cmd.Process.Pid
+	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); {
+		pid, err := syscall.Wait4(-pgid, nil, syscall.WNOHANG, nil)
+		switch {
+		case err == syscall.EINTR:
+		case err != nil:
+			return // ECHILD: none left
+		case pid == 0:
+			time.Sleep(5 * time.Millisecond) // killed, not yet dead
+		}
+	}
 }
 
 // startLocked starts a master from the files on disk and waits until it serves. Callers hold opMu.
@@ -49,6 +83,7 @@ func (s *Supervisor) startLocked(ctx context.Context) error {
 	if err := s.waitStarted(ctx, p); err != nil {
 		p.signalGroup(syscall.SIGKILL)
 		<-p.exited
+		p.reap()
 		return err
 	}
 	return s.adopt(p)
@@ -65,10 +100,17 @@ func (s *Supervisor) spawn() (*process, error) {
 		// Own process group: a Ctrl-C meant for the router does not hit HAProxy behind our back, and
 		// we can kill the master with its workers at once.
 		Setpgid: true,
-		// HAProxy must not outlive the router (it would hold the ports of the next router).
+		// HAProxy must not outlive the router (it would hold the ports of the next router). The
+		// kernel drops this for a binary with file capabilities (HostNetwork routers'
+		// haproxy-bind-low-ports); in a pod the end of its PID namespace kills HAProxy anyway.
 		Pdeathsig: syscall.SIGTERM,
 	}
 	p := &process{cmd: cmd, exited: make(chan struct{}), out: newTail(64)}
+	p.out.onLine = func(line []byte) {
+		if currentWorkerExited.Match(line) {
+			go s.workerExited(p)
+		}
+	}
 	closeWriters, err := p.pipeOutput(s.opts.Stdout, s.opts.Stderr)
 	if err != nil {
 		return nil, err
@@ -136,6 +178,8 @@ func (s *Supervisor) waitStarted(ctx context.Context, p *process) error {
 			return s.startFailure(p)
 		}
 		if pl, err := s.showProc(ctx); err == nil && pl.Master.PID == p.cmd.Process.Pid && len(pl.Workers) > 0 {
+			ctx, cancel := p.cancelOnExit(ctx)
+			defer cancel()
 			return s.waitWorker(ctx, pl.Workers[0].PID)
 		}
 		select {
@@ -195,9 +239,30 @@ func (s *Supervisor) handleExit(p *process) {
 	// Workers exit when their master dies; kill any straggler so that it cannot keep serving an
 	// old configuration next to the new master (listeners use SO_REUSEPORT).
 	p.signalGroup(syscall.SIGKILL)
+	p.reap()
 	s.opts.Log.Error(p.waitErr, "HAProxy exited unexpectedly, restarting it", "pid", p.cmd.Process.Pid,
 		"output", p.out.String())
 	go s.restartLoop()
+}
+
+// currentWorkerExited matches the HAProxy 3.0 master's report that its current worker exited:
+// "[ALERT]    (1) : Current worker (42) exited with code 143 (Terminated)" (a [WARNING] for 0).
+// Old workers leaving after a reload are reported as "Former worker".
+var currentWorkerExited = regexp.MustCompile(`^\[[A-Z]+\] +\(\d+\) : Current worker \(\d+\) exited with code `)
+
+// workerExited handles the master's report that its current worker exited. A worker that dies
+// abnormally takes the master down (handleExit restarts HAProxy); one that exits cleanly (SIGTERM,
+// code 0) while old workers still drain leaves the master up, with nothing listening and the
+// router's health checks passing. So the master is killed, to be restarted as after a crash.
+func (s *Supervisor) workerExited(p *process) {
+	s.mu.Lock()
+	current := s.proc == p && !s.stopping
+	s.mu.Unlock()
+	if current {
+		s.opts.Log.Info("HAProxy's current worker exited while its master stays up; restarting HAProxy",
+			"pid", p.cmd.Process.Pid)
+		p.signalGroup(syscall.SIGKILL)
+	}
 }
 
 // restartLoop restarts HAProxy at once, then retries with a backoff capped at one second.
@@ -272,18 +337,20 @@ func (p *process) stop(ctx context.Context) error {
 	select {
 	case <-p.exited:
 	case <-time.After(2 * time.Second):
-		p.signalGroup(syscall.SIGKILL)
-		<-p.exited
 	}
+	p.signalGroup(syscall.SIGKILL) // workers that outlived the master too
+	<-p.exited
+	p.reap()
 	return fmt.Errorf("haproxy did not stop gracefully: %w", ctx.Err())
 }
 
 // tail keeps the last lines written to it.
 type tail struct {
-	mu    sync.Mutex
-	max   int
-	lines [][]byte
-	part  []byte
+	mu     sync.Mutex
+	max    int
+	lines  [][]byte
+	part   []byte
+	onLine func([]byte) // nil, or called with each whole line; must not block
 }
 
 func newTail(max int) *tail { return &tail{max: max} }
@@ -298,6 +365,9 @@ func (t *tail) Write(b []byte) (int, error) {
 			break
 		}
 		t.lines = append(t.lines, append([]byte(nil), data[:i]...))
+		if t.onLine != nil {
+			t.onLine(data[:i])
+		}
 		data = data[i+1:]
 	}
 	t.part = append([]byte(nil), data...)

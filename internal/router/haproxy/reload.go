@@ -87,8 +87,8 @@ func parseAlerts(out string) []Alert {
 
 // Reload makes HAProxy run exactly files: it writes the changed files atomically, removes the files
 // written by previous calls that are no longer wanted, then starts HAProxy (first call, or after a
-// crash; checked with `haproxy -c` first) or reloads it through the master CLI. On a *CheckError or a
-// *ReloadError the disk is restored to what HAProxy runs. When Reload returns nil, new connections are
+// crash; checked with `haproxy -c` first) or reloads it through the master CLI. On any error the disk
+// is restored to what it held before the call. When Reload returns nil, new connections are
 // served by the new worker, while old workers finish theirs.
 //
 // A running HAProxy is reloaded without a separate `haproxy -c`: the master parses the new files
@@ -129,10 +129,12 @@ func (s *Supervisor) Reload(ctx context.Context, files Files, reason string) (er
 	} else if err = s.check(ctx); err == nil {
 		err = s.startLocked(ctx)
 	}
-	// Only a refusal is known to leave the previous config running; after other errors (a master
-	// that died meanwhile) the new files stay: the next sync writes them again, and a crash restart
-	// checks them before it runs them.
-	if _, ok := Refusal(err); ok {
+	// After any error the disk goes back to what HAProxy ran before: a refusal is known to leave
+	// that running, and after other errors (the master CLI not reached, a master that died
+	// meanwhile) whether HAProxy took the new files is unknown. Kept, they could be refused files
+	// that a crash restart loads unchecked, and that a later refusal of the same files would keep
+	// (its rollback restores what the disk held before it). The caller's next sync writes them again.
+	if err != nil {
 		s.rollback(u)
 	}
 	return err

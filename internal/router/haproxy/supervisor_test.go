@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,6 +18,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 func TestStartReloadStop(t *testing.T) {
@@ -616,4 +619,155 @@ func TestWriteFilesRestore(t *testing.T) {
 	if b, _ := os.ReadFile(path); !bytes.Equal(b, loaded) {
 		t.Errorf("disk %q after a refused reload, want %q", b, loaded)
 	}
+}
+
+// A reload that fails without a refusal (here the master CLI is never
+// reached) leaves the disk as it was: a later refusal of the same files
+// would otherwise keep them there, and a crash restart load them.
+func TestFailedReloadLeavesDiskAsRunning(t *testing.T) {
+	e := newEnv(t)
+	good := e.serving("v1")
+	e.reload(Files{MainConfig: good})
+	broken := e.config([]string{returns("v2"), "bogus_keyword on"})
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := e.sup.Reload(cancelled, Files{MainConfig: broken}, "test")
+	if _, refused := Refusal(err); err == nil || refused {
+		t.Fatalf("Reload with a cancelled context = %v, want an error other than a refusal", err)
+	}
+	if got := readFile(t, e.sup.ConfigPath()); got != string(good) {
+		t.Fatalf("haproxy.cfg after a failed reload is not what HAProxy runs:\n%s", got)
+	}
+	if err := e.sup.Reload(context.Background(), Files{MainConfig: broken}, "test"); err == nil {
+		t.Fatal("a broken config was not refused")
+	}
+	if got := readFile(t, e.sup.ConfigPath()); got != string(good) {
+		t.Fatalf("haproxy.cfg after a refused reload is not what HAProxy runs:\n%s", got)
+	}
+	e.expect("", 200, "v1")
+}
+
+// holdConnection opens a connection through HAProxy to a backend that
+// keeps it, so that the worker serving it drains after a reload.
+func (e *env) holdConnection() (backend string, closeFn func()) {
+	e.t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var conns []net.Conn
+	var mu sync.Mutex
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+	}()
+	return l.Addr().String(), func() {
+		l.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	}
+}
+
+// When HAProxy's current worker exits cleanly (SIGTERM) while an old one
+// still drains a connection, the master stays up with nothing listening;
+// the supervisor restarts HAProxy as after a crash.
+func TestWorkerGoneMasterUp(t *testing.T) {
+	e := newEnv(t)
+	backend, release := e.holdConnection()
+	defer release()
+	tcp := func(body string) []byte {
+		return e.config([]string{returns(body)}, fmt.Sprintf(
+			"listen hold\n    mode tcp\n    bind 127.0.0.1:%d\n    server s %s\n", freePort(t), backend))
+	}
+	cfg := tcp("v1")
+	e.reload(Files{MainConfig: cfg})
+	hold := regexp.MustCompile(`bind 127\.0\.0\.1:(\d+)`).FindAllStringSubmatch(string(cfg), -1)[1][1]
+	c, err := net.Dial("tcp", "127.0.0.1:"+hold)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	time.Sleep(100 * time.Millisecond) // HAProxy connects to the backend
+	e.reload(Files{MainConfig: cfg})
+	old := e.sup.PID()
+	if err := syscall.Kill(e.newestWorker(), syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		pid := e.sup.PID()
+		_, body, err := e.get(&http.Client{Timeout: time.Second}, "")
+		if err == nil && body == "v1" && pid != 0 && pid != old {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not served again 5s after the worker exited: master %d (was %d), %q, %v", pid, old, body, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if m := e.sup.Metrics(); m.RestartsTotal != 1 {
+		t.Fatalf("RestartsTotal = %d, want 1", m.RestartsTotal)
+	}
+}
+
+// In its container the router is PID 1, which inherits the workers of a
+// master that died: they are reaped, not left as zombies. A subreaper
+// stands in for PID 1 here.
+func TestCrashLeavesNoZombies(t *testing.T) {
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0) }()
+	e := newEnv(t)
+	e.reload(Files{MainConfig: e.serving("v1")})
+	for range 3 {
+		old := e.sup.PID()
+		if err := syscall.Kill(old, syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(5 * time.Second)
+		for pid := e.sup.PID(); pid == 0 || pid == old; pid = e.sup.PID() {
+			if time.Now().After(deadline) {
+				t.Fatal("HAProxy not restarted 5s after its master was killed")
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		e.expect("", 200, "v1")
+	}
+	if z := zombies(t); len(z) > 0 {
+		t.Fatalf("zombie children after three crashes: %v", z)
+	}
+}
+
+// zombies lists this process's children that exited and were not waited for.
+func zombies(t *testing.T) []int {
+	t.Helper()
+	stats, err := filepath.Glob("/proc/[0-9]*/stat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []int
+	for _, f := range stats {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue // gone meanwhile
+		}
+		// "pid (comm) state ppid ...": comm may hold spaces, not ')'.
+		fields := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+		if len(fields) > 1 && fields[0] == "Z" && fields[1] == strconv.Itoa(os.Getpid()) {
+			pid, _ := strconv.Atoi(strings.Fields(string(b))[0])
+			out = append(out, pid)
+		}
+	}
+	return out
 }
