@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/okd-ingress/okd-ingress/internal/haproxytest"
 )
 
 // FuzzLogFormat: a log or unique-ID format the router takes is one
@@ -21,15 +23,12 @@ func FuzzLogFormat(f *testing.F) {
 	} {
 		f.Add(s)
 	}
-	bin := os.Getenv("OKD_INGRESS_HAPROXY")
 	f.Fuzz(func(t *testing.T, format string) {
 		logOK, idOK := LogFormatError(format) == nil, UniqueIDFormatError(format) == nil
 		if strings.TrimSpace(format) == "" || (!logOK && !idOK) {
 			return
 		}
-		if bin == "" {
-			t.Skip("OKD_INGRESS_HAPROXY is not set (make test sets it)")
-		}
+		bin := haproxytest.Binary(t)
 		var logFormat, idFormat string
 		if logOK {
 			logFormat = format

@@ -2,10 +2,11 @@ package config
 
 import (
 	"maps"
-	"os"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/okd-ingress/okd-ingress/internal/haproxytest"
 )
 
 func TestFormatErrors(t *testing.T) {
@@ -100,10 +101,7 @@ func everyCall(early bool) string {
 // of an HTTP frontend and, those known early, in its unique ID; so a
 // format the router takes never keeps it from serving.
 func TestFormatsPassHAProxy(t *testing.T) {
-	bin := os.Getenv("OKD_INGRESS_HAPROXY")
-	if bin == "" {
-		t.Skip("OKD_INGRESS_HAPROXY is not set (make test sets it)")
-	}
+	bin := haproxytest.Binary(t)
 	logFormat, idFormat := everyCall(false), everyCall(true)
 	if err := LogFormatError(logFormat); err != nil {
 		t.Fatalf("the router refuses its own sample %q: %v", logFormat, err)

@@ -19,60 +19,11 @@ import (
 
 	routev1 "github.com/okd-ingress/okd-ingress/api/route/v1"
 	"github.com/okd-ingress/okd-ingress/internal/certs"
+	"github.com/okd-ingress/okd-ingress/internal/haproxytest"
 	"github.com/okd-ingress/okd-ingress/internal/router/admission"
 	"github.com/okd-ingress/okd-ingress/internal/router/config"
 	"github.com/okd-ingress/okd-ingress/internal/router/model"
 )
-
-var (
-	binOnce sync.Once
-	binPath string
-)
-
-// haproxyBinary finds the real HAProxy: $OKD_INGRESS_HAPROXY, else what
-// `hack/bins.sh haproxy-path` (run from the repository root) reports.
-func haproxyBinary(t testing.TB) string {
-	t.Helper()
-	binOnce.Do(func() {
-		if p := os.Getenv("OKD_INGRESS_HAPROXY"); p != "" {
-			binPath = p
-			return
-		}
-		root, err := repoRoot()
-		if err != nil {
-			return
-		}
-		cmd := exec.Command("bash", "hack/bins.sh", "haproxy-path")
-		cmd.Dir = root
-		if out, err := cmd.Output(); err == nil {
-			binPath = strings.TrimSpace(string(out))
-		}
-	})
-	if binPath == "" {
-		t.Skip("no haproxy: set OKD_INGRESS_HAPROXY or build it with hack/bins.sh haproxy")
-	}
-	if _, err := os.Stat(binPath); err != nil {
-		t.Skipf("haproxy %s: %v (build it with hack/bins.sh haproxy)", binPath, err)
-	}
-	return binPath
-}
-
-func repoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", os.ErrNotExist
-		}
-		dir = parent
-	}
-}
 
 // writeFiles writes rendered files under dir with their relative layout.
 func writeFiles(t testing.TB, dir string, files Files) {
@@ -92,7 +43,7 @@ func writeFiles(t testing.TB, dir string, files Files) {
 // and whether the configuration is valid.
 func haproxyCheck(t testing.TB, dir string) (string, bool) {
 	t.Helper()
-	bin := haproxyBinary(t)
+	bin := haproxytest.Binary(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, "-c", "-f", filepath.Join(dir, ConfigFile))

@@ -10,52 +10,19 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/okd-ingress/okd-ingress/internal/haproxytest"
 )
 
-// haproxyBinary is $OKD_INGRESS_HAPROXY, else what `hack/bins.sh
-// haproxy-path` reports from the repository root; "" when neither works.
-var haproxyBinary = sync.OnceValue(func() string {
-	if p := os.Getenv("OKD_INGRESS_HAPROXY"); p != "" {
-		return p
-	}
-	dir, err := os.Getwd()
-	for err == nil {
-		if _, serr := os.Stat(filepath.Join(dir, "go.mod")); serr == nil {
-			break
-		}
-		if parent := filepath.Dir(dir); parent != dir {
-			dir = parent
-			continue
-		}
-		return ""
-	}
-	if err != nil {
-		return ""
-	}
-	cmd := exec.Command("bash", "hack/bins.sh", "haproxy-path")
-	cmd.Dir = dir
-	out, err := cmd.Output()
-	if err != nil {
-		return ""
-	}
-	return strings.TrimSpace(string(out))
-})
-
 // CheckHAProxy writes files under dir, the config directory they were
-// rendered for, and fails t unless the real `haproxy -c` accepts them. It
-// skips t when there is no HAProxy to run.
+// rendered for, and fails t unless the real `haproxy -c` accepts them.
+// Without an HAProxy to run it skips t, or fails it under CI
+// (haproxytest.Binary).
 func CheckHAProxy(t testing.TB, dir string, files map[string][]byte) {
 	t.Helper()
-	bin := haproxyBinary()
-	if bin == "" {
-		t.Skip("no haproxy: set OKD_INGRESS_HAPROXY or build it with hack/bins.sh haproxy")
-	}
-	if _, err := os.Stat(bin); err != nil {
-		t.Skipf("haproxy %s: %v (build it with hack/bins.sh haproxy)", bin, err)
-	}
+	bin := haproxytest.Binary(t)
 	for rel, data := range files {
 		p := filepath.Join(dir, filepath.FromSlash(rel))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
