@@ -12,8 +12,9 @@ import (
 )
 
 // change remembers what a path held before a write or removal, so that a failed Reload can put the
-// disk back exactly as it was (the disk must always describe what HAProxy runs: a crash restart
-// reads it).
+// disk back exactly as it was: the disk holds the last files known good, which a crash restart
+// reads. (After a reload whose outcome is unknown HAProxy may run newer ones; the router reloads
+// again.)
 type change struct {
 	path    string // relative to ConfigDir
 	prev    []byte

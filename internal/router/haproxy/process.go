@@ -50,6 +50,13 @@ func (p *process) signalGroup(sig syscall.Signal) {
 	_ = syscall.Kill(-p.cmd.Process.Pid, sig)
 }
 
+// kill kills the master and its workers, and waits for them all.
+func (p *process) kill() {
+	p.signalGroup(syscall.SIGKILL)
+	<-p.exited
+	p.reap()
+}
+
 // reap waits for the workers a dead master left, which the caller killed: a dead master's workers
 // become children of PID 1, which is the router in its container, so nothing else would wait for
 // them and each crash would leave zombies under the pod's PID limit. Waiting on the group (-pgid)
@@ -81,9 +88,7 @@ func (s *Supervisor) startLocked(ctx context.Context) error {
 		return err
 	}
 	if err := s.waitStarted(ctx, p); err != nil {
-		p.signalGroup(syscall.SIGKILL)
-		<-p.exited
-		p.reap()
+		p.kill()
 		return err
 	}
 	return s.adopt(p)
@@ -180,7 +185,11 @@ func (s *Supervisor) waitStarted(ctx context.Context, p *process) error {
 		if pl, err := s.showProc(ctx); err == nil && pl.Master.PID == p.cmd.Process.Pid && len(pl.Workers) > 0 {
 			ctx, cancel := p.cancelOnExit(ctx)
 			defer cancel()
-			return s.waitWorker(ctx, pl.Workers[0].PID)
+			err := s.waitWorker(ctx, pl.Workers[0].PID)
+			if err != nil && p.hasExited() {
+				return s.startFailure(p) // HAProxy's alerts, not the wait's cancellation
+			}
+			return err
 		}
 		select {
 		case <-ctx.Done():
@@ -338,9 +347,7 @@ func (p *process) stop(ctx context.Context) error {
 	case <-p.exited:
 	case <-time.After(2 * time.Second):
 	}
-	p.signalGroup(syscall.SIGKILL) // workers that outlived the master too
-	<-p.exited
-	p.reap()
+	p.kill() // workers that outlived the master too
 	return fmt.Errorf("haproxy did not stop gracefully: %w", ctx.Err())
 }
 
