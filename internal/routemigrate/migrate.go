@@ -296,8 +296,9 @@ func (m *Migrator) backup(ctx context.Context) ([]routev1.Route, error) {
 // restorable makes r a Route `kubectl create -f` takes back: without the
 // fields the API server sets (a resourceVersion is refused on creation),
 // with its age in the created annotation (which the copy sets anyway).
-// Its managedFields stay, for the copy to take them (the API server keeps
-// them on creation too), and so does a deletionTimestamp, for the copy of
+// Its managedFields stay, for the copy to take them (with an update after
+// the create: on creation the API server gives every field to the
+// creating manager), and so does a deletionTimestamp, for the copy of
 // a Route being deleted to be deleted too (`kubectl create -f` ignores it).
 func restorable(r *routev1.Route) {
 	r.Annotations = withCreated(r)

@@ -214,7 +214,6 @@ func TestRestoreWebhooksTakesTheCurrentCA(t *testing.T) {
 	}
 	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "ops", Name: names.WebhookCertSecretName},
 		Data: map[string][]byte{"ca.crt": []byte("new CA")}}
-	c := fake.NewClientBuilder().WithScheme(s).WithObjects(secret).Build()
 	old := admissionregistrationv1.WebhookClientConfig{CABundle: []byte("old CA")}
 	saved := webhooks{
 		Mutating: &admissionregistrationv1.MutatingWebhookConfiguration{ObjectMeta: metav1.ObjectMeta{Name: names.MutatingWebhookConfigurationName},
@@ -222,6 +221,9 @@ func TestRestoreWebhooksTakesTheCurrentCA(t *testing.T) {
 		Validating: &admissionregistrationv1.ValidatingWebhookConfiguration{ObjectMeta: metav1.ObjectMeta{Name: names.ValidatingWebhookConfigurationName},
 			Webhooks: []admissionregistrationv1.ValidatingWebhook{{Name: "v.example", ClientConfig: old}}},
 	}
+	// An earlier run that failed after restoring it left the validating
+	// configuration, with the CA of its time.
+	c := fake.NewClientBuilder().WithScheme(s).WithObjects(secret, saved.Validating.DeepCopy()).Build()
 	file := filepath.Join(t.TempDir(), "webhooks.json")
 	data, err := json.Marshal(&saved)
 	if err != nil {

@@ -103,11 +103,27 @@ func (m *Migrator) restoreWebhooks(ctx context.Context) error {
 	for _, obj := range w.objects() {
 		obj.SetResourceVersion("")
 		obj.SetUID("")
-		if err := m.c.Create(ctx, obj); err != nil && !apierrors.IsAlreadyExists(err) {
+		err := m.c.Create(ctx, obj)
+		if apierrors.IsAlreadyExists(err) {
+			// Restored by an earlier run: it may trust a CA changed since.
+			err = m.replace(ctx, obj)
+		}
+		if err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// replace writes obj over the object of its name.
+func (m *Migrator) replace(ctx context.Context, obj client.Object) error {
+	cur := obj.DeepCopyObject().(client.Object)
+	if err := m.c.Get(ctx, client.ObjectKeyFromObject(obj), cur); err != nil {
+		return err
+	}
+	obj.SetResourceVersion(cur.GetResourceVersion())
+	obj.SetUID(cur.GetUID())
+	return m.c.Update(ctx, obj)
 }
 
 func (m *Migrator) savedWebhooks() (webhooks, error) {
