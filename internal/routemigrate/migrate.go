@@ -524,20 +524,22 @@ func (m *Migrator) copyRoutes(ctx context.Context, routes []routev1.Route) error
 	return parallel(ctx, routes, 16, m.copyRoute)
 }
 
-// copyRoute writes r, with its status, where Routes are served now; then
-// gives it r's managedFields, which the writes made the migration's, and,
-// when r was being deleted, deletes it there too.
+// copyRoute writes r where Routes are served now; when r was being
+// deleted, deletes it there too at once (routers see Routes from the
+// switch on: it must not look live for longer than need be); then writes
+// its status and gives it r's managedFields, which the writes made the
+// migration's.
 func (m *Migrator) copyRoute(ctx context.Context, r *routev1.Route) error {
 	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
 		got, err := m.createOrUpdate(ctx, r)
+		if err == nil {
+			err = m.copyDeletion(ctx, got, r)
+		}
 		if err == nil {
 			err = m.copyStatus(ctx, got, r)
 		}
 		if err == nil {
 			err = m.copyManagedFields(ctx, got, r)
-		}
-		if err == nil {
-			err = m.copyDeletion(ctx, got, r)
 		}
 		if err != nil {
 			return fmt.Errorf("route %s/%s: %w", r.Namespace, r.Name, err)
@@ -562,7 +564,8 @@ func (m *Migrator) createOrUpdate(ctx context.Context, r *routev1.Route) (*route
 	}
 	liveWildcard := got.Spec.WildcardPolicy
 	if !sameRoute(got, want) {
-		got.Labels, got.Annotations, got.OwnerReferences, got.Spec = want.Labels, want.Annotations, want.OwnerReferences, want.Spec
+		got.Labels, got.Annotations, got.OwnerReferences, got.Finalizers, got.Spec =
+			want.Labels, want.Annotations, want.OwnerReferences, want.Finalizers, want.Spec
 		err = m.c.Update(ctx, got)
 	}
 	if apierrors.IsInvalid(err) && liveWildcard != want.Spec.WildcardPolicy && len(got.Finalizers) == 0 {
@@ -607,13 +610,18 @@ func (m *Migrator) copyDeletion(ctx context.Context, got, r *routev1.Route) erro
 	if r.DeletionTimestamp == nil || got.DeletionTimestamp != nil {
 		return nil
 	}
-	err := m.c.Delete(ctx, got, client.Preconditions{UID: &got.UID})
-	return client.IgnoreNotFound(err)
+	if err := m.c.Delete(ctx, got, client.Preconditions{UID: &got.UID}); err != nil {
+		return err // NotFound too: a copy without r's finalizers is gone
+	}
+	// Held by its finalizers: read back for the status and managedFields
+	// writes, which need its new resourceVersion.
+	return m.c.Get(ctx, client.ObjectKeyFromObject(got), got)
 }
 
 func sameRoute(a, b *routev1.Route) bool {
 	return equality.Semantic.DeepEqual(a.Spec, b.Spec) && equality.Semantic.DeepEqual(a.Labels, b.Labels) &&
-		equality.Semantic.DeepEqual(a.Annotations, b.Annotations) && equality.Semantic.DeepEqual(a.OwnerReferences, b.OwnerReferences)
+		equality.Semantic.DeepEqual(a.Annotations, b.Annotations) && equality.Semantic.DeepEqual(a.OwnerReferences, b.OwnerReferences) &&
+		equality.Semantic.DeepEqual(a.Finalizers, b.Finalizers)
 }
 
 // withCreated returns r's annotations with route.okd-ingress.io/created set
