@@ -120,6 +120,14 @@ func GenerateHost(name, namespace, domain string) string {
 	return strings.ReplaceAll(name, ".", "-") + "-" + namespace + "." + domain
 }
 
+// KeepOnUpdate runs on every update, before defaulting and validation, in
+// the Route API server and the CRD's webhook alike: what an update leaves
+// out but the Route keeps (its host, its created annotation).
+func KeepOnUpdate(r, old *routev1.Route) {
+	KeepHost(r, old)
+	KeepCreated(r, old)
+}
+
 // KeepHost gives an update that leaves spec.host empty the host the route
 // has, as OKD's API does: a manifest applied again with replace (or a
 // controller that rebuilds the spec) must not clear a generated host.

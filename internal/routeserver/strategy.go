@@ -89,8 +89,7 @@ func (strategy) WarningsOnCreate(_ context.Context, obj runtime.Object) []string
 func (strategy) PrepareForUpdate(_ context.Context, obj, old runtime.Object) {
 	r, o := obj.(*routev1.Route), old.(*routev1.Route)
 	r.Status = o.Status
-	routeapi.KeepHost(r, o)
-	routeapi.KeepCreated(r, o)
+	routeapi.KeepOnUpdate(r, o)
 	routeapi.Default(r)
 	if !equality.Semantic.DeepEqual(r.Spec, o.Spec) {
 		r.Generation = o.Generation + 1

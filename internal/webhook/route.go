@@ -60,8 +60,7 @@ func (w *RouteWebhook) Default(ctx context.Context, r *routev1.Route) error {
 		if err := json.Unmarshal(req.OldObject.Raw, old); err != nil {
 			return apierrors.NewBadRequest(fmt.Sprintf("decoding the stored Route: %v", err))
 		}
-		routeapi.KeepHost(r, old)
-		routeapi.KeepCreated(r, old)
+		routeapi.KeepOnUpdate(r, old)
 	}
 	routeapi.Default(r)
 	if req.Operation != "CREATE" {
