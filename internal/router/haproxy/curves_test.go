@@ -8,6 +8,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/okd-ingress/okd-ingress/internal/haproxytest"
 )
 
 // openSSLAtLeast35 reports whether the HAProxy under test runs on OpenSSL
@@ -28,7 +30,7 @@ func openSSLAtLeast35(t *testing.T, bin string) bool {
 // TestSupportedCurves probes the real HAProxy: names its OpenSSL takes are
 // kept in their order, the others dropped, whichever OpenSSL it runs on.
 func TestSupportedCurves(t *testing.T) {
-	bin := haproxyBinary(t)
+	bin := haproxytest.Binary(t)
 	mlkem := openSSLAtLeast35(t, bin)
 	t.Logf("OpenSSL with ML-KEM groups: %v", mlkem)
 	if1 := func(cond bool, yes, no string) string {
@@ -116,7 +118,7 @@ func TestSupportedCurvesCannotProbe(t *testing.T) {
 // A relative path to HAProxy is the router's, as for the Supervisor, not
 // the probe directory's.
 func TestSupportedCurvesRelativeBinary(t *testing.T) {
-	bin := haproxyBinary(t)
+	bin := haproxytest.Binary(t)
 	wd := t.TempDir()
 	if err := os.Symlink(bin, filepath.Join(wd, "haproxy")); err != nil {
 		t.Fatal(err)

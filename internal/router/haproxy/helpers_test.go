@@ -7,65 +7,16 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/go-logr/logr/funcr"
 
+	"github.com/okd-ingress/okd-ingress/internal/haproxytest"
 	"github.com/okd-ingress/okd-ingress/internal/syncbuf"
 )
-
-var (
-	binOnce sync.Once
-	binPath string
-)
-
-// haproxyBinary finds the real HAProxy: $OKD_INGRESS_HAPROXY, else what hack/bins.sh reports.
-func haproxyBinary(t *testing.T) string {
-	t.Helper()
-	binOnce.Do(func() {
-		if p := os.Getenv("OKD_INGRESS_HAPROXY"); p != "" {
-			binPath = p
-			return
-		}
-		root, err := repoRoot()
-		if err != nil {
-			return
-		}
-		out, err := exec.Command("bash", filepath.Join(root, "hack", "bins.sh"), "haproxy-path").Output()
-		if err == nil {
-			binPath = strings.TrimSpace(string(out))
-		}
-	})
-	if binPath == "" {
-		t.Skip("no haproxy: set OKD_INGRESS_HAPROXY or build it with hack/bins.sh haproxy")
-	}
-	if _, err := os.Stat(binPath); err != nil {
-		t.Skipf("haproxy %s: %v", binPath, err)
-	}
-	return binPath
-}
-
-func repoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", os.ErrNotExist
-		}
-		dir = parent
-	}
-}
 
 // env is one supervised HAProxy with its own directories and port.
 type env struct {
@@ -80,7 +31,7 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	bin := haproxyBinary(t)
+	bin := haproxytest.Binary(t)
 	// Not t.TempDir(): its long names could push socket paths past the 108-byte limit.
 	base, err := os.MkdirTemp("", "hap")
 	if err != nil {
